@@ -1,0 +1,44 @@
+# GT-Vision — two commands: `make run` (the whole system locally) and `make test` (every test).
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test bench lint layers install clean routes
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@echo "==> instalando dependências em $(VENV) (primeira vez leva ~1 min)"
+	@$(BIN)/python -m pip install -q --upgrade pip >/dev/null
+	@$(BIN)/python -m pip install -q -e ".[local,dev]"
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## Start PostgreSQL (embedded), the AWS emulator on :4566, the API on :3000, queues and schedules.
+run: $(STAMP)
+	@$(BIN)/gtvision local up $(if $(DEMO),--demo,)
+
+## Every test, against real PostgreSQL, the emulator over HTTP and real ffmpeg.
+test: $(STAMP)
+	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+## Benchmarks (results go to docs/benchmarks.md with the command that produced them).
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+
+## Lambda layers for `sam build`: the ffmpeg binary from imageio-ffmpeg into layers/ffmpeg/bin.
+layers: $(STAMP)
+	@mkdir -p layers/ffmpeg/bin
+	@cp "$$($(BIN)/python -c 'import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())')" layers/ffmpeg/bin/ffmpeg
+	@chmod +x layers/ffmpeg/bin/ffmpeg && echo "layers/ffmpeg/bin/ffmpeg pronto"
+
+routes: $(STAMP)
+	@$(BIN)/gtvision routes sync
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache

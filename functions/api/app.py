@@ -1,0 +1,25 @@
+"""GT-Vision REST API: a chalice app whose routes live in gtvision.api blueprints (Handler: app.app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Chalice
+from gtvision.api import core
+from gtvision.api.http import Ctx, route
+
+app = Chalice(app_name="gtvision")
+app.register_blueprint(core.bp)
+
+_meta = Blueprint(__name__)
+
+
+@route(_meta, "/v1/openapi.json", auth=False)
+def openapi(ctx: Ctx) -> Any:
+    """The OpenAPI 3 document of every route."""
+    from gtvision.api.openapi import build
+
+    return build(app)
+
+
+app.register_blueprint(_meta)

@@ -1,0 +1,164 @@
+"""The one decorator every route goes through: auth, JSON in/out, error mapping and the audit entry."""
+
+from __future__ import annotations
+
+import functools
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from chalice import Blueprint, Response
+
+from gtvision import audit, pagination
+from gtvision.auth import Principal, bearer
+from gtvision.errors import DomainError, Malformed, TooLarge, not_found
+from gtvision.observability import logger
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+# Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
+CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"]
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime):
+        return (o.astimezone(UTC) if o.tzinfo else o.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+    if isinstance(o, date):
+        return o.isoformat()
+    if isinstance(o, UUID):
+        return str(o)
+    if isinstance(o, Decimal):
+        return float(o)
+    if isinstance(o, (bytes, memoryview)):
+        raise TypeError("binary values are never serialised in responses")
+    raise TypeError(f"not serialisable: {type(o).__name__}")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=_default, ensure_ascii=False)
+
+
+def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body="" if status == 204 else dumps(obj),
+        status_code=status,
+        headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+    )
+
+
+def paged(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@dataclass
+class Ctx:
+    """What a view needs of the request, without chalice types leaking into logic."""
+
+    principal: Principal | None
+    query: dict[str, str]
+    raw_body: bytes
+    headers: dict[str, str]
+    source_ip: str | None
+    request_id: str
+    audit_detail: dict[str, Any] = field(default_factory=dict)
+    audit_city_id: str | None = None
+
+    @property
+    def user(self) -> Principal:
+        assert self.principal is not None
+        return self.principal
+
+    def json(self) -> Any:
+        if len(self.raw_body) > MAX_BODY_BYTES:
+            raise TooLarge("payload_too_large", "corpo da requisição grande demais")
+        if not self.raw_body:
+            raise Malformed("malformed_body", "corpo JSON ausente")
+        try:
+            return json.loads(self.raw_body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise Malformed("malformed_json", "corpo não é JSON válido") from exc
+
+    def limit(self) -> int:
+        return pagination.parse_limit(self.query.get("limit"))
+
+    def cursor(self) -> str | None:
+        return self.query.get("cursor") or None
+
+
+def route(
+    bp: Blueprint,
+    path: str,
+    methods: tuple[str, ...] = ("GET",),
+    *,
+    auth: bool = True,
+    audit_action: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `fn(ctx, **path_params)` on `bp`.
+
+    Writes (non-GET) are always audited; reads are audited when `audit_action` is given (video,
+    thumbnails, clips, LPR, trajectories). Domain errors become the contract's error JSON.
+    """
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        action = audit_action or (None if methods == ("GET",) else f"{fn.__name__}")
+
+        @functools.wraps(fn)
+        def view(**params: str) -> Response:
+            req = bp.current_request
+            rc = (req.context or {}) if req else {}
+            ctx = Ctx(
+                principal=None,
+                query=dict(req.query_params or {}),
+                raw_body=req.raw_body or b"",
+                headers={k.lower(): v for k, v in (req.headers or {}).items()},
+                source_ip=(rc.get("identity") or {}).get("sourceIp"),
+                request_id=rc.get("requestId") or uuid.uuid4().hex,
+            )
+            status = 500
+            try:
+                for name, value in params.items():
+                    if name.endswith("_id") and not _is_uuid(value):
+                        raise not_found()
+                if auth:
+                    ctx.principal = bearer(ctx.headers.get("authorization"))
+                result = fn(ctx, **params)
+                resp = result if isinstance(result, Response) else json_response(result)
+                status = resp.status_code
+                return resp
+            except DomainError as err:
+                status = err.status
+                return json_response(err.to_body(), err.status)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": path})
+                return json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500)
+            finally:
+                if action and ctx.principal is not None:
+                    resource = path.format(**params) if params else path
+                    audit.record(
+                        ctx.principal,
+                        action,
+                        resource,
+                        status=status,
+                        source_ip=ctx.source_ip,
+                        request_id=ctx.request_id,
+                        city_id=ctx.audit_city_id,
+                        detail={"query": ctx.query, **ctx.audit_detail} if ctx.query or ctx.audit_detail else None,
+                    )
+
+        view.__gtv_audit__ = action  # type: ignore[attr-defined]
+        bp.route(path, methods=list(methods), content_types=CONTENT_TYPES, cors=True)(view)
+        return view
+
+    return deco

@@ -1,0 +1,127 @@
+"""Tokens, passwords and the caller's identity.
+
+Locally issued tokens are HS256 JWTs (the algorithm is pinned; `exp`, `iss`, `aud` required). In AWS a
+Cognito user pool's RS256 tokens are accepted too, through its JWKS, with the role and city taken from
+the `custom:role` / `custom:city_id` claims.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from gtvision.errors import Forbidden, Unauthorized
+from gtvision.settings import get_settings
+
+ROLES = ("admin", "manager", "viewer")
+_hasher = PasswordHasher()  # argon2id, memory-hard: the slow KDF for login passwords
+_DUMMY_HASH = _hasher.hash("gtvision-timing-equaliser")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user with a role, scoped to a city unless admin."""
+
+    user_id: str
+    username: str
+    role: str
+    city_id: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def require(self, *roles: str) -> None:
+        """403 unless the caller has one of `roles`."""
+        if self.role not in roles:
+            raise Forbidden("forbidden", "seu perfil não permite esta operação")
+
+    def can_see_city(self, city_id: str) -> bool:
+        return self.is_admin or self.city_id == str(city_id)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant-ish time whether or not the user exists (a dummy hash is checked for unknown users)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(user_id: str, username: str, role: str, city_id: str | None) -> tuple[str, int]:
+    """A signed access token and its lifetime in seconds."""
+    s = get_settings()
+    if not s.jwt_secret:
+        raise Unauthorized("login_disabled", "login local desativado: GTV_JWT_SECRET não configurado")
+    now = int(time.time())
+    claims = {
+        "sub": user_id,
+        "username": username,
+        "role": role,
+        "city_id": city_id,
+        "iss": s.jwt_issuer,
+        "aud": s.jwt_audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + s.jwt_ttl_s,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, s.jwt_secret, algorithm="HS256"), s.jwt_ttl_s
+
+
+@lru_cache(maxsize=4)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def verify_token(token: str) -> Principal:
+    """Decode and check a bearer token; anything wrong is a 401 without detail on which check failed."""
+    s = get_settings()
+    try:
+        header = jwt.get_unverified_header(token)
+        alg = header.get("alg")
+        if alg == "HS256" and s.jwt_secret:
+            claims = jwt.decode(
+                token,
+                s.jwt_secret,
+                algorithms=["HS256"],
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+            role, city_id, username = claims.get("role"), claims.get("city_id"), claims.get("username", "")
+        elif alg == "RS256" and s.cognito_jwks_url:
+            key = _jwks_client(s.cognito_jwks_url).get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=s.jwt_audience,
+                options={"require": ["exp", "iss", "sub"]},
+            )
+            role, city_id = claims.get("custom:role"), claims.get("custom:city_id")
+            username = claims.get("cognito:username", claims["sub"])
+        else:
+            raise jwt.InvalidAlgorithmError(f"algorithm {alg!r} not accepted")
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("invalid_token", "token inválido ou expirado") from exc
+    if role not in ROLES or (role != "admin" and not city_id):
+        raise Unauthorized("invalid_token", "token sem perfil válido")
+    return Principal(user_id=str(claims["sub"]), username=str(username), role=str(role), city_id=city_id)
+
+
+def bearer(authorization: str | None) -> Principal:
+    """The Principal of an `Authorization: Bearer …` header."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized("unauthorized", "autenticação necessária (Authorization: Bearer <token>)")
+    return verify_token(authorization.split(" ", 1)[1].strip())

@@ -1,0 +1,63 @@
+"""SQL for cameras (always filtered by city unless the caller is an admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+PUBLIC_COLS = (
+    "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
+    " lpr_enabled, status, created_at, updated_at"
+)
+
+
+def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+    cols = ", ".join(values)
+    params = ", ".join(f"%({k})s" for k in values)
+    return conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values).fetchone()  # type: ignore[return-value]
+
+
+def get(conn: psycopg.Connection, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
+    """One camera; None when missing or (city_id given) in another city."""
+    if city_id is None:
+        return conn.execute(f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s", (camera_id,)).fetchone()
+    return conn.execute(
+        f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s AND city_id = %s", (camera_id, city_id)
+    ).fetchone()
+
+
+def secrets(conn: psycopg.Connection, camera_id: str) -> dict[str, Any] | None:
+    """The encrypted secrets of a camera (never leaves the logic layer)."""
+    return conn.execute(
+        "SELECT id, city_id, source_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
+        " webhook_secret_prev_enc, webhook_secret_prev_until FROM cameras WHERE id = %s",
+        (camera_id,),
+    ).fetchone()
+
+
+def count_in_city(conn: psycopg.Connection, city_id: str) -> int:
+    return conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)).fetchone()["n"]  # type: ignore[index]
+
+
+def list_page(conn: psycopg.Connection, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
+    where, params = ["city_id = %s"], [city_id]
+    if after:
+        where.append("(created_at, id) > (%s, %s)")
+        params += after
+    params.append(limit + 1)
+    return conn.execute(
+        f"SELECT {PUBLIC_COLS} FROM cameras WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
+    ).fetchall()
+
+
+def update(conn: psycopg.Connection, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    sets = ", ".join(f"{k} = %({k})s" for k in changes)
+    return conn.execute(
+        f"UPDATE cameras SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {PUBLIC_COLS}",
+        {**changes, "id": camera_id},
+    ).fetchone()
+
+
+def delete(conn: psycopg.Connection, camera_id: str) -> bool:
+    return conn.execute("DELETE FROM cameras WHERE id = %s", (camera_id,)).rowcount == 1

@@ -1,0 +1,60 @@
+"""SQL for cities (tenants)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+_COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, created_at, updated_at"
+
+
+def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+    return conn.execute(
+        f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit)"
+        f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s)"
+        f" RETURNING {_COLS}",
+        values,
+    ).fetchone()  # type: ignore[return-value]
+
+
+def get(conn: psycopg.Connection, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
+
+
+def list_page(
+    conn: psycopg.Connection, limit: int, after: list[Any] | None, only_city: str | None
+) -> list[dict[str, Any]]:
+    where, params = ["true"], []
+    if only_city:
+        where.append("id = %s")
+        params.append(only_city)
+    if after:
+        where.append("(created_at, id) > (%s, %s)")
+        params += after
+    params.append(limit + 1)
+    return conn.execute(
+        f"SELECT {_COLS} FROM cities WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
+    ).fetchall()
+
+
+def update(conn: psycopg.Connection, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    sets = ", ".join(f"{k} = %({k})s" for k in changes)
+    return conn.execute(
+        f"UPDATE cities SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {_COLS}",
+        {**changes, "id": city_id},
+    ).fetchone()
+
+
+def delete(conn: psycopg.Connection, city_id: str) -> bool:
+    return conn.execute("DELETE FROM cities WHERE id = %s", (city_id,)).rowcount == 1
+
+
+def has_dependents(conn: psycopg.Connection, city_id: str) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
+        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",
+        (city_id, city_id),
+    ).fetchone()
+    return bool(row and row["busy"])  # type: ignore[index]

@@ -1,0 +1,25 @@
+"""Probes of the AWS side for /v1/health."""
+
+from __future__ import annotations
+
+from gtvision import aws
+from gtvision.settings import get_settings
+
+
+def storage_status() -> str:
+    try:
+        aws.client("s3").head_bucket(Bucket=get_settings().recordings_bucket)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"
+
+
+def queue_status() -> str:
+    url = get_settings().clip_queue_url
+    if not url:
+        return "error: CLIP_QUEUE_URL not set"
+    try:
+        aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"

@@ -1,0 +1,60 @@
+"""SQL for users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+_COLS = "id, username, role, city_id, pseudonym, created_at, anonymised_at"
+
+
+def insert(conn: psycopg.Connection, username: str, password_hash: str, role: str, city_id: str | None) -> dict:
+    return conn.execute(
+        f"INSERT INTO users (username, password_hash, role, city_id) VALUES (%s, %s, %s, %s) RETURNING {_COLS}",
+        (username, password_hash, role, city_id),
+    ).fetchone()  # type: ignore[return-value]
+
+
+def by_username(conn: psycopg.Connection, username: str) -> dict[str, Any] | None:
+    return conn.execute(
+        f"SELECT {_COLS}, password_hash FROM users WHERE lower(username) = lower(%s) AND anonymised_at IS NULL",
+        (username,),
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
+    return conn.execute(f"SELECT {_COLS} FROM users WHERE id = %s AND anonymised_at IS NULL", (user_id,)).fetchone()
+
+
+def any_admin(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND anonymised_at IS NULL) AS e")
+    return bool(row.fetchone()["e"])  # type: ignore[index]
+
+
+def list_page(
+    conn: psycopg.Connection, limit: int, after: list[Any] | None, only_city: str | None
+) -> list[dict[str, Any]]:
+    where, params = ["anonymised_at IS NULL"], []
+    if only_city:
+        where.append("city_id = %s")
+        params.append(only_city)
+    if after:
+        where.append("(created_at, id) > (%s, %s)")
+        params += after
+    params.append(limit + 1)
+    return conn.execute(
+        f"SELECT {_COLS} FROM users WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
+    ).fetchall()
+
+
+def anonymise(conn: psycopg.Connection, user_id: str) -> bool:
+    """Replace the personal data of a user; the pseudonym stays so the audit trail keeps meaning."""
+    return (
+        conn.execute(
+            "UPDATE users SET username = pseudonym, password_hash = '!', anonymised_at = now()"
+            " WHERE id = %s AND anonymised_at IS NULL",
+            (user_id,),
+        ).rowcount
+        == 1
+    )

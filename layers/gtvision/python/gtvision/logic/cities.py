@@ -1,0 +1,77 @@
+"""Cities: the tenants. Only admins create or delete them; managers and viewers see their own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from gtvision import db, pagination
+from gtvision.auth import Principal
+from gtvision.dal import cities as dal
+from gtvision.errors import Conflict, Invalid, not_found
+from gtvision.models import BR_STATES, CityIn, CityPatch
+
+
+def _check_state(state: str | None) -> str | None:
+    if state is None:
+        return None
+    state = state.upper()
+    if state not in BR_STATES:
+        raise Invalid("invalid_state", "state deve ser a sigla de uma UF (ex.: SP)")
+    return state
+
+
+def create(principal: Principal, data: CityIn) -> dict[str, Any]:
+    principal.require("admin")
+    values = data.model_dump()
+    values["state"] = _check_state(data.state)
+    try:
+        with db.transaction() as conn:
+            return dal.insert(conn, values)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
+
+
+def get(principal: Principal, city_id: str) -> dict[str, Any]:
+    if not principal.can_see_city(city_id):
+        raise not_found("cidade")
+    with db.transaction() as conn:
+        city = dal.get(conn, city_id)
+    if city is None:
+        raise not_found("cidade")
+    return city
+
+
+def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    with db.transaction() as conn:
+        rows = dal.list_page(
+            conn, limit, pagination.decode_cursor(cursor), None if principal.is_admin else principal.city_id
+        )
+    return pagination.page(rows, limit, ("created_at", "id"))
+
+
+def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
+    get(principal, city_id)  # 404 for other cities before any 403
+    principal.require("admin")
+    changes = patch.model_dump(exclude_none=True)
+    if "state" in changes:
+        changes["state"] = _check_state(changes["state"])
+    with db.transaction() as conn:
+        if not changes:
+            city = dal.get(conn, city_id)
+        else:
+            city = dal.update(conn, city_id, changes)
+    if city is None:
+        raise not_found("cidade")
+    return city
+
+
+def delete(principal: Principal, city_id: str) -> None:
+    get(principal, city_id)
+    principal.require("admin")
+    with db.transaction() as conn:
+        if dal.has_dependents(conn, city_id):
+            raise Conflict("city_not_empty", "remova as câmeras e usuários da cidade antes de excluí-la")
+        if not dal.delete(conn, city_id):
+            raise not_found("cidade")

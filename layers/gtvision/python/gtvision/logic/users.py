@@ -1,0 +1,90 @@
+"""Users, login and the first admin."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import psycopg
+
+from gtvision import auth, db, pagination
+from gtvision.auth import Principal
+from gtvision.dal import cities as cities_dal
+from gtvision.dal import users as dal
+from gtvision.errors import Conflict, Forbidden, Invalid, Unauthorized, not_found
+from gtvision.models import Login, UserIn
+from gtvision.settings import get_settings
+
+
+def login(data: Login) -> dict[str, Any]:
+    with db.transaction() as conn:
+        user = dal.by_username(conn, data.username)
+    if not auth.verify_password(user["password_hash"] if user else None, data.password) or user is None:
+        raise Unauthorized("invalid_credentials", "usuário ou senha inválidos")
+    token, ttl = auth.issue_token(str(user["id"]), user["username"], user["role"], _str(user["city_id"]))
+    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def create(principal: Principal, data: UserIn) -> dict[str, Any]:
+    principal.require("admin", "manager")
+    if data.role == "admin":
+        if not principal.is_admin:
+            raise Forbidden("forbidden", "somente administradores criam administradores")
+        city_id = None
+    else:
+        if not data.city_id:
+            raise Invalid("city_required", "city_id é obrigatório para manager e viewer")
+        city_id = data.city_id
+        if not principal.can_see_city(city_id):
+            raise not_found("cidade")
+    with db.transaction() as conn:
+        if city_id is not None and cities_dal.get(conn, city_id) is None:
+            raise not_found("cidade")
+        try:
+            return dal.insert(conn, data.username, auth.hash_password(data.password), data.role, city_id)
+        except psycopg.errors.UniqueViolation:
+            raise Conflict("username_taken", "nome de usuário já existe") from None
+
+
+def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        rows = dal.list_page(
+            conn, limit, pagination.decode_cursor(cursor), None if principal.is_admin else principal.city_id
+        )
+    return pagination.page(rows, limit, ("created_at", "id"))
+
+
+def delete(principal: Principal, user_id: str) -> None:
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        user = dal.get(conn, user_id)
+        if user is None or not principal.can_see_city(str(user["city_id"])):
+            raise not_found("usuário")
+        if user["role"] == "admin" and not principal.is_admin:
+            raise not_found("usuário")
+        if str(user["id"]) == principal.user_id:
+            raise Conflict("cannot_delete_self", "use DELETE /v1/me para excluir a própria conta")
+        dal.anonymise(conn, user_id)
+
+
+def ensure_first_admin() -> str | None:
+    """Create the first admin from GTV_ADMIN_USER/GTV_ADMIN_PASSWORD when no admin exists.
+
+    Returns the generated password when none was given (printed once by `make run`), else None.
+    """
+    s = get_settings()
+    generated = None
+    password = s.admin_password
+    if not password:
+        generated = password = secrets.token_urlsafe(12)
+    with db.transaction() as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(727275)")
+        if dal.any_admin(conn):
+            return None
+        dal.insert(conn, s.admin_user, auth.hash_password(password), "admin", None)
+    return generated

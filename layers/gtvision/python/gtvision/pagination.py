@@ -1,0 +1,49 @@
+"""Opaque keyset cursors for `?limit=&cursor=` lists."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from gtvision.errors import Malformed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    try:
+        n = int(raw)
+    except ValueError as exc:
+        raise Malformed("invalid_limit", "limit deve ser um inteiro") from exc
+    if not 1 <= n <= MAX_LIMIT:
+        raise Malformed("invalid_limit", f"limit deve estar entre 1 e {MAX_LIMIT}")
+    return n
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> list[Any] | None:
+    if not raw:
+        return None
+    try:
+        pad = "=" * (-len(raw) % 4)
+        value = json.loads(base64.urlsafe_b64decode(raw + pad))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise Malformed("invalid_cursor", "cursor inválido") from exc
+    if not isinstance(value, list):
+        raise Malformed("invalid_cursor", "cursor inválido")
+    return value
+
+
+def page(rows: list[dict[str, Any]], limit: int, key: tuple[str, ...]) -> tuple[list[dict[str, Any]], str | None]:
+    """Given up to limit+1 rows ordered by `key`, return the page and the next cursor."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor([rows[-1][k] for k in key])
+    return rows, None

@@ -1,0 +1,47 @@
+"""One settings model for every function, validated from the environment at entry."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Environment of a GT-Vision function (names match template.yaml Globals and the contract)."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    aws_region: str = Field(default="us-east-1", alias="AWS_REGION")
+    recordings_bucket: str = Field(default="gtvision-recordings", alias="RECORDINGS_BUCKET")
+    clip_queue_url: str = Field(default="", alias="CLIP_QUEUE_URL")
+    lpr_queue_url: str = Field(default="", alias="LPR_QUEUE_URL")
+    alerts_topic_arn: str = Field(default="", alias="ALERTS_TOPIC_ARN")
+
+    jwt_secret: str = Field(default="", alias="GTV_JWT_SECRET")
+    jwt_issuer: str = Field(default="gtvision", alias="GTV_JWT_ISSUER")
+    jwt_audience: str = Field(default="gtvision-api", alias="GTV_JWT_AUDIENCE")
+    jwt_ttl_s: int = Field(default=3600, alias="GTV_JWT_TTL_S")
+    cognito_jwks_url: str = Field(default="", alias="GTV_COGNITO_JWKS_URL")
+    data_key: str = Field(default="", alias="GTV_DATA_KEY")
+    admin_user: str = Field(default="admin", alias="GTV_ADMIN_USER")
+    admin_password: str = Field(default="", alias="GTV_ADMIN_PASSWORD")
+
+    mediamtx_api_url: str = Field(default="http://127.0.0.1:9997", alias="GTV_MEDIAMTX_API_URL")
+    mediamtx_hls_url: str = Field(default="http://127.0.0.1:8888", alias="GTV_MEDIAMTX_HLS_URL")
+    mediamtx_webrtc_url: str = Field(default="http://127.0.0.1:8889", alias="GTV_MEDIAMTX_WEBRTC_URL")
+    mediamtx_rtsp_url: str = Field(default="rtsp://127.0.0.1:8554", alias="GTV_MEDIAMTX_RTSP_URL")
+    mediamtx_user: str = Field(default="", alias="GTV_MEDIAMTX_USER")
+    mediamtx_password: str = Field(default="", alias="GTV_MEDIAMTX_PASSWORD")
+
+    presign_ttl_s: int = Field(default=3600, alias="GTV_PRESIGN_TTL_S")
+    local: bool = Field(default=False, alias="GTV_LOCAL")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env)."""
+    return Settings()

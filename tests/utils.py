@@ -1,0 +1,169 @@
+"""Event, context and data factories shared by the tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load_function(code_dir: str, module: str = "app") -> Any:
+    """Import functions/<code_dir>/<module>.py under a unique name (as the Lambda runtime would)."""
+    path = REPO / "functions" / code_dir / f"{module}.py"
+    name = f"gtv_fn_{code_dir}_{module}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class LambdaContext:
+    function_name = "test"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id = "req-test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text) if self.text else None
+
+
+class ApiClient:
+    """Calls the chalice app with API Gateway REST proxy events, like the gateway does."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._routes = [(p, set(m)) for p, m in app.routes.items()]
+
+    @classmethod
+    def for_app(cls) -> ApiClient:
+        return cls(load_function("api").app)
+
+    def _resource(self, path: str) -> tuple[str, dict[str, str]]:
+        parts = path.strip("/").split("/")
+        best = None
+        for tpl, _ in self._routes:
+            tparts = tpl.strip("/").split("/")
+            if len(tparts) != len(parts):
+                continue
+            params, literal = {}, 0
+            for t, p in zip(tparts, parts, strict=True):
+                if t.startswith("{"):
+                    params[t.strip("{}")] = p
+                elif t != p:
+                    break
+                else:
+                    literal += 1
+            else:
+                if best is None or literal > best[0]:
+                    best = (literal, tpl, params)
+        if best is None:
+            raise AssertionError(f"no route for {path}")
+        return best[1], best[2]
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Reply:
+        resource, params = self._resource(path)
+        hdrs = {"content-type": "application/json", **(headers or {})}
+        if token:
+            hdrs["authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        event = {
+            "resource": resource,
+            "path": path,
+            "httpMethod": method,
+            "headers": hdrs,
+            "multiValueHeaders": {k: [v] for k, v in hdrs.items()},
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": resource,
+                "httpMethod": method,
+                "requestId": uuid.uuid4().hex,
+                "identity": {"sourceIp": "203.0.113.7"},
+                "stage": "test",
+                "path": path,
+            },
+            "body": data.decode() if data else None,
+            "isBase64Encoded": False,
+        }
+        out = self.app(event, LambdaContext())
+        headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
+        return Reply(out["statusCode"], headers_out, out.get("body") or "")
+
+    def login(self, username: str, password: str) -> str:
+        r = self.call("POST", "/v1/auth/login", {"username": username, "password": password})
+        assert r.status == 200, r.text
+        return str(r.json()["access_token"])
+
+
+@dataclass
+class World:
+    """Given: two cities, each with a manager and a viewer; an admin token."""
+
+    api: ApiClient
+    admin: str
+    city_a: str
+    city_b: str
+    manager_a: str
+    viewer_a: str
+    manager_b: str
+    viewer_b: str
+
+    @classmethod
+    def build(cls, api: ApiClient) -> World:
+        admin = api.login("admin", "admin-test-password")
+        tag = uuid.uuid4().hex[:8]
+        cities = []
+        for n in ("A", "B"):
+            r = api.call("POST", "/v1/cities", {"name": f"Cidade {n} {tag}", "state": "SP", "retention_days": 7}, admin)
+            assert r.status == 201, r.text
+            cities.append(r.json()["id"])
+        tokens = {}
+        for city, n in zip(cities, ("a", "b"), strict=True):
+            for role in ("manager", "viewer"):
+                username = f"{role}-{n}-{tag}"
+                r = api.call(
+                    "POST",
+                    "/v1/users",
+                    {"username": username, "password": "senha-forte-123", "role": role, "city_id": city},
+                    admin,
+                )
+                assert r.status == 201, r.text
+                tokens[f"{role}_{n}"] = api.login(username, "senha-forte-123")
+        return cls(api, admin, cities[0], cities[1], **tokens)
+
+    def camera(self, token: str | None = None, city: str | None = None, **fields: Any) -> dict[str, Any]:
+        body = {"name": "Câmera Praça", "source_url": "rtsp://192.168.10.20:554/stream1", **fields}
+        r = self.api.call("POST", f"/v1/cities/{city or self.city_a}/cameras", body, token or self.manager_a)
+        assert r.status == 201, r.text
+        return dict(r.json())
