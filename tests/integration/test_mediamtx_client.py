@@ -364,6 +364,30 @@ def test_server_errors_are_unavailable(fake: FakeMediaMTX) -> None:
         client.path_status(CAM)
 
 
+def test_refused_api_credentials_are_unavailable() -> None:
+    """MediaMTX answers 401 on any route when the API user is wrong (not in the spec, so a plain server)."""
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="mediamtx"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        client = _client(f"http://127.0.0.1:{server.server_address[1]}", user="gtvision", password="wrong")
+        with pytest.raises(MediaMTXUnavailable, match="credenciais"):
+            client.path_status(CAM)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_credentials_never_appear_in_errors_or_logs(
     fake: FakeMediaMTX, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -371,11 +395,6 @@ def test_credentials_never_appear_in_errors_or_logs(
     raised: list[Exception] = []
 
     # Given MediaMTX refusing the config and echoing the source back (as its validation errors do)
-    client.ensure_path(CAM, SOURCE)
-    fake.hide_conf_once = False
-    fake.fail_next = None
-    fake.confs.clear()
-    fake.calls.clear()
     original_answer = fake.answer
 
     def echo_source(method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
