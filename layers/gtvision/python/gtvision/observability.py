@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import re
+import time
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+#: The function being run, set by the local runtime around each invocation (shown in local log lines).
+current_function: contextvars.ContextVar[str] = contextvars.ContextVar("gtv_function", default="-")
 
 _CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
 
@@ -27,13 +33,28 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PlainFormatter(LambdaPowertoolsFormatter):
+    """Local runs: one readable line, `HH:MM:SS.mmm LEVEL [Function] message key=value`."""
+
+    _SKIP = {"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = self._extract_log_keys(log_record=record)
+        msg = redact(str(self._extract_log_message(log_record=record)))
+        extras = " ".join(f"{k}={v}" for k, v in data.items() if k not in self._SKIP and v not in (None, ""))
+        ts = time.strftime("%H:%M:%S", time.localtime(record.created)) + f".{int(record.msecs):03d}"
+        line = f"{ts} {record.levelname:<5} [{current_function.get()}] {msg}" + (f" {redact(extras)}" if extras else "")
+        if record.exc_info:
+            line += "\n" + redact(self.formatException(record.exc_info))
+        return line
+
+
 def _make_logger() -> Logger:
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision")
     if os.environ.get("GTV_LOCAL") == "1":
-        # Locally the runtime's root handler prints "time LEVEL [Function] message"; propagate to it.
-        log = logging.getLogger("gtvision")
-        log.addFilter(RedactingFilter())
-        return Logger(service="gtvision", logger_handler=logging.NullHandler(), propagate=True)
-    lg = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision"))
+        lg = Logger(service=service, logger_formatter=PlainFormatter())
+    else:
+        lg = Logger(service=service)
     lg.addFilter(RedactingFilter())
     return lg
 
