@@ -1,0 +1,221 @@
+"""Cut a clip (MP4, faststart) out of recorded segments with stream copy; see docs/adr/0004-exact-clips.md.
+
+Both modes run one ffmpeg concat-demuxer pass with stream copy, so a clip costs about one read of
+its segments. The first segment gets an `inpoint`, the last one an `outpoint` (a decoding timestamp,
+so the end is frame-exact either way: every frame shown before the end has an earlier dts).
+
+- `fast`: timestamps are shifted to zero, so the clip starts at the keyframe before `start` (up to
+  one GOP early) and is never shorter than asked.
+- `exact`: `-copyts` keeps the frames between that keyframe and `start` at negative timestamps, and
+  ffmpeg's MP4 muxer writes an edit list (elst) whose media_time hides them; we then trim the edit
+  list's duration to the asked length, which also hides frames past `end` that B-frame reordering
+  lets through. Players that honour edit lists start and stop on the exact frames.
+
+Gaps between segments are skipped, not frozen: the concat demuxer lays each file right after the
+previous one, so timestamps stay monotonic and the clip is shorter than `end - start` by the gap.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import urlparse
+
+from gtvision import media
+from gtvision.media import MediaError
+
+ClipMode = Literal["fast", "exact"]
+_OVERLAP_TOLERANCE_S = 0.5  # a segment starting this far inside the previous one is a duplicate
+
+
+@dataclass(frozen=True)
+class SegmentSource:
+    """A recorded segment: a local path or an http(s) (presigned) URL, its UTC start and real duration."""
+
+    url_or_path: str
+    start: datetime
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """The clip as written: duration measured from the output file, its size and SHA-256."""
+
+    duration_s: float
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    source: SegmentSource
+    inpoint: float | None  # seconds from the segment's first frame
+    outpoint: float | None
+    length: float  # seconds of this segment the clip asks for
+
+
+def _plan(segments: list[SegmentSource], start: datetime, end: datetime) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    covered_until: datetime | None = None
+    for seg in segments:
+        lo = max(0.0, (start - seg.start).total_seconds())
+        hi = min(seg.duration_s, (end - seg.start).total_seconds())
+        if hi - lo <= 1e-3:
+            continue
+        if covered_until is not None and (covered_until - seg.start).total_seconds() > _OVERLAP_TOLERANCE_S:
+            continue  # duplicate upload of a range we already have
+        pieces.append(_Piece(seg, lo if lo > 0 else None, hi if hi < seg.duration_s else None, hi - lo))
+        covered_until = seg.start + timedelta(seconds=hi)
+    return pieces
+
+
+def _is_ts(url_or_path: str) -> bool:
+    return urlparse(url_or_path).path.lower().endswith(".ts")
+
+
+def _quote(url_or_path: str) -> str:
+    """A concat-demuxer `file` line value: single-quoted, with quotes escaped as the demuxer expects."""
+    return "'" + url_or_path.replace("'", "'\\''") + "'"
+
+
+class _Budget:
+    """One timeout shared by every ffmpeg run of a clip."""
+
+    def __init__(self, timeout: float) -> None:
+        self._deadline = time.monotonic() + timeout
+
+    def left(self) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise MediaError("tempo limite do recorte esgotado")
+        return remaining
+
+
+def _local_mp4(piece: _Piece, work: str, index: int, budget: _Budget) -> str:
+    """MPEG-TS seeks by estimate (it may land after the in point), so remux TS inputs to MP4 first."""
+    if not _is_ts(piece.source.url_or_path):
+        return piece.source.url_or_path
+    remuxed = os.path.join(work, f"in-{index:04d}.mp4")
+    media.run_ffmpeg(
+        ["-y", "-i", piece.source.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mp4", remuxed], budget.left()
+    )
+    return remuxed
+
+
+def _concat_list(pieces: list[_Piece], inputs: list[str], budget: _Budget) -> str:
+    lines = []
+    for piece, src in zip(pieces, inputs, strict=True):
+        lines.append(f"file {_quote(src if '://' in src else os.path.abspath(src))}")
+        if piece.inpoint is None and piece.outpoint is None:
+            continue
+        # concat in/out points are timestamps of the file itself, which need not start at zero
+        origin = media.start_time(src, budget.left())
+        if piece.inpoint is not None:
+            lines.append(f"inpoint {origin + piece.inpoint:.6f}")
+        if piece.outpoint is not None:
+            lines.append(f"outpoint {origin + piece.outpoint:.6f}")
+    return "\n".join(lines) + "\n"
+
+
+def _trim_edit_list(path: str, duration_s: float) -> None:
+    """Shorten the presented duration (elst, tkhd, mvhd) of a single-video-track faststart MP4, in place."""
+    reader = media.FileReader(path)
+    moov = next(((o + h, s - h) for kind, o, h, s in media.top_level_boxes(reader) if kind == b"moov"), None)
+    if moov is None:
+        raise MediaError("recorte sem 'moov'")
+    base, length = moov
+    data = reader.read_at(base, length)
+    patches: list[tuple[int, int, int]] = []  # (file offset, byte width, movie-timescale duration)
+    timescale = 0
+    target = 0
+    for kind, lo, _ in media.boxes(data):
+        if kind == b"mvhd":
+            v1 = data[lo] == 1
+            timescale = struct.unpack_from(">I", data, lo + (20 if v1 else 12))[0]
+            target = round(duration_s * timescale)
+            patches.append((lo + (24 if v1 else 16), 8 if v1 else 4, target))
+        elif kind == b"trak":
+            patches += _trak_patches(data, lo, _, target)
+    if not timescale:
+        raise MediaError("recorte sem 'mvhd'")
+    with open(path, "r+b") as fh:
+        for offset, width, value in patches:
+            fh.seek(base + offset)
+            current = int.from_bytes(fh.read(width), "big")
+            if value < current:  # never lengthen: the segments may hold less than the database says
+                fh.seek(base + offset)
+                fh.write(value.to_bytes(width, "big"))
+
+
+def _trak_patches(data: bytes, lo: int, hi: int, target: int) -> list[tuple[int, int, int]]:
+    patches = []
+    for kind, start, end in media.boxes(data, lo, hi):
+        if kind == b"tkhd":
+            v1 = data[start] == 1
+            patches.append((start + (28 if v1 else 20), 8 if v1 else 4, target))
+        elif kind == b"edts":
+            for sub, elst, _ in media.boxes(data, start, end):
+                if sub != b"elst":
+                    continue
+                v1 = data[elst] == 1
+                count = struct.unpack_from(">I", data, elst + 4)[0]
+                step = 20 if v1 else 12
+                for i in range(count):
+                    entry = elst + 8 + i * step
+                    media_time = struct.unpack_from(">q" if v1 else ">i", data, entry + (8 if v1 else 4))[0]
+                    if media_time >= 0:  # the edit that presents video; empty edits only delay
+                        patches.append((entry, 8 if v1 else 4, target))
+    return patches
+
+
+def cut_clip(
+    segments: list[SegmentSource],
+    start: datetime,
+    end: datetime,
+    mode: ClipMode,
+    out_path: str,
+    scratch_dir: str,
+    timeout: float,
+) -> ClipResult:
+    """Cut [start, end) out of sorted `segments` into `out_path` (MP4, video only, faststart).
+
+    Everything this creates under `scratch_dir` is removed, on success and on error; `out_path` is
+    only written once the clip is complete. Raises `MediaError` when nothing overlaps, ffmpeg fails or
+    the whole cut exceeds `timeout` seconds.
+    """
+    if mode not in ("fast", "exact"):
+        raise ValueError(f"unknown clip mode {mode!r}")
+    if end <= start:
+        raise ValueError("end must be after start")
+    pieces = _plan(segments, start, end)
+    if not pieces:
+        raise MediaError("nenhum segmento gravado no intervalo pedido")
+    budget = _Budget(timeout)
+    work = tempfile.mkdtemp(prefix="clip-", dir=scratch_dir)
+    try:
+        inputs = [_local_mp4(piece, work, i, budget) for i, piece in enumerate(pieces)]
+        listing = os.path.join(work, "segments.ffconcat")
+        with open(listing, "w", encoding="utf-8") as fh:
+            fh.write(_concat_list(pieces, inputs, budget))
+        clip = os.path.join(work, "clip.mp4")
+        timing = ["-copyts"] if mode == "exact" else []
+        shift = [] if mode == "exact" else ["-avoid_negative_ts", "make_zero"]
+        media.run_ffmpeg(
+            ["-y", *timing, "-f", "concat", "-safe", "0", "-i", listing, "-map", "0:v:0", "-c", "copy", *shift,
+             "-movflags", "+faststart", "-f", "mp4", clip],
+            budget.left(),
+        )  # fmt: skip
+        if mode == "exact":
+            _trim_edit_list(clip, sum(piece.length for piece in pieces))
+        info = media.probe(clip, budget.left())
+        result = ClipResult(duration_s=info.duration_s, size_bytes=info.size_bytes, sha256=media.sha256_file(clip))
+        shutil.move(clip, out_path)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
