@@ -68,20 +68,13 @@ def aws_endpoint() -> Iterator[str]:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:  # TEMP until the local runtime lands
-        from gtvision_local import resources, template
-    except ImportError:
-        import boto3
+    from gtvision_local import resources, template
 
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="gtvision-recordings")
-        q = boto3.client("sqs", endpoint_url=endpoint).create_queue(QueueName="gtvision-clip-jobs")["QueueUrl"]
-        os.environ["CLIP_QUEUE_URL"] = q
-    else:
-        tpl = template.load_template(REPO / "template.yaml", endpoint_url=endpoint)
-        resources.create_resources(tpl, endpoint)
-        for key, value in tpl.global_env().items():
-            if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL") and value:
-                os.environ[key] = str(value)
+    tpl = template.load_template(REPO / "template.yaml", endpoint_url=endpoint)
+    resources.create_resources(tpl, endpoint)
+    for key, value in tpl.globals_env().items():
+        if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL") and value:
+            os.environ[key] = str(value)
     from gtvision import aws
     from gtvision.settings import get_settings
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Chalice
-from gtvision.api import core
+from gtvision.api import core, mosaics
 from gtvision.api.http import Ctx, route
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
+app.register_blueprint(mosaics.bp)
 
 _meta = Blueprint(__name__)
 

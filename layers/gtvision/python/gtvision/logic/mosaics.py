@@ -1,0 +1,88 @@
+"""Mosaics: up to four cameras of one city shown together, each with its live URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from gtvision import db, pagination
+from gtvision.auth import Principal
+from gtvision.dal import mosaics as dal
+from gtvision.errors import Invalid, not_found
+from gtvision.mediamtx import MediaMTXClient
+from gtvision.models import Strict
+
+
+class MosaicIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    camera_ids: list[str] = Field(min_length=1, max_length=4)
+    layout: str = Field(default="2x2", pattern=r"^(1x1|1x2|2x2)$")
+
+
+_CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
+
+
+def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    out = {k: row[k] for k in ("id", "city_id", "name", "layout", "created_at")}
+    out["camera_ids"] = [str(c) for c in row["camera_ids"]]
+    if cameras is not None:
+        mtx = MediaMTXClient.from_settings()
+        by_id = {str(c["id"]): c for c in cameras}
+        out["cameras"] = [
+            {"camera_id": cid, "name": by_id[cid]["name"], "status": by_id[cid]["status"], "urls": mtx.urls(cid)}
+            for cid in out["camera_ids"]
+            if cid in by_id
+        ]
+    return out
+
+
+def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
+    principal.require("admin", "manager")
+    ids = list(dict.fromkeys(data.camera_ids))
+    if len(ids) > _CAPACITY[data.layout]:
+        raise Invalid("too_many_cameras", f"o layout {data.layout} comporta {_CAPACITY[data.layout]} câmera(s)")
+    with db.transaction() as conn:
+        first = conn.execute("SELECT city_id FROM cameras WHERE id = %s", (ids[0],)).fetchone()
+        city_id = str(first["city_id"]) if first else None
+        if city_id is None or not principal.can_see_city(city_id):
+            raise not_found("câmera")
+        found = dal.cameras_in_city(conn, ids, city_id)
+        if len(found) != len(ids):
+            raise not_found("câmera")  # another city's (or unknown) camera: same answer as a missing one
+        row = dal.insert(
+            conn,
+            {
+                "city_id": city_id,
+                "name": data.name,
+                "layout": data.layout,
+                "camera_ids": ids,
+                "created_by": principal.user_id,
+            },
+        )
+    return _out(row, found)
+
+
+def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
+    with db.transaction() as conn:
+        row = dal.get(conn, mosaic_id, None if principal.is_admin else principal.city_id)
+        if row is None:
+            raise not_found("mosaico")
+        cams = dal.cameras_in_city(conn, [str(c) for c in row["camera_ids"]], str(row["city_id"]))
+    return _out(row, cams)
+
+
+def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    with db.transaction() as conn:
+        rows = dal.list_page(
+            conn, None if principal.is_admin else principal.city_id, limit, pagination.decode_cursor(cursor)
+        )
+    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+    return [_out(r) for r in items], nxt
+
+
+def delete(principal: Principal, mosaic_id: str) -> None:
+    get(principal, mosaic_id)
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        dal.delete(conn, mosaic_id)
