@@ -19,6 +19,8 @@ from typing import Literal, Protocol
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
 LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,udp,rtp,srtp"
+_FILE_SCHEMES = {"file", "http", "https"}
+_LIVE_SCHEMES = _FILE_SCHEMES | {"rtsp", "rtsps", "rtmp", "rtmps", "udp", "rtp", "srt"}
 LAYER_FFMPEG = "/opt/bin/ffmpeg"
 _STDERR_TAIL = 1500
 
@@ -58,6 +60,14 @@ def _with_whitelist(args: Sequence[str], protocols: str) -> list[str]:
     return out
 
 
+def _check_input_schemes(args: Sequence[str], live: bool) -> None:
+    """The rtsp/rtmp demuxers open tcp themselves, past the protocol whitelist: refuse them by scheme too."""
+    allowed = _LIVE_SCHEMES if live else _FILE_SCHEMES
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag == "-i" and "://" in value and value.split("://", 1)[0].lower() not in allowed:
+            raise MediaError(f"entrada não permitida: esquema '{value.split('://', 1)[0]}'")
+
+
 def _tail(text: str) -> str:
     return text.strip()[-_STDERR_TAIL:]
 
@@ -69,6 +79,7 @@ def run_ffmpeg(
 
     Every input gets a protocol whitelist (files and http(s) only; rtsp/udp/rtp only when `live`).
     """
+    _check_input_schemes(args, live)
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *_with_whitelist(args, LIVE_PROTOCOLS if live else FILE_PROTOCOLS)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
