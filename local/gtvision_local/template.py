@@ -1,0 +1,531 @@
+"""Read ``template.yaml`` (SAM) and resolve its intrinsics for the local world.
+
+The local runtime never repeats what the template says: functions, events, buckets, queues and
+topics all come from here. Intrinsics resolve to what the emulator will hold — a queue ``!Ref`` is
+its URL on the emulator, a bucket ``!Ref`` its name — with the pseudo parameters of a fixed
+local account.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+
+# Tags whose long form is not simply "Fn::<Name>".
+_SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns CloudFormation short tags (``!Ref``, ``!Sub``...) into their long form."""
+
+
+def _construct_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = _SPECIAL_TAGS.get(suffix, f"Fn::{suffix}")
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            # "!GetAtt Queue.Arn" is the short form of ["Queue", "Arn"].
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {key: value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_yaml(text: str) -> dict[str, Any]:
+    """Parse template text, short tags included."""
+    return yaml.load(text, Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader subclass
+
+
+# ---------------------------------------------------------------- specs
+
+
+@dataclass(frozen=True)
+class ApiEvent:
+    name: str
+    path: str
+    method: str  # upper case; "ANY" matches every method
+
+
+@dataclass(frozen=True)
+class SqsEvent:
+    name: str
+    queue: str  # logical id of the AWS::SQS::Queue
+    batch_size: int = 10
+    function_response_types: tuple[str, ...] = ()
+    enabled: bool = True
+
+    @property
+    def reports_batch_item_failures(self) -> bool:
+        return "ReportBatchItemFailures" in self.function_response_types
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    name: str
+    expression: str
+    enabled: bool = True
+    input: str | None = None  # JSON text that replaces the event, as EventBridge's constant input
+
+
+@dataclass(frozen=True)
+class S3Event:
+    name: str
+    bucket: str  # logical id of the AWS::S3::Bucket
+    events: tuple[str, ...]
+    filter: dict[str, Any] | None = None
+
+
+EventSpec = ApiEvent | SqsEvent | ScheduleEvent | S3Event
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    handler: str
+    timeout: int
+    env: dict[str, str]
+    events: list[EventSpec] = field(default_factory=list)
+    memory_size: int = 128
+
+    def events_of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@dataclass(frozen=True)
+class Redrive:
+    dlq: str  # logical id of the dead-letter queue
+    dlq_name: str
+    max_receive_count: int
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    name: str
+    url: str
+    arn: str
+    visibility_timeout: int = 30
+    message_retention: int | None = None
+    redrive: Redrive | None = None
+
+
+@dataclass(frozen=True)
+class QueueNotification:
+    events: tuple[str, ...]
+    queue_arn: str
+    filter_rules: tuple[tuple[str, str], ...] = ()  # (prefix|suffix, value)
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    logical_id: str
+    name: str
+    queue_notifications: list[QueueNotification] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    logical_id: str
+    name: str
+    arn: str
+
+
+# ---------------------------------------------------------------- template
+
+
+class Template:
+    """A loaded SAM template with intrinsics resolved against the local emulator."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        parameters: dict[str, str] | None = None,
+        endpoint_url: str | None = None,
+        region: str = REGION,
+        account_id: str = ACCOUNT_ID,
+    ) -> None:
+        self.path = Path(path).resolve()
+        self.root = self.path.parent
+        self.doc: dict[str, Any] = load_yaml(self.path.read_text(encoding="utf-8"))
+        self.resources: dict[str, dict[str, Any]] = self.doc.get("Resources") or {}
+        self.endpoint_url = (endpoint_url or DEFAULT_ENDPOINT).rstrip("/")
+        self.region = region
+        self.account_id = account_id
+        declared = self.doc.get("Parameters") or {}
+        unknown = set(parameters or {}) - set(declared)
+        if unknown:
+            raise ValueError(f"unknown template parameters: {sorted(unknown)}")
+        self.parameters: dict[str, str] = {
+            name: str(spec.get("Default", "")) for name, spec in declared.items()
+        }
+        self.parameters.update({k: str(v) for k, v in (parameters or {}).items()})
+
+    # ------------------------------------------------------------ intrinsics
+
+    def pseudo(self, name: str) -> str | None:
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": PARTITION,
+            "AWS::StackName": "gtvision-local",
+            "AWS::StackId": (
+                f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/gtvision-local/local"
+            ),
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }.get(name, "") if name.startswith("AWS::") else None
+
+    def resolve(self, value: Any) -> Any:
+        """Resolve every intrinsic inside ``value`` (dicts, lists and scalars)."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value if not _is_no_value(v)]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Condition":
+                return self.condition(arg)
+            if key.startswith("Fn::"):
+                return self._fn(key[4:], arg)
+        return {k: self.resolve(v) for k, v in value.items() if not _is_no_value(v)}
+
+    def _fn(self, name: str, arg: Any) -> Any:
+        if name == "GetAtt":
+            parts = arg.split(".", 1) if isinstance(arg, str) else self.resolve(arg)
+            return self.get_att(parts[0], parts[1])
+        if name == "Sub":
+            if isinstance(arg, list):
+                text, variables = arg[0], self.resolve(arg[1])
+            else:
+                text, variables = arg, {}
+            return self.sub(text, variables)
+        if name == "Join":
+            sep, items = arg
+            return str(sep).join(str(i) for i in self.resolve(items))
+        if name == "Select":
+            index, items = self.resolve(arg)
+            return items[int(index)]
+        if name == "Split":
+            sep, text = self.resolve(arg)
+            return str(text).split(sep)
+        if name == "If":
+            cond, when_true, when_false = arg
+            return self.resolve(when_true if self.condition(cond) else when_false)
+        if name in ("Equals", "And", "Or", "Not"):
+            return self._condition_fn(name, arg)
+        if name == "FindInMap":
+            m, k1, k2 = self.resolve(arg)
+            return self.doc["Mappings"][m][k1][k2]
+        if name == "Base64":
+            import base64
+
+            return base64.b64encode(str(self.resolve(arg)).encode()).decode()
+        if name == "GetAZs":
+            return [f"{self.region}{z}" for z in "abc"]
+        if name == "ImportValue":
+            return f"local-import-{self.resolve(arg)}"
+        raise ValueError(f"intrinsic Fn::{name} is not supported locally")
+
+    def _condition_fn(self, name: str, arg: Any) -> bool:
+        if name == "Equals":
+            a, b = self.resolve(arg)
+            return str(a) == str(b)
+        values = [bool(self.resolve(a)) for a in arg]
+        if name == "And":
+            return all(values)
+        if name == "Or":
+            return any(values)
+        return not values[0]
+
+    def condition(self, name: str) -> bool:
+        conditions = self.doc.get("Conditions") or {}
+        if name not in conditions:
+            raise ValueError(f"unknown condition {name!r}")
+        return bool(self.resolve(conditions[name]))
+
+    def ref(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        pseudo = self.pseudo(name)
+        if pseudo is not None or name == "AWS::NoValue":
+            return pseudo
+        resource = self.resources.get(name)
+        if resource is None:
+            raise ValueError(f"!Ref to unknown name {name!r}")
+        kind = resource.get("Type", "")
+        if kind == "AWS::S3::Bucket":
+            return self.bucket_name(name)
+        if kind == "AWS::SQS::Queue":
+            return self.queue_url(name)
+        if kind == "AWS::SNS::Topic":
+            return self.topic_arn(name)
+        if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            # Layers are on sys.path locally (editable install); the ARN is only a placeholder.
+            return f"arn:{PARTITION}:lambda:{self.region}:{self.account_id}:layer:{name}:1"
+        return name
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        resource = self.resources.get(logical_id)
+        if resource is None:
+            raise ValueError(f"!GetAtt of unknown resource {logical_id!r}")
+        kind = resource.get("Type", "")
+        table: dict[tuple[str, str], Any] = {}
+        if kind == "AWS::SQS::Queue":
+            table = {
+                (kind, "Arn"): lambda: self.queue_arn(logical_id),
+                (kind, "QueueName"): lambda: self.queue_name(logical_id),
+                (kind, "QueueUrl"): lambda: self.queue_url(logical_id),
+            }
+        elif kind == "AWS::SNS::Topic":
+            table = {
+                (kind, "TopicName"): lambda: self.topic_name(logical_id),
+                (kind, "TopicArn"): lambda: self.topic_arn(logical_id),
+            }
+        elif kind == "AWS::S3::Bucket":
+            table = {
+                (kind, "Arn"): lambda: f"arn:{PARTITION}:s3:::{self.bucket_name(logical_id)}",
+                (kind, "DomainName"): lambda: f"{self.bucket_name(logical_id)}.s3.amazonaws.com",
+                (kind, "RegionalDomainName"): lambda: (
+                    f"{self.bucket_name(logical_id)}.s3.{self.region}.amazonaws.com"
+                ),
+            }
+        elif kind == "AWS::Serverless::Function" and attribute == "Arn":
+            return self.function_arn(logical_id)
+        getter = table.get((kind, attribute))
+        if getter is None:
+            raise ValueError(f"!GetAtt {logical_id}.{attribute} is not supported locally")
+        return getter()
+
+    def sub(self, text: str, variables: dict[str, Any] | None = None) -> str:
+        variables = variables or {}
+
+        def replace(match: re.Match[str]) -> str:
+            expr = match.group(1)
+            if expr.startswith("!"):
+                return "${" + expr[1:] + "}"  # "${!Literal}" escapes the substitution
+            if expr in variables:
+                return str(variables[expr])
+            if "." in expr and not expr.startswith("AWS::"):
+                resource, attribute = expr.split(".", 1)
+                return str(self.get_att(resource, attribute))
+            return str(self.ref(expr))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+    # ------------------------------------------------------------ names
+
+    def _props(self, logical_id: str) -> dict[str, Any]:
+        return self.resources[logical_id].get("Properties") or {}
+
+    def bucket_name(self, logical_id: str) -> str:
+        name = self._props(logical_id).get("BucketName")
+        return str(self.resolve(name)) if name is not None else logical_id.lower()
+
+    def queue_name(self, logical_id: str) -> str:
+        props = self._props(logical_id)
+        name = props.get("QueueName")
+        if name is not None:
+            return str(self.resolve(name))
+        return f"{logical_id}.fifo" if props.get("FifoQueue") else logical_id
+
+    def queue_url(self, logical_id: str) -> str:
+        return f"{self.endpoint_url}/{self.account_id}/{self.queue_name(logical_id)}"
+
+    def queue_arn(self, logical_id: str) -> str:
+        return f"arn:{PARTITION}:sqs:{self.region}:{self.account_id}:{self.queue_name(logical_id)}"
+
+    def topic_name(self, logical_id: str) -> str:
+        name = self._props(logical_id).get("TopicName")
+        return str(self.resolve(name)) if name is not None else logical_id
+
+    def topic_arn(self, logical_id: str) -> str:
+        return f"arn:{PARTITION}:sns:{self.region}:{self.account_id}:{self.topic_name(logical_id)}"
+
+    def function_arn(self, logical_id: str) -> str:
+        return f"arn:{PARTITION}:lambda:{self.region}:{self.account_id}:function:{logical_id}"
+
+    # ------------------------------------------------------------ views
+
+    def _of_type(self, *kinds: str) -> list[str]:
+        return [lid for lid, res in self.resources.items() if res.get("Type") in kinds]
+
+    def globals_env(self) -> dict[str, str]:
+        """The ``Globals.Function.Environment.Variables``, resolved to strings."""
+        variables = (((self.doc.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
+            "Variables"
+        ) or {}
+        return {k: _env_str(self.resolve(v)) for k, v in variables.items()}
+
+    def functions(self) -> list[FunctionSpec]:
+        glob = (self.doc.get("Globals") or {}).get("Function") or {}
+        specs = []
+        for lid in self._of_type("AWS::Serverless::Function"):
+            props = self._props(lid)
+            env = self.globals_env()
+            own = ((props.get("Environment") or {}).get("Variables")) or {}
+            env.update({k: _env_str(self.resolve(v)) for k, v in own.items()})
+            code_uri = self.resolve(props.get("CodeUri", glob.get("CodeUri", ".")))
+            specs.append(
+                FunctionSpec(
+                    logical_id=lid,
+                    code_uri=(self.root / str(code_uri)).resolve(),
+                    handler=str(self.resolve(props.get("Handler", glob.get("Handler", "")))),
+                    timeout=int(self.resolve(props.get("Timeout", glob.get("Timeout", 3)))),
+                    memory_size=int(self.resolve(props.get("MemorySize", glob.get("MemorySize", 128)))),
+                    env=env,
+                    events=[
+                        self._event(lid, name, ev) for name, ev in (props.get("Events") or {}).items()
+                    ],
+                )
+            )
+        return specs
+
+    def function(self, logical_id: str) -> FunctionSpec:
+        for spec in self.functions():
+            if spec.logical_id == logical_id:
+                return spec
+        known = ", ".join(s.logical_id for s in self.functions()) or "none"
+        raise KeyError(f"no function {logical_id!r} in {self.path.name} (known: {known})")
+
+    def _logical_id_of(self, raw: Any, kind: str) -> str:
+        """The logical id behind an event's ``Queue``/``Bucket`` property (``!GetAtt X.Arn``, ``!Ref X``, ARN)."""
+        if isinstance(raw, dict):
+            if "Fn::GetAtt" in raw:
+                target = raw["Fn::GetAtt"]
+                return (target.split(".", 1) if isinstance(target, str) else target)[0]
+            if "Ref" in raw:
+                return raw["Ref"]
+        resolved = str(self.resolve(raw))
+        for lid in self._of_type(kind):
+            if kind == "AWS::SQS::Queue" and resolved in (self.queue_arn(lid), self.queue_url(lid)):
+                return lid
+            if kind == "AWS::S3::Bucket" and resolved == self.bucket_name(lid):
+                return lid
+        raise ValueError(f"event source {resolved!r} is not a {kind} of this template")
+
+    def _event(self, function_id: str, name: str, event: dict[str, Any]) -> EventSpec:
+        kind = event.get("Type")
+        props = event.get("Properties") or {}
+        if kind in ("Api", "HttpApi"):
+            return ApiEvent(name, str(self.resolve(props["Path"])), str(self.resolve(props["Method"])).upper())
+        if kind == "SQS":
+            return SqsEvent(
+                name=name,
+                queue=self._logical_id_of(props["Queue"], "AWS::SQS::Queue"),
+                batch_size=int(self.resolve(props.get("BatchSize", 10))),
+                function_response_types=tuple(self.resolve(props.get("FunctionResponseTypes", []))),
+                enabled=bool(self.resolve(props.get("Enabled", True))),
+            )
+        if kind in ("Schedule", "ScheduleV2"):
+            enabled = self.resolve(props.get("Enabled", True))
+            if "State" in props:
+                enabled = str(self.resolve(props["State"])).upper() == "ENABLED"
+            expression = self.resolve(props.get("Schedule") or props.get("ScheduleExpression"))
+            raw_input = self.resolve(props.get("Input")) if "Input" in props else None
+            return ScheduleEvent(name, str(expression), bool(enabled), raw_input)
+        if kind == "S3":
+            events = self.resolve(props["Events"])
+            return S3Event(
+                name=name,
+                bucket=self._logical_id_of(props["Bucket"], "AWS::S3::Bucket"),
+                events=tuple([events] if isinstance(events, str) else events),
+                filter=self.resolve(props.get("Filter")),
+            )
+        raise ValueError(f"{function_id}.{name}: event type {kind!r} is not supported locally")
+
+    def buckets(self) -> list[BucketSpec]:
+        specs = []
+        for lid in self._of_type("AWS::S3::Bucket"):
+            config = self.resolve(self._props(lid).get("NotificationConfiguration") or {})
+            notifications = []
+            for q in config.get("QueueConfigurations", []):
+                rules = ((q.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+                notifications.append(
+                    QueueNotification(
+                        events=(q["Event"],),
+                        queue_arn=q["Queue"],
+                        filter_rules=tuple((r["Name"].lower(), r["Value"]) for r in rules),
+                    )
+                )
+            specs.append(BucketSpec(lid, self.bucket_name(lid), notifications))
+        return specs
+
+    def queues(self) -> list[QueueSpec]:
+        specs = []
+        for lid in self._of_type("AWS::SQS::Queue"):
+            props = self._props(lid)
+            redrive = None
+            raw = props.get("RedrivePolicy")
+            if raw:
+                if isinstance(raw, str):
+                    raw = json.loads(raw)
+                dlq = self._logical_id_of(raw["deadLetterTargetArn"], "AWS::SQS::Queue")
+                redrive = Redrive(dlq, self.queue_name(dlq), int(self.resolve(raw["maxReceiveCount"])))
+            retention = props.get("MessageRetentionPeriod")
+            specs.append(
+                QueueSpec(
+                    logical_id=lid,
+                    name=self.queue_name(lid),
+                    url=self.queue_url(lid),
+                    arn=self.queue_arn(lid),
+                    visibility_timeout=int(self.resolve(props.get("VisibilityTimeout", 30))),
+                    message_retention=int(self.resolve(retention)) if retention is not None else None,
+                    redrive=redrive,
+                )
+            )
+        return specs
+
+    def queue(self, logical_id: str) -> QueueSpec:
+        return next(q for q in self.queues() if q.logical_id == logical_id)
+
+    def topics(self) -> list[TopicSpec]:
+        return [
+            TopicSpec(lid, self.topic_name(lid), self.topic_arn(lid)) for lid in self._of_type("AWS::SNS::Topic")
+        ]
+
+
+def _is_no_value(value: Any) -> bool:
+    return isinstance(value, dict) and value == {"Ref": "AWS::NoValue"}
+
+
+def _env_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def repo_root() -> Path:
+    """The repository holding ``template.yaml`` (this package lives in ``<repo>/local/gtvision_local``)."""
+    here = Path(__file__).resolve().parents[2]
+    if (here / "template.yaml").exists():
+        return here
+    return Path.cwd()
+
+
+def load_template(
+    path: Path | str | None = None,
+    *,
+    parameters: dict[str, str] | None = None,
+    endpoint_url: str | None = None,
+) -> Template:
+    """Load ``path`` (default: the repository's ``template.yaml``)."""
+    return Template(path or repo_root() / "template.yaml", parameters=parameters, endpoint_url=endpoint_url)

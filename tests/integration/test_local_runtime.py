@@ -1,0 +1,348 @@
+"""The local runtime against a real moto server over HTTP, with the fixture template's tiny handlers."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from gtvision_local.resources import aws_client, create_resources
+from gtvision_local.runtime import Runtime, SqsPoller
+from gtvision_local.template import Template
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "local_runtime" / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def template(moto_endpoint: str) -> Template:
+    # A fresh prefix per test: moto's state is shared by the whole process.
+    return Template(FIXTURE, parameters={"Prefix": f"fx-{uuid.uuid4().hex[:8]}"}, endpoint_url=moto_endpoint)
+
+
+@pytest.fixture
+def runtime(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    monkeypatch.setenv("GTV_LOCAL_VISIBILITY_TIMEOUT", "1")
+    monkeypatch.delenv("GTV_LOCAL_FIRE_SCHEDULES_AT_START", raising=False)
+    create_resources(template)
+    rt = Runtime(template, api_port=0)
+    for logical_id in ("WorkerFunction", "SegmentFunction", "TickFunction"):
+        module = _module(rt, logical_id)
+        for name in ("INVOCATIONS", "EVENTS"):
+            getattr(module, name, []).clear()
+    yield rt
+    rt.stop()
+
+
+def _module(rt: Runtime, logical_id: str) -> Any:
+    return sys.modules[rt.handler(logical_id).__module__]
+
+
+def _poller(rt: Runtime, function_id: str) -> SqsPoller:
+    return next(p for p in rt.pollers if p.function.logical_id == function_id)
+
+
+def _bodies(template: Template, queue_id: str) -> list[str]:
+    """Drain what is visible in a queue (deleting it)."""
+    sqs = aws_client("sqs", template.endpoint_url)
+    url = template.queue_url(queue_id)
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for m in messages:
+            bodies.append(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return bodies
+
+
+def _send(template: Template, queue_id: str, *bodies: str) -> None:
+    sqs = aws_client("sqs", template.endpoint_url)
+    sqs.send_message_batch(
+        QueueUrl=template.queue_url(queue_id),
+        Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies)],
+    )
+
+
+def _counts(template: Template, queue_id: str) -> tuple[int, int]:
+    attrs = aws_client("sqs", template.endpoint_url).get_queue_attributes(
+        QueueUrl=template.queue_url(queue_id),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+# ---------------------------------------------------------------- SQS
+
+
+def test_poison_record_fails_alone_and_ends_in_the_dlq(runtime: Runtime, template: Template) -> None:
+    # Given a batch of three where one record is poison
+    _send(template, "WorkQueue", "ok-1", "poison", "ok-2")
+    poller = _poller(runtime, "WorkerFunction")
+
+    # When the poller delivers it once
+    assert poller.poll_once() == 3
+
+    # Then the handler saw the whole batch with Lambda's record shape, and only the poison one is left
+    record_batch = _module(runtime, "WorkerFunction").INVOCATIONS
+    assert sorted(record_batch[0]) == ["ok-1", "ok-2", "poison"]
+    assert _counts(template, "WorkQueue") == (0, 1)
+
+    # When it reappears after the visibility timeout and fails again (maxReceiveCount = 2)
+    time.sleep(1.2)
+    assert poller.poll_once() == 1
+    assert record_batch[1] == ["poison"]
+    time.sleep(1.2)
+    assert poller.poll_once() == 0  # the next receive moves it to the DLQ
+
+    # Then it is in the DLQ, and nothing is left in the queue
+    assert _bodies(template, "WorkDLQ") == ["poison"]
+    assert _counts(template, "WorkQueue") == (0, 0)
+
+
+def test_sqs_event_has_lambda_record_fields(runtime: Runtime, template: Template) -> None:
+    seen: list[dict[str, Any]] = []
+    module = _module(runtime, "WorkerFunction")
+    original = module.handle
+    module.handle = lambda event, context: seen.append(event)  # noqa: ARG005 - capture the raw event
+    runtime._handlers.clear()
+    try:
+        _send(template, "WorkQueue", "hello")
+        _poller(runtime, "WorkerFunction").poll_once()
+    finally:
+        module.handle = original
+        runtime._handlers.clear()
+    (record,) = seen[0]["Records"]
+    assert record["body"] == "hello"
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == template.queue_arn("WorkQueue")
+    assert record["awsRegion"] == "us-east-1"
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert record["messageId"] and record["receiptHandle"]
+
+
+def test_handler_that_raises_deletes_nothing(runtime: Runtime, template: Template) -> None:
+    # Given a batch whose handler raises
+    _send(template, "WorkQueue", "a", "boom", "b")
+
+    # When it is delivered
+    _poller(runtime, "WorkerFunction").poll_once()
+
+    # Then every message is still in the queue (in flight, back after the visibility timeout)
+    assert _counts(template, "WorkQueue") == (0, 3)
+    time.sleep(1.2)
+    assert sorted(_bodies(template, "WorkQueue")) == ["a", "b", "boom"]
+
+
+def test_s3_upload_to_recordings_reaches_the_handler(runtime: Runtime, template: Template) -> None:
+    # Given a running runtime (real threads polling the emulator)
+    runtime.start()
+    s3 = aws_client("s3", template.endpoint_url)
+    bucket = template.bucket_name("UploadsBucket")
+
+    # When objects are uploaded inside and outside recordings/
+    s3.put_object(Bucket=bucket, Key="other/ignored.txt", Body=b"x")
+    s3.put_object(Bucket=bucket, Key="recordings/cam-1/2026-11-23_12-00-00-000000.mp4", Body=b"video")
+
+    # Then moto delivers the S3 event to the queue and the handler receives it
+    events = _module(runtime, "SegmentFunction").EVENTS
+    deadline = time.monotonic() + 15
+    keys: list[str] = []
+    while time.monotonic() < deadline and not keys:
+        time.sleep(0.2)
+        for event in list(events):
+            for record in event["Records"]:
+                body = json.loads(record["body"])
+                # S3 URL-encodes keys (moto even encodes "/"); handlers unquote_plus them.
+                keys += [unquote_plus(r["s3"]["object"]["key"]) for r in body.get("Records", [])]
+    assert keys == ["recordings/cam-1/2026-11-23_12-00-00-000000.mp4"]
+    assert _counts(template, "UploadsQueue") == (0, 0)
+
+
+def test_create_resources_is_idempotent(runtime: Runtime, template: Template) -> None:
+    # Given resources already created (by the fixture), when created again
+    create_resources(template)
+
+    # Then queues keep their attributes and redrive, and the bucket still notifies the queue
+    sqs = aws_client("sqs", template.endpoint_url)
+    attrs = sqs.get_queue_attributes(QueueUrl=template.queue_url("WorkQueue"), AttributeNames=["All"])[
+        "Attributes"
+    ]
+    assert attrs["VisibilityTimeout"] == "120"
+    assert json.loads(attrs["RedrivePolicy"]) == {
+        "deadLetterTargetArn": template.queue_arn("WorkDLQ"),
+        "maxReceiveCount": 2,
+    }
+    config = aws_client("s3", template.endpoint_url).get_bucket_notification_configuration(
+        Bucket=template.bucket_name("UploadsBucket")
+    )
+    (queue_config,) = config["QueueConfigurations"]
+    assert queue_config["QueueArn"] == template.queue_arn("UploadsQueue")
+    rules = [(r["Name"].lower(), r["Value"]) for r in queue_config["Filter"]["Key"]["FilterRules"]]
+    assert rules == [("prefix", "recordings/")]
+    topics = aws_client("sns", template.endpoint_url).list_topics()["Topics"]
+    assert {"TopicArn": template.topic_arn("NoticesTopic")} in topics
+    # Re-putting the configuration would send a second s3:TestEvent; only the first one is there.
+    test_events = [b for b in _bodies(template, "UploadsQueue") if '"s3:TestEvent"' in b]
+    assert len(test_events) == 1
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def test_rate_schedule_fires_with_an_injected_clock(template: Template, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GTV_LOCAL_FIRE_SCHEDULES_AT_START", raising=False)
+    clock = FakeClock(datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC))
+    rt = Runtime(template, api_port=0, clock=clock)
+    events = _module(rt, "TickFunction").EVENTS
+    events.clear()
+
+    # Nothing is due before a minute has passed
+    assert rt.scheduler.tick() == []
+    clock.advance(seconds=59)
+    assert rt.scheduler.tick() == []
+
+    # A minute after start, the rate(1 minute) schedule fires once with an EventBridge event
+    clock.advance(seconds=1)
+    assert rt.scheduler.tick() == [("TickFunction", datetime(2026, 11, 23, 12, 1, 30, tzinfo=UTC))]
+    (event,) = events
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["time"] == "2026-11-23T12:01:30Z"
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/TickFunctionEveryMinute"]
+
+    # Missed fires coalesce into one; the cron(0 3 * * ? *) one passes its constant Input
+    clock.now = datetime(2026, 11, 24, 3, 0, 5, tzinfo=UTC)
+    fired = rt.scheduler.tick()
+    assert [f[0] for f in fired] == ["TickFunction", "TickFunction"]
+    assert events[-1] == {"kind": "nightly"}
+    assert rt.scheduler.tick() == []
+    rt.stop()
+
+
+def test_fire_schedules_at_start(template: Template, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GTV_LOCAL_FIRE_SCHEDULES_AT_START", "1")
+    clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    rt = Runtime(template, api_port=0, clock=clock)
+    _module(rt, "TickFunction").EVENTS.clear()
+    # The two enabled schedules fire once each at once; the disabled one never does.
+    assert len(rt.scheduler.tick()) == 2
+    assert rt.scheduler.tick() == []
+    rt.stop()
+
+
+# ---------------------------------------------------------------- API gateway
+
+
+def _request(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes, Any]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read(), resp.headers
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read(), err.headers
+
+
+@pytest.fixture
+def api(runtime: Runtime) -> str:
+    runtime.start()
+    assert runtime.gateway is not None
+    return runtime.gateway.url
+
+
+def test_gateway_routes_path_params_and_query(api: str) -> None:
+    status, headers, body, raw_headers = _request(f"{api}/v1/things/t%C3%A9-42?x=1&x=2&y=z")
+    assert status == 200
+    echo = json.loads(body)
+    assert echo["resource"] == "/v1/things/{thing_id}"
+    assert echo["path"] == "/v1/things/té-42"
+    assert echo["pathParameters"] == {"thing_id": "té-42"}
+    assert echo["query"] == {"x": "2", "y": "z"}
+    assert echo["multiQuery"] == {"x": ["1", "2"], "y": ["z"]}
+    assert echo["stage"] == "local"
+    assert echo["sourceIp"] == "127.0.0.1"
+    assert echo["function"] == "WebFunction"
+    assert raw_headers.get_all("X-Echo") == ["a", "b"]
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_gateway_literal_segment_wins_over_parameter(api: str) -> None:
+    status, _, body, _ = _request(f"{api}/v1/things/special")
+    assert status == 200
+    assert json.loads(body)["resource"] == "/v1/things/special"
+    assert json.loads(body)["pathParameters"] is None
+
+
+def test_gateway_binary_body_round_trips(api: str) -> None:
+    payload = bytes(range(256))
+    status, headers, body, _ = _request(
+        f"{api}/v1/things", "POST", payload, {"Content-Type": "application/octet-stream"}
+    )
+    assert status == 201
+    assert headers["Content-Type"] == "application/octet-stream"
+    assert body == payload[::-1]
+
+
+def test_gateway_unknown_path_and_wrong_method(api: str) -> None:
+    status, _, body, _ = _request(f"{api}/v1/nothing-here")
+    assert status == 404
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+    status, headers, body, _ = _request(f"{api}/v1/things", "DELETE")
+    assert status == 405
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert headers["Allow"] == "POST"
+
+    status, headers, _, _ = _request(f"{api}/v1/things", "OPTIONS")
+    assert status == 204
+    assert "Authorization" in headers["Access-Control-Allow-Headers"]
+
+
+def test_gateway_handler_error_is_a_502_in_the_error_shape(api: str) -> None:
+    status, _, body, _ = _request(f"{api}/v1/broken")
+    assert status == 502
+    assert json.loads(body)["error"]["code"] == "internal_error"
+
+
+def test_gateway_drives_a_chalice_app(api: str) -> None:
+    status, _, body, _ = _request(f"{api}/v1/cameras/cam-7?q=hello")
+    assert status == 200
+    assert json.loads(body) == {"id": "cam-7", "q": "hello"}
+
+
+def test_runtime_stops_cleanly(runtime: Runtime) -> None:
+    runtime.start()
+    started = time.monotonic()
+    runtime.stop()
+    assert time.monotonic() - started < 5
+    assert not runtime._threads
