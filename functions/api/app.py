@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint, Chalice
+
 from gtvision.api import core, mosaics
 from gtvision.api.http import Ctx, route
 
