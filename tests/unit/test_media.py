@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from gtvision import media
 from gtvision.media import MediaError
 from gtvision_local.testmedia import make_video

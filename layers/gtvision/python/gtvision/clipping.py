@@ -32,6 +32,7 @@ from gtvision.media import MediaError
 
 ClipMode = Literal["fast", "exact"]
 _OVERLAP_TOLERANCE_S = 0.5  # a segment starting this far inside the previous one is a duplicate
+_SHORTFALL_TOLERANCE_S = 0.5  # segment durations in the database come from the same files, to the frame
 
 
 @dataclass(frozen=True)
@@ -207,13 +208,17 @@ def cut_clip(
         timing = ["-copyts"] if mode == "exact" else []
         shift = [] if mode == "exact" else ["-avoid_negative_ts", "make_zero"]
         media.run_ffmpeg(
-            ["-y", *timing, "-f", "concat", "-safe", "0", "-i", listing, "-map", "0:v:0", "-c", "copy", *shift,
-             "-movflags", "+faststart", "-f", "mp4", clip],
+            ["-y", "-xerror", *timing, "-f", "concat", "-safe", "0", "-i", listing,
+             "-map", "0:v:0", "-c", "copy", *shift, "-movflags", "+faststart", "-f", "mp4", clip],
             budget.left(),
         )  # fmt: skip
         if mode == "exact":
             _trim_edit_list(clip, sum(piece.length for piece in pieces))
         info = media.probe(clip, budget.left())
+        planned = sum(piece.length for piece in pieces)
+        if info.duration_s < planned - _SHORTFALL_TOLERANCE_S:
+            # ffmpeg may skip a segment it cannot read and still exit 0; a short clip is a failed clip
+            raise MediaError(f"recorte incompleto: {info.duration_s:.2f} s de {planned:.2f} s pedidos")
         result = ClipResult(duration_s=info.duration_s, size_bytes=info.size_bytes, sha256=media.sha256_file(clip))
         shutil.move(clip, out_path)
         return result
