@@ -154,9 +154,10 @@ class Runtime:
             clock=clock,
             fire_at_start=os.environ.get("GTV_LOCAL_FIRE_SCHEDULES_AT_START") == "1",
         )
-        port = api_port if api_port is not None else int(os.environ.get("GTV_API_PORT", DEFAULT_API_PORT))
-        routes = [(fn.logical_id, ev) for fn in self.functions.values() for ev in fn.events_of(ApiEvent)]
-        self.gateway = ApiGateway(self, routes, host=api_host, port=port) if routes else None
+        self.api_host = api_host
+        self.api_port = api_port if api_port is not None else int(os.environ.get("GTV_API_PORT", DEFAULT_API_PORT))
+        self.routes = [(fn.logical_id, ev) for fn in self.functions.values() for ev in fn.events_of(ApiEvent)]
+        self.gateway: ApiGateway | None = None  # bound in start(), so `invoke` never takes the port
 
     # ------------------------------------------------------------ invocation
 
@@ -171,6 +172,11 @@ class Runtime:
         handler = self.handler(logical_id)
         context = events.LambdaContext(logical_id, timeout_s=spec.timeout, memory_limit_in_mb=spec.memory_size)
         token = current_function.set(logical_id)
+        # The domain layer's plain log formatter keeps its own contextvar (the layer cannot import
+        # this package); set it too when the layer is loaded so its lines name the function.
+        observability = sys.modules.get("gtvision.observability")
+        layer_var = getattr(observability, "current_function", None)
+        layer_token = layer_var.set(logical_id) if layer_var is not None else None
         started = time.monotonic()
         try:
             log.debug("START RequestId: %s", context.aws_request_id)
@@ -182,10 +188,17 @@ class Runtime:
             finally:
                 elapsed = time.monotonic() - started
                 level = logging.WARNING if elapsed > spec.timeout else logging.DEBUG
-                log.log(level, "END RequestId: %s Duration: %.1f ms (timeout %d s)",
-                        context.aws_request_id, elapsed * 1000, spec.timeout)
+                log.log(
+                    level,
+                    "END RequestId: %s Duration: %.1f ms (timeout %d s)",
+                    context.aws_request_id,
+                    elapsed * 1000,
+                    spec.timeout,
+                )
         finally:
             current_function.reset(token)
+            if layer_token is not None:
+                layer_var.reset(layer_token)  # type: ignore[union-attr]
 
     # ------------------------------------------------------------ lifecycle
 
@@ -199,8 +212,9 @@ class Runtime:
                 self.handler(logical_id)
             except Exception:
                 broken.add(logical_id)
-                log.exception("%s: handler %s could not be loaded; its events are not delivered",
-                              logical_id, spec.handler)
+                log.exception(
+                    "%s: handler %s could not be loaded; its events are not delivered", logical_id, spec.handler
+                )
         self._stop.clear()
         for poller in self.pollers:
             if poller.function.logical_id not in broken:
@@ -208,7 +222,8 @@ class Runtime:
         self.scheduler.targets = [t for t in self.scheduler.targets if t.function_id not in broken]
         if self.scheduler.targets:
             self._spawn("scheduler", self.scheduler.run)
-        if self.gateway:
+        if self.routes:
+            self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
             self.gateway.start()
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
@@ -221,6 +236,7 @@ class Runtime:
         self._stop.set()
         if self.gateway:
             self.gateway.stop()
+            self.gateway = None
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -270,8 +286,12 @@ class SqsPoller:
         try:
             result = self.runtime.invoke(self.function.logical_id, {"Records": records})
         except Exception:
-            self._log(logging.WARNING, "batch of %d failed: none deleted, retried after %d s",
-                      len(records), self._visibility_timeout())
+            self._log(
+                logging.WARNING,
+                "batch of %d failed: none deleted, retried after %d s",
+                len(records),
+                self._visibility_timeout(),
+            )
             return len(records)
         failed = self._failed_ids(result, records)
         done = [r for r in records if r["messageId"] not in failed]
@@ -282,8 +302,14 @@ class SqsPoller:
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
             )
         if failed:
-            self._log(logging.WARNING, "batch of %d: %d ok, %d failed (retried after %d s)",
-                      len(records), len(done), len(failed), self._visibility_timeout())
+            self._log(
+                logging.WARNING,
+                "batch of %d: %d ok, %d failed (retried after %d s)",
+                len(records),
+                len(done),
+                len(failed),
+                self._visibility_timeout(),
+            )
         else:
             self._log(logging.INFO, "batch of %d from %s ok", len(records), self.queue.name)
         return len(records)
@@ -376,9 +402,7 @@ class Scheduler:
 
     def _fire(self, target: ScheduleTarget, moment: datetime) -> None:
         event = (
-            json.loads(target.event.input)
-            if target.event.input
-            else events.scheduled_event(target.rule_arn, moment)
+            json.loads(target.event.input) if target.event.input else events.scheduled_event(target.rule_arn, moment)
         )
         try:
             self.runtime.invoke(target.function_id, event)
@@ -394,8 +418,12 @@ class Scheduler:
     def run(self, stop: threading.Event) -> None:
         for target in self.targets:
             token = current_function.set(target.function_id)
-            log.info("schedule %s: %s, next %s", target.event.name, target.event.expression,
-                     target.next_fire and events.iso_z(target.next_fire))
+            log.info(
+                "schedule %s: %s, next %s",
+                target.event.name,
+                target.event.expression,
+                target.next_fire and events.iso_z(target.next_fire),
+            )
             current_function.reset(token)
         while not stop.is_set():
             self.tick()
@@ -564,8 +592,13 @@ class ApiGateway:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)
-                log.info("%s %s -> %d (%.0f ms)", self.command, self.path.split("?", 1)[0], status,
-                         (time.monotonic() - started) * 1000)
+                log.info(
+                    "%s %s -> %d (%.0f ms)",
+                    self.command,
+                    self.path.split("?", 1)[0],
+                    status,
+                    (time.monotonic() - started) * 1000,
+                )
 
             def _read_body(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -584,4 +617,3 @@ class ApiGateway:
                 log.debug("http: " + format, *args)
 
         return Handler
-

@@ -172,25 +172,27 @@ class Template:
         unknown = set(parameters or {}) - set(declared)
         if unknown:
             raise ValueError(f"unknown template parameters: {sorted(unknown)}")
-        self.parameters: dict[str, str] = {
-            name: str(spec.get("Default", "")) for name, spec in declared.items()
-        }
+        self.parameters: dict[str, str] = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
         self.parameters.update({k: str(v) for k, v in (parameters or {}).items()})
 
     # ------------------------------------------------------------ intrinsics
 
     def pseudo(self, name: str) -> str | None:
-        return {
-            "AWS::Region": self.region,
-            "AWS::AccountId": self.account_id,
-            "AWS::Partition": PARTITION,
-            "AWS::StackName": "gtvision-local",
-            "AWS::StackId": (
-                f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/gtvision-local/local"
-            ),
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::NoValue": None,
-        }.get(name, "") if name.startswith("AWS::") else None
+        return (
+            {
+                "AWS::Region": self.region,
+                "AWS::AccountId": self.account_id,
+                "AWS::Partition": PARTITION,
+                "AWS::StackName": "gtvision-local",
+                "AWS::StackId": (
+                    f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/gtvision-local/local"
+                ),
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::NoValue": None,
+            }.get(name, "")
+            if name.startswith("AWS::")
+            else None
+        )
 
     def resolve(self, value: Any) -> Any:
         """Resolve every intrinsic inside ``value`` (dicts, lists and scalars)."""
@@ -199,7 +201,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Condition":
@@ -304,9 +306,7 @@ class Template:
             table = {
                 (kind, "Arn"): lambda: f"arn:{PARTITION}:s3:::{self.bucket_name(logical_id)}",
                 (kind, "DomainName"): lambda: f"{self.bucket_name(logical_id)}.s3.amazonaws.com",
-                (kind, "RegionalDomainName"): lambda: (
-                    f"{self.bucket_name(logical_id)}.s3.{self.region}.amazonaws.com"
-                ),
+                (kind, "RegionalDomainName"): lambda: f"{self.bucket_name(logical_id)}.s3.{self.region}.amazonaws.com",
             }
         elif kind == "AWS::Serverless::Function" and attribute == "Arn":
             return self.function_arn(logical_id)
@@ -392,9 +392,7 @@ class Template:
                     timeout=int(self.resolve(props.get("Timeout", glob.get("Timeout", 3)))),
                     memory_size=int(self.resolve(props.get("MemorySize", glob.get("MemorySize", 128)))),
                     env=env,
-                    events=[
-                        self._event(lid, name, ev) for name, ev in (props.get("Events") or {}).items()
-                    ],
+                    events=[self._event(lid, name, ev) for name, ev in (props.get("Events") or {}).items()],
                 )
             )
         return specs
@@ -498,9 +496,7 @@ class Template:
         return next(q for q in self.queues() if q.logical_id == logical_id)
 
     def topics(self) -> list[TopicSpec]:
-        return [
-            TopicSpec(lid, self.topic_name(lid), self.topic_arn(lid)) for lid in self._of_type("AWS::SNS::Topic")
-        ]
+        return [TopicSpec(lid, self.topic_name(lid), self.topic_arn(lid)) for lid in self._of_type("AWS::SNS::Topic")]
 
 
 def _is_no_value(value: Any) -> bool:

@@ -193,9 +193,7 @@ def test_create_resources_is_idempotent(runtime: Runtime, template: Template) ->
 
     # Then queues keep their attributes and redrive, and the bucket still notifies the queue
     sqs = aws_client("sqs", template.endpoint_url)
-    attrs = sqs.get_queue_attributes(QueueUrl=template.queue_url("WorkQueue"), AttributeNames=["All"])[
-        "Attributes"
-    ]
+    attrs = sqs.get_queue_attributes(QueueUrl=template.queue_url("WorkQueue"), AttributeNames=["All"])["Attributes"]
     assert attrs["VisibilityTimeout"] == "120"
     assert json.loads(attrs["RedrivePolicy"]) == {
         "deadLetterTargetArn": template.queue_arn("WorkDLQ"),

@@ -1,0 +1,190 @@
+"""The ``gtvision`` command: the local stack, one-off invocations, sample events and route sync."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import events
+from .template import ApiEvent, ScheduleEvent, Template, load_template, repo_root
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gtvision", description="GT-Vision: local stack and tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="the local serverless stack").add_subparsers(
+        dest="local_command", required=True
+    )
+    up = local.add_parser("up", help="start PostgreSQL, the AWS emulator and every function of template.yaml")
+    up.add_argument("--demo", action="store_true", help="load demo data once the stack is up")
+    up.add_argument("--api-port", type=int, default=None, help="API port (default $GTV_API_PORT or 3000)")
+
+    invoke = local.add_parser("invoke", help="run one function once against the running local stack")
+    invoke.add_argument("function", help="logical id in template.yaml, e.g. RetentionFunction")
+    invoke.add_argument("--event", default="-", help="event JSON file, or - for stdin (default)")
+
+    ev = local.add_parser("events", help="print a sample event").add_subparsers(dest="kind", required=True)
+    s3 = ev.add_parser("s3-put", help="an S3 ObjectCreated event, wrapped in SQS when the bucket notifies a queue")
+    s3.add_argument("--key", required=True)
+    s3.add_argument("--bucket", help="bucket name (default: the template's first bucket)")
+    s3.add_argument("--size", type=int, default=0)
+    s3.add_argument("--raw", action="store_true", help="the bare S3 notification, not wrapped in an SQS event")
+    sqs = ev.add_parser("sqs", help="an SQS event")
+    sqs.add_argument("--body", action="append", default=None, help="a record body (repeatable)")
+    sqs.add_argument("--queue", help="queue logical id (default: the first queue)")
+    sched = ev.add_parser("schedule", help="an EventBridge Scheduled Event")
+    sched.add_argument("--function", help="function logical id (default: the first with a Schedule event)")
+    api = ev.add_parser("api", help="an API Gateway REST proxy event")
+    api.add_argument("--path", required=True)
+    api.add_argument("--method", default="GET")
+    api.add_argument("--body", default=None)
+    api.add_argument("--header", action="append", default=[], help="Name: value (repeatable)")
+
+    local.add_parser("recorder", help="the test recorder (gtvision_local.recorder)", add_help=False)
+
+    routes = sub.add_parser("routes", help="template.yaml Api events").add_subparsers(
+        dest="routes_command", required=True
+    )
+    sync = routes.add_parser("sync", help="regenerate the API ROUTES block from functions/api/app.py")
+    sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
+
+    sub.add_parser("verify", help="check a running stack end to end (gtvision_local.verify)", add_help=False)
+    return parser
+
+
+def _hook(module: str, argv: list[str]) -> int:
+    """Delegate to another module's ``main(argv)`` (written separately), imported only when used."""
+    try:
+        mod = importlib.import_module(f"{__package__}.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{module}":
+            raise
+        print(f"gtvision_local.{module} ainda não existe nesta versão.", file=sys.stderr)
+        return 2
+    return int(mod.main(argv) or 0)
+
+
+def _read_event(source: str) -> Any:
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    return json.loads(text) if text.strip() else {}
+
+
+def cmd_invoke(function_id: str, event_source: str) -> int:
+    from .runtime import Runtime, configure_logging
+    from .stack import invoke_env
+
+    configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
+    template = invoke_env()
+    event = _read_event(event_source)
+    runtime = Runtime(template)
+    if function_id not in runtime.functions:
+        print(f"função desconhecida: {function_id} (existem: {', '.join(runtime.functions)})", file=sys.stderr)
+        return 2
+    try:
+        result = runtime.invoke(function_id, event)
+    except Exception as exc:
+        error = {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+        print(json.dumps(error, indent=2))
+        return 1
+    print(json.dumps(result, indent=2, default=str, ensure_ascii=False))
+    return 0
+
+
+def sample_event(template: Template, args: argparse.Namespace) -> Any:
+    """The event ``gtvision local events <kind>`` prints."""
+    if args.kind == "s3-put":
+        buckets = template.buckets()
+        bucket = next((b for b in buckets if b.name == args.bucket), None) or (buckets[0] if buckets else None)
+        name = args.bucket or (bucket.name if bucket else "bucket")
+        notification = events.s3_event(name, args.key, size=args.size)
+        if args.raw or not bucket or not bucket.queue_notifications:
+            return notification
+        return events.sqs_event([json.dumps(notification)], bucket.queue_notifications[0].queue_arn)
+    if args.kind == "sqs":
+        queues = template.queues()
+        queue = next((q for q in queues if q.logical_id == args.queue), None) or (queues[0] if queues else None)
+        arn = queue.arn if queue else template.queue_arn("Queue")
+        return events.sqs_event(args.body or ["{}"], arn)
+    if args.kind == "schedule":
+        targets = [(fn, ev) for fn in template.functions() for ev in fn.events_of(ScheduleEvent)]
+        chosen = next((t for t in targets if t[0].logical_id == args.function), None) or (
+            targets[0] if targets else None
+        )
+        if chosen and chosen[1].input:
+            return json.loads(chosen[1].input)  # a constant Input replaces the event, as in EventBridge
+        rule = events.schedule_rule_arn(*(chosen[0].logical_id, chosen[1].name) if chosen else ("Function", "Schedule"))
+        return events.scheduled_event(rule, datetime.now(UTC))
+    if args.kind == "api":
+        from .runtime import Route, resolve_route
+
+        routes = [Route(fn.logical_id, e.path, e.method) for fn in template.functions() for e in fn.events_of(ApiEvent)]
+        route, _, params = resolve_route(routes, args.method.upper(), args.path.split("?", 1)[0])
+        from urllib.parse import parse_qsl, unquote, urlsplit
+
+        split = urlsplit(args.path)
+        headers = [tuple(h.split(":", 1)) for h in args.header]
+        if args.body is not None and not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", "application/json"))
+        return events.api_gateway_event(
+            method=args.method.upper(),
+            path=unquote(split.path),
+            resource=route.path if route else split.path,
+            path_parameters=params,
+            headers=[(k.strip(), v.strip()) for k, v in headers],
+            query=parse_qsl(split.query, keep_blank_values=True),
+            body=args.body.encode() if args.body is not None else None,
+        )
+    raise ValueError(args.kind)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Hooks take their own arguments: hand everything after the subcommand over untouched.
+    if argv[:1] == ["verify"]:
+        return _hook("verify", argv[1:])
+    if argv[:2] == ["local", "recorder"]:
+        return _hook("recorder", argv[2:])
+    args = _parser().parse_args(argv)
+    if args.command == "local":
+        if args.local_command == "up":
+            from .stack import run_up
+
+            return run_up(demo=args.demo, api_port=args.api_port)
+        if args.local_command == "invoke":
+            return cmd_invoke(args.function, args.event)
+        if args.local_command == "events":
+            print(json.dumps(sample_event(load_template(), args), indent=2, ensure_ascii=False))
+            return 0
+    if args.command == "routes":
+        from .routes import sync
+
+        path = repo_root() / "template.yaml"
+        in_sync = sync(path, check=args.check)
+        if in_sync:
+            print("template.yaml: rotas em dia com functions/api/app.py")
+            return 0
+        if args.check:
+            print(
+                "template.yaml está fora de sincronia com functions/api/app.py: rode `gtvision routes sync`",
+                file=sys.stderr,
+            )
+            return 1
+        print("template.yaml: bloco API ROUTES regenerado")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The whole local stack behind ``gtvision local up``: PostgreSQL, the AWS emulator, and the runtime.
+
+PostgreSQL is an embedded pgserver under ``<repo>/.local/pgdata`` (kept running between runs so
+``gtvision local invoke`` can reach it) unless ``DATABASE_URL`` is set; the emulator is moto in
+server mode on ``127.0.0.1:4566`` (or ``AWS_ENDPOINT_URL``'s port) unless ``GTV_EXTERNAL_AWS=1``.
+Secrets are generated once into ``.local/secrets.json``; the running stack's URLs go to
+``.local/stack.json`` for ``invoke``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .resources import create_resources
+from .runtime import Runtime, configure_logging
+from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template, repo_root
+
+log = logging.getLogger("gtvision_local")
+
+# Template parameters fed from the local stack (the rest keep their defaults).
+_STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET", "DataKey": "GTV_DATA_KEY"}
+
+
+def state_dir(root: Path) -> Path:
+    path = root / ".local"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def local_secrets(root: Path) -> dict[str, str]:
+    """``GTV_JWT_SECRET`` and ``GTV_DATA_KEY``: from env, else generated once into ``.local/secrets.json``."""
+    file = state_dir(root) / "secrets.json"
+    stored: dict[str, str] = json.loads(file.read_text()) if file.exists() else {}
+    generators = {
+        "GTV_JWT_SECRET": lambda: secrets.token_urlsafe(48),
+        "GTV_DATA_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    changed = False
+    for name, generate in generators.items():
+        if name not in stored:
+            stored[name] = generate()
+            changed = True
+    if changed:
+        file.write_text(json.dumps(stored, indent=2) + "\n")
+        file.chmod(0o600)
+    return {name: os.environ.get(name) or stored[name] for name in generators}
+
+
+def local_env(
+    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str]
+) -> dict[str, str]:
+    """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
+
+    Function-level variables are merged in (one process runs every function); an empty template
+    value never clobbers a variable already set in the environment (e.g. ``GTV_COGNITO_JWKS_URL``).
+    """
+    env = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        # Fixed fake credentials: a missing endpoint can then never reach a real account.
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "GTV_LOCAL": "1",
+    }
+    merged = template.globals_env()
+    for fn in template.functions():
+        for name, value in fn.env.items():
+            if name in merged and merged[name] != value:
+                log.warning("%s sets %s differently from another function; locally one value wins", fn.logical_id, name)
+            merged[name] = value
+    for name, value in merged.items():
+        if value or not os.environ.get(name):
+            env[name] = value
+    env.update(secret_values)
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def _stack_parameters(template_path: Path, values: dict[str, str]) -> dict[str, str]:
+    declared = set(Template(template_path).doc.get("Parameters") or {})
+    return {param: values[env] for param, env in _STACK_PARAMETERS.items() if param in declared and env in values}
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) != 0
+
+
+class LocalStack:
+    """Start/stop PostgreSQL, moto and the runtime for one repository checkout."""
+
+    def __init__(self, root: Path | None = None, *, api_port: int | None = None) -> None:
+        self.root = (root or repo_root()).resolve()
+        self.template_path = self.root / "template.yaml"
+        self.api_port = api_port
+        self.database_url = ""
+        self.endpoint_url = ""
+        self.admin_password: str | None = None
+        self.template: Template | None = None
+        self.runtime: Runtime | None = None
+        self._moto: Any = None
+        self._pg: Any = None
+        self._stop = threading.Event()
+
+    @property
+    def api_url(self) -> str:
+        return self.runtime.gateway.url if self.runtime and self.runtime.gateway else ""
+
+    # ------------------------------------------------------------ back ends
+
+    def _start_database(self) -> str:
+        if os.environ.get("DATABASE_URL"):
+            return os.environ["DATABASE_URL"]
+        import pgserver
+
+        # cleanup_mode=None: the server outlives this process, so restarts are instant and
+        # `gtvision local invoke` can use it; its data stays in .local/pgdata (git-ignored).
+        self._pg = pgserver.get_server(state_dir(self.root) / "pgdata", cleanup_mode=None)
+        return str(self._pg.get_uri())
+
+    def _start_emulator(self) -> str:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or DEFAULT_ENDPOINT
+        if os.environ.get("GTV_EXTERNAL_AWS") == "1":
+            return endpoint
+        parts = urlsplit(endpoint)
+        host, port = "127.0.0.1", parts.port or 4566
+        if not _port_is_free(host, port):
+            raise RuntimeError(
+                f"porta {port} já está em uso (outro `gtvision local up`?). "
+                "Use AWS_ENDPOINT_URL com outra porta, ou GTV_EXTERNAL_AWS=1 para usar esse emulador."
+            )
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._moto.start()
+        return f"http://{host}:{port}"
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self, *, serve: bool = True) -> LocalStack:
+        """Bring everything up; with ``serve=False`` stop before starting pollers/scheduler/gateway."""
+        secret_values = local_secrets(self.root)
+        self.database_url = self._start_database()
+        self.endpoint_url = self._start_emulator()
+        parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
+        self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
+        # Before any gtvision import: settings and the log formatter read the environment at import.
+        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        create_resources(self.template, self.endpoint_url)
+
+        from gtvision import migrations
+
+        applied = migrations.apply(self.database_url)
+        if applied:
+            log.info("migrations applied: %s", ", ".join(applied))
+        settings = sys.modules.get("gtvision.settings")
+        if settings is not None:
+            settings.get_settings.cache_clear()
+        from gtvision.logic.users import ensure_first_admin
+
+        self.admin_password = ensure_first_admin()
+        if self.admin_password:
+            print(f"admin password: {self.admin_password}", flush=True)
+
+        self.runtime = Runtime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
+        if serve:
+            self.runtime.start()
+        self._write_state()
+        return self
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(),
+            "database_url": self.database_url,
+            "endpoint_url": self.endpoint_url,
+            "api_url": self.api_url,
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (state_dir(self.root) / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        assert self.runtime, "start() first"
+        return self.runtime.invoke(logical_id, event)
+
+    def banner(self) -> str:
+        assert self.template and self.runtime
+        lines = [
+            "GT-Vision local stack",
+            f"  API            {self.api_url or '(no Api events in template.yaml)'}",
+            f"  AWS emulator   {self.endpoint_url}" + ("" if self._moto else "  (external)"),
+            f"  PostgreSQL     {self.database_url}",
+            "  functions:",
+        ]
+        for fn in self.template.functions():
+            sources = []
+            if apis := fn.events_of(ApiEvent):
+                sources.append(f"{len(apis)} routes")
+            sources += [f"SQS {self.template.queue_name(e.queue)}" for e in fn.events_of(SqsEvent)]
+            sources += [e.expression for e in fn.events_of(ScheduleEvent) if e.enabled]
+            lines.append(f"    {fn.logical_id:<24} {', '.join(sources) or 'invoke only'}")
+        lines.append("Ctrl-C para parar.")
+        return "\n".join(lines)
+
+    def wait(self) -> None:
+        """Block until Ctrl-C or SIGTERM."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+        try:
+            while not self._stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def stop(self) -> None:
+        """Stop the runtime and the emulator (PostgreSQL keeps running, see the module doc)."""
+        if self.runtime:
+            self.runtime.stop()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        state = self.root / ".local" / "stack.json"
+        if state.exists() and json.loads(state.read_text()).get("pid") == os.getpid():
+            state.unlink()
+
+
+def invoke_env(root: Path | None = None) -> Template:
+    """Point this process at the running local stack (for ``gtvision local invoke``); returns the template."""
+    root = (root or repo_root()).resolve()
+    state_file = root / ".local" / "stack.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    database_url = os.environ.get("DATABASE_URL") or state.get("database_url")
+    if not database_url:
+        raise RuntimeError(
+            "DATABASE_URL não definido e nenhuma stack local encontrada: rode `gtvision local up` antes."
+        )
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or state.get("endpoint_url") or DEFAULT_ENDPOINT
+    secret_values = local_secrets(root)
+    path = root / "template.yaml"
+    parameters = _stack_parameters(path, {**secret_values, "DATABASE_URL": database_url})
+    template = load_template(path, parameters=parameters, endpoint_url=endpoint)
+    os.environ.update(local_env(template, database_url, endpoint, secret_values))
+    return template
+
+
+def run_up(*, demo: bool = False, api_port: int | None = None) -> int:
+    """``gtvision local up``: start everything, optionally run the demo, serve until Ctrl-C/SIGTERM."""
+    configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
+    stack = LocalStack(api_port=api_port)
+    try:
+        stack.start()
+        print(stack.banner(), flush=True)
+        if demo:
+            try:
+                from . import demo as demo_module
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__package__}.demo":
+                    raise
+                print("--demo indisponível: o módulo gtvision_local.demo ainda não existe.", file=sys.stderr)
+            else:
+                demo_module.run_demo(stack)
+        stack.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
