@@ -73,6 +73,21 @@ def test_exact_clip_is_frame_accurate_across_three_segments(
     assert list(scratch.iterdir()) == []
 
 
+def test_exact_clip_degrades_to_fast_in_players_that_ignore_edit_lists(
+    recording: list[SegmentSource], source_frames: list[str], tmp_path: Path, scratch: Path
+) -> None:
+    out = tmp_path / "exact.mp4"
+
+    cut_clip(recording, at(recording, 0.52), at(recording, 5.0), "exact", str(out), str(scratch), 60)
+
+    # Then a player ignoring the edit list shows the GOP preroll too: more than asked, never less
+    proc = media.run_ffmpeg(
+        ["-ignore_editlist", "1", "-i", str(out), "-map", "0:v:0", "-f", "framemd5", "-"], timeout=60
+    )
+    frames = [line.rsplit(",", 1)[1].strip() for line in proc.stdout.splitlines() if not line.startswith("#")]
+    assert frames == source_frames[0:125]
+
+
 def test_fast_clip_starts_at_the_keyframe_and_is_never_short(
     recording: list[SegmentSource], source_frames: list[str], tmp_path: Path, scratch: Path
 ) -> None:
@@ -115,15 +130,17 @@ def test_range_beyond_the_recording_is_clamped(
     assert decoded_frames(str(out)) == source_frames[100:150]
 
 
-def test_b_frames_exact(tmp_path: Path, scratch: Path) -> None:
+def test_b_frames(tmp_path: Path, scratch: Path) -> None:
     # Given a camera that encodes with B-frames (decode order differs from presentation order)
     segs = make_segments(str(tmp_path / "b"), 2, SEG_S, fps=FPS, gop=GOP, fmt="fmp4", bframes=2)
     source = [frame for seg in segs for frame in decoded_frames(seg.url_or_path)]
-    out = tmp_path / "b.mp4"
 
-    cut_clip(segs, at(segs, 0.6), at(segs, 3.0), "exact", str(out), str(scratch), 60)
+    cut_clip(segs, at(segs, 0.6), at(segs, 3.0), "exact", str(tmp_path / "e.mp4"), str(scratch), 60)
+    cut_clip(segs, at(segs, 0.6), at(segs, 3.0), "fast", str(tmp_path / "f.mp4"), str(scratch), 60)
 
-    assert decoded_frames(str(out)) == source[15:75]
+    # Then frames reordered past the end are hidden too, in both modes
+    assert decoded_frames(str(tmp_path / "e.mp4")) == source[15:75]
+    assert decoded_frames(str(tmp_path / "f.mp4")) == source[0:75]
 
 
 class _RangeHandler(http.server.SimpleHTTPRequestHandler):

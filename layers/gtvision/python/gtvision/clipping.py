@@ -22,6 +22,7 @@ import shutil
 import struct
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -124,55 +125,65 @@ def _concat_list(pieces: list[_Piece], inputs: list[str], budget: _Budget) -> st
     return "\n".join(lines) + "\n"
 
 
-def _trim_edit_list(path: str, duration_s: float) -> None:
-    """Shorten the presented duration (elst, tkhd, mvhd) of a single-video-track faststart MP4, in place."""
+_TRACK_CONTAINERS = (b"trak", b"edts", b"mdia", b"minf", b"stbl")
+
+
+def _descend(data: bytes, lo: int, hi: int) -> Iterator[tuple[bytes, int, int]]:
+    for kind, start, end in media.boxes(data, lo, hi):
+        yield kind, start, end
+        if kind in _TRACK_CONTAINERS:
+            yield from _descend(data, start, end)
+
+
+def _set_edit_list(path: str, asked_s: float, show_preroll: bool) -> None:
+    """Rewrite, in place, the edit list of the one-video-track faststart MP4 that ffmpeg wrote.
+
+    With `-copyts`, ffmpeg's muxer starts the edit at the asked frame and ends it after the last
+    packet. Exact clips keep that start and end the edit `asked_s` later; fast clips move the start
+    back to the first (key)frame so the GOP preroll is shown, and end at the same place.
+    """
     reader = media.FileReader(path)
     moov = next(((o + h, s - h) for kind, o, h, s in media.top_level_boxes(reader) if kind == b"moov"), None)
     if moov is None:
         raise MediaError("recorte sem 'moov'")
     base, length = moov
     data = reader.read_at(base, length)
-    patches: list[tuple[int, int, int]] = []  # (file offset, byte width, movie-timescale duration)
-    timescale = 0
-    target = 0
-    for kind, lo, _ in media.boxes(data):
+    movie_ts = media_ts = first_cts = 0
+    durations: list[tuple[int, int]] = []  # (offset, width) of the mvhd, tkhd and elst durations
+    media_time: tuple[int, int] | None = None
+    for kind, lo, _ in _descend(data, 0, len(data)):
+        v1 = data[lo] == 1
         if kind == b"mvhd":
-            v1 = data[lo] == 1
-            timescale = struct.unpack_from(">I", data, lo + (20 if v1 else 12))[0]
-            target = round(duration_s * timescale)
-            patches.append((lo + (24 if v1 else 16), 8 if v1 else 4, target))
-        elif kind == b"trak":
-            patches += _trak_patches(data, lo, _, target)
-    if not timescale:
-        raise MediaError("recorte sem 'mvhd'")
+            movie_ts = int.from_bytes(data[lo + (20 if v1 else 12) :][:4], "big")
+            durations.append((lo + (24 if v1 else 16), 8 if v1 else 4))
+        elif kind == b"tkhd":
+            durations.append((lo + (28 if v1 else 20), 8 if v1 else 4))
+        elif kind == b"mdhd":
+            media_ts = int.from_bytes(data[lo + (20 if v1 else 12) :][:4], "big")
+        elif kind == b"ctts" and struct.unpack_from(">I", data, lo + 4)[0]:
+            first_cts = struct.unpack_from(">i" if v1 else ">I", data, lo + 12)[0]
+        elif kind == b"elst" and media_time is None:
+            width = 8 if v1 else 4
+            for i in range(struct.unpack_from(">I", data, lo + 4)[0]):
+                entry = lo + 8 + i * 2 * (width + 2)
+                if int.from_bytes(data[entry + width :][:width], "big", signed=True) >= 0:  # -1: empty edit
+                    durations.append((entry, width))
+                    media_time = (entry + width, width)
+                    break
+    if media_time is None or not movie_ts or not media_ts:
+        return  # no edit list: the clip starts on a keyframe with nothing to hide
+    edit_at, width = durations[-1]
+    edit_duration = int.from_bytes(data[edit_at : edit_at + width], "big")
+    start = int.from_bytes(data[media_time[0] : media_time[0] + width], "big", signed=True)
+    preroll = max(0, start - first_cts) if show_preroll else 0  # media timescale
+    preroll_movie = round(preroll * movie_ts / media_ts)
+    new_duration = min(edit_duration + preroll_movie, round(asked_s * movie_ts) + preroll_movie)
     with open(path, "r+b") as fh:
-        for offset, width, value in patches:
+        for offset, width in durations:
             fh.seek(base + offset)
-            current = int.from_bytes(fh.read(width), "big")
-            if value < current:  # never lengthen: the segments may hold less than the database says
-                fh.seek(base + offset)
-                fh.write(value.to_bytes(width, "big"))
-
-
-def _trak_patches(data: bytes, lo: int, hi: int, target: int) -> list[tuple[int, int, int]]:
-    patches = []
-    for kind, start, end in media.boxes(data, lo, hi):
-        if kind == b"tkhd":
-            v1 = data[start] == 1
-            patches.append((start + (28 if v1 else 20), 8 if v1 else 4, target))
-        elif kind == b"edts":
-            for sub, elst, _ in media.boxes(data, start, end):
-                if sub != b"elst":
-                    continue
-                v1 = data[elst] == 1
-                count = struct.unpack_from(">I", data, elst + 4)[0]
-                step = 20 if v1 else 12
-                for i in range(count):
-                    entry = elst + 8 + i * step
-                    media_time = struct.unpack_from(">q" if v1 else ">i", data, entry + (8 if v1 else 4))[0]
-                    if media_time >= 0:  # the edit that presents video; empty edits only delay
-                        patches.append((entry, 8 if v1 else 4, target))
-    return patches
+            fh.write(new_duration.to_bytes(width, "big"))
+        fh.seek(base + media_time[0])
+        fh.write((start - preroll).to_bytes(media_time[1], "big", signed=True))
 
 
 def cut_clip(
@@ -205,17 +216,14 @@ def cut_clip(
         with open(listing, "w", encoding="utf-8") as fh:
             fh.write(_concat_list(pieces, inputs, budget))
         clip = os.path.join(work, "clip.mp4")
-        timing = ["-copyts"] if mode == "exact" else []
-        shift = [] if mode == "exact" else ["-avoid_negative_ts", "make_zero"]
         media.run_ffmpeg(
-            ["-y", "-xerror", *timing, "-f", "concat", "-safe", "0", "-i", listing,
-             "-map", "0:v:0", "-c", "copy", *shift, "-movflags", "+faststart", "-f", "mp4", clip],
+            ["-y", "-xerror", "-copyts", "-f", "concat", "-safe", "0", "-i", listing,
+             "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", clip],
             budget.left(),
         )  # fmt: skip
-        if mode == "exact":
-            _trim_edit_list(clip, sum(piece.length for piece in pieces))
-        info = media.probe(clip, budget.left())
         planned = sum(piece.length for piece in pieces)
+        _set_edit_list(clip, planned, show_preroll=mode == "fast")
+        info = media.probe(clip, budget.left())
         if info.duration_s < planned - _SHORTFALL_TOLERANCE_S:
             # ffmpeg may skip a segment it cannot read and still exit 0; a short clip is a failed clip
             raise MediaError(f"recorte incompleto: {info.duration_s:.2f} s de {planned:.2f} s pedidos")
