@@ -1,0 +1,35 @@
+"""ClipWorkerFunction: SQS clip jobs → clips (one failing record never blocks the rest of the batch)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from gtvision.logic import clips
+from gtvision.observability import logger, metrics
+
+# Lambda's own timeout is 900 s; leave room to upload and to mark the clip after ffmpeg returns.
+_MARGIN_S = 60.0
+_MAX_CUT_S = 840.0
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    """One job: poison messages and busy clips raise, so the record is reported failed and redelivered."""
+    remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else _MAX_CUT_S
+    timeout = max(30.0, min(_MAX_CUT_S, remaining - _MARGIN_S))
+    clip_id = clips.parse_message(record.body)
+    outcome = clips.process(clip_id, timeout, os.environ.get("GTV_SCRATCH_DIR") or None)
+    metrics.add_metric(name=f"Clips_{outcome}", unit="Count", value=1)
+    logger.info("clip job done", extra={"clip_id": clip_id, "outcome": outcome})
+    return outcome
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

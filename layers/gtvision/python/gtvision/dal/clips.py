@@ -1,0 +1,179 @@
+"""SQL, S3 and SQS for clips: rows, the worker's claim, source segments, objects and job messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from gtvision import aws
+from gtvision.settings import get_settings
+
+COLS = (
+    "id, camera_id, city_id, start_at, end_at, mode, status, duration_s, size_bytes, sha256, s3_key, manifest_key,"
+    " error, requested_by, requested_by_name, attempts, held, hold_reason, held_by, held_at, created_at, updated_at"
+)
+
+
+def clip_key(clip_id: str) -> str:
+    """Deterministic object key: a redelivered job overwrites, never adds, a clip."""
+    return f"clips/{clip_id}.mp4"
+
+
+def manifest_key(clip_id: str) -> str:
+    return f"clips/{clip_id}.manifest.json"
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+
+def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+    cols = ", ".join(values)
+    params = ", ".join(f"%({k})s" for k in values)
+    return conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values).fetchone()  # type: ignore[return-value]
+
+
+def get(conn: psycopg.Connection, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:
+    """One clip; None when missing or (city_id given) in another city."""
+    if city_id is None:
+        return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
+    return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+
+
+def list_page(
+    conn: psycopg.Connection,
+    city_id: str | None,
+    camera_id: str | None,
+    status: str | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[dict[str, Any]]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("city_id", city_id), ("camera_id", camera_id), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if after:
+        where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
+        params += after
+    params.append(limit + 1)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return conn.execute(
+        f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params
+    ).fetchall()
+
+
+def claim(conn: psycopg.Connection, clip_id: str, token: str, lease_s: int) -> dict[str, Any] | None:
+    """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
+    return conn.execute(
+        f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
+        f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
+        f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
+        f" RETURNING {COLS}",
+        {"id": clip_id, "token": token, "lease": lease_s},
+    ).fetchone()
+
+
+def finish(conn: psycopg.Connection, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
+    """Apply the outcome of a claim, only if the claim is still ours (a slower duplicate loses)."""
+    values = {k: Jsonb(v) if k == "manifest" else v for k, v in changes.items()}
+    sets = ", ".join(f"{k} = %({k})s" for k in values)
+    cur = conn.execute(
+        f"UPDATE clips SET {sets}, claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %(id)s AND status = 'processing' AND claim_token = %(token)s",
+        {**values, "id": clip_id, "token": token},
+    )
+    return cur.rowcount == 1
+
+
+def release(conn: psycopg.Connection, clip_id: str, token: str) -> None:
+    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it at once)."""
+    conn.execute(
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %s AND status = 'processing' AND claim_token = %s",
+        (clip_id, token),
+    )
+
+
+def fail_unclaimed(conn: psycopg.Connection, clip_id: str, error: str) -> None:
+    """Fail a clip no worker has taken (its job could not be queued)."""
+    conn.execute(
+        "UPDATE clips SET status = 'failed', error = %s, updated_at = now() WHERE id = %s AND status = 'queued'",
+        (error, clip_id),
+    )
+
+
+def set_hold(conn: psycopg.Connection, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
+    """Set (reason given) or lift (reason None) the legal hold."""
+    return conn.execute(
+        f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
+        f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
+        {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
+    ).fetchone()
+
+
+def replace_segments(conn: psycopg.Connection, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
+    """Record exactly which segments the clip is cut from (what retention must keep while held)."""
+    conn.execute("DELETE FROM clip_segments WHERE clip_id = %s", (clip_id,))
+    if starts:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [(clip_id, camera_id, s) for s in starts],
+            )
+
+
+def segments_of(conn: psycopg.Connection, clip_id: str) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT camera_id, segment_start FROM clip_segments WHERE clip_id = %s ORDER BY segment_start", (clip_id,)
+    ).fetchall()
+
+
+def context_names(conn: psycopg.Connection, camera_id: str) -> dict[str, Any]:
+    """Camera and city names for the evidence manifest."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT c.name AS camera_name, ci.name AS city_name, ci.state AS city_state"
+        " FROM cameras c JOIN cities ci ON ci.id = c.city_id WHERE c.id = %s",
+        (camera_id,),
+    ).fetchone() or {"camera_name": None, "city_name": None, "city_state": None}
+
+
+# -------------------------------------------------------------------------------------- S3 / SQS
+
+
+def enqueue(clip_id: str) -> None:
+    """One job message: the worker reads everything else from the row."""
+    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=json.dumps({"clip_id": clip_id}))
+
+
+def download(key: str, path: str) -> None:
+    aws.client("s3").download_file(get_settings().recordings_bucket, key, path)
+
+
+def upload_file(path: str, key: str, content_type: str) -> None:
+    aws.client("s3").upload_file(path, get_settings().recordings_bucket, key, ExtraArgs={"ContentType": content_type})
+
+
+def put_json(key: str, document: dict[str, Any]) -> None:
+    aws.client("s3").put_object(
+        Bucket=get_settings().recordings_bucket,
+        Key=key,
+        Body=json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
+        ContentType="application/json",
+    )
+
+
+def presign(key: str, filename: str | None = None) -> str:
+    """A time-limited GET URL; `filename` makes browsers save it under that name."""
+    params: dict[str, Any] = {"Bucket": get_settings().recordings_bucket, "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return str(
+        aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=get_settings().presign_ttl_s)
+    )

@@ -1,0 +1,331 @@
+"""Clips: requests validated against what was recorded, an idempotent SQS worker, legal holds, evidence.
+
+Status moves `queued → processing → ready | failed`. The worker claims a clip with a conditional
+UPDATE (a lease, so a crashed worker's clip is taken over once the lease runs out), writes the clip
+at a key derived from its id and only marks it `ready` while its claim still holds: a redelivered
+message never produces a second object nor changes a finished clip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from gtvision import db, evidence, media, pagination
+from gtvision.auth import Principal
+from gtvision.clipping import SegmentSource, cut_clip
+from gtvision.dal import clips as dal
+from gtvision.dal import segments as segments_dal
+from gtvision.errors import Invalid, Unavailable, not_found
+from gtvision.logic import cameras
+from gtvision.media import MediaError
+from gtvision.models import Strict
+from gtvision.observability import logger
+
+MIN_LENGTH = timedelta(seconds=1)
+MAX_LENGTH = timedelta(minutes=30)
+LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
+MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
+STATUSES = ("queued", "processing", "ready", "failed")
+_ERROR_CHARS = 600
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def parse_rfc3339(value: Any) -> datetime:
+    """An RFC 3339 timestamp with an explicit offset, as an aware UTC datetime."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("use RFC 3339 com fuso, ex. 2026-11-23T14:05:00Z")
+    text = value.replace("z", "Z").replace("t", "T")
+    frac = re.search(r"\.(\d+)", text)
+    if frac and len(frac.group(1)) > 6:  # Python keeps microseconds: drop nanosecond digits
+        text = text.replace(frac.group(0), "." + frac.group(1)[:6])
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class ClipIn(Strict):
+    camera_id: str = Field(pattern=_UUID.pattern)
+    start: datetime
+    end: datetime
+    mode: Literal["fast", "exact"] = "fast"
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> datetime:
+        return parse_rfc3339(value)
+
+
+class HoldIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class PoisonMessage(Exception):
+    """A job message that can never succeed (not JSON, no clip id, unknown clip): it belongs in the DLQ."""
+
+
+class ClipBusy(Exception):
+    """Another worker holds a live claim on the clip: retry later, when it is finished or its lease expired."""
+
+
+class _ClipFailed(Exception):
+    """The clip cannot be made from what was recorded (a readable reason for the user)."""
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# -------------------------------------------------------------------------------------------- API
+
+
+def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    """The clip as the API shows it; presigned URLs only when it is ready."""
+    ready = row["status"] == "ready" and row.get("s3_key")
+    return {
+        "id": str(row["id"]),
+        "camera_id": str(row["camera_id"]),
+        "city_id": str(row["city_id"]),
+        "start": row["start_at"],
+        "end": row["end_at"],
+        "mode": row["mode"],
+        "status": row["status"],
+        "duration_s": row["duration_s"],
+        "size_bytes": row["size_bytes"],
+        "sha256": row["sha256"],
+        "download_url": dal.presign(row["s3_key"], f"clip-{row['id']}.mp4") if ready else None,
+        "manifest_url": dal.presign(row["manifest_key"]) if ready and row.get("manifest_key") else None,
+        "error": row["error"],
+        "held": row["held"],
+        "hold_reason": row["hold_reason"],
+        "held_at": row["held_at"],
+        "requested_by": str(row["requested_by"]) if row["requested_by"] else None,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def create(principal: Principal, data: ClipIn) -> dict[str, Any]:
+    """Queue a clip of [start, end) of a camera of the caller's city."""
+    principal.require("admin", "manager")
+    camera = cameras.visible(principal, data.camera_id)
+    if data.end <= data.start:
+        raise Invalid("invalid_range", "o fim deve ser posterior ao início")
+    length = data.end - data.start
+    if length < MIN_LENGTH:
+        raise Invalid("clip_too_short", "o recorte deve ter pelo menos 1 segundo")
+    if length > MAX_LENGTH:
+        raise Invalid("clip_too_long", "o recorte deve ter no máximo 30 minutos")
+    with db.transaction() as conn:
+        segments = segments_dal.in_range(conn, data.camera_id, data.start, data.end)
+        if not segments:
+            raise Invalid("nothing_recorded", "nada foi gravado por esta câmera no intervalo pedido")
+        row = dal.insert(
+            conn,
+            {
+                "camera_id": camera["id"],
+                "city_id": camera["city_id"],
+                "start_at": data.start,
+                "end_at": data.end,
+                "mode": data.mode,
+                "requested_by": principal.user_id,
+                "requested_by_name": principal.username,
+            },
+        )
+        # Known already, so a hold placed while the clip is queued protects its sources too.
+        dal.replace_segments(conn, str(row["id"]), str(camera["id"]), [s["start_at"] for s in segments])
+    clip_id = str(row["id"])
+    try:
+        dal.enqueue(clip_id)  # after the commit: the worker must find the row
+    except Exception as exc:
+        logger.exception("clip job could not be queued", extra={"clip_id": clip_id})
+        with db.transaction() as conn:
+            dal.fail_unclaimed(conn, clip_id, "a fila de recortes estava indisponível; peça o recorte de novo")
+        raise Unavailable("queue_unavailable", "fila de recortes indisponível, tente novamente") from exc
+    return {"id": clip_id, "status": "queued"}
+
+
+def visible(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """The clip if the caller's city owns it (admins see all); 404 otherwise."""
+    with db.transaction() as conn:
+        row = dal.get(conn, clip_id, None if principal.is_admin else principal.city_id)
+    if row is None:
+        raise not_found("recorte")
+    return row
+
+
+def get(principal: Principal, clip_id: str) -> dict[str, Any]:
+    return to_public(visible(principal, clip_id))
+
+
+def list_(
+    principal: Principal, camera_id: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    if status is not None and status not in STATUSES:
+        raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
+    if camera_id is not None:
+        if not _UUID.match(camera_id):
+            raise not_found("câmera")
+        cameras.visible(principal, camera_id)
+    after = pagination.decode_cursor(cursor)
+    if after is not None and len(after) != 2:
+        raise Invalid("invalid_cursor", "cursor inválido")
+    with db.transaction() as conn:
+        rows = dal.list_page(conn, None if principal.is_admin else principal.city_id, camera_id, status, limit, after)
+    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+    return [to_public(r) for r in items], nxt
+
+
+def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
+    """Place (or re-state) a legal hold: the clip and its source segments are kept by retention."""
+    visible(principal, clip_id)
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.set_hold(conn, clip_id, data.reason, principal.user_id)
+    assert row is not None
+    return to_public(row)
+
+
+def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """Lift the legal hold (a no-op when there is none)."""
+    visible(principal, clip_id)
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.set_hold(conn, clip_id, None, None)
+    assert row is not None
+    return to_public(row)
+
+
+# ----------------------------------------------------------------------------------------- worker
+
+
+def parse_message(body: str) -> str:
+    """The clip id of a job message, or `PoisonMessage`."""
+    try:
+        message = json.loads(body)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise PoisonMessage("mensagem não é JSON") from exc
+    clip_id = message.get("clip_id") if isinstance(message, dict) else None
+    if not isinstance(clip_id, str) or not _UUID.match(clip_id):
+        raise PoisonMessage("mensagem sem clip_id válido")
+    return clip_id
+
+
+def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> str:
+    """Make the clip once; returns `ready`, `failed` or `skipped` (already finished).
+
+    Raises `PoisonMessage` for an unknown clip, `ClipBusy` while another worker holds it, and
+    re-raises unexpected errors (after handing the clip back) so the message is retried.
+    """
+    token = str(uuid.uuid4())
+    with db.transaction() as conn:
+        row = dal.claim(conn, clip_id, token, LEASE_S)
+        current = row or dal.get(conn, clip_id)
+    if current is None:
+        raise PoisonMessage(f"recorte {clip_id} não existe")
+    if row is None:
+        if current["status"] in ("ready", "failed"):
+            logger.info("clip already finished; duplicate job ignored", extra={"clip_id": clip_id})
+            return "skipped"
+        raise ClipBusy(f"recorte {clip_id} em processamento por outro worker")
+    try:
+        _produce(row, token, timeout_s, scratch_root)
+        return "ready"
+    except MediaError as exc:
+        _fail(row, token, f"falha ao recortar o vídeo: {exc.message}")
+    except _ClipFailed as exc:
+        _fail(row, token, str(exc))
+    except Exception as exc:
+        if row["attempts"] >= MAX_ATTEMPTS:
+            logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
+            _fail(row, token, f"erro interno após {row['attempts']} tentativas: {type(exc).__name__}")
+            return "failed"
+        with db.transaction() as conn:
+            dal.release(conn, clip_id, token)
+        raise
+    return "failed"
+
+
+def _fail(row: dict[str, Any], token: str, error: str) -> None:
+    logger.warning("clip failed", extra={"clip_id": str(row["id"]), "error": error[:200]})
+    with db.transaction() as conn:
+        dal.finish(conn, str(row["id"]), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
+
+
+def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: str | None) -> None:
+    clip_id, camera_id = str(row["id"]), str(row["camera_id"])
+    start, end = row["start_at"], row["end_at"]
+    with db.transaction() as conn:
+        segments = segments_dal.in_range(conn, camera_id, start, end)
+        names = dal.context_names(conn, camera_id)
+    if not segments:
+        raise _ClipFailed("nenhum segmento gravado no intervalo (apagado pela retenção?)")
+    scratch = tempfile.mkdtemp(prefix=f"clip-{clip_id}-", dir=scratch_root)
+    try:
+        sources, provenance = _fetch(segments, scratch)
+        out = os.path.join(scratch, "clip.mp4")
+        result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
+        key = dal.clip_key(clip_id)
+        dal.upload_file(out, key, "video/mp4")
+        manifest = evidence.sign(
+            evidence.build_manifest(
+                clip={"id": clip_id, "s3_key": key, "sha256": result.sha256, "size_bytes": result.size_bytes,
+                      "duration_s": round(result.duration_s, 6), "container": "mp4"},
+                camera={"id": camera_id, "name": names["camera_name"]},
+                city={"id": str(row["city_id"]), "name": names["city_name"], "state": names["city_state"]},
+                start=start,
+                end=end,
+                mode=row["mode"],
+                requested_by={"user_id": str(row["requested_by"]) if row["requested_by"] else None,
+                              "username": row["requested_by_name"], "requested_at": _iso(row["created_at"])},
+                sources=provenance,
+            )
+        )  # fmt: skip
+        dal.put_json(dal.manifest_key(clip_id), manifest)
+        with db.transaction() as conn:
+            done = dal.finish(
+                conn,
+                clip_id,
+                token,
+                {"status": "ready", "duration_s": result.duration_s, "size_bytes": result.size_bytes,
+                 "sha256": result.sha256, "s3_key": key, "manifest_key": dal.manifest_key(clip_id),
+                 "manifest": manifest, "error": None},
+            )  # fmt: skip
+            if done:
+                dal.replace_segments(conn, clip_id, camera_id, [s["start_at"] for s in segments])
+        if not done:
+            logger.warning("clip claim lost to another worker; its result stands", extra={"clip_id": clip_id})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
+    """Download the covering segments and check each against the SHA-256 registered at upload."""
+    sources: list[SegmentSource] = []
+    provenance: list[dict[str, Any]] = []
+    for index, seg in enumerate(segments):
+        ext = os.path.splitext(seg["s3_key"])[1] or ".mp4"
+        local = os.path.join(scratch, f"seg-{index:04d}{ext}")
+        try:
+            dal.download(seg["s3_key"], local)
+        except Exception as exc:
+            if "404" in str(exc) or "Not Found" in str(exc) or "NoSuchKey" in str(exc):
+                raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
+            raise
+        digest = media.sha256_file(local)
+        if seg.get("sha256") and digest != seg["sha256"]:
+            raise _ClipFailed(f"segmento {seg['s3_key']} não confere com o SHA-256 registrado: integridade violada")
+        duration = seg.get("duration_s") or (seg["end_at"] - seg["start_at"]).total_seconds()
+        sources.append(SegmentSource(url_or_path=local, start=seg["start_at"], duration_s=float(duration)))
+        provenance.append(
+            {"s3_key": seg["s3_key"], "sha256": digest, "size_bytes": os.path.getsize(local),
+             "start": _iso(seg["start_at"]), "end": _iso(seg["end_at"])}
+        )  # fmt: skip
+    return sources, provenance
