@@ -1,0 +1,244 @@
+"""Retention: expire recordings past each city's plan and anonymise plate reads past its LPR plan.
+
+Crash safety comes from the order of the steps, never from bookkeeping: a batch of expired rows is
+locked (`FOR UPDATE SKIP LOCKED`), their objects are deleted, then the rows, then the batch commits.
+A crash in between rolls the row delete back, so the rows are still there, still expired, and the
+next run deletes their (already gone) objects again and then the rows. After any complete run no row
+points at a deleted object and no expired object is left without its row being gone too.
+
+Whole daily partitions are dropped when every row in them is past its own city's retention and no
+held clip was cut from them (the cheap database path for a backlog or a lowered plan); otherwise rows
+go in batches. A per-city advisory lock keeps concurrent runs from doing the same work twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gtvision import audit
+from gtvision.dal import retention as dal
+from gtvision.observability import logger, metrics
+from gtvision.settings import get_settings
+
+ACTOR = "system:retention"
+#: Segments per batch: with a thumbnail each, one full DeleteObjects call.
+SEGMENT_BATCH = 500
+#: Rows listed per query when emptying a partition's objects.
+PARTITION_LIST_BATCH = 5000
+READ_BATCH = 1000
+#: How long dropping a partition may wait for readers before it gives up until the next run.
+PARTITION_LOCK_TIMEOUT_MS = 2000
+#: Search helpers of a plate read that would let a hashed plate be found again.
+READ_SEARCH_COLUMNS = ("skeleton", "fuzzy_keys", "keys", "plate_skeleton", "plate_keys", "plate_norm")
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by test hooks to stand for the process dying at that point."""
+
+
+@dataclass
+class Hooks:
+    """Injection points for tests: called after objects are deleted and before their rows are."""
+
+    after_storage_delete: Callable[[str, list[str]], None] | None = None
+
+    def storage_deleted(self, phase: str, keys: list[str]) -> None:
+        if self.after_storage_delete is not None:
+            self.after_storage_delete(phase, keys)
+
+
+@dataclass
+class CityCounts:
+    segments_deleted: int = 0
+    objects_deleted: int = 0
+    held_kept: int = 0
+    reads_anonymised: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class Report:
+    """What one run did (also written to `retention_runs` and the audit trail)."""
+
+    run_id: int = 0
+    segments_deleted: int = 0
+    objects_deleted: int = 0
+    partitions_dropped: int = 0
+    reads_anonymised: int = 0
+    cities_skipped: int = 0
+    cities: dict[str, CityCounts] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "segments_deleted": self.segments_deleted,
+            "objects_deleted": self.objects_deleted,
+            "partitions_dropped": self.partitions_dropped,
+            "reads_anonymised": self.reads_anonymised,
+            "cities_skipped": self.cities_skipped,
+            "detail": {"cities": {c: asdict(v) for c, v in self.cities.items()}},
+        }
+
+
+def plate_pseudonym(plate: str) -> str:
+    """A keyed hash of a plate: stable (a data-subject request can still count old reads), not reversible
+    without GTV_DATA_KEY, and never a valid plate."""
+    raw = get_settings().data_key
+    if not raw:
+        raise RuntimeError("GTV_DATA_KEY is not set: plate reads cannot be anonymised")
+    digest = hmac.new(base64.b64decode(raw), b"gtvision/lpr-anonymise/" + plate.encode(), hashlib.sha256)
+    return "anon:" + digest.hexdigest()[:32]
+
+
+def run(now: datetime | None = None, *, hooks: Hooks | None = None) -> Report:
+    """One retention run over every city; always records itself (run row + audit entry), even when it fails."""
+    now = now or datetime.now(UTC)
+    hooks = hooks or Hooks()
+    bucket = get_settings().recordings_bucket
+    report = Report()
+    status = "failed"
+    with dal.session() as conn:
+        report.run_id = dal.start_run(conn)
+        conn.commit()
+        try:
+            cities = dal.cities(conn)
+            conn.commit()
+            has_segments = dal.table_exists(conn, "segments") and dal.table_exists(conn, "clip_segments")
+            has_reads = dal.table_exists(conn, "plate_reads") and dal.table_exists(conn, "alerts")
+            if has_segments and cities:
+                _drop_expired_partitions(conn, now, min(c["retention_days"] for c in cities), bucket, report, hooks)
+            for city in cities:
+                _expire_city(conn, city, now, bucket, report, hooks, has_segments, has_reads)
+            status = "ok"
+        finally:
+            conn.rollback()
+            dal.finish_run(conn, report.run_id, status, report.counts())
+            conn.commit()
+            _audit(report, status)
+    metrics.add_metric(name="RetentionSegmentsDeleted", unit="Count", value=report.segments_deleted)
+    metrics.add_metric(name="RetentionReadsAnonymised", unit="Count", value=report.reads_anonymised)
+    return report
+
+
+def _audit(report: Report, status: str) -> None:
+    counts = report.counts()
+    cities = counts.pop("detail")["cities"]
+    audit.record(None, "retention.run", f"retention_runs/{report.run_id}", status=200 if status == "ok" else 500,
+                 actor=ACTOR, detail={"status": status, **counts})
+    # Each city's own trail shows what was deleted from it (managers see their city's entries).
+    for city_id, c in cities.items():
+        if c["segments_deleted"] or c["reads_anonymised"] or c["objects_deleted"]:
+            audit.record(None, "retention.city", f"cities/{city_id}", status=200, actor=ACTOR, city_id=city_id,
+                         detail={"run_id": report.run_id, **c})
+
+
+def _drop_expired_partitions(
+    conn: Any, now: datetime, min_retention_days: int, bucket: str, report: Report, hooks: Hooks
+) -> None:
+    """Drop daily partitions whose every row has expired for its city and none is held."""
+    if not dal.try_lock(conn, "retention:partitions"):
+        conn.commit()
+        return
+    try:
+        for part in dal.expired_partition_candidates(conn, now - timedelta(days=min_retention_days)):
+            if not dal.partition_fully_expired(conn, part, now):
+                conn.commit()
+                continue
+            listed_from = dal.db_clock(conn)
+            rows = objects = 0
+            for keys, n in dal.partition_keys(conn, part["name"], PARTITION_LIST_BATCH):
+                objects += dal.delete_objects(keys, bucket)
+                rows += n
+            conn.commit()
+            hooks.storage_deleted("partition", [part["name"]])
+            # Short exclusive section: nothing new may have landed since the listing, then drop.
+            if not dal.lock_partition(conn, part["name"], PARTITION_LOCK_TIMEOUT_MS):
+                conn.rollback()
+                continue
+            stats = dal.partition_stats(conn, part["name"])
+            late = stats["newest"] is not None and stats["newest"] > listed_from
+            if stats["n"] != rows or late or not dal.partition_fully_expired(conn, part, now):
+                # Rows that arrived meanwhile are expired too; the row phase below removes them.
+                conn.rollback()
+                continue
+            dal.drop_partition(conn, part["name"])
+            conn.commit()
+            logger.info("partition dropped", extra={"partition": part["name"], "rows": rows, "objects": objects})
+            report.partitions_dropped += 1
+            report.segments_deleted += rows
+            report.objects_deleted += objects
+    finally:
+        conn.rollback()
+        dal.unlock(conn, "retention:partitions")
+        conn.commit()
+
+
+def _expire_city(
+    conn: Any,
+    city: dict[str, Any],
+    now: datetime,
+    bucket: str,
+    report: Report,
+    hooks: Hooks,
+    has_segments: bool,
+    has_reads: bool,
+) -> None:
+    city_id = str(city["id"])
+    counts = report.cities.setdefault(city_id, CityCounts())
+    lock = f"retention:city:{city_id}"
+    if not dal.try_lock(conn, lock):
+        conn.commit()
+        counts.skipped = True
+        report.cities_skipped += 1
+        return
+    try:
+        if has_segments:
+            _expire_segments(conn, city_id, now - timedelta(days=city["retention_days"]), bucket, counts, hooks)
+        if has_reads:
+            _anonymise_reads(conn, city_id, now - timedelta(days=city["lpr_retention_days"]), bucket, counts, hooks)
+    finally:
+        conn.rollback()
+        dal.unlock(conn, lock)
+        conn.commit()
+        report.segments_deleted += counts.segments_deleted
+        report.objects_deleted += counts.objects_deleted
+        report.reads_anonymised += counts.reads_anonymised
+
+
+def _expire_segments(
+    conn: Any, city_id: str, cutoff: datetime, bucket: str, counts: CityCounts, hooks: Hooks
+) -> None:
+    while True:
+        rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
+        if not rows:
+            break
+        keys = [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k]
+        deleted = dal.delete_objects(keys, bucket)
+        hooks.storage_deleted("segments", keys)
+        counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
+        conn.commit()
+        counts.objects_deleted += deleted
+    counts.held_kept = dal.count_held_expired(conn, city_id, cutoff)
+    conn.commit()
+
+
+def _anonymise_reads(
+    conn: Any, city_id: str, cutoff: datetime, bucket: str, counts: CityCounts, hooks: Hooks
+) -> None:
+    clear = dal.clearable_columns(conn, "plate_reads", READ_SEARCH_COLUMNS)
+    while True:
+        rows = dal.claim_expired_reads(conn, city_id, cutoff, READ_BATCH)
+        if not rows:
+            break
+        keys = [r["image_key"] for r in rows if r["image_key"]]
+        deleted = dal.delete_objects(keys, bucket)
+        hooks.storage_deleted("plate_reads", keys)
+        hashed = [(r["id"], plate_pseudonym(r["plate"])) for r in rows]
+        counts.reads_anonymised += dal.anonymise_reads(conn, hashed, clear)
+        conn.commit()
+        counts.objects_deleted += deleted
