@@ -135,6 +135,17 @@ def test_live_schemes_need_live(url: str) -> None:
         media.run_ffmpeg(["-i", url, "-f", "null", "-"], timeout=30)
 
 
+def test_errors_never_carry_url_credentials_or_signatures() -> None:
+    url = "http://admin:S3nh4-Secreta@127.0.0.1:9/rec.mp4?X-Amz-Credential=AKIAX&X-Amz-Signature=deadbeef"
+
+    with pytest.raises(MediaError) as caught:
+        media.run_ffmpeg(["-i", url, "-f", "null", "-"], timeout=30)
+
+    assert "127.0.0.1" in caught.value.message
+    for secret in ("S3nh4-Secreta", "admin", "AKIAX", "deadbeef"):
+        assert secret not in caught.value.message
+
+
 def test_ffmpeg_exe_honours_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GTV_FFMPEG", str(tmp_path / "no-ffmpeg"))
 

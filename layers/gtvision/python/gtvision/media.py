@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
-LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,udp,rtp,srtp"
+LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,rtmp,rtmps,udp,rtp,srtp"
 _FILE_SCHEMES = {"file", "http", "https"}
 _LIVE_SCHEMES = _FILE_SCHEMES | {"rtsp", "rtsps", "rtmp", "rtmps", "udp", "rtp", "srt"}
 LAYER_FFMPEG = "/opt/bin/ffmpeg"
@@ -68,8 +68,17 @@ def _check_input_schemes(args: Sequence[str], live: bool) -> None:
             raise MediaError(f"entrada não permitida: esquema '{value.split('://', 1)[0]}'")
 
 
+_USERINFO = re.compile(r"(\b[a-zA-Z][\w+.-]*://)[^/\s@]+@")
+_SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """Mask URL credentials (camera passwords) and presigned-URL signatures in ffmpeg output."""
+    return _SIGNED_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
+
+
 def _tail(text: str) -> str:
-    return text.strip()[-_STDERR_TAIL:]
+    return redact(text.strip()[-_STDERR_TAIL:])
 
 
 def run_ffmpeg(
