@@ -30,8 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     invoke = local.add_parser("invoke", help="run one function once against the running local stack")
     invoke.add_argument("function", help="logical id in template.yaml, e.g. RetentionFunction")
     invoke.add_argument("--event", default="-", help="event JSON file, or - for stdin (default)")
+    invoke.add_argument("--template", type=Path, default=None, help="SAM template (default: the repo's)")
 
-    ev = local.add_parser("events", help="print a sample event").add_subparsers(dest="kind", required=True)
+    events_cmd = local.add_parser("events", help="print a sample event")
+    events_cmd.add_argument("--template", type=Path, default=None, help="SAM template (default: the repo's)")
+    ev = events_cmd.add_subparsers(dest="kind", required=True)
     s3 = ev.add_parser("s3-put", help="an S3 ObjectCreated event, wrapped in SQS when the bucket notifies a queue")
     s3.add_argument("--key", required=True)
     s3.add_argument("--bucket", help="bucket name (default: the template's first bucket)")
@@ -77,12 +80,12 @@ def _read_event(source: str) -> Any:
     return json.loads(text) if text.strip() else {}
 
 
-def cmd_invoke(function_id: str, event_source: str) -> int:
+def cmd_invoke(function_id: str, event_source: str, template_path: Path | None = None) -> int:
     from .runtime import Runtime, configure_logging
     from .stack import invoke_env
 
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
-    template = invoke_env()
+    template = invoke_env(template_path)
     event = _read_event(event_source)
     runtime = Runtime(template)
     if function_id not in runtime.functions:
@@ -163,9 +166,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_up(demo=args.demo, api_port=args.api_port)
         if args.local_command == "invoke":
-            return cmd_invoke(args.function, args.event)
+            return cmd_invoke(args.function, args.event, args.template)
         if args.local_command == "events":
-            print(json.dumps(sample_event(load_template(), args), indent=2, ensure_ascii=False))
+            print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
     if args.command == "routes":
         from .routes import sync

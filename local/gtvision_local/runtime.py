@@ -59,8 +59,27 @@ class FunctionFilter(logging.Filter):
         return True
 
 
+class _ExactSuppressFilter(logging.Filter):
+    """Rejects records of logger ``name`` and its children only (not ``name_local`` and the like)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.service = name
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == self.service or record.name.startswith(self.service + "."))
+
+
 class _LocalHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marker class so :func:`configure_logging` can replace its own handler idempotently."""
+    """The root handler of local runs (a class of its own so :func:`configure_logging` is idempotent)."""
+
+    def addFilter(self, filter: Any) -> None:  # noqa: A002, N802 - logging's signature
+        # Powertools' Logger(service="gtvision") adds a SuppressFilter to root handlers that drops
+        # every logger whose name *contains* "gtvision" (meant against duplicates of its own
+        # records) - it would silence gtvision_local too. Keep the intent, match exactly.
+        if type(filter).__name__ == "SuppressFilter" and isinstance(getattr(filter, "logger", None), str):
+            filter = _ExactSuppressFilter(filter.logger)
+        super().addFilter(filter)
 
 
 def configure_logging(level: int | str = logging.INFO) -> None:
@@ -74,7 +93,7 @@ def configure_logging(level: int | str = logging.INFO) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # The emulator and HTTP stacks are chatty at INFO; their problems still show as warnings.
-    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "s3transfer"):
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "s3transfer", "pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -592,6 +611,8 @@ class ApiGateway:
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)
+                route = resolve_route(gateway.routes, self.command, urlsplit(self.path).path)[0]
+                token = current_function.set(route.function_id if route else "api")
                 log.info(
                     "%s %s -> %d (%.0f ms)",
                     self.command,
@@ -599,6 +620,7 @@ class ApiGateway:
                     status,
                     (time.monotonic() - started) * 1000,
                 )
+                current_function.reset(token)
 
             def _read_body(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

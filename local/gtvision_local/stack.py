@@ -41,21 +41,22 @@ def state_dir(root: Path) -> Path:
 
 def local_secrets(root: Path) -> dict[str, str]:
     """``GTV_JWT_SECRET`` and ``GTV_DATA_KEY``: from env, else generated once into ``.local/secrets.json``."""
-    file = state_dir(root) / "secrets.json"
-    stored: dict[str, str] = json.loads(file.read_text()) if file.exists() else {}
     generators = {
         "GTV_JWT_SECRET": lambda: secrets.token_urlsafe(48),
         "GTV_DATA_KEY": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     }
-    changed = False
-    for name, generate in generators.items():
-        if name not in stored:
-            stored[name] = generate()
-            changed = True
-    if changed:
+    values = {name: os.environ[name] for name in generators if os.environ.get(name)}
+    if len(values) == len(generators):
+        return values
+    file = state_dir(root) / "secrets.json"
+    stored: dict[str, str] = json.loads(file.read_text()) if file.exists() else {}
+    missing = [name for name in generators if name not in stored]
+    for name in missing:
+        stored[name] = generators[name]()
+    if missing:
         file.write_text(json.dumps(stored, indent=2) + "\n")
         file.chmod(0o600)
-    return {name: os.environ.get(name) or stored[name] for name in generators}
+    return {name: values.get(name) or stored[name] for name in generators}
 
 
 def local_env(
@@ -217,7 +218,8 @@ class LocalStack:
     def wait(self) -> None:
         """Block until Ctrl-C or SIGTERM."""
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: self._stop.set())
         try:
             while not self._stop.wait(0.5):
                 pass
@@ -239,9 +241,10 @@ class LocalStack:
             state.unlink()
 
 
-def invoke_env(root: Path | None = None) -> Template:
+def invoke_env(template_path: Path | None = None) -> Template:
     """Point this process at the running local stack (for ``gtvision local invoke``); returns the template."""
-    root = (root or repo_root()).resolve()
+    path = (template_path or repo_root() / "template.yaml").resolve()
+    root = path.parent
     state_file = root / ".local" / "stack.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     database_url = os.environ.get("DATABASE_URL") or state.get("database_url")
@@ -251,7 +254,6 @@ def invoke_env(root: Path | None = None) -> Template:
         )
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or state.get("endpoint_url") or DEFAULT_ENDPOINT
     secret_values = local_secrets(root)
-    path = root / "template.yaml"
     parameters = _stack_parameters(path, {**secret_values, "DATABASE_URL": database_url})
     template = load_template(path, parameters=parameters, endpoint_url=endpoint)
     os.environ.update(local_env(template, database_url, endpoint, secret_values))

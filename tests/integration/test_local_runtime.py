@@ -344,3 +344,53 @@ def test_runtime_stops_cleanly(runtime: Runtime) -> None:
     runtime.stop()
     assert time.monotonic() - started < 5
     assert not runtime._threads
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://unused/db",  # the fixture functions never connect
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "GTV_JWT_SECRET": "s",
+        "GTV_DATA_KEY": "k",
+    }
+    cli = [sys.executable, "-m", "gtvision_local.cli", "local"]
+    sample = subprocess.run(
+        [*cli, "events", "--template", str(FIXTURE), "sqs", "--queue", "WorkQueue", "--body", "ok", "--body", "poison"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=True,
+    )
+    event = json.loads(sample.stdout)
+    assert event["Records"][1]["eventSourceARN"] == "arn:aws:sqs:us-east-1:123456789012:fixture-work"
+
+    result = subprocess.run(
+        [*cli, "invoke", "WorkerFunction", "--template", str(FIXTURE), "--event", "-"],
+        input=sample.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+
+    failing = subprocess.run(
+        [*cli, "invoke", "WorkerFunction", "--template", str(FIXTURE), "--event", "-"],
+        input=json.dumps({"Records": [{"body": "boom", "messageId": "1"}]}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert failing.returncode == 1
+    assert json.loads(failing.stdout)["errorType"] == "RuntimeError"
+    assert "ERROR [WorkerFunction] invocation" in failing.stderr  # log lines name the function

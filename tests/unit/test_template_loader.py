@@ -160,3 +160,36 @@ def test_cron_next_fire(expression: str, after: datetime, expected: datetime | N
 def test_bad_expressions_are_refused(expression: str) -> None:
     with pytest.raises(schedule.ScheduleError):
         schedule.parse(expression)
+
+
+# ---------------------------------------------------------------- routes sync
+
+
+def test_event_names_from_method_and_path() -> None:
+    from gtvision_local.routes import event_name
+
+    assert event_name("/v1/cameras/{camera_id}/timeline", "GET") == "GetV1CamerasByCameraIdTimeline"
+    assert event_name("/v1/cameras/{id}/playback.m3u8", "get") == "GetV1CamerasByIdPlaybackM3u8"
+    assert event_name("/v1/clips/{id}/hold", "DELETE") == "DeleteV1ClipsByIdHold"
+
+
+def test_routes_block_is_regenerated_from_the_chalice_app(template: Template) -> None:
+    from gtvision_local.routes import app_routes, synced_text, template_routes
+
+    # The fixture's block was generated from its chalice app: syncing changes nothing
+    routes = app_routes(template, "ChaliceFunction")
+    assert routes == [("/v1/cameras/{camera_id}", "GET")] == template_routes(template, "ChaliceFunction")
+    text = FIXTURE.read_text()
+    assert synced_text(text, routes) == text
+
+    # A new route lands inside the markers, in the block's indentation, and loads back as an Api event
+    updated = synced_text(text, routes + [("/v1/cameras/{camera_id}/snapshot.jpg", "POST")])
+    assert "        PostV1CamerasByCameraIdSnapshotJpg:\n          Type: Api\n" in updated
+    doc = load_yaml(updated)
+    events = doc["Resources"]["ChaliceFunction"]["Properties"]["Events"]
+    assert events["PostV1CamerasByCameraIdSnapshotJpg"]["Properties"] == {
+        "Path": "/v1/cameras/{camera_id}/snapshot.jpg",
+        "Method": "post",
+    }
+    with pytest.raises(ValueError, match="BEGIN API ROUTES"):
+        synced_text("Resources: {}\n", routes)
