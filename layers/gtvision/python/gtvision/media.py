@@ -399,8 +399,8 @@ def probe_iso_bmff(reader: Reader) -> MediaInfo:
 
 
 def _keyframe_interval(track: _Track) -> float | None:
-    if not track.sync:
-        return None  # no stss: every sample is a keyframe, or unknown
+    if not track.sync or len(track.sync) != len(track.durations):
+        return None  # no stss (every sample is a keyframe), or samples in moov without one
     times, now = [], 0
     for duration, is_sync in zip(track.durations, track.sync, strict=True):
         if is_sync:
@@ -453,7 +453,7 @@ def probe(path: str, timeout: float = 60) -> MediaInfo:
         return probe_iso_bmff(reader)
     except NotIsoBmff:
         pass
-    except (struct.error, IndexError) as exc:
+    except (struct.error, IndexError, ValueError) as exc:
         raise MediaError(f"arquivo MP4 corrompido: {exc}") from exc
     return _probe_with_ffmpeg(path, timeout)
 
