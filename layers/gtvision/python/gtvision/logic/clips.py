@@ -162,12 +162,16 @@ def visible(principal: Principal, clip_id: str) -> dict[str, Any]:
 
 
 def get(principal: Principal, clip_id: str) -> dict[str, Any]:
-    return to_public(visible(principal, clip_id))
+    """A clip of the caller's city; exporting evidence is for managers (and admins), like requesting it."""
+    row = visible(principal, clip_id)
+    principal.require("admin", "manager")
+    return to_public(row)
 
 
 def list_(
     principal: Principal, camera_id: str | None, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    principal.require("admin", "manager")
     if status is not None and status not in STATUSES:
         raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
     if camera_id is not None:
