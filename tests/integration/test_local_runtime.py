@@ -394,3 +394,52 @@ def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> Non
     assert failing.returncode == 1
     assert json.loads(failing.stdout)["errorType"] == "RuntimeError"
     assert "ERROR [WorkerFunction] invocation" in failing.stderr  # log lines name the function
+
+
+# ---------------------------------------------------------------- the whole stack
+
+
+def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import socket
+
+    from gtvision_local.stack import LocalStack
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE.parent, root)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    saved = dict(os.environ)
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    os.environ.pop("GTV_EXTERNAL_AWS", None)
+    stack = LocalStack(root, api_port=0)
+    try:
+        # Given the stack is up against the test database and its own moto
+        stack.start()
+
+        # Then the env points functions at it, the state file says where it is, and the API answers
+        assert os.environ["GTV_LOCAL"] == "1"
+        assert os.environ["DATABASE_URL"] == database_url
+        assert os.environ["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
+        assert os.environ["WORK_QUEUE_URL"] == f"http://127.0.0.1:{port}/123456789012/fixture-work"
+        state = json.loads((root / ".local" / "stack.json").read_text())
+        assert state["database_url"] == database_url
+        assert state["api_url"] == stack.api_url
+        status, _, body, _ = _request(f"{stack.api_url}/v1/cameras/cam-1")
+        assert (status, json.loads(body)["id"]) == (200, "cam-1")
+        assert "WorkerFunction" in stack.banner()
+        # The secrets came from env (conftest), so none were generated into .local
+        assert not (root / ".local" / "secrets.json").exists()
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        from gtvision.settings import get_settings
+
+        get_settings.cache_clear()
+    # When stopped, the state file is gone and the emulator port is free again
+    assert not (root / ".local" / "stack.json").exists()
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0
