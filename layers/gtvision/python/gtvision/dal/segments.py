@@ -50,7 +50,9 @@ def ensure_partition(conn: psycopg.Connection, day: date) -> bool:
         exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (name,)).fetchone()
         if not (exists and exists["ok"]):
             table = sql.Identifier(name)
-            conn.execute(sql.SQL("CREATE TABLE {t} (LIKE segments INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").format(t=table))
+            conn.execute(
+                sql.SQL("CREATE TABLE {t} (LIKE segments INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").format(t=table)
+            )
             # Rows that landed in DEFAULT for this day must leave it, or ATTACH would refuse the range.
             conn.execute(
                 sql.SQL(
