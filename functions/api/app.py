@@ -6,12 +6,13 @@ from typing import Any
 
 from chalice import Blueprint, Chalice
 
-from gtvision.api import core, mosaics
+from gtvision.api import audit, core, mosaics
 from gtvision.api.http import Ctx, route
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
+app.register_blueprint(audit.bp)
 
 _meta = Blueprint(__name__)
 
