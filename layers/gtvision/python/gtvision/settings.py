@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     mediamtx_password: str = Field(default="", alias="GTV_MEDIAMTX_PASSWORD")
 
     presign_ttl_s: int = Field(default=3600, alias="GTV_PRESIGN_TTL_S")
+    lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
+    lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
 
 
