@@ -6,13 +6,14 @@ from typing import Any
 
 from chalice import Blueprint, Chalice
 
-from gtvision.api import audit, core, mosaics
+from gtvision.api import audit, clips, core, mosaics
 from gtvision.api.http import Ctx, route
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)
+app.register_blueprint(clips.bp)
 
 _meta = Blueprint(__name__)
 
