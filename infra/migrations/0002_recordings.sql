@@ -24,6 +24,7 @@ CREATE TABLE segments (
     height       integer,
     container    text,           -- 'fmp4' (MediaMTX, the recorder), 'mp4' (progressive) or 'ts'
     init_bytes   integer,        -- fmp4: bytes of ftyp+moov before the first moof (HLS EXT-X-MAP byte range)
+    pts_start    double precision, -- first presentation timestamp (s): tells continuous timestamps from resets
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (camera_id, start_at),
     -- Range scans look back this far for segments that began before `from` (MediaMTX's longest default
