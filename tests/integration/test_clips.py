@@ -441,3 +441,63 @@ def test_legal_hold_protects_the_clip_and_its_source_segments(world: Any, record
             ).fetchall()
         ]
     assert actions == ["clip.hold", "clip.unhold"]
+
+
+def test_a_live_claim_is_not_taken_twice_and_an_expired_one_is_taken_over(
+    world: Any, recorded: Recording, worker: Any
+) -> None:
+    from utils import LambdaContext, load_function
+
+    from gtvision_local import events
+
+    # Given a clip another worker is processing (its lease still running)
+    clip_id = request_clip(world, recorded, 0.0, 2.0)
+    drain(worker.queue.url)
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE clips SET status = 'processing', claim_token = gen_random_uuid(), attempts = 1,"
+            " lease_until = now() + interval '10 minutes' WHERE id = %s",
+            (clip_id,),
+        )
+    handler = load_function("clip_worker", "handler").handler
+    event = events.sqs_event([json.dumps({"clip_id": clip_id})], worker.queue.arn)
+
+    # When its job is redelivered, Then the record fails (retried later) and the clip is left alone
+    result = handler(event, LambdaContext())
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == [event["Records"][0]["messageId"]]
+    assert clip(world, clip_id)["status"] == "processing" and clip_objects(clip_id) == []
+
+    # When the lease has expired (that worker died), Then the redelivery takes the clip over
+    with db.transaction() as conn:
+        conn.execute("UPDATE clips SET lease_until = now() - interval '1 second' WHERE id = %s", (clip_id,))
+    assert handler(event, LambdaContext())["batchItemFailures"] == []
+    assert clip(world, clip_id)["status"] == "ready"
+    with db.transaction() as conn:
+        row = conn.execute("SELECT attempts, claim_token FROM clips WHERE id = %s", (clip_id,)).fetchone()
+    assert row == {"attempts": 2, "claim_token": None}
+
+
+def test_a_transient_error_hands_the_clip_back_and_the_last_attempt_fails_it(
+    world: Any, recorded: Recording, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gtvision.dal import clips as clips_dal
+    from gtvision.logic import clips
+
+    # Given storage that refuses uploads
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("S3 indisponível")
+
+    monkeypatch.setattr(clips_dal, "upload_file", refuse)
+    clip_id = request_clip(world, recorded, 0.0, 2.0)
+
+    # When the job runs, Then the error propagates (the message is retried) and the clip is queued again
+    for attempt in range(1, clips.MAX_ATTEMPTS):
+        with pytest.raises(ConnectionError):
+            clips.process(clip_id, 60)
+        assert clip(world, clip_id)["status"] == "queued", attempt
+
+    # And on the last attempt the clip is failed with a reason instead of waiting forever
+    assert clips.process(clip_id, 60) == "failed"
+    out = clip(world, clip_id)
+    assert out["status"] == "failed" and "3 tentativas" in out["error"]
+    assert list(scratch.iterdir()) == []
