@@ -178,12 +178,14 @@ def partition_keys(conn: psycopg.Connection, name: str, batch: int) -> Iterator[
         yield [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k], len(rows)
 
 
-def partition_stats(conn: psycopg.Connection, name: str) -> dict[str, Any]:
-    row = conn.execute(
-        sql.SQL("SELECT count(*) AS n, max(created_at) AS newest FROM {t}").format(t=sql.Identifier(name))
-    ).fetchone()
-    assert row is not None
-    return row
+def partition_stats(conn: psycopg.Connection, name: str) -> tuple[dict[str, int], datetime | None]:
+    """Rows per city in a partition and when the newest row was registered."""
+    rows = conn.execute(
+        sql.SQL("SELECT city_id, count(*) AS n, max(created_at) AS newest FROM {t} GROUP BY city_id").format(
+            t=sql.Identifier(name)
+        )
+    ).fetchall()
+    return {str(r["city_id"]): int(r["n"]) for r in rows}, max((r["newest"] for r in rows), default=None)
 
 
 def lock_partition(conn: psycopg.Connection, name: str, timeout_ms: int) -> bool:

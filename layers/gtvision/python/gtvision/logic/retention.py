@@ -23,6 +23,7 @@ from typing import Any
 
 from gtvision import audit
 from gtvision.dal import retention as dal
+from gtvision.dal import segments as segments_dal
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
@@ -73,6 +74,19 @@ class Report:
     reads_anonymised: int = 0
     cities_skipped: int = 0
     cities: dict[str, CityCounts] = field(default_factory=dict)
+
+    def add(self, city_id: str, counts: CityCounts) -> None:
+        """Fold one city's row-phase counts into the city's entry (which may hold partition drops) and the totals."""
+        mine = self.cities.setdefault(city_id, CityCounts())
+        mine.segments_deleted += counts.segments_deleted
+        mine.objects_deleted += counts.objects_deleted
+        mine.reads_anonymised += counts.reads_anonymised
+        mine.held_kept = counts.held_kept
+        mine.skipped = counts.skipped
+        self.segments_deleted += counts.segments_deleted
+        self.objects_deleted += counts.objects_deleted
+        self.reads_anonymised += counts.reads_anonymised
+        self.cities_skipped += counts.skipped
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -160,18 +174,21 @@ def _drop_expired_partitions(
             if not dal.lock_partition(conn, part["name"], PARTITION_LOCK_TIMEOUT_MS):
                 conn.rollback()
                 continue
-            stats = dal.partition_stats(conn, part["name"])
-            late = stats["newest"] is not None and stats["newest"] > listed_from
-            if stats["n"] != rows or late or not dal.partition_fully_expired(conn, part, now):
+            per_city, newest = dal.partition_stats(conn, part["name"])
+            late = newest is not None and newest > listed_from
+            if sum(per_city.values()) != rows or late or not dal.partition_fully_expired(conn, part, now):
                 # Rows that arrived meanwhile are expired too; the row phase below removes them.
                 conn.rollback()
                 continue
             dal.drop_partition(conn, part["name"])
             conn.commit()
+            segments_dal.forget_partitions()  # a later insert for that day in this process recreates it
             logger.info("partition dropped", extra={"partition": part["name"], "rows": rows, "objects": objects})
             report.partitions_dropped += 1
             report.segments_deleted += rows
             report.objects_deleted += objects
+            for city_id, n in per_city.items():
+                report.cities.setdefault(city_id, CityCounts()).segments_deleted += n
     finally:
         conn.rollback()
         dal.unlock(conn, "retention:partitions")
@@ -189,12 +206,12 @@ def _expire_city(
     has_reads: bool,
 ) -> None:
     city_id = str(city["id"])
-    counts = report.cities.setdefault(city_id, CityCounts())
+    counts = CityCounts()
     lock = f"retention:city:{city_id}"
     if not dal.try_lock(conn, lock):
         conn.commit()
         counts.skipped = True
-        report.cities_skipped += 1
+        report.add(city_id, counts)
         return
     try:
         if has_segments:
@@ -205,9 +222,7 @@ def _expire_city(
         conn.rollback()
         dal.unlock(conn, lock)
         conn.commit()
-        report.segments_deleted += counts.segments_deleted
-        report.objects_deleted += counts.objects_deleted
-        report.reads_anonymised += counts.reads_anonymised
+        report.add(city_id, counts)
 
 
 def _expire_segments(
