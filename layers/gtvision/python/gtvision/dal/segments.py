@@ -6,6 +6,7 @@ the range and walks the (camera_id, start_at) primary key — never a scan of th
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
+
+from gtvision import aws
+from gtvision.dal import presign
+from gtvision.settings import get_settings
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
 MAX_SEGMENT = timedelta(hours=2)
@@ -167,3 +172,52 @@ def record_rejection(conn: psycopg.Connection, s3_key: str, reason: str, detail:
 
 def rejections(conn: psycopg.Connection, s3_key: str) -> list[dict[str, Any]]:
     return conn.execute("SELECT * FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)).fetchall()
+
+
+def thumbnails_page(
+    conn: psycopg.Connection, camera_id: str, from_: datetime, to: datetime, limit: int, after: datetime | None
+) -> list[dict[str, Any]]:
+    """Up to limit+1 segments with a thumbnail starting in [from_, to) (after `after`), by start_at."""
+    lo = max(from_, after + timedelta(microseconds=1)) if after else from_
+    return conn.execute(
+        "SELECT start_at, thumb_key FROM segments WHERE camera_id = %(cam)s AND start_at >= %(lo)s"
+        " AND start_at < %(to)s AND thumb_key IS NOT NULL ORDER BY start_at LIMIT %(n)s",
+        {"cam": camera_id, "lo": lo, "to": to, "n": limit + 1},
+    ).fetchall()
+
+
+# ---------------------------------------------------------------- objects
+
+
+class ObjectMissing(Exception):
+    """The uploaded object is gone (deleted or overwritten before its event was processed)."""
+
+
+def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
+    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        body = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            raise ObjectMissing(key) from exc
+        raise
+    digest = hashlib.sha256()
+    size = 0
+    with open(dst, "wb") as fh:
+        for chunk in body.iter_chunks(1 << 20):
+            digest.update(chunk)
+            fh.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def put_thumbnail(bucket: str, key: str, path: str) -> None:
+    with open(path, "rb") as fh:
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg")
+
+
+def presigned_urls(keys: list[str], expires_in: int) -> list[str]:
+    """GET URLs of recordings-bucket objects, signed fast (gtvision.dal.presign)."""
+    return presign.for_bucket(aws.client("s3"), get_settings().recordings_bucket).urls(keys, expires_in)

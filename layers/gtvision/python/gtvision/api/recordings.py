@@ -1,0 +1,61 @@
+"""Routes of recordings (timeline, thumbnails, HLS playback) and live streams (MediaMTX)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from gtvision.api.http import Ctx, paged, route
+from gtvision.errors import not_found
+from gtvision.logic import cameras, recordings, streams
+
+bp = Blueprint(__name__)
+
+HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl"
+
+
+def _scope(ctx: Ctx, camera_id: str) -> None:
+    """404 for other cities before anything else; the audit entry names the camera's city."""
+    ctx.audit_city_id = str(cameras.visible(ctx.user, camera_id)["city_id"])
+
+
+@route(bp, "/v1/cameras/{camera_id}/timeline", audit_action="recordings.timeline")
+def get_timeline(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    return recordings.timeline(ctx.user, camera_id, ctx.query)
+
+
+@route(bp, "/v1/cameras/{camera_id}/thumbnails", audit_action="recordings.thumbnails")
+def get_thumbnails(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    items, nxt = recordings.thumbnails(ctx.user, camera_id, ctx.query, ctx.limit(), ctx.cursor())
+    return paged(items, nxt)
+
+
+@route(bp, "/v1/cameras/{camera_id}/playback.m3u8", audit_action="recordings.playback")
+def get_playback(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    body = recordings.playlist(ctx.user, camera_id, ctx.query)
+    if body is None:
+        raise not_found("gravação no intervalo")
+    # Presigned URLs inside expire: caches must not keep the playlist longer than they live.
+    return Response(body=body, status_code=200, headers={"Content-Type": HLS_CONTENT_TYPE, "Cache-Control": "no-store"})
+
+
+@route(bp, "/v1/cameras/{camera_id}/stream/start", ("POST",))
+def start_stream(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    return streams.start(ctx.user, camera_id)
+
+
+@route(bp, "/v1/cameras/{camera_id}/stream/stop", ("POST",))
+def stop_stream(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    return streams.stop(ctx.user, camera_id)
+
+
+@route(bp, "/v1/cameras/{camera_id}/stream", audit_action="stream.get")
+def get_stream(ctx: Ctx, camera_id: str) -> Any:
+    _scope(ctx, camera_id)
+    return streams.get(ctx.user, camera_id)
