@@ -230,28 +230,16 @@ def test_the_last_admin_cannot_delete_their_own_account(world, api, database_url
 # ---------------------------------------------------------------- the data subject's plate request
 
 
-def _lpr_schema(database_url: str) -> set[str]:
-    with _db(database_url) as conn:
-        rows = conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'plate_reads'"
-        ).fetchall()
-    return {r["column_name"] for r in rows}
-
-
-def test_plate_request_lists_every_read_of_a_plate_across_cities_and_is_audited(world, api, database_url):
-    cols = _lpr_schema(database_url)
-    if not cols:
-        pytest.skip("plate_reads (migration 0004) is not in this tree yet")
-    from lpr_rows import insert_read
+def test_plate_request_lists_every_read_of_a_plate_across_cities_and_is_audited(world, api, stack):
+    from test_retention import plate_read
 
     cam_a = world.camera(lpr_enabled=True)
     cam_b = world.camera(token=world.manager_b, city=world.city_b, lpr_enabled=True)
     plate = "RQA" + str(uuid.uuid4().int % 10) + "B" + f"{uuid.uuid4().int % 100:02d}"
     now = datetime.now(UTC)
-    with _db(database_url) as conn:
-        insert_read(conn, cam_a["id"], world.city_a, plate, now - timedelta(hours=2), image=True)
-        insert_read(conn, cam_b["id"], world.city_b, plate, now - timedelta(hours=1), image=False)
-        insert_read(conn, cam_b["id"], world.city_b, "XYZ9A99", now, image=True)
+    plate_read(cam_a["id"], world.city_a, plate, now - timedelta(hours=2), image=True)
+    plate_read(cam_b["id"], world.city_b, plate, now - timedelta(hours=1), image=False)
+    plate_read(cam_b["id"], world.city_b, "XYZ9A99", now, image=True)
 
     assert api.call("GET", f"/v1/lgpd/plates/{plate}", token=world.manager_a).status == 403
     r = api.call("GET", f"/v1/lgpd/plates/{plate.lower()[:3]}-{plate[3:]}", token=world.admin)

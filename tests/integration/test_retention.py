@@ -350,3 +350,80 @@ def test_the_local_scheduler_fires_the_retention_handler(stack, database_url):
     with _db(database_url) as conn:
         runs = conn.execute("SELECT status FROM retention_runs WHERE id > %s", (last,)).fetchall()
     assert [r["status"] for r in runs] == ["ok"]
+
+
+# ---------------------------------------------------------------- LPR
+
+
+def plate_read(camera_id: str, city_id: str, plate: str, at: datetime, *, image: bool = True) -> str:
+    """Given: a plate read as the LPR ingest stores it (row through its DAL, image object in the bucket)."""
+    from gtvision import db, plates
+    from gtvision.dal import lpr
+
+    read_id = str(uuid.uuid4())
+    key = lpr.image_key(city_id, camera_id, read_id) if image else None
+    if key:
+        lpr.put_image(key, b"\xff\xd8\xff\xe0plate")
+    with db.transaction() as conn:
+        assert lpr.insert_read(conn, {
+            "id": read_id, "city_id": city_id, "camera_id": camera_id, "event_id": uuid.uuid4().hex, "plate": plate,
+            "plate_skeleton": plates.ocr_skeleton(plate), "plate_keys": plates.fuzzy_keys(plate), "confidence": 0.93,
+            "captured_at": at, "image_key": key, "vehicle": {"color": "prata", "make": "Fiat"}, "direction": "in",
+        })
+    return read_id
+
+
+def alert_on(city_id: str, plate: str, read_ids: list[str], status: str) -> None:
+    from gtvision import db
+
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO alerts (city_id, kind, plate, read_ids, dedup_key, status)"
+            " VALUES (%s, 'watchlist', %s, %s::uuid[], %s, %s)",
+            (city_id, plate, read_ids, uuid.uuid4().hex, status),
+        )
+
+
+def test_old_plate_reads_are_anonymised_except_under_investigation(world, api, stack, database_url):
+    from gtvision.logic.retention import plate_pseudonym
+
+    r = api.call("PATCH", f"/v1/cities/{world.city_a}", {"lpr_retention_days": 5}, world.admin)
+    assert r.status == 200, r.text
+    cam = world.camera(lpr_enabled=True)["id"]
+    now = datetime.now(UTC)
+    plate = f"QRT{uuid.uuid4().int % 10}E{uuid.uuid4().int % 100:02d}"
+    old = plate_read(cam, world.city_a, plate, now - timedelta(days=10))
+    investigated = plate_read(cam, world.city_a, plate, now - timedelta(days=9))
+    closed = plate_read(cam, world.city_a, plate, now - timedelta(days=8))
+    young = plate_read(cam, world.city_a, plate, now - timedelta(days=1))
+    alert_on(world.city_a, plate, [investigated], "investigating")
+    alert_on(world.city_a, plate, [closed], "closed")
+
+    report = run()
+
+    assert report.cities[world.city_a].reads_anonymised == 2
+    with _db(database_url) as conn:
+        rows = {str(r["id"]): r for r in conn.execute(
+            "SELECT id, plate, plate_skeleton, plate_keys, image_key, vehicle, anonymised_at FROM plate_reads"
+            " WHERE camera_id = %s", (cam,)).fetchall()}
+    for gone in (old, closed):
+        row = rows[gone]
+        assert row["plate"] == plate_pseudonym(plate) and row["plate"] != plate and row["anonymised_at"]
+        assert row["plate_skeleton"] is None and row["plate_keys"] is None and row["image_key"] is None
+        assert row["vehicle"] is None
+    for kept in (investigated, young):
+        assert rows[kept]["plate"] == plate and rows[kept]["image_key"] and rows[kept]["anonymised_at"] is None
+    images = {o["Key"] for o in _s3().list_objects_v2(Bucket=_bucket(), Prefix=f"lpr/{world.city_a}/{cam}/")
+              .get("Contents", [])}
+    assert images == {rows[investigated]["image_key"], rows[young]["image_key"]}
+
+    # Searching the plate no longer finds the anonymised reads.
+    if "/v1/lpr/events" in api.app.routes:
+        found = api.call("GET", "/v1/lpr/events", token=world.viewer_a, query={"plate": plate}).json()["items"]
+        assert {i["id"] for i in found} == {investigated, young}
+    # The data subject's answer still counts them, without showing them.
+    answer = api.call("GET", f"/v1/lgpd/plates/{plate}", token=world.admin).json()
+    assert answer["reads_total"] == 2 and answer["anonymised_reads"] == 2
+    assert {r["id"] for r in answer["reads"]} == {investigated, young}
+
+    assert run().cities[world.city_a].reads_anonymised == 0

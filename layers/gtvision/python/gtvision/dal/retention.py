@@ -211,32 +211,23 @@ def claim_expired_reads(conn: psycopg.Connection, city_id: str, cutoff: datetime
     return conn.execute(
         "SELECT r.id, r.plate, r.image_key FROM plate_reads r"
         " WHERE r.city_id = %s AND r.captured_at < %s AND r.anonymised_at IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'investigating' AND r.id = ANY (a.read_ids))"
+        " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'investigating' AND a.read_ids @> ARRAY[r.id])"
         " ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (city_id, cutoff, limit),
     ).fetchall()
 
 
-def anonymise_reads(conn: psycopg.Connection, hashed: list[tuple[Any, str]], clear: list[str]) -> int:
-    """Replace each read's plate by its keyed hash, clear the columns in `clear`, drop the image key."""
+def anonymise_reads(conn: psycopg.Connection, hashed: list[tuple[Any, str]]) -> int:
+    """Replace each read's plate by its keyed hash and clear what could find or single it out again:
+    the fuzzy-search skeleton and keys, the vehicle description and the image key."""
     if not hashed:
         return 0
-    sets = "".join(f", {c}" for c in clear)
     return conn.execute(
-        "UPDATE plate_reads r SET plate = d.h, image_key = NULL, anonymised_at = now()" + sets
-        + " FROM unnest(%s::uuid[], %s::text[]) AS d(id, h) WHERE r.id = d.id",
+        "UPDATE plate_reads r SET plate = d.h, plate_skeleton = NULL, plate_keys = NULL, vehicle = NULL,"
+        " image_key = NULL, anonymised_at = now()"
+        " FROM unnest(%s::uuid[], %s::text[]) AS d(id, h) WHERE r.id = d.id",
         ([i for i, _ in hashed], [h for _, h in hashed]),
     ).rowcount
-
-
-def clearable_columns(conn: psycopg.Connection, table: str, candidates: tuple[str, ...]) -> list[str]:
-    """`SET` clauses that clear those of `candidates` present on `table`: to their default, else NULL."""
-    rows = conn.execute(
-        "SELECT column_name, column_default IS NOT NULL AS has_default FROM information_schema.columns"
-        " WHERE table_schema = current_schema() AND table_name = %s AND column_name = ANY (%s) ORDER BY column_name",
-        (table, list(candidates)),
-    ).fetchall()
-    return [f"{r['column_name']} = {'DEFAULT' if r['has_default'] else 'NULL'}" for r in rows]
 
 
 # ---------------------------------------------------------------- run records

@@ -35,8 +35,6 @@ PARTITION_LIST_BATCH = 5000
 READ_BATCH = 1000
 #: How long dropping a partition may wait for readers before it gives up until the next run.
 PARTITION_LOCK_TIMEOUT_MS = 2000
-#: Search helpers of a plate read that would let a hashed plate be found again.
-READ_SEARCH_COLUMNS = ("skeleton", "fuzzy_keys", "keys", "plate_skeleton", "plate_keys", "plate_norm")
 
 
 class SimulatedCrash(RuntimeError):
@@ -245,7 +243,6 @@ def _expire_segments(
 def _anonymise_reads(
     conn: Any, city_id: str, cutoff: datetime, bucket: str, counts: CityCounts, hooks: Hooks
 ) -> None:
-    clear = dal.clearable_columns(conn, "plate_reads", READ_SEARCH_COLUMNS)
     while True:
         rows = dal.claim_expired_reads(conn, city_id, cutoff, READ_BATCH)
         if not rows:
@@ -254,6 +251,6 @@ def _anonymise_reads(
         deleted = dal.delete_objects(keys, bucket)
         hooks.storage_deleted("plate_reads", keys)
         hashed = [(r["id"], plate_pseudonym(r["plate"])) for r in rows]
-        counts.reads_anonymised += dal.anonymise_reads(conn, hashed, clear)
+        counts.reads_anonymised += dal.anonymise_reads(conn, hashed)
         conn.commit()
         counts.objects_deleted += deleted
