@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -24,7 +23,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else _MAX_CUT_S
     timeout = max(30.0, min(_MAX_CUT_S, remaining - _MARGIN_S))
     clip_id = clips.parse_message(record.body)
-    outcome = clips.process(clip_id, timeout, os.environ.get("GTV_SCRATCH_DIR") or None)
+    outcome = clips.process(clip_id, timeout)  # scratch under TMPDIR: /tmp, the function's ephemeral storage
     metrics.add_metric(name=f"Clips_{outcome}", unit="Count", value=1)
     logger.info("clip job done", extra={"clip_id": clip_id, "outcome": outcome})
     return outcome

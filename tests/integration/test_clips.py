@@ -6,9 +6,11 @@ with their real SHA-256; clips are checked by decoding them with ffmpeg and hash
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
+import tempfile
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -121,7 +123,7 @@ def recorded(world: Any, segment_files: list[SegmentSource]) -> Recording:
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "scratch"
     path.mkdir()
-    monkeypatch.setenv("GTV_SCRATCH_DIR", str(path))
+    monkeypatch.setattr(tempfile, "tempdir", str(path))  # where the worker's scratch dirs go (TMPDIR)
     return path
 
 
@@ -402,6 +404,8 @@ def test_list_is_city_scoped_filtered_and_paginated(world: Any, recorded: Record
         world.api.call("GET", "/v1/clips", token=world.manager_a, query={**q, "status": "ready"}).json()["items"] == []
     )
     assert world.api.call("GET", "/v1/clips", token=world.manager_a, query={"status": "bogus"}).status == 422
+    forged = base64.urlsafe_b64encode(json.dumps(["x", "y"]).encode()).decode()
+    assert world.api.call("GET", "/v1/clips", token=world.manager_a, query={"cursor": forged}).status == 400
     others = world.api.call("GET", "/v1/clips", token=world.manager_b).json()["items"]
     assert not {c["id"] for c in others} & set(ids)
     r = world.api.call("GET", "/v1/clips", token=world.manager_b, query={"camera_id": recorded.camera_id})

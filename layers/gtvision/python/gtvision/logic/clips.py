@@ -24,7 +24,7 @@ from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Unavailable, not_found
+from gtvision.errors import Invalid, Malformed, Unavailable, not_found
 from gtvision.logic import cameras
 from gtvision.media import MediaError
 from gtvision.models import Strict
@@ -178,13 +178,23 @@ def list_(
         if not _UUID.match(camera_id):
             raise not_found("câmera")
         cameras.visible(principal, camera_id)
-    after = pagination.decode_cursor(cursor)
-    if after is not None and len(after) != 2:
-        raise Invalid("invalid_cursor", "cursor inválido")
+    after = _cursor(cursor)
     with db.transaction() as conn:
         rows = dal.list_page(conn, None if principal.is_admin else principal.city_id, camera_id, status, limit, after)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
+
+
+def _cursor(raw: str | None) -> list[Any] | None:
+    """The (created_at, id) keyset of a cursor, checked so a forged one is a 400, not a database error."""
+    after = pagination.decode_cursor(raw)
+    if after is None:
+        return None
+    try:
+        created_at, clip_id = after
+        return [datetime.fromisoformat(str(created_at)), str(uuid.UUID(str(clip_id)))]
+    except (TypeError, ValueError) as exc:
+        raise Malformed("invalid_cursor", "cursor inválido") from exc
 
 
 def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
