@@ -358,6 +358,7 @@ def test_an_ffmpeg_failure_fails_the_clip_and_the_next_clip_in_the_batch_succeed
     # Then the broken ones are failed with a readable error, the other is ready, nothing is retried
     out = clip(world, broken)
     assert out["status"] == "failed" and out["error"].startswith("falha ao recortar o vídeo")
+    assert recorded.keys[0] in out["error"] and str(scratch) not in out["error"]
     assert out["download_url"] is None
     out = clip(world, altered)
     assert out["status"] == "failed" and "SHA-256" in out["error"]

@@ -285,7 +285,11 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
     try:
         sources, provenance = _fetch(segments, scratch)
         out = os.path.join(scratch, "clip.mp4")
-        result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
+        try:
+            result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
+        except MediaError as exc:
+            keys = {src.url_or_path: seg["s3_key"] for src, seg in zip(sources, segments, strict=True)}
+            raise MediaError(_readable(exc.message, keys, scratch)) from exc
         key = dal.clip_key(clip_id)
         dal.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(
@@ -318,6 +322,16 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
             logger.warning("clip claim lost to another worker; its result stands", extra={"clip_id": clip_id})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+_FFMPEG_CONTEXT = re.compile(r"\[[^\]]*@ 0x[0-9a-f]+\] ")
+
+
+def _readable(message: str, keys: dict[str, str], scratch: str) -> str:
+    """ffmpeg's error in terms of the recorded segments: their keys, not our scratch paths or addresses."""
+    for local, key in keys.items():
+        message = message.replace(local, key)
+    return _FFMPEG_CONTEXT.sub("", message.replace(scratch + os.sep, "")).strip()
 
 
 def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
