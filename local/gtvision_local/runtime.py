@@ -11,6 +11,7 @@ Every invocation runs with :data:`current_function` set, so log lines say which 
 from __future__ import annotations
 
 import base64
+import hashlib
 import importlib.util
 import json
 import logging
@@ -107,7 +108,7 @@ def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
     """Import ``spec.handler`` (``module.attr``) from ``spec.code_uri`` under a unique module name.
 
     The function directory is first on ``sys.path`` only while importing, so two functions'
-    ``app.py`` or ``handler.py`` never shadow each other.
+    ``app.py`` or ``handler.py`` never shadow each other; functions sharing one file share its module.
     """
     module_path, _, attribute = spec.handler.rpartition(".")
     if not module_path:
@@ -115,9 +116,14 @@ def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
     file = spec.code_uri / (module_path.replace(".", "/") + ".py")
     if not file.exists():
         raise FileNotFoundError(f"{spec.logical_id}: handler module {file} does not exist")
-    name = f"gtv_fn_{spec.logical_id}_{module_path.replace('.', '_')}"
+    # Named after the code directory (functions/api/app.py -> gtv_fn_api_app, as tests/utils names it):
+    # a module imported twice would register its chalice blueprints twice, so one file = one module.
+    name = f"gtv_fn_{spec.code_uri.name}_{module_path.replace('.', '_')}"
     with _import_lock:
         module = sys.modules.get(name)
+        if module is not None and Path(getattr(module, "__file__", "")).resolve() != file.resolve():
+            name += "_" + hashlib.sha1(str(file).encode()).hexdigest()[:8]  # same dir name elsewhere
+            module = sys.modules.get(name)
         if module is None:
             module = _import_file(name, file, spec.code_uri)
     handler = getattr(module, attribute, None)
