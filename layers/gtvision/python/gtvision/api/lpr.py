@@ -1,0 +1,85 @@
+"""Routes of LPR (contract: LPR): camera webhook, bulk ingest, search, trajectory, watchlist, alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice import Blueprint
+
+from gtvision.api.http import Ctx, json_response, paged, route
+from gtvision.logic import alerts, lpr
+from gtvision.models import parse
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/v1/lpr/events", ("POST",), auth=False)
+def post_lpr_event(ctx: Ctx) -> Any:
+    """Camera webhook: HMAC over the raw body (X-GTV-Camera, X-GTV-Signature); 202 with the read id."""
+    now = datetime.now(UTC)
+    # The signature covers the bytes exactly as received, so it is checked before any parsing.
+    camera = lpr.authenticate_camera(
+        ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
+    )
+    read_id, _ = lpr.ingest_event(camera, ctx.json(), now)
+    return json_response({"id": read_id}, 202)
+
+
+@route(bp, "/v1/lpr/batch", ("POST",), audit_action="lpr.batch")
+def post_lpr_batch(ctx: Ctx) -> Any:
+    """Bulk reads (integrators, backfills): validated now, written by LprIngestFunction from the queue."""
+    result = lpr.enqueue_bulk(ctx.user, ctx.json())
+    ctx.audit_detail = {"reads": result["accepted"]}
+    return json_response(result, 202)
+
+
+@route(bp, "/v1/lpr/events", audit_action="lpr.search")
+def search_lpr_events(ctx: Ctx) -> Any:
+    """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
+    query = lpr.search_query(ctx.user, ctx.query)
+    ctx.audit_city_id = query.city_id
+    items, nxt = lpr.search(query, ctx.limit(), ctx.cursor())
+    ctx.audit_detail = {"results": len(items)}
+    return paged(items, nxt)
+
+
+@route(bp, "/v1/lpr/trajectory", audit_action="lpr.trajectory")
+def get_lpr_trajectory(ctx: Ctx) -> Any:
+    """A plate's reads in time order with camera locations and the implied speed between them."""
+    result = lpr.trajectory(ctx.user, ctx.query)
+    ctx.audit_detail = {"points": len(result["points"])}
+    return result
+
+
+@route(bp, "/v1/watchlist", ("POST",), audit_action="watchlist.create")
+def create_watch(ctx: Ctx) -> Any:
+    entry = alerts.add_watch(ctx.user, parse(alerts.WatchIn, ctx.json()))
+    ctx.audit_city_id = entry["city_id"]
+    return json_response(entry, 201)
+
+
+@route(bp, "/v1/watchlist", audit_action="watchlist.list")
+def list_watch(ctx: Ctx) -> Any:
+    items, nxt = alerts.list_watch(ctx.user, ctx.query.get("city_id") or None, ctx.limit(), ctx.cursor())
+    return paged(items, nxt)
+
+
+@route(bp, "/v1/watchlist/{watchlist_id}", ("DELETE",), audit_action="watchlist.delete")
+def delete_watch(ctx: Ctx, watchlist_id: str) -> Any:
+    alerts.remove_watch(ctx.user, watchlist_id)
+    return json_response(None, 204)
+
+
+@route(bp, "/v1/alerts", audit_action="alerts.list")
+def list_alerts(ctx: Ctx) -> Any:
+    """Alerts newest first (`since`, `kind`; admins may pass `city_id`)."""
+    items, nxt = alerts.list_alerts(
+        ctx.user,
+        ctx.query.get("city_id") or None,
+        lpr.parse_time(ctx.query.get("since"), "since"),
+        ctx.query.get("kind") or None,
+        ctx.limit(),
+        ctx.cursor(),
+    )
+    return paged(items, nxt)

@@ -1,0 +1,374 @@
+"""SQL and storage of LPR: plate reads (single and bulk), searches, trajectories, watchlist, alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from gtvision import aws
+from gtvision.settings import get_settings
+
+READ_COLS = (
+    "r.id, r.city_id, r.camera_id, r.event_id, r.plate, r.confidence, r.captured_at, r.image_key, r.vehicle,"
+    " r.direction, r.created_at"
+)
+
+#: Columns of the bulk staging table, in COPY order.
+STAGING_COLS = (
+    "msg",
+    "id",
+    "camera_id",
+    "event_id",
+    "plate",
+    "plate_skeleton",
+    "plate_keys",
+    "confidence",
+    "captured_at",
+    "vehicle",
+    "direction",
+)
+
+
+def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
+    return f"lpr/{city_id}/{camera_id}/{read_id}.jpg"
+
+
+# ---------------------------------------------------------------------------------- plate reads
+
+
+def insert_read(conn: psycopg.Connection, values: dict[str, Any]) -> bool:
+    """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
+    row = conn.execute(
+        "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+        " captured_at, image_key, vehicle, direction)"
+        " VALUES (%(id)s, %(city_id)s, %(camera_id)s, %(event_id)s, %(plate)s, %(plate_skeleton)s, %(plate_keys)s,"
+        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s)"
+        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
+        {**values, "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},
+    ).fetchone()
+    return row is not None
+
+
+def read_id_by_event(conn: psycopg.Connection, camera_id: str, event_id: str) -> Any:
+    row = conn.execute(
+        "SELECT id FROM plate_reads WHERE camera_id = %s AND event_id = %s", (camera_id, event_id)
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def bulk_insert(conn: psycopg.Connection, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], set[int]]:
+    """COPY `rows` (STAGING_COLS order) into a staging table, then insert the new ones in one statement.
+
+    Returns (ids of reads inserted now, message indexes refused because their camera is unknown);
+    every read of a refused message is left out. Duplicates (camera_id, event_id) are skipped.
+    """
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
+        " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
+        " direction text) ON COMMIT DELETE ROWS"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    unknown = {
+        r["msg"]
+        for r in conn.execute(
+            "SELECT DISTINCT s.msg FROM lpr_staging s"
+            " WHERE NOT EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)"
+        ).fetchall()
+    }
+    inserted = conn.execute(
+        "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+        " captured_at, vehicle, direction)"
+        " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
+        " s.captured_at, s.vehicle, s.direction FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
+        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id"
+    ).fetchall()
+    conn.execute("TRUNCATE lpr_staging")
+    return [r["id"] for r in inserted], unknown
+
+
+def _filters(
+    city_id: str | None, camera_id: str | None, from_: datetime | None, to: datetime | None
+) -> tuple[list[str], dict[str, Any]]:
+    where = ["r.anonymised_at IS NULL"]
+    params: dict[str, Any] = {}
+    if city_id:
+        where.append("r.city_id = %(city_id)s")
+        params["city_id"] = city_id
+    if camera_id:
+        where.append("r.camera_id = %(camera_id)s")
+        params["camera_id"] = camera_id
+    if from_:
+        where.append("r.captured_at >= %(from_)s")
+        params["from_"] = from_
+    if to:
+        where.append("r.captured_at < %(to)s")
+        params["to"] = to
+    return where, params
+
+
+def search_page(
+    conn: psycopg.Connection,
+    *,
+    city_id: str | None,
+    camera_id: str | None,
+    plate: str | None,
+    prefix: bool,
+    from_: datetime | None,
+    to: datetime | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
+    where, params = _filters(city_id, camera_id, from_, to)
+    if plate and prefix:
+        # plate is [A-Z0-9]+ (clean_plate), so it holds no LIKE metacharacters.
+        where.append("r.plate LIKE %(pattern)s")
+        params["pattern"] = plate + "%"
+    elif plate:
+        where.append("r.plate = %(plate)s")
+        params["plate"] = plate
+    if after:
+        where.append("(r.captured_at, r.id) < (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
+    params["n"] = limit + 1
+    return conn.execute(
+        f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
+        " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        params,
+    ).fetchall()
+
+
+def fuzzy_candidates(
+    conn: psycopg.Connection,
+    *,
+    keys: list[str],
+    city_id: str | None,
+    camera_id: str | None,
+    from_: datetime | None,
+    to: datetime | None,
+    cap: int,
+) -> list[str]:
+    """Distinct plates sharing a wildcard key with the query (GIN probes of the 7 keys)."""
+    where, params = _filters(city_id, camera_id, from_, to)
+    params.update(keys=keys, cap=cap)
+    rows = conn.execute(
+        f"SELECT DISTINCT r.plate FROM plate_reads r WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
+        " LIMIT %(cap)s",
+        params,
+    ).fetchall()
+    return [r["plate"] for r in rows]
+
+
+def fuzzy_page(
+    conn: psycopg.Connection,
+    *,
+    ranked: list[tuple[str, float]],
+    keys: list[str],
+    city_id: str | None,
+    camera_id: str | None,
+    from_: datetime | None,
+    to: datetime | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
+    where, params = _filters(city_id, camera_id, from_, to)
+    params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
+    if after:
+        where.append(
+            "((k.dist, k.plate) > (%(a_dist)s, %(a_plate)s) OR ((k.dist, k.plate) = (%(a_dist)s, %(a_plate)s)"
+            " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
+        )
+        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3])
+    return conn.execute(
+        f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
+        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[]) AS k(plate, dist) ON r.plate = k.plate"
+        f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
+        " ORDER BY k.dist, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        params,
+    ).fetchall()
+
+
+def trajectory(
+    conn: psycopg.Connection, city_id: str | None, plate: str, from_: datetime | None, to: datetime | None, limit: int
+) -> list[dict[str, Any]]:
+    """The plate's reads in time order, with each camera's name and location."""
+    where, params = _filters(city_id, None, from_, to)
+    params.update(plate=plate, n=limit)
+    return conn.execute(
+        f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
+        " LEFT JOIN cameras c ON c.id = r.camera_id"
+        f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
+        params,
+    ).fetchall()
+
+
+# ---------------------------------------------------------------------------------- alerts' inputs
+
+
+def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
+    """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
+
+    Two indexed joins rather than one OR so each side uses its index (plate B-tree, keys GIN).
+    """
+    cols = (
+        "r.id AS read_id, r.city_id, r.plate, r.camera_id, r.captured_at, r.confidence,"
+        " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy"
+    )
+    return conn.execute(
+        f"SELECT {cols} FROM plate_reads r JOIN watchlist w ON w.city_id = r.city_id AND w.plate = r.plate"
+        " WHERE r.id = ANY (%(ids)s::uuid[])"
+        f" UNION SELECT {cols} FROM plate_reads r JOIN watchlist w"
+        " ON w.city_id = r.city_id AND w.fuzzy AND w.plate_keys && r.plate_keys"
+        " WHERE r.id = ANY (%(ids)s::uuid[])",
+        {"ids": list(read_ids)},
+    ).fetchall()
+
+
+def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
+    """Each new read with the same plate's reads in its city within ±window at another located camera."""
+    return conn.execute(
+        "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
+        " o.id AS other_id, o.camera_id AS other_camera_id, o.captured_at AS other_captured_at,"
+        " co.lat AS other_lat, co.lon AS other_lon"
+        " FROM plate_reads n JOIN cameras cn ON cn.id = n.camera_id"
+        " JOIN plate_reads o ON o.city_id = n.city_id AND o.plate = n.plate"
+        " AND o.captured_at >= n.captured_at - make_interval(secs => %(w)s)"
+        " AND o.captured_at <= n.captured_at + make_interval(secs => %(w)s)"
+        " AND o.camera_id <> n.camera_id AND o.anonymised_at IS NULL"
+        " JOIN cameras co ON co.id = o.camera_id"
+        " WHERE n.id = ANY (%(ids)s::uuid[]) AND cn.lat IS NOT NULL AND cn.lon IS NOT NULL"
+        " AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
+        {"ids": list(read_ids), "w": window_s},
+    ).fetchall()
+
+
+# ---------------------------------------------------------------------------------- alerts
+
+ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
+
+
+def insert_alert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Insert unless (kind, dedup_key) exists; the new row, or None for a duplicate."""
+    return conn.execute(
+        "INSERT INTO alerts (city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, dedup_key, detail)"
+        " VALUES (%(city_id)s, %(kind)s, %(plate)s, %(camera_id)s, %(captured_at)s, %(read_ids)s::uuid[],"
+        " %(watchlist_id)s, %(dedup_key)s, %(detail)s)"
+        f" ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING {ALERT_COLS}",
+        {**values, "detail": Jsonb(values.get("detail") or {})},
+    ).fetchone()
+
+
+def list_alerts(
+    conn: psycopg.Connection,
+    city_id: str | None,
+    since: datetime | None,
+    kind: str | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    where: list[str] = ["true"]
+    params: dict[str, Any] = {"n": limit + 1}
+    if city_id:
+        where.append("city_id = %(city_id)s")
+        params["city_id"] = city_id
+    if since:
+        where.append("created_at >= %(since)s")
+        params["since"] = since
+    if kind:
+        where.append("kind = %(kind)s")
+        params["kind"] = kind
+    if after:
+        where.append("(created_at, id) < (%(a_at)s, %(a_id)s)")
+        params.update(a_at=after[0], a_id=after[1])
+    return conn.execute(
+        f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(n)s",
+        params,
+    ).fetchall()
+
+
+# ---------------------------------------------------------------------------------- watchlist
+
+WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
+
+
+def insert_watch(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The new entry, or None when the plate is already on the city's list."""
+    return conn.execute(
+        "INSERT INTO watchlist (city_id, plate, plate_keys, reason, fuzzy, created_by)"
+        " VALUES (%(city_id)s, %(plate)s, %(plate_keys)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
+        f" ON CONFLICT (city_id, plate) DO NOTHING RETURNING {WATCH_COLS}",
+        values,
+    ).fetchone()
+
+
+def list_watch(
+    conn: psycopg.Connection, city_id: str | None, after: list[Any] | None, limit: int
+) -> list[dict[str, Any]]:
+    where: list[str] = ["true"]
+    params: dict[str, Any] = {"n": limit + 1}
+    if city_id:
+        where.append("city_id = %(city_id)s")
+        params["city_id"] = city_id
+    if after:
+        where.append("(created_at, id) > (%(a_at)s, %(a_id)s)")
+        params.update(a_at=after[0], a_id=after[1])
+    return conn.execute(
+        f"SELECT {WATCH_COLS} FROM watchlist WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %(n)s", params
+    ).fetchall()
+
+
+def delete_watch(conn: psycopg.Connection, watch_id: str, city_id: str | None) -> bool:
+    if city_id is None:
+        return conn.execute("DELETE FROM watchlist WHERE id = %s", (watch_id,)).rowcount == 1
+    return conn.execute("DELETE FROM watchlist WHERE id = %s AND city_id = %s", (watch_id, city_id)).rowcount == 1
+
+
+# ---------------------------------------------------------------------------------- S3 / SQS / SNS
+
+
+def put_image(key: str, data: bytes) -> None:
+    aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data, ContentType="image/jpeg")
+
+
+def presign(key: str) -> str:
+    return str(
+        aws.client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": get_settings().recordings_bucket, "Key": key},
+            ExpiresIn=get_settings().presign_ttl_s,
+        )
+    )
+
+
+def enqueue_reads(bodies: list[str]) -> None:
+    """Send batch-ingest messages (each a JSON list of reads) to the LPR reads queue, 10 per call."""
+    sqs = aws.client("sqs")
+    url = get_settings().lpr_queue_url
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        resp = sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(chunk)]
+        )
+        if resp.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(resp['Failed'])} LPR batch messages")
+
+
+def publish_alert(message: dict[str, Any]) -> None:
+    aws.client("sns").publish(
+        TopicArn=get_settings().alerts_topic_arn,
+        Message=json.dumps(message, ensure_ascii=False, default=str),
+        Subject=f"GT-Vision alert: {message['kind']}",
+        MessageAttributes={
+            "kind": {"DataType": "String", "StringValue": str(message["kind"])},
+            "city_id": {"DataType": "String", "StringValue": str(message["city_id"])},
+        },
+    )

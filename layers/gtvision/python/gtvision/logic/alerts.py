@@ -1,0 +1,222 @@
+"""Watchlists and alerts: a new read that hits a city's watchlist, or that implies an impossible
+trip from another read of the same plate (a cloned plate), raises one alert, stored and published.
+
+``evaluate`` is set-based (one query per rule for any number of new reads), so the webhook calls it
+inline for its one read and batch ingest for thousands; both rules are index lookups.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field
+
+from gtvision import db, geo, pagination, plates
+from gtvision.auth import Principal
+from gtvision.dal import lpr as dal
+from gtvision.errors import Conflict, Invalid, not_found
+from gtvision.observability import logger, metrics
+from gtvision.settings import get_settings
+
+KINDS = ("watchlist", "clone_suspect")
+
+
+class WatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    plate: str = Field(min_length=1, max_length=32)
+    reason: str = Field(min_length=1, max_length=500)
+    fuzzy: bool = False
+    city_id: str | None = None  # admins say which city; others get their own
+
+
+def scope_city(principal: Principal, city_id: str | None) -> str | None:
+    """The city a list is limited to: the caller's own, or for admins the one asked (None = all).
+
+    A non-admin asking for another city gets the same 404 as for an unknown one.
+    """
+    if principal.is_admin:
+        return city_id or None
+    if city_id and city_id != principal.city_id:
+        raise not_found("cidade")
+    return principal.city_id
+
+
+# ------------------------------------------------------------------------------------ evaluation
+
+
+def evaluate(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
+    """Raise the alerts of newly stored reads inside the caller's transaction; returns the new alerts
+    (duplicates — a redelivered read, the other side of a clone pair — are skipped)."""
+    if not read_ids:
+        return []
+    settings = get_settings()
+    created: list[dict[str, Any]] = []
+    for hit in dal.watchlist_hits(conn, read_ids):
+        row = dal.insert_alert(
+            conn,
+            {
+                "city_id": hit["city_id"],
+                "kind": "watchlist",
+                "plate": hit["plate"],
+                "camera_id": hit["camera_id"],
+                "captured_at": hit["captured_at"],
+                "read_ids": [hit["read_id"]],
+                "watchlist_id": hit["watchlist_id"],
+                "dedup_key": f"{hit['watchlist_id']}:{hit['read_id']}",
+                "detail": {
+                    "reason": hit["reason"],
+                    "watch_plate": hit["watch_plate"],
+                    "match": "exact" if hit["watch_plate"] == hit["plate"] else "fuzzy",
+                    "confidence": hit["confidence"],
+                },
+            },
+        )
+        if row:
+            created.append(row)
+    for pair in dal.clone_pairs(conn, read_ids, settings.lpr_clone_window_s):
+        km = geo.haversine_km(pair["lat"], pair["lon"], pair["other_lat"], pair["other_lon"])
+        seconds = (pair["captured_at"] - pair["other_captured_at"]).total_seconds()
+        if not geo.is_impossible(km, seconds, settings.lpr_clone_max_kmh):
+            continue
+        first, second = sorted(
+            [
+                (pair["other_captured_at"], pair["other_id"], pair["other_camera_id"]),
+                (pair["captured_at"], pair["read_id"], pair["camera_id"]),
+            ]
+        )
+        speed = geo.speed_kmh(km, seconds)
+        row = dal.insert_alert(
+            conn,
+            {
+                "city_id": pair["city_id"],
+                "kind": "clone_suspect",
+                "plate": pair["plate"],
+                "camera_id": second[2],
+                "captured_at": second[0],
+                "read_ids": [first[1], second[1]],
+                "watchlist_id": None,
+                "dedup_key": f"{first[1]}:{second[1]}",
+                "detail": {
+                    "distance_km": round(km, 3),
+                    "seconds": abs(seconds),
+                    "speed_kmh": None if speed is None or speed == float("inf") else round(speed, 1),
+                    "max_kmh": settings.lpr_clone_max_kmh,
+                    "camera_ids": [str(first[2]), str(second[2])],
+                },
+            },
+        )
+        if row:
+            created.append(row)
+    return created
+
+
+def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "kind": row["kind"],
+        "plate": row["plate"],
+        "camera_id": str(row["camera_id"]) if row["camera_id"] else None,
+        "captured_at": row["captured_at"],
+        "read_ids": [str(i) for i in row["read_ids"]],
+        "created_at": row["created_at"],
+        "city_id": str(row["city_id"]),
+        "status": row["status"],
+        "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
+        "detail": row["detail"],
+    }
+
+
+def publish(created: list[dict[str, Any]]) -> None:
+    """Publish committed alerts to the alerts topic. The table is the source of truth: a failed
+    publish is logged and counted, never undoes the alert."""
+    for row in created:
+        message = to_public(row)
+        try:
+            dal.publish_alert(message)
+            metrics.add_metric(name=f"LprAlert_{row['kind']}", unit="Count", value=1)
+        except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
+            logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row["kind"]})
+            metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
+
+
+# ------------------------------------------------------------------------------------ API
+
+
+def list_alerts(
+    principal: Principal,
+    city_id: str | None,
+    since: datetime | None,
+    kind: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Alerts newest first, city scoped (admins: all cities or the one asked)."""
+    city = scope_city(principal, city_id)
+    if kind is not None and kind not in KINDS:
+        raise Invalid("invalid_kind", "kind deve ser watchlist ou clone_suspect")
+    with db.transaction() as conn:
+        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_cursor(cursor), limit)
+    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+    return [to_public(r) for r in items], nxt
+
+
+def _watch_public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "city_id": str(row["city_id"]),
+        "plate": row["plate"],
+        "reason": row["reason"],
+        "fuzzy": row["fuzzy"],
+        "created_by": str(row["created_by"]) if row["created_by"] else None,
+        "created_at": row["created_at"],
+    }
+
+
+def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
+    """Put a plate on the city's watchlist (managers of the city, admins for any city)."""
+    principal.require("admin", "manager")
+    city_id = scope_city(principal, data.city_id)
+    if city_id is None:
+        raise Invalid("city_required", "informe city_id")
+    try:
+        plate = plates.normalize_plate(data.plate)
+    except ValueError as exc:
+        raise Invalid("invalid_plate", str(exc)) from None
+    with db.transaction() as conn:
+        if conn.execute("SELECT 1 FROM cities WHERE id = %s", (city_id,)).fetchone() is None:
+            raise not_found("cidade")
+        row = dal.insert_watch(
+            conn,
+            {
+                "city_id": city_id,
+                "plate": plate,
+                "plate_keys": plates.fuzzy_keys(plate),
+                "reason": data.reason,
+                "fuzzy": data.fuzzy,
+                "created_by": principal.user_id,
+            },
+        )
+    if row is None:
+        raise Conflict("already_watched", "placa já está na lista de monitoramento da cidade")
+    return _watch_public(row)
+
+
+def list_watch(
+    principal: Principal, city_id: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    principal.require("admin", "manager")
+    city = scope_city(principal, city_id)
+    with db.transaction() as conn:
+        rows = dal.list_watch(conn, city, pagination.decode_cursor(cursor), limit)
+    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+    return [_watch_public(r) for r in items], nxt
+
+
+def remove_watch(principal: Principal, watch_id: str) -> None:
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        if not dal.delete_watch(conn, watch_id, None if principal.is_admin else principal.city_id):
+            raise not_found("item da lista")

@@ -1,0 +1,484 @@
+"""LPR: camera webhook ingest (signed, idempotent), batch ingest, plate search and trajectories.
+
+Webhook path: authenticate the camera over the raw body, validate, store the image in S3 and the
+read with one INSERT, then evaluate watchlist and clone rules inline in the same transaction (both
+are index lookups, see ``alerts.evaluate``) and publish new alerts after commit.
+Batch path: already-verified reads (SQS messages of one read or a list) are COPYed into a staging
+table and inserted with ON CONFLICT DO NOTHING; a message with an invalid read fails alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gtvision import db, geo, pagination, plates, signatures
+from gtvision.auth import Principal
+from gtvision.dal import lpr as dal
+from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized, not_found
+from gtvision.logic import alerts, cameras
+from gtvision.models import parse
+from gtvision.observability import logger
+
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: Cameras' clocks drift; a read "from the future" beyond this is refused.
+FUTURE_SKEW = timedelta(seconds=120)
+#: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
+#: only bounds a pathological query).
+FUZZY_CANDIDATES = 2000
+TRAJECTORY_MAX_POINTS = 5000
+TRAJECTORY_DEFAULT_SPAN = timedelta(days=1)
+TRAJECTORY_MAX_SPAN = timedelta(days=31)
+#: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
+READS_PER_MESSAGE = 500
+MAX_BULK_READS = 5000
+MATCHES = ("exact", "prefix", "fuzzy")
+
+# Verifying against a throwaway secret when the camera is unknown keeps the work (and the answer)
+# the same as for a wrong signature, so camera ids cannot be probed.
+_DUMMY_SECRET = uuid.uuid4().hex
+
+
+class Vehicle(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    color: str | None = Field(default=None, max_length=64)
+    type: str | None = Field(default=None, max_length=64)
+    make: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=64)
+
+
+class ReadBase(BaseModel):
+    # Cameras add vendor fields; ignoring them keeps firmware updates from breaking ingest.
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    event_id: str = Field(min_length=1, max_length=128)
+    plate: str = Field(min_length=1, max_length=32)
+    confidence: float = Field(ge=0, le=1, allow_inf_nan=False)
+    captured_at: AwareDatetime
+    vehicle: Vehicle | None = None
+    direction: str | None = Field(default=None, max_length=32)
+
+
+class WebhookRead(ReadBase):
+    image_jpeg_base64: str | None = None
+
+
+class BatchRead(ReadBase):
+    camera_id: uuid.UUID
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reads: list[BatchRead] = Field(min_length=1, max_length=MAX_BULK_READS)
+
+
+@dataclass
+class Read:
+    """A validated read, ready to store."""
+
+    event_id: str
+    plate: str
+    confidence: float
+    captured_at: datetime
+    vehicle: dict[str, Any] | None
+    direction: str | None
+    skeleton: str = field(init=False)
+    keys: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.skeleton = plates.ocr_skeleton(self.plate)
+        self.keys = plates.fuzzy_keys(self.plate)
+
+
+def _validated(data: ReadBase, now: datetime) -> Read:
+    try:
+        plate = plates.normalize_plate(data.plate)
+    except ValueError as exc:
+        raise Invalid("invalid_plate", str(exc)) from None
+    if data.captured_at > now + FUTURE_SKEW:
+        raise Invalid("captured_at_in_future", "captured_at está no futuro")
+    vehicle = data.vehicle.model_dump(exclude_none=True) if data.vehicle else None
+    return Read(
+        data.event_id, plate, data.confidence, data.captured_at.astimezone(UTC), vehicle or None, data.direction
+    )
+
+
+def is_jpeg(data: bytes) -> bool:
+    """SOI first, EOI last, and a frame header (SOF) with non-zero size before the scan starts."""
+    if len(data) < 8 or data[:2] != b"\xff\xd8" or data[-2:] != b"\xff\xd9":
+        return False
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):  # EOI or start of scan before any frame header
+            return False
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if length < 2 or i + 2 + length > len(data):
+            return False
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn (not DHT/JPG/DAC)
+            if length < 8:
+                return False
+            height = int.from_bytes(data[i + 5 : i + 7], "big")
+            width = int.from_bytes(data[i + 7 : i + 9], "big")
+            return height > 0 and width > 0 and data[i + 9] in (1, 3, 4)
+        i += 2 + length
+    return False
+
+
+def decode_image(b64: str) -> bytes:
+    """The JPEG of a webhook: 413 above 2 MB, 422 unless it is base64 of a real JPEG."""
+    text = b64.strip()
+    if len(text) > (MAX_IMAGE_BYTES + 2) // 3 * 4 + 4:  # reject before decoding
+        raise TooLarge("image_too_large", "imagem maior que 2 MB")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("invalid_image", "image_jpeg_base64 não é base64 válido") from None
+    if len(data) > MAX_IMAGE_BYTES:
+        raise TooLarge("image_too_large", "imagem maior que 2 MB")
+    if not is_jpeg(data):
+        raise Invalid("invalid_image", "a imagem não é um JPEG válido")
+    return data
+
+
+# ------------------------------------------------------------------------------------ webhook
+
+
+def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> dict[str, Any]:
+    """The camera whose secret signed `raw_body`; one 401 for every failure (unknown camera, LPR off,
+    bad/stale/future signature) so nothing about camera ids leaks."""
+    camera: dict[str, Any] | None = None
+    active: list[str] = []
+    if camera_id:
+        try:
+            camera_uuid = str(uuid.UUID(camera_id))
+        except ValueError:
+            camera_uuid = None
+        if camera_uuid:
+            camera, active = cameras.webhook_secrets(camera_uuid, now)
+    try:
+        signatures.verify(signature, raw_body, active or [_DUMMY_SECRET], now.timestamp())
+        if camera is None or not active:
+            raise signatures.SignatureError("unknown_camera")
+    except signatures.SignatureError as exc:
+        logger.info("lpr webhook refused", extra={"reason": exc.reason})
+        raise Unauthorized("invalid_signature", "assinatura inválida") from None
+    return camera
+
+
+def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str, bool]:
+    """Store one signed read; returns (read id, created). Same (camera, event_id) → same id, nothing new."""
+    data = parse(WebhookRead, body)
+    read = _validated(data, now)
+    image = decode_image(data.image_jpeg_base64) if data.image_jpeg_base64 else None
+    read_id = uuid.uuid4()
+    key = dal.image_key(camera["city_id"], camera["id"], read_id) if image is not None else None
+    with db.transaction() as conn:
+        inserted = dal.insert_read(
+            conn,
+            {
+                "id": read_id,
+                "city_id": camera["city_id"],
+                "camera_id": camera["id"],
+                "event_id": read.event_id,
+                "plate": read.plate,
+                "plate_skeleton": read.skeleton,
+                "plate_keys": read.keys,
+                "confidence": read.confidence,
+                "captured_at": read.captured_at,
+                "image_key": key,
+                "vehicle": read.vehicle,
+                "direction": read.direction,
+            },
+        )
+        if not inserted:
+            existing = dal.read_id_by_event(conn, camera["id"], read.event_id)
+            return str(existing), False
+        created = alerts.evaluate(conn, [read_id])
+        # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
+        if image is not None and key is not None:
+            dal.put_image(key, image)
+    alerts.publish(created)
+    return str(read_id), True
+
+
+# ------------------------------------------------------------------------------------ batch ingest
+
+
+def parse_message(body: str, now: datetime) -> list[tuple[uuid.UUID, Read]]:
+    """One SQS message: a read object, a list of reads, or {"reads": [...]}; raises on any invalid read."""
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise Malformed("malformed_json", "mensagem não é JSON válido") from exc
+    items = doc.get("reads") if isinstance(doc, dict) and "reads" in doc else doc
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        raise Malformed("malformed_body", "mensagem sem leituras")
+    out = []
+    for item in items:
+        data = parse(BatchRead, item)
+        out.append((data.camera_id, _validated(data, now)))
+    return out
+
+
+@dataclass
+class BatchResult:
+    inserted: int
+    duplicates: int
+    failed: dict[int, str]  # message index → reason
+    alerts: int
+
+
+def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
+    """Write the reads of many messages with one COPY + one INSERT; invalid messages fail alone."""
+    now = now or datetime.now(UTC)
+    failed: dict[int, str] = {}
+    rows: list[tuple[Any, ...]] = []
+    for idx, body in enumerate(messages):
+        try:
+            reads = parse_message(body, now)
+        except (Invalid, Malformed) as exc:
+            failed[idx] = exc.code
+            continue
+        for camera_id, r in reads:
+            rows.append(
+                (
+                    idx,
+                    uuid.uuid4(),
+                    camera_id,
+                    r.event_id,
+                    r.plate,
+                    r.skeleton,
+                    r.keys,
+                    r.confidence,
+                    r.captured_at,
+                    json.dumps(r.vehicle) if r.vehicle else None,
+                    r.direction,
+                )
+            )
+    created: list[dict[str, Any]] = []
+    inserted: list[Any] = []
+    if rows:
+        with db.transaction() as conn:
+            inserted, unknown = dal.bulk_insert(conn, rows)
+            created = alerts.evaluate(conn, inserted)
+        for idx in unknown:
+            failed[idx] = "unknown_camera"
+    alerts.publish(created)
+    refused = sum(1 for r in rows if r[0] in failed)
+    return BatchResult(len(inserted), len(rows) - refused - len(inserted), failed, len(created))
+
+
+def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -> dict[str, Any]:
+    """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
+    principal.require("admin", "manager")
+    now = now or datetime.now(UTC)
+    data = parse(BulkIn, body)
+    for i, item in enumerate(data.reads):
+        try:
+            _validated(item, now)
+        except Invalid as exc:
+            raise Invalid(exc.code, f"reads[{i}]: {exc.message}") from None
+    for camera_id in {str(r.camera_id) for r in data.reads}:
+        cameras.visible(principal, camera_id)
+    payload = [r.model_dump(mode="json", exclude_none=True) for r in data.reads]
+    bodies = [json.dumps(payload[i : i + READS_PER_MESSAGE]) for i in range(0, len(payload), READS_PER_MESSAGE)]
+    dal.enqueue_reads(bodies)
+    return {"accepted": len(payload), "messages": len(bodies)}
+
+
+# ------------------------------------------------------------------------------------ search
+
+
+def parse_time(raw: str | None, name: str) -> datetime | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        raise Invalid("invalid_time", f"{name} deve ser uma data RFC 3339") from None
+    if value.tzinfo is None:
+        raise Invalid("invalid_time", f"{name} deve ter fuso horário (ex.: Z)")
+    return value.astimezone(UTC)
+
+
+def _check_range(from_: datetime | None, to: datetime | None) -> None:
+    if from_ and to and from_ >= to:
+        raise Invalid("invalid_range", "from deve ser anterior a to")
+
+
+def _read_public(row: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "id": str(row["id"]),
+        "plate": row["plate"],
+        "camera_id": str(row["camera_id"]),
+        "city_id": str(row["city_id"]),
+        "captured_at": row["captured_at"],
+        "confidence": round(float(row["confidence"]), 4),
+        "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
+        "vehicle": row["vehicle"],
+        "direction": row["direction"],
+    }
+    if "distance" in row:
+        out["distance"] = row["distance"]
+    return out
+
+
+@dataclass
+class SearchQuery:
+    plate: str | None
+    match: str
+    city_id: str | None
+    camera_id: str | None
+    from_: datetime | None
+    to: datetime | None
+
+
+def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
+    """Validate the query string of GET /v1/lpr/events (city scope included)."""
+    match = q.get("match") or "exact"
+    if match not in MATCHES:
+        raise Invalid("invalid_match", "match deve ser exact, prefix ou fuzzy")
+    raw = q.get("plate") or None
+    plate: str | None = None
+    if raw is not None:
+        try:
+            plate = plates.normalize_plate(raw) if match == "exact" else plates.clean_plate(raw)
+        except ValueError as exc:
+            raise Invalid("invalid_plate", str(exc)) from None
+        if match == "fuzzy" and len(plate) != 7:
+            raise Invalid("invalid_plate", "a busca aproximada precisa dos 7 caracteres da placa")
+    elif match != "exact":
+        raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
+    city_id = alerts.scope_city(principal, q.get("city_id") or None)
+    camera_id = q.get("camera_id") or None
+    if camera_id:
+        try:
+            uuid.UUID(camera_id)
+        except ValueError:
+            raise not_found("câmera") from None
+        camera = cameras.visible(principal, camera_id)
+        if city_id and str(camera["city_id"]) != city_id:
+            raise not_found("câmera")
+    from_, to = parse_time(q.get("from"), "from"), parse_time(q.get("to"), "to")
+    _check_range(from_, to)
+    return SearchQuery(plate, match, city_id, camera_id, from_, to)
+
+
+def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
+    after = pagination.decode_cursor(cursor)
+    with db.transaction() as conn:
+        if sq.match != "fuzzy" or sq.plate is None:
+            rows = dal.search_page(
+                conn,
+                city_id=sq.city_id,
+                camera_id=sq.camera_id,
+                plate=sq.plate,
+                prefix=sq.match == "prefix",
+                from_=sq.from_,
+                to=sq.to,
+                after=after,
+                limit=limit,
+            )
+            items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
+            return [_read_public(r) for r in items], nxt
+        keys = plates.fuzzy_keys(sq.plate)
+        candidates = dal.fuzzy_candidates(
+            conn, keys=keys, city_id=sq.city_id, camera_id=sq.camera_id, from_=sq.from_, to=sq.to, cap=FUZZY_CANDIDATES
+        )
+        ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
+        if not ranked:
+            return [], None
+        if after and len(after) != 4:
+            raise Malformed("invalid_cursor", "cursor inválido")
+        rows = dal.fuzzy_page(
+            conn,
+            ranked=ranked,
+            keys=keys,
+            city_id=sq.city_id,
+            camera_id=sq.camera_id,
+            from_=sq.from_,
+            to=sq.to,
+            after=after,
+            limit=limit,
+        )
+    items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
+    return [_read_public(r) for r in items], nxt
+
+
+def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
+    """The plate's reads in time order with camera names/locations and the speed between points."""
+    try:
+        plate = plates.normalize_plate(q.get("plate") or "")
+    except ValueError as exc:
+        raise Invalid("invalid_plate", str(exc)) from None
+    city_id = alerts.scope_city(principal, q.get("city_id") or None)
+    to = parse_time(q.get("to"), "to") or datetime.now(UTC)
+    from_ = parse_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
+    _check_range(from_, to)
+    if to - from_ > TRAJECTORY_MAX_SPAN:
+        raise Invalid("range_too_long", "intervalo máximo de 31 dias")
+    with db.transaction() as conn:
+        rows = dal.trajectory(conn, city_id, plate, from_, to, TRAJECTORY_MAX_POINTS + 1)
+    truncated = len(rows) > TRAJECTORY_MAX_POINTS
+    points: list[dict[str, Any]] = []
+    visited: list[str] = []
+    prev: dict[str, Any] | None = None
+    max_speed: float | None = None
+    for row in rows[:TRAJECTORY_MAX_POINTS]:
+        camera_id = str(row["camera_id"])
+        if camera_id not in visited:
+            visited.append(camera_id)
+        km = speed = None
+        if prev is not None and None not in (prev["lat"], prev["lon"], row["lat"], row["lon"]):
+            km = geo.haversine_km(prev["lat"], prev["lon"], row["lat"], row["lon"])
+            speed = geo.speed_kmh(km, (row["captured_at"] - prev["captured_at"]).total_seconds())
+            if speed is not None and math.isinf(speed):
+                speed = None  # same instant at two places: no finite speed (clone alerts cover it)
+            if speed is not None:
+                max_speed = speed if max_speed is None else max(max_speed, speed)
+        points.append(
+            {
+                "id": str(row["id"]),
+                "camera_id": camera_id,
+                "camera_name": row["camera_name"],
+                "lat": row["lat"],
+                "lon": row["lon"],
+                "captured_at": row["captured_at"],
+                "confidence": round(float(row["confidence"]), 4),
+                "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
+                "distance_km_from_previous": None if km is None else round(km, 3),
+                "speed_kmh_from_previous": None if speed is None else round(speed, 1),
+            }
+        )
+        prev = row
+    return {
+        "plate": plate,
+        "from": from_,
+        "to": to,
+        "points": points,
+        "cameras_visited": visited,
+        "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
+        "truncated": truncated,
+    }
