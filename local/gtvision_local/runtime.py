@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -96,6 +97,8 @@ def configure_logging(level: int | str = logging.INFO) -> None:
     # The emulator and HTTP stacks are chatty at INFO; their problems still show as warnings.
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "s3transfer", "pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Powertools warns on every invocation that publishes no metric; locally that is every one.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 # ---------------------------------------------------------------- handlers
@@ -463,10 +466,6 @@ class Route:
     function_id: str
     path: str
     method: str
-
-    @property
-    def segments(self) -> list[str]:
-        return [s for s in self.path.split("/") if s]
 
 
 def _match(template_segments: list[str], segments: list[str]) -> tuple[tuple[int, ...], dict[str, str]] | None:

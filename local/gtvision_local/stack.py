@@ -200,7 +200,7 @@ class LocalStack:
         assert self.template and self.runtime
         lines = [
             "GT-Vision local stack",
-            f"  API            {self.api_url or '(no Api events in template.yaml)'}",
+            f"  API            {self.api_url or '(no Api events in template.yaml: run `gtvision routes sync`)'}",
             f"  AWS emulator   {self.endpoint_url}" + ("" if self._moto else "  (external)"),
             f"  PostgreSQL     {self.database_url}",
             "  functions:",
@@ -225,9 +225,6 @@ class LocalStack:
                 pass
         except KeyboardInterrupt:
             pass
-
-    def request_stop(self) -> None:
-        self._stop.set()
 
     def stop(self) -> None:
         """Stop the runtime and the emulator (PostgreSQL keeps running, see the module doc)."""

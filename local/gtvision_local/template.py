@@ -492,9 +492,6 @@ class Template:
             )
         return specs
 
-    def queue(self, logical_id: str) -> QueueSpec:
-        return next(q for q in self.queues() if q.logical_id == logical_id)
-
     def topics(self) -> list[TopicSpec]:
         return [TopicSpec(lid, self.topic_name(lid), self.topic_arn(lid)) for lid in self._of_type("AWS::SNS::Topic")]
 
