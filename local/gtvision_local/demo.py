@@ -1,0 +1,85 @@
+"""``gtvision local up --demo``: a demo city and camera recording a test pattern, so the timeline fills live.
+
+The recorder runs in a background thread against the local stack's emulator; its segments reach the
+SegmentUploadFunction through the same S3 → SQS path as any upload. Re-running reuses the demo city
+and camera (found by name), so a restarted stack keeps extending the same timeline.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .recorder import Recorder
+
+DEMO_CITY = ("Cidade Demonstração", "SP")
+DEMO_CAMERA = "Câmera demo (padrão de teste)"
+# A private-range address: accepted by the SSRF rules; the recorder reads the test pattern, not this URL.
+DEMO_SOURCE_URL = "rtsp://192.168.0.100:554/demo"
+DEMO_PATTERN = "lavfi:testsrc2=size=640x360:rate=15"
+DEMO_SEGMENT_SECONDS = 10
+
+
+@dataclass
+class Demo:
+    """The running demo: its ids and the recorder thread (stopped with `stop()`)."""
+
+    city_id: str
+    camera_id: str
+    recorder: Recorder
+    thread: threading.Thread
+    stop_event: threading.Event
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def ensure_demo_camera() -> tuple[str, str]:
+    """(city_id, camera_id) of the demo, created on first use."""
+    from gtvision import db
+    from gtvision.dal import cameras as cameras_dal
+    from gtvision.dal import cities as cities_dal
+
+    name, state = DEMO_CITY
+    with db.transaction() as conn:
+        city = conn.execute(
+            "SELECT id FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
+        ).fetchone()
+        if city is None:
+            city = cities_dal.insert(conn, {"name": name, "state": state, "retention_days": 7, "camera_limit": 10})
+        city_id = str(city["id"])
+        camera = conn.execute(
+            "SELECT id FROM cameras WHERE city_id = %s AND name = %s", (city_id, DEMO_CAMERA)
+        ).fetchone()
+        if camera is None:
+            camera = cameras_dal.insert(
+                conn, {"city_id": city_id, "name": DEMO_CAMERA, "source_url": DEMO_SOURCE_URL, "status": "streaming"}
+            )
+    return city_id, str(camera["id"])
+
+
+def run_demo(stack: Any, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pattern: str = DEMO_PATTERN) -> Demo:
+    """Create the demo city and camera and start recording a test pattern into the local stack."""
+    city_id, camera_id = ensure_demo_camera()
+    recorder = Recorder(camera_id, pattern, segment_seconds=segment_seconds)
+    stop_event = threading.Event()
+    thread = threading.Thread(target=recorder.run, args=(stop_event,), name="demo-recorder", daemon=True)
+    thread.start()
+    demo = Demo(city_id, camera_id, recorder, thread, stop_event)
+    atexit.register(demo.stop)  # the last segment is closed and uploaded when the stack stops
+    now = datetime.now(UTC).replace(microsecond=0)
+    rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
+    span = f"from={rfc(now - timedelta(hours=1))}&to={rfc(now + timedelta(hours=1))}"
+    api = getattr(stack, "api_url", "") or "http://127.0.0.1:3000"
+    print(
+        f"\nDemo: cidade {city_id} · câmera {camera_id}\n"
+        f"  gravando um padrão de teste em segmentos de {segment_seconds:g} s (linha do tempo a cada segmento):\n"
+        f"  curl -H \"Authorization: Bearer $TOKEN\" '{api}/v1/cameras/{camera_id}/timeline?{span}'\n"
+        f"  playlist HLS: {api}/v1/cameras/{camera_id}/playback.m3u8?{span}\n",
+        flush=True,
+    )
+    return demo
