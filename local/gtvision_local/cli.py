@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     up = local.add_parser("up", help="start PostgreSQL, the AWS emulator and every function of template.yaml")
     up.add_argument("--demo", action="store_true", help="load demo data once the stack is up")
     up.add_argument("--api-port", type=int, default=None, help="API port (default $GTV_API_PORT or 3000)")
+    up.add_argument("--template", type=Path, default=None, help="SAM template; its directory holds .local/")
 
     invoke = local.add_parser("invoke", help="run one function once against the running local stack")
     invoke.add_argument("function", help="logical id in template.yaml, e.g. RetentionFunction")
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.local_command == "up":
             from .stack import run_up
 
-            return run_up(demo=args.demo, api_port=args.api_port)
+            return run_up(demo=args.demo, api_port=args.api_port, template_path=args.template)
         if args.local_command == "invoke":
             return cmd_invoke(args.function, args.event, args.template)
         if args.local_command == "events":

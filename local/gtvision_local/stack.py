@@ -103,9 +103,12 @@ def _port_is_free(host: str, port: int) -> bool:
 class LocalStack:
     """Start/stop PostgreSQL, moto and the runtime for one repository checkout."""
 
-    def __init__(self, root: Path | None = None, *, api_port: int | None = None) -> None:
-        self.root = (root or repo_root()).resolve()
-        self.template_path = self.root / "template.yaml"
+    def __init__(
+        self, root: Path | None = None, *, template_path: Path | None = None, api_port: int | None = None
+    ) -> None:
+        """``root`` holds ``template.yaml`` and ``.local/``; ``template_path`` alone implies its directory."""
+        self.root = (root or (template_path.parent if template_path else repo_root())).resolve()
+        self.template_path = (template_path or self.root / "template.yaml").resolve()
         self.api_port = api_port
         self.database_url = ""
         self.endpoint_url = ""
@@ -257,10 +260,10 @@ def invoke_env(template_path: Path | None = None) -> Template:
     return template
 
 
-def run_up(*, demo: bool = False, api_port: int | None = None) -> int:
+def run_up(*, demo: bool = False, api_port: int | None = None, template_path: Path | None = None) -> int:
     """``gtvision local up``: start everything, optionally run the demo, serve until Ctrl-C/SIGTERM."""
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
-    stack = LocalStack(api_port=api_port)
+    stack = LocalStack(template_path=template_path, api_port=api_port)
     try:
         stack.start()
         print(stack.banner(), flush=True)

@@ -443,3 +443,62 @@ def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) 
     assert not (root / ".local" / "stack.json").exists()
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_cli_up_serves_until_signalled_and_exits_0(database_url: str, tmp_path: Path, signum: str) -> None:
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE.parent, root)
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    env = {**os.environ, "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports[0]}"}
+    env.pop("GTV_EXTERNAL_AWS", None)
+    # Given `gtvision local up` running on the fixture template
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gtvision_local.cli",
+            "local",
+            "up",
+            "--template",
+            str(root / "template.yaml"),
+            "--api-port",
+            str(ports[1]),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            lines.append(line)
+            if not line or "Ctrl-C" in line:
+                break
+        output = "".join(lines)
+        assert f"API            http://127.0.0.1:{ports[1]}" in output, output
+        assert json.loads((root / ".local" / "stack.json").read_text())["database_url"] == database_url
+        status, _, body, _ = _request(f"http://127.0.0.1:{ports[1]}/v1/things/x")
+        assert status == 200 and json.loads(body)["function"] == "WebFunction"
+
+        # When it gets the signal, then it stops cleanly with exit code 0
+        proc.send_signal(getattr(signal, signum))
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert not (root / ".local" / "stack.json").exists()
