@@ -285,9 +285,8 @@ def test_watchlist_hit_raises_alert_and_sns_message(api: Any, world: Any, cams: 
     got: dict[str, Any] = {}
     deadline = time.monotonic() + 20
     while len(got) < 2 and time.monotonic() < deadline:
-        for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-            "Messages", []
-        ):
+        reply = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for m in reply.get("Messages", []):
             body = json.loads(m["Body"])
             alert = json.loads(body["Message"]) if "Message" in body else body
             if alert["city_id"] == world.city_a:
