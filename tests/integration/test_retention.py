@@ -213,6 +213,32 @@ def test_whole_expired_days_are_dropped_as_partitions(world, stack, database_url
     assert rows_of(database_url, cam["id"]) == [] and objects_of(cam["id"]) == set()
 
 
+def test_a_long_reader_makes_the_drop_give_up_quickly_and_rows_go_by_batches(world, stack, database_url):
+    """Given a transaction reading `segments` (it holds its partitions), When retention runs, Then the partition
+    drop gives up after its lock timeout instead of queueing readers behind it, and the rows still go."""
+    import time
+
+    from gtvision.dal.segments import partition_name
+
+    now = datetime.now(UTC)
+    cam = world.camera()
+    day = (now - timedelta(days=500 + uuid.uuid4().int % 100)).replace(hour=6, minute=0, second=0, microsecond=0)
+    record(cam["id"], world.city_a, [day + i * SEG for i in range(3)])
+    with _db(database_url) as reader:
+        reader.execute("SELECT count(*) FROM segments")  # keeps ACCESS SHARE on every partition until rollback
+        started = time.monotonic()
+        report = run()
+        elapsed = time.monotonic() - started
+        reader.rollback()
+    assert elapsed < 20
+    assert report.cities[world.city_a].segments_deleted == 3
+    assert rows_of(database_url, cam["id"]) == [] and objects_of(cam["id"]) == set()
+    with _db(database_url) as conn:
+        assert conn.execute("SELECT to_regclass(%s) AS t", (partition_name(day.date()),)).fetchone()["t"]
+    # With the reader gone, the next run drops the (now empty) day.
+    assert run().partitions_dropped >= 1
+
+
 @pytest.mark.parametrize("phase", ["segments", "partition"])
 def test_a_crash_between_storage_and_row_delete_is_finished_by_the_next_run(world, stack, database_url, anchor,
                                                                              phase):

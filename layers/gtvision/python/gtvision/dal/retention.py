@@ -199,8 +199,15 @@ def lock_partition(conn: psycopg.Connection, name: str, timeout_ms: int) -> bool
         return False
 
 
-def drop_partition(conn: psycopg.Connection, name: str) -> None:
-    conn.execute(sql.SQL("DROP TABLE {t}").format(t=sql.Identifier(name)))
+def drop_partition(conn: psycopg.Connection, name: str) -> bool:
+    """Drop a partition; False when the parent's lock isn't free within the transaction's lock_timeout
+    (dropping needs `segments` exclusively for a moment; queued readers must not wait long behind it)."""
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("DROP TABLE {t}").format(t=sql.Identifier(name)))
+        return True
+    except psycopg.errors.LockNotAvailable:
+        return False
 
 
 # ---------------------------------------------------------------- plate reads

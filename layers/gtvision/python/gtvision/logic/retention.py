@@ -178,7 +178,9 @@ def _drop_expired_partitions(
                 # Rows that arrived meanwhile are expired too; the row phase below removes them.
                 conn.rollback()
                 continue
-            dal.drop_partition(conn, part["name"])
+            if not dal.drop_partition(conn, part["name"]):
+                conn.rollback()
+                continue
             conn.commit()
             segments_dal.forget_partitions()  # a later insert for that day in this process recreates it
             logger.info("partition dropped", extra={"partition": part["name"], "rows": rows, "objects": objects})
