@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -93,7 +94,9 @@ def cmd_invoke(function_id: str, event_source: str, template_path: Path | None =
         print(f"função desconhecida: {function_id} (existem: {', '.join(runtime.functions)})", file=sys.stderr)
         return 2
     try:
-        result = runtime.invoke(function_id, event)
+        # Only the result goes to stdout (pipeable into jq); whatever the function prints goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = runtime.invoke(function_id, event)
     except Exception as exc:
         error = {
             "errorMessage": str(exc),

@@ -75,6 +75,8 @@ def local_env(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "GTV_LOCAL": "1",
+        # EMF metric blobs on stdout drown the readable log lines; set it to false to see them.
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
     }
     merged = template.globals_env()
     for fn in template.functions():

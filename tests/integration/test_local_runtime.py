@@ -381,6 +381,7 @@ def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> Non
         env=env,
     )
     assert result.returncode == 0, result.stderr
+    assert "worker got 2 records" in result.stderr  # the function's prints never mix with the JSON result
     assert json.loads(result.stdout) == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
 
     failing = subprocess.run(
