@@ -31,4 +31,5 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="ClipJobsReceived", unit="Count", value=len(event.get("Records") or []))
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
