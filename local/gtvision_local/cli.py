@@ -83,29 +83,32 @@ def _read_event(source: str) -> Any:
 
 
 def cmd_invoke(function_id: str, event_source: str, template_path: Path | None = None) -> int:
+    """Run one function once; only its JSON result (or Lambda's error JSON) goes to stdout."""
     from .runtime import Runtime, configure_logging
     from .stack import invoke_env
 
-    configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
-    template = invoke_env(template_path)
-    event = _read_event(event_source)
-    runtime = Runtime(template)
-    if function_id not in runtime.functions:
-        print(f"função desconhecida: {function_id} (existem: {', '.join(runtime.functions)})", file=sys.stderr)
-        return 2
-    try:
-        # Only the result goes to stdout (pipeable into jq); whatever the function prints goes to stderr.
-        with contextlib.redirect_stdout(sys.stderr):
+    result_out = sys.stdout
+    # Everything else - prints, EMF, loggers that bind sys.stdout when their module is imported
+    # (Powertools does) - goes to stderr, so the result stays pipeable into jq.
+    with contextlib.redirect_stdout(sys.stderr):
+        configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
+        template = invoke_env(template_path)
+        event = _read_event(event_source)
+        runtime = Runtime(template)
+        if function_id not in runtime.functions:
+            print(f"função desconhecida: {function_id} (existem: {', '.join(runtime.functions)})", file=sys.stderr)
+            return 2
+        try:
             result = runtime.invoke(function_id, event)
-    except Exception as exc:
-        error = {
-            "errorMessage": str(exc),
-            "errorType": type(exc).__name__,
-            "stackTrace": traceback.format_tb(exc.__traceback__),
-        }
-        print(json.dumps(error, indent=2))
-        return 1
-    print(json.dumps(result, indent=2, default=str, ensure_ascii=False))
+        except Exception as exc:
+            error = {
+                "errorMessage": str(exc),
+                "errorType": type(exc).__name__,
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            print(json.dumps(error, indent=2), file=result_out)
+            return 1
+    print(json.dumps(result, indent=2, default=str, ensure_ascii=False), file=result_out)
     return 0
 
 
