@@ -1,0 +1,112 @@
+"""The local recorder over a real RTSP session, and its stop/retry behaviour, against the emulator."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import recording_support as rs
+from conftest import free_port
+
+from gtvision import aws, media
+from gtvision_local.recorder import Recorder
+
+
+def _publish(url: str, seconds: int, deadline: float) -> None:
+    """Push a lavfi test pattern to `url` over RTSP/TCP, retrying until the recorder listens."""
+    cmd = [
+        media.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={seconds}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
+        "-f", "rtsp", "-rtsp_transport", "tcp", url,
+    ]  # fmt: skip
+    while True:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 20)
+        if proc.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"publisher failed: {proc.stderr[-500:]}")
+        time.sleep(0.2)  # the recorder's ffmpeg is not listening yet
+
+
+def test_recorder_records_an_rtsp_session_into_registered_segments(world, tmp_path) -> None:
+    # Given a camera, and a recorder listening for an encoder that publishes over RTSP/TCP on 127.0.0.1
+    camera = str(world.camera()["id"])
+    url = f"rtsp://127.0.0.1:{free_port()}/live"
+    recorder = Recorder(camera, url, segment_seconds=2, listen=True, work_dir=str(tmp_path / "work"))
+    outcome: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: outcome.update(result=recorder.run()), daemon=True)
+    started = datetime.now(UTC)
+    thread.start()
+
+    # When the encoder streams 5 s of video and hangs up
+    _publish(url, 5, time.monotonic() + 15)
+    thread.join(30)
+
+    # Then every segment was closed, uploaded under the contract key, and nothing is left behind
+    result = outcome["result"]
+    assert result.error is None and result.pending == []
+    assert 2 <= len(result.uploaded) <= 4
+    assert all(k.startswith(f"recordings/{camera}/") and k.endswith(".ts") for k in result.uploaded)
+    assert list((tmp_path / "work").glob("*.ts")) == []
+
+    # And the upload events register them: real H.264 at 320x180, about 5 s in all, wall-clock starts
+    assert rs.deliver(set(result.uploaded)) == {"batchItemFailures": []}
+    rows = rs.segment_rows(camera)
+    assert [r["s3_key"] for r in rows] == sorted(result.uploaded)
+    assert {(r["video_codec"], r["width"], r["height"]) for r in rows} == {("h264", 320, 180)}
+    assert sum(r["duration_s"] for r in rows) == pytest.approx(5.0, abs=0.6)
+    assert started - timedelta(seconds=2) < rows[0]["start_at"] < started + timedelta(seconds=15)
+    timeline = world.api.call(
+        "GET", f"/v1/cameras/{camera}/timeline", token=world.viewer_a,
+        query={"from": rows[0]["start_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+               "to": rows[-1]["end_at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+    ).json()  # fmt: skip
+    assert len(timeline["spans"]) == 1 and timeline["segments"] == len(rows)  # consecutive segments touch
+
+
+class _FlakyS3:
+    """An S3 client whose first upload fails, as a dropped connection would."""
+
+    def __init__(self) -> None:
+        self.real = aws.client("s3")
+        self.calls = 0
+
+    def upload_file(self, *args: Any, **kwargs: Any) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("conexão recusada")
+        self.real.upload_file(*args, **kwargs)
+
+
+def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(stack, tmp_path) -> None:
+    # Given a recorder of a test pattern whose first upload fails
+    s3 = _FlakyS3()
+    camera = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
+    recorder = Recorder(camera, "lavfi:testsrc2=size=320x180:rate=25", segment_seconds=2, s3=s3,
+                        work_dir=str(tmp_path / "w"))  # fmt: skip
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: outcome.update(result=recorder.run(stop)), daemon=True)
+    thread.start()
+
+    # When it is stopped (Ctrl-C) mid-segment after about 3 s
+    time.sleep(3.2)
+    stop.set()
+    thread.join(40)
+
+    # Then the last, shorter segment was closed and uploaded too, and the failed upload was retried
+    result = outcome["result"]
+    assert result.pending == [] and 2 <= len(result.uploaded) <= 3 and s3.calls == len(result.uploaded) + 1
+    assert list((tmp_path / "w").glob("*.ts")) == []
+    durations = []
+    for key in result.uploaded:
+        local = tmp_path / key.rsplit("/", 1)[1]
+        aws.client("s3").download_file(rs.bucket(), key, str(local))
+        durations.append(media.probe(str(local)).duration_s)
+    assert all(d == pytest.approx(2.0, abs=0.1) for d in durations[:-1])
+    assert 0 < durations[-1] <= 2.1  # closed where it was stopped, never longer than a segment
