@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .template import REGION, QueueSpec, Template
+from .template import REGION, BucketSpec, QueueSpec, Template
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,7 @@ def _ordered_queues(template: Template) -> list[QueueSpec]:
     return sorted(queues, key=lambda q: q.logical_id not in dlqs)
 
 
-def _notification_configuration(template: Template, bucket_id: str) -> dict[str, Any]:
-    bucket = next(b for b in template.buckets() if b.logical_id == bucket_id)
+def _notification_configuration(bucket: BucketSpec) -> dict[str, Any]:
     configs = []
     for n in bucket.queue_notifications:
         config: dict[str, Any] = {"QueueArn": n.queue_arn, "Events": list(n.events)}
@@ -103,7 +102,7 @@ def create_resources(template: Template, endpoint_url: str | None = None) -> Non
         if bucket.name not in existing:
             s3.create_bucket(Bucket=bucket.name)
             log.info("bucket %s created", bucket.name)
-        wanted = _notification_configuration(template, bucket.logical_id)
+        wanted = _notification_configuration(bucket)
         current = s3.get_bucket_notification_configuration(Bucket=bucket.name)
         # Putting a configuration makes S3 send an s3:TestEvent to the queue: only do it on change.
         if wanted and not _same_notifications(current, wanted):

@@ -8,6 +8,7 @@ local account.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -177,22 +178,16 @@ class Template:
 
     # ------------------------------------------------------------ intrinsics
 
-    def pseudo(self, name: str) -> str | None:
-        return (
-            {
-                "AWS::Region": self.region,
-                "AWS::AccountId": self.account_id,
-                "AWS::Partition": PARTITION,
-                "AWS::StackName": "gtvision-local",
-                "AWS::StackId": (
-                    f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/gtvision-local/local"
-                ),
-                "AWS::URLSuffix": "amazonaws.com",
-                "AWS::NoValue": None,
-            }.get(name, "")
-            if name.startswith("AWS::")
-            else None
-        )
+    def pseudo_parameters(self) -> dict[str, str | None]:
+        return {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::Partition": PARTITION,
+            "AWS::StackName": "gtvision-local",
+            "AWS::StackId": f"arn:{PARTITION}:cloudformation:{self.region}:{self.account_id}:stack/gtvision-local/1",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }
 
     def resolve(self, value: Any) -> Any:
         """Resolve every intrinsic inside ``value`` (dicts, lists and scalars)."""
@@ -238,8 +233,6 @@ class Template:
             m, k1, k2 = self.resolve(arg)
             return self.doc["Mappings"][m][k1][k2]
         if name == "Base64":
-            import base64
-
             return base64.b64encode(str(self.resolve(arg)).encode()).decode()
         if name == "GetAZs":
             return [f"{self.region}{z}" for z in "abc"]
@@ -267,9 +260,9 @@ class Template:
     def ref(self, name: str) -> Any:
         if name in self.parameters:
             return self.parameters[name]
-        pseudo = self.pseudo(name)
-        if pseudo is not None or name == "AWS::NoValue":
-            return pseudo
+        pseudo = self.pseudo_parameters()
+        if name in pseudo:
+            return pseudo[name]
         resource = self.resources.get(name)
         if resource is None:
             raise ValueError(f"!Ref to unknown name {name!r}")
