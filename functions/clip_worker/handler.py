@@ -14,6 +14,12 @@ from gtvision.observability import logger, metrics
 # Lambda's own timeout is 900 s; leave room to upload and to mark the clip after ffmpeg returns.
 _MARGIN_S = 60.0
 _MAX_CUT_S = 840.0
+_MIN_CUT_S = 60.0  # less than this left (earlier records of the batch used it): retry the job later
+
+
+class OutOfTime(Exception):
+    """Too little of this invocation is left to make the clip; the record is retried, unclaimed."""
+
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -21,8 +27,10 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
     """One job: poison messages and busy clips raise, so the record is reported failed and redelivered."""
     remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else _MAX_CUT_S
-    timeout = max(30.0, min(_MAX_CUT_S, remaining - _MARGIN_S))
+    timeout = min(_MAX_CUT_S, remaining - _MARGIN_S)
     clip_id = clips.parse_message(record.body)
+    if timeout < _MIN_CUT_S:
+        raise OutOfTime(f"{remaining:.0f} s restantes na invocação: recorte {clip_id} fica para a próxima")
     outcome = clips.process(clip_id, timeout)  # scratch under TMPDIR: /tmp, the function's ephemeral storage
     metrics.add_metric(name=f"Clips_{outcome}", unit="Count", value=1)
     logger.info("clip job done", extra={"clip_id": clip_id, "outcome": outcome})
