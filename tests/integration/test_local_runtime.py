@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -62,6 +67,12 @@ def runtime(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run
             getattr(module, name, []).clear()
     yield rt
     rt.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _module(rt: Runtime, logical_id: str) -> Any:
@@ -350,8 +361,6 @@ def test_runtime_stops_cleanly(runtime: Runtime) -> None:
 
 
 def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> None:
-    import os
-    import subprocess
 
     env = {
         **os.environ,
@@ -401,17 +410,12 @@ def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> Non
 
 
 def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) -> None:
-    import os
-    import shutil
-    import socket
 
     from gtvision_local.stack import LocalStack
 
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE.parent, root)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     saved = dict(os.environ)
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     os.environ.pop("GTV_EXTERNAL_AWS", None)
@@ -442,25 +446,16 @@ def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) 
         get_settings.cache_clear()
     # When stopped, the state file is gone and the emulator port is free again
     assert not (root / ".local" / "stack.json").exists()
-    with socket.socket() as s:
-        assert s.connect_ex(("127.0.0.1", port)) != 0
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
 def test_cli_up_serves_until_signalled_and_exits_0(database_url: str, tmp_path: Path, signum: str) -> None:
-    import os
-    import shutil
-    import signal
-    import socket
-    import subprocess
 
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE.parent, root)
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
+    ports = [_free_port(), _free_port()]
     env = {**os.environ, "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports[0]}"}
     env.pop("GTV_EXTERNAL_AWS", None)
     # Given `gtvision local up` running on the fixture template
