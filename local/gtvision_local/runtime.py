@@ -584,6 +584,8 @@ class ApiGateway:
         out_headers: dict[str, list[str]] = {k: [str(v)] for k, v in (result.get("headers") or {}).items()}
         for name, values in (result.get("multiValueHeaders") or {}).items():
             out_headers[name] = [str(v) for v in values]
+        if not any(k.lower() == "content-type" for k in out_headers):
+            out_headers["Content-Type"] = ["application/json"]  # API Gateway's default
         raw = result.get("body") or ""
         body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
         return int(result["statusCode"]), out_headers, body
