@@ -50,7 +50,9 @@ def ensure_demo_camera() -> tuple[str, str]:
             "SELECT id FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
         ).fetchone()
         if city is None:
-            city = cities_dal.insert(conn, {"name": name, "state": state, "retention_days": 7, "camera_limit": 10})
+            city = cities_dal.insert(
+                conn, {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10}
+            )
         city_id = str(city["id"])
         camera = conn.execute(
             "SELECT id FROM cameras WHERE city_id = %s AND name = %s", (city_id, DEMO_CAMERA)

@@ -51,11 +51,13 @@ def input_args(source: str, *, listen: bool = False, listen_timeout_s: int = 60)
     """
     from gtvision.media import FILE_PROTOCOLS, LIVE_PROTOCOLS
 
+    # Real-time pacing without ffmpeg's initial burst: the output timeline then tracks the wall clock.
+    paced = ["-re", "-readrate_initial_burst", "0"]
     if source.startswith("lavfi:"):
-        return ["-re", "-f", "lavfi", "-i", source[len("lavfi:") :]], True
+        return [*paced, "-f", "lavfi", "-i", source[len("lavfi:") :]], True
     scheme = source.split("://", 1)[0].lower() if "://" in source else "file"
     if scheme == "file":
-        return ["-protocol_whitelist", FILE_PROTOCOLS, "-re", "-i", source], False
+        return ["-protocol_whitelist", FILE_PROTOCOLS, *paced, "-i", source], False
     args = ["-protocol_whitelist", LIVE_PROTOCOLS]
     if scheme in ("rtsp", "rtsps"):
         if listen:
@@ -141,7 +143,7 @@ class Recorder:
         self._zero: datetime | None = None  # wall clock at output time 0: the smallest (least delayed) estimate
         self._progress: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._last_status = 0.0
+        self._last_status = time.monotonic()  # first status line once there is something to say
 
     # ------------------------------------------------------------ output
 

@@ -110,3 +110,23 @@ def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(sta
         durations.append(media.probe(str(local)).duration_s)
     assert all(d == pytest.approx(2.0, abs=0.1) for d in durations[:-1])
     assert 0 < durations[-1] <= 2.1  # closed where it was stopped, never longer than a segment
+
+
+def test_demo_creates_its_camera_once_and_records_into_it(stack) -> None:
+    from types import SimpleNamespace
+
+    from gtvision_local.demo import ensure_demo_camera, run_demo
+
+    # When the demo starts against the stack
+    demo = run_demo(SimpleNamespace(api_url="http://127.0.0.1:3000"), segment_seconds=2)
+    deadline = time.monotonic() + 20
+    while not demo.recorder.result.uploaded and time.monotonic() < deadline:
+        time.sleep(0.2)
+    demo.stop()
+
+    # Then its camera records a test pattern into the bucket, and a second start reuses city and camera
+    assert demo.recorder.result.uploaded
+    assert all(k.startswith(f"recordings/{demo.camera_id}/") for k in demo.recorder.result.uploaded)
+    assert ensure_demo_camera() == (demo.city_id, demo.camera_id)
+    assert rs.deliver(set(demo.recorder.result.uploaded)) == {"batchItemFailures": []}
+    assert {(r["width"], r["height"]) for r in rs.segment_rows(demo.camera_id)} == {(640, 360)}
