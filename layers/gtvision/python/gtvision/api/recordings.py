@@ -22,12 +22,14 @@ def _scope(ctx: Ctx, camera_id: str) -> None:
 
 @route(bp, "/v1/cameras/{camera_id}/timeline", audit_action="recordings.timeline")
 def get_timeline(ctx: Ctx, camera_id: str) -> Any:
+    """Recorded spans, gaps, coverage and segment count of a camera in [from, to) (≤ 31 days)."""
     _scope(ctx, camera_id)
     return recordings.timeline(ctx.user, camera_id, ctx.query)
 
 
 @route(bp, "/v1/cameras/{camera_id}/thumbnails", audit_action="recordings.thumbnails")
 def get_thumbnails(ctx: Ctx, camera_id: str) -> Any:
+    """One 160×90 JPEG per segment starting in [from, to), as presigned URLs (paginated)."""
     _scope(ctx, camera_id)
     items, nxt = recordings.thumbnails(ctx.user, camera_id, ctx.query, ctx.limit(), ctx.cursor())
     return paged(items, nxt)
@@ -35,6 +37,7 @@ def get_thumbnails(ctx: Ctx, camera_id: str) -> Any:
 
 @route(bp, "/v1/cameras/{camera_id}/playback.m3u8", audit_action="recordings.playback")
 def get_playback(ctx: Ctx, camera_id: str) -> Any:
+    """HLS VOD playlist (application/vnd.apple.mpegurl) of the recordings in [from, to); 404 when none."""
     _scope(ctx, camera_id)
     body = recordings.playlist(ctx.user, camera_id, ctx.query)
     if body is None:
@@ -45,17 +48,20 @@ def get_playback(ctx: Ctx, camera_id: str) -> Any:
 
 @route(bp, "/v1/cameras/{camera_id}/stream/start", ("POST",))
 def start_stream(ctx: Ctx, camera_id: str) -> Any:
+    """Start the camera's live stream and recording in MediaMTX (manager/admin); returns HLS/WebRTC/RTSP URLs."""
     _scope(ctx, camera_id)
     return streams.start(ctx.user, camera_id)
 
 
 @route(bp, "/v1/cameras/{camera_id}/stream/stop", ("POST",))
 def stop_stream(ctx: Ctx, camera_id: str) -> Any:
+    """Stop the camera's live stream and recording in MediaMTX (manager/admin)."""
     _scope(ctx, camera_id)
     return streams.stop(ctx.user, camera_id)
 
 
 @route(bp, "/v1/cameras/{camera_id}/stream", audit_action="stream.get")
 def get_stream(ctx: Ctx, camera_id: str) -> Any:
+    """The camera's live stream: status, viewer URLs and MediaMTX's live state."""
     _scope(ctx, camera_id)
     return streams.get(ctx.user, camera_id)
