@@ -176,6 +176,11 @@ def test_me_export_holds_the_callers_data_and_nobody_elses(world, api, database_
                 (camera, city, start, start + timedelta(seconds=30), who),
             )
 
+    for who, tok in ((me["id"], token), (other["id"], world.manager_b)):
+        plate = f"WLT{uuid.uuid4().int % 10000:04d}"
+        w = api.call("POST", "/v1/watchlist", {"plate": plate, "reason": f"furto — {who}"}, tok)
+        assert w.status == 201, w.text
+
     r = api.call("GET", "/v1/me/export", token=token)
     assert r.status == 200, r.text
     data = r.json()
@@ -186,6 +191,7 @@ def test_me_export_holds_the_callers_data_and_nobody_elses(world, api, database_
     assert any(e["action"] == "create_camera" for e in data["audit_entries"])
     assert data["clips"] and all(str(c["id"]) for c in data["clips"])
     assert len(data["clips"]) == 1
+    assert [w["reason"] for w in data["watchlist"]] == [f"furto — {me['id']}"]
     assert other["id"] not in text and other["username"] not in text
     # The export itself is audited.
     again = api.call("GET", "/v1/me/export", token=token).json()
