@@ -38,7 +38,6 @@ CREATE TABLE watchlist (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     city_id         uuid NOT NULL REFERENCES cities (id) ON DELETE CASCADE,
     plate           text NOT NULL,
-    plate_keys      text[] NOT NULL,
     reason          text NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
     fuzzy           boolean NOT NULL DEFAULT false,
     created_by      uuid,
@@ -46,7 +45,15 @@ CREATE TABLE watchlist (
     CONSTRAINT watchlist_city_plate_uq UNIQUE (city_id, plate)
 );
 CREATE INDEX watchlist_city_created_idx ON watchlist (city_id, created_at, id);
-CREATE INDEX watchlist_keys_gin ON watchlist USING gin (plate_keys) WHERE fuzzy;
+-- The 7 wildcard keys of each fuzzy entry: matching a batch of reads is then an equality join
+-- (read keys = entry keys), not an array-overlap test of every read against every entry.
+CREATE TABLE watchlist_keys (
+    city_id         uuid NOT NULL,
+    key             text NOT NULL,
+    watchlist_id    uuid NOT NULL REFERENCES watchlist (id) ON DELETE CASCADE,
+    PRIMARY KEY (city_id, key, watchlist_id)
+);
+CREATE INDEX watchlist_keys_entry_idx ON watchlist_keys (watchlist_id);
 
 CREATE TABLE alerts (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),

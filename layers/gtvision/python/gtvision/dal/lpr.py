@@ -217,7 +217,8 @@ def trajectory(
 def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
     """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
 
-    Two indexed joins rather than one OR so each side uses its index (plate B-tree, keys GIN).
+    Both sides are equality joins (plate; read key = entry key in watchlist_keys), so a batch of
+    reads costs one hash or index join whatever the size of the list.
     """
     cols = (
         "r.id AS read_id, r.city_id, r.plate, r.camera_id, r.captured_at, r.confidence,"
@@ -226,24 +227,30 @@ def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[s
     return conn.execute(
         f"SELECT {cols} FROM plate_reads r JOIN watchlist w ON w.city_id = r.city_id AND w.plate = r.plate"
         " WHERE r.id = ANY (%(ids)s::uuid[])"
-        f" UNION SELECT {cols} FROM plate_reads r JOIN watchlist w"
-        " ON w.city_id = r.city_id AND w.fuzzy AND w.plate_keys && r.plate_keys"
+        f" UNION SELECT {cols} FROM plate_reads r CROSS JOIN unnest(r.plate_keys) AS k(key)"
+        " JOIN watchlist_keys wk ON wk.city_id = r.city_id AND wk.key = k.key"
+        " JOIN watchlist w ON w.id = wk.watchlist_id"
         " WHERE r.id = ANY (%(ids)s::uuid[])",
         {"ids": list(read_ids)},
     ).fetchall()
 
 
 def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
-    """Each new read with the same plate's reads in its city within ±window at another located camera."""
+    """Each new read with the same plate's reads in its city within ±window at another located camera.
+
+    One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0, as above).
+    """
     return conn.execute(
         "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
         " o.id AS other_id, o.camera_id AS other_camera_id, o.captured_at AS other_captured_at,"
         " co.lat AS other_lat, co.lon AS other_lon"
         " FROM plate_reads n JOIN cameras cn ON cn.id = n.camera_id"
-        " JOIN plate_reads o ON o.city_id = n.city_id AND o.plate = n.plate"
-        " AND o.captured_at >= n.captured_at - make_interval(secs => %(w)s)"
-        " AND o.captured_at <= n.captured_at + make_interval(secs => %(w)s)"
-        " AND o.camera_id <> n.camera_id AND o.anonymised_at IS NULL"
+        " CROSS JOIN LATERAL ("
+        "   SELECT p.id, p.camera_id, p.captured_at FROM plate_reads p"
+        "   WHERE p.city_id = n.city_id AND p.plate = n.plate"
+        "   AND p.captured_at >= n.captured_at - make_interval(secs => %(w)s)"
+        "   AND p.captured_at <= n.captured_at + make_interval(secs => %(w)s)"
+        "   AND p.camera_id <> n.camera_id AND p.anonymised_at IS NULL OFFSET 0) o"
         " JOIN cameras co ON co.id = o.camera_id"
         " WHERE n.id = ANY (%(ids)s::uuid[]) AND cn.lat IS NOT NULL AND cn.lon IS NOT NULL"
         " AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
@@ -256,15 +263,22 @@ def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) ->
 ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
 
 
-def insert_alert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-    """Insert unless (kind, dedup_key) exists; the new row, or None for a duplicate."""
-    return conn.execute(
-        "INSERT INTO alerts (city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, dedup_key, detail)"
-        " VALUES (%(city_id)s, %(kind)s, %(plate)s, %(camera_id)s, %(captured_at)s, %(read_ids)s::uuid[],"
-        " %(watchlist_id)s, %(dedup_key)s, %(detail)s)"
-        f" ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING {ALERT_COLS}",
-        {**values, "detail": Jsonb(values.get("detail") or {})},
-    ).fetchone()
+def insert_alerts(conn: psycopg.Connection, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert, 500 rows a statement, skipping any whose (kind, dedup_key) exists; returns the new rows."""
+    fields = ("city_id", "kind", "plate", "camera_id", "captured_at", "read_ids", "watchlist_id", "dedup_key", "detail")
+    row_sql = "(%s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s)"
+    created: list[dict[str, Any]] = []
+    for start in range(0, len(alerts), 500):
+        chunk = alerts[start : start + 500]
+        params: list[Any] = []
+        for a in chunk:
+            params += [Jsonb(a.get("detail") or {}) if f == "detail" else a[f] for f in fields]
+        created += conn.execute(
+            f"INSERT INTO alerts ({', '.join(fields)}) VALUES {', '.join([row_sql] * len(chunk))}"
+            f" ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING {ALERT_COLS}",
+            params,
+        ).fetchall()
+    return created
 
 
 def list_alerts(
@@ -300,14 +314,20 @@ def list_alerts(
 WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
 
 
-def insert_watch(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any] | None:
-    """The new entry, or None when the plate is already on the city's list."""
-    return conn.execute(
-        "INSERT INTO watchlist (city_id, plate, plate_keys, reason, fuzzy, created_by)"
-        " VALUES (%(city_id)s, %(plate)s, %(plate_keys)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
+def insert_watch(conn: psycopg.Connection, values: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+    """The new entry (with its fuzzy `keys` indexed), or None when the plate is already on the city's list."""
+    row = conn.execute(
+        "INSERT INTO watchlist (city_id, plate, reason, fuzzy, created_by)"
+        " VALUES (%(city_id)s, %(plate)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
         f" ON CONFLICT (city_id, plate) DO NOTHING RETURNING {WATCH_COLS}",
         values,
     ).fetchone()
+    if row is not None and keys:
+        conn.execute(
+            "INSERT INTO watchlist_keys (city_id, key, watchlist_id) SELECT %s, k, %s FROM unnest(%s::text[]) k",
+            (row["city_id"], row["id"], keys),
+        )
+    return row
 
 
 def list_watch(

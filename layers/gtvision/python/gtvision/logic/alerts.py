@@ -53,29 +53,25 @@ def evaluate(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, An
     if not read_ids:
         return []
     settings = get_settings()
-    created: list[dict[str, Any]] = []
+    pending: dict[str, dict[str, Any]] = {}  # by dedup key: both sides of a pair in one batch count once
     for hit in dal.watchlist_hits(conn, read_ids):
-        row = dal.insert_alert(
-            conn,
-            {
-                "city_id": hit["city_id"],
-                "kind": "watchlist",
-                "plate": hit["plate"],
-                "camera_id": hit["camera_id"],
-                "captured_at": hit["captured_at"],
-                "read_ids": [hit["read_id"]],
-                "watchlist_id": hit["watchlist_id"],
-                "dedup_key": f"{hit['watchlist_id']}:{hit['read_id']}",
-                "detail": {
-                    "reason": hit["reason"],
-                    "watch_plate": hit["watch_plate"],
-                    "match": "exact" if hit["watch_plate"] == hit["plate"] else "fuzzy",
-                    "confidence": hit["confidence"],
-                },
+        key = f"{hit['watchlist_id']}:{hit['read_id']}"
+        pending[f"watchlist/{key}"] = {
+            "city_id": hit["city_id"],
+            "kind": "watchlist",
+            "plate": hit["plate"],
+            "camera_id": hit["camera_id"],
+            "captured_at": hit["captured_at"],
+            "read_ids": [hit["read_id"]],
+            "watchlist_id": hit["watchlist_id"],
+            "dedup_key": key,
+            "detail": {
+                "reason": hit["reason"],
+                "watch_plate": hit["watch_plate"],
+                "match": "exact" if hit["watch_plate"] == hit["plate"] else "fuzzy",
+                "confidence": hit["confidence"],
             },
-        )
-        if row:
-            created.append(row)
+        }
     for pair in dal.clone_pairs(conn, read_ids, settings.lpr_clone_window_s):
         km = geo.haversine_km(pair["lat"], pair["lon"], pair["other_lat"], pair["other_lon"])
         seconds = (pair["captured_at"] - pair["other_captured_at"]).total_seconds()
@@ -88,29 +84,25 @@ def evaluate(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, An
             ]
         )
         speed = geo.speed_kmh(km, seconds)
-        row = dal.insert_alert(
-            conn,
-            {
-                "city_id": pair["city_id"],
-                "kind": "clone_suspect",
-                "plate": pair["plate"],
-                "camera_id": second[2],
-                "captured_at": second[0],
-                "read_ids": [first[1], second[1]],
-                "watchlist_id": None,
-                "dedup_key": f"{first[1]}:{second[1]}",
-                "detail": {
-                    "distance_km": round(km, 3),
-                    "seconds": abs(seconds),
-                    "speed_kmh": None if speed is None or speed == float("inf") else round(speed, 1),
-                    "max_kmh": settings.lpr_clone_max_kmh,
-                    "camera_ids": [str(first[2]), str(second[2])],
-                },
+        key = f"{first[1]}:{second[1]}"
+        pending[f"clone_suspect/{key}"] = {
+            "city_id": pair["city_id"],
+            "kind": "clone_suspect",
+            "plate": pair["plate"],
+            "camera_id": second[2],
+            "captured_at": second[0],
+            "read_ids": [first[1], second[1]],
+            "watchlist_id": None,
+            "dedup_key": key,
+            "detail": {
+                "distance_km": round(km, 3),
+                "seconds": abs(seconds),
+                "speed_kmh": None if speed is None or speed == float("inf") else round(speed, 1),
+                "max_kmh": settings.lpr_clone_max_kmh,
+                "camera_ids": [str(first[2]), str(second[2])],
             },
-        )
-        if row:
-            created.append(row)
-    return created
+        }
+    return dal.insert_alerts(conn, list(pending.values()))
 
 
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
@@ -193,11 +185,11 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
             {
                 "city_id": city_id,
                 "plate": plate,
-                "plate_keys": plates.fuzzy_keys(plate),
                 "reason": data.reason,
                 "fuzzy": data.fuzzy,
                 "created_by": principal.user_id,
             },
+            plates.fuzzy_keys(plate) if data.fuzzy else [],
         )
     if row is None:
         raise Conflict("already_watched", "placa já está na lista de monitoramento da cidade")
