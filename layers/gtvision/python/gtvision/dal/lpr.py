@@ -214,6 +214,14 @@ def trajectory(
 # ---------------------------------------------------------------------------------- alerts' inputs
 
 
+#: The newly stored reads, materialised once: joining an unnested id list (hash/index join) instead
+#: of `id = ANY (array)`, which the planner may evaluate as a filter per row (quadratic on big batches).
+_NEW_READS = (
+    "WITH n AS MATERIALIZED (SELECT r.id, r.city_id, r.plate, r.plate_keys, r.camera_id, r.captured_at, r.confidence"
+    " FROM unnest(%(ids)s::uuid[]) AS i(id) JOIN plate_reads r ON r.id = i.id) "
+)
+
+
 def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
     """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
 
@@ -221,16 +229,14 @@ def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[s
     reads costs one hash or index join whatever the size of the list.
     """
     cols = (
-        "r.id AS read_id, r.city_id, r.plate, r.camera_id, r.captured_at, r.confidence,"
+        "n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, n.confidence,"
         " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy"
     )
     return conn.execute(
-        f"SELECT {cols} FROM plate_reads r JOIN watchlist w ON w.city_id = r.city_id AND w.plate = r.plate"
-        " WHERE r.id = ANY (%(ids)s::uuid[])"
-        f" UNION SELECT {cols} FROM plate_reads r CROSS JOIN unnest(r.plate_keys) AS k(key)"
-        " JOIN watchlist_keys wk ON wk.city_id = r.city_id AND wk.key = k.key"
-        " JOIN watchlist w ON w.id = wk.watchlist_id"
-        " WHERE r.id = ANY (%(ids)s::uuid[])",
+        _NEW_READS + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
+        f" UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
+        " JOIN watchlist_keys wk ON wk.city_id = n.city_id AND wk.key = k.key"
+        " JOIN watchlist w ON w.id = wk.watchlist_id",
         {"ids": list(read_ids)},
     ).fetchall()
 
@@ -238,13 +244,14 @@ def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[s
 def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
     """Each new read with the same plate's reads in its city within ±window at another located camera.
 
-    One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0, as above).
+    One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0 keeps the planner
+    from turning it into a hash join over the whole table).
     """
     return conn.execute(
-        "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
+        _NEW_READS + "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
         " o.id AS other_id, o.camera_id AS other_camera_id, o.captured_at AS other_captured_at,"
         " co.lat AS other_lat, co.lon AS other_lon"
-        " FROM plate_reads n JOIN cameras cn ON cn.id = n.camera_id"
+        " FROM n JOIN cameras cn ON cn.id = n.camera_id"
         " CROSS JOIN LATERAL ("
         "   SELECT p.id, p.camera_id, p.captured_at FROM plate_reads p"
         "   WHERE p.city_id = n.city_id AND p.plate = n.plate"
@@ -252,8 +259,7 @@ def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) ->
         "   AND p.captured_at <= n.captured_at + make_interval(secs => %(w)s)"
         "   AND p.camera_id <> n.camera_id AND p.anonymised_at IS NULL OFFSET 0) o"
         " JOIN cameras co ON co.id = o.camera_id"
-        " WHERE n.id = ANY (%(ids)s::uuid[]) AND cn.lat IS NOT NULL AND cn.lon IS NOT NULL"
-        " AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
+        " WHERE cn.lat IS NOT NULL AND cn.lon IS NOT NULL AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
         {"ids": list(read_ids), "w": window_s},
     ).fetchall()
 

@@ -1,0 +1,256 @@
+"""Fuzzy plate search at scale: wildcard skeleton keys (GIN on plate_keys) vs a pg_trgm baseline, and batch ingest.
+
+Loads N synthetic reads (COPY) into a scratch embedded PostgreSQL with the real migrations, then times
+~50 fuzzy queries (each an OCR-garbled version of a stored plate: confusions and one other error)
+through `gtvision.logic.lpr.search` and through the baseline
+`WHERE plate % $1 ORDER BY similarity(plate, $1) DESC LIMIT 50` with a GIN gin_trgm_ops index.
+Then measures batch ingest (`lpr.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
+
+Run: .venv/bin/python bench/bench_lpr_search.py [--reads 1500000] [--queries 50]
+Prints a markdown table with the machine it ran on. See docs/adr/0006-plate-search.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import string
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+CONFUSIONS = {"O": "0", "0": "O", "I": "1", "1": "I", "B": "8", "8": "B", "S": "5", "5": "S", "Z": "2", "2": "Z",
+              "G": "6", "6": "G", "D": "0", "Q": "0", "A": "4", "4": "A", "T": "7", "7": "T"}  # fmt: skip
+CAMERAS = 200
+
+
+def random_plate(rng: random.Random) -> str:
+    letters = "".join(rng.choices(string.ascii_uppercase, k=3))
+    fifth = rng.choice(string.ascii_uppercase) if rng.random() < 0.5 else rng.choice(string.digits)
+    return f"{letters}{rng.choice(string.digits)}{fifth}{''.join(rng.choices(string.digits, k=2))}"
+
+
+def garble(plate: str, rng: random.Random) -> str:
+    """What OCR or a witness gives: 1-2 look-alike confusions plus, half the time, one other wrong character."""
+    chars = list(plate)
+    confusable = [i for i, c in enumerate(chars) if c in CONFUSIONS]
+    for i in rng.sample(confusable, k=min(len(confusable), rng.choice((1, 2)))):
+        chars[i] = CONFUSIONS[chars[i]]
+    if rng.random() < 0.5:
+        i = rng.randrange(7)
+        chars[i] = rng.choice([c for c in string.ascii_uppercase + string.digits if c != chars[i]])
+    return "".join(chars)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f", {int(fh.readline().split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {system}"
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], list[str]]:
+    """City, cameras and `n_reads` reads over ~n/4 distinct plates (COPY, indexes built afterwards)."""
+    from gtvision import plates
+
+    city = str(uuid.uuid4())
+    cams = [str(uuid.uuid4()) for _ in range(CAMERAS)]
+    distinct = sorted({random_plate(rng) for _ in range(n_reads // 4)})
+    keys = {p: (plates.ocr_skeleton(p), "{" + ",".join(plates.fuzzy_keys(p)) + "}") for p in distinct}
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO cities (id, name, state, retention_days) VALUES (%s, 'Bench', 'SP', 30)", (city,))
+        with conn.cursor().copy("COPY cameras (id, city_id, name, source_url, lat, lon, lpr_enabled) FROM STDIN") as cp:
+            for i, cam in enumerate(cams):
+                cp.write_row((cam, city, f"cam {i}", "rtsp://10.0.0.1/s", -23.5 - rng.random() / 5,
+                              -46.6 - rng.random() / 5, True))  # fmt: skip
+        conn.execute("DROP INDEX plate_reads_keys_gin, plate_reads_city_plate_idx, plate_reads_city_time_idx,"
+                     " plate_reads_camera_time_idx")  # fmt: skip
+        t0 = time.perf_counter()
+        seen: set[str] = set()
+        with conn.cursor().copy(
+            "COPY plate_reads (city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+            " captured_at) FROM STDIN"
+        ) as cp:
+            step = 30 * 24 * 3600 / n_reads
+            for i in range(n_reads):
+                plate = rng.choice(distinct)
+                seen.add(plate)
+                sk, ks = keys[plate]
+                at = (start + timedelta(seconds=i * step)).isoformat()
+                cp.write(f"{city}\t{rng.choice(cams)}\te{i}\t{plate}\t{sk}\t{ks}\t0.9\t{at}\n")
+        copy_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute(
+            "CREATE INDEX plate_reads_city_plate_idx ON plate_reads (city_id, plate text_pattern_ops, captured_at)"
+        )
+        conn.execute("CREATE INDEX plate_reads_city_time_idx ON plate_reads (city_id, captured_at)")
+        conn.execute("CREATE INDEX plate_reads_camera_time_idx ON plate_reads (camera_id, captured_at)")
+        btree_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute("CREATE INDEX plate_reads_keys_gin ON plate_reads USING gin (plate_keys)")
+        keys_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute("CREATE INDEX plate_reads_trgm ON plate_reads USING gin (plate gin_trgm_ops)")
+        trgm_s = time.perf_counter() - t0
+        conn.execute("VACUUM ANALYZE plate_reads")
+    print(f"loaded {n_reads} reads ({len(seen)} plates): COPY {copy_s:.1f} s ({n_reads / copy_s:,.0f} rows/s),"
+          f" B-trees {btree_s:.1f} s, keys GIN {keys_s:.1f} s, trigram GIN {trgm_s:.1f} s")  # fmt: skip
+    return city, cams, sorted(seen)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reads", type=int, default=1_500_000)
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--ingest-batches", type=int, default=20, help="SQS batches of 100 messages x 10 reads")
+    args = ap.parse_args()
+    rng = random.Random(20261123)
+
+    import pgserver
+
+    tmp = tempfile.mkdtemp(prefix="gtv-bench-lpr-")
+    srv = pgserver.get_server(tmp, cleanup_mode="delete")
+    url = srv.get_uri()
+    os.environ["DATABASE_URL"] = url
+    from gtvision import db, migrations
+    from gtvision.dal import lpr as lpr_dal
+    from gtvision.logic import lpr
+
+    lpr_dal.publish_alert = lambda message: None  # SNS is not what is measured here
+    from gtvision.settings import get_settings
+
+    get_settings.cache_clear()
+    migrations.apply(url)
+    try:
+        city, cams, distinct = load(url, args.reads, rng)
+        targets = rng.sample(distinct, args.queries)
+        queries = [garble(t, rng) for t in targets]
+
+        def ours(q: str) -> list[str]:
+            sq = lpr.SearchQuery(q, "fuzzy", city, None, None, None)
+            return [i["plate"] for i in lpr.search(sq, 50, None)[0]]
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+            sizes = {
+                r[0]: r[1]
+                for r in conn.execute(
+                    "SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)) FROM pg_class c"
+                    " WHERE c.relname IN ('plate_reads', 'plate_reads_keys_gin', 'plate_reads_trgm')"
+                ).fetchall()
+            }
+
+            def baseline(q: str) -> list[str]:
+                rows = conn.execute(
+                    "SELECT id, plate FROM plate_reads WHERE plate %% %s ORDER BY similarity(plate, %s) DESC LIMIT 50",
+                    (q, q),
+                ).fetchall()
+                return [r[1] for r in rows]
+
+            results: dict[str, dict[str, Any]] = {}
+            for name, fn in (("skeleton keys (GIN plate_keys)", ours), ("pg_trgm baseline", baseline)):
+                for q in queries[:5]:
+                    fn(q)  # warm the cache alike for both
+                samples, found, first = [], 0, 0
+                for q, target in zip(queries, targets, strict=True):
+                    ms, got = timed(lambda q=q, fn=fn: fn(q))  # type: ignore[misc]
+                    samples.append(ms)
+                    found += target in got
+                    first += bool(got) and got[0] == target
+                    if os.environ.get("BENCH_DEBUG") and target not in got:
+                        print(f"{name}: {q} (true {target}) -> {got[:3]}")
+                results[name] = {"median": statistics.median(samples), "p95": pct(samples, 0.95),
+                                 "found": found, "first": first}  # fmt: skip
+            conn.execute("DROP INDEX plate_reads_trgm")  # ingest pays only for this design's indexes
+
+        # batch ingest: the LprIngestFunction path, with a 1000-entry watchlist and clone checks on
+        from gtvision import plates
+        from gtvision.dal import lpr as dal
+
+        with db.transaction() as conn:
+            for p in rng.sample(distinct, 1000):
+                fuzzy = rng.random() < 0.5
+                values = {"city_id": city, "plate": p, "reason": "bench", "fuzzy": fuzzy, "created_by": None}
+                dal.insert_watch(conn, values, plates.fuzzy_keys(p) if fuzzy else [])
+        now = datetime.now(UTC)
+        ingest_rows = []
+        # webhook-sized Lambda batches, then bulk-endpoint messages (500 reads each); 20% of the reads are
+        # plates already seen (the rest new), all within the last hour, so clone checks find real pairs
+        for label, n_batches, n_messages, per_message in (
+            ("100 messages x 10 reads", args.ingest_batches, 100, 10),
+            ("20 messages x 500 reads (POST /v1/lpr/batch)", 2, 20, 500),
+        ):
+            total, alerts, elapsed = 0, 0, 0.0
+            for b in range(n_batches):
+                messages = []
+                for m in range(n_messages):
+                    reads = [
+                        {"camera_id": rng.choice(cams), "event_id": f"{label[:3]}-{b}-{m}-{k}",
+                         "plate": rng.choice(distinct) if rng.random() < 0.2 else random_plate(rng), "confidence": 0.9,
+                         "captured_at": (now - timedelta(seconds=rng.randrange(3600))).isoformat()}
+                        for k in range(per_message)
+                    ]  # fmt: skip
+                    messages.append(json.dumps(reads))
+                t0 = time.perf_counter()
+                res = lpr.ingest_batch(messages)
+                elapsed += time.perf_counter() - t0
+                assert not res.failed, res.failed
+                total += res.inserted
+                alerts += res.alerts
+            ingest_rows.append(f"| {n_batches} SQS batches of {label}: {total:,} reads, {alerts:,} alerts |"
+                               f" {total / elapsed:,.0f} |")  # fmt: skip
+
+        print()
+        print(f"Machine: {machine()}; PostgreSQL {version} (pgserver, default settings)")
+        print(f"Data: {args.reads:,} reads, {len(distinct):,} distinct plates, one city, {CAMERAS} cameras;"
+              f" table {sizes.get('plate_reads')}, plate_keys GIN {sizes.get('plate_reads_keys_gin')},"
+              f" trigram GIN {sizes.get('plate_reads_trgm')}")  # fmt: skip
+        print(f"Queries: {args.queries} garbled plates (1-2 OCR confusions, half with one more wrong character)")
+        print()
+        print("| fuzzy search | median ms | p95 ms | true plate in results | true plate ranked first |")
+        print("|---|---:|---:|---:|---:|")
+        for name, r in results.items():
+            print(f"| {name} | {r['median']:.2f} | {r['p95']:.2f} | {r['found']}/{args.queries} |"
+                  f" {r['first']}/{args.queries} |")  # fmt: skip
+        print()
+        print("| batch ingest (lpr.ingest_batch: COPY + INSERT ON CONFLICT + watchlist/clone rules) | reads/s |")
+        print("|---|---:|")
+        print("\n".join(ingest_rows))
+    finally:
+        db.close_all()
+        srv.cleanup()
+
+
+if __name__ == "__main__":
+    main()
