@@ -231,7 +231,7 @@ class Runtime:
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> None:
-        """Load every handler with an event source, then start pollers, scheduler and gateway."""
+        """Load every handler with an event source, then start the gateway, pollers and scheduler."""
         broken = set()
         for logical_id, spec in self.functions.items():
             if not spec.events:
@@ -244,15 +244,15 @@ class Runtime:
                     "%s: handler %s could not be loaded; its events are not delivered", logical_id, spec.handler
                 )
         self._stop.clear()
+        if self.routes:  # first: a taken port fails the start before any message is consumed
+            self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
+            self.gateway.start()
         for poller in self.pollers:
             if poller.function.logical_id not in broken:
                 self._spawn(f"sqs-{poller.function.logical_id}-{poller.event.name}", poller.run)
         self.scheduler.targets = [t for t in self.scheduler.targets if t.function_id not in broken]
         if self.scheduler.targets:
             self._spawn("scheduler", self.scheduler.run)
-        if self.routes:
-            self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
-            self.gateway.start()
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)

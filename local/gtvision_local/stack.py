@@ -97,6 +97,10 @@ def _stack_parameters(template_path: Path, values: dict[str, str]) -> dict[str, 
     return {param: values[env] for param, env in _STACK_PARAMETERS.items() if param in declared and env in values}
 
 
+class PortInUse(RuntimeError):
+    """A port the stack needs is taken (another `gtvision local up`?)."""
+
+
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex((host, port)) != 0
@@ -144,7 +148,7 @@ class LocalStack:
         parts = urlsplit(endpoint)
         host, port = "127.0.0.1", parts.port or 4566
         if not _port_is_free(host, port):
-            raise RuntimeError(
+            raise PortInUse(
                 f"porta {port} já está em uso (outro `gtvision local up`?). "
                 "Use AWS_ENDPOINT_URL com outra porta, ou GTV_EXTERNAL_AWS=1 para usar esse emulador."
             )
@@ -183,7 +187,13 @@ class LocalStack:
 
         self.runtime = Runtime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
         if serve:
-            self.runtime.start()
+            try:
+                self.runtime.start()
+            except OSError as exc:
+                raise PortInUse(
+                    f"a API não abriu {self.runtime.api_host}:{self.runtime.api_port} ({exc.strerror}); "
+                    "use GTV_API_PORT ou --api-port."
+                ) from exc
         self._write_state()
         return self
 
@@ -267,7 +277,11 @@ def run_up(*, demo: bool = False, api_port: int | None = None, template_path: Pa
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
     stack = LocalStack(template_path=template_path, api_port=api_port)
     try:
-        stack.start()
+        try:
+            stack.start()
+        except PortInUse as exc:
+            print(f"gtvision local up: {exc}", file=sys.stderr)
+            return 1
         print(stack.banner(), flush=True)
         if demo:
             try:
