@@ -311,6 +311,22 @@ def test_concurrent_runs_do_no_double_work(world, stack, database_url, anchor):
     assert done.cities[world.city_a].segments_deleted == 3 and consistent(database_url, cam["id"])
 
 
+def test_a_run_out_of_time_stops_between_batches_and_the_next_run_continues(world, stack, database_url, anchor):
+    import time
+
+    now = datetime.now(UTC)
+    cam = world.camera()
+    record(cam["id"], world.city_a, row_phase_day(now, 7))
+
+    stopped = run(deadline=time.monotonic())
+
+    assert stopped.incomplete and stopped.segments_deleted == 0
+    assert len(rows_of(database_url, cam["id"])) == 3 and consistent(database_url, cam["id"])
+    finished = run()
+    assert not finished.incomplete and finished.cities[world.city_a].segments_deleted == 3
+    assert rows_of(database_url, cam["id"]) == [] and objects_of(cam["id"]) == set()
+
+
 def test_every_run_is_recorded_and_audited_with_counts(world, stack, database_url):
     now = datetime.now(UTC)
     cam = world.camera()

@@ -252,5 +252,6 @@ def finish_run(conn: psycopg.Connection, run_id: int, status: str, counts: dict[
         " segments_deleted = %(segments_deleted)s, objects_deleted = %(objects_deleted)s,"
         " partitions_dropped = %(partitions_dropped)s, reads_anonymised = %(reads_anonymised)s,"
         " cities_skipped = %(cities_skipped)s, detail = %(detail)s WHERE id = %(id)s",
-        {**counts, "status": status, "id": run_id, "detail": Jsonb(counts.get("detail") or {})},
+        {**counts, "status": status, "id": run_id,
+         "detail": Jsonb({**(counts.get("detail") or {}), "incomplete": bool(counts.get("incomplete"))})},
     )

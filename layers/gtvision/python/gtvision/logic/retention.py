@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,8 @@ class Report:
     partitions_dropped: int = 0
     reads_anonymised: int = 0
     cities_skipped: int = 0
+    #: The run stopped before its deadline with work left (the next run continues it).
+    incomplete: bool = False
     cities: dict[str, CityCounts] = field(default_factory=dict)
 
     def add(self, city_id: str, counts: CityCounts) -> None:
@@ -93,6 +96,7 @@ class Report:
             "partitions_dropped": self.partitions_dropped,
             "reads_anonymised": self.reads_anonymised,
             "cities_skipped": self.cities_skipped,
+            "incomplete": self.incomplete,
             "detail": {"cities": {c: asdict(v) for c, v in self.cities.items()}},
         }
 
@@ -107,25 +111,28 @@ def plate_pseudonym(plate: str) -> str:
     return "anon:" + digest.hexdigest()[:32]
 
 
-def run(now: datetime | None = None, *, hooks: Hooks | None = None) -> Report:
-    """One retention run over every city; always records itself (run row + audit entry), even when it fails."""
-    now = now or datetime.now(UTC)
-    hooks = hooks or Hooks()
-    bucket = get_settings().recordings_bucket
+def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: float | None = None) -> Report:
+    """One retention run over every city; always records itself (run row + audit entry), even when it fails.
+
+    `deadline` (a `time.monotonic()` value) stops the run between batches, so a Lambda near its timeout ends
+    cleanly and reports `incomplete`; the next run picks up where it stopped.
+    """
     report = Report()
     status = "failed"
     with dal.session() as conn:
         report.run_id = dal.start_run(conn)
         conn.commit()
         try:
+            r = _Run(conn, now or datetime.now(UTC), get_settings().recordings_bucket, report, hooks or Hooks(),
+                     deadline)
             cities = dal.cities(conn)
             conn.commit()
             has_segments = dal.table_exists(conn, "segments") and dal.table_exists(conn, "clip_segments")
             has_reads = dal.table_exists(conn, "plate_reads") and dal.table_exists(conn, "alerts")
             if has_segments and cities:
-                _drop_expired_partitions(conn, now, min(c["retention_days"] for c in cities), bucket, report, hooks)
+                _drop_expired_partitions(r, min(c["retention_days"] for c in cities))
             for city in cities:
-                _expire_city(conn, city, now, bucket, report, hooks, has_segments, has_reads)
+                _expire_city(r, city, has_segments, has_reads)
             status = "ok"
         finally:
             conn.rollback()
@@ -135,6 +142,22 @@ def run(now: datetime | None = None, *, hooks: Hooks | None = None) -> Report:
     metrics.add_metric(name="RetentionSegmentsDeleted", unit="Count", value=report.segments_deleted)
     metrics.add_metric(name="RetentionReadsAnonymised", unit="Count", value=report.reads_anonymised)
     return report
+
+
+@dataclass
+class _Run:
+    conn: Any
+    now: datetime
+    bucket: str
+    report: Report
+    hooks: Hooks
+    deadline: float | None
+
+    def out_of_time(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.report.incomplete = True
+            return True
+        return False
 
 
 def _audit(report: Report, status: str) -> None:
@@ -149,32 +172,33 @@ def _audit(report: Report, status: str) -> None:
                          detail={"run_id": report.run_id, **c})
 
 
-def _drop_expired_partitions(
-    conn: Any, now: datetime, min_retention_days: int, bucket: str, report: Report, hooks: Hooks
-) -> None:
+def _drop_expired_partitions(r: _Run, min_retention_days: int) -> None:
     """Drop daily partitions whose every row has expired for its city and none is held."""
+    conn, report = r.conn, r.report
     if not dal.try_lock(conn, "retention:partitions"):
         conn.commit()
         return
     try:
-        for part in dal.expired_partition_candidates(conn, now - timedelta(days=min_retention_days)):
-            if not dal.partition_fully_expired(conn, part, now):
+        for part in dal.expired_partition_candidates(conn, r.now - timedelta(days=min_retention_days)):
+            if r.out_of_time():
+                break
+            if not dal.partition_fully_expired(conn, part, r.now):
                 conn.commit()
                 continue
             listed_from = dal.db_clock(conn)
             rows = objects = 0
             for keys, n in dal.partition_keys(conn, part["name"], PARTITION_LIST_BATCH):
-                objects += dal.delete_objects(keys, bucket)
+                objects += dal.delete_objects(keys, r.bucket)
                 rows += n
             conn.commit()
-            hooks.storage_deleted("partition", [part["name"]])
+            r.hooks.storage_deleted("partition", [part["name"]])
             # Short exclusive section: nothing new may have landed since the listing, then drop.
             if not dal.lock_partition(conn, part["name"], PARTITION_LOCK_TIMEOUT_MS):
                 conn.rollback()
                 continue
             per_city, newest = dal.partition_stats(conn, part["name"])
             late = newest is not None and newest > listed_from
-            if sum(per_city.values()) != rows or late or not dal.partition_fully_expired(conn, part, now):
+            if sum(per_city.values()) != rows or late or not dal.partition_fully_expired(conn, part, r.now):
                 # Rows that arrived meanwhile are expired too; the row phase below removes them.
                 conn.rollback()
                 continue
@@ -195,46 +219,37 @@ def _drop_expired_partitions(
         conn.commit()
 
 
-def _expire_city(
-    conn: Any,
-    city: dict[str, Any],
-    now: datetime,
-    bucket: str,
-    report: Report,
-    hooks: Hooks,
-    has_segments: bool,
-    has_reads: bool,
-) -> None:
+def _expire_city(r: _Run, city: dict[str, Any], has_segments: bool, has_reads: bool) -> None:
+    conn = r.conn
     city_id = str(city["id"])
     counts = CityCounts()
     lock = f"retention:city:{city_id}"
     if not dal.try_lock(conn, lock):
         conn.commit()
         counts.skipped = True
-        report.add(city_id, counts)
+        r.report.add(city_id, counts)
         return
     try:
         if has_segments:
-            _expire_segments(conn, city_id, now - timedelta(days=city["retention_days"]), bucket, counts, hooks)
+            _expire_segments(r, city_id, r.now - timedelta(days=city["retention_days"]), counts)
         if has_reads:
-            _anonymise_reads(conn, city_id, now - timedelta(days=city["lpr_retention_days"]), bucket, counts, hooks)
+            _anonymise_reads(r, city_id, r.now - timedelta(days=city["lpr_retention_days"]), counts)
     finally:
         conn.rollback()
         dal.unlock(conn, lock)
         conn.commit()
-        report.add(city_id, counts)
+        r.report.add(city_id, counts)
 
 
-def _expire_segments(
-    conn: Any, city_id: str, cutoff: datetime, bucket: str, counts: CityCounts, hooks: Hooks
-) -> None:
-    while True:
+def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
+    conn = r.conn
+    while not r.out_of_time():
         rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
         if not rows:
             break
-        keys = [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k]
-        deleted = dal.delete_objects(keys, bucket)
-        hooks.storage_deleted("segments", keys)
+        keys = [k for row in rows for k in (row["s3_key"], row["thumb_key"]) if k]
+        deleted = dal.delete_objects(keys, r.bucket)
+        r.hooks.storage_deleted("segments", keys)
         counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
         conn.commit()
         counts.objects_deleted += deleted
@@ -242,17 +257,16 @@ def _expire_segments(
     conn.commit()
 
 
-def _anonymise_reads(
-    conn: Any, city_id: str, cutoff: datetime, bucket: str, counts: CityCounts, hooks: Hooks
-) -> None:
-    while True:
+def _anonymise_reads(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
+    conn = r.conn
+    while not r.out_of_time():
         rows = dal.claim_expired_reads(conn, city_id, cutoff, READ_BATCH)
         if not rows:
             break
-        keys = [r["image_key"] for r in rows if r["image_key"]]
-        deleted = dal.delete_objects(keys, bucket)
-        hooks.storage_deleted("plate_reads", keys)
-        hashed = [(r["id"], plate_pseudonym(r["plate"])) for r in rows]
+        keys = [row["image_key"] for row in rows if row["image_key"]]
+        deleted = dal.delete_objects(keys, r.bucket)
+        r.hooks.storage_deleted("plate_reads", keys)
+        hashed = [(row["id"], plate_pseudonym(row["plate"])) for row in rows]
         counts.reads_anonymised += dal.anonymise_reads(conn, hashed)
         conn.commit()
         counts.objects_deleted += deleted
