@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from gtvision import db
 from gtvision.auth import Principal
@@ -32,6 +33,10 @@ _OWNED = (
 
 def _current_user(conn: Any, principal: Principal) -> dict[str, Any]:
     """The caller's row; a token of an anonymised (or removed) account no longer opens anything here."""
+    try:
+        UUID(principal.user_id)
+    except ValueError:
+        raise Unauthorized("account_gone", "conta inexistente ou anonimizada") from None
     user = users_dal.get(conn, principal.user_id)
     if user is None:
         raise Unauthorized("account_gone", "conta inexistente ou anonimizada")
