@@ -34,10 +34,9 @@ _OWNED = (
 def _current_user(conn: Any, principal: Principal) -> dict[str, Any]:
     """The caller's row; a token of an anonymised (or removed) account no longer opens anything here."""
     try:
-        UUID(principal.user_id)
-    except ValueError:
-        raise Unauthorized("account_gone", "conta inexistente ou anonimizada") from None
-    user = users_dal.get(conn, principal.user_id)
+        user = users_dal.get(conn, str(UUID(principal.user_id)))
+    except ValueError:  # not a local account id (e.g. a foreign token subject)
+        user = None
     if user is None:
         raise Unauthorized("account_gone", "conta inexistente ou anonimizada")
     return user
