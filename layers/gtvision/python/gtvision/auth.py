@@ -20,8 +20,14 @@ from gtvision.errors import Forbidden, Unauthorized
 from gtvision.settings import get_settings
 
 ROLES = ("admin", "manager", "viewer")
-_hasher = PasswordHasher()  # argon2id, memory-hard: the slow KDF for login passwords
-_DUMMY_HASH = _hasher.hash("gtvision-timing-equaliser")
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2id, memory-hard: the slow KDF for login passwords (and a dummy hash for unknown users)."""
+    s = get_settings()
+    ph = PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=4)
+    return ph, ph.hash("gtvision-timing-equaliser")
 
 
 @dataclass(frozen=True)
@@ -47,13 +53,14 @@ class Principal:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant-ish time whether or not the user exists (a dummy hash is checked for unknown users)."""
+    ph, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return ph.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     jwt_ttl_s: int = Field(default=3600, alias="GTV_JWT_TTL_S")
     cognito_jwks_url: str = Field(default="", alias="GTV_COGNITO_JWKS_URL")
     data_key: str = Field(default="", alias="GTV_DATA_KEY")
+    # argon2id cost (RFC 9106 "low memory" profile by default); tests lower it to stay fast.
+    argon2_time_cost: int = Field(default=3, ge=1, alias="GTV_ARGON2_TIME_COST")
+    argon2_memory_kib: int = Field(default=65536, ge=64, alias="GTV_ARGON2_MEMORY_KIB")
     admin_user: str = Field(default="admin", alias="GTV_ADMIN_USER")
     admin_password: str = Field(default="", alias="GTV_ADMIN_PASSWORD")
 
