@@ -151,6 +151,9 @@ def test_exact_and_prefix(api: Any, world: Any, cams: dict[str, Any]) -> None:
     assert search(api, world.viewer_a, plate="ABC12", match="exact").status == 422
     assert search(api, world.viewer_a, plate="ABC1234", match="soundex").status == 422
     assert search(api, world.viewer_a, plate="ABC1234", **{"from": "ontem"}).status == 422
+    for cursor in ("lixo", "WyJ4IiwgInkiXQ", "WzEsIDIsIDNd"):  # not base64 JSON, ["x", "y"], [1, 2, 3]
+        assert search(api, world.viewer_a, plate="ABC1234", cursor=cursor).status == 400
+        assert search(api, world.viewer_a, plate="ABC1234", match="fuzzy", cursor=cursor).status == 400
 
 
 def test_prefix_search_uses_the_plate_index(database_url: str) -> None:

@@ -385,9 +385,24 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
     return SearchQuery(plate, match, city_id, camera_id, from_, to)
 
 
+def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
+    """The decoded cursor, checked value by value so a tampered one is a 400, never a database error."""
+    after = pagination.decode_cursor(cursor)
+    if after is None:
+        return None
+    try:
+        if fuzzy:
+            distance, plate, at, read_id = after
+            return [float(distance), plates.clean_plate(plate), datetime.fromisoformat(at), str(uuid.UUID(read_id))]
+        at, read_id = after
+        return [datetime.fromisoformat(at), str(uuid.UUID(read_id))]
+    except (TypeError, ValueError):
+        raise Malformed("invalid_cursor", "cursor inválido") from None
+
+
 def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
-    after = pagination.decode_cursor(cursor)
+    after = _keyset(cursor, sq.match == "fuzzy" and sq.plate is not None)
     with db.transaction() as conn:
         if sq.match != "fuzzy" or sq.plate is None:
             rows = dal.search_page(
@@ -410,8 +425,6 @@ def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[s
         ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
         if not ranked:
             return [], None
-        if after and len(after) != 4:
-            raise Malformed("invalid_cursor", "cursor inválido")
         rows = dal.fuzzy_page(
             conn,
             ranked=ranked,
