@@ -299,15 +299,20 @@ class SqsPoller:
         Redrive to the DLQ is the emulator's job: moto (like SQS) moves a message whose receive
         count reached ``maxReceiveCount`` to the dead-letter queue on the next receive.
         """
-        response = self._sqs.receive_message(
-            QueueUrl=self.queue.url,
-            MaxNumberOfMessages=max(1, min(self.event.batch_size, 10)),
-            WaitTimeSeconds=self.wait_seconds,
-            VisibilityTimeout=self._visibility_timeout(),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        messages = response.get("Messages", [])
+        batch_size = max(1, self.event.batch_size)
+        messages = self._receive(batch_size, self.wait_seconds)
+        # Like Lambda, fill the batch (SQS gives at most 10 per receive) for up to the batching window.
+        deadline = time.monotonic() + self.event.batching_window
+        while messages and len(messages) < batch_size:
+            seen = {m["MessageId"] for m in messages}
+            # A message whose (short, test) visibility timeout ran out meanwhile is not added twice.
+            more = [m for m in self._receive(batch_size - len(messages), 0) if m["MessageId"] not in seen]
+            if more:
+                messages += more
+            elif time.monotonic() >= deadline:
+                break
+            else:
+                time.sleep(0.05)
         if not messages:
             return 0
         records = [events.sqs_record(m, self.queue.arn, self.runtime.template.region) for m in messages]
@@ -341,6 +346,17 @@ class SqsPoller:
         else:
             self._log(logging.INFO, "batch of %d from %s ok", len(records), self.queue.name)
         return len(records)
+
+    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
+        response = self._sqs.receive_message(
+            QueueUrl=self.queue.url,
+            MaxNumberOfMessages=min(count, 10),
+            WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=self._visibility_timeout(),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        return list(response.get("Messages", []))
 
     def _failed_ids(self, result: Any, records: list[dict[str, Any]]) -> set[str]:
         """Message ids to keep; like Lambda, a malformed failure list fails the whole batch."""

@@ -69,6 +69,7 @@ class SqsEvent:
     batch_size: int = 10
     function_response_types: tuple[str, ...] = ()
     enabled: bool = True
+    batching_window: int = 0  # MaximumBatchingWindowInSeconds: wait this long to fill a batch
 
     @property
     def reports_batch_item_failures(self) -> bool:
@@ -425,6 +426,7 @@ class Template:
                 batch_size=int(self.resolve(props.get("BatchSize", 10))),
                 function_response_types=tuple(self.resolve(props.get("FunctionResponseTypes", []))),
                 enabled=bool(self.resolve(props.get("Enabled", True))),
+                batching_window=int(self.resolve(props.get("MaximumBatchingWindowInSeconds", 0))),
             )
         if kind in ("Schedule", "ScheduleV2"):
             enabled = self.resolve(props.get("Enabled", True))

@@ -160,6 +160,23 @@ def test_sqs_event_has_lambda_record_fields(runtime: Runtime, template: Template
     assert record["messageId"] and record["receiptHandle"]
 
 
+def test_batch_size_above_ten_fills_within_the_batching_window(
+    runtime: Runtime, template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GTV_LOCAL_VISIBILITY_TIMEOUT", "30")  # longer than the 1 s batching window
+    # Given 30 messages and a source with BatchSize 25 (SQS returns at most 10 per receive)
+    for start in range(0, 30, 10):
+        _send(template, "BulkQueue", *(f"m{i}" for i in range(start, start + 10)))
+    poller = _poller(runtime, "BulkFunction")
+
+    # When polled twice, then the first batch is full and the second has the rest
+    assert poller.poll_once() == 25
+    assert poller.poll_once() == 5
+    batches = _module(runtime, "BulkFunction").INVOCATIONS
+    assert sorted(b for batch in batches for b in batch) == sorted(f"m{i}" for i in range(30))
+    assert _counts(template, "BulkQueue") == (0, 0)
+
+
 def test_handler_that_raises_deletes_nothing(runtime: Runtime, template: Template) -> None:
     # Given a batch whose handler raises
     _send(template, "WorkQueue", "a", "boom", "b")

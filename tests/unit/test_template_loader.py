@@ -67,6 +67,8 @@ def test_functions_and_their_events(template: Template) -> None:
     assert worker.env["WORKER_ONLY"] == "yes" and worker.env["BUCKET"] == "fixture-uploads"
     assert worker.events == [SqsEvent("Work", "WorkQueue", 3, ("ReportBatchItemFailures",))]
     assert worker.events[0].reports_batch_item_failures
+    (bulk,) = template.function("BulkFunction").events
+    assert (bulk.batch_size, bulk.batching_window) == (25, 1)
 
     tick = template.function("TickFunction")
     assert tick.timeout == 60
