@@ -306,11 +306,12 @@ def _point_at_local_stack() -> None:
     """Without AWS_ENDPOINT_URL, use the emulator of a running `gtvision local up` (if any)."""
     import json
 
+    from .stack import state_dir
     from .template import repo_root
 
     if os.environ.get("AWS_ENDPOINT_URL"):
         return
-    state = repo_root() / ".local" / "stack.json"
+    state = state_dir(repo_root()) / "stack.json"
     if state.exists():
         endpoint = json.loads(state.read_text()).get("endpoint_url")
         if endpoint:

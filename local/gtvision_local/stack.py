@@ -34,8 +34,9 @@ _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET
 
 
 def state_dir(root: Path) -> Path:
-    path = root / ".local"
-    path.mkdir(exist_ok=True)
+    """Where the local stack keeps its data: ``GTV_LOCAL_DIR`` if set (tests), else ``<repo>/.local``."""
+    path = Path(os.environ["GTV_LOCAL_DIR"]) if os.environ.get("GTV_LOCAL_DIR") else root / ".local"
+    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -248,7 +249,7 @@ class LocalStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
-        state = self.root / ".local" / "stack.json"
+        state = state_dir(self.root) / "stack.json"
         if state.exists() and json.loads(state.read_text()).get("pid") == os.getpid():
             state.unlink()
 
@@ -257,7 +258,7 @@ def invoke_env(template_path: Path | None = None) -> Template:
     """Point this process at the running local stack (for ``gtvision local invoke``); returns the template."""
     path = (template_path or repo_root() / "template.yaml").resolve()
     root = path.parent
-    state_file = root / ".local" / "stack.json"
+    state_file = state_dir(root) / "stack.json"
     state = json.loads(state_file.read_text()) if state_file.exists() else {}
     database_url = os.environ.get("DATABASE_URL") or state.get("database_url")
     if not database_url:
