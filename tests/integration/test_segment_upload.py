@@ -132,3 +132,25 @@ def _record(body: str) -> dict[str, object]:
         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
         "eventSourceARN": rs.segment_queue().arn, "awsRegion": "us-east-1",
     }  # fmt: skip
+
+
+def test_local_runtime_delivers_uploads_to_the_function(camera, tmp_path) -> None:
+    from gtvision.settings import get_settings
+    from gtvision_local.runtime import Runtime
+    from gtvision_local.template import load_template
+
+    # Given the local runtime's SQS poller for SegmentUploadFunction, as `gtvision local up` runs it
+    runtime = Runtime(load_template(endpoint_url=get_settings().aws_endpoint_url))
+    (poller,) = [p for p in runtime.pollers if p.function.logical_id == "SegmentUploadFunction"]
+    start = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    (seg,) = make_segments(str(tmp_path), 1, 2, start=start, fmt="ts")
+
+    # When a segment is uploaded
+    rs.upload(segment_key(camera, start, "ts"), seg.url_or_path)
+    for _ in range(10):
+        poller.poll_once()
+        if rs.segment_rows(camera):
+            break
+
+    # Then the template's function registered it
+    assert [r["start_at"] for r in rs.segment_rows(camera)] == [start]
