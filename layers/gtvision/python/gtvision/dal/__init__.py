@@ -1,0 +1,26 @@
+"""Data access: the only code that speaks SQL or boto3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+
+def keyset_page(
+    conn: psycopg.Connection,
+    select: str,
+    where: list[str],
+    params: list[Any],
+    limit: int,
+    after: list[Any] | None,
+    order: tuple[str, str] = ("created_at", "id"),
+) -> list[dict[str, Any]]:
+    """Up to limit+1 rows of `select` after the cursor `after`, ordered by `order` (a keyset, not OFFSET)."""
+    where, params = list(where) or ["true"], list(params)
+    if after:
+        where.append(f"({order[0]}, {order[1]}) > (%s, %s)")
+        params += after
+    params.append(limit + 1)
+    sql = f"{select} WHERE {' AND '.join(where)} ORDER BY {order[0]}, {order[1]} LIMIT %s"
+    return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ from typing import Any
 
 import psycopg
 
+from gtvision.dal import keyset_page
+
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
     " lpr_enabled, status, created_at, updated_at"
@@ -41,14 +43,7 @@ def count_in_city(conn: psycopg.Connection, city_id: str) -> int:
 
 
 def list_page(conn: psycopg.Connection, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
-    where, params = ["city_id = %s"], [city_id]
-    if after:
-        where.append("(created_at, id) > (%s, %s)")
-        params += after
-    params.append(limit + 1)
-    return conn.execute(
-        f"SELECT {PUBLIC_COLS} FROM cameras WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
-    ).fetchall()
+    return keyset_page(conn, f"SELECT {PUBLIC_COLS} FROM cameras", ["city_id = %s"], [city_id], limit, after)
 
 
 def update(conn: psycopg.Connection, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:

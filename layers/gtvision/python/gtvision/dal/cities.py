@@ -6,6 +6,8 @@ from typing import Any
 
 import psycopg
 
+from gtvision.dal import keyset_page
+
 _COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, created_at, updated_at"
 
 
@@ -26,17 +28,8 @@ def get(conn: psycopg.Connection, city_id: str, *, for_update: bool = False) -> 
 def list_page(
     conn: psycopg.Connection, limit: int, after: list[Any] | None, only_city: str | None
 ) -> list[dict[str, Any]]:
-    where, params = ["true"], []
-    if only_city:
-        where.append("id = %s")
-        params.append(only_city)
-    if after:
-        where.append("(created_at, id) > (%s, %s)")
-        params += after
-    params.append(limit + 1)
-    return conn.execute(
-        f"SELECT {_COLS} FROM cities WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
-    ).fetchall()
+    where, params = (["id = %s"], [only_city]) if only_city else ([], [])
+    return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)
 
 
 def update(conn: psycopg.Connection, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:

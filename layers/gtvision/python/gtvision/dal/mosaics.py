@@ -6,6 +6,8 @@ from typing import Any
 
 import psycopg
 
+from gtvision.dal import keyset_page
+
 _COLS = "id, city_id, name, layout, camera_ids, created_by, created_at"
 
 
@@ -26,17 +28,8 @@ def get(conn: psycopg.Connection, mosaic_id: str, city_id: str | None) -> dict[s
 def list_page(
     conn: psycopg.Connection, city_id: str | None, limit: int, after: list[Any] | None
 ) -> list[dict[str, Any]]:
-    where, params = ["true"], []
-    if city_id:
-        where.append("city_id = %s")
-        params.append(city_id)
-    if after:
-        where.append("(created_at, id) > (%s, %s)")
-        params += after
-    params.append(limit + 1)
-    return conn.execute(
-        f"SELECT {_COLS} FROM mosaics WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
-    ).fetchall()
+    where, params = (["city_id = %s"], [city_id]) if city_id else ([], [])
+    return keyset_page(conn, f"SELECT {_COLS} FROM mosaics", where, params, limit, after)
 
 
 def delete(conn: psycopg.Connection, mosaic_id: str) -> bool:

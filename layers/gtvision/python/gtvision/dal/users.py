@@ -6,6 +6,8 @@ from typing import Any
 
 import psycopg
 
+from gtvision.dal import keyset_page
+
 _COLS = "id, username, role, city_id, pseudonym, created_at, anonymised_at"
 
 
@@ -39,13 +41,7 @@ def list_page(
     if only_city:
         where.append("city_id = %s")
         params.append(only_city)
-    if after:
-        where.append("(created_at, id) > (%s, %s)")
-        params += after
-    params.append(limit + 1)
-    return conn.execute(
-        f"SELECT {_COLS} FROM users WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s", params
-    ).fetchall()
+    return keyset_page(conn, f"SELECT {_COLS} FROM users", where, params, limit, after)
 
 
 def anonymise(conn: psycopg.Connection, user_id: str) -> bool:
