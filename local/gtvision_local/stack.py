@@ -137,9 +137,9 @@ class LocalStack:
             return os.environ["DATABASE_URL"]
         import pgserver
 
-        # cleanup_mode=None: the server outlives this process, so restarts are instant and
-        # `gtvision local invoke` can use it; its data stays in .local/pgdata (git-ignored).
-        self._pg = pgserver.get_server(state_dir(self.root) / "pgdata", cleanup_mode=None)
+        # Stopped (not deleted) when the stack stops: Ctrl-C leaves no process behind, and the data
+        # stays in .local/pgdata (git-ignored) for the next `make run`.
+        self._pg = pgserver.get_server(state_dir(self.root) / "pgdata", cleanup_mode="stop")
         return str(self._pg.get_uri())
 
     def _start_emulator(self) -> str:
@@ -243,12 +243,18 @@ class LocalStack:
             pass
 
     def stop(self) -> None:
-        """Stop the runtime and the emulator (PostgreSQL keeps running, see the module doc)."""
+        """Stop the runtime, the emulator and the embedded PostgreSQL (its data stays on disk)."""
         if self.runtime:
             self.runtime.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if self._pg is not None:
+            from gtvision import db
+
+            db.close_all()
+            self._pg.cleanup()
+            self._pg = None
         state = state_dir(self.root) / "stack.json"
         if state.exists() and json.loads(state.read_text()).get("pid") == os.getpid():
             state.unlink()
