@@ -1,7 +1,8 @@
 """The whole local stack behind ``gtvision local up``: PostgreSQL, the AWS emulator, and the runtime.
 
-PostgreSQL is an embedded pgserver under ``<repo>/.local/pgdata`` (kept running between runs so
-``gtvision local invoke`` can reach it) unless ``DATABASE_URL`` is set; the emulator is moto in
+PostgreSQL is an embedded pgserver under ``<repo>/.local/pgdata`` (``GTV_LOCAL_DIR`` moves it), running
+while the stack runs (``gtvision local invoke`` reaches it then) and stopped with it, its data kept,
+unless ``DATABASE_URL`` is set; the emulator is moto in
 server mode on ``127.0.0.1:4566`` (or ``AWS_ENDPOINT_URL``'s port) unless ``GTV_EXTERNAL_AWS=1``.
 Secrets are generated once into ``.local/secrets.json``; the running stack's URLs go to
 ``.local/stack.json`` for ``invoke``.
