@@ -1,0 +1,38 @@
+"""Packaging stays in step: the layer's requirements match the project's, and every subpackage ships."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+# boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS.
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg"}
+
+
+def _name(req: str) -> str:
+    return re.split(r"[\[<>=!~ ]", req.strip(), maxsplit=1)[0].lower()
+
+
+def test_layer_requirements_match_project_dependencies():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    deps = {_name(d): d for d in project["project"]["dependencies"]}
+    layer_lines = [
+        line.strip() for line in (REPO / "layers/gtvision/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    layer = {_name(r): r for r in layer_lines}
+    assert set(layer) == set(deps) - NOT_IN_LAYER
+    for name, spec in layer.items():
+        assert spec == deps[name], f"{name}: layer pins {spec!r}, project pins {deps[name]!r}"
+
+
+def test_every_subpackage_is_listed_for_non_editable_installs():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    listed = set(project["tool"]["setuptools"]["packages"])
+    root = REPO / "layers/gtvision/python"
+    found = {
+        ".".join(p.parent.relative_to(root).parts) for p in root.rglob("__init__.py") if "__pycache__" not in p.parts
+    }
+    assert found <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(found - listed)}"
