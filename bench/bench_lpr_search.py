@@ -158,7 +158,7 @@ def main() -> None:
         queries = [garble(t, rng) for t in targets]
 
         def ours(q: str) -> list[str]:
-            sq = lpr.SearchQuery(q, "fuzzy", city, None, None, None)
+            sq = lpr.SearchQuery(q, "fuzzy", lpr_dal.ReadFilter(city_id=city))
             return [i["plate"] for i in lpr.search(sq, 50, None)[0]]
 
         with psycopg.connect(url, autocommit=True) as conn:

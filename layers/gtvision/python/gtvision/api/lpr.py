@@ -38,7 +38,7 @@ def post_lpr_batch(ctx: Ctx) -> Any:
 def search_lpr_events(ctx: Ctx) -> Any:
     """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
     query = lpr.search_query(ctx.user, ctx.query)
-    ctx.audit_city_id = query.city_id
+    ctx.audit_city_id = query.filter.city_id
     items, nxt = lpr.search(query, ctx.limit(), ctx.cursor())
     ctx.audit_detail = {"results": len(items)}
     return paged(items, nxt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -94,50 +95,44 @@ def bulk_insert(conn: psycopg.Connection, rows: Sequence[tuple[Any, ...]]) -> tu
     return [r["id"] for r in inserted], unknown
 
 
-def _filters(
-    city_id: str | None, camera_id: str | None, from_: datetime | None, to: datetime | None
-) -> tuple[list[str], dict[str, Any]]:
-    where = ["r.anonymised_at IS NULL"]
-    params: dict[str, Any] = {}
-    if city_id:
-        where.append("r.city_id = %(city_id)s")
-        params["city_id"] = city_id
-    if camera_id:
-        where.append("r.camera_id = %(camera_id)s")
-        params["camera_id"] = camera_id
-    if from_:
-        where.append("r.captured_at >= %(from_)s")
-        params["from_"] = from_
-    if to:
-        where.append("r.captured_at < %(to)s")
-        params["to"] = to
-    return where, params
+def _add(where: list[str], params: dict[str, Any], clause: str, **values: Any) -> None:
+    """Append `clause` (and its parameters) when every value is given."""
+    if all(v is not None and v != "" and v != [] for v in values.values()):
+        where.append(clause)
+        params.update(values)
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """Which reads a search may see: city (None = all, admins only), camera, [from, to)."""
+
+    city_id: str | None = None
+    camera_id: str | None = None
+    from_: datetime | None = None
+    to: datetime | None = None
+
+    def sql(self) -> tuple[list[str], dict[str, Any]]:
+        where = ["r.anonymised_at IS NULL"]
+        params: dict[str, Any] = {}
+        _add(where, params, "r.city_id = %(city_id)s", city_id=self.city_id)
+        _add(where, params, "r.camera_id = %(camera_id)s", camera_id=self.camera_id)
+        _add(where, params, "r.captured_at >= %(from_)s", from_=self.from_)
+        _add(where, params, "r.captured_at < %(to)s", to=self.to)
+        return where, params
 
 
 def search_page(
-    conn: psycopg.Connection,
-    *,
-    city_id: str | None,
-    camera_id: str | None,
-    plate: str | None,
-    prefix: bool,
-    from_: datetime | None,
-    to: datetime | None,
-    after: list[Any] | None,
-    limit: int,
+    conn: psycopg.Connection, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
-    where, params = _filters(city_id, camera_id, from_, to)
+    where, params = flt.sql()
     if plate and prefix:
         # plate is [A-Z0-9]+ (clean_plate), so it holds no LIKE metacharacters.
-        where.append("r.plate LIKE %(pattern)s")
-        params["pattern"] = plate + "%"
+        _add(where, params, "r.plate LIKE %(pattern)s", pattern=plate + "%")
     elif plate:
-        where.append("r.plate = %(plate)s")
-        params["plate"] = plate
+        _add(where, params, "r.plate = %(plate)s", plate=plate)
     if after:
-        where.append("(r.captured_at, r.id) < (%(after_at)s, %(after_id)s)")
-        params.update(after_at=after[0], after_id=after[1])
+        _add(where, params, "(r.captured_at, r.id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     params["n"] = limit + 1
     return conn.execute(
         f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
@@ -146,18 +141,9 @@ def search_page(
     ).fetchall()
 
 
-def fuzzy_candidates(
-    conn: psycopg.Connection,
-    *,
-    keys: list[str],
-    city_id: str | None,
-    camera_id: str | None,
-    from_: datetime | None,
-    to: datetime | None,
-    cap: int,
-) -> list[str]:
+def fuzzy_candidates(conn: psycopg.Connection, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
     """Distinct plates sharing a wildcard key with the query (GIN probes of the 7 keys)."""
-    where, params = _filters(city_id, camera_id, from_, to)
+    where, params = flt.sql()
     params.update(keys=keys, cap=cap)
     rows = conn.execute(
         f"SELECT DISTINCT r.plate FROM plate_reads r WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
@@ -169,18 +155,14 @@ def fuzzy_candidates(
 
 def fuzzy_page(
     conn: psycopg.Connection,
-    *,
+    flt: ReadFilter,
     ranked: list[tuple[str, float]],
     keys: list[str],
-    city_id: str | None,
-    camera_id: str | None,
-    from_: datetime | None,
-    to: datetime | None,
     after: list[Any] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
     """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
-    where, params = _filters(city_id, camera_id, from_, to)
+    where, params = flt.sql()
     params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
     if after:
         where.append(
@@ -197,11 +179,9 @@ def fuzzy_page(
     ).fetchall()
 
 
-def trajectory(
-    conn: psycopg.Connection, city_id: str | None, plate: str, from_: datetime | None, to: datetime | None, limit: int
-) -> list[dict[str, Any]]:
+def trajectory(conn: psycopg.Connection, flt: ReadFilter, plate: str, limit: int) -> list[dict[str, Any]]:
     """The plate's reads in time order, with each camera's name and location."""
-    where, params = _filters(city_id, None, from_, to)
+    where, params = flt.sql()
     params.update(plate=plate, n=limit)
     return conn.execute(
         f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
@@ -297,18 +277,11 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}
-    if city_id:
-        where.append("city_id = %(city_id)s")
-        params["city_id"] = city_id
-    if since:
-        where.append("created_at >= %(since)s")
-        params["since"] = since
-    if kind:
-        where.append("kind = %(kind)s")
-        params["kind"] = kind
+    _add(where, params, "city_id = %(city_id)s", city_id=city_id)
+    _add(where, params, "created_at >= %(since)s", since=since)
+    _add(where, params, "kind = %(kind)s", kind=kind)
     if after:
-        where.append("(created_at, id) < (%(a_at)s, %(a_id)s)")
-        params.update(a_at=after[0], a_id=after[1])
+        _add(where, params, "(created_at, id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     return conn.execute(
         f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(n)s",
         params,
@@ -341,12 +314,9 @@ def list_watch(
 ) -> list[dict[str, Any]]:
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}
-    if city_id:
-        where.append("city_id = %(city_id)s")
-        params["city_id"] = city_id
+    _add(where, params, "city_id = %(city_id)s", city_id=city_id)
     if after:
-        where.append("(created_at, id) > (%(a_at)s, %(a_id)s)")
-        params.update(a_at=after[0], a_id=after[1])
+        _add(where, params, "(created_at, id) > (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     return conn.execute(
         f"SELECT {WATCH_COLS} FROM watchlist WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %(n)s", params
     ).fetchall()

@@ -348,10 +348,7 @@ def _read_public(row: dict[str, Any]) -> dict[str, Any]:
 class SearchQuery:
     plate: str | None
     match: str
-    city_id: str | None
-    camera_id: str | None
-    from_: datetime | None
-    to: datetime | None
+    filter: dal.ReadFilter
 
 
 def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
@@ -382,7 +379,7 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise not_found("câmera")
     from_, to = parse_time(q.get("from"), "from"), parse_time(q.get("to"), "to")
     _check_range(from_, to)
-    return SearchQuery(plate, match, city_id, camera_id, from_, to)
+    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
@@ -405,37 +402,15 @@ def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[s
     after = _keyset(cursor, sq.match == "fuzzy" and sq.plate is not None)
     with db.transaction() as conn:
         if sq.match != "fuzzy" or sq.plate is None:
-            rows = dal.search_page(
-                conn,
-                city_id=sq.city_id,
-                camera_id=sq.camera_id,
-                plate=sq.plate,
-                prefix=sq.match == "prefix",
-                from_=sq.from_,
-                to=sq.to,
-                after=after,
-                limit=limit,
-            )
+            rows = dal.search_page(conn, sq.filter, sq.plate, sq.match == "prefix", after, limit)
             items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
             return [_read_public(r) for r in items], nxt
         keys = plates.fuzzy_keys(sq.plate)
-        candidates = dal.fuzzy_candidates(
-            conn, keys=keys, city_id=sq.city_id, camera_id=sq.camera_id, from_=sq.from_, to=sq.to, cap=FUZZY_CANDIDATES
-        )
+        candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
         ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
         if not ranked:
             return [], None
-        rows = dal.fuzzy_page(
-            conn,
-            ranked=ranked,
-            keys=keys,
-            city_id=sq.city_id,
-            camera_id=sq.camera_id,
-            from_=sq.from_,
-            to=sq.to,
-            after=after,
-            limit=limit,
-        )
+        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after, limit)
     items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
     return [_read_public(r) for r in items], nxt
 
@@ -453,7 +428,7 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
     if to - from_ > TRAJECTORY_MAX_SPAN:
         raise Invalid("range_too_long", "intervalo máximo de 31 dias")
     with db.transaction() as conn:
-        rows = dal.trajectory(conn, city_id, plate, from_, to, TRAJECTORY_MAX_POINTS + 1)
+        rows = dal.trajectory(conn, dal.ReadFilter(city_id, None, from_, to), plate, TRAJECTORY_MAX_POINTS + 1)
     truncated = len(rows) > TRAJECTORY_MAX_POINTS
     points: list[dict[str, Any]] = []
     visited: list[str] = []
