@@ -230,3 +230,15 @@ def test_openapi_describes_every_route(api):
     assert doc["openapi"].startswith("3.")
     for path, methods in api.app.routes.items():
         assert set(m.lower() for m in methods) <= set(doc["paths"][path]), path
+
+
+def test_a_removed_users_token_stops_working_everywhere(world):
+    api = world.api
+    r = api.call("POST", "/v1/users", {"username": f"temp-{world.city_a[:8]}", "password": "senha-forte-123",
+                                       "role": "viewer", "city_id": world.city_a}, world.manager_a)
+    assert r.status == 201
+    token = api.login(f"temp-{world.city_a[:8]}", "senha-forte-123")
+    assert api.call("GET", f"/v1/cities/{world.city_a}", token=token).status == 200
+    assert api.call("DELETE", f"/v1/users/{r.json()['id']}", token=world.manager_a).status == 204
+    gone = api.call("GET", f"/v1/cities/{world.city_a}", token=token)
+    assert gone.status == 401 and gone.json()["error"]["code"] == "invalid_token"

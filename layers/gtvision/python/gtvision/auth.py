@@ -38,6 +38,8 @@ class Principal:
     username: str
     role: str
     city_id: str | None
+    #: True for tokens this deployment issued (the user has a row in `users`); False for Cognito users.
+    local: bool = True
 
     @property
     def is_admin(self) -> bool:
@@ -107,6 +109,7 @@ def verify_token(token: str) -> Principal:
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
             role, city_id, username = claims.get("role"), claims.get("city_id"), claims.get("username", "")
+            local = True
         elif alg == "RS256" and s.cognito_jwks_url:
             key = _jwks_client(s.cognito_jwks_url).get_signing_key_from_jwt(token)
             claims = jwt.decode(
@@ -118,13 +121,16 @@ def verify_token(token: str) -> Principal:
             )
             role, city_id = claims.get("custom:role"), claims.get("custom:city_id")
             username = claims.get("cognito:username", claims["sub"])
+            local = False
         else:
             raise jwt.InvalidAlgorithmError(f"algorithm {alg!r} not accepted")
     except jwt.PyJWTError as exc:
         raise Unauthorized("invalid_token", "token inválido ou expirado") from exc
     if role not in ROLES or (role != "admin" and not city_id):
         raise Unauthorized("invalid_token", "token sem perfil válido")
-    return Principal(user_id=str(claims["sub"]), username=str(username), role=str(role), city_id=city_id)
+    return Principal(
+        user_id=str(claims["sub"]), username=str(username), role=str(role), city_id=city_id, local=local
+    )
 
 
 def bearer(authorization: str | None) -> Principal:

@@ -17,6 +17,7 @@ from chalice import Blueprint, Response
 from gtvision import audit, pagination
 from gtvision.auth import Principal, bearer
 from gtvision.errors import DomainError, Malformed, TooLarge, not_found
+from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -132,7 +133,9 @@ def route(
                     if name.endswith("_id") and not _is_uuid(value):
                         raise not_found()
                 if auth:
-                    ctx.principal = bearer(ctx.headers.get("authorization"))
+                    principal = bearer(ctx.headers.get("authorization"))
+                    ensure_active(principal)
+                    ctx.principal = principal
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code

@@ -72,6 +72,16 @@ def delete(principal: Principal, user_id: str) -> None:
         dal.anonymise(conn, user_id)
 
 
+def ensure_active(principal: Principal) -> None:
+    """A token outlives nothing: once its account is removed or anonymised, it opens no route (401)."""
+    if not principal.local:
+        return
+    with db.transaction() as conn:
+        user = dal.get(conn, principal.user_id)
+    if user is None:
+        raise Unauthorized("invalid_token", "conta removida ou anonimizada; faça login novamente")
+
+
 def ensure_first_admin() -> str | None:
     """Create the first admin from GTV_ADMIN_USER/GTV_ADMIN_PASSWORD when no admin exists.
 
