@@ -26,7 +26,7 @@ test: $(STAMP)
 
 ## Benchmarks (results go to docs/benchmarks.md with the command that produced them).
 bench: $(STAMP)
-	@for b in bench/bench_*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
+	@bench/run_all.sh
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .
