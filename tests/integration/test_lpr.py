@@ -256,6 +256,13 @@ def test_clone_suspect_from_far_apart_reads(api: Any, world: Any, cams: dict[str
     assert alerts_of(api, world.viewer_b).json()["items"] == []
     assert alerts_of(api, world.viewer_b, city_id=world.city_a).status == 404
     assert len(alerts_of(api, world.admin, city_id=world.city_a, kind="clone_suspect").json()["items"]) == 1
+    # managers of the city triage it; others cannot
+    path = f"/v1/alerts/{alert['id']}"
+    assert api.call("PATCH", path, {"status": "investigating"}, world.viewer_a).status == 403
+    assert api.call("PATCH", path, {"status": "investigating"}, world.manager_b).status == 404
+    assert api.call("PATCH", path, {"status": "solved"}, world.manager_a).status == 422
+    r = api.call("PATCH", path, {"status": "investigating"}, world.manager_a)
+    assert r.status == 200 and r.json()["status"] == "investigating"
 
 
 def test_watchlist_hit_raises_alert_and_sns_message(api: Any, world: Any, cams: dict[str, Any]) -> None:

@@ -83,3 +83,12 @@ def list_alerts(ctx: Ctx) -> Any:
         ctx.cursor(),
     )
     return paged(items, nxt)
+
+
+@route(bp, "/v1/alerts/{alert_id}", ("PATCH",), audit_action="alerts.update")
+def update_alert(ctx: Ctx, alert_id: str) -> Any:
+    """Set an alert's status: open, investigating (its reads are kept by retention) or closed."""
+    alert = alerts.set_status(ctx.user, alert_id, parse(alerts.AlertPatch, ctx.json()))
+    ctx.audit_city_id = alert["city_id"]
+    ctx.audit_detail = {"status": alert["status"]}
+    return alert

@@ -288,6 +288,17 @@ def list_alerts(
     ).fetchall()
 
 
+def set_alert_status(
+    conn: psycopg.Connection, alert_id: str, city_id: str | None, status: str
+) -> dict[str, Any] | None:
+    """Move an alert to `status`; None when missing or (city_id given) in another city."""
+    return conn.execute(
+        f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"
+        f" RETURNING {ALERT_COLS}",
+        {"status": status, "id": alert_id, "city": city_id},
+    ).fetchone()
+
+
 # ---------------------------------------------------------------------------------- watchlist
 
 WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"

@@ -8,7 +8,7 @@ inline for its one read and batch ingest for thousands; both rules are index loo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
@@ -153,6 +153,23 @@ def list_alerts(
         rows = dal.list_alerts(conn, city, since, kind, pagination.decode_cursor(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
+
+
+class AlertPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "investigating", "closed"]
+
+
+def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:
+    """Managers triage their city's alerts; reads cited by an alert under investigation are kept by
+    retention (not anonymised) until it is closed."""
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.set_alert_status(conn, alert_id, None if principal.is_admin else principal.city_id, data.status)
+    if row is None:
+        raise not_found("alerta")
+    return to_public(row)
 
 
 def _watch_public(row: dict[str, Any]) -> dict[str, Any]:
