@@ -72,7 +72,17 @@ def run_demo(stack: Any, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, patte
     thread = threading.Thread(target=recorder.run, args=(stop_event,), name="demo-recorder", daemon=True)
     thread.start()
     demo = Demo(city_id, camera_id, recorder, thread, stop_event)
-    atexit.register(demo.stop)  # the last segment is closed and uploaded when the stack stops
+    # Close and upload the last segment before the stack takes the emulator down (`run_up` calls
+    # stack.stop() on Ctrl-C); atexit covers a stack that is never stopped explicitly.
+    stack_stop = getattr(stack, "stop", None)
+    if callable(stack_stop):
+
+        def stop_demo_then_stack() -> None:
+            demo.stop()
+            stack_stop()
+
+        stack.stop = stop_demo_then_stack
+    atexit.register(demo.stop)
     now = datetime.now(UTC).replace(microsecond=0)
     rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
     span = f"from={rfc(now - timedelta(hours=1))}&to={rfc(now + timedelta(hours=1))}"

@@ -214,7 +214,9 @@ class Recorder:
             if item.next_try > now and not final:
                 continue
             try:
-                self.s3.upload_file(str(item.path), self.bucket, item.key, ExtraArgs={"ContentType": "video/mp2t"})
+                # One PUT (segments are MBs): no transfer thread pool, so it also works while Python exits.
+                with item.path.open("rb") as body:
+                    self.s3.put_object(Bucket=self.bucket, Key=item.key, Body=body, ContentType="video/mp2t")
             except Exception as exc:  # noqa: BLE001 - any failure is retried; the file stays on disk
                 item.attempts += 1
                 delay = min(_MAX_BACKOFF_S, 2.0 ** (item.attempts - 1))

@@ -76,11 +76,11 @@ class _FlakyS3:
         self.real = aws.client("s3")
         self.calls = 0
 
-    def upload_file(self, *args: Any, **kwargs: Any) -> None:
+    def put_object(self, **kwargs: Any) -> None:
         self.calls += 1
         if self.calls == 1:
             raise ConnectionError("conexão recusada")
-        self.real.upload_file(*args, **kwargs)
+        self.real.put_object(**kwargs)
 
 
 def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(stack, tmp_path) -> None:
