@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -67,7 +68,7 @@ def test_fragmented_mp4_segment_keeps_its_init_section_size(camera, tmp_path) ->
     assert row["duration_s"] == pytest.approx(2.0, abs=0.05)
 
 
-def test_junk_uploads_are_rejected_and_left_in_place(camera, tmp_path) -> None:
+def test_junk_uploads_are_rejected_and_left_in_place(camera, tmp_path, capsys) -> None:
     # Given: text at a valid key, video at a key outside the layout, video of a camera nobody registered
     video = make_video(str(tmp_path / "v.ts"), 1, fmt="ts")
     start = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -94,6 +95,8 @@ def test_junk_uploads_are_rejected_and_left_in_place(camera, tmp_path) -> None:
         unknown_camera: "unknown_camera",
         bad_date: "unparsable_key",
     }
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"SegmentUploadsRejected"' in line]
+    assert sorted(m["reason"] for m in emitted) == sorted(list(expected.values()) * 2)  # a metric per rejection
     for key, reason in expected.items():
         (rejection,) = rs.rejections(key)
         assert (rejection["reason"], rejection["attempts"]) == (reason, 2)

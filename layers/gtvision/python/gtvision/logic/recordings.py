@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from gtvision import db, media, pagination
 from gtvision.auth import Principal
@@ -76,7 +76,12 @@ class UploadOutcome:
 def _reject(key: str, reason: str, **detail: Any) -> UploadOutcome:
     with db.transaction() as conn:
         dal.record_rejection(conn, key, reason, detail)
-    metrics.add_metric(name="SegmentUploadsRejected", unit=MetricUnit.Count, value=1)
+    # One metric per reason (its own EMF blob), so operators can alarm on e.g. unknown cameras alone.
+    with single_metric(
+        name="SegmentUploadsRejected", unit=MetricUnit.Count, value=1, namespace=metrics.namespace,
+        default_dimensions=metrics.default_dimensions,
+    ) as metric:  # fmt: skip
+        metric.add_dimension(name="reason", value=reason)
     logger.warning("segment upload rejected", extra={"key": key, "reason": reason, **detail})
     return UploadOutcome("rejected", key, reason)
 
