@@ -10,6 +10,7 @@ from chalice import Blueprint
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import alerts, lpr
 from gtvision.models import parse
+from gtvision.timeutil import query_time
 
 bp = Blueprint(__name__)
 
@@ -77,7 +78,7 @@ def list_alerts(ctx: Ctx) -> Any:
     items, nxt = alerts.list_alerts(
         ctx.user,
         ctx.query.get("city_id") or None,
-        lpr.parse_time(ctx.query.get("since"), "since"),
+        query_time(ctx.query.get("since"), "since"),
         ctx.query.get("kind") or None,
         ctx.limit(),
         ctx.cursor(),

@@ -14,7 +14,7 @@ from gtvision import db, pagination
 from gtvision.auth import Principal
 from gtvision.dal import audit_query as dal
 from gtvision.errors import Malformed
-from gtvision.logic.clips import parse_rfc3339
+from gtvision.timeutil import query_time
 
 #: Rows per CSV response; a longer range continues with the `X-Next-Cursor` header.
 EXPORT_PAGE = 10_000
@@ -36,13 +36,7 @@ def parse_filters(query: dict[str, str]) -> Filters:
     """`from`/`to` (RFC 3339, half-open), `user_id` (UUID) and `action`; 400 on anything malformed."""
 
     def when(name: str) -> datetime | None:
-        raw = query.get(name)
-        if not raw:
-            return None
-        try:
-            return parse_rfc3339(raw)
-        except ValueError as exc:
-            raise Malformed("invalid_time", f"{name}: {exc}") from None
+        return query_time(query.get(name), name)
 
     user_id = query.get("user_id") or None
     if user_id is not None:

@@ -29,6 +29,7 @@ from gtvision.logic import cameras
 from gtvision.media import MediaError
 from gtvision.models import Strict
 from gtvision.observability import logger
+from gtvision.timeutil import parse_rfc3339
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -36,19 +37,7 @@ LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the l
 MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def parse_rfc3339(value: Any) -> datetime:
-    """An RFC 3339 timestamp with an explicit offset, as an aware UTC datetime."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
-        raise ValueError("use RFC 3339 com fuso, ex. 2026-11-23T14:05:00Z")
-    text = value.replace("z", "Z").replace("t", "T")
-    frac = re.search(r"\.(\d+)", text)
-    if frac and len(frac.group(1)) > 6:  # Python keeps microseconds: drop nanosecond digits
-        text = text.replace(frac.group(0), "." + frac.group(1)[:6])
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 class ClipIn(Strict):

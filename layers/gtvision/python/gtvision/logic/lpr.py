@@ -27,6 +27,7 @@ from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized, not_foun
 from gtvision.logic import alerts, cameras
 from gtvision.models import parse
 from gtvision.observability import logger
+from gtvision.timeutil import query_time
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 #: Cameras' clocks drift; a read "from the future" beyond this is refused.
@@ -310,18 +311,6 @@ def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -
 # ------------------------------------------------------------------------------------ search
 
 
-def parse_time(raw: str | None, name: str) -> datetime | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
-        raise Invalid("invalid_time", f"{name} deve ser uma data RFC 3339") from None
-    if value.tzinfo is None:
-        raise Invalid("invalid_time", f"{name} deve ter fuso horário (ex.: Z)")
-    return value.astimezone(UTC)
-
-
 def _check_range(from_: datetime | None, to: datetime | None) -> None:
     if from_ and to and from_ >= to:
         raise Invalid("invalid_range", "from deve ser anterior a to")
@@ -377,7 +366,7 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
         camera = cameras.visible(principal, camera_id)
         if city_id and str(camera["city_id"]) != city_id:
             raise not_found("câmera")
-    from_, to = parse_time(q.get("from"), "from"), parse_time(q.get("to"), "to")
+    from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
     return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
 
@@ -422,8 +411,8 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
     except ValueError as exc:
         raise Invalid("invalid_plate", str(exc)) from None
     city_id = alerts.scope_city(principal, q.get("city_id") or None)
-    to = parse_time(q.get("to"), "to") or datetime.now(UTC)
-    from_ = parse_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
+    to = query_time(q.get("to"), "to") or datetime.now(UTC)
+    from_ = query_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
     _check_range(from_, to)
     if to - from_ > TRAJECTORY_MAX_SPAN:
         raise Invalid("range_too_long", "intervalo máximo de 31 dias")
