@@ -140,6 +140,14 @@ def test_playback_playlist_is_hls_vod_and_decodes_to_the_recorded_duration(recor
     assert frames == 4 * 2 * 25
 
 
+def test_playback_range_is_at_most_a_day(recorded) -> None:
+    world, camera = recorded["world"], recorded["camera"]
+    query = _range(T0, T0 + timedelta(hours=24, seconds=1))
+    r = world.api.call("GET", f"/v1/cameras/{camera}/playback.m3u8", token=world.viewer_a, query=query)
+    assert r.status == 422 and "24 horas" in r.json()["error"]["message"]
+    assert world.api.call("GET", f"/v1/cameras/{camera}/timeline", token=world.viewer_a, query=query).status == 200
+
+
 def test_playback_of_an_empty_range_is_404(recorded) -> None:
     world, camera = recorded["world"], recorded["camera"]
     r = world.api.call(

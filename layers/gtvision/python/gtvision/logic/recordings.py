@@ -34,6 +34,9 @@ KEY_LAYOUT = re.compile(
 )
 STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 MAX_RANGE = timedelta(days=31)
+# A playlist lists every segment with its signed URL (~1–2 KB each with a role's session token): 24 h of
+# 60 s segments is ~2.5 MB, safely under Lambda's 6 MB response limit. Longer spans: one playlist a day.
+MAX_PLAYBACK_RANGE = timedelta(hours=24)
 MAX_PLAYLIST_TTL_S = 12 * 3600  # temporary credentials rarely outlive this; a URL cannot outlive them
 
 
@@ -161,8 +164,8 @@ def _init_bytes(path: str) -> int | None:
 # ---------------------------------------------------------------- reads
 
 
-def parse_range(query: dict[str, str]) -> tuple[datetime, datetime]:
-    """`from`/`to` (RFC 3339, required, to > from, at most 31 days apart) or 422."""
+def parse_range(query: dict[str, str], max_range: timedelta = MAX_RANGE) -> tuple[datetime, datetime]:
+    """`from`/`to` (RFC 3339, required, to > from, at most `max_range` apart) or 422."""
     values = []
     for name in ("from", "to"):
         raw = query.get(name)
@@ -178,8 +181,10 @@ def parse_range(query: dict[str, str]) -> tuple[datetime, datetime]:
     from_, to = values
     if to <= from_:
         raise Invalid("invalid_range", "'to' deve ser posterior a 'from'")
-    if to - from_ > MAX_RANGE:
-        raise Invalid("invalid_range", "o intervalo máximo é de 31 dias")
+    if to - from_ > max_range:
+        hours = int(max_range.total_seconds() // 3600)
+        limit = f"{hours // 24} dias" if hours > 48 else f"{hours} horas"
+        raise Invalid("invalid_range", f"o intervalo máximo é de {limit}")
     return from_, to
 
 
@@ -219,9 +224,9 @@ def thumbnails(
 
 
 def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str | None:
-    """The HLS VOD playlist of the range, None when nothing playable was recorded in it."""
+    """The HLS VOD playlist of the range (≤ 24 h), None when nothing playable was recorded in it."""
     cameras.visible(principal, camera_id)
-    from_, to = parse_range(query)
+    from_, to = parse_range(query, MAX_PLAYBACK_RANGE)
     with db.transaction() as conn:
         rows = [r for r in dal.in_range(conn, camera_id, from_, to) if r["container"] in PLAYABLE]
     if not rows:
