@@ -130,3 +130,23 @@ def test_demo_creates_its_camera_once_and_records_into_it(stack) -> None:
     assert ensure_demo_camera() == (demo.city_id, demo.camera_id)
     assert rs.deliver(set(demo.recorder.result.uploaded)) == {"batchItemFailures": []}
     assert {(r["width"], r["height"]) for r in rs.segment_rows(demo.camera_id)} == {(640, 360)}
+
+
+def test_recorder_command_lines(tmp_path) -> None:
+    from gtvision_local.recorder import ffmpeg_args
+
+    rtsp = ffmpeg_args("rtsp://cam:segredo@10.0.0.5:554/h264", 60, tmp_path)
+    # A camera is pulled over TCP with an I/O timeout and copied, never re-encoded
+    assert rtsp[rtsp.index("-rtsp_transport") + 1] == "tcp" and "-timeout" in rtsp
+    assert rtsp[rtsp.index("-c") + 1] == "copy" and "libx264" not in rtsp
+    assert rtsp[rtsp.index("-protocol_whitelist") + 1] == media.LIVE_PROTOCOLS
+    for flag, value in (("-f", "segment"), ("-segment_time", "60"), ("-segment_format", "mpegts"),
+                        ("-reset_timestamps", "1"), ("-segment_list_type", "csv")):  # fmt: skip
+        assert rtsp[rtsp.index(flag, rtsp.index("-map")) + 1] == value, flag
+    # listening for a push instead of pulling
+    listen = ffmpeg_args("rtsp://127.0.0.1:8554/live", 2, tmp_path, listen=True)
+    assert listen[listen.index("-rtsp_flags") + 1] == "listen" and "-rtsp_transport" not in listen
+    # files are replayed in real time with the file-only whitelist; a test pattern has to be encoded
+    file_args = ffmpeg_args(str(tmp_path / "a.mp4"), 2, tmp_path)
+    assert "-re" in file_args and file_args[file_args.index("-protocol_whitelist") + 1] == media.FILE_PROTOCOLS
+    assert "libx264" in ffmpeg_args("lavfi:testsrc2", 2, tmp_path)
