@@ -148,7 +148,9 @@ class Recorder:
     # ------------------------------------------------------------ output
 
     def _say(self, line: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} recorder {line}", file=self.out, flush=True)
+        from gtvision.media import redact  # ffmpeg echoes the source URL, camera password included
+
+        print(f"{time.strftime('%H:%M:%S')} recorder {redact(line)}", file=self.out, flush=True)
 
     def _status(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -268,7 +270,10 @@ class Recorder:
             t.join(timeout=5)
         self.result.returncode = proc.returncode
         if proc.returncode not in (0, 255) or (proc.returncode == 255 and not interrupted):
-            self.result.error = "".join(stderr_tail).strip()[-1000:] or f"ffmpeg saiu com código {proc.returncode}"
+            from gtvision.media import redact
+
+            tail = redact("".join(stderr_tail).strip()[-1000:])
+            self.result.error = tail or f"ffmpeg saiu com código {proc.returncode}"
             self._say(f"ffmpeg terminou com erro: {self.result.error}")
         self._collect()
         self._flush()

@@ -150,3 +150,14 @@ def test_recorder_command_lines(tmp_path) -> None:
     file_args = ffmpeg_args(str(tmp_path / "a.mp4"), 2, tmp_path)
     assert "-re" in file_args and file_args[file_args.index("-protocol_whitelist") + 1] == media.FILE_PROTOCOLS
     assert "libx264" in ffmpeg_args("lavfi:testsrc2", 2, tmp_path)
+
+
+def test_unreachable_source_ends_with_an_error_that_never_shows_the_password(stack, tmp_path) -> None:
+    import io
+
+    out = io.StringIO()
+    url = f"rtsp://operador:s3nhaSecreta@127.0.0.1:{free_port()}/cam"
+    result = Recorder("6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b", url, segment_seconds=2, out=out).run()
+    assert result.returncode != 0 and result.uploaded == [] and "Connection refused" in (result.error or "")
+    assert "s3nhaSecreta" not in out.getvalue() + (result.error or "")
+    assert "rtsp://***@127.0.0.1" in out.getvalue()
