@@ -70,8 +70,12 @@
       } catch {
         /* not JSON: keep the generic message */
       }
-      if (res.status === 401 && token) endSession(message);
-      throw new ApiError(res.status, code, message);
+      const error = new ApiError(res.status, code, message);
+      if (res.status === 401 && token) {
+        error.sessionEnded = true; // shown once, on the login screen
+        endSession(message);
+      }
+      throw error;
     }
     if (raw) return text;
     return text ? JSON.parse(text) : null;
@@ -163,7 +167,7 @@
       try {
         await fn(...args);
       } catch (err) {
-        if (gen === generation && !(err instanceof ApiError && err.status === 401)) showError(err);
+        if (gen === generation && !err.sessionEnded) showError(err);
       }
     };
   }
@@ -322,12 +326,14 @@
     const info = $("player-info");
     let hls = null;
     let blobUrl = null;
+    let pendingStart = null; // the instant asked for: the playlist starts at the segment holding it
 
     function stop() {
       if (hls) hls.destroy();
       hls = null;
       if (blobUrl) URL.revokeObjectURL(blobUrl);
       blobUrl = null;
+      pendingStart = null;
       video.removeAttribute("src");
       video.load();
       info.textContent = "";
@@ -339,8 +345,9 @@
     }
 
     /** Attach an HLS source: a playlist text (kept in a Blob) or a URL (live). */
-    function play({ playlist, url, label }) {
+    function play({ playlist, url, label, startAt }) {
       stop();
+      pendingStart = startAt || null;
       const src = playlist ? (blobUrl = URL.createObjectURL(new Blob([playlist], { type: "application/vnd.apple.mpegurl" }))) : url;
       info.textContent = label || "";
       if (window.Hls && window.Hls.isSupported()) {
@@ -378,6 +385,11 @@
       return true;
     }
 
+    video.addEventListener("loadedmetadata", () => {
+      if (pendingStart) seekTo(pendingStart);
+      pendingStart = null;
+    });
+
     video.addEventListener("timeupdate", () => {
       const at = wallClock();
       if (at) info.textContent = `Exibindo ${showDateTime(at.toISOString())}`;
@@ -388,11 +400,12 @@
 
   // ------------------------------------------------------------------ camera screen
 
-  const cam = { id: null, city: null, day: null, range: null, role: null };
+  const cam = { id: null, city: null, day: null, range: null, role: null, timeline: null };
 
   async function showCamera(cameraId) {
     showScreen("camera");
-    Object.assign(cam, { id: cameraId, day: localDay(new Date()), role: (me() || {}).role });
+    Object.assign(cam, { id: cameraId, day: localDay(new Date()), role: (me() || {}).role, timeline: null, range: null });
+    $("detalhe").hidden = true;
     $("camera-titulo").textContent = "Câmera";
     $("camera-resumo").textContent = "";
     $("aovivo").replaceChildren();
@@ -483,51 +496,84 @@
     }
   }
 
-  function drawTimeline(tl, from, to) {
-    const bar = $("timeline");
+  /** Draw recorded spans (green) over gaps (grey) of [from, to) into a bar, with tick labels. */
+  function drawBar(bar, ticksBox, spans, from, to, ticks, label) {
     const len = to - from;
-    const pos = (iso) => Math.min(100, Math.max(0, ((new Date(iso) - from) / len) * 100));
-    bar.replaceChildren(...tl.spans.map((s) => {
+    const pos = (t) => Math.min(100, Math.max(0, ((new Date(t) - from) / len) * 100));
+    const now = Date.now();
+    const nodes = [];
+    if (now > from && now < to) {
+      const mark = el("span", { class: "now", title: "agora" });
+      mark.style.left = `${pos(now)}%`;
+      nodes.push(mark);
+    }
+    for (const s of spans) {
+      if (new Date(s.end) <= from || new Date(s.start) >= to) continue;
       const left = pos(s.start);
       const span = el("button", {
-        type: "button", class: "span",
-        "aria-label": `Gravado de ${showTime(new Date(s.start))} a ${showTime(new Date(s.end))}`,
-        "data-start": s.start,
+        type: "button", class: "span", "data-start": s.start,
+        "aria-label": `Reproduzir a partir de ${showTime(new Date(s.start))} (gravado até ${showTime(new Date(s.end))})`,
       });
       span.style.left = `${left}%`;
       span.style.width = `${Math.max(pos(s.end) - left, 0)}%`;
-      return span;
-    }));
-    const now = Date.now();
-    if (now > from && now < to) {
-      const mark = el("span", { class: "now", title: "agora" });
-      mark.style.left = `${((now - from) / len) * 100}%`;
-      bar.append(mark);
+      nodes.push(span);
     }
-    bar.setAttribute("aria-label",
-      `Linha do tempo de ${cam.day.split("-").reverse().join("/")}: ${fmtPct.format(tl.coverage)} gravado`);
-    $("timeline-info").textContent =
-      `Cobertura ${fmtPct.format(tl.coverage)} · ${tl.segments} segmentos · ${tl.spans.length} trechos gravados · ${tl.gaps.length} lacunas`;
-    const hours = $("timeline-horas");
-    hours.replaceChildren(...[0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => {
-      const tick = el("span", {}, `${pad(h)}h`);
-      tick.style.left = `${(h / 24) * 100}%`;
+    bar.replaceChildren(...nodes);
+    bar.setAttribute("aria-label", label);
+    bar.dataset.from = from.toISOString();
+    bar.dataset.to = to.toISOString();
+    ticksBox.replaceChildren(...ticks.map(([at, text]) => {
+      const tick = el("span", {}, text);
+      tick.style.left = `${pos(at)}%`;
       return tick;
     }));
   }
 
-  $("timeline").addEventListener("click", (ev) => {
-    const [from, to] = dayRange(cam.day);
+  function drawTimeline(tl, from, to) {
+    cam.timeline = tl;
+    const ticks = [];
+    for (let h = 0; h <= 24; h += 3) ticks.push([from.getTime() + (h / 24) * (to - from), `${pad(h)}h`]);
+    const day = cam.day.split("-").reverse().join("/");
+    drawBar($("timeline"), $("timeline-horas"), tl.spans, from, to, ticks,
+      `Linha do tempo de ${day}: ${fmtPct.format(tl.coverage)} gravado; clique para reproduzir`);
+    $("timeline-info").textContent =
+      `Cobertura ${fmtPct.format(tl.coverage)} · ${tl.segments} segmentos · ${tl.spans.length} trechos gravados · ${tl.gaps.length} lacunas`;
+  }
+
+  /** The hour around the playback start, minute by minute (short recordings vanish in a whole day). */
+  function drawDetail(at) {
+    const tl = cam.timeline;
+    if (!tl) return;
+    const p = zoneParts(at);
+    const from = fromZoned(p.year, p.month, p.day, p.hour);
+    const to = new Date(from.getTime() + 3600 * 1000);
+    const ticks = [0, 10, 20, 30, 40, 50, 60].map((m) => {
+      const hour = m === 60 ? (p.hour + 1) % 24 : p.hour;
+      return [from.getTime() + m * 60000, `${pad(hour)}:${pad(m % 60)}`];
+    });
+    $("detalhe-titulo").textContent = `Detalhe: ${pad(p.hour)}h às ${pad((p.hour + 1) % 24)}h`;
+    drawBar($("timeline-detalhe"), $("timeline-detalhe-horas"), tl.spans, from, to, ticks,
+      `Detalhe de ${pad(p.hour)}h às ${pad((p.hour + 1) % 24)}h; clique para reproduzir`);
+    $("detalhe").hidden = false;
+  }
+
+  /** A click on a bar plays from that instant; a keyboard press on a span plays from its start. */
+  function onBarClick(ev) {
+    const bar = ev.currentTarget;
+    const from = new Date(bar.dataset.from);
+    const to = new Date(bar.dataset.to);
     let at;
     if (ev.detail === 0 && ev.target.dataset && ev.target.dataset.start) {
-      at = new Date(ev.target.dataset.start); // keyboard on a span: its start
+      at = new Date(ev.target.dataset.start);
     } else {
-      const box = ev.currentTarget.getBoundingClientRect();
+      const box = bar.getBoundingClientRect();
       at = new Date(from.getTime() + ((ev.clientX - box.left) / box.width) * (to - from));
     }
-    const end = new Date(Math.min(at.getTime() + 15 * 60 * 1000, to.getTime()));
-    setRange(at, end, true);
-  });
+    const dayEnd = dayRange(cam.day)[1];
+    setRange(at, new Date(Math.min(at.getTime() + 15 * 60 * 1000, dayEnd.getTime())), true);
+  }
+  $("timeline").addEventListener("click", onBarClick);
+  $("timeline-detalhe").addEventListener("click", onBarClick);
 
   $("form-dia").addEventListener("submit", guarded(async (ev) => {
     ev.preventDefault();
@@ -540,6 +586,7 @@
   /** The playback window: fills the forms, the thumbnails and (when `autoplay`) the player. */
   function setRange(from, to, autoplay) {
     cam.range = [from, to];
+    drawDetail(from);
     $("rep-de").value = localClock(from);
     $("rep-ate").value = localClock(to);
     $("rec-inicio").value = localInput(from);
@@ -564,6 +611,7 @@
     showError(null);
     const [from, to] = rangeFromForm();
     cam.range = [from, to];
+    drawDetail(from);
     await Promise.all([loadPlayback(), loadThumbnails()]);
   }));
 
@@ -574,7 +622,7 @@
       query: { from: rfc3339(from), to: rfc3339(to) },
     });
     if (gen !== generation) return;
-    player.play({ playlist, label: `Gravação de ${showDateTime(from.toISOString())} a ${showTime(to)}` });
+    player.play({ playlist, startAt: from, label: `Gravação de ${showDateTime(from.toISOString())} a ${showTime(to)}` });
   }
 
   function loadThumbnails() {
