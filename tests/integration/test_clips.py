@@ -450,8 +450,32 @@ def test_legal_hold_protects_the_clip_and_its_source_segments(world: Any, record
         held = [r["start_at"] for r in conn.execute(held_sql, (recorded.camera_id,)).fetchall()]
     assert held == [recorded.at(0), recorded.at(2)]
 
+    # ...and so does the bucket's lifecycle safety net: the source objects are tagged out of every rule
+    def retention_tags() -> set[str]:
+        s3 = aws.client("s3")
+        bucket = get_settings().recordings_bucket
+        with db.transaction() as conn:
+            keys = [
+                r["s3_key"]
+                for r in conn.execute(
+                    "SELECT s.s3_key FROM clip_segments cs JOIN segments s ON s.camera_id = cs.camera_id"
+                    " AND s.start_at = cs.segment_start WHERE cs.clip_id = %s",
+                    (clip_id,),
+                ).fetchall()
+            ]
+        assert keys
+        return {
+            t["Value"]
+            for k in keys
+            for t in s3.get_object_tagging(Bucket=bucket, Key=k)["TagSet"]
+            if t["Key"] == "retention-days"
+        }
+
+    assert retention_tags() == {"held"}
+
     r = world.api.call("DELETE", path, token=world.manager_a)
     assert r.status == 200 and (r.json()["held"], r.json()["hold_reason"]) == (False, None)
+    assert retention_tags() == {"7"}  # back under the city's plan
     with db.transaction() as conn:
         assert conn.execute(held_sql, (recorded.camera_id,)).fetchall() == []
         actions = [

@@ -48,6 +48,10 @@ def test_segments_register_once_with_real_duration_sha_and_thumbnail(camera, tmp
         thumb = aws.client("s3").get_object(Bucket=rs.bucket(), Key=row["thumb_key"])["Body"].read()
         assert row["thumb_key"] == f"thumbnails/{camera}/{seg.start:%Y-%m-%d_%H-%M-%S-%f}.jpg"
         assert rs.jpeg_size(thumb) == (160, 90)
+        # and both objects carry the city's plan for the bucket's lifecycle safety net
+        for key in (row["s3_key"], row["thumb_key"]):
+            tags = aws.client("s3").get_object_tagging(Bucket=rs.bucket(), Key=key)["TagSet"]
+            assert tags == [{"Key": "retention-days", "Value": "7"}]
 
 
 def test_fragmented_mp4_segment_keeps_its_init_section_size(camera, tmp_path) -> None:

@@ -213,9 +213,45 @@ def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def put_thumbnail(bucket: str, key: str, path: str) -> None:
+RETENTION_TAG = "retention-days"
+#: The tag value no lifecycle rule matches: objects under legal hold never expire by lifecycle.
+HELD = "held"
+
+
+def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
     with open(path, "rb") as fh:
-        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg")
+        aws.client("s3").put_object(
+            Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg", Tagging=f"{RETENTION_TAG}={retention}"
+        )
+
+
+def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
+    """Tag objects for the bucket's lifecycle safety net (`retention-days` = 7|15|30, or `held`)."""
+    s3 = aws.client("s3")
+    tagging = {"TagSet": [{"Key": RETENTION_TAG, "Value": retention}]}
+    for key in keys:
+        try:
+            s3.put_object_tagging(Bucket=bucket, Key=key, Tagging=tagging)
+        except s3.exceptions.NoSuchKey:
+            continue  # already gone: nothing left for a lifecycle rule to expire
+
+
+def source_keys_of_clip(conn: psycopg.Connection, clip_id: str, *, only_unheld_elsewhere: bool) -> list[dict[str, Any]]:
+    """Object keys (+ city retention) of the segments a clip was cut from; optionally only those no other
+    held clip still protects."""
+    other = (
+        " AND NOT EXISTS (SELECT 1 FROM clip_segments o JOIN clips c ON c.id = o.clip_id"
+        " WHERE c.held AND o.clip_id <> cs.clip_id AND o.camera_id = cs.camera_id"
+        " AND o.segment_start = cs.segment_start)"
+        if only_unheld_elsewhere
+        else ""
+    )
+    return conn.execute(
+        "SELECT s.s3_key, s.thumb_key, ci.retention_days FROM clip_segments cs"
+        " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+        " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
+        (clip_id,),
+    ).fetchall()
 
 
 def presigned_urls(keys: list[str], expires_in: int) -> list[str]:

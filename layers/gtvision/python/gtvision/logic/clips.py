@@ -29,6 +29,7 @@ from gtvision.logic import cameras
 from gtvision.media import MediaError
 from gtvision.models import Strict
 from gtvision.observability import logger
+from gtvision.settings import get_settings
 from gtvision.timeutil import parse_rfc3339
 
 MIN_LENGTH = timedelta(seconds=1)
@@ -192,8 +193,16 @@ def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
     principal.require("admin", "manager")
     with db.transaction() as conn:
         row = dal.set_hold(conn, clip_id, data.reason, principal.user_id)
+        sources = segments_dal.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=False)
+    # Out of the lifecycle safety net too, not only out of RetentionFunction's reach.
+    bucket = get_settings().recordings_bucket
+    segments_dal.tag_retention(bucket, _keys(sources), segments_dal.HELD)
     assert row is not None
     return to_public(row)
+
+
+def _keys(sources: list[dict[str, Any]]) -> list[str]:
+    return [k for s in sources for k in (s["s3_key"], s["thumb_key"]) if k]
 
 
 def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -202,6 +211,10 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
     principal.require("admin", "manager")
     with db.transaction() as conn:
         row = dal.set_hold(conn, clip_id, None, None)
+        sources = segments_dal.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=True)
+    bucket = get_settings().recordings_bucket
+    for days in {s["retention_days"] for s in sources}:
+        segments_dal.tag_retention(bucket, _keys([s for s in sources if s["retention_days"] == days]), str(days))
     assert row is not None
     return to_public(row)
 

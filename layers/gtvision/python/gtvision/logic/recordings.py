@@ -22,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from gtvision import db, media, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
+from gtvision.dal import cities as cities_dal
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
 from gtvision.logic import cameras
@@ -101,6 +102,8 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
     with db.transaction() as conn:
         camera = cameras_dal.get(conn, camera_id, None)
         existing = dal.get(conn, camera_id, start) if camera else None
+        city = cities_dal.get(conn, str(camera["city_id"])) if camera else None
+        retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
     if existing is not None:
@@ -123,7 +126,11 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
         thumb_key = thumbnail_key(camera_id, start)
-        dal.put_thumbnail(bucket, thumb_key, thumb_local)
+        # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
+        # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
+        retention = str(retention_days)
+        dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
+        dal.tag_retention(bucket, [key], retention)
         row = {
             "camera_id": camera_id,
             "city_id": camera["city_id"],
