@@ -28,6 +28,7 @@ from gtvision.errors import Invalid
 from gtvision.logic import cameras
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
+from gtvision.timeutil import query_time
 
 KEY_LAYOUT = re.compile(
     r"^recordings/(?P<camera>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
@@ -175,16 +176,10 @@ def parse_range(query: dict[str, str], max_range: timedelta = MAX_RANGE) -> tupl
     """`from`/`to` (RFC 3339, required, to > from, at most `max_range` apart) or 422."""
     values = []
     for name in ("from", "to"):
-        raw = query.get(name)
-        if not raw:
+        value = query_time(query.get(name), name, code="invalid_range")
+        if value is None:
             raise Invalid("invalid_range", f"parâmetro '{name}' é obrigatório (RFC 3339, ex.: 2026-11-23T14:05:00Z)")
-        try:
-            value = datetime.fromisoformat(raw.replace("z", "Z").replace(" ", "+"))
-        except ValueError:
-            raise Invalid("invalid_range", f"parâmetro '{name}' não é uma data RFC 3339: {raw[:40]!r}") from None
-        if value.tzinfo is None:
-            raise Invalid("invalid_range", f"parâmetro '{name}' precisa de fuso horário (ex.: sufixo Z)")
-        values.append(value.astimezone(UTC))
+        values.append(value)
     from_, to = values
     if to <= from_:
         raise Invalid("invalid_range", "'to' deve ser posterior a 'from'")
