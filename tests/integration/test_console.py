@@ -222,3 +222,14 @@ def test_console_errors_are_the_apis_messages(api, world):
         query={"from": "2026-01-01T03:00:00Z", "to": "2026-01-02T03:00:00Z"},
     ).json()
     assert tl["spans"] == [] and tl["coverage"] == 0
+
+
+def test_every_element_app_js_looks_up_is_in_the_page():
+    page = _console_file("index.html")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    used = set(re.findall(r'\$\("([^"]+)"\)', _console_file("app.js")))
+
+    assert used and not used - ids, f"app.js uses ids the page lacks: {used - ids}"
+    # And every form control has a label (screen readers)
+    controls = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
+    assert not set(controls) - set(re.findall(r'<label for="([^"]+)"', page))
