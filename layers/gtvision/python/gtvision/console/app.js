@@ -148,17 +148,12 @@
   let generation = 0; // bumped on every navigation: late replies of a left screen are dropped
   const timers = new Set();
 
+  /** The error banner (sticky, so it is seen wherever the form was): the API's error.message. */
   function showError(err) {
-    const box = $("erro");
-    if (!err) {
-      box.hidden = true;
-      box.textContent = "";
-      return;
-    }
-    box.textContent = err.message || String(err);
-    box.hidden = false;
-    box.scrollIntoView({ block: "nearest" });
+    $("erro").hidden = !err;
+    $("erro-texto").textContent = err ? err.message || String(err) : "";
   }
+  $("erro-fechar").addEventListener("click", () => showError(null));
 
   /** Run an async action of the current screen; its errors show the API's message. */
   function guarded(fn) {
@@ -440,7 +435,7 @@
       stream = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/stream`);
     } catch (err) {
       if (err.status === 401) throw err;
-      box.replaceChildren(el("p", { class: "error-text" }, err.message), streamButtons(null));
+      box.replaceChildren(el("p", { class: "error-text" }, err.message), ...streamButtons(null));
       return;
     }
     const parts = [el("p", {}, "Status: ", statusBadge(stream.status),
@@ -460,13 +455,13 @@
     } else {
       parts.push(el("p", { class: "muted" }, "Sem transmissão ao vivo no momento."));
     }
-    parts.push(streamButtons(stream.status));
+    parts.push(...streamButtons(stream.status));
     box.replaceChildren(...parts);
   }
 
-  /** Start/stop for managers and admins (viewers only watch). */
+  /** Start/stop for managers and admins (viewers only watch): zero or one element. */
   function streamButtons(status) {
-    if (cam.role === "viewer") return null;
+    if (cam.role === "viewer") return [];
     const id = encodeURIComponent(cam.id);
     const act = (send) => guarded(async () => {
       await send();
@@ -474,9 +469,9 @@
     });
     const start = act(() => api("POST", `/v1/cameras/${id}/stream/start`));
     const stop = act(() => api("POST", `/v1/cameras/${id}/stream/stop`));
-    return el("p", { class: "actions" },
+    return [el("p", { class: "actions" },
       status !== "streaming" ? el("button", { type: "button", onclick: start }, "Iniciar transmissão") : null,
-      status !== "stopped" ? el("button", { type: "button", class: "secondary", onclick: stop }, "Parar transmissão") : null);
+      status !== "stopped" ? el("button", { type: "button", class: "secondary", onclick: stop }, "Parar transmissão") : null)];
   }
 
   async function loadTimeline(pickRange) {
@@ -511,7 +506,7 @@
       if (new Date(s.end) <= from || new Date(s.start) >= to) continue;
       const left = pos(s.start);
       const span = el("button", {
-        type: "button", class: "span", "data-start": s.start,
+        type: "button", class: "span", "data-start": s.start, "data-end": s.end,
         "aria-label": `Reproduzir a partir de ${showTime(new Date(s.start))} (gravado até ${showTime(new Date(s.end))})`,
       });
       span.style.left = `${left}%`;
@@ -562,12 +557,15 @@
     const bar = ev.currentTarget;
     const from = new Date(bar.dataset.from);
     const to = new Date(bar.dataset.to);
+    const span = ev.target.dataset && ev.target.dataset.start ? ev.target.dataset : null;
     let at;
-    if (ev.detail === 0 && ev.target.dataset && ev.target.dataset.start) {
-      at = new Date(ev.target.dataset.start);
+    if (span && ev.detail === 0) {
+      at = new Date(span.start);
     } else {
       const box = bar.getBoundingClientRect();
       at = new Date(from.getTime() + ((ev.clientX - box.left) / box.width) * (to - from));
+      // A short span is drawn wider than it lasts: a click on it stays inside the recording.
+      if (span) at = new Date(Math.min(Math.max(at, new Date(span.start)), new Date(span.end) - 1000));
     }
     const dayEnd = dayRange(cam.day)[1];
     setRange(at, new Date(Math.min(at.getTime() + 15 * 60 * 1000, dayEnd.getTime())), true);
