@@ -198,6 +198,8 @@
   function endSession(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(ME_KEY);
+    names.city.clear(); // nothing of one session is shown to the next
+    names.camera.clear();
     leaveScreen();
     showScreen("login");
     if (message) showError({ message });
