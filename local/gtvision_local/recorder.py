@@ -74,7 +74,8 @@ def ffmpeg_args(source: str, segment_seconds: float, work_dir: Path, *, listen: 
     inputs, encode = input_args(source, listen=listen)
     if encode:
         # Keyframes exactly at segment boundaries so every segment is cut where it should be.
-        codec = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+        # A 2 s GOP as IP cameras typically use, so fast clips overshoot by at most ~2 s.
+        codec = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "50",
                  "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds:g})"]  # fmt: skip
     else:
         codec = ["-c", "copy"]

@@ -230,6 +230,11 @@ def test_openapi_describes_every_route(api):
     assert doc["openapi"].startswith("3.")
     for path, methods in api.app.routes.items():
         assert set(m.lower() for m in methods) <= set(doc["paths"][path]), path
+    # security follows each route's own auth flag
+    assert "security" not in doc["paths"]["/v1/health"]["get"]
+    assert "security" not in doc["paths"]["/v1/lpr/events"]["post"]
+    assert doc["paths"]["/v1/lpr/events"]["get"]["security"] == [{"bearer": []}]
+    assert doc["paths"]["/v1/cities/{city_id}"]["get"]["parameters"][0]["schema"]["format"] == "uuid"
 
 
 def test_a_removed_users_token_stops_working_everywhere(world):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from chalice import Blueprint, Response
@@ -122,7 +122,8 @@ def route(
             ctx = Ctx(
                 principal=None,
                 query=dict(req.query_params or {}),
-                raw_body=req.raw_body or b"",
+                # chalice annotates raw_body as str | bytes but always returns bytes (it encodes str bodies).
+                raw_body=cast(bytes, req.raw_body or b""),
                 headers={k.lower(): v for k, v in (req.headers or {}).items()},
                 source_ip=(rc.get("identity") or {}).get("sourceIp"),
                 request_id=rc.get("requestId") or uuid.uuid4().hex,
@@ -161,6 +162,7 @@ def route(
                     )
 
         view.__gtv_audit__ = action  # type: ignore[attr-defined]
+        view.__gtv_auth__ = auth  # type: ignore[attr-defined]
         bp.route(path, methods=list(methods), content_types=CONTENT_TYPES, cors=True)(view)
         return view
 

@@ -24,14 +24,17 @@ def build(app: Chalice, version: str = "1.0.0") -> dict[str, Any]:
         for method, entry in sorted(methods.items()):
             fn = entry.view_function
             doc = inspect.getdoc(fn) or fn.__name__.replace("_", " ")
-            public = path in ("/v1/health", "/v1/openapi.json", "/v1/auth/login", "/v1/lpr/events") and (
-                path != "/v1/lpr/events" or method == "POST"
-            )
+            public = not getattr(fn, "__gtv_auth__", True)
             op: dict[str, Any] = {
                 "operationId": fn.__name__,
                 "summary": doc.splitlines()[0],
                 "parameters": [
-                    {"name": p, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+                    {
+                        "name": p,
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "format": "uuid"} if p.endswith("_id") else {"type": "string"},
+                    }
                     for p in params
                 ],
                 "responses": {
