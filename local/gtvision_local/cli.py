@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import traceback
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,8 @@ def sample_event(template: Template, args: argparse.Namespace) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # pgserver asks platformdirs for a runtime dir that headless machines lack; the fallback is fine.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     # Hooks take their own arguments: hand everything after the subcommand over untouched.
     if argv[:1] == ["verify"]:
         return _hook("verify", argv[1:])
