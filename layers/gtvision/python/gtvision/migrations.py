@@ -37,7 +37,7 @@ def apply(database_url: str, directory: Path | None = None) -> list[str]:
                 if path.name in done:
                     continue
                 with conn.transaction():
-                    conn.execute(sql)  # type: ignore[arg-type]
+                    conn.execute(sql)
                     conn.execute("INSERT INTO schema_migrations (name, sha256) VALUES (%s, %s)", (path.name, digest))
                 applied_now.append(path.name)
         finally:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
+from gtvision.db import Conn
 
 
 def keyset_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     select: str,
     where: list[str],
     params: list[Any],
@@ -23,4 +23,4 @@ def keyset_page(
         params += after
     params.append(limit + 1)
     sql = f"{select} WHERE {' AND '.join(where)} ORDER BY {order[0]}, {order[1]} LIMIT %s"
-    return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+    return conn.execute(sql, params).fetchall()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from gtvision.db import Conn
 
-def insert(conn: psycopg.Connection, entry: dict[str, Any]) -> None:
+
+def insert(conn: Conn, entry: dict[str, Any]) -> None:
     conn.execute(
         "INSERT INTO audit_log (user_id, actor, role, city_id, action, resource, status, source_ip, request_id, detail)"
         " VALUES (%(user_id)s, %(actor)s, %(role)s, %(city_id)s, %(action)s, %(resource)s, %(status)s,"

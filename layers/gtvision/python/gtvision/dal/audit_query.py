@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg import sql
+
+from gtvision.db import Conn
 
 # The login name is shown while the account exists; an anonymised account shows its pseudonym
 # (anonymise() writes the pseudonym over the username), system actors their own name.
@@ -17,7 +18,7 @@ _ENTRY_COLS = (
 
 
 def entries(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     city_id: str | None,
     from_: datetime | None,
@@ -51,12 +52,12 @@ def entries(
     ).fetchall()
 
 
-def count_for_user(conn: psycopg.Connection, user_id: str) -> int:
+def count_for_user(conn: Conn, user_id: str) -> int:
     row = conn.execute("SELECT count(*) AS n FROM audit_log WHERE user_id = %s", (user_id,)).fetchone()
     return int(row["n"]) if row else 0
 
 
-def columns(conn: psycopg.Connection, table: str) -> set[str]:
+def columns(conn: Conn, table: str) -> set[str]:
     """Column names of `table` (empty when the table does not exist in this deployment)."""
     rows = conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = %s",
@@ -66,7 +67,7 @@ def columns(conn: psycopg.Connection, table: str) -> set[str]:
 
 
 def rows_owned_by(
-    conn: psycopg.Connection, table: str, owner_column: str, user_id: str, cols: list[str], limit: int
+    conn: Conn, table: str, owner_column: str, user_id: str, cols: list[str], limit: int
 ) -> list[dict[str, Any]]:
     """Rows of `table` whose `owner_column` is the user (a clip they asked for, a watchlist entry they made)."""
     return conn.execute(
@@ -79,7 +80,7 @@ def rows_owned_by(
     ).fetchall()
 
 
-def plate_reads(conn: psycopg.Connection, plates: list[str], limit: int) -> list[dict[str, Any]]:
+def plate_reads(conn: Conn, plates: list[str], limit: int) -> list[dict[str, Any]]:
     """Every read whose stored plate is one of `plates` (the plate itself and its anonymised form), all cities."""
     return conn.execute(
         "SELECT r.id, r.plate, r.camera_id, c.name AS camera_name, r.city_id, ci.name AS city_name, r.captured_at,"
@@ -90,7 +91,7 @@ def plate_reads(conn: psycopg.Connection, plates: list[str], limit: int) -> list
     ).fetchall()
 
 
-def alerts_for_reads(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
+def alerts_for_reads(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     """Alerts that cite any of the reads (a subject is told when a read fed an alert or investigation)."""
     if not read_ids:
         return []

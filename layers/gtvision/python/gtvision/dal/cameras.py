@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from gtvision.dal import keyset_page
+from gtvision.db import Conn
 
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
@@ -14,13 +13,13 @@ PUBLIC_COLS = (
 )
 
 
-def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
     return conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values).fetchone()  # type: ignore[return-value]
 
 
-def get(conn: psycopg.Connection, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
+def get(conn: Conn, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
     """One camera; None when missing or (city_id given) in another city."""
     if city_id is None:
         return conn.execute(f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s", (camera_id,)).fetchone()
@@ -29,7 +28,7 @@ def get(conn: psycopg.Connection, camera_id: str, city_id: str | None) -> dict[s
     ).fetchone()
 
 
-def secrets(conn: psycopg.Connection, camera_id: str) -> dict[str, Any] | None:
+def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
     """The encrypted secrets of a camera (never leaves the logic layer)."""
     return conn.execute(
         "SELECT id, city_id, source_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
@@ -38,15 +37,15 @@ def secrets(conn: psycopg.Connection, camera_id: str) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def count_in_city(conn: psycopg.Connection, city_id: str) -> int:
+def count_in_city(conn: Conn, city_id: str) -> int:
     return conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)).fetchone()["n"]  # type: ignore[index]
 
 
-def list_page(conn: psycopg.Connection, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
+def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
     return keyset_page(conn, f"SELECT {PUBLIC_COLS} FROM cameras", ["city_id = %s"], [city_id], limit, after)
 
 
-def update(conn: psycopg.Connection, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
     return conn.execute(
         f"UPDATE cameras SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {PUBLIC_COLS}",
@@ -54,5 +53,5 @@ def update(conn: psycopg.Connection, camera_id: str, changes: dict[str, Any]) ->
     ).fetchone()
 
 
-def delete(conn: psycopg.Connection, camera_id: str) -> bool:
+def delete(conn: Conn, camera_id: str) -> bool:
     return conn.execute("DELETE FROM cameras WHERE id = %s", (camera_id,)).rowcount == 1

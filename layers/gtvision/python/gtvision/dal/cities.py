@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from gtvision.dal import keyset_page
+from gtvision.db import Conn
 
 _COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, created_at, updated_at"
 
 
-def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     return conn.execute(
         f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit)"
         f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s)"
@@ -20,19 +19,19 @@ def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
     ).fetchone()  # type: ignore[return-value]
 
 
-def get(conn: psycopg.Connection, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
 
 
 def list_page(
-    conn: psycopg.Connection, limit: int, after: list[Any] | None, only_city: str | None
+    conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
 ) -> list[dict[str, Any]]:
     where, params = (["id = %s"], [only_city]) if only_city else ([], [])
     return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)
 
 
-def update(conn: psycopg.Connection, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
     return conn.execute(
         f"UPDATE cities SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {_COLS}",
@@ -40,14 +39,14 @@ def update(conn: psycopg.Connection, city_id: str, changes: dict[str, Any]) -> d
     ).fetchone()
 
 
-def delete(conn: psycopg.Connection, city_id: str) -> bool:
+def delete(conn: Conn, city_id: str) -> bool:
     return conn.execute("DELETE FROM cities WHERE id = %s", (city_id,)).rowcount == 1
 
 
-def has_dependents(conn: psycopg.Connection, city_id: str) -> bool:
+def has_dependents(conn: Conn, city_id: str) -> bool:
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
         " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",
         (city_id, city_id),
     ).fetchone()
-    return bool(row and row["busy"])  # type: ignore[index]
+    return bool(row and row["busy"])

@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
+from gtvision.db import Conn
 from gtvision.settings import get_settings
 
 COLS = (
@@ -30,13 +30,13 @@ def manifest_key(clip_id: str) -> str:
 # ------------------------------------------------------------------------------------------- rows
 
 
-def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
     return conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values).fetchone()  # type: ignore[return-value]
 
 
-def get(conn: psycopg.Connection, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:
+def get(conn: Conn, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:
     """One clip; None when missing or (city_id given) in another city."""
     if city_id is None:
         return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
@@ -44,7 +44,7 @@ def get(conn: psycopg.Connection, clip_id: str, city_id: str | None = None) -> d
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     city_id: str | None,
     camera_id: str | None,
     status: str | None,
@@ -68,7 +68,7 @@ def list_page(
     ).fetchall()
 
 
-def claim(conn: psycopg.Connection, clip_id: str, token: str, lease_s: int) -> dict[str, Any] | None:
+def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> dict[str, Any] | None:
     """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
     return conn.execute(
         f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
@@ -79,7 +79,7 @@ def claim(conn: psycopg.Connection, clip_id: str, token: str, lease_s: int) -> d
     ).fetchone()
 
 
-def finish(conn: psycopg.Connection, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
+def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
     """Apply the outcome of a claim, only if the claim is still ours (a slower duplicate loses)."""
     values = {k: Jsonb(v) if k == "manifest" else v for k, v in changes.items()}
     sets = ", ".join(f"{k} = %({k})s" for k in values)
@@ -91,7 +91,7 @@ def finish(conn: psycopg.Connection, clip_id: str, token: str, changes: dict[str
     return cur.rowcount == 1
 
 
-def release(conn: psycopg.Connection, clip_id: str, token: str) -> None:
+def release(conn: Conn, clip_id: str, token: str) -> None:
     """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it at once)."""
     conn.execute(
         "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = now()"
@@ -100,7 +100,7 @@ def release(conn: psycopg.Connection, clip_id: str, token: str) -> None:
     )
 
 
-def fail_unclaimed(conn: psycopg.Connection, clip_id: str, error: str) -> None:
+def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
     """Fail a clip no worker has taken (its job could not be queued)."""
     conn.execute(
         "UPDATE clips SET status = 'failed', error = %s, updated_at = now() WHERE id = %s AND status = 'queued'",
@@ -108,7 +108,7 @@ def fail_unclaimed(conn: psycopg.Connection, clip_id: str, error: str) -> None:
     )
 
 
-def set_hold(conn: psycopg.Connection, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
+def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
     """Set (reason given) or lift (reason None) the legal hold."""
     return conn.execute(
         f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
@@ -117,7 +117,7 @@ def set_hold(conn: psycopg.Connection, clip_id: str, reason: str | None, user_id
     ).fetchone()
 
 
-def replace_segments(conn: psycopg.Connection, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
+def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
     """Record exactly which segments the clip is cut from (what retention must keep while held)."""
     conn.execute("DELETE FROM clip_segments WHERE clip_id = %s", (clip_id,))
     if starts:
@@ -129,15 +129,15 @@ def replace_segments(conn: psycopg.Connection, clip_id: str, camera_id: str, sta
             )
 
 
-def segments_of(conn: psycopg.Connection, clip_id: str) -> list[dict[str, Any]]:
+def segments_of(conn: Conn, clip_id: str) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT camera_id, segment_start FROM clip_segments WHERE clip_id = %s ORDER BY segment_start", (clip_id,)
     ).fetchall()
 
 
-def context_names(conn: psycopg.Connection, camera_id: str) -> dict[str, Any]:
+def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
     """Camera and city names for the evidence manifest."""
-    return conn.execute(  # type: ignore[return-value]
+    return conn.execute(
         "SELECT c.name AS camera_name, ci.name AS city_name, ci.state AS city_state"
         " FROM cameras c JOIN cities ci ON ci.id = c.city_id WHERE c.id = %s",
         (camera_id,),

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
+from gtvision.db import Conn
 from gtvision.settings import get_settings
 
 READ_COLS = (
@@ -42,7 +42,7 @@ def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
 # ---------------------------------------------------------------------------------- plate reads
 
 
-def insert_read(conn: psycopg.Connection, values: dict[str, Any]) -> bool:
+def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
     """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
     row = conn.execute(
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
@@ -55,14 +55,14 @@ def insert_read(conn: psycopg.Connection, values: dict[str, Any]) -> bool:
     return row is not None
 
 
-def read_id_by_event(conn: psycopg.Connection, camera_id: str, event_id: str) -> Any:
+def read_id_by_event(conn: Conn, camera_id: str, event_id: str) -> Any:
     row = conn.execute(
         "SELECT id FROM plate_reads WHERE camera_id = %s AND event_id = %s", (camera_id, event_id)
     ).fetchone()
     return row["id"] if row else None
 
 
-def bulk_insert(conn: psycopg.Connection, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], set[int]]:
+def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], set[int]]:
     """COPY `rows` (STAGING_COLS order) into a staging table, then insert the new ones in one statement.
 
     Returns (ids of reads inserted now, message indexes refused because their camera is unknown);
@@ -122,7 +122,7 @@ class ReadFilter:
 
 
 def search_page(
-    conn: psycopg.Connection, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
+    conn: Conn, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
     where, params = flt.sql()
@@ -141,7 +141,7 @@ def search_page(
     ).fetchall()
 
 
-def fuzzy_candidates(conn: psycopg.Connection, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
+def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
     """Distinct plates sharing a wildcard key with the query (GIN probes of the 7 keys)."""
     where, params = flt.sql()
     params.update(keys=keys, cap=cap)
@@ -154,7 +154,7 @@ def fuzzy_candidates(conn: psycopg.Connection, flt: ReadFilter, keys: list[str],
 
 
 def fuzzy_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     flt: ReadFilter,
     ranked: list[tuple[str, float]],
     keys: list[str],
@@ -179,7 +179,7 @@ def fuzzy_page(
     ).fetchall()
 
 
-def trajectory(conn: psycopg.Connection, flt: ReadFilter, plate: str, limit: int) -> list[dict[str, Any]]:
+def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[dict[str, Any]]:
     """The plate's reads in time order, with each camera's name and location."""
     where, params = flt.sql()
     params.update(plate=plate, n=limit)
@@ -202,7 +202,7 @@ _NEW_READS = (
 )
 
 
-def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
+def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
 
     Both sides are equality joins (plate; read key = entry key in watchlist_keys), so a batch of
@@ -221,7 +221,7 @@ def watchlist_hits(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[s
     ).fetchall()
 
 
-def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
+def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
     """Each new read with the same plate's reads in its city within ±window at another located camera.
 
     One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0 keeps the planner
@@ -249,7 +249,7 @@ def clone_pairs(conn: psycopg.Connection, read_ids: list[Any], window_s: int) ->
 ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
 
 
-def insert_alerts(conn: psycopg.Connection, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def insert_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert, 500 rows a statement, skipping any whose (kind, dedup_key) exists; returns the new rows."""
     fields = ("city_id", "kind", "plate", "camera_id", "captured_at", "read_ids", "watchlist_id", "dedup_key", "detail")
     row_sql = "(%s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s)"
@@ -268,7 +268,7 @@ def insert_alerts(conn: psycopg.Connection, alerts: list[dict[str, Any]]) -> lis
 
 
 def list_alerts(
-    conn: psycopg.Connection,
+    conn: Conn,
     city_id: str | None,
     since: datetime | None,
     kind: str | None,
@@ -289,7 +289,7 @@ def list_alerts(
 
 
 def set_alert_status(
-    conn: psycopg.Connection, alert_id: str, city_id: str | None, status: str
+    conn: Conn, alert_id: str, city_id: str | None, status: str
 ) -> dict[str, Any] | None:
     """Move an alert to `status`; None when missing or (city_id given) in another city."""
     return conn.execute(
@@ -304,7 +304,7 @@ def set_alert_status(
 WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
 
 
-def insert_watch(conn: psycopg.Connection, values: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
     """The new entry (with its fuzzy `keys` indexed), or None when the plate is already on the city's list."""
     row = conn.execute(
         "INSERT INTO watchlist (city_id, plate, reason, fuzzy, created_by)"
@@ -321,7 +321,7 @@ def insert_watch(conn: psycopg.Connection, values: dict[str, Any], keys: list[st
 
 
 def list_watch(
-    conn: psycopg.Connection, city_id: str | None, after: list[Any] | None, limit: int
+    conn: Conn, city_id: str | None, after: list[Any] | None, limit: int
 ) -> list[dict[str, Any]]:
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}
@@ -333,7 +333,7 @@ def list_watch(
     ).fetchall()
 
 
-def delete_watch(conn: psycopg.Connection, watch_id: str, city_id: str | None) -> bool:
+def delete_watch(conn: Conn, watch_id: str, city_id: str | None) -> bool:
     if city_id is None:
         return conn.execute("DELETE FROM watchlist WHERE id = %s", (watch_id,)).rowcount == 1
     return conn.execute("DELETE FROM watchlist WHERE id = %s AND city_id = %s", (watch_id, city_id)).rowcount == 1

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from gtvision.dal import keyset_page
+from gtvision.db import Conn
 
 _COLS = "id, city_id, name, layout, camera_ids, created_by, created_at"
 
 
-def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     return conn.execute(
         f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
         f" VALUES (%(city_id)s, %(name)s, %(layout)s, %(camera_ids)s::uuid[], %(created_by)s) RETURNING {_COLS}",
@@ -19,24 +18,24 @@ def insert(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
     ).fetchone()  # type: ignore[return-value]
 
 
-def get(conn: psycopg.Connection, mosaic_id: str, city_id: str | None) -> dict[str, Any] | None:
+def get(conn: Conn, mosaic_id: str, city_id: str | None) -> dict[str, Any] | None:
     if city_id is None:
         return conn.execute(f"SELECT {_COLS} FROM mosaics WHERE id = %s", (mosaic_id,)).fetchone()
     return conn.execute(f"SELECT {_COLS} FROM mosaics WHERE id = %s AND city_id = %s", (mosaic_id, city_id)).fetchone()
 
 
 def list_page(
-    conn: psycopg.Connection, city_id: str | None, limit: int, after: list[Any] | None
+    conn: Conn, city_id: str | None, limit: int, after: list[Any] | None
 ) -> list[dict[str, Any]]:
     where, params = (["city_id = %s"], [city_id]) if city_id else ([], [])
     return keyset_page(conn, f"SELECT {_COLS} FROM mosaics", where, params, limit, after)
 
 
-def delete(conn: psycopg.Connection, mosaic_id: str) -> bool:
+def delete(conn: Conn, mosaic_id: str) -> bool:
     return conn.execute("DELETE FROM mosaics WHERE id = %s", (mosaic_id,)).rowcount == 1
 
 
-def cameras_in_city(conn: psycopg.Connection, camera_ids: list[str], city_id: str) -> list[dict[str, Any]]:
+def cameras_in_city(conn: Conn, camera_ids: list[str], city_id: str) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT id, name, status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s", (camera_ids, city_id)
     ).fetchall()

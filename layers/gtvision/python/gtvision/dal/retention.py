@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
+from gtvision.db import Conn
 from gtvision.settings import get_settings
 
 #: S3 DeleteObjects accepts at most 1,000 keys a call.
@@ -33,40 +34,40 @@ _NOT_HELD = f"NOT {_HELD}"
 
 
 @contextmanager
-def session() -> Iterator[psycopg.Connection]:
+def session() -> Iterator[Conn]:
     """A dedicated connection for one run: its advisory locks die with it, whatever happens to the process."""
     url = get_settings().database_url
     if not url:
         raise RuntimeError("DATABASE_URL is not set")
-    with psycopg.connect(url, row_factory=dict_row, autocommit=False) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(url, row_factory=dict_row, autocommit=False) as conn:
         # A run killed mid-batch must not keep its row locks: the server ends the idle transaction.
         conn.execute("SET idle_in_transaction_session_timeout = '5min'")
         conn.commit()
         yield conn
 
 
-def db_clock(conn: psycopg.Connection) -> datetime:
+def db_clock(conn: Conn) -> datetime:
     row = conn.execute("SELECT clock_timestamp() AS t").fetchone()
     assert row is not None
-    return row["t"]  # type: ignore[no-any-return]
+    return row["t"]
 
 
-def try_lock(conn: psycopg.Connection, name: str) -> bool:
+def try_lock(conn: Conn, name: str) -> bool:
     """A session advisory lock on `name` (released by `unlock` or when the connection ends)."""
     row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS ok", (name,)).fetchone()
     return bool(row and row["ok"])
 
 
-def unlock(conn: psycopg.Connection, name: str) -> None:
+def unlock(conn: Conn, name: str) -> None:
     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
 
 
-def cities(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def cities(conn: Conn) -> list[dict[str, Any]]:
     """Every city with its retention plan (read fresh each run: a lowered plan applies at once)."""
     return conn.execute("SELECT id, retention_days, lpr_retention_days FROM cities ORDER BY id").fetchall()
 
 
-def table_exists(conn: psycopg.Connection, name: str) -> bool:
+def table_exists(conn: Conn, name: str) -> bool:
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS e", (name,)).fetchone()
     return bool(row and row["e"])
 
@@ -100,7 +101,7 @@ def delete_objects(keys: list[str], bucket: str) -> int:
 
 
 def claim_expired_segments(
-    conn: psycopg.Connection, city_id: str, cutoff: datetime, limit: int
+    conn: Conn, city_id: str, cutoff: datetime, limit: int
 ) -> list[dict[str, Any]]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
     return conn.execute(
@@ -111,7 +112,7 @@ def claim_expired_segments(
     ).fetchall()
 
 
-def delete_segments(conn: psycopg.Connection, city_id: str, cutoff: datetime, rows: list[dict[str, Any]]) -> int:
+def delete_segments(conn: Conn, city_id: str, cutoff: datetime, rows: list[dict[str, Any]]) -> int:
     """Delete the given segment rows (the city and cutoff bound the scan to old partitions)."""
     if not rows:
         return 0
@@ -122,7 +123,7 @@ def delete_segments(conn: psycopg.Connection, city_id: str, cutoff: datetime, ro
     ).rowcount
 
 
-def count_held_expired(conn: psycopg.Connection, city_id: str, cutoff: datetime) -> int:
+def count_held_expired(conn: Conn, city_id: str, cutoff: datetime) -> int:
     """Expired segments kept because a held clip was cut from them (reported, never deleted)."""
     row = conn.execute(
         f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %s AND s.start_at < %s AND {_HELD}",
@@ -134,7 +135,7 @@ def count_held_expired(conn: psycopg.Connection, city_id: str, cutoff: datetime)
 # ---------------------------------------------------------------- segments, whole partitions
 
 
-def expired_partition_candidates(conn: psycopg.Connection, before: datetime) -> list[dict[str, Any]]:
+def expired_partition_candidates(conn: Conn, before: datetime) -> list[dict[str, Any]]:
     """Daily partitions of `segments` that end at or before `before` (the DEFAULT partition never)."""
     return conn.execute(
         "SELECT name, lo, hi FROM ("
@@ -148,7 +149,7 @@ def expired_partition_candidates(conn: psycopg.Connection, before: datetime) -> 
     ).fetchall()
 
 
-def partition_fully_expired(conn: psycopg.Connection, part: dict[str, Any], now: datetime) -> bool:
+def partition_fully_expired(conn: Conn, part: dict[str, Any], now: datetime) -> bool:
     """True when every row of the partition is past its own city's retention and none is held."""
     row = conn.execute(
         sql.SQL(
@@ -162,7 +163,7 @@ def partition_fully_expired(conn: psycopg.Connection, part: dict[str, Any], now:
     return bool(row and row["ok"])
 
 
-def partition_keys(conn: psycopg.Connection, name: str, batch: int) -> Iterator[tuple[list[str], int]]:
+def partition_keys(conn: Conn, name: str, batch: int) -> Iterator[tuple[list[str], int]]:
     """(object keys, row count) of a partition, a batch at a time, in primary-key order."""
     after: tuple[Any, Any] | None = None
     while True:
@@ -178,7 +179,7 @@ def partition_keys(conn: psycopg.Connection, name: str, batch: int) -> Iterator[
         yield [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k], len(rows)
 
 
-def partition_stats(conn: psycopg.Connection, name: str) -> tuple[dict[str, int], datetime | None]:
+def partition_stats(conn: Conn, name: str) -> tuple[dict[str, int], datetime | None]:
     """Rows per city in a partition and when the newest row was registered."""
     rows = conn.execute(
         sql.SQL("SELECT city_id, count(*) AS n, max(created_at) AS newest FROM {t} GROUP BY city_id").format(
@@ -188,7 +189,7 @@ def partition_stats(conn: psycopg.Connection, name: str) -> tuple[dict[str, int]
     return {str(r["city_id"]): int(r["n"]) for r in rows}, max((r["newest"] for r in rows), default=None)
 
 
-def lock_partition(conn: psycopg.Connection, name: str, timeout_ms: int) -> bool:
+def lock_partition(conn: Conn, name: str, timeout_ms: int) -> bool:
     """Take the partition exclusively, giving up after `timeout_ms` (readers are never blocked for long)."""
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(timeout_ms)}ms")))
     try:
@@ -199,7 +200,7 @@ def lock_partition(conn: psycopg.Connection, name: str, timeout_ms: int) -> bool
         return False
 
 
-def drop_partition(conn: psycopg.Connection, name: str) -> bool:
+def drop_partition(conn: Conn, name: str) -> bool:
     """Drop a partition; False when the parent's lock isn't free within the transaction's lock_timeout
     (dropping needs `segments` exclusively for a moment; queued readers must not wait long behind it)."""
     try:
@@ -213,7 +214,7 @@ def drop_partition(conn: psycopg.Connection, name: str) -> bool:
 # ---------------------------------------------------------------- plate reads
 
 
-def claim_expired_reads(conn: psycopg.Connection, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
     """Lock up to `limit` reads past the city's LPR retention, not yet anonymised and not under investigation."""
     return conn.execute(
         "SELECT r.id, r.plate, r.image_key FROM plate_reads r"
@@ -224,7 +225,7 @@ def claim_expired_reads(conn: psycopg.Connection, city_id: str, cutoff: datetime
     ).fetchall()
 
 
-def anonymise_reads(conn: psycopg.Connection, hashed: list[tuple[Any, str]]) -> int:
+def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
     """Replace each read's plate by its keyed hash and clear what could find or single it out again:
     the fuzzy-search skeleton and keys, the vehicle description and the image key."""
     if not hashed:
@@ -240,13 +241,13 @@ def anonymise_reads(conn: psycopg.Connection, hashed: list[tuple[Any, str]]) -> 
 # ---------------------------------------------------------------- run records
 
 
-def start_run(conn: psycopg.Connection) -> int:
+def start_run(conn: Conn) -> int:
     row = conn.execute("INSERT INTO retention_runs DEFAULT VALUES RETURNING id").fetchone()
     assert row is not None
     return int(row["id"])
 
 
-def finish_run(conn: psycopg.Connection, run_id: int, status: str, counts: dict[str, Any]) -> None:
+def finish_run(conn: Conn, run_id: int, status: str, counts: dict[str, Any]) -> None:
     conn.execute(
         "UPDATE retention_runs SET finished_at = now(), status = %(status)s,"
         " segments_deleted = %(segments_deleted)s, objects_deleted = %(objects_deleted)s,"

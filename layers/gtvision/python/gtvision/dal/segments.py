@@ -11,12 +11,12 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
 from gtvision.dal import presign
+from gtvision.db import Conn
 from gtvision.settings import get_settings
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
@@ -36,7 +36,7 @@ def partition_name(day: date) -> str:
     return f"segments_p{day:%Y%m%d}"
 
 
-def ensure_partition(conn: psycopg.Connection, day: date) -> bool:
+def ensure_partition(conn: Conn, day: date) -> bool:
     """Create the partition of UTC `day` if missing (moving rows the DEFAULT partition holds for it).
 
     Returns True when it was created now. Serialised by an advisory lock, so concurrent uploads of a
@@ -83,7 +83,7 @@ def forget_partitions() -> None:
         _known_partitions.clear()
 
 
-def insert(conn: psycopg.Connection, row: dict[str, Any]) -> bool:
+def insert(conn: Conn, row: dict[str, Any]) -> bool:
     """Register one segment; False when (camera_id, start_at) was already registered (duplicate event)."""
     ensure_partition(conn, row["start_at"].astimezone(UTC).date())
     values = {c: row.get(c) for c in _COLUMNS}
@@ -98,13 +98,13 @@ def insert(conn: psycopg.Connection, row: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def get(conn: psycopg.Connection, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
+def get(conn: Conn, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
     return conn.execute(
         "SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)
     ).fetchone()
 
 
-def in_range(conn: psycopg.Connection, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
+def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
     """Segments of a camera overlapping [from_, to), ordered by start_at."""
     return conn.execute(
         "SELECT * FROM segments WHERE camera_id = %(cam)s"
@@ -113,7 +113,7 @@ def in_range(conn: psycopg.Connection, camera_id: str, from_: datetime, to: date
     ).fetchall()
 
 
-def timeline(conn: psycopg.Connection, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:
+def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:
     """Spans (segments ≤ 1 s apart merged), gaps, covered seconds and segment count over [from_, to).
 
     Gaps-and-islands in one statement: a segment opens a new span when it starts more than TOUCH after
@@ -160,7 +160,7 @@ def timeline(conn: psycopg.Connection, camera_id: str, from_: datetime, to: date
     }
 
 
-def record_rejection(conn: psycopg.Connection, s3_key: str, reason: str, detail: dict[str, Any]) -> None:
+def record_rejection(conn: Conn, s3_key: str, reason: str, detail: dict[str, Any]) -> None:
     """Remember a refused upload once per (key, reason); a repeated event only counts another attempt."""
     conn.execute(
         "INSERT INTO rejected_uploads (s3_key, reason, detail) VALUES (%s, %s, %s)"
@@ -170,12 +170,12 @@ def record_rejection(conn: psycopg.Connection, s3_key: str, reason: str, detail:
     )
 
 
-def rejections(conn: psycopg.Connection, s3_key: str) -> list[dict[str, Any]]:
+def rejections(conn: Conn, s3_key: str) -> list[dict[str, Any]]:
     return conn.execute("SELECT * FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)).fetchall()
 
 
 def thumbnails_page(
-    conn: psycopg.Connection, camera_id: str, from_: datetime, to: datetime, limit: int, after: datetime | None
+    conn: Conn, camera_id: str, from_: datetime, to: datetime, limit: int, after: datetime | None
 ) -> list[dict[str, Any]]:
     """Up to limit+1 segments with a thumbnail starting in [from_, to) (after `after`), by start_at."""
     lo = max(from_, after + timedelta(microseconds=1)) if after else from_
@@ -236,7 +236,7 @@ def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
             continue  # already gone: nothing left for a lifecycle rule to expire
 
 
-def source_keys_of_clip(conn: psycopg.Connection, clip_id: str, *, only_unheld_elsewhere: bool) -> list[dict[str, Any]]:
+def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool) -> list[dict[str, Any]]:
     """Object keys (+ city retention) of the segments a clip was cut from; optionally only those no other
     held clip still protects."""
     other = (

@@ -4,38 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from gtvision.dal import keyset_page
+from gtvision.db import Conn
 
 _COLS = "id, username, role, city_id, pseudonym, created_at, anonymised_at"
 
 
-def insert(conn: psycopg.Connection, username: str, password_hash: str, role: str, city_id: str | None) -> dict:
+def insert(conn: Conn, username: str, password_hash: str, role: str, city_id: str | None) -> dict:
     return conn.execute(
         f"INSERT INTO users (username, password_hash, role, city_id) VALUES (%s, %s, %s, %s) RETURNING {_COLS}",
         (username, password_hash, role, city_id),
     ).fetchone()  # type: ignore[return-value]
 
 
-def by_username(conn: psycopg.Connection, username: str) -> dict[str, Any] | None:
+def by_username(conn: Conn, username: str) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {_COLS}, password_hash FROM users WHERE lower(username) = lower(%s) AND anonymised_at IS NULL",
         (username,),
     ).fetchone()
 
 
-def get(conn: psycopg.Connection, user_id: str) -> dict[str, Any] | None:
+def get(conn: Conn, user_id: str) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {_COLS} FROM users WHERE id = %s AND anonymised_at IS NULL", (user_id,)).fetchone()
 
 
-def any_admin(conn: psycopg.Connection) -> bool:
+def any_admin(conn: Conn) -> bool:
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND anonymised_at IS NULL) AS e")
     return bool(row.fetchone()["e"])  # type: ignore[index]
 
 
 def list_page(
-    conn: psycopg.Connection, limit: int, after: list[Any] | None, only_city: str | None
+    conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
 ) -> list[dict[str, Any]]:
     where, params = ["anonymised_at IS NULL"], []
     if only_city:
@@ -44,7 +43,7 @@ def list_page(
     return keyset_page(conn, f"SELECT {_COLS} FROM users", where, params, limit, after)
 
 
-def anonymise(conn: psycopg.Connection, user_id: str) -> bool:
+def anonymise(conn: Conn, user_id: str) -> bool:
     """Replace the personal data of a user; the pseudonym stays so the audit trail keeps meaning."""
     return (
         conn.execute(

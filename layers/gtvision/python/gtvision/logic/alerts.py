@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from gtvision import db, geo, pagination, plates
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
+from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
@@ -47,7 +47,7 @@ def scope_city(principal: Principal, city_id: str | None) -> str | None:
 # ------------------------------------------------------------------------------------ evaluation
 
 
-def evaluate(conn: psycopg.Connection, read_ids: list[Any]) -> list[dict[str, Any]]:
+def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     """Raise the alerts of newly stored reads inside the caller's transaction; returns the new alerts
     (duplicates — a redelivered read, the other side of a clone pair — are skipped)."""
     if not read_ids:
