@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import events, schedule
@@ -72,7 +72,7 @@ class _ExactSuppressFilter(logging.Filter):
         return not (record.name == self.service or record.name.startswith(self.service + "."))
 
 
-class _LocalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _LocalHandler(logging.StreamHandler):
     """The root handler of local runs (a class of its own so :func:`configure_logging` is idempotent)."""
 
     def addFilter(self, filter: Any) -> None:  # noqa: A002, N802 - logging's signature
@@ -132,7 +132,7 @@ def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
     handler = getattr(module, attribute, None)
     if not callable(handler):
         raise AttributeError(f"{spec.logical_id}: {file.name} has no callable {attribute!r}")
-    return handler  # type: ignore[no-any-return]
+    return handler
 
 
 def _import_file(name: str, file: Path, code_dir: Path) -> ModuleType:
@@ -542,7 +542,8 @@ class ApiGateway:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
+        # An AF_INET/AF_INET6 server: the address is (host, port, ...), never the str/bytes of a socket file.
+        host, port = cast("tuple[str, int]", self.server.server_address[:2])
         return f"http://{host}:{port}"
 
     def start(self) -> None:

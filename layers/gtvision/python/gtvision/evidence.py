@@ -153,7 +153,8 @@ def verify(clip_path: str, manifest: dict[str, Any], trusted_public_keys: list[b
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         return VerifyResult(False, [f"formato de manifesto desconhecido (esperado {FORMAT})"])
     reasons, warnings = _check_signature(manifest, trusted_public_keys)
-    clip = manifest.get("clip") if isinstance(manifest.get("clip"), dict) else {}
+    raw_clip = manifest.get("clip")
+    clip = raw_clip if isinstance(raw_clip, dict) else {}
     if not os.path.isfile(clip_path):
         reasons.append(f"arquivo não encontrado: {clip_path}")
         return VerifyResult(False, reasons, warnings)

@@ -24,7 +24,7 @@ def list_audit(ctx: Ctx) -> Any:
 @route(bp, "/v1/audit/export.csv", audit_action="audit.export")
 def export_audit(ctx: Ctx) -> Any:
     body, nxt = audit_query.export_csv(ctx.user, audit_query.parse_filters(ctx.query), ctx.cursor())
-    headers = {
+    headers: dict[str, str | list[str]] = {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="gtvision-auditoria.csv"',
     }
