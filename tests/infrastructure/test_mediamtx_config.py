@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 import yaml
-from gtvision.mediamtx import RECORD_FORMAT, RECORD_PATH, RECORD_SEGMENT_DURATION
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
+
+from gtvision.mediamtx import RECORD_FORMAT, RECORD_PATH, RECORD_SEGMENT_DURATION
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILE = ROOT / "tests" / "fixtures" / "mediamtx" / "openapi.yaml"

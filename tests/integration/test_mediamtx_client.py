@@ -22,6 +22,9 @@ from urllib.parse import unquote
 import pytest
 import requests
 import yaml
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
 from gtvision.mediamtx import (
     RECORD_PATH,
     MediaMTXClient,
@@ -30,8 +33,6 @@ from gtvision.mediamtx import (
     PathNotFound,
     PathTrack,
 )
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
 
 SPEC_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "mediamtx" / "openapi.yaml"
 # openapi-core matches the request's server against `servers`; the real host is irrelevant to the contract.

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+
 from gtvision.geo import haversine_km, is_impossible, speed_kmh
 
 SAO_PAULO = (-23.5505, -46.6333)

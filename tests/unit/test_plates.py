@@ -4,6 +4,7 @@ import random
 import string
 
 import pytest
+
 from gtvision.plates import (
     clean_plate,
     fuzzy_keys,

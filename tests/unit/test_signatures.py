@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 import pytest
+
 from gtvision.signatures import SignatureError, sign, verify
 
 SECRET = "s3cr3t-current"
