@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
 from gtvision.db import Conn
+
+
+def one(cur: Cursor[DictRow]) -> DictRow:
+    """The row of a statement that always returns exactly one (INSERT ... RETURNING, an aggregate, EXISTS)."""
+    row = cur.fetchone()
+    if row is None:  # a bug, not a user error: such a statement cannot come back empty
+        raise RuntimeError("statement returned no row")
+    return row
 
 
 def keyset_page(

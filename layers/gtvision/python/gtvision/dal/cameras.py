@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.dal import keyset_page
+from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
 PUBLIC_COLS = (
@@ -16,7 +16,7 @@ PUBLIC_COLS = (
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values).fetchone()  # type: ignore[return-value]
+    return one(conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values))
 
 
 def get(conn: Conn, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
@@ -38,7 +38,7 @@ def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
 
 
 def count_in_city(conn: Conn, city_id: str) -> int:
-    return conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)).fetchone()["n"]  # type: ignore[index]
+    return one(conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)))["n"]
 
 
 def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.dal import keyset_page
+from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
 _COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, created_at, updated_at"
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
-        f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit)"
-        f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s)"
-        f" RETURNING {_COLS}",
-        values,
-    ).fetchone()  # type: ignore[return-value]
+    return one(
+        conn.execute(
+            f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit)"
+            f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s)"
+            f" RETURNING {_COLS}",
+            values,
+        )
+    )
 
 
 def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:

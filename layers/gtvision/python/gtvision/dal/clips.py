@@ -9,6 +9,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
+from gtvision.dal import one
 from gtvision.db import Conn
 from gtvision.settings import get_settings
 
@@ -33,7 +34,7 @@ def manifest_key(clip_id: str) -> str:
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values).fetchone()  # type: ignore[return-value]
+    return one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values))
 
 
 def get(conn: Conn, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:

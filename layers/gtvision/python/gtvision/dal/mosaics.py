@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.dal import keyset_page
+from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
 _COLS = "id, city_id, name, layout, camera_ids, created_by, created_at"
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
-        f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
-        f" VALUES (%(city_id)s, %(name)s, %(layout)s, %(camera_ids)s::uuid[], %(created_by)s) RETURNING {_COLS}",
-        values,
-    ).fetchone()  # type: ignore[return-value]
+    return one(
+        conn.execute(
+            f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
+            f" VALUES (%(city_id)s, %(name)s, %(layout)s, %(camera_ids)s::uuid[], %(created_by)s) RETURNING {_COLS}",
+            values,
+        )
+    )
 
 
 def get(conn: Conn, mosaic_id: str, city_id: str | None) -> dict[str, Any] | None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.dal import keyset_page
+from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
 _COLS = "id, username, role, city_id, pseudonym, created_at, anonymised_at"
 
 
-def insert(conn: Conn, username: str, password_hash: str, role: str, city_id: str | None) -> dict:
-    return conn.execute(
-        f"INSERT INTO users (username, password_hash, role, city_id) VALUES (%s, %s, %s, %s) RETURNING {_COLS}",
-        (username, password_hash, role, city_id),
-    ).fetchone()  # type: ignore[return-value]
+def insert(conn: Conn, username: str, password_hash: str, role: str, city_id: str | None) -> dict[str, Any]:
+    return one(
+        conn.execute(
+            f"INSERT INTO users (username, password_hash, role, city_id) VALUES (%s, %s, %s, %s) RETURNING {_COLS}",
+            (username, password_hash, role, city_id),
+        )
+    )
 
 
 def by_username(conn: Conn, username: str) -> dict[str, Any] | None:
@@ -30,7 +32,7 @@ def get(conn: Conn, user_id: str) -> dict[str, Any] | None:
 
 def any_admin(conn: Conn) -> bool:
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND anonymised_at IS NULL) AS e")
-    return bool(row.fetchone()["e"])  # type: ignore[index]
+    return bool(one(row)["e"])
 
 
 def list_page(
