@@ -245,10 +245,11 @@ class Recorder:
             errors="replace", start_new_session=True,
         )  # fmt: skip
         assert proc.stdout is not None and proc.stderr is not None
+        stderr = proc.stderr  # a local keeps the narrowing inside the lambda below
         stderr_tail: list[str] = []
         threads = [
             threading.Thread(target=self._read_progress, args=(proc.stdout,), daemon=True),
-            threading.Thread(target=lambda: stderr_tail.extend(proc.stderr), daemon=True),  # type: ignore[arg-type]
+            threading.Thread(target=lambda: stderr_tail.extend(stderr), daemon=True),
         ]
         for t in threads:
             t.start()

@@ -225,8 +225,8 @@ class Runtime:
                 )
         finally:
             current_function.reset(token)
-            if layer_token is not None:
-                layer_var.reset(layer_token)  # type: ignore[union-attr]
+            if layer_var is not None and layer_token is not None:
+                layer_var.reset(layer_token)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -368,7 +368,7 @@ class SqsPoller:
         if not failed <= ids:
             self._log(logging.WARNING, "invalid batchItemFailures %r: whole batch retried", failures)
             return ids
-        return failed  # type: ignore[return-value]
+        return cast("set[str]", failed)  # a subset of ids: every member is a message id
 
     def _log(self, level: int, message: str, *args: Any) -> None:
         token = current_function.set(self.function.logical_id)
