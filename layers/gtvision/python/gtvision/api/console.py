@@ -79,7 +79,7 @@ def index() -> Asset:
 
 
 def _serve(ctx: Ctx, item: Asset, cache: str) -> Response:
-    headers = {"ETag": item.etag, "Cache-Control": cache, **SECURITY_HEADERS}
+    headers: dict[str, str | list[str]] = {"ETag": item.etag, "Cache-Control": cache, **SECURITY_HEADERS}
     if ctx.headers.get("if-none-match") == item.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=item.body, status_code=200, headers={"Content-Type": item.content_type, **headers})
