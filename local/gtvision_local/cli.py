@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--body", default=None)
     api.add_argument("--header", action="append", default=[], help="Name: value (repeatable)")
 
-    local.add_parser("recorder", help="the test recorder (gtvision_local.recorder)", add_help=False)
+    local.add_parser("recorder", help="record a source into segments in the recordings bucket", add_help=False)
 
     routes = sub.add_parser("routes", help="template.yaml Api events").add_subparsers(
         dest="routes_command", required=True
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     sync = routes.add_parser("sync", help="regenerate the API ROUTES block from functions/api/app.py")
     sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
 
-    sub.add_parser("verify", help="check a running stack end to end (gtvision_local.verify)", add_help=False)
+    sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
     return parser
 
 
