@@ -54,5 +54,8 @@ class Unavailable(DomainError):
 
 
 def not_found(what: str = "recurso") -> NotFound:
-    """The one 404 used for missing ids and for other cities' ids alike."""
-    return NotFound("not_found", f"{what} não encontrado")
+    """The one 404 used for missing ids and for other cities' ids alike.
+
+    "inexistente" agrees with any noun (cidade, câmera, usuário, gravação), unlike "não encontrado".
+    """
+    return NotFound("not_found", f"{what} inexistente")

@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from gtvision.api.http import Ctx, paged, route
-from gtvision.errors import not_found
+from gtvision.errors import NotFound
 from gtvision.logic import cameras, recordings, streams
 
 bp = Blueprint(__name__)
@@ -41,7 +41,7 @@ def get_playback(ctx: Ctx, camera_id: str) -> Any:
     _scope(ctx, camera_id)
     body = recordings.playlist(ctx.user, camera_id, ctx.query)
     if body is None:
-        raise not_found("gravação no intervalo")
+        raise NotFound("not_found", "nenhuma gravação no intervalo pedido")
     # Presigned URLs inside expire: caches must not keep the playlist longer than they live.
     return Response(body=body, status_code=200, headers={"Content-Type": HLS_CONTENT_TYPE, "Cache-Control": "no-store"})
 
