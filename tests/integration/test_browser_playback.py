@@ -1,0 +1,318 @@
+"""Clips and HLS playback in a real browser: headless Chromium, its own <video> and the vendored hls.js.
+
+Each page runs in Chromium against a local http.server, measures with `requestVideoFrameCallback`
+(every presented frame's mediaTime) and `getVideoPlaybackQuality`, and POSTs its findings back as
+JSON. (`--dump-dom`, even with `--virtual-time-budget`, dumps the page before media plays.)
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import queue
+import signal
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import recording_support as rs
+
+from gtvision import media
+from gtvision.clipping import ClipMode, SegmentSource, cut_clip
+from gtvision.logic.recordings import segment_key
+from gtvision_local.testmedia import VideoFormat, make_segments
+
+CHROMIUM = "/usr/bin/chromium"
+HLS_JS = Path(__file__).resolve().parents[2] / "layers/gtvision/python/gtvision/console/hls.min.js"
+FPS = 25
+FRAME_S = 1 / FPS
+SEG_S = 2.0
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} não instalado: testes no navegador pulados"
+)
+
+# Shared by both pages: play a <video> muted to its end, noting every presented frame.
+_PLAY_JS = """
+function once(el, ev) {
+  return new Promise((ok, ko) => {
+    el.addEventListener(ev, ok, {once: true});
+    el.addEventListener('error', () => ko(new Error(`${ev}: media error ${el.error && el.error.code}`)), {once: true});
+  });
+}
+function watchFrames(video) {
+  const times = [];
+  const onFrame = (now, meta) => {
+    times.push([meta.mediaTime, meta.presentedFrames]);
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  return times;
+}
+function ranges(tr) { return Array.from({length: tr.length}, (_, i) => [tr.start(i), tr.end(i)]); }
+function summary(video, times) {
+  const q = video.getVideoPlaybackQuality();
+  return {duration: video.duration, current_time: video.currentTime, buffered: ranges(video.buffered),
+          played: ranges(video.played), frames: times, decoded: q.totalVideoFrames, dropped: q.droppedVideoFrames};
+}
+function report(out) {
+  document.getElementById('out').textContent = JSON.stringify(out);
+  fetch('/result', {method: 'POST', body: JSON.stringify(out)});
+}
+"""
+
+_CLIP_PAGE = """<!doctype html><html><body><pre id="out">pending</pre><script>%s
+function pixels(video) {
+  const c = document.createElement('canvas');
+  c.width = video.videoWidth; c.height = video.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(video, 0, 0);
+  let h = 0;
+  for (const b of g.getImageData(0, 0, c.width, c.height).data) h = (h * 31 + b) >>> 0;
+  return h;
+}
+async function load(src) {
+  const v = document.createElement('video');
+  v.muted = true; v.preload = 'auto';
+  document.body.appendChild(v);
+  const times = watchFrames(v);
+  v.src = src;
+  await once(v, 'loadeddata');
+  return [v, times];
+}
+async function clip(src) {
+  const [v, times] = await load(src);
+  const r = {first_pixels: pixels(v)};
+  await v.play();
+  await once(v, 'ended');
+  return Object.assign(r, summary(v, times));
+}
+async function still(src, at) {
+  const [v] = await load(src);
+  v.currentTime = at;
+  await once(v, 'seeked');
+  return pixels(v);
+}
+Promise.all([clip('exact.mp4'), clip('fast.mp4'), still('fast.mp4', %s)])
+  .then(([exact, fast, seek_pixels]) => report({exact, fast: {...fast, seek_pixels}}), e => report({error: String(e)}));
+</script></body></html>"""
+
+_HLS_PAGE = """<!doctype html><html><body><pre id="out">pending</pre><video muted></video>
+<script src="hls.min.js"></script><script>%s
+const v = document.querySelector('video');
+const errors = [];
+const hls = new Hls();
+hls.on(Hls.Events.ERROR, (_, d) => {
+  errors.push({type: d.type, details: d.details, fatal: d.fatal});
+  if (d.fatal) report({errors, ...summary(v, times)});
+});
+const times = watchFrames(v);
+hls.loadSource('playback.m3u8');
+hls.attachMedia(v);
+hls.on(Hls.Events.MANIFEST_PARSED, () => v.play());
+once(v, 'ended').then(() => report({errors, ...summary(v, times)}), e => report({errors, error: String(e)}));
+</script></body></html>"""
+
+
+class _Site:
+    """A local web server of in-memory files (with single byte ranges) that collects one POSTed result."""
+
+    def __init__(self, files: dict[str, tuple[bytes, str]]) -> None:
+        self.results: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, self, files))
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Site:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def __init__(self, site: _Site, files: dict[str, tuple[bytes, str]], *args: Any) -> None:
+        self.site, self.files = site, files
+        super().__init__(*args)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        name = self.path.split("?")[0].lstrip("/")
+        if name not in self.files:
+            self.send_error(404)
+            return
+        body, kind = self.files[name]
+        first, last, status = 0, len(body) - 1, 200
+        wanted = self.headers.get("range", "")
+        if wanted.startswith("bytes="):
+            lo, _, hi = wanted[6:].partition("-")
+            first, last, status = int(lo or 0), min(int(hi or last), last), 206
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("accept-ranges", "bytes")
+        self.send_header("content-length", str(last + 1 - first))
+        if status == 206:
+            self.send_header("content-range", f"bytes {first}-{last}/{len(body)}")
+        self.end_headers()
+        self.wfile.write(body[first : last + 1])
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.site.results.put(json.loads(self.rfile.read(int(self.headers["content-length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+        pass
+
+
+def browse(files: dict[str, tuple[bytes, str]], page: str, timeout: float = 30) -> dict[str, Any]:
+    """Open `page` of a site made of `files` in headless Chromium; the JSON the page reports."""
+    with _Site(files) as site, tempfile.TemporaryDirectory(prefix="gtv-chromium-") as profile:
+        log = Path(profile) / "chromium.log"
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(
+                [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={profile}/data",
+                 f"{site.url}/{page}"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+            )  # fmt: skip
+        try:
+            return site.results.get(timeout=timeout)
+        except queue.Empty:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise AssertionError(f"the page reported nothing in {timeout} s; Chromium said:\n{tail}") from None
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)  # the browser and its renderer/GPU children, all ours
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+
+def skipped(frames: list[list[float]]) -> list[list[float]]:
+    """Where the picture jumped further than the frames presented in between: (mediaTime, mediaTime) pairs.
+
+    `frames` are [mediaTime, presentedFrames] of each frame callback. Callbacks run at the compositor's
+    pace and may coalesce frames on a busy machine; `presentedFrames` still counts every one of them.
+    """
+    return [
+        [t0, t1]
+        for (t0, n0), (t1, n1) in zip(frames, frames[1:], strict=False)
+        if (t1 - t0) * FPS - (n1 - n0) > 0.5 or t1 <= t0
+    ]
+
+
+def presented(result: dict[str, Any]) -> int:
+    """Frames shown from the first callback to the last, both included."""
+    frames = result["frames"]
+    return int(frames[-1][1] - frames[0][1] + 1)
+
+
+# ---------------------------------------------------------------------------- clips in <video>
+
+
+def test_exact_clip_starts_and_ends_on_the_asked_frames_in_chromium(tmp_path: Path) -> None:
+    # Given three 2 s segments with a keyframe a second, and clips of [0.52 s, 5.0 s) cut both ways
+    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, fps=FPS, gop=FPS, fmt="fmp4")
+    start, end = segs[0].start + timedelta(seconds=0.52), segs[0].start + timedelta(seconds=5)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    modes: tuple[ClipMode, ...] = ("exact", "fast")
+    for mode in modes:
+        cut_clip(segs, start, end, mode, str(tmp_path / f"{mode}.mp4"), str(scratch), 60)
+    files = {f"{m}.mp4": ((tmp_path / f"{m}.mp4").read_bytes(), "video/mp4") for m in ("exact", "fast")}
+    page = _CLIP_PAGE % (_PLAY_JS, 0.52 + FRAME_S / 2)  # seek into the middle of frame 13 of the fast clip
+    files["clip.html"] = (page.encode(), "text/html")
+
+    # When Chromium plays both to the end
+    got = browse(files, "clip.html")
+
+    assert "error" not in got, got
+    exact, fast = got["exact"], got["fast"]
+    for name, result in got.items():
+        print(name, {k: v for k, v in result.items() if k != "frames"}, "presented", presented(result))
+    # Then the exact clip lasts what was asked, to the frame, and its first picture is frame 13 of the recording
+    assert exact["duration"] == pytest.approx(4.48, abs=FRAME_S)
+    assert exact["frames"][0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
+    assert exact["first_pixels"] == fast["seek_pixels"] != fast["first_pixels"]
+    assert presented(exact) == pytest.approx(4.48 * FPS, abs=1)
+    assert exact["current_time"] == pytest.approx(exact["duration"], abs=FRAME_S)
+    # And the fast clip starts on the keyframe before (0 s) and is never shorter than asked
+    assert fast["duration"] >= 4.48 and fast["duration"] == pytest.approx(5.0, abs=FRAME_S)
+    assert fast["frames"][0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
+    assert presented(fast) == pytest.approx(5.0 * FPS, abs=1)
+    # And both played through without skipping a frame
+    assert skipped(exact["frames"]) == [] and skipped(fast["frames"]) == []
+
+
+# ---------------------------------------------------------------------------- HLS playback with hls.js
+
+T0 = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
+
+
+def _recorder_ts(segs: list[SegmentSource]) -> list[SegmentSource]:
+    """MPEG-TS as `gtvision local recorder` writes it: every file's timestamps restart (-reset_timestamps 1)."""
+    for seg in segs:
+        remuxed = seg.url_or_path + ".reset.ts"
+        media.run_ffmpeg(["-y", "-i", seg.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mpegts", remuxed], 60)
+        os.replace(remuxed, seg.url_or_path)
+    return segs
+
+
+@pytest.fixture(params=["recorder-ts", "mediamtx-fmp4"])
+def recorded_camera(request: pytest.FixtureRequest, world: Any, tmp_path: Path) -> Iterator[tuple[Any, str, int]]:
+    """A camera of city A with 3 contiguous 2 s segments uploaded and registered; yields (world, camera, count)."""
+    fmt: VideoFormat = "ts" if request.param == "recorder-ts" else "fmp4"
+    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, start=T0, fps=FPS, gop=FPS, fmt=fmt)
+    if fmt == "ts":
+        segs = _recorder_ts(segs)
+    camera = str(world.camera()["id"])
+    ext = "ts" if fmt == "ts" else "mp4"
+    keys = {segment_key(camera, s.start, ext) for s in segs}
+    for seg in segs:
+        rs.upload(segment_key(camera, seg.start, ext), seg.url_or_path)
+    assert rs.deliver(keys) == {"batchItemFailures": []}
+    yield world, camera, len(segs)
+
+
+def test_hls_playlist_plays_to_the_end_in_hls_js(
+    recorded_camera: tuple[Any, str, int], request: pytest.FixtureRequest
+) -> None:
+    world, camera, count = recorded_camera
+    recorded_s = count * SEG_S
+    # Given the playback playlist of the recording, as the console fetches it
+    r = world.api.call(
+        "GET", f"/v1/cameras/{camera}/playback.m3u8", token=world.viewer_a,
+        query={"from": "2026-11-22T14:59:00Z", "to": "2026-11-22T15:01:00Z"},
+    )  # fmt: skip
+    assert r.status == 200, r.text
+    files = {
+        "playback.m3u8": (r.text.encode(), "application/vnd.apple.mpegurl"),
+        "hls.min.js": (HLS_JS.read_bytes(), "text/javascript"),
+        "hls.html": ((_HLS_PAGE % _PLAY_JS).encode(), "text/html"),
+    }
+
+    # When hls.js plays it muted to the end, segments straight from storage (presigned, CORS)
+    got = browse(files, "hls.html")
+
+    frames = got.get("frames") or [[None, 0]]
+    print(request.node.callspec.id, {k: v for k, v in got.items() if k != "frames"},
+          "frames", frames[0], "to", frames[-1], "skipped", skipped(frames))  # fmt: skip
+    # Then nothing failed and every recorded frame was shown once, in order
+    assert "error" not in got and not [e for e in got["errors"] if e["fatal"]], got["errors"]
+    assert got["duration"] == pytest.approx(recorded_s, abs=FRAME_S)
+    assert got["current_time"] == pytest.approx(recorded_s, abs=FRAME_S)
+    assert got["buffered"] == [[pytest.approx(0, abs=FRAME_S), pytest.approx(recorded_s, abs=FRAME_S)]]
+    assert frames[0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
+    assert presented(got) == pytest.approx(recorded_s * FPS, abs=1)
+    assert skipped(frames) == []
