@@ -33,6 +33,13 @@ log = logging.getLogger("gtvision_local")
 # Template parameters fed from the local stack (the rest keep their defaults).
 _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET", "DataKey": "GTV_DATA_KEY"}
 
+# The template points these at the deployment's MediaMTX host (parameters MediaMtxApiUrl/MediaMtxPublicHost).
+# Locally MediaMTX runs beside the stack (docker compose or a native binary): the values come from the
+# environment, else Settings' 127.0.0.1 defaults - never from the template's production placeholders.
+_LOCAL_FROM_ENVIRONMENT = frozenset(
+    {"GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL"}
+)
+
 
 def state_dir(root: Path) -> Path:
     """Where the local stack keeps its data: ``GTV_LOCAL_DIR`` if set (tests), else ``<repo>/.local``."""
@@ -67,7 +74,8 @@ def local_env(
     """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
 
     Function-level variables are merged in (one process runs every function); an empty template
-    value never clobbers a variable already set in the environment (e.g. ``GTV_COGNITO_JWKS_URL``).
+    value never clobbers a variable already set in the environment (e.g. ``GTV_COGNITO_JWKS_URL``), and
+    the MediaMTX URLs are left to the environment (see ``_LOCAL_FROM_ENVIRONMENT``).
     """
     env = {
         "AWS_ENDPOINT_URL": endpoint_url,
@@ -87,6 +95,8 @@ def local_env(
                 log.warning("%s sets %s differently from another function; locally one value wins", fn.logical_id, name)
             merged[name] = value
     for name, value in merged.items():
+        if name in _LOCAL_FROM_ENVIRONMENT:
+            continue
         if value or not os.environ.get(name):
             env[name] = value
     env.update(secret_values)

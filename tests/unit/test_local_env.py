@@ -1,0 +1,35 @@
+"""The local stack's function environment: MediaMTX URLs are local, not the template's production host."""
+
+from __future__ import annotations
+
+import pytest
+
+from gtvision_local.stack import local_env
+from gtvision_local.template import load_template
+
+MEDIAMTX_VARS = ("GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL")
+
+
+def test_mediamtx_urls_are_left_to_the_environment_and_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the repository's template, whose MediaMTX URLs name the deployment's host
+    template = load_template(endpoint_url="http://127.0.0.1:4566")
+    deployed = {**template.globals_env(), **{k: v for fn in template.functions() for k, v in fn.env.items()}}
+    assert "mediamtx.example.gov.br" in deployed["GTV_MEDIAMTX_HLS_URL"]
+
+    # When the local environment is built without any MediaMTX variable set
+    for name in MEDIAMTX_VARS:
+        monkeypatch.delenv(name, raising=False)
+    env = local_env(template, "postgresql://localhost/x", "http://127.0.0.1:4566", {})
+
+    # Then none of the template's MediaMTX values reach the functions, so Settings' 127.0.0.1 defaults apply
+    assert not set(MEDIAMTX_VARS) & set(env)
+    from gtvision.settings import Settings
+
+    for name in MEDIAMTX_VARS:
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.mediamtx_api_url == "http://127.0.0.1:9997"
+    assert settings.mediamtx_hls_url == "http://127.0.0.1:8888"
+
+    # and other template values (the emulator's resources) still do
+    assert env["RECORDINGS_BUCKET"] and env["CLIP_QUEUE_URL"].startswith("http://127.0.0.1:4566")
