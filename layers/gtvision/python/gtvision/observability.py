@@ -37,6 +37,9 @@ class PlainFormatter(LambdaPowertoolsFormatter):
     """Local runs: one readable line, `HH:MM:SS.mmm LEVEL [Function] message key=value`."""
 
     _SKIP = {"level", "location", "message", "timestamp", "service", "sampling_rate", "xray_trace_id"}
+    # Lambda context keys (inject_lambda_context): locally every function shares one logger, so they would
+    # name whichever function ran last; the bracketed function name is the true one.
+    _SKIP |= {"cold_start", "function_name", "function_memory_size", "function_arn", "function_request_id"}
 
     def format(self, record: logging.LogRecord) -> str:
         data = self._extract_log_keys(log_record=record)
