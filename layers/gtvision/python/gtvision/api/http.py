@@ -16,7 +16,7 @@ from chalice import Blueprint, Response
 
 from gtvision import audit, pagination
 from gtvision.auth import Principal, bearer
-from gtvision.errors import DomainError, Malformed, TooLarge, not_found
+from gtvision.errors import DomainError, Invalid, Malformed, TooLarge, not_found
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
 
@@ -45,6 +45,27 @@ def _is_uuid(value: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN/Infinity are not JSON (RFC 8259); Python's parser accepts them unless told otherwise."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _has_nul(value: Any) -> bool:
+    """True when any string (or key) of a parsed JSON document contains NUL."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def dumps(obj: Any) -> str:
@@ -87,9 +108,14 @@ class Ctx:
         if not self.raw_body:
             raise Malformed("malformed_body", "corpo JSON ausente")
         try:
-            return json.loads(self.raw_body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = json.loads(self.raw_body, parse_constant=_reject_constant)
+        # RecursionError: absurdly deep nesting; ValueError: JSONDecodeError, integers of > 4300 digits.
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
             raise Malformed("malformed_json", "corpo não é JSON válido") from exc
+        if _has_nul(data):
+            # PostgreSQL text cannot hold NUL and no field of this API needs it.
+            raise Invalid("invalid_characters", "o corpo contém caracteres nulos (\\u0000)")
+        return data
 
     def limit(self) -> int:
         return pagination.parse_limit(self.query.get("limit"))
@@ -131,8 +157,11 @@ def route(
             status = 500
             try:
                 for name, value in params.items():
-                    if name.endswith("_id") and not _is_uuid(value):
+                    if "\x00" in value or (name.endswith("_id") and not _is_uuid(value)):
                         raise not_found()
+                if any("\x00" in k or "\x00" in v for k, v in ctx.query.items()):
+                    # PostgreSQL text cannot hold NUL: refused here once rather than in every query.
+                    raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                 if auth:
                     principal = bearer(ctx.headers.get("authorization"))
                     ensure_active(principal)
