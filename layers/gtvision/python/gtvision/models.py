@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+import uuid
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,6 +42,21 @@ BR_STATES = {
 }
 
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# An id field of a request body: anything else is a 422 here, not a database error later.
+UuidStr = Annotated[str, Field(pattern=UUID_PATTERN)]
+
+
+def query_uuid(value: str | None, name: str) -> str | None:
+    """A UUID query parameter (None when absent); 422 when it is not a UUID."""
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Invalid(f"invalid_{name}", f"{name} deve ser um UUID") from None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -65,7 +81,7 @@ class UserIn(Strict):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=8, max_length=256)
     role: Literal["admin", "manager", "viewer"]
-    city_id: str | None = None
+    city_id: UuidStr | None = None
 
 
 class Login(Strict):

@@ -17,6 +17,7 @@ from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
+from gtvision.models import UuidStr, query_uuid
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
@@ -29,7 +30,7 @@ class WatchIn(BaseModel):
     plate: str = Field(min_length=1, max_length=32)
     reason: str = Field(min_length=1, max_length=500)
     fuzzy: bool = False
-    city_id: str | None = None  # admins say which city; others get their own
+    city_id: UuidStr | None = None  # admins say which city; others get their own
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -37,8 +38,9 @@ def scope_city(principal: Principal, city_id: str | None) -> str | None:
 
     A non-admin asking for another city gets the same 404 as for an unknown one.
     """
+    city_id = query_uuid(city_id, "city_id")
     if principal.is_admin:
-        return city_id or None
+        return city_id
     if city_id and city_id != principal.city_id:
         raise not_found("cidade")
     return principal.city_id
@@ -150,7 +152,7 @@ def list_alerts(
     if kind is not None and kind not in KINDS:
         raise Invalid("invalid_kind", "kind deve ser watchlist ou clone_suspect")
     with db.transaction() as conn:
-        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_cursor(cursor), limit)
+        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
 
@@ -219,7 +221,7 @@ def list_watch(
     principal.require("admin", "manager")
     city = scope_city(principal, city_id)
     with db.transaction() as conn:
-        rows = dal.list_watch(conn, city, pagination.decode_cursor(cursor), limit)
+        rows = dal.list_watch(conn, city, pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [_watch_public(r) for r in items], nxt
 

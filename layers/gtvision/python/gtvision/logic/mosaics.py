@@ -11,12 +11,12 @@ from gtvision.auth import Principal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.mediamtx import MediaMTXClient
-from gtvision.models import Strict
+from gtvision.models import Strict, UuidStr
 
 
 class MosaicIn(Strict):
     name: str = Field(min_length=1, max_length=120)
-    camera_ids: list[str] = Field(min_length=1, max_length=4)
+    camera_ids: list[UuidStr] = Field(min_length=1, max_length=4)
     layout: str = Field(default="2x2", pattern=r"^(1x1|1x2|2x2)$")
 
 
@@ -75,7 +75,7 @@ def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, None if principal.is_admin else principal.city_id, limit, pagination.decode_cursor(cursor)
+            conn, None if principal.is_admin else principal.city_id, limit, pagination.decode_keyset(cursor)
         )
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [_out(r) for r in items], nxt
