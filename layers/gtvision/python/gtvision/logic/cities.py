@@ -46,7 +46,7 @@ def get(principal: Principal, city_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, limit, pagination.decode_cursor(cursor), None if principal.is_admin else principal.city_id
+            conn, limit, pagination.decode_keyset(cursor), None if principal.is_admin else principal.city_id
         )
     return pagination.page(rows, limit, ("created_at", "id"))
 
@@ -57,11 +57,11 @@ def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, An
     changes = patch.model_dump(exclude_none=True)
     if "state" in changes:
         changes["state"] = _check_state(changes["state"])
-    with db.transaction() as conn:
-        if not changes:
-            city = dal.get(conn, city_id)
-        else:
-            city = dal.update(conn, city_id, changes)
+    try:
+        with db.transaction() as conn:
+            city = dal.update(conn, city_id, changes) if changes else dal.get(conn, city_id)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
     if city is None:
         raise not_found("cidade")
     return city
