@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 from typing import Any
 
 from gtvision.errors import Malformed
@@ -39,6 +41,35 @@ def decode_cursor(raw: str | None) -> list[Any] | None:
     if not isinstance(value, list):
         raise Malformed("invalid_cursor", "cursor inválido")
     return value
+
+
+def _keyset_value(kind: str, value: Any) -> Any:
+    if kind == "uuid":
+        return str(uuid.UUID(str(value))) if isinstance(value, str) else _bad()
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else _bad()
+    # Every keyset timestamp is timestamptz: a naive one was not made by encode_cursor.
+    return moment if moment.tzinfo is not None else _bad()
+
+
+def _bad() -> Any:
+    raise ValueError("not a value this cursor can hold")
+
+
+def decode_keyset(raw: str | None, shape: tuple[str, ...] = ("time", "uuid")) -> list[Any] | None:
+    """A cursor whose values are, in order, of `shape` ("time" or "uuid"), each checked and converted,
+    so a forged or foreign cursor is a 400 — never a database error."""
+    values = decode_cursor(raw)
+    return None if values is None else check_keyset(values, shape)
+
+
+def check_keyset(values: list[Any], shape: tuple[str, ...] = ("time", "uuid")) -> list[Any]:
+    """`values` of a decoded cursor checked against `shape` and converted; 400 when they do not fit."""
+    if len(values) != len(shape):
+        raise Malformed("invalid_cursor", "cursor inválido")
+    try:
+        return [_keyset_value(kind, value) for kind, value in zip(shape, values, strict=True)]
+    except ValueError as exc:
+        raise Malformed("invalid_cursor", "cursor inválido") from exc
 
 
 def page(rows: list[dict[str, Any]], limit: int, key: tuple[str, ...]) -> tuple[list[dict[str, Any]], str | None]:

@@ -90,7 +90,7 @@ def list_(
     with db.transaction() as conn:
         if cities_dal.get(conn, city_id) is None:
             raise not_found("cidade")
-        rows = dal.list_page(conn, city_id, limit, pagination.decode_cursor(cursor))
+        rows = dal.list_page(conn, city_id, limit, pagination.decode_keyset(cursor))
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
 

@@ -24,7 +24,7 @@ from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Malformed, Unavailable, not_found
+from gtvision.errors import Invalid, Unavailable, not_found
 from gtvision.logic import cameras
 from gtvision.media import MediaError
 from gtvision.models import Strict
@@ -177,14 +177,7 @@ def list_(
 
 def _cursor(raw: str | None) -> list[Any] | None:
     """The (created_at, id) keyset of a cursor, checked so a forged one is a 400, not a database error."""
-    after = pagination.decode_cursor(raw)
-    if after is None:
-        return None
-    try:
-        created_at, clip_id = after
-        return [datetime.fromisoformat(str(created_at)), str(uuid.UUID(str(clip_id)))]
-    except (TypeError, ValueError) as exc:
-        raise Malformed("invalid_cursor", "cursor inválido") from exc
+    return pagination.decode_keyset(raw)
 
 
 def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:

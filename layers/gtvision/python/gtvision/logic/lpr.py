@@ -373,15 +373,16 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
     """The decoded cursor, checked value by value so a tampered one is a 400, never a database error."""
+    if not fuzzy:
+        return pagination.decode_keyset(cursor)
     after = pagination.decode_cursor(cursor)
     if after is None:
         return None
     try:
-        if fuzzy:
-            distance, plate, at, read_id = after
-            return [float(distance), plates.clean_plate(plate), datetime.fromisoformat(at), str(uuid.UUID(read_id))]
-        at, read_id = after
-        return [datetime.fromisoformat(at), str(uuid.UUID(read_id))]
+        distance, plate, at, read_id = after
+        if isinstance(distance, bool) or not isinstance(distance, (int, float)) or not math.isfinite(distance):
+            raise ValueError("distance")
+        return [float(distance), plates.clean_plate(plate), *pagination.check_keyset([at, read_id])]
     except (TypeError, ValueError):
         raise Malformed("invalid_cursor", "cursor inválido") from None
 

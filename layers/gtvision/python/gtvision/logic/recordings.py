@@ -213,11 +213,8 @@ def thumbnails(
     """One 160×90 JPEG per segment starting in the range, as presigned URLs, a page at a time."""
     cameras.visible(principal, camera_id)
     from_, to = parse_range(query)
-    after = pagination.decode_cursor(cursor)
-    try:
-        after_at = datetime.fromisoformat(after[0]) if after else None
-    except (TypeError, ValueError):
-        after_at = None
+    after = pagination.decode_keyset(cursor, ("time",))
+    after_at = after[0] if after else None
     with db.transaction() as conn:
         rows = dal.thumbnails_page(conn, camera_id, from_, to, limit, after_at)
     page, nxt = pagination.page(rows, limit, ("start_at",))
