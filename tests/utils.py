@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import sys
@@ -95,6 +96,11 @@ class ApiClient:
         if token:
             hdrs["authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        try:
+            text, b64 = (data.decode() if data else None), False
+        except UnicodeDecodeError:
+            # Bytes that are not UTF-8 reach the function base64-encoded, as API Gateway passes binary bodies.
+            text, b64 = base64.b64encode(data).decode(), True
         event = {
             "resource": resource,
             "path": path,
@@ -113,8 +119,8 @@ class ApiClient:
                 "stage": "test",
                 "path": path,
             },
-            "body": data.decode() if data else None,
-            "isBase64Encoded": False,
+            "body": text,
+            "isBase64Encoded": b64,
         }
         out = self.app(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}

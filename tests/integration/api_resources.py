@@ -1,0 +1,128 @@
+"""One real resource of each kind in one city, made through the API, for the fuzz, hostile-input and tenancy tests."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from utils import ApiClient, Reply, World
+
+from gtvision import db, signatures
+from gtvision.dal import segments as segments_dal
+
+PLATE = "ABC1D23"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def signed_webhook(api: ApiClient, camera_id: str, secret: str, raw: bytes) -> Reply:
+    """POST raw bytes to the LPR webhook, signed with the camera's secret now (so the body is what is tested)."""
+    headers = {"x-gtv-camera": camera_id, "x-gtv-signature": signatures.sign(secret, raw, int(time.time()))}
+    return api.call("POST", "/v1/lpr/events", token=None, headers=headers, raw=raw)
+
+
+@dataclass
+class CityResources:
+    """Ids of real resources of city A: every `{..._id}` path parameter of the API has one here."""
+
+    city_id: str
+    camera_id: str
+    webhook_secret: str
+    clip_id: str
+    mosaic_id: str
+    watchlist_id: str
+    alert_id: str
+    user_id: str
+    read_id: str
+    recorded_from: datetime
+
+    def path_ids(self) -> dict[str, str]:
+        return {
+            "city_id": self.city_id,
+            "camera_id": self.camera_id,
+            "clip_id": self.clip_id,
+            "mosaic_id": self.mosaic_id,
+            "watchlist_id": self.watchlist_id,
+            "alert_id": self.alert_id,
+            "user_id": self.user_id,
+        }
+
+
+def _ok(r: Reply, status: int) -> Any:
+    assert r.status == status, r.text
+    return r.json()
+
+
+def build(world: World) -> CityResources:
+    """A camera (LPR on) with one registered segment, a queued clip, a mosaic, a watchlist entry, the alert
+    a read of the watched plate raised, and a viewer user — all in world.city_a, made by manager_a."""
+    api, token = world.api, world.manager_a
+    camera = world.camera(lpr_enabled=True, location={"lat": -23.55, "lon": -46.63})
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    with db.transaction() as conn:
+        # A registered segment row is all a clip request needs (the worker, which reads media, is not run).
+        segments_dal.insert(
+            conn,
+            {
+                "camera_id": camera["id"],
+                "city_id": world.city_a,
+                "start_at": start,
+                "end_at": start + timedelta(seconds=4),
+                "duration_s": 4.0,
+                "s3_key": f"recordings/{camera['id']}/fake.mp4",
+                "size_bytes": 1000,
+                "container": "mp4",
+            },
+        )
+    clip = _ok(
+        api.call(
+            "POST",
+            "/v1/clips",
+            {"camera_id": camera["id"], "start": iso(start), "end": iso(start + timedelta(seconds=2))},
+            token,
+        ),
+        202,
+    )
+    mosaic = _ok(api.call("POST", "/v1/mosaics", {"name": "Centro", "camera_ids": [camera["id"]]}, token), 201)
+    watch = _ok(api.call("POST", "/v1/watchlist", {"plate": PLATE, "reason": "furto"}, token), 201)
+    event = {
+        "event_id": uuid.uuid4().hex,
+        "plate": PLATE,
+        "confidence": 0.93,
+        "captured_at": iso(datetime.now(UTC) - timedelta(seconds=5)),
+    }
+    read = _ok(signed_webhook(api, camera["id"], camera["webhook_secret"], json.dumps(event).encode()), 202)
+    alerts = _ok(api.call("GET", "/v1/alerts", token=token), 200)["items"]
+    assert alerts, "a read of a watched plate raises an alert"
+    user = _ok(
+        api.call(
+            "POST",
+            "/v1/users",
+            {
+                "username": f"viewer-x-{uuid.uuid4().hex[:8]}",
+                "password": "senha-forte-123",
+                "role": "viewer",
+                "city_id": world.city_a,
+            },
+            world.admin,
+        ),
+        201,
+    )
+    return CityResources(
+        city_id=world.city_a,
+        camera_id=camera["id"],
+        webhook_secret=camera["webhook_secret"],
+        clip_id=clip["id"],
+        mosaic_id=mosaic["id"],
+        watchlist_id=watch["id"],
+        alert_id=alerts[0]["id"],
+        user_id=user["id"],
+        read_id=read["id"],
+        recorded_from=start,
+    )
