@@ -299,6 +299,15 @@ def set_alert_status(
     ).fetchone()
 
 
+def alert_visible(conn: Conn, alert_id: str, city_id: str | None) -> bool:
+    """Whether the alert exists (and, city_id given, belongs to that city)."""
+    row = conn.execute(
+        "SELECT 1 FROM alerts WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
+        {"id": alert_id, "city": city_id},
+    ).fetchone()
+    return row is not None
+
+
 # ---------------------------------------------------------------------------------- watchlist
 
 WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
@@ -331,6 +340,15 @@ def list_watch(
     return conn.execute(
         f"SELECT {WATCH_COLS} FROM watchlist WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %(n)s", params
     ).fetchall()
+
+
+def watch_visible(conn: Conn, watch_id: str, city_id: str | None) -> bool:
+    """Whether the watchlist entry exists (and, city_id given, belongs to that city)."""
+    row = conn.execute(
+        "SELECT 1 FROM watchlist WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
+        {"id": watch_id, "city": city_id},
+    ).fetchone()
+    return row is not None
 
 
 def delete_watch(conn: Conn, watch_id: str, city_id: str | None) -> bool:

@@ -166,9 +166,12 @@ class AlertPatch(BaseModel):
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:
     """Managers triage their city's alerts; reads cited by an alert under investigation are kept by
     retention (not anonymised) until it is closed."""
-    principal.require("admin", "manager")
+    scope = None if principal.is_admin else principal.city_id
     with db.transaction() as conn:
-        row = dal.set_alert_status(conn, alert_id, None if principal.is_admin else principal.city_id, data.status)
+        if not dal.alert_visible(conn, alert_id, scope):
+            raise not_found("alerta")  # another city's alert: 404 before any 403
+        principal.require("admin", "manager")
+        row = dal.set_alert_status(conn, alert_id, scope, data.status)
     if row is None:
         raise not_found("alerta")
     return to_public(row)
@@ -227,7 +230,10 @@ def list_watch(
 
 
 def remove_watch(principal: Principal, watch_id: str) -> None:
-    principal.require("admin", "manager")
+    scope = None if principal.is_admin else principal.city_id
     with db.transaction() as conn:
-        if not dal.delete_watch(conn, watch_id, None if principal.is_admin else principal.city_id):
+        if not dal.watch_visible(conn, watch_id, scope):
+            raise not_found("item da lista")  # another city's entry: 404 before any 403
+        principal.require("admin", "manager")
+        if not dal.delete_watch(conn, watch_id, scope):
             raise not_found("item da lista")

@@ -60,11 +60,11 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
 
 
 def delete(principal: Principal, user_id: str) -> None:
-    principal.require("admin", "manager")
     with db.transaction() as conn:
         user = dal.get(conn, user_id)
         if user is None or not principal.can_see_city(str(user["city_id"])):
-            raise not_found("usuário")
+            raise not_found("usuário")  # another city's user: 404 before any 403
+        principal.require("admin", "manager")
         if user["role"] == "admin" and not principal.is_admin:
             raise not_found("usuário")
         if str(user["id"]) == principal.user_id:
