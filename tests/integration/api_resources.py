@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -15,6 +16,7 @@ from gtvision import db, signatures
 from gtvision.dal import segments as segments_dal
 
 PLATE = "ABC1D23"
+WEBHOOK = ("/v1/lpr/events", "POST")
 
 
 def iso(moment: datetime) -> str:
@@ -126,3 +128,79 @@ def build(world: World) -> CityResources:
         read_id=read["id"],
         recorded_from=start,
     )
+
+
+def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
+    """A valid body per POST/PATCH route, so a wrong value in one field is what the route has to reject."""
+    now = datetime.now(UTC)
+    start = res.recorded_from
+    return {
+        ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
+        ("/v1/users", "POST"): {
+            "username": f"u-{uuid.uuid4().hex[:10]}",
+            "password": "senha-forte-123",
+            "role": "viewer",
+            "city_id": res.city_id,
+        },
+        ("/v1/cities", "POST"): {
+            "name": "Hostil",
+            "state": "SP",
+            "retention_days": 7,
+            "camera_limit": 10,
+            "lpr_retention_days": 30,
+        },
+        ("/v1/cities/{city_id}", "PATCH"): {
+            "name": "Cidade A",
+            "state": "SP",
+            "retention_days": 7,
+            "camera_limit": 1000,
+            "lpr_retention_days": 30,
+        },
+        ("/v1/cities/{city_id}/cameras", "POST"): {
+            "name": "Câmera",
+            "source_url": "rtsp://192.168.0.10/s",
+            "username": "u",
+            "password": "p",
+            "location": {"lat": -23.5, "lon": -46.6, "address": "Rua"},
+            "lpr_enabled": False,
+        },
+        ("/v1/cameras/{camera_id}", "PATCH"): {
+            "name": "Câmera",
+            "source_url": "rtsp://192.168.0.10/s",
+            "username": "u",
+            "password": "p",
+            "location": {"lat": -23.5, "lon": -46.6, "address": "Rua"},
+            "lpr_enabled": True,
+            "rotate_webhook_secret": False,
+        },
+        ("/v1/clips", "POST"): {
+            "camera_id": res.camera_id,
+            "start": iso(start),
+            "end": iso(start + timedelta(seconds=2)),
+            "mode": "fast",
+        },
+        ("/v1/clips/{clip_id}/hold", "POST"): {"reason": "inquérito 123"},
+        WEBHOOK: {
+            "event_id": uuid.uuid4().hex,
+            "plate": PLATE,
+            "confidence": 0.9,
+            "captured_at": iso(now - timedelta(seconds=3)),
+            "image_jpeg_base64": base64.b64encode(b"\xff\xd8\xff\xe0not really a jpeg").decode(),
+            "vehicle": {"color": "preto", "type": "carro", "make": "VW", "model": "Gol"},
+            "direction": "in",
+        },
+        ("/v1/lpr/batch", "POST"): {
+            "reads": [
+                {
+                    "camera_id": res.camera_id,
+                    "event_id": uuid.uuid4().hex,
+                    "plate": PLATE,
+                    "confidence": 0.8,
+                    "captured_at": iso(now - timedelta(seconds=3)),
+                }
+            ]
+        },
+        ("/v1/watchlist", "POST"): {"plate": "XYZ9A88", "reason": "furto", "fuzzy": False, "city_id": res.city_id},
+        ("/v1/alerts/{alert_id}", "PATCH"): {"status": "investigating"},
+        ("/v1/mosaics", "POST"): {"name": "M", "camera_ids": [res.camera_id], "layout": "2x2"},
+    }
