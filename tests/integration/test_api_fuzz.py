@@ -125,8 +125,10 @@ def _fuzz_operation(
 
     try:
         run()
-    except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report them all
-        return f"[{role}] {method} {route}: {str(exc)[:600]}"
+    # schemathesis reports an example's failures as a FailureGroup (a BaseExceptionGroup): collect every
+    # operation's failure, then report them all.
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001
+        return f"[{role}] {method} {route}: {type(exc).__name__}: {str(exc)[:800]}"
     return None
 
 
