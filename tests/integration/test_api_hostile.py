@@ -191,7 +191,8 @@ GARBAGE_CURSORS = [
             b'["\\u0000", "\\u0000"]',
             b"[1e400, -1e400]",
             b"[true, false]",
-            b'["2026-01-01T00:00:00+00:00", 5]',
+            b'["2026-01-01T00:00:00+00:00", 5.5]',
+            b'["2026-01-01T00:00:00+00:00", 99999999999999999999999]',
             b'["2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000"]',
             b'["0.5", "ABC1234", "2026-01-01T00:00:00+00:00", "00000000-0000-0000-0000-000000000000"]',
             b'[1e400, "ABC1234", "2026-01-01T00:00:00+00:00", "00000000-0000-0000-0000-000000000000"]',
@@ -437,7 +438,8 @@ def test_regression_renaming_a_city_to_an_existing_name_is_409(world: World) -> 
         [{"a": 1}, [1]],
         [None, None],
         [],
-        ["2026-01-01T00:00:00+00:00", 5],
+        ["2026-01-01T00:00:00+00:00", 5.5],
+        ["2026-01-01T00:00:00+00:00", 2**63],
         ["2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000"],
     ],
 )
@@ -479,3 +481,17 @@ def test_real_cursors_still_page(world: World, res: CityResources) -> None:
         if not cursor:
             break
     assert {world.city_a, world.city_b} <= set(seen) and len(seen) == len(set(seen))
+
+
+def test_regression_audit_cursor_ids_are_bigints(world: World) -> None:
+    """The audit keyset is (at, bigint id): a uuid there is a 400, as a uuid list's int is."""
+    for values in (
+        ["2026-01-01T00:00:00+00:00", "00000000-0000-0000-0000-000000000000"],
+        ["2026-01-01T00:00:00+00:00"],
+    ):
+        r = world.api.call("GET", "/v1/audit", token=world.admin, query={"cursor": _cursor(values)})
+        assert (r.status, r.json()["error"]["code"]) == (400, "invalid_cursor")
+    r = world.api.call(
+        "GET", "/v1/cities", token=world.admin, query={"cursor": _cursor(["2026-01-01T00:00:00+00:00", 5])}
+    )
+    assert (r.status, r.json()["error"]["code"]) == (400, "invalid_cursor")

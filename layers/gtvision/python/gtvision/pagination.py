@@ -43,9 +43,15 @@ def decode_cursor(raw: str | None) -> list[Any] | None:
     return value
 
 
+_BIGINT = 2**63
+
+
 def _keyset_value(kind: str, value: Any) -> Any:
     if kind == "uuid":
         return str(uuid.UUID(str(value))) if isinstance(value, str) else _bad()
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and -_BIGINT <= value < _BIGINT
+        return value if ok else _bad()
     moment = datetime.fromisoformat(value) if isinstance(value, str) else _bad()
     # Every keyset timestamp is timestamptz: a naive one was not made by encode_cursor.
     return moment if moment.tzinfo is not None else _bad()
@@ -56,7 +62,7 @@ def _bad() -> Any:
 
 
 def decode_keyset(raw: str | None, shape: tuple[str, ...] = ("time", "uuid")) -> list[Any] | None:
-    """A cursor whose values are, in order, of `shape` ("time" or "uuid"), each checked and converted,
+    """A cursor whose values are, in order, of `shape` ("time", "uuid" or "int"), each checked and converted,
     so a forged or foreign cursor is a 400 — never a database error."""
     values = decode_cursor(raw)
     return None if values is None else check_keyset(values, shape)

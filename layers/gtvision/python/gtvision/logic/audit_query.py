@@ -66,7 +66,7 @@ def list_(
     with db.transaction() as conn:
         rows = dal.entries(
             conn, city_id=city, from_=filters.from_, to=filters.to, user_id=filters.user_id, action=filters.action,
-            limit=limit, before=pagination.decode_keyset(cursor),
+            limit=limit, before=pagination.decode_keyset(cursor, ("time", "int")),
         )
     return pagination.page(rows, limit, ("at", "id"))
 
