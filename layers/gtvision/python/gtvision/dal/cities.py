@@ -45,6 +45,16 @@ def delete(conn: Conn, city_id: str) -> bool:
     return conn.execute("DELETE FROM cities WHERE id = %s", (city_id,)).rowcount == 1
 
 
+def holds_personal_data(conn: Conn, city_id: str) -> bool:
+    """Recordings or not yet anonymised plate reads of the city (retention finds them only through the city)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM segments WHERE city_id = %s)"
+        " OR EXISTS (SELECT 1 FROM plate_reads WHERE city_id = %s AND anonymised_at IS NULL) AS held",
+        (city_id, city_id),
+    ).fetchone()
+    return bool(row and row["held"])
+
+
 def has_dependents(conn: Conn, city_id: str) -> bool:
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"

@@ -73,5 +73,12 @@ def delete(principal: Principal, city_id: str) -> None:
     with db.transaction() as conn:
         if dal.has_dependents(conn, city_id):
             raise Conflict("city_not_empty", "remova as câmeras e usuários da cidade antes de excluí-la")
+        # Retention walks cities: a deleted city's recordings and plate reads would never expire.
+        if dal.holds_personal_data(conn, city_id):
+            raise Conflict(
+                "city_has_recordings",
+                "a cidade ainda tem gravações ou leituras de placas; a retenção as elimina no prazo da cidade"
+                " (reduza retention_days e lpr_retention_days para antecipar) e então ela pode ser excluída",
+            )
         if not dal.delete(conn, city_id):
             raise not_found("cidade")
