@@ -1,8 +1,9 @@
 """Clips and HLS playback in a real browser: headless Chromium, its own <video> and the vendored hls.js.
 
 Each page runs in Chromium against a local http.server, measures with `requestVideoFrameCallback`
-(every presented frame's mediaTime) and `getVideoPlaybackQuality`, and POSTs its findings back as
-JSON. (`--dump-dom`, even with `--virtual-time-budget`, dumps the page before media plays.)
+(mediaTime and presentedFrames of the frames shown) and `getVideoPlaybackQuality`, and POSTs its
+findings back as JSON. (`--dump-dom`, even with `--virtual-time-budget`, dumps the page before any
+media plays.) Playback runs in real time: about 40 s for the file. Skipped without /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -92,16 +93,18 @@ async function clip(src) {
   const r = {first_pixels: pixels(v)};
   await v.play();
   await once(v, 'ended');
+  r.last_pixels = pixels(v);
   return Object.assign(r, summary(v, times));
 }
-async function still(src, at) {
+async function still([src, at]) {
   const [v] = await load(src);
   v.currentTime = at;
   await once(v, 'seeked');
   return pixels(v);
 }
-Promise.all([clip('exact.mp4'), clip('fast.mp4'), still('fast.mp4', %s)])
-  .then(([exact, fast, seek_pixels]) => report({exact, fast: {...fast, seek_pixels}}), e => report({error: String(e)}));
+const PLAN = %s;  // {"play": [clip, ...], "still": [[clip, seconds], ...]}
+Promise.all([Promise.all(PLAN.play.map(clip)), Promise.all(PLAN.still.map(still))])
+  .then(([played, stills]) => report({played, stills}), e => report({error: String(e)}));
 </script></body></html>"""
 
 _HLS_PAGE = """<!doctype html><html><body><pre id="out">pending</pre><video muted></video>
@@ -118,6 +121,7 @@ hls.loadSource('playback.m3u8');
 hls.attachMedia(v);
 hls.on(Hls.Events.MANIFEST_PARSED, () => v.play());
 once(v, 'ended').then(() => report({errors, ...summary(v, times)}), e => report({errors, error: String(e)}));
+setTimeout(() => report({errors, stalled: true, ...summary(v, times)}), %d);  // report why it never ended
 </script></body></html>"""
 
 
@@ -212,6 +216,15 @@ def skipped(frames: list[list[float]]) -> list[list[float]]:
     ]
 
 
+def played_whole(result: dict[str, Any]) -> bool:
+    """No jump in the picture but for frames the compositor dropped (a busy machine), and at most one of those."""
+    frames = result["frames"]
+    if any(t1 <= t0 for (t0, _), (t1, _) in zip(frames, frames[1:], strict=False)):
+        return False
+    missing = sum(round((t1 - t0) * FPS) - (n1 - n0) for (t0, n0), (t1, n1) in zip(frames, frames[1:], strict=False))
+    return missing <= result["dropped"] <= 1
+
+
 def presented(result: dict[str, Any]) -> int:
     """Frames shown from the first callback to the last, both included."""
     frames = result["frames"]
@@ -221,38 +234,51 @@ def presented(result: dict[str, Any]) -> int:
 # ---------------------------------------------------------------------------- clips in <video>
 
 
-def test_exact_clip_starts_and_ends_on_the_asked_frames_in_chromium(tmp_path: Path) -> None:
+_CHROMIUM_TRAILING_PACKETS = (
+    "with B-frames the clip keeps packets decoded before the end but shown after it (hidden by the edit "
+    "list: here source frames 125 and 128); Chromium shows the right frames but stretches `duration` to "
+    "the last packet's timestamp (4.60 s for 4.48, 5.12 for 5.0) and holds the last frame until then"
+)
+
+
+@pytest.mark.parametrize("bframes", [0, 2], ids=["no-bframes", "bframes"])
+def test_exact_clip_starts_and_ends_on_the_asked_frames_in_chromium(tmp_path: Path, bframes: int) -> None:
     # Given three 2 s segments with a keyframe a second, and clips of [0.52 s, 5.0 s) cut both ways
-    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, fps=FPS, gop=FPS, fmt="fmp4")
+    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, fps=FPS, gop=FPS, fmt="fmp4", bframes=bframes)
     start, end = segs[0].start + timedelta(seconds=0.52), segs[0].start + timedelta(seconds=5)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     modes: tuple[ClipMode, ...] = ("exact", "fast")
     for mode in modes:
         cut_clip(segs, start, end, mode, str(tmp_path / f"{mode}.mp4"), str(scratch), 60)
-    files = {f"{m}.mp4": ((tmp_path / f"{m}.mp4").read_bytes(), "video/mp4") for m in ("exact", "fast")}
-    page = _CLIP_PAGE % (_PLAY_JS, 0.52 + FRAME_S / 2)  # seek into the middle of frame 13 of the fast clip
-    files["clip.html"] = (page.encode(), "text/html")
+    files = {f"{m}.mp4": ((tmp_path / f"{m}.mp4").read_bytes(), "video/mp4") for m in modes}
+    # References: the fast clip holds the recording's frames bit for bit from 0 s (test_clipping proves it);
+    # seeking into the middle of a frame shows that frame: 13 (0.52 s) and 124 (4.96 s)
+    plan = {"play": ["exact.mp4", "fast.mp4"], "still": [["fast.mp4", 0.52 + FRAME_S / 2], ["fast.mp4", 4.98]]}
+    files["clip.html"] = ((_CLIP_PAGE % (_PLAY_JS, json.dumps(plan))).encode(), "text/html")
 
     # When Chromium plays both to the end
     got = browse(files, "clip.html")
 
     assert "error" not in got, got
-    exact, fast = got["exact"], got["fast"]
-    for name, result in got.items():
+    (exact, fast), (frame_13, frame_124) = got["played"], got["stills"]
+    for name, result in (("exact", exact), ("fast", fast)):
         print(name, {k: v for k, v in result.items() if k != "frames"}, "presented", presented(result))
-    # Then the exact clip lasts what was asked, to the frame, and its first picture is frame 13 of the recording
-    assert exact["duration"] == pytest.approx(4.48, abs=FRAME_S)
+    # Then the exact clip shows frames 13 to 124 of the recording, each once, the first at 0 s
     assert exact["frames"][0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
-    assert exact["first_pixels"] == fast["seek_pixels"] != fast["first_pixels"]
-    assert presented(exact) == pytest.approx(4.48 * FPS, abs=1)
-    assert exact["current_time"] == pytest.approx(exact["duration"], abs=FRAME_S)
-    # And the fast clip starts on the keyframe before (0 s) and is never shorter than asked
-    assert fast["duration"] >= 4.48 and fast["duration"] == pytest.approx(5.0, abs=FRAME_S)
+    assert exact["first_pixels"] == frame_13 != fast["first_pixels"]
+    assert exact["last_pixels"] == frame_124 == fast["last_pixels"]
+    assert exact["decoded"] == round(4.48 * FPS) and played_whole(exact)
+    assert exact["frames"][-1][0] == pytest.approx(4.48 - FRAME_S, abs=FRAME_S / 2)
+    # And the fast clip starts on the keyframe before (0 s) and ends on the same frame
     assert fast["frames"][0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
-    assert presented(fast) == pytest.approx(5.0 * FPS, abs=1)
-    # And both played through without skipping a frame
-    assert skipped(exact["frames"]) == [] and skipped(fast["frames"]) == []
+    assert fast["decoded"] == round(5.0 * FPS) and played_whole(fast)
+    if bframes and (exact["duration"], fast["duration"]) == (pytest.approx(4.60), pytest.approx(5.12)):
+        pytest.xfail(_CHROMIUM_TRAILING_PACKETS)
+    # And the exact clip lasts what was asked, to the frame; the fast one is never shorter
+    assert exact["duration"] == pytest.approx(4.48, abs=FRAME_S)
+    assert exact["current_time"] == pytest.approx(exact["duration"], abs=FRAME_S)
+    assert fast["duration"] >= 4.48 and fast["duration"] == pytest.approx(5.0, abs=FRAME_S)
 
 
 # ---------------------------------------------------------------------------- HLS playback with hls.js
@@ -269,11 +295,25 @@ def _recorder_ts(segs: list[SegmentSource]) -> list[SegmentSource]:
     return segs
 
 
-@pytest.fixture(params=["recorder-ts", "mediamtx-fmp4"])
+_HLS_JS_BFRAME_HOLES = (
+    "hls.js 1.7.4 places each fMP4 segment after a discontinuity at the previous one's end plus the first "
+    "frame's composition offset, so with B-frames the buffer has a hole at every boundary (ADR 0005)"
+)
+
+
+@pytest.fixture(
+    params=[
+        "recorder-ts",
+        "mediamtx-fmp4",
+        pytest.param("mediamtx-fmp4-bframes", marks=pytest.mark.xfail(strict=True, reason=_HLS_JS_BFRAME_HOLES)),
+    ]
+)
 def recorded_camera(request: pytest.FixtureRequest, world: Any, tmp_path: Path) -> Iterator[tuple[Any, str, int]]:
-    """A camera of city A with 3 contiguous 2 s segments uploaded and registered; yields (world, camera, count)."""
+    """A camera of city A with contiguous 2 s segments uploaded and registered; yields (world, camera, count)."""
     fmt: VideoFormat = "ts" if request.param == "recorder-ts" else "fmp4"
-    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, start=T0, fps=FPS, gop=FPS, fmt=fmt)
+    bframes = 2 if request.param.endswith("bframes") else 0
+    count = 2 if bframes else 3  # one boundary shows the hole
+    segs = make_segments(str(tmp_path / "segs"), count, SEG_S, start=T0, fps=FPS, gop=FPS, fmt=fmt, bframes=bframes)
     if fmt == "ts":
         segs = _recorder_ts(segs)
     camera = str(world.camera()["id"])
@@ -299,7 +339,7 @@ def test_hls_playlist_plays_to_the_end_in_hls_js(
     files = {
         "playback.m3u8": (r.text.encode(), "application/vnd.apple.mpegurl"),
         "hls.min.js": (HLS_JS.read_bytes(), "text/javascript"),
-        "hls.html": ((_HLS_PAGE % _PLAY_JS).encode(), "text/html"),
+        "hls.html": ((_HLS_PAGE % (_PLAY_JS, (recorded_s * 1.5 + 5) * 1000)).encode(), "text/html"),
     }
 
     # When hls.js plays it muted to the end, segments straight from storage (presigned, CORS)
@@ -309,10 +349,9 @@ def test_hls_playlist_plays_to_the_end_in_hls_js(
     print(request.node.callspec.id, {k: v for k, v in got.items() if k != "frames"},
           "frames", frames[0], "to", frames[-1], "skipped", skipped(frames))  # fmt: skip
     # Then nothing failed and every recorded frame was shown once, in order
-    assert "error" not in got and not [e for e in got["errors"] if e["fatal"]], got["errors"]
+    assert "error" not in got and "stalled" not in got and not [e for e in got["errors"] if e["fatal"]], got["errors"]
     assert got["duration"] == pytest.approx(recorded_s, abs=FRAME_S)
     assert got["current_time"] == pytest.approx(recorded_s, abs=FRAME_S)
     assert got["buffered"] == [[pytest.approx(0, abs=FRAME_S), pytest.approx(recorded_s, abs=FRAME_S)]]
     assert frames[0] == [pytest.approx(0, abs=FRAME_S / 2), 1]
-    assert presented(got) == pytest.approx(recorded_s * FPS, abs=1)
-    assert skipped(frames) == []
+    assert got["decoded"] == round(recorded_s * FPS) and played_whole(got)
