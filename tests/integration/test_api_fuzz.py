@@ -117,6 +117,10 @@ def _fuzz_operation(
             case.path_parameters = {k: real_ids.get(k, v) for k, v in case.path_parameters.items()}
         caller = _throwaway_token(world, role) if (route, method) == ("/v1/me", "DELETE") else token
         response = case.call(headers={"Authorization": f"Bearer {caller}"})
+        if caller != token:
+            # Negative cases drop the token: the throwaway must not outlive the test (another test needs
+            # the session's admin to be the only one).
+            world.api.call("DELETE", "/v1/me", token=caller)
         statuses[response.status_code] += 1
         if route in STREAM_ROUTES and response.status_code == 503:
             assert response.json()["error"]["code"] == "mediamtx_unavailable", response.text
