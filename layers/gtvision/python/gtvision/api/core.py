@@ -21,7 +21,7 @@ def get_health(ctx: Ctx) -> Any:
 
 @route(bp, "/v1/auth/login", ("POST",), auth=False)
 def login(ctx: Ctx) -> Any:
-    return users.login(parse(Login, ctx.json()))
+    return users.login(parse(Login, ctx.json()), ctx.source_ip, ctx.request_id)
 
 
 def _user_out(row: dict[str, Any]) -> dict[str, Any]:

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
 import psycopg
 
-from gtvision import auth, db, pagination
+from gtvision import audit, auth, db, pagination
 from gtvision.auth import Principal
+from gtvision.dal import audit as audit_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import users as dal
-from gtvision.errors import Conflict, Forbidden, Invalid, Unauthorized, not_found
+from gtvision.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized, not_found
 from gtvision.models import Login, UserIn
 from gtvision.settings import get_settings
 
+#: Failed logins per username tolerated within the window before answering 429. Per username, not per IP:
+#: a whole city hall often sits behind one NAT address.
+MAX_FAILED_LOGINS = 10
+FAILED_LOGIN_WINDOW_S = 15 * 60
 
-def login(data: Login) -> dict[str, Any]:
+
+def login(data: Login, source_ip: str | None = None, request_id: str | None = None) -> dict[str, Any]:
+    """Issue a token; every attempt is audited and repeated failures are throttled (429)."""
+    # The typed username may be a mistyped password: only its hash is kept with a failure.
+    who = hashlib.sha256(data.username.strip().lower().encode()).hexdigest()[:32]
     with db.transaction() as conn:
+        if audit_dal.failed_logins(conn, who, FAILED_LOGIN_WINDOW_S) >= MAX_FAILED_LOGINS:
+            raise RateLimited("too_many_attempts", "muitas tentativas de login; aguarde 15 minutos")
         user = dal.by_username(conn, data.username)
     if not auth.verify_password(user["password_hash"] if user else None, data.password) or user is None:
+        audit.record(None, "auth.login_failed", "/v1/auth/login", status=401, source_ip=source_ip,
+                     request_id=request_id, detail={"username_sha256": who})  # fmt: skip
         raise Unauthorized("invalid_credentials", "usuário ou senha inválidos")
-    token, ttl = auth.issue_token(str(user["id"]), user["username"], user["role"], _str(user["city_id"]))
+    city_id = _str(user["city_id"])
+    token, ttl = auth.issue_token(str(user["id"]), user["username"], user["role"], city_id)
+    principal = Principal(user_id=str(user["id"]), username=user["username"], role=user["role"], city_id=city_id)
+    audit.record(principal, "auth.login", "/v1/auth/login", status=200, source_ip=source_ip, request_id=request_id)
     return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
 
 
