@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from gtvision import aws
+from gtvision import aws, db
 from gtvision.settings import get_settings
+
+
+def database_status() -> str:
+    try:
+        with db.transaction() as conn:
+            conn.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - health reports, never raises
+        return f"error: {type(exc).__name__}"
 
 
 def storage_status() -> str:

@@ -30,6 +30,16 @@ def get(conn: Conn, user_id: str) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {_COLS} FROM users WHERE id = %s AND anonymised_at IS NULL", (user_id,)).fetchone()
 
 
+def lock_admins(conn: Conn) -> None:
+    """Serialise changes to the set of admins (first-admin creation, an admin removing itself) for this transaction."""
+    conn.execute("SELECT pg_advisory_xact_lock(727275)")
+
+
+def count_admins(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin' AND anonymised_at IS NULL")
+    return int(one(row)["n"])
+
+
 def any_admin(conn: Conn) -> bool:
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND anonymised_at IS NULL) AS e")
     return bool(one(row)["e"])

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gtvision import db, geo, pagination, plates
 from gtvision.auth import Principal
+from gtvision.dal import cities as cities_dal
 from gtvision.dal import lpr as dal
 from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
@@ -200,7 +201,7 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
     except ValueError as exc:
         raise Invalid("invalid_plate", str(exc)) from None
     with db.transaction() as conn:
-        if conn.execute("SELECT 1 FROM cities WHERE id = %s", (city_id,)).fetchone() is None:
+        if cities_dal.get(conn, city_id) is None:
             raise not_found("cidade")
         row = dal.insert_watch(
             conn,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,6 @@ from gtvision import crypto, db, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as dal
 from gtvision.dal import cities as cities_dal
-from gtvision.dal import one
 from gtvision.errors import Conflict, not_found
 from gtvision.models import CameraIn, CameraPatch
 from gtvision.urls import parse_source_url, with_credentials
@@ -61,7 +61,7 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
             raise not_found("cidade")
         if dal.count_in_city(conn, city_id) >= city["camera_limit"]:
             raise Conflict("camera_limit_reached", f"limite de {city['camera_limit']} câmeras da cidade atingido")
-        camera_id = one(conn.execute("SELECT gen_random_uuid() AS id"))["id"]
+        camera_id = uuid.uuid4()
         values: dict[str, Any] = {
             "id": camera_id,
             "city_id": city_id,

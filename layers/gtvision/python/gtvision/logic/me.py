@@ -79,15 +79,10 @@ def delete(principal: Principal) -> None:
     with db.transaction() as conn:
         user = _current_user(conn, principal)
         # Serialise with other admin removals so two admins can't each leave the other as the last one.
-        conn.execute("SELECT pg_advisory_xact_lock(727275)")
-        if user["role"] == "admin" and _admins(conn) <= 1:
+        users_dal.lock_admins(conn)
+        if user["role"] == "admin" and users_dal.count_admins(conn) <= 1:
             raise Conflict("last_admin", "o último administrador não pode excluir a própria conta")
         users_dal.anonymise(conn, principal.user_id)
-
-
-def _admins(conn: Any) -> int:
-    row = conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin' AND anonymised_at IS NULL").fetchone()
-    return int(row["n"]) if row else 0
 
 
 def plate_request(principal: Principal, raw_plate: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from gtvision import db, pagination
 from gtvision.auth import Principal
+from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.mediamtx import MediaMTXClient
@@ -43,7 +44,7 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
     if len(ids) > _CAPACITY[data.layout]:
         raise Invalid("too_many_cameras", f"o layout {data.layout} comporta {_CAPACITY[data.layout]} câmera(s)")
     with db.transaction() as conn:
-        first = conn.execute("SELECT city_id FROM cameras WHERE id = %s", (ids[0],)).fetchone()
+        first = cameras_dal.get(conn, ids[0], None)
         city_id = str(first["city_id"]) if first else None
         if city_id is None or not principal.can_see_city(city_id):
             raise not_found("câmera")

@@ -110,7 +110,7 @@ def ensure_first_admin() -> str | None:
     if not password:
         generated = password = secrets.token_urlsafe(12)
     with db.transaction() as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(727275)")
+        dal.lock_admins(conn)
         if dal.any_admin(conn):
             return None
         dal.insert(conn, s.admin_user, auth.hash_password(password), "admin", None)
