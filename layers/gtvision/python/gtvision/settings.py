@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
 
+    # Stream and recording health (issue 13)
+    recording_stall_s: int = Field(default=180, gt=0, alias="GTV_RECORDING_STALL_S")
+    mediamtx_hook_secret: str = Field(default="", alias="GTV_MEDIAMTX_HOOK_SECRET")
+    stream_sample_retention_days: int = Field(default=7, ge=1, alias="GTV_STREAM_SAMPLE_RETENTION_DAYS")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

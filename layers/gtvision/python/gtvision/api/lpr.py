@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
+from gtvision.errors import Invalid
 from gtvision.logic import alerts, lpr
 from gtvision.models import parse
 from gtvision.timeutil import query_time
@@ -74,7 +75,10 @@ def delete_watch(ctx: Ctx, watchlist_id: str) -> Any:
 
 @route(bp, "/v1/alerts", audit_action="alerts.list")
 def list_alerts(ctx: Ctx) -> Any:
-    """Alerts newest first (`since`, `kind`; admins may pass `city_id`)."""
+    """Alerts newest first (`since`, `kind`, `open=true` for unresolved; admins may pass `city_id`)."""
+    open_param = (ctx.query.get("open") or "").lower()
+    if open_param not in ("", "true", "false"):
+        raise Invalid("invalid_open", "open deve ser true ou false")
     items, nxt = alerts.list_alerts(
         ctx.user,
         ctx.query.get("city_id") or None,
@@ -82,6 +86,7 @@ def list_alerts(ctx: Ctx) -> Any:
         ctx.query.get("kind") or None,
         ctx.limit(),
         ctx.cursor(),
+        open_only=open_param == "true",
     )
     return paged(items, nxt)
 

@@ -18,6 +18,15 @@ from gtvision.urls import parse_source_url, with_credentials
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 
 
+def derived_status(stream_status: str, health_status: str | None) -> str:
+    """The camera's `status` as the API shows it: the observed state (online/offline/unknown) of a started
+    camera, `unknown` for one never started, `offline` for one a manager stopped. Same rule as
+    `gtvision.dal.stream_health.DERIVED_STATUS_SQL`."""
+    if stream_status == "streaming":
+        return health_status or "unknown"
+    return "offline" if stream_status == "stopped" else "unknown"
+
+
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
     """The camera as the API shows it: never a password, never a secret."""
     location = None
@@ -32,7 +41,9 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "has_credentials": bool(row.get("username") or row.get("has_password")),
         "location": location,
         "lpr_enabled": row["lpr_enabled"],
-        "status": row["status"],
+        "status": derived_status(row["status"], row.get("health_status")),
+        # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
+        "stream_status": row["status"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }

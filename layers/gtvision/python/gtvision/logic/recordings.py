@@ -148,6 +148,7 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
             "container": ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts",
             "init_bytes": _init_bytes(local) if info.fragmented else None,
             "pts_start": pts_start,
+            "frame_count": info.frame_count,  # fps of the camera's health = frames / duration
         }
         with db.transaction() as conn:
             inserted = dal.insert(conn, row)
