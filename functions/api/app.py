@@ -11,6 +11,7 @@ from gtvision.api import console as console_api
 from gtvision.api import health as health_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, route
+from gtvision.observability import flush_metrics_if_any
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
@@ -34,3 +35,12 @@ def openapi(ctx: Ctx) -> Any:
 
 
 app.register_blueprint(_meta)
+
+
+@app.middleware("http")
+def _flush_metrics(event: Any, get_response: Any) -> Any:
+    """Business metrics added while serving a request (LPR reads, alerts) leave as EMF with its response."""
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics_if_any()

@@ -31,6 +31,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     result = lpr.ingest_batch([str(r.get("body") or "") for r in records])
     outcome = {r.get("messageId"): result.failed.get(i) for i, r in enumerate(records)}
     metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
+    metrics.add_metric(name="LprReadsIngested", unit="Count", value=result.inserted)  # fleet total with the webhook
     metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)
     metrics.add_metric(name="LprMessagesFailed", unit="Count", value=len(result.failed))
     logger.info(

@@ -64,3 +64,9 @@ def _make_logger() -> Logger:
 
 logger = _make_logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "GTVision"), service="gtvision")
+
+
+def flush_metrics_if_any() -> None:
+    """Flush pending EMF metrics now (the API has no per-invocation decorator; see functions/api/app.py)."""
+    if metrics.metric_set:
+        metrics.flush_metrics()

@@ -8,9 +8,10 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.errors import Invalid
+from gtvision.errors import DomainError, Invalid
 from gtvision.logic import alerts, lpr
 from gtvision.models import parse
+from gtvision.observability import metrics
 from gtvision.timeutil import query_time
 
 bp = Blueprint(__name__)
@@ -24,7 +25,13 @@ def post_lpr_event(ctx: Ctx) -> Any:
     camera = lpr.authenticate_camera(
         ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
     )
-    read_id, _ = lpr.ingest_event(camera, ctx.json(), now)
+    try:
+        read_id, created = lpr.ingest_event(camera, ctx.json(), now)
+    except DomainError:
+        metrics.add_metric(name="LprReadsRejected", unit="Count", value=1)
+        raise
+    if created:
+        metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return json_response({"id": read_id}, 202)
 
 

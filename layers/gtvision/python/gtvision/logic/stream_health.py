@@ -87,6 +87,7 @@ class PollReport:
     unknown: int = 0
     viewers: int = 0
     streams_active: int = 0
+    recordings_stalled: int = 0
     max_recording_lag_s: float | None = None
     samples_written: int = 0
     changes: int = 0
@@ -226,6 +227,7 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
             elif status == "online" and cam["offline_open"]:
                 resolve["camera_offline"].append(cid)
             stalled = now - max(t for t in (last_end, started_at) if t is not None) > stall
+            report.recordings_stalled += 1 if stalled and online else 0
             if stalled and online and not cam["stalled_open"]:
                 to_open.append(_alert(cam, "recording_stalled", now, {
                     "last_segment_end": last_end.isoformat() if last_end else None,
@@ -266,6 +268,7 @@ def _emit(report: PollReport) -> None:
     metrics.add_metric(name="StreamsActive", unit=MetricUnit.Count, value=report.streams_active)
     metrics.add_metric(name="Viewers", unit=MetricUnit.Count, value=report.viewers)
     metrics.add_metric(name="RecordingLagMaxSeconds", unit=MetricUnit.Seconds, value=report.max_recording_lag_s or 0.0)
+    metrics.add_metric(name="RecordingsStalled", unit=MetricUnit.Count, value=report.recordings_stalled)
     metrics.add_metric(name="HealthAlertsOpened", unit=MetricUnit.Count, value=report.alerts_opened)
     metrics.add_metric(name="MediaMtxUnreachable", unit=MetricUnit.Count, value=int(report.mediamtx != "ok"))
 
