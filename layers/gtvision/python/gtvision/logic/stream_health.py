@@ -36,6 +36,12 @@ from gtvision.timeutil import query_time
 #: tracks2 codecs that are video (the first one gives the camera's codec and size).
 VIDEO_CODECS = {"AV1", "VP9", "VP8", "H265", "H264", "MPEG-4 Video", "MPEG-1/2 Video", "M-JPEG"}
 METRICS_MAX_RANGE = timedelta(days=7)
+#: Metrics that are a snapshot of the fleet each run (the rest of GT-Vision's metrics count events): the
+#: local Prometheus view keeps their last value instead of adding them up.
+FLEET_GAUGES = (
+    "CamerasOnline", "CamerasOffline", "CamerasUnknown", "CamerasOfflinePercent", "StreamsActive", "Viewers",
+    "RecordingLagMaxSeconds", "RecordingsStalled", "MediaMtxUnreachable",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
