@@ -186,6 +186,12 @@ class Recorder:
                 self._progress = block
             block = {}
 
+    def bytes_written(self) -> int:
+        """Bytes ffmpeg has written so far (its `-progress` total_size): the demo's inbound byte counter."""
+        with self._lock:
+            total = self._progress.get("total_size", "")
+        return int(total) if total.isdigit() else 0
+
     def _anchor(self) -> datetime:
         """Wall-clock time of the output timeline's zero (now, if ffmpeg has not reported progress yet)."""
         with self._lock:
