@@ -17,10 +17,12 @@ from gtvision.settings import get_settings
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/cameras/{camera_id}/stream/metrics")
+@route(bp, "/v1/cameras/{camera_id}/stream/metrics", audit_action="streams.metrics")
 def get_stream_metrics(ctx: Ctx, camera_id: str) -> Any:
     """Status since when, current kbps/fps/readers/lag and the samples of [from, to) (default: last hour)."""
-    return stream_health.camera_metrics(ctx.user, camera_id, ctx.query)
+    result = stream_health.camera_metrics(ctx.user, camera_id, ctx.query)
+    ctx.audit_city_id = result["city_id"]
+    return result
 
 
 @route(bp, "/v1/cities/{city_id}/health")

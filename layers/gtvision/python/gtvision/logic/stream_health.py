@@ -360,6 +360,7 @@ def camera_metrics(principal: Principal, camera_id: str, query: dict[str, str]) 
         rows = dal.samples(conn, camera_id, from_, to)
     return {
         "camera_id": camera_id,
+        "city_id": str(camera["city_id"]),
         "status": cameras_logic.derived_status(camera["status"], state.get("status")),
         "since": state.get("since"),
         "current": {
