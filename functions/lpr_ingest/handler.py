@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from gtvision.logic import lpr
+from gtvision.logic import lpr_ingest
 from gtvision.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -28,7 +28,7 @@ class RecordRefused(Exception):
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     records = event.get("Records") or []
     # One bulk write for the batch first; the per-record pass below only reports each outcome.
-    result = lpr.ingest_batch([str(r.get("body") or "") for r in records])
+    result = lpr_ingest.ingest_batch([str(r.get("body") or "") for r in records])
     outcome = {r.get("messageId"): result.failed.get(i) for i, r in enumerate(records)}
     metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
     metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gtvision_local import schedule
-from gtvision_local.template import ApiEvent, ScheduleEvent, SqsEvent, Template, load_template, load_yaml
+from gtvision_local.cfn import load_yaml
+from gtvision_local.template import ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "local_runtime" / "template.yaml"
 ENDPOINT = "http://127.0.0.1:4566"
