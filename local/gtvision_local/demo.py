@@ -12,6 +12,10 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from gtvision import db
+from gtvision.dal import cameras as cameras_dal
+from gtvision.dal import cities as cities_dal
+
 from .recorder import Recorder
 
 DEMO_CITY = ("Cidade Demonstração", "SP")
@@ -39,10 +43,6 @@ class Demo:
 
 def ensure_demo_camera() -> tuple[str, str]:
     """(city_id, camera_id) of the demo, created on first use."""
-    from gtvision import db
-    from gtvision.dal import cameras as cameras_dal
-    from gtvision.dal import cities as cities_dal
-
     name, state = DEMO_CITY
     with db.transaction() as conn:
         city = cities_dal.find_by_name(conn, name, state)

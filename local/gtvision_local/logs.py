@@ -1,6 +1,7 @@
 """Local log lines: ``HH:MM:SS.mmm LEVEL [Function] message``, naming the function that wrote them.
 
-Every invocation runs with :data:`current_function` set (see ``Runtime.invoke``).
+Every invocation runs with :data:`gtvision.observability.current_function` set (see ``Runtime.invoke``):
+the same variable the layer's local log lines read.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
-current_function: ContextVar[str] = ContextVar("gtv_current_function", default="runtime")
-"""Logical id of the function whose invocation is running in this thread (``runtime`` outside one)."""
+from gtvision.observability import current_function
 
 log = logging.getLogger("gtvision_local")
 

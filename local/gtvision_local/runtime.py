@@ -4,7 +4,8 @@
 * :class:`~gtvision_local.schedule.Scheduler` — fires ``Schedule`` events with an injectable clock (``schedule.py``).
 * :class:`~gtvision_local.gateway.ApiGateway` — the REST (v1) proxy routing ``Api`` events (``gateway.py``).
 
-Every invocation runs with :data:`gtvision_local.logs.current_function` set, so log lines say which
+Every invocation runs with :data:`gtvision.observability.current_function` set (the one variable both
+the layer's and the runtime's log lines read), so log lines say which
 function wrote them.
 """
 
@@ -21,11 +22,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
+
+from gtvision.observability import current_function
 
 from . import events
 from .gateway import DEFAULT_API_PORT, ApiGateway
-from .logs import current_function, log
+from .logs import log
 from .schedule import Scheduler
 from .sqs import SqsPoller
 from .template import ApiEvent, FunctionSpec, ScheduleEvent, SqsEvent, Template
@@ -33,13 +36,13 @@ from .template import ApiEvent, FunctionSpec, ScheduleEvent, SqsEvent, Template
 _import_lock = threading.Lock()
 
 
-def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
-    """Import ``spec.handler`` (``module.attr``) from ``spec.code_uri`` under a unique module name.
+def load_module(spec: FunctionSpec) -> ModuleType:
+    """Import the module of ``spec.handler`` (``module.attr``) from ``spec.code_uri`` under a unique name.
 
     The function directory is first on ``sys.path`` only while importing, so two functions'
     ``app.py`` or ``handler.py`` never shadow each other; functions sharing one file share its module.
     """
-    module_path, _, attribute = spec.handler.rpartition(".")
+    module_path, _, _ = spec.handler.rpartition(".")
     if not module_path:
         raise ValueError(f"{spec.logical_id}: Handler {spec.handler!r} must be module.attribute")
     file = spec.code_uri / (module_path.replace(".", "/") + ".py")
@@ -55,10 +58,17 @@ def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
             module = sys.modules.get(name)
         if module is None:
             module = _import_file(name, file, spec.code_uri)
+    return module
+
+
+def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
+    """The handler callable ``spec.handler`` names, its module imported by :func:`load_module`."""
+    module = load_module(spec)
+    attribute = spec.handler.rpartition(".")[2]
     handler = getattr(module, attribute, None)
     if not callable(handler):
-        raise AttributeError(f"{spec.logical_id}: {file.name} has no callable {attribute!r}")
-    return handler
+        raise AttributeError(f"{spec.logical_id}: {module.__file__} has no callable {attribute!r}")
+    return cast("Callable[[Any, Any], Any]", handler)
 
 
 def _import_file(name: str, file: Path, code_dir: Path) -> ModuleType:
@@ -126,11 +136,6 @@ class Runtime:
         handler = self.handler(logical_id)
         context = events.LambdaContext(logical_id, timeout_s=spec.timeout, memory_limit_in_mb=spec.memory_size)
         token = current_function.set(logical_id)
-        # The domain layer's plain log formatter keeps its own contextvar (the layer cannot import
-        # this package); set it too when the layer is loaded so its lines name the function.
-        observability = sys.modules.get("gtvision.observability")
-        layer_var = getattr(observability, "current_function", None)
-        layer_token = layer_var.set(logical_id) if layer_var is not None else None
         started = time.monotonic()
         try:
             log.debug("START RequestId: %s", context.aws_request_id)
@@ -151,8 +156,6 @@ class Runtime:
                 )
         finally:
             current_function.reset(token)
-            if layer_var is not None and layer_token is not None:
-                layer_var.reset(layer_token)
 
     # ------------------------------------------------------------ lifecycle
 

@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gtvision import aws, db, migrations
+from gtvision.logic.users import ensure_first_admin
+from gtvision.settings import get_settings
+
 from .demo import Demo, run_demo
 from .logs import configure_logging
 from .paths import repo_root, state_dir
@@ -176,20 +180,14 @@ class LocalStack:
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
         self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
-        # Before any gtvision import: settings and the log formatter read the environment at import.
         os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        # Settings and AWS clients are read from the environment on first use: forget any made before.
+        get_settings.cache_clear()
+        aws.reset()
         create_resources(self.template, self.endpoint_url)
-
-        from gtvision import migrations
-
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
-        settings = sys.modules.get("gtvision.settings")
-        if settings is not None:
-            settings.get_settings.cache_clear()
-        from gtvision.logic.users import ensure_first_admin
-
         self.admin_password = ensure_first_admin()
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
@@ -266,8 +264,6 @@ class LocalStack:
             self._moto.stop()
             self._moto = None
         if self._pg is not None:
-            from gtvision import db
-
             db.close_all()
             self._pg.cleanup()
             self._pg = None

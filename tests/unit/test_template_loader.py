@@ -110,7 +110,7 @@ def test_real_template_loads() -> None:
     queues = {q.logical_id: q for q in template.queues()}
     assert queues["SegmentUploadQueue"].redrive is not None
     assert template.globals_env()["RECORDINGS_BUCKET"] == "gtvision-recordings"
-    assert template.function("ApiFunction").handler == "app.app"
+    assert template.function("ApiFunction").handler == "app.handler"
 
 
 # ---------------------------------------------------------------- schedule expressions
