@@ -1,9 +1,14 @@
-"""GT-Vision REST API: a chalice app whose routes live in gtvision.api blueprints (Handler: app.app)."""
+"""GT-Vision REST API: a chalice app whose routes live in gtvision.api blueprints (Handler: app.handler).
+
+`handler` wraps the app with the Logger/Metrics/Tracer set every function wears, so the metrics a request
+adds (the webhook's alerts included) are flushed at the end of that request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice import Blueprint, Chalice
 
 from gtvision.api import audit, clips, core, lpr, mosaics
@@ -11,7 +16,7 @@ from gtvision.api import console as console_api
 from gtvision.api import health as health_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, route
-from gtvision.observability import flush_metrics_if_any
+from gtvision.observability import logger, metrics, tracer
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
@@ -37,10 +42,10 @@ def openapi(ctx: Ctx) -> Any:
 app.register_blueprint(_meta)
 
 
-@app.middleware("http")
-def _flush_metrics(event: Any, get_response: Any) -> Any:
-    """Business metrics added while serving a request (LPR reads, alerts) leave as EMF with its response."""
-    try:
-        return get_response(event)
-    finally:
-        flush_metrics_if_any()
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An API Gateway proxy event → the chalice app's proxy response."""
+    response: dict[str, Any] = app(event, context)
+    return response

@@ -10,7 +10,7 @@ from chalice import Blueprint
 from gtvision import signatures
 from gtvision.api.http import Ctx, json_response, route
 from gtvision.errors import Unauthorized
-from gtvision.logic import stream_health
+from gtvision.logic import stream_health, stream_metrics
 from gtvision.observability import logger
 from gtvision.settings import get_settings
 
@@ -20,7 +20,7 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/cameras/{camera_id}/stream/metrics", audit_action="streams.metrics")
 def get_stream_metrics(ctx: Ctx, camera_id: str) -> Any:
     """Status since when, current kbps/fps/readers/lag and the samples of [from, to) (default: last hour)."""
-    result = stream_health.camera_metrics(ctx.user, camera_id, ctx.query)
+    result = stream_metrics.camera_metrics(ctx.user, camera_id, ctx.query)
     ctx.audit_city_id = result["city_id"]
     return result
 
@@ -28,7 +28,7 @@ def get_stream_metrics(ctx: Ctx, camera_id: str) -> Any:
 @route(bp, "/v1/cities/{city_id}/health")
 def get_city_health(ctx: Ctx, city_id: str) -> Any:
     """Online/offline/unknown counts, stalled recordings, troubled cameras, LPR reads and open alerts."""
-    return stream_health.city_health(ctx.user, city_id)
+    return stream_metrics.city_health(ctx.user, city_id)
 
 
 @route(bp, "/v1/hooks/mediamtx", ("POST",), auth=False)

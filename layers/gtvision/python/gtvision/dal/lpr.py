@@ -291,9 +291,7 @@ def list_alerts(
     ).fetchall()
 
 
-def set_alert_status(
-    conn: Conn, alert_id: str, city_id: str | None, status: str
-) -> dict[str, Any] | None:
+def set_alert_status(conn: Conn, alert_id: str, city_id: str | None, status: str) -> dict[str, Any] | None:
     """Move an alert to `status`; None when missing or (city_id given) in another city."""
     return conn.execute(
         f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"
