@@ -14,12 +14,15 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import events
 from .logs import as_function, log
+from .metrics import local_metrics
 from .template import ApiEvent
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
 DEFAULT_API_PORT = 3000
+#: The functions' EMF metrics in Prometheus text format (`gtvision_local.metrics`), served beside the API.
+METRICS_PATH = "/metrics"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD",
@@ -115,6 +118,9 @@ class ApiGateway:
         """Route one request; returns (status, multi-value headers, body)."""
         split = urlsplit(raw_path)
         path = unquote(split.path) or "/"
+        if path == METRICS_PATH and method in ("GET", "HEAD"):  # local only, no token (not deployed)
+            view = local_metrics()
+            return 200, {"Content-Type": [view.content_type]}, view.exposition()
         route, same_path, params = resolve_route(self.routes, method, split.path)
         if not same_path:
             return _error(404, "not_found", f"Rota não encontrada: {method} {path}")

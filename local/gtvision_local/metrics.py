@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
@@ -142,3 +143,31 @@ class LocalMetrics:
         if isinstance(stream, EmfTee):
             return stream
         return EmfTee(stream, self.collector)
+
+
+_process_metrics: LocalMetrics | None = None
+_process_lock = threading.Lock()
+
+
+def local_metrics() -> LocalMetrics:
+    """The process's metrics view (every function of the local runtime shares one process and one stdout)."""
+    global _process_metrics
+    with _process_lock:
+        if _process_metrics is None:
+            _process_metrics = LocalMetrics()
+        return _process_metrics
+
+
+def install_stdout() -> EmfTee | None:
+    """Put the process's tee on sys.stdout; returns it when this call installed it (None: already there)."""
+    if isinstance(sys.stdout, EmfTee):
+        return None
+    tee = local_metrics().install(sys.stdout)
+    sys.stdout = tee
+    return tee
+
+
+def uninstall_stdout(tee: EmfTee | None) -> None:
+    """Undo `install_stdout` (only the tee it installed, and only while it is still sys.stdout)."""
+    if tee is not None and sys.stdout is tee:
+        sys.stdout = tee.target
