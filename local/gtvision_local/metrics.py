@@ -1,16 +1,18 @@
 """Local parity of CloudWatch metrics: the EMF lines functions print, served in Prometheus text format.
 
 In AWS, Powertools Metrics prints one CloudWatch Embedded Metric Format (EMF) JSON line per flush and
-CloudWatch turns it into metrics. Locally, `EmfTee` sits on stdout, hands every EMF line to
-`EmfCollector` (and still prints it), and the API port serves `GET /metrics` from the collector through
-prometheus-client's exposition. Event counts (SegmentsRegistered, LprReadsIngested...) add up as
-counters; fleet snapshots (`gtvision.logic.stream_health.FLEET_GAUGES`) keep their last value.
+CloudWatch turns it into metrics. Locally, `EmfTee` sits on stdout and hands every EMF line to
+`EmfCollector` (instead of printing it, unless GTV_LOCAL_SHOW_EMF=1); the API port serves
+`GET /metrics` from the collector through prometheus-client's exposition. Event counts
+(SegmentsRegistered, LprReadsIngested...) add up as counters; fleet snapshots
+(`gtvision.logic.stream_health.FLEET_GAUGES`) keep their last value.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 import threading
@@ -94,11 +96,15 @@ class EmfCollector(Collector):
 
 
 class EmfTee(io.TextIOBase):
-    """A stdout that passes everything through and feeds each complete EMF line to a collector."""
+    """A stdout that feeds each complete EMF line to a collector and passes the rest through.
 
-    def __init__(self, target: TextIO, collector: EmfCollector) -> None:
+    EMF lines are kept out of the readable log unless `show_emf` (env GTV_LOCAL_SHOW_EMF=1).
+    """
+
+    def __init__(self, target: TextIO, collector: EmfCollector, show_emf: bool | None = None) -> None:
         self.target = target
         self.collector = collector
+        self.show_emf = os.environ.get("GTV_LOCAL_SHOW_EMF") == "1" if show_emf is None else show_emf
         self._pending = ""
         self._lock = threading.Lock()
 
@@ -106,13 +112,23 @@ class EmfTee(io.TextIOBase):
         with self._lock:
             self._pending += text
             *lines, self._pending = self._pending.split("\n")
+        out = []
         for line in lines:
             if line.startswith("{") and '"_aws"' in line:
                 try:
                     self.collector.ingest(json.loads(line))
+                    if not self.show_emf:
+                        continue
                 except ValueError:
                     pass
-        return self.target.write(text)
+            out.append(line + "\n")
+        with self._lock:
+            if self._pending and not self._pending.startswith("{"):
+                out.append(self._pending)  # a partial plain line (a prompt): shown now, not held back
+                self._pending = ""
+        if out:
+            self.target.write("".join(out))
+        return len(text)
 
     def flush(self) -> None:
         self.target.flush()
@@ -138,11 +154,11 @@ class LocalMetrics:
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
-    def install(self, stream: Any) -> EmfTee:
+    def install(self, stream: Any, show_emf: bool | None = None) -> EmfTee:
         """Wrap `stream` (sys.stdout): returns the tee to assign in its place."""
         if isinstance(stream, EmfTee):
             return stream
-        return EmfTee(stream, self.collector)
+        return EmfTee(stream, self.collector, show_emf)
 
 
 _process_metrics: LocalMetrics | None = None

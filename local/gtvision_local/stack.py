@@ -69,7 +69,7 @@ def local_secrets(root: Path) -> dict[str, str]:
 
 
 def local_env(
-    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str]
+    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str], *, metrics: bool = False
 ) -> dict[str, str]:
     """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
 
@@ -85,8 +85,11 @@ def local_env(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "GTV_LOCAL": "1",
-        # EMF metric blobs on stdout drown the readable log lines; set it to false to see them.
-        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
+        # EMF metric blobs on stdout would drown the readable log lines: a served stack (`metrics`) collects
+        # them for GET /metrics without printing them (gtvision_local.metrics); `invoke` turns them off.
+        "POWERTOOLS_METRICS_DISABLED": (
+            os.environ.get("POWERTOOLS_METRICS_DISABLED") or ("false" if metrics else "true")
+        ),
     }
     merged = template.globals_env()
     for fn in template.functions():
@@ -180,7 +183,7 @@ class LocalStack:
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
         self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
-        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values, metrics=serve))
         # Settings and AWS clients are read from the environment on first use: forget any made before.
         get_settings.cache_clear()
         aws.reset()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from test_observability import _dashboard_metrics, _emitted_metric_names
+from test_ops_template import _dashboard_metrics, _emitted_metric_names
 
 from gtvision.logic.stream_health import FLEET_GAUGES
 from gtvision_local.metrics import prometheus_name
