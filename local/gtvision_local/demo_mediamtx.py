@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 
 class DemoMediaMTX:
-    """Serves the demo camera's path from `bytes_written()` while `alive()` holds."""
+    """Serves the demo camera's path, online while `alive()` holds, counting `bytes_written()`."""
 
     def __init__(self, camera_id: str, bytes_written: Callable[[], int], alive: Callable[[], bool]) -> None:
         self.camera_id = camera_id
@@ -43,7 +43,7 @@ class DemoMediaMTX:
     def path(self, name: str) -> dict[str, Any] | None:
         if name != self.camera_id or name not in self.confs:
             return None
-        online = self.alive() and self.bytes_written() > 0
+        online = self.alive()  # the recorder running is the source being connected
         return {
             "name": name, "confName": name, "source": {"type": "rtspSource", "id": "demo"},
             "available": online, "availableTime": self.online_time if online else None,

@@ -197,15 +197,16 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
             started_at = cam["started_at"] or now
             last_end = cam["segment_end"] or cam["stored_segment_end"]
             lag = max(0.0, (now - last_end).total_seconds()) if last_end else None
+            online = status == "online"
             kbps = errors = None
             readers, by_type = 0, {}
             codec = width = height = None
             if path is not None:
                 kbps, errors = inbound_kbps(cam, path, now), frames_in_error(cam, path)
                 readers, by_type = path.readers, dict(path.readers_by_type)
-                codec, width, height = video_track(path)
+                if online:
+                    codec, width, height = video_track(path)
             fps = fps_of(cam)
-            online = status == "online"
             health.append({
                 "camera_id": cid, "city_id": cam["city_id"], "status": status, "since": since,
                 "started_at": started_at, "sampled_at": now,
