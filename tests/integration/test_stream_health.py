@@ -11,6 +11,7 @@ import json
 import math
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -381,3 +382,34 @@ def test_demo_mediamtx_answers_per_spec_and_moves_the_demo_health(
     query = {"from": (now - timedelta(hours=1)).isoformat(), "to": (now + timedelta(seconds=1)).isoformat()}
     got = world.api.call("GET", f"/v1/cameras/{cam}/stream/metrics", token=world.viewer_a, query=query).json()
     assert got["status"] == "online" and abs(got["current"]["inbound_kbps"] - 1000) < 50, got
+
+
+def test_health_alerts_are_published_to_the_alerts_topic_when_opened_and_resolved(world, mtx: PathsMediaMTX) -> None:
+    import os
+
+    from gtvision import aws
+
+    # Given a queue subscribed to the alerts topic (raw delivery) and a live camera
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    url = sqs.create_queue(QueueName=f"alerts-probe-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn,
+                  Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+    (cam,) = _start(world)
+    mtx.stream(cam)
+    _poll(mtx, 60)
+
+    # When its path disappears for two polls, then returns
+    del mtx.streams[cam]
+    _poll(mtx, 60)
+    _poll(mtx, 60)
+    mtx.stream(cam)
+    _poll(mtx, 60)
+
+    # Then the topic got the incident once when opened and once when resolved
+    messages = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages"):
+        messages += [json.loads(m["Body"]) for m in batch]
+    mine = [m for m in messages if m["camera_id"] == cam and m["kind"] == "camera_offline"]
+    assert [m["resolved_at"] is None for m in mine] == [True, False], mine
+    assert mine[0]["id"] == mine[1]["id"] and mine[0]["city_id"] == world.city_a
