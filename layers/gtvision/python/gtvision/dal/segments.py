@@ -26,7 +26,7 @@ TOUCH = timedelta(seconds=1)
 
 _COLUMNS = (
     "camera_id", "city_id", "start_at", "end_at", "duration_s", "s3_key", "thumb_key", "size_bytes", "sha256",
-    "video_codec", "width", "height", "container", "init_bytes", "pts_start",
+    "video_codec", "width", "height", "container", "init_bytes", "pts_start", "etag",
 )  # fmt: skip
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()
@@ -94,6 +94,20 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
             c=cols, p=params
         ),
         values,
+    )
+    return cur.rowcount == 1
+
+
+def replace(conn: Conn, row: dict[str, Any], previous_sha256: str) -> bool:
+    """Re-register a segment whose object was overwritten; False when another delivery already did."""
+    changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
+    sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
+    cur = conn.execute(
+        sql.SQL(
+            "UPDATE segments SET {s} WHERE camera_id = %(camera_id)s AND start_at = %(start_at)s"
+            " AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s"
+        ).format(s=sets),
+        {**{c: row.get(c) for c in _COLUMNS}, "previous_sha256": previous_sha256},
     )
     return cur.rowcount == 1
 
@@ -193,16 +207,33 @@ class ObjectMissing(Exception):
     """The uploaded object is gone (deleted or overwritten before its event was processed)."""
 
 
-def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
-    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes)."""
+def _missing(exc: Exception) -> bool:
     from botocore.exceptions import ClientError
 
+    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+    return code in ("NoSuchKey", "404", "NotFound")
+
+
+def head(bucket: str, key: str) -> tuple[int, str] | None:
+    """(size, ETag) of the object now at `key`; None when there is none."""
     try:
-        body = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+        meta = aws.client("s3").head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if _missing(exc):
+            return None
+        raise
+    return int(meta["ContentLength"]), str(meta.get("ETag") or "")
+
+
+def download(bucket: str, key: str, dst: str) -> tuple[str, int, str]:
+    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes, ETag)."""
+    try:
+        response = aws.client("s3").get_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if _missing(exc):
             raise ObjectMissing(key) from exc
         raise
+    body = response["Body"]
     digest = hashlib.sha256()
     size = 0
     with open(dst, "wb") as fh:
@@ -210,7 +241,7 @@ def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
             digest.update(chunk)
             fh.write(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, str(response.get("ETag") or "")
 
 
 RETENTION_TAG = "retention-days"

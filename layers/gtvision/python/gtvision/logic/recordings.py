@@ -3,7 +3,9 @@
 Registration is idempotent on (camera_id, start_at) — the segment's identity in the key layout — so
 duplicated and reordered S3 events register a segment once. What cannot ever be registered (a key
 outside the layout, an unknown camera, media ffmpeg cannot read) is recorded in `rejected_uploads`
-and left in the bucket; only transient failures (storage or database down) raise, to be retried.
+and left in the bucket; transient failures (storage or database down, an ffmpeg run that timed out
+or was killed) raise, to be retried. A key overwritten with other content is re-registered and
+raises a `recording_changed` alert (ADR 0010).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -73,7 +76,7 @@ def parse_key(key: str) -> tuple[str, datetime, str] | None:
 class UploadOutcome:
     """What became of one uploaded object."""
 
-    status: Literal["registered", "duplicate", "rejected"]
+    status: Literal["registered", "duplicate", "changed", "rejected"]
     key: str
     reason: str | None = None
 
@@ -91,11 +94,39 @@ def _reject(key: str, reason: str, **detail: Any) -> UploadOutcome:
     return UploadOutcome("rejected", key, reason)
 
 
-def register_upload(bucket: str, key: str) -> UploadOutcome:
+#: ffmpeg time one registration may use at most (the function's timeout is 120 s; see ADR 0010).
+MAX_FFMPEG_S = 90.0
+#: Below this much ffmpeg time left, a registration is not started (nor its next ffmpeg run): retried later.
+MIN_FFMPEG_S = 3.0
+
+
+class RegistrationInterrupted(Exception):
+    """Too little time left to register a segment safely: transient, the event is retried."""
+
+
+class _Deadline:
+    """The ffmpeg budget of one registration: each run gets what is left, the total never exceeds it."""
+
+    def __init__(self, budget_s: float) -> None:
+        self._end = time.monotonic() + budget_s
+
+    def left(self) -> float:
+        remaining = self._end - time.monotonic()
+        if remaining < MIN_FFMPEG_S:
+            raise RegistrationInterrupted(f"restam {max(remaining, 0):.1f} s de ffmpeg para este registro")
+        return remaining
+
+
+def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S) -> UploadOutcome:
     """Register the segment uploaded at `key` (already unquoted) once; reject what can never be registered.
 
-    Raises only on transient failures (storage, database), so the event is retried.
+    Only media that ffmpeg deterministically cannot read is rejected. Raises on transient failures
+    (storage, database, an ffmpeg run that timed out or was killed, `ffmpeg_budget_s` spent), so the
+    event is retried. A duplicate event whose object changed (size/ETag) re-registers the segment to
+    the new content and opens a `recording_changed` alert.
     """
+    deadline = _Deadline(min(ffmpeg_budget_s, MAX_FFMPEG_S))
+    deadline.left()  # not even started when the invocation is nearly over
     parsed = parse_key(key)
     if parsed is None:
         return _reject(key, "unparsable_key", bucket=bucket)
@@ -107,22 +138,29 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
         retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
-    if existing is not None:
-        metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
-        return UploadOutcome("duplicate", key)
+    if existing is not None and _unchanged(existing, dal.head(bucket, key)):
+        return _duplicate(key)
     scratch = tempfile.mkdtemp(prefix="gtv-seg-")
     try:
         local = os.path.join(scratch, f"segment.{ext}")
         try:
-            sha256, size = dal.download(bucket, key, local)
+            sha256, size, etag = dal.download(bucket, key, local)
         except dal.ObjectMissing:
+            if existing is not None:
+                return _duplicate(key)  # removed after its registration (retention): nothing changed to see
             return _reject(key, "object_missing", bucket=bucket)
+        if existing is not None and existing["sha256"] == sha256:
+            return _duplicate(key)  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
         try:
-            info = media.probe(local)
-            pts_start = media.start_time(local)
+            info = media.probe(local, timeout=deadline.left())
+            pts_start = media.start_time(local, timeout=deadline.left())
             thumb_local = os.path.join(scratch, "thumb.jpg")
-            media.thumbnail(local, thumb_local, 160, 90)
+            media.thumbnail(local, thumb_local, 160, 90, timeout=deadline.left())
+        except media.MediaInterrupted:
+            raise  # a timeout or a signal says nothing about the media: retried, never a rejection
         except media.MediaError as exc:
+            if existing is not None:
+                _changed(existing, {"sha256": sha256, "size_bytes": size, "etag": etag}, readable=False)
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
@@ -148,17 +186,83 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
             "container": ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts",
             "init_bytes": _init_bytes(local) if info.fragmented else None,
             "pts_start": pts_start,
+            "etag": etag,
         }
         with db.transaction() as conn:
-            inserted = dal.insert(conn, row)
+            stored = dal.insert(conn, row) if existing is None else dal.replace(conn, row, existing["sha256"])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if not inserted:  # a concurrent delivery of the same event won the insert
-        metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
-        return UploadOutcome("duplicate", key)
+    if not stored:  # a concurrent delivery of the same event won the insert (or the re-registration)
+        return _duplicate(key)
+    if existing is not None:
+        _changed(existing, row, readable=True)
+        return UploadOutcome("changed", key)
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
     logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})
     return UploadOutcome("registered", key)
+
+
+def _duplicate(key: str) -> UploadOutcome:
+    metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
+    return UploadOutcome("duplicate", key)
+
+
+def _unchanged(existing: dict[str, Any], current: tuple[int, str] | None) -> bool:
+    """Whether the object at the key is still the one registered (by size, and ETag when both are known).
+
+    A missing object counts as unchanged: retention (or an operator) removed it after registration.
+    """
+    if current is None:
+        return True
+    size, etag = current
+    if size != existing["size_bytes"]:
+        return False
+    return not (existing.get("etag") and etag and etag != existing["etag"])
+
+
+def _changed(previous: dict[str, Any], now: dict[str, Any], *, readable: bool) -> None:
+    """Evidence changed under a registered key: one `recording_changed` alert, and the audit trail keeps
+    the hash it had before (the alert is published like the other alerts)."""
+    from gtvision import audit
+    from gtvision.dal import lpr as alerts_dal
+    from gtvision.logic import alerts
+
+    key = previous["s3_key"]
+    detail = {
+        "s3_key": key,
+        "previous_sha256": previous["sha256"],
+        "sha256": now["sha256"],
+        "previous_size_bytes": previous["size_bytes"],
+        "size_bytes": now["size_bytes"],
+        "previous_duration_s": previous.get("duration_s"),
+        "duration_s": now.get("duration_s"),
+        "readable": readable,
+        "note": "o arquivo da gravação foi substituído por outro conteúdo"
+        + ("" if readable else " ilegível; o índice mantém o registro anterior"),
+    }
+    with db.transaction() as conn:
+        created = alerts_dal.insert_alerts(
+            conn,
+            [
+                {
+                    "city_id": previous["city_id"],
+                    "kind": "recording_changed",
+                    "plate": None,
+                    "camera_id": previous["camera_id"],
+                    "captured_at": previous["start_at"],
+                    "read_ids": [],
+                    "watchlist_id": None,
+                    "dedup_key": f"{key}:{now['sha256']}",
+                    "detail": detail,
+                }
+            ],
+        )
+    audit.record(
+        None, "recording.changed", key, city_id=str(previous["city_id"]), detail=detail, actor="SegmentUploadFunction"
+    )
+    alerts.publish(created)
+    metrics.add_metric(name="RecordingsChanged", unit=MetricUnit.Count, value=1)
+    logger.warning("registered recording changed", extra=detail)
 
 
 def _init_bytes(path: str) -> int | None:
