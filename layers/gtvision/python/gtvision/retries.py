@@ -54,6 +54,8 @@ class RetryingBatchProcessor(BatchProcessor):
         metrics.add_metric(name="RecordsPoison" if poison else "RecordsRetried", unit="Count", value=1)
         try:
             queues.retry_in(str(record.get("eventSourceARN")), str(record.get("receiptHandle")), delay)
-        except Exception:  # noqa: BLE001 - the record is still retried, after the queue's visibility timeout
-            logger.exception("could not set the retry delay", extra={"message_id": record.get("messageId")})
+        except Exception as exc:  # noqa: BLE001 - the record is still retried, after the queue's visibility timeout
+            logger.warning(
+                "could not set the retry delay", extra={"message_id": record.get("messageId"), "error": repr(exc)}
+            )
         return super().failure_handler(record, exception)
