@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     retry_max_s: float = Field(default=300.0, gt=0, alias="GTV_RETRY_MAX_S")
     clip_stale_s: int = Field(default=900, gt=0, alias="GTV_CLIP_STALE_S")
     db_connect_timeout_s: int = Field(default=5, ge=1, alias="GTV_DB_CONNECT_TIMEOUT_S")
-    db_statement_timeout_s: float = Field(default=20.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")
-    db_pool_wait_s: float = Field(default=10.0, gt=0, alias="GTV_DB_POOL_WAIT_S")
+    db_statement_timeout_s: float = Field(default=15.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")
+    db_pool_wait_s: float = Field(default=8.0, gt=0, alias="GTV_DB_POOL_WAIT_S")
 
 
 @lru_cache(maxsize=1)
