@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from gtvision.logic import lpr
-from gtvision.observability import logger, metrics
+from gtvision.logic import lpr_ingest
+from gtvision.observability import logger, metrics, tracer
 from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
 processor = RetryingBatchProcessor()
@@ -30,12 +30,14 @@ class BatchNotStored(Exception):
     """The batch could not be written (database away): every record is retried with backoff."""
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     records = event.get("Records") or []
     # One bulk write for the batch first; the per-record pass below only reports each outcome.
     try:
-        result = lpr.ingest_batch([str(r.get("body") or "") for r in records])
+        result = lpr_ingest.ingest_batch([str(r.get("body") or "") for r in records])
     except Exception as exc:  # noqa: BLE001 - transient: fail each record, so each backs off (ADR 0010)
         logger.exception("lpr batch not stored; every record retried")
         failure = f"{type(exc).__name__}: {exc}"[:300]

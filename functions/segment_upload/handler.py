@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import recordings
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
 # The function's timeout is 120 s: ffmpeg gets what is left of the invocation minus this margin (download,
@@ -45,7 +45,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         recordings.register_upload(bucket, key, ffmpeg_budget_s=remaining - MARGIN_S)
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import recording_support as rs
 
-from gtvision import aws, db, media
+from gtvision import aws, db, ffmpeg
 from gtvision.logic.recordings import segment_key
 from gtvision.settings import get_settings
 from gtvision_local.testmedia import make_segments, make_video
@@ -55,7 +55,7 @@ def faulty_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signal: str) 
     marker = tmp_path / "ffmpeg-faulted"
     script = tmp_path / "ffmpeg"
     script.write_text(
-        f'#!/bin/sh\nif mkdir "{marker}" 2>/dev/null; then kill -{signal} $$; fi\nexec "{media.ffmpeg_exe()}" "$@"\n'
+        f'#!/bin/sh\nif mkdir "{marker}" 2>/dev/null; then kill -{signal} $$; fi\nexec "{ffmpeg.ffmpeg_exe()}" "$@"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("GTV_FFMPEG", str(script))
@@ -98,7 +98,7 @@ def test_killed_or_hung_ffmpeg_on_a_valid_segment_is_retried_and_registered(
     # Then it is registered once, with its real duration, and never rejected
     assert second == {"batchItemFailures": []}
     (row,) = rs.segment_rows(camera)
-    assert row["duration_s"] == pytest.approx(2.0, abs=0.05) and row["sha256"] == media.sha256_file(seg.url_or_path)
+    assert row["duration_s"] == pytest.approx(2.0, abs=0.05) and row["sha256"] == ffmpeg.sha256_file(seg.url_or_path)
     assert rs.rejections(key) == []
 
 
@@ -198,7 +198,7 @@ def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_change
     (after,) = rs.segment_rows(camera)
     head = aws.client("s3").head_object(Bucket=rs.bucket(), Key=key)
     assert after["duration_s"] == pytest.approx(3.0, abs=0.05)
-    assert after["sha256"] == media.sha256_file(second) != before["sha256"]
+    assert after["sha256"] == ffmpeg.sha256_file(second) != before["sha256"]
     assert (after["size_bytes"], after["etag"]) == (head["ContentLength"], head["ETag"])
     # and exactly one recording_changed alert is open for the camera, naming both hashes
     with db.transaction() as conn:

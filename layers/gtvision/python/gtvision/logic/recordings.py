@@ -22,13 +22,14 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from gtvision import db, media, pagination
+from gtvision import audit, db, ffmpeg, isobmff, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
+from gtvision.dal import lpr as alerts_dal
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
-from gtvision.logic import cameras
+from gtvision.logic import alerts, cameras
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
@@ -152,13 +153,13 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         if existing is not None and existing["sha256"] == sha256:
             return _duplicate(key)  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
         try:
-            info = media.probe(local, timeout=deadline.left())
-            pts_start = media.start_time(local, timeout=deadline.left())
+            info = isobmff.probe(local, timeout=deadline.left())
+            pts_start = ffmpeg.start_time(local, timeout=deadline.left())
             thumb_local = os.path.join(scratch, "thumb.jpg")
-            media.thumbnail(local, thumb_local, 160, 90, timeout=deadline.left())
-        except media.MediaInterrupted:
+            ffmpeg.thumbnail(local, thumb_local, 160, 90, timeout=deadline.left())
+        except ffmpeg.MediaInterrupted:
             raise  # a timeout or a signal says nothing about the media: retried, never a rejection
-        except media.MediaError as exc:
+        except ffmpeg.MediaError as exc:
             if existing is not None:
                 _changed(existing, {"sha256": sha256, "size_bytes": size, "etag": etag}, readable=False)
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
@@ -223,10 +224,6 @@ def _unchanged(existing: dict[str, Any], current: tuple[int, str] | None) -> boo
 def _changed(previous: dict[str, Any], now: dict[str, Any], *, readable: bool) -> None:
     """Evidence changed under a registered key: one `recording_changed` alert, and the audit trail keeps
     the hash it had before (the alert is published like the other alerts)."""
-    from gtvision import audit
-    from gtvision.dal import lpr as alerts_dal
-    from gtvision.logic import alerts
-
     key = previous["s3_key"]
     detail = {
         "s3_key": key,
@@ -267,7 +264,7 @@ def _changed(previous: dict[str, Any], now: dict[str, Any], *, readable: bool) -
 
 def _init_bytes(path: str) -> int | None:
     """Bytes before the first `moof` of a fragmented MP4: its initialization section (ftyp + moov)."""
-    for kind, offset, _, _ in media.top_level_boxes(media.FileReader(path)):
+    for kind, offset, _, _ in isobmff.top_level_boxes(isobmff.FileReader(path)):
         if kind == b"moof":
             return offset
     return None
