@@ -7,11 +7,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import clip_recovery
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = clip_recovery.reconcile()
     return {"requeued": result.requeued, "failed": result.failed}

@@ -22,14 +22,13 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from gtvision import audit, db, ffmpeg, isobmff, pagination
+from gtvision import db, ffmpeg, isobmff, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
-from gtvision.dal import lpr as alerts_dal
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
-from gtvision.logic import alerts, cameras
+from gtvision.logic import cameras, recording_changes
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
@@ -139,7 +138,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
-    if existing is not None and _unchanged(existing, dal.head(bucket, key)):
+    if existing is not None and recording_changes.unchanged(existing, dal.head(bucket, key)):
         return _duplicate(key)
     scratch = tempfile.mkdtemp(prefix="gtv-seg-")
     try:
@@ -161,7 +160,8 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             raise  # a timeout or a signal says nothing about the media: retried, never a rejection
         except ffmpeg.MediaError as exc:
             if existing is not None:
-                _changed(existing, {"sha256": sha256, "size_bytes": size, "etag": etag}, readable=False)
+                unreadable = {"sha256": sha256, "size_bytes": size, "etag": etag}
+                recording_changes.changed(existing, unreadable, readable=False)
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
@@ -196,7 +196,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
     if not stored:  # a concurrent delivery of the same event won the insert (or the re-registration)
         return _duplicate(key)
     if existing is not None:
-        _changed(existing, row, readable=True)
+        recording_changes.changed(existing, row, readable=True)
         return UploadOutcome("changed", key)
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
     logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})
@@ -206,60 +206,6 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
 def _duplicate(key: str) -> UploadOutcome:
     metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
     return UploadOutcome("duplicate", key)
-
-
-def _unchanged(existing: dict[str, Any], current: tuple[int, str] | None) -> bool:
-    """Whether the object at the key is still the one registered (by size, and ETag when both are known).
-
-    A missing object counts as unchanged: retention (or an operator) removed it after registration.
-    """
-    if current is None:
-        return True
-    size, etag = current
-    if size != existing["size_bytes"]:
-        return False
-    return not (existing.get("etag") and etag and etag != existing["etag"])
-
-
-def _changed(previous: dict[str, Any], now: dict[str, Any], *, readable: bool) -> None:
-    """Evidence changed under a registered key: one `recording_changed` alert, and the audit trail keeps
-    the hash it had before (the alert is published like the other alerts)."""
-    key = previous["s3_key"]
-    detail = {
-        "s3_key": key,
-        "previous_sha256": previous["sha256"],
-        "sha256": now["sha256"],
-        "previous_size_bytes": previous["size_bytes"],
-        "size_bytes": now["size_bytes"],
-        "previous_duration_s": previous.get("duration_s"),
-        "duration_s": now.get("duration_s"),
-        "readable": readable,
-        "note": "o arquivo da gravação foi substituído por outro conteúdo"
-        + ("" if readable else " ilegível; o índice mantém o registro anterior"),
-    }
-    with db.transaction() as conn:
-        created = alerts_dal.insert_alerts(
-            conn,
-            [
-                {
-                    "city_id": previous["city_id"],
-                    "kind": "recording_changed",
-                    "plate": None,
-                    "camera_id": previous["camera_id"],
-                    "captured_at": previous["start_at"],
-                    "read_ids": [],
-                    "watchlist_id": None,
-                    "dedup_key": f"{key}:{now['sha256']}",
-                    "detail": detail,
-                }
-            ],
-        )
-    audit.record(
-        None, "recording.changed", key, city_id=str(previous["city_id"]), detail=detail, actor="SegmentUploadFunction"
-    )
-    alerts.publish(created)
-    metrics.add_metric(name="RecordingsChanged", unit=MetricUnit.Count, value=1)
-    logger.warning("registered recording changed", extra=detail)
 
 
 def _init_bytes(path: str) -> int | None:
