@@ -68,6 +68,7 @@ def test_poison_of_every_queue_is_dead_lettered_and_redrive_brings_the_fixed_bac
     scratch: Any,  # noqa: F811 - fixture of test_clips
     tmp_path: Any,
     capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Given a clip whose row is missing while its job runs (restored later: the "fix")
     clip_id = request_clip(world, recorded, 0.0, 2.0)
@@ -89,6 +90,11 @@ def test_poison_of_every_queue_is_dead_lettered_and_redrive_brings_the_fixed_bac
     for function_id, messages in poison.items():
         until_dead_lettered(runtime, function_id, messages)
         assert bodies(poller_of(runtime, function_id).queue.url) == []
+    # and every move was logged, with the failures' reasons
+    for dlq in ("gtvision-segment-uploads-dlq", "gtvision-clip-jobs-dlq", "gtvision-lpr-reads-dlq"):
+        assert f"failed its last attempt (16 of 16): moved to {dlq}" in caplog.text
+    reasons = " | ".join(str(getattr(r, "reason", "")) for r in caplog.records)
+    assert "mensagem não é uma notificação S3" in reasons and f"recorte {clip_id} não existe" in reasons
 
     # When the clip row is restored and its DLQ redriven with the CLI (the others through the module)
     assert isinstance(row, dict)
