@@ -121,6 +121,11 @@ def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
     ).fetchall()
 
 
+def count_unfinished(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
+    return int(row["n"]) if row else 0
+
+
 def requeue(conn: Conn, clip_id: str) -> None:
     """Put a stale clip back to `queued` (any old claim void), counting the re-queue."""
     conn.execute(

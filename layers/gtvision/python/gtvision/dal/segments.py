@@ -112,6 +112,11 @@ def replace(conn: Conn, row: dict[str, Any], previous_sha256: str) -> bool:
     return cur.rowcount == 1
 
 
+def any_registered(conn: Conn) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM segments) AS any").fetchone()
+    return bool(row and row["any"])
+
+
 def get(conn: Conn, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
     return conn.execute(
         "SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)
