@@ -177,7 +177,9 @@ def test_a_non_json_message_is_dead_lettered_not_deleted(camera) -> None:
             sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=m["ReceiptHandle"])
 
 
-def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_changed_alert(camera, tmp_path) -> None:
+def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_changed_alert(
+    world, camera, tmp_path
+) -> None:
     # Given a registered 2 s segment
     start = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
     key = segment_key(camera, start, "mp4")
@@ -214,3 +216,6 @@ def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_change
     # and the audit trail keeps the previous hash
     (entry,) = audit
     assert entry["detail"]["previous_sha256"] == before["sha256"]
+    # and the city's managers see it at /v1/alerts
+    listed = world.api.call("GET", "/v1/alerts", token=world.manager_a).json()["items"]
+    assert [a["kind"] for a in listed if a["id"] == str(alert["id"])] == ["recording_changed"]
