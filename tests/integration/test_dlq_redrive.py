@@ -51,7 +51,7 @@ def bodies(url: str) -> list[str]:
     return sorted(m["Body"] for m in got.get("Messages", []))
 
 
-def until_dead_lettered(rt: Any, function_id: str, expected: list[str], polls: int = 40) -> None:
+def until_dead_lettered(rt: Any, function_id: str, expected: list[str], polls: int = 100) -> None:
     poller = poller_of(rt, function_id)
     _, dlq = source_and_dlq(rt.template, poller.queue.logical_id)
     for _ in range(polls):
@@ -92,7 +92,7 @@ def test_poison_of_every_queue_is_dead_lettered_and_redrive_brings_the_fixed_bac
         assert bodies(poller_of(runtime, function_id).queue.url) == []
     # and every move was logged, with the failures' reasons
     for dlq in ("gtvision-segment-uploads-dlq", "gtvision-clip-jobs-dlq", "gtvision-lpr-reads-dlq"):
-        assert f"failed its last attempt (16 of 16): moved to {dlq}" in caplog.text
+        assert f"failed its last attempt (45 of 45): moved to {dlq}" in caplog.text
     reasons = " | ".join(str(getattr(r, "reason", "")) for r in caplog.records)
     assert "mensagem não é uma notificação S3" in reasons and f"recorte {clip_id} não existe" in reasons
 
