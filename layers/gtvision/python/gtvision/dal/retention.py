@@ -105,7 +105,7 @@ def claim_expired_segments(
 ) -> list[dict[str, Any]]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
     return conn.execute(
-        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key FROM segments s"
+        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
         f" WHERE s.city_id = %s AND s.start_at < %s AND {_NOT_HELD}"
         " ORDER BY s.start_at LIMIT %s FOR UPDATE OF s SKIP LOCKED",
         (city_id, cutoff, limit),
@@ -169,14 +169,17 @@ def partition_keys(conn: Conn, name: str, batch: int) -> Iterator[tuple[list[str
     while True:
         where = sql.SQL("WHERE (camera_id, start_at) > (%s, %s)") if after else sql.SQL("")
         rows = conn.execute(
-            sql.SQL("SELECT camera_id, start_at, s3_key, thumb_key FROM {t} {w} ORDER BY camera_id, start_at LIMIT %s")
+            sql.SQL(
+                "SELECT camera_id, start_at, s3_key, thumb_key, play_key FROM {t} {w}"
+                " ORDER BY camera_id, start_at LIMIT %s"
+            )
             .format(t=sql.Identifier(name), w=where),
             (*(after or ()), batch),
         ).fetchall()
         if not rows:
             return
         after = (rows[-1]["camera_id"], rows[-1]["start_at"])
-        yield [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k], len(rows)
+        yield [k for r in rows for k in (r["s3_key"], r["thumb_key"], r["play_key"]) if k], len(rows)
 
 
 def partition_stats(conn: Conn, name: str) -> tuple[dict[str, int], datetime | None]:

@@ -195,7 +195,7 @@ def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
 
 
 def _keys(sources: list[dict[str, Any]]) -> list[str]:
-    return [k for s in sources for k in (s["s3_key"], s["thumb_key"]) if k]
+    return [k for s in sources for k in segments_dal.object_keys(s)]
 
 
 def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:

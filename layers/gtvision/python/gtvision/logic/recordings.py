@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from gtvision import db, media, pagination
+from gtvision import db, media, pagination, rendition
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
@@ -126,12 +126,17 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
+        container = ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts"
+        playable = _playable_copy(local, os.path.join(scratch, "playable.ts"), container, key)
         thumb_key = thumbnail_key(camera_id, start)
         # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
         retention = str(retention_days)
         dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
         dal.tag_retention(bucket, [key], retention)
+        play_key = rendition.rendition_key(camera_id, start) if playable else None
+        if playable and play_key:
+            dal.put_rendition(bucket, play_key, playable.path, retention)
         row = {
             "camera_id": camera_id,
             "city_id": camera["city_id"],
@@ -145,9 +150,11 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
             "video_codec": info.video_codec,
             "width": info.width,
             "height": info.height,
-            "container": ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts",
+            "container": container,
             "init_bytes": _init_bytes(local) if info.fragmented else None,
             "pts_start": pts_start,
+            "play_key": play_key,
+            "play_size_bytes": playable.size_bytes if playable else None,
         }
         with db.transaction() as conn:
             inserted = dal.insert(conn, row)
@@ -159,6 +166,24 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
     logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})
     return UploadOutcome("registered", key)
+
+
+def _playable_copy(local: str, dst: str, container: str, key: str) -> rendition.Rendition | None:
+    """The MPEG-TS copy HLS plays of a progressive MP4 (None for containers HLS carries as they are).
+
+    A segment ffmpeg could probe and thumbnail but not remux is still registered (it is evidence);
+    it then stays out of playlists, and the warning and metric say so.
+    """
+    if not rendition.needs_rendition(container):
+        return None
+    try:
+        return rendition.remux_to_ts(local, dst)
+    except media.MediaError as exc:
+        metrics.add_metric(name="SegmentRenditionsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "segment registered without a playable rendition", extra={"key": key, "error": exc.message[-500:]}
+        )
+        return None
 
 
 def _init_bytes(path: str) -> int | None:
@@ -227,7 +252,7 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
     cameras.visible(principal, camera_id)
     from_, to = parse_range(query, MAX_PLAYBACK_RANGE)
     with db.transaction() as conn:
-        rows = [r for r in dal.in_range(conn, camera_id, from_, to) if r["container"] in PLAYABLE]
+        rows = [p for p in (_rendition_row(r) for r in dal.in_range(conn, camera_id, from_, to)) if p is not None]
     if not rows:
         return None
     total = sum(_duration(r) for r in rows)
@@ -239,8 +264,20 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
 # ---------------------------------------------------------------- HLS
 
 #: Containers HLS can carry: MPEG-TS, and fragmented MP4 (its ftyp+moov served as EXT-X-MAP). A
-#: progressive MP4 is not an HLS segment; it is registered (evidence) but left out of playlists.
+#: progressive MP4 is not an HLS segment: playlists serve its MPEG-TS rendition (`play_key`) instead.
 PLAYABLE = ("ts", "fmp4")
+
+
+def _rendition_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The row as HLS sees it: the original when HLS carries it, else its playable rendition (or None)."""
+    if row["container"] in PLAYABLE:
+        return row
+    if not row.get("play_key"):
+        return None
+    return {**row, "container": "ts", "s3_key": row["play_key"], "init_bytes": None,
+            "size_bytes": row["play_size_bytes"]}  # fmt: skip
+
+
 _PTS_TOLERANCE_S = 0.5
 
 

@@ -247,7 +247,7 @@ def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts
         rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
         if not rows:
             break
-        keys = [k for row in rows for k in (row["s3_key"], row["thumb_key"]) if k]
+        keys = [k for row in rows for k in segments_dal.object_keys(row)]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("segments", keys)
         counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
