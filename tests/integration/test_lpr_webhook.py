@@ -189,7 +189,9 @@ def test_every_alphanumeric_read_of_5_to_8_characters_is_kept_with_its_format(
     assert plate_format(row["plate"]) == fmt
 
 
-@pytest.mark.parametrize("plate", ["ABCD", "AB1", "ABC123456", "", "ABC_123", "ÁBC1234", "ABC１234", "!!!!!!", "AB/1234"])
+@pytest.mark.parametrize(
+    "plate", ["ABCD", "AB1", "ABC123456", "", "ABC_123", "ÁBC1234", "ABC１234", "!!!!!!", "AB/1234"]
+)
 def test_invalid_plates_are_422(api: Any, cam: dict[str, Any], plate: str) -> None:
     r = post(api, cam, event(plate=plate))
     assert r.status == 422, r.text
