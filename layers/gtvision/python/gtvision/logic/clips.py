@@ -24,7 +24,7 @@ from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Unavailable, not_found
+from gtvision.errors import Conflict, Invalid, Unavailable, not_found
 from gtvision.logic import cameras
 from gtvision.media import MediaError
 from gtvision.models import Strict
@@ -210,6 +210,29 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
         segments_dal.tag_retention(bucket, _keys([s for s in sources if s["retention_days"] == days]), str(days))
     assert row is not None
     return to_public(row)
+
+
+def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """Delete a clip: its objects (clip and manifest), then its row. 409 while under legal hold, and while
+    a worker is cutting it (the lease is alive). Returns the deleted row (for the audit's city)."""
+    if not _UUID.match(clip_id):
+        raise not_found("recorte")
+    visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        if row is None:
+            raise not_found("recorte")
+        if row["held"]:
+            raise Conflict("clip_held", "o recorte está sob retenção legal: retire a retenção antes de excluí-lo")
+        lease = row.get("lease_until")
+        if row["status"] == "processing" and lease is not None and lease > datetime.now(UTC):
+            raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
+        # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
+        dal.delete_objects(dal.object_keys(row))
+        dal.delete(conn, clip_id)
+    logger.info("clip deleted", extra={"clip_id": clip_id})
+    return row
 
 
 # ----------------------------------------------------------------------------------------- worker
