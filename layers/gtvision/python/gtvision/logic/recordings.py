@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -30,10 +31,18 @@ from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
 
+#: The contract's key, exactly: lower-case camera UUID, ASCII digits. One instant has one key, so a
+#: variant (upper-case UUID, fullwidth digits) can never shadow the canonical key as a "duplicate"
+#: that retention would never tag nor delete.
 KEY_LAYOUT = re.compile(
-    r"^recordings/(?P<camera>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
-    r"(?P<stamp>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6})\.(?P<ext>mp4|ts)$"
+    r"recordings/(?P<camera>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"
+    r"(?P<stamp>[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{6})\.(?P<ext>mp4|ts)",
+    re.ASCII,
 )
+#: Segment starts accepted: recorders' clocks drift, but not by years (and 9999-12-31 + a duration
+#: overflows). Earlier or later starts are recorded as rejected.
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SKEW = timedelta(days=1)
 STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 MAX_RANGE = timedelta(days=31)
 # A playlist lists every segment with its signed URL (~1–2 KB each with a role's session token): 24 h of
@@ -55,15 +64,27 @@ def thumbnail_key(camera_id: str, start: datetime) -> str:
 
 
 def parse_key(key: str) -> tuple[str, datetime, str] | None:
-    """(camera_id, UTC start, extension) of a contract key, None when the key is outside the layout."""
-    match = KEY_LAYOUT.match(key)
+    """(camera_id, UTC start, extension) of a canonical contract key, None for any other key."""
+    match = KEY_LAYOUT.fullmatch(key)
     if not match:
         return None
     try:
         start = datetime.strptime(match["stamp"], STAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:  # e.g. month 13: the shape matches, the date does not exist
         return None
-    return match["camera"].lower(), start, match["ext"]
+    if segment_key(match["camera"], start, match["ext"]) != key:  # one instant, one key
+        return None
+    return match["camera"], start, match["ext"]
+
+
+def canonical_variant_of(key: str) -> str | None:
+    """The canonical key a refused key is a variant of (upper-case camera UUID, non-ASCII digits), if any."""
+    digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in key)
+    parts = digits.split("/")
+    if len(parts) != 3:
+        return None
+    candidate = "/".join((parts[0], parts[1].lower(), parts[2]))
+    return candidate if candidate != key and parse_key(candidate) is not None else None
 
 
 # ---------------------------------------------------------------- registration
@@ -98,8 +119,13 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
     """
     parsed = parse_key(key)
     if parsed is None:
+        canonical = canonical_variant_of(key)
+        if canonical is not None:
+            return _reject(key, "non_canonical_key", bucket=bucket, canonical=canonical)
         return _reject(key, "unparsable_key", bucket=bucket)
     camera_id, start, ext = parsed
+    if not EARLIEST_START <= start <= datetime.now(UTC) + FUTURE_SKEW:
+        return _reject(key, "start_out_of_range", bucket=bucket, start=start.isoformat())
     with db.transaction() as conn:
         camera = cameras_dal.get(conn, camera_id, None)
         existing = dal.get(conn, camera_id, start) if camera else None
