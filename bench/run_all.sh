@@ -48,6 +48,11 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >> "$tmp"
 echo "Load average after the run: $load_after (on $(nproc) cores)." >> "$tmp"
+if awk -v a="${load_before%% *}" -v b="${load_after%% *}" -v n="$(nproc)" 'BEGIN{exit !(a > n || b > n)}'; then
+  echo >> "$tmp"
+  echo "**Taken on a loaded machine** (1-minute load above the $(nproc) cores: the CPU was shared with other" \
+       "work): absolute times are inflated and noisy; compare each figure with its same-run baseline." >> "$tmp"
+fi
 mv "$tmp" "$out"
 $PY - "$results" "$json" "$mode" "$started" "$load_before" "$load_after" <<'PYEOF'
 import json, os, platform, sys
