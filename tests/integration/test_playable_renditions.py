@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import aws, db, media
+from gtvision import aws, db, ffmpeg, isobmff
 from gtvision.logic.recordings import segment_key
 from gtvision_local.testmedia import make_segments
 
@@ -26,7 +26,7 @@ def _z(t: datetime) -> str:
 
 def frame_hashes(source: str) -> list[str]:
     """MD5 of every decoded video frame, in presentation order (ffmpeg's framemd5 muxer)."""
-    proc = media.run_ffmpeg(["-i", source, "-map", "0:v:0", "-f", "framemd5", "-"], timeout=120)
+    proc = ffmpeg.run_ffmpeg(["-i", source, "-map", "0:v:0", "-f", "framemd5", "-"], timeout=120)
     return [line.rsplit(",", 1)[1].strip() for line in proc.stdout.splitlines() if line and not line.startswith("#")]
 
 
@@ -65,14 +65,14 @@ def test_progressive_mp4_plays_frame_for_frame_and_the_original_stays_the_eviden
         original = Path(seg.url_or_path).read_bytes()
         stored = s3.get_object(Bucket=rs.bucket(), Key=row["s3_key"])["Body"].read()
         assert row["container"] == "mp4" and stored == original
-        assert row["sha256"] == media.sha256_file(seg.url_or_path) and row["size_bytes"] == len(original)
-        assert not media.probe(seg.url_or_path).fragmented
+        assert row["sha256"] == ffmpeg.sha256_file(seg.url_or_path) and row["size_bytes"] == len(original)
+        assert not isobmff.probe(seg.url_or_path).fragmented
         # and an MPEG-TS rendition of it sits under playable/, tagged with the same plan
         assert row["play_key"] == row["s3_key"].replace("recordings/", "playable/", 1)[: -len("mp4")] + "ts"
         copy = tmp_path / "copy.ts"
         copy.write_bytes(s3.get_object(Bucket=rs.bucket(), Key=row["play_key"])["Body"].read())
-        assert media.probe(str(copy)).container == "ts" and row["play_size_bytes"] == copy.stat().st_size
-        assert media.start_time(str(copy)) == pytest.approx(media.start_time(seg.url_or_path), abs=1e-3)
+        assert isobmff.probe(str(copy)).container == "ts" and row["play_size_bytes"] == copy.stat().st_size
+        assert ffmpeg.start_time(str(copy)) == pytest.approx(ffmpeg.start_time(seg.url_or_path), abs=1e-3)
         assert tags(row["play_key"]) == tags(row["s3_key"]) == [{"Key": "retention-days", "Value": "7"}]
         # the same compressed frames, not a re-encode
         assert frame_hashes(str(copy)) == frame_hashes(seg.url_or_path)

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from gtvision import media
+from gtvision import ffmpeg
 
 _STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 
@@ -37,12 +37,12 @@ def needs_rendition(container: str) -> bool:
 
 
 def remux_to_ts(src: str, dst: str, timeout: float = 120) -> Rendition:
-    """Stream-copy the video of `src` into MPEG-TS at `dst`, timestamps unchanged. Raises `media.MediaError`."""
-    media.run_ffmpeg(
+    """Stream-copy the video of `src` into MPEG-TS at `dst`, timestamps unchanged. Raises `ffmpeg.MediaError`."""
+    ffmpeg.run_ffmpeg(
         ["-y", "-i", src, "-map", "0:v:0", "-c", "copy", "-muxdelay", "0", "-muxpreload", "0", "-f", "mpegts", dst],
         timeout,
     )
     size = os.path.getsize(dst)
     if size == 0:
-        raise media.MediaError("a cópia MPEG-TS ficou vazia")
+        raise ffmpeg.MediaError("a cópia MPEG-TS ficou vazia")
     return Rendition(dst, size)
