@@ -74,6 +74,7 @@ def test_progressive_mp4_plays_frame_for_frame_and_the_original_stays_the_eviden
         assert isobmff.probe(str(copy)).container == "ts" and row["play_size_bytes"] == copy.stat().st_size
         assert ffmpeg.start_time(str(copy)) == pytest.approx(ffmpeg.start_time(seg.url_or_path), abs=1e-3)
         assert tags(row["play_key"]) == tags(row["s3_key"]) == [{"Key": "retention-days", "Value": "7"}]
+        assert rs.rejections(row["play_key"]) == []  # not an upload: outside the notification's prefix
         # the same compressed frames, not a re-encode
         assert frame_hashes(str(copy)) == frame_hashes(seg.url_or_path)
     assert rows[2]["container"] == "ts" and rows[2]["play_key"] is None
