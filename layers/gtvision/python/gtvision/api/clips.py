@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import clips
+from gtvision.logic.scope import MANAGERS
 from gtvision.models import parse
 
 bp = Blueprint(__name__)
@@ -26,7 +27,7 @@ def create_clip(ctx: Ctx) -> Any:
     return json_response(clips.create(ctx.user, data), 202)
 
 
-@route(bp, "/v1/clips", audit_action="clip.list")
+@route(bp, "/v1/clips", roles=MANAGERS, audit_action="clip.list")
 def list_clips(ctx: Ctx) -> Any:
     """List the city's clips, newest first (`camera_id`, `status` filter)."""
     items, nxt = clips.list_(
@@ -35,7 +36,7 @@ def list_clips(ctx: Ctx) -> Any:
     return paged(items, nxt)
 
 
-@route(bp, "/v1/clips/{clip_id}", audit_action="clip.read")
+@route(bp, "/v1/clips/{clip_id}", roles=MANAGERS, audit_action="clip.read")
 def get_clip(ctx: Ctx, clip_id: str) -> Any:
     """One clip, with presigned `download_url` and `manifest_url` once ready."""
     clip = clips.get(ctx.user, clip_id)

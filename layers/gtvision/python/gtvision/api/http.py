@@ -17,6 +17,7 @@ from chalice import Blueprint, Response
 from gtvision import audit, pagination
 from gtvision.auth import Principal, bearer
 from gtvision.errors import DomainError, Invalid, Malformed, TooLarge, not_found
+from gtvision.logic import scope
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
 
@@ -130,13 +131,20 @@ def route(
     methods: tuple[str, ...] = ("GET",),
     *,
     auth: bool = True,
+    roles: tuple[str, ...] | None = None,
     audit_action: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(ctx, **path_params)` on `bp`.
 
+    Authenticated routes are authorised before the view runs, so before any body or query is
+    validated (`scope.authorize`: path ids visible in the caller's city, else 404; then `roles`, else
+    403). `roles` defaults to every role for reads and to managers and admins for writes (viewers
+    write nothing, contract "Auth and roles").
+
     Writes (non-GET) are always audited; reads are audited when `audit_action` is given (video,
     thumbnails, clips, LPR, trajectories). Domain errors become the contract's error JSON.
     """
+    allowed = roles if roles is not None else (scope.ANY if methods == ("GET",) else scope.MANAGERS)
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         action = audit_action or (None if methods == ("GET",) else f"{fn.__name__}")
@@ -166,6 +174,7 @@ def route(
                     principal = bearer(ctx.headers.get("authorization"))
                     ensure_active(principal)
                     ctx.principal = principal
+                    scope.authorize(principal, allowed, params)
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code
@@ -192,6 +201,7 @@ def route(
 
         view.__gtv_audit__ = action  # type: ignore[attr-defined]
         view.__gtv_auth__ = auth  # type: ignore[attr-defined]
+        view.__gtv_roles__ = allowed if auth else ()  # type: ignore[attr-defined]
         bp.route(path, methods=list(methods), content_types=CONTENT_TYPES, cors=True)(view)
         return view
 

@@ -9,6 +9,7 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import alerts, lpr
+from gtvision.logic.scope import MANAGERS
 from gtvision.models import parse
 from gtvision.timeutil import query_time
 
@@ -60,7 +61,7 @@ def create_watch(ctx: Ctx) -> Any:
     return json_response(entry, 201)
 
 
-@route(bp, "/v1/watchlist", audit_action="watchlist.list")
+@route(bp, "/v1/watchlist", roles=MANAGERS, audit_action="watchlist.list")
 def list_watch(ctx: Ctx) -> Any:
     items, nxt = alerts.list_watch(ctx.user, ctx.query.get("city_id") or None, ctx.limit(), ctx.cursor())
     return paged(items, nxt)
