@@ -23,6 +23,10 @@ from gtvision.observability import logger
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
+#: On every API answer unless the view set its own (the console's assets are cacheable): answers carry
+#: presigned URLs, plate data and tokens, which no cache may keep, no browser may sniff into another type,
+#: and no Referer header may carry away.
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"]
 
 
@@ -83,6 +87,14 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
 
 def paged(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def _secured(resp: Response) -> Response:
+    present = {k.lower() for k in resp.headers}
+    for name, value in API_HEADERS.items():
+        if name.lower() not in present:
+            resp.headers[name] = value
+    return resp
 
 
 @dataclass
@@ -178,13 +190,13 @@ def route(
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code
-                return resp
+                return _secured(resp)
             except DomainError as err:
                 status = err.status
-                return json_response(err.to_body(), err.status)
+                return _secured(json_response(err.to_body(), err.status, err.headers))
             except Exception:
                 logger.exception("unhandled error", extra={"path": path})
-                return json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500)
+                return _secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
             finally:
                 if action and ctx.principal is not None:
                     resource = path.format(**params) if params else path

@@ -20,6 +20,8 @@ bp = Blueprint(__name__)
 def post_lpr_event(ctx: Ctx) -> Any:
     """Camera webhook: HMAC over the raw body (X-GTV-Camera, X-GTV-Signature); 202 with the read id."""
     now = datetime.now(UTC)
+    # Size first (declared, then actual): an oversized body is refused before it is hashed or parsed.
+    lpr.check_webhook_size(ctx.headers.get("content-length"), len(ctx.raw_body))
     # The signature covers the bytes exactly as received, so it is checked before any parsing.
     camera = lpr.authenticate_camera(
         ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
