@@ -9,9 +9,10 @@ from chalice import Blueprint, Chalice
 from gtvision.api import audit, clips, core, lpr, mosaics
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
-from gtvision.api.http import Ctx, route
+from gtvision.api.http import Ctx, contract_errors, route
 
 app = Chalice(app_name="gtvision")
+app.register_middleware(contract_errors, "http")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)

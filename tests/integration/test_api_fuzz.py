@@ -3,7 +3,9 @@
 The chalice app runs in process behind a tiny WSGI adapter that turns each request into the API Gateway
 REST proxy event `ApiClient.call` builds, so what is fuzzed is exactly what Lambda would receive. Every
 operation gets a bounded, deterministic number of examples (positive and negative generation), as an admin
-and as a manager; the check is the contract's "never a 500 for bad input".
+and as a manager. The checks: the contract's "never a 500 for bad input", and every answer matches the
+schema `/v1/openapi.json` gives for its status (bodies and query parameters are generated from the same
+document, so the fuzzing reaches validation with well-formed and malformed bodies alike).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from api_resources import CityResources
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 from utils import ApiClient, World
 
 from gtvision import signatures
@@ -58,9 +60,10 @@ class GatewayWSGI:
             headers.update(self.webhook_signer(raw))
         try:
             reply = self.api.call(environ["REQUEST_METHOD"], path, query=query, headers=headers, raw=raw)
-        except AssertionError:  # no route matches (e.g. a generated plate with "/"): API Gateway's own 404
+        except AssertionError:  # no route matches (e.g. a generated plate with "/"): the gateway's own 404,
+            # in the shape the local gateway gives it
             start_response("404 Not Found", [("Content-Type", "application/json")])
-            return [b'{"message": "Not Found"}']
+            return [b'{"error": {"code": "not_found", "message": "rota inexistente"}}']
         start_response(f"{reply.status} -", list(reply.headers.items()))
         return [reply.text.encode()]
 
@@ -125,7 +128,9 @@ def _fuzz_operation(
         if route in STREAM_ROUTES and response.status_code == 503:
             assert response.json()["error"]["code"] == "mediamtx_unavailable", response.text
             return
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(
+            response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+        )
 
     try:
         run()

@@ -211,3 +211,22 @@ def test_a_name_repointed_to_loopback_is_refused_when_the_stream_starts(world: W
     # Then starting the stream is refused before MediaMTX is asked to pull it
     r = world.api.call("POST", f"/v1/cameras/{cam['id']}/stream/start", token=world.manager_a)
     assert r.status == 422 and r.json()["error"]["code"] == "invalid_source_url", r.text
+
+
+# ----------------------------------------------------------------- chalice's own answers and GET /
+
+
+def test_chalices_own_405_and_415_use_the_contract_error_shape(world: World) -> None:
+    r = world.api.call("PUT", "/v1/cities", {"name": "x"}, world.admin)
+    assert r.status == 405 and r.json()["error"]["code"] == "method_not_allowed", r.text
+    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert r.headers["x-content-type-options"] == "nosniff"
+    r = world.api.call("POST", "/v1/cities", token=world.admin, headers={"content-type": "application/xml"},
+                       raw=b"<city/>")  # fmt: skip
+    assert r.status == 415 and r.json()["error"]["code"] == "unsupported_media_type", r.text
+
+
+def test_root_sends_a_browser_to_the_console(api) -> None:  # type: ignore[no-untyped-def]
+    r = api.call("GET", "/")
+    assert r.status == 302 and r.headers["location"] == "/console", r.headers
+    assert api.call("GET", r.headers["location"]).status == 200

@@ -77,7 +77,7 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, default=_default, ensure_ascii=False)
 
 
-def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(obj: Any, status: int = 200, headers: dict[str, str | list[str]] | None = None) -> Response:
     return Response(
         body="" if status == 204 else dumps(obj),
         status_code=status,
@@ -94,6 +94,29 @@ def _secured(resp: Response) -> Response:
     for name, value in API_HEADERS.items():
         if name.lower() not in present:
             resp.headers[name] = value
+    return resp
+
+
+#: Chalice answers some requests itself, before any view runs, with {"Code", "Message"} bodies.
+_CHALICE_ERRORS = {
+    405: ("method_not_allowed", "método não permitido nesta rota"),
+    415: ("unsupported_media_type", "tipo de conteúdo não aceito; envie application/json"),
+    400: ("bad_request", "requisição inválida"),
+}
+
+
+def contract_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice 'http' middleware: chalice's own error answers (405, 415, …) in the contract's error shape,
+    with the API headers; the Allow header of a 405 is kept."""
+    resp = get_response(event)
+    body = resp.body
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code, message = _CHALICE_ERRORS.get(resp.status_code, ("error", "requisição recusada"))
+        if resp.status_code >= 500:
+            code, message = "internal_error", "erro interno"
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
+        resp = json_response({"error": {"code": code, "message": message}}, resp.status_code, headers)
+        return _secured(resp)
     return resp
 
 
@@ -193,7 +216,7 @@ def route(
                 return _secured(resp)
             except DomainError as err:
                 status = err.status
-                return _secured(json_response(err.to_body(), err.status, err.headers))
+                return _secured(json_response(err.to_body(), err.status, dict(err.headers)))
             except Exception:
                 logger.exception("unhandled error", extra={"path": path})
                 return _secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
