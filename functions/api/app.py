@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Chalice
 
-from gtvision.api import audit, clips, core, lpr, mosaics
+from gtvision.api import audit, clips, core, lpr, mosaics, sessions
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, contract_errors, route
@@ -20,6 +20,7 @@ app.register_blueprint(clips.bp)
 app.register_blueprint(lpr.bp)
 app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
+app.register_blueprint(sessions.bp)
 
 _meta = Blueprint(__name__)
 

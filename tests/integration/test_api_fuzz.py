@@ -83,13 +83,19 @@ def _schema(api: ApiClient, res: CityResources) -> Any:
     return schemathesis.openapi.from_wsgi("/v1/openapi.json", GatewayWSGI(api, sign))
 
 
-def _throwaway_token(world: World, role: str) -> str:
-    """A fresh account of `role`: DELETE /v1/me anonymises the caller, so it never gets a shared token."""
+def _throwaway_token(world: World, role: str) -> tuple[str, str]:
+    """A fresh account of `role` (token, user id): DELETE /v1/me anonymises the caller and logout revokes
+    its token, so neither ever gets a shared token."""
     name = f"fuzz-{role}-{uuid.uuid4().hex[:8]}"
     city = None if role == "admin" else world.city_a
     body = {"username": name, "password": "senha-forte-123", "role": role, "city_id": city}
-    assert world.api.call("POST", "/v1/users", body, world.admin).status == 201
-    return world.api.login(name, "senha-forte-123")
+    r = world.api.call("POST", "/v1/users", body, world.admin)
+    assert r.status == 201
+    return world.api.login(name, "senha-forte-123"), r.json()["id"]
+
+
+#: Operations that end the caller's account or session: each example gets its own throwaway account.
+SELF_ENDING = {("/v1/me", "DELETE"), ("/v1/auth/logout", "POST")}
 
 
 def _fuzz_operation(
@@ -118,12 +124,12 @@ def _fuzz_operation(
         # database instead of stopping at a 404. DELETEs keep random ids: they would remove the fixtures.
         if use_real_ids and method != "DELETE" and case.path_parameters:
             case.path_parameters = {k: real_ids.get(k, v) for k, v in case.path_parameters.items()}
-        caller = _throwaway_token(world, role) if (route, method) == ("/v1/me", "DELETE") else token
+        caller, throwaway_id = _throwaway_token(world, role) if (route, method) in SELF_ENDING else (token, None)
         response = case.call(headers={"Authorization": f"Bearer {caller}"})
-        if caller != token:
+        if throwaway_id is not None:
             # Negative cases drop the token: the throwaway must not outlive the test (another test needs
-            # the session's admin to be the only one).
-            world.api.call("DELETE", "/v1/me", token=caller)
+            # the session's admin to be the only one). The admin removes it (it may be logged out).
+            world.api.call("DELETE", f"/v1/users/{throwaway_id}", token=world.admin)
         statuses[response.status_code] += 1
         if route in STREAM_ROUTES and response.status_code == 503:
             assert response.json()["error"]["code"] == "mediamtx_unavailable", response.text

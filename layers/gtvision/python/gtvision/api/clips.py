@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import clips
+from gtvision.logic import clips, quotas
 from gtvision.logic.scope import MANAGERS
 from gtvision.models import parse
 
@@ -18,6 +18,7 @@ bp = Blueprint(__name__)
 def create_clip(ctx: Ctx) -> Any:
     """Queue a clip of a camera's recordings (202; the worker makes it)."""
     data = parse(clips.ClipIn, ctx.json())
+    quotas.check(ctx.user, "clip")
     ctx.audit_detail = {
         "camera_id": data.camera_id,
         "start": data.start.isoformat(),

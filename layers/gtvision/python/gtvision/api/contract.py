@@ -15,7 +15,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from gtvision import models
-from gtvision.logic import alerts, clips, lpr, mosaics
+from gtvision.logic import alerts, clips, lpr, mosaics, sessions
 from gtvision.pagination import MAX_LIMIT
 
 T = TypeVar("T")
@@ -133,6 +133,8 @@ class Token(Out):
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int
+    refresh_token: str = Field(description="uso único: POST /v1/auth/refresh devolve o próximo")
+    refresh_expires_in: int
 
 
 class UserOut(Out):
@@ -394,6 +396,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
     ("GET", "/v1/health"): Operation(response=Health, also=((503, "dependência indisponível"),)),
     ("POST", "/v1/auth/login"): Operation(body=models.Login, response=Token),
+    ("POST", "/v1/auth/refresh"): Operation(body=sessions.RefreshIn, response=Token),
+    ("POST", "/v1/auth/logout"): Operation(204),
     # users
     ("POST", "/v1/users"): Operation(201, body=models.UserIn, response=UserOut),
     ("GET", "/v1/users"): Operation(query=PageQuery, response=Page[UserOut]),

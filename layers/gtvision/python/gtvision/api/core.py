@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import cameras, cities, health, users
+from gtvision.logic import cameras, cities, health, quotas, users
 from gtvision.logic.scope import ADMINS, MANAGERS
 from gtvision.models import CameraIn, CameraPatch, CityIn, CityPatch, Login, UserIn, parse
 
@@ -22,7 +22,9 @@ def get_health(ctx: Ctx) -> Any:
 
 @route(bp, "/v1/auth/login", ("POST",), auth=False)
 def login(ctx: Ctx) -> Any:
-    return users.login(parse(Login, ctx.json()), ctx.source_ip, ctx.request_id)
+    data = parse(Login, ctx.json())
+    quotas.check_source(ctx.source_ip, "login")  # across usernames: password spraying from one address
+    return users.login(data, ctx.source_ip, ctx.request_id)
 
 
 def _user_out(row: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import alerts, lpr
+from gtvision.logic import alerts, lpr, quotas
 from gtvision.logic.scope import MANAGERS
 from gtvision.models import parse
 from gtvision.timeutil import query_time
@@ -42,6 +42,8 @@ def post_lpr_batch(ctx: Ctx) -> Any:
 def search_lpr_events(ctx: Ctx) -> Any:
     """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
     query = lpr.search_query(ctx.user, ctx.query)
+    if query.match == "fuzzy":
+        quotas.check(ctx.user, "fuzzy_search")
     ctx.audit_city_id = query.filter.city_id
     items, nxt = lpr.search(query, ctx.limit(), ctx.cursor())
     ctx.audit_detail = {"results": len(items)}
@@ -51,6 +53,7 @@ def search_lpr_events(ctx: Ctx) -> Any:
 @route(bp, "/v1/lpr/trajectory", audit_action="lpr.trajectory")
 def get_lpr_trajectory(ctx: Ctx) -> Any:
     """A plate's reads in time order with camera locations and the implied speed between them."""
+    quotas.check(ctx.user, "trajectory")
     result = lpr.trajectory(ctx.user, ctx.query)
     ctx.audit_detail = {"points": len(result["points"])}
     return result
