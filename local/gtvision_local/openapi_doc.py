@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from .routes import API_FUNCTION
-from .runtime import load_handler
+from .runtime import load_module
 from .template import Template
 
 DOC = Path("docs") / "openapi.json"
@@ -16,8 +16,8 @@ def rendered(template_path: Path) -> str:
     """The document `/v1/openapi.json` serves, as committed (stable key order)."""
     from gtvision.api import openapi
 
-    app = load_handler(Template(template_path).function(API_FUNCTION))  # the chalice app (Handler: app.app)
-    return openapi.render(cast(Any, app))
+    module = load_module(Template(template_path).function(API_FUNCTION))
+    return openapi.render(cast(Any, module).app)
 
 
 def sync(repo: Path, *, check: bool = False) -> bool:

@@ -16,7 +16,8 @@ from chalice import Chalice
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from gtvision.api.contract import OPERATIONS, ErrorOut, Operation
+from gtvision.api.contract import OPERATIONS, Operation
+from gtvision.api.schemas import ErrorOut
 
 VERSION = "1.1.0"
 REF = "#/components/schemas/{model}"

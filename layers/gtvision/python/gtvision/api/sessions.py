@@ -9,7 +9,8 @@ from chalice import Blueprint
 from gtvision.api.http import Ctx, json_response, route
 from gtvision.logic import quotas, sessions
 from gtvision.logic.scope import ANY
-from gtvision.models import parse
+from gtvision.models.common import parse
+from gtvision.models.sessions import RefreshIn
 
 bp = Blueprint(__name__)
 
@@ -18,7 +19,7 @@ bp = Blueprint(__name__)
 def refresh_session(ctx: Ctx) -> Any:
     """New access and refresh tokens for a refresh token (single use: each call returns the next one)."""
     quotas.check_source(ctx.source_ip, "refresh")
-    return sessions.refresh(parse(sessions.RefreshIn, ctx.json()))
+    return sessions.refresh(parse(RefreshIn, ctx.json()))
 
 
 @route(bp, "/v1/auth/logout", ("POST",), roles=ANY, audit_action="auth.logout")

@@ -19,15 +19,11 @@ from gtvision.auth import Principal
 from gtvision.dal import sessions as dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import Unauthorized
-from gtvision.models import Strict
+from gtvision.models.sessions import RefreshIn
 from gtvision.settings import get_settings
 
 #: A session lasts this long without a new login, however often it is refreshed.
 REFRESH_TTL = timedelta(hours=12)
-
-
-class RefreshIn(Strict):
-    refresh_token: str
 
 
 def _sha(token: str) -> str:
