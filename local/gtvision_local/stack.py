@@ -137,6 +137,7 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.demo: Demo | None = None
         self._moto: Any = None
+        self._front: Any = None
         self._pg: Any = None
         self._stop = threading.Event()
         self._tmpdir: tuple[str | None, str | None] | None = None
@@ -172,8 +173,16 @@ class LocalStack:
             )
         from moto.server import ThreadedMotoServer
 
-        self._moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        from .sigv4_front import SigV4Front
+
+        # moto accepts any signature: it listens on an internal port behind a front that checks SigV4 (so a
+        # tampered presigned URL is a 403 locally, as in AWS), and the front takes the public port.
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            internal = int(probe.getsockname()[1])
+        self._moto = ThreadedMotoServer(ip_address=host, port=internal, verbose=False)
         self._moto.start()
+        self._front = SigV4Front(host, port, f"http://{host}:{internal}").start()
         return f"http://{host}:{port}"
 
     # ------------------------------------------------------------ lifecycle
@@ -269,6 +278,9 @@ class LocalStack:
             self.demo = None
         if self.runtime:
             self.runtime.stop()
+        if self._front is not None:
+            self._front.stop()
+            self._front = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
+    # --- issue 11: quotas (logic/quotas.py); a multiplier on every per-minute limit, 0 = off ---
+    quota_scale: float = Field(default=1.0, ge=0, alias="GTV_QUOTA_SCALE")
 
     # Faults (ADR 0010): SQS retry backoff, the clip reconciler, database timeouts under API Gateway's 29 s.
     retry_base_s: float = Field(default=2.0, gt=0, alias="GTV_RETRY_BASE_S")

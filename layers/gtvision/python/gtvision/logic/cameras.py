@@ -122,7 +122,14 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
     with db.transaction() as conn:
         sec = dal.secrets(conn, camera_id)
         enabling = patch.lpr_enabled and not current["lpr_enabled"]
-        if patch.rotate_webhook_secret or (enabling and sec and sec["webhook_secret_enc"] is None):
+        if patch.lpr_enabled is False and current["lpr_enabled"]:
+            # Turning LPR off retires its secrets: turning it on again issues a new one, never revives these.
+            changes.update(webhook_secret_enc=None, webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif enabling:
+            new_secret = secrets.token_hex(32)
+            changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
+            changes.update(webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif patch.rotate_webhook_secret:
             new_secret = secrets.token_hex(32)
             changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
             if sec and sec["webhook_secret_enc"] is not None:
