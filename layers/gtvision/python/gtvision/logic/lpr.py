@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from gtvision import db, geo, pagination, plates, signatures
+from gtvision import db, geo, pagination, plates, signatures, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized, not_found
@@ -95,10 +95,15 @@ class Read:
     direction: str | None
     skeleton: str = field(init=False)
     keys: list[str] = field(init=False)
+    color: str | None = field(init=False)
+    type: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.skeleton = plates.ocr_skeleton(self.plate)
         self.keys = plates.fuzzy_keys(self.plate)
+        # Searchable contract values; `vehicle` keeps the camera's own words.
+        self.color = vehicles.normalize_color((self.vehicle or {}).get("color"))
+        self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
 def _validated(data: ReadBase, now: datetime) -> Read:
@@ -207,6 +212,8 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
                 "captured_at": read.captured_at,
                 "image_key": key,
                 "vehicle": read.vehicle,
+                "vehicle_color": read.color,
+                "vehicle_type": read.type,
                 "direction": read.direction,
             },
         )
@@ -275,6 +282,8 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
                     r.captured_at,
                     json.dumps(r.vehicle) if r.vehicle else None,
                     r.direction,
+                    r.color,
+                    r.type,
                 )
             )
     created: list[dict[str, Any]] = []
@@ -325,12 +334,27 @@ def _read_public(row: dict[str, Any]) -> dict[str, Any]:
         "captured_at": row["captured_at"],
         "confidence": round(float(row["confidence"]), 4),
         "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": row["vehicle"],
+        "vehicle": vehicle_public(row),
         "direction": row["direction"],
     }
     if "distance" in row:
         out["distance"] = row["distance"]
     return out
+
+
+def vehicle_public(row: dict[str, Any]) -> dict[str, Any] | None:
+    """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
+    raw = row.get("vehicle") or {}
+    if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
+        return None
+    return {
+        "color": row.get("vehicle_color"),
+        "type": row.get("vehicle_type"),
+        "make": raw.get("make"),
+        "model": raw.get("model"),
+        "color_raw": raw.get("color"),
+        "type_raw": raw.get("type"),
+    }
 
 
 @dataclass
@@ -368,7 +392,11 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise not_found("câmera")
     from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
+    try:
+        color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
+    except ValueError as exc:
+        raise Invalid("invalid_vehicle_filter", str(exc)) from None
+    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to, color, kind))
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
