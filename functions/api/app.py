@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Chalice
 
-from gtvision.api import audit, clips, core, intelbras, lpr, mosaics
+from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, route
@@ -18,6 +18,7 @@ app.register_blueprint(audit.bp)
 app.register_blueprint(clips.bp)
 app.register_blueprint(lpr.bp)
 app.register_blueprint(intelbras.bp)
+app.register_blueprint(sentinela.bp)
 app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
 

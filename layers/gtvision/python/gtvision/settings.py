@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
+    # Sentinela (issue 15): analysis queue, cost guard (segment-hours per search), analyser choice.
+    sentinela_queue_url: str = Field(default="", alias="SENTINELA_QUEUE_URL")
+    sentinela_max_segment_hours: float = Field(default=24.0, gt=0, alias="GTV_SENTINELA_MAX_SEGMENT_HOURS")
+    sentinela_analyser: str = Field(
+        default="auto", pattern="^(auto|local|rekognition)$", alias="GTV_SENTINELA_ANALYSER"
+    )
 
 
 @lru_cache(maxsize=1)
