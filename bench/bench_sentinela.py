@@ -43,9 +43,9 @@ def free_port() -> int:
 
 
 def make_recording(path: Path, seconds: int = 60) -> Path:
-    from gtvision import media
+    from gtvision import ffmpeg
 
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         [
             "-f", "lavfi", "-i", f"color=c=0x808080:s=640x360:r=15:d={seconds}",
             "-f", "lavfi", "-i", "color=c=red:s=96x48:r=15",

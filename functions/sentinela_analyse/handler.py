@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.errors import Malformed
 from gtvision.logic import sentinela
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 dead_letter_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -25,7 +25,9 @@ def record_handler(record: SQSRecord) -> str:
     return outcome
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
@@ -40,7 +42,9 @@ def dead_letter_record(record: SQSRecord) -> None:
     metrics.add_metric(name="SentinelaSegmentsDeadLettered", unit="Count", value=1)
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def dead_letter(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=dead_letter_record, processor=dead_letter_processor, context=context

@@ -16,7 +16,7 @@ from fixtures.intelbras_its import KEEP_ALIVE, tollgate
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
 
-from gtvision import aws, db, media
+from gtvision import aws, db, ffmpeg
 from gtvision.settings import get_settings
 
 PASSWORD = "senha-da-camera-1"
@@ -55,7 +55,7 @@ def push(api: Any, camera_id: str, body: Any, *, username: str, password: str, k
 @pytest.fixture(scope="module")
 def jpeg(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     out = Path(tmp_path_factory.mktemp("its")) / "car.jpg"
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=1", "-frames:v", "1", "-q:v", "5", "-y", str(out)], timeout=60
     )
     return out.read_bytes()

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, media, signatures
+from gtvision import aws, db, ffmpeg, signatures
 from gtvision.dal import segments as segments_dal
 from gtvision.settings import get_settings
 
@@ -49,7 +49,7 @@ def drain(url: str) -> None:
 
 def crossing(path: Path, color: str, duration: int = DURATION_S) -> Path:
     """640x360 grey scene; a 96x48 `color` box crosses it left to right between 00:20 and 00:30."""
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         [
             "-f", "lavfi", "-i", f"color=c=0x808080:s=640x360:r=5:d={duration}",
             "-f", "lavfi", "-i", f"color=c={color}:s=96x48:r=5",

@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from gtvision import media
-from gtvision.analysers import Frame
+from gtvision import ffmpeg
+from gtvision.analysers.base import Frame
 
 WIDTH, HEIGHT = 640, 360
 
@@ -18,7 +18,7 @@ def extract(src: str, workdir: str, timeout: float, fps: int = 1) -> list[Frame]
     The raw file is memory-mapped, so an hour-long segment (3600 frames, 2.5 GB) stays on disk, not in RAM.
     """
     raw = os.path.join(workdir, "frames.rgb")
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         [
             "-i", src,
             "-filter_complex", f"[0:v]fps={fps},scale={WIDTH}:{HEIGHT},split=2[a][b]",

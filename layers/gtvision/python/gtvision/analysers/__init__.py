@@ -8,47 +8,12 @@ colour in HSV, type by size); `rekognition` asks AWS Rekognition DetectLabels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
-
-import numpy as np
-import numpy.typing as npt
-
+from gtvision.analysers.base import Analyser, Detection, Frame
+from gtvision.analysers.local import LocalAnalyser
+from gtvision.analysers.rekognition import RekognitionAnalyser
 from gtvision.settings import get_settings
 
-RGBFrame = npt.NDArray[np.uint8]  # (height, width, 3)
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One sampled frame: its offset in the segment (s), pixels, and its JPEG on disk (evidence, Rekognition)."""
-
-    second: int
-    rgb: RGBFrame
-    jpeg_path: str
-
-    def jpeg(self) -> bytes:
-        with open(self.jpeg_path, "rb") as fh:
-            return fh.read()
-
-
-@dataclass(frozen=True)
-class Detection:
-    """A vehicle in a frame. bbox = {left, top, width, height} relative to the frame (0–1)."""
-
-    bbox: dict[str, float]
-    color: str
-    type: str
-    confidence: float
-    labels: list[str] = field(default_factory=list)
-
-
-class Analyser(Protocol):
-    name: str
-
-    def analyse(self, frames: list[Frame], moving: set[int]) -> dict[int, list[Detection]]:
-        """Detections per frame second, looking only at the `moving` seconds (frames without any are absent)."""
-        ...
+__all__ = ["Analyser", "Detection", "Frame", "choose"]
 
 
 def choose(name: str | None = None) -> Analyser:
@@ -58,9 +23,5 @@ def choose(name: str | None = None) -> Analyser:
         s = get_settings()
         setting = "local" if (s.local or s.aws_endpoint_url) else "rekognition"
     if setting == "rekognition":
-        from gtvision.analysers.rekognition import RekognitionAnalyser
-
         return RekognitionAnalyser()
-    from gtvision.analysers.local import LocalAnalyser
-
     return LocalAnalyser()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from gtvision.analysers import Detection, Frame
+from gtvision.analysers.base import Detection, Frame
 
 SCALE = 4  # analysis grid: 1/4 of the frame in each direction
 DIFF = 30  # grey levels: a pixel this far from the background (or the previous frame) changed

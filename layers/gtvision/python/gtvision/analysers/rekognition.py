@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision import aws, vehicles
-from gtvision.analysers import Detection, Frame
+from gtvision.analysers.base import Detection, Frame
 
 #: Rekognition label → contract type (the inclusion filter asks for exactly these).
 LABEL_TYPES = {

@@ -21,20 +21,9 @@ READ_COLS = (
 
 #: Columns of the bulk staging table, in COPY order.
 STAGING_COLS = (
-    "msg",
-    "id",
-    "camera_id",
-    "event_id",
-    "plate",
-    "plate_skeleton",
-    "plate_keys",
-    "confidence",
-    "captured_at",
-    "vehicle",
-    "direction",
-    "vehicle_color",
-    "vehicle_type",
-)
+    "msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys", "confidence", "captured_at",
+    "vehicle", "direction", "vehicle_color", "vehicle_type",
+)  # fmt: skip
 
 
 def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:

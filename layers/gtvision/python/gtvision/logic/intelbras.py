@@ -11,22 +11,19 @@ derived from (DeviceID, AccurateTime, PlateNumber).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from gtvision import db, digest
+from gtvision import crypto, db, digest
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.errors import Invalid, NotFound, Unauthorized
-from gtvision.logic import cameras, lpr
-from gtvision.models import parse
+from gtvision.logic import cameras, lpr_ingest
+from gtvision.models.common import parse
+from gtvision.models.intelbras import SnapInfo, TollgateInfo
 from gtvision.observability import logger
-from gtvision.settings import get_settings
 
 NOTIFICATIONS = ("TollgateInfo", "KeepAlive", "DeviceInfo")
 REALM = "gtvision-lpr"
@@ -42,47 +39,8 @@ class DigestChallenge(Unauthorized):
         self.challenges = headers
 
 
-class _Loose(BaseModel):
-    # Firmware versions add fields; only what we read is validated.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
-
-
-class _Plate(_Loose):
-    PlateNumber: str = Field(default="", max_length=32)
-    Confidence: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
-
-
-class _Vehicle(_Loose):
-    VehicleColor: str | None = Field(default=None, max_length=64)
-    VehicleType: str | None = Field(default=None, max_length=64)
-    VehicleSign: str | None = Field(default=None, max_length=64)  # make (logo)
-    VehicleSeries: str | None = Field(default=None, max_length=64)  # model
-
-
-class _SnapInfo(_Loose):
-    AccurateTime: str = Field(min_length=19, max_length=32)
-    DeviceID: str = Field(default="", max_length=128)
-    Direction: str | None = Field(default=None, max_length=32)
-
-
-class _Pic(_Loose):
-    Content: str | None = None
-
-
-class _Picture(_Loose):
-    Plate: _Plate
-    Vehicle: _Vehicle | None = None
-    SnapInfo: _SnapInfo
-    NormalPic: _Pic | None = None
-    VehiclePic: _Pic | None = None
-
-
-class TollgateInfo(_Loose):
-    Picture: _Picture
-
-
 def _key() -> bytes:
-    return hmac.new(get_settings().data_key.encode(), b"gtvision-digest-nonce", hashlib.sha256).digest()
+    return crypto.derived_key(b"gtvision-digest-nonce", purpose="Digest nonces cannot be signed")
 
 
 def authenticate(camera_id: str, notification: str, authorization: str | None, now: datetime) -> dict[str, Any]:
@@ -128,7 +86,7 @@ def local_to_utc(accurate_time: str, tz_name: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
-def event_id(snap: _SnapInfo, plate: str) -> str:
+def event_id(snap: SnapInfo, plate: str) -> str:
     """The idempotency key of a push without an event id: the same read resent gives the same key."""
     digest_ = hashlib.sha256(f"{snap.DeviceID}|{snap.AccurateTime}|{plate}".encode()).hexdigest()
     return f"its-{digest_[:48]}"
@@ -183,7 +141,7 @@ def handle(camera: dict[str, Any], notification: str, body: Any, raw_body: bytes
             logger.info("intelbras push without plate ignored", extra={"camera_id": camera_id})
             return {"Result": True, "Message": "Sem placa: ignorado"}
         read = to_webhook_read(data, _timezone_of(camera))
-        read_id, created = lpr.ingest_event(camera, read, now)
+        read_id, created = lpr_ingest.ingest_event(camera, read, now)
         logger.info("intelbras read", extra={"camera_id": camera_id, "read_id": read_id, "new_read": created})
         return dict(SUCCESS)
     info: dict[str, Any] | None = None

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-from gtvision import analysers, db, frames, media, pagination, plates, vehicles
+from gtvision import analysers, db, ffmpeg, frames, pagination, plates, vehicles
 from gtvision.analysers import local as local_analyser
 from gtvision.auth import Principal
 from gtvision.dal import lpr as lpr_dal
@@ -27,27 +25,15 @@ from gtvision.dal import segments as segments_dal
 from gtvision.dal import sentinela as dal
 from gtvision.errors import Conflict, Invalid, Malformed, not_found
 from gtvision.logic import cameras
-from gtvision.models import UuidStr, parse
+from gtvision.models.common import parse
+from gtvision.models.sentinela import SearchIn
 from gtvision.observability import logger
 from gtvision.settings import get_settings
 
 MAX_SPAN = timedelta(days=31)
-MAX_CAMERAS = 200
 #: Stage 1 stores at most this many reads (the oldest first); the results say when it was cut.
 LPR_RESULTS_CAP = 5000
 FFMPEG_TIMEOUT_S = 600.0
-
-
-class SearchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    plate: str | None = Field(default=None, min_length=1, max_length=16)
-    color: str | None = Field(default=None, min_length=1, max_length=32)
-    type: str | None = Field(default=None, min_length=1, max_length=32)
-    from_: AwareDatetime = Field(alias="from")
-    to: AwareDatetime
-    camera_ids: list[UuidStr] | None = Field(default=None, max_length=MAX_CAMERAS)
-    analyse_video: bool = False
 
 
 def _criteria(principal: Principal, data: SearchIn) -> tuple[str, dict[str, Any]]:
@@ -267,7 +253,7 @@ def analyse_segment(task: SegmentTask, analyser: analysers.Analyser | None = Non
         segments_dal.download(get_settings().recordings_bucket, job["s3_key"], src)
         sampled = frames.extract(src, work, FFMPEG_TIMEOUT_S)
         if not sampled:
-            raise media.MediaError("nenhum quadro decodificado")
+            raise ffmpeg.MediaError("nenhum quadro decodificado")
         moving = local_analyser.moving_seconds(sampled)
         found = analyser.analyse(sampled, moving)
         sightings = []
