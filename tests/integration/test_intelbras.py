@@ -158,6 +158,11 @@ def test_wrong_password_stale_nonce_and_other_cameras_credentials_get_a_fresh_ch
                        headers={"authorization": answer(chal, "outra", "senha-da-outra", other_path)})
     assert r.status == 401
     assert reads_of(its_camera["id"]) == [] and reads_of(other["id"]) == []
+    # and an unknown camera id gets the very same 401 with a challenge (ids cannot be probed)
+    unknown = path_of(str(uuid.uuid4()))
+    r = world.api.call("POST", unknown, body, headers={"authorization": answer(chal, its_camera["digest_user"],
+                                                                                 PASSWORD, unknown)})
+    assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest" and challenges(r)
 
 
 def test_rotated_password_replaces_the_old_one(world: Any, its_camera: dict[str, Any]) -> None:

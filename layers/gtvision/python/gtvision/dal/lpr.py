@@ -42,7 +42,8 @@ def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
         " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
         " %(vehicle_type)s)"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
-        {**values, "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},
+        {"vehicle_color": None, "vehicle_type": None, **values,
+         "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},  # fmt: skip
     ).fetchone()
     return row is not None
 

@@ -15,10 +15,9 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gtvision import analysers, db, ffmpeg, frames, pagination, plates, vehicles
-from gtvision.analysers import local as local_analyser
+from gtvision import db, ffmpeg, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as lpr_dal
 from gtvision.dal import segments as segments_dal
@@ -29,6 +28,9 @@ from gtvision.models.common import parse
 from gtvision.models.sentinela import SearchIn
 from gtvision.observability import logger
 from gtvision.settings import get_settings
+
+if TYPE_CHECKING:  # numpy lives in the analysis layer, which only SentinelaAnalyseFunction has
+    from gtvision.analysers import Analyser, Detection
 
 MAX_SPAN = timedelta(days=31)
 #: Stage 1 stores at most this many reads (the oldest first); the results say when it was cut.
@@ -223,12 +225,15 @@ def parse_message(body: str) -> SegmentTask:
         raise Malformed("malformed_message", "mensagem da Sentinela inválida") from exc
 
 
-def _matches(det: analysers.Detection, crit: dict[str, Any]) -> bool:
+def _matches(det: Detection, crit: dict[str, Any]) -> bool:
     return (not crit.get("color") or det.color == crit["color"]) and (not crit.get("type") or det.type == crit["type"])
 
 
-def analyse_segment(task: SegmentTask, analyser: analysers.Analyser | None = None) -> str:
+def analyse_segment(task: SegmentTask, analyser: Analyser | None = None) -> str:
     """Analyse one planned segment once; returns the outcome (done, duplicate, skipped, cancelled)."""
+    from gtvision import analysers, frames
+    from gtvision.analysers import local as local_analyser
+
     with db.transaction() as conn:
         job = dal.segment_job(conn, task.search_id, task.camera_id, task.start_at)
     if job is None:
