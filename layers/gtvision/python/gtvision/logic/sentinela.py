@@ -261,9 +261,10 @@ def analyse_segment(task: SegmentTask, analyser: Analyser | None = None) -> str:
             raise ffmpeg.MediaError("nenhum quadro decodificado")
         moving = local_analyser.moving_seconds(sampled)
         found = analyser.analyse(sampled, moving)
+        by_second = {f.second: f for f in sampled}
         sightings = []
         for second, dets in sorted(found.items()):
-            frame = sampled[second]
+            frame = by_second[second]
             for index, det in enumerate(d for d in dets if _matches(d, crit)):
                 key = dal.frame_key(job["city_id"], task.search_id, task.camera_id, task.start_at, second, index)
                 dal.put_frame(key, frame.jpeg())  # same key on a redelivery: overwriting is harmless
