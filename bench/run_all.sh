@@ -20,9 +20,10 @@ declare -A ARGS=(
   [bench/bench_lpr_search.py]=""
   [bench/bench_retention.py]=""
   [bench/bench_cold_start.py]=""
+  [bench/bench_sentinela.py]=""
 )
 BENCHES=(bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py
-         bench/bench_cold_start.py)
+         bench/bench_cold_start.py bench/bench_sentinela.py)
 {
   echo "# Benchmarks"
   echo
