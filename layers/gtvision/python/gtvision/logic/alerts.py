@@ -98,7 +98,16 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     return dal.insert_alerts(conn, list(pending.values()))
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
+#: What of a watchlist entry an alert's detail repeats; only those who may list the watchlist read it.
+WATCHLIST_DETAIL = ("reason", "watch_plate")
+
+
+def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[str, Any]:
+    """The alert as the API shows it; for a viewer (who may not list the watchlist) without the watchlist
+    entry's reason and plate."""
+    detail = row["detail"]
+    if principal is not None and principal.role not in ("admin", "manager") and isinstance(detail, dict):
+        detail = {k: v for k, v in detail.items() if k not in WATCHLIST_DETAIL}
     return {
         "id": str(row["id"]),
         "kind": row["kind"],
@@ -110,7 +119,7 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "city_id": str(row["city_id"]),
         "status": row["status"],
         "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
-        "detail": row["detail"],
+        "detail": detail,
         "resolved_at": row.get("resolved_at"),
     }
 
@@ -149,7 +158,7 @@ def list_alerts(
     with db.transaction() as conn:
         rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit, open_only)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
-    return [to_public(r) for r in items], nxt
+    return [to_public(r, principal) for r in items], nxt
 
 
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from gtvision.errors import Unavailable
 from gtvision.logic import cameras, stream_health
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
 from gtvision.observability import logger
+from gtvision.urls import parse_source_url
 
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."
 
@@ -46,9 +47,13 @@ def _live(status: PathStatus) -> dict[str, Any]:
 
 
 def start(principal: Principal, camera_id: str) -> dict[str, Any]:
-    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming."""
+    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming.
+
+    The camera's host is checked again here, resolved now: a name that pointed at a camera when it was
+    registered may point at this host's loopback or the metadata service today (422 then)."""
     camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
+    parse_source_url(camera["source_url"])
     client = _client()
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
