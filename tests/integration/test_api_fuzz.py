@@ -161,4 +161,6 @@ def test_no_operation_answers_a_server_error(world: World, res: CityResources, r
     calls = sum(statuses.values())
     assert calls > 10 * len(operations) and statuses[401] < calls * 0.4, statuses
     assert any(200 <= s < 300 for s in statuses) and statuses[422] and statuses[404], statuses
-    assert time.monotonic() - started < 60
+    # A guard against a runaway run (bodies are generated now), not a speed measurement: the full suite on a
+    # loaded 2-core machine took ~65 s for the admin pass.
+    assert time.monotonic() - started < 150
