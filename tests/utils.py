@@ -43,6 +43,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    multi_headers: dict[str, list[str]] | None = None
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text else None
@@ -128,7 +129,8 @@ class ApiClient:
         }
         out = self.handler(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
-        return Reply(out["statusCode"], headers_out, out.get("body") or "")
+        multi = {k.lower(): list(v) for k, v in (out.get("multiValueHeaders") or {}).items()}
+        return Reply(out["statusCode"], headers_out, out.get("body") or "", multi)
 
     def login(self, username: str, password: str) -> str:
         r = self.call("POST", "/v1/auth/login", {"username": username, "password": password})

@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice import Blueprint, Chalice
 
-from gtvision.api import audit, clips, core, lpr, mosaics, sessions
+from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, contract_errors, route
@@ -24,6 +24,8 @@ app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)
 app.register_blueprint(clips.bp)
 app.register_blueprint(lpr.bp)
+app.register_blueprint(intelbras.bp)
+app.register_blueprint(sentinela.bp)
 app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
 app.register_blueprint(sessions.bp)

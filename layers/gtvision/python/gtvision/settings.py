@@ -47,6 +47,20 @@ class Settings(BaseSettings):
     # --- issue 11: quotas (logic/quotas.py); a multiplier on every per-minute limit, 0 = off ---
     quota_scale: float = Field(default=1.0, ge=0, alias="GTV_QUOTA_SCALE")
 
+    # Faults (ADR 0010): SQS retry backoff, the clip reconciler, database timeouts under API Gateway's 29 s.
+    retry_base_s: float = Field(default=2.0, gt=0, alias="GTV_RETRY_BASE_S")
+    retry_max_s: float = Field(default=60.0, gt=0, alias="GTV_RETRY_MAX_S")
+    clip_stale_s: int = Field(default=900, gt=0, alias="GTV_CLIP_STALE_S")
+    db_connect_timeout_s: int = Field(default=5, ge=1, alias="GTV_DB_CONNECT_TIMEOUT_S")
+    db_statement_timeout_s: float = Field(default=15.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")
+    db_pool_wait_s: float = Field(default=8.0, gt=0, alias="GTV_DB_POOL_WAIT_S")
+    # Sentinela (issue 15): analysis queue, cost guard (segment-hours per search), analyser choice.
+    sentinela_queue_url: str = Field(default="", alias="SENTINELA_QUEUE_URL")
+    sentinela_max_segment_hours: float = Field(default=24.0, gt=0, alias="GTV_SENTINELA_MAX_SEGMENT_HOURS")
+    sentinela_analyser: str = Field(
+        default="auto", pattern="^(auto|local|rekognition)$", alias="GTV_SENTINELA_ANALYSER"
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -27,6 +27,7 @@ ASSETS: dict[str, str] = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "hls.min.js": "text/javascript; charset=utf-8",
+    "sentinela.js": "text/javascript; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

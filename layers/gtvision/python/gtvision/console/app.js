@@ -399,9 +399,12 @@
 
   const cam = { id: null, city: null, day: null, range: null, role: null, timeline: null };
 
-  async function showCamera(cameraId) {
+  async function showCamera(cameraId, params) {
     showScreen("camera");
-    Object.assign(cam, { id: cameraId, day: localDay(new Date()), role: (me() || {}).role, timeline: null, range: null });
+    // `?em=<RFC 3339>` (a Sentinela result): open the recording at that instant.
+    const at = params && params.get("em") ? new Date(params.get("em")) : null;
+    const instant = at && !Number.isNaN(at.getTime()) ? at : null;
+    Object.assign(cam, { id: cameraId, day: localDay(instant || new Date()), role: (me() || {}).role, timeline: null, range: null });
     $("detalhe").hidden = true;
     $("camera-titulo").textContent = "Câmera";
     $("camera-resumo").textContent = "";
@@ -412,7 +415,7 @@
     $("miniaturas-mais").hidden = true;
     $("recortes").replaceChildren();
     $("dia").value = cam.day;
-    $("dia").max = cam.day;
+    $("dia").max = localDay(new Date());
 
     const camera = await api("GET", `/v1/cameras/${encodeURIComponent(cameraId)}`);
     cam.city = camera.city_id;
@@ -426,7 +429,8 @@
     crumb.textContent = "Cidade";
     nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
-    await Promise.all([loadStream(), loadTimeline(true), loadClips()]);
+    await Promise.all([loadStream(), loadTimeline(!instant), loadClips()]);
+    if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
   }
 
   async function loadStream() {
@@ -800,6 +804,16 @@
     });
   }
 
+  // ------------------------------------------------------------------ screens in their own files
+
+  /** Screens other files register (sentinela.js), called with the helpers they share with this file. */
+  const screens = window.GTV_SCREENS || {};
+  const helpers = {
+    $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+    every: (fn, ms) => timers.add(setInterval(fn, ms)),
+    stopTimers: () => { for (const t of timers) clearInterval(t); timers.clear(); },
+  };
+
   // ------------------------------------------------------------------ router
 
   const render = guarded(async () => {
@@ -813,9 +827,10 @@
     const parts = path.split("/").filter(Boolean);
     const params = new URLSearchParams(qs || "");
     if (parts[0] === "cidades" && parts[1]) await showCity(parts[1]);
-    else if (parts[0] === "cameras" && parts[1]) await showCamera(parts[1]);
+    else if (parts[0] === "cameras" && parts[1]) await showCamera(parts[1], params);
     else if (parts[0] === "placas") await showPlates(params);
     else if (parts[0] === "alertas") await showAlerts();
+    else if (screens[parts[0]]) await screens[parts[0]](helpers, params);
     else await showCities();
   });
 

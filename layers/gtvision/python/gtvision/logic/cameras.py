@@ -33,6 +33,8 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "location": location,
         "lpr_enabled": row["lpr_enabled"],
         "status": row["status"],
+        "lpr_digest_username": row.get("lpr_digest_username"),
+        "lpr_keepalive_at": row.get("lpr_keepalive_at"),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -95,6 +97,30 @@ def list_(
     return [to_public(r) for r in items], nxt
 
 
+def _digest_changes(patch: CameraPatch, camera_id: str) -> dict[str, Any]:
+    """The Intelbras/Dahua push credentials: set or rotate both, or clear both with nulls."""
+    fields = patch.model_fields_set & {"lpr_digest_username", "lpr_digest_password"}
+    if not fields:
+        return {}
+    if patch.lpr_digest_username is None and patch.lpr_digest_password is None:
+        return {"lpr_digest_username": None, "lpr_digest_password_enc": None}
+    changes: dict[str, Any] = {}
+    if patch.lpr_digest_username is not None:
+        changes["lpr_digest_username"] = patch.lpr_digest_username
+    if patch.lpr_digest_password is not None:
+        changes["lpr_digest_password_enc"] = crypto.encrypt(patch.lpr_digest_password, f"digest:{camera_id}")
+    return changes
+
+
+def digest_credentials(camera_id: str) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """The camera and its (username, password) for Digest auth; None when it has none or LPR is off."""
+    with db.transaction() as conn:
+        sec = dal.secrets(conn, camera_id)
+    if sec is None or not sec["lpr_enabled"] or not sec["lpr_digest_username"] or not sec["lpr_digest_password_enc"]:
+        return sec, None
+    return sec, (sec["lpr_digest_username"], crypto.decrypt(sec["lpr_digest_password_enc"], f"digest:{camera_id}"))
+
+
 def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str, Any]:
     current = visible(principal, camera_id)
     principal.require("admin", "manager")
@@ -116,6 +142,7 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
     if "location" in fields:
         loc = patch.location
         changes.update(lat=loc.lat if loc else None, lon=loc.lon if loc else None, address=loc.address if loc else None)
+    changes.update(_digest_changes(patch, camera_id))
     new_secret = None
     if patch.lpr_enabled is not None:
         changes["lpr_enabled"] = patch.lpr_enabled

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, plates, signatures
+from gtvision import db, plates, signatures, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
@@ -54,10 +54,15 @@ class Read:
     direction: str | None
     skeleton: str = field(init=False)
     keys: list[str] = field(init=False)
+    color: str | None = field(init=False)
+    type: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.skeleton = plates.ocr_skeleton(self.plate)
         self.keys = plates.fuzzy_keys(self.plate)
+        # Searchable contract values; `vehicle` keeps the camera's own words.
+        self.color = vehicles.normalize_color((self.vehicle or {}).get("color"))
+        self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
 def _validated(data: ReadBase, now: datetime) -> Read:
@@ -178,6 +183,8 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
                 "captured_at": read.captured_at,
                 "image_key": key,
                 "vehicle": read.vehicle,
+                "vehicle_color": read.color,
+                "vehicle_type": read.type,
                 "direction": read.direction,
             },
         )
@@ -246,6 +253,8 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
                     r.captured_at,
                     json.dumps(r.vehicle) if r.vehicle else None,
                     r.direction,
+                    r.color,
+                    r.type,
                 )
             )
     created: list[dict[str, Any]] = []
