@@ -53,7 +53,8 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
-from gtvision.models import alerts, clips, core, lpr, mosaics, sessions, streams
+from gtvision.api.schemas_sentinela import IntelbrasAck, SearchOut, Sighting
+from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -114,6 +115,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
     ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
     ("GET", "/v1/clips/{clip_id}"): Operation(response=ClipOut),
+    ("DELETE", "/v1/clips/{clip_id}"): Operation(204),
     ("POST", "/v1/clips/{clip_id}/hold"): Operation(body=clips.HoldIn, response=ClipOut),
     ("DELETE", "/v1/clips/{clip_id}/hold"): Operation(response=ClipOut),
     # mosaics
@@ -131,6 +133,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
     ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
     ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
+    ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
+        body=intelbras.TollgateInfo, response=IntelbrasAck
+    ),
+    # Sentinela
+    ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
+    ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
+    ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[Sighting]),
     # audit and LGPD
     ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
     ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),
