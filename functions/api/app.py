@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Chalice
+from chalice import Blueprint
 
 from gtvision.api import audit, clips, core, lpr, mosaics
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, route
+from gtvision.api.proxy import ProxyChalice
 
-app = Chalice(app_name="gtvision")
+app = ProxyChalice(app_name="gtvision")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)

@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
 
     sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
+
+    pkg = sub.add_parser("package", help="assemble the Lambda layout, import every handler, check sizes")
+    pkg.add_argument("--out", default=".aws-sam/assembled", help="where to assemble (replaced)")
+    pkg.add_argument("--sam", action="store_true", help="also run `sam build` and check its output")
     return parser
 
 
@@ -180,6 +184,26 @@ def main(argv: list[str] | None = None) -> int:
         if args.local_command == "events":
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
+    if args.command == "package":
+        from .package import assemble, check, format_reports, layout_of_sam_build, run_sam_build, sam_available
+
+        template_path = repo_root() / "template.yaml"
+        layout = assemble(template_path, repo_root() / args.out)
+        reports = check(layout)
+        print("montagem (layout do Lambda):\n" + format_reports(reports))
+        problems = [p for r in reports for p in r.problems]
+        if args.sam:
+            if not sam_available():
+                print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)
+            else:
+                build_dir = repo_root() / ".aws-sam" / "build"
+                run_sam_build(template_path, build_dir)
+                sam_reports = check(layout_of_sam_build(template_path, build_dir, layout.runtime_dir))
+                print("sam build:\n" + format_reports(sam_reports))
+                problems += [p for r in sam_reports for p in r.problems]
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     if args.command == "routes":
         from .routes import sync
 

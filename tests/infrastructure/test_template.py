@@ -59,12 +59,32 @@ def test_sqs_event_sources_report_batch_item_failures() -> None:
             assert event.reports_batch_item_failures, f"{fn.logical_id}.{event.name}"
 
 
-def test_api_events_equal_chalice_routes() -> None:
+def test_api_is_one_proxy_resource_and_every_app_route_is_reachable() -> None:
+    """One `/{proxy+}` + `/` event (one Lambda permission each), and every @app.route reached through them."""
     if not (REPO / "functions" / "api" / "app.py").exists():
         pytest.skip("functions/api/app.py does not exist yet: nothing to compare the Api events with")
-    from gtvision_local.routes import app_routes, template_routes
+    from gtvision_local.routes import PROXY_EVENTS, app_routes, synced_text, template_routes, unreachable_routes
 
     template = Template(TEMPLATE)
-    assert template_routes(template) == app_routes(template), (
-        "template.yaml Api events differ from the chalice routes: run `gtvision routes sync`"
+    assert template_routes(template) == sorted((path, method) for _, path, method in PROXY_EVENTS)
+    assert synced_text(TEMPLATE.read_text(encoding="utf-8")) == TEMPLATE.read_text(encoding="utf-8"), (
+        "run `gtvision routes sync`"
     )
+    assert len(app_routes(template)) > 40
+    assert unreachable_routes(template) == []
+
+
+def test_transformed_api_has_one_permission_per_proxy_event() -> None:
+    from samtranslator.translator.transform import transform
+
+    doc = load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+    for spec in doc["Resources"].values():
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(spec.get("Properties", {}).get(key), str):
+                spec["Properties"][key] = "s3://gtvision-artifacts/x.zip"
+    resources = transform(doc, {}, _NoManagedPolicies())["Resources"]
+    permissions = [
+        k for k, v in resources.items()
+        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
+    ]
+    assert len(permissions) == 2, permissions
