@@ -17,8 +17,9 @@ from .template import ApiEvent, Template
 BEGIN = "# BEGIN API ROUTES"
 END = "# END API ROUTES"
 API_FUNCTION = "ApiFunction"
-# The proxy events of the API function: (event name, path, method).
+# The proxy events of the API function: (event name, path, method), on the template's explicit REST API.
 PROXY_EVENTS = (("ProxyRoot", "/", "ANY"), ("ProxyAll", "/{proxy+}", "ANY"))
+REST_API_ID = "GtvisionApi"
 
 
 def app_routes(template: Template, function_id: str = API_FUNCTION) -> list[tuple[str, str]]:
@@ -104,6 +105,7 @@ def render_proxy_block(indent: str) -> list[str]:
             f"{indent}{name}:",
             f"{indent}  Type: Api",
             f"{indent}  Properties:",
+            f"{indent}    RestApiId: !Ref {REST_API_ID}",
             f"{indent}    Path: {path}",
             f"{indent}    Method: {method}",
         ]
