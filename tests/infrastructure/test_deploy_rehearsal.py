@@ -30,7 +30,15 @@ SECRET_ENV = ("SECRET", "PASSWORD", "DATA_KEY", "DATABASE_URL", "TOKEN", "PRIVAT
 
 
 # Resource types moto's CloudFormation skips (logged "No Moto CloudFormation support"); checked statically instead.
-MOTO_IGNORES = {"AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", "AWS::ApiGateway::Stage"}
+MOTO_IGNORES = {
+    "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",
+    "AWS::ApiGateway::Stage",
+    "AWS::SecretsManager::Secret",  # so a !Ref to a secret resolves to nothing in moto's stack
+}
+
+
+DB_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-AbCdEf"
 
 
 class _NoManagedPolicies:
@@ -89,7 +97,11 @@ def stack() -> Any:
         cfn.create_stack(
             StackName="gtvision-rehearsal",
             TemplateBody=json.dumps(output),
-            Parameters=[{"ParameterKey": "ResourcePrefix", "ParameterValue": "gtv-rehearsal"}],
+            Parameters=[
+                {"ParameterKey": "ResourcePrefix", "ParameterValue": "gtv-rehearsal"},
+                {"ParameterKey": "DatabaseSecretArn", "ParameterValue": DB_SECRET_ARN},
+                {"ParameterKey": "DatabaseHost", "ParameterValue": "gtv-proxy.proxy-abc.us-east-1.rds.amazonaws.com"},
+            ],
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
         yield {"cfn": cfn, "template": output, "lambda": boto3.client("lambda", region_name="us-east-1"),
@@ -110,6 +122,18 @@ def test_transformed_stack_creates_complete(stack: dict[str, Any]) -> None:
     outputs = {o["OutputKey"]: o["OutputValue"] for o in desc.get("Outputs", [])}
     assert outputs["ApiUrl"].startswith("https://") and outputs["ApiUrl"].endswith("/prod")
     assert outputs["RecordingsBucketName"] == "gtv-rehearsal-recordings"
+
+
+def test_functions_get_secret_arns_and_can_read_only_those(stack: dict[str, Any]) -> None:
+    lam = stack["lambda"]
+    functions = lam.list_functions()["Functions"]
+    assert functions and all(f["Environment"]["Variables"]["DATABASE_SECRET_ARN"] == DB_SECRET_ARN for f in functions)
+    # moto skips AWS::SecretsManager::Secret, so the secret ARNs are checked in the transformed template.
+    for logical_id, res in stack["template"]["Resources"].items():
+        if res["Type"] == "AWS::Lambda::Function":
+            env = res["Properties"]["Environment"]["Variables"]
+            assert env["GTV_JWT_SECRET_ARN"] == {"Ref": "JwtSigningSecret"}, logical_id
+            assert env["GTV_DATA_KEY_SECRET_ARN"] == {"Ref": "DataKeySecret"}, logical_id
 
 
 def test_no_function_has_a_secret_in_its_environment(stack: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -48,5 +49,27 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env)."""
-    return Settings()
+    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env).
+
+    Secrets given by ARN (GTV_JWT_SECRET_ARN, GTV_DATA_KEY_SECRET_ARN, DATABASE_SECRET_ARN) are read here, once
+    per process — a Lambda cold start — from Secrets Manager (see gtvision.secret_store).
+    """
+    settings = Settings()
+    if any(os.environ.get(n) for n in ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN")):
+        from gtvision.secret_store import resolve_into
+
+        resolved = resolve_into(
+            {
+                "GTV_JWT_SECRET": settings.jwt_secret,
+                "GTV_DATA_KEY": settings.data_key,
+                "DATABASE_URL": settings.database_url,
+            }
+        )
+        settings = settings.model_copy(
+            update={
+                "jwt_secret": resolved["GTV_JWT_SECRET"],
+                "data_key": resolved["GTV_DATA_KEY"],
+                "database_url": resolved["DATABASE_URL"],
+            }
+        )
+    return settings
