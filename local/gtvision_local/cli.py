@@ -185,7 +185,15 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
     if args.command == "package":
-        from .package import assemble, check, format_reports, layout_of_sam_build, run_sam_build, sam_available
+        from .package import (
+            assemble,
+            check,
+            format_reports,
+            layout_of_sam_build,
+            real_python,
+            run_sam_build,
+            sam_available,
+        )
 
         template_path = repo_root() / "template.yaml"
         layout = assemble(template_path, repo_root() / args.out)
@@ -198,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 build_dir = repo_root() / ".aws-sam" / "build"
                 run_sam_build(template_path, build_dir)
-                sam_reports = check(layout_of_sam_build(template_path, build_dir, layout.runtime_dir))
+                sam_layout = layout_of_sam_build(template_path, build_dir, layout.runtime_dir)
+                sam_reports = check(sam_layout, python=real_python("python3.12"))
                 print("sam build:\n" + format_reports(sam_reports))
                 problems += [p for r in sam_reports for p in r.problems]
         for problem in problems:

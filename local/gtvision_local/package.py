@@ -251,6 +251,9 @@ def layout_of_sam_build(template_path: Path, build_dir: Path, runtime_dir: Path)
         )
         for fn in template.functions()
     ]
+    missing = {d for fn in functions for d in fn.layer_dirs if not d.is_dir()}
+    if missing:
+        raise FileNotFoundError(f"sam build produced no {sorted(d.name for d in missing)}")
     return Layout(build_dir, functions, runtime_dir)
 
 
@@ -357,6 +360,12 @@ def check(layout: Layout, python: str | None = None) -> list[FunctionReport]:
             )
         )
     return reports
+
+
+def real_python(name: str) -> str:
+    """The interpreter behind ``name`` (a pyenv shim needs its environment; the probe runs without it)."""
+    out = subprocess.run([name, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
 
 
 def sam_available() -> bool:

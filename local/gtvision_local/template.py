@@ -304,6 +304,10 @@ class Template:
             }
         elif kind == "AWS::Serverless::Function" and attribute == "Arn":
             return self.function_arn(logical_id)
+        elif kind == "AWS::RDS::DBProxy" and attribute == "Endpoint":
+            return ""  # locally DATABASE_URL names the embedded server; no proxy
+        elif kind == "AWS::IAM::Role" and attribute == "Arn":
+            return f"arn:{PARTITION}:iam::{self.account_id}:role/{logical_id}"
         getter = table.get((kind, attribute))
         if getter is None:
             raise ValueError(f"!GetAtt {logical_id}.{attribute} is not supported locally")

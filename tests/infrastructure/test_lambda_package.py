@@ -21,6 +21,7 @@ from gtvision_local.package import (
     ffmpeg_runs,
     fresh_import,
     layout_of_sam_build,
+    real_python,
     run_sam_build,
     sam_available,
 )
@@ -113,5 +114,6 @@ def test_sam_build_output_imports_and_fits(layout: Layout, tmp_path: Path) -> No
         pytest.skip("make not on PATH (BuildMethod: makefile needs it)")
     build_dir = tmp_path / "build"
     run_sam_build(TEMPLATE, build_dir)
-    sam_reports = check(layout_of_sam_build(TEMPLATE, build_dir, layout.runtime_dir), python=shutil.which("python3.12"))
+    sam_layout = layout_of_sam_build(TEMPLATE, build_dir, layout.runtime_dir)
+    sam_reports = check(sam_layout, python=real_python("python3.12"))
     assert [p for r in sam_reports for p in r.problems] == []

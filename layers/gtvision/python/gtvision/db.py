@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,22 @@ _lock = threading.Lock()
 _pools: dict[str, ConnectionPool[Conn]] = {}
 
 
+def pool_options() -> tuple[int, dict[str, object]]:
+    """(max pool size, connection kwargs) for this process.
+
+    On Lambda an execution environment serves one invocation at a time, so one connection is enough and the
+    database's connection budget is simply the functions' concurrency (ADR 0015). There the connections go
+    through RDS Proxy, which pins a client to its server connection when it sees protocol-level prepared
+    statements, so psycopg's automatic preparation is off. Locally one process runs every function on threads.
+    """
+    kwargs: dict[str, object] = {"row_factory": dict_row, "autocommit": False}
+    forced = os.environ.get("GTV_DB_POOL_MAX")  # tests run the suite with Lambda's pool of 1
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        kwargs["prepare_threshold"] = None
+        return int(forced or 1), kwargs
+    return int(forced or 8), kwargs
+
+
 def _pool() -> ConnectionPool[Conn]:
     url = get_settings().database_url
     if not url:
@@ -27,9 +44,8 @@ def _pool() -> ConnectionPool[Conn]:
     with _lock:
         pool = _pools.get(url)
         if pool is None:
-            pool = ConnectionPool[Conn](
-                url, min_size=1, max_size=8, open=True, kwargs={"row_factory": dict_row, "autocommit": False}
-            )
+            max_size, kwargs = pool_options()
+            pool = ConnectionPool[Conn](url, min_size=1, max_size=max_size, open=True, kwargs=kwargs)
             _pools[url] = pool
         return pool
 
