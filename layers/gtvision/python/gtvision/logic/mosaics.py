@@ -11,7 +11,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
-from gtvision.mediamtx import MediaMTXClient
+from gtvision.logic import placement
 from gtvision.models import Strict, UuidStr
 
 
@@ -28,12 +28,12 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
     out = {k: row[k] for k in ("id", "city_id", "name", "layout", "created_at")}
     out["camera_ids"] = [str(c) for c in row["camera_ids"]]
     if cameras is not None:
-        mtx = MediaMTXClient.from_settings()
         by_id = {str(c["id"]): c for c in cameras}
+        shown = [cid for cid in out["camera_ids"] if cid in by_id]
+        urls = placement.urls_for(shown)  # each camera's own MediaMTX node
         out["cameras"] = [
-            {"camera_id": cid, "name": by_id[cid]["name"], "status": by_id[cid]["status"], "urls": mtx.urls(cid)}
-            for cid in out["camera_ids"]
-            if cid in by_id
+            {"camera_id": cid, "name": by_id[cid]["name"], "status": by_id[cid]["status"], "urls": urls[cid]}
+            for cid in shown
         ]
     return out
 
