@@ -11,6 +11,7 @@ declare -A ARGS=(
   [bench/bench_lpr_search.py]=""
   [bench/bench_retention.py]=""
   [bench/bench_cold_start.py]=""
+  [bench/bench_segment_registration.py]=""
 )
 {
   echo "# Benchmarks"
@@ -21,7 +22,7 @@ declare -A ARGS=(
   echo "Each section compares against a baseline measured in the same run. Times are wall-clock; the"
   echo "machine is shared, so read ratios rather than absolute numbers."
 } > "$tmp"
-for b in bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py bench/bench_cold_start.py; do
+for b in bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py bench/bench_cold_start.py bench/bench_segment_registration.py; do
   cmd="$PY $b ${ARGS[$b]}"
   echo "==> $cmd" >&2
   {
