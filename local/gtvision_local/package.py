@@ -36,8 +36,9 @@ from .template import Template
 # Lambda's limit is 262,144,000 bytes unzipped (function + layers); the budget keeps 10 % of it free.
 LAMBDA_LIMIT_BYTES = 262_144_000
 BUDGET_BYTES = LAMBDA_LIMIT_BYTES * 9 // 10  # 235,929,600 bytes
-# Distributions Lambda's python3.12 runtime provides itself (not shipped, not counted).
-RUNTIME_PROVIDED = ("boto3",)
+# Distributions Lambda's python3.12 runtime provides itself (not shipped, not counted): boto3 and the AWS parts
+# of its closure. aws-xray-sdk (powertools[tracer]) asks for botocore: the runtime's serves it.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath")
 # Distributions that exist only to build or install, never imported by a handler.
 BUILD_ONLY = {"pip", "setuptools", "wheel"}
 FFMPEG_LAYER_DIR = Path("layers/ffmpeg")
@@ -75,15 +76,20 @@ def _marker_ok(marker: str, extras: tuple[str, ...]) -> bool:
     return bool(m.evaluate({"extra": ""}))
 
 
-def closure(roots: list[tuple[str, tuple[str, ...]]], *, follow: bool = True) -> list[metadata.Distribution]:
-    """The installed distributions ``pip install -r`` would put in a target dir for ``roots``."""
+def closure(
+    roots: list[tuple[str, tuple[str, ...]]], *, follow: bool = True, skip: tuple[str, ...] = ()
+) -> list[metadata.Distribution]:
+    """The installed distributions ``pip install -r`` would put in a target dir for ``roots`` (minus ``skip``)."""
     from packaging.requirements import Requirement
 
     seen: dict[str, metadata.Distribution] = {}
     todo = list(roots)
+    skipped = {_canon(n) for n in skip}
     while todo:
         name, extras = todo.pop()
         key = _canon(name)
+        if key in skipped:
+            continue
         dist = metadata.distribution(name)
         first = key not in seen
         seen[key] = dist
@@ -188,9 +194,8 @@ def assemble_layer(repo: Path, layer_id: str, spec: dict[str, Any], out: Path) -
     if (content / "requirements.txt").is_file():  # a Python layer: package + dependencies under python/
         target = out / "python"
         target.mkdir(exist_ok=True)
-        for dist in closure(read_requirements(content / "requirements.txt")):
-            if _canon(dist.metadata["Name"]) not in {_canon(n) for n in RUNTIME_PROVIDED}:
-                copy_distribution(dist, target)
+        for dist in closure(read_requirements(content / "requirements.txt"), skip=RUNTIME_PROVIDED):
+            copy_distribution(dist, target)
         for pkg in sorted((content / "python").iterdir()) if (content / "python").is_dir() else []:
             if pkg.is_dir() and (pkg / "__init__.py").is_file():
                 _copy_tree(pkg, target / pkg.name)

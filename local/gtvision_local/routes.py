@@ -1,9 +1,10 @@
 """The template's ``Api`` events and the chalice app's routes (``gtvision routes sync``).
 
-The API function has two ``Api`` events, ``/`` and ``/{proxy+}`` with method ANY, and the app
-(:class:`gtvision.api.proxy.ProxyChalice`) routes inside: one Lambda permission however many routes
-the contract has. ``routes sync`` writes that block between ``# BEGIN API ROUTES`` and
-``# END API ROUTES``; :func:`unreachable_routes` proves every ``@app.route`` is reached through it.
+The API function has two ``Api`` events, ``/`` and ``/{proxy+}`` with method ANY; its module holds the
+chalice ``app`` (:class:`gtvision.api.proxy.ProxyChalice`, wrapped by ``Handler: app.handler``), which routes
+inside: one Lambda permission however many routes the contract has. ``routes sync`` writes that block
+between ``# BEGIN API ROUTES`` and ``# END API ROUTES``; :func:`unreachable_routes` proves every
+``@app.route`` is reached through it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .runtime import Route, load_handler, resolve_route
+from .gateway import Route, resolve_route
+from .runtime import load_module
 from .template import ApiEvent, Template
 
 BEGIN = "# BEGIN API ROUTES"
@@ -24,10 +26,10 @@ REST_API_ID = "GtvisionApi"
 
 def app_routes(template: Template, function_id: str = API_FUNCTION) -> list[tuple[str, str]]:
     """``(path, METHOD)`` of every route of the chalice app that ``function_id`` runs, sorted."""
-    app = load_handler(template.function(function_id))
-    routes = getattr(app, "routes", None)
+    module = load_module(template.function(function_id))
+    routes = getattr(getattr(module, "app", None), "routes", None)
     if routes is None:
-        raise TypeError(f"{function_id}: {template.function(function_id).handler} is not a chalice app")
+        raise TypeError(f"{function_id}: {module.__file__} has no chalice `app`")
     return sorted((path, method.upper()) for path, methods in routes.items() for method in methods)
 
 
@@ -50,7 +52,7 @@ def unreachable_routes(template: Template, function_id: str = API_FUNCTION) -> l
     """
     from gtvision.api.proxy import match_route
 
-    app = load_handler(template.function(function_id))
+    app = getattr(load_module(template.function(function_id)), "app", None)
     gateway_routes = [
         Route(fn.logical_id, e.path, e.method) for fn in template.functions() for e in fn.events_of(ApiEvent)
     ]
