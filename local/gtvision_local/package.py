@@ -234,6 +234,7 @@ def assemble(template_path: Path, out: Path) -> Layout:
     runtime_dir.mkdir(parents=True)
     for dist in closure([(n, ()) for n in RUNTIME_PROVIDED]):
         copy_distribution(dist, runtime_dir)
+    compile_bytecode(runtime_dir)  # Lambda's runtime ships its boto3 compiled
     functions = []
     for fn in template.functions():
         code = out / "functions" / fn.logical_id
