@@ -85,7 +85,59 @@ def test_transformed_api_has_one_permission_per_proxy_event() -> None:
                 spec["Properties"][key] = "s3://gtvision-artifacts/x.zip"
     resources = transform(doc, {}, _NoManagedPolicies())["Resources"]
     permissions = [
-        k for k, v in resources.items()
+        k
+        for k, v in resources.items()
         if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
     ]
     assert len(permissions) == 2, permissions
+
+
+def _doc() -> dict[str, Any]:
+    return load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def test_sqs_sources_bound_concurrency_and_queues_outlive_six_timeouts() -> None:
+    """A burst can't exhaust database connections (ADR 0015), and a message is never redelivered mid-run."""
+    doc = _doc()
+    resources = doc["Resources"]
+    default_timeout = doc["Globals"]["Function"].get("Timeout", 3)
+    checked = 0
+    for lid, res in resources.items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        timeout = res["Properties"].get("Timeout", default_timeout)
+        for name, event in (res["Properties"].get("Events") or {}).items():
+            if event["Type"] != "SQS":
+                continue
+            checked += 1
+            props = event["Properties"]
+            assert props.get("ScalingConfig", {}).get("MaximumConcurrency", 0) >= 2, f"{lid}.{name}"
+            queue = resources[props["Queue"]["Fn::GetAtt"][0]]["Properties"]
+            assert queue["VisibilityTimeout"] >= 6 * timeout, f"{lid}.{name}: visibility < 6 x {timeout}"
+    assert checked >= 3
+    api = resources["ApiFunction"]["Properties"]
+    assert api["ReservedConcurrentExecutions"] == {"Ref": "ApiReservedConcurrency"}
+
+
+def test_every_function_has_a_log_group_with_retention_and_the_bucket_is_evidence_grade() -> None:
+    resources = _doc()["Resources"]
+    groups = {
+        str(r["Properties"]["LogGroupName"]["Fn::Sub"]): r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    for lid, res in resources.items():
+        if res["Type"] == "AWS::Serverless::Function":
+            assert groups[f"/aws/lambda/${{{lid}}}"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    bucket = resources["RecordingsBucket"]
+    assert bucket["DeletionPolicy"] == "Retain"
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    (tls,) = [
+        st
+        for st in resources["RecordingsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if st.get("Sid") == "TlsOnly"
+    ]
+    assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
