@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
+    # Storage class a segment moves to at registration, per plan: "30:STANDARD_IA" (docs/cost.md); empty = Standard.
+    storage_class_by_plan: str = Field(default="", alias="GTV_STORAGE_CLASS_BY_PLAN")
+
+    def storage_class_for(self, retention_days: int) -> str | None:
+        for item in self.storage_class_by_plan.split(","):
+            days, _, cls = item.partition(":")
+            if days.strip() == str(retention_days) and cls.strip():
+                return cls.strip()
+        return None
 
 
 @lru_cache(maxsize=1)

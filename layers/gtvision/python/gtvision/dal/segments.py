@@ -225,6 +225,23 @@ def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
         )
 
 
+def store_for_plan(bucket: str, key: str, retention: str, storage_class: str) -> None:
+    """Tag ``key`` with the plan and move it to ``storage_class`` in one request (an in-place copy).
+
+    Costs what the tagging PUT it replaces costs (one PUT-class request). The bucket notifies only
+    ObjectCreated:Put/CompleteMultipartUpload, so the copy raises no second registration event.
+    """
+    aws.client("s3").copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": key},
+        StorageClass=storage_class,
+        MetadataDirective="COPY",
+        TaggingDirective="REPLACE",
+        Tagging=f"{RETENTION_TAG}={retention}",
+    )
+
+
 def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
     """Tag objects for the bucket's lifecycle safety net (`retention-days` = 7|15|30, or `held`)."""
     s3 = aws.client("s3")

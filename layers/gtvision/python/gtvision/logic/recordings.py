@@ -131,7 +131,11 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
         retention = str(retention_days)
         dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
-        dal.tag_retention(bucket, [key], retention)
+        storage_class = get_settings().storage_class_for(int(retention))  # docs/cost.md: IA for 30-day plans
+        if storage_class:
+            dal.store_for_plan(bucket, key, retention, storage_class)
+        else:
+            dal.tag_retention(bucket, [key], retention)
         row = {
             "camera_id": camera_id,
             "city_id": camera["city_id"],
