@@ -170,6 +170,9 @@ class Intrinsics:
             return self.queue_url(name)
         if kind == "AWS::SNS::Topic":
             return self.topic_arn(name)
+        if kind == "AWS::SecretsManager::Secret":
+            # No secret exists until `local up` seeds the emulator (it then sets the ARNs itself); empty = unset.
+            return ""
         if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
             # Layers are on sys.path locally (editable install); the ARN is only a placeholder.
             return f"arn:{PARTITION}:lambda:{self.region}:{self.account_id}:layer:{name}:1"

@@ -10,6 +10,7 @@ from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.logic import placement
+from gtvision.logic.cameras import derived_status
 from gtvision.models.mosaics import MosaicIn
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
@@ -23,7 +24,12 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
         shown = [cid for cid in out["camera_ids"] if cid in by_id]
         urls = placement.urls_for(shown)  # each camera's own MediaMTX node
         out["cameras"] = [
-            {"camera_id": cid, "name": by_id[cid]["name"], "status": by_id[cid]["status"], "urls": urls[cid]}
+            {
+                "camera_id": cid,
+                "name": by_id[cid]["name"],
+                "status": derived_status(by_id[cid]["status"], by_id[cid].get("health_status")),
+                "urls": urls[cid],
+            }
             for cid in shown
         ]
     return out
