@@ -4,7 +4,8 @@ Every Ref/GetAtt/Sub resolves and every resource type is created by the emulator
 resource the template forgot fails here, not in `sam deploy`. What moto ignores (so this cannot catch):
 IAM policy *evaluation* (policies are checked statically below), S3 bucket policies/logging/versioning
 enforcement, Lambda limits (code size is `make package`'s job), API Gateway stage throttling and access-log
-settings, log retention enforcement, and `AWS::SQS::QueuePolicy`, `AWS::CloudWatch::Alarm` (moto warns they are unsupported). moto's
+settings, log retention enforcement, and `AWS::SQS::QueuePolicy`, `AWS::CloudWatch::Alarm` (moto warns they are
+unsupported). moto's
 `AWS::ApiGateway::RestApi` also ignores `Body`; the rehearsal imports the transformed OpenAPI body with
 moto's own `put_rest_api`, so the stage deploys against the real methods; and moto has no
 `AWS::RDS::DBProxy`/`DBProxyTargetGroup`, so those are removed and `DatabaseProxy.Endpoint` becomes a placeholder
