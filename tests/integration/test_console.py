@@ -8,11 +8,21 @@ from importlib import resources
 import pytest
 
 ASSETS = {
-    "app.js": "text/javascript",
+    "main.js": "text/javascript",
+    "core.js": "text/javascript",
+    "format.js": "text/javascript",
+    "strings.js": "text/javascript",
+    "player.js": "text/javascript",
+    "screens/cities.js": "text/javascript",
+    "screens/camera.js": "text/javascript",
+    "screens/plates.js": "text/javascript",
+    "screens/alerts.js": "text/javascript",
+    "screens/sentinela.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
-    "sentinela.js": "text/javascript",
 }
+#: Linked from the page itself (the rest are imported by main.js, relative to it).
+LINKED = ("main.js", "app.css", "hls.min.js")
 
 
 def _console_file(name: str) -> str:
@@ -32,8 +42,9 @@ def test_page_is_html_in_portuguese_linking_its_files_with_content_hashes(api):
     assert r.headers["cache-control"] == "no-cache"
     assert r.headers["etag"]
     assert "default-src 'self'" in r.headers["content-security-policy"]
-    for name in ASSETS:
+    for name in LINKED:
         assert re.search(rf'"console/{re.escape(name)}\?v=[0-9a-f]{{12}}"', r.text), name
+    assert '<script type="module" src="console/main.js?v=' in r.text
     # No request leaves the origin: no absolute URL in the page (no CDN)
     assert not re.search(r'(src|href)="(https?:)?//', r.text)
 
@@ -52,18 +63,18 @@ def test_each_file_is_served_with_its_content_type(api, name, content_type):
 def test_versioned_file_urls_are_cached_for_good_and_revalidate_with_etag(api):
     # Given the version the page links app.js with
     page = api.call("GET", "/console").text
-    version = re.search(r'"console/app\.js\?v=([0-9a-f]{12})"', page).group(1)
+    version = re.search(r'"console/main\.js\?v=([0-9a-f]{12})"', page).group(1)
 
     # When the browser loads that URL, Then it may keep it for a year
-    r = api.call("GET", "/console/app.js", query={"v": version})
+    r = api.call("GET", "/console/main.js", query={"v": version})
     assert r.status == 200
     assert "immutable" in r.headers["cache-control"]
 
     # And a stale version is not pinned
-    assert api.call("GET", "/console/app.js", query={"v": "000000000000"}).headers["cache-control"] == "no-cache"
+    assert api.call("GET", "/console/main.js", query={"v": "000000000000"}).headers["cache-control"] == "no-cache"
 
     # And a conditional request with the current ETag is a 304 without a body
-    again = api.call("GET", "/console/app.js", headers={"if-none-match": r.headers["etag"]})
+    again = api.call("GET", "/console/main.js", headers={"if-none-match": r.headers["etag"]})
     assert again.status == 304
     assert again.text == ""
 
@@ -81,13 +92,15 @@ def test_hls_js_is_the_vendored_release_with_its_license_header(api):
         "index.html",  # only through /console
         "__init__.py",
         "missing.js",
-        "app.js.map",
+        "main.js.map",
+        "screens",
+        "screens%2F..%2F..%2Fsettings.py",
         "..%2F..%2Fsettings.py",
         "..%2Fapi%2Fconsole.py",
         "%2e%2e%2f%2e%2e%2fsettings.py",
         "..",
         "%2Fetc%2Fpasswd",
-        "app.js%00.css",
+        "main.js%00.css",
     ],
 )
 def test_anything_else_under_console_is_404(api, name):
@@ -118,7 +131,32 @@ def test_console_routes_need_no_token_and_write_no_audit(api, world):
 CALL = re.compile(r'\b(api|apiText)\(\s*"(GET|POST|PATCH|PUT|DELETE)",\s*(`[^`]*`|"[^"]*")')
 
 
-def _js_calls(name: str = "app.js") -> list[tuple[str, str]]:
+def _scripts() -> list[str]:
+    """Every script of the console that is ours (the vendored libraries excluded)."""
+    return [name for name in ASSETS if name.endswith(".js") and not name.endswith(".min.js")]
+
+
+def test_the_served_files_are_exactly_the_consoles_scripts_and_stylesheet():
+    # Every module of the console is served (none forgotten) and is in this test's list (none unchecked)
+    from gtvision.api import console
+
+    assert set(console.ASSETS) == set(ASSETS)
+    assert {f for f in ASSETS if f.startswith("screens/")} >= {"screens/cities.js", "screens/camera.js"}
+
+
+def test_scripts_are_es_modules_that_never_write_html():
+    for name in _scripts():
+        js = _console_file(name)
+        # Data reaches the page as text nodes only: no HTML parsing anywhere in the console's code
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+            assert sink not in js, f"{name}: {sink}"
+        assert "window.GTV_SCREENS" not in js  # modules import each other; no globals between files
+    page = _console_file("index.html")
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script
+    assert " style=" not in page  # no inline style (the CSP has no 'unsafe-inline')
+
+
+def _js_calls(name: str) -> list[tuple[str, str]]:
     """(METHOD, path template) of every API call in a console script; `${…}` becomes `{}`."""
     js = _console_file(name)
     calls = []
@@ -126,7 +164,7 @@ def _js_calls(name: str = "app.js") -> list[tuple[str, str]]:
         path = re.sub(r"\$\{[^}]*\}", "{}", literal[1:-1]).split("?")[0]
         calls.append((method, path))
     # Every /v1/ path in the file goes through api()/apiText(): none escapes this check.
-    assert len(re.findall(r"[`\"']/v1/", js)) == len(calls), "a /v1/ path in app.js is not an api() call"
+    assert len(re.findall(r"[`\"']/v1/", js)) == len(calls), f"a /v1/ path in {name} is not an api() call"
     return calls
 
 
@@ -136,7 +174,7 @@ def _matches(template: str, path: str) -> bool:
 
 
 def test_every_api_call_of_the_console_is_a_route_of_the_app(api):
-    calls = _js_calls() + _js_calls("sentinela.js")
+    calls = [call for name in _scripts() for call in _js_calls(name)]
     routes = [(path, set(methods)) for path, methods in api.app.routes.items()]
 
     missing = [
@@ -228,12 +266,44 @@ def test_console_errors_are_the_apis_messages(api, world):
     assert tl["spans"] == [] and tl["coverage"] == 0
 
 
-def test_every_element_app_js_looks_up_is_in_the_page():
+def test_every_element_the_scripts_look_up_is_in_the_page():
     page = _console_file("index.html")
     ids = set(re.findall(r'\bid="([^"]+)"', page))
-    used = {i for f in ("app.js", "sentinela.js") for i in re.findall(r'\$\("([^"]+)"\)', _console_file(f))}
+    used = {i for f in _scripts() for i in re.findall(r'\$\("([^"]+)"\)', _console_file(f))}
 
     assert used and not used - ids, f"app.js uses ids the page lacks: {used - ids}"
     # And every form control has a label (screen readers)
     controls = re.findall(r'<(?:input|select)\b[^>]*\bid="([^"]+)"', page)
     assert not set(controls) - set(re.findall(r'<label for="([^"]+)"', page))
+
+
+def test_console_security_headers_allow_only_its_origin_and_the_configured_media_origins(api, stack):
+    from gtvision.settings import get_settings
+
+    for path in ("/console", "/console/main.js", "/console/screens/camera.js"):
+        r = api.call("GET", path)
+        assert r.status == 200, path
+        policy = dict(d.strip().split(" ", 1) for d in r.headers["content-security-policy"].split(";") if d.strip())
+        assert "unsafe-inline" not in r.headers["content-security-policy"]
+        assert "unsafe-eval" not in r.headers["content-security-policy"]
+        assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'"
+        # Presigned storage URLs (the configured endpoint, here moto) and MediaMTX are the only media origins
+        storage = stack["aws_endpoint"]
+        hls = get_settings().mediamtx_hls_url.rstrip("/")
+        for directive in ("img-src", "media-src", "connect-src"):
+            sources = policy[directive].split()
+            assert storage in sources and hls in sources, (directive, sources)
+            assert "http:" not in sources and "https:" not in sources and "*" not in sources
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_csp_without_a_storage_endpoint_names_the_buckets_aws_hosts():
+    from gtvision.api.console import csp
+    from gtvision.settings import Settings
+
+    settings = Settings(AWS_ENDPOINT_URL=None, RECORDINGS_BUCKET="gtv-rec", AWS_REGION="sa-east-1")
+    policy = csp(settings)
+    assert "https://gtv-rec.s3.sa-east-1.amazonaws.com" in policy and "https://gtv-rec.s3.amazonaws.com" in policy
+    assert " http: " not in policy and " https: " not in policy

@@ -1,9 +1,11 @@
-"""The operators' web console: `GET /console` (the page) and `GET /console/{asset}` (its files).
+"""The operators' web console: `GET /console` (the page) and `GET /console/{asset}` and
+`GET /console/screens/{asset}` (its ES modules, stylesheet and vendored libraries).
 
 No auth (the page holds no data; every call it makes carries the operator's bearer token) and no audit
-entry. Only the files listed in `ASSETS` are served, so no path (encoded `..` included) reaches anything
-else. The page links its files with `?v=<content hash>`: those URLs are cached for a year, the page
-itself is revalidated on every load, so a deploy is visible at once.
+entry. Only the files listed in `ASSETS` (the package's own .js/.css files, found once) are served, so no
+path (encoded `..` included) reaches anything else. The page links its entry files with `?v=<content
+hash>`: those URLs are cached for a year; the page and the modules main.js imports are revalidated on
+every load (ETag), so a deploy is visible at once.
 """
 
 from __future__ import annotations
@@ -14,36 +16,97 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
 from gtvision.api.http import Ctx, route
 from gtvision.errors import not_found
+from gtvision.settings import Settings, get_settings
 
 bp = Blueprint(__name__)
 
 INDEX = "index.html"
-ASSETS: dict[str, str] = {
-    "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
-    "hls.min.js": "text/javascript; charset=utf-8",
-    "sentinela.js": "text/javascript; charset=utf-8",
-}
+#: Sub-folders of the console package whose files are served (one file per screen lives in screens/).
+FOLDERS = ("", "screens/")
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def _discover() -> dict[str, str]:
+    root = resources.files("gtvision.console")
+    found: dict[str, str] = {}
+    for folder in FOLDERS:
+        base = root.joinpath(folder) if folder else root
+        for item in base.iterdir():
+            suffix = "." + item.name.rsplit(".", 1)[-1] if "." in item.name else ""
+            if item.is_file() and suffix in TYPES:
+                found[folder + item.name] = TYPES[suffix]
+    return found
+
+
+ASSETS: dict[str, str] = _discover()
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-# The console talks to its own origin; media (thumbnails, HLS segments, clip downloads) comes from
-# presigned storage URLs on another origin, and hls.js runs its demuxer in a blob: worker.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; "
-    "media-src 'self' blob: https: http:; connect-src 'self' blob: https: http:; worker-src 'self' blob:; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    # Presigned URLs and tokens never leak through a Referer header.
-    "Referrer-Policy": "no-referrer",
-}
+
+
+def _origin(url: str | None, *, websocket: bool = False) -> str | None:
+    """scheme://host[:port] of a URL (http→ws for a WebSocket origin); None when it has none."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    scheme = parts.scheme
+    if websocket:
+        scheme = {"http": "ws", "https": "wss"}.get(scheme, scheme)
+    return f"{scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def media_origins(settings: Settings) -> list[str]:
+    """Where the console's media comes from: presigned storage URLs (the configured S3 endpoint, or the
+    bucket's AWS hosts) and MediaMTX's HLS/WebRTC servers."""
+    bucket, region = settings.recordings_bucket, settings.aws_region
+    endpoint = settings.aws_endpoint_url
+    if endpoint and _origin(endpoint):
+        parts = urlsplit(endpoint)
+        # Path style (http://127.0.0.1:4566/bucket/…) or virtual host style (http://bucket.host/…).
+        origins: list[str | None] = [_origin(endpoint), f"{parts.scheme}://{bucket}.{parts.netloc}"]
+    else:
+        origins = [
+            f"https://{bucket}.s3.amazonaws.com",
+            f"https://{bucket}.s3.{region}.amazonaws.com",
+            f"https://s3.{region}.amazonaws.com",
+        ]
+    origins += [_origin(settings.mediamtx_hls_url), _origin(settings.mediamtx_webrtc_url)]
+    return list(dict.fromkeys(o for o in origins if o))
+
+
+@functools.cache
+def _csp(media: tuple[str, ...], sockets: tuple[str, ...]) -> str:
+    m = " ".join(media)
+    c = " ".join(media + sockets)
+    # hls.js fetches VOD playlists from blob: URLs and runs its demuxer in a blob: worker.
+    return (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {m}; "
+        f"media-src 'self' blob: {m}; connect-src 'self' blob: {c}; worker-src 'self' blob:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
+
+
+def csp(settings: Settings | None = None) -> str:
+    """The console's Content-Security-Policy: no inline script or style, media only from its origins."""
+    settings = settings or get_settings()
+    sockets = [_origin(getattr(settings, "ws_url", "") or None, websocket=True)]
+    return _csp(tuple(media_origins(settings)), tuple(o for o in sockets if o))
+
+
+def security_headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": csp(),
+        "X-Content-Type-Options": "nosniff",
+        # Presigned URLs and tokens never leak through a Referer header.
+        "Referrer-Policy": "no-referrer",
+    }
 
 
 @dataclass(frozen=True)
@@ -80,7 +143,7 @@ def index() -> Asset:
 
 
 def _serve(ctx: Ctx, item: Asset, cache: str) -> Response:
-    headers: dict[str, str | list[str]] = {"ETag": item.etag, "Cache-Control": cache, **SECURITY_HEADERS}
+    headers: dict[str, str | list[str]] = {"ETag": item.etag, "Cache-Control": cache, **security_headers()}
     if ctx.headers.get("if-none-match") == item.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=item.body, status_code=200, headers={"Content-Type": item.content_type, **headers})
@@ -112,6 +175,16 @@ def console_page(ctx: Ctx) -> Any:
 @route(bp, "/console/{asset_name}", auth=False)
 def console_asset(ctx: Ctx, asset_name: str) -> Any:
     """A script or stylesheet of the web console; 404 for anything else."""
+    return _serve_asset(ctx, asset_name)
+
+
+@route(bp, "/console/screens/{asset_name}", auth=False)
+def console_screen(ctx: Ctx, asset_name: str) -> Any:
+    """One screen of the web console (an ES module); 404 for anything else."""
+    return _serve_asset(ctx, "screens/" + asset_name)
+
+
+def _serve_asset(ctx: Ctx, asset_name: str) -> Any:
     if asset_name not in ASSETS:
         raise not_found("arquivo do console")
     item = asset(asset_name)

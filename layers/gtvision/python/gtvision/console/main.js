@@ -1,0 +1,54 @@
+/* GT-Vision console — entry point (an ES module, no build step): the router from `#/…` to a screen.
+ * Each screen lives in screens/*.js; shared code in core.js, dates in format.js, all text in strings.js. */
+
+import {
+  $, api, el, guarded, hasToken, leaveScreen, pagedList, renderSession, showError, showScreen, state,
+  useHomeZone, wireSession,
+} from "./core.js";
+import { parseLocal, rfc3339, showDateTime } from "./format.js";
+import { showAlerts } from "./screens/alerts.js";
+import { showCamera } from "./screens/camera.js";
+import { showCities, showCity } from "./screens/cities.js";
+import { showPlates } from "./screens/plates.js";
+import { screen as showSentinela } from "./screens/sentinela.js";
+
+/** What the screens written against a helpers object (sentinela.js) get. */
+const helpers = {
+  $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+  every: (fn, ms) => state.timers.add(setInterval(fn, ms)),
+  stopTimers: () => { for (const t of state.timers) clearInterval(t); state.timers.clear(); },
+};
+
+/** `#/<name>/<id>?<params>` → the screen. */
+const SCREENS = {
+  cidades: (id) => (id ? showCity(id) : showCities()),
+  cameras: (id, params) => (id ? showCamera(id, params) : showCities()),
+  placas: (_id, params) => showPlates(params),
+  alertas: (_id, params) => showAlerts(params),
+  sentinela: (_id, params) => showSentinela(helpers, params),
+};
+
+const render = guarded(async () => {
+  if (!hasToken()) {
+    showScreen("login");
+    $("login-usuario").focus();
+    return;
+  }
+  renderSession();
+  await useHomeZone();
+  const [path, qs] = location.hash.replace(/^#/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  const params = new URLSearchParams(qs || "");
+  const show = SCREENS[parts[0]] || SCREENS.cidades;
+  await show(parts[1], params);
+});
+
+function route() {
+  leaveScreen(); // before render: its replies belong to the new generation
+  $("conteudo").focus({ preventScroll: true });
+  return render();
+}
+
+wireSession(route);
+window.addEventListener("hashchange", route);
+route();
