@@ -3,11 +3,19 @@ HTTP in process; every page error, console error and dialog fails the test."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import recording_support as rs
 from console_browser import SKIP_REASON, browser, chromium_missing, serve_api
+
+from gtvision.logic.recordings import segment_key
+from gtvision_local.testmedia import make_segments
 
 pytestmark = pytest.mark.skipif(chromium_missing(), reason=SKIP_REASON)
 
@@ -67,13 +75,202 @@ def test_root_lands_on_the_console_and_admin_logs_in_and_out(chromium: Any, site
     tab.login(*ADMIN)
     p.goto(site + "/console#/cidades")
     p.wait_for_selector("#cidades-lista a:text('Cidade Navegador')")
-    assert p.evaluate("sessionStorage.getItem('gtv.token')")
+    assert p.evaluate("() => sessionStorage.getItem('gtv.token')")
 
     # Logout drops the token from the page and on the server
-    token = p.evaluate("sessionStorage.getItem('gtv.token')")
+    token = p.evaluate("() => sessionStorage.getItem('gtv.token')")
     p.click("#sair")
     p.wait_for_selector("#tela-login:not([hidden])")
-    assert p.evaluate("sessionStorage.getItem('gtv.token')") is None
+    assert p.evaluate("() => sessionStorage.getItem('gtv.token')") is None
     assert api.call("GET", "/v1/me", token=token).status == 401
     assert not tab.errors and not tab.dialogs
     tab.close()
+
+
+# ---------------------------------------------------------------- management, mosaics, roles, XSS
+
+FPS = 25
+FRAME_S = 1 / FPS
+SEG_S = 2.0
+T0 = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 12:00:00 in São Paulo
+XSS = '<img src=x onerror="window.__xss=1;alert(1)"><script>window.__xss=2</script>'
+
+
+def _no_script_ran(tab: Page) -> None:
+    p = tab.page
+    assert not tab.dialogs, tab.dialogs
+    assert p.evaluate("() => window.__xss") is None
+    assert p.evaluate("() => document.querySelectorAll('img[src=\"x\"], main script').length") == 0
+    assert not [e for e in tab.errors if "Content Security Policy" not in e], tab.errors
+
+
+def _record(camera_id: str, offset_s: float, segs: list[Any]) -> None:
+    """The same three 2 s segments, registered for `camera_id` starting at T0 + offset_s."""
+    keys = set()
+    for i, seg in enumerate(segs):
+        key = segment_key(camera_id, T0 + timedelta(seconds=offset_s + i * SEG_S), "mp4")
+        rs.upload(key, seg.url_or_path)
+        keys.add(key)
+    assert rs.deliver(keys) == {"batchItemFailures": []}
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def live_site(api: Any, media: Path) -> Iterator[str]:
+    """The API and the test's HLS "live" streams on one origin: MediaMTX's HLS URL points at /media."""
+    from gtvision.settings import get_settings
+
+    with serve_api(api, media) as url:
+        old = os.environ.get("GTV_MEDIAMTX_HLS_URL")
+        os.environ["GTV_MEDIAMTX_HLS_URL"] = url + "/media"
+        get_settings.cache_clear()
+        try:
+            yield url
+        finally:
+            if old is None:
+                os.environ.pop("GTV_MEDIAMTX_HLS_URL", None)
+            else:
+                os.environ["GTV_MEDIAMTX_HLS_URL"] = old
+            get_settings.cache_clear()
+
+
+def _submit(p: Any, form: str, fields: dict[str, str], check: dict[str, bool] | None = None) -> None:
+    for name, value in fields.items():
+        p.fill(f"{form} [name={name}]", value)
+    for name, on in (check or {}).items():
+        p.set_checked(f"{form} [name={name}]", on)
+    p.click(f"{form} button[type=submit]")
+
+
+def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_viewer_sees_no_management(
+    chromium: Any, live_site: str, api: Any, media: Path, tmp_path: Path
+) -> None:
+    site = live_site
+    admin = api.login(*ADMIN)
+    # Given a city and a manager (names a user can type, with markup in them)
+    city = api.call("POST", "/v1/cities", {"name": "Mosaico " + XSS, "state": "SP", "retention_days": 7}, token=admin)
+    assert city.status == 201, city.text
+    city_id = city.json()["id"]
+    manager = {"username": f"gestor{city_id[:6]}", "password": "senha-gestor-16", "role": "manager", "city_id": city_id}
+    assert api.call("POST", "/v1/users", manager, token=admin).status == 201
+
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(manager["username"], manager["password"])
+
+    # When the manager adds a camera with LPR through the city's page
+    p.goto(f"{site}/console#/cidades/{city_id}")
+    p.wait_for_selector("#form-camera-nova")
+    _submit(
+        p,
+        "#form-camera-nova",
+        {
+            "name": "Câmera " + XSS,
+            "source_url": "rtsp://10.0.0.16:554/live",
+            "username": "operador",
+            "password": "senha-da-camera",
+        },
+        {"lpr_enabled": True},
+    )
+    # Then its LPR secret is shown once, with a copy button, and the camera is listed by its name as text
+    secret = p.wait_for_selector("[data-secret] code").text_content()
+    assert secret and len(secret) >= 16
+    assert p.locator("[data-secret] button").text_content() == "Copiar"
+    p.wait_for_selector("#cameras-lista tr")
+    assert p.locator("#cameras-lista a").first.text_content() == "Câmera " + XSS
+    ui_camera = api.call("GET", f"/v1/cities/{city_id}/cameras", token=admin).json()["items"][0]
+    assert ui_camera["has_credentials"] and "senha-da-camera" not in json.dumps(ui_camera)
+    # And editing shows no credential back
+    p.click("#cameras-lista button:text('Editar')")
+    p.wait_for_selector("#form-camera-editar")
+    assert p.input_value("#form-camera-editar [name=password]") == ""
+    assert p.input_value("#form-camera-editar [name=username]") == ""
+    assert p.input_value("#form-camera-editar [name=name]") == "Câmera " + XSS
+    _no_script_ran(tab)
+
+    # Given three more cameras, and the same 6 s recording on each, starting 0, 1, 2 and 3 s after T0
+    mtok = api.login(manager["username"], manager["password"])
+    cams = [ui_camera["id"]] + [
+        api.call("POST", f"/v1/cities/{city_id}/cameras", {"name": f"Cam {i}", "source_url": f"rtsp://10.0.0.{i}/s"},
+                 token=mtok).json()["id"]
+        for i in (2, 3, 4)
+    ]  # fmt: skip
+    segs = make_segments(str(tmp_path / "segs"), 3, SEG_S, start=T0, fps=FPS, gop=FPS, fmt="fmp4")
+    for i, cam in enumerate(cams):
+        _record(cam, i, segs)
+        # The test's "live" stream of each camera: an HLS playlist of its recording, served at /media
+        pl = api.call("GET", f"/v1/cameras/{cam}/playback.m3u8", token=mtok,
+                      query={"from": "2026-11-22T14:59:00Z", "to": "2026-11-22T15:01:00Z"})  # fmt: skip
+        assert pl.status == 200, pl.text
+        (media / cam).mkdir()
+        (media / cam / "index.m3u8").write_text(pl.text)
+
+    # When the manager creates a viewer through the Users screen
+    viewer = {"username": f"visor{city_id[:6]}", "password": "senha-visor-16"}
+    p.goto(f"{site}/console#/usuarios")
+    p.wait_for_selector("#form-usuario")
+    _submit(p, "#form-usuario", viewer)
+    p.wait_for_selector(f"#usuarios-lista td:text('{viewer['username']}')")
+
+    # And a 2×2 mosaic of the four cameras through the Mosaics screen
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector("#form-mosaico")
+    p.fill("#form-mosaico [name=name]", "Mosaico " + XSS)
+    p.select_option("#form-mosaico [name=camera_ids]", cams)
+    p.click("#form-mosaico button[type=submit]")
+    # Then it opens with four tiles, each with its camera's name (as text) and status, all playing live
+    p.wait_for_selector("#mosaico-grade .tile >> nth=3")
+    assert p.locator("#mosaico-titulo").text_content() == "Mosaico " + XSS
+    assert p.locator("#mosaico-grade figcaption strong").first.text_content() == "Câmera " + XSS
+    assert p.locator("#mosaico-grade figcaption .badge").count() == 4
+    # (each test stream is a 6 s recording: playing means its clock moved, or it already played to the end)
+    p.wait_for_function(
+        "() => [...document.querySelectorAll('#mosaico-grade video')].every(v => v.currentTime > 0.5 || v.ended)",
+        timeout=30000,
+    )
+    _no_script_ran(tab)
+
+    # When playback mode plays 11:59–12:01 (São Paulo) and the shared timeline is moved once, to 12:00:04.5
+    p.fill("#mosaico-de", "2026-11-22T11:59:00")
+    p.fill("#mosaico-ate", "2026-11-22T12:01:00")
+    p.click("#form-mosaico-reproducao button[type=submit]")
+    p.wait_for_selector("#mosaico-linha:not([hidden])")
+    p.wait_for_function("() => [...document.querySelectorAll('#mosaico-grade video')].every(v => v.readyState >= 1)",
+                        timeout=30000)  # fmt: skip
+    p.evaluate(
+        """() => { const s = document.getElementById('mosaico-instante');
+                   s.value = String(60 + 4.5); s.dispatchEvent(new Event('input', {bubbles: true})); }"""
+    )
+    p.wait_for_function("() => [...document.querySelectorAll('#mosaico-grade video')].every(v => !v.seeking)")
+    times = p.evaluate("() => [...document.querySelectorAll('#mosaico-grade video')].map(v => v.currentTime)")
+    # Then each tile shows 12:00:04.5 of its own recording (which began i s after T0), within one frame
+    assert times == [pytest.approx(4.5 - i, abs=FRAME_S) for i in range(4)], times
+    # And the instant is written dd/mm/aaaa in São Paulo time, in an en-US browser in New York
+    assert p.locator("#mosaico-instante-texto").text_content() == "22/11/2026 12:00:04"
+    _no_script_ran(tab)
+    tab.close()
+
+    # A viewer is offered no management at all ...
+    vtab = Page(chromium, site, locale="en-US")
+    v = vtab.page
+    vtab.login(viewer["username"], viewer["password"])
+    for screen in ("cidades", f"cidades/{city_id}", "mosaicos"):
+        v.goto(f"{site}/console#/{screen}")
+        v.wait_for_selector(".screen:not([hidden]) tbody tr")
+        assert v.locator(".screen:not([hidden]) form, .screen:not([hidden]) button.danger").count() == 0, screen
+        assert v.locator(".screen:not([hidden]) button:text('Editar')").count() == 0, screen
+    assert v.locator("#menu a[data-manage]:visible").count() == 0
+    assert v.locator("#menu a:visible").count() >= 4
+    _no_script_ran(vtab)
+    vtab.close()
+    # ... and the API refuses them anyway
+    vtok = api.login(viewer["username"], viewer["password"])
+    body = {"name": "x", "source_url": "rtsp://10.0.0.9/s"}
+    assert api.call("POST", f"/v1/cities/{city_id}/cameras", body, token=vtok).status == 403
+    assert api.call("POST", "/v1/mosaics", {"name": "x", "camera_ids": cams[:1]}, token=vtok).status == 403
+    assert api.call("POST", "/v1/users", {**viewer, "username": "outro16", "role": "viewer"}, token=vtok).status == 403
+    assert api.call("DELETE", f"/v1/cameras/{cams[0]}", token=vtok).status == 403

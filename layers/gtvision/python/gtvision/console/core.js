@@ -110,7 +110,8 @@ export function me() {
 
 export function showScreen(name) {
   for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== `tela-${name}`;
-  const section = { cidade: "cidades", camera: "cidades" }[name] || name;
+  const section = { cidade: "cidades", camera: "cidades", mosaico: "mosaicos" }[name]
+    || (name === "gestao" ? location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] : name);
   for (const a of document.querySelectorAll("#menu a")) {
     if (a.dataset.section === section) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
@@ -147,6 +148,9 @@ export function renderSession() {
   const user = me();
   $("sessao-usuario").textContent = user ? user.username : "";
   $("sessao-papel").textContent = user ? ROLE[user.role] || user.role : "";
+  // Viewers are offered no management at all (and the API refuses it anyway).
+  const manager = Boolean(user) && ["admin", "manager"].includes(user.role);
+  for (const a of document.querySelectorAll("#menu [data-manage]")) a.hidden = !manager;
 }
 
 /** The login form and the "Sair" button; `route` re-renders after a login. */

@@ -6,9 +6,11 @@ import {
   useHomeZone, wireSession,
 } from "./core.js";
 import { parseLocal, rfc3339, showDateTime } from "./format.js";
+import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
 import { showCities, showCity } from "./screens/cities.js";
+import { showMosaic, showMosaics } from "./screens/mosaics.js";
 import { showPlates } from "./screens/plates.js";
 import { screen as showSentinela } from "./screens/sentinela.js";
 
@@ -26,6 +28,11 @@ const SCREENS = {
   placas: (_id, params) => showPlates(params),
   alertas: (_id, params) => showAlerts(params),
   sentinela: (_id, params) => showSentinela(helpers, params),
+  mosaicos: (id) => (id ? showMosaic(id) : showMosaics()),
+  usuarios: () => showUsers(),
+  observacao: () => showWatchlist(),
+  auditoria: (_id, params) => showAudit(params),
+  "meus-dados": () => showMyData(),
 };
 
 const render = guarded(async () => {

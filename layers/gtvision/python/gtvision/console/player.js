@@ -28,8 +28,9 @@ export function createPlayer(video, info = null) {
   }
 
   /** Attach an HLS source: a playlist text (kept in a Blob) or a URL (live). */
-  function play({ playlist, url, label, startAt }) {
+  function play({ playlist, url, label, startAt, autoplay }) {
     stop();
+    if (autoplay) video.addEventListener("canplay", () => video.play().catch(() => null), { once: true });
     pendingStart = startAt || null;
     const src = playlist ? (blobUrl = URL.createObjectURL(new Blob([playlist], { type: "application/vnd.apple.mpegurl" }))) : url;
     say(label || "");

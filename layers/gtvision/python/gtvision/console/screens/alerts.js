@@ -2,7 +2,7 @@
 
 import { $, api, el, nameCell, pagedList, showScreen, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
-import { ALERT_KIND, MSG } from "../strings.js";
+import { ALERT_KIND } from "../strings.js";
 
 const HEALTH_KINDS = { camera_offline: true, recording_stalled: true };
 

@@ -3,7 +3,7 @@
 
 import { $, api, apiText, el, guarded, me, names, nameOf, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import {
-  currentZone, dayRange, fmtNum, fmtPct, fromZoned, localClock, localDay, localInput, pad, parseLocal, rfc3339,
+  dayRange, fmtNum, fmtPct, fromZoned, localClock, localDay, localInput, pad, parseLocal, rfc3339,
   showDateTime, showDay, showTime, zoneParts,
 } from "../format.js";
 import { createPlayer } from "../player.js";
@@ -51,7 +51,8 @@ export async function showCamera(cameraId, params) {
   crumb.textContent = MSG.city;
   nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
-  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), loadClips()]);
+  // The clip list is for managers (GET /v1/clips); viewers watch and export.
+  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips()]);
   if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
 }
 
@@ -357,7 +358,22 @@ function clipItem(clip) {
       const dur = c.duration_s ? ` · ${fmtNum.format(c.duration_s)} s` : "";
       extra.push(" ", el("a", { href: c.download_url, download: `recorte-${c.id}.mp4`, rel: "noopener" }, "Baixar"), `${dur}${mb}`);
     }
+    if (c.status === "ready" && c.manifest_url) {
+      extra.push(" · ", el("a", { href: c.manifest_url, download: `recorte-${c.id}.manifest.json`, rel: "noopener" }, MSG.manifest),
+        el("details", {}, el("summary", {}, MSG.howToVerify), el("p", { class: "small" }, MSG.manifestHelp),
+          c.sha256 ? el("p", { class: "small" }, "SHA-256: ", el("code", {}, c.sha256)) : null));
+    }
     if (c.status === "failed" && c.error) extra.push(el("span", { class: "error-text" }, ` ${c.error}`));
+    if (c.held) extra.push(" ", el("span", { class: "badge" }, MSG.onHold), c.hold_reason ? ` (${c.hold_reason})` : "");
+    if (cam.role !== "viewer") {
+      const id = encodeURIComponent(c.id);
+      const toggle = guarded(async () => {
+        if (c.held) await api("DELETE", `/v1/clips/${id}/hold`);
+        else await api("POST", `/v1/clips/${id}/hold`, { body: { reason: MSG.holdReason } });
+        render(await api("GET", `/v1/clips/${id}`));
+      });
+      extra.push(" ", el("button", { type: "button", class: "secondary", onclick: toggle }, c.held ? MSG.unhold : MSG.hold));
+    }
     li.replaceChildren(status, " ", range, ...extra);
   };
   render(clip);

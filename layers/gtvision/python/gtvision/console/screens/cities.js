@@ -1,13 +1,46 @@
 /* GT-Vision console — the cities list and a city's page (its health and cameras). */
 
-import { $, api, el, guarded, names, nameOf, pagedList, showScreen, state, statusBadge, useCityZone, PAGE } from "../core.js";
-import { showDateTime } from "../format.js";
-import { MSG } from "../strings.js";
+import {
+  $, api, canManage, el, guarded, isAdmin, names, nameOf, pagedList, showScreen, state, statusBadge, useCityZone, PAGE,
+} from "../core.js";
+import { DEFAULT_ZONE, showDateTime } from "../format.js";
+import { MSG, PLAN } from "../strings.js";
+import { dangerButton, formCard, oneTimeSecret } from "../ui.js";
+
+const PLANS = Object.entries(PLAN);
+const num = (v) => (v === undefined ? undefined : Number(v));
 
 const HEALTH_POLL_MS = 30000;
 
+/** Admins: a city's plan, camera limit and time zone (create and edit). */
+function cityForm(city, done) {
+  const c = city || {};
+  return formCard({
+    title: city ? MSG.editCity(c.name) : MSG.newCity,
+    id: city ? "form-cidade-editar" : "form-cidade-nova",
+    submit: city ? MSG.save : MSG.create,
+    cancel: city ? done : null,
+    fields: [
+      { name: "name", label: MSG.cityName, required: true, value: c.name },
+      { name: "state", label: MSG.state, required: true, value: c.state || "SP" },
+      { name: "retention_days", label: MSG.plan, options: PLANS, value: c.retention_days || 7 },
+      { name: "camera_limit", label: MSG.cameraLimit, type: "number", min: 1, value: c.camera_limit || 1000 },
+      { name: "timezone", label: MSG.timezone, required: true, value: c.timezone || DEFAULT_ZONE },
+    ],
+    onSubmit: async (v) => {
+      const body = { ...v, retention_days: num(v.retention_days), camera_limit: num(v.camera_limit) };
+      if (city) await api("PATCH", `/v1/cities/${encodeURIComponent(c.id)}`, { body });
+      else await api("POST", "/v1/cities", { body });
+      done();
+    },
+  });
+}
+
 export function showCities() {
   showScreen("cidades");
+  const box = $("cidades-gestao");
+  const reload = () => showCities();
+  box.replaceChildren(isAdmin() ? cityForm(null, reload) : "");
   return pagedList({
     body: $("cidades-lista"),
     more: $("cidades-mais"),
@@ -17,7 +50,15 @@ export function showCities() {
       return el("tr", {},
         el("td", {}, el("a", { href: `#/cidades/${c.id}` }, c.name)),
         el("td", {}, c.state || "—"),
-        el("td", {}, c.retention_days ? MSG.days(c.retention_days) : "—"));
+        el("td", {}, c.retention_days ? MSG.days(c.retention_days) : "—"),
+        el("td", {}, c.timezone || DEFAULT_ZONE),
+        el("td", { class: "actions" }, isAdmin()
+          ? [el("button", { type: "button", class: "secondary", onclick: () => box.replaceChildren(cityForm(c, reload)) }, MSG.edit),
+            " ", dangerButton(MSG.remove, async () => {
+              await api("DELETE", `/v1/cities/${encodeURIComponent(c.id)}`);
+              reload();
+            })]
+          : ""));
     },
   });
 }
@@ -53,6 +94,7 @@ export async function showCity(cityId) {
   });
   refresh();
   await useCityZone(cityId);
+  $("cidade-gestao").replaceChildren(canManage() ? cameraForm(null, cityId) : "");
   await pagedList({
     body: $("cameras-lista"),
     more: $("cameras-mais"),
@@ -63,8 +105,77 @@ export async function showCity(cityId) {
       return el("tr", {},
         el("td", {}, el("a", { href: `#/cameras/${cam.id}` }, cam.name)),
         el("td", {}, statusBadge(cam.status)),
-        el("td", {}, cam.lpr_enabled ? "sim" : "não"));
+        el("td", {}, cam.lpr_enabled ? MSG.yes : MSG.no),
+        el("td", { class: "actions" }, canManage()
+          ? [el("button", { type: "button", class: "secondary", onclick: guarded(() => editCamera(cam.id, cityId)) }, MSG.edit),
+            " ", dangerButton(MSG.remove, async () => {
+              await api("DELETE", `/v1/cameras/${encodeURIComponent(cam.id)}`);
+              showCity(cityId);
+            })]
+          : ""));
     },
   });
 }
 
+
+function cameraFields(cam) {
+  const c = cam || {};
+  const loc = c.location || {};
+  return [
+    { name: "name", label: MSG.cameraName, required: true, value: c.name },
+    { name: "source_url", label: MSG.sourceUrl, required: !cam, value: c.source_url, placeholder: "rtsp://10.0.0.10:554/stream" },
+    // Credentials are write-only: never filled back in; blank keeps the stored ones.
+    { name: "username", label: MSG.cameraUser, hint: cam ? MSG.keepBlank : null },
+    { name: "password", label: MSG.cameraPassword, type: "password", autocomplete: "new-password", hint: cam ? MSG.keepBlank : null },
+    { name: "lat", label: MSG.lat, type: "number", step: "any", value: loc.lat },
+    { name: "lon", label: MSG.lon, type: "number", step: "any", value: loc.lon },
+    { name: "address", label: MSG.address, value: loc.address },
+    { name: "lpr_enabled", label: MSG.lprEnabled, type: "checkbox", value: c.lpr_enabled },
+  ];
+}
+
+function cameraBody(v) {
+  const body = { name: v.name, source_url: v.source_url, username: v.username, password: v.password, lpr_enabled: v.lpr_enabled };
+  if (v.lat !== undefined && v.lon !== undefined) body.location = { lat: Number(v.lat), lon: Number(v.lon), address: v.address };
+  return body;
+}
+
+/** Managers: a new camera; the LPR webhook secret is shown once, with a copy button. */
+function cameraForm(cam, cityId) {
+  const box = $("cidade-gestao");
+  return formCard({
+    title: cam ? MSG.editCamera(cam.name) : MSG.newCamera,
+    id: cam ? "form-camera-editar" : "form-camera-nova",
+    submit: cam ? MSG.save : MSG.create,
+    cancel: cam ? () => showCity(cityId) : null,
+    fields: cameraFields(cam),
+    onSubmit: async (v) => {
+      const body = cameraBody(v);
+      let saved;
+      if (cam) {
+        for (const k of ["username", "password", "source_url"]) if (body[k] === undefined) delete body[k];
+        saved = await api("PATCH", `/v1/cameras/${encodeURIComponent(cam.id)}`, { body });
+      } else {
+        saved = await api("POST", `/v1/cities/${encodeURIComponent(cityId)}/cameras`, { body });
+      }
+      await showCity(cityId);
+      if (saved && saved.webhook_secret) box.append(oneTimeSecret(MSG.webhookSecret, saved.webhook_secret));
+    },
+  });
+}
+
+async function editCamera(cameraId, cityId) {
+  const cam = await api("GET", `/v1/cameras/${encodeURIComponent(cameraId)}`);
+  const box = $("cidade-gestao");
+  box.replaceChildren(cameraForm(cam, cityId));
+  if (cam.lpr_enabled) {
+    box.append(el("p", {}, el("button", {
+      type: "button", class: "secondary",
+      onclick: guarded(async () => {
+        const r = await api("PATCH", `/v1/cameras/${encodeURIComponent(cameraId)}`, { body: { rotate_webhook_secret: true } });
+        if (r.webhook_secret) box.append(oneTimeSecret(MSG.webhookSecret, r.webhook_secret));
+      }),
+    }, MSG.rotateSecret)));
+  }
+  box.scrollIntoView({ block: "nearest" });
+}

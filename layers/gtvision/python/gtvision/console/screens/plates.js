@@ -2,7 +2,6 @@
 
 import { $, api, el, guarded, nameCell, pagedList, showError, showScreen, PAGE } from "../core.js";
 import { fmtNum, fmtPct, parseLocal, rfc3339, showDateTime } from "../format.js";
-import { MSG } from "../strings.js";
 
 const MATCH = ["exact", "prefix", "fuzzy"];
 
