@@ -192,14 +192,13 @@ def bench_index(n_reads: int) -> list[str]:
             " 12, '0'))::uuid END, gen_random_uuid(), 'bench-' || g, 'ABC' || lpad((g %% 10000)::text, 4, '0'), 0.9,"
             " now() - (g %% 43200) * interval '1 minute',"
             # A street's mix: mostly white/black/silver/grey cars, few orange vehicles or buses.
-            " CASE WHEN (g * 7919) %% 1000 < 300 THEN 'branco' WHEN (g * 7919) %% 1000 < 550 THEN 'preto'"
-            "  WHEN (g * 7919) %% 1000 < 750 THEN 'prata' WHEN (g * 7919) %% 1000 < 900 THEN 'cinza'"
-            "  WHEN (g * 7919) %% 1000 < 950 THEN 'vermelho' WHEN (g * 7919) %% 1000 < 980 THEN 'azul'"
-            "  WHEN (g * 7919) %% 1000 < 995 THEN 'amarelo' ELSE 'laranja' END,"
-            " CASE WHEN (g * 104729) %% 1000 < 750 THEN 'carro' WHEN (g * 104729) %% 1000 < 900 THEN 'moto'"
-            "  WHEN (g * 104729) %% 1000 < 950 THEN 'caminhonete' WHEN (g * 104729) %% 1000 < 980 THEN 'caminhao'"
-            "  WHEN (g * 104729) %% 1000 < 990 THEN 'van' ELSE 'onibus' END"
-            " FROM generate_series(1, %(n)s) g",
+            " CASE WHEN c < 300 THEN 'branco' WHEN c < 550 THEN 'preto' WHEN c < 750 THEN 'prata'"
+            "  WHEN c < 900 THEN 'cinza' WHEN c < 950 THEN 'vermelho' WHEN c < 980 THEN 'azul'"
+            "  WHEN c < 995 THEN 'amarelo' ELSE 'laranja' END,"
+            " CASE WHEN t < 750 THEN 'carro' WHEN t < 900 THEN 'moto' WHEN t < 950 THEN 'caminhonete'"
+            "  WHEN t < 980 THEN 'caminhao' WHEN t < 990 THEN 'van' ELSE 'onibus' END"
+            " FROM generate_series(1, %(n)s) g,"
+            " LATERAL (SELECT (g::bigint * 7919) %% 1000 AS c, (g::bigint * 104729) %% 1000 AS t) h",
             {"city": city, "n": n_reads},
         )
         conn.execute("ANALYZE plate_reads")
