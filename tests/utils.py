@@ -94,6 +94,7 @@ class ApiClient:
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
+        source_ip: str = "203.0.113.7",
     ) -> Reply:
         resource, params = self._resource(path)
         hdrs = {"content-type": "application/json", **(headers or {})}
@@ -119,7 +120,7 @@ class ApiClient:
                 "resourcePath": resource,
                 "httpMethod": method,
                 "requestId": uuid.uuid4().hex,
-                "identity": {"sourceIp": "203.0.113.7"},
+                "identity": {"sourceIp": source_ip},
                 "stage": "test",
                 "path": path,
             },

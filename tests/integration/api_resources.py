@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,17 @@ def signed_webhook(api: ApiClient, camera_id: str, secret: str, raw: bytes) -> R
     """POST raw bytes to the LPR webhook, signed with the camera's secret now (so the body is what is tested)."""
     headers = {"x-gtv-camera": camera_id, "x-gtv-signature": signatures.sign(secret, raw, int(time.time()))}
     return api.call("POST", "/v1/lpr/events", token=None, headers=headers, raw=raw)
+
+
+#: The MediaMTX hook's route and the secret tests sign it with (tests/conftest.py sets the env).
+MEDIAMTX_HOOK = ("/v1/hooks/mediamtx", "POST")
+
+
+def signed_mediamtx_hook(api: ApiClient, raw: bytes) -> Reply:
+    """POST raw bytes to the MediaMTX hook, signed with GTV_MEDIAMTX_HOOK_SECRET now."""
+    secret = os.environ["GTV_MEDIAMTX_HOOK_SECRET"]
+    headers = {"x-gtv-signature": signatures.sign(secret, raw, int(time.time()))}
+    return api.call("POST", MEDIAMTX_HOOK[0], token=None, headers=headers, raw=raw)
 
 
 def digest_push(api: ApiClient, camera_id: str, raw: bytes, kind: str = "TollgateInfo") -> Reply:
@@ -170,6 +182,7 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     start = res.recorded_from
     return {
         ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
+        ("/v1/hooks/mediamtx", "POST"): {"event": "online", "path": res.camera_id},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",
             "password": "senha-forte-123",

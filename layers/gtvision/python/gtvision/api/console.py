@@ -91,6 +91,15 @@ def _requested_path() -> str:
     return str(((req.context or {}) if req else {}).get("path") or "")
 
 
+@route(bp, "/", auth=False)
+def root(ctx: Ctx) -> Any:
+    """Sends a browser to the operator console."""
+    # Relative to the stage's base path (API Gateway serves the app under /Prod/, locally under /).
+    base = _requested_path() or "/"
+    location = (base if base.endswith("/") else base + "/") + "console"
+    return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
 @route(bp, "/console", auth=False)
 def console_page(ctx: Ctx) -> Any:
     """The web console (pt-BR) for city operators."""

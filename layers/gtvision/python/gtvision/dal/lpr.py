@@ -151,28 +151,25 @@ def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> 
     return [r["plate"] for r in rows]
 
 
-def fuzzy_page(
-    conn: Conn,
-    flt: ReadFilter,
-    ranked: list[tuple[str, float]],
-    keys: list[str],
-    after: list[Any] | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
+def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]], keys: list[str],
+               after: list[Any] | None, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Reads of the `ranked` (plate, distance, rank) ordered by (distance, rank, plate), then newest first;
+    `after` is the cursor's (distance, plate, at, id) plus the rank the caller derives from the plate."""
     where, params = flt.sql()
-    params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
+    plates, dists, ranks = (list(col) for col in zip(*ranked, strict=True)) if ranked else ([], [], [])
+    params.update(plates=plates, dists=dists, ranks=ranks, keys=keys, n=limit + 1)
     if after:
         where.append(
-            "((k.dist, k.plate) > (%(a_dist)s, %(a_plate)s) OR ((k.dist, k.plate) = (%(a_dist)s, %(a_plate)s)"
+            "((k.dist, k.rank, k.plate) > (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
+            " OR ((k.dist, k.rank, k.plate) = (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
-        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3])
+        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
     return conn.execute(
         f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
-        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[]) AS k(plate, dist) ON r.plate = k.plate"
+        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
         f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-        " ORDER BY k.dist, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
         params,
     ).fetchall()
 
@@ -244,7 +241,9 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str
 
 # ---------------------------------------------------------------------------------- alerts
 
-ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
+ALERT_COLS = (
+    "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at, resolved_at"
+)
 
 
 def insert_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -272,8 +271,9 @@ def list_alerts(
     kind: str | None,
     after: list[Any] | None,
     limit: int,
+    open_only: bool = False,
 ) -> list[dict[str, Any]]:
-    where: list[str] = ["true"]
+    where: list[str] = ["resolved_at IS NULL"] if open_only else ["true"]
     params: dict[str, Any] = {"n": limit + 1}
     _add(where, params, "city_id = %(city_id)s", city_id=city_id)
     _add(where, params, "created_at >= %(since)s", since=since)
@@ -286,9 +286,7 @@ def list_alerts(
     ).fetchall()
 
 
-def set_alert_status(
-    conn: Conn, alert_id: str, city_id: str | None, status: str
-) -> dict[str, Any] | None:
+def set_alert_status(conn: Conn, alert_id: str, city_id: str | None, status: str) -> dict[str, Any] | None:
     """Move an alert to `status`; None when missing or (city_id given) in another city."""
     return conn.execute(
         f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"

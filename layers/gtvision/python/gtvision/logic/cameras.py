@@ -18,6 +18,15 @@ from gtvision.urls import parse_source_url, with_credentials
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 
 
+def derived_status(stream_status: str, health_status: str | None) -> str:
+    """The camera's `status` as the API shows it: the observed state (online/offline/unknown) of a started
+    camera, `unknown` for one never started, `offline` for one a manager stopped. Same rule as
+    `gtvision.dal.stream_health.DERIVED_STATUS_SQL`."""
+    if stream_status == "streaming":
+        return health_status or "unknown"
+    return "offline" if stream_status == "stopped" else "unknown"
+
+
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
     """The camera as the API shows it: never a password, never a secret."""
     location = None
@@ -32,7 +41,9 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "has_credentials": bool(row.get("username") or row.get("has_password")),
         "location": location,
         "lpr_enabled": row["lpr_enabled"],
-        "status": row["status"],
+        "status": derived_status(row["status"], row.get("health_status")),
+        # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
+        "stream_status": row["status"],
         "lpr_digest_username": row.get("lpr_digest_username"),
         "lpr_keepalive_at": row.get("lpr_keepalive_at"),
         "created_at": row["created_at"],
@@ -149,7 +160,14 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
     with db.transaction() as conn:
         sec = dal.secrets(conn, camera_id)
         enabling = patch.lpr_enabled and not current["lpr_enabled"]
-        if patch.rotate_webhook_secret or (enabling and sec and sec["webhook_secret_enc"] is None):
+        if patch.lpr_enabled is False and current["lpr_enabled"]:
+            # Turning LPR off retires its secrets: turning it on again issues a new one, never revives these.
+            changes.update(webhook_secret_enc=None, webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif enabling:
+            new_secret = secrets.token_hex(32)
+            changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
+            changes.update(webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif patch.rotate_webhook_secret:
             new_secret = secrets.token_hex(32)
             changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
             if sec and sec["webhook_secret_enc"] is not None:
