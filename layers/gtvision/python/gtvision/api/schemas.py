@@ -74,6 +74,8 @@ class LprSearchQuery(PageQuery):
     camera_id: str | None = uuid_field(None)
     from_: datetime | None = Field(default=None, alias="from")
     to: datetime | None = None
+    color: str | None = Field(default=None, description="branco, preto, prata, cinza, vermelho, azul, verde, …")
+    type: str | None = Field(default=None, description="carro, moto, caminhao, onibus, van, caminhonete, outro")
 
 
 class TrajectoryQuery(Query):
@@ -148,6 +150,7 @@ class CityOut(Out):
     retention_days: int
     lpr_retention_days: int
     camera_limit: int
+    timezone: str
     created_at: datetime
     updated_at: datetime
 
@@ -169,6 +172,8 @@ class CameraOut(Out):
     lpr_enabled: bool
     status: str = Field(description="estado observado: online, offline ou unknown")
     stream_status: str = Field(description="o pedido do gestor: registered, streaming ou stopped")
+    lpr_digest_username: str | None = None
+    lpr_keepalive_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     webhook_secret: str | None = Field(default=None, description="só na criação, ao ligar o LPR ou ao rotacionar")
