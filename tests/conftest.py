@@ -22,6 +22,9 @@ os.environ.setdefault("GTV_ADMIN_PASSWORD", "admin-test-password")
 # Cheap argon2 in tests only (the deployed default is 64 MiB, t=3): hashing is not what is under test.
 os.environ.setdefault("GTV_ARGON2_TIME_COST", "1")
 os.environ.setdefault("GTV_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("GTV_MEDIAMTX_HOOK_SECRET", "test-mediamtx-hook-secret")
+# Quotas ×100 in tests: suites make many clips/searches per minute; tests/integration/test_quotas.py sets 1.
+os.environ.setdefault("GTV_QUOTA_SCALE", "100")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_REGION", "us-east-1")
@@ -76,7 +79,10 @@ def aws_endpoint() -> Iterator[str]:
     tpl = template.load_template(REPO / "template.yaml", endpoint_url=endpoint)
     resources.create_resources(tpl, endpoint)
     for key, value in tpl.globals_env().items():
-        if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL") and value:
+        # Secrets come by ARN in AWS; tests seed their own (test_secrets.py).
+        secrets = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN")
+        secrets += ("GTV_MEDIAMTX_HOOK_SECRET_ARN",)
+        if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL", *secrets) and value:
             os.environ[key] = str(value)
     from gtvision import aws
     from gtvision.settings import get_settings

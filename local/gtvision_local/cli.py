@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--header", action="append", default=[], help="Name: value (repeatable)")
 
     local.add_parser("recorder", help="record a source into segments in the recordings bucket", add_help=False)
+    redrive = local.add_parser("redrive", help="move a dead-letter queue's messages back to its source queue")
+    redrive.add_argument("queue", help="logical id of the queue (or of its DLQ), e.g. SegmentUploadQueue")
+    redrive.add_argument("--template", type=Path, default=None)
 
     routes = sub.add_parser("routes", help="template.yaml Api events").add_subparsers(
         dest="routes_command", required=True
@@ -63,7 +66,25 @@ def _parser() -> argparse.ArgumentParser:
     sync = routes.add_parser("sync", help="regenerate the API ROUTES block from functions/api/app.py")
     sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
 
+    openapi = sub.add_parser("openapi", help="write docs/openapi.json from functions/api/app.py")
+    openapi.add_argument("--check", action="store_true", help="exit 1 when docs/openapi.json is out of date")
+
     sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
+
+    nodes = sub.add_parser("nodes", help="MediaMTX nodes (DATABASE_URL): add or retire").add_subparsers(
+        dest="nodes_command", required=True
+    )
+    add = nodes.add_parser("add", help="register a node (infra/mediamtx/node.yaml outputs) or update it")
+    add.add_argument("node_id")
+    add.add_argument("api_url", help="control API, e.g. http://node-1.gtvision.internal:9997")
+    add.add_argument("public_host", help="the node's public host (load balancer DNS)")
+    add.add_argument("--capacity", type=int, default=200)
+    retire = nodes.add_parser("retire", help="take a node out of service; its cameras move to the others")
+    retire.add_argument("node_id")
+
+    pkg = sub.add_parser("package", help="assemble the Lambda layout, import every handler, check sizes")
+    pkg.add_argument("--out", default=".aws-sam/assembled", help="where to assemble (replaced)")
+    pkg.add_argument("--sam", action="store_true", help="also run `sam build` and check its output")
     return parser
 
 
@@ -112,6 +133,23 @@ def cmd_invoke(function_id: str, event_source: str, template_path: Path | None =
             print(json.dumps(error, indent=2), file=result_out)
             return 1
     print(json.dumps(result, indent=2, default=str, ensure_ascii=False), file=result_out)
+    return 0
+
+
+def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
+    """Move the DLQ's messages of `queue_id` back to its source queue of the running local stack."""
+    from .logs import configure_logging
+    from .redrive import redrive
+    from .stack import invoke_env
+
+    configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
+    template = invoke_env(template_path)
+    try:
+        moved = redrive(template, queue_id)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"{moved} mensagem(ns) devolvida(s) à fila de origem")
     return 0
 
 
@@ -179,9 +217,60 @@ def main(argv: list[str] | None = None) -> int:
             return run_up(demo=args.demo, api_port=args.api_port, template_path=args.template)
         if args.local_command == "invoke":
             return cmd_invoke(args.function, args.event, args.template)
+        if args.local_command == "redrive":
+            return cmd_redrive(args.queue, args.template)
         if args.local_command == "events":
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
+    if args.command == "nodes":
+        from gtvision.logic import placement
+
+        if args.nodes_command == "add":
+            host = args.public_host
+            placement.register_node(
+                {
+                    "id": args.node_id,
+                    "api_url": args.api_url,
+                    "hls_url": f"https://{host}:8888",
+                    "webrtc_url": f"https://{host}:8889",
+                    "rtsp_url": f"rtsp://{host}:8554",
+                    "capacity": args.capacity,
+                }
+            )
+            print(f"nó {args.node_id} registrado (capacidade {args.capacity} câmeras)")
+            return 0
+        moved = placement.retire_node(args.node_id)
+        print(f"nó {args.node_id} fora de serviço; {len(moved)} câmera(s) movida(s): reinicie seus streams")
+        return 0
+    if args.command == "package":
+        from .package import (
+            assemble,
+            check,
+            format_reports,
+            layout_of_sam_build,
+            real_python,
+            run_sam_build,
+            sam_available,
+        )
+
+        template_path = repo_root() / "template.yaml"
+        layout = assemble(template_path, repo_root() / args.out)
+        reports = check(layout)
+        print("montagem (layout do Lambda):\n" + format_reports(reports))
+        problems = [p for r in reports for p in r.problems]
+        if args.sam:
+            if not sam_available():
+                print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)
+            else:
+                build_dir = repo_root() / ".aws-sam" / "build"
+                run_sam_build(template_path, build_dir)
+                sam_layout = layout_of_sam_build(template_path, build_dir, layout.runtime_dir)
+                sam_reports = check(sam_layout, python=real_python("python3.12"))
+                print("sam build:\n" + format_reports(sam_reports))
+                problems += [p for r in sam_reports for p in r.problems]
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     if args.command == "routes":
         from .routes import sync
 
@@ -197,6 +286,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         print("template.yaml: bloco API ROUTES regenerado")
+        return 0
+    if args.command == "openapi":
+        from .openapi_doc import sync as sync_openapi
+
+        if sync_openapi(repo_root(), check=args.check):
+            print("docs/openapi.json: em dia com functions/api/app.py")
+            return 0
+        if args.check:
+            print("docs/openapi.json está desatualizado: rode `make openapi`", file=sys.stderr)
+            return 1
+        print("docs/openapi.json: regenerado")
         return 0
     return 2
 

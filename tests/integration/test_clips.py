@@ -375,11 +375,11 @@ def test_poison_messages_end_in_the_dlq_without_blocking_the_batch(
         r["messageId"] for r in event["Records"]
     )
 
-    # When they go through the queue with the valid one (redelivered at once, maxReceiveCount 3)
+    # When they go through the queue with the valid one (poison is redelivered at once, maxReceiveCount 45)
     monkeypatch.setenv("GTV_LOCAL_VISIBILITY_TIMEOUT", "0")
     for body in poison:
         sqs().send_message(QueueUrl=worker.queue.url, MessageBody=body)
-    run_until(worker, lambda: dlq_bodies() == set(poison), polls=12)
+    run_until(worker, lambda: dlq_bodies() == set(poison), polls=100)
 
     # Then the valid clip is ready, the poison messages are in the DLQ and the queue is empty
     assert clip(world, clip_id)["status"] == "ready"

@@ -135,6 +135,41 @@ def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
     )
 
 
+def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Unfinished clips nobody is working on, locked for the reconciler: `queued` untouched for `stale_s`,
+    `processing` whose lease ran out (or claimed longer ago than any worker lives)."""
+    return conn.execute(
+        "SELECT id, status, attempts, requeues FROM clips"
+        " WHERE (status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => %(stale)s))"
+        " OR (status = 'processing' AND lease_until < now())"
+        " ORDER BY updated_at LIMIT %(n)s FOR UPDATE SKIP LOCKED",
+        {"stale": stale_s, "n": limit},
+    ).fetchall()
+
+
+def count_unfinished(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
+    return int(row["n"]) if row else 0
+
+
+def requeue(conn: Conn, clip_id: str) -> None:
+    """Put a stale clip back to `queued` (any old claim void), counting the re-queue."""
+    conn.execute(
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, requeues = requeues + 1,"
+        " updated_at = now() WHERE id = %s AND status IN ('queued', 'processing')",
+        (clip_id,),
+    )
+
+
+def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
+    """Fail a stale clip whose retry budget is spent (any old claim void)."""
+    conn.execute(
+        "UPDATE clips SET status = 'failed', error = %s, claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %s AND status IN ('queued', 'processing')",
+        (error, clip_id),
+    )
+
+
 def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
     """Set (reason given) or lift (reason None) the legal hold."""
     return conn.execute(

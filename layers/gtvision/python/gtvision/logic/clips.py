@@ -17,13 +17,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, evidence, ffmpeg, pagination
+from gtvision import db, evidence, ffmpeg, pagination, retries
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
 from gtvision.errors import Conflict, Invalid, Unavailable, not_found
-from gtvision.ffmpeg import MediaError
+from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import cameras
 from gtvision.models.clips import ClipIn, HoldIn
 from gtvision.observability import logger
@@ -32,13 +32,13 @@ from gtvision.settings import get_settings
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
-MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
+MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class PoisonMessage(Exception):
+class PoisonMessage(retries.PoisonMessage):
     """A job message that can never succeed (not JSON, no clip id, unknown clip): it belongs in the DLQ."""
 
 
@@ -251,19 +251,29 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
     try:
         _produce(row, token, timeout_s, scratch_root)
         return "ready"
+    except MediaInterrupted as exc:  # ffmpeg timed out or was killed: the media may be fine, try again
+        return _retry_or_fail(row, token, exc)
     except MediaError as exc:
         _fail(row, token, f"falha ao recortar o vídeo: {exc.message}")
     except _ClipFailed as exc:
         _fail(row, token, str(exc))
     except Exception as exc:
-        if row["attempts"] >= MAX_ATTEMPTS:
-            logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
-            _fail(row, token, f"erro interno após {row['attempts']} tentativas: {type(exc).__name__}")
-            return "failed"
-        with db.transaction() as conn:
-            dal.release(conn, clip_id, token)
-        raise
+        return _retry_or_fail(row, token, exc)
     return "failed"
+
+
+def _retry_or_fail(row: dict[str, Any], token: str, exc: Exception) -> str:
+    """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
+    attempt fail it with the reason."""
+    clip_id = str(row["id"])
+    if row["attempts"] >= MAX_ATTEMPTS:
+        logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
+        detail = exc.message if isinstance(exc, MediaError) else type(exc).__name__
+        _fail(row, token, f"erro após {row['attempts']} tentativas: {detail}")
+        return "failed"
+    with db.transaction() as conn:
+        dal.release(conn, clip_id, token)
+    raise exc
 
 
 def _fail(row: dict[str, Any], token: str, error: str) -> None:
@@ -288,7 +298,7 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
             result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
         except MediaError as exc:
             keys = {src.url_or_path: seg["s3_key"] for src, seg in zip(sources, segments, strict=True)}
-            raise MediaError(_readable(exc.message, keys, scratch)) from exc
+            raise type(exc)(_readable(exc.message, keys, scratch)) from exc
         key = dal.clip_key(clip_id)
         dal.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, geo, pagination, plates
+from gtvision import db, geo, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, not_found
@@ -39,12 +39,27 @@ def _read_public(row: dict[str, Any]) -> dict[str, Any]:
         "captured_at": row["captured_at"],
         "confidence": round(float(row["confidence"]), 4),
         "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": row["vehicle"],
+        "vehicle": vehicle_public(row),
         "direction": row["direction"],
     }
     if "distance" in row:
         out["distance"] = row["distance"]
     return out
+
+
+def vehicle_public(row: dict[str, Any]) -> dict[str, Any] | None:
+    """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
+    raw = row.get("vehicle") or {}
+    if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
+        return None
+    return {
+        "color": row.get("vehicle_color"),
+        "type": row.get("vehicle_type"),
+        "make": raw.get("make"),
+        "model": raw.get("model"),
+        "color_raw": raw.get("color"),
+        "type_raw": raw.get("type"),
+    }
 
 
 @dataclass
@@ -82,7 +97,11 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise not_found("câmera")
     from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
+    try:
+        color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
+    except ValueError as exc:
+        raise Invalid("invalid_vehicle_filter", str(exc)) from None
+    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to, color, kind))
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
