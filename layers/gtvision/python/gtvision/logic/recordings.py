@@ -192,7 +192,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
         container = ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts"
-        playable = _playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
+        playable = rendition.playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
         thumb_key = thumbnail_key(camera_id, start)
         # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
@@ -244,26 +244,6 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
 def _duplicate(key: str) -> UploadOutcome:
     metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
     return UploadOutcome("duplicate", key)
-
-
-def _playable_copy(local: str, dst: str, container: str, key: str, timeout: float) -> rendition.Rendition | None:
-    """The MPEG-TS copy HLS plays of a progressive MP4 (None for containers HLS carries as they are).
-
-    A segment ffmpeg could probe and thumbnail but not remux is still registered (it is evidence);
-    it then stays out of playlists, and the warning and metric say so.
-    """
-    if not rendition.needs_rendition(container):
-        return None
-    try:
-        return rendition.remux_to_ts(local, dst, timeout=timeout)
-    except ffmpeg.MediaInterrupted:
-        raise  # a timeout or a signal: retried like the other ffmpeg runs of the registration
-    except ffmpeg.MediaError as exc:
-        metrics.add_metric(name="SegmentRenditionsFailed", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "segment registered without a playable rendition", extra={"key": key, "error": exc.message[-500:]}
-        )
-        return None
 
 
 def _init_bytes(path: str) -> int | None:
