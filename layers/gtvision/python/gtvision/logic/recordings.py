@@ -150,7 +150,9 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
                 return _duplicate(key)  # removed after its registration (retention): nothing changed to see
             return _reject(key, "object_missing", bucket=bucket)
         if existing is not None and existing["sha256"] == sha256:
-            return _duplicate(key)  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
+            with db.transaction() as conn:  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
+                dal.set_etag(conn, camera_id, start, etag)
+            return _duplicate(key)
         try:
             info = isobmff.probe(local, timeout=deadline.left())
             pts_start = ffmpeg.start_time(local, timeout=deadline.left())
