@@ -28,6 +28,32 @@ def manifest_key(clip_id: str) -> str:
     return f"clips/{clip_id}.manifest.json"
 
 
+def object_keys(row: dict[str, Any]) -> list[str]:
+    """Every object a clip may have in storage: the row's keys and the deterministic ones (a worker that
+    died after uploading left them without recording them)."""
+    clip_id = str(row["id"])
+    keys = {clip_key(clip_id), manifest_key(clip_id), row.get("s3_key"), row.get("manifest_key")}
+    return sorted(k for k in keys if k)
+
+
+def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, Any] | None:
+    """The clip, row-locked until the transaction ends (a hold placed meanwhile waits for the delete)."""
+    city = " AND city_id = %s" if city_id is not None else ""
+    params = (clip_id, city_id) if city_id is not None else (clip_id,)
+    return conn.execute(f"SELECT {COLS}, lease_until FROM clips WHERE id = %s{city} FOR UPDATE", params).fetchone()
+
+
+def delete(conn: Conn, clip_id: str) -> None:
+    conn.execute("DELETE FROM clips WHERE id = %s", (clip_id,))
+
+
+def delete_objects(keys: list[str]) -> None:
+    s3 = aws.client("s3")
+    s3.delete_objects(
+        Bucket=get_settings().recordings_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+    )
+
+
 # ------------------------------------------------------------------------------------------- rows
 
 

@@ -27,6 +27,7 @@ TOUCH = timedelta(seconds=1)
 _COLUMNS = (
     "camera_id", "city_id", "start_at", "end_at", "duration_s", "s3_key", "thumb_key", "size_bytes", "sha256",
     "video_codec", "width", "height", "container", "init_bytes", "pts_start", "etag",
+    "play_key", "play_size_bytes", "frame_count",
 )  # fmt: skip
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()
@@ -266,6 +267,18 @@ def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
         )
 
 
+def put_rendition(bucket: str, key: str, path: str, retention: str) -> None:
+    """Store a segment's playable (MPEG-TS) copy, tagged like the original."""
+    aws.client("s3").upload_file(
+        path, bucket, key, ExtraArgs={"ContentType": "video/mp2t", "Tagging": f"{RETENTION_TAG}={retention}"}
+    )
+
+
+def object_keys(row: dict[str, Any]) -> list[str]:
+    """Every object of a segment: the original, its thumbnail and its playable rendition (one unit)."""
+    return [k for k in (row.get("s3_key"), row.get("thumb_key"), row.get("play_key")) if k]
+
+
 def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
     """Tag objects for the bucket's lifecycle safety net (`retention-days` = 7|15|30, or `held`)."""
     s3 = aws.client("s3")
@@ -288,7 +301,7 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
         else ""
     )
     return conn.execute(
-        "SELECT s.s3_key, s.thumb_key, ci.retention_days FROM clip_segments cs"
+        "SELECT s.s3_key, s.thumb_key, s.play_key, ci.retention_days FROM clip_segments cs"
         " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
         " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
         (clip_id,),

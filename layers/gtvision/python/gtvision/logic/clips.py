@@ -22,7 +22,7 @@ from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Unavailable, not_found
+from gtvision.errors import Conflict, Invalid, Unavailable, not_found
 from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import cameras
 from gtvision.models.clips import ClipIn, HoldIn
@@ -176,7 +176,7 @@ def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
 
 
 def _keys(sources: list[dict[str, Any]]) -> list[str]:
-    return [k for s in sources for k in (s["s3_key"], s["thumb_key"]) if k]
+    return [k for s in sources for k in segments_dal.object_keys(s)]
 
 
 def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -191,6 +191,29 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
         segments_dal.tag_retention(bucket, _keys([s for s in sources if s["retention_days"] == days]), str(days))
     assert row is not None
     return to_public(row)
+
+
+def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """Delete a clip: its objects (clip and manifest), then its row. 409 while under legal hold, and while
+    a worker is cutting it (the lease is alive). Returns the deleted row (for the audit's city)."""
+    if not _UUID.match(clip_id):
+        raise not_found("recorte")
+    visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        if row is None:
+            raise not_found("recorte")
+        if row["held"]:
+            raise Conflict("clip_held", "o recorte está sob retenção legal: retire a retenção antes de excluí-lo")
+        lease = row.get("lease_until")
+        if row["status"] == "processing" and lease is not None and lease > datetime.now(UTC):
+            raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
+        # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
+        dal.delete_objects(dal.object_keys(row))
+        dal.delete(conn, clip_id)
+    logger.info("clip deleted", extra={"clip_id": clip_id})
+    return row
 
 
 # ----------------------------------------------------------------------------------------- worker
