@@ -22,11 +22,13 @@ from gtvision.api.schemas import (
     BulkAccepted,
     CameraOut,
     CityFilterQuery,
+    CityHealthOut,
     CityOut,
     ClipOut,
     ClipQueued,
     ClipsQuery,
     Health,
+    HookAccepted,
     LprSearchQuery,
     MosaicOut,
     MyData,
@@ -40,6 +42,8 @@ from gtvision.api.schemas import (
     RangePageQuery,
     RangeQuery,
     ReadId,
+    StreamMetricsOut,
+    StreamMetricsQuery,
     StreamOut,
     Thumbnail,
     Timeline,
@@ -50,7 +54,7 @@ from gtvision.api.schemas import (
     WatchOut,
 )
 from gtvision.api.schemas_sentinela import IntelbrasAck, SearchOut, Sighting
-from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -103,6 +107,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
     ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
     ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
+    # stream and recording health
+    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
+    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
+    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
     # clips
     ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
     ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
