@@ -219,3 +219,30 @@ def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_change
     # and the city's managers see it at /v1/alerts
     listed = world.api.call("GET", "/v1/alerts", token=world.manager_a).json()["items"]
     assert [a["kind"] for a in listed if a["id"] == str(alert["id"])] == ["recording_changed"]
+
+
+def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
+    # Given a registered segment
+    start = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    key = segment_key(camera, start, "mp4")
+    video = make_video(str(tmp_path / "a.mp4"), 1, fmt="fmp4")
+    rs.upload(key, video)
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # When the same bytes are uploaded again in a multipart upload (another ETag) and the event handled
+    s3 = aws.client("s3")
+    upload_id = s3.create_multipart_upload(Bucket=rs.bucket(), Key=key)["UploadId"]
+    part = s3.upload_part(Bucket=rs.bucket(), Key=key, UploadId=upload_id, PartNumber=1, Body=Path(video).read_bytes())
+    s3.complete_multipart_upload(
+        Bucket=rs.bucket(), Key=key, UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )  # fmt: skip
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # Then nothing changed but the remembered ETag, and no alert opened
+    (row,) = rs.segment_rows(camera)
+    assert row["sha256"] == ffmpeg.sha256_file(video)
+    assert row["etag"] == s3.head_object(Bucket=rs.bucket(), Key=key)["ETag"] and row["etag"].endswith("-1\"")
+    with db.transaction() as conn:
+        alerts = conn.execute("SELECT 1 FROM alerts WHERE camera_id = %s", (camera,)).fetchall()
+    assert alerts == []

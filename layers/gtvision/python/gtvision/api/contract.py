@@ -22,13 +22,11 @@ from gtvision.api.schemas import (
     BulkAccepted,
     CameraOut,
     CityFilterQuery,
-    CityHealthOut,
     CityOut,
     ClipOut,
     ClipQueued,
     ClipsQuery,
     Health,
-    HookAccepted,
     LprSearchQuery,
     MosaicOut,
     MyData,
@@ -42,8 +40,6 @@ from gtvision.api.schemas import (
     RangePageQuery,
     RangeQuery,
     ReadId,
-    StreamMetricsOut,
-    StreamMetricsQuery,
     StreamOut,
     Thumbnail,
     Timeline,
@@ -53,6 +49,7 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
+from gtvision.api.schemas_health import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.api.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
 from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 

@@ -113,6 +113,11 @@ def replace(conn: Conn, row: dict[str, Any], previous_sha256: str) -> bool:
     return cur.rowcount == 1
 
 
+def set_etag(conn: Conn, camera_id: str, start_at: datetime, etag: str) -> None:
+    """Remember the ETag of identical bytes uploaded again, so their next duplicate event is a HEAD only."""
+    conn.execute("UPDATE segments SET etag = %s WHERE camera_id = %s AND start_at = %s", (etag, camera_id, start_at))
+
+
 def any_registered(conn: Conn) -> bool:
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM segments) AS any").fetchone()
     return bool(row and row["any"])

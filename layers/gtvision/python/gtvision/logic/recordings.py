@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from gtvision.dal import cities as cities_dal
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
 from gtvision.logic import cameras, recording_changes
+from gtvision.logic.ffmpeg_budget import MAX_FFMPEG_S, FfmpegBudget
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
@@ -115,29 +115,6 @@ def _reject(key: str, reason: str, **detail: Any) -> UploadOutcome:
     return UploadOutcome("rejected", key, reason)
 
 
-#: ffmpeg time one registration may use at most (the function's timeout is 120 s; see ADR 0010).
-MAX_FFMPEG_S = 90.0
-#: Below this much ffmpeg time left, a registration is not started (nor its next ffmpeg run): retried later.
-MIN_FFMPEG_S = 3.0
-
-
-class RegistrationInterrupted(Exception):
-    """Too little time left to register a segment safely: transient, the event is retried."""
-
-
-class _Deadline:
-    """The ffmpeg budget of one registration: each run gets what is left, the total never exceeds it."""
-
-    def __init__(self, budget_s: float) -> None:
-        self._end = time.monotonic() + budget_s
-
-    def left(self) -> float:
-        remaining = self._end - time.monotonic()
-        if remaining < MIN_FFMPEG_S:
-            raise RegistrationInterrupted(f"restam {max(remaining, 0):.1f} s de ffmpeg para este registro")
-        return remaining
-
-
 def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S) -> UploadOutcome:
     """Register the segment uploaded at `key` (already unquoted) once; reject what can never be registered.
 
@@ -146,7 +123,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
     event is retried. A duplicate event whose object changed (size/ETag) re-registers the segment to
     the new content and opens a `recording_changed` alert.
     """
-    deadline = _Deadline(min(ffmpeg_budget_s, MAX_FFMPEG_S))
+    deadline = FfmpegBudget(min(ffmpeg_budget_s, MAX_FFMPEG_S))
     deadline.left()  # not even started when the invocation is nearly over
     parsed = parse_key(key)
     if parsed is None:
@@ -176,7 +153,9 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
                 return _duplicate(key)  # removed after its registration (retention): nothing changed to see
             return _reject(key, "object_missing", bucket=bucket)
         if existing is not None and existing["sha256"] == sha256:
-            return _duplicate(key)  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
+            with db.transaction() as conn:  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
+                dal.set_etag(conn, camera_id, start, etag)
+            return _duplicate(key)
         try:
             info = isobmff.probe(local, timeout=deadline.left())
             pts_start = ffmpeg.start_time(local, timeout=deadline.left())
