@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from gtvision import db
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
+from gtvision.timeutil import format_rfc3339
 
 from .recorder import Recorder
 
@@ -73,8 +74,7 @@ def run_demo(api_url: str, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pat
     demo = Demo(city_id, camera_id, recorder, thread, stop_event)
     atexit.register(demo.stop)
     now = datetime.now(UTC).replace(microsecond=0)
-    rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
-    span = f"from={rfc(now - timedelta(hours=1))}&to={rfc(now + timedelta(hours=1))}"
+    span = f"from={format_rfc3339(now - timedelta(hours=1))}&to={format_rfc3339(now + timedelta(hours=1))}"
     api = api_url or "http://127.0.0.1:3000"
     print(
         f"\nDemo: cidade {city_id} · câmera {camera_id}\n"

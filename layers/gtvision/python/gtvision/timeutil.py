@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from gtvision.errors import Invalid
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 HINT = "use RFC 3339 com fuso, ex. 2026-11-23T14:05:00Z"
+
+
+def format_rfc3339(moment: datetime, timespec: Literal["auto", "seconds", "milliseconds"] = "auto") -> str:
+    """``moment`` in UTC with a ``Z`` (a naive one is taken as UTC); ``timespec`` as ``datetime.isoformat``."""
+    aware = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_rfc3339(value: Any) -> datetime:

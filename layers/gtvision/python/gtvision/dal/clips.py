@@ -130,9 +130,13 @@ def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[date
             )
 
 
-def segments_of(conn: Conn, clip_id: str) -> list[dict[str, Any]]:
+def stored_segments(conn: Conn, clip_id: str) -> list[dict[str, Any]]:
+    """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
     return conn.execute(
-        "SELECT camera_id, segment_start FROM clip_segments WHERE clip_id = %s ORDER BY segment_start", (clip_id,)
+        "SELECT s.* FROM clip_segments cs JOIN segments s"
+        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+        " WHERE cs.clip_id = %s ORDER BY s.start_at",
+        (clip_id,),
     ).fetchall()
 
 
@@ -151,10 +155,6 @@ def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
 def enqueue(clip_id: str) -> None:
     """One job message: the worker reads everything else from the row."""
     aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=json.dumps({"clip_id": clip_id}))
-
-
-def download(key: str, path: str) -> None:
-    aws.client("s3").download_file(get_settings().recordings_bucket, key, path)
 
 
 def upload_file(path: str, key: str, content_type: str) -> None:

@@ -6,7 +6,6 @@ the range and walks the (camera_id, start_at) primary key — never a scan of th
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -187,30 +186,6 @@ def thumbnails_page(
 
 
 # ---------------------------------------------------------------- objects
-
-
-class ObjectMissing(Exception):
-    """The uploaded object is gone (deleted or overwritten before its event was processed)."""
-
-
-def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
-    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        body = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            raise ObjectMissing(key) from exc
-        raise
-    digest = hashlib.sha256()
-    size = 0
-    with open(dst, "wb") as fh:
-        for chunk in body.iter_chunks(1 << 20):
-            digest.update(chunk)
-            fh.write(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 RETENTION_TAG = "retention-days"

@@ -12,6 +12,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as dal
 from gtvision.dal import cities as cities_dal
 from gtvision.errors import Conflict, not_found
+from gtvision.logic.scoped import in_callers_city
 from gtvision.models.core import CameraIn, CameraPatch
 from gtvision.urls import parse_source_url, with_credentials
 
@@ -41,10 +42,7 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
 def visible(principal: Principal, camera_id: str) -> dict[str, Any]:
     """The camera if the caller's city owns it (admins see all); 404 otherwise — for every feature."""
     with db.transaction() as conn:
-        row = dal.get(conn, camera_id, None if principal.is_admin else principal.city_id)
-    if row is None:
-        raise not_found("câmera")
-    return row
+        return in_callers_city(conn, principal, dal.get, camera_id, "câmera")
 
 
 def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def get(principal: Principal, city_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), None if principal.is_admin else principal.city_id
+            conn, limit, pagination.decode_keyset(cursor), principal.scope
         )
     return pagination.page(rows, limit, ("created_at", "id"))
 

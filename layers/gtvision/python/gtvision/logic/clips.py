@@ -14,20 +14,24 @@ import re
 import shutil
 import tempfile
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from gtvision import db, evidence, ffmpeg, pagination
+from gtvision import db, evidence, pagination
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
+from gtvision.dal import objects
 from gtvision.dal import segments as segments_dal
 from gtvision.errors import Invalid, Unavailable, not_found
 from gtvision.ffmpeg import MediaError
 from gtvision.logic import cameras
+from gtvision.logic.scoped import in_callers_city
 from gtvision.models.clips import ClipIn, HoldIn
+from gtvision.models.common import is_uuid
 from gtvision.observability import logger
 from gtvision.settings import get_settings
+from gtvision.timeutil import format_rfc3339
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -35,7 +39,6 @@ LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the l
 MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class PoisonMessage(Exception):
@@ -48,10 +51,6 @@ class ClipBusy(Exception):
 
 class _ClipFailed(Exception):
     """The clip cannot be made from what was recorded (a readable reason for the user)."""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 # -------------------------------------------------------------------------------------------- API
@@ -126,10 +125,7 @@ def create(principal: Principal, data: ClipIn) -> dict[str, Any]:
 def visible(principal: Principal, clip_id: str) -> dict[str, Any]:
     """The clip if the caller's city owns it (admins see all); 404 otherwise."""
     with db.transaction() as conn:
-        row = dal.get(conn, clip_id, None if principal.is_admin else principal.city_id)
-    if row is None:
-        raise not_found("recorte")
-    return row
+        return in_callers_city(conn, principal, dal.get, clip_id, "recorte")
 
 
 def get(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -146,12 +142,12 @@ def list_(
     if status is not None and status not in STATUSES:
         raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
     if camera_id is not None:
-        if not _UUID.match(camera_id):
+        if not is_uuid(camera_id):
             raise not_found("câmera")
         cameras.visible(principal, camera_id)
     after = _cursor(cursor)
     with db.transaction() as conn:
-        rows = dal.list_page(conn, None if principal.is_admin else principal.city_id, camera_id, status, limit, after)
+        rows = dal.list_page(conn, principal.scope, camera_id, status, limit, after)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
 
@@ -203,7 +199,7 @@ def parse_message(body: str) -> str:
     except (TypeError, json.JSONDecodeError) as exc:
         raise PoisonMessage("mensagem não é JSON") from exc
     clip_id = message.get("clip_id") if isinstance(message, dict) else None
-    if not isinstance(clip_id, str) or not _UUID.match(clip_id):
+    if not is_uuid(clip_id):
         raise PoisonMessage("mensagem sem clip_id válido")
     return clip_id
 
@@ -253,7 +249,7 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
     clip_id, camera_id = str(row["id"]), str(row["camera_id"])
     start, end = row["start_at"], row["end_at"]
     with db.transaction() as conn:
-        segments = segments_dal.in_range(conn, camera_id, start, end)
+        segments = dal.stored_segments(conn, clip_id)  # chosen when the clip was requested
         names = dal.context_names(conn, camera_id)
     if not segments:
         raise _ClipFailed("nenhum segmento gravado no intervalo (apagado pela retenção?)")
@@ -278,7 +274,7 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
                 end=end,
                 mode=row["mode"],
                 requested_by={"user_id": str(row["requested_by"]) if row["requested_by"] else None,
-                              "username": row["requested_by_name"], "requested_at": _iso(row["created_at"])},
+                              "username": row["requested_by_name"], "requested_at": format_rfc3339(row["created_at"])},
                 sources=provenance,
             )
         )  # fmt: skip
@@ -318,18 +314,15 @@ def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSo
         ext = os.path.splitext(seg["s3_key"])[1] or ".mp4"
         local = os.path.join(scratch, f"seg-{index:04d}{ext}")
         try:
-            dal.download(seg["s3_key"], local)
-        except Exception as exc:
-            if "404" in str(exc) or "Not Found" in str(exc) or "NoSuchKey" in str(exc):
-                raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
-            raise
-        digest = ffmpeg.sha256_file(local)
+            digest, size = objects.download(get_settings().recordings_bucket, seg["s3_key"], local)
+        except objects.ObjectMissing as exc:
+            raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
         if seg.get("sha256") and digest != seg["sha256"]:
             raise _ClipFailed(f"segmento {seg['s3_key']} não confere com o SHA-256 registrado: integridade violada")
         duration = seg.get("duration_s") or (seg["end_at"] - seg["start_at"]).total_seconds()
         sources.append(SegmentSource(url_or_path=local, start=seg["start_at"], duration_s=float(duration)))
         provenance.append(
-            {"s3_key": seg["s3_key"], "sha256": digest, "size_bytes": os.path.getsize(local),
-             "start": _iso(seg["start_at"]), "end": _iso(seg["end_at"])}
+            {"s3_key": seg["s3_key"], "sha256": digest, "size_bytes": size,
+             "start": format_rfc3339(seg["start_at"]), "end": format_rfc3339(seg["end_at"])}
         )  # fmt: skip
     return sources, provenance

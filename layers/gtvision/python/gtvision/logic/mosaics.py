@@ -9,6 +9,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
+from gtvision.logic.scoped import in_callers_city
 from gtvision.mediamtx import MediaMTXClient
 from gtvision.models.mosaics import MosaicIn
 
@@ -57,9 +58,7 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
 
 def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
     with db.transaction() as conn:
-        row = dal.get(conn, mosaic_id, None if principal.is_admin else principal.city_id)
-        if row is None:
-            raise not_found("mosaico")
+        row = in_callers_city(conn, principal, dal.get, mosaic_id, "mosaico")
         cams = dal.cameras_in_city(conn, [str(c) for c in row["camera_ids"]], str(row["city_id"]))
     return _out(row, cams)
 
@@ -67,7 +66,7 @@ def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, None if principal.is_admin else principal.city_id, limit, pagination.decode_keyset(cursor)
+            conn, principal.scope, limit, pagination.decode_keyset(cursor)
         )
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [_out(r) for r in items], nxt

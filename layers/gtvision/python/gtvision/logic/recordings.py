@@ -23,15 +23,17 @@ from gtvision import db, ffmpeg, isobmff, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
+from gtvision.dal import objects
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
 from gtvision.logic import cameras
+from gtvision.models.common import UUID_RE
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
-from gtvision.timeutil import query_time
+from gtvision.timeutil import format_rfc3339, query_time
 
 KEY_LAYOUT = re.compile(
-    r"^recordings/(?P<camera>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
+    rf"^recordings/(?P<camera>{UUID_RE})/"
     r"(?P<stamp>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6})\.(?P<ext>mp4|ts)$"
 )
 STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
@@ -114,8 +116,8 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
     try:
         local = os.path.join(scratch, f"segment.{ext}")
         try:
-            sha256, size = dal.download(bucket, key, local)
-        except dal.ObjectMissing:
+            sha256, size = objects.download(bucket, key, local)
+        except objects.ObjectMissing:
             return _reject(key, "object_missing", bucket=bucket)
         try:
             info = isobmff.probe(local)
@@ -265,7 +267,7 @@ def _discontinuous(prev: dict[str, Any], cur: dict[str, Any]) -> bool:
 
 
 def _pdt(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    return format_rfc3339(at, "milliseconds")
 
 
 def build_playlist(rows: list[dict[str, Any]], urls: list[str]) -> str:

@@ -71,7 +71,7 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
     principal.require("admin", "manager")
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), None if principal.is_admin else principal.city_id
+            conn, limit, pagination.decode_keyset(cursor), principal.scope
         )
     return pagination.page(rows, limit, ("created_at", "id"))
 
