@@ -22,19 +22,18 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
+    """One SQS record: the S3 notification it carries, decoded by Powertools."""
     try:
-        notification = json.loads(record.body)
+        notification = record.decoded_nested_s3_event
     except json.JSONDecodeError:
         logger.error("SQS message is not an S3 notification", extra={"message_id": record.message_id})
         return  # retrying would not make it JSON
     if notification.get("Event") == "s3:TestEvent":
         return  # sent once when the bucket notification is configured
-    for s3_record in notification.get("Records") or []:
-        if not str(s3_record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        bucket = s3_record["s3"]["bucket"]["name"]
-        key = unquote_plus(s3_record["s3"]["object"]["key"])  # S3 URL-encodes keys in events
-        recordings.register_upload(bucket, key)
+    for s3_record in notification.records if "Records" in notification else ():
+        if s3_record.event_name.startswith("ObjectCreated"):
+            # S3 URL-encodes keys in events
+            recordings.register_upload(s3_record.s3.bucket.name, unquote_plus(s3_record.s3.get_object.key))
 
 
 @logger.inject_lambda_context

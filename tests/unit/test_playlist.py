@@ -28,7 +28,8 @@ def _seg(offset_s: float, duration: float = 2.0, **fields: Any) -> dict[str, Any
 
 def _tags_between_segments(text: str) -> list[list[str]]:
     """For each segment after the first: the tags that precede it."""
-    blocks, current = [], []
+    blocks: list[list[str]] = []
+    current: list[str] = []
     for line in text.splitlines()[1:]:
         if line.startswith("#EXTINF"):
             blocks.append(current)

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 from gtvision import aws
 from gtvision.dal import one
 from gtvision.db import Conn
+from gtvision.models.clips import ClipJob
 from gtvision.settings import get_settings
 
 COLS = (
@@ -154,7 +155,8 @@ def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
 
 def enqueue(clip_id: str) -> None:
     """One job message: the worker reads everything else from the row."""
-    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=json.dumps({"clip_id": clip_id}))
+    body = ClipJob(clip_id=clip_id).model_dump_json()
+    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=body)
 
 
 def upload_file(path: str, key: str, content_type: str) -> None:

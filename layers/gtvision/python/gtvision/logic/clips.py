@@ -8,7 +8,6 @@ message never produces a second object nor changes a finished clip.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -16,6 +15,8 @@ import tempfile
 import uuid
 from datetime import timedelta
 from typing import Any
+
+from pydantic import ValidationError
 
 from gtvision import db, evidence, pagination
 from gtvision.auth import Principal
@@ -27,7 +28,7 @@ from gtvision.errors import Invalid, Unavailable, not_found
 from gtvision.ffmpeg import MediaError
 from gtvision.logic import cameras
 from gtvision.logic.scoped import in_callers_city
-from gtvision.models.clips import ClipIn, HoldIn
+from gtvision.models.clips import ClipIn, ClipJob, HoldIn
 from gtvision.models.common import is_uuid
 from gtvision.observability import logger
 from gtvision.settings import get_settings
@@ -195,13 +196,10 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
 def parse_message(body: str) -> str:
     """The clip id of a job message, or `PoisonMessage`."""
     try:
-        message = json.loads(body)
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise PoisonMessage("mensagem não é JSON") from exc
-    clip_id = message.get("clip_id") if isinstance(message, dict) else None
-    if not is_uuid(clip_id):
-        raise PoisonMessage("mensagem sem clip_id válido")
-    return clip_id
+        return ClipJob.model_validate_json(body).clip_id
+    except ValidationError as exc:
+        not_json = any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+        raise PoisonMessage("mensagem não é JSON" if not_json else "mensagem sem clip_id válido") from None
 
 
 def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> str:
