@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from psycopg.types.json import Jsonb
 
@@ -12,6 +12,7 @@ from gtvision import aws
 from gtvision.dal import one
 from gtvision.db import Conn
 from gtvision.models.clips import ClipJob
+from gtvision.records import Clip, Segment
 from gtvision.settings import get_settings
 
 COLS = (
@@ -32,17 +33,19 @@ def manifest_key(clip_id: str) -> str:
 # ------------------------------------------------------------------------------------------- rows
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> Clip:
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values))
+    return cast(Clip, one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)))
 
 
-def get(conn: Conn, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:
+def get(conn: Conn, clip_id: str, city_id: str | None = None) -> Clip | None:
     """One clip; None when missing or (city_id given) in another city."""
     if city_id is None:
-        return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
-    return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
+    else:
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+    return cast("Clip | None", row)
 
 
 def list_page(
@@ -52,7 +55,7 @@ def list_page(
     status: str | None,
     limit: int,
     after: list[Any] | None,
-) -> list[dict[str, Any]]:
+) -> list[Clip]:
     """Newest first, keyset-paginated on (created_at, id)."""
     where: list[str] = []
     params: list[Any] = []
@@ -65,20 +68,19 @@ def list_page(
         params += after
     params.append(limit + 1)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return conn.execute(
-        f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params
-    ).fetchall()
+    rows = conn.execute(f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params)
+    return cast("list[Clip]", rows.fetchall())
 
 
-def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> dict[str, Any] | None:
+def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> Clip | None:
     """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
-    return conn.execute(
+    return cast("Clip | None", conn.execute(
         f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
         f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
         f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
         f" RETURNING {COLS}",
         {"id": clip_id, "token": token, "lease": lease_s},
-    ).fetchone()
+    ).fetchone())
 
 
 def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
@@ -110,13 +112,13 @@ def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
     )
 
 
-def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
+def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
     """Set (reason given) or lift (reason None) the legal hold."""
-    return conn.execute(
+    return cast("Clip | None", conn.execute(
         f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
         f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
         {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
-    ).fetchone()
+    ).fetchone())
 
 
 def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
@@ -131,14 +133,14 @@ def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[date
             )
 
 
-def stored_segments(conn: Conn, clip_id: str) -> list[dict[str, Any]]:
+def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
     """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
-    return conn.execute(
+    return cast("list[Segment]", conn.execute(
         "SELECT s.* FROM clip_segments cs JOIN segments s"
         " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
         " WHERE cs.clip_id = %s ORDER BY s.start_at",
         (clip_id,),
-    ).fetchall()
+    ).fetchall())
 
 
 def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:

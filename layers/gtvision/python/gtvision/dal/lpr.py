@@ -6,12 +6,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
 from gtvision.db import Conn
+from gtvision.records import PlateRead, TrajectoryRead
 from gtvision.settings import get_settings
 
 READ_COLS = (
@@ -123,7 +124,7 @@ class ReadFilter:
 
 def search_page(
     conn: Conn, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[PlateRead]:
     """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
     where, params = flt.sql()
     if plate and prefix:
@@ -134,11 +135,11 @@ def search_page(
     if after:
         _add(where, params, "(r.captured_at, r.id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     params["n"] = limit + 1
-    return conn.execute(
+    return cast("list[PlateRead]", conn.execute(
         f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
         " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
         params,
-    ).fetchall()
+    ).fetchall())
 
 
 def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
@@ -160,7 +161,7 @@ def fuzzy_page(
     keys: list[str],
     after: list[Any] | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[PlateRead]:
     """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
     where, params = flt.sql()
     params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
@@ -170,25 +171,25 @@ def fuzzy_page(
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
         params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3])
-    return conn.execute(
+    return cast("list[PlateRead]", conn.execute(
         f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
         " JOIN unnest(%(plates)s::text[], %(dists)s::float8[]) AS k(plate, dist) ON r.plate = k.plate"
         f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
         " ORDER BY k.dist, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
         params,
-    ).fetchall()
+    ).fetchall())
 
 
-def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[dict[str, Any]]:
+def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[TrajectoryRead]:
     """The plate's reads in time order, with each camera's name and location."""
     where, params = flt.sql()
     params.update(plate=plate, n=limit)
-    return conn.execute(
+    return cast("list[TrajectoryRead]", conn.execute(
         f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
         " LEFT JOIN cameras c ON c.id = r.camera_id"
         f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
         params,
-    ).fetchall()
+    ).fetchall())
 
 
 # ---------------------------------------------------------------------------------- alerts' inputs

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from gtvision import aws
 from gtvision.dal import presign
 from gtvision.db import Conn
+from gtvision.records import Segment
 from gtvision.settings import get_settings
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
@@ -97,19 +98,21 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def get(conn: Conn, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
-    return conn.execute(
-        "SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)
-    ).fetchone()
+def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
+    return cast(
+        "Segment | None",
+        conn.execute("SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)).fetchone(),
+    )
 
 
-def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
+def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[Segment]:
     """Segments of a camera overlapping [from_, to), ordered by start_at."""
-    return conn.execute(
+    rows = conn.execute(
         "SELECT * FROM segments WHERE camera_id = %(cam)s"
         " AND start_at >= %(lookback)s AND start_at < %(to)s AND end_at > %(from)s ORDER BY start_at",
         {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT},
     ).fetchall()
+    return cast("list[Segment]", rows)
 
 
 def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:

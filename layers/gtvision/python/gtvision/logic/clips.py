@@ -31,6 +31,7 @@ from gtvision.logic.scoped import in_callers_city
 from gtvision.models.clips import ClipIn, ClipJob, HoldIn
 from gtvision.models.common import is_uuid
 from gtvision.observability import logger
+from gtvision.records import Clip, Segment
 from gtvision.settings import get_settings
 from gtvision.timeutil import format_rfc3339
 
@@ -57,9 +58,10 @@ class _ClipFailed(Exception):
 # -------------------------------------------------------------------------------------------- API
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
+def to_public(row: Clip) -> dict[str, Any]:
     """The clip as the API shows it; presigned URLs only when it is ready."""
-    ready = row["status"] == "ready" and row.get("s3_key")
+    key, manifest = row["s3_key"], row["manifest_key"]
+    ready = row["status"] == "ready" and bool(key)
     return {
         "id": str(row["id"]),
         "camera_id": str(row["camera_id"]),
@@ -71,8 +73,8 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "duration_s": row["duration_s"],
         "size_bytes": row["size_bytes"],
         "sha256": row["sha256"],
-        "download_url": dal.presign(row["s3_key"], f"clip-{row['id']}.mp4") if ready else None,
-        "manifest_url": dal.presign(row["manifest_key"]) if ready and row.get("manifest_key") else None,
+        "download_url": dal.presign(key, f"clip-{row['id']}.mp4") if ready and key else None,
+        "manifest_url": dal.presign(manifest) if ready and manifest else None,
         "error": row["error"],
         "held": row["held"],
         "hold_reason": row["hold_reason"],
@@ -123,7 +125,7 @@ def create(principal: Principal, data: ClipIn) -> dict[str, Any]:
     return {"id": clip_id, "status": "queued"}
 
 
-def visible(principal: Principal, clip_id: str) -> dict[str, Any]:
+def visible(principal: Principal, clip_id: str) -> Clip:
     """The clip if the caller's city owns it (admins see all); 404 otherwise."""
     with db.transaction() as conn:
         return in_callers_city(conn, principal, dal.get, clip_id, "recorte")
@@ -237,13 +239,13 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
     return "failed"
 
 
-def _fail(row: dict[str, Any], token: str, error: str) -> None:
+def _fail(row: Clip, token: str, error: str) -> None:
     logger.warning("clip failed", extra={"clip_id": str(row["id"]), "error": error[:200]})
     with db.transaction() as conn:
         dal.finish(conn, str(row["id"]), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
 
 
-def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: str | None) -> None:
+def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) -> None:
     clip_id, camera_id = str(row["id"]), str(row["camera_id"])
     start, end = row["start_at"], row["end_at"]
     with db.transaction() as conn:
@@ -304,7 +306,7 @@ def _readable(message: str, keys: dict[str, str], scratch: str) -> str:
     return _FFMPEG_CONTEXT.sub("", message.replace(scratch + os.sep, "")).strip()
 
 
-def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
+def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
     """Download the covering segments and check each against the SHA-256 registered at upload."""
     sources: list[SegmentSource] = []
     provenance: list[dict[str, Any]] = []

@@ -29,6 +29,7 @@ from gtvision.errors import Invalid
 from gtvision.logic import cameras
 from gtvision.models.common import UUID_RE
 from gtvision.observability import logger, metrics
+from gtvision.records import Segment
 from gtvision.settings import get_settings
 from gtvision.timeutil import format_rfc3339, query_time
 
@@ -246,11 +247,11 @@ PLAYABLE = ("ts", "fmp4")
 _PTS_TOLERANCE_S = 0.5
 
 
-def _duration(row: dict[str, Any]) -> float:
+def _duration(row: Segment) -> float:
     return float(row.get("duration_s") or (row["end_at"] - row["start_at"]).total_seconds())
 
 
-def _discontinuous(prev: dict[str, Any], cur: dict[str, Any]) -> bool:
+def _discontinuous(prev: Segment, cur: Segment) -> bool:
     """Whether the player must reset its decoder/timeline between two consecutive segments.
 
     At gaps, where codec, resolution or container change, and where timestamps do not continue —
@@ -259,18 +260,19 @@ def _discontinuous(prev: dict[str, Any], cur: dict[str, Any]) -> bool:
     """
     if cur["start_at"] - prev["end_at"] > dal.TOUCH:
         return True
-    if any(prev.get(k) != cur.get(k) for k in ("video_codec", "width", "height", "container")):
+    if any(prev[k] != cur[k] for k in ("video_codec", "width", "height", "container")):
         return True
-    if prev.get("pts_start") is None or cur.get("pts_start") is None:
+    prev_pts, cur_pts = prev["pts_start"], cur["pts_start"]
+    if prev_pts is None or cur_pts is None:
         return True
-    return abs(cur["pts_start"] - (prev["pts_start"] + _duration(prev))) > _PTS_TOLERANCE_S
+    return abs(cur_pts - (prev_pts + _duration(prev))) > _PTS_TOLERANCE_S
 
 
 def _pdt(at: datetime) -> str:
     return format_rfc3339(at, "milliseconds")
 
 
-def build_playlist(rows: list[dict[str, Any]], urls: list[str]) -> str:
+def build_playlist(rows: list[Segment], urls: list[str]) -> str:
     """An HLS VOD media playlist over `rows` (ordered by start) served from `urls` (one per row)."""
     fmp4 = any(r["container"] == "fmp4" for r in rows)
     target = max(1, math.ceil(max(_duration(r) for r in rows)))
@@ -282,7 +284,7 @@ def build_playlist(rows: list[dict[str, Any]], urls: list[str]) -> str:
         "#EXT-X-MEDIA-SEQUENCE:0",
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
-    prev: dict[str, Any] | None = None
+    prev: Segment | None = None
     for row, url in zip(rows, urls, strict=True):
         if prev is not None and _discontinuous(prev, row):
             lines.append("#EXT-X-DISCONTINUITY")
@@ -290,10 +292,10 @@ def build_playlist(rows: list[dict[str, Any]], urls: list[str]) -> str:
         if row["container"] == "fmp4":
             # Each MediaMTX/recorder fMP4 file carries its own ftyp+moov: serve those bytes as the
             # initialization section and the fragments after them as the media segment, from one URL.
-            init = int(row["init_bytes"])
+            init = int(row["init_bytes"] or 0)
             lines.append(f'#EXT-X-MAP:URI="{url}",BYTERANGE="{init}@0"')
             lines.append(f"#EXTINF:{_duration(row):.6f},")
-            lines.append(f"#EXT-X-BYTERANGE:{int(row['size_bytes']) - init}@{init}")
+            lines.append(f"#EXT-X-BYTERANGE:{int(row['size_bytes'] or 0) - init}@{init}")
         else:
             lines.append(f"#EXTINF:{_duration(row):.6f},")
         lines.append(url)
