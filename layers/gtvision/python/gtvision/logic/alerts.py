@@ -12,8 +12,8 @@ from typing import Any
 
 from gtvision import db, geo, pagination, plates
 from gtvision.auth import Principal
+from gtvision.dal import alerts as dal
 from gtvision.dal import cities as cities_dal
-from gtvision.dal import lpr as dal
 from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
 from gtvision.logic.scoped import in_callers_city
