@@ -98,6 +98,7 @@ def list_alerts(
     after: list[Any] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
+    """Alerts newest first, optionally of one city, since a time or of one kind (keyset page)."""
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}
     add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
@@ -155,6 +156,7 @@ def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[st
 def list_watch(
     conn: Conn, city_id: str | None, after: list[Any] | None, limit: int
 ) -> list[dict[str, Any]]:
+    """Watchlist entries oldest first, optionally of one city (keyset page)."""
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}
     add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
@@ -175,16 +177,17 @@ def watch_visible(conn: Conn, watch_id: str, city_id: str | None) -> bool:
 
 
 def delete_watch(conn: Conn, watch_id: str, city_id: str | None) -> bool:
+    """Delete a watchlist entry (of `city_id` when given); whether one was deleted."""
     if city_id is None:
         return conn.execute("DELETE FROM watchlist WHERE id = %s", (watch_id,)).rowcount == 1
     return conn.execute("DELETE FROM watchlist WHERE id = %s AND city_id = %s", (watch_id, city_id)).rowcount == 1
-
 
 
 # ---------------------------------------------------------------------------------- SNS
 
 
 def publish_alert(message: dict[str, Any]) -> None:
+    """Publish an alert to the alerts SNS topic (kind and city as message attributes)."""
     aws.client("sns").publish(
         TopicArn=get_settings().alerts_topic_arn,
         Message=json.dumps(message, ensure_ascii=False, default=str),

@@ -27,6 +27,7 @@ def clip_key(clip_id: str) -> str:
 
 
 def manifest_key(clip_id: str) -> str:
+    """The S3 key of a clip's signed evidence manifest."""
     return f"clips/{clip_id}.manifest.json"
 
 
@@ -34,6 +35,7 @@ def manifest_key(clip_id: str) -> str:
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> Clip:
+    """Insert a queued clip; returns it."""
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
     return cast(Clip, one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)))
@@ -162,10 +164,12 @@ def enqueue(clip_id: str) -> None:
 
 
 def upload_file(path: str, key: str, content_type: str) -> None:
+    """Upload a local file to the recordings bucket under `key`."""
     aws.client("s3").upload_file(path, get_settings().recordings_bucket, key, ExtraArgs={"ContentType": content_type})
 
 
 def put_json(key: str, document: dict[str, Any]) -> None:
+    """Store a JSON document in the recordings bucket under `key`."""
     aws.client("s3").put_object(
         Bucket=get_settings().recordings_bucket,
         Key=key,

@@ -7,6 +7,7 @@ from gtvision.settings import get_settings
 
 
 def database_status() -> str:
+    """"ok" when PostgreSQL answers, else the error's type."""
     try:
         with db.transaction() as conn:
             conn.execute("SELECT 1")
@@ -16,6 +17,7 @@ def database_status() -> str:
 
 
 def storage_status() -> str:
+    """"ok" when the recordings bucket answers, else the error's type."""
     try:
         aws.client("s3").head_bucket(Bucket=get_settings().recordings_bucket)
         return "ok"
@@ -24,6 +26,7 @@ def storage_status() -> str:
 
 
 def queue_status() -> str:
+    """"ok" when the clip queue answers, else why not."""
     url = get_settings().clip_queue_url
     if not url:
         return "error: CLIP_QUEUE_URL not set"

@@ -40,6 +40,7 @@ STAGING_COLS = (
 
 
 def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
+    """The S3 key of a plate read's image."""
     return f"lpr/{city_id}/{camera_id}/{read_id}.jpg"
 
 
@@ -60,6 +61,7 @@ def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
 
 
 def read_id_by_event(conn: Conn, camera_id: str, event_id: str) -> Any:
+    """The id of the camera's read with `event_id`, None when there is none."""
     row = conn.execute(
         "SELECT id FROM plate_reads WHERE camera_id = %s AND event_id = %s", (camera_id, event_id)
     ).fetchone()
@@ -109,6 +111,7 @@ class ReadFilter:
     to: datetime | None = None
 
     def sql(self) -> tuple[list[str], dict[str, Any]]:
+        """The WHERE clauses and parameters of this filter (anonymised reads never match)."""
         where = ["r.anonymised_at IS NULL"]
         params: dict[str, Any] = {}
         add_where(where, params, "r.city_id = %(city_id)s", city_id=self.city_id)
@@ -192,10 +195,12 @@ def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[Traj
 
 
 def put_image(key: str, data: bytes) -> None:
+    """Store a plate read's JPEG in the recordings bucket."""
     aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data, ContentType="image/jpeg")
 
 
 def presign(key: str) -> str:
+    """A presigned GET URL of a plate read's image."""
     return str(
         aws.client("s3").generate_presigned_url(
             "get_object",

@@ -33,6 +33,7 @@ _known_lock = threading.Lock()
 
 
 def partition_name(day: date) -> str:
+    """The name of the segments partition of a day."""
     return f"segments_p{day:%Y%m%d}"
 
 
@@ -99,6 +100,7 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
 
 
 def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
+    """One segment by camera and start; None when missing."""
     return cast(
         "Segment | None",
         conn.execute("SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)).fetchone(),
@@ -173,6 +175,7 @@ def record_rejection(conn: Conn, s3_key: str, reason: str, detail: dict[str, Any
 
 
 def rejections(conn: Conn, s3_key: str) -> list[dict[str, Any]]:
+    """Why an uploaded key was refused, every time it was."""
     return conn.execute("SELECT * FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)).fetchall()
 
 
@@ -197,6 +200,7 @@ HELD = "held"
 
 
 def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
+    """Store a segment's JPEG thumbnail, tagged with its retention."""
     with open(path, "rb") as fh:
         aws.client("s3").put_object(
             Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg", Tagging=f"{RETENTION_TAG}={retention}"

@@ -100,6 +100,7 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
 
 
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    """An alert as the API shows it."""
     return {
         "id": str(row["id"]),
         "kind": row["kind"],
@@ -205,6 +206,7 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
 def list_watch(
     principal: Principal, city_id: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Watchlist entries of the caller's city (admins: all cities or the one asked), oldest first."""
     principal.require("admin", "manager")
     city = scope_city(principal, city_id)
     with db.transaction() as conn:
@@ -214,6 +216,7 @@ def list_watch(
 
 
 def remove_watch(principal: Principal, watch_id: str) -> None:
+    """Managers remove an entry of their city's watchlist; another city's entry is a 404."""
     with db.transaction() as conn:
         in_callers_city(conn, principal, dal.watch_visible, watch_id, "item da lista")
         principal.require("admin", "manager")

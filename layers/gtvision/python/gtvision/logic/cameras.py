@@ -46,6 +46,7 @@ def visible(principal: Principal, camera_id: str) -> dict[str, Any]:
 
 
 def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]:
+    """Register a camera in a city the caller manages (within the city's camera limit)."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     principal.require("admin", "manager")
@@ -83,6 +84,7 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
 def list_(
     principal: Principal, city_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Cameras of a city the caller can see, a page at a time."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
@@ -94,6 +96,7 @@ def list_(
 
 
 def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str, Any]:
+    """Managers change a camera of their city (name, source, credentials, location, LPR, secret rotation)."""
     current = visible(principal, camera_id)
     principal.require("admin", "manager")
     changes: dict[str, Any] = {}
@@ -137,6 +140,7 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
 
 
 def delete(principal: Principal, camera_id: str) -> None:
+    """Managers remove a camera of their city."""
     visible(principal, camera_id)
     principal.require("admin", "manager")
     with db.transaction() as conn:

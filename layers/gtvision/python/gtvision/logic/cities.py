@@ -24,6 +24,7 @@ def _check_state(state: str | None) -> str | None:
 
 
 def create(principal: Principal, data: CityIn) -> dict[str, Any]:
+    """Admins register a city (a tenant) with its retention plan and camera limit."""
     principal.require("admin")
     values = data.model_dump()
     values["state"] = _check_state(data.state)
@@ -35,6 +36,7 @@ def create(principal: Principal, data: CityIn) -> dict[str, Any]:
 
 
 def get(principal: Principal, city_id: str) -> dict[str, Any]:
+    """A city the caller can see; 404 for any other."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
@@ -45,6 +47,7 @@ def get(principal: Principal, city_id: str) -> dict[str, Any]:
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The cities the caller can see (admins: all; others: their own), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(
             conn, limit, pagination.decode_keyset(cursor), principal.scope
@@ -53,6 +56,7 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
 
 
 def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
+    """Admins change a city's name, state, plans or camera limit."""
     get(principal, city_id)  # 404 for other cities before any 403
     principal.require("admin")
     changes = patch.model_dump(exclude_none=True)
@@ -69,6 +73,7 @@ def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, An
 
 
 def delete(principal: Principal, city_id: str) -> None:
+    """Admins remove a city that has no cameras, users, recordings or plate reads left."""
     get(principal, city_id)
     principal.require("admin")
     with db.transaction() as conn:

@@ -141,6 +141,7 @@ def get(principal: Principal, clip_id: str) -> dict[str, Any]:
 def list_(
     principal: Principal, camera_id: str | None, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Clips of the caller's city (optionally one camera's or one status), newest first."""
     principal.require("admin", "manager")
     if status is not None and status not in STATUSES:
         raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")

@@ -31,6 +31,7 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
 
 
 def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
+    """Managers save a mosaic of up to four cameras of one city."""
     principal.require("admin", "manager")
     ids = list(dict.fromkeys(data.camera_ids))
     if len(ids) > _CAPACITY[data.layout]:
@@ -57,6 +58,7 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
 
 
 def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
+    """A mosaic of the caller's city with each camera's name, status and live URLs."""
     with db.transaction() as conn:
         row = in_callers_city(conn, principal, dal.get, mosaic_id, "mosaico")
         cams = dal.cameras_in_city(conn, [str(c) for c in row["camera_ids"]], str(row["city_id"]))
@@ -64,6 +66,7 @@ def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Mosaics of the caller's city (admins: all), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(
             conn, principal.scope, limit, pagination.decode_keyset(cursor)
@@ -73,6 +76,7 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
 
 
 def delete(principal: Principal, mosaic_id: str) -> None:
+    """Managers remove a mosaic of their city."""
     get(principal, mosaic_id)
     principal.require("admin", "manager")
     with db.transaction() as conn:

@@ -54,6 +54,7 @@ def segment_key(camera_id: str, start: datetime, ext: str = "mp4") -> str:
 
 
 def thumbnail_key(camera_id: str, start: datetime) -> str:
+    """The S3 key of a segment's thumbnail."""
     return f"thumbnails/{camera_id}/{start.astimezone(UTC).strftime(STAMP_FORMAT)}.jpg"
 
 
