@@ -18,6 +18,7 @@ import secrets
 import signal
 import socket
 import sys
+import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from gtvision.logic.users import ensure_first_admin
 from gtvision.settings import get_settings
 from gtvision.timeutil import format_rfc3339
 
+from . import recovery
 from .demo import Demo, run_demo
 from .logs import configure_logging
 from .paths import repo_root, state_dir
@@ -138,6 +140,7 @@ class LocalStack:
         self._moto: Any = None
         self._pg: Any = None
         self._stop = threading.Event()
+        self._tmpdir: tuple[str | None, str | None] | None = None
 
     @property
     def api_url(self) -> str:
@@ -152,7 +155,9 @@ class LocalStack:
 
         # Stopped (not deleted) when the stack stops: Ctrl-C leaves no process behind, and the data
         # stays in .local/pgdata (git-ignored) for the next `make run`.
-        self._pg = pgserver.get_server(state_dir(self.root) / "pgdata", cleanup_mode="stop")
+        pgdata = state_dir(self.root) / "pgdata"
+        recovery.forget_dead_pg_handles(pgdata)  # else a crash before this run keeps Ctrl-C from stopping it
+        self._pg = pgserver.get_server(pgdata, cleanup_mode="stop")
         return str(self._pg.get_uri())
 
     def _start_emulator(self) -> str:
@@ -177,6 +182,8 @@ class LocalStack:
     def start(self, *, serve: bool = True) -> LocalStack:
         """Bring everything up; with ``serve=False`` stop before starting pollers/scheduler/gateway."""
         secret_values = local_secrets(self.root)
+        self._tmpdir = (os.environ.get("TMPDIR"), tempfile.tempdir)
+        recovery.fresh_scratch(state_dir(self.root) / "tmp")  # the functions' /tmp: a killed clip cut leaves nothing
         self.database_url = self._start_database()
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
@@ -189,6 +196,8 @@ class LocalStack:
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
+        if self._moto is not None:
+            recovery.announce_lost_emulator_state()
         self.admin_password = ensure_first_admin()
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
@@ -271,6 +280,13 @@ class LocalStack:
         state = state_dir(self.root) / "stack.json"
         if state.exists() and json.loads(state.read_text()).get("pid") == os.getpid():
             state.unlink()
+        if self._tmpdir is not None:
+            env_tmp, tempfile.tempdir = self._tmpdir
+            if env_tmp is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = env_tmp
+            self._tmpdir = None
 
 
 def invoke_env(template_path: Path | None = None) -> Template:

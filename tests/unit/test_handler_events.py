@@ -9,17 +9,26 @@ from typing import Any
 import pytest
 from utils import LambdaContext, load_function
 
+from gtvision import retries
 from gtvision_local import events
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:gtvision-test"
 CLIP_ID = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 
 
+@pytest.fixture(autouse=True)
+def retry_delays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The delay each failed record is given (no queue here: the real call is tested in integration)."""
+    seen: list[tuple[str, int]] = []
+    monkeypatch.setattr(retries.queues, "retry_in", lambda arn, receipt, delay: seen.append((receipt, delay)))
+    return seen
+
+
 @pytest.fixture()
 def uploads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     module = load_function("segment_upload", "handler")
     seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(module.recordings, "register_upload", lambda bucket, key: seen.append((bucket, key)))
+    monkeypatch.setattr(module.recordings, "register_upload", lambda bucket, key, **_: seen.append((bucket, key)))
     return seen
 
 
@@ -33,13 +42,19 @@ def test_segment_upload_registers_created_objects_with_their_key_decoded(uploads
     assert uploads == [("gtvision-recordings", "recordings/cam/2026-11-23 10:00:00+x.ts")]
 
 
-def test_segment_upload_ignores_the_s3_test_event_and_non_json_bodies(uploads: list[tuple[str, str]]) -> None:
+def test_segment_upload_ignores_the_s3_test_event_and_dead_letters_a_non_json_body(
+    uploads: list[tuple[str, str]], retry_delays: list[tuple[str, int]]
+) -> None:
     handler = load_function("segment_upload", "handler").handler
     test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "gtvision-recordings"})
     event = events.sqs_event([test_event, "isto não é JSON"], QUEUE_ARN)
 
-    # Neither can become a segment, and retrying would not change that: both succeed, nothing registered
-    assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+    result = handler(event, LambdaContext())
+
+    # The test event succeeds; the non-JSON body fails alone and is made visible at once (DLQ-bound)
+    test_record, junk = event["Records"]
+    assert result == {"batchItemFailures": [{"itemIdentifier": junk["messageId"]}]}
+    assert retry_delays == [(junk["receiptHandle"], 0)]
     assert uploads == []
 
 

@@ -30,6 +30,9 @@ class Segment(TypedDict):
     init_bytes: int | None  # fmp4: bytes of ftyp+moov before the first moof
     pts_start: float | None
     created_at: datetime
+    etag: str | None  # of the object registered (an overwrite is a recording change)
+    play_key: str | None  # a playable rendition (progressive MP4 remuxed to TS); None: the original plays
+    play_size_bytes: int | None
 
 
 class Clip(TypedDict):

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
 
+    # Faults (ADR 0010): SQS retry backoff, the clip reconciler, database timeouts under API Gateway's 29 s.
+    retry_base_s: float = Field(default=2.0, gt=0, alias="GTV_RETRY_BASE_S")
+    retry_max_s: float = Field(default=60.0, gt=0, alias="GTV_RETRY_MAX_S")
+    clip_stale_s: int = Field(default=900, gt=0, alias="GTV_CLIP_STALE_S")
+    db_connect_timeout_s: int = Field(default=5, ge=1, alias="GTV_DB_CONNECT_TIMEOUT_S")
+    db_statement_timeout_s: float = Field(default=15.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")
+    db_pool_wait_s: float = Field(default=8.0, gt=0, alias="GTV_DB_POOL_WAIT_S")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

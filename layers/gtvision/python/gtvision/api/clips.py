@@ -44,6 +44,15 @@ def get_clip(ctx: Ctx, clip_id: str) -> Any:
     return clip
 
 
+@route(bp, "/v1/clips/{clip_id}", ("DELETE",), audit_action="clip.delete")
+def delete_clip(ctx: Ctx, clip_id: str) -> Any:
+    """Delete a clip and its objects (manager; 409 while under legal hold)."""
+    clip = clips.delete(ctx.user, clip_id)
+    ctx.audit_city_id = str(clip["city_id"])
+    ctx.audit_detail = {"camera_id": str(clip["camera_id"]), "sha256": clip["sha256"], "status": clip["status"]}
+    return json_response(None, 204)
+
+
 @route(bp, "/v1/clips/{clip_id}/hold", ("POST",), audit_action="clip.hold")
 def hold_clip(ctx: Ctx, clip_id: str) -> Any:
     """Place a legal hold: the clip and the segments it was cut from are kept by retention."""

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from chalice import Blueprint, Response
 
 from gtvision import audit, pagination
@@ -174,6 +175,11 @@ def route(
             except DomainError as err:
                 status = err.status
                 return json_response(err.to_body(), err.status)
+            except psycopg.OperationalError:  # database away or frozen (bounded waits, gtvision.db): retry later
+                logger.exception("database unavailable", extra={"path": path})
+                status = 503
+                message = "banco de dados indisponível; tente novamente"
+                return json_response({"error": {"code": "database_unavailable", "message": message}}, 503)
             except Exception:
                 logger.exception("unhandled error", extra={"path": path})
                 return json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500)

@@ -153,28 +153,25 @@ def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> 
     return [r["plate"] for r in rows]
 
 
-def fuzzy_page(
-    conn: Conn,
-    flt: ReadFilter,
-    ranked: list[tuple[str, float]],
-    keys: list[str],
-    after: list[Any] | None,
-    limit: int,
-) -> list[PlateRead]:
-    """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
+def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]], keys: list[str],
+               after: list[Any] | None, limit: int) -> list[PlateRead]:  # fmt: skip
+    """Reads of the `ranked` (plate, distance, rank) ordered by (distance, rank, plate), then newest first;
+    `after` is the cursor's (distance, plate, at, id) plus the rank the caller derives from the plate."""
     where, params = flt.sql()
-    params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
+    plates, dists, ranks = (list(col) for col in zip(*ranked, strict=True)) if ranked else ([], [], [])
+    params.update(plates=plates, dists=dists, ranks=ranks, keys=keys, n=limit + 1)
     if after:
         where.append(
-            "((k.dist, k.plate) > (%(a_dist)s, %(a_plate)s) OR ((k.dist, k.plate) = (%(a_dist)s, %(a_plate)s)"
+            "((k.dist, k.rank, k.plate) > (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
+            " OR ((k.dist, k.rank, k.plate) = (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
-        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3])
+        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
     return cast("list[PlateRead]", conn.execute(
         f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
-        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[]) AS k(plate, dist) ON r.plate = k.plate"
+        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
         f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-        " ORDER BY k.dist, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
         params,
     ).fetchall())
 

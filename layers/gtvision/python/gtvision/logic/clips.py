@@ -13,19 +13,19 @@ import re
 import shutil
 import tempfile
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
-from gtvision import db, evidence, pagination
+from gtvision import db, evidence, pagination, retries
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import objects
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Unavailable, not_found
-from gtvision.ffmpeg import MediaError
+from gtvision.errors import Conflict, Invalid, Unavailable, not_found
+from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import cameras
 from gtvision.logic.scoped import in_callers_city
 from gtvision.models.clips import ClipIn, ClipJob, HoldIn
@@ -38,12 +38,12 @@ from gtvision.timeutil import format_rfc3339
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
-MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
+MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
 
 
-class PoisonMessage(Exception):
+class PoisonMessage(retries.PoisonMessage):
     """A job message that can never succeed (not JSON, no clip id, unknown clip): it belongs in the DLQ."""
 
 
@@ -176,7 +176,7 @@ def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
 
 
 def _keys(sources: list[dict[str, Any]]) -> list[str]:
-    return [k for s in sources for k in (s["s3_key"], s["thumb_key"]) if k]
+    return [k for s in sources for k in segments_dal.object_keys(s)]
 
 
 def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -191,6 +191,29 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
         segments_dal.tag_retention(bucket, _keys([s for s in sources if s["retention_days"] == days]), str(days))
     assert row is not None
     return to_public(row)
+
+
+def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """Delete a clip: its objects (clip and manifest), then its row. 409 while under legal hold, and while
+    a worker is cutting it (the lease is alive). Returns the deleted row (for the audit's city)."""
+    if not is_uuid(clip_id):
+        raise not_found("recorte")
+    visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        if row is None:
+            raise not_found("recorte")
+        if row["held"]:
+            raise Conflict("clip_held", "o recorte está sob retenção legal: retire a retenção antes de excluí-lo")
+        lease = row.get("lease_until")
+        if row["status"] == "processing" and lease is not None and lease > datetime.now(UTC):
+            raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
+        # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
+        dal.delete_objects(dal.object_keys(row))
+        dal.delete(conn, clip_id)
+    logger.info("clip deleted", extra={"clip_id": clip_id})
+    return row
 
 
 # ----------------------------------------------------------------------------------------- worker
@@ -225,19 +248,29 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
     try:
         _produce(row, token, timeout_s, scratch_root)
         return "ready"
+    except MediaInterrupted as exc:  # ffmpeg timed out or was killed: the media may be fine, try again
+        return _retry_or_fail(row, token, exc)
     except MediaError as exc:
         _fail(row, token, f"falha ao recortar o vídeo: {exc.message}")
     except _ClipFailed as exc:
         _fail(row, token, str(exc))
     except Exception as exc:
-        if row["attempts"] >= MAX_ATTEMPTS:
-            logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
-            _fail(row, token, f"erro interno após {row['attempts']} tentativas: {type(exc).__name__}")
-            return "failed"
-        with db.transaction() as conn:
-            dal.release(conn, clip_id, token)
-        raise
+        return _retry_or_fail(row, token, exc)
     return "failed"
+
+
+def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
+    """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
+    attempt fail it with the reason."""
+    clip_id = str(row["id"])
+    if row["attempts"] >= MAX_ATTEMPTS:
+        logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
+        detail = exc.message if isinstance(exc, MediaError) else type(exc).__name__
+        _fail(row, token, f"erro após {row['attempts']} tentativas: {detail}")
+        return "failed"
+    with db.transaction() as conn:
+        dal.release(conn, clip_id, token)
+    raise exc
 
 
 def _fail(row: Clip, token: str, error: str) -> None:
@@ -262,7 +295,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
         except MediaError as exc:
             keys = {src.url_or_path: seg["s3_key"] for src, seg in zip(sources, segments, strict=True)}
-            raise MediaError(_readable(exc.message, keys, scratch)) from exc
+            raise type(exc)(_readable(exc.message, keys, scratch)) from exc
         key = dal.clip_key(clip_id)
         dal.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(
@@ -315,7 +348,7 @@ def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], 
         ext = os.path.splitext(seg["s3_key"])[1] or ".mp4"
         local = os.path.join(scratch, f"seg-{index:04d}{ext}")
         try:
-            digest, size = objects.download(get_settings().recordings_bucket, seg["s3_key"], local)
+            digest, size, _ = objects.download(get_settings().recordings_bucket, seg["s3_key"], local)
         except objects.ObjectMissing as exc:
             raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
         if seg.get("sha256") and digest != seg["sha256"]:

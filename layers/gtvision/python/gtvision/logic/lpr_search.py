@@ -34,6 +34,7 @@ def _read_public(row: PlateRead) -> dict[str, Any]:
     out = {
         "id": str(row["id"]),
         "plate": row["plate"],
+        "format": plates.plate_format(row["plate"]),
         "camera_id": str(row["camera_id"]),
         "city_id": str(row["city_id"]),
         "captured_at": row["captured_at"],
@@ -66,8 +67,8 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             plate = plates.normalize_plate(raw) if match == "exact" else plates.clean_plate(raw)
         except ValueError as exc:
             raise Invalid("invalid_plate", str(exc)) from None
-        if match == "fuzzy" and len(plate) != 7:
-            raise Invalid("invalid_plate", "a busca aproximada precisa dos 7 caracteres da placa")
+        if match == "fuzzy" and not plates.MIN_LEN <= len(plate) <= plates.MAX_LEN:
+            raise Invalid("invalid_plate", "a busca aproximada precisa da placa inteira (5 a 8 caracteres)")
     elif match != "exact":
         raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
     city_id = alerts.scope_city(principal, q.get("city_id") or None)
@@ -111,10 +112,14 @@ def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[s
             return [_read_public(r) for r in items], nxt
         keys = plates.fuzzy_keys(sq.plate)
         candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
-        ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
+        # closest first; ties: true Brazilian formats before foreign plates and misreads, then the plate
+        ranked = sorted(
+            ((p, plates.plate_distance(sq.plate, p), plates.format_rank(p)) for p in candidates),
+            key=lambda t: (t[1], t[2], t[0]),
+        )
         if not ranked:
             return [], None
-        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after, limit)
+        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after and [*after, plates.format_rank(after[1])], limit)
     items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
     return [_read_public(r) for r in items], nxt
 
