@@ -19,10 +19,12 @@ declare -A ARGS=(
   [bench/bench_playback.py]="--db"
   [bench/bench_lpr_search.py]=""
   [bench/bench_retention.py]=""
+  [bench/bench_stream_health.py]=""
   [bench/bench_cold_start.py]=""
+  [bench/bench_sentinela.py]=""
 )
 BENCHES=(bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py
-         bench/bench_cold_start.py)
+         bench/bench_cold_start.py bench/bench_sentinela.py bench/bench_stream_health.py)
 {
   echo "# Benchmarks"
   echo

@@ -31,6 +31,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    multi_headers: dict[str, list[str]] | None = None
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text else None
@@ -81,6 +82,7 @@ class ApiClient:
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
+        source_ip: str = "203.0.113.7",
     ) -> Reply:
         resource, params = self._resource(path)
         hdrs = {"content-type": "application/json", **(headers or {})}
@@ -95,11 +97,12 @@ class ApiClient:
             headers=list(hdrs.items()),
             query=list((query or {}).items()),
             body=data,
-            source_ip="203.0.113.7",
+            source_ip=source_ip,
         )
         out = self.handler(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
-        return Reply(out["statusCode"], headers_out, out.get("body") or "")
+        multi = {k.lower(): list(v) for k, v in (out.get("multiValueHeaders") or {}).items()}
+        return Reply(out["statusCode"], headers_out, out.get("body") or "", multi)
 
     def login(self, username: str, password: str) -> str:
         r = self.call("POST", "/v1/auth/login", {"username": username, "password": password})

@@ -48,6 +48,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         return process_partial_response(event=event, record_handler=retry_later, processor=processor, context=context)
     outcome = {r.get("messageId"): result.failed.get(i) for i, r in enumerate(records)}
     metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
+    metrics.add_metric(name="LprReadsIngested", unit="Count", value=result.inserted)  # fleet total with the webhook
     metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)
     metrics.add_metric(name="LprMessagesFailed", unit="Count", value=len(result.failed))
     logger.info(

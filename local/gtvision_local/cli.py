@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     sync = routes.add_parser("sync", help="regenerate the API ROUTES block from functions/api/app.py")
     sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
 
+    openapi = sub.add_parser("openapi", help="write docs/openapi.json from functions/api/app.py")
+    openapi.add_argument("--check", action="store_true", help="exit 1 when docs/openapi.json is out of date")
+
     sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
     return parser
 
@@ -219,6 +222,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         print("template.yaml: bloco API ROUTES regenerado")
+        return 0
+    if args.command == "openapi":
+        from .openapi_doc import sync as sync_openapi
+
+        if sync_openapi(repo_root(), check=args.check):
+            print("docs/openapi.json: em dia com functions/api/app.py")
+            return 0
+        if args.check:
+            print("docs/openapi.json está desatualizado: rode `make openapi`", file=sys.stderr)
+            return 1
+        print("docs/openapi.json: regenerado")
         return 0
     return 2
 

@@ -72,7 +72,7 @@ def local_secrets(root: Path) -> dict[str, str]:
 
 
 def local_env(
-    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str]
+    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str], *, metrics: bool = False
 ) -> dict[str, str]:
     """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
 
@@ -88,8 +88,11 @@ def local_env(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "GTV_LOCAL": "1",
-        # EMF metric blobs on stdout drown the readable log lines; set it to false to see them.
-        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
+        # EMF metric blobs on stdout would drown the readable log lines: a served stack (`metrics`) collects
+        # them for GET /metrics without printing them (gtvision_local.metrics); `invoke` turns them off.
+        "POWERTOOLS_METRICS_DISABLED": (
+            os.environ.get("POWERTOOLS_METRICS_DISABLED") or ("false" if metrics else "true")
+        ),
     }
     merged = template.globals_env()
     for fn in template.functions():
@@ -138,6 +141,7 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.demo: Demo | None = None
         self._moto: Any = None
+        self._front: Any = None
         self._pg: Any = None
         self._stop = threading.Event()
         self._tmpdir: tuple[str | None, str | None] | None = None
@@ -173,8 +177,16 @@ class LocalStack:
             )
         from moto.server import ThreadedMotoServer
 
-        self._moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        from .sigv4_front import SigV4Front
+
+        # moto accepts any signature: it listens on an internal port behind a front that checks SigV4 (so a
+        # tampered presigned URL is a 403 locally, as in AWS), and the front takes the public port.
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            internal = int(probe.getsockname()[1])
+        self._moto = ThreadedMotoServer(ip_address=host, port=internal, verbose=False)
         self._moto.start()
+        self._front = SigV4Front(host, port, f"http://{host}:{internal}").start()
         return f"http://{host}:{port}"
 
     # ------------------------------------------------------------ lifecycle
@@ -188,7 +200,7 @@ class LocalStack:
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
         self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
-        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values, metrics=serve))
         # Settings and AWS clients are read from the environment on first use: forget any made before.
         get_settings.cache_clear()
         aws.reset()
@@ -270,6 +282,9 @@ class LocalStack:
             self.demo = None
         if self.runtime:
             self.runtime.stop()
+        if self._front is not None:
+            self._front.stop()
+            self._front = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

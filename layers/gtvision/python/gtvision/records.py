@@ -76,6 +76,8 @@ class PlateRead(TypedDict):
     direction: str | None
     event_id: str
     created_at: datetime
+    vehicle_color: str | None
+    vehicle_type: str | None
     distance: NotRequired[float]  # fuzzy search: the plate's edit distance to the query
 
 

@@ -69,7 +69,9 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str
 
 # ---------------------------------------------------------------------------------- alerts
 
-ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
+ALERT_COLS = (
+    "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at, resolved_at"
+)
 
 
 def insert_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,9 +99,10 @@ def list_alerts(
     kind: str | None,
     after: list[Any] | None,
     limit: int,
+    open_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Alerts newest first, optionally of one city, since a time or of one kind (keyset page)."""
-    where: list[str] = ["true"]
+    where: list[str] = ["resolved_at IS NULL"] if open_only else ["true"]
     params: dict[str, Any] = {"n": limit + 1}
     add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
     add_where(where, params, "created_at >= %(since)s", since=since)

@@ -20,23 +20,14 @@ from gtvision.settings import get_settings
 
 READ_COLS = (
     "r.id, r.city_id, r.camera_id, r.event_id, r.plate, r.confidence, r.captured_at, r.image_key, r.vehicle,"
-    " r.direction, r.created_at"
+    " r.direction, r.created_at, r.vehicle_color, r.vehicle_type"
 )
 
 #: Columns of the bulk staging table, in COPY order.
 STAGING_COLS = (
-    "msg",
-    "id",
-    "camera_id",
-    "event_id",
-    "plate",
-    "plate_skeleton",
-    "plate_keys",
-    "confidence",
-    "captured_at",
-    "vehicle",
-    "direction",
-)
+    "msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys", "confidence", "captured_at",
+    "vehicle", "direction", "vehicle_color", "vehicle_type",
+)  # fmt: skip
 
 
 def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
@@ -51,11 +42,13 @@ def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
     """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
     row = conn.execute(
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
-        " captured_at, image_key, vehicle, direction)"
+        " captured_at, image_key, vehicle, direction, vehicle_color, vehicle_type)"
         " VALUES (%(id)s, %(city_id)s, %(camera_id)s, %(event_id)s, %(plate)s, %(plate_skeleton)s, %(plate_keys)s,"
-        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s)"
+        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
+        " %(vehicle_type)s)"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
-        {**values, "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},
+        {"vehicle_color": None, "vehicle_type": None, **values,
+         "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},  # fmt: skip
     ).fetchone()
     return row is not None
 
@@ -77,7 +70,7 @@ def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any],
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
         " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
-        " direction text) ON COMMIT DELETE ROWS"
+        " direction text, vehicle_color text, vehicle_type text) ON COMMIT DELETE ROWS"
     )
     with conn.cursor() as cur:
         with cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
@@ -92,9 +85,10 @@ def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any],
     }
     inserted = conn.execute(
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
-        " captured_at, vehicle, direction)"
+        " captured_at, vehicle, direction, vehicle_color, vehicle_type)"
         " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
-        " s.captured_at, s.vehicle, s.direction FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
+        " s.captured_at, s.vehicle, s.direction, s.vehicle_color, s.vehicle_type"
+        " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id"
     ).fetchall()
     conn.execute("TRUNCATE lpr_staging")
@@ -109,6 +103,8 @@ class ReadFilter:
     camera_id: str | None = None
     from_: datetime | None = None
     to: datetime | None = None
+    color: str | None = None
+    type: str | None = None
 
     def sql(self) -> tuple[list[str], dict[str, Any]]:
         """The WHERE clauses and parameters of this filter (anonymised reads never match)."""
@@ -118,6 +114,8 @@ class ReadFilter:
         add_where(where, params, "r.camera_id = %(camera_id)s", camera_id=self.camera_id)
         add_where(where, params, "r.captured_at >= %(from_)s", from_=self.from_)
         add_where(where, params, "r.captured_at < %(to)s", to=self.to)
+        add_where(where, params, "r.vehicle_color = %(color)s", color=self.color)
+        add_where(where, params, "r.vehicle_type = %(vtype)s", vtype=self.type)
         return where, params
 
 

@@ -238,7 +238,7 @@ def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
         return 0
     return conn.execute(
         "UPDATE plate_reads r SET plate = d.h, plate_skeleton = NULL, plate_keys = NULL, vehicle = NULL,"
-        " image_key = NULL, anonymised_at = now()"
+        " vehicle_color = NULL, vehicle_type = NULL, image_key = NULL, anonymised_at = now()"
         " FROM unnest(%s::uuid[], %s::text[]) AS d(id, h) WHERE r.id = d.id",
         ([i for i, _ in hashed], [h for _, h in hashed]),
     ).rowcount

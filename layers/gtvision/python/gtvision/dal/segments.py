@@ -27,7 +27,7 @@ TOUCH = timedelta(seconds=1)
 _COLUMNS = (
     "camera_id", "city_id", "start_at", "end_at", "duration_s", "s3_key", "thumb_key", "size_bytes", "sha256",
     "video_codec", "width", "height", "container", "init_bytes", "pts_start", "etag",
-    "play_key", "play_size_bytes",
+    "play_key", "play_size_bytes", "frame_count",
 )  # fmt: skip
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
-from gtvision import db, geo, pagination, plates
+from gtvision import db, geo, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, not_found
@@ -40,12 +41,27 @@ def _read_public(row: PlateRead) -> dict[str, Any]:
         "captured_at": row["captured_at"],
         "confidence": round(float(row["confidence"]), 4),
         "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": row["vehicle"],
+        "vehicle": vehicle_public(row),
         "direction": row["direction"],
     }
     if "distance" in row:
         out["distance"] = row["distance"]
     return out
+
+
+def vehicle_public(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
+    raw = row.get("vehicle") or {}
+    if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
+        return None
+    return {
+        "color": row.get("vehicle_color"),
+        "type": row.get("vehicle_type"),
+        "make": raw.get("make"),
+        "model": raw.get("model"),
+        "color_raw": raw.get("color"),
+        "type_raw": raw.get("type"),
+    }
 
 
 @dataclass
@@ -83,7 +99,11 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise not_found("câmera")
     from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
+    try:
+        color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
+    except ValueError as exc:
+        raise Invalid("invalid_vehicle_filter", str(exc)) from None
+    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to, color, kind))
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:

@@ -222,6 +222,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             "etag": etag,
             "play_key": play_key,
             "play_size_bytes": playable.size_bytes if playable else None,
+            "frame_count": info.frame_count,  # fps of the camera's health = frames / duration
         }
         with db.transaction() as conn:
             stored = dal.insert(conn, row) if existing is None else dal.replace(conn, row, existing["sha256"])

@@ -13,9 +13,10 @@ from gtvision import db
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.errors import Unavailable
-from gtvision.logic import cameras
+from gtvision.logic import cameras, stream_health
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
 from gtvision.observability import logger
+from gtvision.urls import parse_source_url
 
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."
 
@@ -46,27 +47,33 @@ def _live(status: PathStatus) -> dict[str, Any]:
 
 
 def start(principal: Principal, camera_id: str) -> dict[str, Any]:
-    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming."""
-    cameras.visible(principal, camera_id)
+    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming.
+
+    The camera's host is checked again here, resolved now: a name that pointed at a camera when it was
+    registered may point at this host's loopback or the metadata service today (422 then)."""
+    camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
+    parse_source_url(camera["source_url"])
     client = _client()
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "start", exc) from None
     _set_status(camera_id, "streaming")
+    stream_health.started(camera)
     return {"camera_id": camera_id, "status": "streaming", "urls": client.urls(camera_id)}
 
 
 def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
     """Remove the camera's MediaMTX path (stops pulling and recording) and mark the camera stopped."""
-    cameras.visible(principal, camera_id)
+    camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
     try:
         _client().remove_path(camera_id, missing_ok=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
     _set_status(camera_id, "stopped")
+    stream_health.stopped(camera)
     return {"camera_id": camera_id, "status": "stopped", "urls": None}
 
 
