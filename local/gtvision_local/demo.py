@@ -50,7 +50,9 @@ def ensure_demo_camera() -> tuple[str, str]:
         city = cities_dal.find_by_name(conn, name, state)
         if city is None:
             city = cities_dal.insert(
-                conn, {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10}
+                conn,
+                {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10,
+                 "timezone": "America/Sao_Paulo"},  # fmt: skip
             )
         city_id = str(city["id"])
         camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)

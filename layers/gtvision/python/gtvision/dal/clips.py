@@ -47,10 +47,12 @@ def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, 
 
 
 def delete(conn: Conn, clip_id: str) -> None:
+    """Delete a clip's row (its objects are deleted first by the caller)."""
     conn.execute("DELETE FROM clips WHERE id = %s", (clip_id,))
 
 
 def delete_objects(keys: list[str]) -> None:
+    """Delete objects of the recordings bucket (a clip and its manifest) in one call."""
     s3 = aws.client("s3")
     s3.delete_objects(
         Bucket=get_settings().recordings_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
@@ -153,6 +155,7 @@ def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
 
 
 def count_unfinished(conn: Conn) -> int:
+    """How many clips are queued or processing."""
     row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
     return int(row["n"]) if row else 0
 

@@ -279,6 +279,7 @@ def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit
 
 
 def delete_rejections(conn: Conn, ids: list[int]) -> int:
+    """Delete these refused-upload records; how many were deleted."""
     if not ids:
         return 0
     return conn.execute("DELETE FROM rejected_uploads WHERE id = ANY(%s::bigint[])", (ids,)).rowcount

@@ -201,7 +201,7 @@ def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
     visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
     principal.require("admin", "manager")
     with db.transaction() as conn:
-        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        row = dal.lock_for_delete(conn, clip_id, principal.scope)
         if row is None:
             raise not_found("recorte")
         if row["held"]:

@@ -118,6 +118,7 @@ def create(principal: Principal, body: Any) -> dict[str, Any]:
 
 
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    """A Sentinela search as the API shows it, with its progress."""
     crit = dict(row["criteria"])
     total, done = row["segments_total"], row["segments_done"]
     if row["status"] == "completed":
@@ -141,7 +142,7 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _visible(principal: Principal, search_id: str, *, for_update: bool = False, conn: Any = None) -> dict[str, Any]:
-    city = None if principal.is_admin else principal.city_id
+    city = principal.scope
     if conn is not None:
         row = dal.get_search(conn, search_id, city, for_update=for_update)
     else:
@@ -153,13 +154,15 @@ def _visible(principal: Principal, search_id: str, *, for_update: bool = False, 
 
 
 def get(principal: Principal, search_id: str) -> dict[str, Any]:
+    """A Sentinela search of the caller's city; 404 for any other."""
     return to_public(_visible(principal, search_id))
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Sentinela searches of the caller's city (admins: all), newest first."""
     with db.transaction() as conn:
         rows = dal.list_searches(
-            conn, None if principal.is_admin else principal.city_id, pagination.decode_keyset(cursor), limit
+            conn, principal.scope, pagination.decode_keyset(cursor), limit
         )
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
@@ -216,6 +219,7 @@ class SegmentTask:
 
 
 def parse_message(body: str) -> SegmentTask:
+    """The segment task of an analysis queue message, or `PoisonMessage`."""
     try:
         doc = json.loads(body)
         return SegmentTask(
