@@ -11,7 +11,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 # boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS;
 # numpy ships in the analysis layer (layers/analysis), which only SentinelaAnalyseFunction carries.
-NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy"}
+# chalice ships with ApiFunction only (functions/api/requirements.txt); pyyaml and ffmpeg-python are
+# used by the local tooling, never imported by the gtvision package (test_lambda_package imports every handler).
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy", "chalice", "pyyaml", "ffmpeg-python"}
 ANALYSIS_LAYER = {"numpy"}
 
 
@@ -72,6 +74,16 @@ def test_every_runtime_dependency_is_imported_by_the_code_that_ships() -> None:
     # Data-only distributions are read by the standard library, never imported by name.
     data_only = {"tzdata"}  # zoneinfo's time zone database where the OS has none (Lambda)
     assert declared - used - data_only == set()
+
+
+def test_api_function_requirements_pin_chalice_as_the_project_does():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    deps = {_name(d): d for d in project["project"]["dependencies"]}
+    lines = [
+        line.strip() for line in (REPO / "functions/api/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines == [deps["chalice"]]
 
 
 def test_analysis_layer_pins_what_the_project_pins_and_the_api_does_not_load_it():

@@ -33,7 +33,9 @@ def test_backoff_grows_in_seconds_and_is_capped(default_backoff: None) -> None:
 def test_no_queue_dead_letters_a_30_minute_outage(default_backoff: None) -> None:
     # Given every queue with a DLQ in the template
     queues = [q for q in load_template(REPO / "template.yaml").queues() if q.redrive]
-    assert {q.logical_id for q in queues} == {"SegmentUploadQueue", "ClipJobsQueue", "LprReadsQueue"}
+    assert {q.logical_id for q in queues} == {
+        "SegmentUploadQueue", "ClipJobsQueue", "LprReadsQueue", "SentinelaAnalyseQueue"
+    }
     for queue in queues:
         assert queue.redrive is not None
         # When a message fails on every receive, the last receive comes this long after the first

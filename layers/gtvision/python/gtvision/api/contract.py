@@ -49,8 +49,9 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
-from gtvision.api.schemas_sentinela import IntelbrasAck, SearchOut, Sighting
-from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+from gtvision.api.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
+from gtvision.api.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
+from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -103,6 +104,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
     ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
     ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
+    # stream and recording health
+    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
+    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
+    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
     # clips
     ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
     ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
@@ -125,15 +130,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
     ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
     ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
+    # Sentinela and Intelbras/Dahua cameras
     ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
-        body=intelbras.TollgateInfo, response=IntelbrasAck
+        body=intelbras.TollgateInfo, response=ItsAnswer
     ),
-    # Sentinela
     ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
     ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
     ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
     ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
-    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[Sighting]),
+    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
     # audit and LGPD
     ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
     ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),
