@@ -104,7 +104,9 @@ def test_vehicle_searches_are_index_scans(stack: dict[str, str]) -> None:
     city = uuid.uuid4()
     colors = ["branco", "preto", "prata", "cinza", "vermelho", "azul"]
     types = ["carro", "moto", "caminhonete", "caminhao"]
-    with db.transaction() as conn:
+    # A bulk load, not a request: past the API's statement timeout and the pool's watchdog (ADR 0010).
+    with db.transaction(limit_s=600) as conn:
+        conn.execute("SET LOCAL statement_timeout = 0")
         conn.execute(
             "INSERT INTO plate_reads (city_id, camera_id, event_id, plate, confidence, captured_at, vehicle_color,"
             " vehicle_type)"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import stat
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import recording_support as rs
@@ -37,12 +39,12 @@ class Context:
 
 
 @pytest.fixture()
-def camera(world) -> str:  # type: ignore[no-untyped-def]
+def camera(world) -> str:
     return str(world.camera()["id"])
 
 
 @pytest.fixture()
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("GTV_RETRY_BASE_S", "1")
     get_settings.cache_clear()
     yield
@@ -155,7 +157,7 @@ def test_a_non_json_message_is_dead_lettered_not_deleted(camera) -> None:
     sqs.send_message(QueueUrl=queue.url, MessageBody="isto não é json")
     from gtvision_local import events
 
-    got = []
+    got: list[Any] = []
     deadline = time.monotonic() + 10
     while not got and time.monotonic() < deadline:
         for m in sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]:
@@ -219,3 +221,30 @@ def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_change
     # and the city's managers see it at /v1/alerts
     listed = world.api.call("GET", "/v1/alerts", token=world.manager_a).json()["items"]
     assert [a["kind"] for a in listed if a["id"] == str(alert["id"])] == ["recording_changed"]
+
+
+def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
+    # Given a registered segment
+    start = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    key = segment_key(camera, start, "mp4")
+    video = make_video(str(tmp_path / "a.mp4"), 1, fmt="fmp4")
+    rs.upload(key, video)
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # When the same bytes are uploaded again in a multipart upload (another ETag) and the event handled
+    s3 = aws.client("s3")
+    upload_id = s3.create_multipart_upload(Bucket=rs.bucket(), Key=key)["UploadId"]
+    part = s3.upload_part(Bucket=rs.bucket(), Key=key, UploadId=upload_id, PartNumber=1, Body=Path(video).read_bytes())
+    s3.complete_multipart_upload(
+        Bucket=rs.bucket(), Key=key, UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )  # fmt: skip
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # Then nothing changed but the remembered ETag, and no alert opened
+    (row,) = rs.segment_rows(camera)
+    assert row["sha256"] == ffmpeg.sha256_file(video)
+    assert row["etag"] == s3.head_object(Bucket=rs.bucket(), Key=key)["ETag"] and row["etag"].endswith("-1\"")
+    with db.transaction() as conn:
+        alerts = conn.execute("SELECT 1 FROM alerts WHERE camera_id = %s", (camera,)).fetchall()
+    assert alerts == []

@@ -116,6 +116,9 @@ class _Watchdog:
         with self._cond:
             ident = next(self._ids)
             self._armed[ident] = conn
+            if len(self._heap) > 2 * len(self._armed) + 64:  # finished transactions wait for their deadline: prune
+                self._heap = [entry for entry in self._heap if entry[1] in self._armed]
+                heapq.heapify(self._heap)
             heapq.heappush(self._heap, (time.monotonic() + limit_s, ident))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="gtv-db-watchdog", daemon=True)

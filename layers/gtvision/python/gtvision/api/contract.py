@@ -22,13 +22,11 @@ from gtvision.api.schemas import (
     BulkAccepted,
     CameraOut,
     CityFilterQuery,
-    CityHealthOut,
     CityOut,
     ClipOut,
     ClipQueued,
     ClipsQuery,
     Health,
-    HookAccepted,
     LprSearchQuery,
     MosaicOut,
     MyData,
@@ -42,8 +40,6 @@ from gtvision.api.schemas import (
     RangePageQuery,
     RangeQuery,
     ReadId,
-    StreamMetricsOut,
-    StreamMetricsQuery,
     StreamOut,
     Thumbnail,
     Timeline,
@@ -53,7 +49,8 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
-from gtvision.api.schemas_sentinela import IntelbrasAck, SearchOut, Sighting
+from gtvision.api.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
+from gtvision.api.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations
@@ -133,15 +130,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
     ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
     ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
+    # Sentinela and Intelbras/Dahua cameras
     ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
-        body=intelbras.TollgateInfo, response=IntelbrasAck
+        body=intelbras.TollgateInfo, response=ItsAnswer
     ),
-    # Sentinela
     ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
     ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
     ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
     ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
-    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[Sighting]),
+    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
     # audit and LGPD
     ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
     ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),

@@ -1,11 +1,9 @@
-"""Response models of Sentinela searches and the Intelbras/Dahua push (for `/v1/openapi.json`)."""
+"""Response models of Sentinela and of the Intelbras/Dahua push (for `/v1/openapi.json`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-
-from pydantic import Field
 
 from gtvision.api.schemas import Out, uuid_field
 
@@ -14,14 +12,17 @@ class SearchOut(Out):
     id: str = uuid_field()
     city_id: str = uuid_field()
     status: Literal["pending", "processing", "completed", "failed", "cancelled"]
-    progress: float = Field(ge=0, le=1)
+    progress: float
     criteria: dict[str, Any]
+    segments_total: int
+    segments_done: int
     created_at: datetime
     finished_at: datetime | None
     error: str | None
 
 
-class Sighting(Out):
+class SightingOut(Out):
+    id: str = uuid_field()
     camera_id: str = uuid_field()
     camera_name: str | None
     lat: float | None
@@ -33,9 +34,12 @@ class Sighting(Out):
     type: str | None
     confidence: float | None
     image_url: str | None
-    bbox: Any
+    bbox: dict[str, float] | None
+    read_id: str | None
 
 
-class IntelbrasAck(Out):
+class ItsAnswer(Out):
+    """What an Intelbras/Dahua camera expects; `Result: true` stops its resends."""
+
     Result: bool
     Message: str

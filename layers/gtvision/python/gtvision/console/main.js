@@ -5,7 +5,7 @@ import {
   $, api, el, guarded, hasToken, leaveScreen, pagedList, renderSession, showError, showScreen, state,
   useHomeZone, wireSession,
 } from "./core.js";
-import { parseLocal, rfc3339, showDateTime } from "./format.js";
+import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
 import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
@@ -16,7 +16,7 @@ import { screen as showSentinela } from "./screens/sentinela.js";
 
 /** What the screens written against a helpers object (sentinela.js) get. */
 const helpers = {
-  $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+  $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal, localInput,
   every: (fn, ms) => state.timers.add(setInterval(fn, ms)),
   stopTimers: () => { for (const t of state.timers) clearInterval(t); state.timers.clear(); },
 };
