@@ -16,6 +16,7 @@ ASSETS = {
     "ui.js": "text/javascript",
     "screens/admin.js": "text/javascript",
     "screens/mosaics.js": "text/javascript",
+    "screens/home.js": "text/javascript",
     "screens/cities.js": "text/javascript",
     "screens/camera.js": "text/javascript",
     "screens/plates.js": "text/javascript",
@@ -220,6 +221,7 @@ def test_every_api_call_of_the_console_is_a_route_of_the_app(api):
         "/v1/mosaics",
         "/v1/mosaics/{}",
         "/v1/clips/{}/hold",
+        "/v1/cities/{}/health",
     ):
         assert needed in called, needed
 

@@ -121,7 +121,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def live_site(api: Any, media: Path) -> Iterator[str]:
     """The API and the test's HLS "live" streams on one origin: MediaMTX's HLS URL points at /media."""
     from gtvision.settings import get_settings
@@ -295,6 +295,7 @@ def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any,
     p = tab.page
     tab.login(user["username"], user["password"])
     screens = {
+        "inicio": "Cidade " + XSS,  # the home dashboard's card of the user's city
         "cidades": "Cidade " + XSS,
         f"cidades/{city_id}": "Cam " + XSS,
         f"cameras/{cam['id']}": "Cam " + XSS,
@@ -309,6 +310,10 @@ def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any,
         p.wait_for_function("(t) => [...document.querySelectorAll('.screen:not([hidden]) *')]"
                             ".some(e => e.textContent === t)", arg=text)  # fmt: skip
         _no_script_ran(tab)
+    # The home dashboard counts the city's cameras by health
+    p.goto(f"{site}/console#/inicio")
+    card = p.wait_for_selector(f"[data-city='{city_id}'] .stats")
+    assert "online" in card.text_content() and "alertas abertos" in card.text_content()
     # And dates are dd/mm/aaaa HH:MM:SS (São Paulo) in an en-US browser, e.g. the watchlist's "when"
     p.goto(f"{site}/console#/observacao")
     when = p.wait_for_selector("#observacao-lista td:nth-child(3)").text_content()

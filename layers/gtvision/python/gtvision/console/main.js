@@ -10,6 +10,7 @@ import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
 import { showCities, showCity } from "./screens/cities.js";
+import { showHome } from "./screens/home.js";
 import { showMosaic, showMosaics } from "./screens/mosaics.js";
 import { showPlates } from "./screens/plates.js";
 import { screen as showSentinela } from "./screens/sentinela.js";
@@ -23,6 +24,7 @@ const helpers = {
 
 /** `#/<name>/<id>?<params>` → the screen. */
 const SCREENS = {
+  inicio: () => showHome(),
   cidades: (id) => (id ? showCity(id) : showCities()),
   cameras: (id, params) => (id ? showCamera(id, params) : showCities()),
   placas: (_id, params) => showPlates(params),
@@ -46,7 +48,7 @@ const render = guarded(async () => {
   const [path, qs] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);
   const params = new URLSearchParams(qs || "");
-  const show = SCREENS[parts[0]] || SCREENS.cidades;
+  const show = SCREENS[parts[0]] || SCREENS.inicio;
   await show(parts[1], params);
 });
 

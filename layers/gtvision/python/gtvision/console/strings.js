@@ -138,4 +138,9 @@ export const MSG = {
   manifest: "Manifesto",
   howToVerify: "Como verificar",
   holdReason: "guarda legal pelo console",
+  lastReads: "Últimas leituras de placa",
+  noReadsYet: "Nenhuma leitura ainda.",
+  noOpenAlerts: "Nenhum alerta aberto.",
+  clipsInProgress: "Recortes em andamento",
+  noClipsInProgress: "Nenhum recorte em andamento.",
 };
