@@ -14,6 +14,9 @@ ASSETS = {
     "strings.js": "text/javascript",
     "player.js": "text/javascript",
     "ui.js": "text/javascript",
+    "map.js": "text/javascript",
+    "leaflet.min.js": "text/javascript",
+    "leaflet.css": "text/css",
     "screens/admin.js": "text/javascript",
     "screens/mosaics.js": "text/javascript",
     "screens/home.js": "text/javascript",
@@ -26,7 +29,7 @@ ASSETS = {
     "hls.min.js": "text/javascript",
 }
 #: Linked from the page itself (the rest are imported by main.js, relative to it).
-LINKED = ("main.js", "app.css", "hls.min.js")
+LINKED = ("main.js", "app.css", "hls.min.js", "leaflet.min.js", "leaflet.css")
 
 
 def _console_file(name: str) -> str:
@@ -326,3 +329,29 @@ def test_csp_without_a_storage_endpoint_names_the_buckets_aws_hosts():
     policy = csp(settings)
     assert "https://gtv-rec.s3.sa-east-1.amazonaws.com" in policy and "https://gtv-rec.s3.amazonaws.com" in policy
     assert " http: " not in policy and " https: " not in policy
+
+
+def test_leaflet_is_the_vendored_release_and_the_map_tile_url_comes_from_the_environment(api, monkeypatch):
+    from gtvision.api import console
+    from gtvision.settings import get_settings
+
+    assert _console_file("leaflet.min.js").startswith("/* @preserve\n * Leaflet 1.9.4")
+    assert "BSD 2-Clause" in _console_file("leaflet.LICENSE.txt")
+    # Without a tile server the page says so (the map draws points and path on a blank background)
+    assert '<meta name="gtv-map-tiles" content="">' in api.call("GET", "/console").text
+    # With one, the page carries its template (escaped) and the CSP lets its images in, nothing more
+    monkeypatch.setenv("GTV_MAP_TILE_URL", "https://{s}.tile.example.org/{z}/{x}/{y}.png?a=1&b=2")
+    get_settings.cache_clear()
+    try:
+        r = api.call("GET", "/console")
+        assert (
+            '<meta name="gtv-map-tiles" content="https://{s}.tile.example.org/{z}/{x}/{y}.png?a=1&amp;b=2">' in r.text
+        )
+        policy = r.headers["content-security-policy"]
+        img = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+        assert "https://*.tile.example.org" in img
+        assert "tile.example.org" not in policy.replace(img, "")
+    finally:
+        monkeypatch.delenv("GTV_MAP_TILE_URL")
+        get_settings.cache_clear()
+        console._index.cache_clear()

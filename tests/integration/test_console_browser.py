@@ -3,9 +3,12 @@ HTTP in process; every page error, console error and dialog fails the test."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -318,4 +321,55 @@ def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any,
     p.goto(f"{site}/console#/observacao")
     when = p.wait_for_selector("#observacao-lista td:nth-child(3)").text_content()
     assert re.fullmatch(DATE, when), when
+    tab.close()
+
+
+def _read(api: Any, camera: dict[str, Any], plate: str, at: datetime, n: int) -> None:
+    """A signed LPR webhook call of `camera` (as the camera itself sends it)."""
+    body = json.dumps({"event_id": f"ev-{n}", "plate": plate, "confidence": 0.9,
+                       "captured_at": at.isoformat().replace("+00:00", "Z")}).encode()  # fmt: skip
+    t = str(int(time.time()))
+    sig = hmac.new(camera["webhook_secret"].encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    r = api.call("POST", "/v1/lpr/events", raw=body,
+                 headers={"x-gtv-camera": camera["id"], "x-gtv-signature": f"t={t},v1={sig}"})  # fmt: skip
+    assert r.status == 202, r.text
+
+
+def test_trajectory_map_draws_points_and_path_without_tiles_and_a_point_opens_the_recording(
+    chromium: Any, site: str, api: Any
+) -> None:
+    admin = api.login(*ADMIN)
+    city_id = api.call("POST", "/v1/cities", {"name": "Mapa", "state": "SP", "retention_days": 7}, token=admin).json()[
+        "id"
+    ]
+    cams = [
+        api.call("POST", f"/v1/cities/{city_id}/cameras", token=admin, body={
+            "name": f"Esquina {i} " + XSS, "source_url": f"rtsp://10.2.0.{i}/s", "lpr_enabled": True,
+            "location": {"lat": -23.55 + i * 0.01, "lon": -46.63 + i * 0.01}}).json()
+        for i in range(3)
+    ]  # fmt: skip
+    now = datetime.now(UTC).replace(microsecond=0)
+    for i, cam in enumerate(cams):
+        _read(api, cam, "MAP1A23", now - timedelta(minutes=30 - 10 * i), i)
+
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(*ADMIN)
+    p.goto(f"{site}/console#/placas?placa=MAP1A23")
+    p.click("#placas-lista tr >> nth=0 >> button:text('Trajeto')")
+    # Then, with no tile server configured, the three points and the path between them are on the map
+    p.wait_for_selector("#trajeto-mapa:not([hidden]) path.trajectory-path")
+    assert p.locator("#trajeto-mapa path.trajectory-point").count() == 3
+    assert p.locator("#trajeto-mapa img.leaflet-tile").count() == 0
+    # And hovering a point names its camera as text; clicking it opens that camera's recording at the read
+    last = p.locator("#trajeto-mapa path.trajectory-point.last")
+    last.hover()
+    assert (XSS in p.locator(".leaflet-tooltip").text_content()) and p.locator(".leaflet-tooltip img").count() == 0
+    at = last.get_attribute("data-at")
+    last.click()
+    p.wait_for_selector("#tela-camera:not([hidden])")
+    assert p.url.split("#")[1].startswith(f"/cameras/{cams[2]['id']}?em=")
+    p.wait_for_function("(t) => document.getElementById('camera-titulo').textContent === t", arg="Esquina 2 " + XSS)
+    assert at and datetime.fromisoformat(at.replace("Z", "+00:00")) == now - timedelta(minutes=10)
+    _no_script_ran(tab)
     tab.close()

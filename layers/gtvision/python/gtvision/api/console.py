@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -81,13 +82,20 @@ def media_origins(settings: Settings) -> list[str]:
     return list(dict.fromkeys(o for o in origins if o))
 
 
+def tile_origin(settings: Settings) -> str | None:
+    """The map tiles' origin ("https://{s}.tile.example" → "https://*.tile.example")."""
+    url = settings.map_tile_url.replace("{s}.", "*.") if settings.map_tile_url else ""
+    return _origin(url)
+
+
 @functools.cache
-def _csp(media: tuple[str, ...], sockets: tuple[str, ...]) -> str:
+def _csp(media: tuple[str, ...], sockets: tuple[str, ...], images: tuple[str, ...] = ()) -> str:
     m = " ".join(media)
     c = " ".join(media + sockets)
+    i = " ".join(media + images)
     # hls.js fetches VOD playlists from blob: URLs and runs its demuxer in a blob: worker.
     return (
-        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {m}; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: {i}; "
         f"media-src 'self' blob: {m}; connect-src 'self' blob: {c}; worker-src 'self' blob:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
     )
@@ -97,7 +105,8 @@ def csp(settings: Settings | None = None) -> str:
     """The console's Content-Security-Policy: no inline script or style, media only from its origins."""
     settings = settings or get_settings()
     sockets = [_origin(getattr(settings, "ws_url", "") or None, websocket=True)]
-    return _csp(tuple(media_origins(settings)), tuple(o for o in sockets if o))
+    tiles = tile_origin(settings)
+    return _csp(tuple(media_origins(settings)), tuple(o for o in sockets if o), (tiles,) if tiles else ())
 
 
 def security_headers() -> dict[str, str]:
@@ -130,15 +139,21 @@ def asset(name: str) -> Asset:
     return _asset(name, _read(name), ASSETS[name])
 
 
-@functools.cache
 def index() -> Asset:
     """The page, with each file's link carrying its content hash (cache busting without a build step)."""
+    return _index(get_settings().map_tile_url)
 
+
+@functools.cache
+def _index(map_tiles: str) -> Asset:
     def versioned(m: re.Match[str]) -> str:
         return f'{m.group(1)}?v={asset(m.group(2)).etag.strip(chr(34))[:12]}"'
 
     names = "|".join(re.escape(n) for n in ASSETS)
     body = re.sub(rf'("console/({names}))"', versioned, _read(INDEX))
+    # Deployment settings the scripts read from the page (no inline script: the CSP forbids it).
+    meta = '<meta name="gtv-map-tiles" content="{}">'
+    body = body.replace(meta.format(""), meta.format(html.escape(map_tiles)))
     return _asset(INDEX, body, "text/html; charset=utf-8")
 
 

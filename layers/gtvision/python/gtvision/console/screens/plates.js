@@ -2,6 +2,7 @@
 
 import { $, api, el, guarded, nameCell, pagedList, showError, showScreen, PAGE } from "../core.js";
 import { fmtNum, fmtPct, parseLocal, rfc3339, showDateTime } from "../format.js";
+import { drawTrajectory } from "../map.js";
 
 const MATCH = ["exact", "prefix", "fuzzy"];
 
@@ -52,6 +53,7 @@ async function showTrajectory(plate) {
   }));
   if (!t.points.length) $("trajeto-lista").append(el("li", { class: "muted" }, "Nenhuma leitura no período."));
   $("trajeto").hidden = false;
+  drawTrajectory($("trajeto-mapa"), t.points);
   $("trajeto").scrollIntoView({ block: "nearest" });
 }
 
