@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import websocket
 from .resources import create_resources
 from .runtime import Runtime, configure_logging
 from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template, repo_root
@@ -101,6 +102,7 @@ def local_env(
             env[name] = value
     env.update(secret_values)
     env["DATABASE_URL"] = database_url
+    env.update(websocket.local_urls())  # the template's execute-api URLs, served locally on GTV_WS_PORT
     return env
 
 
@@ -229,6 +231,7 @@ class LocalStack:
             "GT-Vision local stack",
             f"  API            {self.api_url or '(no Api events in template.yaml: run `gtvision routes sync`)'}",
             f"  AWS emulator   {self.endpoint_url}" + ("" if self._moto else "  (external)"),
+            *(f"  WebSocket API  {ws.url} (gerência {ws.management_url})" for ws in self.runtime.websockets),
             f"  PostgreSQL     {self.database_url}",
             "  functions:",
         ]

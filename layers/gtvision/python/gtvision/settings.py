@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
 
+    # issue 14 - live events: the events queue, the WebSocket API's management endpoint (PostToConnection)
+    # and the wss:// URL the console connects to.
+    events_queue_url: str = Field(default="", alias="EVENTS_QUEUE_URL")
+    ws_management_url: str = Field(default="", alias="GTV_WS_MANAGEMENT_URL")
+    ws_url: str = Field(default="", alias="GTV_WS_URL")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

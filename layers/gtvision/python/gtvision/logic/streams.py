@@ -7,9 +7,10 @@ detail (host, reason) stays in the log.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from gtvision import db
+from gtvision import db, events
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.errors import Unavailable
@@ -30,9 +31,12 @@ def _down(camera_id: str, action: str, exc: MediaMTXUnavailable) -> Unavailable:
     return Unavailable("mediamtx_unavailable", UNAVAILABLE_MESSAGE)
 
 
-def _set_status(camera_id: str, status: str) -> None:
+def _set_status(camera: dict[str, Any], status: str) -> None:
+    camera_id = str(camera["id"])
     with db.transaction() as conn:
         cameras_dal.update(conn, camera_id, {"status": status})
+    if camera.get("status") != status:
+        events.stream_status(str(camera["city_id"]), camera_id, status, datetime.now(UTC))
 
 
 def _live(status: PathStatus) -> dict[str, Any]:
@@ -47,26 +51,26 @@ def _live(status: PathStatus) -> dict[str, Any]:
 
 def start(principal: Principal, camera_id: str) -> dict[str, Any]:
     """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming."""
-    cameras.visible(principal, camera_id)
+    camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
     client = _client()
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "start", exc) from None
-    _set_status(camera_id, "streaming")
+    _set_status(camera, "streaming")
     return {"camera_id": camera_id, "status": "streaming", "urls": client.urls(camera_id)}
 
 
 def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
     """Remove the camera's MediaMTX path (stops pulling and recording) and mark the camera stopped."""
-    cameras.visible(principal, camera_id)
+    camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
     try:
         _client().remove_path(camera_id, missing_ok=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
-    _set_status(camera_id, "stopped")
+    _set_status(camera, "stopped")
     return {"camera_id": camera_id, "status": "stopped", "urls": None}
 
 
