@@ -55,7 +55,8 @@ def subscribers(conn: Conn, city_id: str, topic: str, camera_id: str | None) -> 
         """SELECT connection_id FROM ws_connections
             WHERE (city_id = %(city)s OR role = 'admin')
               AND %(topic)s = ANY (topics)
-              AND (camera_ids = '{}' OR %(camera)s::uuid = ANY (camera_ids))""",
+              AND (camera_ids = '{}' OR %(camera)s::uuid = ANY (camera_ids))
+            ORDER BY connection_id""",
         {"city": city_id, "topic": topic, "camera": camera_id},
     ).fetchall()
     return [r["connection_id"] for r in rows]
