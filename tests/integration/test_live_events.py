@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 import urllib.request
 import uuid
@@ -253,3 +254,50 @@ def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp
 
 def _z(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} não instalado: teste no navegador pulado")
+def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    # Given a manager of city A logged in to the console, on the alerts screen, and a watchlisted plate
+    username = f"console-{uuid.uuid4().hex[:6]}"
+    body = {"username": username, "password": "senha-forte-123", "role": "manager", "city_id": world.city_a}
+    assert world.api.call("POST", "/v1/users", body, world.admin).status == 201
+    plate = "TST" + uuid.uuid4().hex[:4].upper()
+    assert world.api.call("POST", "/v1/watchlist", {"plate": plate, "reason": "roubo"}, world.manager_a).status == 201
+    camera = world.camera(lpr_enabled=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live.api_url}/console#/alertas")
+            page.fill("#login-usuario", username)
+            page.fill("#login-senha", "senha-forte-123")
+            page.click("#form-login button[type=submit]")
+            expect(page.locator("#tela-alertas")).to_be_visible()
+            _wait_for(lambda: any(r["topics"] for r in _connection_rows(username=username)))
+            expect(page.locator("#tempo-real-off")).to_be_hidden()
+            page.evaluate("window.__sameDocument = true")
+
+            # When the camera reads the plate
+            _post_plate(live, camera, plate)
+
+            # Then a toast names the plate, the alert is on top of the list, and the page was not reloaded
+            expect(page.locator(".toast", has_text=plate)).to_be_visible(timeout=5000)
+            expect(page.locator("#alertas-lista tr").first).to_contain_text(plate)
+            assert page.evaluate("window.__sameDocument") is True
+
+            # and when the server drops the connection the console says so, then reconnects by itself
+            (connection,) = _connection_rows(username=username)
+            live.ws.delete(connection["connection_id"])
+            expect(page.locator("#tempo-real-off")).to_have_text("sem conexão em tempo real")
+            _wait_for(lambda: any(r["topics"] for r in _connection_rows(username=username)), timeout=15)
+            expect(page.locator("#tempo-real-off")).to_be_hidden()
+        finally:
+            browser.close()
