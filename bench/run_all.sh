@@ -10,6 +10,7 @@ declare -A ARGS=(
   [bench/bench_playback.py]="--db"
   [bench/bench_lpr_search.py]=""
   [bench/bench_retention.py]=""
+  [bench/bench_live_fanout.py]=""
 )
 {
   echo "# Benchmarks"
@@ -20,7 +21,7 @@ declare -A ARGS=(
   echo "Each section compares against a baseline measured in the same run. Times are wall-clock; the"
   echo "machine is shared, so read ratios rather than absolute numbers."
 } > "$tmp"
-for b in bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py; do
+for b in bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py bench/bench_live_fanout.py; do
   cmd="$PY $b ${ARGS[$b]}"
   echo "==> $cmd" >&2
   {
