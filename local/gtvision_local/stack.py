@@ -203,6 +203,9 @@ class LocalStack:
         if serve:
             try:
                 self.runtime.start()
+            except websocket.PortTaken as exc:
+                self.runtime.stop()
+                raise PortInUse(exc.strerror) from exc
             except OSError as exc:
                 raise PortInUse(
                     f"a API não abriu {self.runtime.api_host}:{self.runtime.api_port} ({exc.strerror}); "

@@ -195,7 +195,12 @@ class WebSocketGateway:
 
     def start(self) -> None:
         """Bind both ports (a taken one raises here), then serve in background threads."""
-        self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._start_loop()).result(10)
+        try:
+            self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._start_loop()).result(10)
+        except BaseException:
+            self.management.server_close()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            raise
         self.port = int(self._server.sockets[0].getsockname()[1])
         self._management_thread = threading.Thread(
             target=self.management.serve_forever, kwargs={"poll_interval": 0.2}, name="ws-management", daemon=True
@@ -447,6 +452,10 @@ class WebSocketGateway:
         return Handler
 
 
+class PortTaken(OSError):
+    """A WebSocket API port is in use (another `gtvision local up`?)."""
+
+
 def start_gateways(runtime: Runtime, host: str = "127.0.0.1") -> list[WebSocketGateway]:
     """Serve the template's WebSocket API (one per local runtime: ports from ``GTV_WS_PORT`` and
     ``GTV_WS_MANAGEMENT_PORT``) and tell the functions its URLs, as the template does in AWS."""
@@ -455,14 +464,17 @@ def start_gateways(runtime: Runtime, host: str = "127.0.0.1") -> list[WebSocketG
         return []
     if len(apis) > 1:
         log.warning("only the first WebSocket API (%s) is served locally", apis[0].logical_id)
-    gateway = WebSocketGateway(
-        runtime,
-        apis[0],
-        host=host,
-        port=int(os.environ.get("GTV_WS_PORT") or DEFAULT_WS_PORT),
-        management_port=int(os.environ.get("GTV_WS_MANAGEMENT_PORT") or DEFAULT_MANAGEMENT_PORT),
-    )
-    gateway.start()
+    port = int(os.environ.get("GTV_WS_PORT") or DEFAULT_WS_PORT)
+    management_port = int(os.environ.get("GTV_WS_MANAGEMENT_PORT") or DEFAULT_MANAGEMENT_PORT)
+    try:
+        gateway = WebSocketGateway(runtime, apis[0], host=host, port=port, management_port=management_port)
+        gateway.start()
+    except OSError as exc:
+        raise PortTaken(
+            exc.errno,
+            f"a API WebSocket não abriu {host}:{port} / {management_port} ({exc.strerror}); "
+            "use GTV_WS_PORT e GTV_WS_MANAGEMENT_PORT.",
+        ) from exc
     os.environ.update({"GTV_WS_URL": gateway.url, "GTV_WS_MANAGEMENT_URL": gateway.management_url})
     settings = sys.modules.get("gtvision.settings")
     if settings is not None:
