@@ -301,3 +301,34 @@ def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) 
             expect(page.locator("#tempo-real-off")).to_be_hidden()
         finally:
             browser.close()
+
+
+def test_boto3_management_client_works_unchanged_against_the_local_endpoint(world: Any, live: Live) -> None:
+    import boto3
+
+    # Given a connected, subscribed client and boto3's client at the endpoint the functions are given
+    client = live.connect(world.viewer_a, ["alerts"])
+    (row,) = _connection_rows(city_id=world.city_a)
+    cid = row["connection_id"]
+    api = boto3.client(
+        "apigatewaymanagementapi", endpoint_url=get_settings().ws_management_url, region_name="us-east-1"
+    )
+
+    # When it reads, posts to and deletes the connection
+    info = api.get_connection(ConnectionId=cid)
+    api.post_to_connection(ConnectionId=cid, Data=b'{"type": "hello"}')
+    received = json.loads(client.recv(timeout=5))
+    api.delete_connection(ConnectionId=cid)
+
+    # Then GetConnection says who it is, the post arrived, and after DELETE the socket closed ($disconnect ran)
+    assert info["Identity"]["SourceIp"] == "127.0.0.1" and info["ConnectedAt"].tzinfo is not None
+    assert received == {"type": "hello"}
+    _wait_for(lambda: not _connection_rows(connection_id=cid))
+    # and every call on the gone connection is a GoneException, as in AWS
+    for call in (
+        lambda: api.post_to_connection(ConnectionId=cid, Data=b"x"),
+        lambda: api.get_connection(ConnectionId=cid),
+        lambda: api.delete_connection(ConnectionId=cid),
+    ):
+        with pytest.raises(api.exceptions.GoneException):
+            call()
