@@ -195,6 +195,7 @@ class WebSocketGateway:
 
     def start(self) -> None:
         """Bind both ports (a taken one raises here), then serve in background threads."""
+        logging.getLogger("websockets").setLevel(logging.WARNING)  # one line per handshake/close is noise here
         try:
             self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._start_loop()).result(10)
         except BaseException:
