@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from gtvision import media
+from gtvision import ffmpeg
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision_local.testmedia import make_segments
 
@@ -24,7 +24,7 @@ GOP = 50  # 2 s, a common IP-camera setting
 
 
 def decoded_frames(path: str) -> int:
-    proc = media.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=600)
+    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=600)
     return int(re.findall(r"frame=\s*(\d+)", proc.stderr)[-1])
 
 
@@ -33,7 +33,7 @@ def full_reencode(segments: list[SegmentSource], start_s: float, length_s: float
     listing = out + ".ffconcat"
     with open(listing, "w") as fh:
         fh.write("".join(f"file '{s.url_or_path}'\n" for s in segments))
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         ["-y", "-f", "concat", "-safe", "0", "-i", listing, "-map", "0:v:0",
          "-vf", f"trim=start={start_s}:duration={length_s},setpts=PTS-STARTPTS",
          "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-movflags", "+faststart", out],
@@ -47,7 +47,7 @@ def edge_gops(segments: list[SegmentSource], start_s: float, length_s: float, ou
     for n, at in enumerate((start_s, start_s + length_s)):
         seg = segments[int(at // 60)]
         gop_start = (at % 60) // (GOP / FPS) * (GOP / FPS)
-        media.run_ffmpeg(
+        ffmpeg.run_ffmpeg(
             ["-y", "-ss", f"{gop_start}", "-i", seg.url_or_path, "-t", f"{GOP / FPS}", "-map", "0:v:0",
              "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", f"{out}.{n}.mp4"],
             timeout=600,
@@ -71,7 +71,7 @@ def machine() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    version = media.run_ffmpeg(["-version"], timeout=30).stdout.splitlines()[0].split(" Copyright")[0]
+    version = ffmpeg.run_ffmpeg(["-version"], timeout=30).stdout.splitlines()[0].split(" Copyright")[0]
     return f"nproc={os.cpu_count()}, cpu={model}, {version}"
 
 

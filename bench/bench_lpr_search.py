@@ -2,9 +2,9 @@
 
 Loads N synthetic reads (COPY) into a scratch embedded PostgreSQL with the real migrations, then times
 ~50 fuzzy queries (each an OCR-garbled version of a stored plate: confusions and one other error)
-through `gtvision.logic.lpr.search` and through the baseline
+through `gtvision.logic.lpr_search.search` and through the baseline
 `WHERE plate % $1 ORDER BY similarity(plate, $1) DESC LIMIT 50` with a GIN gin_trgm_ops index.
-Then measures batch ingest (`lpr.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
+Then measures batch ingest (`lpr_ingest.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
 
 Run: .venv/bin/python bench/bench_lpr_search.py [--reads 1500000] [--queries 50]
 Prints a markdown table with the machine it ran on. See docs/adr/0006-plate-search.md.
@@ -145,7 +145,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     from gtvision import db, migrations
     from gtvision.dal import lpr as lpr_dal
-    from gtvision.logic import lpr
+    from gtvision.logic import lpr_ingest, lpr_search
 
     lpr_dal.publish_alert = lambda message: None  # SNS is not what is measured here
     from gtvision.settings import get_settings
@@ -158,8 +158,8 @@ def main() -> None:
         queries = [garble(t, rng) for t in targets]
 
         def ours(q: str) -> list[str]:
-            sq = lpr.SearchQuery(q, "fuzzy", lpr_dal.ReadFilter(city_id=city))
-            return [i["plate"] for i in lpr.search(sq, 50, None)[0]]
+            sq = lpr_search.SearchQuery(q, "fuzzy", lpr_dal.ReadFilter(city_id=city))
+            return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
 
         with psycopg.connect(url, autocommit=True) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
@@ -223,7 +223,7 @@ def main() -> None:
                     ]  # fmt: skip
                     messages.append(json.dumps(reads))
                 t0 = time.perf_counter()
-                res = lpr.ingest_batch(messages)
+                res = lpr_ingest.ingest_batch(messages)
                 elapsed += time.perf_counter() - t0
                 assert not res.failed, res.failed
                 total += res.inserted
@@ -244,7 +244,7 @@ def main() -> None:
             print(f"| {name} | {r['median']:.2f} | {r['p95']:.2f} | {r['found']}/{args.queries} |"
                   f" {r['first']}/{args.queries} |")  # fmt: skip
         print()
-        print("| batch ingest (lpr.ingest_batch: COPY + INSERT ON CONFLICT + watchlist/clone rules) | reads/s |")
+        print("| batch ingest (lpr_ingest.ingest_batch: COPY + INSERT ON CONFLICT + watchlist/clone rules) | reads/s |")
         print("|---|---:|")
         print("\n".join(ingest_rows))
     finally:

@@ -49,15 +49,18 @@ class Reply:
 
 
 class ApiClient:
-    """Calls the chalice app with API Gateway REST proxy events, like the gateway does."""
+    """Calls the API function's handler (the chalice app in its observability wrapper) with API Gateway
+    REST proxy events, like the gateway does; ``app`` is the chalice app, for its routes."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, handler: Any = None) -> None:
         self.app = app
+        self.handler = handler or app
         self._routes = [(p, set(m)) for p, m in app.routes.items()]
 
     @classmethod
     def for_app(cls) -> ApiClient:
-        return cls(load_function("api").app)
+        module = load_function("api")
+        return cls(module.app, module.handler)
 
     def _resource(self, path: str) -> tuple[str, dict[str, str]]:
         parts = path.strip("/").split("/")
@@ -122,7 +125,7 @@ class ApiClient:
             "body": text,
             "isBase64Encoded": b64,
         }
-        out = self.app(event, LambdaContext())
+        out = self.handler(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
         return Reply(out["statusCode"], headers_out, out.get("body") or "")
 

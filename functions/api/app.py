@@ -1,15 +1,21 @@
-"""GT-Vision REST API: a chalice app whose routes live in gtvision.api blueprints (Handler: app.app)."""
+"""GT-Vision REST API: a chalice app whose routes live in gtvision.api blueprints (Handler: app.handler).
+
+`handler` wraps the app with the Logger/Metrics/Tracer set every function wears, so the metrics a request
+adds (the webhook's alerts included) are flushed at the end of that request.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice import Blueprint, Chalice
 
 from gtvision.api import audit, clips, core, lpr, mosaics
 from gtvision.api import console as console_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, route
+from gtvision.observability import logger, metrics, tracer
 
 app = Chalice(app_name="gtvision")
 app.register_blueprint(core.bp)
@@ -32,3 +38,12 @@ def openapi(ctx: Ctx) -> Any:
 
 
 app.register_blueprint(_meta)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """An API Gateway proxy event → the chalice app's proxy response."""
+    response: dict[str, Any] = app(event, context)
+    return response

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import clips
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 
 # Lambda's own timeout is 900 s; leave room to upload and to mark the clip after ffmpeg returns.
 _MARGIN_S = 60.0
@@ -38,7 +38,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     return outcome
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="ClipJobsReceived", unit="Count", value=len(event.get("Records") or []))
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

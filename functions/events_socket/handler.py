@@ -14,11 +14,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.errors import Unauthorized
 from gtvision.logic import live
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ctx = event["requestContext"]
     route, connection_id = ctx["routeKey"], ctx["connectionId"]

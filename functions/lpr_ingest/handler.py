@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from gtvision.logic import lpr
-from gtvision.observability import logger, metrics
+from gtvision.logic import lpr_ingest
+from gtvision.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -24,11 +24,13 @@ class RecordRefused(Exception):
     """The record's reads were not stored (reason in the message)."""
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     records = event.get("Records") or []
     # One bulk write for the batch first; the per-record pass below only reports each outcome.
-    result = lpr.ingest_batch([str(r.get("body") or "") for r in records])
+    result = lpr_ingest.ingest_batch([str(r.get("body") or "") for r in records])
     outcome = {r.get("messageId"): result.failed.get(i) for i, r in enumerate(records)}
     metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
     metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)

@@ -8,12 +8,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import retention
-from gtvision.observability import logger, metrics
+from gtvision.observability import logger, metrics, tracer
 
 _MARGIN_S = 60.0
 
 
+@logger.inject_lambda_context
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Run once. The clock is the wall clock, never the event's `time`: a hand-made event can't expire the future."""
     logger.info("retention run", extra={"scheduled_time": (event or {}).get("time")})

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import events
-from .template import ApiEvent, ScheduleEvent, Template, load_template, repo_root
+from .paths import repo_root
+from .template import ApiEvent, ScheduleEvent, Template, load_template
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +86,8 @@ def _read_event(source: str) -> Any:
 
 def cmd_invoke(function_id: str, event_source: str, template_path: Path | None = None) -> int:
     """Run one function once; only its JSON result (or Lambda's error JSON) goes to stdout."""
-    from .runtime import Runtime, configure_logging
+    from .logs import configure_logging
+    from .runtime import Runtime
     from .stack import invoke_env
 
     result_out = sys.stdout
@@ -138,7 +140,7 @@ def sample_event(template: Template, args: argparse.Namespace) -> Any:
         rule = events.schedule_rule_arn(*(chosen[0].logical_id, chosen[1].name) if chosen else ("Function", "Schedule"))
         return events.scheduled_event(rule, datetime.now(UTC))
     if args.kind == "api":
-        from .runtime import Route, resolve_route
+        from .gateway import Route, resolve_route
 
         routes = [Route(fn.logical_id, e.path, e.method) for fn in template.functions() for e in fn.events_of(ApiEvent)]
         route, _, params = resolve_route(routes, args.method.upper(), args.path.split("?", 1)[0])

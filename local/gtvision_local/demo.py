@@ -11,7 +11,10 @@ import atexit
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+
+from gtvision import db
+from gtvision.dal import cameras as cameras_dal
+from gtvision.dal import cities as cities_dal
 
 from .recorder import Recorder
 
@@ -40,23 +43,15 @@ class Demo:
 
 def ensure_demo_camera() -> tuple[str, str]:
     """(city_id, camera_id) of the demo, created on first use."""
-    from gtvision import db
-    from gtvision.dal import cameras as cameras_dal
-    from gtvision.dal import cities as cities_dal
-
     name, state = DEMO_CITY
     with db.transaction() as conn:
-        city = conn.execute(
-            "SELECT id FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
-        ).fetchone()
+        city = cities_dal.find_by_name(conn, name, state)
         if city is None:
             city = cities_dal.insert(
                 conn, {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10}
             )
         city_id = str(city["id"])
-        camera = conn.execute(
-            "SELECT id FROM cameras WHERE city_id = %s AND name = %s", (city_id, DEMO_CAMERA)
-        ).fetchone()
+        camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)
         if camera is None:
             camera = cameras_dal.insert(
                 conn, {"city_id": city_id, "name": DEMO_CAMERA, "source_url": DEMO_SOURCE_URL, "status": "streaming"}
@@ -64,29 +59,23 @@ def ensure_demo_camera() -> tuple[str, str]:
     return city_id, str(camera["id"])
 
 
-def run_demo(stack: Any, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pattern: str = DEMO_PATTERN) -> Demo:
-    """Create the demo city and camera and start recording a test pattern into the local stack."""
+def run_demo(api_url: str, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pattern: str = DEMO_PATTERN) -> Demo:
+    """Create the demo city and camera and start recording a test pattern into the local stack.
+
+    The caller stops it (``LocalStack.stop`` does, before the emulator goes down, so the last
+    segment is closed and uploaded); atexit covers a demo that is never stopped explicitly.
+    """
     city_id, camera_id = ensure_demo_camera()
     recorder = Recorder(camera_id, pattern, segment_seconds=segment_seconds)
     stop_event = threading.Event()
     thread = threading.Thread(target=recorder.run, args=(stop_event,), name="demo-recorder", daemon=True)
     thread.start()
     demo = Demo(city_id, camera_id, recorder, thread, stop_event)
-    # Close and upload the last segment before the stack takes the emulator down (`run_up` calls
-    # stack.stop() on Ctrl-C); atexit covers a stack that is never stopped explicitly.
-    stack_stop = getattr(stack, "stop", None)
-    if callable(stack_stop):
-
-        def stop_demo_then_stack() -> None:
-            demo.stop()
-            stack_stop()
-
-        stack.stop = stop_demo_then_stack
     atexit.register(demo.stop)
     now = datetime.now(UTC).replace(microsecond=0)
     rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
     span = f"from={rfc(now - timedelta(hours=1))}&to={rfc(now + timedelta(hours=1))}"
-    api = getattr(stack, "api_url", "") or "http://127.0.0.1:3000"
+    api = api_url or "http://127.0.0.1:3000"
     print(
         f"\nDemo: cidade {city_id} · câmera {camera_id}\n"
         f"  gravando um padrão de teste em segmentos de {segment_seconds:g} s (linha do tempo a cada segmento):\n"

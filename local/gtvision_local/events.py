@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .template import ACCOUNT_ID, PARTITION, REGION
+from .cfn import PARTITION
+from .template import ACCOUNT_ID, REGION
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import signal
@@ -32,6 +33,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+
+from gtvision import aws
+from gtvision.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe, redact
+from gtvision.settings import get_settings
+
+from .paths import repo_root, state_dir
 
 DEFAULT_SEGMENT_SECONDS = 60
 _IO_TIMEOUT_US = 10_000_000  # a silent source ends ffmpeg after 10 s instead of hanging forever
@@ -49,8 +56,6 @@ def input_args(source: str, *, listen: bool = False, listen_timeout_s: int = 60)
     replayed in real time; rtsp(s) is pulled over TCP, or with `listen` received from an encoder that
     pushes to it (ffmpeg's ``-rtsp_flags listen``); anything else (http, rtmp...) is read as given.
     """
-    from gtvision.media import FILE_PROTOCOLS, LIVE_PROTOCOLS
-
     # Real-time pacing without ffmpeg's initial burst: the output timeline then tracks the wall clock.
     paced = ["-re", "-readrate_initial_burst", "0"]
     if source.startswith("lavfi:"):
@@ -124,9 +129,6 @@ class Recorder:
         out: IO[str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        from gtvision import aws
-        from gtvision.settings import get_settings
-
         self.camera_id = camera_id
         self.source = source
         self.segment_seconds = segment_seconds
@@ -149,8 +151,6 @@ class Recorder:
     # ------------------------------------------------------------ output
 
     def _say(self, line: str) -> None:
-        from gtvision.media import redact  # ffmpeg echoes the source URL, camera password included
-
         print(f"{time.strftime('%H:%M:%S')} recorder {redact(line)}", file=self.out, flush=True)
 
     def _status(self, force: bool = False) -> None:
@@ -233,8 +233,6 @@ class Recorder:
 
     def run(self, stop: threading.Event | None = None, duration_s: float | None = None) -> RecorderResult:
         """Record until the source ends, `duration_s` passes or `stop` is set; returns what was done."""
-        from gtvision.media import ffmpeg_exe
-
         stop = stop or threading.Event()
         args = ffmpeg_args(self.source, self.segment_seconds, self.work_dir, listen=self.listen)
         if duration_s:
@@ -272,8 +270,6 @@ class Recorder:
             t.join(timeout=5)
         self.result.returncode = proc.returncode
         if proc.returncode not in (0, 255) or (proc.returncode == 255 and not interrupted):
-            from gtvision.media import redact
-
             tail = redact("".join(stderr_tail).strip()[-1000:])
             self.result.error = tail or f"ffmpeg saiu com código {proc.returncode}"
             self._say(f"ffmpeg terminou com erro: {self.result.error}")
@@ -313,11 +309,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _point_at_local_stack() -> None:
     """Without AWS_ENDPOINT_URL, use the emulator of a running `gtvision local up` (if any)."""
-    import json
-
-    from .stack import state_dir
-    from .template import repo_root
-
     if os.environ.get("AWS_ENDPOINT_URL"):
         return
     state = state_dir(repo_root()) / "stack.json"

@@ -1,8 +1,9 @@
 """Keep the template's ``Api`` events equal to the chalice app's routes (``gtvision routes sync``).
 
-Chalice works as ``Handler: app.app`` in a hand-written SAM template only when every template
-route matches an ``@app.route`` exactly, so the block between ``# BEGIN API ROUTES`` and
-``# END API ROUTES`` is generated from the app, never edited by hand.
+The API function's module holds the chalice ``app`` (its ``Handler: app.handler`` wraps it). API
+Gateway reaches it in a hand-written SAM template only when every template route matches an
+``@app.route`` exactly, so the block between ``# BEGIN API ROUTES`` and ``# END API ROUTES`` is
+generated from the app, never edited by hand.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .runtime import load_handler
+from .runtime import load_module
 from .template import ApiEvent, Template
 
 BEGIN = "# BEGIN API ROUTES"
@@ -20,10 +21,10 @@ API_FUNCTION = "ApiFunction"
 
 def app_routes(template: Template, function_id: str = API_FUNCTION) -> list[tuple[str, str]]:
     """``(path, METHOD)`` of every route of the chalice app that ``function_id`` runs, sorted."""
-    app = load_handler(template.function(function_id))
-    routes = getattr(app, "routes", None)
+    module = load_module(template.function(function_id))
+    routes = getattr(getattr(module, "app", None), "routes", None)
     if routes is None:
-        raise TypeError(f"{function_id}: {template.function(function_id).handler} is not a chalice app")
+        raise TypeError(f"{function_id}: {module.__file__} has no chalice `app`")
     return sorted((path, method.upper()) for path, methods in routes.items() for method in methods)
 
 

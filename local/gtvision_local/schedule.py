@@ -3,14 +3,27 @@
 Supported cron syntax: ``*``, ``?``, lists (``,``), ranges (``-``), steps (``/``), month and
 weekday names; ``L``, ``W`` and ``#`` are refused (no template uses them). Weekdays are AWS's
 1-7 = SUN-SAT.
+
+:class:`Scheduler` fires a template's ``Schedule`` events with these expressions (injectable clock).
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from . import events
+from .logs import as_function, log
+from .template import FunctionSpec, ScheduleEvent
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -135,3 +148,90 @@ def parse(expression: str) -> Expression:
             years=_field(year, 1970, 2199),
         )
     raise ScheduleError(f"not a schedule expression: {expression!r}")
+
+
+# ---------------------------------------------------------------- scheduler
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ScheduleTarget:
+    function_id: str
+    event: ScheduleEvent
+    expression: Expression
+    anchor: datetime
+    next_fire: datetime | None
+    fire_now: bool = False
+
+    @property
+    def rule_arn(self) -> str:
+        return events.schedule_rule_arn(self.function_id, self.event.name)
+
+
+class Scheduler:
+    """Fires ``Schedule`` events. Missed fires (clock jumps, a long run) coalesce into one."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        targets: list[tuple[FunctionSpec, ScheduleEvent]],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        fire_at_start: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.clock = clock or utc_now
+        now = self.clock()
+        self.targets = []
+        for fn, ev in targets:
+            expression = parse(ev.expression)
+            self.targets.append(
+                ScheduleTarget(fn.logical_id, ev, expression, now, expression.next_after(now, now), fire_at_start)
+            )
+
+    def tick(self) -> list[tuple[str, datetime]]:
+        """Fire every due target once; returns ``(function id, scheduled time)`` of each fire."""
+        now = self.clock()
+        fired = []
+        for target in self.targets:
+            if target.fire_now:
+                target.fire_now = False
+                fired.append((target.function_id, now))
+                self._fire(target, now)
+            if target.next_fire is not None and target.next_fire <= now:
+                moment = target.next_fire
+                target.next_fire = target.expression.next_after(now, target.anchor)
+                fired.append((target.function_id, moment))
+                self._fire(target, moment)
+        return fired
+
+    def _fire(self, target: ScheduleTarget, moment: datetime) -> None:
+        event = (
+            json.loads(target.event.input) if target.event.input else events.scheduled_event(target.rule_arn, moment)
+        )
+        try:
+            self.runtime.invoke(target.function_id, event)
+        except Exception:  # logged by invoke; a schedule keeps firing after a failed run
+            pass
+
+    def seconds_until_next(self) -> float:
+        upcoming = [t.next_fire for t in self.targets if t.next_fire is not None]
+        if not upcoming:
+            return 60.0
+        return max(0.0, (min(upcoming) - self.clock()).total_seconds())
+
+    def run(self, stop: threading.Event) -> None:
+        for target in self.targets:
+            with as_function(target.function_id):
+                log.info(
+                    "schedule %s: %s, next %s",
+                    target.event.name,
+                    target.event.expression,
+                    target.next_fire and events.iso_z(target.next_fire),
+                )
+        while not stop.is_set():
+            self.tick()
+            stop.wait(min(1.0, max(0.05, self.seconds_until_next())))

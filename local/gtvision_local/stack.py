@@ -24,10 +24,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gtvision import aws, db, migrations
+from gtvision.logic.users import ensure_first_admin
+from gtvision.settings import get_settings
+
 from . import websocket
+from .demo import Demo, run_demo
+from .logs import configure_logging
+from .paths import repo_root, state_dir
 from .resources import create_resources
-from .runtime import Runtime, configure_logging
-from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template, repo_root
+from .runtime import Runtime
+from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
+from .websocket_spec import local_urls
 
 log = logging.getLogger("gtvision_local")
 
@@ -40,13 +48,6 @@ _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET
 _LOCAL_FROM_ENVIRONMENT = frozenset(
     {"GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL"}
 )
-
-
-def state_dir(root: Path) -> Path:
-    """Where the local stack keeps its data: ``GTV_LOCAL_DIR`` if set (tests), else ``<repo>/.local``."""
-    path = Path(os.environ["GTV_LOCAL_DIR"]) if os.environ.get("GTV_LOCAL_DIR") else root / ".local"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def local_secrets(root: Path) -> dict[str, str]:
@@ -102,7 +103,7 @@ def local_env(
             env[name] = value
     env.update(secret_values)
     env["DATABASE_URL"] = database_url
-    env.update(websocket.local_urls())  # the template's execute-api URLs, served locally on GTV_WS_PORT
+    env.update(local_urls())  # the template's execute-api URLs, served locally on GTV_WS_PORT
     return env
 
 
@@ -135,6 +136,7 @@ class LocalStack:
         self.admin_password: str | None = None
         self.template: Template | None = None
         self.runtime: Runtime | None = None
+        self.demo: Demo | None = None
         self._moto: Any = None
         self._pg: Any = None
         self._stop = threading.Event()
@@ -181,20 +183,14 @@ class LocalStack:
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
         self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
-        # Before any gtvision import: settings and the log formatter read the environment at import.
         os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        # Settings and AWS clients are read from the environment on first use: forget any made before.
+        get_settings.cache_clear()
+        aws.reset()
         create_resources(self.template, self.endpoint_url)
-
-        from gtvision import migrations
-
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
-        settings = sys.modules.get("gtvision.settings")
-        if settings is not None:
-            settings.get_settings.cache_clear()
-        from gtvision.logic.users import ensure_first_admin
-
         self.admin_password = ensure_first_admin()
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
@@ -259,16 +255,22 @@ class LocalStack:
         except KeyboardInterrupt:
             pass
 
+    def start_demo(self) -> Demo:
+        """Record a test pattern into a demo camera (``gtvision local up --demo``) until :meth:`stop`."""
+        self.demo = run_demo(self.api_url)
+        return self.demo
+
     def stop(self) -> None:
-        """Stop the runtime, the emulator and the embedded PostgreSQL (its data stays on disk)."""
+        """Stop the demo, the runtime, the emulator and the embedded PostgreSQL (its data stays on disk)."""
+        if self.demo is not None:  # first: its last segment is closed and uploaded while the emulator runs
+            self.demo.stop()
+            self.demo = None
         if self.runtime:
             self.runtime.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
         if self._pg is not None:
-            from gtvision import db
-
             db.close_all()
             self._pg.cleanup()
             self._pg = None
@@ -308,14 +310,7 @@ def run_up(*, demo: bool = False, api_port: int | None = None, template_path: Pa
             return 1
         print(stack.banner(), flush=True)
         if demo:
-            try:
-                from . import demo as demo_module
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__package__}.demo":
-                    raise
-                print("--demo indisponível: o módulo gtvision_local.demo ainda não existe.", file=sys.stderr)
-            else:
-                demo_module.run_demo(stack)
+            stack.start_demo()
         stack.wait()
     except KeyboardInterrupt:
         pass

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from gtvision.clipping import SegmentSource
-from gtvision.media import run_ffmpeg
+from gtvision.ffmpeg import run_ffmpeg
 
 VideoFormat = Literal["mp4", "fmp4", "ts"]
 

@@ -20,115 +20,28 @@ import base64
 import json
 import logging
 import os
-import re
 import secrets
-import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from .template import Template
+from gtvision.settings import get_settings
+
+from .logs import log
+from .websocket_management import MAX_DATA, handler_class
+from .websocket_spec import DEFAULT_MANAGEMENT_PORT, DEFAULT_WS_PORT, WebSocketApiSpec, WebSocketRoute, websocket_apis
 
 if TYPE_CHECKING:
     from .runtime import Runtime
-
-log = logging.getLogger("gtvision_local")
-
-DEFAULT_WS_PORT = 3001
-DEFAULT_MANAGEMENT_PORT = 3002
-_FUNCTION_IN_URI = re.compile(r":function:([^/:]+)(?::[^/]*)?/invocations")
-
-
-# ---------------------------------------------------------------- template
-
-
-@dataclass(frozen=True)
-class WebSocketRoute:
-    key: str
-    function_id: str
-    two_way: bool  # has a route response: the function's body is sent back to the client
-
-
-@dataclass(frozen=True)
-class WebSocketApiSpec:
-    logical_id: str
-    selection_expression: str
-    stage: str
-    routes: dict[str, WebSocketRoute] = field(default_factory=dict)
-
-
-def _refs(value: Any) -> list[str]:
-    """Every ``Ref``/``GetAtt`` target inside a property (``!Join ["/", [integrations, !Ref X]]``...)."""
-    if isinstance(value, dict):
-        if "Ref" in value and isinstance(value["Ref"], str):
-            return [value["Ref"]]
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            return [(target.split(".", 1) if isinstance(target, str) else target)[0]]
-        return [r for v in value.values() for r in _refs(v)]
-    if isinstance(value, list):
-        return [r for v in value for r in _refs(v)]
-    return []
-
-
-def websocket_apis(template: Template) -> list[WebSocketApiSpec]:
-    """The template's WEBSOCKET APIs with their routes resolved to the functions they invoke."""
-    resources = template.resources
-
-    def of_type(kind: str, api_id: str) -> list[tuple[str, dict[str, Any]]]:
-        return [
-            (lid, res.get("Properties") or {})
-            for lid, res in resources.items()
-            if res.get("Type") == kind and api_id in _refs((res.get("Properties") or {}).get("ApiId"))
-        ]
-
-    apis = []
-    for lid, res in resources.items():
-        props = res.get("Properties") or {}
-        if res.get("Type") != "AWS::ApiGatewayV2::Api" or template.resolve(props.get("ProtocolType")) != "WEBSOCKET":
-            continue
-        integrations: dict[str, str] = {}
-        for integration_id, iprops in of_type("AWS::ApiGatewayV2::Integration", lid):
-            uri = str(template.resolve(iprops.get("IntegrationUri", "")))
-            match = _FUNCTION_IN_URI.search(uri)
-            if match is None:
-                raise ValueError(f"{integration_id}: only Lambda proxy integrations are served locally ({uri})")
-            integrations[integration_id] = match.group(1)
-        two_way = {
-            target
-            for _, rprops in of_type("AWS::ApiGatewayV2::RouteResponse", lid)
-            for target in _refs(rprops["RouteId"])
-        }
-        routes = {}
-        for route_id, rprops in of_type("AWS::ApiGatewayV2::Route", lid):
-            key = str(template.resolve(rprops["RouteKey"]))
-            targets = [integrations[r] for r in _refs(rprops.get("Target")) if r in integrations]
-            if not targets:
-                raise ValueError(f"{route_id}: route {key} has no Lambda integration")
-            routes[key] = WebSocketRoute(key, targets[0], route_id in two_way)
-        stages = [str(template.resolve(s["StageName"])) for _, s in of_type("AWS::ApiGatewayV2::Stage", lid)]
-        selection = str(template.resolve(props.get("RouteSelectionExpression", "$request.body.action")))
-        apis.append(WebSocketApiSpec(lid, selection, stages[0] if stages else "$default", routes))
-    return apis
-
-
-def local_urls(host: str = "127.0.0.1") -> dict[str, str]:
-    """The functions' view of the local WebSocket API (``GTV_WS_URL``, ``GTV_WS_MANAGEMENT_URL``)."""
-    ws_port = int(os.environ.get("GTV_WS_PORT") or DEFAULT_WS_PORT)
-    management_port = int(os.environ.get("GTV_WS_MANAGEMENT_PORT") or DEFAULT_MANAGEMENT_PORT)
-    return {"GTV_WS_URL": f"ws://{host}:{ws_port}", "GTV_WS_MANAGEMENT_URL": f"http://{host}:{management_port}"}
-
-
-# ---------------------------------------------------------------- gateway
 
 
 def _now_ms() -> int:
@@ -137,10 +50,6 @@ def _now_ms() -> int:
 
 def _request_time(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
 def new_connection_id() -> str:
@@ -172,7 +81,7 @@ class WebSocketGateway:
         self._loop = asyncio.new_event_loop()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        self.management = ThreadingHTTPServer((host, management_port), self._management_handler())
+        self.management = ThreadingHTTPServer((host, management_port), handler_class(self))
         self.management.daemon_threads = True
         self._management_thread: threading.Thread | None = None
 
@@ -216,7 +125,7 @@ class WebSocketGateway:
 
     async def _serve(self) -> Server:
         return await serve(
-            self._connection, self.host, self.port, process_request=self._process_request, max_size=128 * 1024
+            self._connection, self.host, self.port, process_request=self._process_request, max_size=MAX_DATA
         )
 
     def stop(self) -> None:
@@ -388,70 +297,6 @@ class WebSocketGateway:
         asyncio.run_coroutine_threadsafe(client.socket.close(), self._loop).result(5)
         return True
 
-    def _management_handler(self) -> type[BaseHTTPRequestHandler]:
-        gateway = self
-        pattern = re.compile(r"^(?:/[^/@]+)?/@connections/([^/]+)$")
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            server_version = "gtvision-local"
-
-            def _reply(self, status: int, body: dict[str, Any] | None = None, error: str | None = None) -> None:
-                payload = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                if error:
-                    self.send_header("x-amzn-ErrorType", error)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def _connection_id(self) -> str | None:
-                match = pattern.match(urlsplit(self.path).path)
-                return unquote(match.group(1)) if match else None
-
-            def _gone(self) -> None:
-                self._reply(410, {"message": None}, "GoneException")
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                connection_id = self._connection_id()
-                if connection_id is None:
-                    self._reply(404, {"message": "Not Found"}, "NotFoundException")
-                elif len(data) > 128 * 1024:
-                    self._reply(413, {"message": "Message too long"}, "PayloadTooLargeException")
-                elif gateway.post(connection_id, data):
-                    self._reply(200)
-                else:
-                    self._gone()
-
-            def do_GET(self) -> None:  # noqa: N802
-                connection_id = self._connection_id()
-                client = gateway.clients.get(connection_id or "")
-                if client is None:
-                    self._gone()
-                    return
-                self._reply(
-                    200,
-                    {
-                        "connectedAt": _iso(client.connected_at),
-                        "identity": {"sourceIp": client.source_ip, "userAgent": client.user_agent},
-                        "lastActiveAt": _iso(client.last_active_at or client.connected_at),
-                    },
-                )
-
-            def do_DELETE(self) -> None:  # noqa: N802
-                if gateway.delete(self._connection_id() or ""):
-                    self._reply(204)
-                else:
-                    self._gone()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-                log.debug("ws management: " + format, *args)
-
-        return Handler
-
 
 class PortTaken(OSError):
     """A WebSocket API port is in use (another `gtvision local up`?)."""
@@ -477,7 +322,5 @@ def start_gateways(runtime: Runtime, host: str = "127.0.0.1") -> list[WebSocketG
             "use GTV_WS_PORT e GTV_WS_MANAGEMENT_PORT.",
         ) from exc
     os.environ.update({"GTV_WS_URL": gateway.url, "GTV_WS_MANAGEMENT_URL": gateway.management_url})
-    settings = sys.modules.get("gtvision.settings")
-    if settings is not None:
-        settings.get_settings.cache_clear()
+    get_settings.cache_clear()
     return [gateway]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gtvision_local.template import SqsEvent, Template
-from gtvision_local.websocket import WebSocketRoute, websocket_apis
+from gtvision_local.websocket_spec import WebSocketRoute, websocket_apis
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from gtvision_local.template import Template, load_yaml
+from gtvision_local.cfn import load_yaml
+from gtvision_local.template import Template
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"

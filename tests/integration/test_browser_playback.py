@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import media
+from gtvision import ffmpeg
 from gtvision.clipping import ClipMode, SegmentSource, cut_clip
 from gtvision.logic.recordings import segment_key
 from gtvision_local.testmedia import VideoFormat, make_segments
@@ -300,7 +300,7 @@ def _recorder_ts(segs: list[SegmentSource]) -> list[SegmentSource]:
     """MPEG-TS as `gtvision local recorder` writes it: every file's timestamps restart (-reset_timestamps 1)."""
     for seg in segs:
         remuxed = seg.url_or_path + ".reset.ts"
-        media.run_ffmpeg(["-y", "-i", seg.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mpegts", remuxed], 60)
+        ffmpeg.run_ffmpeg(["-y", "-i", seg.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mpegts", remuxed], 60)
         os.replace(remuxed, seg.url_or_path)
     return segs
 

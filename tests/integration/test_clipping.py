@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gtvision import media
+from gtvision import ffmpeg
 from gtvision.clipping import ClipResult, SegmentSource, cut_clip
-from gtvision.media import MediaError
+from gtvision.ffmpeg import MediaError
 from gtvision_local.testmedia import make_segments
 
 FPS = 25
@@ -26,12 +26,12 @@ FRAME_S = 1 / FPS
 
 def decoded_frames(path: str) -> list[str]:
     """MD5 of every frame ffmpeg decodes and presents (edit lists honoured), in order."""
-    proc = media.run_ffmpeg(["-i", path, "-map", "0:v:0", "-f", "framemd5", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v:0", "-f", "framemd5", "-"], timeout=60)
     return [line.rsplit(",", 1)[1].strip() for line in proc.stdout.splitlines() if not line.startswith("#")]
 
 
 def decoded_frame_count(path: str) -> int:
-    proc = media.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=60)
     return int(re.findall(r"frame=\s*(\d+)", proc.stderr)[-1])
 
 
@@ -69,7 +69,7 @@ def test_exact_clip_is_frame_accurate_across_three_segments(
     assert decoded_frame_count(str(out)) == pytest.approx(4.48 * FPS, abs=1)
     assert decoded_frames(str(out)) == source_frames[13:125]
     assert result.duration_s == pytest.approx(4.48, abs=FRAME_S)
-    assert result == ClipResult(result.duration_s, out.stat().st_size, media.sha256_file(str(out)))
+    assert result == ClipResult(result.duration_s, out.stat().st_size, ffmpeg.sha256_file(str(out)))
     assert list(scratch.iterdir()) == []
 
 
@@ -81,7 +81,7 @@ def test_exact_clip_degrades_to_fast_in_players_that_ignore_edit_lists(
     cut_clip(recording, at(recording, 0.52), at(recording, 5.0), "exact", str(out), str(scratch), 60)
 
     # Then a player ignoring the edit list shows the GOP preroll too: more than asked, never less
-    proc = media.run_ffmpeg(
+    proc = ffmpeg.run_ffmpeg(
         ["-ignore_editlist", "1", "-i", str(out), "-map", "0:v:0", "-f", "framemd5", "-"], timeout=60
     )
     frames = [line.rsplit(",", 1)[1].strip() for line in proc.stdout.splitlines() if not line.startswith("#")]
@@ -115,7 +115,7 @@ def test_clip_across_a_gap_skips_it_with_monotonic_timestamps(
     # Then the clip holds 1 s before and 1 s after the gap, joined, with no frozen frames in between
     assert decoded_frames(str(out)) == source_frames[25:50] + source_frames[100:125]
     assert result.duration_s == pytest.approx(2.0, abs=FRAME_S)
-    proc = media.run_ffmpeg(["-i", str(out), "-map", "0:v", "-vf", "showinfo", "-f", "null", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", str(out), "-map", "0:v", "-vf", "showinfo", "-f", "null", "-"], timeout=60)
     pts = [float(t) for t in re.findall(r"pts_time:\s*([\d.]+)", proc.stderr)]
     assert len(pts) == 50 and all(b - a == pytest.approx(FRAME_S) for a, b in zip(pts, pts[1:], strict=False))
 

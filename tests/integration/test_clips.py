@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, evidence, media
+from gtvision import aws, db, evidence, ffmpeg, isobmff
 from gtvision.clipping import SegmentSource
 from gtvision.settings import get_settings
 from gtvision_local.testmedia import make_segments
@@ -45,7 +45,7 @@ def fetch(url: str) -> bytes:
 
 
 def decoded_frame_count(path: str) -> int:
-    proc = media.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v", "-f", "null", "-"], timeout=60)
     return int(re.findall(r"frame=\s*(\d+)", proc.stderr)[-1])
 
 
@@ -90,7 +90,7 @@ def register(
             seg_start = start + timedelta(seconds=SEG_S * index)
             key = f"recordings/{camera['id']}/{seg_start:%Y-%m-%d_%H-%M-%S-%f}.mp4"
             s3().upload_file(seg.url_or_path, bucket(), key)
-            info = media.probe(seg.url_or_path)
+            info = isobmff.probe(seg.url_or_path)
             segments_dal.insert(
                 conn,
                 {
@@ -101,7 +101,7 @@ def register(
                     "duration_s": info.duration_s,
                     "s3_key": key,
                     "size_bytes": info.size_bytes,
-                    "sha256": media.sha256_file(seg.url_or_path),
+                    "sha256": ffmpeg.sha256_file(seg.url_or_path),
                     "video_codec": info.video_codec,
                     "width": info.width,
                     "height": info.height,

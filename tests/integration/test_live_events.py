@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
+import string
 import time
 import urllib.request
 import uuid
@@ -104,6 +106,12 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _plate(letters: str) -> str:
+    """A fresh Mercosul plate (LLLNLNN) for each test run."""
+    rng = random.Random()
+    return f"{letters}{rng.randrange(10)}{rng.choice(string.ascii_uppercase)}{rng.randrange(100):02d}"
+
+
 def _post_plate(live: Live, camera: dict[str, Any], plate: str) -> str:
     body = json.dumps(
         {
@@ -126,7 +134,7 @@ def _post_plate(live: Live, camera: dict[str, Any], plate: str) -> str:
 
 def test_watchlist_hit_reaches_the_city_manager_and_not_another_city(world: Any, live: Live) -> None:
     # Given a watchlisted plate and an LPR camera in city A
-    plate = "LIV" + uuid.uuid4().hex[:4].upper()
+    plate = _plate("LIV")
     camera = world.camera(lpr_enabled=True)
     r = world.api.call("POST", "/v1/watchlist", {"plate": plate, "reason": "furto"}, world.manager_a)
     assert r.status == 201, r.text
@@ -267,7 +275,7 @@ def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) 
     username = f"console-{uuid.uuid4().hex[:6]}"
     body = {"username": username, "password": "senha-forte-123", "role": "manager", "city_id": world.city_a}
     assert world.api.call("POST", "/v1/users", body, world.admin).status == 201
-    plate = "TST" + uuid.uuid4().hex[:4].upper()
+    plate = _plate("TST")
     assert world.api.call("POST", "/v1/watchlist", {"plate": plate, "reason": "roubo"}, world.manager_a).status == 201
     camera = world.camera(lpr_enabled=True)
     with sync_playwright() as pw:

@@ -23,7 +23,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from gtvision_local.resources import aws_client, create_resources
-from gtvision_local.runtime import Runtime, SqsPoller
+from gtvision_local.runtime import Runtime
+from gtvision_local.sqs import SqsPoller
 from gtvision_local.template import Template
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "local_runtime" / "template.yaml"

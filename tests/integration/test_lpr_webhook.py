@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, media, signatures
+from gtvision import aws, db, ffmpeg, signatures
 from gtvision.settings import get_settings
 
 
@@ -27,7 +27,7 @@ def iso(moment: datetime) -> str:
 def jpeg(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real 64x48 JPEG from ffmpeg's test source."""
     out = Path(tmp_path_factory.mktemp("jpeg")) / "plate.jpg"
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=1", "-frames:v", "1", "-q:v", "5", "-y", str(out)], timeout=60
     )
     return out.read_bytes()

@@ -12,14 +12,14 @@ import pytest
 import recording_support as rs
 from conftest import free_port
 
-from gtvision import aws, media
+from gtvision import aws, ffmpeg, isobmff
 from gtvision_local.recorder import Recorder
 
 
 def _publish(url: str, seconds: int, deadline: float) -> None:
     """Push a lavfi test pattern to `url` over RTSP/TCP, retrying until the recorder listens."""
     cmd = [
-        media.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
+        ffmpeg.ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
         "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate=25:duration={seconds}",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
         "-f", "rtsp", "-rtsp_transport", "tcp", url,
@@ -107,18 +107,16 @@ def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(sta
     for key in result.uploaded:
         local = tmp_path / key.rsplit("/", 1)[1]
         aws.client("s3").download_file(rs.bucket(), key, str(local))
-        durations.append(media.probe(str(local)).duration_s)
+        durations.append(isobmff.probe(str(local)).duration_s)
     assert all(d == pytest.approx(2.0, abs=0.1) for d in durations[:-1])
     assert 0 < durations[-1] <= 2.1  # closed where it was stopped, never longer than a segment
 
 
 def test_demo_creates_its_camera_once_and_records_into_it(stack) -> None:
-    from types import SimpleNamespace
-
     from gtvision_local.demo import ensure_demo_camera, run_demo
 
     # When the demo starts against the stack
-    demo = run_demo(SimpleNamespace(api_url="http://127.0.0.1:3000"), segment_seconds=2)
+    demo = run_demo("http://127.0.0.1:3000", segment_seconds=2)
     deadline = time.monotonic() + 20
     while not demo.recorder.result.uploaded and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -139,7 +137,7 @@ def test_recorder_command_lines(tmp_path) -> None:
     # A camera is pulled over TCP with an I/O timeout and copied, never re-encoded
     assert rtsp[rtsp.index("-rtsp_transport") + 1] == "tcp" and "-timeout" in rtsp
     assert rtsp[rtsp.index("-c") + 1] == "copy" and "libx264" not in rtsp
-    assert rtsp[rtsp.index("-protocol_whitelist") + 1] == media.LIVE_PROTOCOLS
+    assert rtsp[rtsp.index("-protocol_whitelist") + 1] == ffmpeg.LIVE_PROTOCOLS
     for flag, value in (("-f", "segment"), ("-segment_time", "60"), ("-segment_format", "mpegts"),
                         ("-reset_timestamps", "1"), ("-segment_list_type", "csv")):  # fmt: skip
         assert rtsp[rtsp.index(flag, rtsp.index("-map")) + 1] == value, flag
@@ -148,7 +146,7 @@ def test_recorder_command_lines(tmp_path) -> None:
     assert listen[listen.index("-rtsp_flags") + 1] == "listen" and "-rtsp_transport" not in listen
     # files are replayed in real time with the file-only whitelist; a test pattern has to be encoded
     file_args = ffmpeg_args(str(tmp_path / "a.mp4"), 2, tmp_path)
-    assert "-re" in file_args and file_args[file_args.index("-protocol_whitelist") + 1] == media.FILE_PROTOCOLS
+    assert "-re" in file_args and file_args[file_args.index("-protocol_whitelist") + 1] == ffmpeg.FILE_PROTOCOLS
     assert "libx264" in ffmpeg_args("lavfi:testsrc2", 2, tmp_path)
 
 

@@ -12,7 +12,7 @@ import recording_support as rs
 import requests
 from test_mediamtx_client import FakeMediaMTX, fake, spec  # noqa: F401 - fixtures reused as they are
 
-from gtvision import db, media
+from gtvision import db, ffmpeg
 from gtvision.logic.recordings import segment_key
 from gtvision.settings import get_settings
 from gtvision_local.testmedia import make_segments
@@ -135,7 +135,7 @@ def test_playback_playlist_is_hls_vod_and_decodes_to_the_recorded_duration(recor
     # ffmpeg plays it over HTTP from the storage emulator: every recorded frame, 8 s of video
     playlist = tmp_path / "playback.m3u8"
     playlist.write_text(text)
-    proc = media.run_ffmpeg(["-i", str(playlist), "-map", "0:v:0", "-f", "null", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", str(playlist), "-map", "0:v:0", "-f", "null", "-"], timeout=60)
     frames = int(re.findall(r"frame=\s*(\d+)", proc.stderr)[-1])
     assert frames == 4 * 2 * 25
 

@@ -427,7 +427,7 @@ def alert_on(city_id: str, plate: str, read_ids: list[str], status: str) -> None
 
 
 def test_old_plate_reads_are_anonymised_except_under_investigation(world, api, stack, database_url):
-    from gtvision.logic.retention import plate_pseudonym
+    from gtvision.crypto import plate_pseudonym
 
     r = api.call("PATCH", f"/v1/cities/{world.city_a}", {"lpr_retention_days": 5}, world.admin)
     assert r.status == 200, r.text

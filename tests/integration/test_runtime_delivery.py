@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import recording_support as rs
 
-from gtvision import media
+from gtvision import ffmpeg
 from gtvision.logic.recordings import segment_key
 from gtvision_local.testmedia import make_segments
 
@@ -56,5 +56,5 @@ def test_runtime_delivers_uploads_duplicates_once_gap_in_timeline_playlist_decod
     assert r.status == 200, r.text
     playlist = tmp_path / "p.m3u8"
     playlist.write_text(r.text)
-    proc = media.run_ffmpeg(["-i", str(playlist), "-map", "0:v:0", "-f", "null", "-"], timeout=60)
+    proc = ffmpeg.run_ffmpeg(["-i", str(playlist), "-map", "0:v:0", "-f", "null", "-"], timeout=60)
     assert int(re.findall(r"frame=\s*(\d+)", proc.stderr)[-1]) == 2 * 2 * 25

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import recording_support as rs
 
-from gtvision import aws, media
+from gtvision import aws, ffmpeg, isobmff
 from gtvision.logic.recordings import segment_key
 from gtvision_local.testmedia import make_segments, make_video
 
@@ -42,7 +42,7 @@ def test_segments_register_once_with_real_duration_sha_and_thumbnail(camera, tmp
         assert row["duration_s"] == pytest.approx(2.0, abs=0.05)
         assert row["end_at"] - row["start_at"] == timedelta(seconds=row["duration_s"])
         assert (row["video_codec"], row["width"], row["height"], row["container"]) == ("h264", 320, 180, "ts")
-        assert row["sha256"] == media.sha256_file(seg.url_or_path)
+        assert row["sha256"] == ffmpeg.sha256_file(seg.url_or_path)
         assert row["size_bytes"] == len(open(seg.url_or_path, "rb").read())
         # and a 160x90 JPEG thumbnail sits under thumbnails/
         thumb = aws.client("s3").get_object(Bucket=rs.bucket(), Key=row["thumb_key"])["Body"].read()
@@ -66,7 +66,7 @@ def test_fragmented_mp4_segment_keeps_its_init_section_size(camera, tmp_path) ->
 
     # Then it is registered as fmp4 with the byte size of its initialization section
     (row,) = rs.segment_rows(camera)
-    boxes = [(kind, offset) for kind, offset, _, _ in media.top_level_boxes(media.FileReader(path))]
+    boxes = [(kind, offset) for kind, offset, _, _ in isobmff.top_level_boxes(isobmff.FileReader(path))]
     assert row["container"] == "fmp4"
     assert row["init_bytes"] == next(offset for kind, offset in boxes if kind == b"moof")
     assert row["duration_s"] == pytest.approx(2.0, abs=0.05)

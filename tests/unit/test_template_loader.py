@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gtvision_local import schedule
-from gtvision_local.template import ApiEvent, ScheduleEvent, SqsEvent, Template, load_template, load_yaml
+from gtvision_local.cfn import load_yaml
+from gtvision_local.template import ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "local_runtime" / "template.yaml"
 ENDPOINT = "http://127.0.0.1:4566"
@@ -109,7 +110,7 @@ def test_real_template_loads() -> None:
     queues = {q.logical_id: q for q in template.queues()}
     assert queues["SegmentUploadQueue"].redrive is not None
     assert template.globals_env()["RECORDINGS_BUCKET"] == "gtvision-recordings"
-    assert template.function("ApiFunction").handler == "app.app"
+    assert template.function("ApiFunction").handler == "app.handler"
 
 
 # ---------------------------------------------------------------- schedule expressions

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gtvision_local.websocket import WebSocketApiSpec, WebSocketGateway, WebSocketRoute, new_connection_id
+from gtvision_local.websocket import WebSocketGateway, new_connection_id
+from gtvision_local.websocket_spec import WebSocketApiSpec, WebSocketRoute
 
 
 @pytest.fixture()

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlparse
 
-from gtvision import media
-from gtvision.media import MediaError
+from gtvision import ffmpeg, isobmff
+from gtvision.ffmpeg import MediaError
 
 ClipMode = Literal["fast", "exact"]
 _OVERLAP_TOLERANCE_S = 0.5  # a segment starting this far inside the previous one is a duplicate
@@ -104,7 +104,7 @@ def _local_mp4(piece: _Piece, work: str, index: int, budget: _Budget) -> str:
     if not _is_ts(piece.source.url_or_path):
         return piece.source.url_or_path
     remuxed = os.path.join(work, f"in-{index:04d}.mp4")
-    media.run_ffmpeg(
+    ffmpeg.run_ffmpeg(
         ["-y", "-i", piece.source.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mp4", remuxed], budget.left()
     )
     return remuxed
@@ -117,7 +117,7 @@ def _concat_list(pieces: list[_Piece], inputs: list[str], budget: _Budget) -> st
         if piece.inpoint is None and piece.outpoint is None:
             continue
         # concat in/out points are timestamps of the file itself, which need not start at zero
-        origin = media.start_time(src, budget.left())
+        origin = ffmpeg.start_time(src, budget.left())
         if piece.inpoint is not None:
             lines.append(f"inpoint {origin + piece.inpoint:.6f}")
         if piece.outpoint is not None:
@@ -129,7 +129,7 @@ _TRACK_CONTAINERS = (b"trak", b"edts", b"mdia", b"minf", b"stbl")
 
 
 def _descend(data: bytes, lo: int, hi: int) -> Iterator[tuple[bytes, int, int]]:
-    for kind, start, end in media.boxes(data, lo, hi):
+    for kind, start, end in isobmff.boxes(data, lo, hi):
         yield kind, start, end
         if kind in _TRACK_CONTAINERS:
             yield from _descend(data, start, end)
@@ -142,8 +142,8 @@ def _set_edit_list(path: str, asked_s: float, show_preroll: bool) -> None:
     packet. Exact clips keep that start and end the edit `asked_s` later; fast clips move the start
     back to the first (key)frame so the GOP preroll is shown, and end at the same place.
     """
-    reader = media.FileReader(path)
-    moov = next(((o + h, s - h) for kind, o, h, s in media.top_level_boxes(reader) if kind == b"moov"), None)
+    reader = isobmff.FileReader(path)
+    moov = next(((o + h, s - h) for kind, o, h, s in isobmff.top_level_boxes(reader) if kind == b"moov"), None)
     if moov is None:
         raise MediaError("recorte sem 'moov'")
     base, length = moov
@@ -216,18 +216,18 @@ def cut_clip(
         with open(listing, "w", encoding="utf-8") as fh:
             fh.write(_concat_list(pieces, inputs, budget))
         clip = os.path.join(work, "clip.mp4")
-        media.run_ffmpeg(
+        ffmpeg.run_ffmpeg(
             ["-y", "-xerror", "-copyts", "-f", "concat", "-safe", "0", "-i", listing,
              "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", clip],
             budget.left(),
         )  # fmt: skip
         planned = sum(piece.length for piece in pieces)
         _set_edit_list(clip, planned, show_preroll=mode == "fast")
-        info = media.probe(clip, budget.left())
+        info = isobmff.probe(clip, budget.left())
         if info.duration_s < planned - _SHORTFALL_TOLERANCE_S:
             # ffmpeg may skip a segment it cannot read and still exit 0; a short clip is a failed clip
             raise MediaError(f"recorte incompleto: {info.duration_s:.2f} s de {planned:.2f} s pedidos")
-        result = ClipResult(duration_s=info.duration_s, size_bytes=info.size_bytes, sha256=media.sha256_file(clip))
+        result = ClipResult(duration_s=info.duration_s, size_bytes=info.size_bytes, sha256=ffmpeg.sha256_file(clip))
         shutil.move(clip, out_path)
         return result
     finally:

@@ -19,27 +19,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gtvision.settings import get_settings
+from gtvision import crypto
 
 FORMAT = "gtvision-evidence/1"
 ALGORITHM = "Ed25519"
 _HKDF_INFO = b"gtvision-evidence"
 
 
-def _data_key(data_key_b64: str | None = None) -> bytes:
-    raw = data_key_b64 if data_key_b64 is not None else get_settings().data_key
-    if not raw:
-        raise RuntimeError("GTV_DATA_KEY is not set: evidence manifests cannot be signed")
-    return base64.b64decode(raw)
-
-
 def signing_key(data_key_b64: str | None = None) -> Ed25519PrivateKey:
     """The deployment's evidence key: HKDF-SHA256(GTV_DATA_KEY, info="gtvision-evidence") as an Ed25519 seed."""
-    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(_data_key(data_key_b64))
+    seed = crypto.derived_key(_HKDF_INFO, data_key_b64, purpose="evidence manifests cannot be signed")
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

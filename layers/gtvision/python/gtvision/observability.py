@@ -1,4 +1,16 @@
-"""The one Logger/Metrics pair of every function; plain readable lines when running locally."""
+"""The one Logger/Metrics/Tracer set of every function; plain readable lines when running locally.
+
+Every handler in ``functions/`` wears the same three decorators (a test checks it)::
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def handler(event, context): ...
+
+Responses are not captured into traces: the API's hold tokens and presigned URLs. The log format is
+chosen per record (``GTV_LOCAL=1`` → one readable line), never at import, so importing this module
+early is harmless.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +20,12 @@ import os
 import re
 import time
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-#: The function being run, set by the local runtime around each invocation (shown in local log lines).
-current_function: contextvars.ContextVar[str] = contextvars.ContextVar("gtv_function", default="-")
+#: The function being run, set by the local runtime around each invocation (shown in local log lines);
+#: "runtime" outside any invocation (the local runtime's own lines).
+current_function: contextvars.ContextVar[str] = contextvars.ContextVar("gtv_function", default="runtime")
 
 _CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
 
@@ -52,15 +65,22 @@ class PlainFormatter(LambdaPowertoolsFormatter):
         return line
 
 
+class SwitchingFormatter(PlainFormatter):
+    """Powertools' JSON in Lambda; :class:`PlainFormatter`'s line when ``GTV_LOCAL=1``, decided per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if os.environ.get("GTV_LOCAL") == "1":
+            return super().format(record)
+        return LambdaPowertoolsFormatter.format(self, record)
+
+
 def _make_logger() -> Logger:
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision")
-    if os.environ.get("GTV_LOCAL") == "1":
-        lg = Logger(service=service, logger_formatter=PlainFormatter())
-    else:
-        lg = Logger(service=service)
+    lg = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision"), logger_formatter=SwitchingFormatter())
     lg.addFilter(RedactingFilter())
     return lg
 
 
 logger = _make_logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "GTVision"), service="gtvision")
+#: X-Ray (the template turns ``Tracing: Active`` on); Powertools disables it outside Lambda.
+tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision"))

@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import clips
-from gtvision.models import parse
+from gtvision.models.clips import ClipIn, HoldIn
+from gtvision.models.common import parse
 
 bp = Blueprint(__name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/clips", ("POST",), audit_action="clip.create")
 def create_clip(ctx: Ctx) -> Any:
     """Queue a clip of a camera's recordings (202; the worker makes it)."""
-    data = parse(clips.ClipIn, ctx.json())
+    data = parse(ClipIn, ctx.json())
     ctx.audit_detail = {
         "camera_id": data.camera_id,
         "start": data.start.isoformat(),
@@ -46,7 +47,7 @@ def get_clip(ctx: Ctx, clip_id: str) -> Any:
 @route(bp, "/v1/clips/{clip_id}/hold", ("POST",), audit_action="clip.hold")
 def hold_clip(ctx: Ctx, clip_id: str) -> Any:
     """Place a legal hold: the clip and the segments it was cut from are kept by retention."""
-    data = parse(clips.HoldIn, ctx.json())
+    data = parse(HoldIn, ctx.json())
     ctx.audit_detail = {"reason": data.reason}
     clip = clips.hold(ctx.user, clip_id, data)
     ctx.audit_city_id = clip["city_id"]

@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import cameras, cities, health, users
-from gtvision.models import CameraIn, CameraPatch, CityIn, CityPatch, Login, UserIn, parse
+from gtvision.models.common import parse
+from gtvision.models.core import CameraIn, CameraPatch, CityIn, CityPatch, Login, UserIn
 
 bp = Blueprint(__name__)
 

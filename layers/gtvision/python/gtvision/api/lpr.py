@@ -8,8 +8,9 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import alerts, lpr
-from gtvision.models import parse
+from gtvision.logic import alerts, lpr_ingest, lpr_search
+from gtvision.models.alerts import AlertPatch, WatchIn
+from gtvision.models.common import parse
 from gtvision.timeutil import query_time
 
 bp = Blueprint(__name__)
@@ -20,17 +21,17 @@ def post_lpr_event(ctx: Ctx) -> Any:
     """Camera webhook: HMAC over the raw body (X-GTV-Camera, X-GTV-Signature); 202 with the read id."""
     now = datetime.now(UTC)
     # The signature covers the bytes exactly as received, so it is checked before any parsing.
-    camera = lpr.authenticate_camera(
+    camera = lpr_ingest.authenticate_camera(
         ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
     )
-    read_id, _ = lpr.ingest_event(camera, ctx.json(), now)
+    read_id, _ = lpr_ingest.ingest_event(camera, ctx.json(), now)
     return json_response({"id": read_id}, 202)
 
 
 @route(bp, "/v1/lpr/batch", ("POST",), audit_action="lpr.batch")
 def post_lpr_batch(ctx: Ctx) -> Any:
     """Bulk reads (integrators, backfills): validated now, written by LprIngestFunction from the queue."""
-    result = lpr.enqueue_bulk(ctx.user, ctx.json())
+    result = lpr_ingest.enqueue_bulk(ctx.user, ctx.json())
     ctx.audit_detail = {"reads": result["accepted"]}
     return json_response(result, 202)
 
@@ -38,9 +39,9 @@ def post_lpr_batch(ctx: Ctx) -> Any:
 @route(bp, "/v1/lpr/events", audit_action="lpr.search")
 def search_lpr_events(ctx: Ctx) -> Any:
     """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
-    query = lpr.search_query(ctx.user, ctx.query)
+    query = lpr_search.search_query(ctx.user, ctx.query)
     ctx.audit_city_id = query.filter.city_id
-    items, nxt = lpr.search(query, ctx.limit(), ctx.cursor())
+    items, nxt = lpr_search.search(query, ctx.limit(), ctx.cursor())
     ctx.audit_detail = {"results": len(items)}
     return paged(items, nxt)
 
@@ -48,14 +49,14 @@ def search_lpr_events(ctx: Ctx) -> Any:
 @route(bp, "/v1/lpr/trajectory", audit_action="lpr.trajectory")
 def get_lpr_trajectory(ctx: Ctx) -> Any:
     """A plate's reads in time order with camera locations and the implied speed between them."""
-    result = lpr.trajectory(ctx.user, ctx.query)
+    result = lpr_search.trajectory(ctx.user, ctx.query)
     ctx.audit_detail = {"points": len(result["points"])}
     return result
 
 
 @route(bp, "/v1/watchlist", ("POST",), audit_action="watchlist.create")
 def create_watch(ctx: Ctx) -> Any:
-    entry = alerts.add_watch(ctx.user, parse(alerts.WatchIn, ctx.json()))
+    entry = alerts.add_watch(ctx.user, parse(WatchIn, ctx.json()))
     ctx.audit_city_id = entry["city_id"]
     return json_response(entry, 201)
 
@@ -89,7 +90,7 @@ def list_alerts(ctx: Ctx) -> Any:
 @route(bp, "/v1/alerts/{alert_id}", ("PATCH",), audit_action="alerts.update")
 def update_alert(ctx: Ctx, alert_id: str) -> Any:
     """Set an alert's status: open, investigating (its reads are kept by retention) or closed."""
-    alert = alerts.set_status(ctx.user, alert_id, parse(alerts.AlertPatch, ctx.json()))
+    alert = alerts.set_status(ctx.user, alert_id, parse(AlertPatch, ctx.json()))
     ctx.audit_city_id = alert["city_id"]
     ctx.audit_detail = {"status": alert["status"]}
     return alert

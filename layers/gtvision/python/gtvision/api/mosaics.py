@@ -8,7 +8,8 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import mosaics
-from gtvision.models import parse
+from gtvision.models.common import parse
+from gtvision.models.mosaics import MosaicIn
 
 bp = Blueprint(__name__)
 
@@ -16,7 +17,7 @@ bp = Blueprint(__name__)
 @route(bp, "/v1/mosaics", ("POST",))
 def create_mosaic(ctx: Ctx) -> Any:
     """Create a mosaic of 1–4 cameras of the caller's city."""
-    return json_response(mosaics.create(ctx.user, parse(mosaics.MosaicIn, ctx.json())), 201)
+    return json_response(mosaics.create(ctx.user, parse(MosaicIn, ctx.json())), 201)
 
 
 @route(bp, "/v1/mosaics")

@@ -28,6 +28,13 @@ def get(conn: Conn, camera_id: str, city_id: str | None) -> dict[str, Any] | Non
     ).fetchone()
 
 
+def find_by_name(conn: Conn, city_id: str, name: str) -> dict[str, Any] | None:
+    """The camera called exactly ``name`` in the city, if any."""
+    return conn.execute(
+        f"SELECT {PUBLIC_COLS} FROM cameras WHERE city_id = %s AND name = %s", (city_id, name)
+    ).fetchone()
+
+
 def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
     """The encrypted secrets of a camera (never leaves the logic layer)."""
     return conn.execute(

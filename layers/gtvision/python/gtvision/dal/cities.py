@@ -26,6 +26,13 @@ def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any]
     return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
 
 
+def find_by_name(conn: Conn, name: str, state: str) -> dict[str, Any] | None:
+    """The city called ``name`` (case-insensitive) in ``state``, if any."""
+    return conn.execute(
+        f"SELECT {_COLS} FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
+    ).fetchone()
+
+
 def list_page(
     conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
 ) -> list[dict[str, Any]]:

@@ -8,9 +8,7 @@ inline for its one read and batch ingest for thousands; both rules are index loo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
 
 from gtvision import db, events, geo, pagination, plates
 from gtvision.auth import Principal
@@ -18,20 +16,12 @@ from gtvision.dal import cities as cities_dal
 from gtvision.dal import lpr as dal
 from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
-from gtvision.models import UuidStr, query_uuid
+from gtvision.models.alerts import AlertPatch, WatchIn
+from gtvision.models.common import query_uuid
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
 KINDS = ("watchlist", "clone_suspect")
-
-
-class WatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    plate: str = Field(min_length=1, max_length=32)
-    reason: str = Field(min_length=1, max_length=500)
-    fuzzy: bool = False
-    city_id: UuidStr | None = None  # admins say which city; others get their own
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -157,12 +147,6 @@ def list_alerts(
         rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
-
-
-class AlertPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["open", "investigating", "closed"]
 
 
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:

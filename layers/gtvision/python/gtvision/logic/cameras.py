@@ -12,7 +12,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as dal
 from gtvision.dal import cities as cities_dal
 from gtvision.errors import Conflict, not_found
-from gtvision.models import CameraIn, CameraPatch
+from gtvision.models.core import CameraIn, CameraPatch
 from gtvision.urls import parse_source_url, with_credentials
 
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)

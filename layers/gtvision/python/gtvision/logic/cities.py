@@ -10,7 +10,8 @@ from gtvision import db, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cities as dal
 from gtvision.errors import Conflict, Invalid, not_found
-from gtvision.models import BR_STATES, CityIn, CityPatch
+from gtvision.models.common import BR_STATES
+from gtvision.models.core import CityIn, CityPatch
 
 
 def _check_state(state: str | None) -> str | None:

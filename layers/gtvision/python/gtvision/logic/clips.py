@@ -15,22 +15,19 @@ import shutil
 import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator
-
-from gtvision import db, events, evidence, media, pagination
+from gtvision import db, events, evidence, ffmpeg, pagination
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
 from gtvision.errors import Invalid, Unavailable, not_found
+from gtvision.ffmpeg import MediaError
 from gtvision.logic import cameras
-from gtvision.media import MediaError
-from gtvision.models import Strict
+from gtvision.models.clips import ClipIn, HoldIn
 from gtvision.observability import logger
 from gtvision.settings import get_settings
-from gtvision.timeutil import parse_rfc3339
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -39,22 +36,6 @@ MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-class ClipIn(Strict):
-    camera_id: str = Field(pattern=_UUID.pattern)
-    start: datetime
-    end: datetime
-    mode: Literal["fast", "exact"] = "fast"
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _rfc3339(cls, value: Any) -> datetime:
-        return parse_rfc3339(value)
-
-
-class HoldIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 class PoisonMessage(Exception):
@@ -357,7 +338,7 @@ def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSo
             if "404" in str(exc) or "Not Found" in str(exc) or "NoSuchKey" in str(exc):
                 raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
             raise
-        digest = media.sha256_file(local)
+        digest = ffmpeg.sha256_file(local)
         if seg.get("sha256") and digest != seg["sha256"]:
             raise _ClipFailed(f"segmento {seg['s3_key']} não confere com o SHA-256 registrado: integridade violada")
         duration = seg.get("duration_s") or (seg["end_at"] - seg["start_at"]).total_seconds()

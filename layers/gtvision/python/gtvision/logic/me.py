@@ -9,10 +9,10 @@ from uuid import UUID
 
 from gtvision import db
 from gtvision.auth import Principal
+from gtvision.crypto import plate_pseudonym
 from gtvision.dal import audit_query as dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import Conflict, Invalid, Unauthorized
-from gtvision.logic.retention import plate_pseudonym
 from gtvision.plates import normalize_plate
 
 #: The caller's audit entries in one export (a JSON reply must stay under Lambda's 6 MB).

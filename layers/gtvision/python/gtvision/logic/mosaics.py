@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from gtvision import db, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.mediamtx import MediaMTXClient
-from gtvision.models import Strict, UuidStr
-
-
-class MosaicIn(Strict):
-    name: str = Field(min_length=1, max_length=120)
-    camera_ids: list[UuidStr] = Field(min_length=1, max_length=4)
-    layout: str = Field(default="2x2", pattern=r"^(1x1|1x2|2x2)$")
-
+from gtvision.models.mosaics import MosaicIn
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from gtvision import db, media, pagination
+from gtvision import db, ffmpeg, isobmff, pagination
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
@@ -118,11 +118,11 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
         except dal.ObjectMissing:
             return _reject(key, "object_missing", bucket=bucket)
         try:
-            info = media.probe(local)
-            pts_start = media.start_time(local)
+            info = isobmff.probe(local)
+            pts_start = ffmpeg.start_time(local)
             thumb_local = os.path.join(scratch, "thumb.jpg")
-            media.thumbnail(local, thumb_local, 160, 90)
-        except media.MediaError as exc:
+            ffmpeg.thumbnail(local, thumb_local, 160, 90)
+        except ffmpeg.MediaError as exc:
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
@@ -163,7 +163,7 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
 
 def _init_bytes(path: str) -> int | None:
     """Bytes before the first `moof` of a fragmented MP4: its initialization section (ftyp + moov)."""
-    for kind, offset, _, _ in media.top_level_boxes(media.FileReader(path)):
+    for kind, offset, _, _ in isobmff.top_level_boxes(isobmff.FileReader(path)):
         if kind == b"moof":
             return offset
     return None

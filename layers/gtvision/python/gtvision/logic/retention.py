@@ -13,9 +13,6 @@ go in batches. A per-city advisory lock keeps concurrent runs from doing the sam
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision import audit
+from gtvision.crypto import plate_pseudonym
 from gtvision.dal import retention as dal
 from gtvision.dal import segments as segments_dal
 from gtvision.observability import logger, metrics
@@ -99,16 +97,6 @@ class Report:
             "incomplete": self.incomplete,
             "detail": {"cities": {c: asdict(v) for c, v in self.cities.items()}},
         }
-
-
-def plate_pseudonym(plate: str) -> str:
-    """A keyed hash of a plate: stable (a data-subject request can still count old reads), not reversible
-    without GTV_DATA_KEY, and never a valid plate."""
-    raw = get_settings().data_key
-    if not raw:
-        raise RuntimeError("GTV_DATA_KEY is not set: plate reads cannot be anonymised")
-    digest = hmac.new(base64.b64decode(raw), b"gtvision/lpr-anonymise/" + plate.encode(), hashlib.sha256)
-    return "anon:" + digest.hexdigest()[:32]
 
 
 def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: float | None = None) -> Report:

@@ -14,7 +14,7 @@ from gtvision.dal import audit as audit_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import users as dal
 from gtvision.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized, not_found
-from gtvision.models import Login, UserIn
+from gtvision.models.core import Login, UserIn
 from gtvision.settings import get_settings
 
 #: Failed logins per username tolerated within the window before answering 429. Per username, not per IP:

@@ -1,4 +1,4 @@
-"""LPR: camera webhook ingest (signed, idempotent), batch ingest, plate search and trajectories.
+"""LPR ingest: camera webhook reads (signed, idempotent) and batch reads from SQS.
 
 Webhook path: authenticate the camera over the raw body, validate, store the image in S3 and the
 read with one INSERT, then evaluate watchlist and clone rules inline in the same transaction (both
@@ -12,75 +12,29 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-from gtvision import db, geo, pagination, plates, signatures
+from gtvision import db, plates, signatures
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
-from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized, not_found
+from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
 from gtvision.logic import alerts, cameras
-from gtvision.models import parse
+from gtvision.models.common import parse
+from gtvision.models.lpr import BatchRead, BulkIn, ReadBase, WebhookRead
 from gtvision.observability import logger
-from gtvision.timeutil import query_time
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 #: Cameras' clocks drift; a read "from the future" beyond this is refused.
 FUTURE_SKEW = timedelta(seconds=120)
-#: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
-#: only bounds a pathological query).
-FUZZY_CANDIDATES = 2000
-TRAJECTORY_MAX_POINTS = 5000
-TRAJECTORY_DEFAULT_SPAN = timedelta(days=1)
-TRAJECTORY_MAX_SPAN = timedelta(days=31)
 #: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
 READS_PER_MESSAGE = 500
-MAX_BULK_READS = 5000
-MATCHES = ("exact", "prefix", "fuzzy")
 
 # Verifying against a throwaway secret when the camera is unknown keeps the work (and the answer)
 # the same as for a wrong signature, so camera ids cannot be probed.
 _DUMMY_SECRET = uuid.uuid4().hex
-
-
-class Vehicle(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    color: str | None = Field(default=None, max_length=64)
-    type: str | None = Field(default=None, max_length=64)
-    make: str | None = Field(default=None, max_length=64)
-    model: str | None = Field(default=None, max_length=64)
-
-
-class ReadBase(BaseModel):
-    # Cameras add vendor fields; ignoring them keeps firmware updates from breaking ingest.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    event_id: str = Field(min_length=1, max_length=128)
-    plate: str = Field(min_length=1, max_length=32)
-    confidence: float = Field(ge=0, le=1, allow_inf_nan=False)
-    captured_at: AwareDatetime
-    vehicle: Vehicle | None = None
-    direction: str | None = Field(default=None, max_length=32)
-
-
-class WebhookRead(ReadBase):
-    image_jpeg_base64: str | None = None
-
-
-class BatchRead(ReadBase):
-    camera_id: uuid.UUID
-
-
-class BulkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reads: list[BatchRead] = Field(min_length=1, max_length=MAX_BULK_READS)
 
 
 @dataclass
@@ -306,157 +260,3 @@ def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -
     bodies = [json.dumps(payload[i : i + READS_PER_MESSAGE]) for i in range(0, len(payload), READS_PER_MESSAGE)]
     dal.enqueue_reads(bodies)
     return {"accepted": len(payload), "messages": len(bodies)}
-
-
-# ------------------------------------------------------------------------------------ search
-
-
-def _check_range(from_: datetime | None, to: datetime | None) -> None:
-    if from_ and to and from_ >= to:
-        raise Invalid("invalid_range", "from deve ser anterior a to")
-
-
-def _read_public(row: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        "id": str(row["id"]),
-        "plate": row["plate"],
-        "camera_id": str(row["camera_id"]),
-        "city_id": str(row["city_id"]),
-        "captured_at": row["captured_at"],
-        "confidence": round(float(row["confidence"]), 4),
-        "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": row["vehicle"],
-        "direction": row["direction"],
-    }
-    if "distance" in row:
-        out["distance"] = row["distance"]
-    return out
-
-
-@dataclass
-class SearchQuery:
-    plate: str | None
-    match: str
-    filter: dal.ReadFilter
-
-
-def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
-    """Validate the query string of GET /v1/lpr/events (city scope included)."""
-    match = q.get("match") or "exact"
-    if match not in MATCHES:
-        raise Invalid("invalid_match", "match deve ser exact, prefix ou fuzzy")
-    raw = q.get("plate") or None
-    plate: str | None = None
-    if raw is not None:
-        try:
-            plate = plates.normalize_plate(raw) if match == "exact" else plates.clean_plate(raw)
-        except ValueError as exc:
-            raise Invalid("invalid_plate", str(exc)) from None
-        if match == "fuzzy" and len(plate) != 7:
-            raise Invalid("invalid_plate", "a busca aproximada precisa dos 7 caracteres da placa")
-    elif match != "exact":
-        raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
-    city_id = alerts.scope_city(principal, q.get("city_id") or None)
-    camera_id = q.get("camera_id") or None
-    if camera_id:
-        try:
-            uuid.UUID(camera_id)
-        except ValueError:
-            raise not_found("câmera") from None
-        camera = cameras.visible(principal, camera_id)
-        if city_id and str(camera["city_id"]) != city_id:
-            raise not_found("câmera")
-    from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
-    _check_range(from_, to)
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
-
-
-def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
-    """The decoded cursor, checked value by value so a tampered one is a 400, never a database error."""
-    if not fuzzy:
-        return pagination.decode_keyset(cursor)
-    after = pagination.decode_cursor(cursor)
-    if after is None:
-        return None
-    try:
-        distance, plate, at, read_id = after
-        if isinstance(distance, bool) or not isinstance(distance, (int, float)) or not math.isfinite(distance):
-            raise ValueError("distance")
-        return [float(distance), plates.clean_plate(plate), *pagination.check_keyset([at, read_id])]
-    except (TypeError, ValueError):
-        raise Malformed("invalid_cursor", "cursor inválido") from None
-
-
-def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
-    after = _keyset(cursor, sq.match == "fuzzy" and sq.plate is not None)
-    with db.transaction() as conn:
-        if sq.match != "fuzzy" or sq.plate is None:
-            rows = dal.search_page(conn, sq.filter, sq.plate, sq.match == "prefix", after, limit)
-            items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
-            return [_read_public(r) for r in items], nxt
-        keys = plates.fuzzy_keys(sq.plate)
-        candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
-        ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
-        if not ranked:
-            return [], None
-        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after, limit)
-    items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
-    return [_read_public(r) for r in items], nxt
-
-
-def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
-    """The plate's reads in time order with camera names/locations and the speed between points."""
-    try:
-        plate = plates.normalize_plate(q.get("plate") or "")
-    except ValueError as exc:
-        raise Invalid("invalid_plate", str(exc)) from None
-    city_id = alerts.scope_city(principal, q.get("city_id") or None)
-    to = query_time(q.get("to"), "to") or datetime.now(UTC)
-    from_ = query_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
-    _check_range(from_, to)
-    if to - from_ > TRAJECTORY_MAX_SPAN:
-        raise Invalid("range_too_long", "intervalo máximo de 31 dias")
-    with db.transaction() as conn:
-        rows = dal.trajectory(conn, dal.ReadFilter(city_id, None, from_, to), plate, TRAJECTORY_MAX_POINTS + 1)
-    truncated = len(rows) > TRAJECTORY_MAX_POINTS
-    points: list[dict[str, Any]] = []
-    visited: list[str] = []
-    prev: dict[str, Any] | None = None
-    max_speed: float | None = None
-    for row in rows[:TRAJECTORY_MAX_POINTS]:
-        camera_id = str(row["camera_id"])
-        if camera_id not in visited:
-            visited.append(camera_id)
-        km = speed = None
-        if prev is not None and None not in (prev["lat"], prev["lon"], row["lat"], row["lon"]):
-            km = geo.haversine_km(prev["lat"], prev["lon"], row["lat"], row["lon"])
-            speed = geo.speed_kmh(km, (row["captured_at"] - prev["captured_at"]).total_seconds())
-            if speed is not None and math.isinf(speed):
-                speed = None  # same instant at two places: no finite speed (clone alerts cover it)
-            if speed is not None:
-                max_speed = speed if max_speed is None else max(max_speed, speed)
-        points.append(
-            {
-                "id": str(row["id"]),
-                "camera_id": camera_id,
-                "camera_name": row["camera_name"],
-                "lat": row["lat"],
-                "lon": row["lon"],
-                "captured_at": row["captured_at"],
-                "confidence": round(float(row["confidence"]), 4),
-                "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-                "distance_km_from_previous": None if km is None else round(km, 3),
-                "speed_kmh_from_previous": None if speed is None else round(speed, 1),
-            }
-        )
-        prev = row
-    return {
-        "plate": plate,
-        "from": from_,
-        "to": to,
-        "points": points,
-        "cameras_visited": visited,
-        "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
-        "truncated": truncated,
-    }

@@ -1,121 +1,19 @@
-"""Media helpers over the ffmpeg binary: discovery, a safe run helper, probe, thumbnail and sha256.
+"""ISO-BMFF (MP4 / fragmented MP4) box walker: box headers only, ``mdat`` payloads are skipped.
 
-There is no ffprobe in the Lambda layer nor in imageio-ffmpeg, so `probe` reads MP4 / fragmented MP4
-with a small ISO-BMFF box walker (box headers only; `mdat` payloads are skipped) and falls back to an
-ffmpeg stream-copy pass for MPEG-TS. The walker works over `Reader.read_at(offset, n)` so it can run
-over S3 range GETs as well as over local files.
+It works over ``Reader.read_at(offset, n)`` so it can run over S3 range GETs as well as local files;
+:mod:`gtvision.clipping` reuses :func:`boxes` and :func:`top_level_boxes` for edit lists.
+:func:`probe` reads MP4 here and falls back to an ffmpeg stream-copy pass for MPEG-TS.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import struct
-import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
-FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
-LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,rtmp,rtmps,udp,rtp,srtp"
-_FILE_SCHEMES = {"file", "http", "https"}
-_LIVE_SCHEMES = _FILE_SCHEMES | {"rtsp", "rtsps", "rtmp", "rtmps", "udp", "rtp", "srt"}
-LAYER_FFMPEG = "/opt/bin/ffmpeg"
-_STDERR_TAIL = 1500
-
-
-class MediaError(Exception):
-    """Media that cannot be read, or an ffmpeg run that failed or timed out."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary: env GTV_FFMPEG, else the FFmpeg Lambda layer, else imageio-ffmpeg's."""
-    configured = os.environ.get("GTV_FFMPEG")
-    if configured:
-        return configured
-    if os.path.exists(LAYER_FFMPEG):
-        return LAYER_FFMPEG
-    import imageio_ffmpeg  # imported late: not shipped in the Lambda layer, where /opt/bin/ffmpeg exists
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-def _with_whitelist(args: Sequence[str], protocols: str) -> list[str]:
-    """Give every `-i` input a `-protocol_whitelist` unless the caller set one for that input."""
-    out: list[str] = []
-    has_whitelist = False
-    for arg in args:
-        if arg == "-protocol_whitelist":
-            has_whitelist = True
-        if arg == "-i":
-            if not has_whitelist:
-                out += ["-protocol_whitelist", protocols]
-            has_whitelist = False
-        out.append(arg)
-    return out
-
-
-def _check_input_schemes(args: Sequence[str], live: bool) -> None:
-    """The rtsp/rtmp demuxers open tcp themselves, past the protocol whitelist: refuse them by scheme too."""
-    allowed = _LIVE_SCHEMES if live else _FILE_SCHEMES
-    for flag, value in zip(args, args[1:], strict=False):
-        if flag == "-i" and "://" in value and value.split("://", 1)[0].lower() not in allowed:
-            raise MediaError(f"entrada não permitida: esquema '{value.split('://', 1)[0]}'")
-
-
-_USERINFO = re.compile(r"(\b[a-zA-Z][\w+.-]*://)[^/\s@]+@")
-_SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Mask URL credentials (camera passwords) and presigned-URL signatures in ffmpeg output."""
-    return _SIGNED_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
-
-
-def _tail(text: str) -> str:
-    return redact(text.strip()[-_STDERR_TAIL:])
-
-
-def run_ffmpeg(
-    args: Sequence[str], timeout: float, cwd: str | None = None, *, live: bool = False
-) -> subprocess.CompletedProcess[str]:
-    """Run ffmpeg with an argument list and a timeout; raise `MediaError` with stderr's tail on failure.
-
-    Every input gets a protocol whitelist (files and http(s) only; rtsp/udp/rtp only when `live`).
-    """
-    _check_input_schemes(args, live)
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *_with_whitelist(args, LIVE_PROTOCOLS if live else FILE_PROTOCOLS)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
-    except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        raise MediaError(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
-    except OSError as exc:
-        raise MediaError(f"ffmpeg não pôde ser executado: {exc}") from exc
-    if proc.returncode != 0:
-        raise MediaError(f"ffmpeg falhou (código {proc.returncode}): {_tail(proc.stderr)}")
-    return proc
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """What a recording or clip holds. `duration_s` is the presentation duration of its video track."""
-
-    duration_s: float
-    video_codec: str  # ffmpeg codec name: h264, hevc, av1...
-    width: int
-    height: int
-    size_bytes: int
-    container: Literal["mp4", "ts"]
-    fragmented: bool = False
-    frame_count: int | None = None
-    keyframe_interval_s: float | None = None  # largest distance between two keyframes, when known
-
+from gtvision.ffmpeg import MediaError, MediaInfo, probe_with_ffmpeg
 
 # --------------------------------------------------------------------------------------------- readers
 
@@ -141,7 +39,7 @@ class FileReader:
             return fh.read(n)
 
 
-# ------------------------------------------------------------------------------------ ISO-BMFF walker
+# ------------------------------------------------------------------------------------ walker
 
 
 class NotIsoBmff(Exception):
@@ -412,35 +310,6 @@ def _keyframe_interval(track: _Track) -> float | None:
     return max(b - a for a, b in zip(times, times[1:], strict=False)) / track.timescale
 
 
-# ------------------------------------------------------------------------------------ ffmpeg fallback
-
-_STREAM = re.compile(r"Stream #0:\d+\S*: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
-_TIME = re.compile(r"time=\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-_FRAMES = re.compile(r"frame=\s*(\d+)")
-
-
-def _probe_with_ffmpeg(path: str, timeout: float) -> MediaInfo:
-    """MediaInfo from an ffmpeg stream-copy pass of the first video stream (used for MPEG-TS)."""
-    proc = run_ffmpeg(["-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], timeout)
-    stream = _STREAM.search(proc.stderr)
-    times = _TIME.findall(proc.stderr)
-    frames = _FRAMES.findall(proc.stderr)
-    if not stream or not times or not frames or int(frames[-1]) == 0:
-        raise MediaError(f"mídia sem vídeo legível: {_tail(proc.stderr)}")
-    h, m, s = times[-1]
-    frame_count = int(frames[-1])
-    duration = int(h) * 3600 + int(m) * 60 + float(s)  # ffmpeg reports the end of the last frame
-    return MediaInfo(
-        duration_s=round(duration, 6),
-        video_codec=stream.group(1),
-        width=int(stream.group(2)),
-        height=int(stream.group(3)),
-        size_bytes=os.path.getsize(path),
-        container="ts",
-        frame_count=frame_count,
-    )
-
-
 def probe(path: str, timeout: float = 60) -> MediaInfo:
     """Duration, codec and size of a recording (MP4, fragmented MP4 or MPEG-TS); `MediaError` if unreadable."""
     try:
@@ -455,41 +324,4 @@ def probe(path: str, timeout: float = 60) -> MediaInfo:
         pass
     except (struct.error, IndexError, ValueError) as exc:
         raise MediaError(f"arquivo MP4 corrompido: {exc}") from exc
-    return _probe_with_ffmpeg(path, timeout)
-
-
-_START = re.compile(r"Duration: [^,]+, start: (-?\d+(?:\.\d+)?)")
-
-
-def start_time(src: str, timeout: float = 60) -> float:
-    """The first presentation timestamp of a file, in seconds, as ffmpeg's demuxers see it."""
-    proc = run_ffmpeg(["-i", src, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"], timeout)
-    match = _START.search(proc.stderr)
-    return float(match.group(1)) if match else 0.0
-
-
-# ---------------------------------------------------------------------------------------- thumbnails
-
-
-def thumbnail(src: str, dst: str, width: int = 160, height: int = 90, timeout: float = 30) -> None:
-    """Write a `width`x`height` JPEG of the first decodable frame, letterboxed to keep the aspect ratio."""
-    fit = (
-        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuvj420p"
-    )
-    run_ffmpeg(
-        ["-y", "-i", src, "-map", "0:v:0", "-frames:v", "1", "-vf", fit, "-c:v", "mjpeg", "-q:v", "4",
-         "-f", "image2", "-update", "1", dst],
-        timeout,
-    )
-    if not os.path.exists(dst) or os.path.getsize(dst) == 0:
-        raise MediaError("nenhum quadro decodificável para a miniatura")
-
-
-def sha256_file(path: str) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return probe_with_ffmpeg(path, timeout)

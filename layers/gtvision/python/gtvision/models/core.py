@@ -1,64 +1,12 @@
-"""Request models (pydantic) and the one function that turns validation errors into 422s."""
+"""Request models of the core resources: cities, users, login and cameras."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from gtvision.errors import Invalid, Malformed
-
-M = TypeVar("M", bound=BaseModel)
-
-BR_STATES = {
-    "AC",
-    "AL",
-    "AP",
-    "AM",
-    "BA",
-    "CE",
-    "DF",
-    "ES",
-    "GO",
-    "MA",
-    "MT",
-    "MS",
-    "MG",
-    "PA",
-    "PB",
-    "PR",
-    "PE",
-    "PI",
-    "RJ",
-    "RN",
-    "RS",
-    "RO",
-    "RR",
-    "SC",
-    "SP",
-    "SE",
-    "TO",
-}
-
-
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-# An id field of a request body: anything else is a 422 here, not a database error later.
-UuidStr = Annotated[str, Field(pattern=UUID_PATTERN)]
-
-
-def query_uuid(value: str | None, name: str) -> str | None:
-    """A UUID query parameter (None when absent); 422 when it is not a UUID."""
-    if not value:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise Invalid(f"invalid_{name}", f"{name} deve ser um UUID") from None
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from gtvision.models.common import Strict, UuidStr
 
 
 class CityIn(Strict):
@@ -112,17 +60,3 @@ class CameraPatch(Strict):
     location: Location | None = None
     lpr_enabled: bool | None = None
     rotate_webhook_secret: bool | None = None
-
-
-def parse(model: type[M], data: Any) -> M:
-    """Validate `data` as `model`: 400 when it is not a JSON object, 422 listing the bad fields otherwise."""
-    if not isinstance(data, dict):
-        raise Malformed("malformed_body", "o corpo deve ser um objeto JSON")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        # Never echo input values back (they may hold passwords): only field names and reasons.
-        fields = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors(include_input=False)
-        )
-        raise Invalid("validation_error", f"dados inválidos — {fields}") from None

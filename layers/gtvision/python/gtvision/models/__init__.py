@@ -1,0 +1,1 @@
+"""Request models (pydantic), one module per area; ``common`` holds ``Strict``, ``UuidStr`` and ``parse``."""

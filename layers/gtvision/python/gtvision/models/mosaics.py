@@ -1,0 +1,13 @@
+"""Request model of a mosaic: up to four cameras of one city and a layout."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gtvision.models.common import Strict, UuidStr
+
+
+class MosaicIn(Strict):
+    name: str = Field(min_length=1, max_length=120)
+    camera_ids: list[UuidStr] = Field(min_length=1, max_length=4)
+    layout: str = Field(default="2x2", pattern=r"^(1x1|1x2|2x2)$")
