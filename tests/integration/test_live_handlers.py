@@ -136,19 +136,23 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     from gtvision_local.events import sqs_record
     from gtvision_local.template import load_template
 
-    # Given two connections of city A subscribed to streams (one gone), and one of city B
-    conns = {"A-live-000000001=": world.city_a, "A-gone-000000002=": world.city_a, "B-live-000000003=": world.city_b}
+    # Given two connections of city A subscribed to streams (one gone), one of city B and an admin's (no city)
+    conns = {"A-live-000000001=": world.city_a, "A-gone-000000002=": world.city_a, "B-live-000000003=": world.city_b,
+             "0-admin-00000004=": None}  # fmt: skip
     with db.transaction() as conn:
         for cid, city in conns.items():
             conn.execute(
                 "INSERT INTO ws_connections (connection_id, user_id, role, city_id, topics)"
                 " VALUES (%s, %s, %s, %s, %s)",
-                (cid, str(uuid.uuid4()), "manager", city, ["streams"]),
+                (cid, str(uuid.uuid4()), "admin" if city is None else "manager", city, ["streams"]),
             )
     camera = world.camera()["id"]
     expected_data = json.dumps(
         {"type": "stream.status", "data": {"camera_id": camera, "status": "streaming", "at": "2026-11-30T01:00:00Z"}}
     ).encode()
+    stubbed_management.add_response(
+        "post_to_connection", {}, {"ConnectionId": "0-admin-00000004=", "Data": expected_data}
+    )
     stubbed_management.add_client_error(
         "post_to_connection",
         service_error_code="GoneException",
@@ -170,10 +174,10 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     notifier = load_function("events_notifier", "handler").handler
     out = notifier({"Records": [sqs_record(message, arn), sqs_record(bad, arn)]}, LambdaContext())
 
-    # Then city A's live connection got it, the gone one was pruned, city B was never posted to
+    # Then city A's live connection and the admin got it, the gone one was pruned, city B was never posted to
     stubbed_management.assert_no_pending_responses()
     assert rows("A-gone-000000002=") == []
-    assert len(rows("A-live-000000001=")) == 1 and len(rows("B-live-000000003=")) == 1
+    assert all(len(rows(cid)) == 1 for cid in ("A-live-000000001=", "B-live-000000003=", "0-admin-00000004="))
     # and the malformed message alone is reported failed (it goes to the DLQ after its retries)
     assert out == {"batchItemFailures": [{"itemIdentifier": bad["MessageId"]}]}
     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
