@@ -301,6 +301,16 @@ def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) 
             expect(page.locator("#alertas-lista tr").first).to_contain_text(plate)
             assert page.evaluate("window.__sameDocument") is True
 
+            # and a camera's status badge follows its stream.status on the city's camera list
+            from gtvision import events
+
+            page.evaluate(f"location.hash = '#/cidades/{world.city_a}'")
+            badge = page.locator(f'[data-camera="{camera["id"]}"]')
+            expect(badge).to_have_text("cadastrada")
+            assert events.stream_status(world.city_a, camera["id"], "streaming", datetime.now(UTC))
+            expect(badge).to_have_text("transmitindo", timeout=5000)
+            assert page.evaluate("window.__sameDocument") is True
+
             # and when the server drops the connection the console says so, then reconnects by itself
             (connection,) = _connection_rows(username=username)
             live.ws.delete(connection["connection_id"])
