@@ -139,7 +139,6 @@ def _fuzz_operation(
 @pytest.mark.parametrize("role", ["admin", "manager"])
 def test_no_operation_answers_a_server_error(world: World, res: CityResources, role: str) -> None:
     token = world.admin if role == "admin" else world.manager_a
-    started = time.monotonic()
     statuses: Counter[int] = Counter()
     operations = [result.ok() for result in _schema(world.api, res).get_all_operations()]
     assert len(operations) >= 40, len(operations)
@@ -150,4 +149,3 @@ def test_no_operation_answers_a_server_error(world: World, res: CityResources, r
     calls = sum(statuses.values())
     assert calls > 10 * len(operations) and statuses[401] < calls * 0.4, statuses
     assert any(200 <= s < 300 for s in statuses) and statuses[422] and statuses[404], statuses
-    assert time.monotonic() - started < 60
