@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench lint layers install clean routes
+.PHONY: run test bench lint layers install clean routes openapi
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ layers: $(STAMP)
 
 routes: $(STAMP)
 	@$(BIN)/gtvision routes sync
+
+## docs/openapi.json from the app's routes and models (a test keeps it equal to /v1/openapi.json).
+openapi: $(STAMP)
+	@$(BIN)/gtvision openapi
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache

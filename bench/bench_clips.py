@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from resultfile import quick, record
+
 from gtvision import ffmpeg
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision_local.testmedia import make_segments
@@ -77,8 +79,8 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--minutes", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--minutes", type=int, default=3 if quick() else 5)
+    parser.add_argument("--runs", type=int, default=1 if quick() else 3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gtv-bench-") as tmp:
         began = time.perf_counter()
@@ -118,6 +120,18 @@ def main() -> None:
             else:
                 frames, size = "-", "-"
             print(f"| {label} | {seconds:.3f} | {seconds / fast_s:.1f} | {frames} | {size} |")
+        fast, exact, full = rows[0][1], rows[1][1], rows[2][1]
+        record(
+            "clips",
+            {"clip_fast_speedup_vs_reencode": round(full / fast, 2), "clip_exact_over_fast": round(exact / fast, 3)},
+            {
+                "clip_fast_speedup_vs_reencode": {"name": "full re-encode (libx264 veryfast) of the same clip, s",
+                                                  "value": round(full, 3), "fast_s": round(fast, 3)},
+                "clip_exact_over_fast": {"name": "fast clip (stream copy from the keyframe), s",
+                                         "value": round(fast, 3), "exact_s": round(exact, 3)},
+            },
+            {"clip_s": length_s, "recording_minutes": args.minutes, "runs": args.runs},
+        )  # fmt: skip
 
 
 if __name__ == "__main__":

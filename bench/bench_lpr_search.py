@@ -6,7 +6,9 @@ through `gtvision.logic.lpr_search.search` and through the baseline
 `WHERE plate % $1 ORDER BY similarity(plate, $1) DESC LIMIT 50` with a GIN gin_trgm_ops index.
 Then measures batch ingest (`lpr_ingest.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
 
-Run: .venv/bin/python bench/bench_lpr_search.py [--reads 1500000] [--queries 50]
+Exact search (the B-tree) is timed against the same query with index scans disabled (a sequential scan).
+
+Run: .venv/bin/python bench/bench_lpr_search.py [--reads 10000000] [--queries 50]   (BENCH_QUICK=1: 200,000)
 Prints a markdown table with the machine it ran on. See docs/adr/0006-plate-search.md.
 """
 
@@ -27,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from resultfile import quick, record
 
 CONFUSIONS = {"O": "0", "0": "O", "I": "1", "1": "I", "B": "8", "8": "B", "S": "5", "5": "S", "Z": "2", "2": "Z",
               "G": "6", "6": "G", "D": "0", "Q": "0", "A": "4", "4": "A", "T": "7", "7": "T"}  # fmt: skip
@@ -79,7 +82,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - t0) * 1000, out
 
 
-def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], list[str]]:
+def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], list[str], float]:
     """City, cameras and `n_reads` reads over ~n/4 distinct plates (COPY, indexes built afterwards)."""
     from gtvision import plates
 
@@ -126,14 +129,15 @@ def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], li
         conn.execute("VACUUM ANALYZE plate_reads")
     print(f"loaded {n_reads} reads ({len(seen)} plates): COPY {copy_s:.1f} s ({n_reads / copy_s:,.0f} rows/s),"
           f" B-trees {btree_s:.1f} s, keys GIN {keys_s:.1f} s, trigram GIN {trgm_s:.1f} s")  # fmt: skip
-    return city, cams, sorted(seen)
+    return city, cams, sorted(seen), n_reads / copy_s
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reads", type=int, default=1_500_000)
-    ap.add_argument("--queries", type=int, default=50)
-    ap.add_argument("--ingest-batches", type=int, default=20, help="SQS batches of 100 messages x 10 reads")
+    ap.add_argument("--reads", type=int, default=200_000 if quick() else 10_000_000)
+    ap.add_argument("--queries", type=int, default=30 if quick() else 50)
+    ap.add_argument("--ingest-batches", type=int, default=4 if quick() else 20,
+                    help="SQS batches of 100 messages x 10 reads")  # fmt: skip
     args = ap.parse_args()
     rng = random.Random(20261123)
 
@@ -153,7 +157,7 @@ def main() -> None:
     get_settings.cache_clear()
     migrations.apply(url)
     try:
-        city, cams, distinct = load(url, args.reads, rng)
+        city, cams, distinct, copy_rate = load(url, args.reads, rng)
         targets = rng.sample(distinct, args.queries)
         queries = [garble(t, rng) for t in targets]
 
@@ -192,6 +196,27 @@ def main() -> None:
                         print(f"{name}: {q} (true {target}) -> {got[:3]}")
                 results[name] = {"median": statistics.median(samples), "p95": pct(samples, 0.95),
                                  "found": found, "first": first}  # fmt: skip
+            # exact: the (city_id, plate) B-tree through lpr_search.search, vs the same SQL as a sequential scan
+            def exact(q: str) -> list[str]:
+                sq = lpr_search.SearchQuery(q, "exact", lpr_dal.ReadFilter(city_id=city))
+                return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
+
+            def exact_seqscan(q: str) -> list[str]:
+                with conn.transaction():
+                    conn.execute("SET LOCAL enable_indexscan = off")
+                    conn.execute("SET LOCAL enable_bitmapscan = off")
+                    rows = conn.execute(
+                        "SELECT plate FROM plate_reads WHERE city_id = %s AND plate = %s AND anonymised_at IS NULL"
+                        " ORDER BY captured_at DESC, id DESC LIMIT 51", (city, q),
+                    ).fetchall()  # fmt: skip
+                return [r[0] for r in rows]
+
+            exact_targets = targets[: max(5, args.queries // (10 if args.reads > 1_000_000 else 1))]
+            for q in targets[:5]:
+                exact(q)
+            exact_ms = [timed(lambda q=q: exact(q))[0] for q in targets]  # type: ignore[misc]
+            seq_ms = [timed(lambda q=q: exact_seqscan(q))[0] for q in exact_targets]  # type: ignore[misc]
+            assert all(exact(q) and exact(q)[0] == q for q in targets[:5])
             conn.execute("DROP INDEX plate_reads_trgm")  # ingest pays only for this design's indexes
 
         # batch ingest: the LprIngestFunction path, with a 1000-entry watchlist and clone checks on
@@ -204,7 +229,8 @@ def main() -> None:
                 values = {"city_id": city, "plate": p, "reason": "bench", "fuzzy": fuzzy, "created_by": None}
                 dal.insert_watch(conn, values, plates.fuzzy_keys(p) if fuzzy else [])
         now = datetime.now(UTC)
-        ingest_rows = []
+        ingest_rows: list[str] = []
+        ingest_rates: list[float] = []
         # webhook-sized Lambda batches, then bulk-endpoint messages (500 reads each); 20% of the reads are
         # plates already seen (the rest new), all within the last hour, so clone checks find real pairs
         for label, n_batches, n_messages, per_message in (
@@ -228,6 +254,7 @@ def main() -> None:
                 assert not res.failed, res.failed
                 total += res.inserted
                 alerts += res.alerts
+            ingest_rates.append(total / elapsed)
             ingest_rows.append(f"| {n_batches} SQS batches of {label}: {total:,} reads, {alerts:,} alerts |"
                                f" {total / elapsed:,.0f} |")  # fmt: skip
 
@@ -247,6 +274,35 @@ def main() -> None:
         print("| batch ingest (lpr_ingest.ingest_batch: COPY + INSERT ON CONFLICT + watchlist/clone rules) | reads/s |")
         print("|---|---:|")
         print("\n".join(ingest_rows))
+        print()
+        print(f"| exact search | p95 ms |\n|---|---:|\n| B-tree (lpr.search, {len(targets)} plates) |"
+              f" {pct(exact_ms, 0.95):.2f} |\n| sequential scan baseline ({len(exact_targets)} plates) |"
+              f" {pct(seq_ms, 0.95):.2f} |")  # fmt: skip
+        ours_r, trgm_r = results["skeleton keys (GIN plate_keys)"], results["pg_trgm baseline"]
+        record(
+            "lpr",
+            {
+                "plate_exact_p95_ms": round(pct(exact_ms, 0.95), 3),
+                "plate_fuzzy_p95_ms": round(ours_r["p95"], 3),
+                "plate_fuzzy_speedup_vs_trgm": round(trgm_r["p95"] / ours_r["p95"], 2),
+                "plate_fuzzy_recall": round(ours_r["found"] / args.queries, 4),
+                "lpr_ingest_events_per_s": round(ingest_rates[0]),
+            },
+            {
+                "plate_exact_p95_ms": {"name": "same query as a sequential scan (index scans off), p95 ms",
+                                       "value": round(pct(seq_ms, 0.95), 3)},
+                "plate_fuzzy_p95_ms": {"name": "pg_trgm similarity search (GIN gin_trgm_ops), p95 ms",
+                                       "value": round(trgm_r["p95"], 3)},
+                "plate_fuzzy_speedup_vs_trgm": {"name": "pg_trgm p95 / skeleton keys p95",
+                                                "value": round(trgm_r["p95"], 3)},
+                "plate_fuzzy_recall": {"name": "pg_trgm recall on the same garbled queries",
+                                       "value": round(trgm_r["found"] / args.queries, 4)},
+                "lpr_ingest_events_per_s": {"name": "bare COPY of reads into plate_reads (no checks, no index), rows/s",
+                                            "value": round(copy_rate)},
+            },
+            {"reads": args.reads, "distinct_plates": len(distinct), "queries": args.queries,
+             "ingest": ingest_rows, "bulk_ingest_events_per_s": round(ingest_rates[-1])},
+        )  # fmt: skip
     finally:
         db.close_all()
         srv.cleanup()

@@ -1,7 +1,8 @@
 """Playback at scale: presigning 1,440 segment URLs (boto3 vs gtvision.dal.presign), building the playlist,
-and (with --db) one camera's day from a segment index of many cameras.
+and (with --db) one camera's day from a segment index of many cameras (timeline p95 over many cameras).
 
-Run: .venv/bin/python bench/bench_playback.py [--urls 1440] [--runs 5] [--db --cameras 200 --days 2]
+Run: .venv/bin/python bench/bench_playback.py [--urls 1440] [--runs 5] [--db --cameras 1000 --days 30]
+(1,000 cameras x 30 days of 60 s segments = 43.2 M rows: a city's month; BENCH_QUICK=1 seeds 50 x 2 days)
 Prints a markdown table (median of the runs). See docs/adr/0005-segment-index.md.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import tempfile
 import time
@@ -20,6 +22,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from resultfile import quick, record
 
 from gtvision.dal.presign import Presigner
 from gtvision.logic.recordings import build_playlist, segment_key
@@ -68,14 +71,22 @@ def bench_presign(n: int, runs: int) -> list[tuple[str, float]]:
     def with_presigner() -> list[str]:
         return presigner.urls(keys, 3600)
 
+    ours = timed(lambda: build_playlist(rows, with_presigner()), runs)
+    baseline = timed(lambda: build_playlist(rows, with_boto3()), runs)
+    FIGURES["playlist_24h_ms"] = round(ours * 1000, 2)
+    FIGURES["playlist_speedup_vs_boto3"] = round(baseline / ours, 2)
+    BASELINES["playlist_24h_ms"] = {"name": f"playlist of {n} segments signed with boto3 generate_presigned_url, ms",
+                                    "value": round(baseline * 1000, 2)}  # fmt: skip
+    BASELINES["playlist_speedup_vs_boto3"] = BASELINES["playlist_24h_ms"]
     return [
         (f"boto3 generate_presigned_url x{n}", timed(with_boto3, runs)),
         (f"gtvision Presigner.urls x{n}", timed(with_presigner, runs)),
-        (f"build_playlist of {n} fMP4 segments", timed(lambda: build_playlist(rows, with_presigner()), runs)),
+        (f"build_playlist of {n} fMP4 segments (Presigner)", ours),
+        (f"build_playlist of {n} fMP4 segments (boto3 baseline)", baseline),
     ]
 
 
-def bench_index(cameras: int, days: int, runs: int) -> list[tuple[str, float]]:
+def bench_index(cameras: int, days: int, runs: int, queries: int) -> list[tuple[str, float]]:
     """Seed `cameras` x `days` x 1,440 one-minute segments in an embedded PostgreSQL; time one camera's day."""
     import pgserver
     import psycopg
@@ -98,10 +109,13 @@ def bench_index(cameras: int, days: int, runs: int) -> list[tuple[str, float]]:
             with conn.cursor().copy(
                 "COPY segments (camera_id, city_id, start_at, end_at, duration_s, s3_key, container) FROM STDIN"
             ) as copy:
+                # text rows from precomputed timestamps: 43 M rows must not cost a datetime each
+                stamps = [(DAY + timedelta(seconds=60 * i)).isoformat() for i in range(1440 * days + 1)]
                 for cam in ids:
-                    for i in range(1440 * days):
-                        s = DAY + timedelta(seconds=60 * i)
-                        copy.write_row((cam, city, s, s + timedelta(seconds=60), 60.0, f"k/{cam}/{i}", "fmp4"))
+                    copy.write("".join(
+                        f"{cam}\t{city}\t{stamps[i]}\t{stamps[i + 1]}\t60.0\tk/{cam}/{i}\tfmp4\n"
+                        for i in range(1440 * days)
+                    ))  # fmt: skip
             conn.commit()
             conn.execute("ANALYZE segments")
             seeded = time.perf_counter() - started
@@ -114,6 +128,22 @@ def bench_index(cameras: int, days: int, runs: int) -> list[tuple[str, float]]:
             ).fetchall()
             print("\n".join(r["QUERY PLAN"] for r in plan), "\n")
             total = cameras * days * 1440
+            # timeline p95: a day of a different camera each query (cold-ish pages), vs the baseline that
+            # fetches the same rows and merges spans in Python
+            rng = random.Random(7)
+            picks = [(rng.choice(ids), DAY + timedelta(days=rng.randrange(days), hours=rng.randrange(24)))
+                     for _ in range(queries)]  # fmt: skip
+            hours24 = timedelta(hours=24)
+            ours = [timed(lambda c=c, t=t: dal.timeline(conn, c, t, t + hours24), 1) * 1000 for c, t in picks]
+            base = [timed(lambda c=c, t=t: python_timeline(dal.in_range(conn, c, t, t + hours24), t, t + hours24), 1)
+                    * 1000 for c, t in picks]  # fmt: skip
+            FIGURES["timeline_day_p95_ms"] = round(pct(ours, 0.95), 2)
+            BASELINES["timeline_day_p95_ms"] = {
+                "name": "same rows fetched (in_range) and merged in Python, p95 ms", "value": round(pct(base, 0.95), 2),
+                "rows": total, "cameras": cameras, "days": days, "queries": queries,
+            }  # fmt: skip
+            print(f"timeline of one camera's 24 h, {queries} random cameras/days: p95 {pct(ours, 0.95):.2f} ms"
+                  f" (SQL) vs {pct(base, 0.95):.2f} ms (rows merged in Python)\n")  # fmt: skip
             return [
                 (f"seed {total:,} rows (COPY)", seeded),
                 (
@@ -126,22 +156,45 @@ def bench_index(cameras: int, days: int, runs: int) -> list[tuple[str, float]]:
         server.cleanup()
 
 
+FIGURES: dict[str, float] = {}
+BASELINES: dict[str, dict[str, Any]] = {}
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def python_timeline(rows: list[dict[str, Any]], lo: datetime, hi: datetime) -> tuple[list[Any], float]:
+    """The baseline: what dal.timeline computes in SQL, done in Python over the fetched rows."""
+    spans: list[list[datetime]] = []
+    for r in rows:
+        s, e = max(r["start_at"], lo), min(r["end_at"], hi)
+        if spans and s <= spans[-1][1] + timedelta(seconds=1):
+            spans[-1][1] = max(spans[-1][1], e)
+        else:
+            spans.append([s, e])
+    return spans, sum((e - s).total_seconds() for s, e in spans)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=1440)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", action="store_true", help="also time the segment index in an embedded PostgreSQL")
-    parser.add_argument("--cameras", type=int, default=200)
-    parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--cameras", type=int, default=50 if quick() else 1000)
+    parser.add_argument("--days", type=int, default=2 if quick() else 30)
+    parser.add_argument("--queries", type=int, default=40 if quick() else 200)
     args = parser.parse_args()
     results = bench_presign(args.urls, args.runs)
     if args.db:
-        results += bench_index(args.cameras, args.days, args.runs)
+        results += bench_index(args.cameras, args.days, args.runs, args.queries)
     machine = platform.processor() or platform.machine()
     print(f"Machine: {machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print("\n| operation | median |\n|---|---|")
     for name, seconds in results:
         print(f"| {name} | {seconds * 1000:.1f} ms |")
+    record("playback", FIGURES, BASELINES, {"urls": args.urls, "runs": args.runs})
 
 
 if __name__ == "__main__":

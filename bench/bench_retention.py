@@ -18,6 +18,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from resultfile import quick
+
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 os.environ.setdefault("AWS_REGION", "us-east-1")
@@ -63,8 +65,8 @@ def seed(conn, city_id: str, cameras: list[str], day: datetime, rows: int, objec
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--objects", type=int, default=1_000)
+    ap.add_argument("--rows", type=int, default=20_000 if quick() else 100_000)
+    ap.add_argument("--objects", type=int, default=200 if quick() else 1_000)
     ap.add_argument("--cameras", type=int, default=100)
     args = ap.parse_args()
 

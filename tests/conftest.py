@@ -22,6 +22,9 @@ os.environ.setdefault("GTV_ADMIN_PASSWORD", "admin-test-password")
 # Cheap argon2 in tests only (the deployed default is 64 MiB, t=3): hashing is not what is under test.
 os.environ.setdefault("GTV_ARGON2_TIME_COST", "1")
 os.environ.setdefault("GTV_ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("GTV_MEDIAMTX_HOOK_SECRET", "test-mediamtx-hook-secret")
+# Quotas ×100 in tests: suites make many clips/searches per minute; tests/integration/test_quotas.py sets 1.
+os.environ.setdefault("GTV_QUOTA_SCALE", "100")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_REGION", "us-east-1")

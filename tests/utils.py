@@ -43,6 +43,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     text: str
+    multi_headers: dict[str, list[str]] | None = None
 
     def json(self) -> Any:
         return json.loads(self.text) if self.text else None
@@ -93,6 +94,7 @@ class ApiClient:
         query: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
+        source_ip: str = "203.0.113.7",
     ) -> Reply:
         resource, params = self._resource(path)
         hdrs = {"content-type": "application/json", **(headers or {})}
@@ -118,7 +120,7 @@ class ApiClient:
                 "resourcePath": resource,
                 "httpMethod": method,
                 "requestId": uuid.uuid4().hex,
-                "identity": {"sourceIp": "203.0.113.7"},
+                "identity": {"sourceIp": source_ip},
                 "stage": "test",
                 "path": path,
             },
@@ -127,7 +129,8 @@ class ApiClient:
         }
         out = self.handler(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
-        return Reply(out["statusCode"], headers_out, out.get("body") or "")
+        multi = {k.lower(): list(v) for k, v in (out.get("multiValueHeaders") or {}).items()}
+        return Reply(out["statusCode"], headers_out, out.get("body") or "", multi)
 
     def login(self, username: str, password: str) -> str:
         r = self.call("POST", "/v1/auth/login", {"username": username, "password": password})

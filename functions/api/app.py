@@ -11,20 +11,26 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice import Blueprint, Chalice
 
-from gtvision.api import audit, clips, core, lpr, mosaics
+from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
 from gtvision.api import console as console_api
+from gtvision.api import health as health_api
 from gtvision.api import recordings as recordings_api
-from gtvision.api.http import Ctx, route
+from gtvision.api.http import Ctx, contract_errors, route
 from gtvision.observability import logger, metrics, tracer
 
 app = Chalice(app_name="gtvision")
+app.register_middleware(contract_errors, "http")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)
 app.register_blueprint(clips.bp)
 app.register_blueprint(lpr.bp)
+app.register_blueprint(intelbras.bp)
+app.register_blueprint(sentinela.bp)
 app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
+app.register_blueprint(health_api.bp)
+app.register_blueprint(sessions.bp)
 
 _meta = Blueprint(__name__)
 

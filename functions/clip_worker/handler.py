@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import clips
 from gtvision.observability import logger, metrics, tracer
+from gtvision.retries import RetryingBatchProcessor
 
 # Lambda's own timeout is 900 s; leave room to upload and to mark the clip after ffmpeg returns.
 _MARGIN_S = 60.0
@@ -22,11 +23,12 @@ class OutOfTime(Exception):
     """Too little of this invocation is left to make the clip; the record is retried, unclaimed."""
 
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Failed records are retried with growing backoff; poison ones (PoisonMessage) go to the DLQ at once.
+processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
-    """One job: poison messages and busy clips raise, so the record is reported failed and redelivered."""
+    """One job: poison messages, busy clips and transient errors raise, so the record is failed and redelivered."""
     remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else _MAX_CUT_S
     timeout = min(_MAX_CUT_S, remaining - _MARGIN_S)
     clip_id = clips.parse_message(record.body)

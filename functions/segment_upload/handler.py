@@ -1,7 +1,8 @@
 """SegmentUploadFunction: S3 ObjectCreated events (through SQS) → one `segments` row per uploaded segment.
 
 Each SQS record carries one S3 notification. Records fail alone (partial batch response) and only on
-transient errors; refused uploads are recorded by the logic and never retried.
+transient errors, retried with growing backoff; refused uploads are recorded by the logic and never
+retried; a message that is not an S3 notification is dead-lettered for inspection (ADR 0010).
 """
 
 from __future__ import annotations
@@ -10,23 +11,29 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.logic import recordings
 from gtvision.observability import logger, metrics, tracer
+from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# The function's timeout is 120 s: ffmpeg gets what is left of the invocation minus this margin (download,
+# thumbnail upload, the row), at most recordings.MAX_FFMPEG_S — a registration never outlives the function.
+MARGIN_S = 20.0
+
+processor = RetryingBatchProcessor()
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     try:
         notification = json.loads(record.body)
-    except json.JSONDecodeError:
-        logger.error("SQS message is not an S3 notification", extra={"message_id": record.message_id})
-        return  # retrying would not make it JSON
+    except json.JSONDecodeError as exc:
+        raise PoisonMessage("mensagem não é uma notificação S3 (JSON inválido)") from exc
+    if not isinstance(notification, dict):
+        raise PoisonMessage("mensagem não é uma notificação S3")
     if notification.get("Event") == "s3:TestEvent":
         return  # sent once when the bucket notification is configured
     for s3_record in notification.get("Records") or []:
@@ -34,7 +41,8 @@ def record_handler(record: SQSRecord) -> None:
             continue
         bucket = s3_record["s3"]["bucket"]["name"]
         key = unquote_plus(s3_record["s3"]["object"]["key"])  # S3 URL-encodes keys in events
-        recordings.register_upload(bucket, key)
+        remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 120.0
+        recordings.register_upload(bucket, key, ffmpeg_budget_s=remaining - MARGIN_S)
 
 
 @logger.inject_lambda_context

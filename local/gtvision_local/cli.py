@@ -56,12 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--header", action="append", default=[], help="Name: value (repeatable)")
 
     local.add_parser("recorder", help="record a source into segments in the recordings bucket", add_help=False)
+    redrive = local.add_parser("redrive", help="move a dead-letter queue's messages back to its source queue")
+    redrive.add_argument("queue", help="logical id of the queue (or of its DLQ), e.g. SegmentUploadQueue")
+    redrive.add_argument("--template", type=Path, default=None)
 
     routes = sub.add_parser("routes", help="template.yaml Api events").add_subparsers(
         dest="routes_command", required=True
     )
     sync = routes.add_parser("sync", help="regenerate the API ROUTES block from functions/api/app.py")
     sync.add_argument("--check", action="store_true", help="exit 1 when the template is out of sync")
+
+    openapi = sub.add_parser("openapi", help="write docs/openapi.json from functions/api/app.py")
+    openapi.add_argument("--check", action="store_true", help="exit 1 when docs/openapi.json is out of date")
 
     sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
     return parser
@@ -112,6 +118,23 @@ def cmd_invoke(function_id: str, event_source: str, template_path: Path | None =
             print(json.dumps(error, indent=2), file=result_out)
             return 1
     print(json.dumps(result, indent=2, default=str, ensure_ascii=False), file=result_out)
+    return 0
+
+
+def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
+    """Move the DLQ's messages of `queue_id` back to its source queue of the running local stack."""
+    from .logs import configure_logging
+    from .redrive import redrive
+    from .stack import invoke_env
+
+    configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
+    template = invoke_env(template_path)
+    try:
+        moved = redrive(template, queue_id)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"{moved} mensagem(ns) devolvida(s) à fila de origem")
     return 0
 
 
@@ -179,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_up(demo=args.demo, api_port=args.api_port, template_path=args.template)
         if args.local_command == "invoke":
             return cmd_invoke(args.function, args.event, args.template)
+        if args.local_command == "redrive":
+            return cmd_redrive(args.queue, args.template)
         if args.local_command == "events":
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
@@ -197,6 +222,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 1
         print("template.yaml: bloco API ROUTES regenerado")
+        return 0
+    if args.command == "openapi":
+        from .openapi_doc import sync as sync_openapi
+
+        if sync_openapi(repo_root(), check=args.check):
+            print("docs/openapi.json: em dia com functions/api/app.py")
+            return 0
+        if args.check:
+            print("docs/openapi.json está desatualizado: rode `make openapi`", file=sys.stderr)
+            return 1
+        print("docs/openapi.json: regenerado")
         return 0
     return 2
 

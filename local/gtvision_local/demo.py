@@ -8,6 +8,7 @@ and camera (found by name), so a restarted stack keeps extending the same timeli
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,21 @@ def ensure_demo_camera() -> tuple[str, str]:
     return city_id, str(camera["id"])
 
 
+def _demo_mediamtx(camera_id: str, recorder: Recorder, thread: threading.Thread) -> None:
+    """Without a configured MediaMTX, serve the demo camera's live state (health moves: online, kbps)."""
+    if os.environ.get("GTV_MEDIAMTX_API_URL"):
+        return
+    from gtvision.settings import get_settings
+
+    from .demo_mediamtx import DemoMediaMTX
+
+    mtx = DemoMediaMTX(camera_id, recorder.bytes_written, thread.is_alive).start()
+    os.environ["GTV_MEDIAMTX_API_URL"] = mtx.url
+    get_settings.cache_clear()
+    atexit.register(mtx.stop)
+    print(f"Demo: MediaMTX de demonstração em {mtx.url} (a saúde da câmera demo é medida a cada minuto)", flush=True)
+
+
 def run_demo(api_url: str, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pattern: str = DEMO_PATTERN) -> Demo:
     """Create the demo city and camera and start recording a test pattern into the local stack.
 
@@ -71,6 +87,7 @@ def run_demo(api_url: str, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pat
     thread = threading.Thread(target=recorder.run, args=(stop_event,), name="demo-recorder", daemon=True)
     thread.start()
     demo = Demo(city_id, camera_id, recorder, thread, stop_event)
+    _demo_mediamtx(camera_id, recorder, thread)
     atexit.register(demo.stop)
     now = datetime.now(UTC).replace(microsecond=0)
     rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731

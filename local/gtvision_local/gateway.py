@@ -14,12 +14,17 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import events
 from .logs import as_function, log
+from .metrics import local_metrics
 from .template import ApiEvent
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
 DEFAULT_API_PORT = 3000
+#: API Gateway refuses larger payloads (413) before any function runs; locally too, before reading them.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+#: The functions' EMF metrics in Prometheus text format (`gtvision_local.metrics`), served beside the API.
+METRICS_PATH = "/metrics"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS,HEAD",
@@ -115,6 +120,9 @@ class ApiGateway:
         """Route one request; returns (status, multi-value headers, body)."""
         split = urlsplit(raw_path)
         path = unquote(split.path) or "/"
+        if path == METRICS_PATH and method in ("GET", "HEAD"):  # local only, no token (not deployed)
+            view = local_metrics()
+            return 200, {"Content-Type": [view.content_type]}, view.exposition()
         route, same_path, params = resolve_route(self.routes, method, split.path)
         if not same_path:
             return _error(404, "not_found", f"Rota não encontrada: {method} {path}")
@@ -167,9 +175,13 @@ class ApiGateway:
             def _serve(self) -> None:
                 started = time.monotonic()
                 body = self._read_body()
-                status, headers, payload = gateway.handle(
-                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-                )
+                if body is None:
+                    self.close_connection = True  # the rest of the body is never read
+                    status, headers, payload = _error(413, "payload_too_large", "corpo maior que 10 MB")
+                else:
+                    status, headers, payload = gateway.handle(
+                        self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                    )
                 lower = {k.lower() for k in headers}
                 for name, value in CORS_HEADERS.items():
                     if name.lower() not in lower:
@@ -195,15 +207,21 @@ class ApiGateway:
                         (time.monotonic() - started) * 1000,
                     )
 
-            def _read_body(self) -> bytes:
+            def _read_body(self) -> bytes | None:
+                """The request body; None when it is over MAX_PAYLOAD_BYTES (not read past the limit)."""
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    chunks = []
+                    chunks, total = [], 0
                     while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                        total += size
+                        if total > MAX_PAYLOAD_BYTES:
+                            return None
                         chunks.append(self.rfile.read(size))
                         self.rfile.readline()
                     self.rfile.readline()
                     return b"".join(chunks)
                 length = int(self.headers.get("Content-Length") or 0)
+                if length > MAX_PAYLOAD_BYTES:
+                    return None
                 return self.rfile.read(length) if length else b""
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve

@@ -145,6 +145,7 @@ class Recorder:
         self._listed = 0
         self._zero: datetime | None = None  # wall clock at output time 0: the smallest (least delayed) estimate
         self._progress: dict[str, str] = {}
+        self._uploaded_bytes = 0
         self._lock = threading.Lock()
         self._last_status = time.monotonic()  # first status line once there is something to say
 
@@ -185,6 +186,19 @@ class Recorder:
                         self._zero = zero
                 self._progress = block
             block = {}
+
+    def bytes_written(self) -> int:
+        """Bytes recorded so far (uploaded + still on disk): the demo MediaMTX's inbound byte counter.
+
+        ffmpeg's `-progress` says `total_size=N/A` with the segment muxer, so the files are counted."""
+        on_disk = 0
+        for f in self.work_dir.glob("*.ts"):
+            try:
+                on_disk += f.stat().st_size
+            except OSError:  # uploaded and removed meanwhile (already in _uploaded_bytes)
+                pass
+        with self._lock:
+            return self._uploaded_bytes + on_disk
 
     def _anchor(self) -> datetime:
         """Wall-clock time of the output timeline's zero (now, if ffmpeg has not reported progress yet)."""
@@ -227,6 +241,8 @@ class Recorder:
                 self._say(f"falha ao enviar {item.key} (tentativa {item.attempts}, nova em {delay:.0f} s): {exc}")
                 continue
             self._pending.remove(item)
+            with self._lock:  # counted before the file goes, so bytes_written() never goes down
+                self._uploaded_bytes += item.path.stat().st_size
             item.path.unlink(missing_ok=True)
             self.result.uploaded.append(item.key)
             self._say(f"enviado s3://{self.bucket}/{item.key}")

@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from gtvision.observability import current_function
 
-from . import events
+from . import events, metrics
 from .gateway import DEFAULT_API_PORT, ApiGateway
 from .logs import log
 from .schedule import Scheduler
@@ -124,6 +124,8 @@ class Runtime:
         self.routes = [(fn.logical_id, ev) for fn in self.functions.values() for ev in fn.events_of(ApiEvent)]
         self.gateway: ApiGateway | None = None  # bound in start(), so `invoke` never takes the port
         self.websockets: list[WebSocketGateway] = []  # the template's WebSocket APIs, bound in start()
+        self._emf_tee: metrics.EmfTee | None = None
+        self._collecting = False
 
     # ------------------------------------------------------------ invocation
 
@@ -138,6 +140,8 @@ class Runtime:
         handler = self.handler(logical_id)
         context = events.LambdaContext(logical_id, timeout_s=spec.timeout, memory_limit_in_mb=spec.memory_size)
         token = current_function.set(logical_id)
+        if self._collecting:  # again: something (a test harness) may have replaced sys.stdout since start()
+            self._emf_tee = metrics.install_stdout() or self._emf_tee
         started = time.monotonic()
         try:
             log.debug("START RequestId: %s", context.aws_request_id)
@@ -175,6 +179,9 @@ class Runtime:
                     "%s: handler %s could not be loaded; its events are not delivered", logical_id, spec.handler
                 )
         self._stop.clear()
+        # The EMF lines functions print feed GET /metrics on the API port (CloudWatch's part, locally).
+        self._emf_tee = metrics.install_stdout()
+        self._collecting = True
         if self.routes:  # first: a taken port fails the start before any message is consumed
             self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
             self.gateway.start()
@@ -206,3 +213,6 @@ class Runtime:
         self._threads = [t for t in self._threads if t.is_alive()]
         if self._threads:
             log.warning("still running after %.0f s: %s", timeout, [t.name for t in self._threads])
+        self._collecting = False
+        metrics.uninstall_stdout(self._emf_tee)
+        self._emf_tee = None

@@ -63,13 +63,16 @@ class SqsPoller:
         records = [events.sqs_record(m, self.queue.arn, self.runtime.template.region) for m in messages]
         try:
             result = self.runtime.invoke(self.function.logical_id, {"Records": records})
-        except Exception:
+        except Exception as exc:
             self._log(
                 logging.WARNING,
-                "batch of %d failed: none deleted, retried after %d s",
+                "batch of %d failed (%s: %s): none deleted, retried after %d s",
                 len(records),
+                type(exc).__name__,
+                exc,
                 self._visibility_timeout(),
             )
+            self._log_dead_lettered(records)
             return len(records)
         failed = self._failed_ids(result, records)
         done = [r for r in records if r["messageId"] not in failed]
@@ -80,17 +83,31 @@ class SqsPoller:
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
             )
         if failed:
-            self._log(
-                logging.WARNING,
-                "batch of %d: %d ok, %d failed (retried after %d s)",
-                len(records),
-                len(done),
-                len(failed),
-                self._visibility_timeout(),
-            )
+            # Each failure's reason and retry delay is logged by the function itself (gtvision.retries).
+            self._log(logging.WARNING, "batch of %d: %d ok, %d failed and kept for retry", len(records), len(done),
+                      len(failed))  # fmt: skip
+            self._log_dead_lettered([r for r in records if r["messageId"] in failed])
         else:
             self._log(logging.INFO, "batch of %d from %s ok", len(records), self.queue.name)
         return len(records)
+
+    def _log_dead_lettered(self, failed: list[dict[str, Any]]) -> None:
+        """Say so when a failed message has used its last receive: the emulator moves it to the DLQ."""
+        redrive = self.queue.redrive
+        if redrive is None:
+            return
+        for record in failed:
+            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount") or 1)
+            if receives >= redrive.max_receive_count:
+                self._log(
+                    logging.ERROR,
+                    "message %s failed its last attempt (%d of %d): moved to %s (gtvision local redrive %s)",
+                    record["messageId"],
+                    receives,
+                    redrive.max_receive_count,
+                    redrive.dlq_name,
+                    self.queue.logical_id,
+                )
 
     def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(

@@ -18,6 +18,7 @@ import secrets
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,7 +29,7 @@ from gtvision import aws, db, migrations
 from gtvision.logic.users import ensure_first_admin
 from gtvision.settings import get_settings
 
-from . import websocket
+from . import recovery, websocket
 from .demo import Demo, run_demo
 from .logs import configure_logging
 from .paths import repo_root, state_dir
@@ -71,7 +72,7 @@ def local_secrets(root: Path) -> dict[str, str]:
 
 
 def local_env(
-    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str]
+    template: Template, database_url: str, endpoint_url: str, secret_values: dict[str, str], *, metrics: bool = False
 ) -> dict[str, str]:
     """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
 
@@ -87,8 +88,11 @@ def local_env(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "GTV_LOCAL": "1",
-        # EMF metric blobs on stdout drown the readable log lines; set it to false to see them.
-        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED") or "true",
+        # EMF metric blobs on stdout would drown the readable log lines: a served stack (`metrics`) collects
+        # them for GET /metrics without printing them (gtvision_local.metrics); `invoke` turns them off.
+        "POWERTOOLS_METRICS_DISABLED": (
+            os.environ.get("POWERTOOLS_METRICS_DISABLED") or ("false" if metrics else "true")
+        ),
     }
     merged = template.globals_env()
     for fn in template.functions():
@@ -138,8 +142,10 @@ class LocalStack:
         self.runtime: Runtime | None = None
         self.demo: Demo | None = None
         self._moto: Any = None
+        self._front: Any = None
         self._pg: Any = None
         self._stop = threading.Event()
+        self._tmpdir: tuple[str | None, str | None] | None = None
 
     @property
     def api_url(self) -> str:
@@ -154,7 +160,9 @@ class LocalStack:
 
         # Stopped (not deleted) when the stack stops: Ctrl-C leaves no process behind, and the data
         # stays in .local/pgdata (git-ignored) for the next `make run`.
-        self._pg = pgserver.get_server(state_dir(self.root) / "pgdata", cleanup_mode="stop")
+        pgdata = state_dir(self.root) / "pgdata"
+        recovery.forget_dead_pg_handles(pgdata)  # else a crash before this run keeps Ctrl-C from stopping it
+        self._pg = pgserver.get_server(pgdata, cleanup_mode="stop")
         return str(self._pg.get_uri())
 
     def _start_emulator(self) -> str:
@@ -170,8 +178,16 @@ class LocalStack:
             )
         from moto.server import ThreadedMotoServer
 
-        self._moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        from .sigv4_front import SigV4Front
+
+        # moto accepts any signature: it listens on an internal port behind a front that checks SigV4 (so a
+        # tampered presigned URL is a 403 locally, as in AWS), and the front takes the public port.
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            internal = int(probe.getsockname()[1])
+        self._moto = ThreadedMotoServer(ip_address=host, port=internal, verbose=False)
         self._moto.start()
+        self._front = SigV4Front(host, port, f"http://{host}:{internal}").start()
         return f"http://{host}:{port}"
 
     # ------------------------------------------------------------ lifecycle
@@ -179,11 +195,13 @@ class LocalStack:
     def start(self, *, serve: bool = True) -> LocalStack:
         """Bring everything up; with ``serve=False`` stop before starting pollers/scheduler/gateway."""
         secret_values = local_secrets(self.root)
+        self._tmpdir = (os.environ.get("TMPDIR"), tempfile.tempdir)
+        recovery.fresh_scratch(state_dir(self.root) / "tmp")  # the functions' /tmp: a killed clip cut leaves nothing
         self.database_url = self._start_database()
         self.endpoint_url = self._start_emulator()
         parameters = _stack_parameters(self.template_path, {**secret_values, "DATABASE_URL": self.database_url})
         self.template = load_template(self.template_path, parameters=parameters, endpoint_url=self.endpoint_url)
-        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values))
+        os.environ.update(local_env(self.template, self.database_url, self.endpoint_url, secret_values, metrics=serve))
         # Settings and AWS clients are read from the environment on first use: forget any made before.
         get_settings.cache_clear()
         aws.reset()
@@ -191,6 +209,8 @@ class LocalStack:
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
+        if self._moto is not None:
+            recovery.announce_lost_emulator_state()
         self.admin_password = ensure_first_admin()
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
@@ -267,6 +287,9 @@ class LocalStack:
             self.demo = None
         if self.runtime:
             self.runtime.stop()
+        if self._front is not None:
+            self._front.stop()
+            self._front = None
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
@@ -277,6 +300,13 @@ class LocalStack:
         state = state_dir(self.root) / "stack.json"
         if state.exists() and json.loads(state.read_text()).get("pid") == os.getpid():
             state.unlink()
+        if self._tmpdir is not None:
+            env_tmp, tempfile.tempdir = self._tmpdir
+            if env_tmp is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = env_tmp
+            self._tmpdir = None
 
 
 def invoke_env(template_path: Path | None = None) -> Template:

@@ -78,6 +78,7 @@ def local_up(tmp_path):
     proc = subprocess.Popen([str(gtvision), "local", "up"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     http = Http(f"http://127.0.0.1:{api_port}")
     http.ws_url = f"ws://127.0.0.1:{ws_port}"
+    http.aws = f"http://127.0.0.1:{aws_port}"  # type: ignore[attr-defined]
     deadline = time.time() + 90
     while True:
         try:
@@ -158,6 +159,16 @@ def test_make_run_stack_over_http(local_up):
 
     # live events: a watchlist hit reaches city A's manager over the WebSocket API, not city B's
     _live_events(http, tokens, admin)
+    # the emulator's public port checks signatures: an unsigned (or tampered) request is a 403, signed ones pass
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{http.aws}/gtvision-recordings?list-type=2", timeout=10)
+    assert refused.value.code == 403
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.client("s3", endpoint_url=http.aws, region_name="us-east-1", aws_access_key_id="test",
+                      aws_secret_access_key="test", config=Config(s3={"addressing_style": "path"}))  # fmt: skip
+    assert s3.list_objects_v2(Bucket="gtvision-recordings")["ResponseMetadata"]["HTTPStatusCode"] == 200
 
     # the template's schedule fired RetentionFunction at start: its run is in the audit trail
     deadline = time.time() + 30

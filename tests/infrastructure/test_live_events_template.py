@@ -45,7 +45,14 @@ def test_notifier_reads_the_events_queue_with_a_dlq_and_may_manage_connections()
 def test_every_event_source_may_send_to_the_events_queue() -> None:
     template = Template(TEMPLATE)
     assert template.globals_env()["EVENTS_QUEUE_URL"] == template.queue_url("EventsQueue")
-    for logical_id in ("ApiFunction", "LprIngestFunction", "ClipWorkerFunction"):
+    for logical_id in (
+        "ApiFunction",
+        "LprIngestFunction",
+        "ClipWorkerFunction",
+        "StreamHealthFunction",
+        "SegmentUploadFunction",
+        "ClipReconcilerFunction",
+    ):
         policies = template.resources[logical_id]["Properties"]["Policies"]
         assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["EventsQueue", "QueueName"]}}} in policies, (
             logical_id

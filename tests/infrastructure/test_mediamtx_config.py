@@ -239,3 +239,65 @@ def test_hook_without_endpoint_uses_aws_and_refuses_odd_path_names(hook_env: dic
     for bad in ["../etc", "a/b", ".hidden", "cam;rm"]:
         result = _run_hook(hook_env, segment, MTX_PATH=bad)
         assert result.returncode == 2
+
+
+# -- the stream event hook (runOnOnline / runOnOffline) -------------------------------------------
+
+EVENT_HOOK = ROOT / "local" / "mediamtx" / "stream-event.sh"
+
+
+def test_stream_event_hooks_are_configured(config: dict[str, Any]) -> None:
+    defaults = config["pathDefaults"]
+    assert defaults["runOnOnline"] == "/usr/local/bin/stream-event.sh online"
+    assert defaults["runOnOffline"] == "/usr/local/bin/stream-event.sh offline"
+    dockerfile = (ROOT / "local" / "mediamtx" / "Dockerfile").read_text()
+    assert re.search(r"COPY .*stream-event\.sh /usr/local/bin/stream-event\.sh", dockerfile)
+    assert re.search(r"apk add --no-cache .*curl.*openssl", dockerfile)
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("openssl")), reason="needs curl and openssl")
+def test_stream_event_hook_posts_a_signature_the_api_accepts(tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from gtvision import signatures
+
+    received: list[tuple[str | None, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers.get("X-GTV-Signature"), raw))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sh = shutil.which("dash") or "/bin/sh"
+    env = {
+        "PATH": os.environ["PATH"], "MTX_PATH": CAM, "GTV_MEDIAMTX_HOOK_SECRET": "segredo",
+        "GTV_HOOK_URL": f"http://127.0.0.1:{server.server_address[1]}/v1/hooks/mediamtx",
+    }  # fmt: skip
+    try:
+        # When MediaMTX runs the hook for a camera going offline
+        done = subprocess.run([sh, str(EVENT_HOOK), "offline"], env=env, capture_output=True, text=True, timeout=30)
+        # And with a path name that could break the JSON, or an unknown event
+        bad_path = subprocess.run([sh, str(EVENT_HOOK), "online"], env={**env, "MTX_PATH": 'a"b'}, timeout=30)
+        bad_event = subprocess.run([sh, str(EVENT_HOOK), "exploded"], env=env, timeout=30)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # Then one JSON event was posted, signed so that the API's verifier accepts it with that secret
+    assert done.returncode == 0, done.stderr
+    assert bad_path.returncode == 2 and bad_event.returncode == 2
+    assert len(received) == 1
+    header, raw = received[0]
+    assert json.loads(raw) == {"event": "offline", "path": CAM}
+    signatures.verify(header, raw, ["segredo"], time.time())
+    with pytest.raises(signatures.SignatureError):
+        signatures.verify(header, raw, ["outro-segredo"], time.time())

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-# boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS.
-NOT_IN_LAYER = {"boto3", "imageio-ffmpeg"}
+# boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS;
+# numpy ships in the analysis layer (layers/analysis), which only SentinelaAnalyseFunction carries.
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy"}
+ANALYSIS_LAYER = {"numpy"}
 
 
 def _name(req: str) -> str:
@@ -36,3 +40,16 @@ def test_every_subpackage_is_listed_for_non_editable_installs():
         ".".join(p.parent.relative_to(root).parts) for p in root.rglob("__init__.py") if "__pycache__" not in p.parts
     }
     assert found <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_analysis_layer_pins_what_the_project_pins_and_the_api_does_not_load_it():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    deps = {_name(d): d for d in project["project"]["dependencies"]}
+    lines = [
+        line.strip() for line in (REPO / "layers/analysis/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert {_name(r): r for r in lines} == {name: deps[name] for name in ANALYSIS_LAYER}
+    # The API function has no analysis layer: importing its app must not need numpy.
+    code = "import sys; import app; assert 'numpy' not in sys.modules, 'numpy imported by the API'"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO / "functions/api", check=True, timeout=120)

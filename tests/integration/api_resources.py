@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from gtvision.dal import segments as segments_dal
 
 PLATE = "ABC1D23"
 WEBHOOK = ("/v1/lpr/events", "POST")
+INTELBRAS = ("/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}", "POST")
+DIGEST_USER, DIGEST_PASSWORD = "its-camera", "senha-da-camera"
 
 
 def iso(moment: datetime) -> str:
@@ -27,6 +30,34 @@ def signed_webhook(api: ApiClient, camera_id: str, secret: str, raw: bytes) -> R
     """POST raw bytes to the LPR webhook, signed with the camera's secret now (so the body is what is tested)."""
     headers = {"x-gtv-camera": camera_id, "x-gtv-signature": signatures.sign(secret, raw, int(time.time()))}
     return api.call("POST", "/v1/lpr/events", token=None, headers=headers, raw=raw)
+
+
+#: The MediaMTX hook's route and the secret tests sign it with (tests/conftest.py sets the env).
+MEDIAMTX_HOOK = ("/v1/hooks/mediamtx", "POST")
+
+
+def signed_mediamtx_hook(api: ApiClient, raw: bytes) -> Reply:
+    """POST raw bytes to the MediaMTX hook, signed with GTV_MEDIAMTX_HOOK_SECRET now."""
+    secret = os.environ["GTV_MEDIAMTX_HOOK_SECRET"]
+    headers = {"x-gtv-signature": signatures.sign(secret, raw, int(time.time()))}
+    return api.call("POST", MEDIAMTX_HOOK[0], token=None, headers=headers, raw=raw)
+
+
+def digest_push(api: ApiClient, camera_id: str, raw: bytes, kind: str = "TollgateInfo") -> Reply:
+    """POST raw bytes as the Intelbras camera does: get the Digest challenge, answer it (requests' client)."""
+    from requests.auth import HTTPDigestAuth
+    from requests.utils import parse_dict_header
+
+    path = f"/v1/lpr/intelbras/{camera_id}/NotificationInfo/{kind}"
+    first = api.call("POST", path, raw=raw)
+    challenges = (first.multi_headers or {}).get("www-authenticate")
+    if first.status != 401 or not challenges:
+        return first
+    auth = HTTPDigestAuth(DIGEST_USER, DIGEST_PASSWORD)
+    auth.init_per_thread_state()
+    auth._thread_local.chal = parse_dict_header(challenges[0][len("Digest ") :])
+    header = auth.build_digest_header("POST", "http://gtvision.example" + path)
+    return api.call("POST", path, raw=raw, headers={"authorization": str(header)})
 
 
 @dataclass
@@ -43,6 +74,7 @@ class CityResources:
     user_id: str
     read_id: str
     recorded_from: datetime
+    search_id: str
 
     def path_ids(self) -> dict[str, str]:
         return {
@@ -53,6 +85,8 @@ class CityResources:
             "watchlist_id": self.watchlist_id,
             "alert_id": self.alert_id,
             "user_id": self.user_id,
+            "search_id": self.search_id,
+            "notification": "TollgateInfo",
         }
 
 
@@ -116,7 +150,19 @@ def build(world: World) -> CityResources:
         ),
         201,
     )
+    digest = {"lpr_digest_username": DIGEST_USER, "lpr_digest_password": DIGEST_PASSWORD}
+    _ok(api.call("PATCH", f"/v1/cameras/{camera['id']}", digest, token), 200)
+    search = _ok(
+        api.call(
+            "POST",
+            "/v1/sentinela/searches",
+            {"color": "preto", "from": iso(start - timedelta(hours=1)), "to": iso(start + timedelta(hours=1))},
+            token,
+        ),
+        202,
+    )
     return CityResources(
+        search_id=search["id"],
         city_id=world.city_a,
         camera_id=camera["id"],
         webhook_secret=camera["webhook_secret"],
@@ -136,6 +182,7 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     start = res.recorded_from
     return {
         ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
+        ("/v1/hooks/mediamtx", "POST"): {"event": "online", "path": res.camera_id},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",
             "password": "senha-forte-123",
@@ -203,4 +250,21 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
         ("/v1/watchlist", "POST"): {"plate": "XYZ9A88", "reason": "furto", "fuzzy": False, "city_id": res.city_id},
         ("/v1/alerts/{alert_id}", "PATCH"): {"status": "investigating"},
         ("/v1/mosaics", "POST"): {"name": "M", "camera_ids": [res.camera_id], "layout": "2x2"},
+        ("/v1/sentinela/searches", "POST"): {
+            "plate": PLATE,
+            "color": "preto",
+            "type": "carro",
+            "from": iso(start - timedelta(minutes=5)),
+            "to": iso(start + timedelta(minutes=5)),
+            "camera_ids": [res.camera_id],
+            "analyse_video": False,
+        },
+        INTELBRAS: {
+            "Picture": {
+                "Plate": {"PlateNumber": PLATE, "Confidence": 90, "PlateColor": "White"},
+                "Vehicle": {"VehicleColor": "Black", "VehicleType": "PickupTruck", "VehicleSign": "Fiat"},
+                "SnapInfo": {"AccurateTime": (now - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                             "DeviceID": "8L0A2B3PAZ12345", "Direction": "Approach"},
+            }
+        },
     }

@@ -74,9 +74,10 @@ def delete(event: dict[str, Any]) -> None:
         aws.client("sqs").delete_message(QueueUrl=queue.url, ReceiptHandle=record["receiptHandle"])
 
 
-def invoke(event: dict[str, Any]) -> dict[str, Any]:
+def invoke(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Run SegmentUploadFunction's handler as Lambda would."""
-    return load_function("segment_upload", "handler").handler(event, LambdaContext())  # type: ignore[no-any-return]
+    handler = load_function("segment_upload", "handler").handler
+    return handler(event, context or LambdaContext())  # type: ignore[no-any-return]
 
 
 def deliver(keys: set[str]) -> dict[str, Any]:

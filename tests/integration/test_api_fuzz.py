@@ -3,7 +3,9 @@
 The chalice app runs in process behind a tiny WSGI adapter that turns each request into the API Gateway
 REST proxy event `ApiClient.call` builds, so what is fuzzed is exactly what Lambda would receive. Every
 operation gets a bounded, deterministic number of examples (positive and negative generation), as an admin
-and as a manager; the check is the contract's "never a 500 for bad input".
+and as a manager. The checks: the contract's "never a 500 for bad input", and every answer matches the
+schema `/v1/openapi.json` gives for its status (bodies and query parameters are generated from the same
+document, so the fuzzing reaches validation with well-formed and malformed bodies alike).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from api_resources import CityResources
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 from utils import ApiClient, World
 
 from gtvision import signatures
@@ -58,9 +60,10 @@ class GatewayWSGI:
             headers.update(self.webhook_signer(raw))
         try:
             reply = self.api.call(environ["REQUEST_METHOD"], path, query=query, headers=headers, raw=raw)
-        except AssertionError:  # no route matches (e.g. a generated plate with "/"): API Gateway's own 404
+        except AssertionError:  # no route matches (e.g. a generated plate with "/"): the gateway's own 404,
+            # in the shape the local gateway gives it
             start_response("404 Not Found", [("Content-Type", "application/json")])
-            return [b'{"message": "Not Found"}']
+            return [b'{"error": {"code": "not_found", "message": "rota inexistente"}}']
         start_response(f"{reply.status} -", list(reply.headers.items()))
         return [reply.text.encode()]
 
@@ -80,13 +83,19 @@ def _schema(api: ApiClient, res: CityResources) -> Any:
     return schemathesis.openapi.from_wsgi("/v1/openapi.json", GatewayWSGI(api, sign))
 
 
-def _throwaway_token(world: World, role: str) -> str:
-    """A fresh account of `role`: DELETE /v1/me anonymises the caller, so it never gets a shared token."""
+def _throwaway_token(world: World, role: str) -> tuple[str, str]:
+    """A fresh account of `role` (token, user id): DELETE /v1/me anonymises the caller and logout revokes
+    its token, so neither ever gets a shared token."""
     name = f"fuzz-{role}-{uuid.uuid4().hex[:8]}"
     city = None if role == "admin" else world.city_a
     body = {"username": name, "password": "senha-forte-123", "role": role, "city_id": city}
-    assert world.api.call("POST", "/v1/users", body, world.admin).status == 201
-    return world.api.login(name, "senha-forte-123")
+    r = world.api.call("POST", "/v1/users", body, world.admin)
+    assert r.status == 201
+    return world.api.login(name, "senha-forte-123"), r.json()["id"]
+
+
+#: Operations that end the caller's account or session: each example gets its own throwaway account.
+SELF_ENDING = {("/v1/me", "DELETE"), ("/v1/auth/logout", "POST")}
 
 
 def _fuzz_operation(
@@ -115,17 +124,19 @@ def _fuzz_operation(
         # database instead of stopping at a 404. DELETEs keep random ids: they would remove the fixtures.
         if use_real_ids and method != "DELETE" and case.path_parameters:
             case.path_parameters = {k: real_ids.get(k, v) for k, v in case.path_parameters.items()}
-        caller = _throwaway_token(world, role) if (route, method) == ("/v1/me", "DELETE") else token
+        caller, throwaway_id = _throwaway_token(world, role) if (route, method) in SELF_ENDING else (token, None)
         response = case.call(headers={"Authorization": f"Bearer {caller}"})
-        if caller != token:
+        if throwaway_id is not None:
             # Negative cases drop the token: the throwaway must not outlive the test (another test needs
-            # the session's admin to be the only one).
-            world.api.call("DELETE", "/v1/me", token=caller)
+            # the session's admin to be the only one). The admin removes it (it may be logged out).
+            world.api.call("DELETE", f"/v1/users/{throwaway_id}", token=world.admin)
         statuses[response.status_code] += 1
         if route in STREAM_ROUTES and response.status_code == 503:
             assert response.json()["error"]["code"] == "mediamtx_unavailable", response.text
             return
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(
+            response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+        )
 
     try:
         run()

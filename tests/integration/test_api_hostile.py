@@ -16,7 +16,18 @@ from typing import Any
 
 import api_resources
 import pytest
-from api_resources import PLATE, WEBHOOK, CityResources, iso, signed_webhook, valid_bodies
+from api_resources import (
+    INTELBRAS,
+    MEDIAMTX_HOOK,
+    PLATE,
+    WEBHOOK,
+    CityResources,
+    digest_push,
+    iso,
+    signed_mediamtx_hook,
+    signed_webhook,
+    valid_bodies,
+)
 from utils import ApiClient, Reply, World
 
 # These take no body (they act on the path's camera): hostile bodies are ignored, not rejected.
@@ -64,6 +75,10 @@ def sender(world: World, res: CityResources) -> Callable[..., Reply]:
         path = fill(route, ids or res.path_ids())
         if (route, method) == WEBHOOK:
             return signed_webhook(api, res.camera_id, res.webhook_secret, raw or b"")
+        if (route, method) == MEDIAMTX_HOOK:
+            return signed_mediamtx_hook(api, raw or b"")
+        if (route, method) == INTELBRAS and ids is None:  # the camera's own Digest credentials
+            return digest_push(api, res.camera_id, raw or b"")
         return api.call(method, path, token=token or world.admin, query=query, raw=raw or b"")
 
     return send

@@ -315,12 +315,13 @@ _HLS_JS_BFRAME_HOLES = (
     params=[
         "recorder-ts",
         "mediamtx-fmp4",
+        "nvr-progressive-mp4",  # played through its fragmented rendition (issue 11)
         pytest.param("mediamtx-fmp4-bframes", marks=pytest.mark.xfail(strict=False, reason=_HLS_JS_BFRAME_HOLES)),
     ]
 )
 def recorded_camera(request: pytest.FixtureRequest, world: Any, tmp_path: Path) -> Iterator[tuple[Any, str, int]]:
     """A camera of city A with contiguous 2 s segments uploaded and registered; yields (world, camera, count)."""
-    fmt: VideoFormat = "ts" if request.param == "recorder-ts" else "fmp4"
+    fmt: VideoFormat = {"recorder-ts": "ts", "nvr-progressive-mp4": "mp4"}.get(request.param, "fmp4")  # type: ignore[assignment]
     bframes = 2 if request.param.endswith("bframes") else 0
     count = 2 if bframes else 3  # one boundary shows the hole
     segs = make_segments(str(tmp_path / "segs"), count, SEG_S, start=T0, fps=FPS, gop=FPS, fmt=fmt, bframes=bframes)

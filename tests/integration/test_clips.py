@@ -296,6 +296,42 @@ def test_a_clip_across_a_recording_gap_joins_what_was_recorded(
     assert [s["s3_key"] for s in manifest["sources"]] == [rec.keys[1], rec.keys[2]]
 
 
+@pytest.mark.parametrize("mode", ["fast", "exact"])
+def test_a_clip_across_mixed_containers_holds_every_frame_asked(
+    world: Any, worker: Any, tmp_path: Path, mode: str
+) -> None:
+    import recording_support as rs
+
+    from gtvision.logic.recordings import segment_key
+
+    # Given 6 s recorded as progressive MP4 (an NVR), then MPEG-TS, then fMP4 — registered from real uploads
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    camera = world.camera()
+    segs = []
+    for index, fmt in enumerate(("mp4", "ts", "fmp4")):
+        at = start + timedelta(seconds=SEG_S * index)
+        segs += make_segments(str(tmp_path / fmt), 1, SEG_S, start=at, fps=FPS, gop=int(GOP_S * FPS), fmt=fmt)  # type: ignore[arg-type]
+    keys = [segment_key(str(camera["id"]), s.start, "ts" if s.url_or_path.endswith(".ts") else "mp4") for s in segs]
+    for seg, key in zip(segs, keys, strict=True):
+        rs.upload(key, seg.url_or_path)
+    assert rs.deliver(set(keys)) == {"batchItemFailures": []}
+    assert [r["container"] for r in rs.segment_rows(str(camera["id"]))] == ["mp4", "ts", "fmp4"]
+    rec = Recording(str(camera["id"]), start, keys)
+
+    # When a clip from 1.0 s (segment 1, on a keyframe) to 5.0 s (segment 3) is made
+    clip_id = request_clip(world, rec, 1.0, 5.0, mode)
+    run_until(worker, status_is(world, clip_id, "ready", "failed"))
+
+    # Then it holds the 4 s asked, decodable, cut from the three originals (the evidence, not renditions)
+    out = clip(world, clip_id)
+    assert out["status"] == "ready", out["error"]
+    path = tmp_path / "mixed.mp4"
+    path.write_bytes(fetch(out["download_url"]))
+    assert decoded_frame_count(str(path)) * FRAME_S == pytest.approx(4.0, abs=FRAME_S + 1e-9)
+    manifest = json.loads(fetch(out["manifest_url"]))
+    assert [s["s3_key"] for s in manifest["sources"]] == keys
+
+
 def test_the_same_message_twice_yields_one_object_and_an_unchanged_clip(
     world: Any, recorded: Recording, worker: Any
 ) -> None:
@@ -339,11 +375,11 @@ def test_poison_messages_end_in_the_dlq_without_blocking_the_batch(
         r["messageId"] for r in event["Records"]
     )
 
-    # When they go through the queue with the valid one (redelivered at once, maxReceiveCount 3)
+    # When they go through the queue with the valid one (poison is redelivered at once, maxReceiveCount 45)
     monkeypatch.setenv("GTV_LOCAL_VISIBILITY_TIMEOUT", "0")
     for body in poison:
         sqs().send_message(QueueUrl=worker.queue.url, MessageBody=body)
-    run_until(worker, lambda: dlq_bodies() == set(poison), polls=12)
+    run_until(worker, lambda: dlq_bodies() == set(poison), polls=100)
 
     # Then the valid clip is ready, the poison messages are in the DLQ and the queue is empty
     assert clip(world, clip_id)["status"] == "ready"

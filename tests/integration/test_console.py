@@ -11,6 +11,7 @@ ASSETS = {
     "app.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
+    "sentinela.js": "text/javascript",
 }
 
 
@@ -117,9 +118,9 @@ def test_console_routes_need_no_token_and_write_no_audit(api, world):
 CALL = re.compile(r'\b(api|apiText)\(\s*"(GET|POST|PATCH|PUT|DELETE)",\s*(`[^`]*`|"[^"]*")')
 
 
-def _js_calls() -> list[tuple[str, str]]:
-    """(METHOD, path template) of every API call in app.js; `${…}` becomes `{}`."""
-    js = _console_file("app.js")
+def _js_calls(name: str = "app.js") -> list[tuple[str, str]]:
+    """(METHOD, path template) of every API call in a console script; `${…}` becomes `{}`."""
+    js = _console_file(name)
     calls = []
     for _, method, literal in CALL.findall(js):
         path = re.sub(r"\$\{[^}]*\}", "{}", literal[1:-1]).split("?")[0]
@@ -135,7 +136,7 @@ def _matches(template: str, path: str) -> bool:
 
 
 def test_every_api_call_of_the_console_is_a_route_of_the_app(api):
-    calls = _js_calls()
+    calls = _js_calls() + _js_calls("sentinela.js")
     routes = [(path, set(methods)) for path, methods in api.app.routes.items()]
 
     missing = [
@@ -161,6 +162,9 @@ def test_every_api_call_of_the_console_is_a_route_of_the_app(api):
         "/v1/lpr/events",
         "/v1/lpr/trajectory",
         "/v1/alerts",
+        "/v1/sentinela/searches",
+        "/v1/sentinela/searches/{}",
+        "/v1/sentinela/searches/{}/results",
     ):
         assert needed in called, needed
 
@@ -227,7 +231,7 @@ def test_console_errors_are_the_apis_messages(api, world):
 def test_every_element_app_js_looks_up_is_in_the_page():
     page = _console_file("index.html")
     ids = set(re.findall(r'\bid="([^"]+)"', page))
-    used = set(re.findall(r'\$\("([^"]+)"\)', _console_file("app.js")))
+    used = {i for f in ("app.js", "sentinela.js") for i in re.findall(r'\$\("([^"]+)"\)', _console_file(f))}
 
     assert used and not used - ids, f"app.js uses ids the page lacks: {used - ids}"
     # And every form control has a label (screen readers)

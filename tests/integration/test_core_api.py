@@ -96,7 +96,7 @@ def test_camera_crud_moves_credentials_and_never_returns_the_password(world):
     )
     assert cam["source_url"] == "rtsp://192.168.10.21:554/h264"
     assert cam["has_credentials"] is True and cam["username"] == "operador"
-    assert "webhook_secret" not in cam and cam["status"] == "registered"
+    assert "webhook_secret" not in cam and cam["status"] == "unknown" and cam["stream_status"] == "registered"
     got = api.call("GET", f"/v1/cameras/{cam['id']}", token=world.viewer_a)
     assert got.status == 200 and got.json()["location"]["address"] == "Praça da Sé"
     listed = api.call("GET", f"/v1/cities/{world.city_a}/cameras", token=world.viewer_a)

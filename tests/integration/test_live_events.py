@@ -209,20 +209,20 @@ def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: 
 
     # When a stream status event of the city is published
     camera = world.camera()
-    assert events.stream_status(world.city_a, camera["id"], "streaming", datetime.now(UTC))
+    assert events.stream_status(world.city_a, camera["id"], "online", datetime.now(UTC))
 
     # Then the live manager gets it, the ghost got one post (410 Gone) and its row is gone
     message = json.loads(manager_a.recv(timeout=5))
     assert message == {
         "type": "stream.status",
-        "data": {"camera_id": camera["id"], "status": "streaming", "at": message["data"]["at"]},
+        "data": {"camera_id": camera["id"], "status": "online", "at": message["data"]["at"]},
     }
     _wait_for(lambda: not _connection_rows(connection_id=ghost))
     assert posts.count(ghost) == 1
 
     # and the next event is not posted to it again
-    assert events.stream_status(world.city_a, camera["id"], "stopped", datetime.now(UTC))
-    assert json.loads(manager_a.recv(timeout=5))["data"]["status"] == "stopped"
+    assert events.stream_status(world.city_a, camera["id"], "offline", datetime.now(UTC))
+    assert json.loads(manager_a.recv(timeout=5))["data"]["status"] == "offline"
     assert posts.count(ghost) == 1
 
 
@@ -262,6 +262,33 @@ def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp
 
 def _z(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+
+def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world: Any, live: Live) -> None:
+    from gtvision.dal import cameras as cameras_dal
+
+    # Given a started camera of city A and its manager subscribed to streams and alerts
+    camera = world.camera()
+    with db.transaction() as conn:
+        cameras_dal.update(conn, camera["id"], {"status": "streaming"})
+    manager_a = live.connect(world.manager_a, ["streams", "alerts"])
+
+    # When MediaMTX's runOnOffline hook posts, signed, to the API of the local runtime
+    body = json.dumps({"event": "offline", "path": camera["id"]}).encode()
+    signature = signatures.sign(os.environ["GTV_MEDIAMTX_HOOK_SECRET"], body, int(time.time()))
+    status, _ = live.http("POST", "/v1/hooks/mediamtx", body, {"Content-Type": "application/json",
+                                                               "X-GTV-Signature": signature})  # fmt: skip
+    assert status == 202
+
+    # Then the manager gets the camera's stream.status and the camera_offline alert it opened
+    got = {m["type"]: m["data"] for m in (json.loads(manager_a.recv(timeout=5)) for _ in range(2))}
+    assert (got["stream.status"]["camera_id"], got["stream.status"]["status"]) == (camera["id"], "offline")
+    assert (got["alert"]["kind"], got["alert"]["camera_id"], got["alert"]["resolved_at"]) == (
+        "camera_offline",
+        camera["id"],
+        None,
+    )
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -306,9 +333,9 @@ def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) 
 
             page.evaluate(f"location.hash = '#/cidades/{world.city_a}'")
             badge = page.locator(f'[data-camera="{camera["id"]}"]')
-            expect(badge).to_have_text("cadastrada")
-            assert events.stream_status(world.city_a, camera["id"], "streaming", datetime.now(UTC))
-            expect(badge).to_have_text("transmitindo", timeout=5000)
+            expect(badge).to_have_text("desconhecido")
+            assert events.stream_status(world.city_a, camera["id"], "online", datetime.now(UTC))
+            expect(badge).to_have_text("online", timeout=5000)
             assert page.evaluate("window.__sameDocument") is True
 
             # and when the server drops the connection the console says so, then reconnects by itself

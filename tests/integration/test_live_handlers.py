@@ -148,7 +148,7 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
             )
     camera = world.camera()["id"]
     expected_data = json.dumps(
-        {"type": "stream.status", "data": {"camera_id": camera, "status": "streaming", "at": "2026-11-30T01:00:00Z"}}
+        {"type": "stream.status", "data": {"camera_id": camera, "status": "online", "at": "2026-11-30T01:00:00Z"}}
     ).encode()
     stubbed_management.add_response(
         "post_to_connection", {}, {"ConnectionId": "0-admin-00000004=", "Data": expected_data}
@@ -167,7 +167,7 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     queue_url = get_settings().events_queue_url
     sqs = aws.client("sqs")
     _drain(sqs, queue_url)
-    assert events.stream_status(world.city_a, camera, "streaming", datetime(2026, 11, 30, 1, tzinfo=UTC))
+    assert events.stream_status(world.city_a, camera, "online", datetime(2026, 11, 30, 1, tzinfo=UTC))
     (message,) = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
     bad = {**message, "MessageId": str(uuid.uuid4()), "Body": '{"type": "weather"}'}
     arn = load_template().queue_arn("EventsQueue")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -338,6 +339,23 @@ def test_gateway_binary_body_round_trips(api: str) -> None:
     assert status == 201
     assert headers["Content-Type"] == "application/octet-stream"
     assert body == payload[::-1]
+
+
+def test_gateway_refuses_bodies_over_10_mb_without_reading_them(api: str) -> None:
+    """API Gateway's payload limit: a 12 MB body is a 413 from the gateway; no function sees it."""
+    import socket
+
+    host, port = urllib.parse.urlsplit(api).netloc.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        # Only the headers and a few bytes are sent: the answer must not wait for the other 12 MB.
+        sock.sendall(b"POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 12582912\r\n\r\n{\"a\": ")  # fmt: skip
+        chunks = []
+        while chunk := sock.recv(65536):  # the gateway closes the connection after answering
+            chunks.append(chunk)
+        reply = b"".join(chunks).decode()
+    assert reply.startswith("HTTP/1.1 413"), reply
+    assert '"payload_too_large"' in reply
 
 
 def test_gateway_unknown_path_and_wrong_method(api: str) -> None:

@@ -128,6 +128,53 @@ def test_fuzzy_ranks_closest_first_and_skips_unrelated(api: Any, world: Any, cam
     assert seen == expected
 
 
+def test_misreads_and_foreign_plates_are_found_and_brazilian_formats_rank_first(
+    api: Any, world: Any, cams: dict[str, Any]
+) -> None:
+    # Given a camera's OCR misread of RIO2A18, an Argentine and a Paraguayan plate, and 6-char reads
+    stored = ["R1O2A18", "AB123CD", "ABCD123", "RIO2A1", "RI02A1"]
+    ingest([batch_read(cams["se"], p, NOW + timedelta(seconds=i)) for i, p in enumerate(stored)])
+    # Then fuzzy search for the real plate finds the misread (two confusions: 1/I and O/0)
+    r = search(api, world.viewer_a, plate="RIO2A18", match="fuzzy")
+    assert plates_of(r) == ["R1O2A18"] and r.json()["items"][0]["format"] == "other"
+    # exact search finds the foreign plates, each with its format
+    for plate in ("AB123CD", "ABCD123", "R1O2A18"):
+        r = search(api, world.viewer_a, plate=plate)
+        assert plates_of(r) == [plate] and r.json()["items"][0]["format"] == "other"
+    assert plates_of(search(api, world.viewer_a, plate="AB", match="prefix")) == ["ABCD123", "AB123CD"]
+    # lengths stay apart: a 6-char query finds only 6-char reads, a 7-char one only 7-char reads
+    assert sorted(plates_of(search(api, world.viewer_a, plate="RIO2A1", match="fuzzy"))) == ["RI02A1", "RIO2A1"]
+    assert "RIO2A1" not in plates_of(search(api, world.viewer_a, plate="RIO2A18", match="fuzzy"))
+    # When a Brazilian plate and a foreign-looking read are equally close to the query, the Brazilian comes first
+    # (both one non-confusable edit from TIE1A23; alphabetically the foreign one would come first)
+    ingest([batch_read(cams["se"], p, NOW) for p in ("TIE1AA3", "TIE5A23")])
+    ranked = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy").json()["items"]
+    assert [(i["plate"], i["format"], i["distance"]) for i in ranked] == [
+        ("TIE5A23", "br_mercosul", 1.0), ("TIE1AA3", "other", 1.0),
+    ]  # fmt: skip
+    # and paging walks that same order
+    first = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1").json()
+    second = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1", cursor=first["next_cursor"])
+    assert [first["items"][0]["plate"], *plates_of(second)] == ["TIE5A23", "TIE1AA3"]
+
+
+def test_watchlist_and_clone_detection_work_on_foreign_plates(api: Any, world: Any, cams: dict[str, Any]) -> None:
+    # Given an Argentine plate on the watchlist
+    r = api.call("POST", "/v1/watchlist", {"plate": "ar-123-cd", "reason": "furto"}, world.manager_a)
+    assert r.status == 201, r.text
+    assert r.json()["plate"] == "AR123CD"
+    # When cameras read it at Sé, then 5 min later in Campinas (84 km away)
+    t0 = datetime.now(UTC) - timedelta(minutes=20)
+    first = post(api, cams["se"], event(plate="AR123CD", captured_at=iso(t0)))
+    second = post(api, cams["campinas"], event(plate="AR123CD", captured_at=iso(t0 + timedelta(minutes=5))))
+    assert first.status == second.status == 202
+    # Then a watchlist alert per read and a clone suspect citing both
+    items = [a for a in alerts_of(api, world.viewer_a).json()["items"] if a["plate"] == "AR123CD"]
+    assert sorted(a["kind"] for a in items) == ["clone_suspect", "watchlist", "watchlist"]
+    clone = next(a for a in items if a["kind"] == "clone_suspect")
+    assert clone["read_ids"] == [first.json()["id"], second.json()["id"]]
+
+
 def test_exact_and_prefix(api: Any, world: Any, cams: dict[str, Any]) -> None:
     stored = ["ABC1234", "ABC1Z34", "ABD5678", "XBC1234", "ABC1234"]
     ingest([batch_read(cams["se"], p, NOW + timedelta(minutes=i)) for i, p in enumerate(stored)])
@@ -148,7 +195,8 @@ def test_exact_and_prefix(api: Any, world: Any, cams: dict[str, Any]) -> None:
     assert plates_of(search(api, world.viewer_a, plate="A", match="prefix", **window)) == ["ABD5678", "ABC1Z34"]
     assert plates_of(search(api, world.viewer_a, plate="ABC1234", camera_id=cams["paulista"]["id"])) == []
     # bad input
-    assert search(api, world.viewer_a, plate="ABC12", match="exact").status == 422
+    assert search(api, world.viewer_a, plate="ABC1", match="exact").status == 422  # 4 characters: not a plate
+    assert search(api, world.viewer_a, plate="ABC1", match="fuzzy").status == 422
     assert search(api, world.viewer_a, plate="ABC1234", match="soundex").status == 422
     assert search(api, world.viewer_a, plate="ABC1234", **{"from": "ontem"}).status == 422
     for cursor in ("lixo", "WyJ4IiwgInkiXQ", "WzEsIDIsIDNd"):  # not base64 JSON, ["x", "y"], [1, 2, 3]
@@ -313,7 +361,7 @@ def test_watchlist_hit_raises_alert_and_sns_message(api: Any, world: Any, cams: 
     assert api.call("GET", "/v1/watchlist", token=world.viewer_a).status == 403
     assert api.call("POST", "/v1/watchlist", {"plate": "AAA1111", "reason": "x"}, world.viewer_a).status == 403
     assert api.call("POST", "/v1/watchlist", {"plate": "WCH1A23", "reason": "x"}, world.manager_a).status == 409
-    assert api.call("POST", "/v1/watchlist", {"plate": "WCH12", "reason": "x"}, world.manager_a).status == 422
+    assert api.call("POST", "/v1/watchlist", {"plate": "WCH1", "reason": "x"}, world.manager_a).status == 422
     assert api.call("DELETE", f"/v1/watchlist/{exact_entry['id']}", token=world.manager_a).status == 204
     post(api, cams["se"], event(plate="WCH1A23"))
     assert len([a for a in alerts_of(api, world.viewer_a).json()["items"] if a["plate"] == "WCH1A23"]) == 1
@@ -336,7 +384,7 @@ def test_batch_ingest_fails_only_bad_records(api: Any, world: Any, cams: dict[st
     good = [batch_read(cams["se"], "BAT1A23", NOW), batch_read(cams["paulista"], "bat-1a24", NOW)]
     bodies = [
         json.dumps(good),
-        json.dumps(batch_read(cams["se"], "NOTAPLATE", NOW)),
+        json.dumps(batch_read(cams["se"], "NOT-A-PLATE", NOW)),
         json.dumps({"reads": [batch_read({"id": str(uuid.uuid4())}, "BAT1A25", NOW)]}),  # unknown camera
         json.dumps(good[0]),  # a duplicate of a read in the same batch
         "not json",

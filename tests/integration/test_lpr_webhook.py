@@ -163,7 +163,35 @@ def test_plates_are_normalised(api: Any, cam: dict[str, Any], raw: str, stored: 
     assert len(row["plate_keys"]) == 7 and row["plate_skeleton"]
 
 
-@pytest.mark.parametrize("plate", ["ABCD123", "AB1234", "ABC12345", "1BC1234", "ABC1DD3", "", "ABC_123", "ÁBC1234"])
+@pytest.mark.parametrize(
+    ("raw", "stored", "fmt"),
+    [
+        ("R1O2A18", "R1O2A18", "other"),  # an OCR misread of RIO2A18: evidence all the same
+        ("ab 123 cd", "AB123CD", "other"),  # Argentina (Mercosul)
+        ("ABCD123", "ABCD123", "other"),  # Paraguay (Mercosul)
+        ("ABC1234", "ABC1234", "br_old"),
+        ("ABC1D23", "ABC1D23", "br_mercosul"),
+        ("AB123", "AB123", "other"),  # 5 characters: the shortest kept
+        ("ABC12345", "ABC12345", "other"),  # 8 characters: the longest kept
+    ],
+)
+def test_every_alphanumeric_read_of_5_to_8_characters_is_kept_with_its_format(
+    api: Any, cam: dict[str, Any], raw: str, stored: str, fmt: str
+) -> None:
+    r = post(api, cam, event(plate=raw))
+    assert r.status == 202, r.text
+    row = reads_of(cam["id"])[0]
+    assert row["plate"] == stored
+    # indexed for fuzzy search whatever its length: one wildcard key per character
+    assert len(row["plate_keys"]) == len(stored) and all(len(k) == len(stored) for k in row["plate_keys"])
+    from gtvision.plates import plate_format
+
+    assert plate_format(row["plate"]) == fmt
+
+
+@pytest.mark.parametrize(
+    "plate", ["ABCD", "AB1", "ABC123456", "", "ABC_123", "ÁBC1234", "ABC１234", "!!!!!!", "AB/1234"]
+)
 def test_invalid_plates_are_422(api: Any, cam: dict[str, Any], plate: str) -> None:
     r = post(api, cam, event(plate=plate))
     assert r.status == 422, r.text

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import requests
@@ -166,10 +166,12 @@ class FakeMediaMTX:
                 raw = self.rfile.read(length) if length else None
                 fake.calls.append((self.command, self.path))
                 fake.auth.append(self.headers.get("Authorization"))
+                url = urlsplit(self.path)
                 request = MockRequest(
                     SPEC_SERVER,
                     self.command.lower(),
-                    self.path,
+                    url.path,
+                    args={k: v[-1] for k, v in parse_qs(url.query).items()},
                     data=raw,
                     content_type=self.headers.get("Content-Type") or "application/json",
                 )

@@ -37,14 +37,8 @@ def test_normalize_accepts_both_formats_with_separators_and_lower_case(raw: str,
     [
         "",
         "   ",
-        "AB1234",  # 2 letters
-        "ABCD123",  # 4 letters
-        "ABC12345",  # too long
-        "ABC123",  # too short
-        "1BC1234",  # digit where a letter is required
-        "ABCD234",  # letter in the first digit position
-        "ABC1DD3",  # Mercosul with two letters
-        "ABC1D2E",
+        "ABCD",  # 4 characters: too short to be a plate
+        "ABC123456",  # 9 characters: too long
         "ÁBC1234",  # non-ASCII letter
         "ABC１234",  # full-width digit
         "ABC_1234",
@@ -172,3 +166,32 @@ def test_distance_is_levenshtein_for_length_differences() -> None:
 def test_max_distance_zero_means_same_skeleton() -> None:
     assert is_fuzzy_match("ABC1234", "48C1Z34", max_distance=0)
     assert not is_fuzzy_match("ABC1234", "ABC1235", max_distance=0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored", "fmt"),
+    [
+        ("ABC-1234", "ABC1234", "br_old"),
+        ("abc1d23", "ABC1D23", "br_mercosul"),
+        ("R1O2A18", "R1O2A18", "other"),  # OCR misread of RIO2A18
+        ("AB 123 CD", "AB123CD", "other"),  # Argentina
+        ("ABCD123", "ABCD123", "other"),  # Paraguay
+        ("AB1234", "AB1234", "other"),
+        ("ABC12345", "ABC12345", "other"),
+        ("1BC1234", "1BC1234", "other"),
+        ("ABC1DD3", "ABC1DD3", "other"),
+    ],
+)
+def test_every_5_to_8_character_read_is_kept_with_its_format(raw: str, stored: str, fmt: str) -> None:
+    from gtvision.plates import format_rank, plate_format
+
+    assert normalize_plate(raw) == stored
+    assert plate_format(stored) == fmt
+    assert format_rank(stored) == (1 if fmt == "other" else 0)
+
+
+def test_keys_of_different_lengths_never_meet() -> None:
+    assert not set(fuzzy_keys("ABC123")) & set(fuzzy_keys("ABC1234"))
+    assert not set(fuzzy_keys("ABC1234")) & set(fuzzy_keys("ABC12345"))
+    assert set(fuzzy_keys("R1O2A18")) & set(fuzzy_keys("RIO2A18"))
+    assert len(fuzzy_keys("AB123")) == 5 and len(fuzzy_keys("AB123CDE")) == 8

@@ -88,7 +88,11 @@ def test_contract_keys_round_trip() -> None:
     key = segment_key(CAM, start, "ts")
     assert key == f"recordings/{CAM}/2026-11-23_14-05-07-123456.ts"
     assert parse_key(key) == (CAM, start, "ts")
-    assert parse_key(key.upper().replace("RECORDINGS", "recordings").replace(".TS", ".ts")) == (CAM, start, "ts")
+    # only the canonical key: an upper-case camera UUID or non-ASCII digits are other keys for the same instant
+    assert parse_key(key.upper().replace("RECORDINGS", "recordings").replace(".TS", ".ts")) is None
+    assert parse_key(key.replace("2026", "\uff12\uff10\uff12\uff16", 1)) is None  # fullwidth digits
+    assert parse_key(key.replace("2026", "\u0662\u0660\u0662\u0666", 1)) is None  # Arabic-Indic digits
+    assert parse_key(key + "\n") is None
     for bad in (f"recordings/{CAM}/2026-11-23_14-05-07.mp4", f"recordings/{CAM}/2026-11-23_14-05-07-123456.mkv",
                 "recordings/cam-1/2026-11-23_14-05-07-123456.mp4", f"recordings/{CAM}/2026-02-30_14-05-07-000000.mp4",
                 f"thumbnails/{CAM}/2026-11-23_14-05-07-123456.mp4"):  # fmt: skip

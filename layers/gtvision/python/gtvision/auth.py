@@ -40,6 +40,10 @@ class Principal:
     city_id: str | None
     #: True for tokens this deployment issued (the user has a row in `users`); False for Cognito users.
     local: bool = True
+    #: The token's id (`jti`), its login session (`sid`, absent in tokens issued before sessions) and expiry.
+    token_id: str | None = None
+    session_id: str | None = None
+    expires_at: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -67,8 +71,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_token(user_id: str, username: str, role: str, city_id: str | None) -> tuple[str, int]:
-    """A signed access token and its lifetime in seconds."""
+def issue_token(
+    user_id: str, username: str, role: str, city_id: str | None, session_id: str | None = None
+) -> tuple[str, int]:
+    """A signed access token (of login session `session_id`) and its lifetime in seconds."""
     s = get_settings()
     if not s.jwt_secret:
         raise Unauthorized("login_disabled", "login local desativado: GTV_JWT_SECRET não configurado")
@@ -85,7 +91,19 @@ def issue_token(user_id: str, username: str, role: str, city_id: str | None) -> 
         "exp": now + s.jwt_ttl_s,
         "jti": uuid.uuid4().hex,
     }
+    if session_id is not None:
+        claims["sid"] = session_id
     return jwt.encode(claims, s.jwt_secret, algorithm="HS256"), s.jwt_ttl_s
+
+
+def _is_uuid(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=4)
@@ -110,6 +128,8 @@ def verify_token(token: str) -> Principal:
             )
             role, city_id, username = claims.get("role"), claims.get("city_id"), claims.get("username", "")
             local = True
+            if not isinstance(claims.get("jti", ""), str) or not _is_uuid(claims.get("sid", str(uuid.UUID(int=0)))):
+                raise jwt.InvalidTokenError("sid must be a UUID and jti a string")
         elif alg == "RS256" and s.cognito_jwks_url:
             key = _jwks_client(s.cognito_jwks_url).get_signing_key_from_jwt(token)
             claims = jwt.decode(
@@ -129,7 +149,14 @@ def verify_token(token: str) -> Principal:
     if role not in ROLES or (role != "admin" and not city_id):
         raise Unauthorized("invalid_token", "token sem perfil válido")
     return Principal(
-        user_id=str(claims["sub"]), username=str(username), role=str(role), city_id=city_id, local=local
+        user_id=str(claims["sub"]),
+        username=str(username),
+        role=str(role),
+        city_id=city_id,
+        local=local,
+        token_id=claims.get("jti"),
+        session_id=claims.get("sid") if local else None,
+        expires_at=int(claims["exp"]),
     )
 
 

@@ -18,6 +18,7 @@ previous one, so timestamps stay monotonic and the clip is shorter than `end - s
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -108,6 +109,40 @@ def _local_mp4(piece: _Piece, work: str, index: int, budget: _Budget) -> str:
         ["-y", "-i", piece.source.url_or_path, "-map", "0:v:0", "-c", "copy", "-f", "mp4", remuxed], budget.left()
     )
     return remuxed
+
+
+_TBN = re.compile(r"Stream #0:\d+\S*: Video: .*?(\d+)(k?) tbn")  # "12800 tbn", "90k tbn"
+
+
+def _video_timescale(path: str, budget: _Budget) -> int | None:
+    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"],
+                            budget.left())  # fmt: skip
+    match = _TBN.search(proc.stderr)
+    return int(match.group(1)) * (1000 if match.group(2) else 1) if match else None
+
+
+def _same_timescale(inputs: list[str], work: str, budget: _Budget) -> list[str]:
+    """Inputs whose video time bases differ (mixed containers: TS remuxed at 1/90000, recorder MP4 at
+    1/12800...) remuxed to the first one's: the concat demuxer reads every file's timestamps in the first
+    file's time base, so a mix would go backwards. Inputs that already agree are left as they are."""
+    if len(inputs) < 2:
+        return inputs
+    scales = [_video_timescale(src, budget) for src in inputs]
+    if len(set(scales)) == 1 or scales[0] is None:
+        return inputs
+    out = []
+    for index, (src, scale) in enumerate(zip(inputs, scales, strict=True)):
+        if scale == scales[0]:
+            out.append(src)
+            continue
+        remuxed = os.path.join(work, f"tb-{index:04d}.mp4")
+        ffmpeg.run_ffmpeg(
+            ["-y", "-i", src, "-map", "0:v:0", "-c", "copy", "-video_track_timescale", str(scales[0]),
+             "-f", "mp4", remuxed],
+            budget.left(),
+        )  # fmt: skip
+        out.append(remuxed)
+    return out
 
 
 def _concat_list(pieces: list[_Piece], inputs: list[str], budget: _Budget) -> str:
@@ -211,7 +246,7 @@ def cut_clip(
     budget = _Budget(timeout)
     work = tempfile.mkdtemp(prefix="clip-", dir=scratch_dir)
     try:
-        inputs = [_local_mp4(piece, work, i, budget) for i, piece in enumerate(pieces)]
+        inputs = _same_timescale([_local_mp4(piece, work, i, budget) for i, piece in enumerate(pieces)], work, budget)
         listing = os.path.join(work, "segments.ffconcat")
         with open(listing, "w", encoding="utf-8") as fh:
             fh.write(_concat_list(pieces, inputs, budget))

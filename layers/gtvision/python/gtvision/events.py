@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision.dal import live as dal
+from gtvision.jsonutil import dumps  # the API's JSON, so data reads as in REST
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
@@ -28,8 +29,6 @@ def message(city_id: str, type_: str, data: dict[str, Any], camera_id: str | Non
 
 def publish(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> bool:
     """Queue one live event; returns False (logged, counted) when it could not be queued."""
-    from gtvision.api.http import dumps  # the API's JSON (RFC 3339 UTC times), so data reads as in REST
-
     body = dumps(message(city_id, type_, data, camera_id))
     if not get_settings().events_queue_url:
         logger.debug("EVENTS_QUEUE_URL not set: live event dropped", extra={"type": type_})

@@ -31,6 +31,10 @@ class MediaError(Exception):
         self.message = message
 
 
+class MediaInterrupted(MediaError):
+    """ffmpeg did not finish (timed out, killed by a signal, could not start): says nothing about the media."""
+
+
 def ffmpeg_exe() -> str:
     """The ffmpeg binary: env GTV_FFMPEG, else the FFmpeg Lambda layer, else imageio-ffmpeg's."""
     configured = os.environ.get("GTV_FFMPEG")
@@ -92,9 +96,11 @@ def run_ffmpeg(
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        raise MediaError(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
+        raise MediaInterrupted(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
     except OSError as exc:
-        raise MediaError(f"ffmpeg não pôde ser executado: {exc}") from exc
+        raise MediaInterrupted(f"ffmpeg não pôde ser executado: {exc}") from exc
+    if proc.returncode < 0:  # killed by a signal (OOM killer, the host shutting down): not the media's fault
+        raise MediaInterrupted(f"ffmpeg interrompido pelo sinal {-proc.returncode}: {_tail(proc.stderr)}")
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg falhou (código {proc.returncode}): {_tail(proc.stderr)}")
     return proc

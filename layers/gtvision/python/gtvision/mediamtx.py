@@ -78,6 +78,11 @@ class PathStatus:
     tracks: tuple[PathTrack, ...]
     ready_since: datetime | None
     inbound_bytes: int
+    # Health poller inputs: MediaMTX's raw onlineTime (counters restart when it changes), the cumulative
+    # count of frames that arrived broken, and the readers by type (hlsMuxer, webRTCSession, rtspSession...).
+    online_time: str | None = None
+    inbound_frames_in_error: int = 0
+    readers_by_type: tuple[tuple[str, int], ...] = ()
 
 
 class _Scrubber:
@@ -133,6 +138,12 @@ def _status(name: str, body: dict[str, Any]) -> PathStatus:
     tracks2 = body.get("tracks2")
     raw_tracks = tracks2 if isinstance(tracks2, list) else body.get("tracks") or []
     inbound = body.get("inboundBytes", body.get("bytesReceived", 0))
+    errors = body.get("inboundFramesInError", 0)
+    by_type: dict[str, int] = {}
+    for reader in body.get("readers") or []:
+        kind = str(reader.get("type") or "unknown") if isinstance(reader, dict) else "unknown"
+        by_type[kind] = by_type.get(kind, 0) + 1
+    online_time = body.get("onlineTime") or body.get("readyTime")
     return PathStatus(
         name=str(body.get("name") or name),
         ready=ready,
@@ -142,6 +153,9 @@ def _status(name: str, body: dict[str, Any]) -> PathStatus:
         tracks=tuple(_track(t) for t in raw_tracks),
         ready_since=_parse_time(body.get("onlineTime") or body.get("readyTime")),
         inbound_bytes=inbound if isinstance(inbound, int) else 0,
+        online_time=online_time if isinstance(online_time, str) else None,
+        inbound_frames_in_error=errors if isinstance(errors, int) else 0,
+        readers_by_type=tuple(sorted(by_type.items())),
     )
 
 
@@ -236,6 +250,24 @@ class MediaMTXClient:
         if resp.status_code != 200:
             self._raise_for(resp, name, scrub)
         return _status(name, self._json(resp, scrub))
+
+    def list_paths(self, items_per_page: int = 500) -> dict[str, PathStatus]:
+        """Runtime state of every path MediaMTX has (`GET /v3/paths/list`, every page), by name."""
+        scrub = _Scrubber()
+        out: dict[str, PathStatus] = {}
+        page = 0
+        while True:
+            resp = self._request("GET", f"/v3/paths/list?page={page}&itemsPerPage={items_per_page}", scrub)
+            if resp.status_code != 200:
+                raise MediaMTXUnavailable(f"MediaMTX respondeu {resp.status_code} à lista de streams")
+            body = self._json(resp, scrub)
+            for item in body.get("items") or []:
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    out[item["name"]] = _status(item["name"], item)
+            page_count = body.get("pageCount")
+            page += 1
+            if not isinstance(page_count, int) or page >= page_count:
+                return out
 
     def urls(self, name: str) -> dict[str, str]:
         """Viewer URLs of path `name`: HLS playlist, WebRTC page (WHEP endpoint = that + `/whep`), RTSP."""

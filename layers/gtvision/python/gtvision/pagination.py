@@ -12,6 +12,8 @@ from gtvision.errors import Malformed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: Every cursor this API makes is a short list (a time and an id): anything longer was not made here.
+MAX_CURSOR_CHARS = 512
 
 
 def parse_limit(raw: str | None) -> int:
@@ -33,10 +35,13 @@ def encode_cursor(values: list[Any]) -> str:
 def decode_cursor(raw: str | None) -> list[Any] | None:
     if not raw:
         return None
+    if len(raw) > MAX_CURSOR_CHARS:
+        raise Malformed("invalid_cursor", "cursor inválido")
     try:
         pad = "=" * (-len(raw) % 4)
         value = json.loads(base64.urlsafe_b64decode(raw + pad))
-    except (ValueError, json.JSONDecodeError) as exc:
+    # RecursionError: deeply nested arrays; ValueError covers JSONDecodeError and bad base64.
+    except (ValueError, RecursionError) as exc:
         raise Malformed("invalid_cursor", "cursor inválido") from exc
     if not isinstance(value, list):
         raise Malformed("invalid_cursor", "cursor inválido")

@@ -1,8 +1,11 @@
-"""Brazilian licence plates: normalisation, OCR-tolerant keys and ranking distance.
+"""Licence plates as cameras read them: normalisation, format, OCR-tolerant keys and ranking distance.
 
 Formats
-    Old ``ABC1234`` (3 letters, 4 digits) and Mercosul ``ABC1D23`` (3 letters, digit, letter,
-    2 digits). Both are stored normalised: upper case, no separators, always 7 characters.
+    Old ``ABC1234`` (3 letters, 4 digits, ``br_old``) and Mercosul ``ABC1D23`` (3 letters, digit,
+    letter, 2 digits, ``br_mercosul``). A camera's read is evidence even when OCR got it wrong
+    (``R1O2A18`` for ``RIO2A18``) or the vehicle comes from a neighbouring Mercosul country
+    (``AB123CD``, ``ABCD123``): every 5–8 character ASCII alphanumeric read is kept, as ``other``.
+    All are stored normalised: upper case, no separators.
 
 OCR skeleton
     LPR engines confuse look-alike glyphs. ``ocr_skeleton`` maps every member of a confusion
@@ -27,23 +30,29 @@ Fuzzy index design (what ``match=fuzzy`` means and how it stays an index lookup)
       plates that agree on 6 skeleton positions), then rank candidates with
       ``plate_distance`` (closest first). ``is_fuzzy_match`` is the same predicate in Python.
 
-    Keys are compared with ``=`` only; ``_`` is never interpreted as a LIKE wildcard. Stored
-    plates are always 7 characters, so length errors are out of the index's scope;
-    ``plate_distance`` still ranks them (Levenshtein) if a caller compares such strings.
+    Keys are compared with ``=`` only; ``_`` is never interpreted as a LIKE wildcard. A key is as
+    long as its plate, so keys of plates of different lengths never meet: lengths stay apart, and
+    length errors (a dropped or extra character) are out of the index's scope; ``plate_distance``
+    still ranks them (Levenshtein) if a caller compares such strings. When distances tie, true
+    Brazilian formats rank first (``format_rank``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Literal
 
 _SEPARATORS = re.compile(r"[\s\-.·]+")
-_PLATE = re.compile(r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}")
-_CLEAN = re.compile(r"[A-Z0-9]{1,7}")
+_BR_OLD = re.compile(r"[A-Z]{3}[0-9]{4}")
+_BR_MERCOSUL = re.compile(r"[A-Z]{3}[0-9][A-Z][0-9]{2}")
+_READ = re.compile(r"[A-Z0-9]{5,8}")
+_CLEAN = re.compile(r"[A-Z0-9]{1,8}")
+MIN_LEN, MAX_LEN = 5, 8
 # Cap before regex work so a hostile multi-megabyte "plate" costs nothing.
 _MAX_RAW_LEN = 32
 
-_INVALID_PLATE = "Placa inválida: use o formato antigo (ABC1234) ou Mercosul (ABC1D23)."
+_INVALID_PLATE = "Placa inválida: informe de 5 a 8 letras (A–Z) e dígitos (0–9), ex.: ABC1234 ou ABC1D23."
 
 _CONFUSION_CLASSES = ("0ODQ", "1I", "2Z", "4A", "5S", "6G", "7T", "8B")
 _SKELETON = str.maketrans({ch: cls[0] for cls in _CONFUSION_CLASSES for ch in cls})
@@ -53,7 +62,7 @@ CONFUSABLE_COST = 0.25
 
 
 def clean_plate(raw: str) -> str:
-    """Upper-case ``raw`` and drop separators; accept 1–7 ASCII letters/digits (prefix queries).
+    """Upper-case ``raw`` and drop separators; accept 1–8 ASCII letters/digits (prefix queries).
 
     Raises ``ValueError`` (pt-BR message) for anything else.
     """
@@ -66,11 +75,28 @@ def clean_plate(raw: str) -> str:
 
 
 def normalize_plate(raw: str) -> str:
-    """Return the stored form of a full plate (``ABC1234`` or ``ABC1D23``) or raise ``ValueError``."""
+    """Return the stored form of a read (5–8 ASCII letters/digits, any format) or raise ``ValueError``."""
     cleaned = clean_plate(raw)
-    if not _PLATE.fullmatch(cleaned):
+    if not _READ.fullmatch(cleaned):
         raise ValueError(_INVALID_PLATE)
     return cleaned
+
+
+PlateFormat = Literal["br_old", "br_mercosul", "other"]
+
+
+def plate_format(plate: str) -> PlateFormat:
+    """``br_old`` (ABC1234), ``br_mercosul`` (ABC1D23) or ``other`` (foreign plates, OCR misreads)."""
+    if _BR_OLD.fullmatch(plate):
+        return "br_old"
+    if _BR_MERCOSUL.fullmatch(plate):
+        return "br_mercosul"
+    return "other"
+
+
+def format_rank(plate: str) -> int:
+    """Tie-breaker of fuzzy ranking: 0 for true Brazilian formats, 1 for the rest."""
+    return 0 if plate_format(plate) != "other" else 1
 
 
 def ocr_skeleton(plate: str) -> str:
@@ -79,9 +105,10 @@ def ocr_skeleton(plate: str) -> str:
 
 
 def fuzzy_keys(plate: str) -> list[str]:
-    """Wildcard keys of the plate's skeleton, one per position (7 for a stored plate).
+    """Wildcard keys of the plate's skeleton, one per position (as many as the plate has characters).
 
-    Two plates of equal length share a key iff their skeletons differ in at most one position.
+    Two plates of equal length share a key iff their skeletons differ in at most one position;
+    plates of different lengths never share one.
     """
     skeleton = ocr_skeleton(plate)
     return [skeleton[:i] + WILDCARD + skeleton[i + 1 :] for i in range(len(skeleton))]
@@ -115,7 +142,7 @@ def is_fuzzy_match(query: str, candidate: str, max_distance: float = 1.0) -> boo
     """True when ``candidate`` is within ``max_distance`` edits of ``query`` after skeletonisation.
 
     Confusions are free here (they only matter for ranking), so with the default of 1.0 this is
-    exactly the set the wildcard-key index returns for 7-character plates.
+    the set the wildcard-key index returns, plus length errors (which the index keeps apart).
     """
     distance = _edit_distance(
         ocr_skeleton(query), ocr_skeleton(candidate), lambda x, y: 0.0 if x == y else 1.0

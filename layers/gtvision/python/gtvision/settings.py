@@ -44,6 +44,27 @@ class Settings(BaseSettings):
     lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
+    # --- issue 11: quotas (logic/quotas.py); a multiplier on every per-minute limit, 0 = off ---
+    quota_scale: float = Field(default=1.0, ge=0, alias="GTV_QUOTA_SCALE")
+
+    # Faults (ADR 0010): SQS retry backoff, the clip reconciler, database timeouts under API Gateway's 29 s.
+    retry_base_s: float = Field(default=2.0, gt=0, alias="GTV_RETRY_BASE_S")
+    retry_max_s: float = Field(default=60.0, gt=0, alias="GTV_RETRY_MAX_S")
+    clip_stale_s: int = Field(default=900, gt=0, alias="GTV_CLIP_STALE_S")
+    db_connect_timeout_s: int = Field(default=5, ge=1, alias="GTV_DB_CONNECT_TIMEOUT_S")
+    db_statement_timeout_s: float = Field(default=15.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")
+    db_pool_wait_s: float = Field(default=8.0, gt=0, alias="GTV_DB_POOL_WAIT_S")
+    # Sentinela (issue 15): analysis queue, cost guard (segment-hours per search), analyser choice.
+    sentinela_queue_url: str = Field(default="", alias="SENTINELA_QUEUE_URL")
+    sentinela_max_segment_hours: float = Field(default=24.0, gt=0, alias="GTV_SENTINELA_MAX_SEGMENT_HOURS")
+    sentinela_analyser: str = Field(
+        default="auto", pattern="^(auto|local|rekognition)$", alias="GTV_SENTINELA_ANALYSER"
+    )
+
+    # Stream and recording health (issue 13)
+    recording_stall_s: int = Field(default=180, gt=0, alias="GTV_RECORDING_STALL_S")
+    mediamtx_hook_secret: str = Field(default="", alias="GTV_MEDIAMTX_HOOK_SECRET")
+    stream_sample_retention_days: int = Field(default=7, ge=1, alias="GTV_STREAM_SAMPLE_RETENTION_DAYS")
 
     # issue 14 - live events: the events queue, the WebSocket API's management endpoint (PostToConnection)
     # and the wss:// URL the console connects to.

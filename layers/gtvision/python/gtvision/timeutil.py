@@ -10,6 +10,11 @@ from gtvision.errors import Invalid
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 HINT = "use RFC 3339 com fuso, ex. 2026-11-23T14:05:00Z"
+#: Times the API accepts. Nothing this system records lies outside, and arithmetic on a time near year 1
+#: or 9999 (a range minus 31 days, a partition bound) overflows: such a time is a 422, never a 500.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+RANGE_HINT = "datas entre 1970-01-01 e 2200-01-01"
 
 
 def parse_rfc3339(value: Any) -> datetime:
@@ -20,7 +25,13 @@ def parse_rfc3339(value: Any) -> datetime:
     frac = re.search(r"\.(\d+)", text)
     if frac and len(frac.group(1)) > 6:  # Python keeps microseconds: drop nanosecond digits
         text = text.replace(frac.group(0), "." + frac.group(1)[:6])
-    return datetime.fromisoformat(text).astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before datetime.min in UTC
+        raise ValueError(RANGE_HINT) from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(RANGE_HINT)
+    return moment
 
 
 def query_time(raw: str | None, name: str, *, code: str = "invalid_time") -> datetime | None:
@@ -33,5 +44,5 @@ def query_time(raw: str | None, name: str, *, code: str = "invalid_time") -> dat
     text = raw[:11] + raw[11:].replace(" ", "+")
     try:
         return parse_rfc3339(text)
-    except ValueError:
-        raise Invalid(code, f"parâmetro '{name}' inválido: {HINT}") from None
+    except ValueError as exc:
+        raise Invalid(code, f"parâmetro '{name}' inválido: {exc}") from None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -18,6 +21,10 @@ _METADATA_HOSTS = {
     "instance-data.ec2.internal",
 }
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+#: A name's addresses as the system resolver gives them (/etc/hosts, then DNS); OSError when it has none.
+Resolver = Callable[[str], list[str]]
+RESOLVE_TIMEOUT_S = 2.0
+_resolver_pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="gtv-resolve")
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*\.?$")
 
 
@@ -78,6 +85,10 @@ def check_host(host: str) -> None:
         if not _HOST_RE.match(h) or h.replace(".", "").isdigit():
             raise _refuse("host inválido")
         return
+    _check_ip(ip)
+
+
+def _check_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved:
@@ -86,8 +97,44 @@ def check_host(host: str) -> None:
         raise _refuse("endereço de metadados")
 
 
-def parse_source_url(raw: str) -> SourceUrl:
-    """Validate `raw`; return it without credentials and the credentials separately."""
+def system_resolve(host: str) -> list[str]:
+    """Every address of `host` from the system resolver, within RESOLVE_TIMEOUT_S (OSError otherwise)."""
+    future = _resolver_pool.submit(socket.getaddrinfo, host, None, 0, socket.SOCK_STREAM)
+    try:
+        infos = future.result(timeout=RESOLVE_TIMEOUT_S)
+    except concurrent.futures.TimeoutError:
+        raise OSError(f"resolving {host!r} timed out") from None
+    return sorted({str(info[4][0]).split("%", 1)[0] for info in infos})
+
+
+def check_resolved(host: str, resolver: Resolver | None = None) -> None:
+    """Refuse a host name when ANY of its addresses is one `check_host` refuses as a literal.
+
+    A name nobody can resolve from here is let through: cameras' names often resolve only inside the
+    city's network, and MediaMTX — not this function — connects to them. The check runs at registration
+    and again when the stream starts (a name can be repointed in between; see ADR 0012).
+    """
+    h = host.strip("[]").lower().rstrip(".")
+    if not h or _numeric_host(h) is not None:
+        return  # literals are checked by check_host
+    try:
+        addresses = (resolver or system_resolve)(h)
+    except (OSError, UnicodeError):
+        return
+    for address in addresses:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        try:
+            _check_ip(ip)
+        except Invalid:
+            raise _refuse(f"o nome {h} aponta para um endereço local, link-local ou de metadados") from None
+
+
+def parse_source_url(raw: str, resolver: Resolver | None = None) -> SourceUrl:
+    """Validate `raw` (literal host checks, then the name's resolved addresses); return it without
+    credentials and the credentials separately."""
     if not isinstance(raw, str) or not raw.strip() or len(raw) > 2048:
         raise _refuse("URL ausente ou longa demais")
     if any(c in raw for c in "\r\n\t\x00 "):
@@ -102,6 +149,7 @@ def parse_source_url(raw: str) -> SourceUrl:
         raise _refuse(f"esquema não permitido (use {', '.join(ALLOWED_SCHEMES)})")
     host = parts.hostname or ""
     check_host(host)
+    check_resolved(host, resolver)
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password is not None else None
     netloc = f"[{host}]" if ":" in host else host

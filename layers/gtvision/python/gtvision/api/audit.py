@@ -11,17 +11,18 @@ from chalice import Blueprint, Response
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import audit_query, me
+from gtvision.logic.scope import ADMINS, ANY, MANAGERS
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/audit", audit_action="audit.read")
+@route(bp, "/v1/audit", roles=MANAGERS, audit_action="audit.read")
 def list_audit(ctx: Ctx) -> Any:
     items, nxt = audit_query.list_(ctx.user, audit_query.parse_filters(ctx.query), ctx.limit(), ctx.cursor())
     return paged(items, nxt)
 
 
-@route(bp, "/v1/audit/export.csv", audit_action="audit.export")
+@route(bp, "/v1/audit/export.csv", roles=MANAGERS, audit_action="audit.export")
 def export_audit(ctx: Ctx) -> Any:
     body, nxt = audit_query.export_csv(ctx.user, audit_query.parse_filters(ctx.query), ctx.cursor())
     headers: dict[str, str | list[str]] = {
@@ -45,12 +46,12 @@ def export_me(ctx: Ctx) -> Any:
     )
 
 
-@route(bp, "/v1/me", ("DELETE",), audit_action="lgpd.me_delete")
+@route(bp, "/v1/me", ("DELETE",), roles=ANY, audit_action="lgpd.me_delete")
 def delete_me(ctx: Ctx) -> Any:
     me.delete(ctx.user)
     return json_response(None, 204)
 
 
-@route(bp, "/v1/lgpd/plates/{plate}", audit_action="lgpd.plate_request")
+@route(bp, "/v1/lgpd/plates/{plate}", roles=ADMINS, audit_action="lgpd.plate_request")
 def plate_request(ctx: Ctx, plate: str) -> Any:
     return me.plate_request(ctx.user, plate)

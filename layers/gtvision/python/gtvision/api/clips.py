@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import clips
+from gtvision.logic import clips, quotas
+from gtvision.logic.scope import MANAGERS
 from gtvision.models.clips import ClipIn, HoldIn
 from gtvision.models.common import parse
 
@@ -18,6 +19,7 @@ bp = Blueprint(__name__)
 def create_clip(ctx: Ctx) -> Any:
     """Queue a clip of a camera's recordings (202; the worker makes it)."""
     data = parse(ClipIn, ctx.json())
+    quotas.check(ctx.user, "clip")
     ctx.audit_detail = {
         "camera_id": data.camera_id,
         "start": data.start.isoformat(),
@@ -27,7 +29,7 @@ def create_clip(ctx: Ctx) -> Any:
     return json_response(clips.create(ctx.user, data), 202)
 
 
-@route(bp, "/v1/clips", audit_action="clip.list")
+@route(bp, "/v1/clips", roles=MANAGERS, audit_action="clip.list")
 def list_clips(ctx: Ctx) -> Any:
     """List the city's clips, newest first (`camera_id`, `status` filter)."""
     items, nxt = clips.list_(
@@ -36,12 +38,21 @@ def list_clips(ctx: Ctx) -> Any:
     return paged(items, nxt)
 
 
-@route(bp, "/v1/clips/{clip_id}", audit_action="clip.read")
+@route(bp, "/v1/clips/{clip_id}", roles=MANAGERS, audit_action="clip.read")
 def get_clip(ctx: Ctx, clip_id: str) -> Any:
     """One clip, with presigned `download_url` and `manifest_url` once ready."""
     clip = clips.get(ctx.user, clip_id)
     ctx.audit_city_id = clip["city_id"]
     return clip
+
+
+@route(bp, "/v1/clips/{clip_id}", ("DELETE",), audit_action="clip.delete")
+def delete_clip(ctx: Ctx, clip_id: str) -> Any:
+    """Delete a clip and its objects (manager; 409 while under legal hold)."""
+    clip = clips.delete(ctx.user, clip_id)
+    ctx.audit_city_id = str(clip["city_id"])
+    ctx.audit_detail = {"camera_id": str(clip["camera_id"]), "sha256": clip["sha256"], "status": clip["status"]}
+    return json_response(None, 204)
 
 
 @route(bp, "/v1/clips/{clip_id}/hold", ("POST",), audit_action="clip.hold")

@@ -29,6 +29,7 @@ ASSETS: dict[str, str] = {
     "app.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "hls.min.js": "text/javascript; charset=utf-8",
+    "sentinela.js": "text/javascript; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -97,6 +98,15 @@ def _serve(ctx: Ctx, item: Asset, cache: str) -> Response:
 def _requested_path() -> str:
     req = bp.current_request
     return str(((req.context or {}) if req else {}).get("path") or "")
+
+
+@route(bp, "/", auth=False)
+def root(ctx: Ctx) -> Any:
+    """Sends a browser to the operator console."""
+    # Relative to the stage's base path (API Gateway serves the app under /Prod/, locally under /).
+    base = _requested_path() or "/"
+    location = (base if base.endswith("/") else base + "/") + "console"
+    return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @route(bp, "/console", auth=False)

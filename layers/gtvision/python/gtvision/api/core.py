@@ -7,7 +7,8 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import cameras, cities, health, users
+from gtvision.logic import cameras, cities, health, quotas, users
+from gtvision.logic.scope import ADMINS, MANAGERS
 from gtvision.models.common import parse
 from gtvision.models.core import CameraIn, CameraPatch, CityIn, CityPatch, Login, UserIn
 
@@ -22,7 +23,9 @@ def get_health(ctx: Ctx) -> Any:
 
 @route(bp, "/v1/auth/login", ("POST",), auth=False)
 def login(ctx: Ctx) -> Any:
-    return users.login(parse(Login, ctx.json()), ctx.source_ip, ctx.request_id)
+    data = parse(Login, ctx.json())
+    quotas.check_source(ctx.source_ip, "login")  # across usernames: password spraying from one address
+    return users.login(data, ctx.source_ip, ctx.request_id)
 
 
 def _user_out(row: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def create_user(ctx: Ctx) -> Any:
     return json_response(_user_out(users.create(ctx.user, parse(UserIn, ctx.json()))), 201)
 
 
-@route(bp, "/v1/users")
+@route(bp, "/v1/users", roles=MANAGERS)
 def list_users(ctx: Ctx) -> Any:
     items, nxt = users.list_(ctx.user, ctx.limit(), ctx.cursor())
     return paged([_user_out(r) for r in items], nxt)
@@ -46,7 +49,7 @@ def delete_user(ctx: Ctx, user_id: str) -> Any:
     return json_response(None, 204)
 
 
-@route(bp, "/v1/cities", ("POST",))
+@route(bp, "/v1/cities", ("POST",), roles=ADMINS)
 def create_city(ctx: Ctx) -> Any:
     return json_response(cities.create(ctx.user, parse(CityIn, ctx.json())), 201)
 
@@ -62,12 +65,12 @@ def get_city(ctx: Ctx, city_id: str) -> Any:
     return cities.get(ctx.user, city_id)
 
 
-@route(bp, "/v1/cities/{city_id}", ("PATCH",))
+@route(bp, "/v1/cities/{city_id}", ("PATCH",), roles=ADMINS)
 def update_city(ctx: Ctx, city_id: str) -> Any:
     return cities.update(ctx.user, city_id, parse(CityPatch, ctx.json()))
 
 
-@route(bp, "/v1/cities/{city_id}", ("DELETE",))
+@route(bp, "/v1/cities/{city_id}", ("DELETE",), roles=ADMINS)
 def delete_city(ctx: Ctx, city_id: str) -> Any:
     cities.delete(ctx.user, city_id)
     return json_response(None, 204)

@@ -7,36 +7,26 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any, cast
-from uuid import UUID
 
+import psycopg
 from chalice import Blueprint, Response
 
 from gtvision import audit, pagination
 from gtvision.auth import Principal, bearer
 from gtvision.errors import DomainError, Invalid, Malformed, TooLarge, not_found
+from gtvision.jsonutil import dumps
+from gtvision.logic import scope
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
+#: On every API answer unless the view set its own (the console's assets are cacheable): answers carry
+#: presigned URLs, plate data and tokens, which no cache may keep, no browser may sniff into another type,
+#: and no Referer header may carry away.
+API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"]
-
-
-def _default(o: Any) -> Any:
-    if isinstance(o, datetime):
-        return (o.astimezone(UTC) if o.tzinfo else o.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
-    if isinstance(o, date):
-        return o.isoformat()
-    if isinstance(o, UUID):
-        return str(o)
-    if isinstance(o, Decimal):
-        return float(o)
-    if isinstance(o, (bytes, memoryview)):
-        raise TypeError("binary values are never serialised in responses")
-    raise TypeError(f"not serialisable: {type(o).__name__}")
 
 
 def _is_uuid(value: str) -> bool:
@@ -68,11 +58,7 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, default=_default, ensure_ascii=False)
-
-
-def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(obj: Any, status: int = 200, headers: dict[str, str | list[str]] | None = None) -> Response:
     return Response(
         body="" if status == 204 else dumps(obj),
         status_code=status,
@@ -82,6 +68,37 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
 
 def paged(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def _secured(resp: Response) -> Response:
+    present = {k.lower() for k in resp.headers}
+    for name, value in API_HEADERS.items():
+        if name.lower() not in present:
+            resp.headers[name] = value
+    return resp
+
+
+#: Chalice answers some requests itself, before any view runs, with {"Code", "Message"} bodies.
+_CHALICE_ERRORS = {
+    405: ("method_not_allowed", "método não permitido nesta rota"),
+    415: ("unsupported_media_type", "tipo de conteúdo não aceito; envie application/json"),
+    400: ("bad_request", "requisição inválida"),
+}
+
+
+def contract_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice 'http' middleware: chalice's own error answers (405, 415, …) in the contract's error shape,
+    with the API headers; the Allow header of a 405 is kept."""
+    resp = get_response(event)
+    body = resp.body
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code, message = _CHALICE_ERRORS.get(resp.status_code, ("error", "requisição recusada"))
+        if resp.status_code >= 500:
+            code, message = "internal_error", "erro interno"
+        headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
+        resp = json_response({"error": {"code": code, "message": message}}, resp.status_code, headers)
+        return _secured(resp)
+    return resp
 
 
 @dataclass
@@ -130,13 +147,20 @@ def route(
     methods: tuple[str, ...] = ("GET",),
     *,
     auth: bool = True,
+    roles: tuple[str, ...] | None = None,
     audit_action: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register `fn(ctx, **path_params)` on `bp`.
 
+    Authenticated routes are authorised before the view runs, so before any body or query is
+    validated (`scope.authorize`: path ids visible in the caller's city, else 404; then `roles`, else
+    403). `roles` defaults to every role for reads and to managers and admins for writes (viewers
+    write nothing, contract "Auth and roles").
+
     Writes (non-GET) are always audited; reads are audited when `audit_action` is given (video,
     thumbnails, clips, LPR, trajectories). Domain errors become the contract's error JSON.
     """
+    allowed = roles if roles is not None else (scope.ANY if methods == ("GET",) else scope.MANAGERS)
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         action = audit_action or (None if methods == ("GET",) else f"{fn.__name__}")
@@ -166,16 +190,23 @@ def route(
                     principal = bearer(ctx.headers.get("authorization"))
                     ensure_active(principal)
                     ctx.principal = principal
+                    scope.authorize(principal, allowed, params)
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code
-                return resp
+                return _secured(resp)
             except DomainError as err:
                 status = err.status
-                return json_response(err.to_body(), err.status)
+                return _secured(json_response(err.to_body(), err.status, dict(err.headers)))
+            except psycopg.OperationalError:  # database away or frozen (bounded waits, gtvision.db): retry later
+                logger.exception("database unavailable", extra={"path": path})
+                status = 503
+                message = "banco de dados indisponível; tente novamente"
+                body = {"error": {"code": "database_unavailable", "message": message}}
+                return _secured(json_response(body, 503, {"Retry-After": "5"}))
             except Exception:
                 logger.exception("unhandled error", extra={"path": path})
-                return json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500)
+                return _secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
             finally:
                 if action and ctx.principal is not None:
                     resource = path.format(**params) if params else path
@@ -192,6 +223,7 @@ def route(
 
         view.__gtv_audit__ = action  # type: ignore[attr-defined]
         view.__gtv_auth__ = auth  # type: ignore[attr-defined]
+        view.__gtv_roles__ = allowed if auth else ()  # type: ignore[attr-defined]
         bp.route(path, methods=list(methods), content_types=CONTENT_TYPES, cors=True)(view)
         return view
 

@@ -8,9 +8,12 @@ from typing import Any
 from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
-from gtvision.logic import alerts, lpr_ingest, lpr_search
+from gtvision.errors import DomainError, Invalid
+from gtvision.logic import alerts, lpr_ingest, lpr_search, quotas
+from gtvision.logic.scope import MANAGERS
 from gtvision.models.alerts import AlertPatch, WatchIn
 from gtvision.models.common import parse
+from gtvision.observability import metrics
 from gtvision.timeutil import query_time
 
 bp = Blueprint(__name__)
@@ -20,11 +23,19 @@ bp = Blueprint(__name__)
 def post_lpr_event(ctx: Ctx) -> Any:
     """Camera webhook: HMAC over the raw body (X-GTV-Camera, X-GTV-Signature); 202 with the read id."""
     now = datetime.now(UTC)
+    # Size first (declared, then actual): an oversized body is refused before it is hashed or parsed.
+    lpr_ingest.check_webhook_size(ctx.headers.get("content-length"), len(ctx.raw_body))
     # The signature covers the bytes exactly as received, so it is checked before any parsing.
     camera = lpr_ingest.authenticate_camera(
         ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
     )
-    read_id, _ = lpr_ingest.ingest_event(camera, ctx.json(), now)
+    try:
+        read_id, created = lpr_ingest.ingest_event(camera, ctx.json(), now)
+    except DomainError:
+        metrics.add_metric(name="LprReadsRejected", unit="Count", value=1)
+        raise
+    if created:
+        metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return json_response({"id": read_id}, 202)
 
 
@@ -40,6 +51,8 @@ def post_lpr_batch(ctx: Ctx) -> Any:
 def search_lpr_events(ctx: Ctx) -> Any:
     """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
     query = lpr_search.search_query(ctx.user, ctx.query)
+    if query.match == "fuzzy":
+        quotas.check(ctx.user, "fuzzy_search")
     ctx.audit_city_id = query.filter.city_id
     items, nxt = lpr_search.search(query, ctx.limit(), ctx.cursor())
     ctx.audit_detail = {"results": len(items)}
@@ -49,6 +62,7 @@ def search_lpr_events(ctx: Ctx) -> Any:
 @route(bp, "/v1/lpr/trajectory", audit_action="lpr.trajectory")
 def get_lpr_trajectory(ctx: Ctx) -> Any:
     """A plate's reads in time order with camera locations and the implied speed between them."""
+    quotas.check(ctx.user, "trajectory")
     result = lpr_search.trajectory(ctx.user, ctx.query)
     ctx.audit_detail = {"points": len(result["points"])}
     return result
@@ -61,7 +75,7 @@ def create_watch(ctx: Ctx) -> Any:
     return json_response(entry, 201)
 
 
-@route(bp, "/v1/watchlist", audit_action="watchlist.list")
+@route(bp, "/v1/watchlist", roles=MANAGERS, audit_action="watchlist.list")
 def list_watch(ctx: Ctx) -> Any:
     items, nxt = alerts.list_watch(ctx.user, ctx.query.get("city_id") or None, ctx.limit(), ctx.cursor())
     return paged(items, nxt)
@@ -75,7 +89,10 @@ def delete_watch(ctx: Ctx, watchlist_id: str) -> Any:
 
 @route(bp, "/v1/alerts", audit_action="alerts.list")
 def list_alerts(ctx: Ctx) -> Any:
-    """Alerts newest first (`since`, `kind`; admins may pass `city_id`)."""
+    """Alerts newest first (`since`, `kind`, `open=true` for unresolved; admins may pass `city_id`)."""
+    open_param = (ctx.query.get("open") or "").lower()
+    if open_param not in ("", "true", "false"):
+        raise Invalid("invalid_open", "open deve ser true ou false")
     items, nxt = alerts.list_alerts(
         ctx.user,
         ctx.query.get("city_id") or None,
@@ -83,6 +100,7 @@ def list_alerts(ctx: Ctx) -> Any:
         ctx.query.get("kind") or None,
         ctx.limit(),
         ctx.cursor(),
+        open_only=open_param == "true",
     )
     return paged(items, nxt)
 

@@ -15,12 +15,17 @@
   const DAY_MS = 24 * 3600 * 1000;
 
   const ROLE = { admin: "administrador", manager: "gestor", viewer: "visualizador" };
+  // `status` of a camera is what was observed (online/offline/unknown); `stream_status` what a manager asked.
   const CAMERA_STATUS = {
-    registered: "cadastrada", streaming: "transmitindo", stopped: "parada", online: "no ar", offline: "fora do ar",
-    unknown: "desconhecido",
+    online: "online", offline: "offline", unknown: "desconhecido",
+    registered: "cadastrada", streaming: "transmitindo", stopped: "parada",
   };
   const CLIP_STATUS = { queued: "na fila", processing: "processando", ready: "pronto", failed: "falhou" };
-  const ALERT_KIND = { watchlist: "lista de observação", clone_suspect: "suspeita de placa clonada" };
+  const ALERT_KIND = {
+    watchlist: "lista de observação", clone_suspect: "suspeita de placa clonada",
+    camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
+  };
+  const HEALTH_POLL_MS = 30000;
   const MATCH = ["exact", "prefix", "fuzzy"];
 
   const $ = (id) => document.getElementById(id);
@@ -300,10 +305,36 @@
     });
   }
 
+  async function loadCityHealth(cityId) {
+    const box = $("cidade-saude");
+    const h = await api("GET", `/v1/cities/${encodeURIComponent(cityId)}/health`);
+    const count = (n, label) => el("span", {}, el("strong", {}, String(n)), label);
+    box.replaceChildren(
+      el("div", { class: "health-counts" },
+        count(h.cameras, "câmeras"), count(h.online, "online"), count(h.offline, "offline"),
+        count(h.unknown, "desconhecidas"), count(h.recording_stalled.length, "com gravação parada"),
+        count(h.open_alerts, "alertas abertos"), count(h.lpr_reads_last_hour, "leituras LPR na última hora")),
+      h.troubled.length
+        ? el("ul", {}, ...h.troubled.map((t) => el("li", {},
+          el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status, t.camera_id),
+          h.recording_stalled.includes(t.camera_id) ? [" ", el("span", { class: "badge alert-recording_stalled" }, "gravação parada")] : null,
+          t.since ? ` desde ${showDateTime(t.since)}` : "")))
+        : el("p", { class: "muted" }, "Nenhuma câmera com problema."),
+      el("p", {}, el("a", { href: "#/alertas?abertos=1" }, "Ver alertas abertos")));
+  }
+
   async function showCity(cityId) {
     showScreen("cidade");
     $("cidade-titulo").textContent = "Câmeras";
+    $("cidade-saude").replaceChildren();
     nameOf("city", cityId).then((n) => { $("cidade-titulo").textContent = `Câmeras · ${n}`; });
+    const gen = generation;
+    const refresh = guarded(async () => {
+      if (gen !== generation) return;
+      await loadCityHealth(cityId);
+      setTimeout(refresh, HEALTH_POLL_MS);
+    });
+    refresh();
     await pagedList({
       body: $("cameras-lista"),
       more: $("cameras-mais"),
@@ -405,9 +436,12 @@
 
   const cam = { id: null, city: null, day: null, range: null, role: null, timeline: null };
 
-  async function showCamera(cameraId) {
+  async function showCamera(cameraId, params) {
     showScreen("camera");
-    Object.assign(cam, { id: cameraId, day: localDay(new Date()), role: (me() || {}).role, timeline: null, range: null });
+    // `?em=<RFC 3339>` (a Sentinela result): open the recording at that instant.
+    const at = params && params.get("em") ? new Date(params.get("em")) : null;
+    const instant = at && !Number.isNaN(at.getTime()) ? at : null;
+    Object.assign(cam, { id: cameraId, day: localDay(instant || new Date()), role: (me() || {}).role, timeline: null, range: null });
     $("detalhe").hidden = true;
     $("camera-titulo").textContent = "Câmera";
     $("camera-resumo").textContent = "";
@@ -418,7 +452,7 @@
     $("miniaturas-mais").hidden = true;
     $("recortes").replaceChildren();
     $("dia").value = cam.day;
-    $("dia").max = cam.day;
+    $("dia").max = localDay(new Date());
 
     const camera = await api("GET", `/v1/cameras/${encodeURIComponent(cameraId)}`);
     cam.city = camera.city_id;
@@ -432,7 +466,71 @@
     crumb.textContent = "Cidade";
     nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
-    await Promise.all([loadStream(), loadTimeline(true), loadClips()]);
+    await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), loadClips()]);
+    if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
+  }
+
+  /** A small line chart (inline SVG) of one series over the last hour; gaps (null) break the line. */
+  function sparkline(samples, key, from, to) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 300 60");
+    svg.setAttribute("preserveAspectRatio", "none");
+    const values = samples.map((p) => p[key]).filter((v) => v !== null && v !== undefined);
+    const max = Math.max(1, ...values);
+    let points = [];
+    const flush = () => {
+      if (points.length) {
+        const line = document.createElementNS(ns, "polyline");
+        line.setAttribute("points", points.join(" "));
+        svg.appendChild(line);
+      }
+      points = [];
+    };
+    for (const p of samples) {
+      const v = p[key];
+      if (v === null || v === undefined) { flush(); continue; }
+      const x = ((new Date(p.at) - from) / (to - from)) * 300;
+      points.push(`${x.toFixed(1)},${(58 - (v / max) * 56).toFixed(1)}`);
+    }
+    flush();
+    return svg;
+  }
+
+  async function loadMetrics() {
+    const box = $("camera-metricas");
+    const id = cam.id;
+    const gen = generation;
+    const to = new Date();
+    const from = new Date(to - 3600 * 1000);
+    let m;
+    try {
+      m = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/stream/metrics`,
+        { query: { from: rfc3339(from), to: rfc3339(to) } });
+    } catch (err) {
+      if (err.status === 401) throw err;
+      box.replaceChildren(el("p", { class: "error-text" }, err.message));
+      return;
+    }
+    if (gen !== generation || id !== cam.id) return;
+    const c = m.current;
+    const num = (v, digits = 0, unit = "") => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
+    const lastKbps = [...m.samples].reverse().find((s) => s.inbound_kbps !== null);
+    box.replaceChildren(
+      el("p", {}, statusBadge(m.status, m.camera_id), m.since ? ` desde ${showDateTime(m.since)}` : ""),
+      el("dl", { class: "urls" },
+        el("dt", {}, "Entrada"), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
+        el("dt", {}, "Quadros/s"), el("dd", {}, num(c.fps, 1)),
+        el("dt", {}, "Atraso da gravação"), el("dd", {}, num(c.recording_lag_s, 0, " s")),
+        el("dt", {}, "Espectadores"), el("dd", {}, c.readers === null || c.readers === undefined ? "—" : String(c.readers)),
+        el("dt", {}, "Vídeo"), el("dd", {}, c.codec ? `${c.codec}${c.width ? ` ${c.width}×${c.height}` : ""}` : "—"),
+        el("dt", {}, "Quadros com erro"), el("dd", {}, c.frames_in_error === null || c.frames_in_error === undefined ? "—" : String(c.frames_in_error))),
+      el("p", { class: "spark-label muted" }, `kbps na última hora${lastKbps ? "" : " (sem amostras)"}`),
+      sparkline(m.samples, "inbound_kbps", from, to),
+      el("p", { class: "spark-label muted" }, "quadros/s na última hora"),
+      sparkline(m.samples, "fps", from, to));
+    setTimeout(() => { if (gen === generation && id === cam.id) guarded(loadMetrics)(); }, HEALTH_POLL_MS);
   }
 
   async function loadStream() {
@@ -790,23 +888,30 @@
 
   // ------------------------------------------------------------------ alerts
 
-  function showAlerts() {
+  const HEALTH_KINDS = { camera_offline: true, recording_stalled: true };
+
+  function showAlerts(params) {
+    const onlyOpen = params && params.get("abertos") === "1";
     showScreen("alertas");
+    $("alertas-titulo").textContent = onlyOpen ? "Alertas abertos" : "Alertas";
     return pagedList({
       body: $("alertas-lista"),
       more: $("alertas-mais"),
       empty: $("alertas-vazio"),
-      fetchPage: (cursor) => api("GET", "/v1/alerts", { query: { limit: PAGE, cursor } }),
+      fetchPage: (cursor) => api("GET", "/v1/alerts",
+        { query: { limit: PAGE, cursor, ...(onlyOpen ? { open: "true" } : {}) } }),
       renderRow: alertRow,
     });
   }
 
   const alertRow = (a) => el("tr", { "data-alert": a.id },
     el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
-    el("td", {}, a.plate ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
+    el("td", {}, a.plate
+      ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
     nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
     el("td", {}, showDateTime(a.captured_at)),
-    el("td", {}, showDateTime(a.created_at)));
+    el("td", {}, showDateTime(a.created_at)),
+    el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—")));
 
   // ------------------------------------------------------------------ live events (WebSocket API)
 
@@ -886,6 +991,16 @@
     };
   })();
 
+  // ------------------------------------------------------------------ screens in their own files
+
+  /** Screens other files register (sentinela.js), called with the helpers they share with this file. */
+  const screens = window.GTV_SCREENS || {};
+  const helpers = {
+    $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+    every: (fn, ms) => timers.add(setInterval(fn, ms)),
+    stopTimers: () => { for (const t of timers) clearInterval(t); timers.clear(); },
+  };
+
   // ------------------------------------------------------------------ router
 
   const render = guarded(async () => {
@@ -900,9 +1015,10 @@
     const parts = path.split("/").filter(Boolean);
     const params = new URLSearchParams(qs || "");
     if (parts[0] === "cidades" && parts[1]) await showCity(parts[1]);
-    else if (parts[0] === "cameras" && parts[1]) await showCamera(parts[1]);
+    else if (parts[0] === "cameras" && parts[1]) await showCamera(parts[1], params);
     else if (parts[0] === "placas") await showPlates(params);
-    else if (parts[0] === "alertas") await showAlerts();
+    else if (parts[0] === "alertas") await showAlerts(params);
+    else if (screens[parts[0]]) await screens[parts[0]](helpers, params);
     else await showCities();
   });
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
-    " lpr_enabled, status, created_at, updated_at"
+    " lpr_enabled, status, created_at, updated_at, lpr_digest_username, lpr_keepalive_at,"
+    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status"
 )
 
 
@@ -39,7 +42,8 @@ def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
     """The encrypted secrets of a camera (never leaves the logic layer)."""
     return conn.execute(
         "SELECT id, city_id, source_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
-        " webhook_secret_prev_enc, webhook_secret_prev_until FROM cameras WHERE id = %s",
+        " webhook_secret_prev_enc, webhook_secret_prev_until, lpr_digest_username, lpr_digest_password_enc"
+        " FROM cameras WHERE id = %s",
         (camera_id,),
     ).fetchone()
 
@@ -62,3 +66,16 @@ def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any
 
 def delete(conn: Conn, camera_id: str) -> bool:
     return conn.execute("DELETE FROM cameras WHERE id = %s", (camera_id,)).rowcount == 1
+
+
+def record_keepalive(conn: Conn, camera_id: str, at: Any, device_info: dict[str, Any] | None) -> None:
+    """An LPR camera said it is alive (ITS KeepAlive/DeviceInfo): camera health reads lpr_keepalive_at."""
+    if device_info is None:
+        conn.execute(
+            "UPDATE cameras SET lpr_keepalive_at = greatest(lpr_keepalive_at, %s) WHERE id = %s", (at, camera_id)
+        )
+    else:
+        conn.execute(
+            "UPDATE cameras SET lpr_keepalive_at = greatest(lpr_keepalive_at, %s), lpr_device_info = %s WHERE id = %s",
+            (at, Jsonb(device_info), camera_id),
+        )

@@ -7,14 +7,15 @@ from typing import Any
 from gtvision.dal import keyset_page, one
 from gtvision.db import Conn
 
-_COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, created_at, updated_at"
+_COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, timezone, created_at, updated_at"
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
     return one(
         conn.execute(
-            f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit)"
-            f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s)"
+            f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
+            f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s,"
+            f" %(timezone)s)"
             f" RETURNING {_COLS}",
             values,
         )

@@ -28,6 +28,32 @@ def manifest_key(clip_id: str) -> str:
     return f"clips/{clip_id}.manifest.json"
 
 
+def object_keys(row: dict[str, Any]) -> list[str]:
+    """Every object a clip may have in storage: the row's keys and the deterministic ones (a worker that
+    died after uploading left them without recording them)."""
+    clip_id = str(row["id"])
+    keys = {clip_key(clip_id), manifest_key(clip_id), row.get("s3_key"), row.get("manifest_key")}
+    return sorted(k for k in keys if k)
+
+
+def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, Any] | None:
+    """The clip, row-locked until the transaction ends (a hold placed meanwhile waits for the delete)."""
+    city = " AND city_id = %s" if city_id is not None else ""
+    params = (clip_id, city_id) if city_id is not None else (clip_id,)
+    return conn.execute(f"SELECT {COLS}, lease_until FROM clips WHERE id = %s{city} FOR UPDATE", params).fetchone()
+
+
+def delete(conn: Conn, clip_id: str) -> None:
+    conn.execute("DELETE FROM clips WHERE id = %s", (clip_id,))
+
+
+def delete_objects(keys: list[str]) -> None:
+    s3 = aws.client("s3")
+    s3.delete_objects(
+        Bucket=get_settings().recordings_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+    )
+
+
 # ------------------------------------------------------------------------------------------- rows
 
 
@@ -105,6 +131,41 @@ def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
     """Fail a clip no worker has taken (its job could not be queued)."""
     conn.execute(
         "UPDATE clips SET status = 'failed', error = %s, updated_at = now() WHERE id = %s AND status = 'queued'",
+        (error, clip_id),
+    )
+
+
+def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Unfinished clips nobody is working on, locked for the reconciler: `queued` untouched for `stale_s`,
+    `processing` whose lease ran out (or claimed longer ago than any worker lives)."""
+    return conn.execute(
+        "SELECT id, status, attempts, requeues FROM clips"
+        " WHERE (status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => %(stale)s))"
+        " OR (status = 'processing' AND lease_until < now())"
+        " ORDER BY updated_at LIMIT %(n)s FOR UPDATE SKIP LOCKED",
+        {"stale": stale_s, "n": limit},
+    ).fetchall()
+
+
+def count_unfinished(conn: Conn) -> int:
+    row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
+    return int(row["n"]) if row else 0
+
+
+def requeue(conn: Conn, clip_id: str) -> None:
+    """Put a stale clip back to `queued` (any old claim void), counting the re-queue."""
+    conn.execute(
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, requeues = requeues + 1,"
+        " updated_at = now() WHERE id = %s AND status IN ('queued', 'processing')",
+        (clip_id,),
+    )
+
+
+def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
+    """Fail a stale clip whose retry budget is spent (any old claim void)."""
+    conn.execute(
+        "UPDATE clips SET status = 'failed', error = %s, claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %s AND status IN ('queued', 'processing')",
         (error, clip_id),
     )
 

@@ -16,23 +16,14 @@ from gtvision.settings import get_settings
 
 READ_COLS = (
     "r.id, r.city_id, r.camera_id, r.event_id, r.plate, r.confidence, r.captured_at, r.image_key, r.vehicle,"
-    " r.direction, r.created_at"
+    " r.direction, r.created_at, r.vehicle_color, r.vehicle_type"
 )
 
 #: Columns of the bulk staging table, in COPY order.
 STAGING_COLS = (
-    "msg",
-    "id",
-    "camera_id",
-    "event_id",
-    "plate",
-    "plate_skeleton",
-    "plate_keys",
-    "confidence",
-    "captured_at",
-    "vehicle",
-    "direction",
-)
+    "msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys", "confidence", "captured_at",
+    "vehicle", "direction", "vehicle_color", "vehicle_type",
+)  # fmt: skip
 
 
 def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
@@ -46,11 +37,13 @@ def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
     """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
     row = conn.execute(
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
-        " captured_at, image_key, vehicle, direction)"
+        " captured_at, image_key, vehicle, direction, vehicle_color, vehicle_type)"
         " VALUES (%(id)s, %(city_id)s, %(camera_id)s, %(event_id)s, %(plate)s, %(plate_skeleton)s, %(plate_keys)s,"
-        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s)"
+        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
+        " %(vehicle_type)s)"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
-        {**values, "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},
+        {"vehicle_color": None, "vehicle_type": None, **values,
+         "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},  # fmt: skip
     ).fetchone()
     return row is not None
 
@@ -71,7 +64,7 @@ def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any],
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
         " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
-        " direction text) ON COMMIT DELETE ROWS"
+        " direction text, vehicle_color text, vehicle_type text) ON COMMIT DELETE ROWS"
     )
     with conn.cursor() as cur:
         with cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
@@ -86,9 +79,10 @@ def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any],
     }
     inserted = conn.execute(
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
-        " captured_at, vehicle, direction)"
+        " captured_at, vehicle, direction, vehicle_color, vehicle_type)"
         " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
-        " s.captured_at, s.vehicle, s.direction FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
+        " s.captured_at, s.vehicle, s.direction, s.vehicle_color, s.vehicle_type"
+        " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id"
     ).fetchall()
     conn.execute("TRUNCATE lpr_staging")
@@ -110,6 +104,8 @@ class ReadFilter:
     camera_id: str | None = None
     from_: datetime | None = None
     to: datetime | None = None
+    color: str | None = None
+    type: str | None = None
 
     def sql(self) -> tuple[list[str], dict[str, Any]]:
         where = ["r.anonymised_at IS NULL"]
@@ -118,6 +114,8 @@ class ReadFilter:
         _add(where, params, "r.camera_id = %(camera_id)s", camera_id=self.camera_id)
         _add(where, params, "r.captured_at >= %(from_)s", from_=self.from_)
         _add(where, params, "r.captured_at < %(to)s", to=self.to)
+        _add(where, params, "r.vehicle_color = %(color)s", color=self.color)
+        _add(where, params, "r.vehicle_type = %(vtype)s", vtype=self.type)
         return where, params
 
 
@@ -153,28 +151,25 @@ def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> 
     return [r["plate"] for r in rows]
 
 
-def fuzzy_page(
-    conn: Conn,
-    flt: ReadFilter,
-    ranked: list[tuple[str, float]],
-    keys: list[str],
-    after: list[Any] | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """Reads of the `ranked` plates ordered by (distance, plate) then newest first."""
+def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]], keys: list[str],
+               after: list[Any] | None, limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Reads of the `ranked` (plate, distance, rank) ordered by (distance, rank, plate), then newest first;
+    `after` is the cursor's (distance, plate, at, id) plus the rank the caller derives from the plate."""
     where, params = flt.sql()
-    params.update(plates=[p for p, _ in ranked], dists=[d for _, d in ranked], keys=keys, n=limit + 1)
+    plates, dists, ranks = (list(col) for col in zip(*ranked, strict=True)) if ranked else ([], [], [])
+    params.update(plates=plates, dists=dists, ranks=ranks, keys=keys, n=limit + 1)
     if after:
         where.append(
-            "((k.dist, k.plate) > (%(a_dist)s, %(a_plate)s) OR ((k.dist, k.plate) = (%(a_dist)s, %(a_plate)s)"
+            "((k.dist, k.rank, k.plate) > (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
+            " OR ((k.dist, k.rank, k.plate) = (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
-        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3])
+        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
     return conn.execute(
         f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
-        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[]) AS k(plate, dist) ON r.plate = k.plate"
+        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
         f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-        " ORDER BY k.dist, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
         params,
     ).fetchall()
 
@@ -246,7 +241,9 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str
 
 # ---------------------------------------------------------------------------------- alerts
 
-ALERT_COLS = "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at"
+ALERT_COLS = (
+    "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at, resolved_at"
+)
 
 
 def insert_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -274,8 +271,9 @@ def list_alerts(
     kind: str | None,
     after: list[Any] | None,
     limit: int,
+    open_only: bool = False,
 ) -> list[dict[str, Any]]:
-    where: list[str] = ["true"]
+    where: list[str] = ["resolved_at IS NULL"] if open_only else ["true"]
     params: dict[str, Any] = {"n": limit + 1}
     _add(where, params, "city_id = %(city_id)s", city_id=city_id)
     _add(where, params, "created_at >= %(since)s", since=since)
@@ -288,9 +286,7 @@ def list_alerts(
     ).fetchall()
 
 
-def set_alert_status(
-    conn: Conn, alert_id: str, city_id: str | None, status: str
-) -> dict[str, Any] | None:
+def set_alert_status(conn: Conn, alert_id: str, city_id: str | None, status: str) -> dict[str, Any] | None:
     """Move an alert to `status`; None when missing or (city_id given) in another city."""
     return conn.execute(
         f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"

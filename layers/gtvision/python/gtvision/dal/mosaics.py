@@ -39,5 +39,6 @@ def delete(conn: Conn, mosaic_id: str) -> bool:
 
 def cameras_in_city(conn: Conn, camera_ids: list[str], city_id: str) -> list[dict[str, Any]]:
     return conn.execute(
-        "SELECT id, name, status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s", (camera_ids, city_id)
+        "SELECT id, name, status, (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id)"
+        " AS health_status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s", (camera_ids, city_id)
     ).fetchall()

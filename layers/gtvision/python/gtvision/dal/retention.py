@@ -105,7 +105,7 @@ def claim_expired_segments(
 ) -> list[dict[str, Any]]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
     return conn.execute(
-        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key FROM segments s"
+        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
         f" WHERE s.city_id = %s AND s.start_at < %s AND {_NOT_HELD}"
         " ORDER BY s.start_at LIMIT %s FOR UPDATE OF s SKIP LOCKED",
         (city_id, cutoff, limit),
@@ -169,14 +169,17 @@ def partition_keys(conn: Conn, name: str, batch: int) -> Iterator[tuple[list[str
     while True:
         where = sql.SQL("WHERE (camera_id, start_at) > (%s, %s)") if after else sql.SQL("")
         rows = conn.execute(
-            sql.SQL("SELECT camera_id, start_at, s3_key, thumb_key FROM {t} {w} ORDER BY camera_id, start_at LIMIT %s")
+            sql.SQL(
+                "SELECT camera_id, start_at, s3_key, thumb_key, play_key FROM {t} {w}"
+                " ORDER BY camera_id, start_at LIMIT %s"
+            )
             .format(t=sql.Identifier(name), w=where),
             (*(after or ()), batch),
         ).fetchall()
         if not rows:
             return
         after = (rows[-1]["camera_id"], rows[-1]["start_at"])
-        yield [k for r in rows for k in (r["s3_key"], r["thumb_key"]) if k], len(rows)
+        yield [k for r in rows for k in (r["s3_key"], r["thumb_key"], r["play_key"]) if k], len(rows)
 
 
 def partition_stats(conn: Conn, name: str) -> tuple[dict[str, int], datetime | None]:
@@ -232,10 +235,50 @@ def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
         return 0
     return conn.execute(
         "UPDATE plate_reads r SET plate = d.h, plate_skeleton = NULL, plate_keys = NULL, vehicle = NULL,"
-        " image_key = NULL, anonymised_at = now()"
+        " vehicle_color = NULL, vehicle_type = NULL, image_key = NULL, anonymised_at = now()"
         " FROM unnest(%s::uuid[], %s::text[]) AS d(id, h) WHERE r.id = d.id",
         ([i for i, _ in hashed], [h for _, h in hashed]),
     ).rowcount
+
+
+# ---------------------------------------------------------------- clips and rejected uploads
+
+
+def claim_expired_clips(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+    """Lock up to `limit` of a city's clips made before `cutoff` and not held (a clip a worker is
+    cutting right now, lease alive, is left for the next run)."""
+    return conn.execute(
+        "SELECT id, s3_key, manifest_key FROM clips WHERE city_id = %s AND created_at < %s AND NOT held"
+        " AND NOT (status = 'processing' AND lease_until > now())"
+        " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+        (city_id, cutoff, limit),
+    ).fetchall()
+
+
+def delete_clips(conn: Conn, ids: list[Any]) -> int:
+    """Delete clip rows (their clip_segments go with them); a clip held meanwhile is never deleted."""
+    if not ids:
+        return 0
+    return conn.execute("DELETE FROM clips WHERE id = ANY(%s::uuid[]) AND NOT held", (ids,)).rowcount
+
+
+def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit: int) -> list[dict[str, Any]]:
+    """Lock up to `limit` refused uploads older than their camera's city plan (`default_days` when the
+    key names no known camera)."""
+    return conn.execute(
+        "SELECT r.id, r.s3_key FROM rejected_uploads r"
+        " LEFT JOIN cameras c ON c.id::text = lower(split_part(r.s3_key, '/', 2))"
+        " LEFT JOIN cities ci ON ci.id = c.city_id"
+        " WHERE r.at < %s - make_interval(days => coalesce(ci.retention_days, %s))"
+        " ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED",
+        (now, default_days, limit),
+    ).fetchall()
+
+
+def delete_rejections(conn: Conn, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    return conn.execute("DELETE FROM rejected_uploads WHERE id = ANY(%s::bigint[])", (ids,)).rowcount
 
 
 # ---------------------------------------------------------------- run records
@@ -254,5 +297,7 @@ def finish_run(conn: Conn, run_id: int, status: str, counts: dict[str, Any]) -> 
         " partitions_dropped = %(partitions_dropped)s, reads_anonymised = %(reads_anonymised)s,"
         " cities_skipped = %(cities_skipped)s, detail = %(detail)s WHERE id = %(id)s",
         {**counts, "status": status, "id": run_id,
-         "detail": Jsonb({**(counts.get("detail") or {}), "incomplete": bool(counts.get("incomplete"))})},
+         "detail": Jsonb({**(counts.get("detail") or {}), "incomplete": bool(counts.get("incomplete")),
+                          "clips_deleted": counts.get("clips_deleted", 0),
+                          "rejected_uploads_deleted": counts.get("rejected_uploads_deleted", 0)})},
     )

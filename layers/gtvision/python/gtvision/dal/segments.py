@@ -26,7 +26,8 @@ TOUCH = timedelta(seconds=1)
 
 _COLUMNS = (
     "camera_id", "city_id", "start_at", "end_at", "duration_s", "s3_key", "thumb_key", "size_bytes", "sha256",
-    "video_codec", "width", "height", "container", "init_bytes", "pts_start",
+    "video_codec", "width", "height", "container", "init_bytes", "pts_start", "etag",
+    "play_key", "play_size_bytes", "frame_count",
 )  # fmt: skip
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()
@@ -96,6 +97,25 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
         values,
     )
     return cur.rowcount == 1
+
+
+def replace(conn: Conn, row: dict[str, Any], previous_sha256: str) -> bool:
+    """Re-register a segment whose object was overwritten; False when another delivery already did."""
+    changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
+    sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
+    cur = conn.execute(
+        sql.SQL(
+            "UPDATE segments SET {s} WHERE camera_id = %(camera_id)s AND start_at = %(start_at)s"
+            " AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s"
+        ).format(s=sets),
+        {**{c: row.get(c) for c in _COLUMNS}, "previous_sha256": previous_sha256},
+    )
+    return cur.rowcount == 1
+
+
+def any_registered(conn: Conn) -> bool:
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM segments) AS any").fetchone()
+    return bool(row and row["any"])
 
 
 def get(conn: Conn, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
@@ -193,16 +213,33 @@ class ObjectMissing(Exception):
     """The uploaded object is gone (deleted or overwritten before its event was processed)."""
 
 
-def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
-    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes)."""
+def _missing(exc: Exception) -> bool:
     from botocore.exceptions import ClientError
 
+    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+    return code in ("NoSuchKey", "404", "NotFound")
+
+
+def head(bucket: str, key: str) -> tuple[int, str] | None:
+    """(size, ETag) of the object now at `key`; None when there is none."""
     try:
-        body = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+        meta = aws.client("s3").head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if _missing(exc):
+            return None
+        raise
+    return int(meta["ContentLength"]), str(meta.get("ETag") or "")
+
+
+def download(bucket: str, key: str, dst: str) -> tuple[str, int, str]:
+    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes, ETag)."""
+    try:
+        response = aws.client("s3").get_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        if _missing(exc):
             raise ObjectMissing(key) from exc
         raise
+    body = response["Body"]
     digest = hashlib.sha256()
     size = 0
     with open(dst, "wb") as fh:
@@ -210,7 +247,7 @@ def download(bucket: str, key: str, dst: str) -> tuple[str, int]:
             digest.update(chunk)
             fh.write(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, str(response.get("ETag") or "")
 
 
 RETENTION_TAG = "retention-days"
@@ -223,6 +260,18 @@ def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
         aws.client("s3").put_object(
             Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg", Tagging=f"{RETENTION_TAG}={retention}"
         )
+
+
+def put_rendition(bucket: str, key: str, path: str, retention: str) -> None:
+    """Store a segment's playable (MPEG-TS) copy, tagged like the original."""
+    aws.client("s3").upload_file(
+        path, bucket, key, ExtraArgs={"ContentType": "video/mp2t", "Tagging": f"{RETENTION_TAG}={retention}"}
+    )
+
+
+def object_keys(row: dict[str, Any]) -> list[str]:
+    """Every object of a segment: the original, its thumbnail and its playable rendition (one unit)."""
+    return [k for k in (row.get("s3_key"), row.get("thumb_key"), row.get("play_key")) if k]
 
 
 def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
@@ -247,7 +296,7 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
         else ""
     )
     return conn.execute(
-        "SELECT s.s3_key, s.thumb_key, ci.retention_days FROM clip_segments cs"
+        "SELECT s.s3_key, s.thumb_key, s.play_key, ci.retention_days FROM clip_segments cs"
         " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
         " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
         (clip_id,),

@@ -21,7 +21,7 @@ from gtvision.models.common import query_uuid
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
-KINDS = ("watchlist", "clone_suspect")
+KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -98,7 +98,16 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     return dal.insert_alerts(conn, list(pending.values()))
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
+#: What of a watchlist entry an alert's detail repeats; only those who may list the watchlist read it.
+WATCHLIST_DETAIL = ("reason", "watch_plate")
+
+
+def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[str, Any]:
+    """The alert as the API shows it; for a viewer (who may not list the watchlist) without the watchlist
+    entry's reason and plate."""
+    detail = row["detail"]
+    if principal is not None and principal.role not in ("admin", "manager") and isinstance(detail, dict):
+        detail = {k: v for k, v in detail.items() if k not in WATCHLIST_DETAIL}
     return {
         "id": str(row["id"]),
         "kind": row["kind"],
@@ -110,7 +119,8 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "city_id": str(row["city_id"]),
         "status": row["status"],
         "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
-        "detail": row["detail"],
+        "detail": detail,
+        "resolved_at": row.get("resolved_at"),
     }
 
 
@@ -121,7 +131,9 @@ def publish(created: list[dict[str, Any]]) -> None:
         message = to_public(row)
         try:
             dal.publish_alert(message)
-            metrics.add_metric(name=f"LprAlert_{row['kind']}", unit="Count", value=1)
+            if row.get("resolved_at") is None:  # resolutions of health incidents are published, not counted
+                metrics.add_metric(name=f"LprAlert_{row['kind']}", unit="Count", value=1)
+                metrics.add_metric(name="AlertsRaised", unit="Count", value=1)
         except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
             logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row["kind"]})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
@@ -138,15 +150,16 @@ def list_alerts(
     kind: str | None,
     limit: int,
     cursor: str | None,
+    open_only: bool = False,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Alerts newest first, city scoped (admins: all cities or the one asked)."""
+    """Alerts newest first, city scoped (admins: all cities or the one asked); `open_only`: unresolved."""
     city = scope_city(principal, city_id)
     if kind is not None and kind not in KINDS:
-        raise Invalid("invalid_kind", "kind deve ser watchlist ou clone_suspect")
+        raise Invalid("invalid_kind", f"kind deve ser um de: {', '.join(KINDS)}")
     with db.transaction() as conn:
-        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit)
+        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit, open_only)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
-    return [to_public(r) for r in items], nxt
+    return [to_public(r, principal) for r in items], nxt
 
 
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:

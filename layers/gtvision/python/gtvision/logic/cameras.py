@@ -18,6 +18,15 @@ from gtvision.urls import parse_source_url, with_credentials
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 
 
+def derived_status(stream_status: str, health_status: str | None) -> str:
+    """The camera's `status` as the API shows it: the observed state (online/offline/unknown) of a started
+    camera, `unknown` for one never started, `offline` for one a manager stopped. Same rule as
+    `gtvision.dal.stream_health.DERIVED_STATUS_SQL`."""
+    if stream_status == "streaming":
+        return health_status or "unknown"
+    return "offline" if stream_status == "stopped" else "unknown"
+
+
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
     """The camera as the API shows it: never a password, never a secret."""
     location = None
@@ -32,7 +41,11 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "has_credentials": bool(row.get("username") or row.get("has_password")),
         "location": location,
         "lpr_enabled": row["lpr_enabled"],
-        "status": row["status"],
+        "status": derived_status(row["status"], row.get("health_status")),
+        # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
+        "stream_status": row["status"],
+        "lpr_digest_username": row.get("lpr_digest_username"),
+        "lpr_keepalive_at": row.get("lpr_keepalive_at"),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -95,6 +108,30 @@ def list_(
     return [to_public(r) for r in items], nxt
 
 
+def _digest_changes(patch: CameraPatch, camera_id: str) -> dict[str, Any]:
+    """The Intelbras/Dahua push credentials: set or rotate both, or clear both with nulls."""
+    fields = patch.model_fields_set & {"lpr_digest_username", "lpr_digest_password"}
+    if not fields:
+        return {}
+    if patch.lpr_digest_username is None and patch.lpr_digest_password is None:
+        return {"lpr_digest_username": None, "lpr_digest_password_enc": None}
+    changes: dict[str, Any] = {}
+    if patch.lpr_digest_username is not None:
+        changes["lpr_digest_username"] = patch.lpr_digest_username
+    if patch.lpr_digest_password is not None:
+        changes["lpr_digest_password_enc"] = crypto.encrypt(patch.lpr_digest_password, f"digest:{camera_id}")
+    return changes
+
+
+def digest_credentials(camera_id: str) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """The camera and its (username, password) for Digest auth; None when it has none or LPR is off."""
+    with db.transaction() as conn:
+        sec = dal.secrets(conn, camera_id)
+    if sec is None or not sec["lpr_enabled"] or not sec["lpr_digest_username"] or not sec["lpr_digest_password_enc"]:
+        return sec, None
+    return sec, (sec["lpr_digest_username"], crypto.decrypt(sec["lpr_digest_password_enc"], f"digest:{camera_id}"))
+
+
 def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str, Any]:
     current = visible(principal, camera_id)
     principal.require("admin", "manager")
@@ -116,13 +153,21 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
     if "location" in fields:
         loc = patch.location
         changes.update(lat=loc.lat if loc else None, lon=loc.lon if loc else None, address=loc.address if loc else None)
+    changes.update(_digest_changes(patch, camera_id))
     new_secret = None
     if patch.lpr_enabled is not None:
         changes["lpr_enabled"] = patch.lpr_enabled
     with db.transaction() as conn:
         sec = dal.secrets(conn, camera_id)
         enabling = patch.lpr_enabled and not current["lpr_enabled"]
-        if patch.rotate_webhook_secret or (enabling and sec and sec["webhook_secret_enc"] is None):
+        if patch.lpr_enabled is False and current["lpr_enabled"]:
+            # Turning LPR off retires its secrets: turning it on again issues a new one, never revives these.
+            changes.update(webhook_secret_enc=None, webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif enabling:
+            new_secret = secrets.token_hex(32)
+            changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
+            changes.update(webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
+        elif patch.rotate_webhook_secret:
             new_secret = secrets.token_hex(32)
             changes["webhook_secret_enc"] = crypto.encrypt(new_secret, f"webhook:{camera_id}")
             if sec and sec["webhook_secret_enc"] is not None:

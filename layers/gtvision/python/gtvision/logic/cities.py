@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
@@ -23,10 +24,22 @@ def _check_state(state: str | None) -> str | None:
     return state
 
 
+def _check_timezone(name: str | None) -> str | None:
+    """An IANA zone name (`America/Manaus`); 422 otherwise (camera local times are read in it)."""
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("invalid_timezone", "timezone deve ser um fuso IANA (ex.: America/Sao_Paulo)") from None
+    return name
+
+
 def create(principal: Principal, data: CityIn) -> dict[str, Any]:
     principal.require("admin")
     values = data.model_dump()
     values["state"] = _check_state(data.state)
+    values["timezone"] = _check_timezone(data.timezone)
     try:
         with db.transaction() as conn:
             return dal.insert(conn, values)
@@ -58,6 +71,8 @@ def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, An
     changes = patch.model_dump(exclude_none=True)
     if "state" in changes:
         changes["state"] = _check_state(changes["state"])
+    if "timezone" in changes:
+        changes["timezone"] = _check_timezone(changes["timezone"])
     try:
         with db.transaction() as conn:
             city = dal.update(conn, city_id, changes) if changes else dal.get(conn, city_id)

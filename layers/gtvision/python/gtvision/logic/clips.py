@@ -17,13 +17,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, events, evidence, ffmpeg, pagination
+from gtvision import db, events, evidence, ffmpeg, pagination, retries
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import segments as segments_dal
-from gtvision.errors import Invalid, Unavailable, not_found
-from gtvision.ffmpeg import MediaError
+from gtvision.errors import Conflict, Invalid, Unavailable, not_found
+from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import cameras
 from gtvision.models.clips import ClipIn, HoldIn
 from gtvision.observability import logger
@@ -32,13 +32,13 @@ from gtvision.settings import get_settings
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
-MAX_ATTEMPTS = 3  # the queue's maxReceiveCount: the last attempt fails the clip instead of leaving it queued
+MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class PoisonMessage(Exception):
+class PoisonMessage(retries.PoisonMessage):
     """A job message that can never succeed (not JSON, no clip id, unknown clip): it belongs in the DLQ."""
 
 
@@ -186,7 +186,7 @@ def hold(principal: Principal, clip_id: str, data: HoldIn) -> dict[str, Any]:
 
 
 def _keys(sources: list[dict[str, Any]]) -> list[str]:
-    return [k for s in sources for k in (s["s3_key"], s["thumb_key"]) if k]
+    return [k for s in sources for k in segments_dal.object_keys(s)]
 
 
 def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -201,6 +201,29 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
         segments_dal.tag_retention(bucket, _keys([s for s in sources if s["retention_days"] == days]), str(days))
     assert row is not None
     return to_public(row)
+
+
+def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
+    """Delete a clip: its objects (clip and manifest), then its row. 409 while under legal hold, and while
+    a worker is cutting it (the lease is alive). Returns the deleted row (for the audit's city)."""
+    if not _UUID.match(clip_id):
+        raise not_found("recorte")
+    visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
+    principal.require("admin", "manager")
+    with db.transaction() as conn:
+        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        if row is None:
+            raise not_found("recorte")
+        if row["held"]:
+            raise Conflict("clip_held", "o recorte está sob retenção legal: retire a retenção antes de excluí-lo")
+        lease = row.get("lease_until")
+        if row["status"] == "processing" and lease is not None and lease > datetime.now(UTC):
+            raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
+        # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
+        dal.delete_objects(dal.object_keys(row))
+        dal.delete(conn, clip_id)
+    logger.info("clip deleted", extra={"clip_id": clip_id})
+    return row
 
 
 # ----------------------------------------------------------------------------------------- worker
@@ -239,20 +262,30 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
     try:
         _produce(row, token, timeout_s, scratch_root)
         return "ready"
+    except MediaInterrupted as exc:  # ffmpeg timed out or was killed: the media may be fine, try again
+        return _retry_or_fail(row, token, exc)
     except MediaError as exc:
         _fail(row, token, f"falha ao recortar o vídeo: {exc.message}")
     except _ClipFailed as exc:
         _fail(row, token, str(exc))
     except Exception as exc:
-        if row["attempts"] >= MAX_ATTEMPTS:
-            logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
-            _fail(row, token, f"erro interno após {row['attempts']} tentativas: {type(exc).__name__}")
-            return "failed"
-        with db.transaction() as conn:
-            dal.release(conn, clip_id, token)
-        announce(clip_id)
-        raise
+        return _retry_or_fail(row, token, exc)
     return "failed"
+
+
+def _retry_or_fail(row: dict[str, Any], token: str, exc: Exception) -> str:
+    """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
+    attempt fail it with the reason."""
+    clip_id = str(row["id"])
+    if row["attempts"] >= MAX_ATTEMPTS:
+        logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
+        detail = exc.message if isinstance(exc, MediaError) else type(exc).__name__
+        _fail(row, token, f"erro após {row['attempts']} tentativas: {detail}")
+        return "failed"
+    with db.transaction() as conn:
+        dal.release(conn, clip_id, token)
+    announce(clip_id)  # queued again
+    raise exc
 
 
 def _fail(row: dict[str, Any], token: str, error: str) -> None:
@@ -278,7 +311,7 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
             result = cut_clip(sources, start, end, row["mode"], out, scratch, timeout_s)
         except MediaError as exc:
             keys = {src.url_or_path: seg["s3_key"] for src, seg in zip(sources, segments, strict=True)}
-            raise MediaError(_readable(exc.message, keys, scratch)) from exc
+            raise type(exc)(_readable(exc.message, keys, scratch)) from exc
         key = dal.clip_key(clip_id)
         dal.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, plates, signatures
+from gtvision import db, plates, signatures, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
@@ -27,8 +27,13 @@ from gtvision.models.lpr import BatchRead, BulkIn, ReadBase, WebhookRead
 from gtvision.observability import logger
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
+#: A webhook body: the largest image in base64 (4/3) plus room for the JSON around it.
+MAX_WEBHOOK_BYTES = MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 #: Cameras' clocks drift; a read "from the future" beyond this is refused.
 FUTURE_SKEW = timedelta(seconds=120)
+#: The oldest read accepted (backfills from a camera's buffer, an integrator's import): a camera whose clock
+#: reset reports 1970 or year 1, and such a read is noise that would sort before every real one.
+PAST_LIMIT = timedelta(days=366)
 #: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
 READS_PER_MESSAGE = 500
 
@@ -49,10 +54,15 @@ class Read:
     direction: str | None
     skeleton: str = field(init=False)
     keys: list[str] = field(init=False)
+    color: str | None = field(init=False)
+    type: str | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.skeleton = plates.ocr_skeleton(self.plate)
         self.keys = plates.fuzzy_keys(self.plate)
+        # Searchable contract values; `vehicle` keeps the camera's own words.
+        self.color = vehicles.normalize_color((self.vehicle or {}).get("color"))
+        self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
 def _validated(data: ReadBase, now: datetime) -> Read:
@@ -62,6 +72,8 @@ def _validated(data: ReadBase, now: datetime) -> Read:
         raise Invalid("invalid_plate", str(exc)) from None
     if data.captured_at > now + FUTURE_SKEW:
         raise Invalid("captured_at_in_future", "captured_at está no futuro")
+    if data.captured_at < now - PAST_LIMIT:
+        raise Invalid("captured_at_too_old", "captured_at é anterior a um ano atrás (relógio da câmera errado?)")
     vehicle = data.vehicle.model_dump(exclude_none=True) if data.vehicle else None
     return Read(
         data.event_id, plate, data.confidence, data.captured_at.astimezone(UTC), vehicle or None, data.direction
@@ -117,6 +129,16 @@ def decode_image(b64: str) -> bytes:
 # ------------------------------------------------------------------------------------ webhook
 
 
+def check_webhook_size(content_length: str | None, received: int) -> None:
+    """413 when the declared or received body exceeds what a read can hold — before any HMAC or parse."""
+    try:
+        declared = int(content_length) if content_length else 0
+    except ValueError:
+        raise Malformed("invalid_content_length", "Content-Length inválido") from None
+    if max(declared, received) > MAX_WEBHOOK_BYTES:
+        raise TooLarge("payload_too_large", f"corpo maior que {MAX_WEBHOOK_BYTES} bytes")
+
+
 def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> dict[str, Any]:
     """The camera whose secret signed `raw_body`; one 401 for every failure (unknown camera, LPR off,
     bad/stale/future signature) so nothing about camera ids leaks."""
@@ -161,6 +183,8 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
                 "captured_at": read.captured_at,
                 "image_key": key,
                 "vehicle": read.vehicle,
+                "vehicle_color": read.color,
+                "vehicle_type": read.type,
                 "direction": read.direction,
             },
         )
@@ -229,6 +253,8 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
                     r.captured_at,
                     json.dumps(r.vehicle) if r.vehicle else None,
                     r.direction,
+                    r.color,
+                    r.type,
                 )
             )
     created: list[dict[str, Any]] = []

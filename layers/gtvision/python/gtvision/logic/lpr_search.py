@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, geo, pagination, plates
+from gtvision import db, geo, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, not_found
@@ -33,17 +33,33 @@ def _read_public(row: dict[str, Any]) -> dict[str, Any]:
     out = {
         "id": str(row["id"]),
         "plate": row["plate"],
+        "format": plates.plate_format(row["plate"]),
         "camera_id": str(row["camera_id"]),
         "city_id": str(row["city_id"]),
         "captured_at": row["captured_at"],
         "confidence": round(float(row["confidence"]), 4),
         "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": row["vehicle"],
+        "vehicle": vehicle_public(row),
         "direction": row["direction"],
     }
     if "distance" in row:
         out["distance"] = row["distance"]
     return out
+
+
+def vehicle_public(row: dict[str, Any]) -> dict[str, Any] | None:
+    """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
+    raw = row.get("vehicle") or {}
+    if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
+        return None
+    return {
+        "color": row.get("vehicle_color"),
+        "type": row.get("vehicle_type"),
+        "make": raw.get("make"),
+        "model": raw.get("model"),
+        "color_raw": raw.get("color"),
+        "type_raw": raw.get("type"),
+    }
 
 
 @dataclass
@@ -65,8 +81,8 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             plate = plates.normalize_plate(raw) if match == "exact" else plates.clean_plate(raw)
         except ValueError as exc:
             raise Invalid("invalid_plate", str(exc)) from None
-        if match == "fuzzy" and len(plate) != 7:
-            raise Invalid("invalid_plate", "a busca aproximada precisa dos 7 caracteres da placa")
+        if match == "fuzzy" and not plates.MIN_LEN <= len(plate) <= plates.MAX_LEN:
+            raise Invalid("invalid_plate", "a busca aproximada precisa da placa inteira (5 a 8 caracteres)")
     elif match != "exact":
         raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
     city_id = alerts.scope_city(principal, q.get("city_id") or None)
@@ -81,7 +97,11 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise not_found("câmera")
     from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to))
+    try:
+        color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
+    except ValueError as exc:
+        raise Invalid("invalid_vehicle_filter", str(exc)) from None
+    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to, color, kind))
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
@@ -110,10 +130,14 @@ def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[s
             return [_read_public(r) for r in items], nxt
         keys = plates.fuzzy_keys(sq.plate)
         candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
-        ranked = sorted(((p, plates.plate_distance(sq.plate, p)) for p in candidates), key=lambda t: (t[1], t[0]))
+        # closest first; ties: true Brazilian formats before foreign plates and misreads, then the plate
+        ranked = sorted(
+            ((p, plates.plate_distance(sq.plate, p), plates.format_rank(p)) for p in candidates),
+            key=lambda t: (t[1], t[2], t[0]),
+        )
         if not ranked:
             return [], None
-        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after, limit)
+        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after and [*after, plates.format_rank(after[1])], limit)
     items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
     return [_read_public(r) for r in items], nxt
 

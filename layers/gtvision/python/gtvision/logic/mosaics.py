@@ -9,6 +9,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
+from gtvision.logic.cameras import derived_status
 from gtvision.mediamtx import MediaMTXClient
 from gtvision.models.mosaics import MosaicIn
 
@@ -22,7 +23,12 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
         mtx = MediaMTXClient.from_settings()
         by_id = {str(c["id"]): c for c in cameras}
         out["cameras"] = [
-            {"camera_id": cid, "name": by_id[cid]["name"], "status": by_id[cid]["status"], "urls": mtx.urls(cid)}
+            {
+                "camera_id": cid,
+                "name": by_id[cid]["name"],
+                "status": derived_status(by_id[cid]["status"], by_id[cid].get("health_status")),
+                "urls": mtx.urls(cid),
+            }
             for cid in out["camera_ids"]
             if cid in by_id
         ]

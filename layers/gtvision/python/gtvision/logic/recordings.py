@@ -3,7 +3,9 @@
 Registration is idempotent on (camera_id, start_at) — the segment's identity in the key layout — so
 duplicated and reordered S3 events register a segment once. What cannot ever be registered (a key
 outside the layout, an unknown camera, media ffmpeg cannot read) is recorded in `rejected_uploads`
-and left in the bucket; only transient failures (storage or database down) raise, to be retried.
+and left in the bucket; transient failures (storage or database down, an ffmpeg run that timed out
+or was killed) raise, to be retried. A key overwritten with other content is re-registered and
+raises a `recording_changed` alert (ADR 0010).
 """
 
 from __future__ import annotations
@@ -13,27 +15,37 @@ import os
 import re
 import shutil
 import tempfile
+import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from gtvision import db, ffmpeg, isobmff, pagination
+from gtvision import db, ffmpeg, isobmff, pagination, rendition
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
-from gtvision.logic import cameras
+from gtvision.logic import cameras, recording_changes
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
 
+#: The contract's key, exactly: lower-case camera UUID, ASCII digits. One instant has one key, so a
+#: variant (upper-case UUID, fullwidth digits) can never shadow the canonical key as a "duplicate"
+#: that retention would never tag nor delete.
 KEY_LAYOUT = re.compile(
-    r"^recordings/(?P<camera>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})/"
-    r"(?P<stamp>\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}-\d{6})\.(?P<ext>mp4|ts)$"
+    r"recordings/(?P<camera>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/"
+    r"(?P<stamp>[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}-[0-9]{6})\.(?P<ext>mp4|ts)",
+    re.ASCII,
 )
+#: Segment starts accepted: recorders' clocks drift, but not by years (and 9999-12-31 + a duration
+#: overflows). Earlier or later starts are recorded as rejected.
+EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SKEW = timedelta(days=1)
 STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 MAX_RANGE = timedelta(days=31)
 # A playlist lists every segment with its signed URL (~1–2 KB each with a role's session token): 24 h of
@@ -55,15 +67,27 @@ def thumbnail_key(camera_id: str, start: datetime) -> str:
 
 
 def parse_key(key: str) -> tuple[str, datetime, str] | None:
-    """(camera_id, UTC start, extension) of a contract key, None when the key is outside the layout."""
-    match = KEY_LAYOUT.match(key)
+    """(camera_id, UTC start, extension) of a canonical contract key, None for any other key."""
+    match = KEY_LAYOUT.fullmatch(key)
     if not match:
         return None
     try:
         start = datetime.strptime(match["stamp"], STAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:  # e.g. month 13: the shape matches, the date does not exist
         return None
-    return match["camera"].lower(), start, match["ext"]
+    if segment_key(match["camera"], start, match["ext"]) != key:  # one instant, one key
+        return None
+    return match["camera"], start, match["ext"]
+
+
+def canonical_variant_of(key: str) -> str | None:
+    """The canonical key a refused key is a variant of (upper-case camera UUID, non-ASCII digits), if any."""
+    digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in key)
+    parts = digits.split("/")
+    if len(parts) != 3:
+        return None
+    candidate = "/".join((parts[0], parts[1].lower(), parts[2]))
+    return candidate if candidate != key and parse_key(candidate) is not None else None
 
 
 # ---------------------------------------------------------------- registration
@@ -73,7 +97,7 @@ def parse_key(key: str) -> tuple[str, datetime, str] | None:
 class UploadOutcome:
     """What became of one uploaded object."""
 
-    status: Literal["registered", "duplicate", "rejected"]
+    status: Literal["registered", "duplicate", "changed", "rejected"]
     key: str
     reason: str | None = None
 
@@ -91,15 +115,48 @@ def _reject(key: str, reason: str, **detail: Any) -> UploadOutcome:
     return UploadOutcome("rejected", key, reason)
 
 
-def register_upload(bucket: str, key: str) -> UploadOutcome:
+#: ffmpeg time one registration may use at most (the function's timeout is 120 s; see ADR 0010).
+MAX_FFMPEG_S = 90.0
+#: Below this much ffmpeg time left, a registration is not started (nor its next ffmpeg run): retried later.
+MIN_FFMPEG_S = 3.0
+
+
+class RegistrationInterrupted(Exception):
+    """Too little time left to register a segment safely: transient, the event is retried."""
+
+
+class _Deadline:
+    """The ffmpeg budget of one registration: each run gets what is left, the total never exceeds it."""
+
+    def __init__(self, budget_s: float) -> None:
+        self._end = time.monotonic() + budget_s
+
+    def left(self) -> float:
+        remaining = self._end - time.monotonic()
+        if remaining < MIN_FFMPEG_S:
+            raise RegistrationInterrupted(f"restam {max(remaining, 0):.1f} s de ffmpeg para este registro")
+        return remaining
+
+
+def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S) -> UploadOutcome:
     """Register the segment uploaded at `key` (already unquoted) once; reject what can never be registered.
 
-    Raises only on transient failures (storage, database), so the event is retried.
+    Only media that ffmpeg deterministically cannot read is rejected. Raises on transient failures
+    (storage, database, an ffmpeg run that timed out or was killed, `ffmpeg_budget_s` spent), so the
+    event is retried. A duplicate event whose object changed (size/ETag) re-registers the segment to
+    the new content and opens a `recording_changed` alert.
     """
+    deadline = _Deadline(min(ffmpeg_budget_s, MAX_FFMPEG_S))
+    deadline.left()  # not even started when the invocation is nearly over
     parsed = parse_key(key)
     if parsed is None:
+        canonical = canonical_variant_of(key)
+        if canonical is not None:
+            return _reject(key, "non_canonical_key", bucket=bucket, canonical=canonical)
         return _reject(key, "unparsable_key", bucket=bucket)
     camera_id, start, ext = parsed
+    if not EARLIEST_START <= start <= datetime.now(UTC) + FUTURE_SKEW:
+        return _reject(key, "start_out_of_range", bucket=bucket, start=start.isoformat())
     with db.transaction() as conn:
         camera = cameras_dal.get(conn, camera_id, None)
         existing = dal.get(conn, camera_id, start) if camera else None
@@ -107,31 +164,44 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
         retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
-    if existing is not None:
-        metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
-        return UploadOutcome("duplicate", key)
+    if existing is not None and recording_changes.unchanged(existing, dal.head(bucket, key)):
+        return _duplicate(key)
     scratch = tempfile.mkdtemp(prefix="gtv-seg-")
     try:
         local = os.path.join(scratch, f"segment.{ext}")
         try:
-            sha256, size = dal.download(bucket, key, local)
+            sha256, size, etag = dal.download(bucket, key, local)
         except dal.ObjectMissing:
+            if existing is not None:
+                return _duplicate(key)  # removed after its registration (retention): nothing changed to see
             return _reject(key, "object_missing", bucket=bucket)
+        if existing is not None and existing["sha256"] == sha256:
+            return _duplicate(key)  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
         try:
-            info = isobmff.probe(local)
-            pts_start = ffmpeg.start_time(local)
+            info = isobmff.probe(local, timeout=deadline.left())
+            pts_start = ffmpeg.start_time(local, timeout=deadline.left())
             thumb_local = os.path.join(scratch, "thumb.jpg")
-            ffmpeg.thumbnail(local, thumb_local, 160, 90)
+            ffmpeg.thumbnail(local, thumb_local, 160, 90, timeout=deadline.left())
+        except ffmpeg.MediaInterrupted:
+            raise  # a timeout or a signal says nothing about the media: retried, never a rejection
         except ffmpeg.MediaError as exc:
+            if existing is not None:
+                unreadable = {"sha256": sha256, "size_bytes": size, "etag": etag}
+                recording_changes.changed(existing, unreadable, readable=False)
             return _reject(key, "unreadable_media", error=exc.message[-500:], size_bytes=size)
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
+        container = ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts"
+        playable = _playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
         thumb_key = thumbnail_key(camera_id, start)
         # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
         retention = str(retention_days)
         dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
         dal.tag_retention(bucket, [key], retention)
+        play_key = rendition.rendition_key(camera_id, start) if playable else None
+        if playable and play_key:
+            dal.put_rendition(bucket, play_key, playable.path, retention)
         row = {
             "camera_id": camera_id,
             "city_id": camera["city_id"],
@@ -145,20 +215,51 @@ def register_upload(bucket: str, key: str) -> UploadOutcome:
             "video_codec": info.video_codec,
             "width": info.width,
             "height": info.height,
-            "container": ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts",
+            "container": container,
             "init_bytes": _init_bytes(local) if info.fragmented else None,
             "pts_start": pts_start,
+            "etag": etag,
+            "play_key": play_key,
+            "play_size_bytes": playable.size_bytes if playable else None,
+            "frame_count": info.frame_count,  # fps of the camera's health = frames / duration
         }
         with db.transaction() as conn:
-            inserted = dal.insert(conn, row)
+            stored = dal.insert(conn, row) if existing is None else dal.replace(conn, row, existing["sha256"])
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if not inserted:  # a concurrent delivery of the same event won the insert
-        metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
-        return UploadOutcome("duplicate", key)
+    if not stored:  # a concurrent delivery of the same event won the insert (or the re-registration)
+        return _duplicate(key)
+    if existing is not None:
+        recording_changes.changed(existing, row, readable=True)
+        return UploadOutcome("changed", key)
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
     logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})
     return UploadOutcome("registered", key)
+
+
+def _duplicate(key: str) -> UploadOutcome:
+    metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
+    return UploadOutcome("duplicate", key)
+
+
+def _playable_copy(local: str, dst: str, container: str, key: str, timeout: float) -> rendition.Rendition | None:
+    """The MPEG-TS copy HLS plays of a progressive MP4 (None for containers HLS carries as they are).
+
+    A segment ffmpeg could probe and thumbnail but not remux is still registered (it is evidence);
+    it then stays out of playlists, and the warning and metric say so.
+    """
+    if not rendition.needs_rendition(container):
+        return None
+    try:
+        return rendition.remux_to_ts(local, dst, timeout=timeout)
+    except ffmpeg.MediaInterrupted:
+        raise  # a timeout or a signal: retried like the other ffmpeg runs of the registration
+    except ffmpeg.MediaError as exc:
+        metrics.add_metric(name="SegmentRenditionsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "segment registered without a playable rendition", extra={"key": key, "error": exc.message[-500:]}
+        )
+        return None
 
 
 def _init_bytes(path: str) -> int | None:
@@ -227,7 +328,7 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
     cameras.visible(principal, camera_id)
     from_, to = parse_range(query, MAX_PLAYBACK_RANGE)
     with db.transaction() as conn:
-        rows = [r for r in dal.in_range(conn, camera_id, from_, to) if r["container"] in PLAYABLE]
+        rows = [p for p in (_rendition_row(r) for r in dal.in_range(conn, camera_id, from_, to)) if p is not None]
     if not rows:
         return None
     total = sum(_duration(r) for r in rows)
@@ -239,8 +340,20 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
 # ---------------------------------------------------------------- HLS
 
 #: Containers HLS can carry: MPEG-TS, and fragmented MP4 (its ftyp+moov served as EXT-X-MAP). A
-#: progressive MP4 is not an HLS segment; it is registered (evidence) but left out of playlists.
+#: progressive MP4 is not an HLS segment: playlists serve its MPEG-TS rendition (`play_key`) instead.
 PLAYABLE = ("ts", "fmp4")
+
+
+def _rendition_row(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The row as HLS sees it: the original when HLS carries it, else its playable rendition (or None)."""
+    if row["container"] in PLAYABLE:
+        return row
+    if not row.get("play_key"):
+        return None
+    return {**row, "container": "ts", "s3_key": row["play_key"], "init_bytes": None,
+            "size_bytes": row["play_size_bytes"]}  # fmt: skip
+
+
 _PTS_TOLERANCE_S = 0.5
 
 

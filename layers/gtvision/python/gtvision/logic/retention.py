@@ -21,6 +21,7 @@ from typing import Any
 
 from gtvision import audit
 from gtvision.crypto import plate_pseudonym
+from gtvision.dal import clips as clips_dal
 from gtvision.dal import retention as dal
 from gtvision.dal import segments as segments_dal
 from gtvision.observability import logger, metrics
@@ -32,6 +33,10 @@ SEGMENT_BATCH = 500
 #: Rows listed per query when emptying a partition's objects.
 PARTITION_LIST_BATCH = 5000
 READ_BATCH = 1000
+CLIP_BATCH = 200
+REJECTION_BATCH = 500
+#: Refused uploads whose key names no known camera expire after the longest plan offered (7/15/30 days).
+REJECTED_DEFAULT_DAYS = 30
 #: How long dropping a partition may wait for readers before it gives up until the next run.
 PARTITION_LOCK_TIMEOUT_MS = 2000
 
@@ -57,6 +62,7 @@ class CityCounts:
     objects_deleted: int = 0
     held_kept: int = 0
     reads_anonymised: int = 0
+    clips_deleted: int = 0
     skipped: bool = False
 
 
@@ -70,6 +76,8 @@ class Report:
     partitions_dropped: int = 0
     reads_anonymised: int = 0
     cities_skipped: int = 0
+    clips_deleted: int = 0
+    rejected_uploads_deleted: int = 0
     #: The run stopped before its deadline with work left (the next run continues it).
     incomplete: bool = False
     cities: dict[str, CityCounts] = field(default_factory=dict)
@@ -80,11 +88,13 @@ class Report:
         mine.segments_deleted += counts.segments_deleted
         mine.objects_deleted += counts.objects_deleted
         mine.reads_anonymised += counts.reads_anonymised
+        mine.clips_deleted += counts.clips_deleted
         mine.held_kept = counts.held_kept
         mine.skipped = counts.skipped
         self.segments_deleted += counts.segments_deleted
         self.objects_deleted += counts.objects_deleted
         self.reads_anonymised += counts.reads_anonymised
+        self.clips_deleted += counts.clips_deleted
         self.cities_skipped += counts.skipped
 
     def counts(self) -> dict[str, Any]:
@@ -94,6 +104,8 @@ class Report:
             "partitions_dropped": self.partitions_dropped,
             "reads_anonymised": self.reads_anonymised,
             "cities_skipped": self.cities_skipped,
+            "clips_deleted": self.clips_deleted,
+            "rejected_uploads_deleted": self.rejected_uploads_deleted,
             "incomplete": self.incomplete,
             "detail": {"cities": {c: asdict(v) for c, v in self.cities.items()}},
         }
@@ -121,6 +133,8 @@ def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: fl
                 _drop_expired_partitions(r, min(c["retention_days"] for c in cities))
             for city in cities:
                 _expire_city(r, city, has_segments, has_reads)
+            if has_segments:
+                _expire_rejections(r, REJECTED_DEFAULT_DAYS)
             status = "ok"
         finally:
             conn.rollback()
@@ -155,7 +169,7 @@ def _audit(report: Report, status: str) -> None:
                  actor=ACTOR, detail={"status": status, **counts})
     # Each city's own trail shows what was deleted from it (managers see their city's entries).
     for city_id, c in cities.items():
-        if c["segments_deleted"] or c["reads_anonymised"] or c["objects_deleted"]:
+        if c["segments_deleted"] or c["reads_anonymised"] or c["objects_deleted"] or c["clips_deleted"]:
             audit.record(None, "retention.city", f"cities/{city_id}", status=200, actor=ACTOR, city_id=city_id,
                          detail={"run_id": report.run_id, **c})
 
@@ -220,6 +234,7 @@ def _expire_city(r: _Run, city: dict[str, Any], has_segments: bool, has_reads: b
     try:
         if has_segments:
             _expire_segments(r, city_id, r.now - timedelta(days=city["retention_days"]), counts)
+            _expire_clips(r, city_id, r.now - timedelta(days=city["retention_days"]), counts)
         if has_reads:
             _anonymise_reads(r, city_id, r.now - timedelta(days=city["lpr_retention_days"]), counts)
     finally:
@@ -235,7 +250,7 @@ def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts
         rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
         if not rows:
             break
-        keys = [k for row in rows for k in (row["s3_key"], row["thumb_key"]) if k]
+        keys = [k for row in rows for k in segments_dal.object_keys(row)]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("segments", keys)
         counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
@@ -243,6 +258,48 @@ def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts
         counts.objects_deleted += deleted
     counts.held_kept = dal.count_held_expired(conn, city_id, cutoff)
     conn.commit()
+
+
+def _expire_clips(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
+    """Clips made more than the city's retention ago, unless held: their objects, then their rows."""
+    conn = r.conn
+    while not r.out_of_time():
+        rows = dal.claim_expired_clips(conn, city_id, cutoff, CLIP_BATCH)
+        if not rows:
+            break
+        keys = [k for row in rows for k in clips_dal.object_keys(row)]
+        deleted = dal.delete_objects(keys, r.bucket)
+        r.hooks.storage_deleted("clips", keys)
+        counts.clips_deleted += dal.delete_clips(conn, [row["id"] for row in rows])
+        conn.commit()
+        counts.objects_deleted += deleted
+
+
+def _expire_rejections(r: _Run, default_days: int) -> None:
+    """Refused uploads expire with their camera's city plan (the longest plan when no camera is known):
+    the object left in the bucket, then the row that said why. An object whose key was later registered
+    as a segment (re-uploaded readable) belongs to that segment and is left to it."""
+    conn = r.conn
+    while not r.out_of_time():
+        rows = dal.claim_expired_rejections(conn, r.now, default_days, REJECTION_BATCH)
+        if not rows:
+            break
+        keys = [row["s3_key"] for row in rows if not _registered(conn, row["s3_key"])]
+        deleted = dal.delete_objects(keys, r.bucket)
+        r.hooks.storage_deleted("rejected_uploads", keys)
+        r.report.rejected_uploads_deleted += dal.delete_rejections(conn, [row["id"] for row in rows])
+        conn.commit()
+        r.report.objects_deleted += deleted
+
+
+def _registered(conn: Any, key: str) -> bool:
+    from gtvision.logic.recordings import parse_key
+
+    parsed = parse_key(key)
+    if parsed is None:
+        return False
+    row = segments_dal.get(conn, parsed[0], parsed[1])
+    return row is not None and row["s3_key"] == key
 
 
 def _anonymise_reads(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:

@@ -7,16 +7,16 @@ detail (host, reason) stays in the log.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from gtvision import db, events
+from gtvision import db
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.errors import Unavailable
-from gtvision.logic import cameras
+from gtvision.logic import cameras, stream_health
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
 from gtvision.observability import logger
+from gtvision.urls import parse_source_url
 
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."
 
@@ -31,12 +31,9 @@ def _down(camera_id: str, action: str, exc: MediaMTXUnavailable) -> Unavailable:
     return Unavailable("mediamtx_unavailable", UNAVAILABLE_MESSAGE)
 
 
-def _set_status(camera: dict[str, Any], status: str) -> None:
-    camera_id = str(camera["id"])
+def _set_status(camera_id: str, status: str) -> None:
     with db.transaction() as conn:
         cameras_dal.update(conn, camera_id, {"status": status})
-    if camera.get("status") != status:
-        events.stream_status(str(camera["city_id"]), camera_id, status, datetime.now(UTC))
 
 
 def _live(status: PathStatus) -> dict[str, Any]:
@@ -50,15 +47,20 @@ def _live(status: PathStatus) -> dict[str, Any]:
 
 
 def start(principal: Principal, camera_id: str) -> dict[str, Any]:
-    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming."""
+    """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming.
+
+    The camera's host is checked again here, resolved now: a name that pointed at a camera when it was
+    registered may point at this host's loopback or the metadata service today (422 then)."""
     camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
+    parse_source_url(camera["source_url"])
     client = _client()
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "start", exc) from None
-    _set_status(camera, "streaming")
+    _set_status(camera_id, "streaming")
+    stream_health.started(camera)
     return {"camera_id": camera_id, "status": "streaming", "urls": client.urls(camera_id)}
 
 
@@ -70,7 +72,8 @@ def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
         _client().remove_path(camera_id, missing_ok=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
-    _set_status(camera, "stopped")
+    _set_status(camera_id, "stopped")
+    stream_health.stopped(camera)
     return {"camera_id": camera_id, "status": "stopped", "urls": None}
 
 

@@ -14,6 +14,7 @@ from gtvision.dal import audit as audit_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import users as dal
 from gtvision.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized, not_found
+from gtvision.logic import sessions
 from gtvision.models.core import Login, UserIn
 from gtvision.settings import get_settings
 
@@ -36,10 +37,10 @@ def login(data: Login, source_ip: str | None = None, request_id: str | None = No
                      request_id=request_id, detail={"username_sha256": who})  # fmt: skip
         raise Unauthorized("invalid_credentials", "usuário ou senha inválidos")
     city_id = _str(user["city_id"])
-    token, ttl = auth.issue_token(str(user["id"]), user["username"], user["role"], city_id)
+    tokens = sessions.open_session(user)
     principal = Principal(user_id=str(user["id"]), username=user["username"], role=user["role"], city_id=city_id)
     audit.record(principal, "auth.login", "/v1/auth/login", status=200, source_ip=source_ip, request_id=request_id)
-    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+    return tokens
 
 
 def _str(v: Any) -> str | None:
@@ -90,13 +91,12 @@ def delete(principal: Principal, user_id: str) -> None:
 
 
 def ensure_active(principal: Principal) -> None:
-    """A token outlives nothing: once its account is removed or anonymised, it opens no route (401)."""
+    """A token outlives nothing: once its account is removed or anonymised, or the token was revoked by a
+    logout, it opens no route (401)."""
     if not principal.local:
         return
-    with db.transaction() as conn:
-        user = dal.get(conn, principal.user_id)
-    if user is None:
-        raise Unauthorized("invalid_token", "conta removida ou anonimizada; faça login novamente")
+    if not sessions.usable(principal):
+        raise Unauthorized("invalid_token", "sessão encerrada ou conta removida; faça login novamente")
 
 
 def ensure_first_admin() -> str | None:

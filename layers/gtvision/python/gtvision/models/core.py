@@ -15,6 +15,7 @@ class CityIn(Strict):
     retention_days: Literal[7, 15, 30]
     camera_limit: int = Field(default=1000, ge=1, le=100000)
     lpr_retention_days: int = Field(default=30, ge=1, le=3650)
+    timezone: str = Field(default="America/Sao_Paulo", min_length=1, max_length=64)
 
 
 class CityPatch(Strict):
@@ -23,6 +24,7 @@ class CityPatch(Strict):
     retention_days: Literal[7, 15, 30] | None = None
     camera_limit: int | None = Field(default=None, ge=1, le=100000)
     lpr_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class UserIn(Strict):
@@ -60,3 +62,6 @@ class CameraPatch(Strict):
     location: Location | None = None
     lpr_enabled: bool | None = None
     rotate_webhook_secret: bool | None = None
+    # Intelbras/Dahua ITS push (HTTP Digest): the password is write-only; null clears the pair.
+    lpr_digest_username: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\"]+$")
+    lpr_digest_password: str | None = Field(default=None, min_length=8, max_length=128)

@@ -1,0 +1,18 @@
+"""ClipReconcilerFunction: every minute, re-queue clips whose job was lost and fail those out of retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from gtvision.logic import clip_recovery
+from gtvision.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    result = clip_recovery.reconcile()
+    return {"requeued": result.requeued, "failed": result.failed}

@@ -1,0 +1,51 @@
+"""SentinelaAnalyseFunction: one SQS message per recording segment of a Sentinela search (partial batch
+failures: a segment that cannot be analysed fails alone and is retried, then dead-lettered).
+SentinelaDeadLetterFunction: the dead-letter queue's consumer — the segment and its search fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from gtvision.errors import Malformed
+from gtvision.logic import sentinela
+from gtvision.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+dead_letter_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> str:
+    outcome = sentinela.analyse_segment(sentinela.parse_message(record.body))
+    metrics.add_metric(name=f"SentinelaSegments_{outcome}", unit="Count", value=1)
+    return outcome
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def dead_letter_record(record: SQSRecord) -> None:
+    try:
+        task = sentinela.parse_message(record.body)
+    except Malformed:
+        logger.error("sentinela dead letter unreadable", extra={"message_id": record.message_id})
+        return
+    sentinela.dead_letter(task, f"análise falhou {record.attributes.approximate_receive_count} vezes")
+    metrics.add_metric(name="SentinelaSegmentsDeadLettered", unit="Count", value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def dead_letter(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=dead_letter_record, processor=dead_letter_processor, context=context
+    )

@@ -1,0 +1,201 @@
+"""Intelbras/Dahua ITS push: HTTP Digest per camera, local time → UTC, colour normalised, idempotent.
+
+Real PostgreSQL, real moto S3, the chalice app driven with API Gateway events. The Digest client is
+`requests`' own HTTPDigestAuth (an implementation independent of ours), answering our challenges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.intelbras_its import KEEP_ALIVE, tollgate
+from requests.auth import HTTPDigestAuth
+from requests.utils import parse_dict_header
+
+from gtvision import aws, db, ffmpeg
+from gtvision.settings import get_settings
+
+PASSWORD = "senha-da-camera-1"
+
+
+def path_of(camera_id: str, kind: str = "TollgateInfo") -> str:
+    return f"/v1/lpr/intelbras/{camera_id}/NotificationInfo/{kind}"
+
+
+def challenges(reply: Any) -> list[str]:
+    values = (reply.multi_headers or {}).get("www-authenticate") or []
+    assert values, f"401 without WWW-Authenticate: {reply.headers}"
+    return values
+
+
+def answer(challenge: str, username: str, password: str, path: str) -> str:
+    """Authorization built by requests' HTTPDigestAuth for this challenge."""
+    auth = HTTPDigestAuth(username, password)
+    auth.init_per_thread_state()
+    auth._thread_local.chal = parse_dict_header(challenge[len("Digest ") :])
+    header = auth.build_digest_header("POST", "http://camera-server.example" + path)
+    assert header
+    return str(header)
+
+
+def push(api: Any, camera_id: str, body: Any, *, username: str, password: str, kind: str = "TollgateInfo",
+         algorithm: str = "SHA-256") -> Any:
+    """What a camera does: post, get the 401 challenge, post again with Digest."""
+    path = path_of(camera_id, kind)
+    first = api.call("POST", path, body)
+    assert first.status == 401, first.text
+    chal = next(c for c in challenges(first) if f"algorithm={algorithm}" in c)
+    return api.call("POST", path, body, headers={"authorization": answer(chal, username, password, path)})
+
+
+@pytest.fixture(scope="module")
+def jpeg(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = Path(tmp_path_factory.mktemp("its")) / "car.jpg"
+    ffmpeg.run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=1", "-frames:v", "1", "-q:v", "5", "-y", str(out)], timeout=60
+    )
+    return out.read_bytes()
+
+
+@pytest.fixture()
+def its_camera(world: Any) -> dict[str, Any]:
+    """An LPR camera of city A (timezone America/Manaus, UTC−4) with Digest credentials set by its manager."""
+    r = world.api.call("PATCH", f"/v1/cities/{world.city_a}", {"timezone": "America/Manaus"}, world.admin)
+    assert r.status == 200 and r.json()["timezone"] == "America/Manaus", r.text
+    cam = world.camera(lpr_enabled=True)
+    user = f"its-{uuid.uuid4().hex[:6]}"
+    r = world.api.call(
+        "PATCH", f"/v1/cameras/{cam['id']}", {"lpr_digest_username": user, "lpr_digest_password": PASSWORD},
+        world.manager_a,
+    )
+    assert r.status == 200, r.text
+    assert r.json()["lpr_digest_username"] == user
+    assert PASSWORD not in r.text and "lpr_digest_password" not in r.json()
+    return {**cam, "digest_user": user}
+
+
+def reads_of(camera_id: str) -> list[dict[str, Any]]:
+    with db.transaction() as conn:
+        return conn.execute(
+            "SELECT * FROM plate_reads WHERE camera_id = %s ORDER BY created_at", (camera_id,)
+        ).fetchall()
+
+
+@pytest.mark.parametrize("algorithm", ["SHA-256", "MD5"])
+def test_tollgate_push_with_digest_is_stored_with_colour_and_utc_time(
+    world: Any, its_camera: dict[str, Any], jpeg: bytes, algorithm: str
+) -> None:
+    # Given an Intelbras-shaped push at 14:05:07.250 Manaus time, red, confidence 87, with a picture
+    body = tollgate(plate="BRA-2E19", jpeg=jpeg)
+    # When the camera answers our Digest challenge
+    r = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD,
+             algorithm=algorithm)
+    # Then it gets what the firmware expects, and the read is stored normalised
+    assert r.status == 200, r.text
+    assert r.json() == {"Result": True, "Message": "Success"}
+    [row] = reads_of(its_camera["id"])
+    assert row["plate"] == "BRA2E19"
+    assert row["captured_at"] == datetime(2026, 11, 29, 18, 5, 7, 250000, tzinfo=UTC)  # Manaus is UTC−4
+    assert abs(row["confidence"] - 0.87) < 1e-6
+    assert (row["vehicle_color"], row["vehicle_type"]) == ("vermelho", "carro")
+    assert row["vehicle"]["color"] == "Red" and row["vehicle"]["type"] == "SaloonCar"  # raw words kept
+    assert row["vehicle"]["make"] == "Chevrolet"
+    stored = aws.client("s3").get_object(Bucket=get_settings().recordings_bucket, Key=row["image_key"])
+    assert stored["Body"].read() == jpeg
+    # And the search API shows contract values plus the raw words
+    q = {"plate": "BRA2E19", "color": "vermelho", "camera_id": its_camera["id"]}
+    items = world.api.call("GET", "/v1/lpr/events", token=world.viewer_a, query=q).json()["items"]
+    assert [i["vehicle"]["color"] for i in items] == ["vermelho"]
+    assert items[0]["vehicle"]["color_raw"] == "Red"
+
+
+def test_same_push_twice_is_stored_once(world: Any, its_camera: dict[str, Any]) -> None:
+    body = tollgate(plate="QRS4T56", accurate_time="2026-11-29 10:00:00")
+    for _ in range(2):
+        r = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD)
+        assert r.status == 200 and r.json()["Result"] is True, r.text
+    assert [r["plate"] for r in reads_of(its_camera["id"])] == ["QRS4T56"]
+
+
+def test_wrong_password_stale_nonce_and_other_cameras_credentials_get_a_fresh_challenge(
+    world: Any, its_camera: dict[str, Any]
+) -> None:
+    path = path_of(its_camera["id"])
+    body = tollgate(plate="XYZ9A87")
+    chal = challenges(world.api.call("POST", path, body))[0]
+
+    # wrong password
+    r = world.api.call("POST", path, body, headers={"authorization": answer(chal, its_camera["digest_user"],
+                                                                              "errada-123", path)})
+    assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest"
+    assert challenges(r)[0] != chal  # a fresh nonce
+
+    # a nonce issued 10 minutes ago (genuine, expired): refused, and told it is stale
+    from gtvision import digest
+    from gtvision.logic import intelbras
+
+    old = datetime.now(UTC).timestamp() - 600
+    stale = digest.challenges(intelbras._key(), f"intelbras:{its_camera['id']}", intelbras.REALM, now=old)[0]
+    r = world.api.call("POST", path, body, headers={"authorization": answer(stale, its_camera["digest_user"],
+                                                                              PASSWORD, path)})
+    assert r.status == 401
+    assert all("stale=true" in c for c in challenges(r))
+
+    # another camera's credentials (valid for that camera) do not open this one
+    other = world.camera(lpr_enabled=True)
+    r = world.api.call("PATCH", f"/v1/cameras/{other['id']}",
+                       {"lpr_digest_username": "outra", "lpr_digest_password": "senha-da-outra"}, world.manager_a)
+    assert r.status == 200
+    r = world.api.call("POST", path, body, headers={"authorization": answer(chal, "outra", "senha-da-outra", path)})
+    assert r.status == 401 and challenges(r)
+    # nor does this camera's nonce work on the other camera's path
+    other_path = path_of(other["id"])
+    r = world.api.call("POST", other_path, body,
+                       headers={"authorization": answer(chal, "outra", "senha-da-outra", other_path)})
+    assert r.status == 401
+    assert reads_of(its_camera["id"]) == [] and reads_of(other["id"]) == []
+    # and an unknown camera id gets the very same 401 with a challenge (ids cannot be probed)
+    unknown = path_of(str(uuid.uuid4()))
+    r = world.api.call("POST", unknown, body, headers={"authorization": answer(chal, its_camera["digest_user"],
+                                                                                 PASSWORD, unknown)})
+    assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest" and challenges(r)
+
+
+def test_rotated_password_replaces_the_old_one(world: Any, its_camera: dict[str, Any]) -> None:
+    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "senha-nova-2"},
+                       world.manager_a)
+    assert r.status == 200
+    body = tollgate(plate="ROT1A23", accurate_time="2026-11-29 11:00:00")
+    old = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD)
+    assert old.status == 401
+    new = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password="senha-nova-2")
+    assert new.status == 200
+
+
+def test_keepalive_records_liveness_and_viewers_cannot_set_credentials(
+    world: Any, its_camera: dict[str, Any]
+) -> None:
+    before = datetime.now(UTC)
+    r = push(world.api, its_camera["id"], KEEP_ALIVE, kind="KeepAlive", username=its_camera["digest_user"],
+             password=PASSWORD)
+    assert r.status == 200 and r.json() == {"Result": True, "Message": "Success"}
+    cam = world.api.call("GET", f"/v1/cameras/{its_camera['id']}", token=world.viewer_a).json()
+    assert cam["lpr_keepalive_at"] is not None
+    assert datetime.fromisoformat(cam["lpr_keepalive_at"].replace("Z", "+00:00")) >= before.replace(microsecond=0)
+    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12},
+                       world.viewer_a)
+    assert r.status == 403
+    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12},
+                       world.manager_b)
+    assert r.status == 404
+
+
+def test_city_timezone_is_validated(world: Any) -> None:
+    r = world.api.call("PATCH", f"/v1/cities/{world.city_b}", {"timezone": "Marte/Olympus"}, world.admin)
+    assert r.status == 422 and r.json()["error"]["code"] == "invalid_timezone"
+    r = world.api.call("GET", f"/v1/cities/{world.city_b}", token=world.admin)
+    assert r.json()["timezone"] == "America/Sao_Paulo"

@@ -1,0 +1,97 @@
+"""`GET /metrics` on the local API port: the EMF metrics the template's functions printed, in Prometheus
+text format, with values that match the traffic that produced them (real runtime, PostgreSQL, moto)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openapi_core import OpenAPI
+from prometheus_client.parser import text_string_to_metric_families
+from test_mediamtx_client import spec  # noqa: F401 - fixture reused as it is
+from test_stream_health import PathsMediaMTX
+
+from gtvision import signatures
+from gtvision.settings import get_settings
+from gtvision_local.runtime import Runtime
+from gtvision_local.template import load_template
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def runtime(stack: dict[str, str]) -> Iterator[Runtime]:
+    rt = Runtime(load_template(REPO / "template.yaml", endpoint_url=stack["aws_endpoint"]), api_port=0)
+    rt.start()
+    yield rt
+    rt.stop()
+
+
+def _http(url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> Any:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Content-Type", ""), err.read()
+
+
+def _scrape(base: str) -> dict[str, float]:
+    status, ctype, raw = _http(f"{base}/metrics")
+    assert status == 200 and ctype.startswith("text/plain"), (status, ctype)
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(raw.decode()):
+        for sample in family.samples:
+            out[sample.name] = out.get(sample.name, 0.0) + sample.value
+    return out
+
+
+def test_metrics_after_traffic_match_what_happened(
+    world, runtime: Runtime, spec: OpenAPI, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    assert runtime.gateway is not None
+    base = runtime.gateway.url
+    before = _scrape(base)
+
+    # Given an LPR camera, three good reads and one that cannot be a plate, posted to the local API
+    cam = world.camera(lpr_enabled=True, name="LPR métricas")
+    for plate in ("ABC1D23", "BRA2E19", "XYZ9876", "@@"):
+        raw = json.dumps({
+            "event_id": uuid.uuid4().hex, "plate": plate, "confidence": 0.9,
+            "captured_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }).encode()  # fmt: skip
+        sig = signatures.sign(cam["webhook_secret"], raw, int(time.time()))
+        status, _, _ = _http(f"{base}/v1/lpr/events", "POST", raw,
+                             {"Content-Type": "application/json", "X-GTV-Camera": cam["id"], "X-GTV-Signature": sig})
+        assert status == (422 if plate == "@@" else 202), plate
+
+    # And a health run of StreamHealthFunction against a MediaMTX with one started camera live
+    mtx = PathsMediaMTX(spec).start()
+    monkeypatch.setenv("GTV_MEDIAMTX_API_URL", mtx.url)
+    get_settings.cache_clear()
+    try:
+        live = world.camera(name="Ao vivo métricas")["id"]
+        assert world.api.call("POST", f"/v1/cameras/{live}/stream/start", token=world.manager_a).status == 200
+        mtx.stream(live, readers=("hlsSession", "hlsSession"))
+        report = runtime.invoke("StreamHealthFunction", {"time": "2026-11-30T01:00:00Z"})
+    finally:
+        mtx.stop()
+        get_settings.cache_clear()
+
+    # Then /metrics shows exactly those counts and the run's fleet snapshot
+    after = _scrape(base)
+    delta = lambda name: after.get(name, 0.0) - before.get(name, 0.0)  # noqa: E731
+    assert delta("gtvision_lpr_reads_ingested_total") == 3
+    assert delta("gtvision_lpr_reads_rejected_total") == 1
+    assert after["gtvision_cameras_online"] == report["online"] >= 1
+    assert after["gtvision_cameras_offline"] == report["offline"]
+    assert after["gtvision_viewers"] == report["viewers"] >= 2
+    assert after["gtvision_streams_active"] == report["streams_active"]
