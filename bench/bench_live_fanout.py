@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from resultfile import record
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -90,7 +92,7 @@ class Clients:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--connections", type=int, default=1000)
+    ap.add_argument("--connections", type=int, default=1000)  # the figure, also under BENCH_QUICK
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
@@ -183,6 +185,15 @@ def main() -> None:
         srv.cleanup()
 
     sys.stdout = table
+    notifier_ms, sequential_ms, floor_ms = rows[0][2] * 1000, rows[2][2] * 1000, rows[3][2] * 1000
+    record(
+        "live_fanout",
+        {"live_fanout_last_delivery_ms": round(notifier_ms, 1)},
+        {"live_fanout_last_delivery_ms": {
+            "name": "same fan-out posting one connection at a time", "value": round(sequential_ms, 1),
+            "transport_floor_ms": round(floor_ms, 1)}},
+        {"connections": args.connections, "runs": args.runs},
+    )  # fmt: skip
     print(f"Connections: {args.connections} local WebSocket clients subscribed to alerts of one city "
           f"(connected through $connect in {connect_s:.1f} s); median of {args.runs} events per row.")  # fmt: skip
     print()
