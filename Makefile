@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench lint layers install clean routes openapi
+.PHONY: run test bench lint layers install clean routes openapi package
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ layers: $(STAMP)
 	@mkdir -p layers/ffmpeg/bin
 	@cp "$$($(BIN)/python -c 'import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())')" layers/ffmpeg/bin/ffmpeg
 	@chmod +x layers/ffmpeg/bin/ffmpeg && echo "layers/ffmpeg/bin/ffmpeg pronto"
+
+## What Lambda runs: assemble layers + functions (and `sam build` when SAM CLI + python3.12 are on PATH),
+## import every handler with only Lambda's search path, check ffmpeg runs and each function <= 235 MB.
+package: $(STAMP)
+	@$(BIN)/gtvision package $(if $(shell command -v sam 2>/dev/null),--sam,)
 
 routes: $(STAMP)
 	@$(BIN)/gtvision routes sync

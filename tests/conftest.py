@@ -79,7 +79,10 @@ def aws_endpoint() -> Iterator[str]:
     tpl = template.load_template(REPO / "template.yaml", endpoint_url=endpoint)
     resources.create_resources(tpl, endpoint)
     for key, value in tpl.globals_env().items():
-        if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL") and value:
+        # Secrets come by ARN in AWS; tests seed their own (test_secrets.py).
+        secrets = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN")
+        secrets += ("GTV_MEDIAMTX_HOOK_SECRET_ARN",)
+        if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL", *secrets) and value:
             os.environ[key] = str(value)
     from gtvision import aws
     from gtvision.settings import get_settings

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chalice import Blueprint, Chalice
+from chalice import Blueprint
 
 from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
 from gtvision.api import console as console_api
 from gtvision.api import health as health_api
 from gtvision.api import recordings as recordings_api
 from gtvision.api.http import Ctx, contract_errors, route
+from gtvision.api.proxy import ProxyChalice
 from gtvision.observability import logger, metrics, tracer
 
-app = Chalice(app_name="gtvision")
+app = ProxyChalice(app_name="gtvision")
 app.register_middleware(contract_errors, "http")
 app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)

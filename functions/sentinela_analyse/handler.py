@@ -6,21 +6,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.errors import Malformed
+from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import sentinela
 from gtvision.observability import logger, metrics, tracer
+from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-dead_letter_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+# Failures are retried with growing backoff; a segment whose media cannot be read (or a malformed
+# message) is poison: it spends its receives at once and reaches the DLQ, which fails the search.
+processor = RetryingBatchProcessor()
+dead_letter_processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord) -> str:
-    outcome = sentinela.analyse_segment(sentinela.parse_message(record.body))
+    try:
+        task = sentinela.parse_message(record.body)
+    except Malformed as exc:
+        raise PoisonMessage(str(exc)) from exc
+    try:
+        outcome = sentinela.analyse_segment(task)
+    except MediaInterrupted:
+        raise  # a timeout or a killed ffmpeg: transient, retried with backoff
+    except MediaError as exc:
+        raise PoisonMessage(f"mídia ilegível: {exc}") from exc
     metrics.add_metric(name=f"SentinelaSegments_{outcome}", unit="Count", value=1)
     return outcome
 

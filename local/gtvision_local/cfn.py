@@ -170,6 +170,9 @@ class Intrinsics:
             return self.queue_url(name)
         if kind == "AWS::SNS::Topic":
             return self.topic_arn(name)
+        if kind == "AWS::SecretsManager::Secret":
+            # No secret exists until `local up` seeds the emulator (it then sets the ARNs itself); empty = unset.
+            return ""
         if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
             # Layers are on sys.path locally (editable install); the ARN is only a placeholder.
             return f"arn:{PARTITION}:lambda:{self.region}:{self.account_id}:layer:{name}:1"
@@ -200,6 +203,10 @@ class Intrinsics:
             }
         elif kind == "AWS::Serverless::Function" and attribute == "Arn":
             return self.function_arn(logical_id)
+        elif kind == "AWS::RDS::DBProxy" and attribute == "Endpoint":
+            return ""  # locally DATABASE_URL names the embedded server; no proxy
+        elif kind == "AWS::IAM::Role" and attribute == "Arn":
+            return f"arn:{PARTITION}:iam::{self.account_id}:role/{logical_id}"
         getter = table.get((kind, attribute))
         if getter is None:
             raise ValueError(f"!GetAtt {logical_id}.{attribute} is not supported locally")

@@ -70,6 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--check", action="store_true", help="exit 1 when docs/openapi.json is out of date")
 
     sub.add_parser("verify", help="check a clip against its signed evidence manifest", add_help=False)
+
+    nodes = sub.add_parser("nodes", help="MediaMTX nodes (DATABASE_URL): add or retire").add_subparsers(
+        dest="nodes_command", required=True
+    )
+    add = nodes.add_parser("add", help="register a node (infra/mediamtx/node.yaml outputs) or update it")
+    add.add_argument("node_id")
+    add.add_argument("api_url", help="control API, e.g. http://node-1.gtvision.internal:9997")
+    add.add_argument("public_host", help="the node's public host (load balancer DNS)")
+    add.add_argument("--capacity", type=int, default=200)
+    retire = nodes.add_parser("retire", help="take a node out of service; its cameras move to the others")
+    retire.add_argument("node_id")
+
+    pkg = sub.add_parser("package", help="assemble the Lambda layout, import every handler, check sizes")
+    pkg.add_argument("--out", default=".aws-sam/assembled", help="where to assemble (replaced)")
+    pkg.add_argument("--sam", action="store_true", help="also run `sam build` and check its output")
     return parser
 
 
@@ -207,6 +222,55 @@ def main(argv: list[str] | None = None) -> int:
         if args.local_command == "events":
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
+    if args.command == "nodes":
+        from gtvision.logic import placement
+
+        if args.nodes_command == "add":
+            host = args.public_host
+            placement.register_node(
+                {
+                    "id": args.node_id,
+                    "api_url": args.api_url,
+                    "hls_url": f"https://{host}:8888",
+                    "webrtc_url": f"https://{host}:8889",
+                    "rtsp_url": f"rtsp://{host}:8554",
+                    "capacity": args.capacity,
+                }
+            )
+            print(f"nó {args.node_id} registrado (capacidade {args.capacity} câmeras)")
+            return 0
+        moved = placement.retire_node(args.node_id)
+        print(f"nó {args.node_id} fora de serviço; {len(moved)} câmera(s) movida(s): reinicie seus streams")
+        return 0
+    if args.command == "package":
+        from .package import (
+            assemble,
+            check,
+            format_reports,
+            layout_of_sam_build,
+            real_python,
+            run_sam_build,
+            sam_available,
+        )
+
+        template_path = repo_root() / "template.yaml"
+        layout = assemble(template_path, repo_root() / args.out)
+        reports = check(layout)
+        print("montagem (layout do Lambda):\n" + format_reports(reports))
+        problems = [p for r in reports for p in r.problems]
+        if args.sam:
+            if not sam_available():
+                print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)
+            else:
+                build_dir = repo_root() / ".aws-sam" / "build"
+                run_sam_build(template_path, build_dir)
+                sam_layout = layout_of_sam_build(template_path, build_dir, layout.runtime_dir)
+                sam_reports = check(sam_layout, python=real_python("python3.12"))
+                print("sam build:\n" + format_reports(sam_reports))
+                problems += [p for r in sam_reports for p in r.problems]
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     if args.command == "routes":
         from .routes import sync
 

@@ -192,8 +192,12 @@ class LocalStack:
 
     # ------------------------------------------------------------ lifecycle
 
-    def start(self, *, serve: bool = True) -> LocalStack:
-        """Bring everything up; with ``serve=False`` stop before starting pollers/scheduler/gateway."""
+    def start(self, *, serve: bool = True, secrets_by_arn: bool = False) -> LocalStack:
+        """Bring everything up; with ``serve=False`` stop before starting pollers/scheduler/gateway.
+
+        ``secrets_by_arn``: seed the emulator's Secrets Manager/KMS and give the functions only the ARNs, as
+        in AWS (``gtvision local up`` does; in-process test stacks keep plain values they share with tests).
+        """
         secret_values = local_secrets(self.root)
         self._tmpdir = (os.environ.get("TMPDIR"), tempfile.tempdir)
         recovery.fresh_scratch(state_dir(self.root) / "tmp")  # the functions' /tmp: a killed clip cut leaves nothing
@@ -206,6 +210,13 @@ class LocalStack:
         get_settings.cache_clear()
         aws.reset()
         create_resources(self.template, self.endpoint_url)
+        if secrets_by_arn:
+            from .secrets_local import SECRETS, seed_secrets
+
+            os.environ.update(seed_secrets(self.endpoint_url, secret_values))
+            for plain in SECRETS:
+                os.environ.pop(plain, None)
+            get_settings.cache_clear()  # read them again, now by ARN
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
@@ -334,7 +345,7 @@ def run_up(*, demo: bool = False, api_port: int | None = None, template_path: Pa
     stack = LocalStack(template_path=template_path, api_port=api_port)
     try:
         try:
-            stack.start()
+            stack.start(secrets_by_arn=True)
         except PortInUse as exc:
             print(f"gtvision local up: {exc}", file=sys.stderr)
             return 1

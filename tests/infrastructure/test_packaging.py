@@ -11,7 +11,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 # boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS;
 # numpy ships in the analysis layer (layers/analysis), which only SentinelaAnalyseFunction carries.
-NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy"}
+# chalice ships with ApiFunction only (functions/api/requirements.txt); pyyaml and ffmpeg-python are
+# used by the local tooling, never imported by the gtvision package (test_lambda_package imports every handler).
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy", "chalice", "pyyaml", "ffmpeg-python"}
 ANALYSIS_LAYER = {"numpy"}
 
 
@@ -40,6 +42,16 @@ def test_every_subpackage_is_listed_for_non_editable_installs():
         ".".join(p.parent.relative_to(root).parts) for p in root.rglob("__init__.py") if "__pycache__" not in p.parts
     }
     assert found <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(found - listed)}"
+
+
+def test_api_function_requirements_pin_chalice_as_the_project_does():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    deps = {_name(d): d for d in project["project"]["dependencies"]}
+    lines = [
+        line.strip() for line in (REPO / "functions/api/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines == [deps["chalice"]]
 
 
 def test_analysis_layer_pins_what_the_project_pins_and_the_api_does_not_load_it():

@@ -183,6 +183,7 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
         ("/v1/hooks/mediamtx", "POST"): {"event": "online", "path": res.camera_id},
+        ("/v1/auth/refresh", "POST"): {"refresh_token": "not-a-refresh-token-0123456789abcdefghijklm"},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",
             "password": "senha-forte-123",

@@ -14,8 +14,14 @@ import pytest
 from api_resources import CityResources
 from utils import ApiClient, Reply, World
 
-#: Writes a viewer may make: its own account and its own session.
-VIEWER_WRITES = {("/v1/me", "DELETE"), ("/v1/auth/logout", "POST"), ("/v1/auth/refresh", "POST")}
+#: Writes a viewer may make: its own account, its own session, and vehicle searches (contract: Sentinela).
+VIEWER_WRITES = {
+    ("/v1/me", "DELETE"),
+    ("/v1/auth/logout", "POST"),
+    ("/v1/auth/refresh", "POST"),
+    ("/v1/sentinela/searches", "POST"),
+    ("/v1/sentinela/searches/{search_id}", "DELETE"),
+}
 #: Writes only admins make.
 ADMIN_WRITES = {("/v1/cities", "POST"), ("/v1/cities/{city_id}", "PATCH"), ("/v1/cities/{city_id}", "DELETE")}
 #: Bodies a route would refuse with 400/422 if it validated them before authorising.

@@ -194,6 +194,27 @@ def test_keepalive_records_liveness_and_viewers_cannot_set_credentials(
     assert r.status == 404
 
 
+def test_device_info_is_kept_and_a_push_without_plate_is_acknowledged_not_stored(
+    world: Any, its_camera: dict[str, Any]
+) -> None:
+    info = {"DeviceID": "8L0A2B3PAZ12345", "DeviceType": "VIP 7250 LPR", "SoftwareVersion": "2.800.0000000.9.R"}
+    r = push(world.api, its_camera["id"], info, kind="DeviceInfo", username=its_camera["digest_user"],
+             password=PASSWORD)
+    assert r.status == 200 and r.json()["Result"] is True
+    with db.transaction() as conn:
+        row = conn.execute("SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s",
+                           (its_camera["id"],)).fetchone()  # fmt: skip
+    assert row["lpr_device_info"]["DeviceType"] == "VIP 7250 LPR" and row["lpr_keepalive_at"] is not None
+    # A vehicle the camera saw without reading its plate: acknowledged (else resent forever), nothing stored
+    r = push(world.api, its_camera["id"], tollgate(plate=""), username=its_camera["digest_user"], password=PASSWORD)
+    assert r.status == 200 and r.json()["Result"] is True
+    assert reads_of(its_camera["id"]) == []
+    # A malformed TollgateInfo is a 422 with the contract's error shape
+    r = push(world.api, its_camera["id"], {"Picture": {"Plate": {"PlateNumber": "ABC1234"}}},
+             username=its_camera["digest_user"], password=PASSWORD)
+    assert r.status == 422 and r.json()["error"]["code"] == "validation_error"
+
+
 def test_city_timezone_is_validated(world: Any) -> None:
     r = world.api.call("PATCH", f"/v1/cities/{world.city_b}", {"timezone": "Marte/Olympus"}, world.admin)
     assert r.status == 422 and r.json()["error"]["code"] == "invalid_timezone"

@@ -259,8 +259,9 @@ def test_poison_segment_fails_alone_then_its_search_and_cancel_stops_analysis(
     run_until(analyse, lambda: segment_states()[good["id"]] == "done")
     assert segment_states()[bad["id"]] == "pending"
     assert status(world, search["id"])["status"] == "processing"
-    # and once the bad one is dead-lettered (3 receives), it fails and so does the search — good sightings stay
-    for _ in range(40):
+    # and once the bad one is dead-lettered (poison: its 45 receives at once), it fails and so does the search —
+    # the good sightings stay
+    for _ in range(120):
         if status(world, search["id"])["status"] == "failed":
             break
         if analyse.poll_once() + dead.poll_once() == 0:

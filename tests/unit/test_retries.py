@@ -33,7 +33,9 @@ def test_no_queue_dead_letters_a_30_minute_outage(default_backoff: None) -> None
     # Given every queue with a DLQ in the template
     # (live events are best effort: after 3 receives a stale one is dropped to its DLQ - ADR 0017)
     queues = [q for q in load_template(REPO / "template.yaml").queues() if q.redrive and q.logical_id != "EventsQueue"]
-    assert {q.logical_id for q in queues} == {"SegmentUploadQueue", "ClipJobsQueue", "LprReadsQueue"}
+    assert {q.logical_id for q in queues} == {
+        "SegmentUploadQueue", "ClipJobsQueue", "LprReadsQueue", "SentinelaAnalyseQueue"
+    }
     for queue in queues:
         assert queue.redrive is not None
         # When a message fails on every receive, the last receive comes this long after the first

@@ -1,8 +1,8 @@
 """The deployment's data key and everything made from it.
 
-The key is GTV_DATA_KEY (base64 of 32 bytes), held by the deployment (a NoEcho parameter or a secret);
-locally it is generated once into .local/secrets.json. :func:`data_key` is the one place that reads
-and decodes it; from it come AES-256-GCM encryption of secrets at rest (camera passwords, webhook
+The key is GTV_DATA_KEY (base64 of 32 bytes); in AWS it comes from the data-key secret (Secrets Manager,
+read by ARN, ADR 0014); locally it is generated once into .local/secrets.json. :func:`data_key` is the one
+place that reads and decodes it; from it come AES-256-GCM encryption of secrets at rest (camera passwords, webhook
 secrets), HKDF-derived keys (the evidence signing seed) and the keyed plate pseudonym of retention.
 """
 

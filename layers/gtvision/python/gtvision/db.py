@@ -38,6 +38,22 @@ _lock = threading.Lock()
 _pools: dict[str, ConnectionPool[Conn]] = {}
 
 
+def pool_options() -> tuple[int, dict[str, object]]:
+    """(max pool size, connection kwargs) for this process.
+
+    On Lambda an execution environment serves one invocation at a time, so one connection is enough and the
+    database's connection budget is simply the functions' concurrency (ADR 0015). There the connections go
+    through RDS Proxy, which pins a client to its server connection when it sees protocol-level prepared
+    statements, so psycopg's automatic preparation is off. Locally one process runs every function on threads.
+    """
+    kwargs: dict[str, object] = {}  # added to the pool's connection kwargs
+    forced = os.environ.get("GTV_DB_POOL_MAX")  # tests run the suite with Lambda's pool of 1
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        kwargs["prepare_threshold"] = None
+        return int(forced or 1), kwargs
+    return int(forced or 8), kwargs
+
+
 class DatabaseUnavailable(psycopg.OperationalError):
     """The database did not answer in time (or just failed to): a transient error."""
 
@@ -57,10 +73,11 @@ def _pool() -> ConnectionPool[Conn]:
     with _lock:
         pool = _pools.get(url)
         if pool is None:
+            max_size, lambda_kwargs = pool_options()
             pool = ConnectionPool[Conn](
                 url,
                 min_size=1,
-                max_size=8,
+                max_size=max_size,
                 open=True,
                 timeout=settings.db_pool_wait_s,
                 reconnect_timeout=max(10.0, settings.db_pool_wait_s),
@@ -74,6 +91,7 @@ def _pool() -> ConnectionPool[Conn]:
                     "keepalives_idle": 10,
                     "keepalives_interval": 5,
                     "keepalives_count": 2,
+                    **lambda_kwargs,
                 },
             )
             _pools[url] = pool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -44,6 +45,15 @@ class Settings(BaseSettings):
     lpr_clone_max_kmh: float = Field(default=200.0, gt=0, alias="GTV_LPR_CLONE_MAX_KMH")
     lpr_clone_window_s: int = Field(default=7200, gt=0, alias="GTV_LPR_CLONE_WINDOW_S")
     local: bool = Field(default=False, alias="GTV_LOCAL")
+    # Storage class a segment moves to at registration, per plan: "30:STANDARD_IA" (docs/cost.md); empty = Standard.
+    storage_class_by_plan: str = Field(default="", alias="GTV_STORAGE_CLASS_BY_PLAN")
+
+    def storage_class_for(self, retention_days: int) -> str | None:
+        for item in self.storage_class_by_plan.split(","):
+            days, _, cls = item.partition(":")
+            if days.strip() == str(retention_days) and cls.strip():
+                return cls.strip()
+        return None
     # --- issue 11: quotas (logic/quotas.py); a multiplier on every per-minute limit, 0 = off ---
     quota_scale: float = Field(default=1.0, ge=0, alias="GTV_QUOTA_SCALE")
 
@@ -75,5 +85,30 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env)."""
-    return Settings()
+    """The process-wide settings (tests call `get_settings.cache_clear()` after changing env).
+
+    Secrets given by ARN (GTV_JWT_SECRET_ARN, GTV_DATA_KEY_SECRET_ARN, DATABASE_SECRET_ARN) are read here, once
+    per process — a Lambda cold start — from Secrets Manager (see gtvision.secret_store).
+    """
+    settings = Settings()
+    arns = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN", "GTV_MEDIAMTX_HOOK_SECRET_ARN")
+    if any(os.environ.get(n) for n in arns):
+        from gtvision.secret_store import resolve_into
+
+        resolved = resolve_into(
+            {
+                "GTV_JWT_SECRET": settings.jwt_secret,
+                "GTV_DATA_KEY": settings.data_key,
+                "DATABASE_URL": settings.database_url,
+                "GTV_MEDIAMTX_HOOK_SECRET": settings.mediamtx_hook_secret,
+            }
+        )
+        settings = settings.model_copy(
+            update={
+                "jwt_secret": resolved["GTV_JWT_SECRET"],
+                "data_key": resolved["GTV_DATA_KEY"],
+                "database_url": resolved["DATABASE_URL"],
+                "mediamtx_hook_secret": resolved["GTV_MEDIAMTX_HOOK_SECRET"],
+            }
+        )
+    return settings

@@ -22,11 +22,13 @@ from gtvision.api.schemas import (
     BulkAccepted,
     CameraOut,
     CityFilterQuery,
+    CityHealthOut,
     CityOut,
     ClipOut,
     ClipQueued,
     ClipsQuery,
     Health,
+    HookAccepted,
     LprSearchQuery,
     MosaicOut,
     MyData,
@@ -40,6 +42,8 @@ from gtvision.api.schemas import (
     RangePageQuery,
     RangeQuery,
     ReadId,
+    StreamMetricsOut,
+    StreamMetricsQuery,
     StreamOut,
     Thumbnail,
     Timeline,
@@ -49,7 +53,8 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
-from gtvision.models import alerts, clips, core, lpr, mosaics, sessions
+from gtvision.api.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
+from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -102,10 +107,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
     ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
     ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
+    # stream and recording health
+    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
+    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
+    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
     # clips
     ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
     ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
     ("GET", "/v1/clips/{clip_id}"): Operation(response=ClipOut),
+    ("DELETE", "/v1/clips/{clip_id}"): Operation(204),
     ("POST", "/v1/clips/{clip_id}/hold"): Operation(body=clips.HoldIn, response=ClipOut),
     ("DELETE", "/v1/clips/{clip_id}/hold"): Operation(response=ClipOut),
     # mosaics
@@ -123,6 +133,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
     ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
     ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
+    # Sentinela and Intelbras/Dahua cameras
+    ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
+        body=intelbras.TollgateInfo, response=ItsAnswer
+    ),
+    ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
+    ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
+    ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
     # audit and LGPD
     ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
     ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),

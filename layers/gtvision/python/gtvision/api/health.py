@@ -11,6 +11,8 @@ from gtvision import signatures
 from gtvision.api.http import Ctx, json_response, route
 from gtvision.errors import Unauthorized
 from gtvision.logic import stream_health, stream_metrics
+from gtvision.models.common import parse
+from gtvision.models.streams import MediaMTXEvent
 from gtvision.observability import logger
 from gtvision.settings import get_settings
 
@@ -43,4 +45,4 @@ def post_mediamtx_hook(ctx: Ctx) -> Any:
     except signatures.SignatureError as exc:
         logger.info("mediamtx hook refused", extra={"reason": exc.reason})
         raise Unauthorized("invalid_signature", "assinatura inválida") from None
-    return json_response(stream_health.apply_hook(ctx.json(), now), 202)
+    return json_response(stream_health.apply_hook(parse(MediaMTXEvent, ctx.json()), now), 202)

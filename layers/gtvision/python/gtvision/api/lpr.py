@@ -30,12 +30,10 @@ def post_lpr_event(ctx: Ctx) -> Any:
         ctx.headers.get("x-gtv-camera"), ctx.headers.get("x-gtv-signature"), ctx.raw_body, now
     )
     try:
-        read_id, created = lpr_ingest.ingest_event(camera, ctx.json(), now)
+        read_id, _ = lpr_ingest.ingest_event(camera, ctx.json(), now)
     except DomainError:
         metrics.add_metric(name="LprReadsRejected", unit="Count", value=1)
         raise
-    if created:
-        metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return json_response({"id": read_id}, 202)
 
 

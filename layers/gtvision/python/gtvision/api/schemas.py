@@ -74,6 +74,8 @@ class LprSearchQuery(PageQuery):
     camera_id: str | None = uuid_field(None)
     from_: datetime | None = Field(default=None, alias="from")
     to: datetime | None = None
+    color: str | None = Field(default=None, description="branco, preto, prata, cinza, vermelho, azul, verde, …")
+    type: str | None = Field(default=None, description="carro, moto, caminhao, onibus, van, caminhonete, outro")
 
 
 class TrajectoryQuery(Query):
@@ -90,6 +92,7 @@ class CityFilterQuery(PageQuery):
 class AlertsQuery(CityFilterQuery):
     since: datetime | None = None
     kind: str | None = None
+    open: bool | None = Field(default=None, description="true: só os não resolvidos (resolved_at nulo)")
 
 
 class AuditFilters(Query):
@@ -147,6 +150,7 @@ class CityOut(Out):
     retention_days: int
     lpr_retention_days: int
     camera_limit: int
+    timezone: str
     created_at: datetime
     updated_at: datetime
 
@@ -166,7 +170,10 @@ class CameraOut(Out):
     has_credentials: bool
     location: LocationOut | None
     lpr_enabled: bool
-    status: str
+    status: str = Field(description="estado observado: online, offline ou unknown")
+    stream_status: str = Field(description="o pedido do gestor: registered, streaming ou stopped")
+    lpr_digest_username: str | None = None
+    lpr_keepalive_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     webhook_secret: str | None = Field(default=None, description="só na criação, ao ligar o LPR ou ao rotacionar")
@@ -315,6 +322,7 @@ class AlertOut(Out):
     status: str
     watchlist_id: str | None
     detail: dict[str, Any] | None
+    resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
 
 
 class AuditEntry(Out):
@@ -362,3 +370,52 @@ class PlateRequest(Out):
 class OpenApiDoc(Out):
     openapi: str
     paths: dict[str, Any]
+
+
+# ------------------------------------------------------------------------------------------ stream health
+
+
+class StreamMetricsQuery(Query):
+    from_: datetime | None = Field(default=None, alias="from", description="início (RFC 3339); padrão: 1 h atrás")
+    to: datetime | None = Field(default=None, description="fim (RFC 3339, excluído); padrão: agora; até 7 dias")
+
+
+class StreamCurrent(Out):
+    inbound_kbps: float | None
+    fps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    codec: str | None
+    width: int | None
+    height: int | None
+    recording_lag_s: float | None
+
+
+class StreamSample(Out):
+    at: datetime
+    online: bool
+    inbound_kbps: float | None
+    frames_in_error: int | None
+    readers: int | None
+
+
+class StreamMetricsOut(Out):
+    camera_id: str = uuid_field()
+    status: Literal["online", "offline", "unknown"]
+    since: datetime | None
+    current: StreamCurrent
+    samples: list[StreamSample]
+
+
+class CityHealthOut(Out):
+    cameras: int
+    online: int
+    offline: int
+    unknown: int
+    recording_stalled: list[str]
+    lpr_reads_last_hour: int
+    open_alerts: int
+
+
+class HookAccepted(Out):
+    status: Literal["recorded", "ignored"]

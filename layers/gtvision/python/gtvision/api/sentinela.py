@@ -8,11 +8,12 @@ from chalice import Blueprint
 
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import sentinela
+from gtvision.logic.scope import ANY
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/sentinela/searches", ("POST",), audit_action="sentinela.search")
+@route(bp, "/v1/sentinela/searches", ("POST",), roles=ANY, audit_action="sentinela.search")
 def create_search(ctx: Ctx) -> Any:
     """Plate/colour/type in a time range: LPR reads at once; recordings analysed when `analyse_video`."""
     search = sentinela.create(ctx.user, ctx.json())
@@ -32,7 +33,7 @@ def get_search(ctx: Ctx, search_id: str) -> Any:
     return sentinela.get(ctx.user, search_id)
 
 
-@route(bp, "/v1/sentinela/searches/{search_id}", ("DELETE",), audit_action="sentinela.cancel")
+@route(bp, "/v1/sentinela/searches/{search_id}", ("DELETE",), roles=ANY, audit_action="sentinela.cancel")
 def cancel_search(ctx: Ctx, search_id: str) -> Any:
     search = sentinela.cancel(ctx.user, search_id)
     ctx.audit_city_id = search["city_id"]

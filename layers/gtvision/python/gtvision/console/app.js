@@ -996,7 +996,7 @@
   /** Screens other files register (sentinela.js), called with the helpers they share with this file. */
   const screens = window.GTV_SCREENS || {};
   const helpers = {
-    $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+    $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal, localInput,
     every: (fn, ms) => timers.add(setInterval(fn, ms)),
     stopTimers: () => { for (const t of timers) clearInterval(t); timers.clear(); },
   };

@@ -15,7 +15,7 @@
   let wired = false;
 
   function screen(h, params) {
-    const { $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal } = h;
+    const { $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal, localInput } = h;
     showScreen("sentinela");
 
     function options(select, values, labels) {
@@ -42,10 +42,12 @@
       const to = new Date(search.criteria.to).getTime();
       bar.replaceChildren(...items.map((r) => {
         const left = Math.min(100, Math.max(0, ((new Date(r.captured_at).getTime() - from) / (to - from)) * 100));
-        return el("a", {
-          class: `mark ${r.source}`, style: `left:${left}%`, href: `#/cameras/${r.camera_id}?em=${r.captured_at}`,
+        const mark = el("a", {
+          class: `mark ${r.source}`, href: `#/cameras/${r.camera_id}?em=${r.captured_at}`,
           title: `${showDateTime(r.captured_at)} · ${r.camera_name || ""} · ${r.color || ""} ${r.type || ""}`,
         });
+        mark.style.left = `${left}%`; // CSSOM, not a style attribute: the page's CSP has no 'unsafe-inline'
+        return mark;
       }));
       $("sent-timeline-de").textContent = showDateTime(search.criteria.from);
       $("sent-timeline-ate").textContent = showDateTime(search.criteria.to);
@@ -155,6 +157,8 @@
         location.hash = `#/sentinela?busca=${search.id}`;
       }));
     }
+    if (!$("sent-de").value) $("sent-de").value = localInput(new Date(Date.now() - 2 * 3600 * 1000));
+    if (!$("sent-ate").value) $("sent-ate").value = localInput(new Date());
     $("sent-job").hidden = true;
     $("sent-timeline").replaceChildren();
     $("sent-lista").replaceChildren();

@@ -262,6 +262,23 @@ def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
         )
 
 
+def store_for_plan(bucket: str, key: str, retention: str, storage_class: str) -> None:
+    """Tag ``key`` with the plan and move it to ``storage_class`` in one request (an in-place copy).
+
+    Costs what the tagging PUT it replaces costs (one PUT-class request). The bucket notifies only
+    ObjectCreated:Put/CompleteMultipartUpload, so the copy raises no second registration event.
+    """
+    aws.client("s3").copy_object(
+        Bucket=bucket,
+        Key=key,
+        CopySource={"Bucket": bucket, "Key": key},
+        StorageClass=storage_class,
+        MetadataDirective="COPY",
+        TaggingDirective="REPLACE",
+        Tagging=f"{RETENTION_TAG}={retention}",
+    )
+
+
 def put_rendition(bucket: str, key: str, path: str, retention: str) -> None:
     """Store a segment's playable (MPEG-TS) copy, tagged like the original."""
     aws.client("s3").upload_file(

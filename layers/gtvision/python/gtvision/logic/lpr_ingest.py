@@ -24,7 +24,7 @@ from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
 from gtvision.logic import alerts, cameras
 from gtvision.models.common import parse
 from gtvision.models.lpr import BatchRead, BulkIn, ReadBase, WebhookRead
-from gtvision.observability import logger
+from gtvision.observability import logger, metrics
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 #: A webhook body: the largest image in base64 (4/3) plus room for the JSON around it.
@@ -196,6 +196,8 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
+    # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
+    metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return str(read_id), True
 
 

@@ -9,8 +9,8 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
+from gtvision.logic import placement
 from gtvision.logic.cameras import derived_status
-from gtvision.mediamtx import MediaMTXClient
 from gtvision.models.mosaics import MosaicIn
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
@@ -20,17 +20,17 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
     out = {k: row[k] for k in ("id", "city_id", "name", "layout", "created_at")}
     out["camera_ids"] = [str(c) for c in row["camera_ids"]]
     if cameras is not None:
-        mtx = MediaMTXClient.from_settings()
         by_id = {str(c["id"]): c for c in cameras}
+        shown = [cid for cid in out["camera_ids"] if cid in by_id]
+        urls = placement.urls_for(shown)  # each camera's own MediaMTX node
         out["cameras"] = [
             {
                 "camera_id": cid,
                 "name": by_id[cid]["name"],
                 "status": derived_status(by_id[cid]["status"], by_id[cid].get("health_status")),
-                "urls": mtx.urls(cid),
+                "urls": urls[cid],
             }
-            for cid in out["camera_ids"]
-            if cid in by_id
+            for cid in shown
         ]
     return out
 

@@ -198,7 +198,11 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
         retention = str(retention_days)
         dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
-        dal.tag_retention(bucket, [key], retention)
+        storage_class = get_settings().storage_class_for(int(retention))  # docs/cost.md: IA for 30-day plans
+        if storage_class:
+            dal.store_for_plan(bucket, key, retention, storage_class)
+        else:
+            dal.tag_retention(bucket, [key], retention)
         play_key = rendition.rendition_key(camera_id, start) if playable else None
         if playable and play_key:
             dal.put_rendition(bucket, play_key, playable.path, retention)

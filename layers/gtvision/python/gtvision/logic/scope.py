@@ -20,7 +20,7 @@ from gtvision.dal import lpr as lpr_dal
 from gtvision.dal import mosaics as mosaics_dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import not_found
-from gtvision.logic import cameras, cities, clips
+from gtvision.logic import cameras, cities, clips, sentinela
 
 ANY = ("admin", "manager", "viewer")
 MANAGERS = ("admin", "manager")
@@ -73,6 +73,7 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "user_id": _user,
     "alert_id": _alert,
     "watchlist_id": _watch,
+    "search_id": sentinela.get,
 }
 
 

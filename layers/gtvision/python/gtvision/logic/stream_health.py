@@ -24,9 +24,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from gtvision import db, events
 from gtvision.dal import stream_health as dal
-from gtvision.errors import Invalid
 from gtvision.logic import alerts
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus, _parse_time
+from gtvision.models.streams import MediaMTXEvent
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
@@ -318,15 +318,11 @@ def stopped(camera: dict[str, Any]) -> None:
     _transition(camera, "offline", datetime.now(UTC), "manager")
 
 
-def apply_hook(event: Any, now: datetime) -> dict[str, Any]:
-    """A MediaMTX runOnOnline/runOnOffline event `{"event", "path"}` (already authenticated)."""
+def apply_hook(event: MediaMTXEvent, now: datetime) -> dict[str, Any]:
+    """A MediaMTX runOnOnline/runOnOffline event (already authenticated and parsed)."""
     from gtvision.dal import cameras as cameras_dal
 
-    if not isinstance(event, dict) or event.get("event") not in ("online", "offline"):
-        raise Invalid("invalid_event", "event deve ser online ou offline")
-    path = event.get("path")
-    if not isinstance(path, str) or not path or len(path) > 128:
-        raise Invalid("invalid_path", "path deve ser o id da câmera")
+    path = event.path
     cam = None
     if _is_uuid(path):  # MediaMTX may have paths that are not cameras of ours
         with db.transaction() as conn:
@@ -334,7 +330,7 @@ def apply_hook(event: Any, now: datetime) -> dict[str, Any]:
     if cam is None or cam["status"] != "streaming":
         # A path we do not manage, or a camera stopped on purpose (its path going offline is expected).
         return {"status": "ignored"}
-    _transition(cam, "online" if event["event"] == "online" else "offline", now, "hook")
+    _transition(cam, event.event, now, "hook")
     return {"status": "recorded"}
 
 

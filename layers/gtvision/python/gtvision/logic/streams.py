@@ -21,8 +21,11 @@ from gtvision.urls import parse_source_url
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."
 
 
-def _client() -> MediaMTXClient:
-    return MediaMTXClient.from_settings()
+def _client(camera_id: str) -> MediaMTXClient:
+    """The MediaMTX node the camera is placed on (logic/placement.py), or the single one of the settings."""
+    from gtvision.logic import placement
+
+    return placement.client_for(camera_id)
 
 
 def _down(camera_id: str, action: str, exc: MediaMTXUnavailable) -> Unavailable:
@@ -54,7 +57,7 @@ def start(principal: Principal, camera_id: str) -> dict[str, Any]:
     camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
     parse_source_url(camera["source_url"])
-    client = _client()
+    client = _client(camera_id)
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
     except MediaMTXUnavailable as exc:
@@ -69,7 +72,7 @@ def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
     camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
     try:
-        _client().remove_path(camera_id, missing_ok=True)
+        _client(camera_id).remove_path(camera_id, missing_ok=True)
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
     _set_status(camera_id, "stopped")
@@ -80,7 +83,7 @@ def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
 def get(principal: Principal, camera_id: str) -> dict[str, Any]:
     """The camera's stream: status, viewer URLs while streaming, and MediaMTX's live state of the path."""
     camera = cameras.visible(principal, camera_id)
-    client = _client()
+    client = _client(camera_id)
     streaming = camera["status"] == "streaming"
     live = None
     if streaming:

@@ -1,0 +1,81 @@
+"""Chalice behind one API Gateway proxy resource (``/{proxy+}`` and ``/``, method ANY).
+
+API Gateway invokes the function with ``resource = "/{proxy+}"``; chalice looks views up by
+``requestContext.resourcePath``, so :class:`ProxyChalice` first finds the app route the request path
+matches (a literal segment wins over a ``{param}``), rewrites the event as if API Gateway had that
+route, then lets chalice dispatch. One resource-policy statement covers every route, however many the
+contract grows to (a per-route Api event adds ~390 B to the function's 20 KB policy).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from chalice import Chalice
+
+PROXY_RESOURCES = ("/{proxy+}", "/")
+
+
+def match_route(route_paths: list[str] | Any, path: str) -> tuple[str, dict[str, str]] | None:
+    """The most specific app route path matching ``path`` and its path parameters, or None."""
+    segments = [s for s in path.split("/") if s]
+    best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
+    for template in route_paths:
+        parts = [s for s in template.split("/") if s]
+        if len(parts) != len(segments):
+            continue
+        params: dict[str, str] = {}
+        score: list[int] = []
+        for part, seg in zip(parts, segments, strict=True):
+            if part.startswith("{") and part.endswith("}"):
+                params[part[1:-1]] = unquote(seg)
+                score.append(1)
+            elif part == seg:
+                score.append(0)
+            else:
+                break
+        else:
+            key = tuple(score)
+            if best is None or key < best[0]:
+                best = (key, template, params)
+    return None if best is None else (best[1], best[2])
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+        "isBase64Encoded": False,
+    }
+
+
+class ProxyChalice(Chalice):
+    """A chalice app that routes proxy-resource events itself (404/405 in the contract's error shape)."""
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        rc = dict(event.get("requestContext") or {})
+        resource = rc.get("resourcePath") or event.get("resource")
+        if resource in PROXY_RESOURCES or resource not in self.routes:
+            method = str(event.get("httpMethod") or rc.get("httpMethod") or "GET").upper()
+            path = str(event.get("path") or "/")
+            matched = match_route(list(self.routes), path)
+            if matched is None:
+                return _error(404, "not_found", f"Rota não encontrada: {method} {path}")
+            route_path, params = matched
+            methods = self.routes[route_path]
+            if method not in methods:
+                if method == "OPTIONS":  # CORS preflight for a known path
+                    return {"statusCode": 204, "headers": {}, "body": "", "isBase64Encoded": False}
+                allowed = ", ".join(sorted(methods))
+                return _error(
+                    405,
+                    "method_not_allowed",
+                    f"Método {method} não permitido em {path} (permitidos: {allowed})",
+                    {"Allow": allowed},
+                )
+            rc["resourcePath"] = route_path
+            event = {**event, "resource": route_path, "pathParameters": params or None, "requestContext": rc}
+        return super().__call__(event, context)

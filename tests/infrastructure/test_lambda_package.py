@@ -1,0 +1,131 @@
+"""What Lambda runs: the assembled layers and functions import with Lambda's search path only and fit.
+
+The assembly mirrors the layers' ``BuildMethod: makefile`` recipes (see gtvision_local/package.py);
+``sam build`` is checked the same way when the SAM CLI and a python3.12 are on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gtvision_local.package import (
+    BUDGET_BYTES,
+    FunctionReport,
+    Layout,
+    assemble,
+    check,
+    ffmpeg_runs,
+    fresh_import,
+    layout_of_sam_build,
+    real_python,
+    run_sam_build,
+    sam_available,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    return assemble(TEMPLATE, tmp_path_factory.mktemp("lambda") / "assembled")
+
+
+@pytest.fixture(scope="module")
+def reports(layout: Layout) -> dict[str, FunctionReport]:
+    return {r.logical_id: r for r in check(layout)}
+
+
+def test_every_template_function_is_assembled(layout: Layout) -> None:
+    ids = {fn.logical_id for fn in layout.functions}
+    assert {"ApiFunction", "ClipWorkerFunction", "SegmentUploadFunction", "RetentionFunction"} <= ids
+
+
+def test_every_handler_imports_with_only_lambda_search_path(reports: dict[str, FunctionReport]) -> None:
+    failures = {k: r.import_error for k, r in reports.items() if r.import_error}
+    assert failures == {}
+
+
+def test_domain_layer_holds_the_package_at_opt_python(layout: Layout) -> None:
+    fn = next(f for f in layout.functions if f.logical_id == "ClipWorkerFunction")
+    (python_dir,) = [p for p in layout.layer_python_paths(fn) if (p / "gtvision").is_dir()]
+    assert (python_dir / "gtvision" / "__init__.py").is_file()
+    assert not (python_dir / "python").exists()
+    # Build-time baggage stays out of runtime layers; chalice ships only with the API function.
+    for name in ("chalice", "pip", "setuptools", "wheel", "botocore", "boto3", "inquirer", "blessed"):
+        assert not (python_dir / name).exists(), f"{name} is in the domain layer"
+    api = next(f for f in layout.functions if f.logical_id == "ApiFunction")
+    assert (api.code_dir / "chalice" / "app.py").is_file()
+    assert not (api.code_dir / "botocore").exists()
+
+
+# Known defect found by this gate after merging issue 15: numpy (analysis layer, ~71 MB) + ffmpeg (173 MB) + the
+# domain layer put SentinelaAnalyseFunction at ~299 MB, over Lambda's 262,144,000-byte limit: it cannot deploy as
+# a zip. It needs a container image or a slimmer ffmpeg/analysis layer (issue 15's call); strict xfail below.
+OVER_BUDGET_KNOWN = {"SentinelaAnalyseFunction"}
+
+
+@pytest.mark.xfail(strict=True, reason="SentinelaAnalyseFunction ~299 MB unzipped > Lambda's limit (issue 15)")
+def test_known_over_budget_functions_fit(reports: dict[str, FunctionReport]) -> None:
+    sizes = {k: reports[k].total_bytes for k in OVER_BUDGET_KNOWN}
+    assert all(size <= BUDGET_BYTES for size in sizes.values()), sizes
+
+
+def test_every_function_fits_the_budget(reports: dict[str, FunctionReport]) -> None:
+    sizes = {k: r.total_bytes for k, r in reports.items() if k not in OVER_BUDGET_KNOWN}
+    assert all(0 < size <= BUDGET_BYTES for size in sizes.values()), sizes
+    # The video workers really carry ffmpeg (the budget is met with it, not by leaving it out).
+    assert reports["ClipWorkerFunction"].ffmpeg_ok is True
+    assert reports["SegmentUploadFunction"].ffmpeg_ok is True
+    assert reports["ApiFunction"].ffmpeg_ok is None
+
+
+def test_a_broken_layer_path_fails_the_check(layout: Layout, tmp_path: Path) -> None:
+    """aws-sam-cli#2443: the package one directory too deep (/opt/python/python/gtvision) must not pass."""
+    fn = next(f for f in layout.functions if f.logical_id == "RetentionFunction")
+    (good,) = [p.parent for p in layout.layer_python_paths(fn) if (p / "gtvision").is_dir()]
+    broken = tmp_path / "BrokenLayer"
+    (broken / "python").mkdir(parents=True)
+    (broken / "python" / "python").symlink_to(good / "python", target_is_directory=True)
+    fn.layer_dirs = [broken if d == good else d for d in fn.layer_dirs]
+    try:
+        error, ms = fresh_import(layout, fn)
+    finally:
+        fn.layer_dirs = [good if d == broken else d for d in fn.layer_dirs]
+    assert error is not None and "No module named" in error and ms is None
+
+
+def test_an_oversized_function_and_a_non_executable_ffmpeg_fail(layout: Layout, tmp_path: Path) -> None:
+    fn = next(f for f in layout.functions if f.logical_id == "SegmentUploadFunction")
+    fat = tmp_path / "FatLayer"
+    (fat / "bin").mkdir(parents=True)
+    with open(fat / "bin" / "ffmpeg", "wb") as f:  # sparse: no disk used, but counted as Lambda would
+        f.truncate(BUDGET_BYTES)
+    os.chmod(fat / "bin" / "ffmpeg", 0o644)
+    original = list(fn.layer_dirs)
+    fn.layer_dirs = [fat, *[d for d in original if not (d / "bin").is_dir()]]
+    try:
+        assert ffmpeg_runs(layout, fn) is False
+        report = FunctionReport(fn.logical_id, 0, BUDGET_BYTES + 1, None, 1.0, False)
+        assert len(report.problems) == 2
+        from gtvision_local.package import tree_bytes
+
+        assert tree_bytes(fat) == BUDGET_BYTES
+    finally:
+        fn.layer_dirs = original
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sam_available(), reason="SAM CLI or python3.12 not on PATH: the assembly path covers CI")
+def test_sam_build_output_imports_and_fits(layout: Layout, tmp_path: Path) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make not on PATH (BuildMethod: makefile needs it)")
+    build_dir = tmp_path / "build"
+    run_sam_build(TEMPLATE, build_dir)
+    sam_layout = layout_of_sam_build(TEMPLATE, build_dir, layout.runtime_dir)
+    sam_reports = check(sam_layout, python=real_python("python3.12"))
+    assert [p for r in sam_reports for p in r.problems] == []
