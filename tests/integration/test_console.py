@@ -15,6 +15,7 @@ ASSETS = {
     "player.js": "text/javascript",
     "ui.js": "text/javascript",
     "map.js": "text/javascript",
+    "live.js": "text/javascript",
     "leaflet.min.js": "text/javascript",
     "leaflet.css": "text/css",
     "screens/admin.js": "text/javascript",

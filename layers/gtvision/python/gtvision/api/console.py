@@ -104,7 +104,7 @@ def _csp(media: tuple[str, ...], sockets: tuple[str, ...], images: tuple[str, ..
 def csp(settings: Settings | None = None) -> str:
     """The console's Content-Security-Policy: no inline script or style, media only from its origins."""
     settings = settings or get_settings()
-    sockets = [_origin(getattr(settings, "ws_url", "") or None, websocket=True)]
+    sockets = [_origin(settings.ws_url or None, websocket=True)]
     tiles = tile_origin(settings)
     return _csp(tuple(media_origins(settings)), tuple(o for o in sockets if o), (tiles,) if tiles else ())
 
@@ -141,19 +141,21 @@ def asset(name: str) -> Asset:
 
 def index() -> Asset:
     """The page, with each file's link carrying its content hash (cache busting without a build step)."""
-    return _index(get_settings().map_tile_url)
+    return _index(get_settings().ws_url, get_settings().map_tile_url)
 
 
 @functools.cache
-def _index(map_tiles: str) -> Asset:
+def _index(ws_url: str, map_tiles: str) -> Asset:
     def versioned(m: re.Match[str]) -> str:
         return f'{m.group(1)}?v={asset(m.group(2)).etag.strip(chr(34))[:12]}"'
 
     names = "|".join(re.escape(n) for n in ASSETS)
     body = re.sub(rf'("console/({names}))"', versioned, _read(INDEX))
-    # Deployment settings the scripts read from the page (no inline script: the CSP forbids it).
-    meta = '<meta name="gtv-map-tiles" content="{}">'
-    body = body.replace(meta.format(""), meta.format(html.escape(map_tiles)))
+    # Deployment settings the scripts read from the page (no inline script: the CSP forbids it): the live
+    # events WebSocket API (wss://… in AWS, ws://127.0.0.1:3001 locally) and the map tiles.
+    for name, value in (("gtv-ws-url", ws_url), ("gtv-map-tiles", map_tiles)):
+        meta = f'<meta name="{name}" content="{{}}">'
+        body = body.replace(meta.format(""), meta.format(html.escape(value)))
     return _asset(INDEX, body, "text/html; charset=utf-8")
 
 

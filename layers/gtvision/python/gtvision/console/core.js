@@ -14,7 +14,7 @@ export const PAGE = 50;
 
 /** Shared mutable state: `generation` is bumped on every navigation (late replies of a left screen are
  * dropped); `timers` are the current screen's intervals; `onLeave` hooks stop players etc. */
-export const state = { generation: 0, timers: new Set(), onLeave: new Set() };
+export const state = { generation: 0, timers: new Set(), onLeave: new Set(), onEnd: new Set() };
 
 export const $ = (id) => document.getElementById(id);
 
@@ -130,10 +130,12 @@ export function leaveScreen() {
 }
 
 export const hasToken = () => Boolean(sessionStorage.getItem(TOKEN_KEY));
+export const token = () => sessionStorage.getItem(TOKEN_KEY);
 
 export function endSession(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(ME_KEY);
+  for (const hook of state.onEnd) hook(); // live events stop with the session
   names.city.clear(); // nothing of one session is shown to the next
   names.camera.clear();
   cities.clear();
@@ -245,7 +247,9 @@ export function nameCell(kind, id, href) {
   return el("td", {}, href ? el("a", { href }, text) : text);
 }
 
-export const statusBadge = (status) => el("span", { class: `badge status-${status}` }, CAMERA_STATUS[status] || status);
+/** A camera's status; with `cameraId`, live events (live.js) keep it current. */
+export const statusBadge = (status, cameraId) =>
+  el("span", { class: `badge status-${status}`, "data-camera": cameraId }, CAMERA_STATUS[status] || status);
 
 /** Copy a text to the clipboard; true when it worked. */
 export async function copyText(text) {

@@ -6,6 +6,7 @@ import {
   useHomeZone, wireSession,
 } from "./core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
+import { startLive } from "./live.js";
 import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
@@ -44,6 +45,7 @@ const render = guarded(async () => {
     return;
   }
   renderSession();
+  startLive();
   await useHomeZone();
   const [path, qs] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);

@@ -143,4 +143,7 @@ export const MSG = {
   noOpenAlerts: "Nenhum alerta aberto.",
   clipsInProgress: "Recortes em andamento",
   noClipsInProgress: "Nenhum recorte em andamento.",
+  liveAlert: (plate, what) => `Alerta: ${plate ? `placa ${plate} · ` : ""}${what}`,
+  clipReady: "Recorte pronto",
+  clipFailed: "Recorte falhou",
 };

@@ -16,14 +16,17 @@ export function showAlerts(params) {
     empty: $("alertas-vazio"),
     fetchPage: (cursor) => api("GET", "/v1/alerts",
       { query: { limit: PAGE, cursor, ...(onlyOpen ? { open: "true" } : {}) } }),
-    renderRow: (a) => el("tr", {},
-      el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
-      el("td", {}, a.plate
-        ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
-      nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
-      el("td", {}, showDateTime(a.captured_at)),
-      el("td", {}, showDateTime(a.created_at)),
-      el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—"))),
+    renderRow: alertRow,
   });
 }
 
+
+/** One alert as a row (also what a live event prepends, live.js). */
+export const alertRow = (a) => el("tr", { "data-alert": a.id },
+  el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
+  el("td", {}, a.plate
+    ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
+  nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
+  el("td", {}, showDateTime(a.captured_at)),
+  el("td", {}, showDateTime(a.created_at)),
+  el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—")));

@@ -44,7 +44,7 @@ export async function showCamera(cameraId, params) {
   names.camera.set(camera.id, Promise.resolve(camera.name));
   $("camera-titulo").textContent = camera.name;
   $("camera-resumo").replaceChildren(
-    statusBadge(camera.status), ` · LPR ${camera.lpr_enabled ? "ativo" : "inativo"}`,
+    statusBadge(camera.status, camera.id), ` · LPR ${camera.lpr_enabled ? "ativo" : "inativo"}`,
     camera.location && camera.location.address ? ` · ${camera.location.address}` : "");
   const crumb = $("camera-cidade");
   crumb.href = `#/cidades/${camera.city_id}`;
@@ -104,7 +104,7 @@ async function loadMetrics() {
   const num = (v, digits = 0, unit = "") => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
   const lastKbps = [...m.samples].reverse().find((s) => s.inbound_kbps !== null);
   box.replaceChildren(
-    el("p", {}, statusBadge(m.status), m.since ? ` desde ${showDateTime(m.since)}` : ""),
+    el("p", {}, statusBadge(m.status, m.camera_id), m.since ? ` desde ${showDateTime(m.since)}` : ""),
     el("dl", { class: "urls" },
       el("dt", {}, "Entrada"), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
       el("dt", {}, "Quadros/s"), el("dd", {}, num(c.fps, 1)),

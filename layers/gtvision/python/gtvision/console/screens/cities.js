@@ -74,7 +74,7 @@ async function loadCityHealth(cityId) {
       count(h.open_alerts, "alertas abertos"), count(h.lpr_reads_last_hour, "leituras LPR na última hora")),
     h.troubled.length
       ? el("ul", {}, ...h.troubled.map((t) => el("li", {},
-        el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status),
+        el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status, t.camera_id),
         h.recording_stalled.includes(t.camera_id) ? [" ", el("span", { class: "badge alert-recording_stalled" }, "gravação parada")] : null,
         t.since ? ` desde ${showDateTime(t.since)}` : "")))
       : el("p", { class: "muted" }, "Nenhuma câmera com problema."),
@@ -104,7 +104,7 @@ export async function showCity(cityId) {
       names.camera.set(cam.id, Promise.resolve(cam.name));
       return el("tr", {},
         el("td", {}, el("a", { href: `#/cameras/${cam.id}` }, cam.name)),
-        el("td", {}, statusBadge(cam.status)),
+        el("td", {}, statusBadge(cam.status, cam.id)),
         el("td", {}, cam.lpr_enabled ? MSG.yes : MSG.no),
         el("td", { class: "actions" }, canManage()
           ? [el("button", { type: "button", class: "secondary", onclick: guarded(() => editCamera(cam.id, cityId)) }, MSG.edit),

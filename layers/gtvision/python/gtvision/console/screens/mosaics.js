@@ -62,8 +62,8 @@ function tile(cam) {
   const video = el("video", { muted: true, playsinline: true, autoplay: true, "aria-label": cam.name });
   video.muted = true;
   const info = el("span", { class: "muted small" });
-  const box = el("figure", { class: "tile", "data-camera": cam.camera_id, title: MSG.fullscreen },
-    video, el("figcaption", {}, el("strong", {}, cam.name), " ", statusBadge(cam.status), " ", info));
+  const box = el("figure", { class: "tile", "data-tile": cam.camera_id, title: MSG.fullscreen },
+    video, el("figcaption", {}, el("strong", {}, cam.name), " ", statusBadge(cam.status, cam.camera_id), " ", info));
   box.addEventListener("click", () => {
     if (document.fullscreenElement) document.exitFullscreen();
     else box.requestFullscreen().catch(() => null);
