@@ -373,3 +373,51 @@ def test_trajectory_map_draws_points_and_path_without_tiles_and_a_point_opens_th
     assert at and datetime.fromisoformat(at.replace("Z", "+00:00")) == now - timedelta(minutes=10)
     _no_script_ran(tab)
     tab.close()
+
+
+def test_audit_log_filters_and_exports_csv_and_meus_dados_exports_and_deletes_the_account(
+    chromium: Any, site: str, api: Any
+) -> None:
+    admin = api.login(*ADMIN)
+    city_id = api.call(
+        "POST", "/v1/cities", {"name": "Auditada", "state": "SP", "retention_days": 7}, token=admin
+    ).json()["id"]
+    user = {"username": f"lgpd{city_id[:8]}", "password": "senha-lgpd-16", "role": "manager", "city_id": city_id}
+    assert api.call("POST", "/v1/users", user, token=admin).status == 201
+    tok = api.login(user["username"], user["password"])
+    assert api.call("POST", "/v1/watchlist", {"plate": "AUD1T00", "reason": "teste"}, token=tok).status == 201
+
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(user["username"], user["password"])
+    # The audit log, filtered by action, lists that write with its date as dd/mm/aaaa HH:MM:SS
+    p.goto(f"{site}/console#/auditoria")
+    p.wait_for_selector("#form-auditoria")
+    p.fill("#form-auditoria [name=action]", "watchlist.create")
+    p.click("#form-auditoria button[type=submit]")
+    p.wait_for_selector("#auditoria-lista tr")
+    rows = p.locator("#auditoria-lista tr")
+    assert {rows.nth(i).locator("td").nth(2).text_content() for i in range(rows.count())} == {"watchlist.create"}
+    assert re.fullmatch(DATE, rows.first.locator("td").first.text_content() or "")
+    # And the CSV export downloads the same filter's entries
+    with p.expect_download() as dl:
+        p.click("#auditoria-csv")
+    csv = Path(dl.value.path()).read_text()
+    assert csv.splitlines()[0].startswith("id,") and "watchlist.create" in csv and "clip.create" not in csv
+
+    # "Meus dados" shows the account, exports it as JSON and deletes it
+    p.goto(f"{site}/console#/meus-dados")
+    p.wait_for_selector(f"#gestao-conteudo dd:text('{user['username']}')")
+    with p.expect_download() as dl:
+        p.click("#meus-dados-exportar")
+    assert user["username"] in Path(dl.value.path()).read_text()
+    delete = p.locator("#gestao-conteudo button.danger")
+    delete.click()  # arms it
+    delete.click()  # confirms
+    p.wait_for_selector("#tela-login:not([hidden])")
+    assert p.evaluate("() => sessionStorage.getItem('gtv.token')") is None
+    assert (
+        api.call("POST", "/v1/auth/login", {"username": user["username"], "password": user["password"]}).status == 401
+    )
+    _no_script_ran(tab)
+    tab.close()

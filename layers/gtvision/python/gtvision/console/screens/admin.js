@@ -2,7 +2,7 @@
  * all), the watchlist, the audit log (filters, CSV export) and "Meus dados" (LGPD: view, export, delete). */
 
 import {
-  $, api, apiText, el, endSession, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
+  $, api, apiText, el, endSession, guarded, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
 } from "../core.js";
 import { parseLocal, rfc3339, showDateTime } from "../format.js";
 import { MSG, ROLE } from "../strings.js";
@@ -125,10 +125,10 @@ export function showAudit(params) {
       el("td", {}, a.source_ip || MSG.none)),
   });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  form.querySelector("#auditoria-csv").addEventListener("click", async () => {
+  form.querySelector("#auditoria-csv").addEventListener("click", guarded(async () => {
     const csv = await apiText("GET", "/v1/audit/export.csv", { query: filters() });
     download(csv, "gtvision-auditoria.csv", "text/csv");
-  });
+  }));
   return load();
 }
 
@@ -145,7 +145,7 @@ export async function showMyData() {
     el("p", { class: "actions" },
       el("button", {
         type: "button", id: "meus-dados-exportar",
-        onclick: async () => download(await apiText("GET", "/v1/me/export"), "meus-dados-gtvision.json", "application/json"),
+        onclick: guarded(async () => download(await apiText("GET", "/v1/me/export"), "meus-dados-gtvision.json", "application/json")),
       }, MSG.exportMine), " ",
       dangerButton(MSG.deleteMine, async () => {
         await api("DELETE", "/v1/me");
