@@ -49,9 +49,13 @@ class Page:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("dialog", self._dialog)
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.site = site
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def login(self, username: str, password: str) -> None:
         p = self.page

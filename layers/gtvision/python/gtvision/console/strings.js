@@ -133,7 +133,7 @@ export const MSG = {
   hold: "Reter (guarda legal)",
   unhold: "Liberar retenção",
   onHold: "retido",
-  manifestHelp: "Verificação: o manifesto assinado acompanha o recorte; confira o SHA-256 do arquivo baixado (sha256sum recorte.mp4) com o do manifesto e a assinatura com a chave pública do município.",
+  manifestHelp: "Baixe o recorte e o manifesto assinado e rode: gtvision verify recorte.mp4 recorte.manifest.json — confere o SHA-256 do arquivo com o do manifesto e a assinatura do GT-Vision. Sem a ferramenta: sha256sum recorte.mp4 deve dar o SHA-256 abaixo.",
   rangeOrder: "O fim do período deve ser depois do início.",
   manifest: "Manifesto",
   howToVerify: "Como verificar",

@@ -356,10 +356,10 @@ function clipItem(clip) {
     if (c.status === "ready" && c.download_url) {
       const mb = c.size_bytes ? ` · ${fmtNum.format(c.size_bytes / 1e6)} MB` : "";
       const dur = c.duration_s ? ` · ${fmtNum.format(c.duration_s)} s` : "";
-      extra.push(" ", el("a", { href: c.download_url, download: `recorte-${c.id}.mp4`, rel: "noopener" }, "Baixar"), `${dur}${mb}`);
+      extra.push(" ", el("a", { href: c.download_url, download: "recorte.mp4", rel: "noopener" }, MSG.download), `${dur}${mb}`);
     }
     if (c.status === "ready" && c.manifest_url) {
-      extra.push(" · ", el("a", { href: c.manifest_url, download: `recorte-${c.id}.manifest.json`, rel: "noopener" }, MSG.manifest),
+      extra.push(" · ", el("a", { href: c.manifest_url, download: "recorte.manifest.json", rel: "noopener" }, MSG.manifest),
         el("details", {}, el("summary", {}, MSG.howToVerify), el("p", { class: "small" }, MSG.manifestHelp),
           c.sha256 ? el("p", { class: "small" }, "SHA-256: ", el("code", {}, c.sha256)) : null));
     }
