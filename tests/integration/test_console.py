@@ -356,3 +356,20 @@ def test_leaflet_is_the_vendored_release_and_the_map_tile_url_comes_from_the_env
         monkeypatch.delenv("GTV_MAP_TILE_URL")
         get_settings.cache_clear()
         console._index.cache_clear()
+
+
+def test_ui_text_lives_in_the_strings_module():
+    # Capitalised words, sentences and accented text in quotes outside strings.js would be UI text that
+    # escaped it (class names are dropped first; event names and keys are lower-case single words)
+    text = re.compile(r'"([A-ZÀ-Ý][a-zà-ý]{3,}[^"`]*|[a-zà-ý]{3,} [a-zà-ý]{2,}[^"`]*|[^"`]*[À-Ýà-ý][^"`]*)"')
+    allowed = {"Content-Type", "America/Sao_Paulo"}
+    found = {
+        (name, m)
+        for name in _scripts()
+        if name != "strings.js"
+        for line in _console_file(name).splitlines()
+        if not line.strip().startswith(("//", "*", "/*"))
+        for m in text.findall(re.sub(r'class: "[^"]*"', "", line))
+        if m not in allowed and "/v1" not in m and not m.startswith(("#/", "http"))
+    }
+    assert not found, found

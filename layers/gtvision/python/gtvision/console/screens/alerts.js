@@ -2,14 +2,14 @@
 
 import { $, api, el, nameCell, pagedList, showScreen, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
-import { ALERT_KIND } from "../strings.js";
+import { ALERT_KIND, MSG } from "../strings.js";
 
 const HEALTH_KINDS = { camera_offline: true, recording_stalled: true };
 
 export function showAlerts(params) {
   const onlyOpen = params && params.get("abertos") === "1";
   showScreen("alertas");
-  $("alertas-titulo").textContent = onlyOpen ? "Alertas abertos" : "Alertas";
+  $("alertas-titulo").textContent = onlyOpen ? MSG.openAlerts : MSG.alerts;
   return pagedList({
     body: $("alertas-lista"),
     more: $("alertas-mais"),
@@ -29,4 +29,4 @@ export const alertRow = (a) => el("tr", { "data-alert": a.id },
   nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
   el("td", {}, showDateTime(a.captured_at)),
   el("td", {}, showDateTime(a.created_at)),
-  el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—")));
+  el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? MSG.stillOpen : MSG.none)));

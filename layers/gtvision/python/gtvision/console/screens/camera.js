@@ -44,7 +44,7 @@ export async function showCamera(cameraId, params) {
   names.camera.set(camera.id, Promise.resolve(camera.name));
   $("camera-titulo").textContent = camera.name;
   $("camera-resumo").replaceChildren(
-    statusBadge(camera.status, camera.id), ` · LPR ${camera.lpr_enabled ? "ativo" : "inativo"}`,
+    statusBadge(camera.status, camera.id), MSG.lprState(camera.lpr_enabled),
     camera.location && camera.location.address ? ` · ${camera.location.address}` : "");
   const crumb = $("camera-cidade");
   crumb.href = `#/cidades/${camera.city_id}`;
@@ -104,17 +104,17 @@ async function loadMetrics() {
   const num = (v, digits = 0, unit = "") => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
   const lastKbps = [...m.samples].reverse().find((s) => s.inbound_kbps !== null);
   box.replaceChildren(
-    el("p", {}, statusBadge(m.status, m.camera_id), m.since ? ` desde ${showDateTime(m.since)}` : ""),
+    el("p", {}, statusBadge(m.status, m.camera_id), m.since ? MSG.since(showDateTime(m.since)) : ""),
     el("dl", { class: "urls" },
-      el("dt", {}, "Entrada"), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
-      el("dt", {}, "Quadros/s"), el("dd", {}, num(c.fps, 1)),
-      el("dt", {}, "Atraso da gravação"), el("dd", {}, num(c.recording_lag_s, 0, " s")),
-      el("dt", {}, "Espectadores"), el("dd", {}, c.readers === null || c.readers === undefined ? "—" : String(c.readers)),
-      el("dt", {}, "Vídeo"), el("dd", {}, c.codec ? `${c.codec}${c.width ? ` ${c.width}×${c.height}` : ""}` : "—"),
-      el("dt", {}, "Quadros com erro"), el("dd", {}, c.frames_in_error === null || c.frames_in_error === undefined ? "—" : String(c.frames_in_error))),
-    el("p", { class: "spark-label muted" }, `kbps na última hora${lastKbps ? "" : " (sem amostras)"}`),
+      el("dt", {}, MSG.metrics.inbound), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
+      el("dt", {}, MSG.metrics.fps), el("dd", {}, num(c.fps, 1)),
+      el("dt", {}, MSG.metrics.lag), el("dd", {}, num(c.recording_lag_s, 0, " s")),
+      el("dt", {}, MSG.metrics.readers), el("dd", {}, c.readers === null || c.readers === undefined ? "—" : String(c.readers)),
+      el("dt", {}, MSG.metrics.video), el("dd", {}, c.codec ? `${c.codec}${c.width ? ` ${c.width}×${c.height}` : ""}` : "—"),
+      el("dt", {}, MSG.metrics.framesInError), el("dd", {}, c.frames_in_error === null || c.frames_in_error === undefined ? "—" : String(c.frames_in_error))),
+    el("p", { class: "spark-label muted" }, MSG.metrics.kbpsHour(Boolean(lastKbps))),
     sparkline(m.samples, "inbound_kbps", from, to),
-    el("p", { class: "spark-label muted" }, "quadros/s na última hora"),
+    el("p", { class: "spark-label muted" }, MSG.metrics.fpsHour),
     sparkline(m.samples, "fps", from, to));
   setTimeout(() => { if (gen === state.generation && id === cam.id) guarded(loadMetrics)(); }, HEALTH_POLL_MS);
 }
@@ -130,8 +130,8 @@ async function loadStream() {
     box.replaceChildren(el("p", { class: "error-text" }, err.message), ...streamButtons(null));
     return;
   }
-  const parts = [el("p", {}, "Status: ", statusBadge(stream.status),
-    stream.live ? ` · ${stream.live.ready ? "sinal recebido" : "aguardando sinal"}` : "")];
+  const parts = [el("p", {}, MSG.statusLabel, statusBadge(stream.status),
+    stream.live ? MSG.signal(stream.live.ready) : "")];
   if (stream.urls) {
     const u = stream.urls;
     parts.push(el("dl", { class: "urls" },
@@ -141,11 +141,11 @@ async function loadStream() {
     if (u.hls) {
       parts.push(el("button", {
         type: "button", class: "secondary",
-        onclick: () => player.play({ url: u.hls, label: "Ao vivo" }),
-      }, "Assistir ao vivo no player"));
+        onclick: () => player.play({ url: u.hls, label: MSG.live }),
+      }, MSG.watchLive));
     }
   } else {
-    parts.push(el("p", { class: "muted" }, "Sem transmissão ao vivo no momento."));
+    parts.push(el("p", { class: "muted" }, MSG.noLive));
   }
   parts.push(...streamButtons(stream.status));
   box.replaceChildren(...parts);
@@ -162,8 +162,8 @@ function streamButtons(status) {
   const start = act(() => api("POST", `/v1/cameras/${id}/stream/start`));
   const stop = act(() => api("POST", `/v1/cameras/${id}/stream/stop`));
   return [el("p", { class: "actions" },
-    status !== "streaming" ? el("button", { type: "button", onclick: start }, "Iniciar transmissão") : null,
-    status !== "stopped" ? el("button", { type: "button", class: "secondary", onclick: stop }, "Parar transmissão") : null)];
+    status !== "streaming" ? el("button", { type: "button", onclick: start }, MSG.startStream) : null,
+    status !== "stopped" ? el("button", { type: "button", class: "secondary", onclick: stop }, MSG.stopStream) : null)];
 }
 
 async function loadTimeline(pickRange) {
@@ -199,7 +199,7 @@ function drawBar(bar, ticksBox, spans, from, to, ticks, label) {
     const left = pos(s.start);
     const span = el("button", {
       type: "button", class: "span", "data-start": s.start, "data-end": s.end,
-      "aria-label": `Reproduzir a partir de ${showTime(new Date(s.start))} (gravado até ${showTime(new Date(s.end))})`,
+      "aria-label": MSG.playFrom(showTime(new Date(s.start)), showTime(new Date(s.end))),
     });
     span.style.left = `${left}%`;
     span.style.width = `${Math.max(pos(s.end) - left, 0)}%`;
@@ -222,9 +222,9 @@ function drawTimeline(tl, from, to) {
   for (let h = 0; h <= 24; h += 3) ticks.push([from.getTime() + (h / 24) * (to - from), `${pad(h)}h`]);
   const day = showDay(cam.day);
   drawBar($("timeline"), $("timeline-horas"), tl.spans, from, to, ticks,
-    `Linha do tempo de ${day}: ${fmtPct.format(tl.coverage)} gravado; clique para reproduzir`);
+    MSG.timelineLabel(day, fmtPct.format(tl.coverage)));
   $("timeline-info").textContent =
-    `Cobertura ${fmtPct.format(tl.coverage)} · ${tl.segments} segmentos · ${tl.spans.length} trechos gravados · ${tl.gaps.length} lacunas`;
+    MSG.timelineInfo(fmtPct.format(tl.coverage), tl.segments, tl.spans.length, tl.gaps.length);
 }
 
 /** The hour around the playback start, minute by minute (short recordings vanish in a whole day). */
@@ -238,9 +238,9 @@ function drawDetail(at) {
     const hour = m === 60 ? (p.hour + 1) % 24 : p.hour;
     return [from.getTime() + m * 60000, `${pad(hour)}:${pad(m % 60)}`];
   });
-  $("detalhe-titulo").textContent = `Detalhe: ${pad(p.hour)}h às ${pad((p.hour + 1) % 24)}h`;
+  $("detalhe-titulo").textContent = MSG.detailTitle(pad(p.hour), pad((p.hour + 1) % 24));
   drawBar($("timeline-detalhe"), $("timeline-detalhe-horas"), tl.spans, from, to, ticks,
-    `Detalhe de ${pad(p.hour)}h às ${pad((p.hour + 1) % 24)}h; clique para reproduzir`);
+    MSG.detailLabel(pad(p.hour), pad((p.hour + 1) % 24)));
   $("detalhe").hidden = false;
 }
 
@@ -312,7 +312,7 @@ async function loadPlayback() {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
   if (gen !== state.generation) return;
-  player.play({ playlist, startAt: from, label: `Gravação de ${showDateTime(from)} a ${showTime(to)}` });
+  player.play({ playlist, startAt: from, label: MSG.recordingOf(showDateTime(from), showTime(to)) });
 }
 
 function loadThumbnails() {
@@ -334,10 +334,10 @@ function loadThumbnails() {
         onclick: () => {
           if (!player.seekTo(at)) setRange(at, new Date(at.getTime() + 15 * 60 * 1000), true);
         },
-      }, el("img", { src: t.url, alt: `Miniatura de ${showTime(at)}`, loading: "lazy", width: 160, height: 90 }),
+      }, el("img", { src: t.url, alt: MSG.thumbOf(showTime(at)), loading: "lazy", width: 160, height: 90 }),
       el("span", {}, showTime(at)));
     }));
-    if (!strip.children.length) strip.append(el("p", { class: "muted" }, "Sem miniaturas neste intervalo."));
+    if (!strip.children.length) strip.append(el("p", { class: "muted" }, MSG.noThumbs));
     cursor = page.next_cursor;
     more.hidden = !cursor;
   });
@@ -351,7 +351,7 @@ function clipItem(clip) {
   const li = el("li", { class: "clip" });
   const render = (c) => {
     const status = el("span", { class: `badge clip-${c.status}` }, CLIP_STATUS[c.status] || c.status);
-    const range = `${showDateTime(c.start)} → ${showTime(new Date(c.end))} (${c.mode === "exact" ? "exato" : "rápido"})`;
+    const range = `${showDateTime(c.start)} → ${showTime(new Date(c.end))} (${c.mode === "exact" ? MSG.exact : MSG.fast})`;
     const extra = [];
     if (c.status === "ready" && c.download_url) {
       const mb = c.size_bytes ? ` · ${fmtNum.format(c.size_bytes / 1e6)} MB` : "";
@@ -411,7 +411,7 @@ $("form-recorte").addEventListener("submit", guarded(async (ev) => {
   showError(null);
   const start = parseLocal($("rec-inicio").value);
   const end = parseLocal($("rec-fim").value);
-  if (!start || !end || end <= start) throw new Error("O fim do recorte deve ser depois do início.");
+  if (!start || !end || end <= start) throw new Error(MSG.clipEndBeforeStart);
   const clip = await api("POST", "/v1/clips", {
     body: { camera_id: cam.id, start: rfc3339(start), end: rfc3339(end), mode: $("rec-modo").value },
   });

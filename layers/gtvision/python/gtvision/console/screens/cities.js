@@ -69,23 +69,23 @@ async function loadCityHealth(cityId) {
   const count = (n, label) => el("span", {}, el("strong", {}, String(n)), label);
   box.replaceChildren(
     el("div", { class: "health-counts" },
-      count(h.cameras, "câmeras"), count(h.online, "online"), count(h.offline, "offline"),
-      count(h.unknown, "desconhecidas"), count(h.recording_stalled.length, "com gravação parada"),
-      count(h.open_alerts, "alertas abertos"), count(h.lpr_reads_last_hour, "leituras LPR na última hora")),
+      count(h.cameras, MSG.health.cameras), count(h.online, MSG.health.online), count(h.offline, MSG.health.offline),
+      count(h.unknown, MSG.health.unknown), count(h.recording_stalled.length, MSG.health.stalled),
+      count(h.open_alerts, MSG.health.openAlerts), count(h.lpr_reads_last_hour, MSG.health.lpr)),
     h.troubled.length
       ? el("ul", {}, ...h.troubled.map((t) => el("li", {},
         el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status, t.camera_id),
-        h.recording_stalled.includes(t.camera_id) ? [" ", el("span", { class: "badge alert-recording_stalled" }, "gravação parada")] : null,
-        t.since ? ` desde ${showDateTime(t.since)}` : "")))
-      : el("p", { class: "muted" }, "Nenhuma câmera com problema."),
-    el("p", {}, el("a", { href: "#/alertas?abertos=1" }, "Ver alertas abertos")));
+        h.recording_stalled.includes(t.camera_id) ? [" ", el("span", { class: "badge alert-recording_stalled" }, MSG.recordingStalled)] : null,
+        t.since ? MSG.since(showDateTime(t.since)) : "")))
+      : el("p", { class: "muted" }, MSG.noTrouble),
+    el("p", {}, el("a", { href: "#/alertas?abertos=1" }, MSG.seeOpenAlerts)));
 }
 
 export async function showCity(cityId) {
   showScreen("cidade");
-  $("cidade-titulo").textContent = "Câmeras";
+  $("cidade-titulo").textContent = MSG.cameras;
   $("cidade-saude").replaceChildren();
-  nameOf("city", cityId).then((n) => { $("cidade-titulo").textContent = `Câmeras · ${n}`; });
+  nameOf("city", cityId).then((n) => { $("cidade-titulo").textContent = MSG.camerasOf(n); });
   const gen = state.generation;
   const refresh = guarded(async () => {
     if (gen !== state.generation) return;

@@ -3,6 +3,7 @@
 import { $, api, el, guarded, nameCell, pagedList, showError, showScreen, PAGE } from "../core.js";
 import { fmtNum, fmtPct, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { drawTrajectory } from "../map.js";
+import { MSG } from "../strings.js";
 
 const MATCH = ["exact", "prefix", "fuzzy"];
 
@@ -29,29 +30,29 @@ async function searchPlates() {
       el("td", {}, r.confidence === null || r.confidence === undefined ? "—" : fmtPct.format(r.confidence)),
       el("td", {}, r.image_url
         ? el("a", { href: r.image_url, target: "_blank", rel: "noopener" },
-          el("img", { src: r.image_url, alt: `Imagem da leitura ${r.plate}`, class: "plate-img", loading: "lazy" }))
+          el("img", { src: r.image_url, alt: MSG.readImage(r.plate), class: "plate-img", loading: "lazy" }))
         : "—"),
-      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, "Trajeto"))),
+      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, MSG.trajectory))),
   });
 }
 
 async function showTrajectory(plate) {
   const t = await api("GET", "/v1/lpr/trajectory", { query: { plate, ...plateQuery() } });
-  $("trajeto-titulo").textContent = `Trajeto de ${t.plate}`;
-  const speed = t.max_speed_kmh === null || t.max_speed_kmh === undefined ? "" : ` · velocidade máxima ${fmtNum.format(t.max_speed_kmh)} km/h`;
+  $("trajeto-titulo").textContent = MSG.trajectoryOf(t.plate);
+  const speed = t.max_speed_kmh === null || t.max_speed_kmh === undefined ? "" : MSG.maxSpeed(fmtNum.format(t.max_speed_kmh));
   $("trajeto-resumo").textContent =
-    `${t.points.length} leituras em ${t.cameras_visited.length} câmeras, de ${showDateTime(t.from)} a ${showDateTime(t.to)}${speed}` +
-    (t.truncated ? " · lista truncada: reduza o período" : "");
+    MSG.trajectorySummary(t.points.length, t.cameras_visited.length, showDateTime(t.from), showDateTime(t.to)) + speed +
+    (t.truncated ? MSG.truncated : "");
   $("trajeto-lista").replaceChildren(...t.points.map((p) => {
     const kmh = p.speed_kmh_from_previous;
     const km = p.distance_km_from_previous;
     return el("li", {},
       el("time", { datetime: p.captured_at }, showDateTime(p.captured_at)), " · ",
       el("a", { href: `#/cameras/${p.camera_id}` }, p.camera_name || p.camera_id.slice(0, 8)), " · ",
-      kmh === null || kmh === undefined ? "velocidade —" : `${fmtNum.format(kmh)} km/h`,
-      km === null || km === undefined ? "" : ` (${fmtNum.format(km)} km desde a leitura anterior)`);
+      kmh === null || kmh === undefined ? MSG.speedUnknown : `${fmtNum.format(kmh)} km/h`,
+      km === null || km === undefined ? "" : MSG.kmSincePrevious(fmtNum.format(km)));
   }));
-  if (!t.points.length) $("trajeto-lista").append(el("li", { class: "muted" }, "Nenhuma leitura no período."));
+  if (!t.points.length) $("trajeto-lista").append(el("li", { class: "muted" }, MSG.noReads));
   $("trajeto").hidden = false;
   drawTrajectory($("trajeto-mapa"), t.points);
   $("trajeto").scrollIntoView({ block: "nearest" });

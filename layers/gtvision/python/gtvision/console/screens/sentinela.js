@@ -2,12 +2,9 @@
  * optionally, the recordings), follow the job's progress, see the results as a timeline and a list,
  * and open the recording at each result's instant. main.js calls it with the helpers it shares. */
 
-const COLORS = ["branco", "preto", "prata", "cinza", "vermelho", "azul", "verde", "amarelo", "marrom", "bege",
-  "laranja", "outro"];
-const TYPES = { carro: "carro", moto: "moto", caminhao: "caminhão", onibus: "ônibus", van: "van",
-  caminhonete: "caminhonete", outro: "outro" };
-const STATUS = { pending: "na fila", processing: "analisando", completed: "concluída", failed: "falhou",
-  cancelled: "cancelada" };
+import { MSG } from "../strings.js";
+
+const { colors: COLORS, types: TYPES, status: STATUS } = MSG.sentinela;
 const POLL_MS = 2000;
 
 let wired = false;
@@ -17,7 +14,7 @@ export function screen(h, params) {
   showScreen("sentinela");
 
   function options(select, values, labels) {
-    select.replaceChildren(el("option", { value: "" }, "qualquer"),
+    select.replaceChildren(el("option", { value: "" }, MSG.sentinela.any),
       ...values.map((v) => el("option", { value: v }, labels ? labels[v] : v)));
   }
 
@@ -55,16 +52,16 @@ export function screen(h, params) {
     return el("tr", {},
       el("td", {}, showDateTime(r.captured_at)),
       el("td", {}, r.camera_name || r.camera_id.slice(0, 8)),
-      el("td", {}, el("span", { class: `badge source-${r.source}` }, r.source === "lpr" ? "LPR" : "vídeo")),
+      el("td", {}, el("span", { class: `badge source-${r.source}` }, MSG.sentinela.source[r.source] || r.source)),
       el("td", {}, r.plate ? el("strong", { class: "plate" }, r.plate) : "—"),
       el("td", {}, [r.color, r.type ? TYPES[r.type] || r.type : null].filter(Boolean).join(" · ") || "—"),
       el("td", {}, r.confidence === null || r.confidence === undefined ? "—" : `${Math.round(r.confidence * 100)}%`),
       el("td", {}, r.image_url
         ? el("a", { href: r.image_url, target: "_blank", rel: "noopener" },
-          el("img", { src: r.image_url, alt: `Imagem de ${showDateTime(r.captured_at)}`, class: "plate-img",
+          el("img", { src: r.image_url, alt: MSG.sentinela.imageOf(showDateTime(r.captured_at)), class: "plate-img",
             loading: "lazy" }))
         : "—"),
-      el("td", {}, el("a", { href: `#/cameras/${r.camera_id}?em=${r.captured_at}` }, "Ver gravação")));
+      el("td", {}, el("a", { href: `#/cameras/${r.camera_id}?em=${r.captured_at}` }, MSG.sentinela.seeRecording)));
   }
 
   async function showResults(search) {
@@ -89,8 +86,8 @@ export function screen(h, params) {
     $("sent-status").textContent = STATUS[search.status] || search.status;
     $("sent-progresso").value = search.progress;
     $("sent-progresso-texto").textContent = search.segments_total
-      ? `${search.segments_done} de ${search.segments_total} trechos de gravação analisados`
-      : "somente leituras de placa";
+      ? MSG.sentinela.progress(search.segments_done, search.segments_total)
+      : MSG.sentinela.lprOnly;
     $("sent-erro").textContent = search.error || "";
     $("sent-cancelar").hidden = !["pending", "processing"].includes(search.status);
   }
@@ -126,7 +123,7 @@ export function screen(h, params) {
         const c = s.criteria;
         const what = [c.plate, c.color, c.type ? TYPES[c.type] : null].filter(Boolean).join(" · ");
         return el("li", {}, el("a", { href: `#/sentinela?busca=${s.id}` }, what || s.id.slice(0, 8)),
-          ` · ${showDateTime(c.from)} a ${showDateTime(c.to)} · ${STATUS[s.status] || s.status}`);
+          MSG.sentinela.pastItem(showDateTime(c.from), showDateTime(c.to), STATUS[s.status] || s.status));
       },
     });
   }
@@ -140,7 +137,7 @@ export function screen(h, params) {
       showError(null);
       const from = parseLocal($("sent-de").value);
       const to = parseLocal($("sent-ate").value);
-      if (!from || !to || to <= from) throw new Error("O fim do período deve ser depois do início.");
+      if (!from || !to || to <= from) throw new Error(MSG.rangeOrder);
       const cameras = [...$("sent-cameras").selectedOptions].map((o) => o.value);
       const body = {
         plate: $("sent-placa").value.trim() || undefined,
