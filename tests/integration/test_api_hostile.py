@@ -61,7 +61,7 @@ def res(world: World) -> CityResources:
 
 
 def fill(path: str, ids: dict[str, str]) -> str:
-    return path.format(**{**ids, "plate": PLATE, "asset_name": "app.js"})
+    return path.format(**{**ids, "plate": PLATE, "asset_name": "main.js" if "screens" not in path else "camera.js"})
 
 
 def sender(world: World, res: CityResources) -> Callable[..., Reply]:
@@ -252,6 +252,7 @@ QUERY_PARAMS: dict[str, list[str]] = {
     "/v1/watchlist": ["city_id"],
     "/v1/alerts": ["city_id", "since", "kind"],
     "/console/{asset_name}": ["v"],
+    "/console/screens/{asset_name}": ["v"],
 }
 ALL_PARAMS = sorted({p for params in QUERY_PARAMS.values() for p in params})
 
@@ -344,7 +345,7 @@ def test_non_uuid_path_ids_are_404(world: World, res: CityResources) -> None:
 def test_odd_plate_and_asset_path_params(world: World, res: CityResources) -> None:
     failures = []
     for bad in ["\u0000", "x" * 5000, "' OR 1=1", "%", "ABC-1D23", "ÁBC1D23", "..", "app.js\u0000"]:
-        for path in (f"/v1/lgpd/plates/{bad}", f"/console/{bad}"):
+        for path in (f"/v1/lgpd/plates/{bad}", f"/console/{bad}", f"/console/screens/{bad}"):
             r = world.api.call("GET", path, token=world.admin)
             if not acceptable(r):
                 failures.append(f"GET {path[:40]!r}: {r.status} {r.text[:200]}")

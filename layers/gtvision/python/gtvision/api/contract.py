@@ -77,6 +77,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/"): Operation(302, response=None),
     ("GET", "/console"): Operation(response=HTML, also=((301, "barra final removida"), (304, "não modificado"))),
     ("GET", "/console/{asset_name}"): Operation(query=AssetQuery, response=ASSET, also=((304, "não modificado"),)),
+    ("GET", "/console/screens/{asset_name}"): Operation(
+        query=AssetQuery, response=ASSET, also=((304, "não modificado"),)
+    ),
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
     ("GET", "/v1/health"): Operation(response=Health, also=((503, "dependência indisponível"),)),
     ("POST", "/v1/auth/login"): Operation(body=core.Login, response=Token),
