@@ -261,6 +261,19 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     # And the instant is written dd/mm/aaaa in São Paulo time, in an en-US browser in New York
     assert p.locator("#mosaico-instante-texto").text_content() == "22/11/2026 12:00:04"
     _no_script_ran(tab)
+
+    # The camera screen (ES module of its own) opens a recording at an instant: the day's timeline in the
+    # city's time, and the player loading the window from 5 s before, labelled dd/mm/aaaa HH:MM:SS
+    p.goto(f"{site}/console#/cameras/{cams[0]}?em=2026-11-22T15:00:02Z")
+    p.wait_for_function("() => document.getElementById('timeline-info').textContent.includes('3 segmentos')")
+    p.wait_for_function("() => document.getElementById('rep-de').value === '11:59:57'")  # 5 s before, city time
+    assert p.input_value("#dia") == "2026-11-22"
+    p.wait_for_function(
+        "() => document.getElementById('player-info').textContent === 'Gravação de 22/11/2026 11:59:57 a 12:02:02'"
+    )
+    p.wait_for_function("() => document.getElementById('player').readyState >= 1")
+    assert p.locator("#erro").is_hidden()
+    _no_script_ran(tab)
     tab.close()
 
     # A viewer is offered no management at all ...
