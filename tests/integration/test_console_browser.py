@@ -274,6 +274,20 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     p.wait_for_function("() => document.getElementById('player').readyState >= 1")
     assert p.locator("#erro").is_hidden()
     _no_script_ran(tab)
+
+    # The manager edits the mosaic in place: same id, new name, one camera fewer
+    mosaic_id = api.call("GET", "/v1/mosaics", token=mtok).json()["items"][0]["id"]
+    p.goto(f"{site}/console#/mosaicos")
+    p.click("#mosaicos-lista button:text('Editar')")
+    p.wait_for_selector("#form-mosaico-editar")
+    assert p.input_value("#form-mosaico-editar [name=name]") == "Mosaico " + XSS
+    p.fill("#form-mosaico-editar [name=name]", "Mosaico editado")
+    p.select_option("#form-mosaico-editar [name=camera_ids]", cams[:3])
+    p.click("#form-mosaico-editar button[type=submit]")
+    p.wait_for_function("() => document.getElementById('mosaico-titulo').textContent === 'Mosaico editado'")
+    assert p.url.endswith(f"#/mosaicos/{mosaic_id}")
+    assert p.locator("#mosaico-grade .tile").count() == 3
+    _no_script_ran(tab)
     tab.close()
 
     # A viewer is offered no management at all ...

@@ -122,6 +122,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
     ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),
     ("GET", "/v1/mosaics/{mosaic_id}"): Operation(response=MosaicOut),
+    ("PATCH", "/v1/mosaics/{mosaic_id}"): Operation(body=mosaics.MosaicPatch, response=MosaicOut),
     ("DELETE", "/v1/mosaics/{mosaic_id}"): Operation(204),
     # LPR
     ("POST", "/v1/lpr/events"): Operation(202, body=lpr.WebhookRead, response=ReadId),

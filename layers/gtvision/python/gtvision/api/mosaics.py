@@ -9,7 +9,7 @@ from chalice import Blueprint
 from gtvision.api.http import Ctx, json_response, paged, route
 from gtvision.logic import mosaics
 from gtvision.models.common import parse
-from gtvision.models.mosaics import MosaicIn
+from gtvision.models.mosaics import MosaicIn, MosaicPatch
 
 bp = Blueprint(__name__)
 
@@ -31,6 +31,12 @@ def list_mosaics(ctx: Ctx) -> Any:
 def get_mosaic(ctx: Ctx, mosaic_id: str) -> Any:
     """One mosaic with each camera's live URLs."""
     return mosaics.get(ctx.user, mosaic_id)
+
+
+@route(bp, "/v1/mosaics/{mosaic_id}", ("PATCH",))
+def update_mosaic(ctx: Ctx, mosaic_id: str) -> Any:
+    """Rename a mosaic or change its cameras or layout (managers of its city)."""
+    return mosaics.update(ctx.user, mosaic_id, parse(MosaicPatch, ctx.json()))
 
 
 @route(bp, "/v1/mosaics/{mosaic_id}", ("DELETE",))

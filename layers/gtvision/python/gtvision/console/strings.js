@@ -180,4 +180,5 @@ export const MSG = {
     pastItem: (from, to, status) => ` · ${from} a ${to} · ${status}`,
   },
   lprState: (on) => ` · LPR ${on ? "ativo" : "inativo"}`,
+  editMosaic: (name) => `Editar mosaico ${name}`,
 };

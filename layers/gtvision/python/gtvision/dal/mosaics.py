@@ -36,6 +36,17 @@ def list_page(
     return keyset_page(conn, f"SELECT {_COLS} FROM mosaics", where, params, limit, after)
 
 
+def update(conn: Conn, mosaic_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Set a mosaic's name, layout and cameras; returns it."""
+    return one(
+        conn.execute(
+            "UPDATE mosaics SET name = %(name)s, layout = %(layout)s, camera_ids = %(camera_ids)s::uuid[]"
+            f" WHERE id = %(id)s RETURNING {_COLS}",
+            {**values, "id": mosaic_id},
+        )
+    )
+
+
 def delete(conn: Conn, mosaic_id: str) -> bool:
     """Delete a mosaic; whether one was deleted."""
     return conn.execute("DELETE FROM mosaics WHERE id = %s", (mosaic_id,)).rowcount == 1

@@ -12,7 +12,7 @@ from gtvision.errors import Invalid, not_found
 from gtvision.logic import placement
 from gtvision.logic.cameras import derived_status
 from gtvision.logic.scoped import in_callers_city
-from gtvision.models.mosaics import MosaicIn
+from gtvision.models.mosaics import MosaicIn, MosaicPatch
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
 
@@ -61,6 +61,24 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
             },
         )
     return _out(row, found)
+
+
+def update(principal: Principal, mosaic_id: str, data: MosaicPatch) -> dict[str, Any]:
+    """Managers rename a mosaic of their city or change its cameras (of the same city) or layout."""
+    with db.transaction() as conn:
+        row = in_callers_city(conn, principal, dal.get, mosaic_id, "mosaico")
+        principal.require("admin", "manager")
+        city_id = str(row["city_id"])
+        layout = data.layout or row["layout"]
+        given = data.camera_ids
+        ids = list(dict.fromkeys(given)) if given is not None else [str(c) for c in row["camera_ids"]]
+        if len(ids) > _CAPACITY[layout]:
+            raise Invalid("too_many_cameras", f"o layout {layout} comporta {_CAPACITY[layout]} câmera(s)")
+        found = dal.cameras_in_city(conn, ids, city_id)
+        if given is not None and len(found) != len(ids):
+            raise not_found("câmera")  # another city's (or unknown) camera: same answer as a missing one
+        saved = dal.update(conn, mosaic_id, {"name": data.name or row["name"], "layout": layout, "camera_ids": ids})
+    return _out(saved, found)
 
 
 def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:

@@ -18,29 +18,42 @@ async function camerasOfCity(cityId) {
   return page.items;
 }
 
+/** Managers: a new mosaic, or an existing one edited in place (PATCH keeps its id). */
+function mosaicForm(cameras, mosaic) {
+  const m = mosaic || {};
+  return formCard({
+    title: mosaic ? MSG.editMosaic(m.name) : MSG.newMosaic,
+    id: mosaic ? "form-mosaico-editar" : "form-mosaico",
+    submit: mosaic ? MSG.save : MSG.create,
+    cancel: mosaic ? () => showMosaics() : null,
+    fields: [
+      { name: "name", label: MSG.mosaicName, required: true, value: m.name },
+      { name: "camera_ids", label: MSG.mosaicCameras, multiple: true, size: 6, required: true,
+        options: cameras.map((c) => [c.id, c.name]), value: m.camera_ids },
+    ],
+    onSubmit: async (v) => {
+      const body = { name: v.name, camera_ids: v.camera_ids, layout: "2x2" };
+      const saved = mosaic
+        ? await api("PATCH", `/v1/mosaics/${encodeURIComponent(m.id)}`, { body })
+        : await api("POST", "/v1/mosaics", { body });
+      location.hash = `#/mosaicos/${saved.id}`;
+    },
+  });
+}
+
 export async function showMosaics() {
   showScreen("mosaicos");
   const top = $("mosaicos-gestao");
   top.replaceChildren();
+  let cameras = [];
   if (canManage()) {
     let cityId = (me() || {}).city_id;
     if (!cityId) {
       const cities = await api("GET", "/v1/cities", { query: { limit: 1 } });
       cityId = cities.items.length ? cities.items[0].id : null;
     }
-    const cameras = cityId ? await camerasOfCity(cityId) : [];
-    top.append(formCard({
-      title: MSG.newMosaic, id: "form-mosaico", submit: MSG.create,
-      fields: [
-        { name: "name", label: MSG.mosaicName, required: true },
-        { name: "camera_ids", label: MSG.mosaicCameras, multiple: true, size: 6, required: true,
-          options: cameras.map((c) => [c.id, c.name]) },
-      ],
-      onSubmit: async (v) => {
-        const m = await api("POST", "/v1/mosaics", { body: { name: v.name, camera_ids: v.camera_ids, layout: "2x2" } });
-        location.hash = `#/mosaicos/${m.id}`;
-      },
-    }));
+    cameras = cityId ? await camerasOfCity(cityId) : [];
+    top.append(mosaicForm(cameras, null));
   }
   return pagedList({
     body: $("mosaicos-lista"),
@@ -51,10 +64,15 @@ export async function showMosaics() {
       el("td", {}, el("a", { href: `#/mosaicos/${m.id}` }, m.name)),
       el("td", {}, String(m.camera_ids.length)),
       el("td", {}, showDateTime(m.created_at)),
-      el("td", { class: "actions" }, canManage() ? dangerButton(MSG.remove, async () => {
-        await api("DELETE", `/v1/mosaics/${encodeURIComponent(m.id)}`);
-        await showMosaics();
-      }) : "")),
+      el("td", { class: "actions" }, canManage() ? [
+        el("button", {
+          type: "button", class: "secondary",
+          onclick: () => { top.replaceChildren(mosaicForm(cameras, m)); top.scrollIntoView({ block: "nearest" }); },
+        }, MSG.edit), " ",
+        dangerButton(MSG.remove, async () => {
+          await api("DELETE", `/v1/mosaics/${encodeURIComponent(m.id)}`);
+          await showMosaics();
+        })] : "")),
   });
 }
 
