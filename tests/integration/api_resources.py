@@ -251,6 +251,7 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
         ("/v1/watchlist", "POST"): {"plate": "XYZ9A88", "reason": "furto", "fuzzy": False, "city_id": res.city_id},
         ("/v1/alerts/{alert_id}", "PATCH"): {"status": "investigating"},
         ("/v1/mosaics", "POST"): {"name": "M", "camera_ids": [res.camera_id], "layout": "2x2"},
+        ("/v1/mosaics/{mosaic_id}", "PATCH"): {"name": "M2", "camera_ids": [res.camera_id]},
         ("/v1/sentinela/searches", "POST"): {
             "plate": PLATE,
             "color": "preto",
