@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import recording_support as rs
@@ -411,7 +412,10 @@ def test_audit_log_filters_and_exports_csv_and_meus_dados_exports_and_deletes_th
 ) -> None:
     admin = api.login(*ADMIN)
     city_id = api.call(
-        "POST", "/v1/cities", {"name": "Auditada", "state": "SP", "retention_days": 7}, token=admin
+        "POST",
+        "/v1/cities",
+        {"name": "Auditada", "state": "AM", "retention_days": 7, "timezone": "America/Manaus"},
+        token=admin,
     ).json()["id"]
     user = {"username": f"lgpd{city_id[:8]}", "password": "senha-lgpd-16", "role": "manager", "city_id": city_id}
     assert api.call("POST", "/v1/users", user, token=admin).status == 201
@@ -429,7 +433,10 @@ def test_audit_log_filters_and_exports_csv_and_meus_dados_exports_and_deletes_th
     p.wait_for_selector("#auditoria-lista tr")
     rows = p.locator("#auditoria-lista tr")
     assert {rows.nth(i).locator("td").nth(2).text_content() for i in range(rows.count())} == {"watchlist.create"}
-    assert re.fullmatch(DATE, rows.first.locator("td").first.text_content() or "")
+    # ... in the city's own time zone (Manaus, UTC−4), whatever the browser's (New York)
+    entry = api.call("GET", "/v1/audit", token=tok, query={"action": "watchlist.create"}).json()["items"][0]
+    at = datetime.fromisoformat(entry["at"].replace("Z", "+00:00")).astimezone(ZoneInfo("America/Manaus"))
+    assert rows.first.locator("td").first.text_content() == at.strftime("%d/%m/%Y %H:%M:%S")
     # And the CSV export downloads the same filter's entries
     with p.expect_download() as dl:
         p.click("#auditoria-csv")
