@@ -86,6 +86,22 @@ def test_root_lands_on_the_console_and_admin_logs_in_and_out(chromium: Any, site
     p.wait_for_selector("#cidades-lista a:text('Cidade Navegador')")
     assert p.evaluate("() => sessionStorage.getItem('gtv.token')")
 
+    # The admin creates a city through the form (plan, camera limit, timezone) and then edits its plan
+    _submit(p, "#form-cidade-nova", {"name": "Cidade Formulário", "state": "AM", "camera_limit": "12",
+                                     "timezone": "America/Manaus"})  # fmt: skip
+    p.wait_for_selector("#cidades-lista a:text('Cidade Formulário')")
+    row = p.locator("#cidades-lista tr", has_text="Cidade Formulário")
+    assert "America/Manaus" in row.text_content()
+    row.locator("button:text('Editar')").click()
+    p.select_option("#form-cidade-editar [name=retention_days]", "30")
+    p.click("#form-cidade-editar button[type=submit]")
+    p.wait_for_selector("#cidades-lista tr:has-text('Cidade Formulário'):has-text('30 dias')")
+    made = [c for c in api.call("GET", "/v1/cities", token=admin, query={"limit": "100"}).json()["items"]
+            if c["name"] == "Cidade Formulário"]  # fmt: skip
+    assert [(c["retention_days"], c["camera_limit"], c["timezone"], c["state"]) for c in made] == [
+        (30, 12, "America/Manaus", "AM")
+    ]
+
     # Logout drops the token from the page and on the server
     token = p.evaluate("() => sessionStorage.getItem('gtv.token')")
     p.click("#sair")
@@ -324,11 +340,15 @@ def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any,
                    token=tok).json()  # fmt: skip
     mosaic = api.call("POST", "/v1/mosaics", {"name": "Mos " + XSS, "camera_ids": [cam["id"]], "layout": "2x2"},
                       token=tok).json()  # fmt: skip
-    assert api.call("POST", "/v1/watchlist", {"plate": "XSS1A23", "reason": "Motivo " + XSS}, token=tok).status == 201
 
     tab = Page(chromium, site, locale="en-US")
     p = tab.page
     tab.login(user["username"], user["password"])
+    # The watchlist entry is typed into the console's own form
+    p.goto(f"{site}/console#/observacao")
+    _submit(p, "#form-observacao", {"plate": "xss1a23", "reason": "Motivo " + XSS})
+    p.wait_for_selector("#observacao-lista .plate:text-is('XSS1A23')")
+    assert [w["reason"] for w in api.call("GET", "/v1/watchlist", token=tok).json()["items"]] == ["Motivo " + XSS]
     screens = {
         "inicio": "Cidade " + XSS,  # the home dashboard's card of the user's city
         "cidades": "Cidade " + XSS,
