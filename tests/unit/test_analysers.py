@@ -71,7 +71,7 @@ RESPONSE: dict[str, Any] = {
 def frame(tmp_path: Path, second: int, data: bytes = b"\xff\xd8jpeg\xff\xd9") -> Frame:
     path = tmp_path / f"{second}.jpg"
     path.write_bytes(data)
-    return Frame(second=second, rgb=np.zeros((360, 640, 3), np.uint8), jpeg_path=str(path))
+    return Frame(second=second, jpeg_path=str(path))  # Rekognition reads the JPEG only: no pixels
 
 
 def test_rekognition_analyser_asks_for_vehicles_with_colours_and_maps_instances(tmp_path: Path) -> None:
