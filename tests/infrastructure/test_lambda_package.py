@@ -111,7 +111,8 @@ try:
     numpy_present = True
 except ImportError:
     numpy_present = False
-print(json.dumps({"frames": len(sampled), "moving": sorted(moving), "raw": os.path.exists(os.path.join(work, "frames.rgb")),
+raw = os.path.exists(os.path.join(work, "frames.rgb"))
+print(json.dumps({"frames": len(sampled), "moving": sorted(moving), "raw": raw,
                   "found": {s: [(d.color, d.type) for d in ds] for s, ds in found.items()},
                   "numpy": numpy_present or "numpy" in sys.modules}))
 """

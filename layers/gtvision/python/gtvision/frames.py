@@ -36,7 +36,8 @@ def changed_pixels(diff: bytes) -> int:
 def _changes(path: str, count: int) -> list[int | None]:
     """Changed pixels per sampled frame, each against the previous one (the first against the second)."""
     with open(path, "rb") as fh:
-        counts = [changed_pixels(chunk) for chunk in iter(lambda: fh.read(_GRID_BYTES), b"") if len(chunk) == _GRID_BYTES]
+        chunks = iter(lambda: fh.read(_GRID_BYTES), b"")
+        counts = [changed_pixels(chunk) for chunk in chunks if len(chunk) == _GRID_BYTES]
     if count < 2:
         return [None] * count
     if len(counts) == count:  # tblend's first output is the first frame against itself

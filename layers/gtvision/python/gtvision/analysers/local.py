@@ -4,9 +4,10 @@ analyser is Rekognition — ADR 0018, amendment).
 1. Background: the per-pixel median of the segment's frames (at 1/4 resolution), robust to objects
    that pass through. 2. Motion: frames that barely differ from the previous one (`gtvision.frames`
    measures it while decoding) are skipped by the caller. 3. Objects: foreground pixels (far from the
-   background) grouped into 4-connected blobs; each blob's box. 4. Colour: the dominant colour of the box's foreground pixels in HSV (hue for saturated
-   pixels, brightness for white/black/grey/silver). 5. Type by apparent size and shape only: `moto`,
-   `carro`, `caminhao` or `outro` — a fixed camera's geometry is unknown, so this is a coarse guess.
+   background) grouped into 4-connected blobs; each blob's box. 4. Colour: the dominant colour of the
+   box's foreground pixels in HSV (hue for saturated pixels, brightness for white/black/grey/silver).
+   5. Type by apparent size and shape only: `moto`, `carro`, `caminhao` or `outro` — a fixed camera's
+   geometry is unknown, so this is a coarse guess.
 """
 
 from __future__ import annotations
