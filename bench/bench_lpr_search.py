@@ -148,10 +148,11 @@ def main() -> None:
     url = srv.get_uri()
     os.environ["DATABASE_URL"] = url
     from gtvision import db, migrations
+    from gtvision.dal import alerts as alerts_dal
     from gtvision.dal import lpr as lpr_dal
     from gtvision.logic import lpr_ingest, lpr_search
 
-    lpr_dal.publish_alert = lambda message: None  # SNS is not what is measured here
+    alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
     from gtvision.settings import get_settings
 
     get_settings.cache_clear()
@@ -221,7 +222,7 @@ def main() -> None:
 
         # batch ingest: the LprIngestFunction path, with a 1000-entry watchlist and clone checks on
         from gtvision import plates
-        from gtvision.dal import lpr as dal
+        from gtvision.dal import alerts as dal
 
         with db.transaction() as conn:
             for p in rng.sample(distinct, 1000):

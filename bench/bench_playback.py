@@ -25,7 +25,8 @@ from botocore.config import Config
 from resultfile import quick, record
 
 from gtvision.dal.presign import Presigner
-from gtvision.logic.recordings import build_playlist, segment_key
+from gtvision.logic.hls import build_playlist
+from gtvision.logic.recordings import segment_key
 
 CAMERA = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 DAY = datetime(2026, 11, 23, tzinfo=UTC)

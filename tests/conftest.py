@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 
 # Functions see the same env as in the local runtime; set before any gtvision import reads settings.
 os.environ.setdefault("GTV_JWT_SECRET", "test-jwt-secret-0123456789abcdef0123456789abcdef")
@@ -80,7 +78,7 @@ def aws_endpoint() -> Iterator[str]:
     resources.create_resources(tpl, endpoint)
     for key, value in tpl.globals_env().items():
         # Secrets come by ARN in AWS; tests seed their own (test_secrets.py).
-        secrets = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN")
+        secrets: tuple[str, ...] = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN")
         secrets += ("GTV_MEDIAMTX_HOOK_SECRET_ARN",)
         if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL", *secrets) and value:
             os.environ[key] = str(value)
@@ -105,7 +103,7 @@ def stack(database_url: str, aws_endpoint: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def api(stack: dict[str, str]):  # type: ignore[no-untyped-def]
+def api(stack: dict[str, str]):
     """The chalice app driven through API Gateway proxy events (in process)."""
     from utils import ApiClient
 
@@ -113,7 +111,7 @@ def api(stack: dict[str, str]):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def world(api):  # type: ignore[no-untyped-def]
+def world(api):
     """Two cities, each with a manager and a viewer, and an admin session."""
     from utils import World
 

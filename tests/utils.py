@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import importlib.util
 import json
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gtvision_local import events
+from gtvision_local.runtime import load_function_module
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def load_function(code_dir: str, module: str = "app") -> Any:
-    """Import functions/<code_dir>/<module>.py under a unique name (as the Lambda runtime would)."""
-    path = REPO / "functions" / code_dir / f"{module}.py"
-    name = f"gtv_fn_{code_dir}_{module}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    """Import functions/<code_dir>/<module>.py with the local runtime's loader (as Lambda would: one module a file)."""
+    return load_function_module(REPO / "functions" / code_dir, module)
 
 
-class LambdaContext:
-    function_name = "test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "req-test"
+@dataclass
+class LambdaContext(events.LambdaContext):
+    """The local runtime's Lambda context, named "test" and with 30 s left unless told otherwise."""
 
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+    function_name: str = "test"
 
 
 @dataclass
@@ -101,32 +89,16 @@ class ApiClient:
         if token:
             hdrs["authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        try:
-            text, b64 = (data.decode() if data else None), False
-        except UnicodeDecodeError:
-            # Bytes that are not UTF-8 reach the function base64-encoded, as API Gateway passes binary bodies.
-            text, b64 = base64.b64encode(data).decode(), True
-        event = {
-            "resource": resource,
-            "path": path,
-            "httpMethod": method,
-            "headers": hdrs,
-            "multiValueHeaders": {k: [v] for k, v in hdrs.items()},
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-            "pathParameters": params or None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": resource,
-                "httpMethod": method,
-                "requestId": uuid.uuid4().hex,
-                "identity": {"sourceIp": source_ip},
-                "stage": "test",
-                "path": path,
-            },
-            "body": text,
-            "isBase64Encoded": b64,
-        }
+        event = events.api_gateway_event(
+            method=method,
+            path=path,
+            resource=resource,
+            path_parameters=params,
+            headers=list(hdrs.items()),
+            query=list((query or {}).items()),
+            body=data,
+            source_ip=source_ip,
+        )
         out = self.handler(event, LambdaContext())
         headers_out = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
         multi = {k.lower(): list(v) for k, v in (out.get("multiValueHeaders") or {}).items()}

@@ -28,21 +28,21 @@ processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    """One SQS record: the S3 notification it carries, decoded by Powertools."""
     try:
-        notification = json.loads(record.body)
+        notification = record.decoded_nested_s3_event
     except json.JSONDecodeError as exc:
         raise PoisonMessage("mensagem não é uma notificação S3 (JSON inválido)") from exc
-    if not isinstance(notification, dict):
+    if not isinstance(notification.raw_event, dict):
         raise PoisonMessage("mensagem não é uma notificação S3")
     if notification.get("Event") == "s3:TestEvent":
         return  # sent once when the bucket notification is configured
-    for s3_record in notification.get("Records") or []:
-        if not str(s3_record.get("eventName", "")).startswith("ObjectCreated"):
+    for s3_record in notification.records if notification.get("Records") else ():
+        if not s3_record.event_name.startswith("ObjectCreated"):
             continue
-        bucket = s3_record["s3"]["bucket"]["name"]
-        key = unquote_plus(s3_record["s3"]["object"]["key"])  # S3 URL-encodes keys in events
+        key = unquote_plus(s3_record.s3.get_object.key)  # S3 URL-encodes keys in events
         remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 120.0
-        recordings.register_upload(bucket, key, ffmpeg_budget_s=remaining - MARGIN_S)
+        recordings.register_upload(s3_record.s3.bucket.name, key, ffmpeg_budget_s=remaining - MARGIN_S)
 
 
 @logger.inject_lambda_context

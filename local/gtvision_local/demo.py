@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from gtvision import db
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
+from gtvision.timeutil import format_rfc3339
 
 from .recorder import Recorder
 
@@ -49,7 +50,9 @@ def ensure_demo_camera() -> tuple[str, str]:
         city = cities_dal.find_by_name(conn, name, state)
         if city is None:
             city = cities_dal.insert(
-                conn, {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10}
+                conn,
+                {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10,
+                 "timezone": "America/Sao_Paulo"},  # fmt: skip
             )
         city_id = str(city["id"])
         camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)
@@ -90,8 +93,7 @@ def run_demo(api_url: str, *, segment_seconds: float = DEMO_SEGMENT_SECONDS, pat
     _demo_mediamtx(camera_id, recorder, thread)
     atexit.register(demo.stop)
     now = datetime.now(UTC).replace(microsecond=0)
-    rfc = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
-    span = f"from={rfc(now - timedelta(hours=1))}&to={rfc(now + timedelta(hours=1))}"
+    span = f"from={format_rfc3339(now - timedelta(hours=1))}&to={format_rfc3339(now + timedelta(hours=1))}"
     api = api_url or "http://127.0.0.1:3000"
     print(
         f"\nDemo: cidade {city_id} · câmera {camera_id}\n"

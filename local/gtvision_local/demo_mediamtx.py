@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from gtvision.timeutil import format_rfc3339
+
 
 class DemoMediaMTX:
     """Serves the demo camera's path, online while `alive()` holds, counting `bytes_written()`."""
@@ -25,7 +27,7 @@ class DemoMediaMTX:
         self.camera_id = camera_id
         self.bytes_written = bytes_written
         self.alive = alive
-        self.online_time = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        self.online_time = format_rfc3339(datetime.now(UTC))
         self.confs: dict[str, dict[str, Any]] = {camera_id: {"name": camera_id, "record": True}}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from gtvision.timeutil import format_rfc3339
+
 from .cfn import PARTITION
 from .template import ACCOUNT_ID, REGION
 
@@ -45,7 +47,7 @@ class LambdaContext:
 
 def iso_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` and no fraction, as EventBridge writes ``time``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_rfc3339(moment, "seconds")
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str, region: str = REGION) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def s3_event(
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
                 "awsRegion": REGION,
-                "eventTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                "eventTime": format_rfc3339(moment, "milliseconds"),
                 "eventName": event_name,
                 "userIdentity": {"principalId": "AWS:LOCAL"},
                 "requestParameters": {"sourceIPAddress": "127.0.0.1"},

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from gtvision import aws
-from gtvision.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe, redact
+from gtvision.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe
+from gtvision.observability import redact
 from gtvision.settings import get_settings
 
 from .paths import repo_root, state_dir

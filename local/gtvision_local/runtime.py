@@ -37,27 +37,32 @@ _import_lock = threading.Lock()
 
 
 def load_module(spec: FunctionSpec) -> ModuleType:
-    """Import the module of ``spec.handler`` (``module.attr``) from ``spec.code_uri`` under a unique name.
+    """Import the module of ``spec.handler`` (``module.attr``) from ``spec.code_uri``."""
+    module_path, _, _ = spec.handler.rpartition(".")
+    if not module_path:
+        raise ValueError(f"{spec.logical_id}: Handler {spec.handler!r} must be module.attribute")
+    return load_function_module(spec.code_uri, module_path, spec.logical_id)
+
+
+def load_function_module(code_dir: Path, module_path: str, logical_id: str = "") -> ModuleType:
+    """Import ``<code_dir>/<module_path>.py`` under a unique module name, once per file.
 
     The function directory is first on ``sys.path`` only while importing, so two functions'
     ``app.py`` or ``handler.py`` never shadow each other; functions sharing one file share its module.
     """
-    module_path, _, _ = spec.handler.rpartition(".")
-    if not module_path:
-        raise ValueError(f"{spec.logical_id}: Handler {spec.handler!r} must be module.attribute")
-    file = spec.code_uri / (module_path.replace(".", "/") + ".py")
+    file = code_dir / (module_path.replace(".", "/") + ".py")
     if not file.exists():
-        raise FileNotFoundError(f"{spec.logical_id}: handler module {file} does not exist")
-    # Named after the code directory (functions/api/app.py -> gtv_fn_api_app, as tests/utils names it):
-    # a module imported twice would register its chalice blueprints twice, so one file = one module.
-    name = f"gtv_fn_{spec.code_uri.name}_{module_path.replace('.', '_')}"
+        raise FileNotFoundError(f"{logical_id or code_dir.name}: handler module {file} does not exist")
+    # Named after the code directory (functions/api/app.py -> gtv_fn_api_app): a module imported
+    # twice would register its chalice blueprints twice, so one file = one module.
+    name = f"gtv_fn_{code_dir.name}_{module_path.replace('.', '_')}"
     with _import_lock:
         module = sys.modules.get(name)
         if module is not None and Path(getattr(module, "__file__", "")).resolve() != file.resolve():
             name += "_" + hashlib.sha1(str(file).encode()).hexdigest()[:8]  # same dir name elsewhere
             module = sys.modules.get(name)
         if module is None:
-            module = _import_file(name, file, spec.code_uri)
+            module = _import_file(name, file, code_dir)
     return module
 
 

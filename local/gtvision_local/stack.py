@@ -20,7 +20,7 @@ import socket
 import sys
 import tempfile
 import threading
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from gtvision import aws, db, migrations
 from gtvision.logic.users import ensure_first_admin
 from gtvision.settings import get_settings
+from gtvision.timeutil import format_rfc3339
 
 from . import recovery
 from .demo import Demo, run_demo
@@ -242,7 +243,7 @@ class LocalStack:
             "database_url": self.database_url,
             "endpoint_url": self.endpoint_url,
             "api_url": self.api_url,
-            "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "started_at": format_rfc3339(datetime.now(UTC), "seconds"),
         }
         (state_dir(self.root) / "stack.json").write_text(json.dumps(state, indent=2) + "\n")
 

@@ -74,7 +74,7 @@ def local_up(tmp_path):
     gtvision = Path(sys.executable).parent / "gtvision"
     proc = subprocess.Popen([str(gtvision), "local", "up"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     http = Http(f"http://127.0.0.1:{api_port}")
-    http.aws = f"http://127.0.0.1:{aws_port}"  # type: ignore[attr-defined]
+    http.aws = f"http://127.0.0.1:{aws_port}"
     deadline = time.time() + 90
     while True:
         try:

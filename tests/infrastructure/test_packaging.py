@@ -42,6 +42,38 @@ def test_every_subpackage_is_listed_for_non_editable_installs():
     assert found <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(found - listed)}"
 
 
+def _imported_top_levels(*roots: Path) -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for root in roots:
+        for file in root.rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names |= {alias.name.split(".")[0] for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_runtime_dependency_is_imported_by_the_code_that_ships() -> None:
+    # ADR 0008: a declared dependency is one the layer or the functions import (psycopg-pool: psycopg_pool...)
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(_name(d)) for d in project["project"]["dependencies"]}
+    imported = _imported_top_levels(REPO / "layers/gtvision/python", REPO / "functions")
+    used = {norm(dist) for name in imported for dist in packages_distributions().get(name, [])}
+    assert "chalice" in used and "psycopg-pool" in used  # the walk finds real imports
+    # Data-only distributions are read by the standard library, never imported by name.
+    data_only = {"tzdata"}  # zoneinfo's time zone database where the OS has none (Lambda)
+    assert declared - used - data_only == set()
+
+
 def test_api_function_requirements_pin_chalice_as_the_project_does():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     deps = {_name(d): d for d in project["project"]["dependencies"]}

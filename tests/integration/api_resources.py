@@ -55,7 +55,7 @@ def digest_push(api: ApiClient, camera_id: str, raw: bytes, kind: str = "Tollgat
         return first
     auth = HTTPDigestAuth(DIGEST_USER, DIGEST_PASSWORD)
     auth.init_per_thread_state()
-    auth._thread_local.chal = parse_dict_header(challenges[0][len("Digest ") :])
+    auth._thread_local.chal = parse_dict_header(challenges[0][len("Digest ") :])  # type: ignore[attr-defined]
     header = auth.build_digest_header("POST", "http://gtvision.example" + path)
     return api.call("POST", path, raw=raw, headers={"authorization": str(header)})
 

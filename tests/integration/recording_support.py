@@ -77,7 +77,7 @@ def delete(event: dict[str, Any]) -> None:
 def invoke(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Run SegmentUploadFunction's handler as Lambda would."""
     handler = load_function("segment_upload", "handler").handler
-    return handler(event, context or LambdaContext())  # type: ignore[no-any-return]
+    return handler(event, context or LambdaContext())
 
 
 def deliver(keys: set[str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -21,17 +22,17 @@ SENSITIVE_READ = re.compile(
 )
 
 
-def _db(database_url: str) -> psycopg.Connection:
+def _db(database_url: str) -> psycopg.Connection[dict[str, Any]]:
     return psycopg.connect(database_url, row_factory=dict_row)
 
 
-def _me(api, token: str) -> dict:  # type: ignore[no-untyped-def]
+def _me(api, token: str) -> dict:
     r = api.call("GET", "/v1/me", token=token)
     assert r.status == 200, r.text
     return dict(r.json())
 
 
-def _new_user(api, world, role: str = "viewer", city: str | None = None) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def _new_user(api, world, role: str = "viewer", city: str | None = None) -> tuple[str, str]:
     username = f"titular-{uuid.uuid4().hex[:8]}"
     r = api.call(
         "POST", "/v1/users",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from gtvision import db
 
 
-def test_a_city_with_recordings_or_plate_reads_cannot_be_deleted(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_city_with_recordings_or_plate_reads_cannot_be_deleted(world) -> None:
     api = world.api
     # Given a city whose only camera recorded a segment and read a plate, and then was removed
     r = api.call("POST", "/v1/cities", {"name": f"Itu {uuid.uuid4().hex[:6]}", "state": "SP", "retention_days": 7},

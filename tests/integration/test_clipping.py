@@ -53,7 +53,7 @@ def scratch(tmp_path: Path) -> Path:
     return path
 
 
-def at(recording: list[SegmentSource], seconds: float):  # type: ignore[no-untyped-def]
+def at(recording: list[SegmentSource], seconds: float):
     return recording[0].start + timedelta(seconds=seconds)
 
 
@@ -146,7 +146,7 @@ def test_b_frames(tmp_path: Path, scratch: Path) -> None:
 class _RangeHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with single byte-range support, as S3 serves presigned GETs (ffmpeg seeks with Range)."""
 
-    def send_head(self):  # type: ignore[no-untyped-def]
+    def send_head(self):
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
         if not match:
             return super().send_head()
@@ -200,7 +200,7 @@ def test_ffmpeg_failure_raises_and_cleans_up(recording: list[SegmentSource], tmp
 
     for mode in ("fast", "exact"):
         with pytest.raises(MediaError):
-            cut_clip(broken, at(recording, 0.5), at(recording, 5.0), mode, str(out), str(scratch), 60)  # type: ignore[arg-type]
+            cut_clip(broken, at(recording, 0.5), at(recording, 5.0), mode, str(out), str(scratch), 60)
 
     assert not out.exists()
     assert list(scratch.iterdir()) == []

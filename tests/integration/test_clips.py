@@ -271,7 +271,7 @@ def test_clip_across_segments_has_the_asked_duration_and_the_served_bytes_match(
             (f"/v1/clips/{clip_id}",),
         ).fetchone()
     assert [r["segment_start"] for r in starts] == [recorded.at(0), recorded.at(2), recorded.at(4)]
-    assert reads["n"] >= 1
+    assert reads is not None and reads["n"] >= 1
     assert list(scratch.iterdir()) == []
 
 
@@ -302,7 +302,7 @@ def test_a_clip_across_mixed_containers_holds_every_frame_asked(
 ) -> None:
     import recording_support as rs
 
-    from gtvision.logic.recordings import segment_key
+    from gtvision.logic.recordings import register_upload, segment_key
 
     # Given 6 s recorded as progressive MP4 (an NVR), then MPEG-TS, then fMP4 — registered from real uploads
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -314,7 +314,8 @@ def test_a_clip_across_mixed_containers_holds_every_frame_asked(
     keys = [segment_key(str(camera["id"]), s.start, "ts" if s.url_or_path.endswith(".ts") else "mp4") for s in segs]
     for seg, key in zip(segs, keys, strict=True):
         rs.upload(key, seg.url_or_path)
-    assert rs.deliver(set(keys)) == {"batchItemFailures": []}
+        # registered by the upload function's own logic (this module's worker fixture drains the queues)
+        assert register_upload(rs.bucket(), key).status == "registered"
     assert [r["container"] for r in rs.segment_rows(str(camera["id"]))] == ["mp4", "ts", "fmp4"]
     rec = Recording(str(camera["id"]), start, keys)
 

@@ -59,7 +59,7 @@ class Postgres:
             proc.resume()
 
     def stop(self) -> None:
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         # as pgserver runs it (root runs the server as its `pgserver` user)
         pg_ctl(["-m", "fast", "-w", "stop"], pgdata=self.pgdata, user=self.server.system_user, timeout=30)

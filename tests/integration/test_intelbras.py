@@ -36,7 +36,7 @@ def answer(challenge: str, username: str, password: str, path: str) -> str:
     """Authorization built by requests' HTTPDigestAuth for this challenge."""
     auth = HTTPDigestAuth(username, password)
     auth.init_per_thread_state()
-    auth._thread_local.chal = parse_dict_header(challenge[len("Digest ") :])
+    auth._thread_local.chal = parse_dict_header(challenge[len("Digest ") :])  # type: ignore[attr-defined]
     header = auth.build_digest_header("POST", "http://camera-server.example" + path)
     assert header
     return str(header)

@@ -17,6 +17,7 @@ from utils import LambdaContext, load_function
 
 from gtvision import aws, db, geo
 from gtvision.settings import get_settings
+from gtvision_local import events
 
 SE = {"lat": -23.5505, "lon": -46.6333}  # São Paulo, Praça da Sé
 PAULISTA = {"lat": -23.5614, "lon": -46.6559}  # São Paulo, Av. Paulista (~2.6 km)
@@ -33,22 +34,7 @@ def handler() -> Any:
 
 
 def sqs_event(bodies: list[str]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": str(uuid.uuid4()),
-                "receiptHandle": "rh",
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:gtvision-lpr-reads",
-                "awsRegion": "us-east-1",
-            }
-            for body in bodies
-        ]
-    }
+    return events.sqs_event(bodies, "arn:aws:sqs:us-east-1:123456789012:gtvision-lpr-reads")
 
 
 def batch_read(camera: dict[str, Any], plate: str, at: datetime, **fields: Any) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def _loads() -> dict[str, int]:
 def test_thousand_cameras_fit_five_nodes_and_move_when_one_retires(thousand_cameras: list[str]) -> None:
     assert placement.nodes_of(thousand_cameras[:1]) is None  # no node registered: the settings' MediaMTX
     for i in range(5):
-        placement.register_node(_node(i, 250))  # type: ignore[arg-type]
+        placement.register_node(_node(i, 250))
     urls = placement.urls_for(thousand_cameras)
     loads = _loads()
     assert sum(loads.values()) == 1000 and max(loads.values()) <= 250 and len(loads) == 5
@@ -77,4 +77,4 @@ def test_thousand_cameras_fit_five_nodes_and_move_when_one_retires(thousand_came
     with pytest.raises(NoCapacity):
         placement.retire_node("node-3")
     assert _loads() == loads
-    assert placement.nodes_of([cam])[cam]["active"]  # type: ignore[index]
+    assert placement.nodes_of([cam])[cam]["active"]

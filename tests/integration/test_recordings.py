@@ -29,7 +29,7 @@ def _range(start: datetime, end: datetime) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def recorded(stack, tmp_path_factory) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def recorded(stack, tmp_path_factory) -> dict[str, object]:
     """Given a camera of city A with 3 contiguous 2 s segments, a 4 s gap, then 1 more segment (uploaded + handled)."""
     from utils import ApiClient, World
 
@@ -186,7 +186,7 @@ def test_other_city_gets_404_on_every_route(recorded) -> None:
 
 
 @pytest.fixture()
-def mediamtx_at(monkeypatch) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def mediamtx_at(monkeypatch) -> Iterator[object]:
     def point(url: str) -> None:
         monkeypatch.setenv("GTV_MEDIAMTX_API_URL", url)
         monkeypatch.setenv("GTV_MEDIAMTX_HLS_URL", "https://live.example.gov.br:8888")

@@ -21,7 +21,7 @@ class Recorded:
     starts: list[datetime]
 
 
-def _db(url: str) -> psycopg.Connection:
+def _db(url: str) -> psycopg.Connection[dict[str, Any]]:
     return psycopg.connect(url, row_factory=dict_row)
 
 
@@ -81,7 +81,7 @@ def consistent(database_url: str, camera_id: str) -> bool:
     return keys_of_rows(rows_of(database_url, camera_id)) == objects_of(camera_id)
 
 
-def retention_days(api, world, city: str, days: int) -> None:  # type: ignore[no-untyped-def]
+def retention_days(api, world, city: str, days: int) -> None:
     r = api.call("PATCH", f"/v1/cities/{city}", {"retention_days": days}, world.admin)
     assert r.status == 200, r.text
 
@@ -100,6 +100,7 @@ def hold_clip(database_url: str, rec: Recorded, starts: list[datetime]) -> str:
             " VALUES (%s, %s, %s, %s, 'ready', true, 'inquérito 123/2026', now()) RETURNING id",
             (rec.camera_id, rec.city_id, starts[0], starts[-1] + SEG),
         ).fetchone()
+        assert clip is not None
         for s in starts:
             conn.execute("INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
                          (clip["id"], rec.camera_id, s))
@@ -114,7 +115,7 @@ def row_phase_day(now: datetime, retention: int) -> list[datetime]:
 
 
 @pytest.fixture()
-def anchor(world, stack):  # type: ignore[no-untyped-def]
+def anchor(world, stack):
     """A 30-day city whose young rows share the old day partitions, so those days can't be dropped whole."""
     retention_days(world.api, world, world.city_b, 30)
     cam = world.camera(token=world.manager_b, city=world.city_b)

@@ -23,7 +23,7 @@ def _z(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-def test_runtime_delivers_uploads_duplicates_once_gap_in_timeline_playlist_decodes(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_runtime_delivers_uploads_duplicates_once_gap_in_timeline_playlist_decodes(world, tmp_path) -> None:
     from gtvision.settings import get_settings
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template

@@ -35,7 +35,7 @@ def front() -> Iterator[str]:
     moto.stop()
 
 
-def _client(endpoint: str, service: str = "s3", secret: str = "test"):  # type: ignore[no-untyped-def]
+def _client(endpoint: str, service: str = "s3", secret: str = "test"):
     return boto3.client(
         service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
         aws_secret_access_key=secret,

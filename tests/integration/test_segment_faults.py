@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import stat
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import recording_support as rs
@@ -37,12 +39,12 @@ class Context:
 
 
 @pytest.fixture()
-def camera(world) -> str:  # type: ignore[no-untyped-def]
+def camera(world) -> str:
     return str(world.camera()["id"])
 
 
 @pytest.fixture()
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("GTV_RETRY_BASE_S", "1")
     get_settings.cache_clear()
     yield
@@ -155,7 +157,7 @@ def test_a_non_json_message_is_dead_lettered_not_deleted(camera) -> None:
     sqs.send_message(QueueUrl=queue.url, MessageBody="isto não é json")
     from gtvision_local import events
 
-    got = []
+    got: list[Any] = []
     deadline = time.monotonic() + 10
     while not got and time.monotonic() < deadline:
         for m in sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]:

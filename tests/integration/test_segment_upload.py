@@ -15,7 +15,7 @@ from gtvision_local.testmedia import make_segments, make_video
 
 
 @pytest.fixture()
-def camera(world) -> str:  # type: ignore[no-untyped-def]
+def camera(world) -> str:
     return str(world.camera()["id"])
 
 

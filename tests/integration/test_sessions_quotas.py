@@ -80,7 +80,7 @@ def real_quotas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-def _retry_after(r) -> int:  # type: ignore[no-untyped-def]
+def _retry_after(r) -> int:
     assert r.status == 429, r.text
     assert r.json()["error"]["code"] == "quota_exceeded", r.text
     value = int(r.headers["retry-after"])

@@ -15,7 +15,7 @@ from gtvision_local.testmedia import make_segments
 
 
 @pytest.fixture
-def plan_classes(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def plan_classes(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("GTV_STORAGE_CLASS_BY_PLAN", "30:STANDARD_IA")  # what template.yaml gives the function
     get_settings.cache_clear()
     yield
@@ -23,7 +23,7 @@ def plan_classes(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-de
     get_settings.cache_clear()
 
 
-def test_thirty_day_segments_go_to_standard_ia_and_raise_no_second_event(world, plan_classes, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_thirty_day_segments_go_to_standard_ia_and_raise_no_second_event(world, plan_classes, tmp_path) -> None:
     r = world.api.call(
         "POST", "/v1/cities", {"name": f"Plano 30 {uuid.uuid4().hex[:8]}", "state": "SP", "retention_days": 30},
         world.admin,

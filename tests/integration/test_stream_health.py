@@ -89,7 +89,7 @@ def mtx(spec: OpenAPI, monkeypatch: pytest.MonkeyPatch) -> Iterator[PathsMediaMT
 
 
 @pytest.fixture
-def world(api):  # type: ignore[no-untyped-def]
+def world(api):
     from utils import World
 
     return World.build(api)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import boto3
@@ -11,24 +11,27 @@ import pytest
 from botocore.config import Config
 
 from gtvision.dal.presign import Presigner
-from gtvision.logic.recordings import build_playlist, parse_key, segment_key
+from gtvision.logic.hls import build_playlist
+from gtvision.logic.recordings import parse_key, segment_key
+from gtvision.records import Segment
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CAM = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 
 
-def _seg(offset_s: float, duration: float = 2.0, **fields: Any) -> dict[str, Any]:
+def _seg(offset_s: float, duration: float = 2.0, **fields: Any) -> Segment:
     start = T0 + timedelta(seconds=offset_s)
     row = {"start_at": start, "end_at": start + timedelta(seconds=duration), "duration_s": duration,
            "video_codec": "h264", "width": 320, "height": 180, "container": "ts", "pts_start": 1.4,
            "size_bytes": 1000, "init_bytes": None}  # fmt: skip
     row.update(fields)
-    return row
+    return cast(Segment, row)  # the fields a playlist reads
 
 
 def _tags_between_segments(text: str) -> list[list[str]]:
     """For each segment after the first: the tags that precede it."""
-    blocks, current = [], []
+    blocks: list[list[str]] = []
+    current: list[str] = []
     for line in text.splitlines()[1:]:
         if line.startswith("#EXTINF"):
             blocks.append(current)

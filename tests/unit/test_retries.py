@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ OUTAGE_S = 30 * 60
 
 
 @pytest.fixture()
-def default_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+def default_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("GTV_RETRY_BASE_S", raising=False)
     monkeypatch.delenv("GTV_RETRY_MAX_S", raising=False)
     get_settings.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -67,8 +68,8 @@ def test_functions_and_their_events(template: Template) -> None:
     assert worker.timeout == 10  # from Globals
     assert worker.env["WORKER_ONLY"] == "yes" and worker.env["BUCKET"] == "fixture-uploads"
     assert worker.events == [SqsEvent("Work", "WorkQueue", 3, ("ReportBatchItemFailures",))]
-    assert worker.events[0].reports_batch_item_failures
-    (bulk,) = template.function("BulkFunction").events
+    assert cast(SqsEvent, worker.events[0]).reports_batch_item_failures
+    (bulk,) = template.function("BulkFunction").events_of(SqsEvent)
     assert (bulk.batch_size, bulk.batching_window) == (25, 1)
 
     tick = template.function("TickFunction")
@@ -144,7 +145,7 @@ def test_rate(expression: str, period: int) -> None:
     ],
 )
 def test_cron_next_fire(expression: str, after: datetime, expected: datetime | None) -> None:
-    assert schedule.parse(expression).next_after(after) == expected
+    assert schedule.parse(expression).next_after(after, after) == expected
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from gtvision.errors import Invalid
 from gtvision.urls import parse_source_url
 
 
-def resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def resolver(table: dict[str, list[str]]):
     def resolve(host: str) -> list[str]:
         if host not in table:
             raise OSError("no such name")

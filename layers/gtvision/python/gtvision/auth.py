@@ -49,6 +49,11 @@ class Principal:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def scope(self) -> str | None:
+        """The city this caller's lookups are limited to: None for admins (every city), else their own."""
+        return None if self.is_admin else self.city_id
+
     def require(self, *roles: str) -> None:
         """403 unless the caller has one of `roles`."""
         if self.role not in roles:

@@ -52,10 +52,6 @@ def plate_pseudonym(plate: str) -> str:
     return "anon:" + digest.hexdigest()[:32]
 
 
-def new_key_b64() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
-
-
 def encrypt(plaintext: str, context: str) -> bytes:
     """Encrypt `plaintext`, binding it to `context` (e.g. the camera id) so ciphertexts can't be swapped."""
     nonce = os.urandom(12)

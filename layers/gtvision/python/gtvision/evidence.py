@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from gtvision import crypto
+from gtvision.timeutil import format_rfc3339
 
 FORMAT = "gtvision-evidence/1"
 ALGORITHM = "Ed25519"
@@ -50,10 +51,6 @@ def canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def build_manifest(
     *,
     clip: dict[str, Any],
@@ -73,11 +70,11 @@ def build_manifest(
         "clip": clip,
         "camera": camera,
         "city": city,
-        "range": {"start": _iso(start), "end": _iso(end)},
+        "range": {"start": format_rfc3339(start), "end": format_rfc3339(end)},
         "mode": mode,
         "requested_by": requested_by,
         "sources": sources,
-        "created_at": _iso(created_at or datetime.now(UTC)),
+        "created_at": format_rfc3339(created_at or datetime.now(UTC)),
     }
 
 

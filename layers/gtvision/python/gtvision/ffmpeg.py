@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from gtvision.observability import redact
+
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
 LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,rtmp,rtmps,udp,rtp,srtp"
 _FILE_SCHEMES = {"file", "http", "https"}
@@ -68,15 +70,6 @@ def _check_input_schemes(args: Sequence[str], live: bool) -> None:
     for flag, value in zip(args, args[1:], strict=False):
         if flag == "-i" and "://" in value and value.split("://", 1)[0].lower() not in allowed:
             raise MediaError(f"entrada não permitida: esquema '{value.split('://', 1)[0]}'")
-
-
-_USERINFO = re.compile(r"(\b[a-zA-Z][\w+.-]*://)[^/\s@]+@")
-_SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Mask URL credentials (camera passwords) and presigned-URL signatures in ffmpeg output."""
-    return _SIGNED_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
 
 
 def _tail(text: str) -> str:

@@ -28,11 +28,13 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 current_function: contextvars.ContextVar[str] = contextvars.ContextVar("gtv_function", default="runtime")
 
 _CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
+_SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    """Remove `user:password@` from any URL inside `text` (camera passwords never reach a log line)."""
-    return _CREDENTIALS_IN_URL.sub(r"\g<scheme>***@", text)
+    """Mask `user:password@` in any URL inside `text` (camera passwords) and presigned-URL signatures:
+    neither ever reaches a log line, an error message or ffmpeg's echoed output."""
+    return _SIGNED_QUERY.sub(r"\1***", _CREDENTIALS_IN_URL.sub(r"\g<scheme>***@", text))
 
 
 class RedactingFilter(logging.Filter):

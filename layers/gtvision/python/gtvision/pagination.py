@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from gtvision.errors import Malformed
 
@@ -83,7 +84,10 @@ def check_keyset(values: list[Any], shape: tuple[str, ...] = ("time", "uuid")) -
         raise Malformed("invalid_cursor", "cursor inválido") from exc
 
 
-def page(rows: list[dict[str, Any]], limit: int, key: tuple[str, ...]) -> tuple[list[dict[str, Any]], str | None]:
+R = TypeVar("R", bound=Mapping[str, Any])
+
+
+def page(rows: list[R], limit: int, key: tuple[str, ...]) -> tuple[list[R], str | None]:
     """Given up to limit+1 rows ordered by `key`, return the page and the next cursor."""
     if len(rows) > limit:
         rows = rows[:limit]

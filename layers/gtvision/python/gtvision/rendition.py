@@ -15,7 +15,10 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from gtvision import ffmpeg
+from gtvision.observability import logger, metrics
 
 _STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 
@@ -46,3 +49,23 @@ def remux_to_ts(src: str, dst: str, timeout: float = 120) -> Rendition:
     if size == 0:
         raise ffmpeg.MediaError("a cópia MPEG-TS ficou vazia")
     return Rendition(dst, size)
+
+
+def playable_copy(local: str, dst: str, container: str, key: str, timeout: float) -> Rendition | None:
+    """The MPEG-TS copy HLS plays of a progressive MP4 (None for containers HLS carries as they are).
+
+    A segment ffmpeg could probe and thumbnail but not remux is still registered (it is evidence);
+    it then stays out of playlists, and the warning and metric say so.
+    """
+    if not needs_rendition(container):
+        return None
+    try:
+        return remux_to_ts(local, dst, timeout=timeout)
+    except ffmpeg.MediaInterrupted:
+        raise  # a timeout or a signal: retried like the other ffmpeg runs of the registration
+    except ffmpeg.MediaError as exc:
+        metrics.add_metric(name="SegmentRenditionsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "segment registered without a playable rendition", extra={"key": key, "error": exc.message[-500:]}
+        )
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from gtvision.errors import Invalid
 
@@ -15,6 +15,12 @@ HINT = "use RFC 3339 com fuso, ex. 2026-11-23T14:05:00Z"
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 RANGE_HINT = "datas entre 1970-01-01 e 2200-01-01"
+
+
+def format_rfc3339(moment: datetime, timespec: Literal["auto", "seconds", "milliseconds"] = "auto") -> str:
+    """``moment`` in UTC with a ``Z`` (a naive one is taken as UTC); ``timespec`` as ``datetime.isoformat``."""
+    aware = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_rfc3339(value: Any) -> datetime:

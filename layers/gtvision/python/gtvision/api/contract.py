@@ -49,8 +49,8 @@ from gtvision.api.schemas import (
     UserOut,
     WatchOut,
 )
-from gtvision.api.schemas_health import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.api.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
+from gtvision.api.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.models import alerts, clips, core, intelbras, lpr, mosaics, sentinela, sessions, streams
 
 # ------------------------------------------------------------------------------------------ operations

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 from uuid import UUID
@@ -21,6 +21,7 @@ from gtvision.errors import DomainError, Invalid, Malformed, TooLarge, not_found
 from gtvision.logic import scope
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
+from gtvision.timeutil import format_rfc3339
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
@@ -33,7 +34,7 @@ CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/
 
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
-        return (o.astimezone(UTC) if o.tzinfo else o.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+        return format_rfc3339(o)
     if isinstance(o, date):
         return o.isoformat()
     if isinstance(o, UUID):

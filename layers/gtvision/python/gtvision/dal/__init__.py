@@ -18,6 +18,13 @@ def one(cur: Cursor[DictRow]) -> DictRow:
     return row
 
 
+def add_where(where: list[str], params: dict[str, Any], clause: str, **values: Any) -> None:
+    """Append `clause` (and its parameters) when every value is given (not None, "" or [])."""
+    if all(v is not None and v != "" and v != [] for v in values.values()):
+        where.append(clause)
+        params.update(values)
+
+
 def keyset_page(
     conn: Conn,
     select: str,

@@ -20,6 +20,7 @@ def failed_logins(conn: Conn, username_sha256: str, window_s: int) -> int:
 
 
 def insert(conn: Conn, entry: dict[str, Any]) -> None:
+    """Append one entry to the audit log."""
     conn.execute(
         "INSERT INTO audit_log (user_id, actor, role, city_id, action, resource, status, source_ip, request_id, detail)"
         " VALUES (%(user_id)s, %(actor)s, %(role)s, %(city_id)s, %(action)s, %(resource)s, %(status)s,"

@@ -53,6 +53,7 @@ def entries(
 
 
 def count_for_user(conn: Conn, user_id: str) -> int:
+    """How many audit entries name the user."""
     row = conn.execute("SELECT count(*) AS n FROM audit_log WHERE user_id = %s", (user_id,)).fetchone()
     return int(row["n"]) if row else 0
 

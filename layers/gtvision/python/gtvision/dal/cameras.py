@@ -17,6 +17,7 @@ PUBLIC_COLS = (
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a camera; returns its public columns."""
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
     return one(conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values))
@@ -49,14 +50,17 @@ def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
 
 
 def count_in_city(conn: Conn, city_id: str) -> int:
+    """How many cameras the city has."""
     return one(conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)))["n"]
 
 
 def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
+    """Cameras of a city, oldest first (keyset page)."""
     return keyset_page(conn, f"SELECT {PUBLIC_COLS} FROM cameras", ["city_id = %s"], [city_id], limit, after)
 
 
 def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply `changes` to a camera; None when it does not exist."""
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
     return conn.execute(
         f"UPDATE cameras SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {PUBLIC_COLS}",
@@ -65,6 +69,7 @@ def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any
 
 
 def delete(conn: Conn, camera_id: str) -> bool:
+    """Delete a camera; whether one was deleted."""
     return conn.execute("DELETE FROM cameras WHERE id = %s", (camera_id,)).rowcount == 1
 
 

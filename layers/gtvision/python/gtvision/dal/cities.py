@@ -11,6 +11,7 @@ _COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, time
 
 
 def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a city; returns it."""
     return one(
         conn.execute(
             f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
@@ -23,6 +24,7 @@ def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    """One city (locked for update when asked); None when missing."""
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
 
@@ -37,11 +39,13 @@ def find_by_name(conn: Conn, name: str, state: str) -> dict[str, Any] | None:
 def list_page(
     conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
 ) -> list[dict[str, Any]]:
+    """Cities oldest first, or only `only_city` (keyset page)."""
     where, params = (["id = %s"], [only_city]) if only_city else ([], [])
     return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)
 
 
 def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply `changes` to a city; None when it does not exist."""
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
     return conn.execute(
         f"UPDATE cities SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {_COLS}",
@@ -50,6 +54,7 @@ def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> dict[str, Any] 
 
 
 def delete(conn: Conn, city_id: str) -> bool:
+    """Delete a city; whether one was deleted."""
     return conn.execute("DELETE FROM cities WHERE id = %s", (city_id,)).rowcount == 1
 
 
@@ -64,6 +69,7 @@ def holds_personal_data(conn: Conn, city_id: str) -> bool:
 
 
 def has_dependents(conn: Conn, city_id: str) -> bool:
+    """Whether the city still has cameras or active users."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
         " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from psycopg.types.json import Jsonb
 
 from gtvision import aws
 from gtvision.dal import one
 from gtvision.db import Conn
+from gtvision.models.clips import ClipJob
+from gtvision.records import Clip, Segment
 from gtvision.settings import get_settings
 
 COLS = (
@@ -25,6 +27,7 @@ def clip_key(clip_id: str) -> str:
 
 
 def manifest_key(clip_id: str) -> str:
+    """The S3 key of a clip's signed evidence manifest."""
     return f"clips/{clip_id}.manifest.json"
 
 
@@ -44,10 +47,12 @@ def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, 
 
 
 def delete(conn: Conn, clip_id: str) -> None:
+    """Delete a clip's row (its objects are deleted first by the caller)."""
     conn.execute("DELETE FROM clips WHERE id = %s", (clip_id,))
 
 
 def delete_objects(keys: list[str]) -> None:
+    """Delete objects of the recordings bucket (a clip and its manifest) in one call."""
     s3 = aws.client("s3")
     s3.delete_objects(
         Bucket=get_settings().recordings_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
@@ -57,17 +62,20 @@ def delete_objects(keys: list[str]) -> None:
 # ------------------------------------------------------------------------------------------- rows
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> Clip:
+    """Insert a queued clip; returns it."""
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values))
+    return cast(Clip, one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)))
 
 
-def get(conn: Conn, clip_id: str, city_id: str | None = None) -> dict[str, Any] | None:
+def get(conn: Conn, clip_id: str, city_id: str | None = None) -> Clip | None:
     """One clip; None when missing or (city_id given) in another city."""
     if city_id is None:
-        return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
-    return conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
+    else:
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+    return cast("Clip | None", row)
 
 
 def list_page(
@@ -77,7 +85,7 @@ def list_page(
     status: str | None,
     limit: int,
     after: list[Any] | None,
-) -> list[dict[str, Any]]:
+) -> list[Clip]:
     """Newest first, keyset-paginated on (created_at, id)."""
     where: list[str] = []
     params: list[Any] = []
@@ -90,20 +98,19 @@ def list_page(
         params += after
     params.append(limit + 1)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return conn.execute(
-        f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params
-    ).fetchall()
+    rows = conn.execute(f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params)
+    return cast("list[Clip]", rows.fetchall())
 
 
-def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> dict[str, Any] | None:
+def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> Clip | None:
     """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
-    return conn.execute(
+    return cast("Clip | None", conn.execute(
         f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
         f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
         f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
         f" RETURNING {COLS}",
         {"id": clip_id, "token": token, "lease": lease_s},
-    ).fetchone()
+    ).fetchone())
 
 
 def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
@@ -148,6 +155,7 @@ def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
 
 
 def count_unfinished(conn: Conn) -> int:
+    """How many clips are queued or processing."""
     row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
     return int(row["n"]) if row else 0
 
@@ -170,13 +178,13 @@ def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
     )
 
 
-def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> dict[str, Any] | None:
+def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
     """Set (reason given) or lift (reason None) the legal hold."""
-    return conn.execute(
+    return cast("Clip | None", conn.execute(
         f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
         f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
         {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
-    ).fetchone()
+    ).fetchone())
 
 
 def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
@@ -191,10 +199,14 @@ def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[date
             )
 
 
-def segments_of(conn: Conn, clip_id: str) -> list[dict[str, Any]]:
-    return conn.execute(
-        "SELECT camera_id, segment_start FROM clip_segments WHERE clip_id = %s ORDER BY segment_start", (clip_id,)
-    ).fetchall()
+def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
+    """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
+    return cast("list[Segment]", conn.execute(
+        "SELECT s.* FROM clip_segments cs JOIN segments s"
+        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+        " WHERE cs.clip_id = %s ORDER BY s.start_at",
+        (clip_id,),
+    ).fetchall())
 
 
 def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
@@ -211,18 +223,17 @@ def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
 
 def enqueue(clip_id: str) -> None:
     """One job message: the worker reads everything else from the row."""
-    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=json.dumps({"clip_id": clip_id}))
-
-
-def download(key: str, path: str) -> None:
-    aws.client("s3").download_file(get_settings().recordings_bucket, key, path)
+    body = ClipJob(clip_id=clip_id).model_dump_json()
+    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=body)
 
 
 def upload_file(path: str, key: str, content_type: str) -> None:
+    """Upload a local file to the recordings bucket under `key`."""
     aws.client("s3").upload_file(path, get_settings().recordings_bucket, key, ExtraArgs={"ContentType": content_type})
 
 
 def put_json(key: str, document: dict[str, Any]) -> None:
+    """Store a JSON document in the recordings bucket under `key`."""
     aws.client("s3").put_object(
         Bucket=get_settings().recordings_bucket,
         Key=key,

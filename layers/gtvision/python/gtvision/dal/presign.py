@@ -85,6 +85,7 @@ class Presigner:
         return out
 
     def url(self, key: str, expires_in: int, now: datetime | None = None) -> str:
+        """One presigned GET URL of `key`, valid `expires_in` seconds."""
         return self.urls([key], expires_in, now)[0]
 
 

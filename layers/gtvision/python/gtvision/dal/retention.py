@@ -47,6 +47,7 @@ def session() -> Iterator[Conn]:
 
 
 def db_clock(conn: Conn) -> datetime:
+    """The database's wall clock (one clock for every retention decision)."""
     row = conn.execute("SELECT clock_timestamp() AS t").fetchone()
     assert row is not None
     return row["t"]
@@ -59,6 +60,7 @@ def try_lock(conn: Conn, name: str) -> bool:
 
 
 def unlock(conn: Conn, name: str) -> None:
+    """Release the advisory lock taken by `try_lock`."""
     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
 
 
@@ -68,6 +70,7 @@ def cities(conn: Conn) -> list[dict[str, Any]]:
 
 
 def table_exists(conn: Conn, name: str) -> bool:
+    """Whether the table (e.g. a segments partition) exists."""
     row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS e", (name,)).fetchone()
     return bool(row and row["e"])
 
@@ -276,6 +279,7 @@ def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit
 
 
 def delete_rejections(conn: Conn, ids: list[int]) -> int:
+    """Delete these refused-upload records; how many were deleted."""
     if not ids:
         return 0
     return conn.execute("DELETE FROM rejected_uploads WHERE id = ANY(%s::bigint[])", (ids,)).rowcount
@@ -285,12 +289,14 @@ def delete_rejections(conn: Conn, ids: list[int]) -> int:
 
 
 def start_run(conn: Conn) -> int:
+    """Record the start of a retention run; returns its id."""
     row = conn.execute("INSERT INTO retention_runs DEFAULT VALUES RETURNING id").fetchone()
     assert row is not None
     return int(row["id"])
 
 
 def finish_run(conn: Conn, run_id: int, status: str, counts: dict[str, Any]) -> None:
+    """Record how a retention run ended and what it deleted."""
     conn.execute(
         "UPDATE retention_runs SET finished_at = now(), status = %(status)s,"
         " segments_deleted = %(segments_deleted)s, objects_deleted = %(objects_deleted)s,"

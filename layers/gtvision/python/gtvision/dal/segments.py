@@ -6,10 +6,9 @@ the range and walks the (camera_id, start_at) primary key — never a scan of th
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -17,6 +16,7 @@ from psycopg.types.json import Jsonb
 from gtvision import aws
 from gtvision.dal import presign
 from gtvision.db import Conn
+from gtvision.records import Segment
 from gtvision.settings import get_settings
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
@@ -34,6 +34,7 @@ _known_lock = threading.Lock()
 
 
 def partition_name(day: date) -> str:
+    """The name of the segments partition of a day."""
     return f"segments_p{day:%Y%m%d}"
 
 
@@ -99,7 +100,7 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def replace(conn: Conn, row: dict[str, Any], previous_sha256: str) -> bool:
+def replace(conn: Conn, row: dict[str, Any], previous_sha256: str | None) -> bool:
     """Re-register a segment whose object was overwritten; False when another delivery already did."""
     changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
@@ -119,23 +120,27 @@ def set_etag(conn: Conn, camera_id: str, start_at: datetime, etag: str) -> None:
 
 
 def any_registered(conn: Conn) -> bool:
+    """Whether any segment was ever registered."""
     row = conn.execute("SELECT EXISTS (SELECT 1 FROM segments) AS any").fetchone()
     return bool(row and row["any"])
 
 
-def get(conn: Conn, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
-    return conn.execute(
-        "SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)
-    ).fetchone()
+def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
+    """One segment by camera and start; None when missing."""
+    return cast(
+        "Segment | None",
+        conn.execute("SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)).fetchone(),
+    )
 
 
-def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
+def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[Segment]:
     """Segments of a camera overlapping [from_, to), ordered by start_at."""
-    return conn.execute(
+    rows = conn.execute(
         "SELECT * FROM segments WHERE camera_id = %(cam)s"
         " AND start_at >= %(lookback)s AND start_at < %(to)s AND end_at > %(from)s ORDER BY start_at",
         {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT},
     ).fetchall()
+    return cast("list[Segment]", rows)
 
 
 def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:
@@ -196,6 +201,7 @@ def record_rejection(conn: Conn, s3_key: str, reason: str, detail: dict[str, Any
 
 
 def rejections(conn: Conn, s3_key: str) -> list[dict[str, Any]]:
+    """Why an uploaded key was refused, every time it was."""
     return conn.execute("SELECT * FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)).fetchall()
 
 
@@ -214,53 +220,13 @@ def thumbnails_page(
 # ---------------------------------------------------------------- objects
 
 
-class ObjectMissing(Exception):
-    """The uploaded object is gone (deleted or overwritten before its event was processed)."""
-
-
-def _missing(exc: Exception) -> bool:
-    from botocore.exceptions import ClientError
-
-    code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
-    return code in ("NoSuchKey", "404", "NotFound")
-
-
-def head(bucket: str, key: str) -> tuple[int, str] | None:
-    """(size, ETag) of the object now at `key`; None when there is none."""
-    try:
-        meta = aws.client("s3").head_object(Bucket=bucket, Key=key)
-    except Exception as exc:
-        if _missing(exc):
-            return None
-        raise
-    return int(meta["ContentLength"]), str(meta.get("ETag") or "")
-
-
-def download(bucket: str, key: str, dst: str) -> tuple[str, int, str]:
-    """Stream an object to `dst`, hashing as it goes; returns (sha256 hex, bytes, ETag)."""
-    try:
-        response = aws.client("s3").get_object(Bucket=bucket, Key=key)
-    except Exception as exc:
-        if _missing(exc):
-            raise ObjectMissing(key) from exc
-        raise
-    body = response["Body"]
-    digest = hashlib.sha256()
-    size = 0
-    with open(dst, "wb") as fh:
-        for chunk in body.iter_chunks(1 << 20):
-            digest.update(chunk)
-            fh.write(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size, str(response.get("ETag") or "")
-
-
 RETENTION_TAG = "retention-days"
 #: The tag value no lifecycle rule matches: objects under legal hold never expire by lifecycle.
 HELD = "held"
 
 
 def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
+    """Store a segment's JPEG thumbnail, tagged with its retention."""
     with open(path, "rb") as fh:
         aws.client("s3").put_object(
             Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg", Tagging=f"{RETENTION_TAG}={retention}"

@@ -24,6 +24,7 @@ FINISHED = ("completed", "failed", "cancelled")
 
 
 def insert_search(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a Sentinela search; returns it."""
     return one(
         conn.execute(
             "INSERT INTO sentinela_searches (id, city_id, created_by, criteria, status)"
@@ -44,6 +45,7 @@ def get_search(conn: Conn, search_id: str, city_id: str | None, *, for_update: b
 
 
 def list_searches(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+    """Sentinela searches newest first, optionally of one city (keyset page)."""
     where = ["(%(city)s::uuid IS NULL OR city_id = %(city)s)"]
     params: dict[str, Any] = {"city": city_id, "n": limit + 1}
     if after:
@@ -113,6 +115,7 @@ def recorded_segments(
 
 
 def plan_segments(conn: Conn, search_id: str, segments: list[dict[str, Any]]) -> None:
+    """Record the segments a search will analyse (once each)."""
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO sentinela_segments (search_id, camera_id, start_at) VALUES (%s, %s, %s)"
@@ -182,6 +185,7 @@ def complete_if_done(conn: Conn, search_id: str) -> dict[str, Any] | None:
 
 
 def results_page(conn: Conn, search_id: str, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+    """A search's detections in capture order (keyset page)."""
     where = ["s.search_id = %(search)s"]
     params: dict[str, Any] = {"search": search_id, "n": limit + 1}
     if after:
@@ -198,10 +202,12 @@ def results_page(conn: Conn, search_id: str, after: list[Any] | None, limit: int
 
 
 def frame_key(city_id: Any, search_id: str, camera_id: str, start_at: datetime, second: int, index: int) -> str:
+    """The S3 key of a frame a search kept as evidence of a detection."""
     return f"sentinela/{city_id}/{search_id}/{camera_id}/{start_at:%Y%m%dT%H%M%S%f}-{second:05d}-{index}.jpg"
 
 
 def put_frame(key: str, data: bytes) -> None:
+    """Store a detection's JPEG frame in the recordings bucket."""
     aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data, ContentType="image/jpeg")
 
 

@@ -12,6 +12,7 @@ _COLS = "id, user_id, expires_at, revoked_at"
 
 
 def insert(conn: Conn, session_id: str, user_id: str, refresh_sha256: str, expires_at: datetime) -> None:
+    """Open a session whose refresh token has this hash."""
     conn.execute(
         "INSERT INTO auth_sessions (id, user_id, refresh_sha256, expires_at) VALUES (%s, %s, %s, %s)",
         (session_id, user_id, refresh_sha256, expires_at),
@@ -26,12 +27,14 @@ def by_refresh(conn: Conn, refresh_sha256: str) -> dict[str, Any] | None:
 
 
 def by_previous_refresh(conn: Conn, refresh_sha256: str) -> dict[str, Any] | None:
+    """The session whose previous refresh token has this hash (a reuse; locked)."""
     return conn.execute(
         f"SELECT {_COLS} FROM auth_sessions WHERE previous_sha256 = %s FOR UPDATE", (refresh_sha256,)
     ).fetchone()
 
 
 def rotate(conn: Conn, session_id: str, old_sha256: str, new_sha256: str) -> None:
+    """Give the session a new refresh token, keeping the old one's hash to detect reuse."""
     conn.execute(
         "UPDATE auth_sessions SET refresh_sha256 = %s, previous_sha256 = %s, refreshed_at = now() WHERE id = %s",
         (new_sha256, old_sha256, session_id),
@@ -39,10 +42,12 @@ def rotate(conn: Conn, session_id: str, old_sha256: str, new_sha256: str) -> Non
 
 
 def revoke(conn: Conn, session_id: str) -> None:
+    """Revoke one session."""
     conn.execute("UPDATE auth_sessions SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL", (session_id,))
 
 
 def revoke_user(conn: Conn, user_id: str) -> None:
+    """Revoke every session of a user."""
     conn.execute("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL", (user_id,))
 
 
@@ -77,4 +82,5 @@ def hit(conn: Conn, bucket: str, window_start: datetime) -> int:
 
 
 def purge_counters(conn: Conn, before: datetime) -> None:
+    """Delete rate-limit counters of windows started before `before`."""
     conn.execute("DELETE FROM rate_counters WHERE window_start < %s", (before,))

@@ -15,7 +15,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from gtvision.dal.lpr import ALERT_COLS
+from gtvision.dal.alerts import ALERT_COLS
 from gtvision.db import Conn
 
 HEALTH_KINDS = ("camera_offline", "recording_stalled")
@@ -30,6 +30,7 @@ _known_lock = threading.Lock()
 
 
 def sample_partition_name(day: date) -> str:
+    """The name of the stream samples partition of a day."""
     return f"stream_samples_p{day:%Y%m%d}"
 
 
@@ -165,6 +166,7 @@ def set_status(
 
 
 def insert_status_changes(conn: Conn, changes: list[dict[str, Any]]) -> None:
+    """Record cameras' status changes (online, offline...)."""
     if not changes:
         return
     fields = ("camera_id", "city_id", "status", "previous", "at", "source")
@@ -206,10 +208,12 @@ def resolve_alerts(conn: Conn, kind: str, camera_ids: list[Any], at: datetime) -
 
 
 def camera_state(conn: Conn, camera_id: str) -> dict[str, Any] | None:
+    """The camera's last known health, if any."""
     return conn.execute("SELECT * FROM camera_health WHERE camera_id = %s", (camera_id,)).fetchone()
 
 
 def samples(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
+    """A camera's stream samples in [from_, to), oldest first."""
     return conn.execute(
         "SELECT at, online, inbound_kbps, frames_in_error, readers, fps, recording_lag_s FROM stream_samples"
         " WHERE camera_id = %s AND at >= %s AND at < %s ORDER BY at",
@@ -225,6 +229,7 @@ DERIVED_STATUS_SQL = (
 
 
 def city_health(conn: Conn, city_id: str, now: datetime) -> dict[str, Any]:
+    """Counts of a city's cameras by derived status at `now`."""
     derived = DERIVED_STATUS_SQL.format(cam="c", health="h")
     counts = conn.execute(
         f"SELECT count(*) AS cameras,"

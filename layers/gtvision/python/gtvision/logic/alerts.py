@@ -12,10 +12,11 @@ from typing import Any
 
 from gtvision import db, geo, pagination, plates
 from gtvision.auth import Principal
+from gtvision.dal import alerts as dal
 from gtvision.dal import cities as cities_dal
-from gtvision.dal import lpr as dal
 from gtvision.db import Conn
 from gtvision.errors import Conflict, Invalid, not_found
+from gtvision.logic.scoped import in_callers_city
 from gtvision.models.alerts import AlertPatch, WatchIn
 from gtvision.models.common import query_uuid
 from gtvision.observability import logger, metrics
@@ -164,12 +165,10 @@ def list_alerts(
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:
     """Managers triage their city's alerts; reads cited by an alert under investigation are kept by
     retention (not anonymised) until it is closed."""
-    scope = None if principal.is_admin else principal.city_id
     with db.transaction() as conn:
-        if not dal.alert_visible(conn, alert_id, scope):
-            raise not_found("alerta")  # another city's alert: 404 before any 403
+        in_callers_city(conn, principal, dal.alert_visible, alert_id, "alerta")
         principal.require("admin", "manager")
-        row = dal.set_alert_status(conn, alert_id, scope, data.status)
+        row = dal.set_alert_status(conn, alert_id, principal.scope, data.status)
     if row is None:
         raise not_found("alerta")
     return to_public(row)
@@ -219,6 +218,7 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
 def list_watch(
     principal: Principal, city_id: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Watchlist entries of the caller's city (admins: all cities or the one asked), oldest first."""
     principal.require("admin", "manager")
     city = scope_city(principal, city_id)
     with db.transaction() as conn:
@@ -228,10 +228,9 @@ def list_watch(
 
 
 def remove_watch(principal: Principal, watch_id: str) -> None:
-    scope = None if principal.is_admin else principal.city_id
+    """Managers remove an entry of their city's watchlist; another city's entry is a 404."""
     with db.transaction() as conn:
-        if not dal.watch_visible(conn, watch_id, scope):
-            raise not_found("item da lista")  # another city's entry: 404 before any 403
+        in_callers_city(conn, principal, dal.watch_visible, watch_id, "item da lista")
         principal.require("admin", "manager")
-        if not dal.delete_watch(conn, watch_id, scope):
+        if not dal.delete_watch(conn, watch_id, principal.scope):
             raise not_found("item da lista")

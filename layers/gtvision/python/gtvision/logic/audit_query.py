@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from gtvision import db, pagination
 from gtvision.auth import Principal
 from gtvision.dal import audit_query as dal
 from gtvision.errors import Malformed
-from gtvision.timeutil import query_time
+from gtvision.timeutil import format_rfc3339, query_time
 
 #: Rows per CSV response; a longer range continues with the `X-Next-Cursor` header.
 EXPORT_PAGE = 10_000
@@ -55,7 +55,7 @@ def parse_filters(query: dict[str, str]) -> Filters:
 
 def _scope(principal: Principal) -> str | None:
     principal.require("admin", "manager")
-    return None if principal.is_admin else principal.city_id
+    return principal.scope
 
 
 def list_(
@@ -86,7 +86,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        text = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        text = format_rfc3339(value)
     elif isinstance(value, (dict, list)):
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     else:

@@ -12,6 +12,7 @@ from gtvision.auth import Principal
 from gtvision.dal import cameras as dal
 from gtvision.dal import cities as cities_dal
 from gtvision.errors import Conflict, not_found
+from gtvision.logic.scoped import in_callers_city
 from gtvision.models.core import CameraIn, CameraPatch
 from gtvision.urls import parse_source_url, with_credentials
 
@@ -54,13 +55,11 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
 def visible(principal: Principal, camera_id: str) -> dict[str, Any]:
     """The camera if the caller's city owns it (admins see all); 404 otherwise — for every feature."""
     with db.transaction() as conn:
-        row = dal.get(conn, camera_id, None if principal.is_admin else principal.city_id)
-    if row is None:
-        raise not_found("câmera")
-    return row
+        return in_callers_city(conn, principal, dal.get, camera_id, "câmera")
 
 
 def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]:
+    """Register a camera in a city the caller manages (within the city's camera limit)."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     principal.require("admin", "manager")
@@ -98,6 +97,7 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
 def list_(
     principal: Principal, city_id: str, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Cameras of a city the caller can see, a page at a time."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
@@ -133,6 +133,7 @@ def digest_credentials(camera_id: str) -> tuple[dict[str, Any] | None, tuple[str
 
 
 def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str, Any]:
+    """Managers change a camera of their city (name, source, credentials, location, LPR, secret rotation)."""
     current = visible(principal, camera_id)
     principal.require("admin", "manager")
     changes: dict[str, Any] = {}
@@ -184,6 +185,7 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
 
 
 def delete(principal: Principal, camera_id: str) -> None:
+    """Managers remove a camera of their city."""
     visible(principal, camera_id)
     principal.require("admin", "manager")
     with db.transaction() as conn:

@@ -36,6 +36,7 @@ def _check_timezone(name: str | None) -> str | None:
 
 
 def create(principal: Principal, data: CityIn) -> dict[str, Any]:
+    """Admins register a city (a tenant) with its retention plan and camera limit."""
     principal.require("admin")
     values = data.model_dump()
     values["state"] = _check_state(data.state)
@@ -48,6 +49,7 @@ def create(principal: Principal, data: CityIn) -> dict[str, Any]:
 
 
 def get(principal: Principal, city_id: str) -> dict[str, Any]:
+    """A city the caller can see; 404 for any other."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
@@ -58,14 +60,16 @@ def get(principal: Principal, city_id: str) -> dict[str, Any]:
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The cities the caller can see (admins: all; others: their own), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), None if principal.is_admin else principal.city_id
+            conn, limit, pagination.decode_keyset(cursor), principal.scope
         )
     return pagination.page(rows, limit, ("created_at", "id"))
 
 
 def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
+    """Admins change a city's name, state, plans or camera limit."""
     get(principal, city_id)  # 404 for other cities before any 403
     principal.require("admin")
     changes = patch.model_dump(exclude_none=True)
@@ -84,6 +88,7 @@ def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, An
 
 
 def delete(principal: Principal, city_id: str) -> None:
+    """Admins remove a city that has no cameras, users, recordings or plate reads left."""
     get(principal, city_id)
     principal.require("admin")
     with db.transaction() as conn:

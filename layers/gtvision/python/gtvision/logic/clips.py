@@ -8,7 +8,6 @@ message never produces a second object nor changes a finished clip.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -17,17 +16,24 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gtvision import db, evidence, ffmpeg, pagination, retries
+from pydantic import ValidationError
+
+from gtvision import db, evidence, pagination, retries
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
+from gtvision.dal import objects
 from gtvision.dal import segments as segments_dal
 from gtvision.errors import Conflict, Invalid, Unavailable, not_found
 from gtvision.ffmpeg import MediaError, MediaInterrupted
 from gtvision.logic import cameras
-from gtvision.models.clips import ClipIn, HoldIn
+from gtvision.logic.scoped import in_callers_city
+from gtvision.models.clips import ClipIn, ClipJob, HoldIn
+from gtvision.models.common import is_uuid
 from gtvision.observability import logger
+from gtvision.records import Clip, Segment
 from gtvision.settings import get_settings
+from gtvision.timeutil import format_rfc3339
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -35,7 +41,6 @@ LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the l
 MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class PoisonMessage(retries.PoisonMessage):
@@ -50,16 +55,13 @@ class _ClipFailed(Exception):
     """The clip cannot be made from what was recorded (a readable reason for the user)."""
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 # -------------------------------------------------------------------------------------------- API
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
+def to_public(row: Clip) -> dict[str, Any]:
     """The clip as the API shows it; presigned URLs only when it is ready."""
-    ready = row["status"] == "ready" and row.get("s3_key")
+    key, manifest = row["s3_key"], row["manifest_key"]
+    ready = row["status"] == "ready" and bool(key)
     return {
         "id": str(row["id"]),
         "camera_id": str(row["camera_id"]),
@@ -71,8 +73,8 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
         "duration_s": row["duration_s"],
         "size_bytes": row["size_bytes"],
         "sha256": row["sha256"],
-        "download_url": dal.presign(row["s3_key"], f"clip-{row['id']}.mp4") if ready else None,
-        "manifest_url": dal.presign(row["manifest_key"]) if ready and row.get("manifest_key") else None,
+        "download_url": dal.presign(key, f"clip-{row['id']}.mp4") if ready and key else None,
+        "manifest_url": dal.presign(manifest) if ready and manifest else None,
         "error": row["error"],
         "held": row["held"],
         "hold_reason": row["hold_reason"],
@@ -123,13 +125,10 @@ def create(principal: Principal, data: ClipIn) -> dict[str, Any]:
     return {"id": clip_id, "status": "queued"}
 
 
-def visible(principal: Principal, clip_id: str) -> dict[str, Any]:
+def visible(principal: Principal, clip_id: str) -> Clip:
     """The clip if the caller's city owns it (admins see all); 404 otherwise."""
     with db.transaction() as conn:
-        row = dal.get(conn, clip_id, None if principal.is_admin else principal.city_id)
-    if row is None:
-        raise not_found("recorte")
-    return row
+        return in_callers_city(conn, principal, dal.get, clip_id, "recorte")
 
 
 def get(principal: Principal, clip_id: str) -> dict[str, Any]:
@@ -142,16 +141,17 @@ def get(principal: Principal, clip_id: str) -> dict[str, Any]:
 def list_(
     principal: Principal, camera_id: str | None, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """Clips of the caller's city (optionally one camera's or one status), newest first."""
     principal.require("admin", "manager")
     if status is not None and status not in STATUSES:
         raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
     if camera_id is not None:
-        if not _UUID.match(camera_id):
+        if not is_uuid(camera_id):
             raise not_found("câmera")
         cameras.visible(principal, camera_id)
     after = _cursor(cursor)
     with db.transaction() as conn:
-        rows = dal.list_page(conn, None if principal.is_admin else principal.city_id, camera_id, status, limit, after)
+        rows = dal.list_page(conn, principal.scope, camera_id, status, limit, after)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
 
@@ -196,12 +196,12 @@ def release_hold(principal: Principal, clip_id: str) -> dict[str, Any]:
 def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
     """Delete a clip: its objects (clip and manifest), then its row. 409 while under legal hold, and while
     a worker is cutting it (the lease is alive). Returns the deleted row (for the audit's city)."""
-    if not _UUID.match(clip_id):
+    if not is_uuid(clip_id):
         raise not_found("recorte")
     visible(principal, clip_id)  # another city's clip is 404 to every role, as on the other clip routes
     principal.require("admin", "manager")
     with db.transaction() as conn:
-        row = dal.lock_for_delete(conn, clip_id, None if principal.is_admin else principal.city_id)
+        row = dal.lock_for_delete(conn, clip_id, principal.scope)
         if row is None:
             raise not_found("recorte")
         if row["held"]:
@@ -222,13 +222,10 @@ def delete(principal: Principal, clip_id: str) -> dict[str, Any]:
 def parse_message(body: str) -> str:
     """The clip id of a job message, or `PoisonMessage`."""
     try:
-        message = json.loads(body)
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise PoisonMessage("mensagem não é JSON") from exc
-    clip_id = message.get("clip_id") if isinstance(message, dict) else None
-    if not isinstance(clip_id, str) or not _UUID.match(clip_id):
-        raise PoisonMessage("mensagem sem clip_id válido")
-    return clip_id
+        return ClipJob.model_validate_json(body).clip_id
+    except ValidationError as exc:
+        not_json = any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+        raise PoisonMessage("mensagem não é JSON" if not_json else "mensagem sem clip_id válido") from None
 
 
 def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> str:
@@ -262,7 +259,7 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
     return "failed"
 
 
-def _retry_or_fail(row: dict[str, Any], token: str, exc: Exception) -> str:
+def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
     """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
     attempt fail it with the reason."""
     clip_id = str(row["id"])
@@ -276,17 +273,17 @@ def _retry_or_fail(row: dict[str, Any], token: str, exc: Exception) -> str:
     raise exc
 
 
-def _fail(row: dict[str, Any], token: str, error: str) -> None:
+def _fail(row: Clip, token: str, error: str) -> None:
     logger.warning("clip failed", extra={"clip_id": str(row["id"]), "error": error[:200]})
     with db.transaction() as conn:
         dal.finish(conn, str(row["id"]), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
 
 
-def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: str | None) -> None:
+def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) -> None:
     clip_id, camera_id = str(row["id"]), str(row["camera_id"])
     start, end = row["start_at"], row["end_at"]
     with db.transaction() as conn:
-        segments = segments_dal.in_range(conn, camera_id, start, end)
+        segments = dal.stored_segments(conn, clip_id)  # chosen when the clip was requested
         names = dal.context_names(conn, camera_id)
     if not segments:
         raise _ClipFailed("nenhum segmento gravado no intervalo (apagado pela retenção?)")
@@ -311,7 +308,7 @@ def _produce(row: dict[str, Any], token: str, timeout_s: float, scratch_root: st
                 end=end,
                 mode=row["mode"],
                 requested_by={"user_id": str(row["requested_by"]) if row["requested_by"] else None,
-                              "username": row["requested_by_name"], "requested_at": _iso(row["created_at"])},
+                              "username": row["requested_by_name"], "requested_at": format_rfc3339(row["created_at"])},
                 sources=provenance,
             )
         )  # fmt: skip
@@ -343,7 +340,7 @@ def _readable(message: str, keys: dict[str, str], scratch: str) -> str:
     return _FFMPEG_CONTEXT.sub("", message.replace(scratch + os.sep, "")).strip()
 
 
-def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
+def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
     """Download the covering segments and check each against the SHA-256 registered at upload."""
     sources: list[SegmentSource] = []
     provenance: list[dict[str, Any]] = []
@@ -351,18 +348,15 @@ def _fetch(segments: list[dict[str, Any]], scratch: str) -> tuple[list[SegmentSo
         ext = os.path.splitext(seg["s3_key"])[1] or ".mp4"
         local = os.path.join(scratch, f"seg-{index:04d}{ext}")
         try:
-            dal.download(seg["s3_key"], local)
-        except Exception as exc:
-            if "404" in str(exc) or "Not Found" in str(exc) or "NoSuchKey" in str(exc):
-                raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
-            raise
-        digest = ffmpeg.sha256_file(local)
+            digest, size, _ = objects.download(get_settings().recordings_bucket, seg["s3_key"], local)
+        except objects.ObjectMissing as exc:
+            raise _ClipFailed(f"segmento {seg['s3_key']} não está mais no armazenamento") from exc
         if seg.get("sha256") and digest != seg["sha256"]:
             raise _ClipFailed(f"segmento {seg['s3_key']} não confere com o SHA-256 registrado: integridade violada")
         duration = seg.get("duration_s") or (seg["end_at"] - seg["start_at"]).total_seconds()
         sources.append(SegmentSource(url_or_path=local, start=seg["start_at"], duration_s=float(duration)))
         provenance.append(
-            {"s3_key": seg["s3_key"], "sha256": digest, "size_bytes": os.path.getsize(local),
-             "start": _iso(seg["start_at"]), "end": _iso(seg["end_at"])}
+            {"s3_key": seg["s3_key"], "sha256": digest, "size_bytes": size,
+             "start": format_rfc3339(seg["start_at"]), "end": format_rfc3339(seg["end_at"])}
         )  # fmt: skip
     return sources, provenance

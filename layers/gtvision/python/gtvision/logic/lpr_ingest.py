@@ -23,7 +23,7 @@ from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
 from gtvision.logic import alerts, cameras
 from gtvision.models.common import parse
-from gtvision.models.lpr import BatchRead, BulkIn, ReadBase, WebhookRead
+from gtvision.models.lpr import BulkIn, ReadBase, ReadsMessage, WebhookRead
 from gtvision.observability import logger, metrics
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -210,16 +210,10 @@ def parse_message(body: str, now: datetime) -> list[tuple[uuid.UUID, Read]]:
         doc = json.loads(body)
     except json.JSONDecodeError as exc:
         raise Malformed("malformed_json", "mensagem não é JSON válido") from exc
-    items = doc.get("reads") if isinstance(doc, dict) and "reads" in doc else doc
-    if isinstance(items, dict):
-        items = [items]
-    if not isinstance(items, list) or not items:
+    if not doc or not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and not doc.get("reads", True)):
         raise Malformed("malformed_body", "mensagem sem leituras")
-    out = []
-    for item in items:
-        data = parse(BatchRead, item)
-        out.append((data.camera_id, _validated(data, now)))
-    return out
+    message = parse(ReadsMessage, {"reads": doc} if isinstance(doc, list) else doc)
+    return [(data.camera_id, _validated(data, now)) for data in message.reads]
 
 
 @dataclass
@@ -284,7 +278,9 @@ def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -
             raise Invalid(exc.code, f"reads[{i}]: {exc.message}") from None
     for camera_id in {str(r.camera_id) for r in data.reads}:
         cameras.visible(principal, camera_id)
-    payload = [r.model_dump(mode="json", exclude_none=True) for r in data.reads]
-    bodies = [json.dumps(payload[i : i + READS_PER_MESSAGE]) for i in range(0, len(payload), READS_PER_MESSAGE)]
+    bodies = [
+        ReadsMessage(reads=data.reads[i : i + READS_PER_MESSAGE]).model_dump_json(exclude_none=True)
+        for i in range(0, len(data.reads), READS_PER_MESSAGE)
+    ]
     dal.enqueue_reads(bodies)
-    return {"accepted": len(payload), "messages": len(bodies)}
+    return {"accepted": len(data.reads), "messages": len(bodies)}

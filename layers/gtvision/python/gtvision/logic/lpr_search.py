@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from gtvision import db, geo, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, not_found
 from gtvision.logic import alerts, cameras
+from gtvision.records import PlateRead, TrajectoryRead
 from gtvision.timeutil import query_time
 
 #: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
@@ -29,7 +31,7 @@ def _check_range(from_: datetime | None, to: datetime | None) -> None:
         raise Invalid("invalid_range", "from deve ser anterior a to")
 
 
-def _read_public(row: dict[str, Any]) -> dict[str, Any]:
+def _read_public(row: PlateRead) -> dict[str, Any]:
     out = {
         "id": str(row["id"]),
         "plate": row["plate"],
@@ -47,7 +49,7 @@ def _read_public(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def vehicle_public(row: dict[str, Any]) -> dict[str, Any] | None:
+def vehicle_public(row: Mapping[str, Any]) -> dict[str, Any] | None:
     """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
     raw = row.get("vehicle") or {}
     if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
@@ -142,6 +144,10 @@ def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[s
     return [_read_public(r) for r in items], nxt
 
 
+def _located(point: tuple[float | None, float | None]) -> TypeGuard[tuple[float, float]]:
+    return point[0] is not None and point[1] is not None
+
+
 def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
     """The plate's reads in time order with camera names/locations and the speed between points."""
     try:
@@ -159,15 +165,17 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
     truncated = len(rows) > TRAJECTORY_MAX_POINTS
     points: list[dict[str, Any]] = []
     visited: list[str] = []
-    prev: dict[str, Any] | None = None
+    prev: TrajectoryRead | None = None
     max_speed: float | None = None
     for row in rows[:TRAJECTORY_MAX_POINTS]:
         camera_id = str(row["camera_id"])
         if camera_id not in visited:
             visited.append(camera_id)
         km = speed = None
-        if prev is not None and None not in (prev["lat"], prev["lon"], row["lat"], row["lon"]):
-            km = geo.haversine_km(prev["lat"], prev["lon"], row["lat"], row["lon"])
+        here = (row["lat"], row["lon"])
+        there = (prev["lat"], prev["lon"]) if prev is not None else (None, None)
+        if prev is not None and _located(here) and _located(there):
+            km = geo.haversine_km(there[0], there[1], here[0], here[1])
             speed = geo.speed_kmh(km, (row["captured_at"] - prev["captured_at"]).total_seconds())
             if speed is not None and math.isinf(speed):
                 speed = None  # same instant at two places: no finite speed (clone alerts cover it)

@@ -43,6 +43,7 @@ def _current_user(conn: Any, principal: Principal) -> dict[str, Any]:
 
 
 def profile(principal: Principal) -> dict[str, Any]:
+    """The caller's own account, as they may see it."""
     with db.transaction() as conn:
         user = _current_user(conn, principal)
     return {k: user[k] for k in _PROFILE}

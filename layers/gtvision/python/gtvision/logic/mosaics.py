@@ -11,6 +11,7 @@ from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.logic import placement
 from gtvision.logic.cameras import derived_status
+from gtvision.logic.scoped import in_callers_city
 from gtvision.models.mosaics import MosaicIn
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
@@ -36,6 +37,7 @@ def _out(row: dict[str, Any], cameras: list[dict[str, Any]] | None = None) -> di
 
 
 def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
+    """Managers save a mosaic of up to four cameras of one city."""
     principal.require("admin", "manager")
     ids = list(dict.fromkeys(data.camera_ids))
     if len(ids) > _CAPACITY[data.layout]:
@@ -62,24 +64,25 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
 
 
 def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
+    """A mosaic of the caller's city with each camera's name, status and live URLs."""
     with db.transaction() as conn:
-        row = dal.get(conn, mosaic_id, None if principal.is_admin else principal.city_id)
-        if row is None:
-            raise not_found("mosaico")
+        row = in_callers_city(conn, principal, dal.get, mosaic_id, "mosaico")
         cams = dal.cameras_in_city(conn, [str(c) for c in row["camera_ids"]], str(row["city_id"]))
     return _out(row, cams)
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Mosaics of the caller's city (admins: all), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, None if principal.is_admin else principal.city_id, limit, pagination.decode_keyset(cursor)
+            conn, principal.scope, limit, pagination.decode_keyset(cursor)
         )
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [_out(r) for r in items], nxt
 
 
 def delete(principal: Principal, mosaic_id: str) -> None:
+    """Managers remove a mosaic of their city."""
     get(principal, mosaic_id)
     principal.require("admin", "manager")
     with db.transaction() as conn:

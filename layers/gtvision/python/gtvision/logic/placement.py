@@ -113,6 +113,7 @@ def urls_for(camera_ids: list[str]) -> dict[str, dict[str, str]]:
 
 
 def register_node(node: nodes_dal.NodeRow) -> None:
+    """Add a MediaMTX node to service, or update its URLs and capacity."""
     with db.transaction() as conn:
         nodes_dal.upsert(conn, node)
 

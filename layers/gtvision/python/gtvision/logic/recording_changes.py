@@ -7,17 +7,18 @@ other alerts — and writes the previous hash into the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from gtvision import audit, db
-from gtvision.dal import lpr as alerts_dal
+from gtvision.dal import alerts as alerts_dal
 from gtvision.logic import alerts
 from gtvision.observability import logger, metrics
 
 
-def unchanged(existing: dict[str, Any], current: tuple[int, str] | None) -> bool:
+def unchanged(existing: Mapping[str, Any], current: tuple[int, str] | None) -> bool:
     """Whether the object at the key is still the one registered (by size, and ETag when both are known).
 
     A missing object counts as unchanged: retention (or an operator) removed it after registration.
@@ -30,7 +31,7 @@ def unchanged(existing: dict[str, Any], current: tuple[int, str] | None) -> bool
     return not (existing.get("etag") and etag and etag != existing["etag"])
 
 
-def changed(previous: dict[str, Any], now: dict[str, Any], *, readable: bool) -> None:
+def changed(previous: Mapping[str, Any], now: Mapping[str, Any], *, readable: bool) -> None:
     """Evidence changed under a registered key: one `recording_changed` alert, and the audit trail keeps
     the hash it had before (the alert is published like the other alerts)."""
     key = previous["s3_key"]

@@ -10,7 +10,6 @@ raises a `recording_changed` alert (ADR 0010).
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
@@ -26,9 +25,10 @@ from gtvision import db, ffmpeg, isobmff, pagination, rendition
 from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
+from gtvision.dal import objects
 from gtvision.dal import segments as dal
 from gtvision.errors import Invalid
-from gtvision.logic import cameras, recording_changes
+from gtvision.logic import cameras, hls, recording_changes
 from gtvision.logic.ffmpeg_budget import MAX_FFMPEG_S, FfmpegBudget
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
@@ -63,6 +63,7 @@ def segment_key(camera_id: str, start: datetime, ext: str = "mp4") -> str:
 
 
 def thumbnail_key(camera_id: str, start: datetime) -> str:
+    """The S3 key of a segment's thumbnail."""
     return f"thumbnails/{camera_id}/{start.astimezone(UTC).strftime(STAMP_FORMAT)}.jpg"
 
 
@@ -141,14 +142,14 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
-    if existing is not None and recording_changes.unchanged(existing, dal.head(bucket, key)):
+    if existing is not None and recording_changes.unchanged(existing, objects.head(bucket, key)):
         return _duplicate(key)
     scratch = tempfile.mkdtemp(prefix="gtv-seg-")
     try:
         local = os.path.join(scratch, f"segment.{ext}")
         try:
-            sha256, size, etag = dal.download(bucket, key, local)
-        except dal.ObjectMissing:
+            sha256, size, etag = objects.download(bucket, key, local)
+        except objects.ObjectMissing:
             if existing is not None:
                 return _duplicate(key)  # removed after its registration (retention): nothing changed to see
             return _reject(key, "object_missing", bucket=bucket)
@@ -171,7 +172,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             return _reject(key, "segment_too_long", duration_s=info.duration_s)
         container = ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts"
-        playable = _playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
+        playable = rendition.playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
         thumb_key = thumbnail_key(camera_id, start)
         # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
         # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
@@ -223,26 +224,6 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
 def _duplicate(key: str) -> UploadOutcome:
     metrics.add_metric(name="SegmentUploadsDuplicate", unit=MetricUnit.Count, value=1)
     return UploadOutcome("duplicate", key)
-
-
-def _playable_copy(local: str, dst: str, container: str, key: str, timeout: float) -> rendition.Rendition | None:
-    """The MPEG-TS copy HLS plays of a progressive MP4 (None for containers HLS carries as they are).
-
-    A segment ffmpeg could probe and thumbnail but not remux is still registered (it is evidence);
-    it then stays out of playlists, and the warning and metric say so.
-    """
-    if not rendition.needs_rendition(container):
-        return None
-    try:
-        return rendition.remux_to_ts(local, dst, timeout=timeout)
-    except ffmpeg.MediaInterrupted:
-        raise  # a timeout or a signal: retried like the other ffmpeg runs of the registration
-    except ffmpeg.MediaError as exc:
-        metrics.add_metric(name="SegmentRenditionsFailed", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "segment registered without a playable rendition", extra={"key": key, "error": exc.message[-500:]}
-        )
-        return None
 
 
 def _init_bytes(path: str) -> int | None:
@@ -311,86 +292,10 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
     cameras.visible(principal, camera_id)
     from_, to = parse_range(query, MAX_PLAYBACK_RANGE)
     with db.transaction() as conn:
-        rows = [p for p in (_rendition_row(r) for r in dal.in_range(conn, camera_id, from_, to)) if p is not None]
+        rows = [p for p in (hls.rendition_row(r) for r in dal.in_range(conn, camera_id, from_, to)) if p is not None]
     if not rows:
         return None
-    total = sum(_duration(r) for r in rows)
+    total = sum(hls.duration(r) for r in rows)
     ttl = int(min(MAX_PLAYLIST_TTL_S, max(get_settings().presign_ttl_s, total + 3600)))
     urls = dal.presigned_urls([r["s3_key"] for r in rows], ttl)
-    return build_playlist(rows, urls)
-
-
-# ---------------------------------------------------------------- HLS
-
-#: Containers HLS can carry: MPEG-TS, and fragmented MP4 (its ftyp+moov served as EXT-X-MAP). A
-#: progressive MP4 is not an HLS segment: playlists serve its MPEG-TS rendition (`play_key`) instead.
-PLAYABLE = ("ts", "fmp4")
-
-
-def _rendition_row(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The row as HLS sees it: the original when HLS carries it, else its playable rendition (or None)."""
-    if row["container"] in PLAYABLE:
-        return row
-    if not row.get("play_key"):
-        return None
-    return {**row, "container": "ts", "s3_key": row["play_key"], "init_bytes": None,
-            "size_bytes": row["play_size_bytes"]}  # fmt: skip
-
-
-_PTS_TOLERANCE_S = 0.5
-
-
-def _duration(row: dict[str, Any]) -> float:
-    return float(row.get("duration_s") or (row["end_at"] - row["start_at"]).total_seconds())
-
-
-def _discontinuous(prev: dict[str, Any], cur: dict[str, Any]) -> bool:
-    """Whether the player must reset its decoder/timeline between two consecutive segments.
-
-    At gaps, where codec, resolution or container change, and where timestamps do not continue —
-    recorders that restart timestamps in every file (MediaMTX's fMP4, our recorder) need one at every
-    boundary, while continuous MPEG-TS recordings play straight through.
-    """
-    if cur["start_at"] - prev["end_at"] > dal.TOUCH:
-        return True
-    if any(prev.get(k) != cur.get(k) for k in ("video_codec", "width", "height", "container")):
-        return True
-    if prev.get("pts_start") is None or cur.get("pts_start") is None:
-        return True
-    return abs(cur["pts_start"] - (prev["pts_start"] + _duration(prev))) > _PTS_TOLERANCE_S
-
-
-def _pdt(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def build_playlist(rows: list[dict[str, Any]], urls: list[str]) -> str:
-    """An HLS VOD media playlist over `rows` (ordered by start) served from `urls` (one per row)."""
-    fmp4 = any(r["container"] == "fmp4" for r in rows)
-    target = max(1, math.ceil(max(_duration(r) for r in rows)))
-    lines = [
-        "#EXTM3U",
-        f"#EXT-X-VERSION:{7 if fmp4 else 3}",
-        f"#EXT-X-TARGETDURATION:{target}",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
-        "#EXT-X-MEDIA-SEQUENCE:0",
-        "#EXT-X-INDEPENDENT-SEGMENTS",
-    ]
-    prev: dict[str, Any] | None = None
-    for row, url in zip(rows, urls, strict=True):
-        if prev is not None and _discontinuous(prev, row):
-            lines.append("#EXT-X-DISCONTINUITY")
-        lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_pdt(row['start_at'])}")
-        if row["container"] == "fmp4":
-            # Each MediaMTX/recorder fMP4 file carries its own ftyp+moov: serve those bytes as the
-            # initialization section and the fragments after them as the media segment, from one URL.
-            init = int(row["init_bytes"])
-            lines.append(f'#EXT-X-MAP:URI="{url}",BYTERANGE="{init}@0"')
-            lines.append(f"#EXTINF:{_duration(row):.6f},")
-            lines.append(f"#EXT-X-BYTERANGE:{int(row['size_bytes']) - init}@{init}")
-        else:
-            lines.append(f"#EXTINF:{_duration(row):.6f},")
-        lines.append(url)
-        prev = row
-    lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
+    return hls.build_playlist(rows, urls)

@@ -52,6 +52,7 @@ class Hooks:
     after_storage_delete: Callable[[str, list[str]], None] | None = None
 
     def storage_deleted(self, phase: str, keys: list[str]) -> None:
+        """Called after each storage delete (tests inject a crash here)."""
         if self.after_storage_delete is not None:
             self.after_storage_delete(phase, keys)
 
@@ -98,6 +99,7 @@ class Report:
         self.cities_skipped += counts.skipped
 
     def counts(self) -> dict[str, Any]:
+        """The run's totals, as stored in its run row and audit entry."""
         return {
             "segments_deleted": self.segments_deleted,
             "objects_deleted": self.objects_deleted,

@@ -16,19 +16,16 @@ from typing import Any
 
 from gtvision import db
 from gtvision.auth import Principal
-from gtvision.dal import lpr as lpr_dal
+from gtvision.dal import alerts as alerts_dal
 from gtvision.dal import mosaics as mosaics_dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import not_found
 from gtvision.logic import cameras, cities, clips, sentinela
+from gtvision.logic.scoped import in_callers_city
 
 ANY = ("admin", "manager", "viewer")
 MANAGERS = ("admin", "manager")
 ADMINS = ("admin",)
-
-
-def _scope(principal: Principal) -> str | None:
-    return None if principal.is_admin else principal.city_id
 
 
 def _user(principal: Principal, user_id: str) -> Any:
@@ -43,24 +40,17 @@ def _user(principal: Principal, user_id: str) -> Any:
 
 def _mosaic(principal: Principal, mosaic_id: str) -> Any:
     with db.transaction() as conn:
-        row = mosaics_dal.get(conn, mosaic_id, _scope(principal))
-    if row is None:
-        raise not_found("mosaico")
-    return row
+        return in_callers_city(conn, principal, mosaics_dal.get, mosaic_id, "mosaico")
 
 
 def _alert(principal: Principal, alert_id: str) -> Any:
     with db.transaction() as conn:
-        if not lpr_dal.alert_visible(conn, alert_id, _scope(principal)):
-            raise not_found("alerta")
-    return True
+        return in_callers_city(conn, principal, alerts_dal.alert_visible, alert_id, "alerta")
 
 
 def _watch(principal: Principal, watch_id: str) -> Any:
     with db.transaction() as conn:
-        if not lpr_dal.watch_visible(conn, watch_id, _scope(principal)):
-            raise not_found("item da lista")
-    return True
+        return in_callers_city(conn, principal, alerts_dal.watch_visible, watch_id, "item da lista")
 
 
 #: Path parameter → "visible in the caller's city or 404". A route whose id has no entry here checks

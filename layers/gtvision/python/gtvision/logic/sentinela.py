@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gtvision import db, ffmpeg, pagination, plates, vehicles
 from gtvision.auth import Principal
 from gtvision.dal import lpr as lpr_dal
-from gtvision.dal import segments as segments_dal
+from gtvision.dal import objects
 from gtvision.dal import sentinela as dal
 from gtvision.errors import Conflict, Invalid, Malformed, not_found
 from gtvision.logic import cameras
@@ -118,6 +118,7 @@ def create(principal: Principal, body: Any) -> dict[str, Any]:
 
 
 def to_public(row: dict[str, Any]) -> dict[str, Any]:
+    """A Sentinela search as the API shows it, with its progress."""
     crit = dict(row["criteria"])
     total, done = row["segments_total"], row["segments_done"]
     if row["status"] == "completed":
@@ -141,7 +142,7 @@ def to_public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _visible(principal: Principal, search_id: str, *, for_update: bool = False, conn: Any = None) -> dict[str, Any]:
-    city = None if principal.is_admin else principal.city_id
+    city = principal.scope
     if conn is not None:
         row = dal.get_search(conn, search_id, city, for_update=for_update)
     else:
@@ -153,13 +154,15 @@ def _visible(principal: Principal, search_id: str, *, for_update: bool = False, 
 
 
 def get(principal: Principal, search_id: str) -> dict[str, Any]:
+    """A Sentinela search of the caller's city; 404 for any other."""
     return to_public(_visible(principal, search_id))
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Sentinela searches of the caller's city (admins: all), newest first."""
     with db.transaction() as conn:
         rows = dal.list_searches(
-            conn, None if principal.is_admin else principal.city_id, pagination.decode_keyset(cursor), limit
+            conn, principal.scope, pagination.decode_keyset(cursor), limit
         )
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
@@ -216,6 +219,7 @@ class SegmentTask:
 
 
 def parse_message(body: str) -> SegmentTask:
+    """The segment task of an analysis queue message, or `PoisonMessage`."""
     try:
         doc = json.loads(body)
         return SegmentTask(
@@ -254,7 +258,7 @@ def analyse_segment(task: SegmentTask, analyser: Analyser | None = None) -> str:
     analyser = analyser or analysers.choose()
     with tempfile.TemporaryDirectory(prefix="sentinela-") as work:
         src = f"{work}/segment"
-        segments_dal.download(get_settings().recordings_bucket, job["s3_key"], src)
+        objects.download(get_settings().recordings_bucket, job["s3_key"], src)
         sampled = frames.extract(src, work, FFMPEG_TIMEOUT_S, pixels=analyser.needs_pixels)
         if not sampled:
             raise ffmpeg.MediaError("nenhum quadro decodificado")

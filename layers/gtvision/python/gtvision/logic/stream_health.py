@@ -52,6 +52,7 @@ class StatusChange:
     source: str  # poll | hook | manager
 
     def row(self) -> dict[str, Any]:
+        """The change as a `camera_status_changes` row."""
         return {
             "camera_id": self.camera_id, "city_id": self.city_id, "status": self.status,
             "previous": self.previous, "at": self.at, "source": self.source,
@@ -98,6 +99,7 @@ class PollReport:
     partitions_dropped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The poll's counts, for the log and the handler's result."""
         return dict(self.__dict__)
 
 
@@ -136,6 +138,7 @@ def frames_in_error(prev: dict[str, Any], path: PathStatus) -> int | None:
 
 
 def video_track(path: PathStatus) -> tuple[str | None, int | None, int | None]:
+    """(codec, width, height) of the path's first video track; Nones when it has none."""
     for track in path.tracks:
         if track.codec in VIDEO_CODECS:
             return track.codec, track.width, track.height
@@ -143,6 +146,7 @@ def video_track(path: PathStatus) -> tuple[str | None, int | None, int | None]:
 
 
 def fps_of(cam: dict[str, Any]) -> float | None:
+    """Frames per second of the camera's last segment, when known."""
     frames, duration = cam.get("segment_frames"), cam.get("segment_duration_s")
     if not frames or not duration or duration <= 0:
         return None

@@ -20,6 +20,7 @@ METRICS_MAX_RANGE = timedelta(days=7)
 
 
 def camera_metrics(principal: Principal, camera_id: str, query: dict[str, str]) -> dict[str, Any]:
+    """A camera's stream samples over a range (default: the last hour), for its city's users."""
     camera = cameras_logic.visible(principal, camera_id)
     now = datetime.now(UTC)
     from_ = query_time(query.get("from"), "from", code="invalid_range") or now - timedelta(hours=1)
@@ -59,6 +60,7 @@ def camera_metrics(principal: Principal, camera_id: str, query: dict[str, str]) 
 
 
 def city_health(principal: Principal, city_id: str) -> dict[str, Any]:
+    """How many of a city's cameras are online, offline or not recording."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:

@@ -48,6 +48,7 @@ def _str(v: Any) -> str | None:
 
 
 def create(principal: Principal, data: UserIn) -> dict[str, Any]:
+    """Admins create any user; managers create managers and viewers of their own city."""
     principal.require("admin", "manager")
     if data.role == "admin":
         if not principal.is_admin:
@@ -69,15 +70,17 @@ def create(principal: Principal, data: UserIn) -> dict[str, Any]:
 
 
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Users the caller can see (admins: all; managers: their city's), a page at a time."""
     principal.require("admin", "manager")
     with db.transaction() as conn:
         rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), None if principal.is_admin else principal.city_id
+            conn, limit, pagination.decode_keyset(cursor), principal.scope
         )
     return pagination.page(rows, limit, ("created_at", "id"))
 
 
 def delete(principal: Principal, user_id: str) -> None:
+    """Admins and managers remove (anonymise) a user they can see, never themselves."""
     with db.transaction() as conn:
         user = dal.get(conn, user_id)
         if user is None or not principal.can_see_city(str(user["city_id"])):

@@ -1,11 +1,11 @@
-"""Request models of clips: an export request and a legal hold."""
+"""Request models of clips (an export request, a legal hold) and the clip worker's job message."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gtvision.models.common import UUID_PATTERN, Strict
 from gtvision.timeutil import parse_rfc3339
@@ -25,3 +25,11 @@ class ClipIn(Strict):
 
 class HoldIn(Strict):
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class ClipJob(BaseModel):
+    """One message of the clip queue: only the id; the worker reads everything else from the row."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    clip_id: str = Field(pattern=UUID_PATTERN)

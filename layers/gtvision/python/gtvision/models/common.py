@@ -3,8 +3,9 @@ validation errors into 422s."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeGuard, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -43,9 +44,17 @@ BR_STATES = {
 }
 
 
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+#: A UUID in its canonical hyphenated form (any case), unanchored, for use inside other patterns.
+UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+UUID_PATTERN = rf"^{UUID_RE}$"
+_UUID = re.compile(UUID_PATTERN)
 # An id field of a request body: anything else is a 422 here, not a database error later.
 UuidStr = Annotated[str, Field(pattern=UUID_PATTERN)]
+
+
+def is_uuid(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is a string holding one canonical UUID."""
+    return isinstance(value, str) and _UUID.match(value) is not None
 
 
 def query_uuid(value: str | None, name: str) -> str | None:

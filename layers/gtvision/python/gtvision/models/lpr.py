@@ -1,10 +1,11 @@
-"""Request models of LPR: a camera's webhook read, a batch message's read and the bulk endpoint."""
+"""Request models of LPR: a camera's webhook read, the bulk endpoint, and the batch SQS message of reads."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 MAX_BULK_READS = 5000
 
@@ -42,3 +43,20 @@ class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reads: list[BatchRead] = Field(min_length=1, max_length=MAX_BULK_READS)
+
+
+class ReadsMessage(BaseModel):
+    """One message of the LPR ingest queue: ``{"reads": [...]}``, a bare list of reads, or one read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reads: list[BatchRead] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_shape(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"reads": data}
+        if isinstance(data, dict) and "reads" not in data:
+            return {"reads": [data]}
+        return data

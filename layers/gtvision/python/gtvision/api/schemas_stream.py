@@ -1,4 +1,4 @@
-"""Models of stream and recording health: stream metrics, city health and the MediaMTX hook (for `/v1/openapi.json`)."""
+"""Query and response models of stream health: a camera's stream metrics and a city's health."""
 
 from __future__ import annotations
 
