@@ -309,37 +309,21 @@ print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "gtvision": __import_
 
 
 def run_in_function(
-    layout: Layout,
-    fn: FunctionLayout,
-    script: str,
-    *args: str,
-    python: str | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
+    layout: Layout, fn: FunctionLayout, script: str, *args: str,
+    python: str | None = None, env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run ``script`` in a new interpreter (``-I -S``) whose ``sys.path`` is Lambda's for ``fn`` only: its code
     directory, its layers' ``python/`` and the runtime's boto3; ``PATH`` has its layers' ``bin/`` first."""
     paths = [fn.code_dir, *layout.layer_python_paths(fn), layout.runtime_dir]
     code = f"import sys; sys.path[:0] = {json.dumps([str(p) for p in paths])}\n" + script
     full_env = {
         "PATH": os.pathsep.join([*(str(d) for d in layout.bin_dirs(fn)), "/usr/bin", "/bin"]),
-        "LANG": "C.UTF-8",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "gtvision",
-        "POWERTOOLS_METRICS_NAMESPACE": "GTVision",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        **fn.env,
-        **(env or {}),
-    }
-    return subprocess.run(
-        [python or sys.executable, "-I", "-S", "-c", code, *args],
-        cwd=fn.code_dir,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+        "LANG": "C.UTF-8", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "gtvision", "POWERTOOLS_METRICS_NAMESPACE": "GTVision",
+        "PYTHONDONTWRITEBYTECODE": "1", **fn.env, **(env or {}),
+    }  # fmt: skip
+    cmd = [python or sys.executable, "-I", "-S", "-c", code, *args]
+    return subprocess.run(cmd, cwd=fn.code_dir, env=full_env, capture_output=True, text=True, timeout=120)
 
 
 def fresh_import(layout: Layout, fn: FunctionLayout, python: str | None = None) -> tuple[str | None, float | None]:
