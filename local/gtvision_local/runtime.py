@@ -32,6 +32,7 @@ from .logs import log
 from .schedule import Scheduler
 from .sqs import SqsPoller
 from .template import ApiEvent, FunctionSpec, ScheduleEvent, SqsEvent, Template
+from .websocket import WebSocketGateway, start_gateways
 
 _import_lock = threading.Lock()
 
@@ -127,6 +128,7 @@ class Runtime:
         self.api_port = api_port if api_port is not None else int(os.environ.get("GTV_API_PORT", DEFAULT_API_PORT))
         self.routes = [(fn.logical_id, ev) for fn in self.functions.values() for ev in fn.events_of(ApiEvent)]
         self.gateway: ApiGateway | None = None  # bound in start(), so `invoke` never takes the port
+        self.websockets: list[WebSocketGateway] = []  # the template's WebSocket APIs, bound in start()
         self._emf_tee: metrics.EmfTee | None = None
         self._collecting = False
 
@@ -188,6 +190,7 @@ class Runtime:
         if self.routes:  # first: a taken port fails the start before any message is consumed
             self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
             self.gateway.start()
+        self.websockets = start_gateways(self)
         for poller in self.pollers:
             if poller.function.logical_id not in broken:
                 self._spawn(f"sqs-{poller.function.logical_id}-{poller.event.name}", poller.run)
@@ -206,6 +209,9 @@ class Runtime:
         if self.gateway:
             self.gateway.stop()
             self.gateway = None
+        for websocket in self.websockets:
+            websocket.stop()
+        self.websockets = []
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))

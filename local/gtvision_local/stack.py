@@ -30,13 +30,14 @@ from gtvision.logic.users import ensure_first_admin
 from gtvision.settings import get_settings
 from gtvision.timeutil import format_rfc3339
 
-from . import recovery
+from . import recovery, websocket
 from .demo import Demo, run_demo
 from .logs import configure_logging
 from .paths import repo_root, state_dir
 from .resources import create_resources
 from .runtime import Runtime
 from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
+from .websocket_spec import local_urls
 
 log = logging.getLogger("gtvision_local")
 
@@ -107,6 +108,7 @@ def local_env(
             env[name] = value
     env.update(secret_values)
     env["DATABASE_URL"] = database_url
+    env.update(local_urls())  # the template's execute-api URLs, served locally on GTV_WS_PORT
     return env
 
 
@@ -229,6 +231,9 @@ class LocalStack:
         if serve:
             try:
                 self.runtime.start()
+            except websocket.PortTaken as exc:
+                self.runtime.stop()
+                raise PortInUse(exc.strerror) from exc
             except OSError as exc:
                 raise PortInUse(
                     f"a API não abriu {self.runtime.api_host}:{self.runtime.api_port} ({exc.strerror}); "
@@ -257,6 +262,7 @@ class LocalStack:
             "GT-Vision local stack",
             f"  API            {self.api_url or '(no Api events in template.yaml: run `gtvision routes sync`)'}",
             f"  AWS emulator   {self.endpoint_url}" + ("" if self._moto else "  (external)"),
+            *(f"  WebSocket API  {ws.url} (gerência {ws.management_url})" for ws in self.runtime.websockets),
             f"  PostgreSQL     {self.database_url}",
             "  functions:",
         ]

@@ -36,6 +36,7 @@ class Http:
     def __init__(self, base: str) -> None:
         self.base = base
         self.bodies: list[str] = []
+        self.ws_url = ""
 
     def __call__(self, method: str, path: str, body: object = None, token: str | None = None) -> tuple[int, object]:
         data = json.dumps(body).encode() if body is not None else None
@@ -54,7 +55,7 @@ class Http:
 
 @pytest.fixture()
 def local_up(tmp_path):
-    api_port, aws_port = _free_port(), _free_port()
+    api_port, aws_port, ws_port, ws_management_port = _free_port(), _free_port(), _free_port(), _free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -63,6 +64,8 @@ def local_up(tmp_path):
     env.update(
         GTV_LOCAL_DIR=str(tmp_path / "state"),
         GTV_API_PORT=str(api_port),
+        GTV_WS_PORT=str(ws_port),
+        GTV_WS_MANAGEMENT_PORT=str(ws_management_port),
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}",
         GTV_LOCAL_FIRE_SCHEDULES_AT_START="1",
         GTV_ARGON2_TIME_COST="1",
@@ -74,6 +77,7 @@ def local_up(tmp_path):
     gtvision = Path(sys.executable).parent / "gtvision"
     proc = subprocess.Popen([str(gtvision), "local", "up"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     http = Http(f"http://127.0.0.1:{api_port}")
+    http.ws_url = f"ws://127.0.0.1:{ws_port}"
     http.aws = f"http://127.0.0.1:{aws_port}"
     deadline = time.time() + 90
     while True:
@@ -153,6 +157,8 @@ def test_make_run_stack_over_http(local_up):
     assert http("GET", "/v1/nao-existe", token=admin)[0] == 404
     assert http("DELETE", f"/v1/cameras/{cam['id']}", token=tokens["manager"])[0] == 204
 
+    # live events: a watchlist hit reaches city A's manager over the WebSocket API, not city B's
+    _live_events(http, tokens, admin)
     # the emulator's public port checks signatures: an unsigned (or tampered) request is a 403, signed ones pass
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{http.aws}/gtvision-recordings?list-type=2", timeout=10)
@@ -180,3 +186,38 @@ def test_make_run_stack_over_http(local_up):
     assert "[ApiFunction]" in logs and "[RetentionFunction]" in logs
     for text in [*http.bodies, logs]:
         assert CAMERA_PASSWORD not in text and CAMERA_PASSWORD.replace("@", "%40") not in text
+
+
+def _live_events(http: Http, tokens: dict[str, str], admin: str) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    from gtvision.signatures import sign
+
+    with pytest.raises(InvalidStatus) as refused, connect(f"{http.ws_url}/?token=not-a-token"):
+        pass
+    assert refused.value.response.status_code == 401
+    city_a = http("GET", "/v1/me", token=tokens["manager"])[1]["city_id"]
+    camera = {"name": "LPR", "source_url": "rtsp://10.20.0.16/s1", "lpr_enabled": True}
+    status, cam = http("POST", f"/v1/cities/{city_a}/cameras", camera, tokens["manager"])
+    assert status == 201
+    assert http("POST", "/v1/watchlist", {"plate": "EEE1E11", "reason": "furto"}, tokens["manager"])[0] == 201
+    with (
+        connect(f"{http.ws_url}/?token={tokens['manager']}") as a,
+        connect(f"{http.ws_url}/?token={tokens['manager-b']}") as b,
+    ):
+        for ws in (a, b):
+            ws.send(json.dumps({"action": "subscribe", "topics": ["alerts"]}))
+            assert json.loads(ws.recv(timeout=10)) == {"type": "subscribed", "topics": ["alerts"]}
+        captured_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+        read = {"event_id": "e2e-live-1", "plate": "EEE1E11", "confidence": 0.9, "captured_at": captured_at}
+        body = json.dumps(read).encode()
+        req = urllib.request.Request(http.base + "/v1/lpr/events", data=body, method="POST")
+        req.add_header("X-GTV-Camera", cam["id"])
+        req.add_header("X-GTV-Signature", sign(cam["webhook_secret"], body, int(time.time())))
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 202
+        alert = json.loads(a.recv(timeout=2))
+        assert (alert["type"], alert["data"]["plate"], alert["data"]["kind"]) == ("alert", "EEE1E11", "watchlist")
+        b.send(json.dumps({"action": "ping"}))
+        assert json.loads(b.recv(timeout=5)) == {"type": "pong"}

@@ -39,6 +39,13 @@ MOTO_IGNORES = {
     "AWS::ApiGateway::Stage",
     "AWS::SecretsManager::Secret",  # so a !Ref to a secret resolves to nothing in moto's stack
     "AWS::CloudWatch::Alarm",
+    # the live events WebSocket API (issue 14): moto's CloudFormation creates none of these
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::Stage",
 }
 
 

@@ -49,21 +49,26 @@ def receive_events(keys: set[str], timeout: float = 15.0) -> dict[str, Any]:
     sqs = aws.client("sqs")
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
+    # Other tests' messages stay hidden while we look (else each receive could return the same ten of them
+    # again and never reach ours) and are made visible again afterwards.
+    others: list[str] = []
     deadline = time.monotonic() + timeout
-    while seen < keys and time.monotonic() < deadline:
-        messages = sqs.receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60,
-            AttributeNames=["All"],
-        ).get("Messages", [])  # fmt: skip
-        for message in messages:
-            mine = [k for k in _keys_of(message["Body"]) if k in keys]
-            if mine:
-                seen.update(mine)
-                records.append(events.sqs_record(message, queue.arn))
-            else:
-                sqs.change_message_visibility(
-                    QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
+    try:
+        while seen < keys and time.monotonic() < deadline:
+            messages = sqs.receive_message(
+                QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60,
+                AttributeNames=["All"],
+            ).get("Messages", [])  # fmt: skip
+            for message in messages:
+                mine = [k for k in _keys_of(message["Body"]) if k in keys]
+                if mine:
+                    seen.update(mine)
+                    records.append(events.sqs_record(message, queue.arn))
+                else:
+                    others.append(message["ReceiptHandle"])
+    finally:
+        for handle in others:
+            sqs.change_message_visibility(QueueUrl=queue.url, ReceiptHandle=handle, VisibilityTimeout=0)
     assert seen == keys, f"S3 events missing for {sorted(keys - seen)}"
     return {"Records": records}
 

@@ -33,3 +33,19 @@ def test_mediamtx_urls_are_left_to_the_environment_and_settings_defaults(monkeyp
 
     # and other template values (the emulator's resources) still do
     assert env["RECORDINGS_BUCKET"] and env["CLIP_QUEUE_URL"].startswith("http://127.0.0.1:4566")
+
+
+def test_websocket_urls_are_the_local_gateway_not_execute_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the template, which gives the functions the AWS execute-api URLs of the events WebSocket API
+    template = load_template(endpoint_url="http://127.0.0.1:4566")
+    assert ".execute-api." in template.function("EventsNotifierFunction").env["GTV_WS_MANAGEMENT_URL"]
+
+    # When the local environment is built with the WebSocket ports chosen
+    monkeypatch.setenv("GTV_WS_PORT", "3901")
+    monkeypatch.setenv("GTV_WS_MANAGEMENT_PORT", "3902")
+    env = local_env(template, "postgresql://localhost/x", "http://127.0.0.1:4566", {})
+
+    # Then the functions post to the local management endpoint and the console connects to the local socket
+    assert env["GTV_WS_MANAGEMENT_URL"] == "http://127.0.0.1:3902"
+    assert env["GTV_WS_URL"] == "ws://127.0.0.1:3901"
+    assert env["EVENTS_QUEUE_URL"] == "http://127.0.0.1:4566/123456789012/gtvision-events"

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     mediamtx_hook_secret: str = Field(default="", alias="GTV_MEDIAMTX_HOOK_SECRET")
     stream_sample_retention_days: int = Field(default=7, ge=1, alias="GTV_STREAM_SAMPLE_RETENTION_DAYS")
 
+    # issue 14 - live events: the events queue, the WebSocket API's management endpoint (PostToConnection)
+    # and the wss:// URL the console connects to.
+    events_queue_url: str = Field(default="", alias="EVENTS_QUEUE_URL")
+    ws_management_url: str = Field(default="", alias="GTV_WS_MANAGEMENT_URL")
+    ws_url: str = Field(default="", alias="GTV_WS_URL")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -19,6 +20,7 @@ from chalice import Blueprint, Response
 
 from gtvision.api.http import Ctx, route
 from gtvision.errors import not_found
+from gtvision.settings import get_settings
 
 bp = Blueprint(__name__)
 
@@ -35,7 +37,7 @@ REVALIDATE = "no-cache"
 # presigned storage URLs on another origin, and hls.js runs its demuxer in a blob: worker.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; "
-    "media-src 'self' blob: https: http:; connect-src 'self' blob: https: http:; worker-src 'self' blob:; "
+    "media-src 'self' blob: https: http:; connect-src 'self' blob: https: http: wss: ws:; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 SECURITY_HEADERS = {
@@ -67,15 +69,22 @@ def asset(name: str) -> Asset:
     return _asset(name, _read(name), ASSETS[name])
 
 
-@functools.cache
 def index() -> Asset:
     """The page, with each file's link carrying its content hash (cache busting without a build step)."""
+    return _index(get_settings().ws_url)
+
+
+@functools.cache
+def _index(ws_url: str) -> Asset:
 
     def versioned(m: re.Match[str]) -> str:
         return f'{m.group(1)}?v={asset(m.group(2)).etag.strip(chr(34))[:12]}"'
 
     names = "|".join(re.escape(n) for n in ASSETS)
     body = re.sub(rf'("console/({names}))"', versioned, _read(INDEX))
+    # The live events WebSocket API (wss://… in AWS, ws://127.0.0.1:3001 locally), from the environment.
+    meta = '<meta name="gtv-ws-url" content="{}">'
+    body = body.replace(meta.format(""), meta.format(html.escape(ws_url)))
     return _asset(INDEX, body, "text/html; charset=utf-8")
 
 

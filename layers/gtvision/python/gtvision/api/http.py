@@ -7,10 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, cast
-from uuid import UUID
 
 import psycopg
 from chalice import Blueprint, Response
@@ -18,10 +15,10 @@ from chalice import Blueprint, Response
 from gtvision import audit, pagination
 from gtvision.auth import Principal, bearer
 from gtvision.errors import DomainError, Invalid, Malformed, TooLarge, not_found
+from gtvision.jsonutil import dumps
 from gtvision.logic import scope
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
-from gtvision.timeutil import format_rfc3339
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 # Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
@@ -30,20 +27,6 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 #: and no Referer header may carry away.
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"]
-
-
-def _default(o: Any) -> Any:
-    if isinstance(o, datetime):
-        return format_rfc3339(o)
-    if isinstance(o, date):
-        return o.isoformat()
-    if isinstance(o, UUID):
-        return str(o)
-    if isinstance(o, Decimal):
-        return float(o)
-    if isinstance(o, (bytes, memoryview)):
-        raise TypeError("binary values are never serialised in responses")
-    raise TypeError(f"not serialisable: {type(o).__name__}")
 
 
 def _is_uuid(value: str) -> bool:
@@ -73,10 +56,6 @@ def _has_nul(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, default=_default, ensure_ascii=False)
 
 
 def json_response(obj: Any, status: int = 200, headers: dict[str, str | list[str]] | None = None) -> Response:

@@ -206,6 +206,7 @@
   function endSession(message) {
     sessionStorage.removeItem(TOKEN_KEY);
     sessionStorage.removeItem(ME_KEY);
+    live.stop();
     names.city.clear(); // nothing of one session is shown to the next
     names.camera.clear();
     leaveScreen();
@@ -231,6 +232,7 @@
     sessionStorage.setItem(ME_KEY, JSON.stringify(profile));
     $("login-senha").value = "";
     renderSession();
+    live.start();
     if (!location.hash || location.hash === "#/") location.hash = "#/cidades";
     else route();
   }));
@@ -314,7 +316,7 @@
         count(h.open_alerts, "alertas abertos"), count(h.lpr_reads_last_hour, "leituras LPR na última hora")),
       h.troubled.length
         ? el("ul", {}, ...h.troubled.map((t) => el("li", {},
-          el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status),
+          el("a", { href: `#/cameras/${t.camera_id}` }, t.name), " ", statusBadge(t.status, t.camera_id),
           h.recording_stalled.includes(t.camera_id) ? [" ", el("span", { class: "badge alert-recording_stalled" }, "gravação parada")] : null,
           t.since ? ` desde ${showDateTime(t.since)}` : "")))
         : el("p", { class: "muted" }, "Nenhuma câmera com problema."),
@@ -342,13 +344,14 @@
         names.camera.set(cam.id, Promise.resolve(cam.name));
         return el("tr", {},
           el("td", {}, el("a", { href: `#/cameras/${cam.id}` }, cam.name)),
-          el("td", {}, statusBadge(cam.status)),
+          el("td", {}, statusBadge(cam.status, cam.id)),
           el("td", {}, cam.lpr_enabled ? "sim" : "não"));
       },
     });
   }
 
-  const statusBadge = (status) => el("span", { class: `badge status-${status}` }, CAMERA_STATUS[status] || status);
+  const statusBadge = (status, cameraId) =>
+    el("span", { class: `badge status-${status}`, "data-camera": cameraId }, CAMERA_STATUS[status] || status);
 
   // ------------------------------------------------------------------ player (hls.js on a Blob URL)
 
@@ -456,7 +459,7 @@
     names.camera.set(camera.id, Promise.resolve(camera.name));
     $("camera-titulo").textContent = camera.name;
     $("camera-resumo").replaceChildren(
-      statusBadge(camera.status), ` · LPR ${camera.lpr_enabled ? "ativo" : "inativo"}`,
+      statusBadge(camera.status, camera.id), ` · LPR ${camera.lpr_enabled ? "ativo" : "inativo"}`,
       camera.location && camera.location.address ? ` · ${camera.location.address}` : "");
     const crumb = $("camera-cidade");
     crumb.href = `#/cidades/${camera.city_id}`;
@@ -515,7 +518,7 @@
     const num = (v, digits = 0, unit = "") => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
     const lastKbps = [...m.samples].reverse().find((s) => s.inbound_kbps !== null);
     box.replaceChildren(
-      el("p", {}, statusBadge(m.status), m.since ? ` desde ${showDateTime(m.since)}` : ""),
+      el("p", {}, statusBadge(m.status, m.camera_id), m.since ? ` desde ${showDateTime(m.since)}` : ""),
       el("dl", { class: "urls" },
         el("dt", {}, "Entrada"), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
         el("dt", {}, "Quadros/s"), el("dd", {}, num(c.fps, 1)),
@@ -897,16 +900,96 @@
       empty: $("alertas-vazio"),
       fetchPage: (cursor) => api("GET", "/v1/alerts",
         { query: { limit: PAGE, cursor, ...(onlyOpen ? { open: "true" } : {}) } }),
-      renderRow: (a) => el("tr", {},
-        el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
-        el("td", {}, a.plate
-          ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
-        nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
-        el("td", {}, showDateTime(a.captured_at)),
-        el("td", {}, showDateTime(a.created_at)),
-        el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—"))),
+      renderRow: alertRow,
     });
   }
+
+  const alertRow = (a) => el("tr", { "data-alert": a.id },
+    el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
+    el("td", {}, a.plate
+      ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
+    nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
+    el("td", {}, showDateTime(a.captured_at)),
+    el("td", {}, showDateTime(a.created_at)),
+    el("td", {}, a.resolved_at ? showDateTime(a.resolved_at) : (a.kind in HEALTH_KINDS ? "em aberto" : "—")));
+
+  // ------------------------------------------------------------------ live events (WebSocket API)
+
+  /** Alerts, camera status and clips pushed by the server: a toast, the alerts list and the badges
+   * change without a reload. Reconnects with growing, jittered delays; says when it is offline. */
+  const live = (() => {
+    const url = (document.querySelector('meta[name="gtv-ws-url"]') || {}).content || "";
+    let socket = null;
+    let wanted = false;
+    let attempt = 0;
+    let timer = null;
+
+    const offline = (off) => { $("tempo-real-off").hidden = !off; };
+
+    function toast(text, href, kind) {
+      const box = el("div", { class: `toast ${kind || ""}`, role: "alert" },
+        href ? el("a", { href }, text) : text);
+      $("avisos").prepend(box);
+      setTimeout(() => box.remove(), 15000);
+    }
+
+    function onEvent(msg) {
+      const d = msg.data || {};
+      if (msg.type === "alert") {
+        const what = ALERT_KIND[d.kind] || d.kind;
+        toast(`Alerta: ${d.plate ? `placa ${d.plate} · ` : ""}${what}`, "#/alertas");
+        const list = $("alertas-lista");
+        if (!$("tela-alertas").hidden && !list.querySelector(`[data-alert="${d.id}"]`)) {
+          list.prepend(alertRow(d));
+          $("alertas-vazio").hidden = true;
+        }
+      } else if (msg.type === "stream.status") {
+        for (const badge of document.querySelectorAll(`[data-camera="${d.camera_id}"]`)) {
+          badge.replaceWith(statusBadge(d.status, d.camera_id));
+        }
+      } else if (msg.type === "clip.status" && (d.status === "ready" || d.status === "failed")) {
+        toast(d.status === "ready" ? "Recorte pronto" : "Recorte falhou", `#/cameras/${d.camera_id}`, "info");
+      }
+    }
+
+    function open() {
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (!wanted || !token || !url) return offline(wanted);
+      const ws = new WebSocket(`${url}?token=${encodeURIComponent(token)}`);
+      socket = ws;
+      ws.onopen = () => ws.send(JSON.stringify({ action: "subscribe", topics: ["alerts", "streams", "clips"] }));
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch { return; }
+        if (msg.type === "subscribed") { attempt = 0; offline(false); } else onEvent(msg);
+      };
+      ws.onclose = () => {
+        if (socket !== ws) return;
+        socket = null;
+        offline(wanted);
+        if (!wanted) return;
+        const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        attempt += 1;
+        timer = setTimeout(open, delay);
+      };
+    }
+
+    return {
+      start() {
+        if (wanted) return;
+        wanted = true;
+        open();
+      },
+      stop() {
+        wanted = false;
+        clearTimeout(timer);
+        const ws = socket;
+        socket = null;
+        if (ws) ws.close();
+        offline(false);
+      },
+    };
+  })();
 
   // ------------------------------------------------------------------ screens in their own files
 
@@ -927,6 +1010,7 @@
       return;
     }
     renderSession();
+    live.start();
     const [path, qs] = location.hash.replace(/^#/, "").split("?");
     const parts = path.split("/").filter(Boolean);
     const params = new URLSearchParams(qs || "");

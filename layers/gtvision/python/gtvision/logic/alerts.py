@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gtvision import db, geo, pagination, plates
+from gtvision import db, events, geo, pagination, plates
 from gtvision.auth import Principal
 from gtvision.dal import alerts as dal
 from gtvision.dal import cities as cities_dal
@@ -126,8 +126,8 @@ def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[s
 
 
 def publish(created: list[dict[str, Any]]) -> None:
-    """Publish committed alerts to the alerts topic. The table is the source of truth: a failed
-    publish is logged and counted, never undoes the alert."""
+    """Publish committed alerts to the alerts topic and as live events. The table is the source of
+    truth: a failed publish is logged and counted, never undoes the alert."""
     for row in created:
         message = to_public(row)
         try:
@@ -138,6 +138,7 @@ def publish(created: list[dict[str, Any]]) -> None:
         except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
             logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row["kind"]})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
+        events.publish(message["city_id"], "alert", message)  # live event (never raises)
 
 
 # ------------------------------------------------------------------------------------ API

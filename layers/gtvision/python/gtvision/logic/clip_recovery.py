@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gtvision import db
 from gtvision.dal import clips as dal
-from gtvision.logic.clips import MAX_ATTEMPTS
+from gtvision.logic.clips import MAX_ATTEMPTS, announce
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
@@ -48,6 +48,8 @@ def reconcile(stale_s: int | None = None) -> Reconciled:
             sent.append(clip_id)
         except Exception:  # noqa: BLE001 - still queued and stale again after stale_s: the next run retries
             logger.exception("stale clip not re-queued", extra={"clip_id": clip_id})
+    for clip_id in sent + failed:
+        announce(clip_id)  # clip.status: queued again, or failed with its reason
     metrics.add_metric(name="ClipsRequeued", unit="Count", value=len(sent))
     metrics.add_metric(name="ClipsFailedStale", unit="Count", value=len(failed))
     if sent or failed:

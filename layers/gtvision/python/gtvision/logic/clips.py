@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gtvision import db, evidence, pagination, retries
+from gtvision import db, events, evidence, pagination, retries
 from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
@@ -121,8 +121,18 @@ def create(principal: Principal, data: ClipIn) -> dict[str, Any]:
         logger.exception("clip job could not be queued", extra={"clip_id": clip_id})
         with db.transaction() as conn:
             dal.fail_unclaimed(conn, clip_id, "a fila de recortes estava indisponível; peça o recorte de novo")
+        announce(clip_id)
         raise Unavailable("queue_unavailable", "fila de recortes indisponível, tente novamente") from exc
+    announce(clip_id)
     return {"id": clip_id, "status": "queued"}
+
+
+def announce(clip_id: str) -> None:
+    """The `clip.status` live event of the clip as committed now (after each transition)."""
+    with db.transaction() as conn:
+        row = dal.get(conn, clip_id)
+    if row is not None:
+        events.publish(str(row["city_id"]), "clip.status", to_public(row))
 
 
 def visible(principal: Principal, clip_id: str) -> Clip:
@@ -245,6 +255,7 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
             logger.info("clip already finished; duplicate job ignored", extra={"clip_id": clip_id})
             return "skipped"
         raise ClipBusy(f"recorte {clip_id} em processamento por outro worker")
+    events.publish(str(row["city_id"]), "clip.status", to_public(row))
     try:
         _produce(row, token, timeout_s, scratch_root)
         return "ready"
@@ -270,6 +281,7 @@ def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
         return "failed"
     with db.transaction() as conn:
         dal.release(conn, clip_id, token)
+    announce(clip_id)  # queued again
     raise exc
 
 
@@ -277,6 +289,7 @@ def _fail(row: Clip, token: str, error: str) -> None:
     logger.warning("clip failed", extra={"clip_id": str(row["id"]), "error": error[:200]})
     with db.transaction() as conn:
         dal.finish(conn, str(row["id"]), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
+    announce(str(row["id"]))
 
 
 def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) -> None:
@@ -324,7 +337,9 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             )  # fmt: skip
             if done:
                 dal.replace_segments(conn, clip_id, camera_id, [s["start_at"] for s in segments])
-        if not done:
+        if done:
+            announce(clip_id)
+        else:
             logger.warning("clip claim lost to another worker; its result stands", extra={"clip_id": clip_id})
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from gtvision import db
+from gtvision import db, events
 from gtvision.dal import stream_health as dal
 from gtvision.logic import alerts
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus, _parse_time
@@ -59,8 +59,14 @@ class StatusChange:
         }  # fmt: skip
 
 
+def _live_events(changes: list[StatusChange]) -> None:
+    """Each committed change as a `stream.status` live event (poll, MediaMTX hook, start/stop)."""
+    for change in changes:
+        events.stream_status(change.city_id, change.camera_id, change.status, change.at)
+
+
 #: Called with the committed changes of every transaction that recorded some (live events plug in here).
-status_listeners: list[Callable[[list[StatusChange]], None]] = []
+status_listeners: list[Callable[[list[StatusChange]], None]] = [_live_events]
 
 
 def _committed_changes(changes: list[StatusChange]) -> None:

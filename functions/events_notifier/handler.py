@@ -1,0 +1,36 @@
+"""EventsNotifierFunction: events queue → PostToConnection to each subscribed connection of the
+event's city (admins: all); connections API Gateway reports gone are pruned. A malformed message
+fails alone (partial batch failures) and ends in the events DLQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from gtvision.logic import live
+from gtvision.observability import logger, metrics, tracer
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = live.parse_event(record.body)
+    result = live.fan_out(event)
+    metrics.add_metric(name="LiveEventsDelivered", unit="Count", value=result.delivered)
+    metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=result.gone)
+    logger.info(
+        "live event fanned out",
+        extra={"type": event["type"], "targets": result.targets, "delivered": result.delivered,
+               "gone": result.gone, "failed": result.failed},
+    )  # fmt: skip
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

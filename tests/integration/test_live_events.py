@@ -1,0 +1,384 @@
+"""Live events end to end through the local runtime, as `make run` serves them.
+
+The template's WebSocket API on a free port (the `websockets` package), its $connect/$default/$disconnect
+function, the LPR webhook over the runtime's HTTP gateway, the events queue on moto and the notifier fed
+by the runtime's SQS poller, posting through boto3's `apigatewaymanagementapi` client to the local
+management endpoint. Real PostgreSQL throughout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import string
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from gtvision import db, signatures
+from gtvision.settings import get_settings
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Live:
+    """The running runtime: HTTP API, WebSocket API and the pollers this test needs."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.api_url = runtime.gateway.url
+        (self.ws,) = runtime.websockets
+        self.clients = contextlib.ExitStack()
+
+    def connect(self, token: str, topics: list[str], **extra: Any) -> ClientConnection:
+        client = self.clients.enter_context(connect(f"{self.ws.url}/?token={token}", open_timeout=10))
+        client.send(json.dumps({"action": "subscribe", "topics": topics, **extra}))
+        reply = json.loads(client.recv(timeout=10))
+        assert reply["type"] == "subscribed", reply
+        return client
+
+    def http(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+        req = urllib.request.Request(self.api_url + path, data=body, method=method, headers=headers)
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+
+
+@pytest.fixture()
+def live(stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    """Given the local runtime serving the template's HTTP and WebSocket APIs, with the events and clip pollers."""
+    from gtvision_local.runtime import Runtime
+    from gtvision_local.template import load_template
+
+    monkeypatch.setenv("GTV_WS_PORT", str(_free_port()))
+    monkeypatch.setenv("GTV_WS_MANAGEMENT_PORT", str(_free_port()))
+    runtime = Runtime(load_template(endpoint_url=stack["aws_endpoint"]), api_port=0)
+    wanted = {"EventsNotifierFunction", "ClipWorkerFunction"}
+    runtime.pollers = [p for p in runtime.pollers if p.function.logical_id in wanted]
+    for poller in runtime.pollers:
+        poller.wait_seconds = 0 if poller.function.logical_id == "ClipWorkerFunction" else 1
+        _drain(poller.queue.url)  # what other tests queued is not this test's business
+    runtime.start()
+    harness = Live(runtime)
+    try:
+        yield harness
+    finally:
+        harness.clients.close()
+        runtime.stop()
+        monkeypatch.undo()  # GTV_WS_* back before the settings cache is rebuilt
+        get_settings.cache_clear()
+
+
+def _drain(url: str) -> None:
+    from gtvision import aws
+
+    sqs = aws.client("sqs")
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
+        for message in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _connection_rows(**where: str) -> list[dict[str, Any]]:
+    (column, value), = where.items()  # fmt: skip
+    with db.transaction() as conn:
+        return conn.execute(f"SELECT * FROM ws_connections WHERE {column} = %s", (value,)).fetchall()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def _plate(letters: str) -> str:
+    """A fresh Mercosul plate (LLLNLNN) for each test run."""
+    rng = random.Random()
+    return f"{letters}{rng.randrange(10)}{rng.choice(string.ascii_uppercase)}{rng.randrange(100):02d}"
+
+
+def _post_plate(live: Live, camera: dict[str, Any], plate: str) -> str:
+    body = json.dumps(
+        {
+            "event_id": uuid.uuid4().hex,
+            "plate": plate,
+            "confidence": 0.95,
+            "captured_at": (datetime.now(UTC) - timedelta(seconds=2)).isoformat().replace("+00:00", "Z"),
+        }
+    ).encode()
+    signature = signatures.sign(camera["webhook_secret"], body, int(time.time()))
+    status, reply = live.http(
+        "POST",
+        "/v1/lpr/events",
+        body,
+        {"Content-Type": "application/json", "X-GTV-Camera": camera["id"], "X-GTV-Signature": signature},
+    )
+    assert status == 202, reply
+    return str(reply["id"])
+
+
+def test_watchlist_hit_reaches_the_city_manager_and_not_another_city(world: Any, live: Live) -> None:
+    # Given a watchlisted plate and an LPR camera in city A
+    plate = _plate("LIV")
+    camera = world.camera(lpr_enabled=True)
+    r = world.api.call("POST", "/v1/watchlist", {"plate": plate, "reason": "furto"}, world.manager_a)
+    assert r.status == 201, r.text
+    # and, connected at the same time, city A's manager and city B's viewer, both subscribed to alerts
+    manager_a = live.connect(world.manager_a, ["alerts", "streams"])
+    viewer_b = live.connect(world.viewer_b, ["alerts", "streams", "clips"])
+
+    # When the camera posts a read of the plate to the LPR webhook
+    read_id = _post_plate(live, camera, plate)
+
+    # Then city A's manager gets the alert (as in GET /v1/alerts) within 2 s
+    message = json.loads(manager_a.recv(timeout=2))
+    assert message["type"] == "alert"
+    alert = message["data"]
+    assert (alert["kind"], alert["plate"], alert["camera_id"], alert["read_ids"]) == (
+        "watchlist",
+        plate,
+        camera["id"],
+        [read_id],
+    )
+    listed = world.api.call("GET", "/v1/alerts", token=world.manager_a, query={"limit": "5"}).json()["items"]
+    assert alert == next(a for a in listed if a["id"] == alert["id"])
+    # and city B's viewer gets nothing (a ping is answered, no event came before the pong)
+    with pytest.raises(TimeoutError):
+        viewer_b.recv(timeout=1)
+    viewer_b.send(json.dumps({"action": "ping"}))
+    assert json.loads(viewer_b.recv(timeout=5)) == {"type": "pong"}
+
+
+def test_missing_invalid_or_expired_token_is_refused_at_connect(world: Any, live: Live) -> None:
+    s = get_settings()
+    now = int(time.time())
+    expired = jwt.encode(
+        {"sub": str(uuid.uuid4()), "role": "manager", "city_id": world.city_a, "iss": s.jwt_issuer,
+         "aud": s.jwt_audience, "iat": now - 7200, "exp": now - 3600},
+        s.jwt_secret,
+        algorithm="HS256",
+    )  # fmt: skip
+    forged = jwt.encode(
+        {"sub": str(uuid.uuid4()), "role": "admin", "iss": s.jwt_issuer, "aud": s.jwt_audience, "exp": now + 60},
+        "not-the-secret-0123456789abcdef0123456789",
+        algorithm="HS256",
+    )
+    for query in ("", "?token=", "?token=garbage", f"?token={expired}", f"?token={forged}"):
+        with pytest.raises(InvalidStatus) as refused, connect(f"{live.ws.url}/{query}", open_timeout=10):
+            pass
+        assert refused.value.response.status_code == 401, query
+        assert json.loads(refused.value.response.body)["error"]["code"] in ("unauthorized", "invalid_token")
+    # while a valid token connects, and its row goes away when the client leaves
+    client = live.connect(world.viewer_a, ["alerts"])
+    rows = _connection_rows(city_id=world.city_a)
+    assert [(r["role"], r["topics"]) for r in rows] == [("viewer", ["alerts"])]
+    client.close()
+    _wait_for(lambda: not _connection_rows(city_id=world.city_a))
+
+
+def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: Live) -> None:
+    from gtvision import events
+
+    # Given a connection whose $disconnect never arrived (API Gateway sends it best effort)
+    ghost = "Z2hvc3QtY29ubj0="
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO ws_connections (connection_id, user_id, role, city_id, topics) VALUES (%s, %s, %s, %s, %s)",
+            (ghost, str(uuid.uuid4()), "manager", world.city_a, ["streams"]),
+        )
+    # and a live manager of the same city, both subscribed to stream status
+    manager_a = live.connect(world.manager_a, ["streams"])
+    posts: list[str] = []
+    original = live.ws.post
+
+    def counting_post(cid: str, data: bytes) -> bool:
+        posts.append(cid)
+        return original(cid, data)
+
+    live.ws.post = counting_post
+
+    # When a stream status event of the city is published
+    camera = world.camera()
+    assert events.stream_status(world.city_a, camera["id"], "online", datetime.now(UTC))
+
+    # Then the live manager gets it, the ghost got one post (410 Gone) and its row is gone
+    message = json.loads(manager_a.recv(timeout=5))
+    assert message == {
+        "type": "stream.status",
+        "data": {"camera_id": camera["id"], "status": "online", "at": message["data"]["at"]},
+    }
+    _wait_for(lambda: not _connection_rows(connection_id=ghost))
+    assert posts.count(ghost) == 1
+
+    # and the next event is not posted to it again
+    assert events.stream_status(world.city_a, camera["id"], "offline", datetime.now(UTC))
+    assert json.loads(manager_a.recv(timeout=5))["data"]["status"] == "offline"
+    assert posts.count(ghost) == 1
+
+
+def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp_path: Any) -> None:
+    from test_clips import register
+
+    from gtvision_local.testmedia import make_segments
+
+    # Given 4 s recorded by a camera of city A, its manager subscribed to clips of that camera,
+    # and city B's manager subscribed to clips too
+    files = make_segments(str(tmp_path), 2, 2.0, fps=25, gop=25, fmt="fmp4")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    rec = register(world.camera(), files, start, indexes=(0, 1))
+    manager_a = live.connect(world.manager_a, ["clips"], camera_ids=[rec.camera_id])
+    manager_b = live.connect(world.manager_b, ["clips"])
+
+    # When the manager asks for a clip and the worker makes it
+    body = {"camera_id": rec.camera_id, "start": _z(rec.at(0.5)), "end": _z(rec.at(3.5))}
+    r = world.api.call("POST", "/v1/clips", body, world.manager_a)
+    assert r.status == 202, r.text
+    clip_id = r.json()["id"]
+
+    # Then its clip.status messages arrive queued → processing → ready, shaped as GET /v1/clips/{id}
+    seen: list[dict[str, Any]] = []
+    while not seen or seen[-1]["status"] not in ("ready", "failed"):
+        message = json.loads(manager_a.recv(timeout=60))
+        assert message["type"] == "clip.status"
+        seen.append(message["data"])
+    assert [c["status"] for c in seen] == ["queued", "processing", "ready"]
+    assert {c["id"] for c in seen} == {clip_id}
+    final = world.api.call("GET", f"/v1/clips/{clip_id}", token=world.manager_a).json()
+    assert (seen[-1]["sha256"], seen[-1]["size_bytes"]) == (final["sha256"], final["size_bytes"])
+    # and the other city's manager got none of them
+    manager_b.send(json.dumps({"action": "ping"}))
+    assert json.loads(manager_b.recv(timeout=5)) == {"type": "pong"}
+
+
+def _z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+
+def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world: Any, live: Live) -> None:
+    from gtvision.dal import cameras as cameras_dal
+
+    # Given a started camera of city A and its manager subscribed to streams and alerts
+    camera = world.camera()
+    with db.transaction() as conn:
+        cameras_dal.update(conn, camera["id"], {"status": "streaming"})
+    manager_a = live.connect(world.manager_a, ["streams", "alerts"])
+
+    # When MediaMTX's runOnOffline hook posts, signed, to the API of the local runtime
+    body = json.dumps({"event": "offline", "path": camera["id"]}).encode()
+    signature = signatures.sign(os.environ["GTV_MEDIAMTX_HOOK_SECRET"], body, int(time.time()))
+    status, _ = live.http("POST", "/v1/hooks/mediamtx", body, {"Content-Type": "application/json",
+                                                               "X-GTV-Signature": signature})  # fmt: skip
+    assert status == 202
+
+    # Then the manager gets the camera's stream.status and the camera_offline alert it opened
+    got = {m["type"]: m["data"] for m in (json.loads(manager_a.recv(timeout=5)) for _ in range(2))}
+    assert (got["stream.status"]["camera_id"], got["stream.status"]["status"]) == (camera["id"], "offline")
+    assert (got["alert"]["kind"], got["alert"]["camera_id"], got["alert"]["resolved_at"]) == (
+        "camera_offline",
+        camera["id"],
+        None,
+    )
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} não instalado: teste no navegador pulado")
+def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    # Given a manager of city A logged in to the console, on the alerts screen, and a watchlisted plate
+    username = f"console-{uuid.uuid4().hex[:6]}"
+    body = {"username": username, "password": "senha-forte-123", "role": "manager", "city_id": world.city_a}
+    assert world.api.call("POST", "/v1/users", body, world.admin).status == 201
+    plate = _plate("TST")
+    assert world.api.call("POST", "/v1/watchlist", {"plate": plate, "reason": "roubo"}, world.manager_a).status == 201
+    camera = world.camera(lpr_enabled=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live.api_url}/console#/alertas")
+            page.fill("#login-usuario", username)
+            page.fill("#login-senha", "senha-forte-123")
+            page.click("#form-login button[type=submit]")
+            expect(page.locator("#tela-alertas")).to_be_visible()
+            _wait_for(lambda: any(r["topics"] for r in _connection_rows(username=username)))
+            expect(page.locator("#tempo-real-off")).to_be_hidden()
+            page.evaluate("window.__sameDocument = true")
+
+            # When the camera reads the plate
+            _post_plate(live, camera, plate)
+
+            # Then a toast names the plate, the alert is on top of the list, and the page was not reloaded
+            expect(page.locator(".toast", has_text=plate)).to_be_visible(timeout=5000)
+            expect(page.locator("#alertas-lista tr").first).to_contain_text(plate)
+            assert page.evaluate("window.__sameDocument") is True
+
+            # and a camera's status badge follows its stream.status on the city's camera list
+            from gtvision import events
+
+            page.evaluate(f"location.hash = '#/cidades/{world.city_a}'")
+            badge = page.locator(f'[data-camera="{camera["id"]}"]')
+            expect(badge).to_have_text("desconhecido")
+            assert events.stream_status(world.city_a, camera["id"], "online", datetime.now(UTC))
+            expect(badge).to_have_text("online", timeout=5000)
+            assert page.evaluate("window.__sameDocument") is True
+
+            # and when the server drops the connection the console says so, then reconnects by itself
+            (connection,) = _connection_rows(username=username)
+            live.ws.delete(connection["connection_id"])
+            expect(page.locator("#tempo-real-off")).to_have_text("sem conexão em tempo real")
+            _wait_for(lambda: any(r["topics"] for r in _connection_rows(username=username)), timeout=15)
+            expect(page.locator("#tempo-real-off")).to_be_hidden()
+        finally:
+            browser.close()
+
+
+def test_boto3_management_client_works_unchanged_against_the_local_endpoint(world: Any, live: Live) -> None:
+    import boto3
+
+    # Given a connected, subscribed client and boto3's client at the endpoint the functions are given
+    client = live.connect(world.viewer_a, ["alerts"])
+    (row,) = _connection_rows(city_id=world.city_a)
+    cid = row["connection_id"]
+    api = boto3.client(
+        "apigatewaymanagementapi", endpoint_url=get_settings().ws_management_url, region_name="us-east-1"
+    )
+
+    # When it reads, posts to and deletes the connection
+    info = api.get_connection(ConnectionId=cid)
+    api.post_to_connection(ConnectionId=cid, Data=b'{"type": "hello"}')
+    received = json.loads(client.recv(timeout=5))
+    api.delete_connection(ConnectionId=cid)
+
+    # Then GetConnection says who it is, the post arrived, and after DELETE the socket closed ($disconnect ran)
+    assert info["Identity"]["SourceIp"] == "127.0.0.1" and info["ConnectedAt"].tzinfo is not None
+    assert received == {"type": "hello"}
+    _wait_for(lambda: not _connection_rows(connection_id=cid))
+    # and every call on the gone connection is a GoneException, as in AWS
+    for call in (
+        lambda: api.post_to_connection(ConnectionId=cid, Data=b"x"),
+        lambda: api.get_connection(ConnectionId=cid),
+        lambda: api.delete_connection(ConnectionId=cid),
+    ):
+        with pytest.raises(api.exceptions.GoneException):
+            call()
