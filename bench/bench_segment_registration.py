@@ -34,7 +34,7 @@ def free_port() -> int:
 
 
 def make_segment(path: str, seconds: float, mbps: float) -> None:
-    from gtvision.media import run_ffmpeg
+    from gtvision.ffmpeg import run_ffmpeg
 
     rate = f"{int(mbps * 1000)}k"
     run_ffmpeg(

@@ -124,7 +124,7 @@ def main() -> None:
     url = pg.get_uri()
     os.environ["DATABASE_URL"] = url
     from gtvision import db, migrations
-    from gtvision.dal import lpr as lpr_dal
+    from gtvision.dal import alerts as alerts_dal
     from gtvision.logic import stream_health
     from gtvision.mediamtx import MediaMTXClient
     from gtvision.observability import metrics
@@ -133,7 +133,7 @@ def main() -> None:
     get_settings.cache_clear()
     published: list[str] = []
     # SNS is not part of this measurement (one publish per new alert, after the commit): counted instead.
-    lpr_dal.publish_alert = lambda message: published.append(message["kind"])  # type: ignore[assignment]
+    alerts_dal.publish_alert = lambda message: published.append(message["kind"])  # type: ignore[assignment]
     migrations.apply(url)
     t = time.perf_counter()
     ids = seed(url, args.cameras)

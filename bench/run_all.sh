@@ -48,7 +48,8 @@ for b in "${BENCHES[@]}"; do
     echo
     echo "Command: \`${cmd% }\`"
     echo
-    $cmd
+    # The functions' own JSON log and EMF lines are not figures: they stay out of the document.
+    $cmd | { grep -v '^{"' || true; }
   } >> "$tmp"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -308,28 +308,27 @@ print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "gtvision": __import_
 """
 
 
+def run_in_function(
+    layout: Layout, fn: FunctionLayout, script: str, *args: str,
+    python: str | None = None, env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """Run ``script`` in a new interpreter (``-I -S``) whose ``sys.path`` is Lambda's for ``fn`` only: its code
+    directory, its layers' ``python/`` and the runtime's boto3; ``PATH`` has its layers' ``bin/`` first."""
+    paths = [fn.code_dir, *layout.layer_python_paths(fn), layout.runtime_dir]
+    code = f"import sys; sys.path[:0] = {json.dumps([str(p) for p in paths])}\n" + script
+    full_env = {
+        "PATH": os.pathsep.join([*(str(d) for d in layout.bin_dirs(fn)), "/usr/bin", "/bin"]),
+        "LANG": "C.UTF-8", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "gtvision", "POWERTOOLS_METRICS_NAMESPACE": "GTVision",
+        "PYTHONDONTWRITEBYTECODE": "1", **fn.env, **(env or {}),
+    }  # fmt: skip
+    cmd = [python or sys.executable, "-I", "-S", "-c", code, *args]
+    return subprocess.run(cmd, cwd=fn.code_dir, env=full_env, capture_output=True, text=True, timeout=120)
+
+
 def fresh_import(layout: Layout, fn: FunctionLayout, python: str | None = None) -> tuple[str | None, float | None]:
     """Import ``fn.handler`` in a new interpreter with Lambda's search path only; (error, milliseconds)."""
-    paths = [fn.code_dir, *layout.layer_python_paths(fn), layout.runtime_dir]
-    code = f"import sys; sys.path[:0] = {json.dumps([str(p) for p in paths])}\n" + _IMPORT_PROBE
-    env = {
-        "PATH": os.pathsep.join([*(str(d) for d in layout.bin_dirs(fn)), "/usr/bin", "/bin"]),
-        "LANG": "C.UTF-8",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "gtvision",
-        "POWERTOOLS_METRICS_NAMESPACE": "GTVision",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        **fn.env,
-    }
-    proc = subprocess.run(
-        [python or sys.executable, "-I", "-S", "-c", code, fn.handler],
-        cwd=fn.code_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_in_function(layout, fn, _IMPORT_PROBE, fn.handler, python=python)
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
         return (lines[-1] if lines else f"exit {proc.returncode}"), None
@@ -387,12 +386,12 @@ def run_sam_build(template_path: Path, build_dir: Path) -> None:
 
 
 def format_reports(reports: list[FunctionReport]) -> str:
-    lines = [f"{'function':<24} {'code MB':>9} {'layers MB':>11} {'total MB':>10} {'import ms':>10}  ffmpeg"]
+    lines = [f"{'function':<28} {'code MB':>9} {'layers MB':>11} {'total MB':>10} {'import ms':>10}  ffmpeg"]
     for r in reports:
         ms = f"{r.import_ms:.0f}" if r.import_ms is not None else "FAIL"
         ff = {None: "-", True: "ok", False: "FAIL"}[r.ffmpeg_ok]
         lines.append(
-            f"{r.logical_id:<24} {r.code_bytes / 1e6:>9.1f} {r.layer_bytes / 1e6:>11.1f} "
+            f"{r.logical_id:<28} {r.code_bytes / 1e6:>9.1f} {r.layer_bytes / 1e6:>11.1f} "
             f"{r.total_bytes / 1e6:>10.1f} {ms:>10}  {ff}"
         )
     lines.append(f"budget {BUDGET_BYTES:,} bytes per function (Lambda limit {LAMBDA_LIMIT_BYTES:,} bytes)")

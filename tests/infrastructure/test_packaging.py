@@ -10,11 +10,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 # boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS;
-# numpy ships in the analysis layer (layers/analysis), which only SentinelaAnalyseFunction carries.
 # chalice ships with ApiFunction only (functions/api/requirements.txt); pyyaml and ffmpeg-python are
 # used by the local tooling, never imported by the gtvision package (test_lambda_package imports every handler).
-NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "numpy", "chalice", "pyyaml", "ffmpeg-python"}
-ANALYSIS_LAYER = {"numpy"}
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "chalice", "pyyaml", "ffmpeg-python"}
 
 
 def _name(req: str) -> str:
@@ -86,14 +84,20 @@ def test_api_function_requirements_pin_chalice_as_the_project_does():
     assert lines == [deps["chalice"]]
 
 
-def test_analysis_layer_pins_what_the_project_pins_and_the_api_does_not_load_it():
+def test_numpy_is_for_the_local_analyser_only_and_no_lambda_code_loads_it():
+    """ADR 0018 (amendment): numpy is in the `local` extra and in no layer; in AWS the analyser is Rekognition."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    deps = {_name(d): d for d in project["project"]["dependencies"]}
-    lines = [
-        line.strip() for line in (REPO / "layers/analysis/requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert {_name(r): r for r in lines} == {name: deps[name] for name in ANALYSIS_LAYER}
-    # The API function has no analysis layer: importing its app must not need numpy.
-    code = "import sys; import app; assert 'numpy' not in sys.modules, 'numpy imported by the API'"
+    assert "numpy" not in {_name(d) for d in project["project"]["dependencies"]}
+    assert "numpy" in {_name(d) for d in project["project"]["optional-dependencies"]["local"]}
+    requirements = [*REPO.glob("layers/*/requirements.txt"), *REPO.glob("functions/*/requirements.txt")]
+    assert requirements
+    for path in requirements:
+        assert "numpy" not in path.read_text().lower(), path
+    # Here numpy is installed, so only sys.modules can tell whether a handler (or the analyser it would use in
+    # AWS) loads it; test_lambda_package imports them where numpy does not exist at all.
+    code = (
+        "import sys; import app; sys.path.insert(0, '../sentinela_analyse'); import handler;"
+        " from gtvision import frames; from gtvision.analysers import rekognition;"
+        " assert 'numpy' not in sys.modules, 'numpy imported'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=REPO / "functions/api", check=True, timeout=120)

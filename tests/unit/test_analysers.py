@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from botocore.stub import Stubber
 
+from gtvision import ffmpeg, frames
 from gtvision.analysers import Frame
 from gtvision.analysers import local as local_analyser
 from gtvision.analysers.rekognition import LABEL_TYPES, RekognitionAnalyser
@@ -71,12 +72,12 @@ RESPONSE: dict[str, Any] = {
 def frame(tmp_path: Path, second: int, data: bytes = b"\xff\xd8jpeg\xff\xd9") -> Frame:
     path = tmp_path / f"{second}.jpg"
     path.write_bytes(data)
-    return Frame(second=second, rgb=np.zeros((360, 640, 3), np.uint8), jpeg_path=str(path))
+    return Frame(second=second, jpeg_path=str(path))  # Rekognition reads the JPEG only: no pixels
 
 
 def test_rekognition_analyser_asks_for_vehicles_with_colours_and_maps_instances(tmp_path: Path) -> None:
     client = boto3.client("rekognition", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    frames = [frame(tmp_path, 0), frame(tmp_path, 1, b"\xff\xd8moving\xff\xd9"), frame(tmp_path, 2)]
+    sampled = [frame(tmp_path, 0), frame(tmp_path, 1, b"\xff\xd8moving\xff\xd9"), frame(tmp_path, 2)]
     with Stubber(client) as stub:
         stub.add_response(
             "detect_labels",
@@ -93,7 +94,7 @@ def test_rekognition_analyser_asks_for_vehicles_with_colours_and_maps_instances(
             },
         )
         # Only the moving frame is sent (one call); the stub fails on any other call
-        out = RekognitionAnalyser(client).analyse(frames, moving={1})
+        out = RekognitionAnalyser(client).analyse(sampled, moving={1})
         stub.assert_no_pending_responses()
     dets = out[1]
     assert set(out) == {1}
@@ -121,3 +122,59 @@ def test_local_type_by_size() -> None:
     assert local_analyser.vehicle_type(30, 45, 640, 360) == "moto"
     assert local_analyser.vehicle_type(400, 200, 640, 360) == "caminhao"
     assert local_analyser.vehicle_type(20, 60, 640, 360) == "outro"
+
+
+def test_changed_pixels_counts_grid_pixels_where_any_channel_moved_past_the_threshold() -> None:
+    diff = bytearray(frames.GRID_W * frames.GRID_H * 3)
+    diff[0] = 31  # pixel 0, red channel: counts
+    diff[3 * 7 + 1] = 200  # pixel 7, green: counts
+    diff[3 * 500 + 2] = 255  # pixel 500, blue: counts
+    diff[3 * 900 : 3 * 900 + 3] = bytes([90, 90, 90])  # pixel 900, all three: counts once
+    diff[3 * 1000 + 1] = frames.DIFF  # at the threshold: does not count
+    diff[-1] = 40  # the last pixel's blue: counts
+    assert frames.changed_pixels(bytes(diff)) == 5
+    assert frames.changed_pixels(bytes(len(diff))) == 0
+
+
+def _crossing(path: Path) -> Path:
+    """12 s grey scene; a red 96×48 box crosses it between 00:04 and 00:08."""
+    ffmpeg.run_ffmpeg(
+        [
+            "-f", "lavfi", "-i", "color=c=0x808080:s=640x360:r=5:d=12", "-f", "lavfi", "-i", "color=c=red:s=96x48:r=5",
+            "-filter_complex", "[0][1]overlay=x='-96+(t-4)*146':y=150:enable='between(t,4,8)':shortest=1",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-y", str(path),
+        ],
+        timeout=120,
+    )  # fmt: skip
+    return path
+
+
+def test_motion_filter_matches_the_numpy_frame_difference_and_the_local_analyser_finds_the_red_box(
+    tmp_path: Path,
+) -> None:
+    sampled = frames.extract(str(_crossing(tmp_path / "red.mp4")), str(tmp_path), 120)
+    assert len(sampled) == 12
+    moving = frames.moving_seconds(sampled)
+    assert moving == {4, 5, 6, 7, 8}  # on screen 4..7 s, gone at 8 s; still before and after
+
+    # The same decision the analyser made with numpy before (1/4 grid of the RGB frames, max channel difference
+    # > 30 in at least 12 grid pixels, the first frame against the second) agrees on this recording.
+    grids = [local_analyser.frame_pixels(f)[::4, ::4].astype(np.int16) for f in sampled]
+    reference = {
+        f.second for i, f in enumerate(sampled)
+        if int((np.abs(grids[i] - grids[i - 1 if i else 1]).max(axis=2) > 30).sum()) >= 12
+    }  # fmt: skip
+    assert moving == reference
+
+    found = local_analyser.LocalAnalyser().analyse(sampled, moving)
+    red = {s for s, dets in found.items() if any(d.color == "vermelho" for d in dets)}
+    assert red and red <= {4, 5, 6, 7}, found
+    assert set(found) <= moving
+
+
+def test_extraction_for_rekognition_writes_no_raw_pixels(tmp_path: Path) -> None:
+    sampled = frames.extract(str(_crossing(tmp_path / "red.mp4")), str(tmp_path), 120, pixels=False)
+    assert [f.second for f in sampled] == list(range(12))
+    assert all(f.pixels is None and f.jpeg()[:2] == b"\xff\xd8" for f in sampled)
+    assert not (tmp_path / "frames.rgb").exists()
+    assert frames.moving_seconds(sampled) == {4, 5, 6, 7, 8}

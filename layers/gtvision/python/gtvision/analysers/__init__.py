@@ -4,16 +4,18 @@ An analyser receives the 1-frame-per-second frames of a recording segment (RGB a
 and returns, per frame, the vehicles it sees: a box (relative to the frame, 0–1), a contract colour and
 type, and a confidence. `local` needs no model weights (motion by background subtraction, dominant
 colour in HSV, type by size); `rekognition` asks AWS Rekognition DetectLabels.
+
+Only the local analyser needs numpy, and it is imported when chosen: SentinelaAnalyseFunction ships no
+numpy (ADR 0018, amendment), so nothing on the Rekognition path may import it.
 """
 
 from __future__ import annotations
 
-from gtvision.analysers.base import Analyser, Detection, Frame
-from gtvision.analysers.local import LocalAnalyser
+from gtvision.analysers.base import Analyser, Detection, Frame, Pixels
 from gtvision.analysers.rekognition import RekognitionAnalyser
 from gtvision.settings import get_settings
 
-__all__ = ["Analyser", "Detection", "Frame", "choose"]
+__all__ = ["Analyser", "Detection", "Frame", "Pixels", "choose"]
 
 
 def choose(name: str | None = None) -> Analyser:
@@ -24,4 +26,10 @@ def choose(name: str | None = None) -> Analyser:
         setting = "local" if (s.local or s.aws_endpoint_url) else "rekognition"
     if setting == "rekognition":
         return RekognitionAnalyser()
+    try:
+        from gtvision.analysers.local import LocalAnalyser
+    except ImportError as exc:  # numpy is in the `local` extra, not in any Lambda layer
+        raise RuntimeError(
+            "GTV_SENTINELA_ANALYSER=local needs numpy (pip install 'gtvision[local]'); in AWS use rekognition"
+        ) from exc
     return LocalAnalyser()

@@ -1,11 +1,13 @@
-"""The local analyser: no model weights, numpy only.
+"""The local analyser: no model weights, numpy only (the `local` extra; never shipped to Lambda, where the
+analyser is Rekognition — ADR 0018, amendment).
 
 1. Background: the per-pixel median of the segment's frames (at 1/4 resolution), robust to objects
-   that pass through. 2. Motion: a frame that barely differs from the previous one is skipped.
-3. Objects: foreground pixels (far from the background) grouped into 4-connected blobs; each blob's
-   box. 4. Colour: the dominant colour of the box's foreground pixels in HSV (hue for saturated
-   pixels, brightness for white/black/grey/silver). 5. Type by apparent size and shape only: `moto`,
-   `carro`, `caminhao` or `outro` — a fixed camera's geometry is unknown, so this is a coarse guess.
+   that pass through. 2. Motion: frames that barely differ from the previous one (`gtvision.frames`
+   measures it while decoding) are skipped by the caller. 3. Objects: foreground pixels (far from the
+   background) grouped into 4-connected blobs; each blob's box. 4. Colour: the dominant colour of the
+   box's foreground pixels in HSV (hue for saturated pixels, brightness for white/black/grey/silver).
+   5. Type by apparent size and shape only: `moto`, `carro`, `caminhao` or `outro` — a fixed camera's
+   geometry is unknown, so this is a coarse guess.
 """
 
 from __future__ import annotations
@@ -15,14 +17,23 @@ import numpy.typing as npt
 
 from gtvision.analysers.base import Detection, Frame
 
+RGBFrame = npt.NDArray[np.uint8]  # (height, width, 3)
+
 SCALE = 4  # analysis grid: 1/4 of the frame in each direction
-DIFF = 30  # grey levels: a pixel this far from the background (or the previous frame) changed
-MIN_MOTION_PIXELS = 12  # on the 1/4 grid (≈ 190 full-resolution pixels)
+DIFF = 30  # grey levels: a pixel this far from the background changed
 MIN_BLOB_FRACTION = 0.002  # of the frame: smaller blobs are noise, not vehicles
 WINDOW = 120  # frames (2 min at 1 fps) per background estimate
 
 
-def _grid(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.int16]:
+def frame_pixels(frame: Frame) -> RGBFrame:
+    """The frame's pixels, memory-mapped from the raw file `gtvision.frames.extract(..., pixels=True)` wrote."""
+    if frame.pixels is None:
+        raise ValueError(f"frame {frame.second} was extracted without pixels")
+    p = frame.pixels
+    return np.memmap(p.path, dtype=np.uint8, mode="r", offset=p.offset, shape=(p.height, p.width, 3))
+
+
+def _grid(frame: RGBFrame) -> npt.NDArray[np.int16]:
     return frame[::SCALE, ::SCALE].astype(np.int16)
 
 
@@ -100,23 +111,11 @@ def vehicle_type(width_px: int, height_px: int, frame_w: int, frame_h: int) -> s
     return "outro"
 
 
-def moving_seconds(frames: list[Frame]) -> set[int]:
-    """Seconds whose frame differs from the previous one (the first is compared with the second)."""
-    grids = [_grid(f.rgb) for f in frames]
-    if len(grids) < 2:
-        return {f.second for f in frames}
-    moving = set()
-    for i, frame in enumerate(frames):
-        neighbour = grids[i - 1] if i > 0 else grids[1]
-        if int(_changed(grids[i], neighbour).sum()) >= MIN_MOTION_PIXELS:
-            moving.add(frame.second)
-    return moving
-
-
 class LocalAnalyser:
     """Background subtraction + HSV colour + size rules (see module docstring)."""
 
     name = "local"
+    needs_pixels = True
 
     def analyse(self, frames: list[Frame], moving: set[int]) -> dict[int, list[Detection]]:
         out: dict[int, list[Detection]] = {}
@@ -125,19 +124,20 @@ class LocalAnalyser:
             window = frames[start : start + WINDOW]
             if not any(f.second in moving for f in window):
                 continue
-            grids = [_grid(f.rgb) for f in window]
+            pixels = [frame_pixels(f) for f in window]
+            grids = [_grid(p) for p in pixels]
             background = np.median(np.stack(grids), axis=0).astype(np.int16)
-            full_h, full_w = window[0].rgb.shape[:2]
-            for frame, grid in zip(window, grids, strict=True):
+            full_h, full_w = pixels[0].shape[:2]
+            for frame, image, grid in zip(window, pixels, grids, strict=True):
                 if frame.second in moving:
-                    found = self._objects(frame, grid, background, full_w, full_h)
+                    found = self._objects(image, grid, background, full_w, full_h)
                     if found:
                         out[frame.second] = found
         return out
 
     def _objects(
         self,
-        frame: Frame,
+        image: RGBFrame,
         grid: npt.NDArray[np.int16],
         background: npt.NDArray[np.int16],
         full_w: int,
@@ -151,7 +151,7 @@ class LocalAnalyser:
                 continue
             y0, x0 = top * SCALE, left * SCALE
             y1, x1 = min(bottom * SCALE, full_h), min(right * SCALE, full_w)
-            box = frame.rgb[y0:y1, x0:x1]
+            box = image[y0:y1, x0:x1]
             fg = mask[top:bottom, left:right].repeat(SCALE, axis=0).repeat(SCALE, axis=1)[: y1 - y0, : x1 - x0]
             color, share = dominant_color(box[fg])
             found.append(

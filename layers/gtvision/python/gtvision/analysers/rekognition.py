@@ -79,6 +79,7 @@ class RekognitionAnalyser:
     """One DetectLabels call per frame (the caller passes only frames with motion)."""
 
     name = "rekognition"
+    needs_pixels = False  # the JPEGs are what it sends
 
     def __init__(self, client: Any | None = None) -> None:
         self.client = client or aws.client("rekognition")

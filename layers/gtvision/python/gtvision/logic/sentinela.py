@@ -29,7 +29,7 @@ from gtvision.models.sentinela import SearchIn
 from gtvision.observability import logger
 from gtvision.settings import get_settings
 
-if TYPE_CHECKING:  # numpy lives in the analysis layer, which only SentinelaAnalyseFunction has
+if TYPE_CHECKING:  # the analysers load with the first segment (the API never needs them)
     from gtvision.analysers import Analyser, Detection
 
 MAX_SPAN = timedelta(days=31)
@@ -236,7 +236,6 @@ def _matches(det: Detection, crit: dict[str, Any]) -> bool:
 def analyse_segment(task: SegmentTask, analyser: Analyser | None = None) -> str:
     """Analyse one planned segment once; returns the outcome (done, duplicate, skipped, cancelled)."""
     from gtvision import analysers, frames
-    from gtvision.analysers import local as local_analyser
 
     with db.transaction() as conn:
         job = dal.segment_job(conn, task.search_id, task.camera_id, task.start_at)
@@ -260,10 +259,10 @@ def analyse_segment(task: SegmentTask, analyser: Analyser | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="sentinela-") as work:
         src = f"{work}/segment"
         objects.download(get_settings().recordings_bucket, job["s3_key"], src)
-        sampled = frames.extract(src, work, FFMPEG_TIMEOUT_S)
+        sampled = frames.extract(src, work, FFMPEG_TIMEOUT_S, pixels=analyser.needs_pixels)
         if not sampled:
             raise ffmpeg.MediaError("nenhum quadro decodificado")
-        moving = local_analyser.moving_seconds(sampled)
+        moving = frames.moving_seconds(sampled)
         found = analyser.analyse(sampled, moving)
         by_second = {f.second: f for f in sampled}
         sightings = []
