@@ -7,6 +7,7 @@ the same variable the layer's local log lines read.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Iterator
@@ -68,6 +69,9 @@ def configure_logging(level: int | str = logging.INFO) -> None:
         root.removeHandler(handler)
     handler = _LocalHandler(sys.stderr)
     handler.addFilter(FunctionFilter())
+    # The functions' Powertools logger prints its own (richer) line; it is created when gtvision is imported,
+    # before this handler exists, so its duplicate-suppressing filter never reached it: add the same here.
+    handler.addFilter(_ExactSuppressFilter(os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision")))
     handler.setFormatter(logging.Formatter(LOG_FORMAT, datefmt="%H:%M:%S"))
     root.addHandler(handler)
     root.setLevel(level)
