@@ -12,7 +12,6 @@ import argparse
 import io
 import os
 import platform
-import socket
 import tempfile
 import time
 import uuid
@@ -20,18 +19,14 @@ from datetime import UTC, datetime, timedelta
 
 from resultfile import quick
 
+from gtvision_local.ports import free_port
+
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 
 PER_DAY = 1_440_000  # 1,000 cameras x one 60 s segment a minute
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(conn, city_id: str, cameras: list[str], day: datetime, rows: int, objects: int, s3, bucket: str) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -35,15 +34,11 @@ from typing import Any  # noqa: E402
 
 from resultfile import quick, record  # noqa: E402
 
+from gtvision_local.ports import free_port  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 FIGURES: dict[str, float] = {}
 BASELINES: dict[str, dict[str, Any]] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_recording(path: Path, seconds: int = 60) -> Path:

@@ -20,16 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from gtvision_local.ports import free_port as _free_port
+
 REPO = Path(__file__).resolve().parents[2]
 CAMERA_PASSWORD = "Cam3ra-P@ss-e2e-7731"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Http:

@@ -27,14 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from gtvision import db, signatures
 from gtvision.settings import get_settings
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from gtvision_local.ports import free_port as _free_port
 
 
 class Live:
@@ -267,7 +260,6 @@ def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp
 
 def _z(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
 
 
 def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world: Any, live: Live) -> None:

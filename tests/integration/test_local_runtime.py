@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus
 import pytest
 from moto.server import ThreadedMotoServer
 
+from gtvision_local.ports import free_port as _free_port
 from gtvision_local.resources import aws_client, create_resources
 from gtvision_local.runtime import Runtime
 from gtvision_local.sqs import SqsPoller
@@ -69,12 +70,6 @@ def runtime(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run
             getattr(module, name, []).clear()
     yield rt
     rt.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _module(rt: Runtime, logical_id: str) -> Any:
