@@ -481,7 +481,12 @@ def test_audit_log_filters_and_exports_csv_and_meus_dados_exports_and_deletes_th
     p.wait_for_selector("#form-auditoria")
     p.fill("#form-auditoria [name=action]", "watchlist.create")
     p.click("#form-auditoria button[type=submit]")
-    p.wait_for_selector("#auditoria-lista tr")
+    # The page first lists every action; wait for the filtered reload to replace those rows (a timeout fails)
+    p.wait_for_function(
+        """(a) => { const rows = [...document.querySelectorAll('#auditoria-lista tr')];
+                   return rows.length > 0 && rows.every((r) => r.cells[2] && r.cells[2].textContent === a); }""",
+        arg="watchlist.create",
+    )
     rows = p.locator("#auditoria-lista tr")
     assert {rows.nth(i).locator("td").nth(2).text_content() for i in range(rows.count())} == {"watchlist.create"}
     # ... in the city's own time zone (Manaus, UTC−4), whatever the browser's (New York)
@@ -508,5 +513,37 @@ def test_audit_log_filters_and_exports_csv_and_meus_dados_exports_and_deletes_th
     assert (
         api.call("POST", "/v1/auth/login", {"username": user["username"], "password": user["password"]}).status == 401
     )
+    _no_script_ran(tab)
+    tab.close()
+
+
+def test_a_filter_submitted_while_the_first_page_loads_is_not_mixed_with_that_page(
+    chromium: Any, site: str, api: Any
+) -> None:
+    admin = api.login(*ADMIN)
+    api.call("GET", "/v1/cities", token=admin)  # an audited read, so the unfiltered log has other actions
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(*ADMIN)
+    # Given the screen's first, unfiltered page is held in flight ...
+    held: list[Any] = []
+    p.route("**/v1/audit?*", lambda route: held.append(route) if "action=" not in route.request.url else route.continue_())
+    p.goto(f"{site}/console#/auditoria")
+    p.wait_for_selector("#form-auditoria")
+    deadline = time.monotonic() + 15
+    while not held and time.monotonic() < deadline:
+        p.wait_for_timeout(50)
+    assert held, "the unfiltered first page was never requested"
+    # ... when the operator filters by action and that answer arrives first
+    p.fill("#form-auditoria [name=action]", "auth.login")
+    p.click("#form-auditoria button[type=submit]")
+    p.wait_for_selector("#auditoria-lista tr")
+    # Then the late unfiltered page, released now, does not add its rows to the filtered list
+    with p.expect_response(lambda r: "/v1/audit?" in r.url and "action=" not in r.url):
+        held[0].continue_()
+    p.evaluate("() => new Promise((r) => setTimeout(r, 200))")
+    rows = p.locator("#auditoria-lista tr")
+    assert rows.count() > 0
+    assert {rows.nth(i).locator("td").nth(2).text_content() for i in range(rows.count())} == {"auth.login"}
     _no_script_ran(tab)
     tab.close()

@@ -204,9 +204,15 @@ export const useHomeZone = () => useCityZone((me() || {}).city_id);
 
 // ------------------------------------------------------------------ lists with "Carregar mais"
 
+const listings = new WeakMap();
+
 /** A paginated table: fetchPage(cursor) → {items, next_cursor}; renderRow(item) → <tr>. */
 export function pagedList({ body, more, empty, fetchPage, renderRow }) {
   const gen = state.generation;
+  // A new listing on the same table (a filter submitted while the first page is still loading)
+  // supersedes the old one: a late page of the old listing must not land in the new one.
+  const token = {};
+  listings.set(body, token);
   let cursor = null;
   body.replaceChildren();
   more.hidden = true;
@@ -215,7 +221,7 @@ export function pagedList({ body, more, empty, fetchPage, renderRow }) {
     more.disabled = true;
     try {
       const page = await fetchPage(cursor);
-      if (gen !== state.generation) return;
+      if (gen !== state.generation || listings.get(body) !== token) return;
       body.append(...page.items.map(renderRow));
       cursor = page.next_cursor;
       more.hidden = !cursor;
