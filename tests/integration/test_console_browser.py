@@ -527,7 +527,14 @@ def test_a_filter_submitted_while_the_first_page_loads_is_not_mixed_with_that_pa
     tab.login(*ADMIN)
     # Given the screen's first, unfiltered page is held in flight ...
     held: list[Any] = []
-    p.route("**/v1/audit?*", lambda route: held.append(route) if "action=" not in route.request.url else route.continue_())
+
+    def hold_unfiltered(route: Any) -> None:
+        if "action=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    p.route("**/v1/audit?*", hold_unfiltered)
     p.goto(f"{site}/console#/auditoria")
     p.wait_for_selector("#form-auditoria")
     deadline = time.monotonic() + 15
