@@ -140,13 +140,11 @@ def search_page(
 
 
 def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
-    """Distinct plates sharing a wildcard key with the query (GIN probes of the 7 keys)."""
-    where, params = flt.sql()
-    params.update(keys=keys, cap=cap)
+    """Distinct plates sharing a wildcard key with the query: GIN probes of the keys, through the
+    `plate_fuzzy_candidates` function so the plan can't fall back to a sequential scan (migration 0016)."""
     rows = conn.execute(
-        f"SELECT DISTINCT r.plate FROM plate_reads r WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-        " LIMIT %(cap)s",
-        params,
+        "SELECT plate FROM plate_fuzzy_candidates(%s::text[], %s, %s, %s, %s, %s, %s, %s) AS plate",
+        (keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type),
     ).fetchall()
     return [r["plate"] for r in rows]
 
