@@ -6,6 +6,8 @@ Real PostgreSQL and moto; reads arrive through the signed webhook or LprIngestFu
 from __future__ import annotations
 
 import json
+import random
+import string
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,8 @@ import pytest
 from test_lpr_webhook import event, iso, post
 from utils import LambdaContext, load_function
 
-from gtvision import aws, db, geo
+from gtvision import aws, db, geo, plates
+from gtvision.dal import lpr as lpr_dal
 from gtvision.settings import get_settings
 from gtvision_local import events
 
@@ -210,6 +213,47 @@ def test_prefix_search_uses_the_plate_index(database_url: str) -> None:
         conn.rollback()
     # Then a prefix is a range scan of the plate B-tree
     assert "plate_reads_city_plate_idx" in plan and "~>=~" in plan, plan
+
+
+def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_table(database_url: str) -> None:
+    # Given a city with many reads of distinct plates, analysed (rolled back afterwards): nearly every key is
+    # unique, so PostgreSQL keeps no element statistics and guesses 0.5 % of the rows per key
+    city, rng = str(uuid.uuid4()), random.Random(11)
+    reads = ["".join(rng.choices(string.ascii_uppercase, k=3)) + str(rng.randrange(1000, 9999)) for _ in range(20000)]
+    with db.transaction() as conn:
+        with conn.cursor().copy(
+            "COPY plate_reads (city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+            " captured_at) FROM STDIN"
+        ) as copy:
+            for i, plate in enumerate(reads):
+                keys = "{" + ",".join(plates.fuzzy_keys(plate)) + "}"
+                copy.write_row((city, uuid.uuid4(), f"f{i}", plate, plates.ocr_skeleton(plate), keys, 0.9, "now"))
+        conn.execute("ANALYZE plate_reads")
+        keys = plates.fuzzy_keys(reads[7][:6] + "X")  # one character misread
+
+        def scans() -> tuple[int, int]:
+            row = conn.execute(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'plate_reads'"
+            ).fetchone()
+            return (row["seq_scan"] or 0, row["idx_scan"] or 0) if row else (0, 0)
+
+        # the bare query (what the search ran before migration 0016) is planned as a sequential scan ...
+        bare = "\n".join(
+            r["QUERY PLAN"]
+            for r in conn.execute(
+                "EXPLAIN SELECT DISTINCT plate FROM plate_reads r WHERE r.plate_keys && %s::text[] AND r.city_id = %s"
+                " AND r.anonymised_at IS NULL LIMIT 2000",
+                (keys, city),
+            ).fetchall()
+        )
+        before = scans()
+        found = lpr_dal.fuzzy_candidates(conn, lpr_dal.ReadFilter(city_id=city), keys, 2000)
+        after = scans()
+        conn.rollback()
+    assert "Seq Scan on plate_reads" in bare, bare
+    # Then the search's candidates come from the keys index, never a scan of the table
+    assert reads[7] in found
+    assert after[0] == before[0] and after[1] > before[1], (before, after)
 
 
 def test_searches_are_audited(api: Any, world: Any, cams: dict[str, Any]) -> None:
