@@ -226,8 +226,8 @@ def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_
             " captured_at) FROM STDIN"
         ) as copy:
             for i, plate in enumerate(reads):
-                keys = "{" + ",".join(plates.fuzzy_keys(plate)) + "}"
-                copy.write_row((city, uuid.uuid4(), f"f{i}", plate, plates.ocr_skeleton(plate), keys, 0.9, "now"))
+                row_keys = "{" + ",".join(plates.fuzzy_keys(plate)) + "}"
+                copy.write_row((city, uuid.uuid4(), f"f{i}", plate, plates.ocr_skeleton(plate), row_keys, 0.9, "now"))
         conn.execute("ANALYZE plate_reads")
         keys = plates.fuzzy_keys(reads[7][:6] + "X")  # one character misread
 
