@@ -153,9 +153,9 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
         if key.endswith(("_URL", "_ARN", "_BUCKET")) and key != "DATABASE_URL" and value:
             os.environ[key] = str(value)
     from gtvision import aws, db
-    from gtvision.auth import Principal
     from gtvision.dal import segments as segments_dal
     from gtvision.logic import sentinela
+    from gtvision.principal import Principal
     from gtvision.settings import get_settings
 
     get_settings.cache_clear()

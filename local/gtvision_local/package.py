@@ -317,6 +317,8 @@ def run_in_function(
     paths = [fn.code_dir, *layout.layer_python_paths(fn), layout.runtime_dir]
     code = f"import sys; sys.path[:0] = {json.dumps([str(p) for p in paths])}\n" + script
     full_env = {
+        # Lambda's reserved variables: libraries take their Lambda path on them (X-Ray: no sampling client)
+        "LAMBDA_TASK_ROOT": str(fn.code_dir), "AWS_LAMBDA_FUNCTION_NAME": fn.logical_id, "_HANDLER": fn.handler,
         "PATH": os.pathsep.join([*(str(d) for d in layout.bin_dirs(fn)), "/usr/bin", "/bin"]),
         "LANG": "C.UTF-8", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": "gtvision", "POWERTOOLS_METRICS_NAMESPACE": "GTVision",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.dal import audit as dal
 from gtvision.observability import logger
+from gtvision.principal import Principal
 
 
 def record(

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
 from functools import lru_cache
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gtvision.errors import Forbidden, Unauthorized
+from gtvision.errors import Unauthorized
+from gtvision.principal import ROLES, Principal
 from gtvision.settings import get_settings
 
-ROLES = ("admin", "manager", "viewer")
+__all__ = ["ROLES", "Principal", "bearer", "hash_password", "issue_token", "verify_password", "verify_token"]
 
 
 @lru_cache(maxsize=1)
@@ -28,39 +28,6 @@ def _hasher() -> tuple[PasswordHasher, str]:
     s = get_settings()
     ph = PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=4)
     return ph, ph.hash("gtvision-timing-equaliser")
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user with a role, scoped to a city unless admin."""
-
-    user_id: str
-    username: str
-    role: str
-    city_id: str | None
-    #: True for tokens this deployment issued (the user has a row in `users`); False for Cognito users.
-    local: bool = True
-    #: The token's id (`jti`), its login session (`sid`, absent in tokens issued before sessions) and expiry.
-    token_id: str | None = None
-    session_id: str | None = None
-    expires_at: int | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def scope(self) -> str | None:
-        """The city this caller's lookups are limited to: None for admins (every city), else their own."""
-        return None if self.is_admin else self.city_id
-
-    def require(self, *roles: str) -> None:
-        """403 unless the caller has one of `roles`."""
-        if self.role not in roles:
-            raise Forbidden("forbidden", "seu perfil não permite esta operação")
-
-    def can_see_city(self, city_id: str) -> bool:
-        return self.is_admin or self.city_id == str(city_id)
 
 
 def hash_password(password: str) -> str:

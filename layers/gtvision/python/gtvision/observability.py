@@ -84,5 +84,7 @@ def _make_logger() -> Logger:
 
 logger = _make_logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "GTVision"), service="gtvision")
-#: X-Ray (the template turns ``Tracing: Active`` on); Powertools disables it outside Lambda.
-tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision"))
+#: X-Ray (the template turns ``Tracing: Active`` on); Powertools disables it outside Lambda. Only botocore is
+#: patched (AWS calls become subsegments): patching every library the SDK knows would import `requests` and
+#: others at every cold start for calls these functions don't make.
+tracer = Tracer(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "gtvision"), patch_modules=("botocore",))

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class Settings(BaseSettings):
-    """Environment of a GT-Vision function (names match template.yaml Globals and the contract)."""
+class Settings(BaseModel):
+    """Environment of a GT-Vision function (names match template.yaml Globals and the contract).
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    `Settings()` reads each field from the environment variable named by its alias; keyword arguments
+    (alias or field name) override. A plain pydantic model rather than pydantic-settings: the same
+    validation, without that package's ~60 ms at every cold start (docs/benchmarks.md, cold start).
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def __init__(self, **data: Any) -> None:
+        fields = type(self).model_fields
+        given = {fields[k].alias if k in fields and fields[k].alias else k for k in data}
+        env = {
+            f.alias: os.environ[f.alias]
+            for f in fields.values()
+            if f.alias and f.alias in os.environ and f.alias not in given
+        }
+        super().__init__(**env, **data)
 
     database_url: str = Field(default="", alias="DATABASE_URL")
     aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")

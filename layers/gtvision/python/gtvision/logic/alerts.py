@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from gtvision import db, events, geo, pagination, plates
-from gtvision.auth import Principal
 from gtvision.dal import alerts as dal
 from gtvision.dal import cities as cities_dal
 from gtvision.db import Conn
@@ -20,6 +19,7 @@ from gtvision.logic.scoped import in_callers_city
 from gtvision.models.alerts import AlertPatch, WatchIn
 from gtvision.models.common import query_uuid
 from gtvision.observability import logger, metrics
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 
 KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")

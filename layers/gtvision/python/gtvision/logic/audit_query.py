@@ -11,9 +11,9 @@ from typing import Any
 from uuid import UUID
 
 from gtvision import db, pagination
-from gtvision.auth import Principal
 from gtvision.dal import audit_query as dal
 from gtvision.errors import Malformed
+from gtvision.principal import Principal
 from gtvision.timeutil import format_rfc3339, query_time
 
 #: Rows per CSV response; a longer range continues with the `X-Next-Cursor` header.

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision import crypto, db, pagination
-from gtvision.auth import Principal
 from gtvision.dal import cameras as dal
 from gtvision.dal import cities as cities_dal
 from gtvision.errors import Conflict, not_found
 from gtvision.logic.scoped import in_callers_city
 from gtvision.models.core import CameraIn, CameraPatch
+from gtvision.principal import Principal
 from gtvision.urls import parse_source_url, with_credentials
 
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)

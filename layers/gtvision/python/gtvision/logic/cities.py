@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import psycopg
 
 from gtvision import db, pagination
-from gtvision.auth import Principal
 from gtvision.dal import cities as dal
 from gtvision.errors import Conflict, Invalid, not_found
 from gtvision.models.common import BR_STATES
 from gtvision.models.core import CityIn, CityPatch
+from gtvision.principal import Principal
 
 
 def _check_state(state: str | None) -> str | None:

@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from gtvision import db, events, evidence, pagination, retries
-from gtvision.auth import Principal
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import objects
@@ -31,6 +30,7 @@ from gtvision.logic.scoped import in_callers_city
 from gtvision.models.clips import ClipIn, ClipJob, HoldIn
 from gtvision.models.common import is_uuid
 from gtvision.observability import logger
+from gtvision.principal import Principal
 from gtvision.records import Clip, Segment
 from gtvision.settings import get_settings
 from gtvision.timeutil import format_rfc3339

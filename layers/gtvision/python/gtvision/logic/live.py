@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import Principal, verify_token
+from gtvision.auth import verify_token
 from gtvision.dal import live as dal
 from gtvision.errors import Invalid, Malformed, Unauthorized
 from gtvision.events import TOPICS
 from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
+from gtvision.principal import Principal
 
 ALL_TOPICS = ("alerts", "streams", "clips")
 #: Clips are evidence exports: like GET /v1/clips, only managers and admins see them.

@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision import db, plates, signatures, vehicles
-from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, TooLarge, Unauthorized
 from gtvision.logic import alerts, cameras
 from gtvision.models.common import parse
 from gtvision.models.lpr import BulkIn, ReadBase, ReadsMessage, WebhookRead
 from gtvision.observability import logger, metrics
+from gtvision.principal import Principal
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 #: A webhook body: the largest image in base64 (4/3) plus room for the JSON around it.

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
 from gtvision import db, geo, pagination, plates, vehicles
-from gtvision.auth import Principal
 from gtvision.dal import lpr as dal
 from gtvision.errors import Invalid, Malformed, not_found
 from gtvision.logic import alerts, cameras
+from gtvision.principal import Principal
 from gtvision.records import PlateRead, TrajectoryRead
 from gtvision.timeutil import query_time
 

@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.crypto import plate_pseudonym
 from gtvision.dal import audit_query as dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import Conflict, Invalid, Unauthorized
 from gtvision.plates import normalize_plate
+from gtvision.principal import Principal
 
 #: The caller's audit entries in one export (a JSON reply must stay under Lambda's 6 MB).
 EXPORT_AUDIT_MAX = 20_000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision import db, pagination
-from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import mosaics as dal
 from gtvision.errors import Invalid, not_found
@@ -13,6 +12,7 @@ from gtvision.logic import placement
 from gtvision.logic.cameras import derived_status
 from gtvision.logic.scoped import in_callers_city
 from gtvision.models.mosaics import MosaicIn, MosaicPatch
+from gtvision.principal import Principal
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
 

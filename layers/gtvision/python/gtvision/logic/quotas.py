@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.dal import sessions as dal
 from gtvision.errors import RateLimited
 from gtvision.observability import metrics
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 
 WINDOW = timedelta(minutes=1)

@@ -22,7 +22,6 @@ from typing import Any, Literal
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from gtvision import db, ffmpeg, isobmff, pagination, rendition
-from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import objects
@@ -31,6 +30,7 @@ from gtvision.errors import Invalid
 from gtvision.logic import cameras, hls, recording_changes
 from gtvision.logic.ffmpeg_budget import MAX_FFMPEG_S, FfmpegBudget
 from gtvision.observability import logger, metrics
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 from gtvision.timeutil import query_time
 

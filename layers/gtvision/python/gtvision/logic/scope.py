@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.dal import alerts as alerts_dal
 from gtvision.dal import mosaics as mosaics_dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import not_found
 from gtvision.logic import cameras, cities, clips, sentinela
 from gtvision.logic.scoped import in_callers_city
+from gtvision.principal import Principal
 
 ANY = ("admin", "manager", "viewer")
 MANAGERS = ("admin", "manager")

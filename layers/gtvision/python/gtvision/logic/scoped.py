@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from gtvision.auth import Principal
 from gtvision.db import Conn
 from gtvision.errors import not_found
+from gtvision.principal import Principal
 
 T = TypeVar("T")
 

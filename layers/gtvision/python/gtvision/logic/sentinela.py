@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gtvision import db, ffmpeg, pagination, plates, vehicles
-from gtvision.auth import Principal
 from gtvision.dal import lpr as lpr_dal
 from gtvision.dal import objects
 from gtvision.dal import sentinela as dal
@@ -27,6 +26,7 @@ from gtvision.logic import cameras
 from gtvision.models.common import parse
 from gtvision.models.sentinela import SearchIn
 from gtvision.observability import logger
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 
 if TYPE_CHECKING:  # the analysers load with the first segment (the API never needs them)

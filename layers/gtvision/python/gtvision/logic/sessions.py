@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision import audit, auth, db
-from gtvision.auth import Principal
 from gtvision.dal import sessions as dal
 from gtvision.dal import users as users_dal
 from gtvision.errors import Unauthorized
 from gtvision.models.sessions import RefreshIn
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 
 #: A session lasts this long without a new login, however often it is refreshed.

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import stream_health as dal
 from gtvision.errors import Invalid, not_found
 from gtvision.logic import cameras as cameras_logic
+from gtvision.principal import Principal
 from gtvision.timeutil import query_time
 
 METRICS_MAX_RANGE = timedelta(days=7)

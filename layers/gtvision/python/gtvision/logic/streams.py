@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import Principal
 from gtvision.dal import cameras as cameras_dal
 from gtvision.errors import Unavailable
 from gtvision.logic import cameras, stream_health
 from gtvision.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
 from gtvision.observability import logger
+from gtvision.principal import Principal
 from gtvision.urls import parse_source_url
 
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."

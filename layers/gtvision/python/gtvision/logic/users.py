@@ -9,13 +9,13 @@ from typing import Any
 import psycopg
 
 from gtvision import audit, auth, db, pagination
-from gtvision.auth import Principal
 from gtvision.dal import audit as audit_dal
 from gtvision.dal import cities as cities_dal
 from gtvision.dal import users as dal
 from gtvision.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized, not_found
 from gtvision.logic import sessions
 from gtvision.models.core import Login, UserIn
+from gtvision.principal import Principal
 from gtvision.settings import get_settings
 
 #: Failed logins per username tolerated within the window before answering 429. Per username, not per IP:
