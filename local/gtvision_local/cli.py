@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
     retire = nodes.add_parser("retire", help="take a node out of service; its cameras move to the others")
     retire.add_argument("node_id")
 
+    sub.add_parser(
+        "migrate",
+        help="apply the SQL migrations to DATABASE_URL (or DATABASE_SECRET_ARN + DATABASE_HOST/PORT/NAME) and make"
+        " GTV_DB_STATEMENT_TIMEOUT_S the database's default statement timeout (run once per deploy)",
+    )
+
     pkg = sub.add_parser("package", help="assemble the Lambda layout, import every handler, check sizes")
     pkg.add_argument("--out", default=".aws-sam/assembled", help="where to assemble (replaced)")
     pkg.add_argument("--sam", action="store_true", help="also run `sam build` and check its output")
@@ -200,6 +206,29 @@ def sample_event(template: Template, args: argparse.Namespace) -> Any:
     raise ValueError(args.kind)
 
 
+def cmd_migrate() -> int:
+    """Apply pending migrations with a line per step; the database is the settings' (secrets resolved)."""
+    import psycopg
+
+    from gtvision import migrations
+    from gtvision.settings import get_settings
+
+    settings = get_settings()
+    if not settings.database_url:
+        print("DATABASE_URL não definida (nem DATABASE_SECRET_ARN com DATABASE_HOST)", file=sys.stderr)
+        return 2
+    ms = int(settings.db_statement_timeout_s * 1000)
+    try:
+        applied = migrations.apply(
+            settings.database_url, statement_timeout_ms=ms, progress=lambda step: print(f"  {step}", flush=True)
+        )
+    except psycopg.Error as exc:
+        print(f"migração falhou: {exc}".strip(), file=sys.stderr)
+        return 1
+    print(f"{len(applied)} migração(ões) aplicada(s); o banco está em dia" if applied else "o banco já estava em dia")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # pgserver asks platformdirs for a runtime dir that headless machines lack; the fallback is fine.
@@ -210,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:2] == ["local", "recorder"]:
         return _hook("recorder", argv[2:])
     args = _parser().parse_args(argv)
+    if args.command == "migrate":
+        return cmd_migrate()
     if args.command == "local":
         if args.local_command == "up":
             from .stack import run_up

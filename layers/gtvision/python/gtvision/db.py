@@ -24,6 +24,7 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from gtvision.observability import logger
 from gtvision.settings import get_settings
 
 # Every pooled connection uses dict_row, so rows are dicts keyed by column name; DAL code takes this type.
@@ -59,8 +60,21 @@ class DatabaseUnavailable(psycopg.OperationalError):
 
 
 def _configure(conn: Conn) -> None:
-    """Each new connection: the server-side statement timeout (a SET, so poolers like RDS Proxy accept it)."""
+    """Each new connection: the server-side statement timeout.
+
+    On Lambda the connection goes through RDS Proxy, where any `SET` pins it to one database connection for
+    good; there the timeout is the database's default, which `gtvision migrate` sets (ADR 0015), so only a
+    database without that default gets the `SET` (with a warning). Locally there is no proxy: always `SET`.
+    """
     ms = int(get_settings().db_statement_timeout_s * 1000)
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        current = conn.execute("SHOW statement_timeout").fetchone()
+        conn.commit()
+        if current and next(iter(current.values())) not in ("0", ""):
+            return
+        logger.warning(
+            "no database default statement_timeout (run `gtvision migrate`): set per connection, which pins it"
+        )
     conn.execute(f"SET statement_timeout = {ms}")
     conn.commit()
 
