@@ -2,7 +2,8 @@
 
 ``gtvision local up`` stores the local JWT and data keys as Secrets Manager secrets encrypted under a KMS
 key of the emulator, then gives the functions only their ARNs (``GTV_JWT_SECRET_ARN``,
-``GTV_DATA_KEY_SECRET_ARN``): the functions read them through ``gtvision.secret_store`` exactly as in AWS.
+``GTV_DATA_KEY_SECRET_ARN``), and so the MediaMTX password and hook key when the environment has them:
+the functions read them through ``gtvision.secret_store`` exactly as in AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from .resources import aws_client
 SECRETS = {
     "GTV_JWT_SECRET": ("gtvision/jwt-signing", "GTV_JWT_SECRET_ARN"),
     "GTV_DATA_KEY": ("gtvision/data-key", "GTV_DATA_KEY_SECRET_ARN"),
+    # when set (docker-compose's MediaMTX): its control-API password and the stream hooks' HMAC key
+    "GTV_MEDIAMTX_PASSWORD": ("gtvision/mediamtx-api", "GTV_MEDIAMTX_PASSWORD_SECRET_ARN"),
+    "GTV_MEDIAMTX_HOOK_SECRET": ("gtvision/mediamtx-hook", "GTV_MEDIAMTX_HOOK_SECRET_ARN"),
 }
 
 

@@ -44,11 +44,13 @@ log = logging.getLogger("gtvision_local")
 # Template parameters fed from the local stack (the rest keep their defaults).
 _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET", "DataKey": "GTV_DATA_KEY"}
 
-# The template points these at the deployment's MediaMTX host (parameters MediaMtxApiUrl/MediaMtxPublicHost).
+# The template points these at the deployment's MediaMTX host (parameters MediaMtxApiUrl/MediaMtxPublicHost)
+# and user.
 # Locally MediaMTX runs beside the stack (docker compose or a native binary): the values come from the
 # environment, else Settings' 127.0.0.1 defaults - never from the template's production placeholders.
 _LOCAL_FROM_ENVIRONMENT = frozenset(
-    {"GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL"}
+    {"GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL",
+     "GTV_MEDIAMTX_USER"}  # fmt: skip
 )
 
 
@@ -214,7 +216,8 @@ class LocalStack:
         if secrets_by_arn:
             from .secrets_local import SECRETS, seed_secrets
 
-            os.environ.update(seed_secrets(self.endpoint_url, secret_values))
+            present = {name: os.environ[name] for name in SECRETS if os.environ.get(name)}
+            os.environ.update(seed_secrets(self.endpoint_url, {**present, **secret_values}))
             for plain in SECRETS:
                 os.environ.pop(plain, None)
             get_settings.cache_clear()  # read them again, now by ARN

@@ -12,6 +12,8 @@ from gtvision_local.template import load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 NODE = REPO / "infra" / "mediamtx" / "node.yaml"
+API_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:gtvision/mediamtx-api-AbCdEf"
+HOOK_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:gtvision/mediamtx-hook-GhIjKl"
 
 
 def test_cfn_lint_passes() -> None:
@@ -78,7 +80,10 @@ def test_node_stack_creates_in_moto(monkeypatch: pytest.MonkeyPatch) -> None:
             "SubnetIds": ",".join(subnets),
             "TaskSecurityGroupIds": sg,
             "PrivateNamespaceId": ns,
-            "ApiPasswordSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:mtx-api-AbCdEf",
+            "ApiPasswordSecretArn": API_SECRET,
+            "HookSecretArn": HOOK_SECRET,
+            "SecretsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "HookUrl": "https://abc123.execute-api.us-east-1.amazonaws.com/prod/v1/hooks/mediamtx",
         }
         cfn = boto3.client("cloudformation", region_name="us-east-1")
         cfn.create_stack(
@@ -94,3 +99,52 @@ def test_node_stack_creates_in_moto(monkeypatch: pytest.MonkeyPatch) -> None:
         ecs = boto3.client("ecs", region_name="us-east-1")
         services = ecs.describe_services(cluster="gtvision-mediamtx-node-1", services=["mediamtx-node-1"])
         assert services["services"][0]["desiredCount"] == 1
+        # The node gets both secrets by ARN (ECS injects them at start) and where to post its hooks
+        arn = services["services"][0]["taskDefinition"]
+        (container,) = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"]
+        assert {x["name"]: x["valueFrom"] for x in container["secrets"]} == {
+            "MTX_AUTHINTERNALUSERS_1_PASS": API_SECRET,
+            "GTV_MEDIAMTX_HOOK_SECRET": HOOK_SECRET,
+        }
+        env = {x["name"]: x["value"] for x in container["environment"]}
+        assert env["GTV_HOOK_URL"] == params["HookUrl"]
+        assert not any("SECRET" in n or "PASS" in n for n in env)
+
+
+def test_the_main_stack_outputs_what_a_node_takes_and_its_execution_role_reads_only_those_secrets() -> None:
+    main = load_yaml((REPO / "template.yaml").read_text(encoding="utf-8"))
+    node = load_yaml(NODE.read_text(encoding="utf-8"))
+    outputs = main["Outputs"]
+    for output, parameter in (
+        ("MediaMtxApiSecretArn", "ApiPasswordSecretArn"),
+        ("MediaMtxHookSecretArn", "HookSecretArn"),
+        ("SecretsKeyArn", "SecretsKeyArn"),
+        ("MediaMtxHookUrl", "HookUrl"),
+    ):
+        assert output in outputs and parameter in node["Parameters"], (output, parameter)
+        assert parameter in outputs[output]["Description"]
+    assert main["Resources"]["MediaMtxApiSecret"]["Properties"]["GenerateSecretString"]
+    statements = [
+        st
+        for p in node["Resources"]["ExecutionRole"]["Properties"]["Policies"]
+        for st in p["PolicyDocument"]["Statement"]
+    ]
+    assert {str(st["Action"]): st["Resource"] for st in statements} == {
+        "secretsmanager:GetSecretValue": [{"Ref": "ApiPasswordSecretArn"}, {"Ref": "HookSecretArn"}],
+        "kms:Decrypt": {"Ref": "SecretsKeyArn"},
+    }
+    # the functions that call MediaMTX get the password by ARN and may read that secret; no other function may
+    functions = {k: v["Properties"] for k, v in main["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    readers = {
+        name
+        for name, props in functions.items()
+        for pol in props.get("Policies", [])
+        if isinstance(pol, dict)
+        and pol.get("AWSSecretsManagerGetSecretValuePolicy", {}).get("SecretArn") == {"Ref": "MediaMtxApiSecret"}
+    }
+    with_arn = {
+        name
+        for name, props in functions.items()
+        if "GTV_MEDIAMTX_PASSWORD_SECRET_ARN" in props.get("Environment", {}).get("Variables", {})
+    }
+    assert readers == with_arn == {"ApiFunction", "StreamHealthFunction"}

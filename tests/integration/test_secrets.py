@@ -44,6 +44,17 @@ def test_local_seed_then_settings_read_the_secrets_by_arn(
     assert settings.data_key == key
     blob = crypto.encrypt("senha-da-camera", "cam-1")
     assert crypto.decrypt(blob, "cam-1") == "senha-da-camera"
+    # The MediaMTX password and hook key (set for docker-compose's MediaMTX) go the same way
+    mtx = seed_secrets(aws_endpoint, {"GTV_MEDIAMTX_PASSWORD": "mtx-api-pass", "GTV_MEDIAMTX_HOOK_SECRET": "hook-k"})
+    assert set(mtx) == {"GTV_MEDIAMTX_PASSWORD_SECRET_ARN", "GTV_MEDIAMTX_HOOK_SECRET_ARN"}
+    for name, value in mtx.items():
+        fresh_settings.setenv(name, value)
+    fresh_settings.setenv("GTV_MEDIAMTX_PASSWORD", "")
+    fresh_settings.setenv("GTV_MEDIAMTX_HOOK_SECRET", "")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert (settings.mediamtx_password, settings.mediamtx_hook_secret) == ("mtx-api-pass", "hook-k")
+    assert settings.jwt_secret == "jwt-from-secrets-manager-0123456789"
     # Seeding again (a second `local up`) updates in place.
     assert seed_secrets(aws_endpoint, {"GTV_JWT_SECRET": "other"})["GTV_JWT_SECRET_ARN"] == arns["GTV_JWT_SECRET_ARN"]
 

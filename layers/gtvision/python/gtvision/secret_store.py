@@ -72,6 +72,8 @@ def resolve_into(values: dict[str, Any], env: dict[str, str] | None = None) -> d
         out["GTV_DATA_KEY"] = data_key_from_secret(get_secret(env["GTV_DATA_KEY_SECRET_ARN"]))
     if not out.get("GTV_MEDIAMTX_HOOK_SECRET") and env.get("GTV_MEDIAMTX_HOOK_SECRET_ARN"):
         out["GTV_MEDIAMTX_HOOK_SECRET"] = get_secret(env["GTV_MEDIAMTX_HOOK_SECRET_ARN"])
+    if not out.get("GTV_MEDIAMTX_PASSWORD") and env.get("GTV_MEDIAMTX_PASSWORD_SECRET_ARN"):
+        out["GTV_MEDIAMTX_PASSWORD"] = get_secret(env["GTV_MEDIAMTX_PASSWORD_SECRET_ARN"])
     if not out.get("DATABASE_URL") and env.get("DATABASE_SECRET_ARN"):
         out["DATABASE_URL"] = database_url_from_secret(
             get_secret(env["DATABASE_SECRET_ARN"]),

@@ -106,28 +106,23 @@ class Settings(BaseModel):
 def get_settings() -> Settings:
     """The process-wide settings (tests call `get_settings.cache_clear()` after changing env).
 
-    Secrets given by ARN (GTV_JWT_SECRET_ARN, GTV_DATA_KEY_SECRET_ARN, DATABASE_SECRET_ARN) are read here, once
+    Secrets given by ARN (GTV_JWT_SECRET_ARN, GTV_DATA_KEY_SECRET_ARN, DATABASE_SECRET_ARN,
+    GTV_MEDIAMTX_HOOK_SECRET_ARN, GTV_MEDIAMTX_PASSWORD_SECRET_ARN) are read here, once
     per process — a Lambda cold start — from Secrets Manager (see gtvision.secret_store).
     """
     settings = Settings()
-    arns = ("GTV_JWT_SECRET_ARN", "GTV_DATA_KEY_SECRET_ARN", "DATABASE_SECRET_ARN", "GTV_MEDIAMTX_HOOK_SECRET_ARN")
+    # Settings field -> the environment variable whose empty plain value is read from its secret's ARN
+    by_arn = {
+        "jwt_secret": "GTV_JWT_SECRET",
+        "data_key": "GTV_DATA_KEY",
+        "database_url": "DATABASE_URL",
+        "mediamtx_hook_secret": "GTV_MEDIAMTX_HOOK_SECRET",
+        "mediamtx_password": "GTV_MEDIAMTX_PASSWORD",
+    }
+    arns = (*(f"{n}_ARN" for n in by_arn.values() if n != "DATABASE_URL"), "DATABASE_SECRET_ARN")
     if any(os.environ.get(n) for n in arns):
         from gtvision.secret_store import resolve_into
 
-        resolved = resolve_into(
-            {
-                "GTV_JWT_SECRET": settings.jwt_secret,
-                "GTV_DATA_KEY": settings.data_key,
-                "DATABASE_URL": settings.database_url,
-                "GTV_MEDIAMTX_HOOK_SECRET": settings.mediamtx_hook_secret,
-            }
-        )
-        settings = settings.model_copy(
-            update={
-                "jwt_secret": resolved["GTV_JWT_SECRET"],
-                "data_key": resolved["GTV_DATA_KEY"],
-                "database_url": resolved["DATABASE_URL"],
-                "mediamtx_hook_secret": resolved["GTV_MEDIAMTX_HOOK_SECRET"],
-            }
-        )
+        resolved = resolve_into({env: getattr(settings, field) for field, env in by_arn.items()})
+        settings = settings.model_copy(update={field: resolved[env] for field, env in by_arn.items()})
     return settings
