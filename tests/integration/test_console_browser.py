@@ -554,3 +554,44 @@ def test_a_filter_submitted_while_the_first_page_loads_is_not_mixed_with_that_pa
     assert {rows.nth(i).locator("td").nth(2).text_content() for i in range(rows.count())} == {"auth.login"}
     _no_script_ran(tab)
     tab.close()
+
+
+def test_an_expired_access_token_is_refreshed_once_for_parallel_requests_and_a_dead_session_logs_out(
+    chromium: Any, site: str, api: Any
+) -> None:
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(*ADMIN)
+    access, refresh = p.evaluate("() => [sessionStorage.getItem('gtv.token'), sessionStorage.getItem('gtv.refresh')]")
+    assert access and refresh
+    refreshes: list[str] = []
+    p.on("request", lambda r: refreshes.append(r.url) if urlsplit(r.url).path == "/v1/auth/refresh" else None)
+    # Given the access token is refused (a tampered signature stands for an expired one) ...
+    refused = access[:-2] + ("AA" if not access.endswith("AA") else "BB")
+    p.evaluate("(t) => sessionStorage.setItem('gtv.token', t)", refused)
+    # ... when a screen that sends several requests at once opens
+    p.goto(f"{site}/console#/inicio")
+    p.wait_for_function(
+        "([a, b]) => { const t = sessionStorage.getItem('gtv.token'); return t && t !== a && t !== b; }",
+        arg=[access, refused],
+    )
+    p.wait_for_selector("#tela-inicio:not([hidden])")
+    # Then the session was refreshed once (a refresh token is single use: a second use would end the session),
+    # the requests were repeated with the new token, and the operator is still in
+    assert len(refreshes) == 1, refreshes
+    assert p.locator("#tela-login").is_hidden() and p.locator("#erro").is_hidden()
+    new_access, new_refresh = p.evaluate(
+        "() => [sessionStorage.getItem('gtv.token'), sessionStorage.getItem('gtv.refresh')]"
+    )
+    assert new_refresh != refresh
+    assert api.call("GET", "/v1/me", token=new_access).status == 200
+    # And when the session cannot be refreshed either, the login screen returns with the reason
+    p.evaluate(
+        "(t) => { sessionStorage.setItem('gtv.token', t); sessionStorage.setItem('gtv.refresh', 'x'); }", refused
+    )
+    p.goto(f"{site}/console#/cidades")
+    p.wait_for_selector("#tela-login:not([hidden])")
+    p.wait_for_function("() => sessionStorage.getItem('gtv.token') === null && !sessionStorage.getItem('gtv.refresh')")
+    assert p.locator("#erro-texto").text_content()
+    _no_script_ran(tab)
+    tab.close()

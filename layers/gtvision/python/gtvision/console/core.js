@@ -1,5 +1,6 @@
-/* GT-Vision console — what every screen shares: the API client (bearer token in sessionStorage, dropped
- * on logout and on any 401), element building (strings always become text nodes, never HTML), the error
+/* GT-Vision console — what every screen shares: the API client (bearer and refresh tokens in sessionStorage;
+ * an expired access token is refreshed once and the request repeated; dropped on logout and when the session
+ * cannot be refreshed), element building (strings always become text nodes, never HTML), the error
  * banner, screen switching and the "Carregar mais" lists. No build step: an ES module. */
 
 import { ROLE, CAMERA_STATUS, MSG } from "./strings.js";
@@ -9,6 +10,7 @@ import { setZone, DEFAULT_ZONE } from "./format.js";
 // (a stage prefix such as /Prod behind API Gateway included).
 const BASE = new URL("../", import.meta.url);
 const TOKEN_KEY = "gtv.token";
+const REFRESH_KEY = "gtv.refresh";
 const ME_KEY = "gtv.me";
 export const PAGE = 50;
 
@@ -41,7 +43,41 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, { body, query, raw } = {}) {
+/** Keep the access and refresh tokens of a login or refresh reply. */
+function keepTokens(auth) {
+  sessionStorage.setItem(TOKEN_KEY, auth.access_token);
+  if (auth.refresh_token) sessionStorage.setItem(REFRESH_KEY, auth.refresh_token);
+}
+
+let refreshing = null;
+
+/** Trade the refresh token for new tokens, once for all the requests that met the expired access token at
+ * the same time: a refresh token is single use, and presenting a used one ends the whole session. */
+function refreshTokens(expired) {
+  if (sessionStorage.getItem(TOKEN_KEY) !== expired) return Promise.resolve(true); // another request did it
+  if (!refreshing) {
+    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+    refreshing = (async () => {
+      if (!refreshToken) return false;
+      try {
+        const res = await fetch(new URL("v1/auth/refresh", BASE), {
+          method: "POST",
+          headers: { Accept: "application/json", "Content-Type": "application/json" },
+          body: JSON.stringify({ refresh_token: refreshToken }),
+        });
+        if (!res.ok) return false;
+        keepTokens(await res.json());
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+async function call(method, path, opts = {}, retried = false) {
+  const { body, query, raw } = opts;
   const url = new URL(path.replace(/^\//, ""), BASE);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
@@ -65,6 +101,10 @@ async function call(method, path, { body, query, raw } = {}) {
       if (err && err.message) ({ code, message } = err);
     } catch {
       /* not JSON: keep the generic message */
+    }
+    // An expired (or revoked) access token: refresh the session once and repeat the request.
+    if (res.status === 401 && token && !retried && (await refreshTokens(token))) {
+      return call(method, path, opts, true);
     }
     const error = new ApiError(res.status, code, message);
     if (res.status === 401 && token) {
@@ -134,6 +174,7 @@ export const token = () => sessionStorage.getItem(TOKEN_KEY);
 
 export function endSession(message) {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
   sessionStorage.removeItem(ME_KEY);
   for (const hook of state.onEnd) hook(); // live events stop with the session
   names.city.clear(); // nothing of one session is shown to the next
@@ -163,7 +204,7 @@ export function wireSession(route) {
     const username = $("login-usuario").value.trim();
     const password = $("login-senha").value;
     const auth = await api("POST", "/v1/auth/login", { body: { username, password } });
-    sessionStorage.setItem(TOKEN_KEY, auth.access_token);
+    keepTokens(auth);
     const profile = await api("GET", "/v1/me");
     sessionStorage.setItem(ME_KEY, JSON.stringify(profile));
     $("login-senha").value = "";
