@@ -376,7 +376,14 @@ def real_python(name: str) -> str:
 
 
 def sam_available() -> bool:
-    return shutil.which("sam") is not None and shutil.which("python3.12") is not None
+    """The SAM CLI and a python3.12 that runs (a pyenv shim without 3.12 active is on PATH but fails)."""
+    if shutil.which("sam") is None or shutil.which("python3.12") is None:
+        return False
+    try:
+        real_python("python3.12")
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
 
 
 def run_sam_build(template_path: Path, build_dir: Path) -> None:
