@@ -278,11 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             assemble,
             check,
             format_reports,
-            layout_of_sam_build,
-            real_python,
-            run_sam_build,
-            sam_available,
         )
+        from .sam import layout_of_sam_build, real_python, run_sam_build, sam_available
 
         template_path = repo_root() / "template.yaml"
         layout = assemble(template_path, repo_root() / args.out)

@@ -245,24 +245,6 @@ def assemble(template_path: Path, out: Path) -> Layout:
     return Layout(out, functions, runtime_dir)
 
 
-def layout_of_sam_build(template_path: Path, build_dir: Path, runtime_dir: Path) -> Layout:
-    """The same view over ``sam build`` output (``.aws-sam/build/<LogicalId>/``)."""
-    template = Template(template_path)
-    functions = [
-        FunctionLayout(
-            fn.logical_id,
-            fn.handler,
-            build_dir / fn.logical_id,
-            [build_dir / i for i in _layer_ids(template, fn.logical_id)],
-        )
-        for fn in template.functions()
-    ]
-    missing = {d for fn in functions for d in fn.layer_dirs if not d.is_dir()}
-    if missing:
-        raise FileNotFoundError(f"sam build produced no {sorted(d.name for d in missing)}")
-    return Layout(build_dir, functions, runtime_dir)
-
-
 # ---------------------------------------------------------------- checks
 
 
@@ -367,31 +349,6 @@ def check(layout: Layout, python: str | None = None) -> list[FunctionReport]:
             )
         )
     return reports
-
-
-def real_python(name: str) -> str:
-    """The interpreter behind ``name`` (a pyenv shim needs its environment; the probe runs without it)."""
-    out = subprocess.run([name, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True, check=True)
-    return out.stdout.strip()
-
-
-def sam_available() -> bool:
-    """The SAM CLI and a python3.12 that runs (a pyenv shim without 3.12 active is on PATH but fails)."""
-    if shutil.which("sam") is None or shutil.which("python3.12") is None:
-        return False
-    try:
-        real_python("python3.12")
-    except (OSError, subprocess.CalledProcessError):
-        return False
-    return True
-
-
-def run_sam_build(template_path: Path, build_dir: Path) -> None:
-    subprocess.run(
-        ["sam", "build", "--template-file", str(template_path), "--build-dir", str(build_dir)],
-        cwd=template_path.parent,
-        check=True,
-    )
 
 
 def format_reports(reports: list[FunctionReport]) -> str:

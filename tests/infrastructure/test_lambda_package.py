@@ -21,12 +21,9 @@ from gtvision_local.package import (
     check,
     ffmpeg_runs,
     fresh_import,
-    layout_of_sam_build,
-    real_python,
     run_in_function,
-    run_sam_build,
-    sam_available,
 )
+from gtvision_local.sam import layout_of_sam_build, real_python, run_sam_build, sam_available
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "template.yaml"

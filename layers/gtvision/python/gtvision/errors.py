@@ -61,3 +61,8 @@ def not_found(what: str = "recurso") -> NotFound:
     "inexistente" agrees with any noun (cidade, câmera, usuário, gravação), unlike "não encontrado".
     """
     return NotFound("not_found", f"{what} inexistente")
+
+
+class PoisonMessage(Exception):
+    """A queue message that can never succeed (not JSON, unknown ids...): it belongs in the DLQ, fast
+    (`gtvision.retries.RetryingBatchProcessor` sends it there; kept here so raising it costs no batch import)."""

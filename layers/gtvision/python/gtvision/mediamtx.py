@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
-
-import requests
 
 from gtvision.errors import Invalid, NotFound, Unavailable
 from gtvision.observability import logger, redact
+
+if TYPE_CHECKING:  # imported where used: the functions that never call MediaMTX don't pay for it at cold start
+    import requests
 
 # Contract: segments land at recordings/{camera_id}/{YYYY-MM-DD_HH-MM-SS-ffffff}.mp4 (server on UTC).
 RECORD_PATH = "recordings/%path/%Y-%m-%d_%H-%M-%S-%f"
@@ -177,6 +178,8 @@ class MediaMTXClient:
         self.public_webrtc_url = public_webrtc_url.rstrip("/")
         self.public_rtsp_url = public_rtsp_url.rstrip("/")
         self.timeout = timeout
+        import requests
+
         self._session = requests.Session()
         # MediaMTX's internal auth accepts HTTP Basic on the API for users holding the `api` action.
         self._session.auth = (user, password or "") if user else None
@@ -289,6 +292,8 @@ class MediaMTXClient:
         return self._json(resp, scrub)
 
     def _request(self, method: str, path: str, scrub: _Scrubber, json: Any = None) -> requests.Response:
+        import requests
+
         try:
             return self._session.request(method, self.api_url + path, json=json, timeout=self.timeout)
         except requests.RequestException as exc:

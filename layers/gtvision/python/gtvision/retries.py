@@ -15,12 +15,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.base import FailureResponse
 
 from gtvision.dal import queues
+from gtvision.errors import PoisonMessage
 from gtvision.observability import logger, metrics
 from gtvision.settings import get_settings
 
-
-class PoisonMessage(Exception):
-    """A message that can never succeed (not JSON, unknown ids...): it belongs in the DLQ, fast."""
+__all__ = ["PoisonMessage", "RetryingBatchProcessor", "backoff_s"]
 
 
 def backoff_s(receive_count: int) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gtvision import db, events, evidence, pagination, retries
+from gtvision import db, errors, events, evidence, pagination
 from gtvision.clipping import SegmentSource, cut_clip
 from gtvision.dal import clips as dal
 from gtvision.dal import objects
@@ -43,7 +43,7 @@ STATUSES = ("queued", "processing", "ready", "failed")
 _ERROR_CHARS = 600
 
 
-class PoisonMessage(retries.PoisonMessage):
+class PoisonMessage(errors.PoisonMessage):
     """A job message that can never succeed (not JSON, no clip id, unknown clip): it belongs in the DLQ."""
 
 
