@@ -55,6 +55,11 @@ done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo >> "$tmp"
 echo "Load average after the run: $load_after (on $(nproc) cores)." >> "$tmp"
+if [ -f docs/benchmarks-full.md ]; then
+  echo >> "$tmp"
+  echo "Full-size runs done on their own (10 M plate reads, 43 M segment rows) are in" \
+       "[benchmarks-full.md](benchmarks-full.md), with their commands; this script does not overwrite them." >> "$tmp"
+fi
 if awk -v a="${load_before%% *}" -v b="${load_after%% *}" -v n="$(nproc)" 'BEGIN{exit !(a > n || b > n)}'; then
   echo >> "$tmp"
   echo "**Taken on a loaded machine** (1-minute load above the $(nproc) cores: the CPU was shared with other" \
