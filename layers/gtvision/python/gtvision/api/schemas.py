@@ -26,7 +26,7 @@ def uuid_field(default: Any = ...) -> Any:
 class Out(BaseModel):
     """A response object: the fields listed are always present; more may be added (not a breaking change)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(defer_build=True, extra="allow")
 
 
 # --------------------------------------------------------------------------------------------- errors
@@ -46,6 +46,8 @@ class ErrorOut(Out):
 
 class Query(BaseModel):
     """Query parameters (documentation only: the views read them and answer 400/422 themselves)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class PageQuery(Query):

@@ -10,7 +10,7 @@ from gtvision.models.common import UuidStr
 
 
 class WatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
     plate: str = Field(min_length=1, max_length=32)
     reason: str = Field(min_length=1, max_length=500)
@@ -19,6 +19,6 @@ class WatchIn(BaseModel):
 
 
 class AlertPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     status: Literal["open", "investigating", "closed"]

@@ -30,6 +30,6 @@ class HoldIn(Strict):
 class ClipJob(BaseModel):
     """One message of the clip queue: only the id; the worker reads everything else from the row."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     clip_id: str = Field(pattern=UUID_PATTERN)

@@ -68,7 +68,7 @@ def query_uuid(value: str | None, name: str) -> str | None:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
 
 def parse(model: type[M], data: Any) -> M:

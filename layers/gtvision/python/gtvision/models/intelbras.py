@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Loose(BaseModel):
     # Firmware versions add fields; only what we read is validated.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True, populate_by_name=True)
 
 
 class _Plate(_Loose):

@@ -11,7 +11,7 @@ MAX_BULK_READS = 5000
 
 
 class Vehicle(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     color: str | None = Field(default=None, max_length=64)
     type: str | None = Field(default=None, max_length=64)
@@ -21,7 +21,7 @@ class Vehicle(BaseModel):
 
 class ReadBase(BaseModel):
     # Cameras add vendor fields; ignoring them keeps firmware updates from breaking ingest.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     event_id: str = Field(min_length=1, max_length=128)
     plate: str = Field(min_length=1, max_length=32)
@@ -40,7 +40,7 @@ class BatchRead(ReadBase):
 
 
 class BulkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     reads: list[BatchRead] = Field(min_length=1, max_length=MAX_BULK_READS)
 
@@ -48,7 +48,7 @@ class BulkIn(BaseModel):
 class ReadsMessage(BaseModel):
     """One message of the LPR ingest queue: ``{"reads": [...]}``, a bare list of reads, or one read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     reads: list[BatchRead] = Field(min_length=1)
 

@@ -10,7 +10,7 @@ MAX_CAMERAS = 200
 
 
 class SearchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
 
     plate: str | None = Field(default=None, min_length=1, max_length=16)
     color: str | None = Field(default=None, min_length=1, max_length=32)
