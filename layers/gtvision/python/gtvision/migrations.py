@@ -48,14 +48,14 @@ def apply(
             )
             done = {r[0]: r[1] for r in conn.execute("SELECT name, sha256 FROM schema_migrations")}
             for path in files:
-                sql = path.read_text(encoding="utf-8")
-                digest = hashlib.sha256(sql.encode()).hexdigest()
+                script = path.read_text(encoding="utf-8")
+                digest = hashlib.sha256(script.encode()).hexdigest()
                 if path.name in done:
                     continue
                 if progress:
                     progress(path.name)
                 with conn.transaction():
-                    conn.execute(sql)
+                    conn.execute(script)
                     conn.execute("INSERT INTO schema_migrations (name, sha256) VALUES (%s, %s)", (path.name, digest))
                 applied_now.append(path.name)
             if statement_timeout_ms is not None:

@@ -252,8 +252,8 @@ export function pagedList({ body, more, empty, fetchPage, renderRow }) {
   const gen = state.generation;
   // A new listing on the same table (a filter submitted while the first page is still loading)
   // supersedes the old one: a late page of the old listing must not land in the new one.
-  const token = {};
-  listings.set(body, token);
+  const mine = {};
+  listings.set(body, mine);
   let cursor = null;
   body.replaceChildren();
   more.hidden = true;
@@ -262,7 +262,7 @@ export function pagedList({ body, more, empty, fetchPage, renderRow }) {
     more.disabled = true;
     try {
       const page = await fetchPage(cursor);
-      if (gen !== state.generation || listings.get(body) !== token) return;
+      if (gen !== state.generation || listings.get(body) !== mine) return;
       body.append(...page.items.map(renderRow));
       cursor = page.next_cursor;
       more.hidden = !cursor;
