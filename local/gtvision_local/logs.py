@@ -51,7 +51,19 @@ class _ExactSuppressFilter(logging.Filter):
 
 
 class _LocalHandler(logging.StreamHandler):
-    """The root handler of local runs (a class of its own so :func:`configure_logging` is idempotent)."""
+    """The root handler of local runs (a class of its own so :func:`configure_logging` is idempotent).
+
+    It writes to whatever ``sys.stderr`` is when a record is emitted, not the one of when it was made: the
+    stack's threads (scheduler, gateway) outlive a replaced stderr (pytest's capture, a closed pipe).
+    """
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # StreamHandler.__init__ assigns it; stderr is read at emit
+        pass
 
     def addFilter(self, filter: Any) -> None:  # noqa: A002, N802 - logging's signature
         # Powertools' Logger(service="gtvision") adds a SuppressFilter to root handlers that drops
@@ -67,7 +79,7 @@ def configure_logging(level: int | str = logging.INFO) -> None:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _LocalHandler)]:
         root.removeHandler(handler)
-    handler = _LocalHandler(sys.stderr)
+    handler = _LocalHandler()
     handler.addFilter(FunctionFilter())
     # The functions' Powertools logger prints its own (richer) line; it is created when gtvision is imported,
     # before this handler exists, so its duplicate-suppressing filter never reached it: add the same here.
