@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import math
 import os
 import platform
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from gtvision_local.jsonserver import JsonServer
 
 os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -42,10 +40,10 @@ class PathList:
             "height": 1080}}], "inboundFramesInError": 0, "outboundBytes": 0,
             "readers": [{"type": "hlsSession", "id": "r1"}],
         }  # fmt: skip
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.server = JsonServer(
+            lambda r: (200, self.page(int(r.query["page"]), int(r.query["itemsPerPage"]))), name="bench-mediamtx"
+        ).start()
+        self.url = self.server.url
 
     def page(self, page: int, per: int) -> dict[str, Any]:
         per = min(per, self.cap)
@@ -53,24 +51,6 @@ class PathList:
         names = self.names[page * per : (page + 1) * per]
         items = [{**self.template, "name": n, "inboundBytes": inbound} for n in names]
         return {"itemCount": len(self.names), "pageCount": math.ceil(len(self.names) / per), "items": items}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-                q = parse_qs(urlsplit(self.path).query)
-                body = json.dumps(owner.page(int(q["page"][0]), int(q["itemsPerPage"][0]))).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
 
 
 def seed(url: str, cameras: int) -> list[str]:
@@ -157,7 +137,7 @@ def main() -> None:
             rows.append((i, secs, report, written))
             time.sleep(0.2)
     finally:
-        mtx.server.shutdown()
+        mtx.server.stop()
         db.close_all()
         pg.cleanup()
 

@@ -9,15 +9,14 @@ GTV_MEDIAMTX_API_URL (a real MediaMTX) always wins: this is only started when no
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from gtvision.timeutil import format_rfc3339
+
+from .jsonserver import JsonServer
 
 
 class DemoMediaMTX:
@@ -29,18 +28,16 @@ class DemoMediaMTX:
         self.alive = alive
         self.online_time = format_rfc3339(datetime.now(UTC))
         self.confs: dict[str, dict[str, Any]] = {camera_id: {"name": camera_id, "record": True}}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, name="demo-mediamtx", daemon=True)
+        self._server = JsonServer(lambda request: self.answer(request.method, request.target, request.body),
+                                  name="demo-mediamtx")  # fmt: skip
+        self.url = self._server.url
 
     def start(self) -> DemoMediaMTX:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.stop()
 
     def path(self, name: str) -> dict[str, Any] | None:
         if name != self.camera_id or name not in self.confs:
@@ -75,29 +72,3 @@ class DemoMediaMTX:
             found_conf = self.confs.pop(name, None)
             return (200, {"status": "ok"}) if found_conf else (404, {"status": "error", "error": "not found"})
         return 404, {"status": "error", "error": f"não disponível no MediaMTX de demonstração: {method} {path}"}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                status, answer = owner.answer(self.command, self.path, body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve
-
-        return Handler

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -33,6 +33,7 @@ from gtvision.mediamtx import (
     PathNotFound,
     PathTrack,
 )
+from gtvision_local.jsonserver import JsonRequest, JsonServer
 
 SPEC_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "mediamtx" / "openapi.yaml"
 # openapi-core matches the request's server against `servers`; the real host is irrelevant to the contract.
@@ -74,20 +75,16 @@ class FakeMediaMTX:
         self.violations: list[str] = []
         self.fail_next: tuple[int, str] | None = None
         self.hide_conf_once = False
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = JsonServer(self._serve, name="fake-mediamtx")
+        self.url = self._server.url
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> FakeMediaMTX:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def go_live(self, name: str, readers: int = 0) -> None:
         """Simulate the camera stream coming online in MediaMTX (what pulling the source would do)."""
@@ -152,56 +149,30 @@ class FakeMediaMTX:
             stored["recordSegmentDuration"] = _go_duration(stored["recordSegmentDuration"])
         return stored
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep pytest output clean
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else None
-                fake.calls.append((self.command, self.path))
-                fake.auth.append(self.headers.get("Authorization"))
-                url = urlsplit(self.path)
-                request = MockRequest(
-                    SPEC_SERVER,
-                    self.command.lower(),
-                    url.path,
-                    args={k: v[-1] for k, v in parse_qs(url.query).items()},
-                    data=raw,
-                    content_type=self.headers.get("Content-Type") or "application/json",
-                )
-                try:
-                    fake.spec.validate_request(request)
-                except Exception as exc:  # any openapi-core error is a contract violation
-                    fake.violations.append(f"request {self.command} {self.path}: {type(exc).__name__}: {exc}")
-                    self._send(400, {"status": "error", "error": "request violates openapi.yaml"})
-                    return
-                body = json.loads(raw) if raw else None
-                fake.bodies.append(body)
-                status, answer = fake.answer(self.command, self.path, body)
-                payload = json.dumps(answer).encode()
-                try:
-                    fake.spec.validate_response(request, MockResponse(payload, status))
-                except Exception as exc:
-                    fake.violations.append(f"response {status} to {self.command} {self.path}: {exc}")
-                self._send(status, answer)
-
-            def _send(self, status: int, answer: dict[str, Any]) -> None:
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
-
-        return Handler
+    def _serve(self, request: JsonRequest) -> tuple[int, Any]:
+        """Every request and answer is checked against openapi.yaml; what breaks it is a violation."""
+        self.calls.append((request.method, request.target))
+        self.auth.append(request.headers.get("Authorization"))
+        mock = MockRequest(
+            SPEC_SERVER,
+            request.method.lower(),
+            request.path,
+            args=request.query,
+            data=request.raw or None,
+            content_type=request.headers.get("Content-Type") or "application/json",
+        )
+        try:
+            self.spec.validate_request(mock)
+        except Exception as exc:  # any openapi-core error is a contract violation
+            self.violations.append(f"request {request.method} {request.target}: {type(exc).__name__}: {exc}")
+            return 400, {"status": "error", "error": "request violates openapi.yaml"}
+        self.bodies.append(request.body)
+        status, answer = self.answer(request.method, request.target, request.body)
+        try:
+            self.spec.validate_response(mock, MockResponse(json.dumps(answer).encode(), status))
+        except Exception as exc:
+            self.violations.append(f"response {status} to {request.method} {request.target}: {exc}")
+        return status, answer
 
 
 @pytest.fixture
