@@ -18,13 +18,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from resultfile import quick
+from scratch import scratch_env
 
 from gtvision_local.ports import free_port
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.setdefault("AWS_REGION", "us-east-1")
-os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+scratch_env()
 
 PER_DAY = 1_440_000  # 1,000 cameras x one 60 s segment a minute
 
@@ -71,7 +69,6 @@ def main() -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
     tmp = tempfile.mkdtemp(prefix="gtv-bench-pg-")
     pg = pgserver.get_server(tmp, cleanup_mode="delete")

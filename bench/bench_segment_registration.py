@@ -18,14 +18,11 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from scratch import scratch_env
+
 from gtvision_local.ports import free_port
 
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-os.environ.setdefault("AWS_REGION", "us-east-1")
-os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+scratch_env(POWERTOOLS_METRICS_DISABLED="true")
 
 
 def make_segment(path: str, seconds: float, mbps: float) -> None:

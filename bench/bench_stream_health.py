@@ -20,11 +20,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scratch import scratch_env
+
 from gtvision_local.jsonserver import JsonServer
 
-os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "GTVision")
+scratch_env(POWERTOOLS_METRICS_NAMESPACE="GTVision")
 
 
 class PathList:
