@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from chalice import Blueprint
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
-from gtvision.api import console as console_api
-from gtvision.api import health as health_api
-from gtvision.api import recordings as recordings_api
-from gtvision.api.http import Ctx, contract_errors, route
-from gtvision.api.proxy import ProxyChalice
-from gtvision.observability import logger, metrics, tracer
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from chalice import Blueprint
+
+    from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from gtvision.api import console as console_api
+    from gtvision.api import health as health_api
+    from gtvision.api import recordings as recordings_api
+    from gtvision.api.http import Ctx, contract_errors, route
+    from gtvision.api.proxy import ProxyChalice
+    from gtvision.observability import logger, metrics, tracer
 
 app = ProxyChalice(app_name="gtvision")
 app.register_middleware(contract_errors, "http")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.errors import Unauthorized
-from gtvision.logic import live
-from gtvision.observability import logger, metrics, tracer
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from gtvision.errors import Unauthorized
+    from gtvision.logic import live
+    from gtvision.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context

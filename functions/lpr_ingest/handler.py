@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.logic import lpr_ingest
-from gtvision.observability import logger, metrics, tracer
-from gtvision.retries import PoisonMessage, RetryingBatchProcessor
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from gtvision.logic import lpr_ingest
+    from gtvision.observability import logger, metrics, tracer
+    from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
 processor = RetryingBatchProcessor()
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.logic import retention
-from gtvision.observability import logger, metrics, tracer
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from gtvision.logic import retention
+    from gtvision.observability import logger, metrics, tracer
 
 _MARGIN_S = 60.0
 

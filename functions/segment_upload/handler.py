@@ -11,14 +11,17 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.logic import recordings
-from gtvision.observability import logger, metrics, tracer
-from gtvision.retries import PoisonMessage, RetryingBatchProcessor
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from gtvision.logic import recordings
+    from gtvision.observability import logger, metrics, tracer
+    from gtvision.retries import PoisonMessage, RetryingBatchProcessor
 
 # The function's timeout is 120 s: ffmpeg gets what is left of the invocation minus this margin (download,
 # thumbnail upload, the row), at most recordings.MAX_FFMPEG_S — a registration never outlives the function.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from gtvision.coldstart import imports_without_gc
 
-from gtvision.logic import stream_health
-from gtvision.observability import logger, metrics, tracer
+with imports_without_gc():
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from gtvision.logic import stream_health
+    from gtvision.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context

@@ -129,6 +129,25 @@ def test_sentinela_function_samples_filters_motion_and_asks_rekognition_without_
     assert all(dets == [["vermelho", "carro"]] for dets in out["found"].values()), out
 
 
+_GC_PROBE = """
+import gc, importlib, json, sys
+module = importlib.import_module(sys.argv[1].rsplit(".", 1)[0])
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())}))
+"""
+
+
+@pytest.mark.parametrize("logical_id", ["ApiFunction", "ClipWorkerFunction", "EventsNotifierFunction"])
+def test_a_handler_import_leaves_the_gc_on_with_the_imported_modules_frozen(layout: Layout, logical_id: str) -> None:
+    """ADR 0020: the imports run with the cyclic GC paused; on Lambda what they created is frozen afterwards."""
+    fn = next(f for f in layout.functions if f.logical_id == logical_id)
+    proc = run_in_function(layout, fn, _GC_PROBE, fn.handler)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["enabled"] is True
+    # The modules, classes and schemas the import made: far more than the young generations still hold.
+    assert out["frozen"] > 50_000 and out["frozen"] > 10 * out["tracked"], out
+
+
 def test_a_broken_layer_path_fails_the_check(layout: Layout, tmp_path: Path) -> None:
     """aws-sam-cli#2443: the package one directory too deep (/opt/python/python/gtvision) must not pass."""
     fn = next(f for f in layout.functions if f.logical_id == "RetentionFunction")

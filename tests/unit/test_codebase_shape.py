@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,8 +119,37 @@ def test_no_source_file_in_layers_or_local_is_over_400_lines() -> None:
     files = [*(ROOT / "layers").rglob("*.py"), *(ROOT / "local").rglob("*.py")]
     assert files
     too_long = {
-        str(f.relative_to(ROOT)): n
-        for f in files
-        if (n := len(f.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+        str(f.relative_to(ROOT)): n for f in files if (n := len(f.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert too_long == {}
+
+
+def _handler_modules() -> list[Path]:
+    return sorted([*ROOT.glob("functions/*/handler.py"), ROOT / "functions" / "api" / "app.py"])
+
+
+def _third_party_or_ours(node: ast.Import | ast.ImportFrom) -> list[str]:
+    names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+    return [n for n in names if n.split(".")[0] not in sys.stdlib_module_names and n != "gtvision.coldstart"]
+
+
+def _pauses_gc(node: ast.With) -> bool:
+    calls = [i.context_expr for i in node.items if isinstance(i.context_expr, ast.Call)]
+    return any(getattr(c.func, "id", "") == "imports_without_gc" for c in calls)
+
+
+def test_every_handler_imports_its_packages_with_the_gc_paused() -> None:
+    """ADR 0020: a handler's imports (everything but the standard library) sit in `with imports_without_gc():`."""
+    assert len(_handler_modules()) >= 10
+    for file in _handler_modules():
+        tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+        outside = [
+            name
+            for node in tree.body
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in _third_party_or_ours(node)
+        ]
+        assert outside == [], f"{file.relative_to(ROOT)} imports {outside} outside imports_without_gc()"
+        blocks = [node for node in tree.body if isinstance(node, ast.With) and _pauses_gc(node)]
+        assert len(blocks) == 1, f"{file.relative_to(ROOT)}: one `with imports_without_gc():` block expected"
+        assert any(isinstance(n, ast.ImportFrom) and (n.module or "").startswith("gtvision") for n in blocks[0].body)

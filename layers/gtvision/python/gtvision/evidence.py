@@ -16,13 +16,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from gtvision import crypto
+
+# `cryptography` is imported where a key is made or a signature checked: the API, the reconciler and the
+# segment worker import this module through the clip logic but sign nothing in most invocations (ADR 0020).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from gtvision.timeutil import format_rfc3339
 
 FORMAT = "gtvision-evidence/1"
@@ -32,13 +33,17 @@ _HKDF_INFO = b"gtvision-evidence"
 
 def signing_key(data_key_b64: str | None = None) -> Ed25519PrivateKey:
     """The deployment's evidence key: HKDF-SHA256(GTV_DATA_KEY, info="gtvision-evidence") as an Ed25519 seed."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     seed = crypto.derived_key(_HKDF_INFO, data_key_b64, purpose="evidence manifests cannot be signed")
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return pub.public_bytes_raw()
 
 
 def key_id(public_key: bytes) -> str:
@@ -113,6 +118,9 @@ def _sha256_and_size(path: str) -> tuple[str, int]:
 
 
 def _check_signature(manifest: dict[str, Any], trusted: list[bytes] | None) -> tuple[list[str], list[str]]:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     reasons: list[str] = []
     warnings: list[str] = []
     sig = manifest.get("signature")

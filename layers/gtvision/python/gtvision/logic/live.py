@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gtvision import db
-from gtvision.auth import verify_token
 from gtvision.dal import live as dal
 from gtvision.errors import Invalid, Malformed, Unauthorized
 from gtvision.events import TOPICS
-from gtvision.logic.users import ensure_active
 from gtvision.observability import logger
 from gtvision.principal import Principal
 
@@ -32,6 +30,10 @@ _POSTERS = 16  # concurrent PostToConnection calls per event
 
 def connect(connection_id: str, token: str | None) -> Principal:
     """$connect: a missing, invalid or expired token raises Unauthorized (the connection is refused)."""
+    # Only $connect checks a token: the notifier and the socket's other routes never load jwt/argon2/cryptography.
+    from gtvision.auth import verify_token
+    from gtvision.logic.users import ensure_active
+
     if not token:
         raise Unauthorized("unauthorized", "autenticação necessária (?token=<token de acesso>)")
     principal = verify_token(token)
