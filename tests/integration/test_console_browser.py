@@ -360,6 +360,59 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     assert api.call("DELETE", f"/v1/cameras/{cams[0]}", token=vtok).status == 403
 
 
+def test_an_admin_picks_the_city_of_a_new_mosaic_and_edits_another_citys_mosaic_with_its_cameras(
+    chromium: Any, site: str, api: Any
+) -> None:
+    admin = api.login(*ADMIN)
+    cams: dict[str, list[str]] = {}
+    cities: dict[str, str] = {}
+    for name in ("Norte", "Sul"):
+        city = api.call("POST", "/v1/cities", {"name": f"Cidade {name} Mosaico", "state": "MG", "retention_days": 7},
+                        token=admin).json()  # fmt: skip
+        cities[name] = city["id"]
+        cams[name] = []
+        for i in (1, 2):
+            body = {"name": f"{name} cam {i}", "source_url": f"rtsp://10.9.{len(cams)}.{i}/s"}
+            cams[name].append(api.call("POST", f"/v1/cities/{city['id']}/cameras", body, token=admin).json()["id"])
+    existing = api.call("POST", "/v1/mosaics", {"name": "Mosaico do Norte", "camera_ids": cams["Norte"][:1],
+                                                "layout": "2x2"}, token=admin).json()  # fmt: skip
+
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(*ADMIN)
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector("#mosaico-cidade")
+    # When the admin picks the second city, the form offers that city's cameras (and only them)
+    p.select_option("#mosaico-cidade", cities["Sul"])
+    p.wait_for_function("(ids) => { const o = [...document.querySelectorAll('#form-mosaico [name=camera_ids] option')]"
+                        ".map(e => e.value); return o.length === ids.length && ids.every(i => o.includes(i)); }",
+                        arg=cams["Sul"])  # fmt: skip
+    p.fill("#form-mosaico [name=name]", "Mosaico do Sul")
+    p.select_option("#form-mosaico [name=camera_ids]", cams["Sul"])
+    p.click("#form-mosaico button[type=submit]")
+    p.wait_for_selector("#mosaico-grade .tile >> nth=1")
+    created = [m for m in api.call("GET", "/v1/mosaics", query={"limit": "500"}, token=admin).json()["items"]
+               if m["name"] == "Mosaico do Sul"]  # fmt: skip
+    assert len(created) == 1 and created[0]["city_id"] == cities["Sul"]
+    assert set(created[0]["camera_ids"]) == set(cams["Sul"])
+
+    # And editing the other city's mosaic offers the cameras of that mosaic's city, not the chooser's
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector(f"#mosaicos-lista a[href='#/mosaicos/{existing['id']}']")
+    p.locator("#mosaicos-lista tr", has=p.locator(f"a[href='#/mosaicos/{existing['id']}']")).locator(
+        "button:text('Editar')").click()  # fmt: skip
+    p.wait_for_selector("#form-mosaico-editar")
+    options = p.eval_on_selector_all("#form-mosaico-editar [name=camera_ids] option", "os => os.map(o => o.value)")
+    assert sorted(options) == sorted(cams["Norte"])
+    p.select_option("#form-mosaico-editar [name=camera_ids]", cams["Norte"])
+    p.click("#form-mosaico-editar button[type=submit]")
+    p.wait_for_selector("#mosaico-grade .tile >> nth=1")
+    edited = api.call("GET", f"/v1/mosaics/{existing['id']}", token=admin).json()
+    assert set(edited["camera_ids"]) == set(cams["Norte"])
+    _no_script_ran(tab)
+    tab.close()
+
+
 def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any, site: str, api: Any) -> None:
     admin = api.login(*ADMIN)
     city = api.call("POST", "/v1/cities", {"name": "Cidade " + XSS, "state": "SP", "retention_days": 15}, token=admin)

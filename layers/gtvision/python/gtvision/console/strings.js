@@ -104,6 +104,7 @@ export const MSG = {
   newMosaic: "Novo mosaico",
   mosaicName: "Nome",
   mosaicCameras: "Câmeras (até 4)",
+  mosaicCity: "Cidade do mosaico",
   open: "Abrir",
   liveMode: "Ao vivo",
   playbackMode: "Reprodução sincronizada",

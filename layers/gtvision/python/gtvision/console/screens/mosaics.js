@@ -18,6 +18,39 @@ async function camerasOfCity(cityId) {
   return page.items;
 }
 
+/** Every city an admin can pick from (pages followed; a mosaic's cameras all belong to one city). */
+async function allCities() {
+  const cities = [];
+  let cursor;
+  do {
+    const page = await api("GET", "/v1/cities", { query: { limit: 500, cursor } });
+    cities.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && cities.length < 5000);
+  return cities;
+}
+
+/** Admins: the city whose cameras the form offers; changing it redraws the form with that city's cameras. */
+function cityChooser(cities, selected, onChange) {
+  const select = el("select", { id: "mosaico-cidade", name: "city_id" },
+    ...cities.map((c) => el("option", { value: c.id }, c.name)));
+  select.value = selected || "";
+  select.addEventListener("change", guarded(() => onChange(select.value)));
+  return el("section", { class: "card" }, el("label", { for: "mosaico-cidade" }, MSG.mosaicCity), " ", select);
+}
+
+/** The management area: the form of a new mosaic (or of `mosaic`) with the cameras of its city. */
+async function showForm(top, mosaic, cityId) {
+  const admin = !(me() || {}).city_id;
+  const cities = admin ? await allCities() : [];
+  const city = (mosaic && mosaic.city_id) || cityId || (me() || {}).city_id || (cities[0] || {}).id || null;
+  const cameras = city ? await camerasOfCity(city) : [];
+  const parts = [];
+  if (admin && !mosaic && cities.length) parts.push(cityChooser(cities, city, (id) => showForm(top, null, id)));
+  parts.push(mosaicForm(cameras, mosaic));
+  top.replaceChildren(...parts);
+}
+
 /** Managers: a new mosaic, or an existing one edited in place (PATCH keeps its id). */
 function mosaicForm(cameras, mosaic) {
   const m = mosaic || {};
@@ -45,16 +78,7 @@ export async function showMosaics() {
   showScreen("mosaicos");
   const top = $("mosaicos-gestao");
   top.replaceChildren();
-  let cameras = [];
-  if (canManage()) {
-    let cityId = (me() || {}).city_id;
-    if (!cityId) {
-      const cities = await api("GET", "/v1/cities", { query: { limit: 1 } });
-      cityId = cities.items.length ? cities.items[0].id : null;
-    }
-    cameras = cityId ? await camerasOfCity(cityId) : [];
-    top.append(mosaicForm(cameras, null));
-  }
+  if (canManage()) await showForm(top, null, null);
   return pagedList({
     body: $("mosaicos-lista"),
     more: $("mosaicos-mais"),
@@ -67,7 +91,8 @@ export async function showMosaics() {
       el("td", { class: "actions" }, canManage() ? [
         el("button", {
           type: "button", class: "secondary",
-          onclick: () => { top.replaceChildren(mosaicForm(cameras, m)); top.scrollIntoView({ block: "nearest" }); },
+          // the cameras offered are those of the mosaic's own city (an admin's mosaics span cities)
+          onclick: guarded(async () => { await showForm(top, m, m.city_id); top.scrollIntoView({ block: "nearest" }); }),
         }, MSG.edit), " ",
         dangerButton(MSG.remove, async () => {
           await api("DELETE", `/v1/mosaics/${encodeURIComponent(m.id)}`);
