@@ -30,6 +30,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
 
 ## Lambda layers for `sam build`: the ffmpeg binary from imageio-ffmpeg into layers/ffmpeg/bin.

@@ -108,8 +108,9 @@ def main() -> None:
         rows = [(label, timed(args.runs, work), out[key]) for label, key, work in methods]
         fast_s = rows[0][1]
         print(f"Machine: {machine()}")
-        print(f"Recording: {args.minutes} x 60 s fmp4 segments, 640x360 H.264 {FPS} fps, GOP {GOP}"
-              f" (made in {made:.1f} s)")
+        print(
+            f"Recording: {args.minutes} x 60 s fmp4 segments, 640x360 H.264 {FPS} fps, GOP {GOP} (made in {made:.1f} s)"
+        )
         print(f"Clip: {length_s:.0f} s from t={start_s} s (mid-GOP); median of {args.runs} runs")
         print()
         print("| method | median time (s) | x fast | decoded frames (asked 3000) | size (KiB) |")

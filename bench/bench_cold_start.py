@@ -67,8 +67,13 @@ def main() -> None:
     record(
         "cold_start",
         {"cold_start_import_ms_max": round(worst[0], 1)},
-        {"cold_start_import_ms_max": {"name": "bare interpreter start (whole process, ms)", "value": round(bare, 1),
-                                      "worst_whole_process_ms": round(worst[1], 1)}},  # fmt: skip
+        {
+            "cold_start_import_ms_max": {
+                "name": "bare interpreter start (whole process, ms)",
+                "value": round(bare, 1),
+                "worst_whole_process_ms": round(worst[1], 1),
+            }
+        },  # fmt: skip
         {"per_function_import_ms": {k: round(v[0], 1) for k, v in rows.items()}, "runs": args.runs},
     )
 

@@ -197,6 +197,7 @@ def main() -> None:
                         print(f"{name}: {q} (true {target}) -> {got[:3]}")
                 results[name] = {"median": statistics.median(samples), "p95": pct(samples, 0.95),
                                  "found": found, "first": first}  # fmt: skip
+
             # exact: the (city_id, plate) B-tree through lpr_search.search, vs the same SQL as a sequential scan
             def exact(q: str) -> list[str]:
                 sq = lpr_search.SearchQuery(q, "exact", lpr_dal.ReadFilter(city_id=city))

@@ -42,8 +42,10 @@ def seed(conn, city_id: str, cameras: list[str], day: datetime, rows: int, objec
             start = day + timedelta(seconds=60 * i)
             stamp = start.strftime("%Y-%m-%d_%H-%M-%S-%f")
             key, thumb = f"recordings/{cam}/{stamp}.mp4", f"thumbnails/{cam}/{stamp}.jpg"
-            buf.write(f"{cam}\t{city_id}\t{start.isoformat()}\t{(start + timedelta(seconds=60)).isoformat()}"
-                      f"\t60\t{key}\t{thumb}\tfmp4\n")
+            buf.write(
+                f"{cam}\t{city_id}\t{start.isoformat()}\t{(start + timedelta(seconds=60)).isoformat()}"
+                f"\t60\t{key}\t{thumb}\tfmp4\n"
+            )
             if n < objects:
                 s3.put_object(Bucket=bucket, Key=key, Body=b"seg")
                 s3.put_object(Bucket=bucket, Key=thumb, Body=b"jpg")
@@ -76,8 +78,9 @@ def main() -> None:
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
-    os.environ.update({"DATABASE_URL": url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                       "RECORDINGS_BUCKET": "bench-recordings"})
+    os.environ.update(
+        {"DATABASE_URL": url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "RECORDINGS_BUCKET": "bench-recordings"}
+    )
 
     import psycopg
     from psycopg.rows import dict_row
@@ -118,10 +121,12 @@ def main() -> None:
     results = []
     try:
         with psycopg.connect(url, row_factory=dict_row) as conn:
-            short = conn.execute("INSERT INTO cities (name, state, retention_days) VALUES ('Curta', 'SP', 7)"
-                                 " RETURNING id").fetchone()["id"]
-            long_ = conn.execute("INSERT INTO cities (name, state, retention_days) VALUES ('Longa', 'SP', 30)"
-                                 " RETURNING id").fetchone()["id"]
+            short = conn.execute(
+                "INSERT INTO cities (name, state, retention_days) VALUES ('Curta', 'SP', 7) RETURNING id"
+            ).fetchone()["id"]
+            long_ = conn.execute(
+                "INSERT INTO cities (name, state, retention_days) VALUES ('Longa', 'SP', 30) RETURNING id"
+            ).fetchone()["id"]
             conn.commit()
             cams = [str(uuid.uuid4()) for _ in range(args.cameras)]
             # Row path: the day also holds a 30-day city's young rows, so it can't be dropped whole.
@@ -164,19 +169,27 @@ def main() -> None:
         db.close_all()
         pg.cleanup()
 
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; PostgreSQL (pgserver) + moto S3 on localhost. Seeding took {seeding:.1f} s.")
-    print(f"{args.rows:,} segments per path, {args.cameras} cameras, {args.objects:,} with real objects; "
-          "each segment is 2 keys (recording + thumbnail).\n")
-    print("| path | segments | total (s) | DeleteObjects calls | storage (s) | database (s) | segments/s |"
-          " one hour of 1,000 cameras (60,000) | one day (1.44 M) | database only, one day |")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; PostgreSQL (pgserver) + moto S3 on localhost. Seeding took {seeding:.1f} s."
+    )
+    print(
+        f"{args.rows:,} segments per path, {args.cameras} cameras, {args.objects:,} with real objects; "
+        "each segment is 2 keys (recording + thumbnail).\n"
+    )
+    print(
+        "| path | segments | total (s) | DeleteObjects calls | storage (s) | database (s) | segments/s |"
+        " one hour of 1,000 cameras (60,000) | one day (1.44 M) | database only, one day |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, n, secs, st, calls in results:
         dbs = secs - st
         if n:
             rate = n / secs
-            print(f"| {name} | {n:,} | {secs:.2f} | {calls:,} | {st:.2f} | {dbs:.2f} | {rate:,.0f} |"
-                  f" {PER_DAY / 24 / rate:.1f} s | {PER_DAY / rate / 60:.1f} min | {dbs * PER_DAY / n:.0f} s |")
+            print(
+                f"| {name} | {n:,} | {secs:.2f} | {calls:,} | {st:.2f} | {dbs:.2f} | {rate:,.0f} |"
+                f" {PER_DAY / 24 / rate:.1f} s | {PER_DAY / rate / 60:.1f} min | {dbs * PER_DAY / n:.0f} s |"
+            )
         else:
             print(f"| {name} | 0 | {secs:.2f} | 0 | – | {dbs:.2f} | – | – | – | – |")
 

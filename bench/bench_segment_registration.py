@@ -30,9 +30,34 @@ def make_segment(path: str, seconds: float, mbps: float) -> None:
 
     rate = f"{int(mbps * 1000)}k"
     run_ffmpeg(
-        ["-y", "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds:g}", "-c:v", "libx264",
-         "-preset", "ultrafast", "-g", "50", "-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate,
-         "-x264-params", "nal-hrd=cbr:force-cfr=1", "-pix_fmt", "yuv420p", "-f", "mp4", path],
+        [
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=640x360:rate=25:duration={seconds:g}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "50",
+            "-b:v",
+            rate,
+            "-minrate",
+            rate,
+            "-maxrate",
+            rate,
+            "-bufsize",
+            rate,
+            "-x264-params",
+            "nal-hrd=cbr:force-cfr=1",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "mp4",
+            path,
+        ],
         timeout=600,
     )
 
@@ -79,8 +104,9 @@ def main() -> None:
     print()
     print("| segment | size (MB) | registration median (ms) | min | max |")
     print("|---|---:|---:|---:|---:|")
-    cases = [("baseline: 1 s at 2 Mb/s", 1.0, 2.0)] + [(f"{args.seconds:g} s at {m:g} Mb/s", args.seconds, m)
-                                                       for m in (1.0, 2.0, 4.0)]
+    cases = [("baseline: 1 s at 2 Mb/s", 1.0, 2.0)] + [
+        (f"{args.seconds:g} s at {m:g} Mb/s", args.seconds, m) for m in (1.0, 2.0, 4.0)
+    ]
     for n, (label, seconds, mbps) in enumerate(cases):
         path = os.path.join(tmp, f"seg{n}.mp4")
         make_segment(path, seconds, mbps)

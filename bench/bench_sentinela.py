@@ -87,7 +87,9 @@ def bench_analyser(recording: Path, rounds: int) -> list[str]:
         n = len(sampled)
         FIGURES["sentinela_extract_frames_per_s_rekognition"] = round(n / lambda_s, 1)
         BASELINES["sentinela_extract_frames_per_s_rekognition"] = {
-            "name": "previous extraction: raw RGB + JPEG, no motion grid (frames/s)", "value": round(n / old_s, 1)}
+            "name": "previous extraction: raw RGB + JPEG, no motion grid (frames/s)",
+            "value": round(n / old_s, 1),
+        }
 
         # The motion decision: counting the grid's changed pixels (pure Python) against the numpy frame
         # difference on the 1/4 grid of the RGB frames that the previous implementation ran.
@@ -110,7 +112,9 @@ def bench_analyser(recording: Path, rounds: int) -> list[str]:
                 FIGURES["sentinela_local_frames_per_s_per_core"] = round(n / med, 1)
             else:
                 BASELINES["sentinela_local_frames_per_s_per_core"] = {
-                    "name": "every frame analysed, no motion filter (frames/s per core)", "value": round(n / med, 1)}
+                    "name": "every frame analysed, no motion filter (frames/s per core)",
+                    "value": round(n / med, 1),
+                }
             rows.append(f"| {name} | {n} | {len(moving)} | {len(found)} | {med * 1000:.0f} | {n / med:.0f} |")
     return [
         f"Recording: 60 s, 640×360 H.264 (15 fps), 1 fps sampling → {n} frames; one ffmpeg run each, median of"
@@ -210,7 +214,9 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
         moto.stop()
     FIGURES["sentinela_segments_per_min_local_queue"] = round(n_segments / queued_s * 60, 1)
     BASELINES["sentinela_segments_per_min_local_queue"] = {
-        "name": "direct analyse_segment calls, no queue (segments/min)", "value": round(n_segments / direct_s * 60, 1)}
+        "name": "direct analyse_segment calls, no queue (segments/min)",
+        "value": round(n_segments / direct_s * 60, 1),
+    }
     return [
         f"{n_segments} segments of 60 s (640×360, 15 fps) on one camera; search `color=vermelho`, analyse_video.",
         f"Job through the queue ended `{final['status']}` with {len(items)} results"
@@ -305,7 +311,9 @@ def bench_index(n_reads: int) -> list[str]:
     rare = "laranja + onibus, 30 days"
     FIGURES["sentinela_rare_vehicle_filter_ms"] = round(with_idx[rare], 2)
     BASELINES["sentinela_rare_vehicle_filter_ms"] = {
-        "name": f"{rare} without the vehicle indexes ((city, time) index), median ms", "value": round(without[rare], 2)}
+        "name": f"{rare} without the vehicle indexes ((city, time) index), median ms",
+        "value": round(without[rare], 2),
+    }
     rows = [
         f"| {n} | {scans(plans_with[n])} | {with_idx[n]:.1f} | {scans(plans_without[n])} | {without[n]:.1f} |"
         for n, _ in cases

@@ -78,8 +78,10 @@ def seed(url: str, cameras: int) -> list[str]:
     for cid in ids:
         for m in range(60, 0, -1):
             start = now - timedelta(minutes=m, seconds=30)
-            buf.write(f"{cid}\t{city}\t{start.isoformat()}\t{(start + timedelta(seconds=60)).isoformat()}\t60\t"
-                      f"recordings/{cid}/{m}.mp4\t1500\n")
+            buf.write(
+                f"{cid}\t{city}\t{start.isoformat()}\t{(start + timedelta(seconds=60)).isoformat()}\t60\t"
+                f"recordings/{cid}/{m}.mp4\t1500\n"
+            )
     buf.seek(0)
     with psycopg.connect(url) as conn:
         with conn.cursor().copy(
@@ -141,18 +143,26 @@ def main() -> None:
         db.close_all()
         pg.cleanup()
 
-    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; PostgreSQL (pgserver), MediaMTX stand-in on localhost. Seeding took "
-          f"{seeding:.1f} s.")
-    print(f"{args.cameras:,} started cameras, 60 segments each; {len(offline)} paths missing (offline); "
-          f"MediaMTX pages of 100. Alerts published (SNS replaced by a counter): {len(published)}.\n")
+    print(
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; PostgreSQL (pgserver), MediaMTX stand-in on localhost. Seeding took "
+        f"{seeding:.1f} s."
+    )
+    print(
+        f"{args.cameras:,} started cameras, 60 segments each; {len(offline)} paths missing (offline); "
+        f"MediaMTX pages of 100. Alerts published (SNS replaced by a counter): {len(published)}.\n"
+    )
     print(f"Baseline (list + parse every page, no database): median {sorted(baseline)[len(baseline) // 2]:.3f} s.\n")
-    print("| run | time (s) | paths | online | offline | status changes | alerts opened | rows written"
-          " (samples + state + changes + alerts) |")
+    print(
+        "| run | time (s) | paths | online | offline | status changes | alerts opened | rows written"
+        " (samples + state + changes + alerts) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for i, secs, r, written in rows:
-        print(f"| {i + 1}{' (first: every status changes)' if i == 0 else ''} | {secs:.3f} | {r.paths:,} |"
-              f" {r.online:,} | {r.offline:,} | {r.changes:,} | {r.alerts_opened:,} | {written:,} |")
+        print(
+            f"| {i + 1}{' (first: every status changes)' if i == 0 else ''} | {secs:.3f} | {r.paths:,} |"
+            f" {r.online:,} | {r.offline:,} | {r.changes:,} | {r.alerts_opened:,} | {written:,} |"
+        )
     steady = sorted(s for i, s, _, _ in rows if i > 0)
     if steady:
         print(f"\nSteady-state median: {steady[len(steady) // 2]:.3f} s per run (goal ≤ 2 s).")

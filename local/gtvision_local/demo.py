@@ -51,8 +51,14 @@ def ensure_demo_camera() -> tuple[str, str]:
         if city is None:
             city = cities_dal.insert(
                 conn,
-                {"name": name, "state": state, "retention_days": 7, "lpr_retention_days": 30, "camera_limit": 10,
-                 "timezone": "America/Sao_Paulo"},  # fmt: skip
+                {
+                    "name": name,
+                    "state": state,
+                    "retention_days": 7,
+                    "lpr_retention_days": 30,
+                    "camera_limit": 10,
+                    "timezone": "America/Sao_Paulo",
+                },  # fmt: skip
             )
         city_id = str(city["id"])
         camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)

@@ -90,8 +90,10 @@ def verify(
     if params.get("X-Amz-Algorithm"):
         if params["X-Amz-Algorithm"] != ALGORITHM:
             raise SignatureRefused("AuthorizationQueryParametersError", "unsupported algorithm")
-        credential, signed, signature = params.get("X-Amz-Credential", ""), params.get("X-Amz-SignedHeaders", ""), (
-            params.get("X-Amz-Signature", "")
+        credential, signed, signature = (
+            params.get("X-Amz-Credential", ""),
+            params.get("X-Amz-SignedHeaders", ""),
+            (params.get("X-Amz-Signature", "")),
         )
         amz_date = params.get("X-Amz-Date", "")
         try:
@@ -106,11 +108,11 @@ def verify(
         query = _canonical_query(parts.query, drop="X-Amz-Signature")
         payload = UNSIGNED
     elif authorization.startswith(ALGORITHM + " "):
-        fields = dict(
-            item.strip().partition("=")[::2] for item in authorization[len(ALGORITHM) + 1 :].split(",")
-        )
-        credential, signed, signature = fields.get("Credential", ""), fields.get("SignedHeaders", ""), (
-            fields.get("Signature", "")
+        fields = dict(item.strip().partition("=")[::2] for item in authorization[len(ALGORITHM) + 1 :].split(","))
+        credential, signed, signature = (
+            fields.get("Credential", ""),
+            fields.get("SignedHeaders", ""),
+            (fields.get("Signature", "")),
         )
         amz_date = (headers("x-amz-date") or [""])[0]
         query = _canonical_query(parts.query)
@@ -127,14 +129,10 @@ def verify(
     names = [n for n in signed.split(";") if n]
     if "host" not in names:
         raise SignatureRefused("AccessDenied", "the host header must be signed")
-    canonical_headers = "".join(
-        f"{n}:{','.join(' '.join(v.split()) for v in headers(n))}\n" for n in names
-    )
+    canonical_headers = "".join(f"{n}:{','.join(' '.join(v.split()) for v in headers(n))}\n" for n in names)
     path = parts.path if service == "s3" else quote(normalize_url_path(parts.path), safe="/~")
     canonical = "\n".join([method.upper(), path, query, canonical_headers, signed, payload])
-    to_sign = "\n".join(
-        [ALGORITHM, amz_date, "/".join(scope[1:]), hashlib.sha256(canonical.encode()).hexdigest()]
-    )
+    to_sign = "\n".join([ALGORITHM, amz_date, "/".join(scope[1:]), hashlib.sha256(canonical.encode()).hexdigest()])
     expected = hmac.new(_signing_key(secret, day, region, service), to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, signature.lower()):
         raise SignatureRefused(
@@ -145,8 +143,7 @@ def verify(
 
 def _error(code: str, message: str) -> bytes:
     return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>'
     ).encode()
 
 

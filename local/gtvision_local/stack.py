@@ -49,8 +49,13 @@ _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET
 # Locally MediaMTX runs beside the stack (docker compose or a native binary): the values come from the
 # environment, else Settings' 127.0.0.1 defaults - never from the template's production placeholders.
 _LOCAL_FROM_ENVIRONMENT = frozenset(
-    {"GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_RTSP_URL",
-     "GTV_MEDIAMTX_USER"}  # fmt: skip
+    {
+        "GTV_MEDIAMTX_API_URL",
+        "GTV_MEDIAMTX_HLS_URL",
+        "GTV_MEDIAMTX_WEBRTC_URL",
+        "GTV_MEDIAMTX_RTSP_URL",
+        "GTV_MEDIAMTX_USER",
+    }  # fmt: skip
 )
 
 

@@ -13,9 +13,18 @@ from gtvision.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 HOST_ENV = {
-    "DATABASE_URL", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "RECORDINGS_BUCKET", "GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL",
-    "GTV_MEDIAMTX_RTSP_URL", "GTV_MEDIAMTX_USER", "GTV_MEDIAMTX_PASSWORD",
+    "DATABASE_URL",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "RECORDINGS_BUCKET",
+    "GTV_MEDIAMTX_API_URL",
+    "GTV_MEDIAMTX_HLS_URL",
+    "GTV_MEDIAMTX_WEBRTC_URL",
+    "GTV_MEDIAMTX_RTSP_URL",
+    "GTV_MEDIAMTX_USER",
+    "GTV_MEDIAMTX_PASSWORD",
 }
 
 
@@ -65,9 +74,7 @@ def test_postgres_16_with_the_gtvision_database(compose: dict[str, Any]) -> None
     assert pg["image"].split(":")[1].startswith("16")
     assert pg["environment"]["POSTGRES_USER"] == pg["environment"]["POSTGRES_DB"] == "gtvision"
     url = compose["x-gtvision-env"]["DATABASE_URL"]
-    assert url == (
-        f"postgresql://gtvision:{pg['environment']['POSTGRES_PASSWORD']}@127.0.0.1:5432/gtvision"
-    )
+    assert url == (f"postgresql://gtvision:{pg['environment']['POSTGRES_PASSWORD']}@127.0.0.1:5432/gtvision")
 
 
 def test_mediamtx_runs_the_repo_config_and_upload_hook(compose: dict[str, Any]) -> None:
@@ -83,9 +90,7 @@ def test_mediamtx_runs_the_repo_config_and_upload_hook(compose: dict[str, Any]) 
     assert env["RECORDINGS_BUCKET"] == compose["x-gtvision-env"]["RECORDINGS_BUCKET"] == "gtvision-recordings"
     assert {"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env)
     # The API user's password defaults to what the host env gives the client.
-    assert env["MTX_AUTHINTERNALUSERS_1_PASS"].endswith(
-        f":-{compose['x-gtvision-env']['GTV_MEDIAMTX_PASSWORD']}}}"
-    )
+    assert env["MTX_AUTHINTERNALUSERS_1_PASS"].endswith(f":-{compose['x-gtvision-env']['GTV_MEDIAMTX_PASSWORD']}}}")
 
 
 def test_host_environment_uses_the_runtime_names(compose: dict[str, Any]) -> None:

@@ -46,9 +46,7 @@ def _schema_props(spec_doc: dict[str, Any], name: str) -> dict[str, Any]:
     return spec_doc["components"]["schemas"][name]["properties"]
 
 
-def test_every_key_exists_in_the_spec_and_none_is_deprecated(
-    spec_doc: dict[str, Any], config: dict[str, Any]
-) -> None:
+def test_every_key_exists_in_the_spec_and_none_is_deprecated(spec_doc: dict[str, Any], config: dict[str, Any]) -> None:
     global_props = _schema_props(spec_doc, "GlobalConf")
     path_props = _schema_props(spec_doc, "PathConf")
     global_keys = set(config) - {"pathDefaults", "paths"}
@@ -110,8 +108,14 @@ def test_recording_defaults_follow_the_contract(config: dict[str, Any]) -> None:
     # MediaMTX's recordPath formatting (%f = microseconds) yields the contract's key, extension added.
     start = datetime(2026, 11, 23, 14, 5, 0, 123456, tzinfo=UTC)
     formatted = (
-        defaults["recordPath"].replace("%path", CAM).replace("%Y", "2026").replace("%m", "11")
-        .replace("%d", "23").replace("%H", "14").replace("%M", "05").replace("%S", "00")
+        defaults["recordPath"]
+        .replace("%path", CAM)
+        .replace("%Y", "2026")
+        .replace("%m", "11")
+        .replace("%d", "23")
+        .replace("%H", "14")
+        .replace("%M", "05")
+        .replace("%S", "00")
         .replace("%f", f"{start.microsecond:06d}")
     ) + ".mp4"
     assert formatted == f"recordings/{CAM}/2026-11-23_14-05-00-123456.mp4"

@@ -23,7 +23,8 @@ def test_layer_requirements_match_project_dependencies():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     deps = {_name(d): d for d in project["project"]["dependencies"]}
     layer_lines = [
-        line.strip() for line in (REPO / "layers/gtvision/requirements.txt").read_text().splitlines()
+        line.strip()
+        for line in (REPO / "layers/gtvision/requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
     layer = {_name(r): r for r in layer_lines}
@@ -78,7 +79,8 @@ def test_api_function_requirements_pin_chalice_as_the_project_does():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     deps = {_name(d): d for d in project["project"]["dependencies"]}
     lines = [
-        line.strip() for line in (REPO / "functions/api/requirements.txt").read_text().splitlines()
+        line.strip()
+        for line in (REPO / "functions/api/requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
     assert lines == [deps["chalice"]]

@@ -265,8 +265,11 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
             "Picture": {
                 "Plate": {"PlateNumber": PLATE, "Confidence": 90, "PlateColor": "White"},
                 "Vehicle": {"VehicleColor": "Black", "VehicleType": "PickupTruck", "VehicleSign": "Fiat"},
-                "SnapInfo": {"AccurateTime": (now - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
-                             "DeviceID": "8L0A2B3PAZ12345", "Direction": "Approach"},
+                "SnapInfo": {
+                    "AccurateTime": (now - timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                    "DeviceID": "8L0A2B3PAZ12345",
+                    "Direction": "Approach",
+                },
             }
         },
     }

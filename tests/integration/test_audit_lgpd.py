@@ -35,7 +35,8 @@ def _me(api, token: str) -> dict:
 def _new_user(api, world, role: str = "viewer", city: str | None = None) -> tuple[str, str]:
     username = f"titular-{uuid.uuid4().hex[:8]}"
     r = api.call(
-        "POST", "/v1/users",
+        "POST",
+        "/v1/users",
         {"username": username, "password": "senha-forte-123", "role": role, "city_id": city or world.city_a},
         world.admin,
     )
@@ -148,7 +149,7 @@ def test_audit_filters_and_newest_first_pagination(world, api):
 
 
 def test_audit_csv_export_for_an_auditor(world, api):
-    world.camera(name="=HYPERLINK(\"http://evil\")")
+    world.camera(name='=HYPERLINK("http://evil")')
     r = api.call("GET", "/v1/audit/export.csv", token=world.manager_a, query={"action": "create_camera"})
     assert r.status == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")
@@ -212,10 +213,12 @@ def test_delete_me_anonymises_the_account_and_the_trail_keeps_only_a_pseudonym(w
     assert api.call("GET", "/v1/me", token=token).status == 401
     assert api.call("GET", "/v1/me/export", token=token).status == 401
     with _db(database_url) as conn:
-        user = conn.execute("SELECT username, password_hash, anonymised_at FROM users WHERE id = %s",
-                            (me["id"],)).fetchone()
-        entries = conn.execute("SELECT actor, action, detail::text AS d FROM audit_log WHERE user_id = %s",
-                               (me["id"],)).fetchall()
+        user = conn.execute(
+            "SELECT username, password_hash, anonymised_at FROM users WHERE id = %s", (me["id"],)
+        ).fetchone()
+        entries = conn.execute(
+            "SELECT actor, action, detail::text AS d FROM audit_log WHERE user_id = %s", (me["id"],)
+        ).fetchall()
     assert user["username"] == me["pseudonym"] and user["password_hash"] == "!" and user["anonymised_at"]
     assert {"lgpd.me_export", "lgpd.me_delete"} <= {e["action"] for e in entries}
     assert all(e["actor"] == me["pseudonym"] and username not in e["d"] for e in entries)

@@ -66,8 +66,15 @@ def test_cognito_rs256_tokens_are_verified_through_jwks(api, world, jwks_server,
     get_settings.cache_clear()
     _jwks_client.cache_clear()
     now = int(time.time())
-    claims = {"sub": "cognito-user-1", "iss": "https://cognito-idp.example", "aud": "gtvision-api", "exp": now + 300,
-              "custom:role": "viewer", "custom:city_id": world.city_a, "cognito:username": "maria"}
+    claims = {
+        "sub": "cognito-user-1",
+        "iss": "https://cognito-idp.example",
+        "aud": "gtvision-api",
+        "exp": now + 300,
+        "custom:role": "viewer",
+        "custom:city_id": world.city_a,
+        "cognito:username": "maria",
+    }
     try:
         token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
         assert api.call("GET", f"/v1/cities/{world.city_a}", token=token).status == 200

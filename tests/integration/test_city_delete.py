@@ -11,8 +11,9 @@ from gtvision import db
 def test_a_city_with_recordings_or_plate_reads_cannot_be_deleted(world) -> None:
     api = world.api
     # Given a city whose only camera recorded a segment and read a plate, and then was removed
-    r = api.call("POST", "/v1/cities", {"name": f"Itu {uuid.uuid4().hex[:6]}", "state": "SP", "retention_days": 7},
-                 world.admin)
+    r = api.call(
+        "POST", "/v1/cities", {"name": f"Itu {uuid.uuid4().hex[:6]}", "state": "SP", "retention_days": 7}, world.admin
+    )
     assert r.status == 201, r.text
     city = r.json()["id"]
     camera = world.camera(token=world.admin, city=city)["id"]

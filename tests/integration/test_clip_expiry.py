@@ -119,8 +119,9 @@ def test_refused_uploads_expire_with_their_camera_city_or_the_longest_plan(world
     # refused 8, 31 and 8 days ago
     with db.transaction() as conn:
         for key, days in ((known, 8), (unknown_old, 31), (unknown_young, 8)):
-            conn.execute("UPDATE rejected_uploads SET at = now() - make_interval(days => %s) WHERE s3_key = %s",
-                         (days, key))
+            conn.execute(
+                "UPDATE rejected_uploads SET at = now() - make_interval(days => %s) WHERE s3_key = %s", (days, key)
+            )
 
     out = run_retention_function()
 

@@ -239,8 +239,17 @@ def test_openapi_describes_every_route(api):
 
 def test_a_removed_users_token_stops_working_everywhere(world):
     api = world.api
-    r = api.call("POST", "/v1/users", {"username": f"temp-{world.city_a[:8]}", "password": "senha-forte-123",
-                                       "role": "viewer", "city_id": world.city_a}, world.manager_a)
+    r = api.call(
+        "POST",
+        "/v1/users",
+        {
+            "username": f"temp-{world.city_a[:8]}",
+            "password": "senha-forte-123",
+            "role": "viewer",
+            "city_id": world.city_a,
+        },
+        world.manager_a,
+    )
     assert r.status == 201
     token = api.login(f"temp-{world.city_a[:8]}", "senha-forte-123")
     assert api.call("GET", f"/v1/cities/{world.city_a}", token=token).status == 200

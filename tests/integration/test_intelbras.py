@@ -42,8 +42,16 @@ def answer(challenge: str, username: str, password: str, path: str) -> str:
     return str(header)
 
 
-def push(api: Any, camera_id: str, body: Any, *, username: str, password: str, kind: str = "TollgateInfo",
-         algorithm: str = "SHA-256") -> Any:
+def push(
+    api: Any,
+    camera_id: str,
+    body: Any,
+    *,
+    username: str,
+    password: str,
+    kind: str = "TollgateInfo",
+    algorithm: str = "SHA-256",
+) -> Any:
     """What a camera does: post, get the 401 challenge, post again with Digest."""
     path = path_of(camera_id, kind)
     first = api.call("POST", path, body)
@@ -69,7 +77,9 @@ def its_camera(world: Any) -> dict[str, Any]:
     cam = world.camera(lpr_enabled=True)
     user = f"its-{uuid.uuid4().hex[:6]}"
     r = world.api.call(
-        "PATCH", f"/v1/cameras/{cam['id']}", {"lpr_digest_username": user, "lpr_digest_password": PASSWORD},
+        "PATCH",
+        f"/v1/cameras/{cam['id']}",
+        {"lpr_digest_username": user, "lpr_digest_password": PASSWORD},
         world.manager_a,
     )
     assert r.status == 200, r.text
@@ -92,8 +102,9 @@ def test_tollgate_push_with_digest_is_stored_with_colour_and_utc_time(
     # Given an Intelbras-shaped push at 14:05:07.250 Manaus time, red, confidence 87, with a picture
     body = tollgate(plate="BRA-2E19", jpeg=jpeg)
     # When the camera answers our Digest challenge
-    r = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD,
-             algorithm=algorithm)
+    r = push(
+        world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD, algorithm=algorithm
+    )
     # Then it gets what the firmware expects, and the read is stored normalised
     assert r.status == 200, r.text
     assert r.json() == {"Result": True, "Message": "Success"}
@@ -129,8 +140,9 @@ def test_wrong_password_stale_nonce_and_other_cameras_credentials_get_a_fresh_ch
     chal = challenges(world.api.call("POST", path, body))[0]
 
     # wrong password
-    r = world.api.call("POST", path, body, headers={"authorization": answer(chal, its_camera["digest_user"],
-                                                                              "errada-123", path)})
+    r = world.api.call(
+        "POST", path, body, headers={"authorization": answer(chal, its_camera["digest_user"], "errada-123", path)}
+    )
     assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest"
     assert challenges(r)[0] != chal  # a fresh nonce
 
@@ -140,34 +152,42 @@ def test_wrong_password_stale_nonce_and_other_cameras_credentials_get_a_fresh_ch
 
     old = datetime.now(UTC).timestamp() - 600
     stale = digest.challenges(intelbras._key(), f"intelbras:{its_camera['id']}", intelbras.REALM, now=old)[0]
-    r = world.api.call("POST", path, body, headers={"authorization": answer(stale, its_camera["digest_user"],
-                                                                              PASSWORD, path)})
+    r = world.api.call(
+        "POST", path, body, headers={"authorization": answer(stale, its_camera["digest_user"], PASSWORD, path)}
+    )
     assert r.status == 401
     assert all("stale=true" in c for c in challenges(r))
 
     # another camera's credentials (valid for that camera) do not open this one
     other = world.camera(lpr_enabled=True)
-    r = world.api.call("PATCH", f"/v1/cameras/{other['id']}",
-                       {"lpr_digest_username": "outra", "lpr_digest_password": "senha-da-outra"}, world.manager_a)
+    r = world.api.call(
+        "PATCH",
+        f"/v1/cameras/{other['id']}",
+        {"lpr_digest_username": "outra", "lpr_digest_password": "senha-da-outra"},
+        world.manager_a,
+    )
     assert r.status == 200
     r = world.api.call("POST", path, body, headers={"authorization": answer(chal, "outra", "senha-da-outra", path)})
     assert r.status == 401 and challenges(r)
     # nor does this camera's nonce work on the other camera's path
     other_path = path_of(other["id"])
-    r = world.api.call("POST", other_path, body,
-                       headers={"authorization": answer(chal, "outra", "senha-da-outra", other_path)})
+    r = world.api.call(
+        "POST", other_path, body, headers={"authorization": answer(chal, "outra", "senha-da-outra", other_path)}
+    )
     assert r.status == 401
     assert reads_of(its_camera["id"]) == [] and reads_of(other["id"]) == []
     # and an unknown camera id gets the very same 401 with a challenge (ids cannot be probed)
     unknown = path_of(str(uuid.uuid4()))
-    r = world.api.call("POST", unknown, body, headers={"authorization": answer(chal, its_camera["digest_user"],
-                                                                                 PASSWORD, unknown)})
+    r = world.api.call(
+        "POST", unknown, body, headers={"authorization": answer(chal, its_camera["digest_user"], PASSWORD, unknown)}
+    )
     assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest" and challenges(r)
 
 
 def test_rotated_password_replaces_the_old_one(world: Any, its_camera: dict[str, Any]) -> None:
-    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "senha-nova-2"},
-                       world.manager_a)
+    r = world.api.call(
+        "PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "senha-nova-2"}, world.manager_a
+    )
     assert r.status == 200
     body = tollgate(plate="ROT1A23", accurate_time="2026-11-29 11:00:00")
     old = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD)
@@ -176,21 +196,18 @@ def test_rotated_password_replaces_the_old_one(world: Any, its_camera: dict[str,
     assert new.status == 200
 
 
-def test_keepalive_records_liveness_and_viewers_cannot_set_credentials(
-    world: Any, its_camera: dict[str, Any]
-) -> None:
+def test_keepalive_records_liveness_and_viewers_cannot_set_credentials(world: Any, its_camera: dict[str, Any]) -> None:
     before = datetime.now(UTC)
-    r = push(world.api, its_camera["id"], KEEP_ALIVE, kind="KeepAlive", username=its_camera["digest_user"],
-             password=PASSWORD)
+    r = push(
+        world.api, its_camera["id"], KEEP_ALIVE, kind="KeepAlive", username=its_camera["digest_user"], password=PASSWORD
+    )
     assert r.status == 200 and r.json() == {"Result": True, "Message": "Success"}
     cam = world.api.call("GET", f"/v1/cameras/{its_camera['id']}", token=world.viewer_a).json()
     assert cam["lpr_keepalive_at"] is not None
     assert datetime.fromisoformat(cam["lpr_keepalive_at"].replace("Z", "+00:00")) >= before.replace(microsecond=0)
-    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12},
-                       world.viewer_a)
+    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12}, world.viewer_a)
     assert r.status == 403
-    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12},
-                       world.manager_b)
+    r = world.api.call("PATCH", f"/v1/cameras/{its_camera['id']}", {"lpr_digest_password": "x" * 12}, world.manager_b)
     assert r.status == 404
 
 
@@ -198,8 +215,9 @@ def test_device_info_is_kept_and_a_push_without_plate_is_acknowledged_not_stored
     world: Any, its_camera: dict[str, Any]
 ) -> None:
     info = {"DeviceID": "8L0A2B3PAZ12345", "DeviceType": "VIP 7250 LPR", "SoftwareVersion": "2.800.0000000.9.R"}
-    r = push(world.api, its_camera["id"], info, kind="DeviceInfo", username=its_camera["digest_user"],
-             password=PASSWORD)
+    r = push(
+        world.api, its_camera["id"], info, kind="DeviceInfo", username=its_camera["digest_user"], password=PASSWORD
+    )
     assert r.status == 200 and r.json()["Result"] is True
     with db.transaction() as conn:
         row = conn.execute("SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s",
@@ -210,8 +228,13 @@ def test_device_info_is_kept_and_a_push_without_plate_is_acknowledged_not_stored
     assert r.status == 200 and r.json()["Result"] is True
     assert reads_of(its_camera["id"]) == []
     # A malformed TollgateInfo is a 422 with the contract's error shape
-    r = push(world.api, its_camera["id"], {"Picture": {"Plate": {"PlateNumber": "ABC1234"}}},
-             username=its_camera["digest_user"], password=PASSWORD)
+    r = push(
+        world.api,
+        its_camera["id"],
+        {"Picture": {"Plate": {"PlateNumber": "ABC1234"}}},
+        username=its_camera["digest_user"],
+        password=PASSWORD,
+    )
     assert r.status == 422 and r.json()["error"]["code"] == "validation_error"
 
 

@@ -55,7 +55,10 @@ def _scrape(base: str) -> dict[str, float]:
 
 
 def test_metrics_after_traffic_match_what_happened(
-    world, runtime: Runtime, spec: OpenAPI, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    world,
+    runtime: Runtime,
+    spec: OpenAPI,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert runtime.gateway is not None
     base = runtime.gateway.url
@@ -69,8 +72,12 @@ def test_metrics_after_traffic_match_what_happened(
             "captured_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         }).encode()  # fmt: skip
         sig = signatures.sign(cam["webhook_secret"], raw, int(time.time()))
-        status, _, _ = _http(f"{base}/v1/lpr/events", "POST", raw,
-                             {"Content-Type": "application/json", "X-GTV-Camera": cam["id"], "X-GTV-Signature": sig})
+        status, _, _ = _http(
+            f"{base}/v1/lpr/events",
+            "POST",
+            raw,
+            {"Content-Type": "application/json", "X-GTV-Camera": cam["id"], "X-GTV-Signature": sig},
+        )
         assert status == (422 if plate == "@@" else 202), plate
 
     # And a health run of StreamHealthFunction against a MediaMTX with one started camera live

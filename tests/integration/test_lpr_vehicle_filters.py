@@ -38,8 +38,12 @@ def webhook(api: Any, camera: dict[str, Any], plate: str, color: str | None, vty
 def test_color_and_type_filters_match_exactly_across_both_formats(world: Any) -> None:
     # Given reads from our webhook (English and Portuguese words) and from an Intelbras camera
     cam = world.camera(lpr_enabled=True)
-    r = world.api.call("PATCH", f"/v1/cameras/{cam['id']}",
-                       {"lpr_digest_username": "its", "lpr_digest_password": "senha-its-123"}, world.manager_a)
+    r = world.api.call(
+        "PATCH",
+        f"/v1/cameras/{cam['id']}",
+        {"lpr_digest_username": "its", "lpr_digest_password": "senha-its-123"},
+        world.manager_a,
+    )
     assert r.status == 200
     now = datetime.now(UTC).replace(microsecond=0)
     black_pickup_en = webhook(world.api, cam, "AAA1A11", "Black", "Pickup", now - timedelta(minutes=50))
@@ -48,14 +52,27 @@ def test_color_and_type_filters_match_exactly_across_both_formats(world: Any) ->
     webhook(world.api, cam, "DDD4D44", "White", "PickupTruck", now - timedelta(minutes=20))
     webhook(world.api, cam, "EEE5E55", None, None, now - timedelta(minutes=10))
     local = (now - timedelta(minutes=5)).astimezone(__import__("zoneinfo").ZoneInfo("America/Sao_Paulo"))
-    its = push(world.api, cam["id"], tollgate(plate="FFF6F66", color="Black", vehicle_type="PickupTruck",
-                                              accurate_time=local.strftime("%Y-%m-%d %H:%M:%S")),
-               username="its", password="senha-its-123")
+    its = push(
+        world.api,
+        cam["id"],
+        tollgate(
+            plate="FFF6F66",
+            color="Black",
+            vehicle_type="PickupTruck",
+            accurate_time=local.strftime("%Y-%m-%d %H:%M:%S"),
+        ),
+        username="its",
+        password="senha-its-123",
+    )
     assert its.status == 200, its.text
 
     def search(**q: str) -> list[str]:
-        query = {"camera_id": cam["id"], "from": iso(now - timedelta(hours=1)), "to": iso(now + timedelta(minutes=1)),
-                 **q}
+        query = {
+            "camera_id": cam["id"],
+            "from": iso(now - timedelta(hours=1)),
+            "to": iso(now + timedelta(minutes=1)),
+            **q,
+        }
         r = world.api.call("GET", "/v1/lpr/events", token=world.viewer_a, query=query)
         assert r.status == 200, r.text
         return [i["plate"] for i in r.json()["items"]]

@@ -185,8 +185,11 @@ def fake(spec: OpenAPI) -> Iterator[FakeMediaMTX]:
 
 def _client(url: str, **kw: Any) -> MediaMTXClient:
     return MediaMTXClient(
-        url, "https://live.example.gov.br:8888", "https://live.example.gov.br:8889/",
-        "rtsp://live.example.gov.br:8554", **kw,
+        url,
+        "https://live.example.gov.br:8888",
+        "https://live.example.gov.br:8889/",
+        "rtsp://live.example.gov.br:8554",
+        **kw,
     )
 
 
@@ -312,8 +315,11 @@ def test_unreachable_mediamtx_is_unavailable() -> None:
     client = _client(f"http://127.0.0.1:{port}", timeout=1.0)
 
     # Then every operation raises MediaMTXUnavailable (HTTP 503)
-    for call in (lambda: client.ensure_path(CAM, SOURCE), lambda: client.remove_path(CAM),
-                 lambda: client.path_status(CAM)):
+    for call in (
+        lambda: client.ensure_path(CAM, SOURCE),
+        lambda: client.remove_path(CAM),
+        lambda: client.path_status(CAM),
+    ):
         with pytest.raises(MediaMTXUnavailable) as err:
             call()
         assert err.value.status == 503 and err.value.code == "mediamtx_unavailable"

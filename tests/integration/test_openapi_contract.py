@@ -37,7 +37,7 @@ def test_document_is_valid_openapi_31_and_complete(api: ApiClient) -> None:
     assert doc["openapi"] == "3.1.0"
     routes = {(m, p) for p, methods in api.app.routes.items() for m in methods}
     # Every route is described, and the table describes no route that is gone.
-    assert routes == set(OPERATIONS), (routes ^ set(OPERATIONS))
+    assert routes == set(OPERATIONS), routes ^ set(OPERATIONS)
     for path, item in doc["paths"].items():
         for method, op in item.items():
             assert "default" in op["responses"], (method, path)
@@ -53,7 +53,9 @@ def test_document_is_valid_openapi_31_and_complete(api: ApiClient) -> None:
     assert set(schemas["ClipOut"]["required"]) >= {"id", "status", "download_url", "sha256"}
     timeline = doc["paths"]["/v1/cameras/{camera_id}/timeline"]["get"]
     assert [(p["name"], p["required"]) for p in timeline["parameters"]] == [
-        ("camera_id", True), ("from", True), ("to", True)
+        ("camera_id", True),
+        ("from", True),
+        ("to", True),
     ]
     assert timeline["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Timeline")
     playback = doc["paths"]["/v1/cameras/{camera_id}/playback.m3u8"]["get"]["responses"]["200"]["content"]

@@ -110,8 +110,10 @@ def test_a_hold_covers_the_rendition_and_retention_deletes_both(progressive, dat
             "INSERT INTO clips (camera_id, city_id, start_at, end_at, status) VALUES (%s, %s, %s, %s, 'ready')"
             " RETURNING id", (camera["id"], camera["city_id"], first["start_at"], first["end_at"]),
         ).fetchone()  # fmt: skip
-        conn.execute("INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
-                     (clip["id"], camera["id"], first["start_at"]))
+        conn.execute(
+            "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
+            (clip["id"], camera["id"], first["start_at"]),
+        )
     # When it is put under legal hold, the original, its thumbnail and its rendition all leave the lifecycle net
     r = world.api.call("POST", f"/v1/clips/{clip['id']}/hold", {"reason": "inquérito 42/2026"}, world.manager_a)
     assert r.status == 200, r.text

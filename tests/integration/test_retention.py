@@ -49,11 +49,23 @@ def record(camera_id: str, city_id: str, starts: list[datetime]) -> Recorded:
         s3.put_object(Bucket=_bucket(), Key=key, Body=b"\x00\x00\x00\x18ftypisom" + start.isoformat().encode())
         s3.put_object(Bucket=_bucket(), Key=thumb, Body=b"\xff\xd8\xff\xe0jpeg")
         with db.transaction() as conn:
-            segments.insert(conn, {
-                "camera_id": camera_id, "city_id": city_id, "start_at": start, "end_at": start + SEG,
-                "duration_s": SEG.total_seconds(), "s3_key": key, "thumb_key": thumb, "size_bytes": 100,
-                "container": "mp4", "video_codec": "h264", "width": 320, "height": 180,
-            })
+            segments.insert(
+                conn,
+                {
+                    "camera_id": camera_id,
+                    "city_id": city_id,
+                    "start_at": start,
+                    "end_at": start + SEG,
+                    "duration_s": SEG.total_seconds(),
+                    "s3_key": key,
+                    "thumb_key": thumb,
+                    "size_bytes": 100,
+                    "container": "mp4",
+                    "video_codec": "h264",
+                    "width": 320,
+                    "height": 180,
+                },
+            )
     return Recorded(camera_id, city_id, starts)
 
 
@@ -102,8 +114,10 @@ def hold_clip(database_url: str, rec: Recorded, starts: list[datetime]) -> str:
         ).fetchone()
         assert clip is not None
         for s in starts:
-            conn.execute("INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
-                         (clip["id"], rec.camera_id, s))
+            conn.execute(
+                "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
+                (clip["id"], rec.camera_id, s),
+            )
     return str(clip["id"])
 
 
@@ -120,8 +134,9 @@ def anchor(world, stack):
     retention_days(world.api, world, world.city_b, 30)
     cam = world.camera(token=world.manager_b, city=world.city_b)
     now = datetime.now(UTC)
-    starts = sorted({(now - timedelta(days=d)).replace(hour=23, minute=59, second=0, microsecond=0)
-                     for d in range(6, 10)})
+    starts = sorted(
+        {(now - timedelta(days=d)).replace(hour=23, minute=59, second=0, microsecond=0) for d in range(6, 10)}
+    )
     return record(cam["id"], world.city_b, [s for s in starts if s < now])
 
 
@@ -150,8 +165,9 @@ def test_expired_segments_vanish_from_storage_timeline_and_playback(world, api, 
         assert segments.timeline(conn, cam["id"], *span)["segments"] == 0
     if "/v1/cameras/{camera_id}/playback.m3u8" in api.app.routes:
         iso = [t.isoformat().replace("+00:00", "Z") for t in span]
-        r = api.call("GET", f"/v1/cameras/{cam['id']}/playback.m3u8", token=world.viewer_a,
-                     query={"from": iso[0], "to": iso[1]})
+        r = api.call(
+            "GET", f"/v1/cameras/{cam['id']}/playback.m3u8", token=world.viewer_a, query={"from": iso[0], "to": iso[1]}
+        )
         assert r.status == 404, r.text
     # The 30-day city's rows of the same days are untouched.
     assert len(rows_of(database_url, anchor.camera_id)) == len(anchor.starts)
@@ -241,8 +257,7 @@ def test_a_long_reader_makes_the_drop_give_up_quickly_and_rows_go_by_batches(wor
 
 
 @pytest.mark.parametrize("phase", ["segments", "partition"])
-def test_a_crash_between_storage_and_row_delete_is_finished_by_the_next_run(world, stack, database_url, anchor,
-                                                                             phase):
+def test_a_crash_between_storage_and_row_delete_is_finished_by_the_next_run(world, stack, database_url, anchor, phase):
     from gtvision.logic.retention import Hooks, SimulatedCrash
 
     now = datetime.now(UTC)
@@ -408,11 +423,23 @@ def plate_read(camera_id: str, city_id: str, plate: str, at: datetime, *, image:
     if key:
         lpr.put_image(key, b"\xff\xd8\xff\xe0plate")
     with db.transaction() as conn:
-        assert lpr.insert_read(conn, {
-            "id": read_id, "city_id": city_id, "camera_id": camera_id, "event_id": uuid.uuid4().hex, "plate": plate,
-            "plate_skeleton": plates.ocr_skeleton(plate), "plate_keys": plates.fuzzy_keys(plate), "confidence": 0.93,
-            "captured_at": at, "image_key": key, "vehicle": {"color": "prata", "make": "Fiat"}, "direction": "in",
-        })
+        assert lpr.insert_read(
+            conn,
+            {
+                "id": read_id,
+                "city_id": city_id,
+                "camera_id": camera_id,
+                "event_id": uuid.uuid4().hex,
+                "plate": plate,
+                "plate_skeleton": plates.ocr_skeleton(plate),
+                "plate_keys": plates.fuzzy_keys(plate),
+                "confidence": 0.93,
+                "captured_at": at,
+                "image_key": key,
+                "vehicle": {"color": "prata", "make": "Fiat"},
+                "direction": "in",
+            },
+        )
     return read_id
 
 
@@ -446,9 +473,14 @@ def test_old_plate_reads_are_anonymised_except_under_investigation(world, api, s
 
     assert report.cities[world.city_a].reads_anonymised == 2
     with _db(database_url) as conn:
-        rows = {str(r["id"]): r for r in conn.execute(
-            "SELECT id, plate, plate_skeleton, plate_keys, image_key, vehicle, anonymised_at FROM plate_reads"
-            " WHERE camera_id = %s", (cam,)).fetchall()}
+        rows = {
+            str(r["id"]): r
+            for r in conn.execute(
+                "SELECT id, plate, plate_skeleton, plate_keys, image_key, vehicle, anonymised_at FROM plate_reads"
+                " WHERE camera_id = %s",
+                (cam,),
+            ).fetchall()
+        }
     for gone in (old, closed):
         row = rows[gone]
         assert row["plate"] == plate_pseudonym(plate) and row["plate"] != plate and row["anonymised_at"]
@@ -456,8 +488,10 @@ def test_old_plate_reads_are_anonymised_except_under_investigation(world, api, s
         assert row["vehicle"] is None
     for kept in (investigated, young):
         assert rows[kept]["plate"] == plate and rows[kept]["image_key"] and rows[kept]["anonymised_at"] is None
-    images = {o["Key"] for o in _s3().list_objects_v2(Bucket=_bucket(), Prefix=f"lpr/{world.city_a}/{cam}/")
-              .get("Contents", [])}
+    images = {
+        o["Key"]
+        for o in _s3().list_objects_v2(Bucket=_bucket(), Prefix=f"lpr/{world.city_a}/{cam}/").get("Contents", [])
+    }
     assert images == {rows[investigated]["image_key"], rows[young]["image_key"]}
 
     # Searching the plate no longer finds the anonymised reads.

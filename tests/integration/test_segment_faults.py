@@ -244,7 +244,7 @@ def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
     # Then nothing changed but the remembered ETag, and no alert opened
     (row,) = rs.segment_rows(camera)
     assert row["sha256"] == ffmpeg.sha256_file(video)
-    assert row["etag"] == s3.head_object(Bucket=rs.bucket(), Key=key)["ETag"] and row["etag"].endswith("-1\"")
+    assert row["etag"] == s3.head_object(Bucket=rs.bucket(), Key=key)["ETag"] and row["etag"].endswith('-1"')
     with db.transaction() as conn:
         alerts = conn.execute("SELECT 1 FROM alerts WHERE camera_id = %s", (camera,)).fetchall()
     assert alerts == []

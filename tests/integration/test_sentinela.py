@@ -116,8 +116,7 @@ def results(world: Any, search_id: str, token: str | None = None) -> list[dict[s
     cursor = None
     while True:
         q = {"limit": "5", **({"cursor": cursor} if cursor else {})}
-        r = world.api.call("GET", f"/v1/sentinela/searches/{search_id}/results", token=token or world.viewer_a,
-                           query=q)
+        r = world.api.call("GET", f"/v1/sentinela/searches/{search_id}/results", token=token or world.viewer_a, query=q)
         assert r.status == 200, r.text
         items += r.json()["items"]
         cursor = r.json()["next_cursor"]
@@ -227,12 +226,14 @@ def test_bad_criteria_are_422_and_other_cities_cameras_404(world: Any) -> None:
     assert r.status == 422 and r.json()["error"]["code"] == "criteria_required"
     r = world.api.call("POST", "/v1/sentinela/searches", {**window, "color": "furta-cor"}, world.viewer_a)
     assert r.status == 422
-    r = world.api.call("POST", "/v1/sentinela/searches", {**window, "plate": "ABC1234", "analyse_video": True},
-                       world.viewer_a)
+    r = world.api.call(
+        "POST", "/v1/sentinela/searches", {**window, "plate": "ABC1234", "analyse_video": True}, world.viewer_a
+    )
     assert r.status == 422 and r.json()["error"]["code"] == "video_needs_color_or_type"
     other = world.camera(token=world.manager_b, city=world.city_b)
-    r = world.api.call("POST", "/v1/sentinela/searches", {**window, "color": "azul", "camera_ids": [other["id"]]},
-                       world.viewer_a)
+    r = world.api.call(
+        "POST", "/v1/sentinela/searches", {**window, "color": "azul", "camera_ids": [other["id"]]}, world.viewer_a
+    )
     assert r.status == 404
 
 

@@ -342,7 +342,9 @@ def test_mediamtx_hook_records_changes_at_once_and_refuses_unsigned_or_stale(wor
 
 
 def test_demo_mediamtx_answers_per_spec_and_moves_the_demo_health(
-    world, spec: OpenAPI, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    world,
+    spec: OpenAPI,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import requests
     from openapi_core.testing import MockRequest, MockResponse

@@ -10,8 +10,13 @@ from gtvision.observability import PlainFormatter, current_function
 def test_plain_lines_drop_lambda_context_keys_but_keep_extras() -> None:
     formatter = PlainFormatter()
     # Given Lambda context keys that SegmentUploadFunction's handler appended to the shared logger
-    formatter.append_keys(cold_start=True, function_name="SegmentUploadFunction", function_request_id="r-1",
-                          function_arn="arn:aws:lambda:us-east-1:123456789012:function:X", function_memory_size=1024)
+    formatter.append_keys(
+        cold_start=True,
+        function_name="SegmentUploadFunction",
+        function_request_id="r-1",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:X",
+        function_memory_size=1024,
+    )
     record = logging.LogRecord("gtvision", logging.WARNING, __file__, 1, "MediaMTX unavailable", None, None)
     record.camera_id = "cam-1"
 

@@ -13,9 +13,7 @@ BODY = b'{"event_id":"e1","plate":"ABC1D23","confidence":0.9,"captured_at":"2026
 NOW = 1_790_000_000
 
 
-def _reason(
-    header: str | None, body: bytes = BODY, secrets: list[str] | None = None, now: float = NOW
-) -> str:
+def _reason(header: str | None, body: bytes = BODY, secrets: list[str] | None = None, now: float = NOW) -> str:
     with pytest.raises(SignatureError) as exc:
         verify(header, body, [SECRET] if secrets is None else secrets, now)
     return exc.value.reason

@@ -24,9 +24,22 @@ def test_private_and_public_camera_hosts_are_accepted(raw, host_part):
 
 @pytest.mark.parametrize(
     "raw",
-    ["rtsp://127.0.0.1/", "rtsp://2130706433/", "rtsp://0x7f.0.0.1/", "rtsp://0177.1/", "rtsp://[::]/",
-     "rtsp://169.254.169.254/", "rtsp://[fe80::1]/", "rtsp://[fd00:ec2::254]/", "rtsp://100.100.100.200/",
-     "rtsp://224.0.0.1/", "rtsp://LOCALHOST./", "rtsp://x.localhost/", "ssh://10.0.0.1/", "rtsp:///nohost"],
+    [
+        "rtsp://127.0.0.1/",
+        "rtsp://2130706433/",
+        "rtsp://0x7f.0.0.1/",
+        "rtsp://0177.1/",
+        "rtsp://[::]/",
+        "rtsp://169.254.169.254/",
+        "rtsp://[fe80::1]/",
+        "rtsp://[fd00:ec2::254]/",
+        "rtsp://100.100.100.200/",
+        "rtsp://224.0.0.1/",
+        "rtsp://LOCALHOST./",
+        "rtsp://x.localhost/",
+        "ssh://10.0.0.1/",
+        "rtsp:///nohost",
+    ],
 )
 def test_ssrf_targets_are_refused(raw):
     with pytest.raises(Invalid):

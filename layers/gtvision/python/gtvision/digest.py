@@ -63,7 +63,7 @@ def challenges(key: bytes, scope: str, realm: str, *, stale: bool = False, now: 
     """`WWW-Authenticate` values, strongest first (RFC 7616 §3.7: one challenge per algorithm)."""
     nonce = make_nonce(key, scope, now)
     opaque = hashlib.sha256(realm.encode()).hexdigest()[:32]
-    tail = ', stale=true' if stale else ""
+    tail = ", stale=true" if stale else ""
     return [
         f'Digest realm="{realm}", qop="auth", algorithm={alg}, nonce="{nonce}", opaque="{opaque}"{tail}'
         for alg in ("SHA-256", "MD5")
@@ -95,9 +95,7 @@ class Credentials:
     password: str
 
 
-def expected_response(
-    params: dict[str, str], password: str, method: str, algorithm: str
-) -> str:
+def expected_response(params: dict[str, str], password: str, method: str, algorithm: str) -> str:
     h = ALGORITHMS[algorithm]
 
     def hx(text: str) -> str:

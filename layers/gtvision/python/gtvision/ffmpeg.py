@@ -163,8 +163,26 @@ def thumbnail(src: str, dst: str, width: int = 160, height: int = 90, timeout: f
         f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuvj420p"
     )
     run_ffmpeg(
-        ["-y", "-i", src, "-map", "0:v:0", "-frames:v", "1", "-vf", fit, "-c:v", "mjpeg", "-q:v", "4",
-         "-f", "image2", "-update", "1", dst],
+        [
+            "-y",
+            "-i",
+            src,
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            fit,
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "4",
+            "-f",
+            "image2",
+            "-update",
+            "1",
+            dst,
+        ],
         timeout,
     )
     if not os.path.exists(dst) or os.path.getsize(dst) == 0:

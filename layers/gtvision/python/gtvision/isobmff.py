@@ -46,11 +46,35 @@ class NotIsoBmff(Exception):
     """The bytes are not an ISO-BMFF (MP4) file; another demuxer may still read them."""
 
 
-_TOP_LEVEL = {b"ftyp", b"styp", b"moov", b"moof", b"mdat", b"free", b"skip", b"wide", b"sidx", b"mfra", b"uuid",
-              b"meta", b"pdin", b"emsg", b"prft"}
+_TOP_LEVEL = {
+    b"ftyp",
+    b"styp",
+    b"moov",
+    b"moof",
+    b"mdat",
+    b"free",
+    b"skip",
+    b"wide",
+    b"sidx",
+    b"mfra",
+    b"uuid",
+    b"meta",
+    b"pdin",
+    b"emsg",
+    b"prft",
+}
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"mvex", b"moof", b"traf"}
-_CODECS = {"avc1": "h264", "avc3": "h264", "hvc1": "hevc", "hev1": "hevc", "av01": "av1", "vp09": "vp9",
-           "mp4v": "mpeg4", "jpeg": "mjpeg", "mjpa": "mjpeg"}
+_CODECS = {
+    "avc1": "h264",
+    "avc3": "h264",
+    "hvc1": "hevc",
+    "hev1": "hevc",
+    "av01": "av1",
+    "vp09": "vp9",
+    "mp4v": "mpeg4",
+    "jpeg": "mjpeg",
+    "mjpa": "mjpeg",
+}
 _NON_SYNC = 0x10000  # sample_is_non_sync_sample in ISO-BMFF sample flags
 
 

@@ -144,7 +144,5 @@ def is_fuzzy_match(query: str, candidate: str, max_distance: float = 1.0) -> boo
     Confusions are free here (they only matter for ranking), so with the default of 1.0 this is
     the set the wildcard-key index returns, plus length errors (which the index keeps apart).
     """
-    distance = _edit_distance(
-        ocr_skeleton(query), ocr_skeleton(candidate), lambda x, y: 0.0 if x == y else 1.0
-    )
+    distance = _edit_distance(ocr_skeleton(query), ocr_skeleton(candidate), lambda x, y: 0.0 if x == y else 1.0)
     return distance <= max_distance

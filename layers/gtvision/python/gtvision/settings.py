@@ -69,6 +69,7 @@ class Settings(BaseModel):
             if days.strip() == str(retention_days) and cls.strip():
                 return cls.strip()
         return None
+
     # --- issue 11: quotas (logic/quotas.py); a multiplier on every per-minute limit, 0 = off ---
     quota_scale: float = Field(default=1.0, ge=0, alias="GTV_QUOTA_SCALE")
 

@@ -74,9 +74,7 @@ def dominant_color(pixels: npt.NDArray[np.uint8]) -> tuple[str, float]:
     s = np.where(v > 0, c / np.maximum(v, 1e-6), 0.0)
     r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
     safe = np.maximum(c, 1e-6)
-    hue = np.where(
-        v == r, ((g - b) / safe) % 6, np.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4)
-    ) * 60.0
+    hue = np.where(v == r, ((g - b) / safe) % 6, np.where(v == g, (b - r) / safe + 2, (r - g) / safe + 4)) * 60.0
     chromatic = (s > 0.35) & (v > 0.25)
     if chromatic.mean() >= 0.35:
         h = hue[chromatic]

@@ -73,9 +73,7 @@ def _schemas(ops: list[Operation]) -> tuple[dict[tuple[Any, str], dict[str, Any]
 
 
 def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
-    routes = sorted(
-        (path, method, entry) for path, methods in app.routes.items() for method, entry in methods.items()
-    )
+    routes = sorted((path, method, entry) for path, methods in app.routes.items() for method, entry in methods.items())
     ops = [OPERATIONS.get((method, path), Operation()) for path, method, _ in routes]
     refs, components = _schemas(ops)
     error = {"description": "Erro", "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}}}

@@ -16,11 +16,9 @@ from gtvision.pagination import MAX_LIMIT
 T = TypeVar("T")
 
 
-
 def uuid_field(default: Any = ...) -> Any:
     """A UUID string (required unless a default is given)."""
     return Field(default=default, json_schema_extra={"format": "uuid"})
-
 
 
 class Out(BaseModel):

@@ -115,9 +115,7 @@ def list_alerts(
     ).fetchall()
 
 
-def set_alert_status(
-    conn: Conn, alert_id: str, city_id: str | None, status: str
-) -> dict[str, Any] | None:
+def set_alert_status(conn: Conn, alert_id: str, city_id: str | None, status: str) -> dict[str, Any] | None:
     """Move an alert to `status`; None when missing or (city_id given) in another city."""
     return conn.execute(
         f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"
@@ -156,9 +154,7 @@ def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[st
     return row
 
 
-def list_watch(
-    conn: Conn, city_id: str | None, after: list[Any] | None, limit: int
-) -> list[dict[str, Any]]:
+def list_watch(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
     """Watchlist entries oldest first, optionally of one city (keyset page)."""
     where: list[str] = ["true"]
     params: dict[str, Any] = {"n": limit + 1}

@@ -36,9 +36,7 @@ def find_by_name(conn: Conn, name: str, state: str) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def list_page(
-    conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
-) -> list[dict[str, Any]]:
+def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | None) -> list[dict[str, Any]]:
     """Cities oldest first, or only `only_city` (keyset page)."""
     where, params = (["id = %s"], [only_city]) if only_city else ([], [])
     return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)

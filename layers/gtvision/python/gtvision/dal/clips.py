@@ -104,13 +104,16 @@ def list_page(
 
 def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> Clip | None:
     """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
-    return cast("Clip | None", conn.execute(
-        f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
-        f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
-        f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
-        f" RETURNING {COLS}",
-        {"id": clip_id, "token": token, "lease": lease_s},
-    ).fetchone())
+    return cast(
+        "Clip | None",
+        conn.execute(
+            f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
+            f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
+            f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
+            f" RETURNING {COLS}",
+            {"id": clip_id, "token": token, "lease": lease_s},
+        ).fetchone(),
+    )
 
 
 def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
@@ -180,11 +183,14 @@ def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
 
 def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
     """Set (reason given) or lift (reason None) the legal hold."""
-    return cast("Clip | None", conn.execute(
-        f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
-        f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
-        {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
-    ).fetchone())
+    return cast(
+        "Clip | None",
+        conn.execute(
+            f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
+            f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
+            {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
+        ).fetchone(),
+    )
 
 
 def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
@@ -201,12 +207,15 @@ def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[date
 
 def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
     """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
-    return cast("list[Segment]", conn.execute(
-        "SELECT s.* FROM clip_segments cs JOIN segments s"
-        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-        " WHERE cs.clip_id = %s ORDER BY s.start_at",
-        (clip_id,),
-    ).fetchall())
+    return cast(
+        "list[Segment]",
+        conn.execute(
+            "SELECT s.* FROM clip_segments cs JOIN segments s"
+            " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+            " WHERE cs.clip_id = %s ORDER BY s.start_at",
+            (clip_id,),
+        ).fetchall(),
+    )
 
 
 def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:

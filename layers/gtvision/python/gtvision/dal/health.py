@@ -10,7 +10,7 @@ DB_PROBE_S = 1.2
 
 
 def database_status() -> str:
-    """"ok" when PostgreSQL answers, else the error's type."""
+    """ "ok" when PostgreSQL answers, else the error's type."""
     try:
         with db.transaction(limit_s=DB_PROBE_S, wait_s=DB_PROBE_S) as conn:
             conn.execute("SELECT 1")
@@ -20,7 +20,7 @@ def database_status() -> str:
 
 
 def storage_status() -> str:
-    """"ok" when the recordings bucket answers, else the error's type."""
+    """ "ok" when the recordings bucket answers, else the error's type."""
     try:
         aws.client("s3").head_bucket(Bucket=get_settings().recordings_bucket)
         return "ok"
@@ -29,7 +29,7 @@ def storage_status() -> str:
 
 
 def queue_status() -> str:
-    """"ok" when the clip queue answers, else why not."""
+    """ "ok" when the clip queue answers, else why not."""
     url = get_settings().clip_queue_url
     if not url:
         return "error: CLIP_QUEUE_URL not set"

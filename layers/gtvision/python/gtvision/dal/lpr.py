@@ -47,8 +47,12 @@ def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
         " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
         " %(vehicle_type)s)"
         " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
-        {"vehicle_color": None, "vehicle_type": None, **values,
-         "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None},  # fmt: skip
+        {
+            "vehicle_color": None,
+            "vehicle_type": None,
+            **values,
+            "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None,
+        },  # fmt: skip
     ).fetchone()
     return row is not None
 
@@ -132,11 +136,14 @@ def search_page(
     if after:
         add_where(where, params, "(r.captured_at, r.id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     params["n"] = limit + 1
-    return cast("list[PlateRead]", conn.execute(
-        f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
-        " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
-        params,
-    ).fetchall())
+    return cast(
+        "list[PlateRead]",
+        conn.execute(
+            f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
+            " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
 
 
 def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
@@ -163,25 +170,31 @@ def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]]
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
         params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
-    return cast("list[PlateRead]", conn.execute(
-        f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
-        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
-        f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-        " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
-        params,
-    ).fetchall())
+    return cast(
+        "list[PlateRead]",
+        conn.execute(
+            f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
+            " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
+            f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
+            " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
 
 
 def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[TrajectoryRead]:
     """The plate's reads in time order, with each camera's name and location."""
     where, params = flt.sql()
     params.update(plate=plate, n=limit)
-    return cast("list[TrajectoryRead]", conn.execute(
-        f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
-        " LEFT JOIN cameras c ON c.id = r.camera_id"
-        f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
-        params,
-    ).fetchall())
+    return cast(
+        "list[TrajectoryRead]",
+        conn.execute(
+            f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
+            " LEFT JOIN cameras c ON c.id = r.camera_id"
+            f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
 
 
 # ---------------------------------------------------------------------------------- S3 / SQS / SNS

@@ -28,9 +28,7 @@ def get(conn: Conn, mosaic_id: str, city_id: str | None) -> dict[str, Any] | Non
     return conn.execute(f"SELECT {_COLS} FROM mosaics WHERE id = %s AND city_id = %s", (mosaic_id, city_id)).fetchone()
 
 
-def list_page(
-    conn: Conn, city_id: str | None, limit: int, after: list[Any] | None
-) -> list[dict[str, Any]]:
+def list_page(conn: Conn, city_id: str | None, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
     """Mosaics oldest first, optionally of one city (keyset page)."""
     where, params = (["city_id = %s"], [city_id]) if city_id else ([], [])
     return keyset_page(conn, f"SELECT {_COLS} FROM mosaics", where, params, limit, after)
@@ -56,5 +54,6 @@ def cameras_in_city(conn: Conn, camera_ids: list[str], city_id: str) -> list[dic
     """Id, name and status of those of `camera_ids` that belong to the city."""
     return conn.execute(
         "SELECT id, name, status, (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id)"
-        " AS health_status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s", (camera_ids, city_id)
+        " AS health_status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s",
+        (camera_ids, city_id),
     ).fetchall()

@@ -103,9 +103,7 @@ def delete_objects(keys: list[str], bucket: str) -> int:
 # ---------------------------------------------------------------- segments, row by row
 
 
-def claim_expired_segments(
-    conn: Conn, city_id: str, cutoff: datetime, limit: int
-) -> list[dict[str, Any]]:
+def claim_expired_segments(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
     return conn.execute(
         "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
@@ -175,8 +173,7 @@ def partition_keys(conn: Conn, name: str, batch: int) -> Iterator[tuple[list[str
             sql.SQL(
                 "SELECT camera_id, start_at, s3_key, thumb_key, play_key FROM {t} {w}"
                 " ORDER BY camera_id, start_at LIMIT %s"
-            )
-            .format(t=sql.Identifier(name), w=where),
+            ).format(t=sql.Identifier(name), w=where),
             (*(after or ()), batch),
         ).fetchall()
         if not rows:
@@ -302,8 +299,17 @@ def finish_run(conn: Conn, run_id: int, status: str, counts: dict[str, Any]) -> 
         " segments_deleted = %(segments_deleted)s, objects_deleted = %(objects_deleted)s,"
         " partitions_dropped = %(partitions_dropped)s, reads_anonymised = %(reads_anonymised)s,"
         " cities_skipped = %(cities_skipped)s, detail = %(detail)s WHERE id = %(id)s",
-        {**counts, "status": status, "id": run_id,
-         "detail": Jsonb({**(counts.get("detail") or {}), "incomplete": bool(counts.get("incomplete")),
-                          "clips_deleted": counts.get("clips_deleted", 0),
-                          "rejected_uploads_deleted": counts.get("rejected_uploads_deleted", 0)})},
+        {
+            **counts,
+            "status": status,
+            "id": run_id,
+            "detail": Jsonb(
+                {
+                    **(counts.get("detail") or {}),
+                    "incomplete": bool(counts.get("incomplete")),
+                    "clips_deleted": counts.get("clips_deleted", 0),
+                    "rejected_uploads_deleted": counts.get("rejected_uploads_deleted", 0),
+                }
+            ),
+        },
     )

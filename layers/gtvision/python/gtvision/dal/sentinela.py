@@ -13,9 +13,7 @@ from gtvision.dal import one
 from gtvision.db import Conn
 from gtvision.settings import get_settings
 
-SEARCH_COLS = (
-    "id, city_id, created_by, criteria, status, segments_total, segments_done, error, created_at, finished_at"
-)
+SEARCH_COLS = "id, city_id, created_by, criteria, status, segments_total, segments_done, error, created_at, finished_at"
 RESULT_COLS = (
     "s.id, s.search_id, s.camera_id, s.captured_at, s.source, s.read_id, s.segment_start, s.plate, s.color, s.type,"
     " s.confidence, s.image_key, s.bbox, c.name AS camera_name, c.lat, c.lon"
@@ -168,9 +166,7 @@ def finish_segment(
                     for s in sightings
                 ],
             )  # fmt: skip
-    conn.execute(
-        "UPDATE sentinela_searches SET segments_done = segments_done + 1 WHERE id = %s", (search_id,)
-    )
+    conn.execute("UPDATE sentinela_searches SET segments_done = segments_done + 1 WHERE id = %s", (search_id,))
     return True
 
 

@@ -145,9 +145,7 @@ def set_status(
 ) -> str | None:
     """Set one camera's status (creating its health row); returns the previous status, or None when it
     was already `status`. `started` also resets the stall reference to `at` (a manager started it)."""
-    row = conn.execute(
-        "SELECT status FROM camera_health WHERE camera_id = %s FOR UPDATE", (camera_id,)
-    ).fetchone()
+    row = conn.execute("SELECT status FROM camera_health WHERE camera_id = %s FOR UPDATE", (camera_id,)).fetchone()
     if row is None:
         conn.execute(
             "INSERT INTO camera_health (camera_id, city_id, status, since, started_at) VALUES (%s, %s, %s, %s, %s)"
@@ -159,9 +157,7 @@ def set_status(
         conn.execute("UPDATE camera_health SET started_at = %s WHERE camera_id = %s", (at, camera_id))
     if row["status"] == status:
         return None
-    conn.execute(
-        "UPDATE camera_health SET status = %s, since = %s WHERE camera_id = %s", (status, at, camera_id)
-    )
+    conn.execute("UPDATE camera_health SET status = %s, since = %s WHERE camera_id = %s", (status, at, camera_id))
     return str(row["status"])
 
 

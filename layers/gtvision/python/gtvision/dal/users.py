@@ -50,9 +50,7 @@ def any_admin(conn: Conn) -> bool:
     return bool(one(row)["e"])
 
 
-def list_page(
-    conn: Conn, limit: int, after: list[Any] | None, only_city: str | None
-) -> list[dict[str, Any]]:
+def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | None) -> list[dict[str, Any]]:
     """Active users oldest first, optionally of one city (keyset page)."""
     where, params = ["anonymised_at IS NULL"], []
     if only_city:

@@ -18,8 +18,20 @@ from gtvision.timeutil import format_rfc3339, query_time
 
 #: Rows per CSV response; a longer range continues with the `X-Next-Cursor` header.
 EXPORT_PAGE = 10_000
-CSV_COLUMNS = ("id", "at", "user_id", "actor", "role", "city_id", "action", "resource", "status", "source_ip",
-               "request_id", "detail")
+CSV_COLUMNS = (
+    "id",
+    "at",
+    "user_id",
+    "actor",
+    "role",
+    "city_id",
+    "action",
+    "resource",
+    "status",
+    "source_ip",
+    "request_id",
+    "detail",
+)
 # Spreadsheets run cells that start with these as formulas: an auditor opening the file must not.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,8 +77,14 @@ def list_(
     city = _scope(principal)
     with db.transaction() as conn:
         rows = dal.entries(
-            conn, city_id=city, from_=filters.from_, to=filters.to, user_id=filters.user_id, action=filters.action,
-            limit=limit, before=pagination.decode_keyset(cursor, ("time", "int")),
+            conn,
+            city_id=city,
+            from_=filters.from_,
+            to=filters.to,
+            user_id=filters.user_id,
+            action=filters.action,
+            limit=limit,
+            before=pagination.decode_keyset(cursor, ("time", "int")),
         )
     return pagination.page(rows, limit, ("at", "id"))
 

@@ -62,9 +62,7 @@ def get(principal: Principal, city_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """The cities the caller can see (admins: all; others: their own), a page at a time."""
     with db.transaction() as conn:
-        rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), principal.scope
-        )
+        rows = dal.list_page(conn, limit, pagination.decode_keyset(cursor), principal.scope)
     return pagination.page(rows, limit, ("created_at", "id"))
 
 

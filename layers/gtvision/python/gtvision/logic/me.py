@@ -24,8 +24,12 @@ _PROFILE = ("id", "username", "role", "city_id", "pseudonym", "created_at")
 # What a person's export holds from other areas, when those tables exist in this deployment:
 # (key in the export, table, column naming the user, columns exported).
 _OWNED = (
-    ("clips", "clips", "requested_by", ("id", "camera_id", "start_at", "end_at", "mode", "status", "held",
-                                         "hold_reason", "created_at")),
+    (
+        "clips",
+        "clips",
+        "requested_by",
+        ("id", "camera_id", "start_at", "end_at", "mode", "status", "held", "hold_reason", "created_at"),
+    ),
     ("clip_holds", "clips", "held_by", ("id", "camera_id", "hold_reason", "held_at")),
     ("watchlist", "watchlist", "created_by", ("id", "plate", "reason", "created_at")),
 )
@@ -54,8 +58,14 @@ def export(principal: Principal) -> dict[str, Any]:
     with db.transaction() as conn:
         user = _current_user(conn, principal)
         entries = dal.entries(
-            conn, city_id=None, from_=None, to=None, user_id=principal.user_id, action=None,
-            limit=EXPORT_AUDIT_MAX, before=None,
+            conn,
+            city_id=None,
+            from_=None,
+            to=None,
+            user_id=principal.user_id,
+            action=None,
+            limit=EXPORT_AUDIT_MAX,
+            before=None,
         )
         total = dal.count_for_user(conn, principal.user_id)
         owned: dict[str, list[dict[str, Any]]] = {}
@@ -109,16 +119,32 @@ def plate_request(principal: Principal, raw_plate: str) -> dict[str, Any]:
         "generated_at": now,
         "answer_due_if_received_today": (now + timedelta(days=ANSWER_DAYS)).date(),
         "reads": [
-            {k: r[k] for k in ("id", "camera_id", "camera_name", "city_id", "city_name", "captured_at",
-                               "confidence", "has_image")}
+            {
+                k: r[k]
+                for k in (
+                    "id",
+                    "camera_id",
+                    "camera_name",
+                    "city_id",
+                    "city_name",
+                    "captured_at",
+                    "confidence",
+                    "has_image",
+                )
+            }
             for r in identified
         ],
         "reads_total": len(identified),
         "anonymised_reads": len(reads) - len(identified),
         "cities": sorted({str(r["city_id"]) for r in identified}),
         "alerts": [
-            {"id": a["id"], "kind": a["kind"], "status": a["status"], "created_at": a["created_at"],
-             "read_ids": [str(i) for i in a["read_ids"] if any(str(i) == str(r["id"]) for r in identified)]}
+            {
+                "id": a["id"],
+                "kind": a["kind"],
+                "status": a["status"],
+                "created_at": a["created_at"],
+                "read_ids": [str(i) for i in a["read_ids"] if any(str(i) == str(r["id"]) for r in identified)],
+            }
             for a in alerts
         ],
         "truncated": len(reads) >= PLATE_READS_MAX,

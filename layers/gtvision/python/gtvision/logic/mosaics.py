@@ -92,9 +92,7 @@ def get(principal: Principal, mosaic_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Mosaics of the caller's city (admins: all), a page at a time."""
     with db.transaction() as conn:
-        rows = dal.list_page(
-            conn, principal.scope, limit, pagination.decode_keyset(cursor)
-        )
+        rows = dal.list_page(conn, principal.scope, limit, pagination.decode_keyset(cursor))
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [_out(r) for r in items], nxt
 

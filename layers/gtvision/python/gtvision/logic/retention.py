@@ -125,8 +125,9 @@ def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: fl
         report.run_id = dal.start_run(conn)
         conn.commit()
         try:
-            r = _Run(conn, now or datetime.now(UTC), get_settings().recordings_bucket, report, hooks or Hooks(),
-                     deadline)
+            r = _Run(
+                conn, now or datetime.now(UTC), get_settings().recordings_bucket, report, hooks or Hooks(), deadline
+            )
             cities = dal.cities(conn)
             conn.commit()
             has_segments = dal.table_exists(conn, "segments") and dal.table_exists(conn, "clip_segments")
@@ -167,13 +168,26 @@ class _Run:
 def _audit(report: Report, status: str) -> None:
     counts = report.counts()
     cities = counts.pop("detail")["cities"]
-    audit.record(None, "retention.run", f"retention_runs/{report.run_id}", status=200 if status == "ok" else 500,
-                 actor=ACTOR, detail={"status": status, **counts})
+    audit.record(
+        None,
+        "retention.run",
+        f"retention_runs/{report.run_id}",
+        status=200 if status == "ok" else 500,
+        actor=ACTOR,
+        detail={"status": status, **counts},
+    )
     # Each city's own trail shows what was deleted from it (managers see their city's entries).
     for city_id, c in cities.items():
         if c["segments_deleted"] or c["reads_anonymised"] or c["objects_deleted"] or c["clips_deleted"]:
-            audit.record(None, "retention.city", f"cities/{city_id}", status=200, actor=ACTOR, city_id=city_id,
-                         detail={"run_id": report.run_id, **c})
+            audit.record(
+                None,
+                "retention.city",
+                f"cities/{city_id}",
+                status=200,
+                actor=ACTOR,
+                city_id=city_id,
+                detail={"run_id": report.run_id, **c},
+            )
 
 
 def _drop_expired_partitions(r: _Run, min_retention_days: int) -> None:

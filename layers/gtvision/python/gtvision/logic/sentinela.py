@@ -161,9 +161,7 @@ def get(principal: Principal, search_id: str) -> dict[str, Any]:
 def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Sentinela searches of the caller's city (admins: all), newest first."""
     with db.transaction() as conn:
-        rows = dal.list_searches(
-            conn, principal.scope, pagination.decode_keyset(cursor), limit
-        )
+        rows = dal.list_searches(conn, principal.scope, pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("created_at", "id"))
     return [to_public(r) for r in items], nxt
 

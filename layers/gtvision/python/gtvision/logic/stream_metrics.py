@@ -50,8 +50,12 @@ def camera_metrics(principal: Principal, camera_id: str, query: dict[str, str]) 
         },
         "samples": [
             {
-                "at": r["at"], "online": r["online"], "inbound_kbps": r["inbound_kbps"],
-                "frames_in_error": r["frames_in_error"], "readers": r["readers"], "fps": r["fps"],
+                "at": r["at"],
+                "online": r["online"],
+                "inbound_kbps": r["inbound_kbps"],
+                "frames_in_error": r["frames_in_error"],
+                "readers": r["readers"],
+                "fps": r["fps"],
                 "recording_lag_s": r["recording_lag_s"],
             }  # fmt: skip
             for r in rows
@@ -79,8 +83,13 @@ def city_health(principal: Principal, city_id: str) -> dict[str, Any]:
         "lpr_reads_last_hour": data["lpr_reads_last_hour"],
         "open_alerts": data["open_alerts"],
         "troubled": [
-            {"camera_id": str(r["id"]), "name": r["name"], "status": r["status"], "since": r["since"],
-             "recording_lag_s": r["recording_lag_s"]}
+            {
+                "camera_id": str(r["id"]),
+                "name": r["name"],
+                "status": r["status"],
+                "since": r["since"],
+                "recording_lag_s": r["recording_lag_s"],
+            }
             for r in data["troubled"]
         ],  # fmt: skip
     }

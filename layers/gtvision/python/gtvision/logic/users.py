@@ -73,9 +73,7 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
     """Users the caller can see (admins: all; managers: their city's), a page at a time."""
     principal.require("admin", "manager")
     with db.transaction() as conn:
-        rows = dal.list_page(
-            conn, limit, pagination.decode_keyset(cursor), principal.scope
-        )
+        rows = dal.list_page(conn, limit, pagination.decode_keyset(cursor), principal.scope)
     return pagination.page(rows, limit, ("created_at", "id"))
 
 
