@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -413,6 +413,57 @@ def test_an_admin_picks_the_city_of_a_new_mosaic_and_edits_another_citys_mosaic_
     tab.close()
 
 
+def test_city_pick_lists_follow_every_page_of_cities(chromium: Any, site: str, api: Any) -> None:
+    """Admins of a whole state see hundreds of cities: the user form, the mosaic form and Sentinela's camera
+    list take them all, not the first page (the city list is served here in two pages of one city each)."""
+    admin = api.login(*ADMIN)
+    made = []
+    for name in ("Primeira", "Segunda"):
+        city = api.call("POST", "/v1/cities", {"name": f"Página {name}", "state": "BA", "retention_days": 7},
+                        token=admin).json()  # fmt: skip
+        cam = api.call(
+            "POST",
+            f"/v1/cities/{city['id']}/cameras",
+            {"name": f"Cam da {name}", "source_url": f"rtsp://10.8.0.{len(made) + 1}/s"},
+            token=admin,
+        ).json()
+        made.append((city, cam))  # fmt: skip
+    pages = {None: {"items": [made[0][0]], "next_cursor": "pagina-2"}, "pagina-2": {"items": [made[1][0]],
+             "next_cursor": None}}  # fmt: skip
+    asked: list[str | None] = []
+
+    def city_pages(route: Any) -> None:
+        cursor = dict(parse_qsl(urlsplit(route.request.url).query)).get("cursor")
+        asked.append(cursor)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(pages[cursor]))
+
+    tab = Page(chromium, site, locale="en-US")
+    p = tab.page
+    tab.login(*ADMIN)
+    p.route(lambda url: urlsplit(url).path == "/v1/cities", city_pages)
+    names = [c["name"] for c, _ in made]
+    # The new user's city
+    p.goto(f"{site}/console#/usuarios")
+    p.wait_for_selector("#form-usuario [name=city_id]")
+    options = p.eval_on_selector_all("#form-usuario [name=city_id] option", "os => os.map(o => o.textContent)")
+    assert all(n in options for n in names), options
+    # The new mosaic's city
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector("#mosaico-cidade")
+    options = p.eval_on_selector_all("#mosaico-cidade option", "os => os.map(o => o.textContent)")
+    assert options == names
+    # Sentinela's cameras, grouped by city
+    p.goto(f"{site}/console#/sentinela")
+    p.wait_for_selector("#sent-cameras optgroup >> nth=1", state="attached")
+    groups = p.eval_on_selector_all("#sent-cameras optgroup", "gs => gs.map(g => g.label)")
+    assert groups == names
+    cams = p.eval_on_selector_all("#sent-cameras option", "os => os.map(o => o.value)")
+    assert cams == [cam["id"] for _, cam in made]
+    assert asked.count("pagina-2") == 3 and asked.count(None) == 3  # each list followed the cursor once
+    _no_script_ran(tab)
+    tab.close()
+
+
 def test_typed_strings_with_markup_render_as_text_on_every_screen(chromium: Any, site: str, api: Any) -> None:
     admin = api.login(*ADMIN)
     city = api.call("POST", "/v1/cities", {"name": "Cidade " + XSS, "state": "SP", "retention_days": 15}, token=admin)
@@ -615,6 +666,10 @@ def test_an_expired_access_token_is_refreshed_once_for_parallel_requests_and_a_d
     tab = Page(chromium, site, locale="en-US")
     p = tab.page
     tab.login(*ADMIN)
+    # Start from another screen, so that opening the dashboard below is always a navigation (the login lands
+    # on #/inicio itself, sometimes only after `login` returned: a goto to the same URL would then do nothing)
+    p.goto(f"{site}/console#/cidades")
+    p.wait_for_selector("#tela-cidades:not([hidden])")
     access, refresh = p.evaluate("() => [sessionStorage.getItem('gtv.token'), sessionStorage.getItem('gtv.refresh')]")
     assert access and refresh
     refreshes: list[str] = []

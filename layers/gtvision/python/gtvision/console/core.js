@@ -234,6 +234,19 @@ export function cityOf(id) {
   return cities.get(id);
 }
 
+/** Every city the user can see, pages followed (admins of a whole state see hundreds; a pick-list must not
+ * stop at the first page). Bounded at 5,000. */
+export async function allCities() {
+  const out = [];
+  let cursor;
+  do {
+    const page = await api("GET", "/v1/cities", { query: { limit: 500, cursor } });
+    out.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && out.length < 5000);
+  return out;
+}
+
 /** Show dates in a city's time zone (its `timezone`, default America/Sao_Paulo). */
 export async function useCityZone(cityId) {
   const city = cityId ? await cityOf(cityId) : null;

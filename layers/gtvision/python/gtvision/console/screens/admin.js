@@ -2,7 +2,7 @@
  * all), the watchlist, the audit log (filters, CSV export) and "Meus dados" (LGPD: view, export, delete). */
 
 import {
-  $, api, apiText, el, endSession, guarded, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
+  $, allCities, api, apiText, el, endSession, guarded, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
 } from "../core.js";
 import { parseLocal, rfc3339, showDateTime } from "../format.js";
 import { MSG, ROLE } from "../strings.js";
@@ -43,8 +43,8 @@ export async function showUsers() {
     { name: "role", label: MSG.role, options: roles.map((r) => [r, ROLE[r]]) },
   ];
   if (isAdmin()) {
-    const cities = await api("GET", "/v1/cities", { query: { limit: PAGE } });
-    fields.push({ name: "city_id", label: MSG.city, options: [["", MSG.none], ...cities.items.map((c) => [c.id, c.name])] });
+    const cities = await allCities();
+    fields.push({ name: "city_id", label: MSG.city, options: [["", MSG.none], ...cities.map((c) => [c.id, c.name])] });
   }
   top.replaceChildren(formCard({
     title: MSG.newUser, id: "form-usuario", submit: MSG.create, fields,

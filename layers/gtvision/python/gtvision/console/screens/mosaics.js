@@ -2,7 +2,7 @@
  * status, click for full screen), and the synchronised playback mode: one shared timeline drives all four
  * tiles to the same instant of their recordings (each tile seeks by its playlist's program date-time). */
 
-import { $, api, apiText, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge, useCityZone, PAGE } from "../core.js";
+import { $, allCities, api, apiText, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge, useCityZone, PAGE } from "../core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { createPlayer } from "../player.js";
 import { MSG } from "../strings.js";
@@ -16,18 +16,6 @@ state.onLeave.add(() => {
 async function camerasOfCity(cityId) {
   const page = await api("GET", `/v1/cities/${encodeURIComponent(cityId)}/cameras`, { query: { limit: 500 } });
   return page.items;
-}
-
-/** Every city an admin can pick from (pages followed; a mosaic's cameras all belong to one city). */
-async function allCities() {
-  const cities = [];
-  let cursor;
-  do {
-    const page = await api("GET", "/v1/cities", { query: { limit: 500, cursor } });
-    cities.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor && cities.length < 5000);
-  return cities;
 }
 
 /** Admins: the city whose cameras the form offers; changing it redraws the form with that city's cameras. */

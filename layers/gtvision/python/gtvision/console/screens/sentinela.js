@@ -10,7 +10,8 @@ const POLL_MS = 2000;
 let wired = false;
 
 export function screen(h, params) {
-  const { $, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal, localInput } = h;
+  const { $, allCities, api, el, guarded, pagedList, showScreen, showError } = h;
+  const { showDateTime, rfc3339, parseLocal, localInput } = h;
   showScreen("sentinela");
 
   function options(select, values, labels) {
@@ -21,8 +22,7 @@ export function screen(h, params) {
   async function loadCameras() {
     const box = $("sent-cameras");
     box.replaceChildren();
-    const cities = await api("GET", "/v1/cities", { query: { limit: 50 } });
-    for (const city of cities.items) {
+    for (const city of await allCities()) {
       const cams = await api("GET", `/v1/cities/${encodeURIComponent(city.id)}/cameras`, { query: { limit: 500 } });
       if (!cams.items.length) continue;
       box.append(el("optgroup", { label: city.name },
