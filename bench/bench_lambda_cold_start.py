@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "local"))
 
-from gtvision_local.package import Layout, assemble, fresh_import, run_in_function  # noqa: E402
+from gtvision_local.package import Layout, assemble, compile_bytecode, fresh_import, run_in_function  # noqa: E402
+from gtvision_local.sam import layout_of_sam_build, real_python, run_sam_build, sam_available  # noqa: E402
 
 RUNS = 5
 
@@ -64,9 +65,9 @@ def _without_gc_pause(layout_dir: Path) -> None:
         py_compile.compile(str(module), doraise=True)  # precompiled like the rest of the layout
 
 
-def _import_ms(layout: Layout, logical_id: str) -> float:
+def _import_ms(layout: Layout, logical_id: str, python: str | None = None) -> float:
     fn = next(f for f in layout.functions if f.logical_id == logical_id)
-    error, ms = fresh_import(layout, fn)
+    error, ms = fresh_import(layout, fn, python)
     if error or ms is None:
         raise SystemExit(f"{logical_id}: {error}")
     return ms
@@ -112,6 +113,37 @@ def main() -> None:
                 f"{statistics.median(cpu[fn.logical_id]):.0f} | {statistics.median(plain[fn.logical_id]):.0f} | "
                 f"{target} |"
             )
+        _lambda_interpreter(layout, Path(tmp))
+
+
+def _lambda_interpreter(assembled: Layout, tmp: Path) -> None:
+    """The same import, in `sam build`'s output under python3.12 (Lambda's runtime), beside this venv's 3.11 layout."""
+    print()
+    if not sam_available():
+        print("Lambda's interpreter: not measured (needs the SAM CLI and a python3.12 on PATH, as .ci/run sets up).")
+        return
+    build_dir = tmp / "sam-build"
+    run_sam_build(REPO / "template.yaml", build_dir)
+    python = real_python("python3.12")
+    compile_bytecode(assembled.runtime_dir, python)  # Lambda's boto3 comes compiled for its interpreter
+    sam = layout_of_sam_build(REPO / "template.yaml", build_dir, assembled.runtime_dir)
+    names = [fn.logical_id for fn in assembled.functions]
+    v311: dict[str, list[float]] = {n: [] for n in names}
+    v312: dict[str, list[float]] = {n: [] for n in names}
+    for _ in range(RUNS):
+        for n in names:
+            v311[n].append(_import_ms(assembled, n))
+            v312[n].append(_import_ms(sam, n, python))
+    print(
+        "Lambda's interpreter: the `sam build` output imported by python3.12 (cp312 wheels), interleaved with the "
+        "table's layout under this venv's python 3.11. Both interpreters here are pyenv builds without PGO/LTO."
+    )
+    print()
+    print("| function | python 3.11, assembled (median of 5) | python 3.12, sam build (median of 5) | ratio | target |")
+    print("|---|---:|---:|---:|---:|")
+    for n in names:
+        a, b = statistics.median(v311[n]), statistics.median(v312[n])
+        print(f"| {n} | {a:.0f} | {b:.0f} | {b / a:.2f} | {350 if n == 'ApiFunction' else 300} |")
 
 
 if __name__ == "__main__":

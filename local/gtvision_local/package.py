@@ -335,6 +335,8 @@ def ffmpeg_runs(layout: Layout, fn: FunctionLayout) -> bool | None:
 
 
 def check(layout: Layout, python: str | None = None) -> list[FunctionReport]:
+    if python:  # Lambda's runtime ships its boto3 compiled for its own interpreter (not only for this one)
+        compile_bytecode(layout.runtime_dir, python)
     reports = []
     for fn in layout.functions:
         error, ms = fresh_import(layout, fn, python)

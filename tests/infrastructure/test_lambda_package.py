@@ -193,3 +193,16 @@ def test_sam_build_output_imports_and_fits(layout: Layout, tmp_path: Path) -> No
     sam_layout = layout_of_sam_build(TEMPLATE, build_dir, layout.runtime_dir)
     sam_reports = check(sam_layout, python=real_python("python3.12"))
     assert [p for r in sam_reports for p in r.problems] == []
+    # And the ffmpeg `sam build` ships is the one the tests run (ADR 0013), not another wheel's
+    import subprocess
+
+    import imageio_ffmpeg
+
+    fn = next(f for f in sam_layout.functions if f.logical_id == "ClipWorkerFunction")
+    (shipped,) = [d / "ffmpeg" for d in sam_layout.bin_dirs(fn) if (d / "ffmpeg").exists()]
+
+    def version(exe: str) -> str:
+        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=60).stdout
+        return out.splitlines()[0]
+
+    assert version(str(shipped)) == version(imageio_ffmpeg.get_ffmpeg_exe())

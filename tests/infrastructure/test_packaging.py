@@ -103,3 +103,21 @@ def test_numpy_is_for_the_local_analyser_only_and_no_lambda_code_loads_it():
         " assert 'numpy' not in sys.modules, 'numpy imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO / "functions/api", check=True, timeout=120)
+
+
+def test_the_ffmpeg_layer_recipe_ships_the_ffmpeg_the_tests_run():
+    """ADR 0013: `sam build`'s FFmpeg layer takes the binary from the imageio-ffmpeg wheel pyproject pins, for a
+    platform that wheel is built for (an older manylinux2014 wheel carried another ffmpeg)."""
+    from importlib.metadata import distribution
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    pinned = {_name(d): d for d in project["project"]["dependencies"]}["imageio-ffmpeg"]
+    assert re.fullmatch(r"imageio-ffmpeg==[0-9.]+", pinned), pinned
+    recipe = (REPO / "layers/ffmpeg/Makefile").read_text()
+    assert re.search(r"^SPEC \?= (.+)$", recipe, re.M).group(1) == pinned
+    installed = distribution("imageio-ffmpeg")
+    assert pinned == f"imageio-ffmpeg=={installed.version}"
+    wheel_tags = [line.split(": ", 1)[1] for line in (installed.read_text("WHEEL") or "").splitlines()
+                  if line.startswith("Tag: ")]  # fmt: skip
+    platform = re.search(r"^PLATFORM \?= (.+)$", recipe, re.M).group(1)
+    assert any(tag.endswith(f"-{platform}") for tag in wheel_tags), (platform, wheel_tags)
