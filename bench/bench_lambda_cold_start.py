@@ -123,7 +123,7 @@ def _lambda_interpreter(assembled: Layout, tmp: Path) -> None:
         print("Lambda's interpreter: not measured (needs the SAM CLI and a python3.12 on PATH, as .ci/run sets up).")
         return
     build_dir = tmp / "sam-build"
-    run_sam_build(REPO / "template.yaml", build_dir)
+    run_sam_build(REPO / "template.yaml", build_dir, quiet=True)
     python = real_python("python3.12")
     compile_bytecode(assembled.runtime_dir, python)  # Lambda's boto3 comes compiled for its interpreter
     sam = layout_of_sam_build(REPO / "template.yaml", build_dir, assembled.runtime_dir)

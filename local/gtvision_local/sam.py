@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from .package import FunctionLayout, Layout, _layer_ids
@@ -46,9 +47,15 @@ def sam_available() -> bool:
     return True
 
 
-def run_sam_build(template_path: Path, build_dir: Path) -> None:
-    subprocess.run(
+def run_sam_build(template_path: Path, build_dir: Path, quiet: bool = False) -> None:
+    """``sam build`` into ``build_dir``; ``quiet`` keeps its output off stdout (shown only if it fails)."""
+    proc = subprocess.run(
         ["sam", "build", "--template-file", str(template_path), "--build-dir", str(build_dir)],
         cwd=template_path.parent,
-        check=True,
+        capture_output=quiet,
+        text=True,
     )
+    if proc.returncode != 0:
+        if quiet:
+            sys.stderr.write(proc.stdout + proc.stderr)
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
