@@ -1,5 +1,6 @@
-/* GT-Vision console — an HLS player (hls.js, vendored, on a Blob URL for the API's VOD playlists) bound to
- * one <video>: the camera screen's player and each mosaic tile use it. */
+/* GT-Vision console — a player bound to one <video>: the camera screen's player and each mosaic tile use it.
+ * Live: WebRTC through MediaMTX's WHEP endpoint (under a second behind the camera), falling back to HLS when
+ * WebRTC cannot start; recordings: HLS (hls.js, vendored, on a Blob URL for the API's VOD playlists). */
 
 import { MSG } from "./strings.js";
 import { showDateTime } from "./format.js";
@@ -10,8 +11,23 @@ export function createPlayer(video, info = null) {
   let hls = null;
   let blobUrl = null;
   let pendingStart = null; // the instant asked for: the playlist starts at the segment holding it
+  let peer = null; // the WebRTC session: { pc, resource } (resource: the WHEP session URL to DELETE)
+  let generation = 0; // every play/stop starts a new one: a late WebRTC answer of an older one is dropped
+
+  function stopPeer() {
+    if (!peer) return;
+    const { pc, resource } = peer;
+    peer = null;
+    pc.close();
+    // MediaMTX frees the session at once instead of when its ICE times out (best effort)
+    if (resource) fetch(resource, { method: "DELETE" }).catch(() => null);
+    video.srcObject = null;
+  }
 
   function stop() {
+    generation += 1;
+    stopPeer();
+    delete video.dataset.transport;
     if (hls) hls.destroy();
     hls = null;
     if (blobUrl) URL.revokeObjectURL(blobUrl);
@@ -30,6 +46,7 @@ export function createPlayer(video, info = null) {
   /** Attach an HLS source: a playlist text (kept in a Blob) or a URL (live). */
   function play({ playlist, url, label, startAt, autoplay }) {
     stop();
+    video.dataset.transport = "hls";
     if (autoplay) video.addEventListener("canplay", () => video.play().catch(() => null), { once: true });
     pendingStart = startAt || null;
     const src = playlist ? (blobUrl = URL.createObjectURL(new Blob([playlist], { type: "application/vnd.apple.mpegurl" }))) : url;
@@ -80,6 +97,83 @@ export function createPlayer(video, info = null) {
     if (at) say(MSG.showing(showDateTime(at)));
   });
 
-  return { play, stop, seekTo, wallClock, video };
+  /** WebRTC from `<webrtcUrl>/whep` (WHEP: the SDP offer in a POST, the answer in its 201). Resolves true once
+   * frames arrive ("playing"); "failed" when WebRTC cannot start here (no answer, path not ready, no frames in
+   * time); "superseded" when another play/stop came meanwhile. */
+  async function playWebRTC(webrtcUrl, label) {
+    stop();
+    const mine = generation;
+    if (!window.RTCPeerConnection) return "failed";
+    const pc = new RTCPeerConnection();
+    peer = { pc, resource: null };
+    say(label || "");
+    try {
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      const stream = new MediaStream();
+      pc.addEventListener("track", (ev) => {
+        stream.addTrack(ev.track);
+        if (video.srcObject !== stream) {
+          video.srcObject = stream;
+          video.play().catch(() => null);
+        }
+      });
+      await pc.setLocalDescription(await pc.createOffer());
+      await iceGathered(pc, 2000); // one offer with every candidate: no trickle PATCHes needed
+      const endpoint = `${webrtcUrl.replace(/\/+$/, "")}/whep`;
+      const res = await fetch(endpoint, {
+        method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp,
+        signal: AbortSignal.timeout(5000),
+      });
+      if (mine !== generation) return "superseded";
+      if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
+      const where = res.headers.get("Location");
+      peer.resource = where ? new URL(where, endpoint).href : null;
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      await firstFrame(video, 6000);
+      if (mine !== generation) return "superseded";
+      video.dataset.transport = "webrtc";
+      return "playing";
+    } catch {
+      if (mine !== generation) return "superseded";
+      stopPeer();
+      return "failed";
+    }
+  }
+
+  /** A camera's live stream (its `urls` from the API): WebRTC when it starts, HLS otherwise. */
+  async function live(urls, label) {
+    if (urls && urls.webrtc) {
+      const outcome = await playWebRTC(urls.webrtc, label);
+      if (outcome === "playing") return "webrtc";
+      if (outcome === "superseded") return null; // another play/stop came meanwhile
+    }
+    if (urls && urls.hls) {
+      play({ url: urls.hls, label, autoplay: true });
+      return "hls";
+    }
+    return null;
+  }
+
+  return { play, live, stop, seekTo, wallClock, video };
+}
+
+function iceGathered(pc, ms) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") return resolve();
+    const done = () => { if (pc.iceGatheringState === "complete") resolve(); };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, ms);
+  });
+}
+
+function firstFrame(video, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no frames")), ms);
+    const check = () => {
+      if (video.videoWidth > 0) { clearTimeout(timer); resolve(); } else setTimeout(check, 50);
+    };
+    check();
+  });
 }
 

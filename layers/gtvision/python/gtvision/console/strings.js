@@ -113,6 +113,7 @@ export const MSG = {
   playAll: "Reproduzir as quatro",
   sharedTimeline: "Linha do tempo comum",
   noStream: "sem transmissão",
+  transport: { webrtc: "WebRTC (baixa latência)", hls: "HLS" },
   fullscreen: "Clique para tela cheia",
   noRecording: "sem gravação no período",
   // audit

@@ -138,10 +138,10 @@ async function loadStream() {
       u.hls ? [el("dt", {}, "HLS"), el("dd", {}, el("a", { href: u.hls, target: "_blank", rel: "noopener" }, u.hls))] : null,
       u.webrtc ? [el("dt", {}, "WebRTC"), el("dd", {}, el("a", { href: u.webrtc, target: "_blank", rel: "noopener" }, u.webrtc))] : null,
       u.rtsp ? [el("dt", {}, "RTSP"), el("dd", {}, el("code", {}, u.rtsp))] : null));
-    if (u.hls) {
+    if (u.hls || u.webrtc) {
       parts.push(el("button", {
         type: "button", class: "secondary",
-        onclick: () => player.play({ url: u.hls, label: MSG.live }),
+        onclick: () => player.live(u, MSG.live),
       }, MSG.watchLive));
     }
   } else {

@@ -124,8 +124,13 @@ export async function showMosaic(mosaicId) {
 function live() {
   $("mosaico-modo").textContent = MSG.liveMode;
   for (const t of tiles) {
-    if (t.cam.urls && t.cam.urls.hls) t.player.play({ url: t.cam.urls.hls, autoplay: true });
-    else t.info.textContent = MSG.noStream;
+    const urls = t.cam.urls;
+    if (!urls || !(urls.webrtc || urls.hls)) {
+      t.info.textContent = MSG.noStream;
+      continue;
+    }
+    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start
+    t.player.live(urls).then((how) => { if (how) t.info.textContent = MSG.transport[how]; });
   }
 }
 
