@@ -97,9 +97,9 @@ export function createPlayer(video, info = null) {
     if (at) say(MSG.showing(showDateTime(at)));
   });
 
-  /** WebRTC from `<webrtcUrl>/whep` (WHEP: the SDP offer in a POST, the answer in its 201). Resolves true once
-   * frames arrive ("playing"); "failed" when WebRTC cannot start here (no answer, path not ready, no frames in
-   * time); "superseded" when another play/stop came meanwhile. */
+  /** WebRTC from `<webrtcUrl>/whep` (WHEP: the SDP offer in a POST, the answer in its 201). Resolves "playing"
+   * once frames arrive; "failed" when WebRTC cannot start here (no answer, path not ready, no frames in time);
+   * "superseded" when another play/stop came meanwhile. */
   async function playWebRTC(webrtcUrl, label) {
     stop();
     const mine = generation;
@@ -125,10 +125,14 @@ export function createPlayer(video, info = null) {
         method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp,
         signal: AbortSignal.timeout(5000),
       });
-      if (mine !== generation) return "superseded";
+      const where = res.status === 201 && res.headers.get("Location");
+      const resource = where ? new URL(where, endpoint).href : null;
+      if (mine !== generation) { // stopped while the server was answering: end the session it just made
+        if (resource) fetch(resource, { method: "DELETE" }).catch(() => null);
+        return "superseded";
+      }
       if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
-      const where = res.headers.get("Location");
-      peer.resource = where ? new URL(where, endpoint).href : null;
+      peer.resource = resource;
       await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
       await firstFrame(video, 6000);
       if (mine !== generation) return "superseded";
@@ -169,9 +173,11 @@ function iceGathered(pc, ms) {
 
 function firstFrame(video, ms) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("no frames")), ms);
+    const until = Date.now() + ms;
     const check = () => {
-      if (video.videoWidth > 0) { clearTimeout(timer); resolve(); } else setTimeout(check, 50);
+      if (video.videoWidth > 0) resolve();
+      else if (Date.now() > until) reject(new Error("no frames"));
+      else setTimeout(check, 50);
     };
     check();
   });

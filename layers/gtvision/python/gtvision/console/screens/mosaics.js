@@ -2,7 +2,10 @@
  * status, click for full screen), and the synchronised playback mode: one shared timeline drives all four
  * tiles to the same instant of their recordings (each tile seeks by its playlist's program date-time). */
 
-import { $, allCities, api, apiText, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge, useCityZone, PAGE } from "../core.js";
+import {
+  $, allCities, api, apiText, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge, useCityZone,
+  PAGE,
+} from "../core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { createPlayer } from "../player.js";
 import { MSG } from "../strings.js";
@@ -27,14 +30,20 @@ function cityChooser(cities, selected, onChange) {
   return el("section", { class: "card" }, el("label", { for: "mosaico-cidade" }, MSG.mosaicCity), " ", select);
 }
 
-/** The management area: the form of a new mosaic (or of `mosaic`) with the cameras of its city. */
+let formSeq = 0;
+
+/** The management area: the form of a new mosaic (or of `mosaic`) with the cameras of its city. The last call
+ * wins: a form still loading when the operator clicks "Editar" (or leaves) is never drawn over the newer one. */
 async function showForm(top, mosaic, cityId) {
-  const admin = !(me() || {}).city_id;
-  const cities = admin ? await allCities() : [];
+  const mine = ++formSeq;
+  const gen = state.generation;
+  const choose = !(me() || {}).city_id && !mosaic; // admins pick the city of a new mosaic only
+  const cities = choose ? await allCities() : [];
   const city = (mosaic && mosaic.city_id) || cityId || (me() || {}).city_id || (cities[0] || {}).id || null;
   const cameras = city ? await camerasOfCity(city) : [];
+  if (mine !== formSeq || gen !== state.generation) return;
   const parts = [];
-  if (admin && !mosaic && cities.length) parts.push(cityChooser(cities, city, (id) => showForm(top, null, id)));
+  if (choose && cities.length) parts.push(cityChooser(cities, city, (id) => showForm(top, null, id)));
   parts.push(mosaicForm(cameras, mosaic));
   top.replaceChildren(...parts);
 }
@@ -66,7 +75,7 @@ export async function showMosaics() {
   showScreen("mosaicos");
   const top = $("mosaicos-gestao");
   top.replaceChildren();
-  if (canManage()) await showForm(top, null, null);
+  if (canManage()) guarded(() => showForm(top, null, null))(); // alongside the list: its rows come at once
   return pagedList({
     body: $("mosaicos-lista"),
     more: $("mosaicos-mais"),
