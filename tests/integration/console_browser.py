@@ -107,3 +107,33 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+class Page:
+    """A browser tab on the console that records page errors and dialogs (a dialog means script ran)."""
+
+    def __init__(self, chromium: Any, site: str, locale: str = "en-US") -> None:
+        self.context = chromium.new_context(locale=locale, timezone_id="America/New_York")
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.site = site
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def login(self, username: str, password: str) -> None:
+        p = self.page
+        p.goto(self.site + "/console")
+        p.fill("#login-usuario", username)
+        p.fill("#login-senha", password)
+        p.click("#form-login button[type=submit]")
+        p.wait_for_selector("#sessao:not([hidden])")
+
+    def close(self) -> None:
+        self.context.close()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recording_support as rs
-from console_browser import SKIP_REASON, browser, chromium_missing, serve_api
+from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
 
 from gtvision.logic.recordings import segment_key
 from gtvision_local.testmedia import make_segments
@@ -39,36 +39,6 @@ def site(api: Any) -> Iterator[str]:
 def chromium() -> Iterator[Any]:
     with browser() as b:
         yield b
-
-
-class Page:
-    """A browser tab on the console that records page errors and dialogs (a dialog means script ran)."""
-
-    def __init__(self, chromium: Any, site: str, locale: str = "en-US") -> None:
-        self.context = chromium.new_context(locale=locale, timezone_id="America/New_York")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15000)
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.site = site
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def login(self, username: str, password: str) -> None:
-        p = self.page
-        p.goto(self.site + "/console")
-        p.fill("#login-usuario", username)
-        p.fill("#login-senha", password)
-        p.click("#form-login button[type=submit]")
-        p.wait_for_selector("#sessao:not([hidden])")
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def test_root_lands_on_the_console_and_admin_logs_in_and_out(chromium: Any, site: str, api: Any) -> None:
@@ -417,7 +387,7 @@ def test_city_pick_lists_follow_every_page_of_cities(chromium: Any, site: str, a
     """Admins of a whole state see hundreds of cities: the user form, the mosaic form and Sentinela's camera
     list take them all, not the first page (the city list is served here in two pages of one city each)."""
     admin = api.login(*ADMIN)
-    made = []
+    made: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for name in ("Primeira", "Segunda"):
         city = api.call("POST", "/v1/cities", {"name": f"Página {name}", "state": "BA", "retention_days": 7},
                         token=admin).json()  # fmt: skip

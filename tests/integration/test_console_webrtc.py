@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_browser import SKIP_REASON, browser, chromium_missing, serve_api
+from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
 from whep_standin import WhepStandIn, serve_whep
 
 from gtvision.ffmpeg import run_ffmpeg
@@ -78,16 +78,10 @@ def test_a_mosaic_tile_plays_live_over_webrtc_and_falls_back_to_hls_where_webrtc
     mosaic = api.call("POST", "/v1/mosaics", {"name": "Mosaico WebRTC", "camera_ids": [first["id"], second["id"]],
                                               "layout": "2x2"}, token=cameras["admin"])  # fmt: skip
     assert mosaic.status == 201, mosaic.text
-    context = chromium.new_context(locale="pt-BR")
-    page = context.new_page()
+    tab = Page(chromium, site, locale="pt-BR")
+    page = tab.page
     page.set_default_timeout(20000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(site + "/console")
-    page.fill("#login-usuario", ADMIN[0])
-    page.fill("#login-senha", ADMIN[1])
-    page.click("#form-login button[type=submit]")
-    page.wait_for_selector("#sessao:not([hidden])")
+    tab.login(*ADMIN)
 
     # When the operator opens the mosaic
     page.goto(f"{site}/console#/mosaicos/{mosaic.json()['id']}")
@@ -117,8 +111,8 @@ def test_a_mosaic_tile_plays_live_over_webrtc_and_falls_back_to_hls_where_webrtc
         deadline -= 1
     assert whep.sessions == {}
     assert any(m == "DELETE" and p.startswith(f"/{first['id']}/whep/") for m, p, _ in whep.requests)
-    assert errors == []
-    context.close()
+    assert not [e for e in tab.errors if not e.startswith("Failed to load resource")] and not tab.dialogs
+    tab.close()
 
 
 def test_the_whep_stand_in_answers_as_mediamtx_does(live: tuple[str, WhepStandIn, list[Any]]) -> None:
