@@ -234,18 +234,26 @@ export function cityOf(id) {
   return cities.get(id);
 }
 
-/** Every city the user can see, pages followed (admins of a whole state see hundreds; a pick-list must not
- * stop at the first page). Bounded at 5,000. */
-export async function allCities() {
+/** Every item of a paginated list (fetchPage(cursor) → {items, next_cursor}), pages followed: pick-lists must
+ * not stop at the first page (a state's admin sees hundreds of cities, a city may have 1,000 cameras).
+ * Bounded at 5,000. */
+async function allItems(fetchPage) {
   const out = [];
   let cursor;
   do {
-    const page = await api("GET", "/v1/cities", { query: { limit: 500, cursor } });
+    const page = await fetchPage(cursor);
     out.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && out.length < 5000);
   return out;
 }
+
+/** Every city the user can see. */
+export const allCities = () => allItems((cursor) => api("GET", "/v1/cities", { query: { limit: 500, cursor } }));
+
+/** Every camera of a city. */
+export const camerasOfCity = (cityId) => allItems((cursor) =>
+  api("GET", `/v1/cities/${encodeURIComponent(cityId)}/cameras`, { query: { limit: 500, cursor } }));
 
 /** Show dates in a city's time zone (its `timezone`, default America/Sao_Paulo). */
 export async function useCityZone(cityId) {

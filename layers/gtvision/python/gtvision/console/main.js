@@ -2,8 +2,8 @@
  * Each screen lives in screens/*.js; shared code in core.js, dates in format.js, all text in strings.js. */
 
 import {
-  $, allCities, api, el, guarded, hasToken, leaveScreen, pagedList, renderSession, showError, showScreen, state,
-  useHomeZone, wireSession,
+  $, allCities, api, camerasOfCity, el, guarded, hasToken, leaveScreen, pagedList, renderSession, showError,
+  showScreen, state, useHomeZone, wireSession,
 } from "./core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
 import { startLive } from "./live.js";
@@ -18,7 +18,8 @@ import { screen as showSentinela } from "./screens/sentinela.js";
 
 /** What the screens written against a helpers object (sentinela.js) get. */
 const helpers = {
-  $, allCities, api, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal, localInput,
+  $, allCities, api, camerasOfCity, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
+  localInput,
   every: (fn, ms) => state.timers.add(setInterval(fn, ms)),
   stopTimers: () => { for (const t of state.timers) clearInterval(t); state.timers.clear(); },
 };

@@ -19,8 +19,7 @@ export function createPlayer(video, info = null) {
     const { pc, resource } = peer;
     peer = null;
     pc.close();
-    // MediaMTX frees the session at once instead of when its ICE times out (best effort)
-    if (resource) fetch(resource, { method: "DELETE" }).catch(() => null);
+    endSession(resource);
     video.srcObject = null;
   }
 
@@ -128,7 +127,7 @@ export function createPlayer(video, info = null) {
       const where = res.status === 201 && res.headers.get("Location");
       const resource = where ? new URL(where, endpoint).href : null;
       if (mine !== generation) { // stopped while the server was answering: end the session it just made
-        if (resource) fetch(resource, { method: "DELETE" }).catch(() => null);
+        endSession(resource);
         return "superseded";
       }
       if (res.status !== 201) throw new Error(`WHEP ${res.status}`);
@@ -160,6 +159,11 @@ export function createPlayer(video, info = null) {
   }
 
   return { play, live, stop, seekTo, wallClock, video };
+}
+
+/** DELETE a WHEP session: MediaMTX frees it at once instead of when its ICE times out (best effort). */
+function endSession(resource) {
+  if (resource) fetch(resource, { method: "DELETE" }).catch(() => null);
 }
 
 function iceGathered(pc, ms) {

@@ -3,8 +3,8 @@
  * tiles to the same instant of their recordings (each tile seeks by its playlist's program date-time). */
 
 import {
-  $, allCities, api, apiText, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge, useCityZone,
-  PAGE,
+  $, allCities, api, apiText, camerasOfCity, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge,
+  useCityZone, PAGE,
 } from "../core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { createPlayer } from "../player.js";
@@ -15,11 +15,6 @@ const tiles = [];
 state.onLeave.add(() => {
   for (const t of tiles.splice(0)) t.player.stop();
 });
-
-async function camerasOfCity(cityId) {
-  const page = await api("GET", `/v1/cities/${encodeURIComponent(cityId)}/cameras`, { query: { limit: 500 } });
-  return page.items;
-}
 
 /** Admins: the city whose cameras the form offers; changing it redraws the form with that city's cameras. */
 function cityChooser(cities, selected, onChange) {
@@ -89,7 +84,10 @@ export async function showMosaics() {
         el("button", {
           type: "button", class: "secondary",
           // the cameras offered are those of the mosaic's own city (an admin's mosaics span cities)
-          onclick: guarded(async () => { await showForm(top, m, m.city_id); top.scrollIntoView({ block: "nearest" }); }),
+          onclick: guarded(async () => {
+            await showForm(top, m, m.city_id);
+            top.scrollIntoView({ block: "nearest" });
+          }),
         }, MSG.edit), " ",
         dangerButton(MSG.remove, async () => {
           await api("DELETE", `/v1/mosaics/${encodeURIComponent(m.id)}`);

@@ -10,7 +10,7 @@ const POLL_MS = 2000;
 let wired = false;
 
 export function screen(h, params) {
-  const { $, allCities, api, el, guarded, pagedList, showScreen, showError } = h;
+  const { $, allCities, api, camerasOfCity, el, guarded, pagedList, showScreen, showError } = h;
   const { showDateTime, rfc3339, parseLocal, localInput } = h;
   showScreen("sentinela");
 
@@ -23,10 +23,10 @@ export function screen(h, params) {
     const box = $("sent-cameras");
     box.replaceChildren();
     for (const city of await allCities()) {
-      const cams = await api("GET", `/v1/cities/${encodeURIComponent(city.id)}/cameras`, { query: { limit: 500 } });
-      if (!cams.items.length) continue;
+      const cams = await camerasOfCity(city.id);
+      if (!cams.length) continue;
       box.append(el("optgroup", { label: city.name },
-        ...cams.items.map((c) => el("option", { value: c.id }, c.name))));
+        ...cams.map((c) => el("option", { value: c.id }, c.name))));
     }
   }
 
