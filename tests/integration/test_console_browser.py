@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -147,22 +146,16 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def live_site(api: Any, media: Path) -> Iterator[str]:
+def live_site(api: Any, media: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The API and the test's HLS "live" streams on one origin: MediaMTX's HLS URL points at /media."""
     from gtvision.settings import get_settings
 
     with serve_api(api, media) as url:
-        old = os.environ.get("GTV_MEDIAMTX_HLS_URL")
-        os.environ["GTV_MEDIAMTX_HLS_URL"] = url + "/media"
+        monkeypatch.setenv("GTV_MEDIAMTX_HLS_URL", url + "/media")
         get_settings.cache_clear()
-        try:
-            yield url
-        finally:
-            if old is None:
-                os.environ.pop("GTV_MEDIAMTX_HLS_URL", None)
-            else:
-                os.environ["GTV_MEDIAMTX_HLS_URL"] = old
-            get_settings.cache_clear()
+        yield url
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def _submit(p: Any, form: str, fields: dict[str, str], check: dict[str, bool] | None = None) -> None:

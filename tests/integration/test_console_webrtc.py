@@ -6,7 +6,6 @@ The peer is aiortc, sending an H.264 file that ffmpeg made for the test. It spea
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,9 @@ def cameras(api: Any) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def live(api: Any, cameras: dict[str, Any], tmp_path: Path) -> Iterator[tuple[str, WhepStandIn, list[Any]]]:
+def live(
+    api: Any, cameras: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, WhepStandIn, list[Any]]]:
     """The console's API with MediaMTX's WebRTC URL on the WHEP stand-in (which streams the first camera only)
     and its HLS URL on /media, where the second camera has an HLS stream."""
     from gtvision.settings import get_settings
@@ -56,19 +57,12 @@ def live(api: Any, cameras: dict[str, Any], tmp_path: Path) -> Iterator[tuple[st
                 "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "15", "-f", "hls", "-hls_time", "2",
                 "-hls_playlist_type", "vod", str(media / second["id"] / "index.m3u8")], timeout=120)  # fmt: skip
     with serve_whep({first["id"]: clip}) as whep, serve_api(api, media) as site:
-        old = {k: os.environ.get(k) for k in ("GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_HLS_URL")}
-        os.environ["GTV_MEDIAMTX_WEBRTC_URL"] = whep.url
-        os.environ["GTV_MEDIAMTX_HLS_URL"] = site + "/media"
+        monkeypatch.setenv("GTV_MEDIAMTX_WEBRTC_URL", whep.url)
+        monkeypatch.setenv("GTV_MEDIAMTX_HLS_URL", site + "/media")
         get_settings.cache_clear()
-        try:
-            yield site, whep, [first, second]
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-            get_settings.cache_clear()
+        yield site, whep, [first, second]
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def test_a_mosaic_tile_plays_live_over_webrtc_and_falls_back_to_hls_where_webrtc_cannot_start(
