@@ -7,8 +7,14 @@ shared VM lands on all functions alike rather than on five runs of one. Each rou
 pure-Python loop in a fresh interpreter: the same loop takes 65 to 130 ms on this VM from one minute to the
 next, so its median says which state the machine was in during the run.
 
-Baseline in the same run: the same layout with `gtvision.coldstart.imports_without_gc` replaced by a block that
-does nothing (the handlers' imports with the cyclic GC running, as before ADR 0020's pause).
+Baselines in the same run:
+- the same layout with `gtvision.coldstart.imports_without_gc` replaced by a block that does nothing (the
+  handlers' imports with the cyclic GC running, as before ADR 0020's pause);
+- the floor: only the modules that are not GT-Vision's (not the `gtvision` package, not the function's own
+  directory) that the handler's import loads, imported by name in the order it loaded them, with the GC paused
+  as the handlers pause it. That is what the packages the design prescribes (boto3/botocore as Lambda's runtime
+  ships them, psycopg, pydantic, Powertools, X-Ray; chalice, PyJWT and argon2 for the API) cost by themselves.
+  Import minus floor is GT-Vision's own share.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "local"))
 
-from gtvision_local.package import Layout, assemble, compile_bytecode, fresh_import, run_in_function  # noqa: E402
+from gtvision_local.package import FunctionLayout, Layout, assemble, compile_bytecode, fresh_import, run_in_function  # noqa: E402
 from gtvision_local.sam import layout_of_sam_build, real_python, run_sam_build, sam_available  # noqa: E402
 
 RUNS = 5
@@ -47,6 +53,41 @@ for i in range(1_000_000):
 print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}))
 """
 
+# The modules the handler's import loads that are not GT-Vision's, in the order they were loaded.
+_FOREIGN_MODULES = """
+import glob, importlib, json, os, sys
+before = set(sys.modules)
+module_name, attr = sys.argv[1].rsplit(".", 1)
+getattr(importlib.import_module(module_name), attr)
+here = os.path.realpath(os.getcwd())  # the function directory: its own modules, and packages installed there
+installed = set()  # files of the packages installed in it (chalice in ApiFunction), by their dist-info RECORD
+for record in glob.glob(os.path.join(here, "*.dist-info", "RECORD")):
+    with open(record) as f:
+        installed |= {os.path.join(here, line.split(",")[0]) for line in f if line.strip()}
+def ours(name):
+    if name.split(".")[0] == "gtvision":
+        return True
+    path = os.path.realpath(getattr(sys.modules[name], "__file__", None) or "/")
+    return path.startswith(here + os.sep) and path not in installed
+print(json.dumps([n for n in sys.modules if n not in before and not ours(n)]))
+"""
+
+# Those modules alone, imported by name in that order, with the GC paused like the handlers' imports.
+_FLOOR_PROBE = """
+import gc, importlib, json, sys, time
+names = json.loads(sys.argv[1])
+gc.disable()
+t0 = time.perf_counter()
+for name in names:
+    try:
+        importlib.import_module(name)
+    except Exception:  # aliases that are not importable by name (six.moves.*, __mp_main__)
+        pass
+ms = (time.perf_counter() - t0) * 1000
+gc.enable()
+print(json.dumps({"ms": ms}))
+"""
+
 _NO_PAUSE = '''"""Benchmark baseline: the handlers' imports with the cyclic GC running."""
 from contextlib import contextmanager
 
@@ -63,6 +104,21 @@ def _without_gc_pause(layout_dir: Path) -> None:
         for cached in module.parent.glob("__pycache__/coldstart.*.pyc"):
             cached.unlink()
         py_compile.compile(str(module), doraise=True)  # precompiled like the rest of the layout
+
+
+def _foreign_modules(layout: Layout, fn: FunctionLayout, python: str | None = None) -> str:
+    proc = run_in_function(layout, fn, _FOREIGN_MODULES, fn.handler, python=python)
+    if proc.returncode != 0:
+        raise SystemExit(f"{fn.logical_id}: {proc.stderr.strip().splitlines()[-1:]}")
+    names = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not any(n.split(".")[0] == "psycopg" for n in names):  # every function talks to PostgreSQL
+        raise SystemExit(f"{fn.logical_id}: the floor probe found no psycopg among {len(names)} modules")
+    return json.dumps(names)
+
+
+def _floor_ms(layout: Layout, fn: FunctionLayout, names: str, python: str | None = None) -> float:
+    out = run_in_function(layout, fn, _FLOOR_PROBE, names, python=python).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["ms"])
 
 
 def _import_ms(layout: Layout, logical_id: str, python: str | None = None) -> float:
@@ -83,6 +139,8 @@ def main() -> None:
         wall: dict[str, list[float]] = {n: [] for n in names}
         cpu: dict[str, list[float]] = {n: [] for n in names}
         plain: dict[str, list[float]] = {n: [] for n in names}
+        floor: dict[str, list[float]] = {n: [] for n in names}
+        foreign = {fn.logical_id: _foreign_modules(layout, fn) for fn in layout.functions}
         reference: list[float] = []
         any_fn = layout.functions[0]
         for _ in range(RUNS):
@@ -93,6 +151,7 @@ def main() -> None:
                 plain[fn.logical_id].append(_import_ms(baseline, fn.logical_id))
                 out = run_in_function(layout, fn, _CPU_PROBE, fn.handler).stdout
                 cpu[fn.logical_id].append(json.loads(out.strip().splitlines()[-1])["cpu_ms"])
+                floor[fn.logical_id].append(_floor_ms(layout, fn, foreign[fn.logical_id]))
 
         print(
             f"Machine state in this run: a fixed 1M-iteration Python loop took {statistics.median(reference):.0f} ms "
@@ -102,16 +161,19 @@ def main() -> None:
         print()
         print(
             "| function | handler | import ms (median of 5) | min | max | CPU ms (median of 5) "
-            "| baseline: GC not paused, ms (median of 5) | target |"
+            "| baseline: GC not paused, ms (median of 5) | floor: prescribed packages alone, ms (median of 5) "
+            "| GT-Vision's share, ms (median of the 5 paired differences) | target |"
         )
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for fn in layout.functions:
             w = wall[fn.logical_id]
             target = 350 if fn.logical_id == "ApiFunction" else 300
+            fl = statistics.median(floor[fn.logical_id])
+            share = statistics.median(a - b for a, b in zip(w, floor[fn.logical_id], strict=True))  # paired per round
             print(
                 f"| {fn.logical_id} | {fn.handler} | {statistics.median(w):.0f} | {min(w):.0f} | {max(w):.0f} | "
                 f"{statistics.median(cpu[fn.logical_id]):.0f} | {statistics.median(plain[fn.logical_id]):.0f} | "
-                f"{target} |"
+                f"{fl:.0f} | {share:.0f} | {target} |"
             )
         _lambda_interpreter(layout, Path(tmp))
 
@@ -130,20 +192,29 @@ def _lambda_interpreter(assembled: Layout, tmp: Path) -> None:
     names = [fn.logical_id for fn in assembled.functions]
     v311: dict[str, list[float]] = {n: [] for n in names}
     v312: dict[str, list[float]] = {n: [] for n in names}
+    floor312: dict[str, list[float]] = {n: [] for n in names}
+    foreign = {fn.logical_id: _foreign_modules(sam, fn, python) for fn in sam.functions}
     for _ in range(RUNS):
-        for n in names:
+        for fn in sam.functions:
+            n = fn.logical_id
             v311[n].append(_import_ms(assembled, n))
             v312[n].append(_import_ms(sam, n, python))
+            floor312[n].append(_floor_ms(sam, fn, foreign[n], python))
     print(
         "Lambda's interpreter: the `sam build` output imported by python3.12 (cp312 wheels), interleaved with the "
         "table's layout under this venv's python 3.11. Both interpreters here are pyenv builds without PGO/LTO."
     )
     print()
-    print("| function | python 3.11, assembled (median of 5) | python 3.12, sam build (median of 5) | ratio | target |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| function | python 3.11, assembled (median of 5) | python 3.12, sam build (median of 5) | ratio "
+        "| python 3.12 floor: prescribed packages alone (median of 5) | GT-Vision's share under 3.12 | target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for n in names:
-        a, b = statistics.median(v311[n]), statistics.median(v312[n])
-        print(f"| {n} | {a:.0f} | {b:.0f} | {b / a:.2f} | {350 if n == 'ApiFunction' else 300} |")
+        a, b, fl = statistics.median(v311[n]), statistics.median(v312[n]), statistics.median(floor312[n])
+        share = statistics.median(x - y for x, y in zip(v312[n], floor312[n], strict=True))  # paired per round
+        target = 350 if n == "ApiFunction" else 300
+        print(f"| {n} | {a:.0f} | {b:.0f} | {b / a:.2f} | {fl:.0f} | {share:.0f} | {target} |")
 
 
 if __name__ == "__main__":
