@@ -12,9 +12,10 @@ Baselines in the same run:
   handlers' imports with the cyclic GC running, as before ADR 0020's pause);
 - the floor: only the modules that are not GT-Vision's (not the `gtvision` package, not the function's own
   directory) that the handler's import loads, imported by name in the order it loaded them, with the GC paused
-  as the handlers pause it. That is what the packages the design prescribes (boto3/botocore as Lambda's runtime
-  ships them, psycopg, pydantic, Powertools, X-Ray; chalice, PyJWT and argon2 for the API) cost by themselves.
-  Import minus floor is GT-Vision's own share.
+  as the handlers pause it. That is what the third-party packages cost by themselves: those the design
+  prescribes (boto3/botocore as Lambda's runtime ships them, psycopg, pydantic, Powertools; chalice for the
+  API) and the X-Ray SDK (Powertools' Tracer), plus PyJWT and argon2 in the API.
+  Import minus floor (paired per round) is GT-Vision's own share.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def main() -> None:
         print()
         print(
             "| function | handler | import ms (median of 5) | min | max | CPU ms (median of 5) "
-            "| baseline: GC not paused, ms (median of 5) | floor: prescribed packages alone, ms (median of 5) "
+            "| baseline: GC not paused, ms (median of 5) | floor: third-party packages alone, ms (median of 5) "
             "| GT-Vision's share, ms (median of the 5 paired differences) | target |"
         )
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -207,7 +208,7 @@ def _lambda_interpreter(assembled: Layout, tmp: Path) -> None:
     print()
     print(
         "| function | python 3.11, assembled (median of 5) | python 3.12, sam build (median of 5) | ratio "
-        "| python 3.12 floor: prescribed packages alone (median of 5) | GT-Vision's share under 3.12 | target |"
+        "| python 3.12 floor: third-party packages alone (median of 5) | GT-Vision's share under 3.12 | target |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for n in names:
