@@ -26,6 +26,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "local"))
@@ -108,18 +109,23 @@ def _without_gc_pause(layout_dir: Path) -> None:
         py_compile.compile(str(module), doraise=True)  # precompiled like the rest of the layout
 
 
-def _foreign_modules(layout: Layout, fn: FunctionLayout, python: str | None = None) -> str:
-    proc = run_in_function(layout, fn, _FOREIGN_MODULES, fn.handler, python=python)
+def _probe(layout: Layout, fn: FunctionLayout, script: str, *args: str, python: str | None = None) -> Any:
+    """Run a probe script in ``fn``'s Lambda search path; the JSON it prints last."""
+    proc = run_in_function(layout, fn, script, *args, python=python)
     if proc.returncode != 0:
         raise SystemExit(f"{fn.logical_id}: {proc.stderr.strip().splitlines()[-1:]}")
-    names = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _foreign_modules(layout: Layout, fn: FunctionLayout, python: str | None = None) -> str:
+    names = _probe(layout, fn, _FOREIGN_MODULES, fn.handler, python=python)
     if not any(n.split(".")[0] == "psycopg" for n in names):  # every function talks to PostgreSQL
         raise SystemExit(f"{fn.logical_id}: the floor probe found no psycopg among {len(names)} modules")
     return json.dumps(names)
 
 
 def _floor_ms(layout: Layout, fn: FunctionLayout, names: str, python: str | None = None) -> float:
-    out = json.loads(run_in_function(layout, fn, _FLOOR_PROBE, names, python=python).stdout.strip().splitlines()[-1])
+    out = _probe(layout, fn, _FLOOR_PROBE, names, python=python)
     if out["failed"]:  # the floor would miss them: say so rather than report a smaller floor
         print(f"{fn.logical_id}: not importable by name, left out of the floor: {', '.join(out['failed'])}")
     return float(out["ms"])
@@ -148,13 +154,11 @@ def main() -> None:
         reference: list[float] = []
         any_fn = layout.functions[0]
         for _ in range(RUNS):
-            out = run_in_function(layout, any_fn, _REFERENCE_LOOP).stdout
-            reference.append(json.loads(out.strip().splitlines()[-1])["ms"])
+            reference.append(_probe(layout, any_fn, _REFERENCE_LOOP)["ms"])
             for fn in layout.functions:
                 wall[fn.logical_id].append(_import_ms(layout, fn.logical_id))
                 plain[fn.logical_id].append(_import_ms(baseline, fn.logical_id))
-                out = run_in_function(layout, fn, _CPU_PROBE, fn.handler).stdout
-                cpu[fn.logical_id].append(json.loads(out.strip().splitlines()[-1])["cpu_ms"])
+                cpu[fn.logical_id].append(_probe(layout, fn, _CPU_PROBE, fn.handler)["cpu_ms"])
                 floor[fn.logical_id].append(_floor_ms(layout, fn, foreign[fn.logical_id]))
 
         print(
