@@ -70,14 +70,25 @@ function report(out) {
 """
 
 _CLIP_PAGE = """<!doctype html><html><body><pre id="out">pending</pre><script>%s
-function pixels(video) {
+function drawn(video) {  // a hash of the frame on screen, or null when none is ready to draw yet
   const c = document.createElement('canvas');
   c.width = video.videoWidth; c.height = video.videoHeight;
   const g = c.getContext('2d');
   g.drawImage(video, 0, 0);
+  const data = g.getImageData(0, 0, c.width, c.height).data;
+  if (data[3] === 0) return null;  // a drawn video frame is opaque; a canvas left untouched is transparent
   let h = 0;
-  for (const b of g.getImageData(0, 0, c.width, c.height).data) h = (h * 31 + b) >>> 0;
+  for (const b of data) h = (h * 31 + b) >>> 0;
   return h;
+}
+async function pixels(video) {
+  // On a busy machine Chromium may fire loadeddata/seeked before the frame can be drawn: wait for it (5 s at most)
+  for (let i = 0; i < 250; i++) {
+    const h = drawn(video);
+    if (h !== null) return h;
+    await new Promise(ok => setTimeout(ok, 20));
+  }
+  throw new Error(`no frame to draw at ${video.currentTime} s`);
 }
 async function load(src) {
   const v = document.createElement('video');
@@ -90,17 +101,17 @@ async function load(src) {
 }
 async function clip(src) {
   const [v, times] = await load(src);
-  const r = {first_pixels: pixels(v)};
+  const r = {first_pixels: await pixels(v)};
   await v.play();
   await once(v, 'ended');
-  r.last_pixels = pixels(v);
+  r.last_pixels = await pixels(v);
   return Object.assign(r, summary(v, times));
 }
 async function still([src, at]) {
   const [v] = await load(src);
   v.currentTime = at;
   await once(v, 'seeked');
-  return pixels(v);
+  return await pixels(v);
 }
 const PLAN = %s;  // {"play": [clip, ...], "still": [[clip, seconds], ...]}
 Promise.all([Promise.all(PLAN.play.map(clip)), Promise.all(PLAN.still.map(still))])
