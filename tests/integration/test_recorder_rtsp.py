@@ -94,8 +94,12 @@ def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(sta
     thread = threading.Thread(target=lambda: outcome.update(result=recorder.run(stop)), daemon=True)
     thread.start()
 
-    # When it is stopped (Ctrl-C) mid-segment after about 3 s
-    time.sleep(3.2)
+    # When it is stopped (Ctrl-C) mid-segment, about 1 s after the first segment closed (its upload was tried)
+    deadline = time.monotonic() + 30
+    while s3.calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert s3.calls, "the recorder never closed its first segment"
+    time.sleep(1.0)
     stop.set()
     thread.join(40)
 
