@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from resultfile import quick, record
 
-from gtvision import ffmpeg
-from gtvision.clipping import SegmentSource, cut_clip
+from gtvision.media import ffmpeg
+from gtvision.media.clipping import SegmentSource, cut_clip
 from gtvision_local.testmedia import make_segments
 
 FPS = 25

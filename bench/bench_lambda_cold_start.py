@@ -8,7 +8,7 @@ pure-Python loop in a fresh interpreter: the same loop takes 65 to 130 ms on thi
 next, so its median says which state the machine was in during the run.
 
 Baselines in the same run:
-- the same layout with `gtvision.coldstart.imports_without_gc` replaced by a block that does nothing (the
+- the same layout with `gtvision.core.coldstart.imports_without_gc` replaced by a block that does nothing (the
   handlers' imports with the cyclic GC running, as before ADR 0020's pause);
 - the floor: only the modules that are not GT-Vision's (not the `gtvision` package, not the function's own
   directory) that the handler's import loads, imported by name in the order it loaded them, with the GC paused

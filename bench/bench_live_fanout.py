@@ -114,13 +114,14 @@ def main() -> None:
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
     sys.path.insert(0, str(REPO / "local"))
-    from gtvision import auth, db, migrations
-    from gtvision.settings import get_settings
+    from gtvision.core import db, migrations
+    from gtvision.core.settings import get_settings
+    from gtvision.tenancy import auth
 
     get_settings.cache_clear()
     migrations.apply(url)
-    from gtvision.dal import users as users_dal
-    from gtvision.logic import live
+    from gtvision.live import service as live
+    from gtvision.tenancy.store import users as users_dal
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template
     from gtvision_local.websocket import start_gateways

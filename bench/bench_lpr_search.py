@@ -2,7 +2,7 @@
 
 Loads N synthetic reads (COPY) into a scratch embedded PostgreSQL with the real migrations, then times
 ~50 fuzzy queries (each an OCR-garbled version of a stored plate: confusions and one other error)
-through `gtvision.logic.lpr_search.search` and through the baseline
+through `gtvision.lpr.search.search` and through the baseline
 `WHERE plate % $1 ORDER BY similarity(plate, $1) DESC LIMIT 50` with a GIN gin_trgm_ops index.
 Then measures batch ingest (`lpr_ingest.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
 
@@ -84,7 +84,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], list[str], float]:
     """City, cameras and `n_reads` reads over ~n/4 distinct plates (COPY, indexes built afterwards)."""
-    from gtvision import plates
+    from gtvision.lpr import plates
 
     city = str(uuid.uuid4())
     cams = [str(uuid.uuid4()) for _ in range(CAMERAS)]
@@ -147,13 +147,14 @@ def main() -> None:
     srv = pgserver.get_server(tmp, cleanup_mode="delete")
     url = srv.get_uri()
     os.environ["DATABASE_URL"] = url
-    from gtvision import db, migrations
-    from gtvision.dal import alerts as alerts_dal
-    from gtvision.dal import lpr as lpr_dal
-    from gtvision.logic import lpr_ingest, lpr_search
+    from gtvision.alerts import store as alerts_dal
+    from gtvision.core import db, migrations
+    from gtvision.lpr import ingest as lpr_ingest
+    from gtvision.lpr import search as lpr_search
+    from gtvision.lpr import store as lpr_dal
 
     alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     get_settings.cache_clear()
     migrations.apply(url)
@@ -222,8 +223,8 @@ def main() -> None:
             conn.execute("DROP INDEX plate_reads_trgm")  # ingest pays only for this design's indexes
 
         # batch ingest: the LprIngestFunction path, with a 1000-entry watchlist and clone checks on
-        from gtvision import plates
-        from gtvision.dal import alerts as dal
+        from gtvision.alerts import store as dal
+        from gtvision.lpr import plates
 
         with db.transaction() as conn:
             for p in rng.sample(distinct, 1000):

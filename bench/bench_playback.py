@@ -1,4 +1,4 @@
-"""Playback at scale: presigning 1,440 segment URLs (boto3 vs gtvision.dal.presign), building the playlist,
+"""Playback at scale: presigning 1,440 segment URLs (boto3 vs gtvision.core.presign), building the playlist,
 and (with --db) one camera's day from a segment index of many cameras (timeline p95 over many cameras).
 
 Run: .venv/bin/python bench/bench_playback.py [--urls 1440] [--runs 5] [--db --cameras 1000 --days 30]
@@ -24,9 +24,9 @@ import boto3
 from botocore.config import Config
 from resultfile import quick, record
 
-from gtvision.dal.presign import Presigner
-from gtvision.logic.hls import build_playlist
-from gtvision.logic.recordings import segment_key
+from gtvision.core.presign import Presigner
+from gtvision.recordings.hls import build_playlist
+from gtvision.recordings.service import segment_key
 
 CAMERA = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
@@ -93,8 +93,8 @@ def bench_index(cameras: int, days: int, runs: int, queries: int) -> list[tuple[
     import psycopg
     from psycopg.rows import dict_row
 
-    from gtvision import migrations
-    from gtvision.dal import segments as dal
+    from gtvision.core import migrations
+    from gtvision.recordings import store as dal
 
     tmp = tempfile.mkdtemp(prefix="gtv-bench-pg-")
     server = pgserver.get_server(tmp, cleanup_mode="delete")

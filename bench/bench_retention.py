@@ -29,7 +29,7 @@ PER_DAY = 1_440_000  # 1,000 cameras x one 60 s segment a minute
 
 def seed(conn, city_id: str, cameras: list[str], day: datetime, rows: int, objects: int, s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
     """`rows` 60 s segments spread over `cameras` on `day` (COPY), the first `objects` with real objects."""
-    from gtvision.dal import segments
+    from gtvision.recordings import store as segments
 
     segments.ensure_partition(conn, day.date())
     buf = io.StringIO()
@@ -85,15 +85,15 @@ def main() -> None:
     import psycopg
     from psycopg.rows import dict_row
 
-    from gtvision import aws, migrations
-    from gtvision.logic import retention
-    from gtvision.settings import get_settings
+    from gtvision.core import aws, migrations
+    from gtvision.core.settings import get_settings
+    from gtvision.retention import service as retention
 
     get_settings.cache_clear()
     aws.reset()
     migrations.apply(url)
     # Split each run's time into storage (DeleteObjects round trips) and the database.
-    from gtvision.dal import retention as dal
+    from gtvision.retention import store as dal
 
     storage = {"s": 0.0, "calls": 0}
     real_delete = dal.delete_objects
@@ -164,7 +164,7 @@ def main() -> None:
         ]
     finally:
         moto.stop()
-        from gtvision import db
+        from gtvision.core import db
 
         db.close_all()
         pg.cleanup()

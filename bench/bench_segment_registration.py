@@ -26,7 +26,7 @@ scratch_env(POWERTOOLS_METRICS_DISABLED="true")
 
 
 def make_segment(path: str, seconds: float, mbps: float) -> None:
-    from gtvision.ffmpeg import run_ffmpeg
+    from gtvision.media.ffmpeg import run_ffmpeg
 
     rate = f"{int(mbps * 1000)}k"
     run_ffmpeg(
@@ -83,9 +83,9 @@ def main() -> None:
     bucket = "bench-recordings"
     os.environ.update({"DATABASE_URL": url, "AWS_ENDPOINT_URL": endpoint, "RECORDINGS_BUCKET": bucket})
 
-    from gtvision import aws, db, migrations
-    from gtvision.logic import recordings
-    from gtvision.settings import get_settings
+    from gtvision.core import aws, db, migrations
+    from gtvision.core.settings import get_settings
+    from gtvision.recordings import service as recordings
 
     get_settings.cache_clear()
     aws.reset()

@@ -42,7 +42,7 @@ BASELINES: dict[str, dict[str, Any]] = {}
 
 
 def make_recording(path: Path, seconds: int = 60) -> Path:
-    from gtvision import ffmpeg
+    from gtvision.media import ffmpeg
 
     ffmpeg.run_ffmpeg(
         [
@@ -68,8 +68,8 @@ def _median_s(fn: Any, rounds: int) -> tuple[float, Any]:
 def bench_analyser(recording: Path, rounds: int) -> list[str]:
     import numpy as np
 
-    from gtvision import ffmpeg, frames
-    from gtvision.analysers import local
+    from gtvision.media import ffmpeg, frames
+    from gtvision.media.analysers import local
 
     def previous_extraction(work: str) -> None:
         """The extraction before ADR 0018's amendment: raw RGB + JPEG, motion left to numpy afterwards."""
@@ -156,11 +156,11 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
     for key, value in tpl.globals_env().items():
         if key.endswith(("_URL", "_ARN", "_BUCKET")) and key != "DATABASE_URL" and value:
             os.environ[key] = str(value)
-    from gtvision import aws, db
-    from gtvision.dal import segments as segments_dal
-    from gtvision.logic import sentinela
-    from gtvision.principal import Principal
-    from gtvision.settings import get_settings
+    from gtvision.core import aws, db
+    from gtvision.core.principal import Principal
+    from gtvision.core.settings import get_settings
+    from gtvision.recordings import store as segments_dal
+    from gtvision.sentinela import service as sentinela
 
     get_settings.cache_clear()
     aws.reset()
@@ -197,7 +197,7 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
         _, items, _ = sentinela.results(viewer, search["id"], 500, None)
 
         # Baseline: the same analysis called directly, one segment after the other (no queue, no handler)
-        from gtvision.dal import sentinela as sentinela_dal
+        from gtvision.sentinela import store as sentinela_dal
 
         direct_id = str(uuid.uuid4())
         with db.transaction() as conn:
@@ -231,8 +231,8 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
 
 
 def bench_index(n_reads: int) -> list[str]:
-    from gtvision import db
-    from gtvision.dal import lpr as lpr_dal
+    from gtvision.core import db
+    from gtvision.lpr import store as lpr_dal
 
     city = uuid.uuid4()
     with db.transaction() as conn:
@@ -343,8 +343,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("GTV_DATA_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
     os.environ["GTV_SENTINELA_ANALYSER"] = "local"
-    from gtvision import db, migrations
-    from gtvision.settings import get_settings
+    from gtvision.core import db, migrations
+    from gtvision.core.settings import get_settings
 
     get_settings.cache_clear()
     migrations.apply(url)

@@ -56,7 +56,7 @@ class PathList:
 def seed(url: str, cameras: int) -> list[str]:
     import psycopg
 
-    from gtvision.dal import segments
+    from gtvision.recordings import store as segments
 
     ids = [str(uuid.uuid4()) for _ in range(cameras)]
     now = datetime.now(UTC)
@@ -69,7 +69,7 @@ def seed(url: str, cameras: int) -> list[str]:
             for i, cid in enumerate(ids):
                 cp.write_row([cid, city, f"Cam {i}", "rtsp://10.0.0.1/s", "streaming"])
         conn.commit()
-    from gtvision import db
+    from gtvision.core import db
 
     with db.transaction() as conn:
         for day in {(now - timedelta(hours=1)).date(), now.date()}:
@@ -105,12 +105,12 @@ def main() -> None:
     pg = pgserver.get_server(tmp, cleanup_mode="delete")
     url = pg.get_uri()
     os.environ["DATABASE_URL"] = url
-    from gtvision import db, migrations
-    from gtvision.dal import alerts as alerts_dal
-    from gtvision.logic import stream_health
-    from gtvision.mediamtx import MediaMTXClient
-    from gtvision.observability import metrics
-    from gtvision.settings import get_settings
+    from gtvision.alerts import store as alerts_dal
+    from gtvision.core import db, migrations
+    from gtvision.core.observability import metrics
+    from gtvision.core.settings import get_settings
+    from gtvision.health import poll as stream_health
+    from gtvision.streams.mediamtx import MediaMTXClient
 
     get_settings.cache_clear()
     published: list[str] = []

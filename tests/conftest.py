@@ -33,7 +33,7 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A real PostgreSQL: DATABASE_URL if given (CI with a server), else an embedded pgserver in a temp dir."""
-    from gtvision import migrations
+    from gtvision.core import migrations
 
     url = os.environ.get("GTV_TEST_DATABASE_URL")
     srv = None
@@ -46,11 +46,11 @@ def database_url() -> Iterator[str]:
         url = srv.get_uri()
     migrations.apply(url)
     os.environ["DATABASE_URL"] = url
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     get_settings.cache_clear()
     yield url
-    from gtvision import db
+    from gtvision.core import db
 
     db.close_all()
     if srv is not None:
@@ -77,8 +77,8 @@ def aws_endpoint() -> Iterator[str]:
         secrets += ("GTV_MEDIAMTX_HOOK_SECRET_ARN",)
         if key not in ("DATABASE_URL", "GTV_JWT_SECRET", "GTV_DATA_KEY", "GTV_COGNITO_JWKS_URL", *secrets) and value:
             os.environ[key] = str(value)
-    from gtvision import aws
-    from gtvision.settings import get_settings
+    from gtvision.core import aws
+    from gtvision.core.settings import get_settings
 
     get_settings.cache_clear()
     aws.reset()
@@ -89,8 +89,8 @@ def aws_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def stack(database_url: str, aws_endpoint: str) -> dict[str, str]:
     """Both real back ends, plus the first admin."""
-    from gtvision.logic.users import ensure_first_admin
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
+    from gtvision.tenancy.users import ensure_first_admin
 
     get_settings.cache_clear()
     ensure_first_admin()

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from chalice import Blueprint
 
-    from gtvision.api import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
-    from gtvision.api import console as console_api
-    from gtvision.api import health as health_api
-    from gtvision.api import recordings as recordings_api
-    from gtvision.api.http import Ctx, contract_errors, route
-    from gtvision.api.proxy import ProxyChalice
-    from gtvision.observability import logger, metrics, tracer
+    from chalicelib.http import Ctx, contract_errors, route
+    from chalicelib.proxy import ProxyChalice
+    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from chalicelib.routes import console as console_api
+    from chalicelib.routes import health as health_api
+    from chalicelib.routes import recordings as recordings_api
+    from gtvision.core.observability import logger, metrics, tracer
 
 app = ProxyChalice(app_name="gtvision")
 app.register_middleware(contract_errors, "http")
@@ -42,7 +42,7 @@ _meta = Blueprint(__name__)
 @route(_meta, "/v1/openapi.json", auth=False)
 def openapi(ctx: Ctx) -> Any:
     """The OpenAPI 3 document of every route."""
-    from gtvision.api.openapi import build
+    from chalicelib.openapi import build
 
     return build(app)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import clip_recovery
-    from gtvision.observability import logger, metrics, tracer
+    from gtvision.clips import recovery as clip_recovery
+    from gtvision.core.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context

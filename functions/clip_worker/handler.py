@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -12,9 +12,9 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import clips
-    from gtvision.observability import logger, metrics, tracer
-    from gtvision.retries import RetryingBatchProcessor
+    from gtvision.clips import service as clips
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.core.retries import RetryingBatchProcessor
 
 # Lambda's own timeout is 900 s; leave room to upload and to mark the clip after ffmpeg returns.
 _MARGIN_S = 60.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -14,8 +14,8 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import live
-    from gtvision.observability import logger, metrics, tracer
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.live import service as live
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 

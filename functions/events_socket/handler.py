@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.errors import Unauthorized
-    from gtvision.logic import live
-    from gtvision.observability import logger, metrics, tracer
+    from gtvision.core.errors import Unauthorized
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.live import service as live
 
 
 @logger.inject_lambda_context

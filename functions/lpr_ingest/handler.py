@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -18,9 +18,9 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import lpr_ingest
-    from gtvision.observability import logger, metrics, tracer
-    from gtvision.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.lpr import ingest as lpr_ingest
 
 processor = RetryingBatchProcessor()
 

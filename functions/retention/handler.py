@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import retention
-    from gtvision.observability import logger, metrics, tracer
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.retention import service as retention
 
 _MARGIN_S = 60.0
 

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -19,9 +19,9 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import recordings
-    from gtvision.observability import logger, metrics, tracer
-    from gtvision.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.recordings import service as recordings
 
 # The function's timeout is 120 s: ffmpeg gets what is left of the invocation minus this margin (download,
 # thumbnail upload, the row), at most recordings.MAX_FFMPEG_S — a registration never outlives the function.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -14,11 +14,11 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.errors import Malformed
-    from gtvision.ffmpeg import MediaError, MediaInterrupted
-    from gtvision.logic import sentinela
-    from gtvision.observability import logger, metrics, tracer
-    from gtvision.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.core.errors import Malformed
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
+    from gtvision.media.ffmpeg import MediaError, MediaInterrupted
+    from gtvision.sentinela import service as sentinela
 
 # Failures are retried with growing backoff; a segment whose media cannot be read (or a malformed
 # message) is poison: it spends its receives at once and reaches the DLQ, which fails the search.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.logic import stream_health
-    from gtvision.observability import logger, metrics, tracer
+    from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.health import poll as stream_health
 
 
 @logger.inject_lambda_context

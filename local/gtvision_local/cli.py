@@ -210,8 +210,8 @@ def cmd_migrate() -> int:
     """Apply pending migrations with a line per step; the database is the settings' (secrets resolved)."""
     import psycopg
 
-    from gtvision import migrations
-    from gtvision.settings import get_settings
+    from gtvision.core import migrations
+    from gtvision.core.settings import get_settings
 
     settings = get_settings()
     if not settings.database_url:
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(sample_event(load_template(args.template), args), indent=2, ensure_ascii=False))
             return 0
     if args.command == "nodes":
-        from gtvision.logic import placement
+        from gtvision.streams import placement
 
         if args.nodes_command == "add":
             host = args.public_host

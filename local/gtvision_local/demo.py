@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from gtvision import db
-from gtvision.dal import cameras as cameras_dal
-from gtvision.dal import cities as cities_dal
-from gtvision.timeutil import format_rfc3339
+from gtvision.core import db
+from gtvision.core.timeutil import format_rfc3339
+from gtvision.tenancy.store import cameras as cameras_dal
+from gtvision.tenancy.store import cities as cities_dal
 
 from .recorder import Recorder
 
@@ -73,7 +73,7 @@ def _demo_mediamtx(camera_id: str, recorder: Recorder, thread: threading.Thread)
     """Without a configured MediaMTX, serve the demo camera's live state (health moves: online, kbps)."""
     if os.environ.get("GTV_MEDIAMTX_API_URL"):
         return
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     from .demo_mediamtx import DemoMediaMTX
 

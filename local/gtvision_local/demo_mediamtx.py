@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from gtvision.timeutil import format_rfc3339
+from gtvision.core.timeutil import format_rfc3339
 
 from .jsonserver import JsonServer
 

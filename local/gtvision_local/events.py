@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gtvision.timeutil import format_rfc3339
+from gtvision.core.timeutil import format_rfc3339
 
 from .cfn import PARTITION
 from .template import ACCOUNT_ID, REGION

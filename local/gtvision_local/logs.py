@@ -1,6 +1,6 @@
 """Local log lines: ``HH:MM:SS.mmm LEVEL [Function] message``, naming the function that wrote them.
 
-Every invocation runs with :data:`gtvision.observability.current_function` set (see ``Runtime.invoke``):
+Every invocation runs with :data:`gtvision.core.observability.current_function` set (see ``Runtime.invoke``):
 the same variable the layer's local log lines read.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gtvision.observability import current_function
+from gtvision.core.observability import current_function
 
 log = logging.getLogger("gtvision_local")
 

@@ -5,7 +5,7 @@ CloudWatch turns it into metrics. Locally, `EmfTee` sits on stdout and hands eve
 `EmfCollector` (instead of printing it, unless GTV_LOCAL_SHOW_EMF=1); the API port serves
 `GET /metrics` from the collector through prometheus-client's exposition. Event counts
 (SegmentsRegistered, LprReadsIngested...) add up as counters; fleet snapshots
-(`gtvision.logic.stream_health.FLEET_GAUGES`) keep their last value.
+(`gtvision.health.poll.FLEET_GAUGES`) keep their last value.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def prometheus_name(namespace: str, metric: str) -> str:
 
 def _gauges() -> frozenset[str]:
     try:
-        from gtvision.logic.stream_health import FLEET_GAUGES
+        from gtvision.health.poll import FLEET_GAUGES
     except ImportError:  # the domain layer is not importable: every metric is a count
         return frozenset()
     return frozenset(FLEET_GAUGES)

@@ -14,9 +14,9 @@ DOC = Path("docs") / "openapi.json"
 
 def rendered(template_path: Path) -> str:
     """The document `/v1/openapi.json` serves, as committed (stable key order)."""
-    from gtvision.api import openapi
-
     module = load_module(Template(template_path).function(API_FUNCTION))
+    from chalicelib import openapi  # the API function's own package, importable once its module is loaded
+
     return openapi.render(cast(Any, module).app)
 
 

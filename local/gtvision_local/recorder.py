@@ -34,10 +34,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from gtvision import aws
-from gtvision.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe
-from gtvision.observability import redact
-from gtvision.settings import get_settings
+from gtvision.core import aws
+from gtvision.core.observability import redact
+from gtvision.core.settings import get_settings
+from gtvision.media.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe
 
 from .paths import repo_root, state_dir
 

@@ -17,9 +17,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gtvision import db
-from gtvision.dal import clips as clips_dal
-from gtvision.dal import segments as segments_dal
+from gtvision.clips import store as clips_dal
+from gtvision.core import db
+from gtvision.recordings import store as segments_dal
 
 from .logs import log
 

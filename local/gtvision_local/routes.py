@@ -1,7 +1,7 @@
 """The template's ``Api`` events and the chalice app's routes (``gtvision routes sync``).
 
 The API function has two ``Api`` events, ``/`` and ``/{proxy+}`` with method ANY; its module holds the
-chalice ``app`` (:class:`gtvision.api.proxy.ProxyChalice`, wrapped by ``Handler: app.handler``), which routes
+chalice ``app`` (:class:`chalicelib.proxy.ProxyChalice`, wrapped by ``Handler: app.handler``), which routes
 inside: one Lambda permission however many routes the contract has. ``routes sync`` writes that block
 between ``# BEGIN API ROUTES`` and ``# END API ROUTES``; :func:`unreachable_routes` proves every
 ``@app.route`` is reached through it.
@@ -50,9 +50,9 @@ def unreachable_routes(template: Template, function_id: str = API_FUNCTION) -> l
     specific first), must land on ``function_id``, and then the app's own proxy routing must pick that
     same route with its path parameters.
     """
-    from gtvision.api.proxy import match_route
-
     app = getattr(load_module(template.function(function_id)), "app", None)
+    from chalicelib.proxy import match_route  # the API function's own package, importable once it is loaded
+
     gateway_routes = [
         Route(fn.logical_id, e.path, e.method) for fn in template.functions() for e in fn.events_of(ApiEvent)
     ]

@@ -4,7 +4,7 @@
 * :class:`~gtvision_local.schedule.Scheduler` — fires ``Schedule`` events with an injectable clock (``schedule.py``).
 * :class:`~gtvision_local.gateway.ApiGateway` — the REST (v1) proxy routing ``Api`` events (``gateway.py``).
 
-Every invocation runs with :data:`gtvision.observability.current_function` set (the one variable both
+Every invocation runs with :data:`gtvision.core.observability.current_function` set (the one variable both
 the layer's and the runtime's log lines read), so log lines say which
 function wrote them.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from gtvision.observability import current_function
+from gtvision.core.observability import current_function
 
 from . import events, metrics
 from .gateway import DEFAULT_API_PORT, ApiGateway

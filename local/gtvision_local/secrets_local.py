@@ -3,7 +3,7 @@
 ``gtvision local up`` stores the local JWT and data keys as Secrets Manager secrets encrypted under a KMS
 key of the emulator, then gives the functions only their ARNs (``GTV_JWT_SECRET_ARN``,
 ``GTV_DATA_KEY_SECRET_ARN``), and so the MediaMTX password and hook key when the environment has them:
-the functions read them through ``gtvision.secret_store`` exactly as in AWS.
+the functions read them through ``gtvision.core.secret_store`` exactly as in AWS.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ class SqsPoller:
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)],
             )
         if failed:
-            # Each failure's reason and retry delay is logged by the function itself (gtvision.retries).
+            # Each failure's reason and retry delay is logged by the function itself (gtvision.core.retries).
             self._log(logging.WARNING, "batch of %d: %d ok, %d failed and kept for retry", len(records), len(done),
                       len(failed))  # fmt: skip
             self._log_dead_lettered([r for r in records if r["messageId"] in failed])

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gtvision import aws, db, migrations
-from gtvision.logic.users import ensure_first_admin
-from gtvision.settings import get_settings
-from gtvision.timeutil import format_rfc3339
+from gtvision.core import aws, db, migrations
+from gtvision.core.settings import get_settings
+from gtvision.core.timeutil import format_rfc3339
+from gtvision.tenancy.users import ensure_first_admin
 
 from . import recovery, websocket
 from .demo import Demo, run_demo

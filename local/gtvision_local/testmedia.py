@@ -6,8 +6,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from gtvision.clipping import SegmentSource
-from gtvision.ffmpeg import run_ffmpeg
+from gtvision.media.clipping import SegmentSource
+from gtvision.media.ffmpeg import run_ffmpeg
 
 VideoFormat = Literal["mp4", "fmp4", "ts"]
 

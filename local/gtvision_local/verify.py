@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any
 
-from gtvision import evidence
+from gtvision.core import evidence
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -34,7 +34,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from gtvision.settings import get_settings
+from gtvision.core.settings import get_settings
 
 from .logs import log
 from .websocket_management import MAX_DATA, handler_class

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from test_local_up import Http, _free_port
 
-from gtvision.dal import segments as segments_dal
+from gtvision.recordings import store as segments_dal
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "senha-do-admin-crash-1"

@@ -186,7 +186,7 @@ def _live_events(http: Http, tokens: dict[str, str], admin: str) -> None:
     from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
-    from gtvision.signatures import sign
+    from gtvision.core.signatures import sign
 
     with pytest.raises(InvalidStatus) as refused, connect(f"{http.ws_url}/?token=not-a-token"):
         pass

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gtvision.settings import Settings
+from gtvision.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

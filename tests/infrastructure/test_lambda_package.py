@@ -82,7 +82,7 @@ import importlib, json, os, tempfile
 importlib.import_module(sys.argv[1].rsplit(".", 1)[0])
 import boto3
 from botocore.stub import Stubber
-from gtvision import analysers, ffmpeg, frames
+from gtvision.media import analysers, ffmpeg, frames
 
 work = tempfile.mkdtemp()
 src = os.path.join(work, "crossing.mp4")

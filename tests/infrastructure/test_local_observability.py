@@ -12,7 +12,7 @@ import pytest
 import yaml
 from test_ops_template import _dashboard_metrics, _emitted_metric_names
 
-from gtvision.logic.stream_health import FLEET_GAUGES
+from gtvision.health.poll import FLEET_GAUGES
 from gtvision_local.metrics import prometheus_name
 from gtvision_local.template import load_yaml
 

@@ -24,7 +24,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-from gtvision.mediamtx import RECORD_FORMAT, RECORD_PATH, RECORD_SEGMENT_DURATION
+from gtvision.streams.mediamtx import RECORD_FORMAT, RECORD_PATH, RECORD_SEGMENT_DURATION
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILE = ROOT / "tests" / "fixtures" / "mediamtx" / "openapi.yaml"
@@ -264,7 +264,7 @@ def test_stream_event_hook_posts_a_signature_the_api_accepts(tmp_path: Path) -> 
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from gtvision import signatures
+    from gtvision.core import signatures
 
     received: list[tuple[str | None, bytes]] = []
 

@@ -33,14 +33,23 @@ def test_layer_requirements_match_project_dependencies():
         assert spec == deps[name], f"{name}: layer pins {spec!r}, project pins {deps[name]!r}"
 
 
-def test_every_subpackage_is_listed_for_non_editable_installs():
+def test_every_subpackage_is_found_for_non_editable_installs():
+    """pyproject's package discovery (what a wheel holds) finds every package with an ``__init__.py``."""
+    from setuptools import find_packages
+
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    listed = set(project["tool"]["setuptools"]["packages"])
-    root = REPO / "layers/gtvision/python"
+    find = project["tool"]["setuptools"]["packages"]["find"]
+    discovered = {pkg for where in find["where"] for pkg in find_packages(str(REPO / where), include=find["include"])}
     found = {
-        ".".join(p.parent.relative_to(root).parts) for p in root.rglob("__init__.py") if "__pycache__" not in p.parts
+        ".".join(p.parent.relative_to(REPO / where).parts)
+        for where in find["where"]
+        for p in (REPO / where).rglob("__init__.py")
+        if "__pycache__" not in p.parts
     }
-    assert found <= listed, f"add to pyproject [tool.setuptools] packages: {sorted(found - listed)}"
+    assert {"gtvision.clips", "gtvision.core", "gtvision_local"} <= found
+    assert found <= discovered, (
+        f"not found by pyproject's [tool.setuptools.packages.find]: {sorted(found - discovered)}"
+    )
 
 
 def _imported_top_levels(*roots: Path) -> set[str]:
@@ -99,7 +108,7 @@ def test_numpy_is_for_the_local_analyser_only_and_no_lambda_code_loads_it():
     # AWS) loads it; test_lambda_package imports them where numpy does not exist at all.
     code = (
         "import sys; import app; sys.path.insert(0, '../sentinela_analyse'); import handler;"
-        " from gtvision import frames; from gtvision.analysers import rekognition;"
+        " from gtvision.media import frames; from gtvision.media.analysers import rekognition;"
         " assert 'numpy' not in sys.modules, 'numpy imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO / "functions/api", check=True, timeout=120)

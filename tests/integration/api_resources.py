@@ -13,8 +13,8 @@ from typing import Any
 
 from utils import ApiClient, Reply, World
 
-from gtvision import db, signatures
-from gtvision.dal import segments as segments_dal
+from gtvision.core import db, signatures
+from gtvision.recordings import store as segments_dal
 
 PLATE = "ABC1D23"
 WEBHOOK = ("/v1/lpr/events", "POST")

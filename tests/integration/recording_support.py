@@ -11,8 +11,8 @@ from urllib.parse import unquote_plus
 
 from utils import LambdaContext, load_function
 
-from gtvision import aws, db
-from gtvision.settings import get_settings
+from gtvision.core import aws, db
+from gtvision.core.settings import get_settings
 from gtvision_local import events, template
 
 REPO = Path(__file__).resolve().parents[2]

@@ -27,7 +27,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 from utils import ApiClient, World
 
-from gtvision import signatures
+from gtvision.core import signatures
 
 MAX_EXAMPLES = 25
 # Live-stream routes call MediaMTX, which is not running in tests: a 503 `mediamtx_unavailable` there is

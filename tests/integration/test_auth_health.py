@@ -19,7 +19,7 @@ def test_health_reports_ok_with_every_back_end_up(api):
 
 
 def test_health_reports_a_missing_bucket(api, monkeypatch):
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     monkeypatch.setenv("RECORDINGS_BUCKET", "bucket-that-does-not-exist")
     get_settings.cache_clear()
@@ -58,8 +58,8 @@ def jwks_server():
 
 
 def test_cognito_rs256_tokens_are_verified_through_jwks(api, world, jwks_server, monkeypatch):
-    from gtvision.auth import _jwks_client
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
+    from gtvision.tenancy.auth import _jwks_client
 
     key, url = jwks_server
     monkeypatch.setenv("GTV_COGNITO_JWKS_URL", url)

@@ -25,13 +25,13 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import ffmpeg
-from gtvision.clipping import ClipMode, SegmentSource, cut_clip
-from gtvision.logic.recordings import segment_key
+from gtvision.media import ffmpeg
+from gtvision.media.clipping import ClipMode, SegmentSource, cut_clip
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import VideoFormat, make_segments
 
 CHROMIUM = "/usr/bin/chromium"
-HLS_JS = Path(__file__).resolve().parents[2] / "layers/gtvision/python/gtvision/console/hls.min.js"
+HLS_JS = Path(__file__).resolve().parents[2] / "functions/api/chalicelib/console/hls.min.js"
 FPS = 25
 FRAME_S = 1 / FPS
 SEG_S = 2.0

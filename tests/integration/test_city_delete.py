@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from gtvision import db
+from gtvision.core import db
 
 
 def test_a_city_with_recordings_or_plate_reads_cannot_be_deleted(world) -> None:

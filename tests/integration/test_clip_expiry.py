@@ -9,9 +9,9 @@ from typing import Any
 import recording_support as rs
 from utils import LambdaContext, load_function
 
-from gtvision import aws, db
-from gtvision.dal import clips as clips_dal
-from gtvision.logic.recordings import segment_key
+from gtvision.clips import store as clips_dal
+from gtvision.core import aws, db
+from gtvision.recordings.service import segment_key
 
 
 def exists(key: str) -> bool:

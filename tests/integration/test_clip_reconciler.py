@@ -19,8 +19,8 @@ from test_clips import (  # noqa: F401 - fixtures
 )
 from utils import load_function
 
-from gtvision import db
-from gtvision.settings import get_settings
+from gtvision.core import db
+from gtvision.core.settings import get_settings
 
 # Only clips aged past this are stale in these tests: others' unfinished clips (a long suite) stay untouched.
 TEN_DAYS_S = 10 * 24 * 3600

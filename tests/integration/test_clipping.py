@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gtvision import ffmpeg
-from gtvision.clipping import ClipResult, SegmentSource, cut_clip
-from gtvision.ffmpeg import MediaError
+from gtvision.media import ffmpeg
+from gtvision.media.clipping import ClipResult, SegmentSource, cut_clip
+from gtvision.media.ffmpeg import MediaError
 from gtvision_local.testmedia import make_segments
 
 FPS = 25

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, evidence, ffmpeg, isobmff
-from gtvision.clipping import SegmentSource
-from gtvision.settings import get_settings
+from gtvision.core import aws, db, evidence
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg, isobmff
+from gtvision.media.clipping import SegmentSource
 from gtvision_local.testmedia import make_segments
 
 FPS = 25
@@ -81,7 +82,7 @@ def register(
     camera: dict[str, Any], files: list[SegmentSource], start: datetime, indexes: tuple[int, ...] = (0, 1, 2, 3)
 ) -> Recording:
     """Upload the segments at `indexes` (a missing one is a gap) and register them as the upload pipeline would."""
-    from gtvision.dal import segments as segments_dal
+    from gtvision.recordings import store as segments_dal
 
     keys = []
     with db.transaction() as conn:
@@ -302,7 +303,7 @@ def test_a_clip_across_mixed_containers_holds_every_frame_asked(
 ) -> None:
     import recording_support as rs
 
-    from gtvision.logic.recordings import register_upload, segment_key
+    from gtvision.recordings.service import register_upload, segment_key
 
     # Given 6 s recorded as progressive MP4 (an NVR), then MPEG-TS, then fMP4 — registered from real uploads
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -564,8 +565,8 @@ def test_a_live_claim_is_not_taken_twice_and_an_expired_one_is_taken_over(
 def test_a_transient_error_hands_the_clip_back_and_the_last_attempt_fails_it(
     world: Any, recorded: Recording, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gtvision.dal import clips as clips_dal
-    from gtvision.logic import clips
+    from gtvision.clips import service as clips
+    from gtvision.clips import store as clips_dal
 
     # Given storage that refuses uploads
     def refuse(*args: Any, **kwargs: Any) -> None:

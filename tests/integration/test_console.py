@@ -34,7 +34,7 @@ LINKED = ("main.js", "app.css", "hls.min.js", "leaflet.min.js", "leaflet.css")
 
 
 def _console_file(name: str) -> str:
-    return resources.files("gtvision.console").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("chalicelib.console").joinpath(name).read_text(encoding="utf-8")
 
 
 def test_page_is_html_in_portuguese_linking_its_files_with_content_hashes(api):
@@ -146,7 +146,7 @@ def _scripts() -> list[str]:
 
 def test_the_served_files_are_exactly_the_consoles_scripts_and_stylesheet():
     # Every module of the console is served (none forgotten) and is in this test's list (none unchecked)
-    from gtvision.api import console
+    from chalicelib.routes import console
 
     assert set(console.ASSETS) == set(ASSETS)
     assert {f for f in ASSETS if f.startswith("screens/")} >= {"screens/cities.js", "screens/camera.js"}
@@ -301,7 +301,7 @@ def test_every_element_the_scripts_look_up_is_in_the_page():
 
 
 def test_console_security_headers_allow_only_its_origin_and_the_configured_media_origins(api, stack):
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     for path in ("/console", "/console/main.js", "/console/screens/camera.js"):
         r = api.call("GET", path)
@@ -323,8 +323,8 @@ def test_console_security_headers_allow_only_its_origin_and_the_configured_media
 
 
 def test_csp_without_a_storage_endpoint_names_the_buckets_aws_hosts():
-    from gtvision.api.console import csp
-    from gtvision.settings import Settings
+    from chalicelib.routes.console import csp
+    from gtvision.core.settings import Settings
 
     settings = Settings(AWS_ENDPOINT_URL=None, RECORDINGS_BUCKET="gtv-rec", AWS_REGION="sa-east-1")
     policy = csp(settings)
@@ -333,8 +333,8 @@ def test_csp_without_a_storage_endpoint_names_the_buckets_aws_hosts():
 
 
 def test_leaflet_is_the_vendored_release_and_the_map_tile_url_comes_from_the_environment(api, monkeypatch):
-    from gtvision.api import console
-    from gtvision.settings import get_settings
+    from chalicelib.routes import console
+    from gtvision.core.settings import get_settings
 
     assert _console_file("leaflet.min.js").startswith("/* @preserve\n * Leaflet 1.9.4")
     assert "BSD 2-Clause" in _console_file("leaflet.LICENSE.txt")

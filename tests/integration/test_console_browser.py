@@ -19,7 +19,7 @@ import pytest
 import recording_support as rs
 from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
 
-from gtvision.logic.recordings import segment_key
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 pytestmark = pytest.mark.skipif(chromium_missing(), reason=SKIP_REASON)
@@ -148,7 +148,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def live_site(api: Any, media: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The API and the test's HLS "live" streams on one origin: MediaMTX's HLS URL points at /media."""
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     with serve_api(api, media) as url:
         monkeypatch.setenv("GTV_MEDIAMTX_HLS_URL", url + "/media")

@@ -14,7 +14,7 @@ import pytest
 from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
 from whep_standin import WhepStandIn, serve_whep
 
-from gtvision.ffmpeg import run_ffmpeg
+from gtvision.media.ffmpeg import run_ffmpeg
 from gtvision_local.testmedia import make_video
 
 pytestmark = pytest.mark.skipif(chromium_missing(), reason=SKIP_REASON)
@@ -47,7 +47,7 @@ def live(
 ) -> Iterator[tuple[str, WhepStandIn, list[Any]]]:
     """The console's API with MediaMTX's WebRTC URL on the WHEP stand-in (which streams the first camera only)
     and its HLS URL on /media, where the second camera has an HLS stream."""
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     first, second = cameras["cameras"]
     clip = make_video(str(tmp_path / "webrtc.mp4"), 8, fps=15, size="320x240")

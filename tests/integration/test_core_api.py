@@ -107,12 +107,12 @@ def test_camera_crud_moves_credentials_and_never_returns_the_password(world):
     for reply in (got, listed, patched):
         assert secret not in reply.text and "password" not in reply.json()
     # the stored password is encrypted, not just hidden
-    from gtvision import db
+    from gtvision.core import db
 
     with db.transaction() as conn:
         row = conn.execute("SELECT password_enc FROM cameras WHERE id = %s", (cam["id"],)).fetchone()
     assert row["password_enc"] is not None and secret.encode() not in bytes(row["password_enc"])
-    from gtvision.logic.cameras import source_with_credentials
+    from gtvision.tenancy.cameras import source_with_credentials
 
     assert source_with_credentials(cam["id"]).startswith("rtsp://operador:outra-S3nh%40")
     assert api.call("DELETE", f"/v1/cameras/{cam['id']}", token=world.manager_a).status == 204
@@ -126,7 +126,7 @@ def test_lpr_camera_gets_its_webhook_secret_once(world):
     assert "webhook_secret" not in again
     rotated = world.api.call("PATCH", f"/v1/cameras/{cam['id']}", {"rotate_webhook_secret": True}, world.manager_a)
     assert rotated.json()["webhook_secret"] != cam["webhook_secret"]
-    from gtvision.logic.cameras import webhook_secrets
+    from gtvision.tenancy.cameras import webhook_secrets
 
     _, active = webhook_secrets(cam["id"])
     assert active == [rotated.json()["webhook_secret"], cam["webhook_secret"]]  # overlap period
@@ -199,7 +199,7 @@ def test_users_roles_and_scoping(world):
 
 
 def test_writes_are_audited_and_audit_rows_cannot_change(world):
-    from gtvision import db
+    from gtvision.core import db
 
     cam = world.camera()
     with db.transaction() as conn:
@@ -220,7 +220,7 @@ def test_writes_are_audited_and_audit_rows_cannot_change(world):
 
 
 def test_migrations_reapply_as_a_noop(database_url):
-    from gtvision import migrations
+    from gtvision.core import migrations
 
     assert migrations.apply(database_url) == []
 
@@ -259,7 +259,7 @@ def test_a_removed_users_token_stops_working_everywhere(world):
 
 
 def test_logins_are_audited_and_repeated_failures_are_throttled(world):
-    from gtvision import db
+    from gtvision.core import db
 
     api = world.api
     username = f"alvo-{world.city_a[:8]}"

@@ -25,10 +25,10 @@ import recording_support as rs
 from psycopg.rows import dict_row
 from test_clips import drain
 
-from gtvision import db, migrations
-from gtvision.dal import segments as segments_dal
-from gtvision.logic.recordings import segment_key
-from gtvision.settings import get_settings
+from gtvision.core import db, migrations
+from gtvision.core.settings import get_settings
+from gtvision.recordings import store as segments_dal
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 COUNT = 20

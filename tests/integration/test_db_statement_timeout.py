@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from gtvision import db, migrations
-from gtvision.settings import get_settings
+from gtvision.core import db, migrations
+from gtvision.core.settings import get_settings
 from gtvision_local import cli
 
 

@@ -15,8 +15,8 @@ import pytest
 from psycopg.types.json import Jsonb
 from test_clips import clip, drain, recorded, request_clip, scratch, segment_files, sqs  # noqa: F401 - fixtures
 
-from gtvision import db
-from gtvision.settings import get_settings
+from gtvision.core import db
+from gtvision.core.settings import get_settings
 from gtvision_local import cli
 from gtvision_local.redrive import redrive, source_and_dlq
 

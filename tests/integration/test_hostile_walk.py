@@ -18,7 +18,7 @@ import pytest
 from api_resources import PLATE, CityResources, iso, signed_webhook
 from utils import World
 
-from gtvision import db, signatures
+from gtvision.core import db, signatures
 
 YEAR_1 = "0001-01-01T00:00:00Z"
 YEAR_1_OFFSET = "0001-01-01T00:00:00+01:00"  # before datetime.min once in UTC

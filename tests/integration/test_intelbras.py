@@ -16,8 +16,9 @@ from fixtures.intelbras_its import KEEP_ALIVE, tollgate
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
 
-from gtvision import aws, db, ffmpeg
-from gtvision.settings import get_settings
+from gtvision.core import aws, db
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg
 
 PASSWORD = "senha-da-camera-1"
 
@@ -147,8 +148,7 @@ def test_wrong_password_stale_nonce_and_other_cameras_credentials_get_a_fresh_ch
     assert challenges(r)[0] != chal  # a fresh nonce
 
     # a nonce issued 10 minutes ago (genuine, expired): refused, and told it is stale
-    from gtvision import digest
-    from gtvision.logic import intelbras
+    from gtvision.lpr import digest, intelbras
 
     old = datetime.now(UTC).timestamp() - 600
     stale = digest.challenges(intelbras._key(), f"intelbras:{its_camera['id']}", intelbras.REALM, now=old)[0]

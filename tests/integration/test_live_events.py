@@ -25,8 +25,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from gtvision import db, signatures
-from gtvision.settings import get_settings
+from gtvision.core import db, signatures
+from gtvision.core.settings import get_settings
 from gtvision_local.ports import free_port as _free_port
 
 
@@ -78,7 +78,7 @@ def live(stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Liv
 
 
 def _drain(url: str) -> None:
-    from gtvision import aws
+    from gtvision.core import aws
 
     sqs = aws.client("sqs")
     while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", []):
@@ -185,7 +185,7 @@ def test_missing_invalid_or_expired_token_is_refused_at_connect(world: Any, live
 
 
 def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: Live) -> None:
-    from gtvision import events
+    from gtvision.live import publish as events
 
     # Given a connection whose $disconnect never arrived (API Gateway sends it best effort)
     ghost = "Z2hvc3QtY29ubj0="
@@ -263,7 +263,7 @@ def _z(moment: datetime) -> str:
 
 
 def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world: Any, live: Live) -> None:
-    from gtvision.dal import cameras as cameras_dal
+    from gtvision.tenancy.store import cameras as cameras_dal
 
     # Given a started camera of city A and its manager subscribed to streams and alerts
     camera = world.camera()
@@ -326,7 +326,7 @@ def test_console_shows_the_alert_toast_without_a_reload(world: Any, live: Live) 
             assert page.evaluate("window.__sameDocument") is True
 
             # and a camera's status badge follows its stream.status on the city's camera list
-            from gtvision import events
+            from gtvision.live import publish as events
 
             page.evaluate(f"location.hash = '#/cidades/{world.city_a}'")
             badge = page.locator(f'[data-camera="{camera["id"]}"]')

@@ -19,8 +19,9 @@ import pytest
 from botocore.stub import Stubber
 from utils import LambdaContext, load_function
 
-from gtvision import db, events
-from gtvision.settings import get_settings
+from gtvision.core import db
+from gtvision.core.settings import get_settings
+from gtvision.live import publish as events
 
 DOMAIN = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
 
@@ -114,7 +115,7 @@ def test_connect_refuses_bad_tokens_and_removed_accounts(world: Any, socket_fn: 
 @pytest.fixture()
 def stubbed_management(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     """The notifier's client at the template's AWS endpoint, answered by Stubber."""
-    from gtvision.dal import live as dal
+    from gtvision.live import store as dal
     from gtvision_local.template import load_template
 
     env = load_template().function("EventsNotifierFunction").env
@@ -124,7 +125,7 @@ def stubbed_management(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     get_settings.cache_clear()
     client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="us-east-1")
     monkeypatch.setitem(dal._management, endpoint, client)
-    monkeypatch.setattr("gtvision.logic.live._POSTERS", 1)  # one at a time: the Stubber answers in order
+    monkeypatch.setattr("gtvision.live.service._POSTERS", 1)  # one at a time: the Stubber answers in order
     with Stubber(client) as stubber:
         yield stubber
     monkeypatch.undo()
@@ -132,7 +133,7 @@ def stubbed_management(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
 
 
 def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubbed_management: Stubber) -> None:
-    from gtvision import aws
+    from gtvision.core import aws
     from gtvision_local.events import sqs_record
     from gtvision_local.template import load_template
 

@@ -19,8 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_mediamtx_client import spec  # noqa: F401 - fixture reused as it is
 from test_stream_health import PathsMediaMTX
 
-from gtvision import signatures
-from gtvision.settings import get_settings
+from gtvision.core import signatures
+from gtvision.core.settings import get_settings
 from gtvision_local.runtime import Runtime
 from gtvision_local.template import load_template
 

@@ -472,7 +472,7 @@ def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) 
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
-        from gtvision.settings import get_settings
+        from gtvision.core.settings import get_settings
 
         get_settings.cache_clear()
     # When stopped, the state file is gone and the emulator port is free again

@@ -17,9 +17,10 @@ import pytest
 from test_lpr_webhook import event, iso, post
 from utils import LambdaContext, load_function
 
-from gtvision import aws, db, geo, plates
-from gtvision.dal import lpr as lpr_dal
-from gtvision.settings import get_settings
+from gtvision.core import aws, db, geo
+from gtvision.core.settings import get_settings
+from gtvision.lpr import plates
+from gtvision.lpr import store as lpr_dal
 from gtvision_local import events
 
 SE = {"lat": -23.5505, "lon": -46.6333}  # São Paulo, Praça da Sé

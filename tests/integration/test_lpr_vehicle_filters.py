@@ -15,8 +15,8 @@ import pytest
 from fixtures.intelbras_its import tollgate
 from test_intelbras import push
 
-from gtvision import db, signatures
-from gtvision.dal import lpr as dal
+from gtvision.core import db, signatures
+from gtvision.lpr import store as dal
 
 
 def iso(moment: datetime) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, ffmpeg, signatures
-from gtvision.settings import get_settings
+from gtvision.core import aws, db, signatures
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg
 
 
 def iso(moment: datetime) -> str:
@@ -184,7 +185,7 @@ def test_every_alphanumeric_read_of_5_to_8_characters_is_kept_with_its_format(
     assert row["plate"] == stored
     # indexed for fuzzy search whatever its length: one wildcard key per character
     assert len(row["plate_keys"]) == len(stored) and all(len(k) == len(stored) for k in row["plate_keys"])
-    from gtvision.plates import plate_format
+    from gtvision.lpr.plates import plate_format
 
     assert plate_format(row["plate"]) == fmt
 

@@ -25,7 +25,7 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from gtvision.mediamtx import (
+from gtvision.streams.mediamtx import (
     RECORD_PATH,
     MediaMTXClient,
     MediaMTXRejected,

@@ -11,7 +11,7 @@ from pathlib import Path
 from openapi_spec_validator import validate
 from utils import ApiClient
 
-from gtvision.api.contract import OPERATIONS
+from chalicelib.contract import OPERATIONS
 
 REPO = Path(__file__).resolve().parents[2]
 

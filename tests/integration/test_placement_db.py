@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from gtvision import db
-from gtvision.logic import placement
-from gtvision.logic.placement import NoCapacity
+from gtvision.core import db
+from gtvision.streams import placement
+from gtvision.streams.placement import NoCapacity
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _node(i: int, capacity: int) -> dict[str, object]:
 
 
 def _loads() -> dict[str, int]:
-    from gtvision.dal import mediamtx_nodes
+    from gtvision.streams import store as mediamtx_nodes
 
     with db.transaction() as conn:
         return mediamtx_nodes.counts(conn)

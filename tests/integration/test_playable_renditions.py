@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import aws, db, ffmpeg, isobmff
-from gtvision.logic.recordings import segment_key
+from gtvision.core import aws, db
+from gtvision.media import ffmpeg, isobmff
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 FPS = 25
@@ -99,7 +100,7 @@ def test_progressive_mp4_plays_frame_for_frame_and_the_original_stays_the_eviden
 
 
 def test_a_hold_covers_the_rendition_and_retention_deletes_both(progressive, database_url) -> None:
-    from gtvision.logic import retention
+    from gtvision.retention import service as retention
 
     world, camera = progressive["world"], progressive["camera"]
     rows = rs.segment_rows(str(camera["id"]))

@@ -12,7 +12,8 @@ import pytest
 import recording_support as rs
 from conftest import free_port
 
-from gtvision import aws, ffmpeg, isobmff
+from gtvision.core import aws
+from gtvision.media import ffmpeg, isobmff
 from gtvision_local.recorder import Recorder
 
 

@@ -12,9 +12,10 @@ import recording_support as rs
 import requests
 from test_mediamtx_client import FakeMediaMTX, fake, spec  # noqa: F401 - fixtures reused as they are
 
-from gtvision import db, ffmpeg
-from gtvision.logic.recordings import segment_key
-from gtvision.settings import get_settings
+from gtvision.core import db
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -26,21 +26,21 @@ def _db(url: str) -> psycopg.Connection[dict[str, Any]]:
 
 
 def _s3() -> Any:
-    from gtvision import aws
+    from gtvision.core import aws
 
     return aws.client("s3")
 
 
 def _bucket() -> str:
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
 
     return get_settings().recordings_bucket
 
 
 def record(camera_id: str, city_id: str, starts: list[datetime]) -> Recorded:
     """Given: segments as the upload function leaves them — recording + thumbnail objects and one row each."""
-    from gtvision import db
-    from gtvision.dal import segments
+    from gtvision.core import db
+    from gtvision.recordings import store as segments
 
     s3 = _s3()
     for start in starts:
@@ -99,7 +99,7 @@ def retention_days(api, world, city: str, days: int) -> None:
 
 
 def run(**kw: Any) -> Any:
-    from gtvision.logic import retention
+    from gtvision.retention import service as retention
 
     return retention.run(**kw)
 
@@ -144,8 +144,8 @@ def anchor(world, stack):
 
 
 def test_expired_segments_vanish_from_storage_timeline_and_playback(world, api, stack, database_url, anchor):
-    from gtvision import db
-    from gtvision.dal import segments
+    from gtvision.core import db
+    from gtvision.recordings import store as segments
 
     now = datetime.now(UTC)
     cam = world.camera()
@@ -202,14 +202,14 @@ def test_a_held_clip_keeps_its_source_segments(world, stack, database_url, ancho
     assert consistent(database_url, cam["id"])
     assert report.cities[world.city_a].held_kept == 2
     # A day holding a held segment is never dropped whole.
-    from gtvision.dal.segments import partition_name
+    from gtvision.recordings.store import partition_name
 
     with _db(database_url) as conn:
         assert conn.execute("SELECT to_regclass(%s) AS t", (partition_name(old_day.starts[0].date()),)).fetchone()["t"]
 
 
 def test_whole_expired_days_are_dropped_as_partitions(world, stack, database_url):
-    from gtvision.dal.segments import partition_name
+    from gtvision.recordings.store import partition_name
 
     now = datetime.now(UTC)
     cam = world.camera()
@@ -235,7 +235,7 @@ def test_a_long_reader_makes_the_drop_give_up_quickly_and_rows_go_by_batches(wor
     drop gives up after its lock timeout instead of queueing readers behind it, and the rows still go."""
     import time
 
-    from gtvision.dal.segments import partition_name
+    from gtvision.recordings.store import partition_name
 
     now = datetime.now(UTC)
     cam = world.camera()
@@ -258,7 +258,7 @@ def test_a_long_reader_makes_the_drop_give_up_quickly_and_rows_go_by_batches(wor
 
 @pytest.mark.parametrize("phase", ["segments", "partition"])
 def test_a_crash_between_storage_and_row_delete_is_finished_by_the_next_run(world, stack, database_url, anchor, phase):
-    from gtvision.logic.retention import Hooks, SimulatedCrash
+    from gtvision.retention.service import Hooks, SimulatedCrash
 
     now = datetime.now(UTC)
     cam = world.camera()
@@ -268,7 +268,7 @@ def test_a_crash_between_storage_and_row_delete_is_finished_by_the_next_run(worl
         day = (now - timedelta(days=200 + uuid.uuid4().int % 100)).replace(hour=8, minute=0, second=0, microsecond=0)
         rec = record(cam["id"], world.city_a, [day + i * SEG for i in range(4)])
 
-    from gtvision.dal.segments import partition_name
+    from gtvision.recordings.store import partition_name
 
     mine = partition_name(rec.starts[0].date()) if phase == "partition" else cam["id"]
 
@@ -314,7 +314,7 @@ def test_lowering_a_plan_applies_on_the_next_run_and_raising_resurrects_nothing(
 
 def test_concurrent_runs_do_no_double_work(world, stack, database_url, anchor):
     """Given a city locked by another run, When a run starts, Then it skips that city; the lock's holder finishes."""
-    from gtvision.dal import retention as dal
+    from gtvision.retention import store as dal
 
     now = datetime.now(UTC)
     cam = world.camera()
@@ -415,8 +415,9 @@ def test_the_local_scheduler_fires_the_retention_handler(stack, database_url):
 
 def plate_read(camera_id: str, city_id: str, plate: str, at: datetime, *, image: bool = True) -> str:
     """Given: a plate read as the LPR ingest stores it (row through its DAL, image object in the bucket)."""
-    from gtvision import db, plates
-    from gtvision.dal import lpr
+    from gtvision.core import db
+    from gtvision.lpr import plates
+    from gtvision.lpr import store as lpr
 
     read_id = str(uuid.uuid4())
     key = lpr.image_key(city_id, camera_id, read_id) if image else None
@@ -444,7 +445,7 @@ def plate_read(camera_id: str, city_id: str, plate: str, at: datetime, *, image:
 
 
 def alert_on(city_id: str, plate: str, read_ids: list[str], status: str) -> None:
-    from gtvision import db
+    from gtvision.core import db
 
     with db.transaction() as conn:
         conn.execute(
@@ -455,7 +456,7 @@ def alert_on(city_id: str, plate: str, read_ids: list[str], status: str) -> None
 
 
 def test_old_plate_reads_are_anonymised_except_under_investigation(world, api, stack, database_url):
-    from gtvision.crypto import plate_pseudonym
+    from gtvision.core.crypto import plate_pseudonym
 
     r = api.call("PATCH", f"/v1/cities/{world.city_a}", {"lpr_retention_days": 5}, world.admin)
     assert r.status == 200, r.text

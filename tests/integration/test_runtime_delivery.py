@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import recording_support as rs
 
-from gtvision import ffmpeg
-from gtvision.logic.recordings import segment_key
+from gtvision.media import ffmpeg
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 T0 = datetime(2026, 11, 19, 8, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ def _z(t: datetime) -> str:
 
 
 def test_runtime_delivers_uploads_duplicates_once_gap_in_timeline_playlist_decodes(world, tmp_path) -> None:
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template
 

@@ -15,7 +15,7 @@ import requests
 from botocore.config import Config
 from conftest import free_port
 
-from gtvision.dal.presign import Presigner
+from gtvision.core.presign import Presigner
 from gtvision_local.sigv4_front import SigV4Front
 
 BUCKET = "gtvision-recordings"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from gtvision import crypto, secret_store
-from gtvision.settings import get_settings
+from gtvision.core import crypto, secret_store
+from gtvision.core.settings import get_settings
 from gtvision_local.resources import aws_client
 from gtvision_local.secrets_local import seed_secrets
 

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import aws, db, ffmpeg
-from gtvision.logic.recordings import segment_key
-from gtvision.settings import get_settings
+from gtvision.core import aws, db
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments, make_video
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import recording_support as rs
 
-from gtvision import aws
-from gtvision.logic.recordings import segment_key
+from gtvision.core import aws
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_video
 
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import recording_support as rs
 
-from gtvision import aws, ffmpeg, isobmff
-from gtvision.logic.recordings import segment_key
+from gtvision.core import aws
+from gtvision.media import ffmpeg, isobmff
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments, make_video
 
 
@@ -142,7 +143,7 @@ def _record(body: str) -> dict[str, object]:
 
 
 def test_local_runtime_delivers_uploads_to_the_function(camera, tmp_path) -> None:
-    from gtvision.settings import get_settings
+    from gtvision.core.settings import get_settings
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template
 

@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from gtvision import aws, db, ffmpeg, signatures
-from gtvision.dal import segments as segments_dal
-from gtvision.settings import get_settings
+from gtvision.core import aws, db, signatures
+from gtvision.core.settings import get_settings
+from gtvision.media import ffmpeg
+from gtvision.recordings import store as segments_dal
 
 DURATION_S = 40
 

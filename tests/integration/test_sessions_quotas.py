@@ -11,8 +11,8 @@ import pytest
 from api_resources import PLATE, iso
 from utils import World
 
-from gtvision.logic import quotas
-from gtvision.settings import get_settings
+from gtvision.core.settings import get_settings
+from gtvision.tenancy import quotas
 
 
 def _user(world: World, role: str = "viewer") -> tuple[str, dict[str, object]]:

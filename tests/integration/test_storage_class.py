@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 import recording_support as rs
 
-from gtvision import aws
-from gtvision.logic.recordings import segment_key
-from gtvision.settings import get_settings
+from gtvision.core import aws
+from gtvision.core.settings import get_settings
+from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 

@@ -21,11 +21,11 @@ import pytest
 from openapi_core import OpenAPI
 from test_mediamtx_client import FakeMediaMTX, spec  # noqa: F401 - fixture reused as it is
 
-from gtvision import db, signatures
-from gtvision.dal import segments as segments_dal
-from gtvision.logic import stream_health
-from gtvision.mediamtx import MediaMTXClient
-from gtvision.settings import get_settings
+from gtvision.core import db, signatures
+from gtvision.core.settings import get_settings
+from gtvision.health import poll as stream_health
+from gtvision.recordings import store as segments_dal
+from gtvision.streams.mediamtx import MediaMTXClient
 
 RATE_BPS = 2_000_000  # what the stand-in's counters grow by: 2 Mbit/s
 HOOK_SECRET = "segredo-do-hook-mediamtx"
@@ -389,7 +389,7 @@ def test_demo_mediamtx_answers_per_spec_and_moves_the_demo_health(
 def test_health_alerts_are_published_to_the_alerts_topic_when_opened_and_resolved(world, mtx: PathsMediaMTX) -> None:
     import os
 
-    from gtvision import aws
+    from gtvision.core import aws
 
     # Given a queue subscribed to the alerts topic (raw delivery) and a live camera
     sqs, sns = aws.client("sqs"), aws.client("sns")

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from botocore.stub import Stubber
 
-from gtvision import ffmpeg, frames
-from gtvision.analysers import Frame
-from gtvision.analysers import local as local_analyser
-from gtvision.analysers.rekognition import LABEL_TYPES, RekognitionAnalyser
+from gtvision.media import ffmpeg, frames
+from gtvision.media.analysers import Frame
+from gtvision.media.analysers import local as local_analyser
+from gtvision.media.analysers.rekognition import LABEL_TYPES, RekognitionAnalyser
 
 # Shaped like a real DetectLabels answer with Features GENERAL_LABELS + IMAGE_PROPERTIES (per-instance
 # DominantColors with SimplifiedColor/CSSColor/PixelPercent, Parents/Aliases/Categories on labels).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gtvision.api.proxy import ProxyChalice, match_route
+from chalicelib.proxy import ProxyChalice, match_route
 
 app = ProxyChalice(app_name="proxy-test")
 

@@ -1,4 +1,4 @@
-"""gtvision.coldstart: the GC is paused for a handler's imports, restored afterwards, frozen only on Lambda."""
+"""gtvision.core.coldstart: the GC is paused for a handler's imports, restored afterwards, frozen only on Lambda."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gtvision.coldstart import imports_without_gc
+from gtvision.core.coldstart import imports_without_gc
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gtvision.errors import NotFound, not_found
+from gtvision.core.errors import NotFound, not_found
 
 
 @pytest.mark.parametrize("noun", ["cidade", "câmera", "usuário", "mosaico", "recurso"])

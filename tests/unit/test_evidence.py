@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gtvision import evidence
+from gtvision.core import evidence
 
 KEY_A = base64.b64encode(b"a" * 32).decode()
 KEY_B = base64.b64encode(b"b" * 32).decode()

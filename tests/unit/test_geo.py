@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from gtvision.geo import haversine_km, is_impossible, speed_kmh
+from gtvision.core.geo import haversine_km, is_impossible, speed_kmh
 
 SAO_PAULO = (-23.5505, -46.6333)
 RIO = (-22.9068, -43.1729)

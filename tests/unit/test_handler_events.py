@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from utils import LambdaContext, load_function
 
-from gtvision import retries
+from gtvision.core import retries
 from gtvision_local import events
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:gtvision-test"

@@ -23,7 +23,7 @@ def test_mediamtx_urls_are_left_to_the_environment_and_settings_defaults(monkeyp
 
     # Then none of the template's MediaMTX values reach the functions, so Settings' 127.0.0.1 defaults apply
     assert not set(MEDIAMTX_VARS) & set(env)
-    from gtvision.settings import Settings
+    from gtvision.core.settings import Settings
 
     for name in MEDIAMTX_VARS:
         monkeypatch.delenv(name, raising=False)

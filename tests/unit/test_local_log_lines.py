@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from gtvision.observability import PlainFormatter, current_function
+from gtvision.core.observability import PlainFormatter, current_function
 
 
 def test_plain_lines_drop_lambda_context_keys_but_keep_extras() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gtvision import ffmpeg, isobmff
-from gtvision.ffmpeg import MediaError
+from gtvision.media import ffmpeg, isobmff
+from gtvision.media.ffmpeg import MediaError
 from gtvision_local.testmedia import make_video
 
 

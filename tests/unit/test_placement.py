@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from gtvision.logic.placement import NoCapacity, Node, place, rebalance
+from gtvision.streams.placement import NoCapacity, Node, place, rebalance
 
 
 def test_1000_cameras_over_5_nodes_none_above_capacity() -> None:

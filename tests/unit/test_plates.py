@@ -5,7 +5,7 @@ import string
 
 import pytest
 
-from gtvision.plates import (
+from gtvision.lpr.plates import (
     clean_plate,
     fuzzy_keys,
     is_fuzzy_match,
@@ -183,7 +183,7 @@ def test_max_distance_zero_means_same_skeleton() -> None:
     ],
 )
 def test_every_5_to_8_character_read_is_kept_with_its_format(raw: str, stored: str, fmt: str) -> None:
-    from gtvision.plates import format_rank, plate_format
+    from gtvision.lpr.plates import format_rank, plate_format
 
     assert normalize_plate(raw) == stored
     assert plate_format(stored) == fmt

@@ -10,10 +10,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from gtvision.dal.presign import Presigner
-from gtvision.logic.hls import build_playlist
-from gtvision.logic.recordings import parse_key, segment_key
-from gtvision.records import Segment
+from gtvision.core.presign import Presigner
+from gtvision.core.records import Segment
+from gtvision.recordings.hls import build_playlist
+from gtvision.recordings.service import parse_key, segment_key
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CAM = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"

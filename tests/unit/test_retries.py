@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gtvision.retries import backoff_s
-from gtvision.settings import get_settings
+from gtvision.core.retries import backoff_s
+from gtvision.core.settings import get_settings
 from gtvision_local.template import load_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def test_backoff_grows_in_seconds_and_is_capped(default_backoff: None) -> None:
 
 
 def test_no_queue_dead_letters_a_30_minute_outage(default_backoff: None) -> None:
-    # Given the queues whose functions retry with backoff (gtvision.retries)
+    # Given the queues whose functions retry with backoff (gtvision.core.retries)
     retrying = {"SegmentUploadQueue", "ClipJobsQueue", "LprReadsQueue"}
     queues = [q for q in load_template(REPO / "template.yaml").queues() if q.logical_id in retrying]
     assert {q.logical_id for q in queues} == retrying

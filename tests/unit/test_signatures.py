@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from gtvision.signatures import SignatureError, sign, verify
+from gtvision.core.signatures import SignatureError, sign, verify
 
 SECRET = "s3cr3t-current"
 OLD_SECRET = "s3cr3t-previous"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gtvision.errors import Invalid
-from gtvision.timeutil import parse_rfc3339, query_time
+from gtvision.core.errors import Invalid
+from gtvision.core.timeutil import parse_rfc3339, query_time
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gtvision.errors import Invalid
-from gtvision.urls import parse_source_url, with_credentials
+from gtvision.core.errors import Invalid
+from gtvision.core.urls import parse_source_url, with_credentials
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_credentials_are_split_out_and_never_in_the_error():
 def test_ciphertexts_are_bound_to_their_row():
     from cryptography.exceptions import InvalidTag
 
-    from gtvision import crypto
+    from gtvision.core import crypto
 
     blob = crypto.encrypt("senha-da-camera", "camera-1")
     assert b"senha-da-camera" not in blob

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gtvision.errors import Invalid
-from gtvision.urls import parse_source_url
+from gtvision.core.errors import Invalid
+from gtvision.core.urls import parse_source_url
 
 
 def resolver(table: dict[str, list[str]]):

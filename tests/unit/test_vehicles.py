@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gtvision import vehicles
+from gtvision.lpr import vehicles
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,161 @@
+"""What each route takes and answers: the source of `/v1/openapi.json`.
+
+Request bodies are the models the views validate with (one definition, so the document cannot drift from
+the validation); query parameters and responses are the models of `api.schemas`. `OPERATIONS` names every route of the
+app — `tests/unit/test_openapi.py` fails when a route has no entry, so a new route is documented when it
+is added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from chalicelib.schemas import (
+    AlertOut,
+    AlertsQuery,
+    AssetQuery,
+    AuditEntry,
+    AuditExportQuery,
+    AuditQuery,
+    BulkAccepted,
+    CameraOut,
+    CityFilterQuery,
+    CityOut,
+    ClipOut,
+    ClipQueued,
+    ClipsQuery,
+    Health,
+    LprSearchQuery,
+    MosaicOut,
+    MyData,
+    OpenApiDoc,
+    Page,
+    PageQuery,
+    PlateRead,
+    PlateRequest,
+    Profile,
+    Query,
+    RangePageQuery,
+    RangeQuery,
+    ReadId,
+    StreamOut,
+    Thumbnail,
+    Timeline,
+    Token,
+    Trajectory,
+    TrajectoryQuery,
+    UserOut,
+    WatchOut,
+)
+from chalicelib.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
+from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
+from gtvision.alerts import schemas as alerts
+from gtvision.clips import schemas as clips
+from gtvision.lpr import intelbras_schemas as intelbras
+from gtvision.lpr import schemas as lpr
+from gtvision.mosaics import schemas as mosaics
+from gtvision.sentinela import schemas as sentinela
+from gtvision.streams import schemas as streams
+from gtvision.tenancy import schemas as core
+from gtvision.tenancy import session_schemas as sessions
+
+# ------------------------------------------------------------------------------------------ operations
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route: its success status, body model, query model and response (a model, a media type, or None)."""
+
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[Query] | None = None
+    response: type[BaseModel] | str | None = None
+    #: Other documented non-error answers (status → description), e.g. a redirect.
+    also: tuple[tuple[int, str], ...] = ()
+
+
+HLS = "application/vnd.apple.mpegurl"
+CSV = "text/csv"
+HTML = "text/html"
+ASSET = "text/javascript"
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/"): Operation(302, response=None),
+    ("GET", "/console"): Operation(response=HTML, also=((301, "barra final removida"), (304, "não modificado"))),
+    ("GET", "/console/{asset_name}"): Operation(query=AssetQuery, response=ASSET, also=((304, "não modificado"),)),
+    ("GET", "/console/screens/{asset_name}"): Operation(
+        query=AssetQuery, response=ASSET, also=((304, "não modificado"),)
+    ),
+    ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
+    ("GET", "/v1/health"): Operation(response=Health, also=((503, "dependência indisponível"),)),
+    ("POST", "/v1/auth/login"): Operation(body=core.Login, response=Token),
+    ("POST", "/v1/auth/refresh"): Operation(body=sessions.RefreshIn, response=Token),
+    ("POST", "/v1/auth/logout"): Operation(204),
+    # users
+    ("POST", "/v1/users"): Operation(201, body=core.UserIn, response=UserOut),
+    ("GET", "/v1/users"): Operation(query=PageQuery, response=Page[UserOut]),
+    ("DELETE", "/v1/users/{user_id}"): Operation(204),
+    # cities and cameras
+    ("POST", "/v1/cities"): Operation(201, body=core.CityIn, response=CityOut),
+    ("GET", "/v1/cities"): Operation(query=PageQuery, response=Page[CityOut]),
+    ("GET", "/v1/cities/{city_id}"): Operation(response=CityOut),
+    ("PATCH", "/v1/cities/{city_id}"): Operation(body=core.CityPatch, response=CityOut),
+    ("DELETE", "/v1/cities/{city_id}"): Operation(204),
+    ("POST", "/v1/cities/{city_id}/cameras"): Operation(201, body=core.CameraIn, response=CameraOut),
+    ("GET", "/v1/cities/{city_id}/cameras"): Operation(query=PageQuery, response=Page[CameraOut]),
+    ("GET", "/v1/cameras/{camera_id}"): Operation(response=CameraOut),
+    ("PATCH", "/v1/cameras/{camera_id}"): Operation(body=core.CameraPatch, response=CameraOut),
+    ("DELETE", "/v1/cameras/{camera_id}"): Operation(204),
+    # recordings and live
+    ("GET", "/v1/cameras/{camera_id}/timeline"): Operation(query=RangeQuery, response=Timeline),
+    ("GET", "/v1/cameras/{camera_id}/thumbnails"): Operation(query=RangePageQuery, response=Page[Thumbnail]),
+    ("GET", "/v1/cameras/{camera_id}/playback.m3u8"): Operation(query=RangeQuery, response=HLS),
+    ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
+    ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
+    ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
+    # stream and recording health
+    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
+    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
+    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
+    # clips
+    ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
+    ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
+    ("GET", "/v1/clips/{clip_id}"): Operation(response=ClipOut),
+    ("DELETE", "/v1/clips/{clip_id}"): Operation(204),
+    ("POST", "/v1/clips/{clip_id}/hold"): Operation(body=clips.HoldIn, response=ClipOut),
+    ("DELETE", "/v1/clips/{clip_id}/hold"): Operation(response=ClipOut),
+    # mosaics
+    ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
+    ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),
+    ("GET", "/v1/mosaics/{mosaic_id}"): Operation(response=MosaicOut),
+    ("PATCH", "/v1/mosaics/{mosaic_id}"): Operation(body=mosaics.MosaicPatch, response=MosaicOut),
+    ("DELETE", "/v1/mosaics/{mosaic_id}"): Operation(204),
+    # LPR
+    ("POST", "/v1/lpr/events"): Operation(202, body=lpr.WebhookRead, response=ReadId),
+    ("POST", "/v1/lpr/batch"): Operation(202, body=lpr.BulkIn, response=BulkAccepted),
+    ("GET", "/v1/lpr/events"): Operation(query=LprSearchQuery, response=Page[PlateRead]),
+    ("GET", "/v1/lpr/trajectory"): Operation(query=TrajectoryQuery, response=Trajectory),
+    ("POST", "/v1/watchlist"): Operation(201, body=alerts.WatchIn, response=WatchOut),
+    ("GET", "/v1/watchlist"): Operation(query=CityFilterQuery, response=Page[WatchOut]),
+    ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
+    ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
+    ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
+    # Sentinela and Intelbras/Dahua cameras
+    ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
+        body=intelbras.TollgateInfo, response=ItsAnswer
+    ),
+    ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
+    ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
+    ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
+    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
+    # audit and LGPD
+    ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
+    ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),
+    ("GET", "/v1/me"): Operation(response=Profile),
+    ("GET", "/v1/me/export"): Operation(response=MyData),
+    ("DELETE", "/v1/me"): Operation(204),
+    ("GET", "/v1/lgpd/plates/{plate}"): Operation(response=PlateRequest),
+}

@@ -1,0 +1,1 @@
+"""Watchlists and alerts."""

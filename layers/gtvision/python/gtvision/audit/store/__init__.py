@@ -1,0 +1,1 @@
+"""SQL of the audit trail and of LGPD answers."""

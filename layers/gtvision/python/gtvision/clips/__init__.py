@@ -1,0 +1,1 @@
+"""Clips: requests, the worker that cuts them, legal holds, evidence, the reconciler."""

@@ -1,0 +1,261 @@
+"""SQL, S3 and SQS for clips: rows, the worker's claim, source segments, objects and job messages."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, cast
+
+from psycopg.types.json import Jsonb
+
+from gtvision.clips.schemas import ClipJob
+from gtvision.core import aws
+from gtvision.core.db import Conn
+from gtvision.core.records import Clip, Segment
+from gtvision.core.settings import get_settings
+from gtvision.core.sql import one
+
+COLS = (
+    "id, camera_id, city_id, start_at, end_at, mode, status, duration_s, size_bytes, sha256, s3_key, manifest_key,"
+    " error, requested_by, requested_by_name, attempts, held, hold_reason, held_by, held_at, created_at, updated_at"
+)
+
+
+def clip_key(clip_id: str) -> str:
+    """Deterministic object key: a redelivered job overwrites, never adds, a clip."""
+    return f"clips/{clip_id}.mp4"
+
+
+def manifest_key(clip_id: str) -> str:
+    """The S3 key of a clip's signed evidence manifest."""
+    return f"clips/{clip_id}.manifest.json"
+
+
+def object_keys(row: dict[str, Any]) -> list[str]:
+    """Every object a clip may have in storage: the row's keys and the deterministic ones (a worker that
+    died after uploading left them without recording them)."""
+    clip_id = str(row["id"])
+    keys = {clip_key(clip_id), manifest_key(clip_id), row.get("s3_key"), row.get("manifest_key")}
+    return sorted(k for k in keys if k)
+
+
+def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, Any] | None:
+    """The clip, row-locked until the transaction ends (a hold placed meanwhile waits for the delete)."""
+    city = " AND city_id = %s" if city_id is not None else ""
+    params = (clip_id, city_id) if city_id is not None else (clip_id,)
+    return conn.execute(f"SELECT {COLS}, lease_until FROM clips WHERE id = %s{city} FOR UPDATE", params).fetchone()
+
+
+def delete(conn: Conn, clip_id: str) -> None:
+    """Delete a clip's row (its objects are deleted first by the caller)."""
+    conn.execute("DELETE FROM clips WHERE id = %s", (clip_id,))
+
+
+def delete_objects(keys: list[str]) -> None:
+    """Delete objects of the recordings bucket (a clip and its manifest) in one call."""
+    s3 = aws.client("s3")
+    s3.delete_objects(
+        Bucket=get_settings().recordings_bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+    )
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+
+def insert(conn: Conn, values: dict[str, Any]) -> Clip:
+    """Insert a queued clip; returns it."""
+    cols = ", ".join(values)
+    params = ", ".join(f"%({k})s" for k in values)
+    return cast(Clip, one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)))
+
+
+def get(conn: Conn, clip_id: str, city_id: str | None = None) -> Clip | None:
+    """One clip; None when missing or (city_id given) in another city."""
+    if city_id is None:
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
+    else:
+        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
+    return cast("Clip | None", row)
+
+
+def list_page(
+    conn: Conn,
+    city_id: str | None,
+    camera_id: str | None,
+    status: str | None,
+    limit: int,
+    after: list[Any] | None,
+) -> list[Clip]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("city_id", city_id), ("camera_id", camera_id), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if after:
+        where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
+        params += after
+    params.append(limit + 1)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = conn.execute(f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params)
+    return cast("list[Clip]", rows.fetchall())
+
+
+def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> Clip | None:
+    """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
+    return cast(
+        "Clip | None",
+        conn.execute(
+            f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
+            f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
+            f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
+            f" RETURNING {COLS}",
+            {"id": clip_id, "token": token, "lease": lease_s},
+        ).fetchone(),
+    )
+
+
+def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> bool:
+    """Apply the outcome of a claim, only if the claim is still ours (a slower duplicate loses)."""
+    values = {k: Jsonb(v) if k == "manifest" else v for k, v in changes.items()}
+    sets = ", ".join(f"{k} = %({k})s" for k in values)
+    cur = conn.execute(
+        f"UPDATE clips SET {sets}, claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %(id)s AND status = 'processing' AND claim_token = %(token)s",
+        {**values, "id": clip_id, "token": token},
+    )
+    return cur.rowcount == 1
+
+
+def release(conn: Conn, clip_id: str, token: str) -> None:
+    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it at once)."""
+    conn.execute(
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %s AND status = 'processing' AND claim_token = %s",
+        (clip_id, token),
+    )
+
+
+def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
+    """Fail a clip no worker has taken (its job could not be queued)."""
+    conn.execute(
+        "UPDATE clips SET status = 'failed', error = %s, updated_at = now() WHERE id = %s AND status = 'queued'",
+        (error, clip_id),
+    )
+
+
+def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Unfinished clips nobody is working on, locked for the reconciler: `queued` untouched for `stale_s`,
+    `processing` whose lease ran out (or claimed longer ago than any worker lives)."""
+    return conn.execute(
+        "SELECT id, status, attempts, requeues FROM clips"
+        " WHERE (status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => %(stale)s))"
+        " OR (status = 'processing' AND lease_until < now())"
+        " ORDER BY updated_at LIMIT %(n)s FOR UPDATE SKIP LOCKED",
+        {"stale": stale_s, "n": limit},
+    ).fetchall()
+
+
+def count_unfinished(conn: Conn) -> int:
+    """How many clips are queued or processing."""
+    row = conn.execute("SELECT count(*) AS n FROM clips WHERE status IN ('queued', 'processing')").fetchone()
+    return int(row["n"]) if row else 0
+
+
+def requeue(conn: Conn, clip_id: str) -> None:
+    """Put a stale clip back to `queued` (any old claim void), counting the re-queue."""
+    conn.execute(
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, requeues = requeues + 1,"
+        " updated_at = now() WHERE id = %s AND status IN ('queued', 'processing')",
+        (clip_id,),
+    )
+
+
+def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
+    """Fail a stale clip whose retry budget is spent (any old claim void)."""
+    conn.execute(
+        "UPDATE clips SET status = 'failed', error = %s, claim_token = NULL, lease_until = NULL, updated_at = now()"
+        " WHERE id = %s AND status IN ('queued', 'processing')",
+        (error, clip_id),
+    )
+
+
+def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
+    """Set (reason given) or lift (reason None) the legal hold."""
+    return cast(
+        "Clip | None",
+        conn.execute(
+            f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
+            f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
+            {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
+        ).fetchone(),
+    )
+
+
+def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
+    """Record exactly which segments the clip is cut from (what retention must keep while held)."""
+    conn.execute("DELETE FROM clip_segments WHERE clip_id = %s", (clip_id,))
+    if starts:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                [(clip_id, camera_id, s) for s in starts],
+            )
+
+
+def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
+    """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
+    return cast(
+        "list[Segment]",
+        conn.execute(
+            "SELECT s.* FROM clip_segments cs JOIN segments s"
+            " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+            " WHERE cs.clip_id = %s ORDER BY s.start_at",
+            (clip_id,),
+        ).fetchall(),
+    )
+
+
+def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
+    """Camera and city names for the evidence manifest."""
+    return conn.execute(
+        "SELECT c.name AS camera_name, ci.name AS city_name, ci.state AS city_state"
+        " FROM cameras c JOIN cities ci ON ci.id = c.city_id WHERE c.id = %s",
+        (camera_id,),
+    ).fetchone() or {"camera_name": None, "city_name": None, "city_state": None}
+
+
+# -------------------------------------------------------------------------------------- S3 / SQS
+
+
+def enqueue(clip_id: str) -> None:
+    """One job message: the worker reads everything else from the row."""
+    body = ClipJob(clip_id=clip_id).model_dump_json()
+    aws.client("sqs").send_message(QueueUrl=get_settings().clip_queue_url, MessageBody=body)
+
+
+def upload_file(path: str, key: str, content_type: str) -> None:
+    """Upload a local file to the recordings bucket under `key`."""
+    aws.client("s3").upload_file(path, get_settings().recordings_bucket, key, ExtraArgs={"ContentType": content_type})
+
+
+def put_json(key: str, document: dict[str, Any]) -> None:
+    """Store a JSON document in the recordings bucket under `key`."""
+    aws.client("s3").put_object(
+        Bucket=get_settings().recordings_bucket,
+        Key=key,
+        Body=json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
+        ContentType="application/json",
+    )
+
+
+def presign(key: str, filename: str | None = None) -> str:
+    """A time-limited GET URL; `filename` makes browsers save it under that name."""
+    params: dict[str, Any] = {"Bucket": get_settings().recordings_bucket, "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    return str(
+        aws.client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=get_settings().presign_ttl_s)
+    )

@@ -1,0 +1,68 @@
+"""Domain exceptions and the single place that maps them to HTTP status codes."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An error a caller can act on; `code` is the contract's snake_case code."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        #: Extra response headers (e.g. Retry-After on a 429).
+        self.headers = headers or {}
+
+    def to_body(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class Malformed(DomainError):
+    status = 400
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class TooLarge(DomainError):
+    status = 413
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+class RateLimited(DomainError):
+    status = 429
+
+
+class Unavailable(DomainError):
+    status = 503
+
+
+def not_found(what: str = "recurso") -> NotFound:
+    """The one 404 used for missing ids and for other cities' ids alike.
+
+    "inexistente" agrees with any noun (cidade, câmera, usuário, gravação), unlike "não encontrado".
+    """
+    return NotFound("not_found", f"{what} inexistente")
+
+
+class PoisonMessage(Exception):
+    """A queue message that can never succeed (not JSON, unknown ids...): it belongs in the DLQ, fast
+    (`gtvision.core.retries.RetryingBatchProcessor` sends it there; kept here so raising it costs no batch import)."""

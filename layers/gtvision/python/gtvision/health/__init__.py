@@ -1,0 +1,1 @@
+"""Stream and recording health, and the system's own health checks."""

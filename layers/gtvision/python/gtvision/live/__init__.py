@@ -1,0 +1,1 @@
+"""Live events: publishing after commits, and the WebSocket fan-out."""

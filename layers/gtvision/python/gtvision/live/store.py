@@ -1,0 +1,102 @@
+"""Live events storage and transport: the `ws_connections` table, the events queue and the WebSocket
+API's management endpoint (`PostToConnection`), the only boto3/SQL of the live events feature."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from gtvision.core import aws
+from gtvision.core.db import Conn
+from gtvision.core.settings import get_settings
+
+_lock = threading.Lock()
+_management: dict[str, Any] = {}
+
+
+# ------------------------------------------------------------------------------------ connections
+
+
+def insert_connection(conn: Conn, values: dict[str, Any]) -> None:
+    conn.execute(
+        """INSERT INTO ws_connections (connection_id, user_id, username, role, city_id)
+           VALUES (%(connection_id)s, %(user_id)s, %(username)s, %(role)s, %(city_id)s)
+           ON CONFLICT (connection_id) DO UPDATE SET user_id = EXCLUDED.user_id, username = EXCLUDED.username,
+               role = EXCLUDED.role, city_id = EXCLUDED.city_id, topics = '{}', camera_ids = '{}'""",
+        values,
+    )
+
+
+def get_connection(conn: Conn, connection_id: str) -> dict[str, Any] | None:
+    return conn.execute("SELECT * FROM ws_connections WHERE connection_id = %s", (connection_id,)).fetchone()
+
+
+def set_subscription(conn: Conn, connection_id: str, topics: list[str], camera_ids: list[str]) -> bool:
+    cur = conn.execute(
+        "UPDATE ws_connections SET topics = %s, camera_ids = %s::uuid[] WHERE connection_id = %s",
+        (topics, camera_ids, connection_id),
+    )
+    return cur.rowcount == 1
+
+
+def delete_connections(conn: Conn, connection_ids: list[str]) -> int:
+    if not connection_ids:
+        return 0
+    cur = conn.execute("DELETE FROM ws_connections WHERE connection_id = ANY(%s)", (connection_ids,))
+    return cur.rowcount
+
+
+def subscribers(conn: Conn, city_id: str, topic: str, camera_id: str | None) -> list[str]:
+    """Connections of the city (and every admin) subscribed to `topic` and, if they chose cameras, to this one."""
+    rows = conn.execute(
+        """SELECT connection_id FROM ws_connections
+            WHERE (city_id = %(city)s OR role = 'admin')
+              AND %(topic)s = ANY (topics)
+              AND (camera_ids = '{}' OR %(camera)s::uuid = ANY (camera_ids))
+            ORDER BY connection_id""",
+        {"city": city_id, "topic": topic, "camera": camera_id},
+    ).fetchall()
+    return [r["connection_id"] for r in rows]
+
+
+# ------------------------------------------------------------------------------------ transport
+
+
+def send_event(body: str) -> None:
+    """Put one event on the events queue (EventsNotifierFunction's source)."""
+    aws.client("sqs").send_message(QueueUrl=get_settings().events_queue_url, MessageBody=body)
+
+
+def management_client() -> Any:
+    """The `apigatewaymanagementapi` client of the WebSocket API (endpoint from GTV_WS_MANAGEMENT_URL)."""
+    settings = get_settings()
+    endpoint = settings.ws_management_url
+    if not endpoint:
+        raise RuntimeError("GTV_WS_MANAGEMENT_URL is not set")
+    with _lock:
+        if endpoint not in _management:
+            _management[endpoint] = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=endpoint,
+                region_name=settings.aws_region,
+                config=Config(
+                    retries={"max_attempts": 2, "mode": "standard"},
+                    connect_timeout=3,
+                    read_timeout=5,
+                    max_pool_connections=32,
+                ),
+            )
+        return _management[endpoint]
+
+
+def post_to_connection(connection_id: str, data: bytes) -> bool:
+    """Send `data` to one connection; False when API Gateway says it is gone (410 GoneException)."""
+    client = management_client()
+    try:
+        client.post_to_connection(ConnectionId=connection_id, Data=data)
+    except client.exceptions.GoneException:
+        return False
+    return True

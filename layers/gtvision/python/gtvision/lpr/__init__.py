@@ -1,0 +1,1 @@
+"""License-plate reads: ingest (webhooks, Intelbras, batches), search and trajectories."""

@@ -1,0 +1,229 @@
+"""SQL and storage of LPR plate reads: single and bulk inserts, searches, trajectories, images.
+
+Watchlists and alerts (the rules' inputs included) are in ``gtvision.alerts.store``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from psycopg.types.json import Jsonb
+
+from gtvision.core import aws
+from gtvision.core.db import Conn
+from gtvision.core.records import PlateRead, TrajectoryRead
+from gtvision.core.settings import get_settings
+from gtvision.core.sql import add_where
+
+READ_COLS = (
+    "r.id, r.city_id, r.camera_id, r.event_id, r.plate, r.confidence, r.captured_at, r.image_key, r.vehicle,"
+    " r.direction, r.created_at, r.vehicle_color, r.vehicle_type"
+)
+
+#: Columns of the bulk staging table, in COPY order.
+STAGING_COLS = (
+    "msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys", "confidence", "captured_at",
+    "vehicle", "direction", "vehicle_color", "vehicle_type",
+)  # fmt: skip
+
+
+def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
+    """The S3 key of a plate read's image."""
+    return f"lpr/{city_id}/{camera_id}/{read_id}.jpg"
+
+
+# ---------------------------------------------------------------------------------- plate reads
+
+
+def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
+    """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
+    row = conn.execute(
+        "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+        " captured_at, image_key, vehicle, direction, vehicle_color, vehicle_type)"
+        " VALUES (%(id)s, %(city_id)s, %(camera_id)s, %(event_id)s, %(plate)s, %(plate_skeleton)s, %(plate_keys)s,"
+        " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
+        " %(vehicle_type)s)"
+        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
+        {
+            "vehicle_color": None,
+            "vehicle_type": None,
+            **values,
+            "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None,
+        },  # fmt: skip
+    ).fetchone()
+    return row is not None
+
+
+def read_id_by_event(conn: Conn, camera_id: str, event_id: str) -> Any:
+    """The id of the camera's read with `event_id`, None when there is none."""
+    row = conn.execute(
+        "SELECT id FROM plate_reads WHERE camera_id = %s AND event_id = %s", (camera_id, event_id)
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], set[int]]:
+    """COPY `rows` (STAGING_COLS order) into a staging table, then insert the new ones in one statement.
+
+    Returns (ids of reads inserted now, message indexes refused because their camera is unknown);
+    every read of a refused message is left out. Duplicates (camera_id, event_id) are skipped.
+    """
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
+        " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
+        " direction text, vehicle_color text, vehicle_type text) ON COMMIT DELETE ROWS"
+    )
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    unknown = {
+        r["msg"]
+        for r in conn.execute(
+            "SELECT DISTINCT s.msg FROM lpr_staging s"
+            " WHERE NOT EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)"
+        ).fetchall()
+    }
+    inserted = conn.execute(
+        "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
+        " captured_at, vehicle, direction, vehicle_color, vehicle_type)"
+        " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
+        " s.captured_at, s.vehicle, s.direction, s.vehicle_color, s.vehicle_type"
+        " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
+        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id"
+    ).fetchall()
+    conn.execute("TRUNCATE lpr_staging")
+    return [r["id"] for r in inserted], unknown
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """Which reads a search may see: city (None = all, admins only), camera, [from, to)."""
+
+    city_id: str | None = None
+    camera_id: str | None = None
+    from_: datetime | None = None
+    to: datetime | None = None
+    color: str | None = None
+    type: str | None = None
+
+    def sql(self) -> tuple[list[str], dict[str, Any]]:
+        """The WHERE clauses and parameters of this filter (anonymised reads never match)."""
+        where = ["r.anonymised_at IS NULL"]
+        params: dict[str, Any] = {}
+        add_where(where, params, "r.city_id = %(city_id)s", city_id=self.city_id)
+        add_where(where, params, "r.camera_id = %(camera_id)s", camera_id=self.camera_id)
+        add_where(where, params, "r.captured_at >= %(from_)s", from_=self.from_)
+        add_where(where, params, "r.captured_at < %(to)s", to=self.to)
+        add_where(where, params, "r.vehicle_color = %(color)s", color=self.color)
+        add_where(where, params, "r.vehicle_type = %(vtype)s", vtype=self.type)
+        return where, params
+
+
+def search_page(
+    conn: Conn, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
+) -> list[PlateRead]:
+    """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
+    where, params = flt.sql()
+    if plate and prefix:
+        # plate is [A-Z0-9]+ (clean_plate), so it holds no LIKE metacharacters.
+        add_where(where, params, "r.plate LIKE %(pattern)s", pattern=plate + "%")
+    elif plate:
+        add_where(where, params, "r.plate = %(plate)s", plate=plate)
+    if after:
+        add_where(where, params, "(r.captured_at, r.id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
+    params["n"] = limit + 1
+    return cast(
+        "list[PlateRead]",
+        conn.execute(
+            f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
+            " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
+
+
+def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
+    """Distinct plates sharing a wildcard key with the query: GIN probes of the keys, through the
+    `plate_fuzzy_candidates` function so the plan can't fall back to a sequential scan (migration 0016)."""
+    rows = conn.execute(
+        "SELECT plate FROM plate_fuzzy_candidates(%s::text[], %s, %s, %s, %s, %s, %s, %s) AS plate",
+        (keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type),
+    ).fetchall()
+    return [r["plate"] for r in rows]
+
+
+def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]], keys: list[str],
+               after: list[Any] | None, limit: int) -> list[PlateRead]:  # fmt: skip
+    """Reads of the `ranked` (plate, distance, rank) ordered by (distance, rank, plate), then newest first;
+    `after` is the cursor's (distance, plate, at, id) plus the rank the caller derives from the plate."""
+    where, params = flt.sql()
+    plates, dists, ranks = (list(col) for col in zip(*ranked, strict=True)) if ranked else ([], [], [])
+    params.update(plates=plates, dists=dists, ranks=ranks, keys=keys, n=limit + 1)
+    if after:
+        where.append(
+            "((k.dist, k.rank, k.plate) > (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
+            " OR ((k.dist, k.rank, k.plate) = (%(a_dist)s, %(a_rank)s, %(a_plate)s)"
+            " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
+        )
+        params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
+    return cast(
+        "list[PlateRead]",
+        conn.execute(
+            f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
+            " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
+            f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
+            " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
+
+
+def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[TrajectoryRead]:
+    """The plate's reads in time order, with each camera's name and location."""
+    where, params = flt.sql()
+    params.update(plate=plate, n=limit)
+    return cast(
+        "list[TrajectoryRead]",
+        conn.execute(
+            f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
+            " LEFT JOIN cameras c ON c.id = r.camera_id"
+            f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
+            params,
+        ).fetchall(),
+    )
+
+
+# ---------------------------------------------------------------------------------- S3 / SQS / SNS
+
+
+def put_image(key: str, data: bytes) -> None:
+    """Store a plate read's JPEG in the recordings bucket."""
+    aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data, ContentType="image/jpeg")
+
+
+def presign(key: str) -> str:
+    """A presigned GET URL of a plate read's image."""
+    return str(
+        aws.client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": get_settings().recordings_bucket, "Key": key},
+            ExpiresIn=get_settings().presign_ttl_s,
+        )
+    )
+
+
+def enqueue_reads(bodies: list[str]) -> None:
+    """Send batch-ingest messages (each a JSON list of reads) to the LPR reads queue, 10 per call."""
+    sqs = aws.client("sqs")
+    url = get_settings().lpr_queue_url
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        resp = sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(chunk)]
+        )
+        if resp.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(resp['Failed'])} LPR batch messages")

@@ -1,0 +1,1 @@
+"""Media tools: ffmpeg, ISO-BMFF, clipping, renditions, frames and the vehicle analysers."""

@@ -1,0 +1,198 @@
+"""ffmpeg, the one media tool: discovery, a safe process runner (protocol whitelist per input),
+thumbnails, the first presentation timestamp, and a stream-copy probe for MPEG-TS.
+
+There is no ffprobe in the Lambda layer nor in imageio-ffmpeg; MP4 files are probed by the box
+walker in :mod:`gtvision.media.isobmff` instead (:func:`gtvision.media.isobmff.probe` picks the reader).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from gtvision.core.observability import redact
+
+FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
+LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,rtmp,rtmps,udp,rtp,srtp"
+_FILE_SCHEMES = {"file", "http", "https"}
+_LIVE_SCHEMES = _FILE_SCHEMES | {"rtsp", "rtsps", "rtmp", "rtmps", "udp", "rtp", "srt"}
+LAYER_FFMPEG = "/opt/bin/ffmpeg"
+_STDERR_TAIL = 1500
+
+
+class MediaError(Exception):
+    """Media that cannot be read, or an ffmpeg run that failed or timed out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MediaInterrupted(MediaError):
+    """ffmpeg did not finish (timed out, killed by a signal, could not start): says nothing about the media."""
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary: env GTV_FFMPEG, else the FFmpeg Lambda layer, else imageio-ffmpeg's."""
+    configured = os.environ.get("GTV_FFMPEG")
+    if configured:
+        return configured
+    if os.path.exists(LAYER_FFMPEG):
+        return LAYER_FFMPEG
+    import imageio_ffmpeg  # imported late: not shipped in the Lambda layer, where /opt/bin/ffmpeg exists
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _with_whitelist(args: Sequence[str], protocols: str) -> list[str]:
+    """Give every `-i` input a `-protocol_whitelist` unless the caller set one for that input."""
+    out: list[str] = []
+    has_whitelist = False
+    for arg in args:
+        if arg == "-protocol_whitelist":
+            has_whitelist = True
+        if arg == "-i":
+            if not has_whitelist:
+                out += ["-protocol_whitelist", protocols]
+            has_whitelist = False
+        out.append(arg)
+    return out
+
+
+def _check_input_schemes(args: Sequence[str], live: bool) -> None:
+    """The rtsp/rtmp demuxers open tcp themselves, past the protocol whitelist: refuse them by scheme too."""
+    allowed = _LIVE_SCHEMES if live else _FILE_SCHEMES
+    for flag, value in zip(args, args[1:], strict=False):
+        if flag == "-i" and "://" in value and value.split("://", 1)[0].lower() not in allowed:
+            raise MediaError(f"entrada não permitida: esquema '{value.split('://', 1)[0]}'")
+
+
+def _tail(text: str) -> str:
+    return redact(text.strip()[-_STDERR_TAIL:])
+
+
+def run_ffmpeg(
+    args: Sequence[str], timeout: float, cwd: str | None = None, *, live: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ffmpeg with an argument list and a timeout; raise `MediaError` with stderr's tail on failure.
+
+    Every input gets a protocol whitelist (files and http(s) only; rtsp/udp/rtp only when `live`).
+    """
+    _check_input_schemes(args, live)
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *_with_whitelist(args, LIVE_PROTOCOLS if live else FILE_PROTOCOLS)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise MediaInterrupted(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
+    except OSError as exc:
+        raise MediaInterrupted(f"ffmpeg não pôde ser executado: {exc}") from exc
+    if proc.returncode < 0:  # killed by a signal (OOM killer, the host shutting down): not the media's fault
+        raise MediaInterrupted(f"ffmpeg interrompido pelo sinal {-proc.returncode}: {_tail(proc.stderr)}")
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg falhou (código {proc.returncode}): {_tail(proc.stderr)}")
+    return proc
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a recording or clip holds. `duration_s` is the presentation duration of its video track."""
+
+    duration_s: float
+    video_codec: str  # ffmpeg codec name: h264, hevc, av1...
+    width: int
+    height: int
+    size_bytes: int
+    container: Literal["mp4", "ts"]
+    fragmented: bool = False
+    frame_count: int | None = None
+    keyframe_interval_s: float | None = None  # largest distance between two keyframes, when known
+
+
+# ------------------------------------------------------------------------------------ MPEG-TS probe
+
+_STREAM = re.compile(r"Stream #0:\d+\S*: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_TIME = re.compile(r"time=\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+_FRAMES = re.compile(r"frame=\s*(\d+)")
+
+
+def probe_with_ffmpeg(path: str, timeout: float) -> MediaInfo:
+    """MediaInfo from an ffmpeg stream-copy pass of the first video stream (used for MPEG-TS)."""
+    proc = run_ffmpeg(["-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], timeout)
+    stream = _STREAM.search(proc.stderr)
+    times = _TIME.findall(proc.stderr)
+    frames = _FRAMES.findall(proc.stderr)
+    if not stream or not times or not frames or int(frames[-1]) == 0:
+        raise MediaError(f"mídia sem vídeo legível: {_tail(proc.stderr)}")
+    h, m, s = times[-1]
+    frame_count = int(frames[-1])
+    duration = int(h) * 3600 + int(m) * 60 + float(s)  # ffmpeg reports the end of the last frame
+    return MediaInfo(
+        duration_s=round(duration, 6),
+        video_codec=stream.group(1),
+        width=int(stream.group(2)),
+        height=int(stream.group(3)),
+        size_bytes=os.path.getsize(path),
+        container="ts",
+        frame_count=frame_count,
+    )
+
+
+_START = re.compile(r"Duration: [^,]+, start: (-?\d+(?:\.\d+)?)")
+
+
+def start_time(src: str, timeout: float = 60) -> float:
+    """The first presentation timestamp of a file, in seconds, as ffmpeg's demuxers see it."""
+    proc = run_ffmpeg(["-i", src, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"], timeout)
+    match = _START.search(proc.stderr)
+    return float(match.group(1)) if match else 0.0
+
+
+# ---------------------------------------------------------------------------------------- thumbnails
+
+
+def thumbnail(src: str, dst: str, width: int = 160, height: int = 90, timeout: float = 30) -> None:
+    """Write a `width`x`height` JPEG of the first decodable frame, letterboxed to keep the aspect ratio."""
+    fit = (
+        f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+        f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuvj420p"
+    )
+    run_ffmpeg(
+        [
+            "-y",
+            "-i",
+            src,
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            fit,
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "4",
+            "-f",
+            "image2",
+            "-update",
+            "1",
+            dst,
+        ],
+        timeout,
+    )
+    if not os.path.exists(dst) or os.path.getsize(dst) == 0:
+        raise MediaError("nenhum quadro decodificável para a miniatura")
+
+
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,1 +1,0 @@
-"""Request models (pydantic), one module per area; ``common`` holds ``Strict``, ``UuidStr`` and ``parse``."""

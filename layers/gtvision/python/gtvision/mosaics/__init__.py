@@ -1,0 +1,1 @@
+"""Mosaics (video walls)."""

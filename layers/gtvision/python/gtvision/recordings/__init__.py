@@ -1,0 +1,1 @@
+"""Recordings: segment registration, the segment index, timeline, thumbnails and HLS playback."""

@@ -1,0 +1,1 @@
+"""Retention: recordings and plate reads past each city's plan."""

@@ -1,0 +1,1 @@
+"""Live streams through MediaMTX: paths, nodes and placement."""

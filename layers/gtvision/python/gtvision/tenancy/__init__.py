@@ -1,0 +1,1 @@
+"""Cities, cameras, users, sessions, quotas and who may see what (authorization)."""

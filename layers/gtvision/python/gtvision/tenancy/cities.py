@@ -1,0 +1,103 @@
+"""Cities: the tenants. Only admins create or delete them; managers and viewers see their own."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import psycopg
+
+from gtvision.core import db, pagination
+from gtvision.core.errors import Conflict, Invalid, not_found
+from gtvision.core.models import BR_STATES
+from gtvision.core.principal import Principal
+from gtvision.tenancy.schemas import CityIn, CityPatch
+from gtvision.tenancy.store import cities as dal
+
+
+def _check_state(state: str | None) -> str | None:
+    if state is None:
+        return None
+    state = state.upper()
+    if state not in BR_STATES:
+        raise Invalid("invalid_state", "state deve ser a sigla de uma UF (ex.: SP)")
+    return state
+
+
+def _check_timezone(name: str | None) -> str | None:
+    """An IANA zone name (`America/Manaus`); 422 otherwise (camera local times are read in it)."""
+    if name is None:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("invalid_timezone", "timezone deve ser um fuso IANA (ex.: America/Sao_Paulo)") from None
+    return name
+
+
+def create(principal: Principal, data: CityIn) -> dict[str, Any]:
+    """Admins register a city (a tenant) with its retention plan and camera limit."""
+    principal.require("admin")
+    values = data.model_dump()
+    values["state"] = _check_state(data.state)
+    values["timezone"] = _check_timezone(data.timezone)
+    try:
+        with db.transaction() as conn:
+            return dal.insert(conn, values)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
+
+
+def get(principal: Principal, city_id: str) -> dict[str, Any]:
+    """A city the caller can see; 404 for any other."""
+    if not principal.can_see_city(city_id):
+        raise not_found("cidade")
+    with db.transaction() as conn:
+        city = dal.get(conn, city_id)
+    if city is None:
+        raise not_found("cidade")
+    return city
+
+
+def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The cities the caller can see (admins: all; others: their own), a page at a time."""
+    with db.transaction() as conn:
+        rows = dal.list_page(conn, limit, pagination.decode_keyset(cursor), principal.scope)
+    return pagination.page(rows, limit, ("created_at", "id"))
+
+
+def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
+    """Admins change a city's name, state, plans or camera limit."""
+    get(principal, city_id)  # 404 for other cities before any 403
+    principal.require("admin")
+    changes = patch.model_dump(exclude_none=True)
+    if "state" in changes:
+        changes["state"] = _check_state(changes["state"])
+    if "timezone" in changes:
+        changes["timezone"] = _check_timezone(changes["timezone"])
+    try:
+        with db.transaction() as conn:
+            city = dal.update(conn, city_id, changes) if changes else dal.get(conn, city_id)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
+    if city is None:
+        raise not_found("cidade")
+    return city
+
+
+def delete(principal: Principal, city_id: str) -> None:
+    """Admins remove a city that has no cameras, users, recordings or plate reads left."""
+    get(principal, city_id)
+    principal.require("admin")
+    with db.transaction() as conn:
+        if dal.has_dependents(conn, city_id):
+            raise Conflict("city_not_empty", "remova as câmeras e usuários da cidade antes de excluí-la")
+        # Retention walks cities: a deleted city's recordings and plate reads would never expire.
+        if dal.holds_personal_data(conn, city_id):
+            raise Conflict(
+                "city_has_recordings",
+                "a cidade ainda tem gravações ou leituras de placas; a retenção as elimina no prazo da cidade"
+                " (reduza retention_days e lpr_retention_days para antecipar) e então ela pode ser excluída",
+            )
+        if not dal.delete(conn, city_id):
+            raise not_found("cidade")

@@ -1,0 +1,1 @@
+"""SQL of tenancy's tables (cities, cameras, users, sessions)."""

@@ -1,0 +1,86 @@
+"""SQL for cameras (always filtered by city unless the caller is an admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from gtvision.core.db import Conn
+from gtvision.core.sql import keyset_page, one
+
+PUBLIC_COLS = (
+    "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
+    " lpr_enabled, status, created_at, updated_at, lpr_digest_username, lpr_keepalive_at,"
+    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status"
+)
+
+
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a camera; returns its public columns."""
+    cols = ", ".join(values)
+    params = ", ".join(f"%({k})s" for k in values)
+    return one(conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values))
+
+
+def get(conn: Conn, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
+    """One camera; None when missing or (city_id given) in another city."""
+    if city_id is None:
+        return conn.execute(f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s", (camera_id,)).fetchone()
+    return conn.execute(
+        f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s AND city_id = %s", (camera_id, city_id)
+    ).fetchone()
+
+
+def find_by_name(conn: Conn, city_id: str, name: str) -> dict[str, Any] | None:
+    """The camera called exactly ``name`` in the city, if any."""
+    return conn.execute(
+        f"SELECT {PUBLIC_COLS} FROM cameras WHERE city_id = %s AND name = %s", (city_id, name)
+    ).fetchone()
+
+
+def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
+    """The encrypted secrets of a camera (never leaves the logic layer)."""
+    return conn.execute(
+        "SELECT id, city_id, source_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
+        " webhook_secret_prev_enc, webhook_secret_prev_until, lpr_digest_username, lpr_digest_password_enc"
+        " FROM cameras WHERE id = %s",
+        (camera_id,),
+    ).fetchone()
+
+
+def count_in_city(conn: Conn, city_id: str) -> int:
+    """How many cameras the city has."""
+    return one(conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)))["n"]
+
+
+def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
+    """Cameras of a city, oldest first (keyset page)."""
+    return keyset_page(conn, f"SELECT {PUBLIC_COLS} FROM cameras", ["city_id = %s"], [city_id], limit, after)
+
+
+def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply `changes` to a camera; None when it does not exist."""
+    sets = ", ".join(f"{k} = %({k})s" for k in changes)
+    return conn.execute(
+        f"UPDATE cameras SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {PUBLIC_COLS}",
+        {**changes, "id": camera_id},
+    ).fetchone()
+
+
+def delete(conn: Conn, camera_id: str) -> bool:
+    """Delete a camera; whether one was deleted."""
+    return conn.execute("DELETE FROM cameras WHERE id = %s", (camera_id,)).rowcount == 1
+
+
+def record_keepalive(conn: Conn, camera_id: str, at: Any, device_info: dict[str, Any] | None) -> None:
+    """An LPR camera said it is alive (ITS KeepAlive/DeviceInfo): camera health reads lpr_keepalive_at."""
+    if device_info is None:
+        conn.execute(
+            "UPDATE cameras SET lpr_keepalive_at = greatest(lpr_keepalive_at, %s) WHERE id = %s", (at, camera_id)
+        )
+    else:
+        conn.execute(
+            "UPDATE cameras SET lpr_keepalive_at = greatest(lpr_keepalive_at, %s), lpr_device_info = %s WHERE id = %s",
+            (at, Jsonb(device_info), camera_id),
+        )

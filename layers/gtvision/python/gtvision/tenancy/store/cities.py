@@ -1,0 +1,76 @@
+"""SQL for cities (tenants)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gtvision.core.db import Conn
+from gtvision.core.sql import keyset_page, one
+
+_COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, timezone, created_at, updated_at"
+
+
+def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a city; returns it."""
+    return one(
+        conn.execute(
+            f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
+            f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s,"
+            f" %(timezone)s)"
+            f" RETURNING {_COLS}",
+            values,
+        )
+    )
+
+
+def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    """One city (locked for update when asked); None when missing."""
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
+
+
+def find_by_name(conn: Conn, name: str, state: str) -> dict[str, Any] | None:
+    """The city called ``name`` (case-insensitive) in ``state``, if any."""
+    return conn.execute(
+        f"SELECT {_COLS} FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
+    ).fetchone()
+
+
+def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | None) -> list[dict[str, Any]]:
+    """Cities oldest first, or only `only_city` (keyset page)."""
+    where, params = (["id = %s"], [only_city]) if only_city else ([], [])
+    return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)
+
+
+def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply `changes` to a city; None when it does not exist."""
+    sets = ", ".join(f"{k} = %({k})s" for k in changes)
+    return conn.execute(
+        f"UPDATE cities SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {_COLS}",
+        {**changes, "id": city_id},
+    ).fetchone()
+
+
+def delete(conn: Conn, city_id: str) -> bool:
+    """Delete a city; whether one was deleted."""
+    return conn.execute("DELETE FROM cities WHERE id = %s", (city_id,)).rowcount == 1
+
+
+def holds_personal_data(conn: Conn, city_id: str) -> bool:
+    """Recordings or not yet anonymised plate reads of the city (retention finds them only through the city)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM segments WHERE city_id = %s)"
+        " OR EXISTS (SELECT 1 FROM plate_reads WHERE city_id = %s AND anonymised_at IS NULL) AS held",
+        (city_id, city_id),
+    ).fetchone()
+    return bool(row and row["held"])
+
+
+def has_dependents(conn: Conn, city_id: str) -> bool:
+    """Whether the city still has cameras or active users."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
+        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",
+        (city_id, city_id),
+    ).fetchone()
+    return bool(row and row["busy"])
