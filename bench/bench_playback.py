@@ -166,11 +166,11 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def python_timeline(rows: list[dict[str, Any]], lo: datetime, hi: datetime) -> tuple[list[Any], float]:
+def python_timeline(rows: list[Any], lo: datetime, hi: datetime) -> tuple[list[Any], float]:
     """The baseline: what dal.timeline computes in SQL, done in Python over the fetched rows."""
     spans: list[list[datetime]] = []
     for r in rows:
-        s, e = max(r["start_at"], lo), min(r["end_at"], hi)
+        s, e = max(r.start_at, lo), min(r.end_at, hi)
         if spans and s <= spans[-1][1] + timedelta(seconds=1):
             spans[-1][1] = max(spans[-1][1], e)
         else:

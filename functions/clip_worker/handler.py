@@ -12,7 +12,7 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.clips import service as clips
+    from gtvision.clips import worker as clips
     from gtvision.core.observability import logger, metrics, tracer
     from gtvision.core.retries import RetryingBatchProcessor
 

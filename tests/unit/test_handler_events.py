@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from utils import LambdaContext, load_function
 
-from gtvision.core import retries
+from gtvision.core import queues
 from gtvision_local import events
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:gtvision-test"
@@ -20,7 +20,7 @@ CLIP_ID = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 def retry_delays(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """The delay each failed record is given (no queue here: the real call is tested in integration)."""
     seen: list[tuple[str, int]] = []
-    monkeypatch.setattr(retries.queues, "retry_in", lambda arn, receipt, delay: seen.append((receipt, delay)))
+    monkeypatch.setattr(queues, "retry_in", lambda arn, receipt, delay: seen.append((receipt, delay)))
     return seen
 
 

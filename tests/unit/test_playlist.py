@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from unittest import mock
 
 import boto3
@@ -11,8 +11,8 @@ import pytest
 from botocore.config import Config
 
 from gtvision.core.presign import Presigner
-from gtvision.core.records import Segment
 from gtvision.recordings.hls import build_playlist
+from gtvision.recordings.schemas import Segment
 from gtvision.recordings.service import parse_key, segment_key
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
@@ -21,11 +21,30 @@ CAM = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 
 def _seg(offset_s: float, duration: float = 2.0, **fields: Any) -> Segment:
     start = T0 + timedelta(seconds=offset_s)
-    row = {"start_at": start, "end_at": start + timedelta(seconds=duration), "duration_s": duration,
-           "video_codec": "h264", "width": 320, "height": 180, "container": "ts", "pts_start": 1.4,
-           "size_bytes": 1000, "init_bytes": None}  # fmt: skip
+    row: dict[str, Any] = {
+        "camera_id": CAM,
+        "city_id": CAM,
+        "start_at": start,
+        "end_at": start + timedelta(seconds=duration),
+        "duration_s": duration,
+        "s3_key": "k",
+        "thumb_key": None,
+        "size_bytes": 1000,
+        "sha256": None,
+        "video_codec": "h264",
+        "width": 320,
+        "height": 180,
+        "container": "ts",
+        "init_bytes": None,
+        "pts_start": 1.4,
+        "created_at": start,
+        "etag": None,
+        "play_key": None,
+        "play_size_bytes": None,
+        "frame_count": None,
+    }
     row.update(fields)
-    return cast(Segment, row)  # the fields a playlist reads
+    return Segment(**row)
 
 
 def _tags_between_segments(text: str) -> list[list[str]]:

@@ -23,9 +23,6 @@ from chalicelib.schemas import (
     CameraOut,
     CityFilterQuery,
     CityOut,
-    ClipOut,
-    ClipQueued,
-    ClipsQuery,
     Health,
     LprSearchQuery,
     MosaicOut,
@@ -52,7 +49,6 @@ from chalicelib.schemas import (
 from chalicelib.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
 from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.alerts import schemas as alerts
-from gtvision.clips import schemas as clips
 from gtvision.lpr import intelbras_schemas as intelbras
 from gtvision.lpr import schemas as lpr
 from gtvision.mosaics import schemas as mosaics
@@ -119,13 +115,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
     ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
     ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
-    # clips
-    ("POST", "/v1/clips"): Operation(202, body=clips.ClipIn, response=ClipQueued),
-    ("GET", "/v1/clips"): Operation(query=ClipsQuery, response=Page[ClipOut]),
-    ("GET", "/v1/clips/{clip_id}"): Operation(response=ClipOut),
-    ("DELETE", "/v1/clips/{clip_id}"): Operation(204),
-    ("POST", "/v1/clips/{clip_id}/hold"): Operation(body=clips.HoldIn, response=ClipOut),
-    ("DELETE", "/v1/clips/{clip_id}/hold"): Operation(response=ClipOut),
     # mosaics
     ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
     ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),

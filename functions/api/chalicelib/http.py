@@ -71,7 +71,7 @@ def paged(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor}
 
 
-def _secured(resp: Response) -> Response:
+def secured(resp: Response) -> Response:
     present = {k.lower() for k in resp.headers}
     for name, value in API_HEADERS.items():
         if name.lower() not in present:
@@ -98,8 +98,37 @@ def contract_errors(event: Any, get_response: Callable[[Any], Response]) -> Resp
             code, message = "internal_error", "erro interno"
         headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
         resp = json_response({"error": {"code": code, "message": message}}, resp.status_code, headers)
-        return _secured(resp)
+        return secured(resp)
     return resp
+
+
+def parse_json(raw_body: bytes) -> Any:
+    """A request body as JSON: 413 when too large, 400 when absent or not JSON, 422 when it holds NUL."""
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise TooLarge("payload_too_large", "corpo da requisição grande demais")
+    if not raw_body:
+        raise Malformed("malformed_body", "corpo JSON ausente")
+    try:
+        data = json.loads(raw_body, parse_constant=_reject_constant)
+    # RecursionError: absurdly deep nesting; ValueError: JSONDecodeError, integers of > 4300 digits.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise Malformed("malformed_json", "corpo não é JSON válido") from exc
+    if _has_nul(data):
+        # PostgreSQL text cannot hold NUL and no field of this API needs it.
+        raise Invalid("invalid_characters", "o corpo contém caracteres nulos (\\u0000)")
+    return data
+
+
+def error_response(exc: BaseException, path: str) -> Response:
+    """The contract's error answer for anything a view raised (with the API headers)."""
+    if isinstance(exc, DomainError):
+        return secured(json_response(exc.to_body(), exc.status, dict(exc.headers)))
+    if isinstance(exc, psycopg.OperationalError):  # database away or frozen (bounded waits, core.db): retry later
+        logger.exception("database unavailable", extra={"path": path})
+        body = {"error": {"code": "database_unavailable", "message": "banco de dados indisponível; tente novamente"}}
+        return secured(json_response(body, 503, {"Retry-After": "5"}))
+    logger.exception("unhandled error", extra={"path": path})
+    return secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
 
 
 @dataclass
@@ -121,19 +150,7 @@ class Ctx:
         return self.principal
 
     def json(self) -> Any:
-        if len(self.raw_body) > MAX_BODY_BYTES:
-            raise TooLarge("payload_too_large", "corpo da requisição grande demais")
-        if not self.raw_body:
-            raise Malformed("malformed_body", "corpo JSON ausente")
-        try:
-            data = json.loads(self.raw_body, parse_constant=_reject_constant)
-        # RecursionError: absurdly deep nesting; ValueError: JSONDecodeError, integers of > 4300 digits.
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise Malformed("malformed_json", "corpo não é JSON válido") from exc
-        if _has_nul(data):
-            # PostgreSQL text cannot hold NUL and no field of this API needs it.
-            raise Invalid("invalid_characters", "o corpo contém caracteres nulos (\\u0000)")
-        return data
+        return parse_json(self.raw_body)
 
     def limit(self) -> int:
         return pagination.parse_limit(self.query.get("limit"))
@@ -195,19 +212,11 @@ def route(
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code
-                return _secured(resp)
-            except DomainError as err:
-                status = err.status
-                return _secured(json_response(err.to_body(), err.status, dict(err.headers)))
-            except psycopg.OperationalError:  # database away or frozen (bounded waits, gtvision.core.db): retry later
-                logger.exception("database unavailable", extra={"path": path})
-                status = 503
-                message = "banco de dados indisponível; tente novamente"
-                body = {"error": {"code": "database_unavailable", "message": message}}
-                return _secured(json_response(body, 503, {"Retry-After": "5"}))
-            except Exception:
-                logger.exception("unhandled error", extra={"path": path})
-                return _secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
+                return secured(resp)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes the contract's error answer
+                resp = error_response(exc, path)
+                status = resp.status_code
+                return resp
             finally:
                 if action and ctx.principal is not None:
                     resource = path.format(**params) if params else path

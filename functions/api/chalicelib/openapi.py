@@ -59,7 +59,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def _schemas(ops: list[Operation]) -> tuple[dict[tuple[Any, str], dict[str, Any]], dict[str, Any]]:
+def _schemas(ops: list[Any]) -> tuple[dict[tuple[Any, str], dict[str, Any]], dict[str, Any]]:
     """JSON schemas of every body (validation) and response (serialization) model, with shared $defs."""
     wanted: list[tuple[type[BaseModel], Any]] = [(ErrorOut, "serialization")]
     for op in ops:
@@ -74,7 +74,8 @@ def _schemas(ops: list[Operation]) -> tuple[dict[tuple[Any, str], dict[str, Any]
 
 def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
     routes = sorted((path, method, entry) for path, methods in app.routes.items() for method, entry in methods.items())
-    ops = [OPERATIONS.get((method, path), Operation()) for path, method, _ in routes]
+    # A route declared with `routing.Api.route` carries its own declaration; the rest are still in OPERATIONS.
+    ops = [getattr(e.view_function, "__gtv_op__", None) or OPERATIONS.get((m, p), Operation()) for p, m, e in routes]
     refs, components = _schemas(ops)
     error = {"description": "Erro", "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
     paths: dict[str, Any] = {}

@@ -22,12 +22,11 @@ from gtvision.core.principal import Principal
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cameras, cities
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, in_callers_city, roles_from
 from gtvision.tenancy.store import users as users_dal
 
-ANY = ("admin", "manager", "viewer")
-MANAGERS = ("admin", "manager")
-ADMINS = ("admin",)
+#: Path parameters that are not ids (no canonical form, no resolver).
+PLAIN_PARAMS = frozenset({"asset_name", "notification", "plate"})
 
 
 def _user(principal: Principal, user_id: str) -> Any:
@@ -76,3 +75,6 @@ def authorize(principal: Principal, roles: tuple[str, ...], params: dict[str, st
         if resolver is not None:
             resolver(principal, value)
     principal.require(*roles)
+
+
+__all__ = ["ADMINS", "ANY", "MANAGERS", "PLAIN_PARAMS", "RESOLVERS", "authorize", "roles_from"]

@@ -7,10 +7,11 @@ Query models document parameters only: the views read them and answer 400/422 th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gtvision.core import models
 from gtvision.core.pagination import MAX_LIMIT
 
 T = TypeVar("T")
@@ -117,9 +118,7 @@ class AssetQuery(Query):
 # --------------------------------------------------------------------------------------------- outputs
 
 
-class Page(Out, Generic[T]):
-    items: list[T]
-    next_cursor: str | None
+Page = models.Page  # one generic page model (core.models), whichever module declares the route
 
 
 class Health(Out):

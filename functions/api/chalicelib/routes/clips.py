@@ -1,74 +1,57 @@
-"""Routes of clips (contract: Clips): request, read, list and legal hold."""
+"""Routes of clips (contract: Clips): request, read, list, delete and legal hold."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint
-
-from chalicelib.http import Ctx, json_response, paged, route
-from chalicelib.resolvers import MANAGERS
+from chalicelib.routing import Api, Request, page
 from gtvision.clips import service as clips
-from gtvision.clips.schemas import ClipIn, HoldIn
-from gtvision.core.models import parse
+from gtvision.clips.schemas import Clip, ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
+from gtvision.core.models import Page
 from gtvision.tenancy import quotas
 
-bp = Blueprint(__name__)
+api = Api(__name__)
 
 
-@route(bp, "/v1/clips", ("POST",), audit_action="clip.create")
-def create_clip(ctx: Ctx) -> Any:
+@api.route("POST", "/v1/clips", role="manager", status=202, body=ClipIn, response=ClipQueued, audit="clip.create")
+def create_clip(req: Request[ClipIn, None]) -> ClipQueued:
     """Queue a clip of a camera's recordings (202; the worker makes it)."""
-    data = parse(ClipIn, ctx.json())
-    quotas.check(ctx.user, "clip")
-    ctx.audit_detail = {
+    data = req.body
+    quotas.check(req.user, "clip")
+    req.audit_detail = {
         "camera_id": data.camera_id,
         "start": data.start.isoformat(),
         "end": data.end.isoformat(),
         "mode": data.mode,
     }
-    return json_response(clips.create(ctx.user, data), 202)
+    return clips.create(req.user, data)
 
 
-@route(bp, "/v1/clips", roles=MANAGERS, audit_action="clip.list")
-def list_clips(ctx: Ctx) -> Any:
+@api.route("GET", "/v1/clips", role="manager", query=ClipsQuery, response=Page[ClipOut], audit="clip.list")
+def list_clips(req: Request[None, ClipsQuery]) -> Page[ClipOut]:
     """List the city's clips, newest first (`camera_id`, `status` filter)."""
-    items, nxt = clips.list_(
-        ctx.user, ctx.query.get("camera_id") or None, ctx.query.get("status") or None, ctx.limit(), ctx.cursor()
-    )
-    return paged(items, nxt)
+    return page(*clips.list_(req.user, req.query))
 
 
-@route(bp, "/v1/clips/{clip_id}", roles=MANAGERS, audit_action="clip.read")
-def get_clip(ctx: Ctx, clip_id: str) -> Any:
+@api.route("GET", "/v1/clips/{clip_id}", role="manager", response=ClipOut, audit="clip.read")
+def get_clip(req: Request[None, None], clip: Clip) -> ClipOut:
     """One clip, with presigned `download_url` and `manifest_url` once ready."""
-    clip = clips.get(ctx.user, clip_id)
-    ctx.audit_city_id = clip["city_id"]
-    return clip
+    return clips.public(clip)
 
 
-@route(bp, "/v1/clips/{clip_id}", ("DELETE",), audit_action="clip.delete")
-def delete_clip(ctx: Ctx, clip_id: str) -> Any:
+@api.route("DELETE", "/v1/clips/{clip_id}", role="manager", status=204, audit="clip.delete")
+def delete_clip(req: Request[None, None], clip: Clip) -> None:
     """Delete a clip and its objects (manager; 409 while under legal hold)."""
-    clip = clips.delete(ctx.user, clip_id)
-    ctx.audit_city_id = str(clip["city_id"])
-    ctx.audit_detail = {"camera_id": str(clip["camera_id"]), "sha256": clip["sha256"], "status": clip["status"]}
-    return json_response(None, 204)
+    row = clips.delete(clip)
+    req.audit_detail = {"camera_id": str(row.camera_id), "sha256": row.sha256, "status": row.status}
 
 
-@route(bp, "/v1/clips/{clip_id}/hold", ("POST",), audit_action="clip.hold")
-def hold_clip(ctx: Ctx, clip_id: str) -> Any:
+@api.route("POST", "/v1/clips/{clip_id}/hold", role="manager", body=HoldIn, response=ClipOut, audit="clip.hold")
+def hold_clip(req: Request[HoldIn, None], clip: Clip) -> ClipOut:
     """Place a legal hold: the clip and the segments it was cut from are kept by retention."""
-    data = parse(HoldIn, ctx.json())
-    ctx.audit_detail = {"reason": data.reason}
-    clip = clips.hold(ctx.user, clip_id, data)
-    ctx.audit_city_id = clip["city_id"]
-    return clip
+    req.audit_detail = {"reason": req.body.reason}
+    return clips.hold(req.user, clip, req.body)
 
 
-@route(bp, "/v1/clips/{clip_id}/hold", ("DELETE",), audit_action="clip.unhold")
-def release_clip_hold(ctx: Ctx, clip_id: str) -> Any:
+@api.route("DELETE", "/v1/clips/{clip_id}/hold", role="manager", response=ClipOut, audit="clip.unhold")
+def release_clip_hold(req: Request[None, None], clip: Clip) -> ClipOut:
     """Lift the legal hold of a clip."""
-    clip = clips.release_hold(ctx.user, clip_id)
-    ctx.audit_city_id = clip["city_id"]
-    return clip
+    return clips.release_hold(clip)

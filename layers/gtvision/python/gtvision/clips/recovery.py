@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gtvision.clips import store as dal
-from gtvision.clips.service import MAX_ATTEMPTS, announce
+from gtvision.clips.schemas import StaleClip
+from gtvision.clips.service import announce
+from gtvision.clips.worker import MAX_ATTEMPTS
 from gtvision.core import db
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
@@ -34,8 +36,8 @@ def reconcile(stale_s: int | None = None) -> Reconciled:
     failed: list[str] = []
     with db.transaction() as conn:
         for row in dal.stale(conn, stale_s):
-            clip_id = str(row["id"])
-            if row["requeues"] >= MAX_REQUEUES or row["attempts"] >= MAX_ATTEMPTS:
+            clip_id = str(row.id)
+            if row.requeues >= MAX_REQUEUES or row.attempts >= MAX_ATTEMPTS:
                 dal.fail_stale(conn, clip_id, _reason(row))
                 failed.append(clip_id)
             else:
@@ -57,13 +59,13 @@ def reconcile(stale_s: int | None = None) -> Reconciled:
     return Reconciled(sent, failed)
 
 
-def _reason(row: dict[str, object]) -> str:
-    if row["status"] == "processing":
+def _reason(row: StaleClip) -> str:
+    if row.status == "processing":
         return (
-            f"o processamento do recorte foi interrompido (tentativa {row['attempts']} de {MAX_ATTEMPTS}) "
+            f"o processamento do recorte foi interrompido (tentativa {row.attempts} de {MAX_ATTEMPTS}) "
             "e não pode ser retomado; peça o recorte de novo"
         )
     return (
-        f"o recorte ficou parado na fila e foi reenfileirado {row['requeues']} vezes sem ser processado; "
+        f"o recorte ficou parado na fila e foi reenfileirado {row.requeues} vezes sem ser processado; "
         "peça o recorte de novo"
     )

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from gtvision.clips.schemas import ClipJob
+from gtvision.clips.schemas import Clip, ClipJob, EvidenceNames, StaleClip
 from gtvision.core import aws
 from gtvision.core.db import Conn
-from gtvision.core.records import Clip, Segment
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import one
+from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.recordings.schemas import Segment
 
-COLS = (
-    "id, camera_id, city_id, start_at, end_at, mode, status, duration_s, size_bytes, sha256, s3_key, manifest_key,"
-    " error, requested_by, requested_by_name, attempts, held, hold_reason, held_by, held_at, created_at, updated_at"
-)
+COLS = columns(Clip)
 
 
 def clip_key(clip_id: str) -> str:
@@ -31,19 +28,16 @@ def manifest_key(clip_id: str) -> str:
     return f"clips/{clip_id}.manifest.json"
 
 
-def object_keys(row: dict[str, Any]) -> list[str]:
+def object_keys(clip_id: str, s3_key: str | None, manifest: str | None) -> list[str]:
     """Every object a clip may have in storage: the row's keys and the deterministic ones (a worker that
     died after uploading left them without recording them)."""
-    clip_id = str(row["id"])
-    keys = {clip_key(clip_id), manifest_key(clip_id), row.get("s3_key"), row.get("manifest_key")}
+    keys = {clip_key(clip_id), manifest_key(clip_id), s3_key, manifest}
     return sorted(k for k in keys if k)
 
 
-def lock_for_delete(conn: Conn, clip_id: str, city_id: str | None) -> dict[str, Any] | None:
+def lock_for_delete(conn: Conn, clip_id: str) -> Clip | None:
     """The clip, row-locked until the transaction ends (a hold placed meanwhile waits for the delete)."""
-    city = " AND city_id = %s" if city_id is not None else ""
-    params = (clip_id, city_id) if city_id is not None else (clip_id,)
-    return conn.execute(f"SELECT {COLS}, lease_until FROM clips WHERE id = %s{city} FOR UPDATE", params).fetchone()
+    return fetch_one(conn, Clip, f"SELECT {COLS} FROM clips WHERE id = %s FOR UPDATE", (clip_id,))
 
 
 def delete(conn: Conn, clip_id: str) -> None:
@@ -66,16 +60,14 @@ def insert(conn: Conn, values: dict[str, Any]) -> Clip:
     """Insert a queued clip; returns it."""
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return cast(Clip, one(conn.execute(f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)))
+    return fetch_exactly_one(conn, Clip, f"INSERT INTO clips ({cols}) VALUES ({params}) RETURNING {COLS}", values)
 
 
 def get(conn: Conn, clip_id: str, city_id: str | None = None) -> Clip | None:
     """One clip; None when missing or (city_id given) in another city."""
     if city_id is None:
-        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,)).fetchone()
-    else:
-        row = conn.execute(f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id)).fetchone()
-    return cast("Clip | None", row)
+        return fetch_one(conn, Clip, f"SELECT {COLS} FROM clips WHERE id = %s", (clip_id,))
+    return fetch_one(conn, Clip, f"SELECT {COLS} FROM clips WHERE id = %s AND city_id = %s", (clip_id, city_id))
 
 
 def list_page(
@@ -98,21 +90,20 @@ def list_page(
         params += after
     params.append(limit + 1)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = conn.execute(f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s", params)
-    return cast("list[Clip]", rows.fetchall())
+    query = f"SELECT {COLS} FROM clips {clause} ORDER BY created_at DESC, id DESC LIMIT %s"
+    return fetch_all(conn, Clip, query, params)
 
 
 def claim(conn: Conn, clip_id: str, token: str, lease_s: int) -> Clip | None:
     """Take a queued clip (or one whose previous worker's lease ran out); None when not claimable."""
-    return cast(
-        "Clip | None",
-        conn.execute(
-            f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
-            f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
-            f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
-            f" RETURNING {COLS}",
-            {"id": clip_id, "token": token, "lease": lease_s},
-        ).fetchone(),
+    return fetch_one(
+        conn,
+        Clip,
+        f"UPDATE clips SET status = 'processing', claim_token = %(token)s, attempts = attempts + 1,"
+        f" lease_until = now() + make_interval(secs => %(lease)s), error = NULL, updated_at = now()"
+        f" WHERE id = %(id)s AND (status = 'queued' OR (status = 'processing' AND lease_until < now()))"
+        f" RETURNING {COLS}",
+        {"id": clip_id, "token": token, "lease": lease_s},
     )
 
 
@@ -145,16 +136,18 @@ def fail_unclaimed(conn: Conn, clip_id: str, error: str) -> None:
     )
 
 
-def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[dict[str, Any]]:
+def stale(conn: Conn, stale_s: int, limit: int = 500) -> list[StaleClip]:
     """Unfinished clips nobody is working on, locked for the reconciler: `queued` untouched for `stale_s`,
     `processing` whose lease ran out (or claimed longer ago than any worker lives)."""
-    return conn.execute(
-        "SELECT id, status, attempts, requeues FROM clips"
+    return fetch_all(
+        conn,
+        StaleClip,
+        f"SELECT {columns(StaleClip)} FROM clips"
         " WHERE (status IN ('queued', 'processing') AND updated_at < now() - make_interval(secs => %(stale)s))"
         " OR (status = 'processing' AND lease_until < now())"
         " ORDER BY updated_at LIMIT %(n)s FOR UPDATE SKIP LOCKED",
         {"stale": stale_s, "n": limit},
-    ).fetchall()
+    )
 
 
 def count_unfinished(conn: Conn) -> int:
@@ -183,13 +176,12 @@ def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
 
 def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
     """Set (reason given) or lift (reason None) the legal hold."""
-    return cast(
-        "Clip | None",
-        conn.execute(
-            f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
-            f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
-            {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
-        ).fetchone(),
+    return fetch_one(
+        conn,
+        Clip,
+        f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
+        f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
+        {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
     )
 
 
@@ -207,24 +199,26 @@ def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[date
 
 def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
     """The segments recorded for the clip when it was requested (those still stored), ordered by start."""
-    return cast(
-        "list[Segment]",
-        conn.execute(
-            "SELECT s.* FROM clip_segments cs JOIN segments s"
-            " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-            " WHERE cs.clip_id = %s ORDER BY s.start_at",
-            (clip_id,),
-        ).fetchall(),
+    return fetch_all(
+        conn,
+        Segment,
+        f"SELECT {columns(Segment, 's.')} FROM clip_segments cs JOIN segments s"
+        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+        " WHERE cs.clip_id = %s ORDER BY s.start_at",
+        (clip_id,),
     )
 
 
-def context_names(conn: Conn, camera_id: str) -> dict[str, Any]:
+def context_names(conn: Conn, camera_id: str) -> EvidenceNames:
     """Camera and city names for the evidence manifest."""
-    return conn.execute(
+    found = fetch_one(
+        conn,
+        EvidenceNames,
         "SELECT c.name AS camera_name, ci.name AS city_name, ci.state AS city_state"
         " FROM cameras c JOIN cities ci ON ci.id = c.city_id WHERE c.id = %s",
         (camera_id,),
-    ).fetchone() or {"camera_name": None, "city_name": None, "city_state": None}
+    )
+    return found or EvidenceNames(None, None, None)
 
 
 # -------------------------------------------------------------------------------------- S3 / SQS

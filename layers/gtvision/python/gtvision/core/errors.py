@@ -66,3 +66,13 @@ def not_found(what: str = "recurso") -> NotFound:
 class PoisonMessage(Exception):
     """A queue message that can never succeed (not JSON, unknown ids...): it belongs in the DLQ, fast
     (`gtvision.core.retries.RetryingBatchProcessor` sends it there; kept here so raising it costs no batch import)."""
+
+
+class BadInput(Exception):
+    """The input itself cannot be processed (unreadable media, values out of range): the feature records why
+    (a rejected segment, a failed clip) and the message succeeds — retrying cannot help."""
+
+
+class TransientError(Exception):
+    """A failure that says nothing about the input (a timeout, a killed process, a resource running out):
+    retried with backoff, never a rejection."""

@@ -84,12 +84,14 @@ def check_keyset(values: list[Any], shape: tuple[str, ...] = ("time", "uuid")) -
         raise Malformed("invalid_cursor", "cursor inválido") from exc
 
 
-R = TypeVar("R", bound=Mapping[str, Any])
+R = TypeVar("R")
 
 
 def page(rows: list[R], limit: int, key: tuple[str, ...]) -> tuple[list[R], str | None]:
     """Given up to limit+1 rows ordered by `key`, return the page and the next cursor."""
     if len(rows) > limit:
         rows = rows[:limit]
-        return rows, encode_cursor([rows[-1][k] for k in key])
+        last = rows[-1]
+        values = [last[k] if isinstance(last, Mapping) else getattr(last, k) for k in key]
+        return rows, encode_cursor(values)
     return rows, None

@@ -9,17 +9,49 @@ the dead-letter queue. The redrive counts in template.yaml are sized on this sch
 
 from __future__ import annotations
 
+import errno
+from enum import Enum
 from typing import Any
 
+import psycopg
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.base import FailureResponse
 
 from gtvision.core import queues
-from gtvision.core.errors import PoisonMessage
+from gtvision.core.errors import BadInput, DomainError, PoisonMessage, TransientError
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 
-__all__ = ["PoisonMessage", "RetryingBatchProcessor", "backoff_s"]
+__all__ = ["Failure", "PoisonMessage", "RetryingBatchProcessor", "backoff_s", "classify"]
+
+#: errno values of a machine running out of something (scratch space, file handles, memory): never the
+#: input's fault (ADR 0010, issue 27).
+RESOURCE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EDQUOT})
+
+
+class Failure(Enum):
+    """What a failed record means — the one rule every SQS handler and worker applies."""
+
+    #: The message itself can never succeed (not JSON, unknown ids): to the dead-letter queue, fast.
+    POISON = "poison"
+    #: The input is bad (unreadable media, invalid values): the feature records why; the message succeeds.
+    REJECTED = "rejected"
+    #: Anything else (resources, timeouts, the database, a killed process): retried with backoff.
+    TRANSIENT = "transient"
+
+
+def classify(exc: BaseException) -> Failure:
+    """Poison, rejected or transient: unknown errors are transient (retried, bounded by the redrive count),
+    so evidence is never rejected because of a fault of ours."""
+    if isinstance(exc, PoisonMessage):
+        return Failure.POISON
+    if isinstance(exc, TransientError | psycopg.OperationalError):
+        return Failure.TRANSIENT
+    if isinstance(exc, OSError) and exc.errno in RESOURCE_ERRNOS:
+        return Failure.TRANSIENT
+    if isinstance(exc, BadInput | DomainError):
+        return Failure.REJECTED
+    return Failure.TRANSIENT
 
 
 def backoff_s(receive_count: int) -> int:
@@ -39,7 +71,7 @@ class RetryingBatchProcessor(BatchProcessor):
         error = exception[1]
         attributes = record.get("attributes") or {}
         receives = int(attributes.get("ApproximateReceiveCount") or 1)
-        poison = isinstance(error, PoisonMessage)
+        poison = classify(error) is Failure.POISON
         delay = 0 if poison else backoff_s(receives)
         logger.warning(
             "record failed: dead-letter bound" if poison else "record failed: retried with backoff",

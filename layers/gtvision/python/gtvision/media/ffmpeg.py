@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from gtvision.core.errors import BadInput, TransientError
 from gtvision.core.observability import redact
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
@@ -25,7 +26,7 @@ LAYER_FFMPEG = "/opt/bin/ffmpeg"
 _STDERR_TAIL = 1500
 
 
-class MediaError(Exception):
+class MediaError(BadInput):
     """Media that cannot be read, or an ffmpeg run that failed or timed out."""
 
     def __init__(self, message: str) -> None:
@@ -33,7 +34,7 @@ class MediaError(Exception):
         self.message = message
 
 
-class MediaInterrupted(MediaError):
+class MediaInterrupted(MediaError, TransientError):
     """ffmpeg did not finish (timed out, killed by a signal, could not start): says nothing about the media."""
 
 

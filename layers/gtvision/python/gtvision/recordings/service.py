@@ -299,5 +299,5 @@ def playlist(principal: Principal, camera_id: str, query: dict[str, str]) -> str
         return None
     total = sum(hls.duration(r) for r in rows)
     ttl = int(min(MAX_PLAYLIST_TTL_S, max(get_settings().presign_ttl_s, total + 3600)))
-    urls = dal.presigned_urls([r["s3_key"] for r in rows], ttl)
+    urls = dal.presigned_urls([r.s3_key for r in rows], ttl)
     return hls.build_playlist(rows, urls)

@@ -15,8 +15,9 @@ from psycopg.types.json import Jsonb
 
 from gtvision.core import aws, presign
 from gtvision.core.db import Conn
-from gtvision.core.records import Segment
 from gtvision.core.settings import get_settings
+from gtvision.core.sql import columns, fetch_all
+from gtvision.recordings.schemas import Segment
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
 MAX_SEGMENT = timedelta(hours=2)
@@ -134,12 +135,13 @@ def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
 
 def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[Segment]:
     """Segments of a camera overlapping [from_, to), ordered by start_at."""
-    rows = conn.execute(
-        "SELECT * FROM segments WHERE camera_id = %(cam)s"
+    return fetch_all(
+        conn,
+        Segment,
+        f"SELECT {columns(Segment)} FROM segments WHERE camera_id = %(cam)s"
         " AND start_at >= %(lookback)s AND start_at < %(to)s AND end_at > %(from)s ORDER BY start_at",
         {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT},
-    ).fetchall()
-    return cast("list[Segment]", rows)
+    )
 
 
 def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:
