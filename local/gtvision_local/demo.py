@@ -60,13 +60,13 @@ def ensure_demo_camera() -> tuple[str, str]:
                     "timezone": "America/Sao_Paulo",
                 },  # fmt: skip
             )
-        city_id = str(city["id"])
+        city_id = str(city.id)
         camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)
         if camera is None:
             camera = cameras_dal.insert(
                 conn, {"city_id": city_id, "name": DEMO_CAMERA, "source_url": DEMO_SOURCE_URL, "status": "streaming"}
             )
-    return city_id, str(camera["id"])
+    return city_id, str(camera.id)
 
 
 def _demo_mediamtx(camera_id: str, recorder: Recorder, thread: threading.Thread) -> None:

@@ -565,8 +565,8 @@ def test_a_live_claim_is_not_taken_twice_and_an_expired_one_is_taken_over(
 def test_a_transient_error_hands_the_clip_back_and_the_last_attempt_fails_it(
     world: Any, recorded: Recording, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gtvision.clips import worker as clips
     from gtvision.clips import store as clips_dal
+    from gtvision.clips import worker as clips
 
     # Given storage that refuses uploads
     def refuse(*args: Any, **kwargs: Any) -> None:

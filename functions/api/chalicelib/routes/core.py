@@ -63,7 +63,7 @@ def list_cities(ctx: Ctx) -> Any:
 
 @route(bp, "/v1/cities/{city_id}")
 def get_city(ctx: Ctx, city_id: str) -> Any:
-    return cities.get(ctx.user, city_id)
+    return cities.public(cities.get(ctx.user, city_id))
 
 
 @route(bp, "/v1/cities/{city_id}", ("PATCH",), roles=ADMINS)

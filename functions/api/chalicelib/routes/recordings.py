@@ -19,7 +19,7 @@ HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl"
 
 def _scope(ctx: Ctx, camera_id: str) -> None:
     """404 for other cities before anything else; the audit entry names the camera's city."""
-    ctx.audit_city_id = str(cameras.visible(ctx.user, camera_id)["city_id"])
+    ctx.audit_city_id = str(cameras.visible(ctx.user, camera_id).city_id)
 
 
 @route(bp, "/v1/cameras/{camera_id}/timeline", audit_action="recordings.timeline")

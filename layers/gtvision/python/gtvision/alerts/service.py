@@ -21,8 +21,8 @@ from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
+from gtvision.tenancy import cities
 from gtvision.tenancy.authz import in_callers_city
-from gtvision.tenancy.store import cities as cities_dal
 
 KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
 
@@ -200,7 +200,7 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
     except ValueError as exc:
         raise Invalid("invalid_plate", str(exc)) from None
     with db.transaction() as conn:
-        if cities_dal.get(conn, city_id) is None:
+        if not cities.exists(city_id):
             raise not_found("cidade")
         row = dal.insert_watch(
             conn,

@@ -30,6 +30,7 @@ from gtvision.health import store as dal
 from gtvision.live import publish as events
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus, _parse_time
 from gtvision.streams.schemas import MediaMTXEvent
+from gtvision.tenancy.schemas import Camera
 
 #: tracks2 codecs that are video (the first one gives the camera's codec and size).
 VIDEO_CODECS = {"AV1", "VP9", "VP8", "H265", "H264", "MPEG-4 Video", "MPEG-1/2 Video", "M-JPEG"}
@@ -290,9 +291,9 @@ def _emit(report: PollReport) -> None:
 # ---------------------------------------------------------------------------------- events from managers and hooks
 
 
-def _transition(cam: dict[str, Any], status: str, at: datetime, source: str, started: bool = False) -> None:
+def _transition(cam: Camera, status: str, at: datetime, source: str, started: bool = False) -> None:
     """Set one camera's status now (hook, manager), with its change and offline incident, then announce."""
-    cid, city = str(cam["id"]), str(cam["city_id"])
+    cid, city = str(cam.id), str(cam.city_id)
     opened: list[dict[str, Any]] = []
     resolved: list[dict[str, Any]] = []
     changes: list[StatusChange] = []
@@ -305,7 +306,7 @@ def _transition(cam: dict[str, Any], status: str, at: datetime, source: str, sta
             for kind in dal.HEALTH_KINDS:
                 resolved += dal.resolve_alerts(conn, kind, [cid], at)
         elif status == "offline":
-            base = {"camera_id": cid, "city_id": city, "name": cam.get("name")}
+            base = {"camera_id": cid, "city_id": city, "name": cam.name}
             opened = dal.open_alerts(conn, [_alert(base, "camera_offline", at, {"reason": "MediaMTX: fonte offline"})])
         elif status == "online":
             resolved = dal.resolve_alerts(conn, "camera_offline", [cid], at)
@@ -313,26 +314,23 @@ def _transition(cam: dict[str, Any], status: str, at: datetime, source: str, sta
     alerts.publish(opened + resolved)
 
 
-def started(camera: dict[str, Any]) -> None:
+def started(camera: Camera) -> None:
     """A manager started the camera: the stall clock restarts now; its state is `unknown` until seen."""
     _transition(camera, "unknown", datetime.now(UTC), "manager", started=True)
 
 
-def stopped(camera: dict[str, Any]) -> None:
+def stopped(camera: Camera) -> None:
     """A manager stopped the camera on purpose: offline, and no incident stays open for it."""
     _transition(camera, "offline", datetime.now(UTC), "manager")
 
 
 def apply_hook(event: MediaMTXEvent, now: datetime) -> dict[str, Any]:
     """A MediaMTX runOnOnline/runOnOffline event (already authenticated and parsed)."""
-    from gtvision.tenancy.store import cameras as cameras_dal
+    from gtvision.tenancy import cameras
 
     path = event.path
-    cam = None
-    if _is_uuid(path):  # MediaMTX may have paths that are not cameras of ours
-        with db.transaction() as conn:
-            cam = cameras_dal.get(conn, path, None)
-    if cam is None or cam["status"] != "streaming":
+    cam = cameras.get_any(path) if _is_uuid(path) else None  # MediaMTX may have paths that are not ours
+    if cam is None or cam.status != "streaming":
         # A path we do not manage, or a camera stopped on purpose (its path going offline is expected).
         return {"status": "ignored"}
     _transition(cam, event.event, now, "hook")

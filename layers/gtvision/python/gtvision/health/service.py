@@ -14,7 +14,7 @@ from gtvision.core.principal import Principal
 from gtvision.core.timeutil import query_time
 from gtvision.health import store as dal
 from gtvision.tenancy import cameras as cameras_logic
-from gtvision.tenancy.store import cities as cities_dal
+from gtvision.tenancy import cities
 
 METRICS_MAX_RANGE = timedelta(days=7)
 
@@ -34,8 +34,8 @@ def camera_metrics(principal: Principal, camera_id: str, query: dict[str, str]) 
         rows = dal.samples(conn, camera_id, from_, to)
     return {
         "camera_id": camera_id,
-        "city_id": str(camera["city_id"]),
-        "status": cameras_logic.derived_status(camera["status"], state.get("status")),
+        "city_id": str(camera.city_id),
+        "status": cameras_logic.derived_status(camera.status, state.get("status")),
         "since": state.get("since"),
         "current": {
             "inbound_kbps": state.get("inbound_kbps"),
@@ -68,7 +68,7 @@ def city_health(principal: Principal, city_id: str) -> dict[str, Any]:
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
-        if cities_dal.get(conn, city_id) is None:
+        if not cities.exists(city_id):
             raise not_found("cidade")
         data = dal.city_health(conn, city_id, datetime.now(UTC))
     counts = data["counts"]

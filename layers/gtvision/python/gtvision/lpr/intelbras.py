@@ -23,9 +23,7 @@ from gtvision.core.observability import logger
 from gtvision.lpr import digest
 from gtvision.lpr import ingest as lpr_ingest
 from gtvision.lpr.intelbras_schemas import SnapInfo, TollgateInfo
-from gtvision.tenancy import cameras
-from gtvision.tenancy.store import cameras as cameras_dal
-from gtvision.tenancy.store import cities as cities_dal
+from gtvision.tenancy import cameras, cities
 
 NOTIFICATIONS = ("TollgateInfo", "KeepAlive", "DeviceInfo")
 REALM = "gtvision-lpr"
@@ -127,9 +125,8 @@ def to_webhook_read(data: TollgateInfo, tz_name: str) -> dict[str, Any]:
 
 
 def _timezone_of(camera: dict[str, Any]) -> str:
-    with db.transaction() as conn:
-        city = cities_dal.get(conn, str(camera["city_id"]))
-    return str(city["timezone"]) if city else "America/Sao_Paulo"
+    city = cities.find(str(camera["city_id"]))
+    return city.timezone if city else "America/Sao_Paulo"
 
 
 def handle(camera: dict[str, Any], notification: str, body: Any, raw_body: bytes, now: datetime) -> dict[str, Any]:
@@ -152,5 +149,5 @@ def handle(camera: dict[str, Any], notification: str, body: Any, raw_body: bytes
             raise Invalid("device_info_too_large", "DeviceInfo maior que 16 KB")
         info = body if isinstance(body, dict) else {"raw": json.dumps(body)[:1024]}
     with db.transaction() as conn:
-        cameras_dal.record_keepalive(conn, camera_id, now, info)
+        cameras.record_keepalive(conn, camera_id, now, info)
     return dict(SUCCESS)

@@ -97,7 +97,7 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
         except ValueError:
             raise not_found("câmera") from None
         camera = cameras.visible(principal, camera_id)
-        if city_id and str(camera["city_id"]) != city_id:
+        if city_id and str(camera.city_id) != city_id:
             raise not_found("câmera")
     from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)

@@ -10,9 +10,9 @@ from gtvision.core.principal import Principal
 from gtvision.mosaics import store as dal
 from gtvision.mosaics.schemas import MosaicIn, MosaicPatch
 from gtvision.streams import placement
+from gtvision.tenancy import cameras as cameras_svc
 from gtvision.tenancy.authz import in_callers_city
 from gtvision.tenancy.cameras import derived_status
-from gtvision.tenancy.store import cameras as cameras_dal
 
 _CAPACITY = {"1x1": 1, "1x2": 2, "2x2": 4}
 
@@ -43,8 +43,8 @@ def create(principal: Principal, data: MosaicIn) -> dict[str, Any]:
     if len(ids) > _CAPACITY[data.layout]:
         raise Invalid("too_many_cameras", f"o layout {data.layout} comporta {_CAPACITY[data.layout]} câmera(s)")
     with db.transaction() as conn:
-        first = cameras_dal.get(conn, ids[0], None)
-        city_id = str(first["city_id"]) if first else None
+        first = cameras_svc.get_any(ids[0])
+        city_id = str(first.city_id) if first else None
         if city_id is None or not principal.can_see_city(city_id):
             raise not_found("câmera")
         found = dal.cameras_in_city(conn, ids, city_id)

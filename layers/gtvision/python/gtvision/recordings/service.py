@@ -32,9 +32,7 @@ from gtvision.media.budget import MAX_FFMPEG_S, FfmpegBudget
 from gtvision.recordings import changes as recording_changes
 from gtvision.recordings import hls
 from gtvision.recordings import store as dal
-from gtvision.tenancy import cameras
-from gtvision.tenancy.store import cameras as cameras_dal
-from gtvision.tenancy.store import cities as cities_dal
+from gtvision.tenancy import cameras, cities
 
 #: The contract's key, exactly: lower-case camera UUID, ASCII digits. One instant has one key, so a
 #: variant (upper-case UUID, fullwidth digits) can never shadow the canonical key as a "duplicate"
@@ -137,11 +135,11 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
     camera_id, start, ext = parsed
     if not EARLIEST_START <= start <= datetime.now(UTC) + FUTURE_SKEW:
         return _reject(key, "start_out_of_range", bucket=bucket, start=start.isoformat())
+    camera = cameras.get_any(camera_id)
+    city = cities.find(str(camera.city_id)) if camera else None
+    retention_days = city.retention_days if city else None
     with db.transaction() as conn:
-        camera = cameras_dal.get(conn, camera_id, None)
         existing = dal.get(conn, camera_id, start) if camera else None
-        city = cities_dal.get(conn, str(camera["city_id"])) if camera else None
-        retention_days = city["retention_days"] if city else None
     if camera is None:
         return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
     if existing is not None and recording_changes.unchanged(existing, objects.head(bucket, key)):
@@ -190,7 +188,7 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             dal.put_rendition(bucket, play_key, playable.path, retention)
         row = {
             "camera_id": camera_id,
-            "city_id": camera["city_id"],
+            "city_id": camera.city_id,
             "start_at": start,
             "end_at": start + timedelta(seconds=info.duration_s),
             "duration_s": info.duration_s,

@@ -60,8 +60,8 @@ def _criteria(principal: Principal, data: SearchIn) -> tuple[str, dict[str, Any]
     for camera_id in camera_ids or []:
         cam = cameras.visible(principal, camera_id)
         if city_id is None:
-            city_id = str(cam["city_id"])
-        elif str(cam["city_id"]) != city_id:
+            city_id = str(cam.city_id)
+        elif str(cam.city_id) != city_id:
             raise Invalid("cameras_of_many_cities", "as câmeras de uma busca devem ser da mesma cidade")
     if city_id is None:
         raise Invalid("camera_ids_required", "administradores informam camera_ids (define a cidade da busca)")

@@ -57,7 +57,7 @@ def start(principal: Principal, camera_id: str) -> dict[str, Any]:
     registered may point at this host's loopback or the metadata service today (422 then)."""
     camera = cameras.visible(principal, camera_id)
     principal.require("admin", "manager")
-    parse_source_url(camera["source_url"])
+    parse_source_url(camera.source_url)
     client = _client(camera_id)
     try:
         client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
@@ -85,7 +85,7 @@ def get(principal: Principal, camera_id: str) -> dict[str, Any]:
     """The camera's stream: status, viewer URLs while streaming, and MediaMTX's live state of the path."""
     camera = cameras.visible(principal, camera_id)
     client = _client(camera_id)
-    streaming = camera["status"] == "streaming"
+    streaming = camera.status == "streaming"
     live = None
     if streaming:
         try:
@@ -96,7 +96,7 @@ def get(principal: Principal, camera_id: str) -> dict[str, Any]:
             raise _down(camera_id, "status", exc) from None
     return {
         "camera_id": camera_id,
-        "status": camera["status"],
+        "status": camera.status,
         "urls": client.urls(camera_id) if streaming else None,
         "live": live,
     }

@@ -12,7 +12,7 @@ from gtvision.core.errors import Conflict, not_found
 from gtvision.core.principal import Principal
 from gtvision.core.urls import parse_source_url, with_credentials
 from gtvision.tenancy.authz import in_callers_city
-from gtvision.tenancy.schemas import CameraIn, CameraPatch
+from gtvision.tenancy.schemas import Camera, CameraIn, CameraPatch
 from gtvision.tenancy.store import cameras as dal
 from gtvision.tenancy.store import cities as cities_dal
 
@@ -28,31 +28,37 @@ def derived_status(stream_status: str, health_status: str | None) -> str:
     return "offline" if stream_status == "stopped" else "unknown"
 
 
-def to_public(row: dict[str, Any]) -> dict[str, Any]:
+def to_public(row: Camera) -> dict[str, Any]:
     """The camera as the API shows it: never a password, never a secret."""
     location = None
-    if row.get("lat") is not None and row.get("lon") is not None:
-        location = {"lat": row["lat"], "lon": row["lon"], "address": row.get("address")}
+    if row.lat is not None and row.lon is not None:
+        location = {"lat": row.lat, "lon": row.lon, "address": row.address}
     return {
-        "id": str(row["id"]),
-        "city_id": str(row["city_id"]),
-        "name": row["name"],
-        "source_url": row["source_url"],
-        "username": row.get("username"),
-        "has_credentials": bool(row.get("username") or row.get("has_password")),
+        "id": str(row.id),
+        "city_id": str(row.city_id),
+        "name": row.name,
+        "source_url": row.source_url,
+        "username": row.username,
+        "has_credentials": bool(row.username or row.has_password),
         "location": location,
-        "lpr_enabled": row["lpr_enabled"],
-        "status": derived_status(row["status"], row.get("health_status")),
+        "lpr_enabled": row.lpr_enabled,
+        "status": derived_status(row.status, row.health_status),
         # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
-        "stream_status": row["status"],
-        "lpr_digest_username": row.get("lpr_digest_username"),
-        "lpr_keepalive_at": row.get("lpr_keepalive_at"),
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
+        "stream_status": row.status,
+        "lpr_digest_username": row.lpr_digest_username,
+        "lpr_keepalive_at": row.lpr_keepalive_at,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
 
 
-def visible(principal: Principal, camera_id: str) -> dict[str, Any]:
+def get_any(camera_id: str) -> Camera | None:
+    """A camera whatever its city (workers and hooks, which have no caller); None when it does not exist."""
+    with db.transaction() as conn:
+        return dal.get(conn, camera_id, None)
+
+
+def visible(principal: Principal, camera_id: str) -> Camera:
     """The camera if the caller's city owns it (admins see all); 404 otherwise — for every feature."""
     with db.transaction() as conn:
         return in_callers_city(conn, principal, dal.get, camera_id, "câmera")
@@ -71,8 +77,8 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
         city = cities_dal.get(conn, city_id, for_update=True)  # serialises concurrent creates per city
         if city is None:
             raise not_found("cidade")
-        if dal.count_in_city(conn, city_id) >= city["camera_limit"]:
-            raise Conflict("camera_limit_reached", f"limite de {city['camera_limit']} câmeras da cidade atingido")
+        if dal.count_in_city(conn, city_id) >= city.camera_limit:
+            raise Conflict("camera_limit_reached", f"limite de {city.camera_limit} câmeras da cidade atingido")
         camera_id = uuid.uuid4()
         values: dict[str, Any] = {
             "id": camera_id,
@@ -160,8 +166,8 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
         changes["lpr_enabled"] = patch.lpr_enabled
     with db.transaction() as conn:
         sec = dal.secrets(conn, camera_id)
-        enabling = patch.lpr_enabled and not current["lpr_enabled"]
-        if patch.lpr_enabled is False and current["lpr_enabled"]:
+        enabling = patch.lpr_enabled and not current.lpr_enabled
+        if patch.lpr_enabled is False and current.lpr_enabled:
             # Turning LPR off retires its secrets: turning it on again issues a new one, never revives these.
             changes.update(webhook_secret_enc=None, webhook_secret_prev_enc=None, webhook_secret_prev_until=None)
         elif enabling:
@@ -218,3 +224,8 @@ def webhook_secrets(camera_id: str, now: datetime | None = None) -> tuple[dict[s
     ):
         active.append(crypto.decrypt(sec["webhook_secret_prev_enc"], f"webhook:{camera_id}"))
     return sec, active
+
+
+def record_keepalive(conn: db.Conn, camera_id: str, at: datetime, device_info: dict[str, Any] | None) -> None:
+    """An LPR camera said it is alive (ITS KeepAlive/DeviceInfo), inside the caller's transaction."""
+    dal.record_keepalive(conn, camera_id, at, device_info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,7 +12,7 @@ from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.models import BR_STATES
 from gtvision.core.principal import Principal
-from gtvision.tenancy.schemas import CityIn, CityPatch
+from gtvision.tenancy.schemas import City, CityIn, CityPatch
 from gtvision.tenancy.store import cities as dal
 
 
@@ -35,6 +36,11 @@ def _check_timezone(name: str | None) -> str | None:
     return name
 
 
+def public(city: City) -> dict[str, Any]:
+    """The city as the API shows it (every column)."""
+    return dataclasses.asdict(city)
+
+
 def create(principal: Principal, data: CityIn) -> dict[str, Any]:
     """Admins register a city (a tenant) with its retention plan and camera limit."""
     principal.require("admin")
@@ -43,12 +49,12 @@ def create(principal: Principal, data: CityIn) -> dict[str, Any]:
     values["timezone"] = _check_timezone(data.timezone)
     try:
         with db.transaction() as conn:
-            return dal.insert(conn, values)
+            return public(dal.insert(conn, values))
     except psycopg.errors.UniqueViolation:
         raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
 
 
-def get(principal: Principal, city_id: str) -> dict[str, Any]:
+def get(principal: Principal, city_id: str) -> City:
     """A city the caller can see; 404 for any other."""
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
@@ -63,7 +69,8 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
     """The cities the caller can see (admins: all; others: their own), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(conn, limit, pagination.decode_keyset(cursor), principal.scope)
-    return pagination.page(rows, limit, ("created_at", "id"))
+    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+    return [public(c) for c in items], nxt
 
 
 def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
@@ -82,7 +89,19 @@ def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, An
         raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
     if city is None:
         raise not_found("cidade")
-    return city
+    return public(city)
+
+
+def exists(city_id: str) -> bool:
+    """Whether the city exists (for features that take a city id from a body or query)."""
+    with db.transaction() as conn:
+        return dal.get(conn, city_id) is not None
+
+
+def find(city_id: str) -> City | None:
+    """The city whatever the caller (workers, webhooks); None when it does not exist."""
+    with db.transaction() as conn:
+        return dal.get(conn, city_id)
 
 
 def delete(principal: Principal, city_id: str) -> None:

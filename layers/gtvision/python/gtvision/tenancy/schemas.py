@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -65,3 +68,45 @@ class CameraPatch(Strict):
     # Intelbras/Dahua ITS push (HTTP Digest): the password is write-only; null clears the pair.
     lpr_digest_username: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\"]+$")
     lpr_digest_password: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    """A city, the tenant (table `cities`)."""
+
+    id: UUID
+    name: str
+    state: str
+    retention_days: int
+    lpr_retention_days: int
+    camera_limit: int
+    timezone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """A camera as every feature reads it (table `cameras`): never its secrets (`store.cameras.secrets`)."""
+
+    id: UUID
+    city_id: UUID
+    name: str
+    source_url: str
+    username: str | None
+    has_password: bool
+    lat: float | None
+    lon: float | None
+    address: str | None
+    lpr_enabled: bool
+    #: What a manager asked for: registered | streaming | stopped.
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    lpr_digest_username: str | None
+    lpr_keepalive_at: datetime | None
+    #: What the health poll last observed (online | offline | unknown), None before any poll.
+    health_status: str | None

@@ -7,7 +7,8 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from gtvision.core.db import Conn
-from gtvision.core.sql import keyset_page, one
+from gtvision.core.sql import fetch_all, fetch_exactly_one, fetch_one, one
+from gtvision.tenancy.schemas import Camera
 
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
@@ -16,27 +17,29 @@ PUBLIC_COLS = (
 )
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> Camera:
     """Insert a camera; returns its public columns."""
     cols = ", ".join(values)
     params = ", ".join(f"%({k})s" for k in values)
-    return one(conn.execute(f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values))
+    return fetch_exactly_one(
+        conn, Camera, f"INSERT INTO cameras ({cols}) VALUES ({params}) RETURNING {PUBLIC_COLS}", values
+    )
 
 
-def get(conn: Conn, camera_id: str, city_id: str | None) -> dict[str, Any] | None:
+def get(conn: Conn, camera_id: str, city_id: str | None) -> Camera | None:
     """One camera; None when missing or (city_id given) in another city."""
     if city_id is None:
-        return conn.execute(f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s", (camera_id,)).fetchone()
-    return conn.execute(
-        f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s AND city_id = %s", (camera_id, city_id)
-    ).fetchone()
+        return fetch_one(conn, Camera, f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s", (camera_id,))
+    return fetch_one(
+        conn, Camera, f"SELECT {PUBLIC_COLS} FROM cameras WHERE id = %s AND city_id = %s", (camera_id, city_id)
+    )
 
 
-def find_by_name(conn: Conn, city_id: str, name: str) -> dict[str, Any] | None:
+def find_by_name(conn: Conn, city_id: str, name: str) -> Camera | None:
     """The camera called exactly ``name`` in the city, if any."""
-    return conn.execute(
-        f"SELECT {PUBLIC_COLS} FROM cameras WHERE city_id = %s AND name = %s", (city_id, name)
-    ).fetchone()
+    return fetch_one(
+        conn, Camera, f"SELECT {PUBLIC_COLS} FROM cameras WHERE city_id = %s AND name = %s", (city_id, name)
+    )
 
 
 def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
@@ -54,18 +57,25 @@ def count_in_city(conn: Conn, city_id: str) -> int:
     return one(conn.execute("SELECT count(*) AS n FROM cameras WHERE city_id = %s", (city_id,)))["n"]
 
 
-def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
+def list_page(conn: Conn, city_id: str, limit: int, after: list[Any] | None) -> list[Camera]:
     """Cameras of a city, oldest first (keyset page)."""
-    return keyset_page(conn, f"SELECT {PUBLIC_COLS} FROM cameras", ["city_id = %s"], [city_id], limit, after)
+    where, params = "city_id = %s", [city_id]
+    if after:
+        where += " AND (created_at, id) > (%s, %s)"
+        params += after
+    query = f"SELECT {PUBLIC_COLS} FROM cameras WHERE {where} ORDER BY created_at, id LIMIT %s"
+    return fetch_all(conn, Camera, query, [*params, limit + 1])
 
 
-def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, camera_id: str, changes: dict[str, Any]) -> Camera | None:
     """Apply `changes` to a camera; None when it does not exist."""
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
-    return conn.execute(
+    return fetch_one(
+        conn,
+        Camera,
         f"UPDATE cameras SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {PUBLIC_COLS}",
         {**changes, "id": camera_id},
-    ).fetchone()
+    )
 
 
 def delete(conn: Conn, camera_id: str) -> bool:

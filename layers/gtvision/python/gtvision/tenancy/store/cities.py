@@ -5,50 +5,58 @@ from __future__ import annotations
 from typing import Any
 
 from gtvision.core.db import Conn
-from gtvision.core.sql import keyset_page, one
+from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.tenancy.schemas import City
 
-_COLS = "id, name, state, retention_days, lpr_retention_days, camera_limit, timezone, created_at, updated_at"
+_COLS = columns(City)
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, values: dict[str, Any]) -> City:
     """Insert a city; returns it."""
-    return one(
-        conn.execute(
-            f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
-            f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s,"
-            f" %(timezone)s)"
-            f" RETURNING {_COLS}",
-            values,
-        )
+    return fetch_exactly_one(
+        conn,
+        City,
+        f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
+        f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s,"
+        f" %(timezone)s)"
+        f" RETURNING {_COLS}",
+        values,
     )
 
 
-def get(conn: Conn, city_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, city_id: str, *, for_update: bool = False) -> City | None:
     """One city (locked for update when asked); None when missing."""
     lock = " FOR UPDATE" if for_update else ""
-    return conn.execute(f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,)).fetchone()
+    return fetch_one(conn, City, f"SELECT {_COLS} FROM cities WHERE id = %s{lock}", (city_id,))
 
 
-def find_by_name(conn: Conn, name: str, state: str) -> dict[str, Any] | None:
+def find_by_name(conn: Conn, name: str, state: str) -> City | None:
     """The city called ``name`` (case-insensitive) in ``state``, if any."""
-    return conn.execute(
-        f"SELECT {_COLS} FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
-    ).fetchone()
+    return fetch_one(
+        conn, City, f"SELECT {_COLS} FROM cities WHERE lower(name) = lower(%s) AND state = %s", (name, state)
+    )
 
 
-def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | None) -> list[dict[str, Any]]:
+def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | None) -> list[City]:
     """Cities oldest first, or only `only_city` (keyset page)."""
     where, params = (["id = %s"], [only_city]) if only_city else ([], [])
-    return keyset_page(conn, f"SELECT {_COLS} FROM cities", where, params, limit, after)
+    if after:
+        where.append("(created_at, id) > (%s, %s)")
+        params += after
+    clause = " AND ".join(where) or "true"
+    query = f"SELECT {_COLS} FROM cities WHERE {clause} ORDER BY created_at, id LIMIT %s"
+    return fetch_all(conn, City, query, [*params, limit + 1])
 
 
-def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> City | None:
     """Apply `changes` to a city; None when it does not exist."""
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
-    return conn.execute(
+    return fetch_one(
+        conn,
+        City,
         f"UPDATE cities SET {sets}, updated_at = now() WHERE id = %(id)s RETURNING {_COLS}",
         {**changes, "id": city_id},
-    ).fetchone()
+    )
 
 
 def delete(conn: Conn, city_id: str) -> bool:
