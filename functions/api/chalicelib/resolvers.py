@@ -22,7 +22,7 @@ from gtvision.core.principal import Principal
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cameras, cities
-from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, in_callers_city, roles_from
+from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
 from gtvision.tenancy.store import users as users_dal
 
 #: Path parameters that are not ids (no canonical form, no resolver).
@@ -77,4 +77,4 @@ def authorize(principal: Principal, roles: tuple[str, ...], params: dict[str, st
     principal.require(*roles)
 
 
-__all__ = ["ADMINS", "ANY", "MANAGERS", "PLAIN_PARAMS", "RESOLVERS", "authorize", "roles_from"]
+__all__ = ["ADMINS", "ANY", "MANAGERS", "OPERATORS", "PLAIN_PARAMS", "RESOLVERS", "authorize", "roles_from"]

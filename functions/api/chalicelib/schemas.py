@@ -137,7 +137,7 @@ class Token(Out):
 class UserOut(Out):
     id: str = uuid_field()
     username: str
-    role: Literal["admin", "manager", "viewer"]
+    role: Literal["admin", "manager", "operator", "viewer"]
     city_id: str | None
     created_at: datetime
 

@@ -11,7 +11,7 @@ from gtvision.tenancy import quotas
 api = Api(__name__)
 
 
-@api.route("POST", "/v1/clips", role="manager", status=202, body=ClipIn, response=ClipQueued, audit="clip.create")
+@api.route("POST", "/v1/clips", role="operator", status=202, body=ClipIn, response=ClipQueued, audit="clip.create")
 def create_clip(req: Request[ClipIn, None]) -> ClipQueued:
     """Queue a clip of a camera's recordings (202; the worker makes it)."""
     data = req.body
@@ -25,13 +25,13 @@ def create_clip(req: Request[ClipIn, None]) -> ClipQueued:
     return clips.create(req.user, data)
 
 
-@api.route("GET", "/v1/clips", role="manager", query=ClipsQuery, response=Page[ClipOut], audit="clip.list")
+@api.route("GET", "/v1/clips", role="operator", query=ClipsQuery, response=Page[ClipOut], audit="clip.list")
 def list_clips(req: Request[None, ClipsQuery]) -> Page[ClipOut]:
     """List the city's clips, newest first (`camera_id`, `status` filter)."""
     return page(*clips.list_(req.user, req.query))
 
 
-@api.route("GET", "/v1/clips/{clip_id}", role="manager", response=ClipOut, audit="clip.read")
+@api.route("GET", "/v1/clips/{clip_id}", role="operator", response=ClipOut, audit="clip.read")
 def get_clip(req: Request[None, None], clip: Clip) -> ClipOut:
     """One clip, with presigned `download_url` and `manifest_url` once ready."""
     return clips.public(clip)

@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.http import Ctx, json_response, paged, route
-from chalicelib.resolvers import MANAGERS
+from chalicelib.resolvers import MANAGERS, OPERATORS
 from gtvision.alerts import service as alerts
 from gtvision.alerts.schemas import AlertPatch, WatchIn
 from gtvision.core.errors import DomainError, Invalid
@@ -106,7 +106,7 @@ def list_alerts(ctx: Ctx) -> Any:
     return paged(items, nxt)
 
 
-@route(bp, "/v1/alerts/{alert_id}", ("PATCH",), audit_action="alerts.update")
+@route(bp, "/v1/alerts/{alert_id}", ("PATCH",), roles=OPERATORS, audit_action="alerts.update")
 def update_alert(ctx: Ctx, alert_id: str) -> Any:
     """Set an alert's status: open, investigating (its reads are kept by retention) or closed."""
     alert = alerts.set_status(ctx.user, alert_id, parse(AlertPatch, ctx.json()))

@@ -109,7 +109,7 @@ def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[s
     """The alert as the API shows it; for a viewer (who may not list the watchlist) without the watchlist
     entry's reason and plate."""
     detail = row["detail"]
-    if principal is not None and principal.role not in ("admin", "manager") and isinstance(detail, dict):
+    if principal is not None and principal.role == "viewer" and isinstance(detail, dict):
         detail = {k: v for k, v in detail.items() if k not in WATCHLIST_DETAIL}
     return {
         "id": str(row["id"]),
@@ -166,11 +166,11 @@ def list_alerts(
 
 
 def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:
-    """Managers triage their city's alerts; reads cited by an alert under investigation are kept by
+    """Operators (and up) handle their city's alerts; reads cited by an alert under investigation are kept by
     retention (not anonymised) until it is closed."""
     with db.transaction() as conn:
         in_callers_city(conn, principal, dal.alert_visible, alert_id, "alerta")
-        principal.require("admin", "manager")
+        principal.require("admin", "manager", "operator")
         row = dal.set_alert_status(conn, alert_id, principal.scope, data.status)
     if row is None:
         raise not_found("alerta")

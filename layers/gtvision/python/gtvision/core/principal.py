@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from gtvision.core.errors import Forbidden
 
-ROLES = ("admin", "manager", "viewer")
+ROLES = ("admin", "manager", "operator", "viewer")
 
 
 @dataclass(frozen=True)

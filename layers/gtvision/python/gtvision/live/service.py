@@ -23,7 +23,12 @@ from gtvision.live.publish import TOPICS
 
 ALL_TOPICS = ("alerts", "streams", "clips")
 #: Clips are evidence exports: like GET /v1/clips, only managers and admins see them.
-ROLE_TOPICS = {"admin": ALL_TOPICS, "manager": ALL_TOPICS, "viewer": ("alerts", "streams")}
+ROLE_TOPICS = {
+    "admin": ALL_TOPICS,
+    "manager": ALL_TOPICS,
+    "operator": ALL_TOPICS,
+    "viewer": ("alerts", "streams"),
+}
 MAX_CAMERAS = 500
 _POSTERS = 16  # concurrent PostToConnection calls per event
 

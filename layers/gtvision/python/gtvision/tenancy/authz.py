@@ -17,9 +17,10 @@ from gtvision.core.principal import ROLES, Principal
 T = TypeVar("T")
 
 #: Roles from least to most: each may do everything the previous ones may.
-ROLE_ORDER: tuple[str, ...] = ("viewer", "manager", "admin")
+ROLE_ORDER: tuple[str, ...] = ("viewer", "operator", "manager", "admin")
 assert set(ROLE_ORDER) == set(ROLES)
-ANY = ("admin", "manager", "viewer")
+ANY = ("admin", "manager", "operator", "viewer")
+OPERATORS = ("admin", "manager", "operator")
 MANAGERS = ("admin", "manager")
 ADMINS = ("admin",)
 

@@ -33,7 +33,7 @@ class CityPatch(Strict):
 class UserIn(Strict):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
     password: str = Field(min_length=8, max_length=256)
-    role: Literal["admin", "manager", "viewer"]
+    role: Literal["admin", "manager", "operator", "viewer"]
     city_id: UuidStr | None = None
 
 

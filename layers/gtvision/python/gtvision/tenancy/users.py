@@ -49,7 +49,7 @@ def _str(v: Any) -> str | None:
 
 
 def create(principal: Principal, data: UserIn) -> dict[str, Any]:
-    """Admins create any user; managers create managers and viewers of their own city."""
+    """Admins create any user; managers create managers, operators and viewers of their own city."""
     principal.require("admin", "manager")
     if data.role == "admin":
         if not principal.is_admin:
@@ -57,7 +57,7 @@ def create(principal: Principal, data: UserIn) -> dict[str, Any]:
         city_id = None
     else:
         if not data.city_id:
-            raise Invalid("city_required", "city_id é obrigatório para manager e viewer")
+            raise Invalid("city_required", "city_id é obrigatório para manager, operator e viewer")
         city_id = data.city_id
         if not principal.can_see_city(city_id):
             raise not_found("cidade")
