@@ -121,6 +121,7 @@ def main() -> None:
     get_settings.cache_clear()
     migrations.apply(url)
     from gtvision.live import service as live
+    from gtvision.live.schemas import LiveEvent
     from gtvision.tenancy.store import users as users_dal
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template
@@ -142,26 +143,26 @@ def main() -> None:
 
         seq = 0
 
-        def event() -> dict[str, Any]:
+        def event() -> LiveEvent:
             nonlocal seq
             seq += 1
-            return {"type": "alert", "city_id": str(city), "camera_id": None, "data": {"seq": seq, "kind": "watchlist"}}
+            return LiveEvent(type="alert", city_id=str(city), camera_id=None, data={"seq": seq, "kind": "watchlist"})
 
         def notifier(posters: int) -> Callable[[], int]:
             def run() -> int:
                 live._POSTERS = posters
                 ev = event()
                 live.fan_out(ev)
-                return int(ev["data"]["seq"])
+                return ev.data["seq"]  # type: ignore[return-value]
 
             return run
 
         def floor() -> int:
             ev = event()
-            data = json.dumps({"type": ev["type"], "data": ev["data"]}).encode()
+            data = json.dumps({"type": ev.type, "data": ev.data}).encode()
             for connection_id in list(gateway.clients):
                 gateway.post(connection_id, data)
-            return int(ev["data"]["seq"])
+            return ev.data["seq"]  # type: ignore[return-value]
 
         variants = [
             ("notifier: lookup + 16 concurrent post_to_connection (boto3 → management endpoint → frame)", notifier(16)),

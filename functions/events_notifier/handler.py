@@ -25,11 +25,8 @@ def record_handler(record: SQSRecord) -> None:
     result = live.fan_out(event)
     metrics.add_metric(name="LiveEventsDelivered", unit="Count", value=result.delivered)
     metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=result.gone)
-    logger.info(
-        "live event fanned out",
-        extra={"type": event["type"], "targets": result.targets, "delivered": result.delivered,
-               "gone": result.gone, "failed": result.failed},
-    )  # fmt: skip
+    tally = {"targets": result.targets, "delivered": result.delivered, "gone": result.gone, "failed": result.failed}
+    logger.info("live event fanned out", extra={"type": event.type, **tally})
 
 
 @logger.inject_lambda_context

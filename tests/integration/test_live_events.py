@@ -22,6 +22,7 @@ from typing import Any
 
 import jwt
 import pytest
+from utils import iso
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -87,7 +88,7 @@ def _drain(url: str) -> None:
 
 
 def _connection_rows(**where: str) -> list[dict[str, Any]]:
-    (column, value), = where.items()  # fmt: skip
+    ((column, value),) = where.items()
     with db.transaction() as conn:
         return conn.execute(f"SELECT * FROM ws_connections WHERE {column} = %s", (value,)).fetchall()
 
@@ -160,12 +161,9 @@ def test_watchlist_hit_reaches_the_city_manager_and_not_another_city(world: Any,
 def test_missing_invalid_or_expired_token_is_refused_at_connect(world: Any, live: Live) -> None:
     s = get_settings()
     now = int(time.time())
-    expired = jwt.encode(
-        {"sub": str(uuid.uuid4()), "role": "manager", "city_id": world.city_a, "iss": s.jwt_issuer,
-         "aud": s.jwt_audience, "iat": now - 7200, "exp": now - 3600},
-        s.jwt_secret,
-        algorithm="HS256",
-    )  # fmt: skip
+    claims = {"sub": str(uuid.uuid4()), "role": "manager", "city_id": world.city_a, "iss": s.jwt_issuer}
+    claims |= {"aud": s.jwt_audience, "iat": now - 7200, "exp": now - 3600}
+    expired = jwt.encode(claims, s.jwt_secret, algorithm="HS256")
     forged = jwt.encode(
         {"sub": str(uuid.uuid4()), "role": "admin", "iss": s.jwt_issuer, "aud": s.jwt_audience, "exp": now + 60},
         "not-the-secret-0123456789abcdef0123456789",
@@ -238,7 +236,7 @@ def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp
     manager_b = live.connect(world.manager_b, ["clips"])
 
     # When the manager asks for a clip and the worker makes it
-    body = {"camera_id": rec.camera_id, "start": _z(rec.at(0.5)), "end": _z(rec.at(3.5))}
+    body = {"camera_id": rec.camera_id, "start": iso(rec.at(0.5)), "end": iso(rec.at(3.5))}
     r = world.api.call("POST", "/v1/clips", body, world.manager_a)
     assert r.status == 202, r.text
     clip_id = r.json()["id"]
@@ -258,10 +256,6 @@ def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp
     assert json.loads(manager_b.recv(timeout=5)) == {"type": "pong"}
 
 
-def _z(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world: Any, live: Live) -> None:
     from gtvision.tenancy.store import cameras as cameras_dal
 
@@ -274,8 +268,8 @@ def test_a_mediamtx_offline_hook_pushes_stream_status_and_the_health_alert(world
     # When MediaMTX's runOnOffline hook posts, signed, to the API of the local runtime
     body = json.dumps({"event": "offline", "path": camera["id"]}).encode()
     signature = signatures.sign(os.environ["GTV_MEDIAMTX_HOOK_SECRET"], body, int(time.time()))
-    status, _ = live.http("POST", "/v1/hooks/mediamtx", body, {"Content-Type": "application/json",
-                                                               "X-GTV-Signature": signature})  # fmt: skip
+    headers = {"Content-Type": "application/json", "X-GTV-Signature": signature}
+    status, _ = live.http("POST", "/v1/hooks/mediamtx", body, headers)
     assert status == 202
 
     # Then the manager gets the camera's stream.status and the camera_offline alert it opened

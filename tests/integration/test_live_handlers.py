@@ -138,8 +138,8 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     from gtvision_local.template import load_template
 
     # Given two connections of city A subscribed to streams (one gone), one of city B and an admin's (no city)
-    conns = {"A-live-000000001=": world.city_a, "A-gone-000000002=": world.city_a, "B-live-000000003=": world.city_b,
-             "0-admin-00000004=": None}  # fmt: skip
+    conns: dict[str, str | None] = {"A-live-000000001=": world.city_a, "A-gone-000000002=": world.city_a}
+    conns |= {"B-live-000000003=": world.city_b, "0-admin-00000004=": None}
     with db.transaction() as conn:
         for cid, city in conns.items():
             conn.execute(

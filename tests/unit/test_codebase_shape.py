@@ -122,7 +122,6 @@ def violations(graph: dict[str, set[str]]) -> set[tuple[str, str, str]]:
 #: Imports that break the rules today, each to be removed (a test fails once one is gone, so the list shrinks).
 KNOWN_VIOLATIONS: set[tuple[str, str, str]] = {
     ("chalicelib.resolvers", "gtvision.alerts.store", "a store is imported only inside its feature"),
-    ("chalicelib.resolvers", "gtvision.mosaics.store", "a store is imported only inside its feature"),
     ("chalicelib.resolvers", "gtvision.tenancy.store.users", "a store is imported only inside its feature"),
     ("gtvision.audit.lgpd", "gtvision.tenancy.store.users", "a store is imported only inside its feature"),
     ("gtvision.health.store", "gtvision.alerts.store", "a store is imported only inside its feature"),

@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from chalicelib.schemas import (
     AlertOut,
     AlertsQuery,
-    AssetQuery,
     AuditEntry,
     AuditExportQuery,
     AuditQuery,
@@ -25,7 +24,6 @@ from chalicelib.schemas import (
     CityOut,
     Health,
     LprSearchQuery,
-    MosaicOut,
     MyData,
     OpenApiDoc,
     Page,
@@ -51,7 +49,6 @@ from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetrics
 from gtvision.alerts import schemas as alerts
 from gtvision.lpr import intelbras_schemas as intelbras
 from gtvision.lpr import schemas as lpr
-from gtvision.mosaics import schemas as mosaics
 from gtvision.sentinela import schemas as sentinela
 from gtvision.streams import schemas as streams
 from gtvision.tenancy import schemas as core
@@ -74,16 +71,8 @@ class Operation:
 
 HLS = "application/vnd.apple.mpegurl"
 CSV = "text/csv"
-HTML = "text/html"
-ASSET = "text/javascript"
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("GET", "/"): Operation(302, response=None),
-    ("GET", "/console"): Operation(response=HTML, also=((301, "barra final removida"), (304, "não modificado"))),
-    ("GET", "/console/{asset_name}"): Operation(query=AssetQuery, response=ASSET, also=((304, "não modificado"),)),
-    ("GET", "/console/screens/{asset_name}"): Operation(
-        query=AssetQuery, response=ASSET, also=((304, "não modificado"),)
-    ),
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
     ("GET", "/v1/health"): Operation(response=Health, also=((503, "dependência indisponível"),)),
     ("POST", "/v1/auth/login"): Operation(body=core.Login, response=Token),
@@ -115,12 +104,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
     ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
     ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
-    # mosaics
-    ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
-    ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),
-    ("GET", "/v1/mosaics/{mosaic_id}"): Operation(response=MosaicOut),
-    ("PATCH", "/v1/mosaics/{mosaic_id}"): Operation(body=mosaics.MosaicPatch, response=MosaicOut),
-    ("DELETE", "/v1/mosaics/{mosaic_id}"): Operation(204),
     # LPR
     ("POST", "/v1/lpr/events"): Operation(202, body=lpr.WebhookRead, response=ReadId),
     ("POST", "/v1/lpr/batch"): Operation(202, body=lpr.BulkIn, response=BulkAccepted),

@@ -19,7 +19,7 @@ from gtvision.clips import service as clips
 from gtvision.core import db
 from gtvision.core.errors import not_found
 from gtvision.core.principal import Principal
-from gtvision.mosaics import store as mosaics_dal
+from gtvision.mosaics import service as mosaics
 from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
@@ -39,11 +39,6 @@ def _user(principal: Principal, user_id: str) -> Any:
     return user
 
 
-def _mosaic(principal: Principal, mosaic_id: str) -> Any:
-    with db.transaction() as conn:
-        return in_callers_city(conn, principal, mosaics_dal.get, mosaic_id, "mosaico")
-
-
 def _alert(principal: Principal, alert_id: str) -> Any:
     with db.transaction() as conn:
         return in_callers_city(conn, principal, alerts_dal.alert_visible, alert_id, "alerta")
@@ -60,7 +55,7 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "city_id": cities.get,
     "camera_id": cameras.visible,
     "clip_id": clips.visible,
-    "mosaic_id": _mosaic,
+    "mosaic_id": mosaics.visible,
     "user_id": _user,
     "alert_id": _alert,
     "watchlist_id": _watch,

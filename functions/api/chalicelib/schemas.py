@@ -111,10 +111,6 @@ class AuditExportQuery(AuditFilters):
     cursor: str | None = None
 
 
-class AssetQuery(Query):
-    v: str | None = Field(default=None, description="hash do conteúdo (cache imutável)")
-
-
 # --------------------------------------------------------------------------------------------- outputs
 
 
@@ -236,23 +232,6 @@ class ClipOut(Out):
     requested_by: str | None
     created_at: datetime
     updated_at: datetime
-
-
-class MosaicCamera(Out):
-    camera_id: str = uuid_field()
-    name: str
-    status: str
-    urls: StreamUrls
-
-
-class MosaicOut(Out):
-    id: str = uuid_field()
-    city_id: str = uuid_field()
-    name: str
-    layout: str
-    camera_ids: list[str]
-    created_at: datetime
-    cameras: list[MosaicCamera] | None = None
 
 
 class ReadId(Out):

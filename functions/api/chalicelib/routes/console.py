@@ -16,16 +16,17 @@ import html
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 from urllib.parse import urlsplit
 
-from chalice import Blueprint, Response
+from chalice import Response
+from pydantic import Field
 
-from chalicelib.http import Ctx, route
+from chalicelib.routing import Api, Request
 from gtvision.core.errors import not_found
+from gtvision.core.models import Query
 from gtvision.core.settings import Settings, get_settings
 
-bp = Blueprint(__name__)
+api = Api(__name__)
 
 INDEX = "index.html"
 #: Sub-folders of the console package whose files are served (one file per screen lives in screens/).
@@ -46,6 +47,8 @@ def _discover() -> dict[str, str]:
 
 
 ASSETS: dict[str, str] = _discover()
+HTML = "text/html"
+ASSET = "text/javascript"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -159,20 +162,24 @@ def _index(ws_url: str, map_tiles: str) -> Asset:
     return _asset(INDEX, body, "text/html; charset=utf-8")
 
 
-def _serve(ctx: Ctx, item: Asset, cache: str) -> Response:
+class AssetQuery(Query):
+    v: str | None = Field(default=None, description="hash do conteúdo (cache imutável)")
+
+
+def _serve(request_headers: dict[str, str], item: Asset, cache: str) -> Response:
     headers: dict[str, str | list[str]] = {"ETag": item.etag, "Cache-Control": cache, **security_headers()}
-    if ctx.headers.get("if-none-match") == item.etag:
+    if request_headers.get("if-none-match") == item.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=item.body, status_code=200, headers={"Content-Type": item.content_type, **headers})
 
 
 def _requested_path() -> str:
-    req = bp.current_request
+    req = api.bp.current_request
     return str(((req.context or {}) if req else {}).get("path") or "")
 
 
-@route(bp, "/", auth=False)
-def root(ctx: Ctx) -> Any:
+@api.route("GET", "/", role=None, status=302)
+def root(req: Request[None, None]) -> Response:
     """Sends a browser to the operator console."""
     # Relative to the stage's base path (API Gateway serves the app under /Prod/, locally under /).
     base = _requested_path() or "/"
@@ -180,30 +187,33 @@ def root(ctx: Ctx) -> Any:
     return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
 
 
-@route(bp, "/console", auth=False)
-def console_page(ctx: Ctx) -> Any:
+@api.route("GET", "/console", role=None, response=HTML, also=((301, "barra final removida"), (304, "não modificado")))
+def console_page(req: Request[None, None]) -> Response:
     """The web console (pt-BR) for city operators."""
     if _requested_path().endswith("/"):
         # /console/ would resolve the page's relative links one level too deep.
         return Response(body="", status_code=301, headers={"Location": "../console", "Cache-Control": REVALIDATE})
-    return _serve(ctx, index(), REVALIDATE)
+    return _serve(req.headers, index(), REVALIDATE)
 
 
-@route(bp, "/console/{asset_name}", auth=False)
-def console_asset(ctx: Ctx, asset_name: str) -> Any:
+_NOT_MODIFIED = ((304, "não modificado"),)
+
+
+@api.route("GET", "/console/{asset_name}", role=None, query=AssetQuery, response=ASSET, also=_NOT_MODIFIED)
+def console_asset(req: Request[None, AssetQuery], asset_name: str) -> Response:
     """A script or stylesheet of the web console; 404 for anything else."""
-    return _serve_asset(ctx, asset_name)
+    return _serve_asset(req, asset_name)
 
 
-@route(bp, "/console/screens/{asset_name}", auth=False)
-def console_screen(ctx: Ctx, asset_name: str) -> Any:
+@api.route("GET", "/console/screens/{asset_name}", role=None, query=AssetQuery, response=ASSET, also=_NOT_MODIFIED)
+def console_screen(req: Request[None, AssetQuery], asset_name: str) -> Response:
     """One screen of the web console (an ES module); 404 for anything else."""
-    return _serve_asset(ctx, "screens/" + asset_name)
+    return _serve_asset(req, "screens/" + asset_name)
 
 
-def _serve_asset(ctx: Ctx, asset_name: str) -> Any:
+def _serve_asset(req: Request[None, AssetQuery], asset_name: str) -> Response:
     if asset_name not in ASSETS:
         raise not_found("arquivo do console")
     item = asset(asset_name)
-    versioned = ctx.query.get("v") == item.etag.strip('"')[:12]
-    return _serve(ctx, item, IMMUTABLE if versioned else REVALIDATE)
+    versioned = req.query.v == item.etag.strip('"')[:12]
+    return _serve(req.headers, item, IMMUTABLE if versioned else REVALIDATE)

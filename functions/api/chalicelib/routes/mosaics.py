@@ -1,46 +1,40 @@
-"""Routes of mosaics (contract: Mosaics)."""
+"""Routes of mosaics (contract: Mosaics; v1.2 "Control room" → video wall)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint
-
-from chalicelib.http import Ctx, json_response, paged, route
-from gtvision.core.models import parse
+from chalicelib.routing import Api, Request, page
+from gtvision.core.models import Page, PageQuery
 from gtvision.mosaics import service as mosaics
-from gtvision.mosaics.schemas import MosaicIn, MosaicPatch
+from gtvision.mosaics.schemas import Mosaic, MosaicIn, MosaicOut, MosaicPatch
 
-bp = Blueprint(__name__)
-
-
-@route(bp, "/v1/mosaics", ("POST",))
-def create_mosaic(ctx: Ctx) -> Any:
-    """Create a mosaic of 1–4 cameras of the caller's city."""
-    return json_response(mosaics.create(ctx.user, parse(MosaicIn, ctx.json())), 201)
+api = Api(__name__)
 
 
-@route(bp, "/v1/mosaics")
-def list_mosaics(ctx: Ctx) -> Any:
+@api.route("POST", "/v1/mosaics", role="manager", status=201, body=MosaicIn, response=MosaicOut)
+def create_mosaic(req: Request[MosaicIn, None]) -> MosaicOut:
+    """Create a mosaic of cameras of the caller's city."""
+    return mosaics.create(req.user, req.body)
+
+
+@api.route("GET", "/v1/mosaics", query=PageQuery, response=Page[MosaicOut])
+def list_mosaics(req: Request[None, PageQuery]) -> Page[MosaicOut]:
     """List the city's mosaics."""
-    items, nxt = mosaics.list_(ctx.user, ctx.limit(), ctx.cursor())
-    return paged(items, nxt)
+    return page(*mosaics.list_(req.user, req.query))
 
 
-@route(bp, "/v1/mosaics/{mosaic_id}", audit_action="mosaic.read")
-def get_mosaic(ctx: Ctx, mosaic_id: str) -> Any:
+@api.route("GET", "/v1/mosaics/{mosaic_id}", response=MosaicOut, audit="mosaic.read")
+def get_mosaic(req: Request[None, None], mosaic: Mosaic) -> MosaicOut:
     """One mosaic with each camera's live URLs."""
-    return mosaics.get(ctx.user, mosaic_id)
+    return mosaics.get(mosaic)
 
 
-@route(bp, "/v1/mosaics/{mosaic_id}", ("PATCH",))
-def update_mosaic(ctx: Ctx, mosaic_id: str) -> Any:
+@api.route("PATCH", "/v1/mosaics/{mosaic_id}", role="manager", body=MosaicPatch, response=MosaicOut)
+def update_mosaic(req: Request[MosaicPatch, None], mosaic: Mosaic) -> MosaicOut:
     """Rename a mosaic or change its cameras or layout (managers of its city)."""
-    return mosaics.update(ctx.user, mosaic_id, parse(MosaicPatch, ctx.json()))
+    return mosaics.update(mosaic, req.body)
 
 
-@route(bp, "/v1/mosaics/{mosaic_id}", ("DELETE",))
-def delete_mosaic(ctx: Ctx, mosaic_id: str) -> Any:
+@api.route("DELETE", "/v1/mosaics/{mosaic_id}", role="manager", status=204)
+def delete_mosaic(req: Request[None, None], mosaic: Mosaic) -> None:
     """Delete a mosaic."""
-    mosaics.delete(ctx.user, mosaic_id)
-    return json_response(None, 204)
+    mosaics.delete(mosaic)

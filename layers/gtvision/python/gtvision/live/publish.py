@@ -8,33 +8,35 @@ counted, never undoes or fails the change it reports.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
 
 from gtvision.core.jsonutil import dumps  # the API's JSON, so data reads as in REST
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
-from gtvision.live import store as dal
+from gtvision.live import store
+from gtvision.live.schemas import Json
 
 #: Message type → the topic a client subscribes to (contract "Live events").
 TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips"}
 
 
-def message(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> dict[str, Any]:
+def message(city_id: str, type_: str, data: Mapping[str, object], camera_id: str | None = None) -> Json:
     """The queue message of one event (`data` as the REST API shows the thing)."""
     if type_ not in TOPICS:
         raise ValueError(f"unknown live event type {type_!r}")
     camera = camera_id if camera_id is not None else data.get("camera_id")
-    return {"type": type_, "city_id": str(city_id), "camera_id": str(camera) if camera else None, "data": data}
+    return {"type": type_, "city_id": str(city_id), "camera_id": str(camera) if camera else None, "data": dict(data)}
 
 
-def publish(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> bool:
+def publish(city_id: str, type_: str, data: Mapping[str, object], camera_id: str | None = None) -> bool:
     """Queue one live event; returns False (logged, counted) when it could not be queued."""
     body = dumps(message(city_id, type_, data, camera_id))
     if not get_settings().events_queue_url:
         logger.debug("EVENTS_QUEUE_URL not set: live event dropped", extra={"type": type_})
         return False
     try:
-        dal.send_event(body)
+        store.send_event(body)
     except Exception:  # noqa: BLE001 - the change is committed; only its live notice is lost
         logger.exception("live event not queued", extra={"type": type_, "city_id": str(city_id)})
         metrics.add_metric(name="LiveEventPublishFailed", unit="Count", value=1)
@@ -42,6 +44,6 @@ def publish(city_id: str, type_: str, data: dict[str, Any], camera_id: str | Non
     return True
 
 
-def stream_status(city_id: str, camera_id: str, status: str, at: Any) -> bool:
+def stream_status(city_id: str, camera_id: str, status: str, at: datetime | str) -> bool:
     """`stream.status` of one camera (`status` as the stream/health APIs say it, `at` when it changed)."""
     return publish(city_id, "stream.status", {"camera_id": str(camera_id), "status": status, "at": at}, camera_id)

@@ -11,18 +11,17 @@ from __future__ import annotations
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 from gtvision.core import db
 from gtvision.core.errors import Invalid, Malformed, Unauthorized
 from gtvision.core.observability import logger
 from gtvision.core.principal import Principal
-from gtvision.live import store as dal
+from gtvision.live import store
 from gtvision.live.publish import TOPICS
+from gtvision.live.schemas import FanOut, Json, LiveEvent
 
 ALL_TOPICS = ("alerts", "streams", "clips")
-#: Clips are evidence exports: like GET /v1/clips, only managers and admins see them.
+#: Clips are evidence exports: like GET /v1/clips, only operators and up see them.
 ROLE_TOPICS = {
     "admin": ALL_TOPICS,
     "manager": ALL_TOPICS,
@@ -44,29 +43,27 @@ def connect(connection_id: str, token: str | None) -> Principal:
     principal = verify_token(token)
     ensure_active(principal)
     with db.transaction() as conn:
-        dal.insert_connection(
+        store.insert_connection(
             conn,
-            {
-                "connection_id": connection_id,
-                "user_id": principal.user_id,
-                "username": principal.username,
-                "role": principal.role,
-                "city_id": None if principal.is_admin else principal.city_id,
-            },
+            connection_id,
+            principal.user_id,
+            principal.username,
+            principal.role,
+            None if principal.is_admin else principal.city_id,
         )
     return principal
 
 
 def disconnect(connection_id: str) -> None:
     with db.transaction() as conn:
-        dal.delete_connections(conn, [connection_id])
+        store.delete_connections(conn, [connection_id])
 
 
-def _error(exc: Invalid | Malformed) -> dict[str, Any]:
+def _error(exc: Invalid | Malformed) -> Json:
     return {"type": "error", **exc.to_body()}
 
 
-def message(connection_id: str, body: str | None) -> dict[str, Any]:
+def message(connection_id: str, body: str | None) -> Json:
     """$default: the answer to one client message (`subscribe` → `subscribed`, `ping` → `pong`)."""
     try:
         doc = json.loads(body or "")
@@ -83,7 +80,7 @@ def message(connection_id: str, body: str | None) -> dict[str, Any]:
         return _error(exc)
 
 
-def subscribe(connection_id: str, topics: Any, camera_ids: Any) -> dict[str, Any]:
+def subscribe(connection_id: str, topics: object, camera_ids: object) -> Json:
     """Replace the connection's topics (those its role may see) and, optionally, its cameras."""
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
         raise Invalid("invalid_topics", "topics deve ser uma lista com alerts, streams e/ou clips")
@@ -92,18 +89,18 @@ def subscribe(connection_id: str, topics: Any, camera_ids: Any) -> dict[str, Any
         raise Invalid("invalid_topics", f"tópicos desconhecidos: {', '.join(unknown)}")
     cameras = _camera_ids(camera_ids)
     with db.transaction() as conn:
-        row = dal.get_connection(conn, connection_id)
+        row = store.get_connection(conn, connection_id)
         if row is None:
             raise Invalid("not_connected", "conexão desconhecida; conecte de novo")
-        granted = [t for t in ALL_TOPICS if t in topics and t in ROLE_TOPICS[row["role"]]]
-        dal.set_subscription(conn, connection_id, granted, cameras)
-    reply: dict[str, Any] = {"type": "subscribed", "topics": granted}
+        granted = [t for t in ALL_TOPICS if t in topics and t in ROLE_TOPICS[row.role]]
+        store.set_subscription(conn, connection_id, granted, cameras)
+    reply: Json = {"type": "subscribed", "topics": granted}
     if cameras:
         reply["camera_ids"] = cameras
     return reply
 
 
-def _camera_ids(raw: Any) -> list[str]:
+def _camera_ids(raw: object) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_CAMERAS:
@@ -120,33 +117,32 @@ def _camera_ids(raw: Any) -> list[str]:
 # ------------------------------------------------------------------------------------ fan-out
 
 
-@dataclass
-class FanOut:
-    targets: int
-    delivered: int
-    gone: int
-    failed: int
-
-
-def parse_event(body: str) -> dict[str, Any]:
+def parse_event(body: str) -> LiveEvent:
     """One events-queue message, checked (a malformed one fails alone and ends in the DLQ)."""
     doc = json.loads(body)
     if not isinstance(doc, dict) or doc.get("type") not in TOPICS or not doc.get("city_id"):
         raise ValueError("evento sem type/city_id válidos")
-    return doc
+    data = doc.get("data")
+    camera = doc.get("camera_id")
+    return LiveEvent(
+        type=str(doc["type"]),
+        city_id=str(doc["city_id"]),
+        camera_id=str(camera) if camera else None,
+        data=data if isinstance(data, dict) else {},
+    )
 
 
-def fan_out(event: dict[str, Any]) -> FanOut:
+def fan_out(event: LiveEvent) -> FanOut:
     """Push `{"type", "data"}` to every subscribed connection; prune the ones that are gone."""
     with db.transaction() as conn:
-        targets = dal.subscribers(conn, event["city_id"], TOPICS[event["type"]], event.get("camera_id"))
+        targets = store.subscribers(conn, event.city_id, TOPICS[event.type], event.camera_id)
     if not targets:
         return FanOut(0, 0, 0, 0)
-    data = json.dumps({"type": event["type"], "data": event["data"]}, ensure_ascii=False).encode()
+    data = json.dumps({"type": event.type, "data": event.data}, ensure_ascii=False).encode()
 
     def post(connection_id: str) -> str:
         try:
-            return "ok" if dal.post_to_connection(connection_id, data) else "gone"
+            return "ok" if store.post_to_connection(connection_id, data) else "gone"
         except Exception as exc:  # noqa: BLE001 - one slow or failing connection never stops the others
             logger.warning("post to connection failed", extra={"connection_id": connection_id, "error": str(exc)})
             return "failed"
@@ -156,5 +152,5 @@ def fan_out(event: dict[str, Any]) -> FanOut:
     gone = [c for c, o in zip(targets, outcomes, strict=True) if o == "gone"]
     if gone:
         with db.transaction() as conn:
-            dal.delete_connections(conn, gone)
+            store.delete_connections(conn, gone)
     return FanOut(len(targets), outcomes.count("ok"), len(gone), outcomes.count("failed"))

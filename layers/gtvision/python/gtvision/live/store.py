@@ -12,26 +12,33 @@ from botocore.config import Config
 from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
+from gtvision.core.sql import columns, fetch_one
+from gtvision.live.schemas import Connection
 
 _lock = threading.Lock()
+#: boto3's clients are untyped (no stubs installed): one `apigatewaymanagementapi` client per endpoint.
 _management: dict[str, Any] = {}
 
 
 # ------------------------------------------------------------------------------------ connections
 
 
-def insert_connection(conn: Conn, values: dict[str, Any]) -> None:
+def insert_connection(
+    conn: Conn, connection_id: str, user_id: str, username: str, role: str, city_id: str | None
+) -> None:
     conn.execute(
         """INSERT INTO ws_connections (connection_id, user_id, username, role, city_id)
-           VALUES (%(connection_id)s, %(user_id)s, %(username)s, %(role)s, %(city_id)s)
+           VALUES (%s, %s, %s, %s, %s)
            ON CONFLICT (connection_id) DO UPDATE SET user_id = EXCLUDED.user_id, username = EXCLUDED.username,
                role = EXCLUDED.role, city_id = EXCLUDED.city_id, topics = '{}', camera_ids = '{}'""",
-        values,
+        (connection_id, user_id, username, role, city_id),
     )
 
 
-def get_connection(conn: Conn, connection_id: str) -> dict[str, Any] | None:
-    return conn.execute("SELECT * FROM ws_connections WHERE connection_id = %s", (connection_id,)).fetchone()
+def get_connection(conn: Conn, connection_id: str) -> Connection | None:
+    return fetch_one(
+        conn, Connection, f"SELECT {columns(Connection)} FROM ws_connections WHERE connection_id = %s", (connection_id,)
+    )
 
 
 def set_subscription(conn: Conn, connection_id: str, topics: list[str], camera_ids: list[str]) -> bool:
@@ -59,7 +66,7 @@ def subscribers(conn: Conn, city_id: str, topic: str, camera_id: str | None) -> 
             ORDER BY connection_id""",
         {"city": city_id, "topic": topic, "camera": camera_id},
     ).fetchall()
-    return [r["connection_id"] for r in rows]
+    return [str(r["connection_id"]) for r in rows]
 
 
 # ------------------------------------------------------------------------------------ transport

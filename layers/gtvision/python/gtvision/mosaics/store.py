@@ -1,47 +1,55 @@
-"""SQL for mosaics."""
+"""SQL for mosaics: the `mosaics` table, and the few fields of the cameras a wall shows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gtvision.core.db import Conn
-from gtvision.core.sql import keyset_page, one
+from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.mosaics.schemas import Mosaic, MosaicCameraRow
 
-_COLS = "id, city_id, name, layout, camera_ids, created_by, created_at"
+_COLS = columns(Mosaic)
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
+def insert(conn: Conn, city_id: str, name: str, layout: str, camera_ids: list[str], by: str) -> Mosaic:
     """Insert a mosaic; returns it."""
-    return one(
-        conn.execute(
-            f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
-            f" VALUES (%(city_id)s, %(name)s, %(layout)s, %(camera_ids)s::uuid[], %(created_by)s) RETURNING {_COLS}",
-            values,
-        )
+    return fetch_exactly_one(
+        conn,
+        Mosaic,
+        f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
+        f" VALUES (%s, %s, %s, %s::uuid[], %s) RETURNING {_COLS}",
+        (city_id, name, layout, camera_ids, by),
     )
 
 
-def get(conn: Conn, mosaic_id: str, city_id: str | None) -> dict[str, Any] | None:
+def get(conn: Conn, mosaic_id: str, city_id: str | None) -> Mosaic | None:
     """One mosaic (of `city_id` when given); None when missing."""
     if city_id is None:
-        return conn.execute(f"SELECT {_COLS} FROM mosaics WHERE id = %s", (mosaic_id,)).fetchone()
-    return conn.execute(f"SELECT {_COLS} FROM mosaics WHERE id = %s AND city_id = %s", (mosaic_id, city_id)).fetchone()
+        return fetch_one(conn, Mosaic, f"SELECT {_COLS} FROM mosaics WHERE id = %s", (mosaic_id,))
+    return fetch_one(conn, Mosaic, f"SELECT {_COLS} FROM mosaics WHERE id = %s AND city_id = %s", (mosaic_id, city_id))
 
 
-def list_page(conn: Conn, city_id: str | None, limit: int, after: list[Any] | None) -> list[dict[str, Any]]:
-    """Mosaics oldest first, optionally of one city (keyset page)."""
-    where, params = (["city_id = %s"], [city_id]) if city_id else ([], [])
-    return keyset_page(conn, f"SELECT {_COLS} FROM mosaics", where, params, limit, after)
+def list_page(conn: Conn, city_id: str | None, limit: int, after: list[Any] | None) -> list[Mosaic]:
+    """Up to limit+1 mosaics oldest first (keyset on created_at, id), optionally of one city."""
+    where, params = (["city_id = %s"], [city_id]) if city_id else (["true"], [])
+    if after:
+        where.append("(created_at, id) > (%s, %s)")
+        params += after
+    return fetch_all(
+        conn,
+        Mosaic,
+        f"SELECT {_COLS} FROM mosaics WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %s",
+        [*params, limit + 1],
+    )
 
 
-def update(conn: Conn, mosaic_id: str, values: dict[str, Any]) -> dict[str, Any]:
+def update(conn: Conn, mosaic_id: str, name: str, layout: str, camera_ids: list[str]) -> Mosaic:
     """Set a mosaic's name, layout and cameras; returns it."""
-    return one(
-        conn.execute(
-            "UPDATE mosaics SET name = %(name)s, layout = %(layout)s, camera_ids = %(camera_ids)s::uuid[]"
-            f" WHERE id = %(id)s RETURNING {_COLS}",
-            {**values, "id": mosaic_id},
-        )
+    return fetch_exactly_one(
+        conn,
+        Mosaic,
+        f"UPDATE mosaics SET name = %s, layout = %s, camera_ids = %s::uuid[] WHERE id = %s RETURNING {_COLS}",
+        (name, layout, camera_ids, mosaic_id),
     )
 
 
@@ -50,10 +58,12 @@ def delete(conn: Conn, mosaic_id: str) -> bool:
     return conn.execute("DELETE FROM mosaics WHERE id = %s", (mosaic_id,)).rowcount == 1
 
 
-def cameras_in_city(conn: Conn, camera_ids: list[str], city_id: str) -> list[dict[str, Any]]:
-    """Id, name and status of those of `camera_ids` that belong to the city."""
-    return conn.execute(
+def cameras_in_city(conn: Conn, camera_ids: list[str], city_id: str) -> list[MosaicCameraRow]:
+    """Name and status of those of `camera_ids` that belong to the city."""
+    return fetch_all(
+        conn,
+        MosaicCameraRow,
         "SELECT id, name, status, (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id)"
         " AS health_status FROM cameras WHERE id = ANY(%s::uuid[]) AND city_id = %s",
         (camera_ids, city_id),
-    ).fetchall()
+    )
