@@ -1,6 +1,6 @@
 """EventsNotifierFunction: events queue → PostToConnection to each subscribed connection of the
-event's city (admins: all); connections API Gateway reports gone are pruned. A malformed message
-fails alone (partial batch failures) and ends in the events DLQ."""
+event's city (admins: all), in the form its role may read; connections API Gateway reports gone are
+pruned. A malformed message fails alone (partial batch failures) and ends in the events DLQ."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ with imports_without_gc():
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, audience: live.Audience) -> None:
     event = live.parse_event(record.body)
-    result = live.fan_out(event)
+    result = live.fan_out(event, audience)
     metrics.add_metric(name="LiveEventsDelivered", unit="Count", value=result.delivered)
     metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=result.gone)
     tally = {"targets": result.targets, "delivered": result.delivered, "gone": result.gone, "failed": result.failed}
@@ -33,4 +33,10 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    audience = live.Audience()  # the batch's events of one city share one subscriber lookup
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: record_handler(record, audience),
+        processor=processor,
+        context=context,
+    )

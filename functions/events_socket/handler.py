@@ -17,7 +17,7 @@ with imports_without_gc():
 
     from gtvision.core.errors import Unauthorized
     from gtvision.core.observability import logger, metrics, tracer
-    from gtvision.live import service as live
+    from gtvision.live import sockets as live
 
 
 @logger.inject_lambda_context

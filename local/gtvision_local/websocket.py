@@ -44,6 +44,10 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 
+#: The close code of a socket whose session or rights ended (contract v1.2).
+CLOSE_SESSION_ENDED = 4001
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -249,7 +253,7 @@ class WebSocketGateway:
                 for part in expression.removeprefix("$request.body.").split("."):
                     value = value.get(part) if isinstance(value, dict) else None
                 key = value if isinstance(value, str) else None
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the parser's recursion limit
                 key = None
         if key and not key.startswith("$") and key in self.api.routes:
             return self.api.routes[key]
@@ -291,10 +295,13 @@ class WebSocketGateway:
         return True
 
     def delete(self, connection_id: str) -> bool:
+        """DeleteConnection: the socket closes with 4001 (GT-Vision ends sockets this way only when their
+        session or rights end; AWS's own close frame cannot carry a code)."""
         client = self.clients.get(connection_id)
         if client is None or client.socket is None:
             return False
-        asyncio.run_coroutine_threadsafe(client.socket.close(), self._loop).result(5)
+        closing = client.socket.close(code=CLOSE_SESSION_ENDED, reason="sessão encerrada")
+        asyncio.run_coroutine_threadsafe(closing, self._loop).result(5)
         return True
 
 

@@ -42,6 +42,17 @@ def test_notifier_reads_the_events_queue_with_a_dlq_and_may_manage_connections()
     )
 
 
+def test_the_api_may_close_live_sockets_when_a_session_ends() -> None:
+    template = Template(TEMPLATE)
+    api = template.function("ApiFunction")
+    assert api.env["GTV_WS_MANAGEMENT_URL"] == template.function("EventsNotifierFunction").env["GTV_WS_MANAGEMENT_URL"]
+    statements = [
+        s for p in template.resources["ApiFunction"]["Properties"]["Policies"] for s in p.get("Statement", [])
+    ]
+    (manage,) = [s for s in statements if s["Action"] == "execute-api:ManageConnections"]
+    assert manage["Resource"]["Fn::Sub"].endswith("/live/DELETE/@connections/*")  # close, never post
+
+
 def test_every_event_source_may_send_to_the_events_queue() -> None:
     template = Template(TEMPLATE)
     assert template.globals_env()["EVENTS_QUEUE_URL"] == template.queue_url("EventsQueue")

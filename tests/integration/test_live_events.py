@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 import pytest
 from utils import iso
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from gtvision.core import db, signatures
@@ -368,3 +368,121 @@ def test_boto3_management_client_works_unchanged_against_the_local_endpoint(worl
     ):
         with pytest.raises(api.exceptions.GoneException):
             call()
+
+
+# ------------------------------------------------------------------------------ sockets belong to sessions
+
+#: The contract's bound: a socket closes within 2 s of its session's (or user's) end.
+CLOSE_BOUND_S = 2.0
+
+
+def _new_user(world: Any, role: str = "viewer") -> tuple[str, str]:
+    """A fresh user of city A: (user id, username); password `senha-forte-123`."""
+    username = f"live-{role}-{uuid.uuid4().hex[:8]}"
+    body = {"username": username, "password": "senha-forte-123", "role": role, "city_id": world.city_a}
+    r = world.api.call("POST", "/v1/users", body, world.admin)
+    assert r.status == 201, r.text
+    return str(r.json()["id"]), username
+
+
+def _closed_within(client: ClientConnection, started: float) -> tuple[int | None, float]:
+    """Wait (at most what is left of the bound) for the server to close the socket: (close code, seconds)."""
+    with pytest.raises(ConnectionClosed) as closed:
+        client.recv(timeout=max(0.0, CLOSE_BOUND_S - (time.monotonic() - started)))
+    received = closed.value.rcvd
+    return (received.code if received else None), time.monotonic() - started
+
+
+def test_a_socket_closes_with_4001_within_2_s_of_logout_and_only_that_sessions(world: Any, live: Live) -> None:
+    # Given a user logged in twice (two sessions), each with a socket subscribed to alerts
+    _, username = _new_user(world)
+    first, second = world.api.login(username, "senha-forte-123"), world.api.login(username, "senha-forte-123")
+    socket_1 = live.connect(first, ["alerts"])
+    socket_2 = live.connect(second, ["alerts"])
+
+    # When the first session logs out
+    started = time.monotonic()
+    assert world.api.call("POST", "/v1/auth/logout", token=first).status == 204
+
+    # Then its socket is closed by the server with 4001 within 2 s, and its row is gone
+    code, took = _closed_within(socket_1, started)
+    assert code == 4001 and took <= CLOSE_BOUND_S
+    assert len(_connection_rows(username=username)) == 1
+    # and the other session's socket stays open and answered
+    socket_2.send(json.dumps({"action": "ping"}))
+    assert json.loads(socket_2.recv(timeout=5)) == {"type": "pong"}
+    # and the ended session cannot open a new one
+    with pytest.raises(InvalidStatus) as refused, connect(f"{live.ws.url}/?token={first}", open_timeout=10):
+        pass
+    assert refused.value.response.status_code == 401
+
+
+def test_a_socket_closes_within_2_s_of_the_users_deletion(world: Any, live: Live) -> None:
+    # Given a viewer connected with two sockets (two tabs)
+    user_id, username = _new_user(world)
+    token = world.api.login(username, "senha-forte-123")
+    tabs = [live.connect(token, ["alerts", "streams"]) for _ in range(2)]
+
+    # When an admin deletes the account
+    started = time.monotonic()
+    assert world.api.call("DELETE", f"/v1/users/{user_id}", token=world.admin).status == 204
+
+    # Then both sockets are closed with 4001 within 2 s of the deletion
+    for tab in tabs:
+        code, took = _closed_within(tab, started)
+        assert code == 4001 and took <= CLOSE_BOUND_S
+    assert _connection_rows(username=username) == []
+
+
+def test_a_reused_refresh_token_closes_the_sessions_socket(world: Any, live: Live) -> None:
+    # Given a session whose refresh token was rotated once, and a socket opened with its new access token
+    _, username = _new_user(world, "operator")
+    login = world.api.call("POST", "/v1/auth/login", {"username": username, "password": "senha-forte-123"}).json()
+    rotated = world.api.call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]}).json()
+    client = live.connect(rotated["access_token"], ["alerts"])
+
+    # When someone presents the rotated-away refresh token again (a stolen copy)
+    started = time.monotonic()
+    reused = world.api.call("POST", "/v1/auth/refresh", {"refresh_token": login["refresh_token"]})
+    assert reused.status == 401
+
+    # Then the whole session ends: its socket closes with 4001 within 2 s
+    code, took = _closed_within(client, started)
+    assert code == 4001 and took <= CLOSE_BOUND_S
+
+
+def test_a_viewer_gets_the_alert_as_rest_shows_it_without_the_watchlist_reason(world: Any, live: Live) -> None:
+    # Given a watchlisted plate with a reason, an LPR camera, and city A's viewer and manager on alerts
+    plate = _plate("RED")
+    camera = world.camera(lpr_enabled=True)
+    body = {"plate": plate, "reason": "furto de veículo — BO 123"}
+    assert world.api.call("POST", "/v1/watchlist", body, world.manager_a).status == 201
+    viewer = live.connect(world.viewer_a, ["alerts"])
+    manager = live.connect(world.manager_a, ["alerts"])
+
+    # When the camera reads the plate
+    _post_plate(live, camera, plate)
+
+    # Then the manager's alert carries the watchlist entry's reason and plate
+    for_manager = json.loads(manager.recv(timeout=5))["data"]
+    assert (for_manager["detail"]["reason"], for_manager["detail"]["watch_plate"]) == (body["reason"], plate)
+    # and the viewer's is the same alert without them: exactly what GET /v1/alerts shows the viewer
+    for_viewer = json.loads(viewer.recv(timeout=5))["data"]
+    assert "reason" not in for_viewer["detail"] and "watch_plate" not in for_viewer["detail"]
+    listed = world.api.call("GET", "/v1/alerts", token=world.viewer_a, query={"limit": "5"}).json()["items"]
+    assert for_viewer == next(a for a in listed if a["id"] == for_viewer["id"])
+
+
+def test_a_deeply_nested_message_is_answered_with_an_error_and_the_socket_stays(world: Any, live: Live) -> None:
+    # Given a subscribed socket
+    client = live.connect(world.viewer_a, ["alerts"])
+
+    # When it sends a 5,000-deep JSON array, and a 5,000-deep object under "action"
+    for frame in ("[" * 5000 + "]" * 5000, '{"action": ' + '{"a": ' * 5000 + "1" + "}" * 5001):
+        client.send(frame)
+        # Then the answer is the contract's error, not a closed socket (1011)
+        reply = json.loads(client.recv(timeout=5))
+        assert (reply["type"], reply["error"]["code"]) == ("error", "malformed_json")
+    # and the socket still works
+    client.send(json.dumps({"action": "ping"}))
+    assert json.loads(client.recv(timeout=5)) == {"type": "pong"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from gtvision.alerts import redaction
 from gtvision.alerts import store as dal
 from gtvision.alerts.schemas import AlertPatch, WatchIn
 from gtvision.core import db, geo, pagination
@@ -101,16 +102,10 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     return dal.insert_alerts(conn, list(pending.values()))
 
 
-#: What of a watchlist entry an alert's detail repeats; only those who may list the watchlist read it.
-WATCHLIST_DETAIL = ("reason", "watch_plate")
-
-
 def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[str, Any]:
     """The alert as the API shows it; for a viewer (who may not list the watchlist) without the watchlist
     entry's reason and plate."""
-    detail = row["detail"]
-    if principal is not None and principal.role == "viewer" and isinstance(detail, dict):
-        detail = {k: v for k, v in detail.items() if k not in WATCHLIST_DETAIL}
+    detail = redaction.detail_for(principal.role if principal is not None else None, row["detail"])
     return {
         "id": str(row["id"]),
         "kind": row["kind"],

@@ -12,6 +12,7 @@ from gtvision.core import db
 from gtvision.core.crypto import plate_pseudonym
 from gtvision.core.errors import Conflict, Invalid, Unauthorized
 from gtvision.core.principal import Principal
+from gtvision.live import service as live
 from gtvision.lpr.plates import normalize_plate
 from gtvision.tenancy.store import users as users_dal
 
@@ -94,6 +95,7 @@ def delete(principal: Principal) -> None:
         if user["role"] == "admin" and users_dal.count_admins(conn) <= 1:
             raise Conflict("last_admin", "o último administrador não pode excluir a própria conta")
         users_dal.anonymise(conn, principal.user_id)
+    live.close_user_sockets(principal.user_id)
 
 
 def plate_request(principal: Principal, raw_plate: str) -> dict[str, Any]:

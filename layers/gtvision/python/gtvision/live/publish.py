@@ -18,7 +18,7 @@ from gtvision.live import store
 from gtvision.live.schemas import Json
 
 #: Message type → the topic a client subscribes to (contract "Live events").
-TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips"}
+TOPICS = {"alert": "alerts", "alert.updated": "alerts", "stream.status": "streams", "clip.status": "clips"}
 
 
 def message(city_id: str, type_: str, data: Mapping[str, object], camera_id: str | None = None) -> Json:

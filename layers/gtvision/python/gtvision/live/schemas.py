@@ -34,6 +34,21 @@ class Connection:
     #: Empty: every camera the caller may see.
     camera_ids: list[UUID]
     connected_at: datetime
+    #: The login session that opened it (None: a token without one, e.g. Cognito's).
+    session_id: str | None
+    #: A restricted user's cameras (None: every camera of the city).
+    allowed_camera_ids: list[UUID] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """What the fan-out needs of a connection to decide whether an event reaches it, and in which form."""
+
+    connection_id: str
+    role: str
+    topics: list[str]
+    camera_ids: list[UUID]
+    allowed_camera_ids: list[UUID] | None
 
 
 @dataclass(frozen=True, slots=True)

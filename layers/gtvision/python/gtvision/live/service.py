@@ -1,120 +1,28 @@
-"""Live events over the WebSocket API: who may connect, what they subscribe to, and the fan-out.
+"""Live events: the fan-out of queued events to the subscribed connections, and closing a session's sockets.
 
-`connect` verifies the `?token=` exactly as the REST API does (HS256 or Cognito, account still
-active); `message` answers the client's `subscribe`/`ping`; `fan_out` delivers one queued event to
-the subscribed connections of its city (admins: every city) and forgets the ones API Gateway
-reports gone.
+`fan_out` delivers one event to the connections of its city (admins: every city) that subscribed to its
+topic (and camera), each in the form its role may read (`deliverable` and `payload_for`: the same rules as
+REST), and forgets the connections API Gateway reports gone. `close_user_sockets` / `close_session_sockets`
+end the sockets of a user or login session (logout, refresh-token reuse, deletion, a change of rights):
+their rows go first, so no event reaches them, then API Gateway closes them (`DeleteConnection`).
 """
 
 from __future__ import annotations
 
 import json
-import uuid
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from gtvision.alerts.redaction import alert_for
 from gtvision.core import db
-from gtvision.core.errors import Invalid, Malformed, Unauthorized
 from gtvision.core.observability import logger
-from gtvision.core.principal import Principal
 from gtvision.live import store
 from gtvision.live.publish import TOPICS
-from gtvision.live.schemas import FanOut, Json, LiveEvent
+from gtvision.live.schemas import FanOut, LiveEvent, Subscriber
 
-ALL_TOPICS = ("alerts", "streams", "clips")
-#: Clips are evidence exports: like GET /v1/clips, only operators and up see them.
-ROLE_TOPICS = {
-    "admin": ALL_TOPICS,
-    "manager": ALL_TOPICS,
-    "operator": ALL_TOPICS,
-    "viewer": ("alerts", "streams"),
-}
-MAX_CAMERAS = 500
+#: Events whose data is an alert as GET /v1/alerts shows it: redacted per role as REST does.
+ALERT_TYPES = frozenset({"alert", "alert.updated"})
 _POSTERS = 16  # concurrent PostToConnection calls per event
-
-
-def connect(connection_id: str, token: str | None) -> Principal:
-    """$connect: a missing, invalid or expired token raises Unauthorized (the connection is refused)."""
-    # Only $connect checks a token: the notifier and the socket's other routes never load jwt/argon2/cryptography.
-    from gtvision.tenancy.auth import verify_token
-    from gtvision.tenancy.users import ensure_active
-
-    if not token:
-        raise Unauthorized("unauthorized", "autenticação necessária (?token=<token de acesso>)")
-    principal = verify_token(token)
-    ensure_active(principal)
-    with db.transaction() as conn:
-        store.insert_connection(
-            conn,
-            connection_id,
-            principal.user_id,
-            principal.username,
-            principal.role,
-            None if principal.is_admin else principal.city_id,
-        )
-    return principal
-
-
-def disconnect(connection_id: str) -> None:
-    with db.transaction() as conn:
-        store.delete_connections(conn, [connection_id])
-
-
-def _error(exc: Invalid | Malformed) -> Json:
-    return {"type": "error", **exc.to_body()}
-
-
-def message(connection_id: str, body: str | None) -> Json:
-    """$default: the answer to one client message (`subscribe` → `subscribed`, `ping` → `pong`)."""
-    try:
-        doc = json.loads(body or "")
-    except json.JSONDecodeError:
-        return _error(Malformed("malformed_json", "mensagem não é JSON válido"))
-    action = doc.get("action") if isinstance(doc, dict) else None
-    if action == "ping":
-        return {"type": "pong"}
-    if action != "subscribe":
-        return _error(Invalid("unknown_action", "ação desconhecida: use subscribe ou ping"))
-    try:
-        return subscribe(connection_id, doc.get("topics"), doc.get("camera_ids"))
-    except Invalid as exc:
-        return _error(exc)
-
-
-def subscribe(connection_id: str, topics: object, camera_ids: object) -> Json:
-    """Replace the connection's topics (those its role may see) and, optionally, its cameras."""
-    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        raise Invalid("invalid_topics", "topics deve ser uma lista com alerts, streams e/ou clips")
-    unknown = sorted(set(topics) - set(ALL_TOPICS))
-    if unknown:
-        raise Invalid("invalid_topics", f"tópicos desconhecidos: {', '.join(unknown)}")
-    cameras = _camera_ids(camera_ids)
-    with db.transaction() as conn:
-        row = store.get_connection(conn, connection_id)
-        if row is None:
-            raise Invalid("not_connected", "conexão desconhecida; conecte de novo")
-        granted = [t for t in ALL_TOPICS if t in topics and t in ROLE_TOPICS[row.role]]
-        store.set_subscription(conn, connection_id, granted, cameras)
-    reply: Json = {"type": "subscribed", "topics": granted}
-    if cameras:
-        reply["camera_ids"] = cameras
-    return reply
-
-
-def _camera_ids(raw: object) -> list[str]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or len(raw) > MAX_CAMERAS:
-        raise Invalid("invalid_camera_ids", f"camera_ids deve ser uma lista de até {MAX_CAMERAS} ids")
-    out = []
-    for item in raw:
-        try:
-            out.append(str(uuid.UUID(str(item))))
-        except ValueError:
-            raise Invalid("invalid_camera_ids", "camera_ids deve conter ids de câmera (UUID)") from None
-    return sorted(set(out))
-
-
-# ------------------------------------------------------------------------------------ fan-out
 
 
 def parse_event(body: str) -> LiveEvent:
@@ -132,25 +40,102 @@ def parse_event(body: str) -> LiveEvent:
     )
 
 
-def fan_out(event: LiveEvent) -> FanOut:
-    """Push `{"type", "data"}` to every subscribed connection; prune the ones that are gone."""
-    with db.transaction() as conn:
-        targets = store.subscribers(conn, event.city_id, TOPICS[event.type], event.camera_id)
+# ------------------------------------------------------------------------------------ who gets what
+
+
+def deliverable(subscriber: Subscriber, event: LiveEvent) -> bool:
+    """Whether `event` reaches this connection: its topic, the cameras it chose, and the cameras its user may
+    see at all (a restricted user's `allowed_camera_ids`: only events of those cameras)."""
+    if TOPICS[event.type] not in subscriber.topics:
+        return False
+    chosen = subscriber.camera_ids
+    if chosen and (event.camera_id is None or event.camera_id not in {str(c) for c in chosen}):
+        return False
+    allowed = subscriber.allowed_camera_ids
+    return allowed is None or (event.camera_id is not None and event.camera_id in {str(c) for c in allowed})
+
+
+def payload_for(event: LiveEvent, role: str) -> bytes:
+    """The frame a connection of `role` gets: `{"type", "data"}`, the data as REST shows it to that role."""
+    data = alert_for(role, event.data) if event.type in ALERT_TYPES else event.data
+    return json.dumps({"type": event.type, "data": data}, ensure_ascii=False).encode()
+
+
+class Audience:
+    """The subscribers of each city, read once per batch of events (a batch's events of one city share one
+    lookup)."""
+
+    def __init__(self) -> None:
+        self._by_city: dict[str, list[Subscriber]] = {}
+
+    def of(self, city_id: str) -> list[Subscriber]:
+        if city_id not in self._by_city:
+            with db.transaction() as conn:
+                self._by_city[city_id] = store.audience(conn, city_id)
+        return self._by_city[city_id]
+
+    def forget(self, connection_ids: Iterable[str]) -> None:
+        gone = set(connection_ids)
+        for city, subscribers in self._by_city.items():
+            self._by_city[city] = [s for s in subscribers if s.connection_id not in gone]
+
+
+# ------------------------------------------------------------------------------------ fan-out
+
+
+def fan_out(event: LiveEvent, audience: Audience | None = None) -> FanOut:
+    """Push the event to every connection it reaches; prune the ones that are gone."""
+    audience = audience or Audience()
+    targets = [s for s in audience.of(event.city_id) if deliverable(s, event)]
     if not targets:
         return FanOut(0, 0, 0, 0)
-    data = json.dumps({"type": event.type, "data": event.data}, ensure_ascii=False).encode()
+    payloads: dict[str, bytes] = {}
+    for s in targets:
+        if s.role not in payloads:
+            payloads[s.role] = payload_for(event, s.role)
 
-    def post(connection_id: str) -> str:
+    def post(subscriber: Subscriber) -> str:
         try:
-            return "ok" if store.post_to_connection(connection_id, data) else "gone"
+            return "ok" if store.post_to_connection(subscriber.connection_id, payloads[subscriber.role]) else "gone"
         except Exception as exc:  # noqa: BLE001 - one slow or failing connection never stops the others
-            logger.warning("post to connection failed", extra={"connection_id": connection_id, "error": str(exc)})
+            logger.warning(
+                "post to connection failed", extra={"connection_id": subscriber.connection_id, "error": str(exc)}
+            )
             return "failed"
 
     with ThreadPoolExecutor(max_workers=min(_POSTERS, len(targets))) as pool:
         outcomes = list(pool.map(post, targets))
-    gone = [c for c, o in zip(targets, outcomes, strict=True) if o == "gone"]
+    gone = [s.connection_id for s, o in zip(targets, outcomes, strict=True) if o == "gone"]
     if gone:
         with db.transaction() as conn:
             store.delete_connections(conn, gone)
+        audience.forget(gone)
     return FanOut(len(targets), outcomes.count("ok"), len(gone), outcomes.count("failed"))
+
+
+# ------------------------------------------------------------------------------------ closing sockets
+
+
+def close_user_sockets(user_id: str) -> int:
+    """Close every live-event socket of a user (deleted, deactivated, rights changed); how many were open."""
+    with db.transaction() as conn:
+        ids = store.take_connections(conn, user_id=str(user_id))
+    return _close(ids)
+
+
+def close_session_sockets(session_id: str) -> int:
+    """Close the live-event sockets opened with a login session (logout, refresh-token reuse)."""
+    with db.transaction() as conn:
+        ids = store.take_connections(conn, session_id=str(session_id))
+    return _close(ids)
+
+
+def _close(connection_ids: list[str]) -> int:
+    """API Gateway closes each connection (code 4001 locally). A failure is logged, never raised: the row is
+    gone already, so no event reaches the socket, and the change that closes it must not fail for it."""
+    for connection_id in connection_ids:
+        try:
+            store.delete_connection(connection_id)
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            logger.warning("live socket not closed", extra={"connection_id": connection_id, "error": str(exc)})
+    return len(connection_ids)

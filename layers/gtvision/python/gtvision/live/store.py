@@ -1,5 +1,6 @@
 """Live events storage and transport: the `ws_connections` table, the events queue and the WebSocket
-API's management endpoint (`PostToConnection`), the only boto3/SQL of the live events feature."""
+API's management endpoint (`PostToConnection`, `DeleteConnection`), the only boto3/SQL of the live events
+feature."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from botocore.config import Config
 from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import columns, fetch_one
-from gtvision.live.schemas import Connection
+from gtvision.core.sql import columns, fetch_all, fetch_one
+from gtvision.live.schemas import Connection, Subscriber
 
 _lock = threading.Lock()
 #: boto3's clients are untyped (no stubs installed): one `apigatewaymanagementapi` client per endpoint.
@@ -24,14 +25,23 @@ _management: dict[str, Any] = {}
 
 
 def insert_connection(
-    conn: Conn, connection_id: str, user_id: str, username: str, role: str, city_id: str | None
+    conn: Conn,
+    connection_id: str,
+    user_id: str,
+    username: str,
+    role: str,
+    city_id: str | None,
+    session_id: str | None,
+    allowed_camera_ids: list[str] | None,
 ) -> None:
     conn.execute(
-        """INSERT INTO ws_connections (connection_id, user_id, username, role, city_id)
-           VALUES (%s, %s, %s, %s, %s)
+        """INSERT INTO ws_connections
+               (connection_id, user_id, username, role, city_id, session_id, allowed_camera_ids)
+           VALUES (%s, %s, %s, %s, %s, %s, %s::uuid[])
            ON CONFLICT (connection_id) DO UPDATE SET user_id = EXCLUDED.user_id, username = EXCLUDED.username,
-               role = EXCLUDED.role, city_id = EXCLUDED.city_id, topics = '{}', camera_ids = '{}'""",
-        (connection_id, user_id, username, role, city_id),
+               role = EXCLUDED.role, city_id = EXCLUDED.city_id, session_id = EXCLUDED.session_id,
+               allowed_camera_ids = EXCLUDED.allowed_camera_ids, topics = '{}', camera_ids = '{}'""",
+        (connection_id, user_id, username, role, city_id, session_id, allowed_camera_ids),
     )
 
 
@@ -56,17 +66,24 @@ def delete_connections(conn: Conn, connection_ids: list[str]) -> int:
     return cur.rowcount
 
 
-def subscribers(conn: Conn, city_id: str, topic: str, camera_id: str | None) -> list[str]:
-    """Connections of the city (and every admin) subscribed to `topic` and, if they chose cameras, to this one."""
-    rows = conn.execute(
-        """SELECT connection_id FROM ws_connections
-            WHERE (city_id = %(city)s OR role = 'admin')
-              AND %(topic)s = ANY (topics)
-              AND (camera_ids = '{}' OR %(camera)s::uuid = ANY (camera_ids))
-            ORDER BY connection_id""",
-        {"city": city_id, "topic": topic, "camera": camera_id},
-    ).fetchall()
-    return [str(r["connection_id"]) for r in rows]
+def take_connections(conn: Conn, *, user_id: str | None = None, session_id: str | None = None) -> list[str]:
+    """Forget every connection of a user (or of one login session); returns their ids, to be closed."""
+    column, value = ("user_id", user_id) if user_id is not None else ("session_id", session_id)
+    if value is None:
+        return []
+    rows = conn.execute(f"DELETE FROM ws_connections WHERE {column} = %s RETURNING connection_id", (value,))
+    return [str(r["connection_id"]) for r in rows.fetchall()]
+
+
+def audience(conn: Conn, city_id: str) -> list[Subscriber]:
+    """Every subscribed connection an event of the city may reach: the city's own and every admin's."""
+    return fetch_all(
+        conn,
+        Subscriber,
+        f"SELECT {columns(Subscriber)} FROM ws_connections"
+        " WHERE (city_id = %s OR role = 'admin') AND topics <> '{}' ORDER BY connection_id",
+        (city_id,),
+    )
 
 
 # ------------------------------------------------------------------------------------ transport
@@ -104,6 +121,16 @@ def post_to_connection(connection_id: str, data: bytes) -> bool:
     client = management_client()
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
+    except client.exceptions.GoneException:
+        return False
+    return True
+
+
+def delete_connection(connection_id: str) -> bool:
+    """Close one connection (`DeleteConnection`); False when it was already gone."""
+    client = management_client()
+    try:
+        client.delete_connection(ConnectionId=connection_id)
     except client.exceptions.GoneException:
         return False
     return True

@@ -19,6 +19,7 @@ from gtvision.core import db
 from gtvision.core.errors import Unauthorized
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
+from gtvision.live import service as live
 from gtvision.tenancy import auth
 from gtvision.tenancy.session_schemas import RefreshIn
 from gtvision.tenancy.store import sessions as dal
@@ -74,18 +75,21 @@ def refresh(data: RefreshIn) -> dict[str, Any]:
                 dal.rotate(conn, str(session["id"]), presented, _sha(new))
                 return _tokens(user, str(session["id"]), new, session["expires_at"])
     if replayed is not None:
+        live.close_session_sockets(str(replayed["id"]))
         audit.record(None, "auth.refresh_reused", "/v1/auth/refresh", status=401,
                      detail={"session_id": str(replayed["id"])})  # fmt: skip
     raise denied
 
 
 def logout(principal: Principal) -> None:
-    """Revoke the caller's token (until it expires) and its session."""
+    """Revoke the caller's token (until it expires) and its session; the session's live sockets close."""
     with db.transaction() as conn:
         if principal.token_id and principal.expires_at:
             dal.revoke_token(conn, principal.token_id, datetime.fromtimestamp(principal.expires_at, UTC))
         if principal.session_id:
             dal.revoke(conn, principal.session_id)
+    if principal.session_id:
+        live.close_session_sockets(principal.session_id)
 
 
 def usable(principal: Principal) -> bool:

@@ -14,6 +14,7 @@ from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Forbidden, Invalid, RateLimited, Unauthorized, not_found
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
+from gtvision.live import service as live
 from gtvision.tenancy import auth, sessions
 from gtvision.tenancy.schemas import Login, UserIn
 from gtvision.tenancy.store import cities as cities_dal
@@ -90,6 +91,7 @@ def delete(principal: Principal, user_id: str) -> None:
         if str(user["id"]) == principal.user_id:
             raise Conflict("cannot_delete_self", "use DELETE /v1/me para excluir a própria conta")
         dal.anonymise(conn, user_id)
+    live.close_user_sockets(user_id)
 
 
 def ensure_active(principal: Principal) -> None:
