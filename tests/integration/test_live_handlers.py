@@ -2,21 +2,28 @@
 
 EventsSocketFunction gets the events API Gateway sends (`requestContext.routeKey`, `connectionId`,
 `domainName`, `stage`, `eventType`); EventsNotifierFunction reads a real message of the events queue
-(moto) and posts through an `apigatewaymanagementapi` client pointed at the AWS endpoint the template
-gives it, answered by botocore's Stubber (moto does not emulate that API): one 200, one 410 Gone.
+(moto) and posts, signed for `execute-api`, to the template's management endpoint path on a local endpoint that
+checks every signature against botocore's (moto does not emulate that API): one 200, one 410 Gone.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import os
+import re
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
-import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from utils import LambdaContext, load_function
 
 from gtvision.core import db
@@ -112,27 +119,97 @@ def test_connect_refuses_bad_tokens_and_removed_accounts(world: Any, socket_fn: 
     assert out["statusCode"] == 401
 
 
+_AUTHORIZATION = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/execute-api/aws4_request, "
+    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})"
+)
+
+
+class ManagementEndpoint:
+    """API Gateway's management API as the notifier meets it in AWS (moto does not emulate it): each
+    `POST {stage}/@connections/{id}` must carry a SigV4 signature for `execute-api` that botocore computes
+    the same for the same request; `gone` connections answer 410 (GoneException), the rest 200."""
+
+    def __init__(self, gone: set[str]) -> None:
+        self.gone = gone
+        self.posts: list[tuple[str, bytes]] = []
+        self.bad_signatures = 0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not endpoint.signed(self.command, self.path, dict(self.headers.items()), body):
+                    endpoint.bad_signatures += 1
+                    self._answer(403, "ForbiddenException")
+                    return
+                connection_id = unquote(self.path.rsplit("/@connections/", 1)[1])
+                endpoint.posts.append((connection_id, body))
+                if connection_id in endpoint.gone:
+                    self._answer(410, "GoneException")
+                else:
+                    self._answer(200)
+
+            def _answer(self, status: int, error: str | None = None) -> None:
+                payload = json.dumps({"message": error}).encode() if error else b""
+                self.send_response(status)
+                if error:
+                    self.send_header("x-amzn-ErrorType", error)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/live"
+
+    @staticmethod
+    def signed(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+        """Whether the Authorization header is what botocore's SigV4Auth gives for this request."""
+        auth = headers.get("Authorization", "")
+        match = _AUTHORIZATION.fullmatch(auth)
+        if match is None:
+            return False
+        key, region, names, signature = match.groups()
+        lower = {k.lower(): v for k, v in headers.items()}
+        signed = {name: lower[name] for name in names.split(";")}
+        request = AWSRequest(method=method, url=f"http://{lower['host']}{path}", data=body, headers=signed)
+        request.context["timestamp"] = lower["x-amz-date"]
+        secret = os.environ["AWS_SECRET_ACCESS_KEY"]
+        signer = SigV4Auth(Credentials(key, secret, lower.get("x-amz-security-token")), "execute-api", region)
+        expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+        return hmac.compare_digest(expected, signature)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture()
-def stubbed_management(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
-    """The notifier's client at the template's AWS endpoint, answered by Stubber."""
-    from gtvision.live import store as dal
+def management(monkeypatch: pytest.MonkeyPatch) -> Iterator[ManagementEndpoint]:
+    """The notifier's management endpoint: the template's stage path (`/live`) on a local signed endpoint."""
+    from gtvision.live import transport
     from gtvision_local.template import load_template
 
-    env = load_template().function("EventsNotifierFunction").env
-    endpoint = env["GTV_WS_MANAGEMENT_URL"]
-    assert endpoint.startswith("https://") and endpoint.endswith(".execute-api.us-east-1.amazonaws.com/live")
-    monkeypatch.setenv("GTV_WS_MANAGEMENT_URL", endpoint)
+    aws_url = load_template().function("EventsNotifierFunction").env["GTV_WS_MANAGEMENT_URL"]
+    assert aws_url.startswith("https://") and aws_url.endswith(".execute-api.us-east-1.amazonaws.com/live")
+    endpoint = ManagementEndpoint(gone={"A-gone-000000002="})
+    monkeypatch.setenv("GTV_WS_MANAGEMENT_URL", endpoint.url)
     get_settings.cache_clear()
-    client = boto3.client("apigatewaymanagementapi", endpoint_url=endpoint, region_name="us-east-1")
-    monkeypatch.setitem(dal._management, endpoint, client)
-    monkeypatch.setattr("gtvision.live.service._POSTERS", 1)  # one at a time: the Stubber answers in order
-    with Stubber(client) as stubber:
-        yield stubber
+    yield endpoint
+    endpoint.close()
+    transport.reset()
     monkeypatch.undo()
     get_settings.cache_clear()
 
 
-def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubbed_management: Stubber) -> None:
+def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, management: ManagementEndpoint) -> None:
     from gtvision.core import aws
     from gtvision_local.events import sqs_record
     from gtvision_local.template import load_template
@@ -151,18 +228,6 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     expected_data = json.dumps(
         {"type": "stream.status", "data": {"camera_id": camera, "status": "online", "at": "2026-11-30T01:00:00Z"}}
     ).encode()
-    stubbed_management.add_response(
-        "post_to_connection", {}, {"ConnectionId": "0-admin-00000004=", "Data": expected_data}
-    )
-    stubbed_management.add_client_error(
-        "post_to_connection",
-        service_error_code="GoneException",
-        http_status_code=410,
-        expected_params={"ConnectionId": "A-gone-000000002=", "Data": expected_data},
-    )
-    stubbed_management.add_response(
-        "post_to_connection", {}, {"ConnectionId": "A-live-000000001=", "Data": expected_data}
-    )
 
     # When a stream.status event of city A goes through the real events queue to the notifier
     queue_url = get_settings().events_queue_url
@@ -175,8 +240,14 @@ def test_notifier_posts_to_subscribers_and_prunes_the_gone_one(world: Any, stubb
     notifier = load_function("events_notifier", "handler").handler
     out = notifier({"Records": [sqs_record(message, arn), sqs_record(bad, arn)]}, LambdaContext())
 
-    # Then city A's live connection and the admin got it, the gone one was pruned, city B was never posted to
-    stubbed_management.assert_no_pending_responses()
+    # Then city A's two connections and the admin's were posted the event, each request signed as boto3 signs it
+    assert sorted(management.posts) == [
+        ("0-admin-00000004=", expected_data),
+        ("A-gone-000000002=", expected_data),
+        ("A-live-000000001=", expected_data),
+    ]
+    assert management.bad_signatures == 0
+    # and the gone one was pruned, city B's was never posted to
     assert rows("A-gone-000000002=") == []
     assert all(len(rows(cid)) == 1 for cid in ("A-live-000000001=", "B-live-000000003=", "0-admin-00000004="))
     # and the malformed message alone is reported failed (it goes to the DLQ after its retries)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from gtvision.alerts.redaction import alert_for
 from gtvision.core import db
@@ -22,7 +21,6 @@ from gtvision.live.schemas import FanOut, LiveEvent, Subscriber
 
 #: Events whose data is an alert as GET /v1/alerts shows it: redacted per role as REST does.
 ALERT_TYPES = frozenset({"alert", "alert.updated"})
-_POSTERS = 16  # concurrent PostToConnection calls per event
 
 
 def parse_event(body: str) -> LiveEvent:
@@ -89,22 +87,15 @@ def fan_out(event: LiveEvent, audience: Audience | None = None) -> FanOut:
     targets = [s for s in audience.of(event.city_id) if deliverable(s, event)]
     if not targets:
         return FanOut(0, 0, 0, 0)
-    payloads: dict[str, bytes] = {}
+    payloads: dict[str, bytes] = {}  # one frame per role (at most four serializations per event)
     for s in targets:
         if s.role not in payloads:
             payloads[s.role] = payload_for(event, s.role)
-
-    def post(subscriber: Subscriber) -> str:
-        try:
-            return "ok" if store.post_to_connection(subscriber.connection_id, payloads[subscriber.role]) else "gone"
-        except Exception as exc:  # noqa: BLE001 - one slow or failing connection never stops the others
-            logger.warning(
-                "post to connection failed", extra={"connection_id": subscriber.connection_id, "error": str(exc)}
-            )
-            return "failed"
-
-    with ThreadPoolExecutor(max_workers=min(_POSTERS, len(targets))) as pool:
-        outcomes = list(pool.map(post, targets))
+    try:
+        outcomes = store.post_many([(s.connection_id, payloads[s.role]) for s in targets])
+    except Exception as exc:  # noqa: BLE001 - no endpoint or no credentials: every post failed, none is gone
+        logger.warning("live event not posted", extra={"type": event.type, "error": str(exc)})
+        outcomes = ["failed"] * len(targets)
     gone = [s.connection_id for s, o in zip(targets, outcomes, strict=True) if o == "gone"]
     if gone:
         with db.transaction() as conn:

@@ -1,10 +1,11 @@
 """Live events storage and transport: the `ws_connections` table, the events queue and the WebSocket
-API's management endpoint (`PostToConnection`, `DeleteConnection`), the only boto3/SQL of the live events
-feature."""
+API's management endpoint (`PostToConnection` of a fan-out through `transport`, `DeleteConnection` through
+boto3's client), the only SQL and AWS calls of the live events feature."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -14,6 +15,7 @@ from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import columns, fetch_all, fetch_one
+from gtvision.live import transport
 from gtvision.live.schemas import Connection, Subscriber
 
 _lock = threading.Lock()
@@ -116,8 +118,17 @@ def management_client() -> Any:
         return _management[endpoint]
 
 
+def post_many(items: Sequence[tuple[str, bytes]]) -> list[transport.Outcome]:
+    """PostToConnection of each `(connection_id, data)`, concurrently over kept-alive connections: `ok`,
+    `gone` (410: the socket is gone) or `failed`, in order."""
+    settings = get_settings()
+    if not settings.ws_management_url:
+        raise RuntimeError("GTV_WS_MANAGEMENT_URL is not set")
+    return transport.poster(settings.ws_management_url, settings.aws_region).post_many(items)
+
+
 def post_to_connection(connection_id: str, data: bytes) -> bool:
-    """Send `data` to one connection; False when API Gateway says it is gone (410 GoneException)."""
+    """Send `data` to one connection through boto3's client; False when API Gateway says it is gone (410)."""
     client = management_client()
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
