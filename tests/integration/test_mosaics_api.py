@@ -1,4 +1,4 @@
-"""Mosaics: 1–4 cameras of one city, with live URLs; tenancy and roles."""
+"""Mosaics (video walls): cameras of one city in a layout (up to 16), tours, live URLs; tenancy and roles."""
 
 from __future__ import annotations
 
@@ -63,3 +63,55 @@ def test_managers_edit_a_mosaic_in_place_within_their_city(world):
     assert api.call("PATCH", path, {"owner": "x"}, world.manager_a).status in (400, 422)
     after = api.call("GET", path, token=world.manager_a).json()
     assert (after["name"], after["camera_ids"], after["layout"]) == ("Só nome", cams[1:], "2x2")
+
+
+def test_video_wall_layouts_take_up_to_as_many_cameras_as_cells(world):
+    api = world.api
+    cams = [world.camera()["id"] for _ in range(17)]
+    # Given each layout, it takes exactly as many cameras as it has cells (1+5: one large and five small)
+    for layout, cells in (("1x1", 1), ("1x2", 2), ("2x2", 4), ("3x3", 9), ("4x4", 16), ("1+5", 6)):
+        body = {"name": f"Parede {layout}", "camera_ids": cams[:cells], "layout": layout}
+        r = api.call("POST", "/v1/mosaics", body, world.manager_a)
+        assert r.status == 201, (layout, r.text)
+        assert (r.json()["layout"], len(r.json()["cameras"])) == (layout, cells)
+        # and one more is refused with the layout's capacity
+        r = api.call("POST", "/v1/mosaics", {**body, "camera_ids": cams[: cells + 1]}, world.manager_a)
+        assert (r.status, r.json()["error"]["code"]) in ((422, "too_many_cameras"), (422, "validation_error")), layout
+    # an unknown layout is a 422
+    unknown = {"name": "x", "camera_ids": cams[:1], "layout": "5x5"}
+    assert api.call("POST", "/v1/mosaics", unknown, world.manager_a).status == 422
+
+
+def test_a_tour_shows_pages_of_cameras_in_turn_and_lists_every_camera_with_urls(world):
+    api = world.api
+    cams = [world.camera()["id"] for _ in range(6)]
+    theirs = world.camera(token=world.manager_b, city=world.city_b)["id"]
+    tour = {"dwell_s": 20, "pages": [cams[:4], cams[2:6]]}
+
+    # Given a 2x2 wall of the first four cameras with a two-page tour
+    body = {"name": "Ronda", "camera_ids": cams[:4], "layout": "2x2", "tour": tour}
+    r = api.call("POST", "/v1/mosaics", body, world.manager_a)
+    assert r.status == 201, r.text
+    mosaic = r.json()
+    # Then it keeps the tour and describes every camera the tour shows, with live URLs
+    assert mosaic["tour"] == tour
+    got = api.call("GET", f"/v1/mosaics/{mosaic['id']}", token=world.viewer_a).json()
+    assert [c["camera_id"] for c in got["cameras"]] == cams
+    assert all(c["urls"]["hls"].endswith(f"/{c['camera_id']}/index.m3u8") for c in got["cameras"])
+
+    path = f"/v1/mosaics/{mosaic['id']}"
+    # Refused, nothing changed: a page larger than the layout, another city's camera, a dwell out of 10–300 s
+    r = api.call("PATCH", path, {"tour": {"dwell_s": 20, "pages": [cams[:5]]}}, world.manager_a)
+    assert (r.status, r.json()["error"]["code"]) == (422, "too_many_cameras")
+    assert api.call("PATCH", path, {"tour": {"dwell_s": 20, "pages": [[theirs]]}}, world.manager_a).status == 404
+    for dwell in (9, 301):
+        assert api.call("PATCH", path, {"tour": {"dwell_s": dwell, "pages": [cams[:1]]}}, world.manager_a).status == 422
+    # a smaller layout refuses the tour's pages too
+    r = api.call("PATCH", path, {"layout": "1x1", "camera_ids": cams[:1]}, world.manager_a)
+    assert (r.status, r.json()["error"]["code"]) == (422, "too_many_cameras")
+    assert api.call("GET", path, token=world.manager_a).json()["tour"] == tour
+
+    # When a manager renames it, the tour stays; "tour": null removes it
+    assert api.call("PATCH", path, {"name": "Ronda 2"}, world.manager_a).json()["tour"] == tour
+    cleared = api.call("PATCH", path, {"tour": None}, world.manager_a).json()
+    assert cleared["tour"] is None and [c["camera_id"] for c in cleared["cameras"]] == cams[:4]

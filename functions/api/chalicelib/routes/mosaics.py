@@ -30,7 +30,7 @@ def get_mosaic(req: Request[None, None], mosaic: Mosaic) -> MosaicOut:
 
 @api.route("PATCH", "/v1/mosaics/{mosaic_id}", role="manager", body=MosaicPatch, response=MosaicOut)
 def update_mosaic(req: Request[MosaicPatch, None], mosaic: Mosaic) -> MosaicOut:
-    """Rename a mosaic or change its cameras or layout (managers of its city)."""
+    """Rename a mosaic or change its cameras, layout or tour (managers of its city)."""
     return mosaics.update(mosaic, req.body)
 
 

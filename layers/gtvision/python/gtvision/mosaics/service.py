@@ -1,4 +1,5 @@
-"""Mosaics: cameras of one city shown together, each with its live URLs.
+"""Mosaics (video walls): cameras of one city shown together in a layout, each with its live URLs, and
+optionally a tour (pages of cameras shown in turn).
 
 Routes hand these functions the mosaic the route decorator resolved (`visible`: in the caller's city or 404)
 and check the least role themselves, so nothing here checks the caller's role or the mosaic's city again.
@@ -11,20 +12,43 @@ from gtvision.core.errors import Invalid, not_found
 from gtvision.core.models import PageQuery
 from gtvision.core.principal import Principal
 from gtvision.mosaics import store
-from gtvision.mosaics.schemas import CAPACITY, Mosaic, MosaicCamera, MosaicCameraRow, MosaicIn, MosaicOut, MosaicPatch
+from gtvision.mosaics.schemas import (
+    CAPACITY,
+    Mosaic,
+    MosaicCamera,
+    MosaicCameraRow,
+    MosaicIn,
+    MosaicOut,
+    MosaicPatch,
+    TourIn,
+)
 from gtvision.streams import placement
 from gtvision.tenancy import cameras as cameras_svc
 from gtvision.tenancy.authz import in_callers_city
 from gtvision.tenancy.cameras import derived_status
 
 
+def _tour_ids(tour: TourIn | None) -> list[str]:
+    return [] if tour is None else [c for page in tour.pages for c in page]
+
+
+def _stored_tour(row: Mosaic) -> TourIn | None:
+    return None if row.tour is None else TourIn.model_validate(row.tour)
+
+
+def every_camera(row: Mosaic) -> list[str]:
+    """The wall's cameras, then those only its tour shows, each once."""
+    return list(dict.fromkeys([str(c) for c in row.camera_ids] + _tour_ids(_stored_tour(row))))
+
+
 def public(row: Mosaic, cameras: list[MosaicCameraRow] | None = None) -> MosaicOut:
-    """The mosaic as the API shows it; with `cameras`, each shown camera's name, status and live URLs."""
+    """The mosaic as the API shows it; with `cameras`, each shown camera's name, status and live URLs (every
+    camera of the wall and of its tour)."""
     ids = [str(c) for c in row.camera_ids]
     shown: list[MosaicCamera] | None = None
     if cameras is not None:
         by_id = {str(c.id): c for c in cameras}
-        present = [cid for cid in ids if cid in by_id]
+        present = [cid for cid in every_camera(row) if cid in by_id]
         urls = placement.urls_for(present)  # each camera's own MediaMTX node
         shown = [
             MosaicCamera.model_validate(
@@ -44,6 +68,7 @@ def public(row: Mosaic, cameras: list[MosaicCameraRow] | None = None) -> MosaicO
             "name": row.name,
             "layout": row.layout,
             "camera_ids": ids,
+            "tour": row.tour,
             "created_at": row.created_at,
             "cameras": shown,
         }
@@ -56,46 +81,62 @@ def visible(principal: Principal, mosaic_id: str) -> Mosaic:
         return in_callers_city(conn, principal, store.get, mosaic_id, "mosaico")
 
 
-def _fits(layout: str, ids: list[str]) -> None:
-    if len(ids) > CAPACITY[layout]:
-        raise Invalid("too_many_cameras", f"o layout {layout} comporta {CAPACITY[layout]} câmera(s)")
+def _fits(layout: str, ids: list[str], tour: TourIn | None) -> None:
+    """Every page (the wall's cameras, each page of its tour) fits the layout's cells (a camera given twice
+    takes two)."""
+    cells = CAPACITY[layout]
+    if len(ids) > cells or (tour is not None and any(len(page) > cells for page in tour.pages)):
+        raise Invalid("too_many_cameras", f"o layout {layout} comporta {cells} câmera(s) por página")
+
+
+def _tour_doc(tour: TourIn | None) -> dict[str, object] | None:
+    if tour is None:
+        return None
+    return {"dwell_s": tour.dwell_s, "pages": [list(dict.fromkeys(page)) for page in tour.pages]}
 
 
 def create(principal: Principal, data: MosaicIn) -> MosaicOut:
     """A mosaic of cameras of one city the caller can see (the city of its first camera)."""
-    ids = list(dict.fromkeys(data.camera_ids))
-    _fits(data.layout, ids)
+    _fits(data.layout, data.camera_ids, data.tour)
+    ids = list(dict.fromkeys(c.lower() for c in data.camera_ids))
     first = cameras_svc.get_any(ids[0])
     if first is None or not principal.can_see_city(str(first.city_id)):
         raise not_found("câmera")
     city_id = str(first.city_id)
+    wanted = list(dict.fromkeys(ids + _tour_ids(data.tour)))
     with db.transaction() as conn:
-        found = store.cameras_in_city(conn, ids, city_id)
-        if len(found) != len(ids):
+        found = store.cameras_in_city(conn, wanted, city_id)
+        if len(found) != len(wanted):
             raise not_found("câmera")  # another city's (or unknown) camera: same answer as a missing one
-        row = store.insert(conn, city_id, data.name, data.layout, ids, principal.user_id)
+        row = store.insert(conn, city_id, data.name, data.layout, ids, _tour_doc(data.tour), principal.user_id)
     return public(row, found)
 
 
 def update(mosaic: Mosaic, data: MosaicPatch) -> MosaicOut:
-    """Rename a mosaic or change its cameras (of the same city) or layout; nothing changes on a refusal."""
+    """Rename a mosaic or change its cameras (of the same city), layout or tour (`"tour": null` removes it);
+    nothing changes on a refusal."""
     city_id = str(mosaic.city_id)
     layout = data.layout or mosaic.layout
     given = data.camera_ids
-    ids = list(dict.fromkeys(given)) if given is not None else [str(c) for c in mosaic.camera_ids]
-    _fits(layout, ids)
+    ids = list(dict.fromkeys(c.lower() for c in given)) if given is not None else [str(c) for c in mosaic.camera_ids]
+    if "tour" in data.model_fields_set:
+        tour = data.tour
+    else:
+        tour = _stored_tour(mosaic)
+    _fits(layout, given if given is not None else ids, tour)
+    wanted = list(dict.fromkeys(ids + _tour_ids(tour)))
     with db.transaction() as conn:
-        found = store.cameras_in_city(conn, ids, city_id)
-        if given is not None and len(found) != len(ids):
+        found = store.cameras_in_city(conn, wanted, city_id)
+        if (given is not None or "tour" in data.model_fields_set) and len(found) != len(wanted):
             raise not_found("câmera")  # another city's (or unknown) camera: same answer as a missing one
-        saved = store.update(conn, str(mosaic.id), data.name or mosaic.name, layout, ids)
+        saved = store.update(conn, str(mosaic.id), data.name or mosaic.name, layout, ids, _tour_doc(tour))
     return public(saved, found)
 
 
 def get(mosaic: Mosaic) -> MosaicOut:
-    """A mosaic with each camera's name, status and live URLs."""
+    """A mosaic with each camera's name, status and live URLs (its tour's cameras included)."""
     with db.transaction() as conn:
-        cams = store.cameras_in_city(conn, [str(c) for c in mosaic.camera_ids], str(mosaic.city_id))
+        cams = store.cameras_in_city(conn, every_camera(mosaic), str(mosaic.city_id))
     return public(mosaic, cams)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from gtvision.core.db import Conn
 from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
 from gtvision.mosaics.schemas import Mosaic, MosaicCameraRow
@@ -11,14 +13,16 @@ from gtvision.mosaics.schemas import Mosaic, MosaicCameraRow
 _COLS = columns(Mosaic)
 
 
-def insert(conn: Conn, city_id: str, name: str, layout: str, camera_ids: list[str], by: str) -> Mosaic:
+def insert(
+    conn: Conn, city_id: str, name: str, layout: str, camera_ids: list[str], tour: dict[str, object] | None, by: str
+) -> Mosaic:
     """Insert a mosaic; returns it."""
     return fetch_exactly_one(
         conn,
         Mosaic,
-        f"INSERT INTO mosaics (city_id, name, layout, camera_ids, created_by)"
-        f" VALUES (%s, %s, %s, %s::uuid[], %s) RETURNING {_COLS}",
-        (city_id, name, layout, camera_ids, by),
+        f"INSERT INTO mosaics (city_id, name, layout, camera_ids, tour, created_by)"
+        f" VALUES (%s, %s, %s, %s::uuid[], %s, %s) RETURNING {_COLS}",
+        (city_id, name, layout, camera_ids, None if tour is None else Jsonb(tour), by),
     )
 
 
@@ -43,13 +47,16 @@ def list_page(conn: Conn, city_id: str | None, limit: int, after: list[Any] | No
     )
 
 
-def update(conn: Conn, mosaic_id: str, name: str, layout: str, camera_ids: list[str]) -> Mosaic:
-    """Set a mosaic's name, layout and cameras; returns it."""
+def update(
+    conn: Conn, mosaic_id: str, name: str, layout: str, camera_ids: list[str], tour: dict[str, object] | None
+) -> Mosaic:
+    """Set a mosaic's name, layout, cameras and tour; returns it."""
     return fetch_exactly_one(
         conn,
         Mosaic,
-        f"UPDATE mosaics SET name = %s, layout = %s, camera_ids = %s::uuid[] WHERE id = %s RETURNING {_COLS}",
-        (name, layout, camera_ids, mosaic_id),
+        "UPDATE mosaics SET name = %s, layout = %s, camera_ids = %s::uuid[], tour = %s"
+        f" WHERE id = %s RETURNING {_COLS}",
+        (name, layout, camera_ids, None if tour is None else Jsonb(tour), mosaic_id),
     )
 
 
