@@ -41,6 +41,14 @@ def serve_api(api: Any, media_dir: Path | None = None) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
+        def _not_found(self) -> None:
+            data = b'{"error": {"code": "not_found", "message": "recurso n\\u00e3o encontrado"}}'
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _media(self, path: str) -> None:
             assert media_dir is not None
             target = (media_dir / path.removeprefix("/media/")).resolve()
@@ -67,14 +75,18 @@ def serve_api(api: Any, media_dir: Path | None = None) -> Iterator[str]:
             body = self.rfile.read(length) if length else None
             headers = {k.lower(): v for k, v in self.headers.items()}
             with lock:
-                reply = api.call(
-                    self.command,
-                    url.path,
-                    raw=body,
-                    headers=headers,
-                    query=dict(parse_qsl(url.query)) or None,
-                    source_ip="127.0.0.1",
-                )
+                try:
+                    reply = api.call(
+                        self.command,
+                        url.path,
+                        raw=body,
+                        headers=headers,
+                        query=dict(parse_qsl(url.query)) or None,
+                        source_ip="127.0.0.1",
+                    )
+                except AssertionError:  # no route of the app has this path: the proxy's 404, as in AWS
+                    self._not_found()
+                    return
             data = reply.text.encode()
             self.send_response(reply.status)
             for k, v in reply.headers.items():

@@ -158,9 +158,19 @@ def live_site(api: Any, media: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     get_settings.cache_clear()
 
 
+def _check_cameras(p: Any, form: str, cameras: list[str]) -> None:
+    """Check `cameras` in a mosaic form's camera list (in that order: the order of the tiles)."""
+    for camera in cameras:
+        p.check(f"{form} .checklist input[value='{camera}']")
+
+
 def _submit(p: Any, form: str, fields: dict[str, str], check: dict[str, bool] | None = None) -> None:
     for name, value in fields.items():
-        p.fill(f"{form} [name={name}]", value)
+        control = f"{form} [name={name}]"
+        if p.eval_on_selector(control, "e => e.tagName") == "SELECT":  # UF, time zone, layout: picked, not typed
+            p.select_option(control, value)
+        else:
+            p.fill(control, value)
     for name, on in (check or {}).items():
         p.set_checked(f"{form} [name={name}]", on)
     p.click(f"{form} button[type=submit]")
@@ -236,11 +246,11 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     _submit(p, "#form-usuario", viewer)
     p.wait_for_selector(f"#usuarios-lista td:text('{viewer['username']}')")
 
-    # And a 2×2 mosaic of the four cameras through the Mosaics screen
+    # And a 2×2 mosaic of the four cameras through the Mosaics screen (checked in the city's camera list)
     p.goto(f"{site}/console#/mosaicos")
     p.wait_for_selector("#form-mosaico")
     p.fill("#form-mosaico [name=name]", "Mosaico " + XSS)
-    p.select_option("#form-mosaico [name=camera_ids]", cams)
+    _check_cameras(p, "#form-mosaico", cams)
     p.click("#form-mosaico button[type=submit]")
     # Then it opens with four tiles, each with its camera's name (as text) and status, all playing live
     p.wait_for_selector("#mosaico-grade .tile >> nth=3")
@@ -254,13 +264,17 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     )
     _no_script_ran(tab)
 
-    # When playback mode plays 11:59–12:01 (São Paulo) and the shared timeline is moved once, to 12:00:04.5
-    p.fill("#mosaico-de", "2026-11-22T11:59:00")
-    p.fill("#mosaico-ate", "2026-11-22T12:01:00")
+    # When playback mode plays 11:59–12:01 (São Paulo), typed dd/mm/aaaa, is paused with the one button for all,
+    # and the shared timeline is moved once, to 12:00:04.5
+    p.fill("#mosaico-de", "22/11/2026 11:59:00")
+    p.fill("#mosaico-ate", "22/11/2026 12:01:00")
     p.click("#form-mosaico-reproducao button[type=submit]")
     p.wait_for_selector("#mosaico-linha:not([hidden])")
     p.wait_for_function("() => [...document.querySelectorAll('#mosaico-grade video')].every(v => v.readyState >= 1)",
                         timeout=30000)  # fmt: skip
+    p.wait_for_function("() => document.getElementById('mosaico-play').getAttribute('aria-label') === 'Pausar'")
+    p.click("#mosaico-play")
+    p.wait_for_function("() => [...document.querySelectorAll('#mosaico-grade video')].every(v => v.paused)")
     p.evaluate(
         """() => { const s = document.getElementById('mosaico-instante');
                    s.value = String(60 + 4.5); s.dispatchEvent(new Event('input', {bubbles: true})); }"""
@@ -278,7 +292,7 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     p.goto(f"{site}/console#/cameras/{cams[0]}?em=2026-11-22T15:00:02Z")
     p.wait_for_function("() => document.getElementById('timeline-info').textContent.includes('3 segmentos')")
     p.wait_for_function("() => document.getElementById('rep-de').value === '11:59:57'")  # 5 s before, city time
-    assert p.input_value("#dia") == "2026-11-22"
+    assert p.input_value("#dia") == "22/11/2026"
     p.wait_for_function(
         "() => document.getElementById('player-info').textContent === 'Gravação de 22/11/2026 11:59:57 a 12:02:02'"
     )
@@ -293,11 +307,11 @@ def test_manager_creates_camera_viewer_and_mosaic_plays_live_and_in_sync_and_vie
     p.wait_for_selector("#form-mosaico-editar")
     assert p.input_value("#form-mosaico-editar [name=name]") == "Mosaico " + XSS
     p.fill("#form-mosaico-editar [name=name]", "Mosaico editado")
-    p.select_option("#form-mosaico-editar [name=camera_ids]", cams[:3])
+    p.uncheck(f"#form-mosaico-editar .checklist input[value='{cams[3]}']")
     p.click("#form-mosaico-editar button[type=submit]")
     p.wait_for_function("() => document.getElementById('mosaico-titulo').textContent === 'Mosaico editado'")
     assert p.url.endswith(f"#/mosaicos/{mosaic_id}")
-    assert p.locator("#mosaico-grade .tile").count() == 3
+    assert p.locator("#mosaico-grade .tile:not(.empty)").count() == 3
     _no_script_ran(tab)
     tab.close()
 
@@ -347,11 +361,13 @@ def test_an_admin_picks_the_city_of_a_new_mosaic_and_edits_another_citys_mosaic_
     p.wait_for_selector("#mosaico-cidade")
     # When the admin picks the second city, the form offers that city's cameras (and only them)
     p.select_option("#mosaico-cidade", cities["Sul"])
-    p.wait_for_function("(ids) => { const o = [...document.querySelectorAll('#form-mosaico [name=camera_ids] option')]"
-                        ".map(e => e.value); return o.length === ids.length && ids.every(i => o.includes(i)); }",
-                        arg=cams["Sul"])  # fmt: skip
+    offered = "[...document.querySelectorAll('#form-mosaico .checklist input[type=checkbox]')].map(e => e.value)"
+    p.wait_for_function(
+        f"(ids) => {{ const o = {offered}; return o.length === ids.length && ids.every(i => o.includes(i)); }}",
+        arg=cams["Sul"],
+    )
     p.fill("#form-mosaico [name=name]", "Mosaico do Sul")
-    p.select_option("#form-mosaico [name=camera_ids]", cams["Sul"])
+    _check_cameras(p, "#form-mosaico", cams["Sul"])
     p.click("#form-mosaico button[type=submit]")
     p.wait_for_selector("#mosaico-grade .tile >> nth=1")
     created = [m for m in api.call("GET", "/v1/mosaics", query={"limit": "500"}, token=admin).json()["items"]
@@ -365,9 +381,11 @@ def test_an_admin_picks_the_city_of_a_new_mosaic_and_edits_another_citys_mosaic_
     p.locator("#mosaicos-lista tr", has=p.locator(f"a[href='#/mosaicos/{existing['id']}']")).locator(
         "button:text('Editar')").click()  # fmt: skip
     p.wait_for_selector("#form-mosaico-editar")
-    options = p.eval_on_selector_all("#form-mosaico-editar [name=camera_ids] option", "os => os.map(o => o.value)")
+    options = p.eval_on_selector_all(
+        "#form-mosaico-editar .checklist input[type=checkbox]", "os => os.map(o => o.value)"
+    )
     assert sorted(options) == sorted(cams["Norte"])
-    p.select_option("#form-mosaico-editar [name=camera_ids]", cams["Norte"])
+    _check_cameras(p, "#form-mosaico-editar", cams["Norte"])
     p.click("#form-mosaico-editar button[type=submit]")
     p.wait_for_selector("#mosaico-grade .tile >> nth=1")
     edited = api.call("GET", f"/v1/mosaics/{existing['id']}", token=admin).json()

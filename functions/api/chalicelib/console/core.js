@@ -4,6 +4,7 @@
  * banner, screen switching and the "Carregar mais" lists. No build step: an ES module. */
 
 import { ROLE, CAMERA_STATUS, MSG } from "./strings.js";
+import { explain } from "./errors.js";
 import { setZone, DEFAULT_ZONE } from "./format.js";
 
 // The page lives at <base>/console and this file at <base>/console/core.js, so the API is at <base>/v1/…
@@ -121,10 +122,10 @@ export const apiText = (method, path, opts) => call(method, path, { ...opts, raw
 // ------------------------------------------------------------------ session and screens
 
 
-/** The error banner (sticky, so it is seen wherever the form was): the API's error.message. */
+/** The error banner (sticky, so it is seen wherever the form was): the error in Portuguese (errors.js). */
 export function showError(err) {
   $("erro").hidden = !err;
-  $("erro-texto").textContent = err ? err.message || String(err) : "";
+  $("erro-texto").textContent = err ? explain(err) : "";
 }
 $("erro-fechar").addEventListener("click", () => showError(null));
 

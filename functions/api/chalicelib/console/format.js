@@ -1,6 +1,7 @@
 /* GT-Vision console — dates and numbers. Dates and times are ALWAYS `dd/mm/aaaa HH:MM:SS` in the city's
  * time zone (IANA, `cities.timezone`), built from Intl.DateTimeFormat parts: the browser's locale never
- * decides the order or the clock. The API is spoken to in UTC RFC 3339. */
+ * decides the order or the clock — shown or typed (forms use text fields read by parseDay/parseClock/
+ * parseLocal, never <input type=date|time>). The API is spoken to in UTC RFC 3339. */
 
 export const DEFAULT_ZONE = "America/Sao_Paulo";
 
@@ -76,10 +77,58 @@ export function fromZoned(y, mo, d, h = 0, mi = 0, s = 0) {
   return new Date(t);
 }
 
-/** "YYYY-MM-DDTHH:MM[:SS]" (a datetime-local value, in the zone) → Date, or null. */
+// ------------------------------------------------------------------ typed dates (ADR 0019: never the browser's)
+// Forms take text in the city's wall clock: "dd/mm/aaaa", "HH:MM[:SS]", "dd/mm/aaaa HH:MM[:SS]". One parser
+// for all of them; each returns null for anything that is not a real date or time (31/02, 24:00, letters).
+
+const DAY_RE = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/;
+const CLOCK_RE = /^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$/;
+const ISO_RE = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?\s*$/;
+
+function realDay(y, m, d) {
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d && y >= 1970;
+}
+
+/** "dd/mm/aaaa" (or "YYYY-MM-DD") → [year, month, day], or null. */
+export function parseDay(value) {
+  const text = String(value || "");
+  let m = DAY_RE.exec(text);
+  let parts = m ? [+m[3], +m[2], +m[1]] : null;
+  if (!parts && (m = ISO_RE.exec(text)) && m[4] === undefined) parts = [+m[1], +m[2], +m[3]];
+  return parts && realDay(...parts) ? parts : null;
+}
+
+/** "HH:MM" or "HH:MM:SS" → [hour, minute, second], or null. */
+export function parseClock(value) {
+  const m = CLOCK_RE.exec(String(value || ""));
+  if (!m) return null;
+  const parts = [+m[1], +m[2], +(m[3] || 0)];
+  return parts[0] < 24 && parts[1] < 60 && parts[2] < 60 ? parts : null;
+}
+
+/** "dd/mm/aaaa HH:MM[:SS]" (also "YYYY-MM-DDTHH:MM[:SS]", what older links carry) in the zone → Date, or null. */
 export function parseLocal(value) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || "");
-  return m ? fromZoned(+m[1], +m[2], +m[3], +m[4], +m[5], +(m[6] || 0)) : null;
+  const text = String(value || "").trim();
+  const iso = ISO_RE.exec(text);
+  if (iso) {
+    if (iso[4] === undefined || !realDay(+iso[1], +iso[2], +iso[3])) return null;
+    const clock = parseClock(`${iso[4]}:${iso[5]}:${iso[6] || "00"}`);
+    return clock ? fromZoned(+iso[1], +iso[2], +iso[3], ...clock) : null;
+  }
+  const cut = text.search(/\s/);
+  if (cut < 0) return null;
+  const day = parseDay(text.slice(0, cut));
+  const clock = parseClock(text.slice(cut + 1));
+  return day && clock ? fromZoned(...day, ...clock) : null;
+}
+
+/** A decimal number typed the Brazilian way or the other ("-22,9056", "-22.9056") → Number, or NaN. Thousands
+ * separators are refused rather than guessed ("1.234,5" is NaN). */
+export function parseDecimal(value) {
+  const text = String(value ?? "").trim().replace(/\s/g, "").replace("−", "-");
+  if (!/^[-+]?(\d+([.,]\d*)?|[.,]\d+)$/.test(text)) return Number.NaN;
+  return Number(text.replace(",", "."));
 }
 
 export function localDay(date) {
@@ -91,10 +140,23 @@ export function localClock(date) {
   return `${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
 }
 export const localInput = (date) => `${localDay(date)}T${localClock(date)}`;
+/** "dd/mm/aaaa" of an instant, in the zone (what a day field shows). */
+export const inputDay = (date) => showDay(localDay(date));
+/** "dd/mm/aaaa HH:MM:SS" of an instant, in the zone (what a date-and-time field shows). */
+export const inputDateTime = (date) => `${inputDay(date)} ${localClock(date)}`;
 
+/** [start, end) of a day ("YYYY-MM-DD" or "dd/mm/aaaa") in the zone. */
 export function dayRange(day) {
-  const [y, m, d] = day.split("-").map(Number);
+  const [y, m, d] = parseDay(day) || day.split("-").map(Number);
   return [fromZoned(y, m, d), fromZoned(y, m, d + 1)];
+}
+
+/** A duration as the console says it: "45 s", "3 min 20 s", "2 h 05 min". */
+export function showDuration(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${pad(s % 60)} s` : ""}`;
+  return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
 }
 
 export const fmtPct = new Intl.NumberFormat("pt-BR", { style: "percent", maximumFractionDigits: 1 });

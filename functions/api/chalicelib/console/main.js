@@ -5,12 +5,13 @@ import {
   $, allCities, api, camerasOfCity, el, guarded, hasToken, leaveScreen, pagedList, renderSession, showError,
   showScreen, state, useHomeZone, wireSession,
 } from "./core.js";
-import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
+import { inputDateTime, parseLocal, rfc3339, showDateTime } from "./format.js";
 import { startLive } from "./live.js";
 import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
 import { showCities, showCity } from "./screens/cities.js";
+import { showCameraMap } from "./screens/controlroom.js";
 import { showHome } from "./screens/home.js";
 import { showMosaic, showMosaics } from "./screens/mosaics.js";
 import { showPlates } from "./screens/plates.js";
@@ -19,7 +20,7 @@ import { screen as showSentinela } from "./screens/sentinela.js";
 /** What the screens written against a helpers object (sentinela.js) get. */
 const helpers = {
   $, allCities, api, camerasOfCity, el, guarded, pagedList, showScreen, showError, showDateTime, rfc3339, parseLocal,
-  localInput,
+  localInput: inputDateTime, // the date fields are typed dd/mm/aaaa HH:MM:SS (format.js), never the browser's
   every: (fn, ms) => state.timers.add(setInterval(fn, ms)),
   stopTimers: () => { for (const t of state.timers) clearInterval(t); state.timers.clear(); },
 };
@@ -28,7 +29,7 @@ const helpers = {
 const SCREENS = {
   inicio: () => showHome(),
   cidades: (id) => (id ? showCity(id) : showCities()),
-  cameras: (id, params) => (id ? showCamera(id, params) : showCities()),
+  cameras: (id, params) => (id ? showCamera(id, params) : showCameraMap()),
   placas: (_id, params) => showPlates(params),
   alertas: (_id, params) => showAlerts(params),
   sentinela: (_id, params) => showSentinela(helpers, params),

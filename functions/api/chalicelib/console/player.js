@@ -1,6 +1,8 @@
 /* GT-Vision console — a player bound to one <video>: the camera screen's player and each mosaic tile use it.
  * Live: WebRTC through MediaMTX's WHEP endpoint (under a second behind the camera), falling back to HLS when
- * WebRTC cannot start; recordings: HLS (hls.js, vendored, on a Blob URL for the API's VOD playlists). */
+ * WebRTC cannot start; recordings: HLS (hls.js, vendored, on a Blob URL for the API's VOD playlists), with
+ * the wall clock of each frame (EXT-X-PROGRAM-DATE-TIME), speed, frame steps, a snapshot with the camera's
+ * name and time burned in, and digital zoom. */
 
 import { MSG } from "./strings.js";
 import { showDateTime } from "./format.js";
@@ -86,6 +88,37 @@ export function createPlayer(video, info = null) {
     return true;
   }
 
+  /** The loaded recording's extent in wall-clock time: [first instant, last instant], or null. */
+  function extent() {
+    const frags = fragments().filter((f) => f.programDateTime);
+    if (!frags.length) return null;
+    const last = frags[frags.length - 1];
+    return [new Date(frags[0].programDateTime), new Date(last.programDateTime + last.duration * 1000)];
+  }
+
+  /** Playback speed (0.5×–8×) for recordings; live stays at 1×. */
+  function setRate(rate) {
+    video.playbackRate = rate;
+    video.defaultPlaybackRate = rate;
+  }
+
+  function togglePlay() {
+    if (video.paused || video.ended) return video.play().catch(() => null);
+    video.pause();
+    return Promise.resolve();
+  }
+
+  /** `frames` frames forward (or back, negative), paused: the frame-exact look an investigation needs. */
+  function step(frames, fps = 25) {
+    video.pause();
+    video.currentTime = Math.max(0, video.currentTime + frames / fps);
+  }
+
+  function seekBy(seconds) {
+    const end = Number.isFinite(video.duration) ? video.duration : Infinity;
+    video.currentTime = Math.min(Math.max(0, video.currentTime + seconds), Math.max(0, end - 0.05));
+  }
+
   video.addEventListener("loadedmetadata", () => {
     if (pendingStart) seekTo(pendingStart);
     pendingStart = null;
@@ -158,7 +191,85 @@ export function createPlayer(video, info = null) {
     return null;
   }
 
-  return { play, live, stop, seekTo, wallClock, video };
+  return { play, live, stop, seekTo, wallClock, extent, setRate, togglePlay, step, seekBy, video };
+}
+
+/** A PNG of what `video` shows, with `caption` lines (camera name, dd/mm/aaaa HH:MM:SS) burned into its
+ * bottom-left corner, drawn on a canvas; null when the frame cannot be read (nothing loaded yet). */
+export function snapshot(video, caption) {
+  const w = video.videoWidth;
+  const h = video.videoHeight;
+  if (!w || !h) return Promise.resolve(null);
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(video, 0, 0, w, h);
+  const size = Math.max(14, Math.round(h / 28));
+  ctx.font = `600 ${size}px system-ui, sans-serif`;
+  const lines = [].concat(caption);
+  const pad = Math.round(size / 2);
+  const boxW = Math.max(...lines.map((l) => ctx.measureText(l).width)) + pad * 2;
+  const boxH = lines.length * size * 1.3 + pad;
+  ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
+  ctx.fillRect(0, h - boxH, boxW, boxH);
+  ctx.fillStyle = "#fff";
+  ctx.textBaseline = "top";
+  lines.forEach((line, i) => ctx.fillText(line, pad, h - boxH + pad / 2 + i * size * 1.3));
+  return new Promise((resolve) => {
+    try {
+      canvas.toBlob((blob) => resolve(blob), "image/png");
+    } catch {
+      resolve(null); // a frame of another origin without CORS: the canvas may not be read
+    }
+  });
+}
+
+/** Digital zoom on `video` inside `box`: `zoom(±1)` steps 1×–8×, dragging pans, the wheel zooms at the
+ * pointer, `reset()` goes back to 1×. Only the picture is magnified (the recording is not touched). */
+export function digitalZoom(video, box) {
+  let scale = 1;
+  let x = 0;
+  let y = 0;
+  const apply = () => {
+    const limit = (v, size) => Math.min(0, Math.max(v, size - size * scale));
+    x = limit(x, box.clientWidth);
+    y = limit(y, box.clientHeight);
+    video.style.transformOrigin = "0 0";
+    video.style.transform = scale === 1 ? "" : `translate(${x}px, ${y}px) scale(${scale})`;
+    box.dataset.zoom = String(scale);
+  };
+  const zoomAt = (factor, cx = box.clientWidth / 2, cy = box.clientHeight / 2) => {
+    const next = Math.min(8, Math.max(1, scale * factor));
+    x = cx - ((cx - x) * next) / scale;
+    y = cy - ((cy - y) * next) / scale;
+    scale = next;
+    apply();
+  };
+  box.addEventListener("wheel", (ev) => {
+    if (!ev.ctrlKey && scale === 1 && ev.deltaY > 0) return; // plain scrolling of the page stays possible
+    ev.preventDefault();
+    const r = box.getBoundingClientRect();
+    zoomAt(ev.deltaY < 0 ? 1.25 : 0.8, ev.clientX - r.left, ev.clientY - r.top);
+  }, { passive: false });
+  let drag = null;
+  box.addEventListener("pointerdown", (ev) => {
+    if (scale === 1) return;
+    drag = { x: ev.clientX - x, y: ev.clientY - y };
+    box.setPointerCapture(ev.pointerId);
+  });
+  box.addEventListener("pointermove", (ev) => {
+    if (!drag) return;
+    x = ev.clientX - drag.x;
+    y = ev.clientY - drag.y;
+    apply();
+  });
+  box.addEventListener("pointerup", () => { drag = null; });
+  return {
+    zoom: (dir) => zoomAt(dir > 0 ? 1.5 : 1 / 1.5),
+    reset: () => { scale = 1; x = 0; y = 0; apply(); },
+    get scale() { return scale; },
+  };
 }
 
 /** DELETE a WHEP session: MediaMTX frees it at once instead of when its ICE times out (best effort). */

@@ -1,6 +1,6 @@
 /* GT-Vision console — every label table and message of the console in pt-BR, in one place. */
 
-export const ROLE = { admin: "administrador", manager: "gestor", viewer: "visualizador" };
+export const ROLE = { admin: "administrador", manager: "gestor", operator: "operador", viewer: "visualizador" };
 // `status` of a camera is what was observed (online/offline/unknown); `stream_status` what a manager asked.
 export const CAMERA_STATUS = {
   online: "online", offline: "offline", unknown: "desconhecido",
@@ -12,6 +12,92 @@ export const ALERT_KIND = {
   camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
 };
 export const PLAN = { 7: "7 dias", 15: "15 dias", 30: "30 dias" };
+
+/** The 27 federative units, for a select (value = label = the two letters the API takes). */
+export const UF = ["AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA", "PB", "PE",
+  "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO"];
+export const UF_OPTIONS = UF.map((uf) => [uf, uf]);
+/** Brazil's IANA time zones (what `cities.timezone` holds), with where each applies. */
+export const TIMEZONES = [
+  ["America/Sao_Paulo", "Brasília (SP, RJ, MG, PR, SC, RS, GO, DF, ES)"],
+  ["America/Bahia", "Bahia"],
+  ["America/Fortaleza", "Fortaleza (CE, RN, PB, PI, MA)"],
+  ["America/Recife", "Recife (PE)"],
+  ["America/Maceio", "Maceió (AL, SE)"],
+  ["America/Belem", "Belém (PA leste, AP)"],
+  ["America/Santarem", "Santarém (PA oeste)"],
+  ["America/Araguaina", "Araguaína (TO)"],
+  ["America/Cuiaba", "Cuiabá (MT)"],
+  ["America/Campo_Grande", "Campo Grande (MS)"],
+  ["America/Porto_Velho", "Porto Velho (RO)"],
+  ["America/Boa_Vista", "Boa Vista (RR)"],
+  ["America/Manaus", "Manaus (AM)"],
+  ["America/Eirunepe", "Eirunepé (AM oeste)"],
+  ["America/Rio_Branco", "Rio Branco (AC)"],
+  ["America/Noronha", "Fernando de Noronha"],
+];
+
+/** What the control room calls each wall layout. */
+export const LAYOUTS = [["1x1", "1 câmera"], ["2x2", "2×2 (4)"], ["3x3", "3×3 (9)"], ["4x4", "4×4 (16)"],
+  ["1+5", "1 grande + 5"], ["1x2", "1×2 (2)"]];
+export const CELLS = { "1x1": 1, "1x2": 2, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6 };
+export const SPEEDS = [0.5, 1, 2, 4, 8];
+
+/** Keyboard shortcuts of the player and the wall (the `?` overlay lists them). */
+export const SHORTCUTS = [
+  ["Espaço", "reproduzir / pausar"],
+  ["← / →", "voltar / avançar 5 s (Shift: 30 s)"],
+  [", / .", "quadro anterior / seguinte (pausado)"],
+  ["J / K / L", "mais lento ou para trás / pausar / reproduzir ou mais rápido"],
+  ["I / O", "marcar início / fim do recorte"],
+  ["F", "tela cheia (do quadro escolhido no mosaico)"],
+  ["1 – 9", "escolher um quadro do mosaico"],
+  ["+ / − / 0", "zoom digital / tamanho original"],
+  ["?", "esta ajuda"],
+  ["Esc", "fechar"],
+];
+
+// ------------------------------------------------------------------ API errors (errors.js reads these)
+
+/** Field names of request bodies and queries, as forms label them. */
+export const FIELD = {
+  name: "Nome", state: "UF", retention_days: "Plano (retenção)", camera_limit: "Limite de câmeras",
+  lpr_retention_days: "Retenção de placas", timezone: "Fuso horário", username: "Usuário", password: "Senha",
+  role: "Papel", city_id: "Cidade", source_url: "Endereço do stream", location: "Localização", lat: "Latitude",
+  lon: "Longitude", address: "Endereço", lpr_enabled: "LPR", camera_ids: "Câmeras", layout: "Layout",
+  tour: "Ronda", dwell_s: "Tempo por página", pages: "Páginas da ronda", plate: "Placa", reason: "Motivo",
+  start: "Início", end: "Fim", mode: "Modo", from: "De", to: "Até", color: "Cor", type: "Tipo",
+  analyse_video: "Analisar vídeo", note: "Observação", status: "Situação", label: "Rótulo", at: "Instante",
+  limit: "Limite", cursor: "Página", match: "Tipo de busca", camera_id: "Câmera", action: "Ação",
+  user_id: "Usuário", lpr_digest_username: "Usuário Digest", lpr_digest_password: "Senha Digest",
+  username_or_password: "Usuário ou senha", refresh_token: "Sessão", otp: "Código",
+};
+
+/** pydantic's English reasons → Portuguese (a 422 `validation_error` lists them by field). */
+export const ENGLISH = [
+  [/^Field required$/, () => "é obrigatório"],
+  [/^Input should be less than or equal to (.+)$/, (m) => `deve ser no máximo ${m[1]}`],
+  [/^Input should be greater than or equal to (.+)$/, (m) => `deve ser no mínimo ${m[1]}`],
+  [/^Input should be less than (.+)$/, (m) => `deve ser menor que ${m[1]}`],
+  [/^Input should be greater than (.+)$/, (m) => `deve ser maior que ${m[1]}`],
+  [/^String should have at least (\d+) characters?$/, (m) => `deve ter pelo menos ${m[1]} caractere${m[1] === "1" ? "" : "s"}`],
+  [/^String should have at most (\d+) characters?$/, (m) => `deve ter no máximo ${m[1]} caracteres`],
+  [/^List should have at least (\d+) items?.*$/, (m) => `deve ter pelo menos ${m[1]} ${m[1] === "1" ? "item" : "itens"}`],
+  [/^List should have at most (\d+) items?.*$/, (m) => `deve ter no máximo ${m[1]} itens`],
+  [/^Input should be a valid (number|integer|float).*$/, () => "deve ser um número"],
+  [/^Input should be a finite number$/, () => "deve ser um número"],
+  [/^Input should be a valid boolean.*$/, () => "deve ser sim ou não"],
+  [/^Input should be a valid string$/, () => "deve ser um texto"],
+  [/^Input should be a valid (list|array)$/, () => "deve ser uma lista"],
+  [/^Input should be a valid (dictionary|object).*$/, () => "deve ser um objeto"],
+  [/^Input should be a valid (datetime|date|time).*$/, () => "deve ser uma data e hora válida"],
+  [/^Input should be a valid UUID.*$/, () => "deve ser um identificador válido"],
+  [/^String should match pattern .*$/, () => "está em formato inválido"],
+  [/^Extra inputs are not permitted$/, () => "não é aceito aqui"],
+  [/^Value error, (.+)$/, (m) => m[1]],
+  [/^Assertion failed, (.+)$/, (m) => m[1]],
+  [/^Input should be (.+)$/, (m) => `deve ser ${m[1].replace(/'/g, "").replace(/ or /g, " ou ")}`],
+];
 
 export const MSG = {
   network: "Sem conexão com a API. Verifique a rede e tente de novo.",
@@ -183,4 +269,96 @@ export const MSG = {
   },
   lprState: (on) => ` · LPR ${on ? "ativo" : "inativo"}`,
   editMosaic: (name) => `Editar mosaico ${name}`,
+  // forms and confirmations
+  invalidFields: "Verifique os campos:",
+  required: (label) => `${label}: é obrigatório`,
+  invalidNumber: (label) => `${label}: use um número, como -22,9056`,
+  invalidDay: (label) => `${label}: use dd/mm/aaaa, como 07/12/2026`,
+  invalidClock: (label) => `${label}: use HH:MM:SS, como 14:05:00`,
+  invalidDateTime: (label) => `${label}: use dd/mm/aaaa HH:MM:SS, como 07/12/2026 14:05:00`,
+  dayHint: "dd/mm/aaaa",
+  clockHint: "HH:MM:SS",
+  dateTimeHint: "dd/mm/aaaa HH:MM:SS",
+  created: "Criado.",
+  removed: "Excluído.",
+  done: "Feito.",
+  close: "Fechar",
+  pickDay: "Escolher no calendário",
+  months: ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
+    "novembro", "dezembro"],
+  weekdays: ["D", "S", "T", "Q", "Q", "S", "S"],
+  prevMonth: "Mês anterior",
+  nextMonth: "Mês seguinte",
+  menu: "Menu",
+  help: "Atalhos do teclado",
+  helpTitle: "Atalhos do teclado",
+  // camera tree and map
+  tree: "Câmeras",
+  treeSearch: "Buscar câmera",
+  treeEmpty: "Nenhuma câmera encontrada.",
+  allCameras: "Todas as câmeras",
+  otherCameras: "Outras câmeras",
+  camerasMap: "Mapa das câmeras",
+  noLocation: (n) => `${n} câmera(s) sem localização não aparecem no mapa.`,
+  openLive: (name) => `Abrir ${name} ao vivo`,
+  chooseCity: "Cidade",
+  // video wall
+  layout: "Layout",
+  wallFullscreen: "Tela cheia",
+  tileFullscreen: (name) => `Tela cheia: ${name}`,
+  dropHere: "Arraste uma câmera para cá",
+  saveWall: "Salvar disposição",
+  wallSaved: "Mosaico salvo.",
+  showTree: "Câmeras",
+  tour: "Ronda",
+  tourStart: "Iniciar ronda",
+  tourStop: "Parar ronda",
+  tourPage: (i, n) => `página ${i} de ${n}`,
+  tourDwell: "Segundos por página",
+  tourAddPage: "Adicionar as câmeras atuais como página",
+  tourRemovePage: (i) => `Remover página ${i}`,
+  tourSave: "Salvar ronda",
+  removeMark: "×",
+  tourNone: "Sem ronda: monte páginas com as câmeras do mosaico.",
+  tourPages: (n) => `${n} página(s)`,
+  playAllMosaic: "Reproduzir",
+  playPause: "Reproduzir / pausar",
+  play: "Reproduzir",
+  pause: "Pausar",
+  speed: "Velocidade",
+  mosaicCamerasPick: "Câmeras (marque; a ordem é a dos quadros)",
+  camerasFilter: "Filtrar câmeras",
+  cellsLeft: (n, max) => `${n} de ${max} quadros`,
+  substream: "sub-stream",
+  // player
+  snapshot: "Foto (PNG)",
+  snapshotFailed: "Não foi possível capturar a imagem deste vídeo.",
+  zoomIn: "Aproximar",
+  zoomOut: "Afastar",
+  zoomReset: "Tamanho original",
+  frameBack: "Quadro anterior",
+  frameForward: "Quadro seguinte",
+  back10: "Voltar 10 s",
+  forward10: "Avançar 10 s",
+  markIn: "Marcar início",
+  markOut: "Marcar fim",
+  marked: (from, to) => `Recorte: ${from} → ${to}`,
+  zoomDay: "Dia",
+  zoomHour: "Hora",
+  zoomMinute: "Minutos",
+  timelineZoom: "Zoom da linha do tempo",
+  gapJump: (at, next) => `Sem gravação às ${at}: reproduzindo a partir de ${next}.`,
+  noMoreRecording: "Não há gravação depois deste instante no dia.",
+  recordedUntil: (at) => `gravado até ${at}`,
+  bookmark: (label) => `Marcador: ${label}`,
+  streamStopped: "transmissão parada",
+  streamStoppedBy: (who) => `transmissão parada${who ? ` por ${who}` : ""}`,
+  stopStreamConfirm: "Parar transmissão",
+  streamStoppedToast: "Transmissão parada.",
+  streamStartedToast: "Transmissão iniciada.",
+  holdPlaced: "Guarda legal aplicada.",
+  holdLifted: "Guarda legal liberada.",
+  clipRequested: "Recorte pedido; acompanhe abaixo.",
+  liveNow: "Ao vivo",
+  now: "agora",
 };

@@ -1,30 +1,94 @@
-/* GT-Vision console — one camera: live stream, stream health, the day's timeline, playback with
- * thumbnails, and clip export. */
+/* GT-Vision console — one camera: the player (live or recorded) with its control bar and keyboard, the day's
+ * timeline (zoom, playhead, gaps jumped over, following live recording), the stream and its health, an
+ * interval with thumbnails, and clip export (mark-in/mark-out fill the form). */
 
 import { $, api, apiText, el, guarded, me, names, nameOf, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import {
-  dayRange, fmtNum, fmtPct, fromZoned, localClock, localDay, localInput, pad, parseLocal, rfc3339,
-  showDateTime, showDay, showTime, zoneParts,
+  dayRange, fmtPct, fromZoned, inputDateTime, localClock, localDay, pad, parseClock, parseDay, parseLocal, rfc3339,
+  showDateTime, showDay, showTime,
 } from "../format.js";
-import { createPlayer } from "../player.js";
-import { CLIP_STATUS, MSG } from "../strings.js";
+import { control, nextSpeed, speedButtons, useKeys } from "../controls.js";
+import { createPlayer, digitalZoom, snapshot } from "../player.js";
+import { MSG } from "../strings.js";
+import { createTimeline } from "../timeline.js";
+import { checkTyped, dangerButton, toast, toggleHelp } from "../ui.js";
+import { clipItem, loadClips } from "./camera-clips.js";
+import { loadMetrics } from "./camera-health.js";
 
-const CLIP_POLL_MS = 2000;
-const HEALTH_POLL_MS = 30000;
 const DAY_MS = 24 * 3600 * 1000;
+const FOLLOW_MS = 10000; // the timeline of today follows live recording
+const WINDOW_MS = 15 * 60 * 1000; // what one click loads: the playlist runs on into the next window by itself
 
-const player = createPlayer($("player"), $("player-info"));
-state.onLeave.add(() => player.stop());
+const video = $("player");
+const player = createPlayer(video, $("player-info"));
+const zoomer = digitalZoom(video, $("player-caixa"));
+const cam = { id: null, name: "", city: null, day: null, range: null, role: null, fps: 25, rate: 1, mode: null,
+  streamStatus: null, marks: [null, null], dayThumbs: null };
 
-const cam = { id: null, city: null, day: null, range: null, role: null, timeline: null };
+const timeline = createTimeline({
+  bar: $("timeline"), hours: $("timeline-horas"), preview: $("timeline-previa"), zoomBox: $("timeline-zoom"),
+  onPick: (at, inside) => guarded(() => pick(at, inside))(),
+});
+
+const speeds = speedButtons(setRate, "ctl-vel");
+const playButton = control("ctl-play", "▶", MSG.playPause, () => player.togglePlay());
+$("player-controles").replaceChildren(
+  playButton,
+  control("ctl-voltar", "−10", MSG.back10, () => player.seekBy(-10)),
+  control("ctl-quadro-ant", "‹|", MSG.frameBack, () => player.step(-1, cam.fps)),
+  control("ctl-quadro-seg", "|›", MSG.frameForward, () => player.step(1, cam.fps)),
+  control("ctl-avancar", "+10", MSG.forward10, () => player.seekBy(10)),
+  speeds,
+  control("ctl-ao-vivo", MSG.liveNow, MSG.watchLive, guarded(() => watchLive())),
+  control("ctl-inicio", "[", MSG.markIn, () => mark(0)),
+  control("ctl-fim", "]", MSG.markOut, () => mark(1)),
+  control("ctl-foto", "📷", MSG.snapshot, guarded(() => takeSnapshot())),
+  control("ctl-zoom-menos", "−", MSG.zoomOut, () => zoomer.zoom(-1)),
+  control("ctl-zoom-mais", "+", MSG.zoomIn, () => zoomer.zoom(1)),
+  control("ctl-zoom-1", "1:1", MSG.zoomReset, () => zoomer.reset()),
+  control("ctl-tela-cheia", "⛶", MSG.wallFullscreen, () => fullscreen()),
+  control("ctl-ajuda", "?", MSG.help, () => toggleHelp()));
+
+const KEYS = {
+  togglePlay: () => player.togglePlay(),
+  pause: () => video.pause(),
+  faster: () => (video.paused ? player.togglePlay() : setRate(nextSpeed(cam.rate, 1))),
+  slower: () => (cam.rate > 0.5 ? setRate(nextSpeed(cam.rate, -1)) : player.seekBy(-10)),
+  seekBy: (s) => player.seekBy(s),
+  step: (n) => player.step(n, cam.fps),
+  fullscreen: () => fullscreen(),
+  markIn: () => mark(0),
+  markOut: () => mark(1),
+  zoom: (dir) => (dir === 0 ? zoomer.reset() : zoomer.zoom(dir)),
+};
+
+state.onLeave.add(() => {
+  player.stop();
+  zoomer.reset();
+  useKeys(null);
+});
+
+video.addEventListener("play", () => { playButton.textContent = "⏸"; });
+video.addEventListener("pause", () => { playButton.textContent = "▶"; });
+video.addEventListener("timeupdate", () => {
+  if (cam.mode === "recording") timeline.setPlayhead(player.wallClock());
+});
+// At the end of what was loaded, go on with the next recording of the day (over any gap).
+video.addEventListener("ended", () => {
+  if (cam.mode !== "recording" || !cam.range) return;
+  const next = timeline.nextRecording(new Date(cam.range[1].getTime()));
+  if (next && next < dayRange(cam.day)[1]) guarded(() => playFrom(next))();
+});
 
 export async function showCamera(cameraId, params) {
   showScreen("camera");
-  // `?em=<RFC 3339>` (a Sentinela result): open the recording at that instant.
+  useKeys(KEYS);
+  // `?em=<RFC 3339>` (a Sentinela result, an alert): open the recording at that instant; `?aovivo=1`: live.
   const at = params && params.get("em") ? new Date(params.get("em")) : null;
   const instant = at && !Number.isNaN(at.getTime()) ? at : null;
-  Object.assign(cam, { id: cameraId, day: null, role: (me() || {}).role, timeline: null, range: null });
-  $("detalhe").hidden = true;
+  Object.assign(cam, { id: cameraId, day: null, role: (me() || {}).role, range: null, mode: null, rate: 1,
+    marks: [null, null], dayThumbs: null, streamStatus: null });
+  speeds.set(1);
   $("camera-titulo").textContent = MSG.camera;
   $("camera-resumo").textContent = "";
   $("aovivo").replaceChildren();
@@ -33,14 +97,15 @@ export async function showCamera(cameraId, params) {
   $("miniaturas").replaceChildren();
   $("miniaturas-mais").hidden = true;
   $("recortes").replaceChildren();
+  // Viewers watch; exporting is for operators and up (the API refuses it to viewers anyway).
+  $("recorte").hidden = cam.role === "viewer";
 
   const camera = await api("GET", `/v1/cameras/${encodeURIComponent(cameraId)}`);
-  cam.city = camera.city_id;
+  Object.assign(cam, { city: camera.city_id, name: camera.name, streamStatus: camera.stream_status });
   // Days, clocks and forms follow the camera's city's time zone.
   $("zona-nota").textContent = MSG.zoneNote(await useCityZone(camera.city_id));
   cam.day = localDay(instant || new Date());
-  $("dia").value = cam.day;
-  $("dia").max = localDay(new Date());
+  $("dia").value = showDay(cam.day);
   names.camera.set(camera.id, Promise.resolve(camera.name));
   $("camera-titulo").textContent = camera.name;
   $("camera-resumo").replaceChildren(
@@ -51,73 +116,20 @@ export async function showCamera(cameraId, params) {
   crumb.textContent = MSG.city;
   nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
-  // The clip list is for managers (GET /v1/clips); viewers watch and export.
-  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips()]);
-  if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
+  const clips = cam.role === "viewer" ? null : loadClips(cam);
+  await Promise.all([loadStream(), metrics(), loadDay(!instant), clips]);
+  if (instant) {
+    setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
+    $("player-caixa").scrollIntoView({ block: "start" }); // a link lands on the player, not below the fold
+  } else if (params && params.get("aovivo") === "1") {
+    await watchLive();
+  }
+  follow();
 }
 
-/** A small line chart (inline SVG) of one series over the last hour; gaps (null) break the line. */
-function sparkline(samples, key, from, to) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("class", "spark");
-  svg.setAttribute("viewBox", "0 0 300 60");
-  svg.setAttribute("preserveAspectRatio", "none");
-  const values = samples.map((p) => p[key]).filter((v) => v !== null && v !== undefined);
-  const max = Math.max(1, ...values);
-  let points = [];
-  const flush = () => {
-    if (points.length) {
-      const line = document.createElementNS(ns, "polyline");
-      line.setAttribute("points", points.join(" "));
-      svg.appendChild(line);
-    }
-    points = [];
-  };
-  for (const p of samples) {
-    const v = p[key];
-    if (v === null || v === undefined) { flush(); continue; }
-    const x = ((new Date(p.at) - from) / (to - from)) * 300;
-    points.push(`${x.toFixed(1)},${(58 - (v / max) * 56).toFixed(1)}`);
-  }
-  flush();
-  return svg;
-}
+const metrics = () => loadMetrics(cam);
 
-async function loadMetrics() {
-  const box = $("camera-metricas");
-  const id = cam.id;
-  const gen = state.generation;
-  const to = new Date();
-  const from = new Date(to - 3600 * 1000);
-  let m;
-  try {
-    m = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/stream/metrics`,
-      { query: { from: rfc3339(from), to: rfc3339(to) } });
-  } catch (err) {
-    if (err.status === 401) throw err;
-    box.replaceChildren(el("p", { class: "error-text" }, err.message));
-    return;
-  }
-  if (gen !== state.generation || id !== cam.id) return;
-  const c = m.current;
-  const num = (v, digits = 0, unit = "") => (v === null || v === undefined ? "—" : `${v.toFixed(digits)}${unit}`);
-  const lastKbps = [...m.samples].reverse().find((s) => s.inbound_kbps !== null);
-  box.replaceChildren(
-    el("p", {}, statusBadge(m.status, m.camera_id), m.since ? MSG.since(showDateTime(m.since)) : ""),
-    el("dl", { class: "urls" },
-      el("dt", {}, MSG.metrics.inbound), el("dd", {}, num(c.inbound_kbps, 0, " kbps")),
-      el("dt", {}, MSG.metrics.fps), el("dd", {}, num(c.fps, 1)),
-      el("dt", {}, MSG.metrics.lag), el("dd", {}, num(c.recording_lag_s, 0, " s")),
-      el("dt", {}, MSG.metrics.readers), el("dd", {}, c.readers === null || c.readers === undefined ? "—" : String(c.readers)),
-      el("dt", {}, MSG.metrics.video), el("dd", {}, c.codec ? `${c.codec}${c.width ? ` ${c.width}×${c.height}` : ""}` : "—"),
-      el("dt", {}, MSG.metrics.framesInError), el("dd", {}, c.frames_in_error === null || c.frames_in_error === undefined ? "—" : String(c.frames_in_error))),
-    el("p", { class: "spark-label muted" }, MSG.metrics.kbpsHour(Boolean(lastKbps))),
-    sparkline(m.samples, "inbound_kbps", from, to),
-    el("p", { class: "spark-label muted" }, MSG.metrics.fpsHour),
-    sparkline(m.samples, "fps", from, to));
-  setTimeout(() => { if (gen === state.generation && id === cam.id) guarded(loadMetrics)(); }, HEALTH_POLL_MS);
-}
+// ------------------------------------------------------------------ live
 
 async function loadStream() {
   const box = $("aovivo");
@@ -130,6 +142,8 @@ async function loadStream() {
     box.replaceChildren(el("p", { class: "error-text" }, err.message), ...streamButtons(null));
     return;
   }
+  cam.streamStatus = stream.status;
+  cam.urls = stream.urls;
   const parts = [el("p", {}, MSG.statusLabel, statusBadge(stream.status),
     stream.live ? MSG.signal(stream.live.ready) : "")];
   if (stream.urls) {
@@ -139,43 +153,57 @@ async function loadStream() {
       u.webrtc ? [el("dt", {}, "WebRTC"), el("dd", {}, el("a", { href: u.webrtc, target: "_blank", rel: "noopener" }, u.webrtc))] : null,
       u.rtsp ? [el("dt", {}, "RTSP"), el("dd", {}, el("code", {}, u.rtsp))] : null));
     if (u.hls || u.webrtc) {
-      parts.push(el("button", {
-        type: "button", class: "secondary",
-        onclick: () => player.live(u, MSG.live),
-      }, MSG.watchLive));
+      parts.push(el("button", { type: "button", class: "secondary", onclick: guarded(watchLive) }, MSG.watchLive));
     }
   } else {
-    parts.push(el("p", { class: "muted" }, MSG.noLive));
+    parts.push(el("p", { class: "muted" }, stream.status === "stopped" ? MSG.streamStopped : MSG.noLive));
   }
   parts.push(...streamButtons(stream.status));
   box.replaceChildren(...parts);
 }
 
-/** Start/stop for managers and admins (viewers only watch): zero or one element. */
-function streamButtons(status) {
-  if (cam.role === "viewer") return [];
-  const id = encodeURIComponent(cam.id);
-  const act = (send) => guarded(async () => {
-    await send();
-    await loadStream();
-  });
-  const start = act(() => api("POST", `/v1/cameras/${id}/stream/start`));
-  const stop = act(() => api("POST", `/v1/cameras/${id}/stream/stop`));
-  return [el("p", { class: "actions" },
-    status !== "streaming" ? el("button", { type: "button", onclick: start }, MSG.startStream) : null,
-    status !== "stopped" ? el("button", { type: "button", class: "secondary", onclick: stop }, MSG.stopStream) : null)];
+async function watchLive() {
+  if (!cam.urls || !(cam.urls.hls || cam.urls.webrtc)) throw new Error(MSG.noLive);
+  cam.mode = "live";
+  timeline.setPlayhead(null);
+  setRate(1);
+  await player.live(cam.urls, MSG.live);
 }
 
-async function loadTimeline(pickRange) {
+/** Start/stop for managers and admins (viewers and operators only watch); stopping asks to confirm. */
+function streamButtons(status) {
+  if (!["admin", "manager"].includes(cam.role)) return [];
+  const id = encodeURIComponent(cam.id);
+  const after = async () => { await Promise.all([loadStream(), metrics()]); };
+  const start = guarded(async () => {
+    await api("POST", `/v1/cameras/${id}/stream/start`);
+    toast(MSG.streamStartedToast);
+    await after();
+  });
+  const stop = async () => {
+    await api("POST", `/v1/cameras/${id}/stream/stop`);
+    if (cam.mode === "live") player.stop();
+    await after();
+  };
+  return [el("p", { class: "actions" },
+    status !== "streaming" ? el("button", { type: "button", onclick: start }, MSG.startStream) : null,
+    status !== "stopped" ? dangerButton(MSG.stopStream, stop, MSG.streamStoppedToast) : null)];
+}
+
+// ------------------------------------------------------------------ the day's timeline
+
+async function loadDay(pickRange) {
   const gen = state.generation;
   const [from, to] = dayRange(cam.day);
   const tl = await api("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/timeline`, {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
   if (gen !== state.generation) return;
-  drawTimeline(tl, from, to);
+  timeline.setDay(from, to);
+  drawDay(tl);
+  loadBookmarks(from, to);
   if (pickRange) {
-    // Start where something was recorded: the last 10 minutes of the day's last span.
+    // Ready where something was recorded: the last 10 minutes of the day's last span.
     const last = tl.spans[tl.spans.length - 1];
     const end = last ? new Date(last.end) : new Date(Math.min(Date.now(), to.getTime()));
     const start = new Date(Math.max(end.getTime() - 10 * 60 * 1000, last ? new Date(last.start).getTime() : from.getTime(), from.getTime()));
@@ -183,115 +211,111 @@ async function loadTimeline(pickRange) {
   }
 }
 
-/** Draw recorded spans (green) over gaps (grey) of [from, to) into a bar, with tick labels. */
-function drawBar(bar, ticksBox, spans, from, to, ticks, label) {
-  const len = to - from;
-  const pos = (t) => Math.min(100, Math.max(0, ((new Date(t) - from) / len) * 100));
-  const now = Date.now();
-  const nodes = [];
-  if (now > from && now < to) {
-    const mark = el("span", { class: "now", title: "agora" });
-    mark.style.left = `${pos(now)}%`;
-    nodes.push(mark);
-  }
-  for (const s of spans) {
-    if (new Date(s.end) <= from || new Date(s.start) >= to) continue;
-    const left = pos(s.start);
-    const span = el("button", {
-      type: "button", class: "span", "data-start": s.start, "data-end": s.end,
-      "aria-label": MSG.playFrom(showTime(new Date(s.start)), showTime(new Date(s.end))),
-    });
-    span.style.left = `${left}%`;
-    span.style.width = `${Math.max(pos(s.end) - left, 0)}%`;
-    nodes.push(span);
-  }
-  bar.replaceChildren(...nodes);
-  bar.setAttribute("aria-label", label);
-  bar.dataset.from = from.toISOString();
-  bar.dataset.to = to.toISOString();
-  ticksBox.replaceChildren(...ticks.map(([at, text]) => {
-    const tick = el("span", {}, text);
-    tick.style.left = `${pos(at)}%`;
-    return tick;
-  }));
-}
-
-function drawTimeline(tl, from, to) {
-  cam.timeline = tl;
-  const ticks = [];
-  for (let h = 0; h <= 24; h += 3) ticks.push([from.getTime() + (h / 24) * (to - from), `${pad(h)}h`]);
-  const day = showDay(cam.day);
-  drawBar($("timeline"), $("timeline-horas"), tl.spans, from, to, ticks,
-    MSG.timelineLabel(day, fmtPct.format(tl.coverage)));
+function drawDay(tl) {
+  timeline.setSpans(tl.spans);
+  const last = tl.spans[tl.spans.length - 1];
+  const until = last ? ` · ${MSG.recordedUntil(showTime(new Date(last.end)))}` : "";
+  $("timeline").setAttribute("aria-label", MSG.timelineLabel(showDay(cam.day), fmtPct.format(tl.coverage)));
   $("timeline-info").textContent =
-    MSG.timelineInfo(fmtPct.format(tl.coverage), tl.segments, tl.spans.length, tl.gaps.length);
+    MSG.timelineInfo(fmtPct.format(tl.coverage), tl.segments, tl.spans.length, tl.gaps.length) + until;
 }
 
-/** The hour around the playback start, minute by minute (short recordings vanish in a whole day). */
-function drawDetail(at) {
-  const tl = cam.timeline;
-  if (!tl) return;
-  const p = zoneParts(at);
-  const from = fromZoned(p.year, p.month, p.day, p.hour);
-  const to = new Date(from.getTime() + 3600 * 1000);
-  const ticks = [0, 10, 20, 30, 40, 50, 60].map((m) => {
-    const hour = m === 60 ? (p.hour + 1) % 24 : p.hour;
-    return [from.getTime() + m * 60000, `${pad(hour)}:${pad(m % 60)}`];
-  });
-  $("detalhe-titulo").textContent = MSG.detailTitle(pad(p.hour), pad((p.hour + 1) % 24));
-  drawBar($("timeline-detalhe"), $("timeline-detalhe-horas"), tl.spans, from, to, ticks,
-    MSG.detailLabel(pad(p.hour), pad((p.hour + 1) % 24)));
-  $("detalhe").hidden = false;
+/** Today's timeline follows what is being recorded: the spans are read again every few seconds. */
+function follow() {
+  const gen = state.generation;
+  const id = cam.id;
+  const timer = setInterval(guarded(async () => {
+    if (gen !== state.generation || id !== cam.id || cam.day !== localDay(new Date())) return;
+    const [from, to] = dayRange(cam.day);
+    const tl = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/timeline`, {
+      query: { from: rfc3339(from), to: rfc3339(to) },
+    });
+    if (gen === state.generation && id === cam.id) drawDay(tl);
+  }), FOLLOW_MS);
+  state.timers.add(timer);
 }
 
-/** A click on a bar plays from that instant; a keyboard press on a span plays from its start. */
-function onBarClick(ev) {
-  const bar = ev.currentTarget;
-  const from = new Date(bar.dataset.from);
-  const to = new Date(bar.dataset.to);
-  const span = ev.target.dataset && ev.target.dataset.start ? ev.target.dataset : null;
-  let at;
-  if (span && ev.detail === 0) {
-    at = new Date(span.start);
-  } else {
-    const box = bar.getBoundingClientRect();
-    at = new Date(from.getTime() + ((ev.clientX - box.left) / box.width) * (to - from));
-    // A short span is drawn wider than it lasts: a click on it stays inside the recording.
-    if (span) at = new Date(Math.min(Math.max(at, new Date(span.start)), new Date(span.end) - 1000));
+/** Bookmarks of the day on the timeline, when the API has them (a 404 means none can exist here). */
+async function loadBookmarks(from, to) {
+  try {
+    const page = await api("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/bookmarks`,
+      { query: { from: rfc3339(from), to: rfc3339(to) } });
+    timeline.setBookmarks((page && page.items) || []);
+  } catch (err) {
+    if (err.status === 401) throw err;
+    timeline.setBookmarks([]);
   }
-  const dayEnd = dayRange(cam.day)[1];
-  setRange(at, new Date(Math.min(at.getTime() + 15 * 60 * 1000, dayEnd.getTime())), true);
 }
-$("timeline").addEventListener("click", onBarClick);
-$("timeline-detalhe").addEventListener("click", onBarClick);
+
+/** The day's thumbnails for the hover preview, read once, the first time the pointer comes over the bar. */
+$("timeline").addEventListener("mouseenter", guarded(async () => {
+  if (cam.dayThumbs || !cam.day) return;
+  const [from, to] = dayRange(cam.day);
+  const id = cam.id;
+  cam.dayThumbs = [];
+  let cursor = null;
+  for (let i = 0; i < 6; i += 1) {
+    const page = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/thumbnails`,
+      { query: { from: rfc3339(from), to: rfc3339(to), limit: 500, cursor } });
+    if (id !== cam.id) return;
+    cam.dayThumbs.push(...page.items);
+    timeline.setThumbs(cam.dayThumbs);
+    if (!(cursor = page.next_cursor)) break;
+  }
+}));
+
+/** A click on the timeline: play from there; in a gap, from the next recording of the day. */
+async function pick(at, inside) {
+  if (inside) return playFrom(at);
+  const next = timeline.nextRecording(at);
+  if (!next) {
+    $("player-info").textContent = MSG.noMoreRecording;
+    return null;
+  }
+  await playFrom(next);
+  $("player-info").textContent = MSG.gapJump(showTime(at), showTime(next));
+  return null;
+}
+
+function playFrom(at) {
+  const dayEnd = dayRange(cam.day)[1];
+  return setRange(at, new Date(Math.min(at.getTime() + WINDOW_MS, dayEnd.getTime())), true);
+}
 
 $("form-dia").addEventListener("submit", guarded(async (ev) => {
   ev.preventDefault();
   showError(null);
-  cam.day = $("dia").value || localDay(new Date());
+  checkTyped($("form-dia")); // a day that is not dd/mm/aaaa stops here, said in Portuguese
+  const [y, m, d] = parseDay($("dia").value);
+  cam.day = `${y}-${pad(m)}-${pad(d)}`;
+  cam.dayThumbs = null;
   player.stop();
-  await loadTimeline(true);
+  await loadDay(true);
 }));
 
-/** The playback window: fills the forms, the thumbnails and (when `autoplay`) the player. */
+// ------------------------------------------------------------------ playback of a range
+
+/** The playback window: fills the forms, the thumbnails and (when `autoplay`) plays it. */
 function setRange(from, to, autoplay) {
   cam.range = [from, to];
-  drawDetail(from);
   $("rep-de").value = localClock(from);
   $("rep-ate").value = localClock(to);
-  $("rec-inicio").value = localInput(from);
-  $("rec-fim").value = localInput(new Date(Math.min(to.getTime(), from.getTime() + 60 * 1000)));
+  if (!cam.marks[0]) {
+    $("rec-inicio").value = inputDateTime(from);
+    $("rec-fim").value = inputDateTime(new Date(Math.min(to.getTime(), from.getTime() + 60 * 1000)));
+  }
   guarded(loadThumbnails)();
-  if (autoplay) guarded(loadPlayback)();
+  if (autoplay) return guarded(loadPlayback)();
+  return null;
 }
 
 function rangeFromForm() {
   const [y, m, d] = cam.day.split("-").map(Number);
-  const clock = (v) => (v || "00:00:00").split(":").map(Number);
-  const [h1, m1, s1 = 0] = clock($("rep-de").value);
-  const [h2, m2, s2 = 0] = clock($("rep-ate").value);
-  const from = fromZoned(y, m, d, h1, m1, s1);
-  let to = fromZoned(y, m, d, h2, m2, s2);
+  checkTyped($("form-reproducao"));
+  const a = parseClock($("rep-de").value) || [0, 0, 0];
+  const b = parseClock($("rep-ate").value) || [0, 0, 0];
+  const from = fromZoned(y, m, d, ...a);
+  let to = fromZoned(y, m, d, ...b);
   if (to <= from) to = new Date(to.getTime() + DAY_MS); // "22:00 → 02:00" crosses midnight
   return [from, to];
 }
@@ -301,7 +325,6 @@ $("form-reproducao").addEventListener("submit", guarded(async (ev) => {
   showError(null);
   const [from, to] = rangeFromForm();
   cam.range = [from, to];
-  drawDetail(from);
   await Promise.all([loadPlayback(), loadThumbnails()]);
 }));
 
@@ -312,7 +335,16 @@ async function loadPlayback() {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
   if (gen !== state.generation) return;
-  player.play({ playlist, startAt: from, label: MSG.recordingOf(showDateTime(from), showTime(to)) });
+  cam.mode = "recording";
+  player.play({ playlist, startAt: from, autoplay: true, label: MSG.recordingOf(showDateTime(from), showTime(to)) });
+  player.setRate(cam.rate);
+  timeline.setPlayhead(from);
+}
+
+function setRate(rate) {
+  cam.rate = cam.mode === "live" ? 1 : rate;
+  player.setRate(cam.rate);
+  speeds.set(cam.rate);
 }
 
 function loadThumbnails() {
@@ -331,9 +363,7 @@ function loadThumbnails() {
       const at = new Date(t.at);
       return el("button", {
         type: "button", class: "thumb", title: showDateTime(t.at),
-        onclick: () => {
-          if (!player.seekTo(at)) setRange(at, new Date(at.getTime() + 15 * 60 * 1000), true);
-        },
+        onclick: () => { if (!player.seekTo(at)) playFrom(at); },
       }, el("img", { src: t.url, alt: MSG.thumbOf(showTime(at)), loading: "lazy", width: 160, height: 90 }),
       el("span", {}, showTime(at)));
     }));
@@ -345,76 +375,51 @@ function loadThumbnails() {
   return load();
 }
 
+// ------------------------------------------------------------------ marks, snapshot, full screen
+
+/** Mark-in (0) or mark-out (1) at the instant on screen: the export form is filled with it. */
+function mark(which) {
+  const at = cam.mode === "recording" ? player.wallClock() : new Date();
+  if (!at) return;
+  cam.marks[which] = at;
+  $(which === 0 ? "rec-inicio" : "rec-fim").value = inputDateTime(at);
+  const [a, b] = cam.marks;
+  timeline.setMarks(a, b);
+  if (a && b) $("player-info").textContent = MSG.marked(showDateTime(a), showTime(b));
+}
+
+async function takeSnapshot() {
+  const at = (cam.mode === "recording" && player.wallClock()) || new Date();
+  const blob = await snapshot(video, [cam.name, showDateTime(at)]);
+  if (!blob) throw new Error(MSG.snapshotFailed);
+  const url = URL.createObjectURL(blob);
+  const stamp = showDateTime(at).replace(/[/: ]/g, "");
+  const link = el("a", { href: url, download: `${cam.name.replace(/[^\w-]+/g, "_")}-${stamp}.png` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function fullscreen() {
+  const box = $("player-caixa");
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => null);
+  else box.requestFullscreen().catch(() => null);
+}
+
 // ------------------------------------------------------------------ clips
-
-function clipItem(clip) {
-  const li = el("li", { class: "clip" });
-  const render = (c) => {
-    const status = el("span", { class: `badge clip-${c.status}` }, CLIP_STATUS[c.status] || c.status);
-    const range = `${showDateTime(c.start)} → ${showTime(new Date(c.end))} (${c.mode === "exact" ? MSG.exact : MSG.fast})`;
-    const extra = [];
-    if (c.status === "ready" && c.download_url) {
-      const mb = c.size_bytes ? ` · ${fmtNum.format(c.size_bytes / 1e6)} MB` : "";
-      const dur = c.duration_s ? ` · ${fmtNum.format(c.duration_s)} s` : "";
-      extra.push(" ", el("a", { href: c.download_url, download: "recorte.mp4", rel: "noopener" }, MSG.download), `${dur}${mb}`);
-    }
-    if (c.status === "ready" && c.manifest_url) {
-      extra.push(" · ", el("a", { href: c.manifest_url, download: "recorte.manifest.json", rel: "noopener" }, MSG.manifest),
-        el("details", {}, el("summary", {}, MSG.howToVerify), el("p", { class: "small" }, MSG.manifestHelp),
-          c.sha256 ? el("p", { class: "small" }, "SHA-256: ", el("code", {}, c.sha256)) : null));
-    }
-    if (c.status === "failed" && c.error) extra.push(el("span", { class: "error-text" }, ` ${c.error}`));
-    if (c.held) extra.push(" ", el("span", { class: "badge" }, MSG.onHold), c.hold_reason ? ` (${c.hold_reason})` : "");
-    if (cam.role !== "viewer") {
-      const id = encodeURIComponent(c.id);
-      const toggle = guarded(async () => {
-        if (c.held) await api("DELETE", `/v1/clips/${id}/hold`);
-        else await api("POST", `/v1/clips/${id}/hold`, { body: { reason: MSG.holdReason } });
-        render(await api("GET", `/v1/clips/${id}`));
-      });
-      extra.push(" ", el("button", { type: "button", class: "secondary", onclick: toggle }, c.held ? MSG.unhold : MSG.hold));
-    }
-    li.replaceChildren(status, " ", range, ...extra);
-  };
-  render(clip);
-  if (clip.status === "queued" || clip.status === "processing") {
-    const gen = state.generation;
-    const timer = setInterval(async () => {
-      try {
-        const c = await api("GET", `/v1/clips/${encodeURIComponent(clip.id)}`);
-        if (gen !== state.generation) return;
-        render(c);
-        if (c.status === "ready" || c.status === "failed") {
-          clearInterval(timer);
-          state.timers.delete(timer);
-        }
-      } catch (err) {
-        clearInterval(timer);
-        state.timers.delete(timer);
-        if (gen === state.generation) li.append(el("span", { class: "error-text" }, ` ${err.message}`));
-      }
-    }, CLIP_POLL_MS);
-    state.timers.add(timer);
-  }
-  return li;
-}
-
-async function loadClips() {
-  const gen = state.generation;
-  const page = await api("GET", "/v1/clips", { query: { camera_id: cam.id, limit: 10 } });
-  if (gen !== state.generation) return;
-  $("recortes").replaceChildren(...page.items.map(clipItem));
-}
 
 $("form-recorte").addEventListener("submit", guarded(async (ev) => {
   ev.preventDefault();
   showError(null);
+  checkTyped($("form-recorte"));
   const start = parseLocal($("rec-inicio").value);
   const end = parseLocal($("rec-fim").value);
   if (!start || !end || end <= start) throw new Error(MSG.clipEndBeforeStart);
+  const mode = $("rec-modo").value;
   const clip = await api("POST", "/v1/clips", {
-    body: { camera_id: cam.id, start: rfc3339(start), end: rfc3339(end), mode: $("rec-modo").value },
+    body: { camera_id: cam.id, start: rfc3339(start), end: rfc3339(end), mode },
   });
-  $("recortes").prepend(clipItem({ ...clip, start: rfc3339(start), end: rfc3339(end), mode: $("rec-modo").value }));
+  toast(MSG.clipRequested);
+  $("recortes").prepend(clipItem(cam, { ...clip, start: rfc3339(start), end: rfc3339(end), mode }));
 }));
-

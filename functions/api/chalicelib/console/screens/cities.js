@@ -4,7 +4,7 @@ import {
   $, api, canManage, el, guarded, isAdmin, names, nameOf, pagedList, showScreen, state, statusBadge, useCityZone, PAGE,
 } from "../core.js";
 import { DEFAULT_ZONE, showDateTime } from "../format.js";
-import { MSG, PLAN } from "../strings.js";
+import { MSG, PLAN, TIMEZONES, UF_OPTIONS } from "../strings.js";
 import { dangerButton, formCard, oneTimeSecret } from "../ui.js";
 
 const PLANS = Object.entries(PLAN);
@@ -22,10 +22,10 @@ function cityForm(city, done) {
     cancel: city ? done : null,
     fields: [
       { name: "name", label: MSG.cityName, required: true, value: c.name },
-      { name: "state", label: MSG.state, required: true, value: c.state || "SP" },
+      { name: "state", label: MSG.state, required: true, options: UF_OPTIONS, value: c.state || "SP" },
       { name: "retention_days", label: MSG.plan, options: PLANS, value: c.retention_days || 7 },
       { name: "camera_limit", label: MSG.cameraLimit, type: "number", min: 1, value: c.camera_limit || 1000 },
-      { name: "timezone", label: MSG.timezone, required: true, value: c.timezone || DEFAULT_ZONE },
+      { name: "timezone", label: MSG.timezone, required: true, options: TIMEZONES, value: c.timezone || DEFAULT_ZONE },
     ],
     onSubmit: async (v) => {
       const body = { ...v, retention_days: num(v.retention_days), camera_limit: num(v.camera_limit) };

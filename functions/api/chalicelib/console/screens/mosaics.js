@@ -1,20 +1,18 @@
-/* GT-Vision console — mosaics: the list (managers create and delete), a 2×2 grid of live HLS tiles (name,
- * status, click for full screen), and the synchronised playback mode: one shared timeline drives all four
- * tiles to the same instant of their recordings (each tile seeks by its playlist's program date-time). */
+/* GT-Vision console — mosaics: the list (managers create, edit and delete) and the form of a mosaic: its name,
+ * its layout and its cameras, checked in a filterable list of the city's cameras (the order is the tiles'
+ * order; no more than the layout has cells). The wall itself is screens/wall.js. */
 
 import {
-  $, allCities, api, apiText, camerasOfCity, canManage, el, guarded, me, pagedList, showScreen, state, statusBadge,
-  useCityZone, PAGE,
+  $, allCities, api, camerasOfCity, canManage, el, guarded, me, pagedList, showScreen, state, PAGE,
 } from "../core.js";
-import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
-import { createPlayer } from "../player.js";
-import { MSG } from "../strings.js";
+import { showDateTime } from "../format.js";
+import { CELLS, LAYOUTS, MSG } from "../strings.js";
+import { statusDot } from "../tree.js";
 import { dangerButton, formCard } from "../ui.js";
 
-const tiles = [];
-state.onLeave.add(() => {
-  for (const t of tiles.splice(0)) t.player.stop();
-});
+export { showMosaic } from "./wall.js";
+
+const fold = (text) => String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
 /** Admins: the city whose cameras the form offers; changing it redraws the form with that city's cameras. */
 function cityChooser(cities, selected, onChange) {
@@ -43,27 +41,71 @@ async function showForm(top, mosaic, cityId) {
   top.replaceChildren(...parts);
 }
 
+/** The cameras of the city as checkboxes, with a filter; checked ones come out in the order they were checked. */
+function cameraChecklist(cameras, chosen, layoutOf) {
+  const picked = (chosen || []).filter((id) => cameras.some((c) => c.id === id));
+  const count = el("span", { class: "muted small", "aria-live": "polite" });
+  const filter = el("input", { type: "search", class: "checklist-filter", placeholder: MSG.camerasFilter,
+    "aria-label": MSG.camerasFilter, autocomplete: "off" });
+  const items = cameras.map((c) => {
+    const box = el("input", { type: "checkbox", value: c.id, "data-pick": "" });
+    box.checked = picked.includes(c.id);
+    box.addEventListener("change", () => {
+      const at = picked.indexOf(c.id);
+      if (box.checked && at < 0) picked.push(c.id);
+      if (!box.checked && at >= 0) picked.splice(at, 1);
+      update();
+    });
+    return el("label", { class: "check-item", "data-name": fold(c.name) }, box, statusDot(c.status), " ", c.name);
+  });
+  const update = () => {
+    const cells = CELLS[layoutOf()] || 16;
+    count.textContent = MSG.cellsLeft(picked.length, cells);
+    for (const item of items) {
+      const box = item.querySelector("input");
+      box.disabled = !box.checked && picked.length >= cells; // never more than the layout has cells
+    }
+  };
+  filter.addEventListener("input", () => {
+    const q = fold(filter.value);
+    for (const item of items) item.hidden = Boolean(q) && !item.dataset.name.includes(q);
+  });
+  const box = el("fieldset", { class: "field checklist" }, el("legend", {}, MSG.mosaicCamerasPick), filter,
+    el("div", { class: "checklist-items" }, ...items), count);
+  box.picked = () => picked.slice();
+  box.update = update;
+  return box;
+}
+
 /** Managers: a new mosaic, or an existing one edited in place (PATCH keeps its id). */
 function mosaicForm(cameras, mosaic) {
   const m = mosaic || {};
-  return formCard({
+  let checklist = null;
+  const card = formCard({
     title: mosaic ? MSG.editMosaic(m.name) : MSG.newMosaic,
     id: mosaic ? "form-mosaico-editar" : "form-mosaico",
     submit: mosaic ? MSG.save : MSG.create,
     cancel: mosaic ? () => showMosaics() : null,
+    done: mosaic ? MSG.saved : MSG.created,
     fields: [
       { name: "name", label: MSG.mosaicName, required: true, value: m.name },
-      { name: "camera_ids", label: MSG.mosaicCameras, multiple: true, size: 6, required: true,
-        options: cameras.map((c) => [c.id, c.name]), value: m.camera_ids },
+      { name: "layout", label: MSG.layout, options: LAYOUTS, value: m.layout || "2x2" },
     ],
     onSubmit: async (v) => {
-      const body = { name: v.name, camera_ids: v.camera_ids, layout: "2x2" };
+      const body = { name: v.name, layout: v.layout, camera_ids: checklist.picked() };
       const saved = mosaic
         ? await api("PATCH", `/v1/mosaics/${encodeURIComponent(m.id)}`, { body })
         : await api("POST", "/v1/mosaics", { body });
       location.hash = `#/mosaicos/${saved.id}`;
     },
   });
+  const form = card.querySelector("form");
+  const layout = form.querySelector("[name=layout]");
+  checklist = cameraChecklist(cameras, m.camera_ids, () => layout.value);
+  layout.addEventListener("change", () => checklist.update());
+  form.insertBefore(checklist, form.querySelector("button[type=submit]"));
+  checklist.update();
+  return card;
 }
 
 export async function showMosaics() {
@@ -78,6 +120,7 @@ export async function showMosaics() {
     fetchPage: (cursor) => api("GET", "/v1/mosaics", { query: { limit: PAGE, cursor } }),
     renderRow: (m) => el("tr", {},
       el("td", {}, el("a", { href: `#/mosaicos/${m.id}` }, m.name)),
+      el("td", {}, (LAYOUTS.find(([v]) => v === m.layout) || [m.layout, m.layout])[1]),
       el("td", {}, String(m.camera_ids.length)),
       el("td", {}, showDateTime(m.created_at)),
       el("td", { class: "actions" }, canManage() ? [
@@ -95,101 +138,3 @@ export async function showMosaics() {
         })] : "")),
   });
 }
-
-function tile(cam) {
-  const video = el("video", { muted: true, playsinline: true, autoplay: true, "aria-label": cam.name });
-  video.muted = true;
-  const info = el("span", { class: "muted small" });
-  const box = el("figure", { class: "tile", "data-tile": cam.camera_id, title: MSG.fullscreen },
-    video, el("figcaption", {}, el("strong", {}, cam.name), " ", statusBadge(cam.status, cam.camera_id), " ", info));
-  box.addEventListener("click", () => {
-    if (document.fullscreenElement) document.exitFullscreen();
-    else box.requestFullscreen().catch(() => null);
-  });
-  return { cam, video, info, box, player: createPlayer(video, info) };
-}
-
-export async function showMosaic(mosaicId) {
-  showScreen("mosaico");
-  const grid = $("mosaico-grade");
-  grid.replaceChildren();
-  for (const t of tiles.splice(0)) t.player.stop();
-  const m = await api("GET", `/v1/mosaics/${encodeURIComponent(mosaicId)}`);
-  await useCityZone(m.city_id);
-  $("mosaico-titulo").textContent = m.name;
-  for (const cam of m.cameras) tiles.push(tile(cam));
-  grid.replaceChildren(...tiles.map((t) => t.box));
-  live();
-
-  // The playback window: the last ten minutes by default.
-  const now = new Date();
-  $("mosaico-de").value = localInput(new Date(now - 10 * 60 * 1000));
-  $("mosaico-ate").value = localInput(now);
-  $("mosaico-linha").hidden = true;
-}
-
-function live() {
-  $("mosaico-modo").textContent = MSG.liveMode;
-  for (const t of tiles) {
-    const urls = t.cam.urls;
-    if (!urls || !(urls.webrtc || urls.hls)) {
-      t.info.textContent = MSG.noStream;
-      continue;
-    }
-    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start
-    t.player.live(urls).then((how) => { if (how) t.info.textContent = MSG.transport[how]; });
-  }
-}
-
-/** Playback of [from, to) on every tile; then the shared timeline seeks all of them at once. */
-async function playback(from, to) {
-  $("mosaico-modo").textContent = MSG.playbackMode;
-  const query = { from: rfc3339(from), to: rfc3339(to) };
-  await Promise.all(tiles.map(async (t) => {
-    let playlist;
-    try {
-      playlist = await apiText("GET", `/v1/cameras/${encodeURIComponent(t.cam.camera_id)}/playback.m3u8`, { query });
-    } catch (err) {
-      if (err.status === 401) throw err;
-      t.player.stop();
-      t.info.textContent = MSG.noRecording;
-      return;
-    }
-    t.player.play({ playlist, startAt: from });
-  }));
-  const slider = $("mosaico-instante");
-  slider.min = "0";
-  slider.max = String(Math.round((to - from) / 1000));
-  slider.step = "any";
-  slider.value = "0";
-  slider.dataset.from = from.toISOString();
-  $("mosaico-linha").hidden = false;
-  $("mosaico-instante-texto").textContent = showDateTime(from);
-}
-
-/** Every tile to the same wall-clock instant (the tiles without a recording there pause). */
-export function seekAll(at) {
-  $("mosaico-instante-texto").textContent = showDateTime(at);
-  for (const t of tiles) {
-    t.video.pause();
-    if (!t.player.seekTo(at)) t.info.textContent = MSG.noRecording;
-  }
-}
-
-$("form-mosaico-reproducao").addEventListener("submit", guarded(async (ev) => {
-  ev.preventDefault();
-  const from = parseLocal($("mosaico-de").value);
-  const to = parseLocal($("mosaico-ate").value);
-  if (!from || !to || to <= from) throw new Error(MSG.rangeOrder);
-  await playback(from, to);
-}));
-
-$("mosaico-instante").addEventListener("input", (ev) => {
-  const from = new Date(ev.target.dataset.from);
-  seekAll(new Date(from.getTime() + Number(ev.target.value) * 1000));
-});
-
-$("mosaico-ao-vivo").addEventListener("click", () => {
-  $("mosaico-linha").hidden = true;
-  live();
-});
