@@ -331,7 +331,8 @@ export const MSG = {
   cellsLeft: (n, max) => `${n} de ${max} quadros`,
   substream: "sub-stream",
   // player
-  snapshot: "Foto (PNG)",
+  snapshot: "Foto (PNG) com nome e horário",
+  photo: "Foto",
   snapshotFailed: "Não foi possível capturar a imagem deste vídeo.",
   zoomIn: "Aproximar",
   zoomOut: "Afastar",

@@ -42,11 +42,11 @@ $("player-controles").replaceChildren(
   control("ctl-ao-vivo", MSG.liveNow, MSG.watchLive, guarded(() => watchLive())),
   control("ctl-inicio", "[", MSG.markIn, () => mark(0)),
   control("ctl-fim", "]", MSG.markOut, () => mark(1)),
-  control("ctl-foto", "📷", MSG.snapshot, guarded(() => takeSnapshot())),
+  control("ctl-foto", MSG.photo, MSG.snapshot, guarded(() => takeSnapshot())),
   control("ctl-zoom-menos", "−", MSG.zoomOut, () => zoomer.zoom(-1)),
   control("ctl-zoom-mais", "+", MSG.zoomIn, () => zoomer.zoom(1)),
   control("ctl-zoom-1", "1:1", MSG.zoomReset, () => zoomer.reset()),
-  control("ctl-tela-cheia", "⛶", MSG.wallFullscreen, () => fullscreen()),
+  control("ctl-tela-cheia", "⤢", MSG.wallFullscreen, () => fullscreen()),
   control("ctl-ajuda", "?", MSG.help, () => toggleHelp()));
 
 const KEYS = {
@@ -68,7 +68,7 @@ state.onLeave.add(() => {
   useKeys(null);
 });
 
-video.addEventListener("play", () => { playButton.textContent = "⏸"; });
+video.addEventListener("play", () => { playButton.textContent = "❚❚"; });
 video.addEventListener("pause", () => { playButton.textContent = "▶"; });
 video.addEventListener("timeupdate", () => {
   if (cam.mode === "recording") timeline.setPlayhead(player.wallClock());
@@ -120,7 +120,7 @@ export async function showCamera(cameraId, params) {
   await Promise.all([loadStream(), metrics(), loadDay(!instant), clips]);
   if (instant) {
     setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
-    $("player-caixa").scrollIntoView({ block: "start" }); // a link lands on the player, not below the fold
+    $("player-caixa").scrollIntoView({ block: "nearest" }); // a link lands on the player, not below the fold
   } else if (params && params.get("aovivo") === "1") {
     await watchLive();
   }
@@ -187,7 +187,7 @@ function streamButtons(status) {
   };
   return [el("p", { class: "actions" },
     status !== "streaming" ? el("button", { type: "button", onclick: start }, MSG.startStream) : null,
-    status !== "stopped" ? dangerButton(MSG.stopStream, stop, MSG.streamStoppedToast) : null)];
+    status === "streaming" ? dangerButton(MSG.stopStream, stop, MSG.streamStoppedToast) : null)];
 }
 
 // ------------------------------------------------------------------ the day's timeline

@@ -67,7 +67,7 @@ function tile(index, cam) {
     box.append(video, el("figcaption", {},
       el("strong", {}, cam.name), " ", statusBadge(cam.status, cam.camera_id), " ", info,
       el("button", { type: "button", class: "tile-full", "aria-label": MSG.tileFullscreen(cam.name),
-        title: MSG.tileFullscreen(cam.name), onclick: (ev) => { ev.stopPropagation(); fullscreen(box); } }, "⛶")));
+        title: MSG.tileFullscreen(cam.name), onclick: (ev) => { ev.stopPropagation(); fullscreen(box); } }, "⤢")));
   } else {
     box.append(el("span", { class: "drop-hint" }, MSG.dropHere));
   }
@@ -200,7 +200,7 @@ function showInstant(at) {
 }
 
 function syncState(s) {
-  $("mosaico-play").textContent = s.playing ? "⏸" : "▶";
+  $("mosaico-play").textContent = s.playing ? "❚❚" : "▶";
   $("mosaico-play").setAttribute("aria-label", s.playing ? MSG.pause : MSG.play);
   $("mosaico-velocidade").value = String(s.rate);
 }
@@ -288,6 +288,8 @@ $("mosaico-layout").addEventListener("change", () => {
   $("mosaico-salvar").hidden = !canManage();
   render();
 });
+$("mosaico-ronda-editar").addEventListener("click", () => { $("mosaico-ronda-editor").hidden = false; });
+$("mosaico-ronda-fechar").addEventListener("click", () => { $("mosaico-ronda-editor").hidden = true; });
 $("mosaico-arvore").addEventListener("click", () => {
   const aside = $("mosaico-cameras");
   aside.hidden = !aside.hidden;
@@ -333,7 +335,8 @@ export async function showMosaic(mosaicId) {
   $("mosaico-layout").value = m.layout;
   $("mosaico-layout").disabled = false;
   $("mosaico-ronda").hidden = !(m.tour && m.tour.pages.length);
-  $("mosaico-ronda-editor").hidden = !canManage();
+  $("mosaico-ronda-editor").hidden = true;
+  $("mosaico-ronda-editar").hidden = !canManage();
   if (canManage()) tourEditor($("mosaico-ronda-paginas"), wall, (saved) => {
     wall.mosaic = saved;
     wall.tour = saved.tour;
