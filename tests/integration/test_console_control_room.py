@@ -15,6 +15,7 @@ import pytest
 import recording_support as rs
 from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
 
+from gtvision.core import db
 from gtvision.media.ffmpeg import run_ffmpeg
 from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
@@ -596,3 +597,120 @@ def test_a_wall_of_9_and_16_live_tiles_plays_every_tile_and_reports_its_load(
         assert figures[("3x3", "sub")]["transport"].endswith("sub-stream")
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+# ---------------------------------------------------------------------------------------------- more of the player
+
+
+def test_timeline_draws_bookmarks_previews_thumbnails_and_the_picture_zooms(
+    chromium: Any, site: str, room: Room
+) -> None:
+    tab = Page(chromium, site)
+    p = tab.page
+    p.set_viewport_size({"width": 1440, "height": 900})
+    # Given the bookmarks route of the cases feature answering one bookmark at 12:00:05 (a 404 draws none)
+    mark = {"id": "b1", "at": "2026-11-23T15:00:05Z", "end": None, "label": "Ocorrência 123"}
+    p.route("**/v1/cameras/*/bookmarks?*", lambda r: r.fulfill(json={"items": [mark], "next_cursor": None}))
+    tab.login(room.manager, PASSWORD)
+    p.goto(f"{site}/console#/cameras/{room.cameras[0]}?em=2026-11-23T15:00:02Z")
+    _until(p, PLAYING, timeout=30000)
+    # Then the hour view shows the bookmark where it belongs, named
+    p.click("#timeline-zoom [data-zoom=hour]")
+    bookmark = p.locator("#timeline .bookmark")
+    bookmark.wait_for(state="attached")
+    assert bookmark.get_attribute("title") == "Marcador: Ocorrência 123"
+    # and the pointer over a recorded instant previews that segment's thumbnail and time
+    p.hover("#timeline .span >> nth=0")
+    p.wait_for_selector("#timeline-previa:not([hidden]) img")
+    assert p.locator("#timeline-previa span").text_content().startswith("12:0")
+    # and "+" magnifies the picture, "0" gives it back
+    p.keyboard.press("+")
+    _until(p, "document.getElementById('player-caixa').dataset.zoom === '1.5'")
+    assert "scale(1.5)" in p.evaluate("() => document.getElementById('player').style.transform")
+    p.keyboard.press("0")
+    _until(p, "document.getElementById('player').style.transform === ''")
+    _clean(tab)
+    tab.close()
+
+
+def test_the_camera_map_colours_points_by_status_and_a_point_opens_live(
+    chromium: Any, site: str, api: Any, room: Room
+) -> None:
+    # Given two placed cameras, one seen online, and one without a location
+    placed = []
+    for name, lat in (("Mapa Centro", -22.9056), ("Mapa Orla", -22.9711)):
+        body = {"name": name, "source_url": "rtsp://10.6.0.1/s", "location": {"lat": lat, "lon": -43.1822}}
+        placed.append(api.call("POST", f"/v1/cities/{room.city_id}/cameras", body, token=room.token).json()["id"])
+    with db.transaction() as conn:
+        conn.execute("UPDATE cameras SET status = 'streaming' WHERE id = %s", (placed[0],))
+        row = (placed[0], room.city_id)
+        conn.execute("INSERT INTO camera_health (camera_id, city_id, status) VALUES (%s, %s, 'online')", row)
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    # When the operator opens "Câmeras"
+    p.goto(f"{site}/console#/cameras")
+    # Then the tree lists the city's cameras and the map shows the placed ones coloured by status
+    p.wait_for_selector(f"#cameras-arvore .tree-camera[data-camera='{placed[1]}']")
+    p.wait_for_selector(f"#cameras-mapa [data-camera='{placed[0]}']")
+    status = {c: p.get_attribute(f"#cameras-mapa [data-camera='{c}']", "data-status") for c in placed}
+    assert status == {placed[0]: "online", placed[1]: "unknown"}
+    assert "sem localização" in p.locator("#cameras-mapa-nota").text_content()
+    # and a click on a point opens that camera live
+    p.click(f"#cameras-mapa [data-camera='{placed[0]}']", force=True)
+    p.wait_for_function(f"() => location.hash === '#/cameras/{placed[0]}?aovivo=1'")
+    p.wait_for_selector("#tela-camera:not([hidden])")
+    _clean(tab)
+    tab.close()
+
+
+def test_a_stopped_camera_shows_no_figures_from_when_it_streamed(
+    chromium: Any, site: str, api: Any, room: Room
+) -> None:
+    # Given a camera that streamed (online since 09:42, 2 Mb/s, two readers) and was then stopped by a manager
+    body = {"name": "Parada", "source_url": "rtsp://10.7.0.1/s"}
+    cam = api.call("POST", f"/v1/cities/{room.city_id}/cameras", body, token=room.token).json()["id"]
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO camera_health (camera_id, city_id, status, since, inbound_kbps, readers, sampled_at)"
+            " VALUES (%s, %s, 'online', now() - interval '3 hours', 2048, 2, now())",
+            (cam, room.city_id),
+        )
+        conn.execute("UPDATE cameras SET status = 'stopped' WHERE id = %s", (cam,))
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    p.goto(f"{site}/console#/cameras/{cam}")
+    # Then its health says it is stopped, without a "since" and without the last kbps
+    box = p.locator("#camera-metricas")
+    box.locator(".badge").first.wait_for()
+    text = box.text_content()
+    assert "transmissão parada" in text and "desde" not in text and "2048" not in text
+    # and "Parar transmissão" is not offered again, only starting it
+    assert p.locator("#aovivo button", has_text="Parar transmissão").count() == 0
+    assert p.locator("#aovivo button", has_text="Iniciar transmissão").count() == 1
+    _clean(tab)
+    tab.close()
+
+
+def test_todays_timeline_follows_what_is_being_recorded(
+    chromium: Any, site: str, api: Any, room: Room, tmp_path: Path
+) -> None:
+    # Given a camera recording today: a segment that ended a minute ago
+    body = {"name": "Hoje", "source_url": "rtsp://10.8.0.1/s"}
+    cam = api.call("POST", f"/v1/cities/{room.city_id}/cameras", body, token=room.token).json()["id"]
+    now = datetime.now(UTC).replace(microsecond=0)
+    segs = make_segments(str(tmp_path), 2, SEG_S, start=now, fps=FPS, gop=FPS, fmt="fmp4")
+    _register(cam, now - timedelta(seconds=64), segs[:1])
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    p.goto(f"{site}/console#/cameras/{cam}")
+    _until(p, "document.getElementById('timeline-info').textContent.includes('1 segmentos')")
+    # When the next segment is registered while the operator looks at the page
+    _register(cam, now - timedelta(seconds=10), segs[1:])
+    # Then the timeline shows it within a few seconds, without a reload
+    _until(p, "document.getElementById('timeline-info').textContent.includes('2 segmentos')", timeout=20000)
+    assert "gravado até" in p.locator("#timeline-info").text_content()
+    _clean(tab)
+    tab.close()

@@ -123,18 +123,26 @@ export function createTimeline({ bar, hours, preview, zoomBox, onPick }) {
     if (i >= 0 && i < ORDER.length) zoom(ORDER[i], instantAt(ev.clientX));
   }, { passive: false });
 
-  bar.addEventListener("mousemove", (ev) => {
+  let pointer = null; // the last clientX over the bar (the preview is redrawn when thumbnails arrive)
+  function showPreview(clientX) {
     if (!t.window || !preview) return;
-    const at = instantAt(ev.clientX);
+    const at = instantAt(clientX);
     const thumb = nearestThumb(at);
     const box = bar.getBoundingClientRect();
     preview.replaceChildren(
       thumb ? el("img", { src: thumb.url, alt: "", width: 160, height: 90 }) : null,
       el("span", {}, showTime(at)));
-    preview.style.left = `${Math.min(Math.max(ev.clientX - box.left - 84, 0), box.width - 168)}px`;
+    preview.style.left = `${Math.min(Math.max(clientX - box.left - 84, 0), box.width - 168)}px`;
     preview.hidden = false;
+  }
+  bar.addEventListener("mousemove", (ev) => {
+    pointer = ev.clientX;
+    showPreview(ev.clientX);
   });
-  bar.addEventListener("mouseleave", () => { if (preview) preview.hidden = true; });
+  bar.addEventListener("mouseleave", () => {
+    pointer = null;
+    if (preview) preview.hidden = true;
+  });
 
   /** The thumbnail of the segment that holds `at` (the last one starting at or before it, not older than 5 min). */
   function nearestThumb(at) {
@@ -157,6 +165,7 @@ export function createTimeline({ bar, hours, preview, zoomBox, onPick }) {
     setBookmarks(list) { t.bookmarks = list; draw(); },
     setThumbs(list) {
       t.thumbs = list.map((x) => ({ at: new Date(x.at).getTime(), url: x.url })).sort((a, b) => a.at - b.at);
+      if (pointer !== null) showPreview(pointer);
     },
     setPlayhead(at) {
       t.playhead = at;
