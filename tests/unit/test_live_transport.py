@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import botocore.auth
 import pytest
@@ -10,7 +14,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from gtvision.live.transport import Endpoint, Signer
+from gtvision.live.transport import Endpoint, Poster, Signer
 
 NOW = dt.datetime(2026, 12, 7, 13, 45, 9)  # naive UTC, as botocore takes it
 
@@ -51,3 +55,69 @@ def test_the_path_is_the_one_boto3_builds() -> None:
     )
     with pytest.raises(ValueError):
         Endpoint.parse("wss://x.execute-api.us-east-1.amazonaws.com/live")
+
+
+class _Endpoint:
+    """A management endpoint that answers by connection id: `gone-*` 410, `flaky-*` 503 the first time, `busy-*`
+    503 twice (both tries of a post), `drop-*` closes the connection without answering the first time, anything
+    else 200; it keeps connections alive."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.connections = 0
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                endpoint.connections += 1
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                cid = unquote(self.path.rsplit("/", 1)[1])
+                n = endpoint.seen[cid] = endpoint.seen.get(cid, 0) + 1
+                if cid.startswith("drop-") and n == 1:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                busy = (cid.startswith("flaky-") and n == 1) or (cid.startswith("busy-") and n <= 2)
+                status = 410 if cid.startswith("gone-") else 503 if busy else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/live"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_many_posts_reuse_connections_report_gone_and_retry_what_failed() -> None:
+    endpoint = _Endpoint()
+    poster = Poster(endpoint.url, "us-east-1", posters=4, signer=Signer("us-east-1", Credentials("a", "b")))
+    try:
+        # Given 200 live connections, 5 gone, 5 answering 503 once, 3 twice and 5 whose first request is dropped
+        ids = [f"ok-{i}" for i in range(200)] + [f"gone-{i}" for i in range(5)]
+        ids += [f"flaky-{i}" for i in range(5)] + [f"drop-{i}" for i in range(5)] + [f"busy-{i}" for i in range(3)]
+        # When one event is posted to all of them, twice
+        first = poster.post_many([(cid, b"{}") for cid in ids])
+        second = poster.post_many([(cid, b"{}") for cid in ids])
+        # Then the gone ones say so, the others were delivered (the failed ones on another try), in order
+        expected = ["gone" if cid.startswith("gone-") else "ok" for cid in ids]
+        assert first == expected and second == expected
+        assert endpoint.seen["ok-7"] == 2 and endpoint.seen["flaky-0"] == 3 and endpoint.seen["drop-0"] == 3
+        assert endpoint.seen["busy-0"] == 4  # two tries, then the second pass, then the next event
+        # and 440 requests took a handful of connections: kept alive and reused across the two events
+        assert endpoint.connections <= 4 + 10, endpoint.connections
+    finally:
+        poster.close()
+        endpoint.close()

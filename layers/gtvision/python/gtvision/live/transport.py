@@ -177,10 +177,17 @@ class Poster:
         return "failed"
 
     def post_many(self, items: Sequence[tuple[str, bytes]]) -> list[Outcome]:
-        """Every `(connection_id, data)` posted concurrently; the outcomes in the same order."""
+        """Every `(connection_id, data)` posted concurrently; the outcomes in the same order. Posts that failed
+        (a burst the endpoint could not take, a dropped connection) get one more pass once the others are done."""
         if len(items) == 1:
             return [self.post(*items[0])]
-        return list(self._pool.map(lambda item: self.post(*item), items))
+        outcomes = list(self._pool.map(lambda item: self.post(*item), items))
+        again = [i for i, o in enumerate(outcomes) if o == "failed"]
+        if again:
+            time.sleep(0.05)
+            for i, outcome in zip(again, self._pool.map(lambda i: self.post(*items[i]), again), strict=True):
+                outcomes[i] = outcome
+        return outcomes
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
