@@ -1,12 +1,12 @@
 """Live events fan-out: one event to N local WebSocket connections, time to the last delivery.
 
-A scratch embedded PostgreSQL with the real migrations. Two processes, as in AWS where the notifier (a Lambda)
-and API Gateway (with the browsers behind it) do not share a CPU: the "gateway" process serves the local
-WebSocket API of `template.yaml` (`gtvision_local.websocket`, the same that `make run` serves) with N clients
-connected through the real $connect function (token verified, row stored) and subscribed to alerts; this
-process is the notifier and calls `live.fan_out` for one alert event: subscriber lookup, then PostToConnection
-to the gateway's management endpoint, which writes the WebSocket frame. Timed from the call to the frame read
-by the last client, both on CLOCK_MONOTONIC (one clock for every process of the machine).
+A scratch embedded PostgreSQL with the real migrations. Three processes, as in AWS where the notifier (a
+Lambda), API Gateway and the operators' browsers do not share a CPU: the "gateway" process serves the local
+WebSocket API of `template.yaml` (`gtvision_local.websocket`, the same that `make run` serves); the "browsers"
+process holds N clients connected through the real $connect function (token verified, row stored) and
+subscribed to alerts; this process is the notifier and calls `live.fan_out` for one alert event: subscriber
+lookup, then PostToConnection to the gateway's management endpoint, which writes the WebSocket frame. Timed
+from the call to the frame read by the last client, on CLOCK_MONOTONIC (one clock for every process).
 
 Compared in the same run with the previous notifier (the same lookup, then boto3's `post_to_connection` from
 16 threads, and one at a time: the baseline) and with the gateway's own send loop without HTTP (the floor).
@@ -96,7 +96,7 @@ class Clients:
 
 
 def gateway_process(pipe: Connection, env: dict[str, str]) -> None:
-    """The API Gateway stand-in and its N browsers, answering the notifier's process over `pipe`."""
+    """The API Gateway stand-in (the local WebSocket API and its management endpoint), answering over `pipe`."""
     os.environ.update(env)
     sys.stdout = sys.stderr
     sys.path.insert(0, str(REPO / "local"))
@@ -106,32 +106,64 @@ def gateway_process(pipe: Connection, env: dict[str, str]) -> None:
 
     runtime = Runtime(load_template(REPO / "template.yaml"), api_port=0)
     (gateway,) = start_gateways(runtime)
-    pipe.recv()  # hello
-    pipe.send((gateway.url, gateway.management_url))
+    try:
+        while True:
+            command, *args = pipe.recv()
+            if command == "hello":
+                pipe.send((gateway.url, gateway.management_url))
+            elif command == "floor":  # the gateway's own send loop, no HTTP: the transport floor
+                data = json.dumps({"type": "alert", "data": {"seq": int(args[0]), "kind": "watchlist"}}).encode()
+                started = time.monotonic()
+                for connection_id in list(gateway.clients):
+                    gateway.post(connection_id, data)
+                pipe.send(started)
+            else:
+                break
+    finally:
+        gateway.stop()
+
+
+def clients_process(pipe: Connection, env: dict[str, str]) -> None:
+    """The N browsers: connect, subscribe, and say when each event reached each of them."""
+    os.environ.update(env)
+    sys.stdout = sys.stderr
     clients: Clients | None = None
     try:
         while True:
             command, *args = pipe.recv()
             if command == "connect":
-                clients = Clients(gateway.url, int(args[1]))
-                pipe.send(clients.connect_all(str(args[0])))
+                clients = Clients(str(args[0]), int(args[2]))
+                pipe.send(clients.connect_all(str(args[1])))
             elif command == "wait":
                 assert clients is not None
                 pipe.send(clients.wait(int(args[0])))
-            elif command == "floor":
-                seq = int(args[0])
-                data = json.dumps({"type": "alert", "data": {"seq": seq, "kind": "watchlist"}}).encode()
-                started = time.monotonic()
-                for connection_id in list(gateway.clients):
-                    gateway.post(connection_id, data)
-                assert clients is not None
-                pipe.send((started, clients.wait(seq)))
             else:
                 break
     finally:
         if clients is not None:
             clients.close()
-        gateway.stop()
+
+
+class Child:
+    """A process of the bench, asked over a pipe (never waited on forever: it may have died)."""
+
+    def __init__(self, target: Callable[[Connection, dict[str, str]], None], env: dict[str, str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipe, theirs = context.Pipe()
+        self.process = context.Process(target=target, args=(theirs, env), daemon=True)
+        self.process.start()
+
+    def ask(self, *command: object) -> Any:
+        self.pipe.send(command)
+        while not self.pipe.poll(1.0):
+            if not self.process.is_alive():
+                raise RuntimeError(f"a bench process ended (exit code {self.process.exitcode})")
+        return self.pipe.recv()
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.pipe.send(("stop",))
+        self.process.join(60)
 
 
 def main() -> None:
@@ -164,20 +196,9 @@ def main() -> None:
     from gtvision.core.settings import get_settings
 
     migrations.apply(url)
-    # The gateway process starts before this one opens any connection or thread.
-    ours, theirs = multiprocessing.get_context("spawn").Pipe()
-    child = multiprocessing.get_context("spawn").Process(target=gateway_process, args=(theirs, env), daemon=True)
-    child.start()
-
-    def ask(*command: object) -> Any:
-        """Send a command to the gateway process and wait for its answer (never forever: it may have died)."""
-        ours.send(command)
-        while not ours.poll(1.0):
-            if not child.is_alive():
-                raise RuntimeError(f"the gateway process ended (exit code {child.exitcode})")
-        return ours.recv()
-
-    ws_url, management_url = ask("hello")
+    # The other processes start before this one opens any connection or thread.
+    gateway, browsers = Child(gateway_process, env), Child(clients_process, env)
+    ws_url, management_url = gateway.ask("hello")
     os.environ["GTV_WS_MANAGEMENT_URL"] = management_url
     get_settings.cache_clear()
 
@@ -197,7 +218,7 @@ def main() -> None:
             city = str(row["id"])
             user = users_dal.insert(conn, "bench-manager", "not-a-login", "manager", city)
         token, _ = auth.issue_token(str(user["id"]), "bench-manager", "manager", city)
-        connect_s = ask("connect", token, args.connections)
+        connect_s = browsers.ask("connect", ws_url, token, args.connections)
 
         seq = 0
 
@@ -237,21 +258,22 @@ def main() -> None:
             lasts, firsts = [], []
             for _ in range(args.runs):
                 started, number = run()
-                got = ask("wait", number)
+                got = browsers.ask("wait", number)
                 firsts.append(min(got) - started)
                 lasts.append(max(got) - started)
             rows.append((label, statistics.median(firsts), statistics.median(lasts), len(got)))
         lasts, firsts = [], []
         for _ in range(args.runs):
-            started, got = ask("floor", event().data["seq"])
+            seq_floor = int(str(event().data["seq"]))
+            started = gateway.ask("floor", seq_floor)
+            got = browsers.ask("wait", seq_floor)
             firsts.append(min(got) - started)
             lasts.append(max(got) - started)
         floor = statistics.median(lasts)
         rows.append(("gateway send loop, no HTTP (transport floor)", statistics.median(firsts), floor, len(got)))
     finally:
-        if child.is_alive():
-            ours.send(("stop",))
-        child.join(60)
+        browsers.stop()
+        gateway.stop()
         db.close_all()
         srv.cleanup()
 
@@ -272,7 +294,7 @@ def main() -> None:
     )
     print(
         f"Connections: {args.connections} local WebSocket clients subscribed to alerts of one city "
-        f"(connected through $connect in {connect_s:.1f} s); notifier and gateway in separate processes; "
+        f"(connected through $connect in {connect_s:.1f} s); notifier, gateway and clients in separate processes; "
         f"median of {args.runs} events per row."
     )
     print()
