@@ -151,13 +151,5 @@ export function dayRange(day) {
   return [fromZoned(y, m, d), fromZoned(y, m, d + 1)];
 }
 
-/** A duration as the console says it: "45 s", "3 min 20 s", "2 h 05 min". */
-export function showDuration(seconds) {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${pad(s % 60)} s` : ""}`;
-  return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
-}
-
 export const fmtPct = new Intl.NumberFormat("pt-BR", { style: "percent", maximumFractionDigits: 1 });
 export const fmtNum = new Intl.NumberFormat("pt-BR", { maximumFractionDigits: 1 });

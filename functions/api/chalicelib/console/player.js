@@ -88,14 +88,6 @@ export function createPlayer(video, info = null) {
     return true;
   }
 
-  /** The loaded recording's extent in wall-clock time: [first instant, last instant], or null. */
-  function extent() {
-    const frags = fragments().filter((f) => f.programDateTime);
-    if (!frags.length) return null;
-    const last = frags[frags.length - 1];
-    return [new Date(frags[0].programDateTime), new Date(last.programDateTime + last.duration * 1000)];
-  }
-
   /** Playback speed (0.5×–8×) for recordings; live stays at 1×. */
   function setRate(rate) {
     video.playbackRate = rate;
@@ -191,7 +183,7 @@ export function createPlayer(video, info = null) {
     return null;
   }
 
-  return { play, live, stop, seekTo, wallClock, extent, setRate, togglePlay, step, seekBy, video };
+  return { play, live, stop, seekTo, wallClock, setRate, togglePlay, step, seekBy, video };
 }
 
 /** A PNG of what `video` shows, with `caption` lines (camera name, dd/mm/aaaa HH:MM:SS) burned into its
