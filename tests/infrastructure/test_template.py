@@ -87,7 +87,7 @@ def test_transformed_api_has_one_permission_per_proxy_event() -> None:
     permissions = [
         k
         for k, v in resources.items()
-        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
+        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunctionAliaslive"}
     ]
     assert len(permissions) == 2, permissions
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -126,4 +127,15 @@ def get_settings() -> Settings:
 
         resolved = resolve_into({env: getattr(settings, field) for field, env in by_arn.items()})
         settings = settings.model_copy(update={field: resolved[env] for field, env in by_arn.items()})
+    _loaded_at[0] = time.time()
     return settings
+
+
+#: When `get_settings` last read the environment and the secrets (wall clock: SnapStart restores may
+#: come long after the snapshot).
+_loaded_at: list[float | None] = [None]
+
+
+def settings_loaded_at() -> float | None:
+    """Wall-clock time the cached settings (and their secrets) were read; None before the first read."""
+    return _loaded_at[0] if get_settings.cache_info().currsize else None
