@@ -16,7 +16,7 @@ with imports_without_gc():
 
     from chalicelib.http import Ctx, contract_errors, route
     from chalicelib.proxy import ProxyChalice
-    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from chalicelib.routes import audit, availability, clips, core, intelbras, lpr, mosaics, sentinela, sessions
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
@@ -28,6 +28,7 @@ app.register_blueprint(core.bp)
 app.register_blueprint(mosaics.bp)
 app.register_blueprint(audit.bp)
 app.register_blueprint(clips.api.bp)
+app.register_blueprint(availability.api.bp)
 app.register_blueprint(lpr.bp)
 app.register_blueprint(intelbras.bp)
 app.register_blueprint(sentinela.bp)

@@ -15,6 +15,7 @@ import { showHome } from "./screens/home.js";
 import { showMosaic, showMosaics } from "./screens/mosaics.js";
 import { showPlates } from "./screens/plates.js";
 import { screen as showSentinela } from "./screens/sentinela.js";
+import { showSla } from "./screens/sla.js";
 
 /** What the screens written against a helpers object (sentinela.js) get. */
 const helpers = {
@@ -33,6 +34,7 @@ const SCREENS = {
   alertas: (_id, params) => showAlerts(params),
   sentinela: (_id, params) => showSentinela(helpers, params),
   mosaicos: (id) => (id ? showMosaic(id) : showMosaics()),
+  disponibilidade: (_id, params) => showSla(params),
   usuarios: () => showUsers(),
   observacao: () => showWatchlist(),
   auditoria: (_id, params) => showAudit(params),
