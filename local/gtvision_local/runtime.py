@@ -13,6 +13,7 @@ Lambda: module globals such as a Powertools ``BatchProcessor`` hold one invocati
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -159,7 +160,7 @@ class Runtime:
         ]
         # One environment per batch a function's SQS sources may run at once; the others share one.
         self._environments = {
-            fn_id: Environments(lambda fn_id=fn_id: self.handler(fn_id), self.functions[fn_id], limit)
+            fn_id: Environments(functools.partial(self.handler, fn_id), self.functions[fn_id], limit)
             for fn_id in {p.function.logical_id for p in self.pollers}
             if (limit := sum(p.concurrency for p in self.pollers if p.function.logical_id == fn_id)) > 1
         }

@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import recording_support as rs
 
@@ -84,7 +85,7 @@ def test_a_hung_registration_holds_its_own_batch_not_the_queue(world, tmp_path, 
     entered, release = threading.Event(), threading.Event()
     register = recordings.register_upload
 
-    def hanging_register(bucket: str, key: str, **kwargs: object) -> object:
+    def hanging_register(bucket: str, key: str, **kwargs: Any) -> Any:
         if key == hung_key:
             entered.set()
             release.wait(120)  # as an ffmpeg stopped with SIGSTOP: nothing comes back until released
