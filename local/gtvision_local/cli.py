@@ -145,7 +145,7 @@ def cmd_invoke(function_id: str, event_source: str, template_path: Path | None =
 def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
     """Move the DLQ's messages of `queue_id` back to its source queue of the running local stack."""
     from .logs import configure_logging
-    from .redrive import redrive
+    from .redrive import dead_letter_consumers_note, redrive
     from .stack import invoke_env
 
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
@@ -156,6 +156,9 @@ def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     print(f"{moved} mensagem(ns) devolvida(s) à fila de origem")
+    note = dead_letter_consumers_note(template, queue_id)
+    if note and not moved:
+        print(note)
     return 0
 
 

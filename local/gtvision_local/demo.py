@@ -12,12 +12,14 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from gtvision.core import db
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.tenancy.store import cameras as cameras_dal
 from gtvision.tenancy.store import cities as cities_dal
 
+from . import ports
 from .recorder import Recorder
 
 DEMO_CITY = ("Cidade Demonstração", "SP")
@@ -70,14 +72,23 @@ def ensure_demo_camera() -> tuple[str, str]:
 
 
 def _demo_mediamtx(camera_id: str, recorder: Recorder, thread: threading.Thread) -> None:
-    """Without a configured MediaMTX, serve the demo camera's live state (health moves: online, kbps)."""
-    if os.environ.get("GTV_MEDIAMTX_API_URL"):
+    """Without a configured MediaMTX, serve the demo camera's live state (health moves: online, kbps): on the
+    stack's MediaMTX port when GTV_PORT_BASE gives it one (unless a MediaMTX already listens there), else on a
+    free port."""
+    configured = os.environ.get("GTV_MEDIAMTX_API_URL")
+    if configured and "GTV_MEDIAMTX_API_URL" not in ports.derived:
         return
     from gtvision.core.settings import get_settings
 
     from .demo_mediamtx import DemoMediaMTX
 
-    mtx = DemoMediaMTX(camera_id, recorder.bytes_written, thread.is_alive).start()
+    try:
+        mtx = DemoMediaMTX(
+            camera_id, recorder.bytes_written, thread.is_alive, port=urlsplit(configured or "").port or 0
+        )
+    except OSError:  # the stack's MediaMTX port is taken: a real MediaMTX serves it
+        return
+    mtx.start()
     os.environ["GTV_MEDIAMTX_API_URL"] = mtx.url
     get_settings.cache_clear()
     atexit.register(mtx.stop)

@@ -22,14 +22,16 @@ from .jsonserver import JsonServer
 class DemoMediaMTX:
     """Serves the demo camera's path, online while `alive()` holds, counting `bytes_written()`."""
 
-    def __init__(self, camera_id: str, bytes_written: Callable[[], int], alive: Callable[[], bool]) -> None:
+    def __init__(
+        self, camera_id: str, bytes_written: Callable[[], int], alive: Callable[[], bool], port: int = 0
+    ) -> None:
         self.camera_id = camera_id
         self.bytes_written = bytes_written
         self.alive = alive
         self.online_time = format_rfc3339(datetime.now(UTC))
         self.confs: dict[str, dict[str, Any]] = {camera_id: {"name": camera_id, "record": True}}
         self._server = JsonServer(lambda request: self.answer(request.method, request.target, request.body),
-                                  name="demo-mediamtx")  # fmt: skip
+                                  name="demo-mediamtx", port=port)  # fmt: skip
         self.url = self._server.url
 
     def start(self) -> DemoMediaMTX:

@@ -43,10 +43,10 @@ Answer = Callable[[JsonRequest], tuple[int, Any]]
 
 
 class JsonServer:
-    """Serves ``answer`` until :meth:`stop`; ``url`` is ``http://127.0.0.1:<port>``."""
+    """Serves ``answer`` until :meth:`stop`; ``url`` is ``http://127.0.0.1:<port>`` (``port`` 0: a free one)."""
 
-    def __init__(self, answer: Answer, name: str = "json-server") -> None:
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(answer))
+    def __init__(self, answer: Answer, name: str = "json-server", port: int = 0) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(answer))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(

@@ -160,3 +160,9 @@ def delete(clip: Clip) -> Clip:
 def object_keys(clip_id: str, s3_key: str | None, manifest_key: str | None) -> list[str]:
     """Every object a clip may have in storage (retention deletes them with the clip)."""
     return store.object_keys(clip_id, s3_key, manifest_key)
+
+
+def count_unfinished() -> int:
+    """How many clips are queued or processing (the local stack's start reports those a crash left pending)."""
+    with db.transaction() as conn:
+        return store.count_unfinished(conn)
