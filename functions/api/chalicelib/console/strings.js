@@ -14,6 +14,12 @@ export const ALERT_KIND = {
 export const PLAN = { 7: "7 dias", 15: "15 dias", 30: "30 dias" };
 
 export const MSG = {
+  sla: {
+    badMonth: "Mês inválido: use mm/aaaa (ex.: 11/2026).",
+    total: (month, pct) => `Disponibilidade da cidade em ${month}: ${pct}`,
+    bar: (pct) => `disponibilidade ${pct}`,
+    currentMonth: "mes-atual",
+  },
   network: "Sem conexão com a API. Verifique a rede e tente de novo.",
   httpStatus: (status) => `A API respondeu ${status}.`,
   none: "—",

@@ -2,6 +2,7 @@
  * with a bar each, and the CSV a rental contract is checked against. */
 
 import { $, allCities, api, apiText, el, guarded, me, showScreen } from "../core.js";
+import { MSG } from "../strings.js";
 
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(2).replace(".", ",")}%`);
 const hours = (s) => (s / 3600).toFixed(1).replace(".", ",");
@@ -34,7 +35,7 @@ function row(c) {
     el("td", { class: "num" }, hours(c.expected_s)),
     el("td", { class: "num" }, hours(c.recorded_s)),
     el("td", { class: "num sla-pct" }, pct(c.availability)),
-    el("td", {}, el("span", { class: "sla-bar", role: "img", "aria-label": `disponibilidade ${pct(c.availability)}` }, bar)),
+    el("td", {}, el("span", { class: "sla-bar", role: "img", "aria-label": MSG.sla.bar(pct(c.availability)) }, bar)),
     el("td", { class: "num" }, String(c.incidents)),
     el("td", { class: "num" }, minutes(c.longest_gap_s)));
 }
@@ -49,7 +50,7 @@ export async function showSla(params) {
   if (params.get("mes")) monthField.value = params.get("mes");
   const query = () => {
     const month = parseMonth(monthField.value);
-    if (monthField.value.trim() && !month) throw new Error("Mês inválido: use mm/aaaa (ex.: 11/2026).");
+    if (monthField.value.trim() && !month) throw new Error(MSG.sla.badMonth);
     return month ? { month } : {};
   };
   const load = guarded(async () => {
@@ -57,7 +58,7 @@ export async function showSla(params) {
     const out = await api("GET", `/v1/cities/${encodeURIComponent(select.value)}/sla`, { query: query() });
     const [y, m] = out.month.split("-");
     if (!monthField.value.trim()) monthField.value = `${m}/${y}`;
-    $("sla-total").textContent = `Disponibilidade da cidade em ${m}/${y}: ${pct(out.availability)}`;
+    $("sla-total").textContent = MSG.sla.total(`${m}/${y}`, pct(out.availability));
     $("sla-lista").replaceChildren(...out.cameras.map(row));
     $("sla-vazio").hidden = out.cameras.length > 0;
   });
@@ -65,7 +66,7 @@ export async function showSla(params) {
   $("sla-csv").onclick = guarded(async () => {
     const text = await apiText("GET", `/v1/cities/${encodeURIComponent(select.value)}/sla`,
       { query: { ...query(), format: "csv" } });
-    download(text, `disponibilidade-${query().month || "mes-atual"}.csv`);
+    download(text, `disponibilidade-${query().month || MSG.sla.currentMonth}.csv`);
   });
   await load();
 }
