@@ -113,6 +113,16 @@ export const MSG = {
   playAll: "Reproduzir as quatro",
   sharedTimeline: "Linha do tempo comum",
   noStream: "sem transmissão",
+  // why a camera is not live (livestatus.js)
+  why: {
+    noSignalSince: (at) => `câmera sem sinal desde ${at}`,
+    noSignal: "câmera sem sinal",
+    stoppedBy: (who, at) => `transmissão parada por ${who} às ${at}`,
+    stopped: "transmissão parada",
+    someone: "um gestor",
+    notStarted: "transmissão não iniciada",
+    unknown: "transmissão indisponível no momento",
+  },
   transport: { webrtc: "WebRTC (baixa latência)", hls: "HLS" },
   fullscreen: "Clique para tela cheia",
   noRecording: "sem gravação no período",
