@@ -34,6 +34,7 @@ from . import recovery, websocket
 from .demo import Demo, run_demo
 from .logs import configure_logging
 from .paths import repo_root, state_dir
+from .platform_metrics import ObservedRuntime
 from .resources import create_resources
 from .runtime import Runtime
 from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
@@ -235,7 +236,7 @@ class LocalStack:
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
 
-        self.runtime = Runtime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
+        self.runtime = ObservedRuntime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
         if serve:
             try:
                 self.runtime.start()

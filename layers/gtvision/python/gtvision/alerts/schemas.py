@@ -1,12 +1,13 @@
-"""Request models of watchlists and alerts."""
+"""Request models of watchlists and alerts, and of the ops alerts Alertmanager posts."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gtvision.core.models import UuidStr
+from gtvision.core.models import Out, UuidStr
 
 
 class WatchIn(BaseModel):
@@ -22,3 +23,38 @@ class AlertPatch(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
     status: Literal["open", "investigating", "closed"]
+
+
+# ---------------------------------------------------------------------------------- ops (Alertmanager)
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of Alertmanager's webhook (payload version 4)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+
+    status: Literal["firing", "resolved"]
+    labels: dict[str, str]
+    annotations: dict[str, str] = Field(default_factory=dict)
+    starts_at: datetime = Field(alias="startsAt")
+    #: Alertmanager sends 0001-01-01T00:00:00Z while the alert fires.
+    ends_at: datetime | None = Field(default=None, alias="endsAt")
+    fingerprint: str = Field(min_length=1, max_length=64)
+
+
+class AlertmanagerWebhook(BaseModel):
+    """`POST /v1/hooks/alertmanager`: what Alertmanager's webhook receiver sends (group fields ignored)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+
+    version: str
+    status: Literal["firing", "resolved"]
+    alerts: list[AlertmanagerAlert] = Field(max_length=1000)
+
+
+class OpsHookAnswer(Out):
+    """How many alerts the notification carried, and how many ops alerts it opened and resolved."""
+
+    received: int
+    opened: int
+    resolved: int
