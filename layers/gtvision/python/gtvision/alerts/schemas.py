@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from gtvision.core.models import Out, UuidStr
 
@@ -28,18 +28,27 @@ class AlertPatch(BaseModel):
 # ---------------------------------------------------------------------------------- ops (Alertmanager)
 
 
+def _utf8(value: str) -> str:
+    """PostgreSQL stores UTF-8: a lone surrogate (which JSON can carry) is refused here, a 422, not at the INSERT."""
+    value.encode("utf-8")  # UnicodeEncodeError is a ValueError: pydantic reports it
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+
+
 class AlertmanagerAlert(BaseModel):
     """One alert of Alertmanager's webhook (payload version 4)."""
 
     model_config = ConfigDict(defer_build=True, extra="ignore")
 
     status: Literal["firing", "resolved"]
-    labels: dict[str, str]
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[Text, Text]
+    annotations: dict[Text, Text] = Field(default_factory=dict)
     starts_at: datetime = Field(alias="startsAt")
     #: Alertmanager sends 0001-01-01T00:00:00Z while the alert fires.
     ends_at: datetime | None = Field(default=None, alias="endsAt")
-    fingerprint: str = Field(min_length=1, max_length=64)
+    fingerprint: Text = Field(min_length=1, max_length=64)
 
 
 class AlertmanagerWebhook(BaseModel):
