@@ -1,4 +1,4 @@
-"""A JSON HTTP server on a thread of its own, on 127.0.0.1 and a free port: the one mechanism behind the
+"""A JSON HTTP server on a thread of its own, on 127.0.0.1 (a free port unless told): the one mechanism behind the
 stand-ins of outside services (the demo's MediaMTX, the tests' and benchmarks' MediaMTX).
 
 The owner gives one function, ``answer(request) -> (status, body)``; the server reads the request body,

@@ -36,6 +36,7 @@ from .demo import Demo, run_demo
 from .emulator_state import EmulatorState, Restored
 from .logs import configure_logging
 from .paths import repo_root, state_dir
+from .platform_metrics import ObservedRuntime
 from .ports import apply_port_base
 from .resources import create_resources
 from .runtime import Runtime
@@ -247,7 +248,7 @@ class LocalStack:
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
 
-        self.runtime = Runtime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
+        self.runtime = ObservedRuntime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
         if serve:
             try:
                 self.runtime.start()

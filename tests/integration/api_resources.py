@@ -43,6 +43,16 @@ def signed_mediamtx_hook(api: ApiClient, raw: bytes) -> Reply:
     return api.call("POST", MEDIAMTX_HOOK[0], token=None, headers=headers, raw=raw)
 
 
+#: Alertmanager's webhook and the bearer secret it posts with (tests/conftest.py sets the env).
+ALERTMANAGER_HOOK = ("/v1/hooks/alertmanager", "POST")
+
+
+def alertmanager_hook(api: ApiClient, raw: bytes) -> Reply:
+    """POST raw bytes to the Alertmanager hook with GTV_ALERTMANAGER_HOOK_SECRET as its bearer credential."""
+    headers = {"authorization": f"Bearer {os.environ['GTV_ALERTMANAGER_HOOK_SECRET']}"}
+    return api.call("POST", ALERTMANAGER_HOOK[0], token=None, headers=headers, raw=raw)
+
+
 def digest_push(api: ApiClient, camera_id: str, raw: bytes, kind: str = "TollgateInfo") -> Reply:
     """POST raw bytes as the Intelbras camera does: get the Digest challenge, answer it (requests' client)."""
     from requests.auth import HTTPDigestAuth
@@ -183,6 +193,20 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
         ("/v1/hooks/mediamtx", "POST"): {"event": "online", "path": res.camera_id},
+        ("/v1/hooks/alertmanager", "POST"): {
+            "version": "4",
+            "status": "firing",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {"alertname": "FunctionErrors", "severity": "critical"},
+                    "annotations": {"summary": "Funções com erros"},
+                    "startsAt": iso(now),
+                    "endsAt": "0001-01-01T00:00:00Z",
+                    "fingerprint": uuid.uuid4().hex[:16],
+                }
+            ],
+        },
         ("/v1/auth/refresh", "POST"): {"refresh_token": "not-a-refresh-token-0123456789abcdefghijklm"},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",

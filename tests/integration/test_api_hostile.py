@@ -17,11 +17,13 @@ from typing import Any
 import api_resources
 import pytest
 from api_resources import (
+    ALERTMANAGER_HOOK,
     INTELBRAS,
     MEDIAMTX_HOOK,
     PLATE,
     WEBHOOK,
     CityResources,
+    alertmanager_hook,
     digest_push,
     iso,
     signed_mediamtx_hook,
@@ -81,6 +83,8 @@ def sender(world: World, res: CityResources) -> Callable[..., Reply]:
             return signed_webhook(api, res.camera_id, res.webhook_secret, raw or b"")
         if (route, method) == MEDIAMTX_HOOK:
             return signed_mediamtx_hook(api, raw or b"")
+        if (route, method) == ALERTMANAGER_HOOK:
+            return alertmanager_hook(api, raw or b"")
         if (route, method) == INTELBRAS and ids is None:  # the camera's own Digest credentials
             return digest_push(api, res.camera_id, raw or b"")
         return api.call(method, path, token=token or world.admin, query=query, raw=raw or b"")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import urllib.request
 
 import pytest
 
 from gtvision.core.settings import Settings
-from gtvision_local import demo, ports
+from gtvision_local import live_edge, ports
 from gtvision_local.ports import apply_port_base, free_port
 
 MOVED = (
@@ -56,18 +55,23 @@ def test_an_explicit_variable_wins_over_the_base(clean: pytest.MonkeyPatch) -> N
     assert "GTV_MEDIAMTX_API_URL" not in ports.derived
 
 
-def test_the_demos_mediamtx_stand_in_serves_the_stacks_mediamtx_port(clean: pytest.MonkeyPatch) -> None:
-    # Given a stack whose base puts its MediaMTX on a free port, and the demo recording
+def test_the_mediamtx_stand_in_serves_the_stacks_mediamtx_port(clean: pytest.MonkeyPatch) -> None:
+    # Given a stack whose base puts its MediaMTX on a free port, and no MediaMTX binary
     mediamtx_port = free_port()
     clean.setenv("GTV_PORT_BASE", str(mediamtx_port - 4))
+    clean.setenv("PATH", "/nonexistent")
+    clean.delenv("GTV_MEDIAMTX_BIN", raising=False)
     apply_port_base()
-    recorder = type("Recorder", (), {"bytes_written": staticmethod(lambda: 1234)})()
-    alive = threading.Thread(target=lambda: None)
+    # The derived URL is the stack's own to serve, not a configured MediaMTX elsewhere
+    assert live_edge.choose_edge().kind == "standin"
 
-    # When the demo starts its MediaMTX stand-in
-    demo._demo_mediamtx("cam-demo", recorder, alive)
-
-    # Then it answers on the stack's MediaMTX port, where the functions look for it
-    with urllib.request.urlopen(f"http://127.0.0.1:{mediamtx_port}/v3/paths/list", timeout=5) as resp:
-        assert [p["name"] for p in json.load(resp)["items"]] == ["cam-demo"]
-    assert Settings().mediamtx_api_url == f"http://127.0.0.1:{mediamtx_port}"
+    # When the stack starts its live edge (the demo's stand-in)
+    edge = live_edge.start_edge("http://127.0.0.1:1", {"cam-demo": "testsrc2=size=320x240:rate=5"})
+    try:
+        # Then it answers on the stack's MediaMTX port, where the functions look for it
+        with urllib.request.urlopen(f"http://127.0.0.1:{mediamtx_port}/v3/paths/list", timeout=5) as resp:
+            assert resp.status == 200 and "items" in json.load(resp)
+        assert Settings().mediamtx_api_url == f"http://127.0.0.1:{mediamtx_port}"
+    finally:
+        assert edge is not None
+        edge.stop()

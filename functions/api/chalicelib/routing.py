@@ -139,10 +139,13 @@ class Api:
         response: type[BaseModel] | str | None = None,
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
+        credentials: Callable[[Request[Any, Any]], None] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
-        Writes (anything but GET) are always audited, under `audit` or the view's name.
+        Writes (anything but GET) are always audited, under `audit` or the view's name. A route without a role
+        may check its own `credentials` (a webhook's shared secret): they run where the token check would,
+        so an unauthenticated caller gets its 401 before anything about the body.
         """
         op = Operation(method, path, role, status, body, query, response, audit, also)
         params = _PARAM.findall(path)
@@ -173,6 +176,8 @@ class Api:
                         principal = bearer(req.headers.get("authorization"))
                         ensure_active(principal)
                         req.principal = principal
+                    elif credentials is not None:
+                        credentials(req)
                     kwargs = self._path_kwargs(req, raw, wanted)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:

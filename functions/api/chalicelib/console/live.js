@@ -23,7 +23,8 @@ function toast(text, href, kind) {
 function onEvent(msg) {
   const d = msg.data || {};
   if (msg.type === "alert") {
-    toast(MSG.liveAlert(d.plate, ALERT_KIND[d.kind] || d.kind), "#/alertas");
+    const what = d.kind === "ops" ? `${ALERT_KIND.ops} · ${MSG.opsAlert(d.detail)}` : ALERT_KIND[d.kind] || d.kind;
+    toast(MSG.liveAlert(d.plate, what), "#/alertas");
     const list = $("alertas-lista");
     if (!$("tela-alertas").hidden && ![...list.children].some((tr) => tr.dataset.alert === String(d.id))) {
       list.prepend(alertRow(d));

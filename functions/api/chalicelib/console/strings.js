@@ -10,6 +10,7 @@ export const CLIP_STATUS = { queued: "na fila", processing: "processando", ready
 export const ALERT_KIND = {
   watchlist: "lista de observação", clone_suspect: "suspeita de placa clonada",
   camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
+  ops: "falha de operação",
 };
 export const PLAN = { 7: "7 dias", 15: "15 dias", 30: "30 dias" };
 
@@ -119,6 +120,16 @@ export const MSG = {
   playAll: "Reproduzir as quatro",
   sharedTimeline: "Linha do tempo comum",
   noStream: "sem transmissão",
+  // why a camera is not live (livestatus.js)
+  why: {
+    noSignalSince: (at) => `câmera sem sinal desde ${at}`,
+    noSignal: "câmera sem sinal",
+    stoppedBy: (who, at) => `transmissão parada por ${who} às ${at}`,
+    stopped: "transmissão parada",
+    someone: "um gestor",
+    notStarted: "transmissão não iniciada",
+    unknown: "transmissão indisponível no momento",
+  },
   transport: { webrtc: "WebRTC (baixa latência)", hls: "HLS" },
   fullscreen: "Clique para tela cheia",
   noRecording: "sem gravação no período",
@@ -151,6 +162,7 @@ export const MSG = {
   noOpenAlerts: "Nenhum alerta aberto.",
   clipsInProgress: "Recortes em andamento",
   noClipsInProgress: "Nenhum recorte em andamento.",
+  opsAlert: (d) => `${d.alertname}${d.severity === "critical" ? " (crítico)" : ""}: ${d.summary}`,
   liveAlert: (plate, what) => `Alerta: ${plate ? `placa ${plate} · ` : ""}${what}`,
   clipReady: "Recorte pronto",
   clipFailed: "Recorte falhou",

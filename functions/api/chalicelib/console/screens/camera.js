@@ -6,6 +6,7 @@ import {
   dayRange, fmtNum, fmtPct, fromZoned, localClock, localDay, localInput, pad, parseLocal, rfc3339,
   showDateTime, showDay, showTime, zoneParts,
 } from "../format.js";
+import { whyNotLive } from "../livestatus.js";
 import { createPlayer } from "../player.js";
 import { CLIP_STATUS, MSG } from "../strings.js";
 
@@ -132,6 +133,8 @@ async function loadStream() {
   }
   const parts = [el("p", {}, MSG.statusLabel, statusBadge(stream.status),
     stream.live ? MSG.signal(stream.live.ready) : "")];
+  const reason = await whyNotLive(id, stream);
+  if (reason) parts.push(el("p", { class: "error-text", "data-why": "" }, reason));
   if (stream.urls) {
     const u = stream.urls;
     parts.push(el("dl", { class: "urls" },
@@ -141,10 +144,10 @@ async function loadStream() {
     if (u.hls || u.webrtc) {
       parts.push(el("button", {
         type: "button", class: "secondary",
-        onclick: () => player.live(u, MSG.live),
+        onclick: () => player.live(u, MSG.live, () => whyNotLive(id)),
       }, MSG.watchLive));
     }
-  } else {
+  } else if (!reason) {
     parts.push(el("p", { class: "muted" }, MSG.noLive));
   }
   parts.push(...streamButtons(stream.status));

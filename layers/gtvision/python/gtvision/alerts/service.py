@@ -24,7 +24,7 @@ from gtvision.lpr import plates
 from gtvision.tenancy import cities
 from gtvision.tenancy.authz import in_callers_city
 
-KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
+KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled", "ops")
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -119,7 +119,7 @@ def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[s
         "captured_at": row["captured_at"],
         "read_ids": [str(i) for i in row["read_ids"]],
         "created_at": row["created_at"],
-        "city_id": str(row["city_id"]),
+        "city_id": str(row["city_id"]) if row["city_id"] else None,  # ops alerts belong to no city
         "status": row["status"],
         "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
         "detail": detail,

@@ -196,3 +196,23 @@ def publish_alert(message: dict[str, Any]) -> None:
             "city_id": {"DataType": "String", "StringValue": str(message["city_id"])},
         },
     )
+
+
+# ---------------------------------------------------------------------------------- ops alerts
+
+
+def record_ops_alert(
+    conn: Conn, dedup_key: str, started_at: datetime, detail: dict[str, Any], resolved_at: datetime | None
+) -> dict[str, Any] | None:
+    """Open (or, already resolved, record) the ops alert of one firing episode, or resolve the open one.
+
+    Returns the row when it changed: None for a repeat of what is stored (Alertmanager resends while firing).
+    """
+    return conn.execute(
+        "INSERT INTO alerts (city_id, kind, captured_at, dedup_key, detail, resolved_at)"
+        " VALUES (NULL, 'ops', %(at)s, %(key)s, %(detail)s, %(resolved_at)s)"
+        " ON CONFLICT (kind, dedup_key) DO UPDATE SET resolved_at = EXCLUDED.resolved_at"
+        " WHERE alerts.resolved_at IS NULL AND EXCLUDED.resolved_at IS NOT NULL"
+        f" RETURNING {ALERT_COLS}",
+        {"at": started_at, "key": dedup_key, "detail": Jsonb(detail), "resolved_at": resolved_at},
+    ).fetchone()

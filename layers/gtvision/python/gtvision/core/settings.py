@@ -91,6 +91,8 @@ class Settings(BaseModel):
     # Stream and recording health (issue 13)
     recording_stall_s: int = Field(default=180, gt=0, alias="GTV_RECORDING_STALL_S")
     mediamtx_hook_secret: str = Field(default="", alias="GTV_MEDIAMTX_HOOK_SECRET")
+    # Bearer credential of Alertmanager's webhook (POST /v1/hooks/alertmanager); empty: the hook refuses all.
+    alertmanager_hook_secret: str = Field(default="", alias="GTV_ALERTMANAGER_HOOK_SECRET")
     stream_sample_retention_days: int = Field(default=7, ge=1, alias="GTV_STREAM_SAMPLE_RETENTION_DAYS")
 
     # issue 14 - live events: the events queue, the WebSocket API's management endpoint (PostToConnection)
