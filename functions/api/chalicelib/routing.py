@@ -34,7 +34,7 @@ from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
-from gtvision.tenancy.authz import at_least
+from gtvision.tenancy.authz import at_least, check_path
 from gtvision.tenancy.users import ensure_active
 
 B = TypeVar("B", bound=BaseModel | None)
@@ -49,7 +49,8 @@ class Operation:
 
     method: str
     path: str
-    #: The least role that may call it (viewer < manager < admin); None: no token (webhooks, login, health).
+    #: The least role that may call it (viewer < operator < manager < admin); None: no token (webhooks, login,
+    #: health).
     role: str | None
     status: int = 200
     body: type[BaseModel] | None = None
@@ -89,6 +90,14 @@ def canonical_id(value: str) -> str:
         return str(uuid.UUID(value))
     except (ValueError, TypeError):
         raise not_found() from None
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def parse_query(model: type[BaseModel], raw: Mapping[str, str]) -> BaseModel:
@@ -170,10 +179,9 @@ class Api:
                 resource = path.format(**raw) if raw else path
                 try:
                     if role is not None:
-                        principal = bearer(req.headers.get("authorization"))
-                        ensure_active(principal)
-                        req.principal = principal
-                    kwargs = self._path_kwargs(req, raw, wanted)
+                        req.principal = ensure_active(bearer(req.headers.get("authorization")))
+                        check_path(req.principal, path)
+                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -208,14 +216,23 @@ class Api:
         return deco
 
     @staticmethod
-    def _path_kwargs(req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str]) -> dict[str, Any]:
-        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`)."""
+    def _path_kwargs(
+        req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str], strict: bool = True
+    ) -> dict[str, Any]:
+        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
+
+        On a route without a token (`strict` False: a camera's signed push) an id that is no UUID is handed
+        to the view as it came: its service answers with the same 401 as for a wrong signature, so the
+        route's answer tells nothing about ids."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
             if "\x00" in value:
                 raise not_found()
             if not name.endswith("_id"):
                 out[name] = value
+                continue
+            if not strict:
+                out[name] = str(uuid.UUID(value)) if _is_uuid(value) else value
                 continue
             canonical = canonical_id(value)
             out[name] = canonical
