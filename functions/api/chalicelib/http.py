@@ -221,8 +221,9 @@ def route(
                 for name, value in list(params.items()):
                     if "\x00" in value or (auth and name.endswith("_id") and not _is_uuid(value)):
                         raise not_found()
-                    if name.endswith("_id") and _is_uuid(value):
+                    if auth and name.endswith("_id"):
                         params[name] = str(uuid.UUID(value))  # canonical before any use
+                # (A route without a token gets its ids as sent: see routing.Api._path_kwargs.)
                 if any("\x00" in k or "\x00" in v for k, v in ctx.query.items()):
                     # PostgreSQL text cannot hold NUL: refused here once rather than in every query.
                     raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")

@@ -92,14 +92,6 @@ def canonical_id(value: str) -> str:
         raise not_found() from None
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError):
-        return False
-    return True
-
-
 def parse_query(model: type[BaseModel], raw: Mapping[str, str]) -> BaseModel:
     """Query parameters through their model: a DomainError raised by a field's validator stands (its own
     code); any other failure is a 422 `invalid_{parameter}`."""
@@ -221,9 +213,10 @@ class Api:
     ) -> dict[str, Any]:
         """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
 
-        On a route without a token (`strict` False: a camera's signed push) an id that is no UUID is handed
-        to the view as it came: its service answers with the same 401 as for a wrong signature, so the
-        route's answer tells nothing about ids."""
+        On a route without a token (`strict` False: a camera's signed push) the id is handed to the view as it
+        came: the request's signature covers the path as sent (HTTP Digest's `uri`), the services it calls
+        canonicalise the id themselves (`tenancy.cameras`), and an id that is no camera's — malformed or not —
+        gets the same 401 as a wrong signature, so the answer tells nothing about ids."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
             if "\x00" in value:
@@ -232,7 +225,7 @@ class Api:
                 out[name] = value
                 continue
             if not strict:
-                out[name] = str(uuid.UUID(value)) if _is_uuid(value) else value
+                out[name] = value
                 continue
             canonical = canonical_id(value)
             out[name] = canonical
