@@ -26,6 +26,8 @@ ASSETS = {
     "screens/plates.js": "text/javascript",
     "screens/alerts.js": "text/javascript",
     "screens/sentinela.js": "text/javascript",
+    "screens/groups.js": "text/javascript",
+    "screens/me.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
 }
