@@ -192,7 +192,7 @@ def test_every_429_names_when_to_come_back(monkeypatch: pytest.MonkeyPatch) -> N
     from gtvision.core.errors import RateLimited
 
     r = error_response(RateLimited("too_many", "devagar"), "/v1/x")
-    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    assert r.status_code == 429 and int(str(r.headers["Retry-After"])) >= 1
     r = error_response(RateLimited("quota_exceeded", "devagar", {"Retry-After": "7"}), "/v1/x")
     assert r.headers["Retry-After"] == "7"
 
