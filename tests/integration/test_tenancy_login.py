@@ -30,7 +30,9 @@ def real_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _user(world: World, role: str = "viewer", city: str | None = None, password: str = PASSWORD) -> dict[str, str]:
     name = f"l-{uuid.uuid4().hex[:10]}"
     body = {"username": name, "password": password, "role": role, "city_id": city or world.city_a}
-    r = world.api.call("POST", "/v1/users", body, world.admin)
+    # The city's own manager (fresh in every test): user creations count against a per-user quota
+    manager = world.manager_b if city == world.city_b else world.manager_a
+    r = world.api.call("POST", "/v1/users", body, manager)
     assert r.status == 201, r.text
     return {"id": r.json()["id"], "username": name}
 

@@ -19,9 +19,9 @@ def insert(conn: Conn, values: Mapping[str, object]) -> City:
         City,
         f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone,"
         f" require_2fa_roles) VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s,"
-        f" %(camera_limit)s, %(timezone)s, %(require_2fa_roles)s)"
+        f" %(camera_limit)s, %(timezone)s, %(require_2fa_roles)s::text[])"
         f" RETURNING {_COLS}",
-        values,
+        {"require_2fa_roles": [], **values},
     )
 
 
