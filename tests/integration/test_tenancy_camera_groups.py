@@ -162,3 +162,26 @@ def test_a_failing_listener_never_fails_the_request(world: World) -> None:
         assert world.api.call("POST", "/v1/auth/logout", token=token).status == 204
     finally:
         access.unsubscribe(broken)
+
+
+def test_every_route_naming_a_camera_answers_404_for_one_outside_the_users_groups(world: World) -> None:
+    # Given a viewer restricted to the school's camera, and the square's camera of the same city
+    school, square = world.camera()["id"], world.camera()["id"]
+    group = _group(world, school)
+    _, token = _viewer(world, camera_group_ids=[group["id"]])
+    window = {"from": iso(datetime.now(UTC) - timedelta(hours=1)), "to": iso(datetime.now(UTC))}
+    checked = 0
+    failures = []
+    for route, methods in sorted(world.api.app.routes.items()):
+        if "{camera_id}" not in route or "/lpr/intelbras/" in route:
+            continue
+        for method in sorted(methods):
+            for camera, expected in ((square, 404), (school, None)):
+                r = world.api.call(method, route.format(camera_id=camera), token=token, query=window, raw=b"{}")
+                checked += 1
+                # The square's camera is unknown to the viewer on every route; the school's is not
+                if expected == 404 and r.status != 404:
+                    failures.append(f"{method} {route} (outside the groups): {r.status} {r.text[:120]}")
+                if expected is None and r.status == 404 and "câmera" in r.text:
+                    failures.append(f"{method} {route} (its own camera): 404")
+    assert checked >= 16 and not failures, "\n".join(failures)
