@@ -16,7 +16,19 @@ with imports_without_gc():
 
     from chalicelib.http import Ctx, contract_errors, route
     from chalicelib.proxy import ProxyChalice
-    from chalicelib.routes import audit, availability, clips, core, intelbras, lpr, mosaics, ops, sentinela, sessions
+    from chalicelib.routes import (
+        audit,
+        availability,
+        clips,
+        core,
+        intelbras,
+        lpr,
+        mosaics,
+        ops,
+        sentinela,
+        sessions,
+        tenancy,
+    )
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
@@ -24,9 +36,10 @@ with imports_without_gc():
 
 app = ProxyChalice(app_name="gtvision")
 app.register_middleware(contract_errors, "http")
-app.register_blueprint(core.bp)
+app.register_blueprint(core.api.bp)
+app.register_blueprint(tenancy.api.bp)
 app.register_blueprint(mosaics.bp)
-app.register_blueprint(audit.bp)
+app.register_blueprint(audit.api.bp)
 app.register_blueprint(clips.api.bp)
 app.register_blueprint(availability.api.bp)
 app.register_blueprint(lpr.bp)
@@ -35,7 +48,7 @@ app.register_blueprint(sentinela.bp)
 app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
 app.register_blueprint(health_api.bp)
-app.register_blueprint(sessions.bp)
+app.register_blueprint(sessions.api.bp)
 app.register_blueprint(ops.api.bp)
 
 _meta = Blueprint(__name__)

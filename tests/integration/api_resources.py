@@ -85,6 +85,7 @@ class CityResources:
     read_id: str
     recorded_from: datetime
     search_id: str
+    camera_group_id: str
 
     def path_ids(self) -> dict[str, str]:
         return {
@@ -96,6 +97,7 @@ class CityResources:
             "alert_id": self.alert_id,
             "user_id": self.user_id,
             "search_id": self.search_id,
+            "camera_group_id": self.camera_group_id,
             "notification": "TollgateInfo",
         }
 
@@ -171,7 +173,14 @@ def build(world: World) -> CityResources:
         ),
         202,
     )
+    group = _ok(
+        api.call(
+            "POST", f"/v1/cities/{world.city_a}/camera-groups", {"name": "Escola", "camera_ids": [camera["id"]]}, token
+        ),
+        201,
+    )
     return CityResources(
+        camera_group_id=group["id"],
         search_id=search["id"],
         city_id=world.city_a,
         camera_id=camera["id"],
@@ -208,6 +217,14 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
             ],
         },
         ("/v1/auth/refresh", "POST"): {"refresh_token": "not-a-refresh-token-0123456789abcdefghijklm"},
+        ("/v1/users/{user_id}", "PATCH"): {"role": "viewer", "active": True, "camera_group_ids": [res.camera_group_id]},
+        ("/v1/cities/{city_id}/camera-groups", "POST"): {
+            "name": f"g-{uuid.uuid4().hex[:8]}",
+            "camera_ids": [res.camera_id],
+        },
+        ("/v1/camera-groups/{camera_group_id}", "PATCH"): {"name": "Escola", "camera_ids": [res.camera_id]},
+        ("/v1/me/2fa/confirm", "POST"): {"code": "000000"},
+        ("/v1/me/password", "POST"): {"current_password": "not-the-password", "new_password": "frase longa e nova 42"},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",
             "password": "senha-forte-123",

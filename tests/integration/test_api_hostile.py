@@ -37,6 +37,7 @@ BODYLESS = {
     ("/v1/cameras/{camera_id}/stream/start", "POST"),
     ("/v1/cameras/{camera_id}/stream/stop", "POST"),
     ("/v1/auth/logout", "POST"),  # no body; and it would end the shared tokens' sessions (tested on its own)
+    ("/v1/me/2fa", "POST"),  # starts an enrolment (a pending secret): no body
 }
 
 
@@ -338,10 +339,12 @@ def test_non_uuid_path_ids_are_404(world: World, res: CityResources) -> None:
         for method in methods:
             if (route, method) == WEBHOOK:
                 continue
+            # A camera's signed push answers a malformed id like a wrong signature (401): no oracle on ids.
+            expected = 401 if (route, method) == INTELBRAS else 404
             for param in params:
                 for bad in BAD_IDS:
                     r = send(route, method, b"{}", ids={**res.path_ids(), param: bad})
-                    if r.status != 404 or not is_error(r):
+                    if r.status != expected or not is_error(r):
                         failures.append(f"{method} {route} {param}={bad[:20]!r}: {r.status} {r.text[:200]}")
     assert not failures, "\n".join(failures)
 

@@ -138,3 +138,27 @@ def test_the_console_shows_the_months_table_bars_and_downloads_the_csv(month: di
         assert text.splitlines()[0].startswith("camera;camera_id;periodo_inicio")
         assert "01/11/2026 00:00" in text
         tab.close()
+
+
+def test_a_user_restricted_to_camera_groups_sees_only_those_cameras(month: dict[str, Any], api: Any) -> None:
+    world = month["world"]
+    group = world.api.call(
+        "POST",
+        f"/v1/cities/{world.city_a}/camera-groups",
+        {"name": "Avenidas", "camera_ids": [month["busy"]]},
+        world.manager_a,
+    )
+    assert group.status == 201, group.text
+    username = f"operador-grupo-{month['busy'][:8]}"
+    body = {
+        "username": username,
+        "password": "senha-forte-123-grupo",
+        "role": "operator",
+        "city_id": world.city_a,
+        "camera_group_ids": [group.json()["id"]],
+    }
+    assert world.api.call("POST", "/v1/users", body, world.manager_a).status == 201
+    token = api.login(username, "senha-forte-123-grupo")
+    out = world.api.call("GET", f"/v1/cities/{world.city_a}/sla", token=token, query={"month": "2026-11"}).json()
+    assert [c["camera_id"] for c in out["cameras"]] == [month["busy"]]
+    assert out["availability"] == pytest.approx(out["cameras"][0]["availability"])

@@ -28,6 +28,8 @@ ASSETS = {
     "screens/alerts.js": "text/javascript",
     "screens/sentinela.js": "text/javascript",
     "screens/sla.js": "text/javascript",
+    "screens/groups.js": "text/javascript",
+    "screens/me.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
 }

@@ -34,7 +34,7 @@ from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
-from gtvision.tenancy.authz import at_least
+from gtvision.tenancy.authz import at_least, check_path
 from gtvision.tenancy.users import ensure_active
 
 B = TypeVar("B", bound=BaseModel | None)
@@ -49,7 +49,8 @@ class Operation:
 
     method: str
     path: str
-    #: The least role that may call it (viewer < manager < admin); None: no token (webhooks, login, health).
+    #: The least role that may call it (viewer < operator < manager < admin); None: no token (webhooks, login,
+    #: health).
     role: str | None
     status: int = 200
     body: type[BaseModel] | None = None
@@ -173,12 +174,11 @@ class Api:
                 resource = path.format(**raw) if raw else path
                 try:
                     if role is not None:
-                        principal = bearer(req.headers.get("authorization"))
-                        ensure_active(principal)
-                        req.principal = principal
+                        req.principal = ensure_active(bearer(req.headers.get("authorization")))
+                        check_path(req.principal, path)
                     elif credentials is not None:
                         credentials(req)
-                    kwargs = self._path_kwargs(req, raw, wanted)
+                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -213,13 +213,23 @@ class Api:
         return deco
 
     @staticmethod
-    def _path_kwargs(req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str]) -> dict[str, Any]:
-        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`)."""
+    def _path_kwargs(
+        req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str], strict: bool = True
+    ) -> dict[str, Any]:
+        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
+
+        On a route without a token (`strict` False: a camera's signed push) the id is handed to the view as it
+        came: the request's signature covers the path as sent (HTTP Digest's `uri`), the services it calls
+        canonicalise the id themselves (`tenancy.cameras`), and an id that is no camera's — malformed or not —
+        gets the same 401 as a wrong signature, so the answer tells nothing about ids."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
             if "\x00" in value:
                 raise not_found()
             if not name.endswith("_id"):
+                out[name] = value
+                continue
+            if not strict:
                 out[name] = value
                 continue
             canonical = canonical_id(value)

@@ -1,6 +1,7 @@
 /* GT-Vision console — every label table and message of the console in pt-BR, in one place. */
 
-export const ROLE = { admin: "administrador", manager: "gestor", viewer: "visualizador" };
+export const ROLE = { admin: "administrador", manager: "gestor", operator: "operador", viewer: "visualizador" };
+export const USER_STATUS = { active: "ativa", inactive: "bloqueada por inatividade", disabled: "desativada" };
 // `status` of a camera is what was observed (online/offline/unknown); `stream_status` what a manager asked.
 export const CAMERA_STATUS = {
   online: "online", offline: "offline", unknown: "desconhecido",
@@ -99,8 +100,48 @@ export const MSG = {
   users: "Usuários",
   newUser: "Novo usuário",
   username: "Usuário",
-  password: "Senha (mín. 8)",
+  password: "Senha (mín. 12 caracteres, não óbvia)",
   role: "Papel",
+  status: "Situação",
+  twoFactor: "2FA",
+  restriction: "Câmeras",
+  allCameras: "todas da cidade",
+  groupsOf: (n) => `${n} grupo(s)`,
+  reactivate: "Reativar",
+  deactivate: "Desativar",
+  reset2fa: "Redefinir 2FA",
+  editUser: (name) => `Editar ${name}`,
+  restrictTo: "Restringir às câmeras dos grupos",
+  noRestriction: "Sem restrição (todas as câmeras da cidade)",
+  // camera groups
+  cameraGroups: "Grupos de câmeras",
+  newGroup: "Novo grupo",
+  editGroup: (name) => `Editar grupo ${name}`,
+  groupName: "Nome do grupo",
+  groupCameras: "Câmeras do grupo",
+  groupCity: "Cidade",
+  camerasCount: (n) => `${n} câmera(s)`,
+  require2fa: "Exigir 2FA dos perfis",
+  // login and 2FA
+  otp: "Código de verificação (2FA) ou código de recuperação",
+  otpAsked: "Digite o código do aplicativo autenticador (ou um código de recuperação).",
+  twoFactorRequired: "Sua cidade exige verificação em duas etapas: ative-a abaixo para usar o console.",
+  twoFactorTitle: "Verificação em duas etapas (2FA)",
+  twoFactorOn: (left) => `Ativa · ${left} código(s) de recuperação restante(s).`,
+  twoFactorOff: "Desativada.",
+  enable2fa: "Ativar verificação em duas etapas",
+  scanQr: "Leia o QR code no aplicativo autenticador (ou digite a chave) e confirme com o primeiro código.",
+  qrAlt: "QR code para o aplicativo autenticador",
+  secretKey: "Chave",
+  recoveryCodes: "Códigos de recuperação (cada um vale uma vez; guarde-os agora):",
+  confirmCode: "Código de 6 dígitos",
+  confirm2fa: "Confirmar e ativar",
+  disable2fa: "Desativar 2FA",
+  enabled2fa: "Verificação em duas etapas ativada.",
+  changePassword: "Trocar senha",
+  currentPassword: "Senha atual",
+  newPassword: "Nova senha (mín. 12 caracteres)",
+  passwordChanged: "Senha alterada.",
   // watchlist
   watchlist: "Lista de observação",
   newWatch: "Adicionar placa",

@@ -16,7 +16,7 @@ api = Api(__name__)
 def get_sla(req: Request[None, SlaQuery], city: City) -> SlaOut | Response:
     """A month's availability per camera (recorded / expected time, incidents, longest gap); `format=csv`
     answers a spreadsheet (`;`, decimal comma, dates in the city's timezone)."""
-    out = availability.report(city, req.query)
+    out = availability.report(city, req.query, req.user)
     if req.query.format == "csv":
         name = f"disponibilidade-{out.month}.csv"
         headers: dict[str, str | list[str]] = {

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from gtvision.availability import store
 from gtvision.availability.schemas import CameraWindow, ManagerChange, SlaCamera, SlaOut, SlaQuery, Span
 from gtvision.core import db
+from gtvision.core.principal import Principal
 from gtvision.tenancy.schemas import City
 
 #: A recording gap at least this long is an incident.
@@ -98,14 +99,17 @@ def camera_figures(camera: CameraWindow, expected: list[Interval], spans: list[S
     )
 
 
-def report(city: City, query: SlaQuery, now: datetime | None = None) -> SlaOut:
-    """The city's availability for the month asked (the current month up to now by default)."""
+def report(city: City, query: SlaQuery, principal: Principal | None = None, now: datetime | None = None) -> SlaOut:
+    """The city's availability for the month asked (the current month up to now by default); a caller
+    restricted to camera groups sees only those cameras (and the city's figure over them)."""
     now = now or datetime.now(UTC)
     tz = ZoneInfo(city.timezone)
     month, lo, month_end = month_bounds(query.month, tz, now)
     hi = min(month_end, now)
     with db.transaction() as conn:
         cameras = store.cameras(conn, str(city.id), hi) if hi > lo else []
+        if principal is not None:
+            cameras = [c for c in cameras if principal.can_see_camera(str(c.id))]
         spans = store.spans(conn, str(city.id), lo, hi) if cameras else []
         changes = store.manager_changes(conn, str(city.id), hi) if cameras else []
     spans_of: dict[str, list[Span]] = defaultdict(list)

@@ -43,6 +43,8 @@ class Settings(BaseModel):
     jwt_audience: str = Field(default="gtvision-api", alias="GTV_JWT_AUDIENCE")
     jwt_ttl_s: int = Field(default=3600, alias="GTV_JWT_TTL_S")
     cognito_jwks_url: str = Field(default="", alias="GTV_COGNITO_JWKS_URL")
+    #: Accounts unused for this many days are blocked until a manager reactivates them (tenancy.users).
+    inactive_days: int = Field(default=90, ge=1, le=3650, alias="GTV_INACTIVE_DAYS")
     data_key: str = Field(default="", alias="GTV_DATA_KEY")
     # argon2id cost (RFC 9106 "low memory" profile by default); tests lower it to stay fast.
     argon2_time_cost: int = Field(default=3, ge=1, alias="GTV_ARGON2_TIME_COST")
