@@ -16,7 +16,7 @@ with imports_without_gc():
 
     from chalicelib.http import Ctx, contract_errors, route
     from chalicelib.proxy import ProxyChalice
-    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions, sharing
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
@@ -35,6 +35,8 @@ app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
 app.register_blueprint(health_api.bp)
 app.register_blueprint(sessions.bp)
+app.register_blueprint(sharing.api.bp)
+app.api.binary_types.append("application/pdf")  # the agreements' monthly report
 
 _meta = Blueprint(__name__)
 

@@ -21,6 +21,7 @@ from gtvision.core.errors import not_found
 from gtvision.core.principal import Principal
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
+from gtvision.sharing import agreements, grants
 from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
 from gtvision.tenancy.store import users as users_dal
@@ -65,6 +66,8 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "alert_id": _alert,
     "watchlist_id": _watch,
     "search_id": sentinela.get,
+    "agreement_id": agreements.visible,
+    "grant_id": grants.visible,
 }
 
 

@@ -139,10 +139,12 @@ class Api:
         response: type[BaseModel] | str | None = None,
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
+        content_types: tuple[str, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
-        Writes (anything but GET) are always audited, under `audit` or the view's name.
+        Writes (anything but GET) are always audited, under `audit` or the view's name. `content_types`: request
+        media types the route takes besides JSON's (e.g. `text/csv`; the view reads `raw_body` itself).
         """
         op = Operation(method, path, role, status, body, query, response, audit, also)
         params = _PARAM.findall(path)
@@ -198,7 +200,8 @@ class Api:
             view.__gtv_audit__ = action  # type: ignore[attr-defined]
             view.__gtv_auth__ = role is not None  # type: ignore[attr-defined]
             view.__gtv_roles__ = resolvers.roles_from(role)  # type: ignore[attr-defined]
-            self.bp.route(path, methods=[method], content_types=http.CONTENT_TYPES, cors=True)(view)
+            accepted = [*http.CONTENT_TYPES, *content_types]
+            self.bp.route(path, methods=[method], content_types=accepted, cors=True)(view)
             self.operations.append(op)
             return view
 
