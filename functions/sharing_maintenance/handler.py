@@ -19,6 +19,8 @@ with imports_without_gc():
 @tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = maintenance.run()
-    logger.info("sharing maintenance", extra={"reannounced": result.reannounced, "purged": result.purged,
-                                              "max_lag_s": result.max_lag_s})  # fmt: skip
+    logger.info(
+        "sharing maintenance",
+        extra={"reannounced": result.reannounced, "purged": result.purged, "max_lag_s": result.max_lag_s},
+    )
     return {"reannounced": result.reannounced, "purged": result.purged, "max_lag_s": result.max_lag_s}

@@ -37,8 +37,15 @@ api = Api(__name__)
 # ------------------------------------------------------------------------------------------ agreements
 
 
-@api.route("POST", "/v1/agreements", role="manager", status=201, body=AgreementIn, response=AgreementSecrets,
-           audit="agreement.create")  # fmt: skip
+@api.route(
+    "POST",
+    "/v1/agreements",
+    role="manager",
+    status=201,
+    body=AgreementIn,
+    response=AgreementSecrets,
+    audit="agreement.create",
+)
 def create_agreement(req: Request[AgreementIn, None]) -> AgreementSecrets:
     """Create an agreement; `feed_secret` and `hotlist_key` are in this answer only."""
     out = agreements.create(req.user, req.body)
@@ -47,8 +54,9 @@ def create_agreement(req: Request[AgreementIn, None]) -> AgreementSecrets:
     return out
 
 
-@api.route("GET", "/v1/agreements", role="manager", query=AgreementsQuery, response=Page[AgreementOut],
-           audit="agreement.list")  # fmt: skip
+@api.route(
+    "GET", "/v1/agreements", role="manager", query=AgreementsQuery, response=Page[AgreementOut], audit="agreement.list"
+)
 def list_agreements(req: Request[None, AgreementsQuery]) -> Page[AgreementOut]:
     """The city's agreements (admins: every city's, or `city_id`'s)."""
     return page(*agreements.list_(req.user, req.query))
@@ -60,8 +68,14 @@ def get_agreement(req: Request[None, None], agreement: Agreement) -> AgreementOu
     return agreements.public(agreement)
 
 
-@api.route("PATCH", "/v1/agreements/{agreement_id}", role="manager", body=AgreementPatch, response=AgreementSecrets,
-           audit="agreement.update")  # fmt: skip
+@api.route(
+    "PATCH",
+    "/v1/agreements/{agreement_id}",
+    role="manager",
+    body=AgreementPatch,
+    response=AgreementSecrets,
+    audit="agreement.update",
+)
 def update_agreement(req: Request[AgreementPatch, None], agreement: Agreement) -> AgreementSecrets:
     """Change, suspend (`status: suspended`) or resume (`active`) an agreement, or rotate its secrets
     (`rotate: ["feed_secret", "hotlist_key"]`: the new ones are in this answer only)."""
@@ -82,8 +96,15 @@ def agreement_deliveries(req: Request[None, None], agreement: Agreement) -> Deli
     return agreements.deliveries_of(agreement)
 
 
-@api.route("GET", "/v1/agreements/{agreement_id}/report", role="manager", query=ReportQuery, response=ReportOut,
-           audit="agreement.report", also=((200, "text/csv ou application/pdf com format=csv|pdf"),))  # fmt: skip
+@api.route(
+    "GET",
+    "/v1/agreements/{agreement_id}/report",
+    role="manager",
+    query=ReportQuery,
+    response=ReportOut,
+    audit="agreement.report",
+    also=((200, "text/csv ou application/pdf com format=csv|pdf"),),
+)
 def agreement_report(req: Request[None, ReportQuery], agreement: Agreement) -> Any:
     """The monthly record: JSON, `format=csv` (`;`, decimal comma) or `format=pdf` (pt-BR)."""
     agreements.record_access(agreement, req.user.username, f"relatório {req.query.month}")
@@ -96,7 +117,7 @@ def agreement_report(req: Request[None, ReportQuery], agreement: Agreement) -> A
             headers={
                 "Content-Type": "text/csv; charset=utf-8",
                 "Content-Disposition": f'attachment; filename="{name}.csv"',
-            },  # fmt: skip
+            },
         )
     if req.query.format == "pdf":
         return Response(
@@ -107,8 +128,9 @@ def agreement_report(req: Request[None, ReportQuery], agreement: Agreement) -> A
     return out
 
 
-@api.route("POST", "/v1/agreements/{agreement_id}/hotlist", role=None, response=HotlistResult,
-           content_types=("text/csv",))  # fmt: skip
+@api.route(
+    "POST", "/v1/agreements/{agreement_id}/hotlist", role=None, response=HotlistResult, content_types=("text/csv",)
+)
 def push_hotlist(req: Request[None, None], agreement_id: str) -> HotlistResult:
     """A hotlist push, JSON or `text/csv`: by the partner (`Authorization: Bearer {hotlist_key}`) or by a
     manager of the city (`?mode=replace` for CSV, `?dry_run=true` to only check it)."""
@@ -126,14 +148,27 @@ def push_hotlist(req: Request[None, None], agreement_id: str) -> HotlistResult:
         actor = principal.username
     req.audit_city_id = str(agreement.city_id)
     dry_run = (req.params.get("dry_run") or "").lower() in ("1", "true")
-    result = hotlist.push(agreement, req.raw_body, req.headers.get("content-type"), req.params.get("mode"), actor,
-                          dry_run)  # fmt: skip
-    req.audit_detail = {"mode": result.mode, "accepted": result.accepted, "rejected": result.rejected,
-                        "applied": result.applied}  # fmt: skip
+    result = hotlist.push(
+        agreement, req.raw_body, req.headers.get("content-type"), req.params.get("mode"), actor, dry_run
+    )
+    req.audit_detail = {
+        "mode": result.mode,
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        "applied": result.applied,
+    }
     if req.principal is None:
-        audit.record(None, "hotlist.push", f"/v1/agreements/{agreement.id}/hotlist", status=200,
-                     city_id=str(agreement.city_id), detail=req.audit_detail, actor=actor,
-                     source_ip=req.source_ip, request_id=req.request_id)  # fmt: skip
+        audit.record(
+            None,
+            "hotlist.push",
+            f"/v1/agreements/{agreement.id}/hotlist",
+            status=200,
+            city_id=str(agreement.city_id),
+            detail=req.audit_detail,
+            actor=actor,
+            source_ip=req.source_ip,
+            request_id=req.request_id,
+        )
     return result
 
 
@@ -146,8 +181,16 @@ def create_grant(req: Request[GrantIn, None]) -> GrantOut:
     out = grants.create(req.user, req.body)
     req.audit_city_id = out.requesting_city_id
     req.audit_detail = {"grant_id": out.id, "holding_city_id": out.holding_city_id, "plates": out.plates}
-    audit.record(req.user, "grant.requested", f"/v1/grants/{out.id}", status=201, city_id=out.holding_city_id,
-                 detail=req.audit_detail, source_ip=req.source_ip, request_id=req.request_id)  # fmt: skip
+    audit.record(
+        req.user,
+        "grant.requested",
+        f"/v1/grants/{out.id}",
+        status=201,
+        city_id=out.holding_city_id,
+        detail=req.audit_detail,
+        source_ip=req.source_ip,
+        request_id=req.request_id,
+    )
     return out
 
 
@@ -163,14 +206,21 @@ def get_grant(req: Request[None, None], grant: Grant) -> GrantOut:
     return grants.public(grant)
 
 
-@api.route("PATCH", "/v1/grants/{grant_id}", role="manager", body=GrantPatch, response=GrantOut,
-           audit="grant.answer")  # fmt: skip
+@api.route("PATCH", "/v1/grants/{grant_id}", role="manager", body=GrantPatch, response=GrantOut, audit="grant.answer")
 def answer_grant(req: Request[GrantPatch, None], grant: Grant) -> GrantOut:
     """The holding city approves or denies; either city revokes an approved grant (at once)."""
     out = grants.answer(req.user, grant, req.body)
     req.audit_detail = {"status": out.status}
     req.audit_city_id = req.user.city_id or out.holding_city_id  # audited in both cities
     other = out.requesting_city_id if req.audit_city_id == out.holding_city_id else out.holding_city_id
-    audit.record(req.user, "grant.answer", f"/v1/grants/{out.id}", status=200, city_id=other,
-                 detail=req.audit_detail, source_ip=req.source_ip, request_id=req.request_id)  # fmt: skip
+    audit.record(
+        req.user,
+        "grant.answer",
+        f"/v1/grants/{out.id}",
+        status=200,
+        city_id=other,
+        detail=req.audit_detail,
+        source_ip=req.source_ip,
+        request_id=req.request_id,
+    )
     return out

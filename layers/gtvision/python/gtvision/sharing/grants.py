@@ -168,7 +168,12 @@ def granted_scopes(principal: Principal, plate: str, from_: datetime, to: dateti
 
 def audit_access(principal: Principal, scope: GrantScope, read_ids: list[Any], action: str) -> None:
     """Every read seen through a grant is audited in both cities."""
-    detail = {"grant_id": scope.grant_id, "plate": scope.plate, "read_ids": [str(i) for i in read_ids],
-              "holding_city_id": scope.holding_city_id, "requesting_city_id": scope.requesting_city_id}  # fmt: skip
+    detail = {
+        "grant_id": scope.grant_id,
+        "plate": scope.plate,
+        "read_ids": [str(i) for i in read_ids],
+        "holding_city_id": scope.holding_city_id,
+        "requesting_city_id": scope.requesting_city_id,
+    }
     for city in (scope.holding_city_id, scope.requesting_city_id):
         audit.record(principal, action, f"/v1/grants/{scope.grant_id}", status=200, city_id=city, detail=detail)

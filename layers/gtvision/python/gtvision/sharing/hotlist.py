@@ -97,8 +97,9 @@ def parse_json(doc: HotlistIn, zone: ZoneInfo) -> tuple[list[Row], list[HotlistE
         try:
             if not isinstance(item, dict) or set(item) - allowed:
                 raise ValueError("entrada deve ter apenas plate, reason, source_ref e expires_at")
-            rows.append(_entry(item.get("plate"), item.get("reason"), item.get("source_ref"),
-                               item.get("expires_at"), zone))  # fmt: skip
+            rows.append(
+                _entry(item.get("plate"), item.get("reason"), item.get("source_ref"), item.get("expires_at"), zone)
+            )
         except ValueError as exc:
             errors.append(HotlistError(line=number, error=str(exc)))
     return rows, errors
@@ -151,8 +152,14 @@ def push(
         with db.transaction(limit_s=MERGE_LIMIT_S + 5) as conn:
             conn.execute(f"SET LOCAL statement_timeout = {int(MERGE_LIMIT_S * 1000)}")
             written, removed = store.merge(conn, agreement.id, agreement.city_id, unique, chosen == "replace")
-            agreements_store.log(conn, str(agreement.id), "hotlist_push", actor, len(unique),
-                                 {"mode": chosen, "rejected": len(errors), "removed": removed})  # fmt: skip
+            agreements_store.log(
+                conn,
+                str(agreement.id),
+                "hotlist_push",
+                actor,
+                len(unique),
+                {"mode": chosen, "rejected": len(errors), "removed": removed},
+            )
         metrics.add_metric(name="HotlistEntriesReceived", unit="Count", value=len(unique))
         extra = {"agreement_id": str(agreement.id), "mode": chosen, "entries": len(unique), "removed": removed}
         logger.info("hotlist pushed", extra={**extra, "changed": written})

@@ -32,8 +32,9 @@ def run() -> MaintenanceResult:
     with db.transaction() as conn:
         lags = deliveries.lag_by_agreement(conn)
     for agreement_id, lag in lags.items():
-        with single_metric(name="FeedLagSeconds", unit=MetricUnit.Seconds, value=round(lag, 1),
-                           namespace=metrics.namespace) as metric:  # fmt: skip
+        with single_metric(
+            name="FeedLagSeconds", unit=MetricUnit.Seconds, value=round(lag, 1), namespace=metrics.namespace
+        ) as metric:
             metric.add_dimension(name="service", value="gtvision")
             metric.add_dimension(name="AgreementId", value=agreement_id)
     worst = max(lags.values(), default=0.0)

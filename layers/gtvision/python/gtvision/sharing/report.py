@@ -101,9 +101,14 @@ def to_pdf(agreement: Agreement, report: ReportOut) -> bytes:
     pdf.set_font("Helvetica", "B", 15)
     pdf.multi_cell(0, 8, "Relatório mensal de compartilhamento de dados", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(0, 5, "Registro do tratamento compartilhado de dados pessoais (LGPD, art. 26 e 37) sob o convênio"
-                   " abaixo: o que foi enviado ao parceiro, o que dele foi recebido e quem acessou.",
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(
+        0,
+        5,
+        "Registro do tratamento compartilhado de dados pessoais (LGPD, art. 26 e 37) sob o convênio"
+        " abaixo: o que foi enviado ao parceiro, o que dele foi recebido e quem acessou.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(4)
     for label, value in _rows(agreement, report):
         pdf.set_font("Helvetica", "B", 10)
@@ -112,7 +117,12 @@ def to_pdf(agreement: Agreement, report: ReportOut) -> bytes:
         pdf.multi_cell(0, 7, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", "I", 8)
-    pdf.multi_cell(0, 4, f"Convênio {agreement.id} · cidade {agreement.city_id}. Documento gerado pelo GT-Vision;"
-                   " os números vêm do registro de entregas e do histórico do convênio.",
-                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(
+        0,
+        4,
+        f"Convênio {agreement.id} · cidade {agreement.city_id}. Documento gerado pelo GT-Vision;"
+        " os números vêm do registro de entregas e do histórico do convênio.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     return bytes(pdf.output())
