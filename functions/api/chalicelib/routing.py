@@ -59,6 +59,8 @@ class Operation:
     audit: str | None = None
     #: Other documented non-error answers (status → description), e.g. a redirect.
     also: tuple[tuple[int, str], ...] = ()
+    #: Request media types besides JSON; with them the view reads `raw_body` itself (`body` is only documented).
+    content_types: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,9 +146,10 @@ class Api:
         """Declare and register a route (see the module's docstring for the order of checks).
 
         Writes (anything but GET) are always audited, under `audit` or the view's name. `content_types`: request
-        media types the route takes besides JSON's (e.g. `text/csv`; the view reads `raw_body` itself).
+        media types the route takes besides JSON (e.g. `text/csv`); the view then parses `raw_body` itself and
+        `body` only documents the JSON form.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also)
+        op = Operation(method, path, role, status, body, query, response, audit, also, content_types)
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,7 +186,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None:
+                    if body is not None and not content_types:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code

@@ -24,6 +24,7 @@ from gtvision.sharing.schemas import (
     GrantOut,
     GrantPatch,
     GrantsQuery,
+    HotlistIn,
     HotlistResult,
     ReportOut,
     ReportQuery,
@@ -129,7 +130,12 @@ def agreement_report(req: Request[None, ReportQuery], agreement: Agreement) -> A
 
 
 @api.route(
-    "POST", "/v1/agreements/{agreement_id}/hotlist", role=None, response=HotlistResult, content_types=("text/csv",)
+    "POST",
+    "/v1/agreements/{agreement_id}/hotlist",
+    role=None,
+    body=HotlistIn,
+    response=HotlistResult,
+    content_types=("text/csv",),
 )
 def push_hotlist(req: Request[None, None], agreement_id: str) -> HotlistResult:
     """A hotlist push, JSON or `text/csv`: by the partner (`Authorization: Bearer {hotlist_key}`) or by a

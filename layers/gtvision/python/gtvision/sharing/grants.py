@@ -15,6 +15,7 @@ from typing import Any
 from gtvision.audit import service as audit
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
+from gtvision.core.models import query_uuid
 from gtvision.core.principal import Principal
 from gtvision.lpr import plates
 from gtvision.sharing.schemas import Grant, GrantIn, GrantOut, GrantPatch, GrantsQuery
@@ -148,6 +149,7 @@ def granted_scope(
 ) -> GrantScope | None:
     """What the caller may see of `city_id`'s reads of `plate` in [from_, to) through a grant in force; None
     when the city is the caller's own (admins: any), or no grant covers it (the caller then gets the usual 404)."""
+    city_id = query_uuid(city_id, "city_id")  # 422 for a malformed one, as without a grant
     if not city_id or not plate or principal.can_see_city(city_id) or not _may_use_grants(principal):
         return None
     with db.transaction() as conn:

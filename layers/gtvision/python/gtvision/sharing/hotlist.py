@@ -50,8 +50,25 @@ def _expiry(text: str, zone: ZoneInfo) -> datetime | None:
     return parse_rfc3339(text)
 
 
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds neither NUL nor lone surrogates."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _entry(plate: Any, reason: Any, ref: Any, expiry: Any, zone: ZoneInfo) -> Row:
     """One row checked; ValueError with the pt-BR reason otherwise."""
+    if any(isinstance(v, str) and not _storable(v) for v in (plate, reason, ref, expiry)):
+        raise ValueError("caracteres inválidos (nulo ou fora do UTF-8)")
+    if ref is not None and not isinstance(ref, str):
+        raise ValueError("referência deve ser texto")
+    if expiry is not None and not isinstance(expiry, str):
+        raise ValueError("validade deve ser texto: vazia, dd/mm/aaaa ou RFC 3339")
     if not isinstance(plate, str) or not plate.strip():
         raise ValueError("placa ausente")
     normal = plates.normalize_plate(plate)
@@ -63,7 +80,7 @@ def _entry(plate: Any, reason: Any, ref: Any, expiry: Any, zone: ZoneInfo) -> Ro
     if ref_text is not None and len(ref_text) > 200:
         raise ValueError("referência com mais de 200 caracteres")
     try:
-        expires = expiry if isinstance(expiry, datetime) else _expiry(str(expiry or ""), zone)
+        expires = _expiry(expiry or "", zone)
     except ValueError:
         raise ValueError("validade deve ser vazia, dd/mm/aaaa ou RFC 3339") from None
     return normal, reason.strip(), ref_text or None, expires
@@ -105,6 +122,11 @@ def parse_json(doc: HotlistIn, zone: ZoneInfo) -> tuple[list[Row], list[HotlistE
     return rows, errors
 
 
+def _not_json(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259)."""
+    raise ValueError(name)
+
+
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -132,8 +154,8 @@ def push(
         rows, errors = parse_csv(_decode(raw), zone)
     else:
         try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
+            data = json.loads(raw, parse_constant=_not_json) if raw else None
+        except (ValueError, RecursionError):
             raise Malformed("malformed_json", "corpo não é JSON válido (ou envie text/csv)") from None
         if not isinstance(data, dict):
             raise Malformed("malformed_body", "o corpo deve ser um objeto JSON com entries")
