@@ -8,7 +8,7 @@ export const CAMERA_STATUS = {
 };
 export const CLIP_STATUS = { queued: "na fila", processing: "processando", ready: "pronto", failed: "falhou" };
 export const ALERT_KIND = {
-  watchlist: "lista de observação", clone_suspect: "suspeita de placa clonada",
+  watchlist: "lista de observação", hotlist: "lista de parceiro (convênio)", clone_suspect: "suspeita de placa clonada",
   camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
 };
 export const PLAN = { 7: "7 dias", 15: "15 dias", 30: "30 dias" };

@@ -50,7 +50,8 @@ async function showTrajectory(plate) {
       el("time", { datetime: p.captured_at }, showDateTime(p.captured_at)), " · ",
       el("a", { href: `#/cameras/${p.camera_id}` }, p.camera_name || p.camera_id.slice(0, 8)), " · ",
       kmh === null || kmh === undefined ? MSG.speedUnknown : `${fmtNum.format(kmh)} km/h`,
-      km === null || km === undefined ? "" : MSG.kmSincePrevious(fmtNum.format(km)));
+      km === null || km === undefined ? "" : MSG.kmSincePrevious(fmtNum.format(km)),
+      p.other_city ? el("span", { class: "other-city" }, " · outra cidade (concessão)") : "");
   }));
   if (!t.points.length) $("trajeto-lista").append(el("li", { class: "muted" }, MSG.noReads));
   $("trajeto").hidden = false;
