@@ -26,6 +26,7 @@ ASSETS = {
     "screens/plates.js": "text/javascript",
     "screens/alerts.js": "text/javascript",
     "screens/sentinela.js": "text/javascript",
+    "screens/agreements.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
 }

@@ -5,6 +5,7 @@
 
 import { el } from "./core.js";
 import { showDateTime } from "./format.js";
+import { SHARING } from "./strings.js";
 
 let map = null;
 
@@ -34,7 +35,7 @@ export function drawTrajectory(box, points) {
       className: `trajectory-point${i === placed.length - 1 ? " last" : ""}${p.other_city ? " other-city" : ""}`,
     }).addTo(map);
     marker.bindTooltip(el("span", {}, `${i + 1}. ${p.camera_name || p.camera_id.slice(0, 8)} · ${showDateTime(p.captured_at)}`
-      + (p.other_city ? " · outra cidade (concessão)" : "")));
+      + (p.other_city ? SHARING.otherCityPoint : "")));
     const dot = marker.getElement();
     if (dot) {
       dot.setAttribute("data-camera", p.camera_id);

@@ -4,8 +4,7 @@
 
 import { $, allCities, api, el, guarded, isAdmin, me, nameCell, pagedList, showScreen, token, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
-import { MSG } from "../strings.js";
-import { GRANT_STATUS, PARTNER_KIND, S } from "../sharing-strings.js";
+import { GRANT_STATUS, MSG, PARTNER_KIND, SHARING as S } from "../strings.js";
 import { dangerButton, formCard, oneTimeSecret } from "../ui.js";
 
 const API = (path) => new URL(`../../${path.replace(/^\//, "")}`, import.meta.url);
@@ -107,8 +106,8 @@ export async function showAgreements() {
 
 export async function showAgreement(id) {
   showScreen("gestao");
-  const path = `/v1/agreements/${encodeURIComponent(id)}`;
-  const [a, d] = await Promise.all([api("GET", path), api("GET", `${path}/deliveries`)]);
+  const key = encodeURIComponent(id);
+  const [a, d] = await Promise.all([api("GET", `/v1/agreements/${key}`), api("GET", `/v1/agreements/${key}/deliveries`)]);
   $("gestao-titulo").textContent = `${S.agreements} · ${a.partner_name}`;
   const shown = el("div", { "aria-live": "polite" });
   const health = el("section", { class: "card", id: "convenio-saude" },
@@ -126,12 +125,12 @@ export async function showAgreement(id) {
           () => showAgreement(id))) }, a.status === "active" && !a.feed_stopped_at ? S.suspend : S.resume),
       " ",
       dangerButton(S.rotate, async () => {
-        const out = await api("PATCH", path, { body: { rotate: ["feed_secret", "hotlist_key"] } });
+        const out = await api("PATCH", `/v1/agreements/${key}`, { body: { rotate: ["feed_secret", "hotlist_key"] } });
         shown.replaceChildren(secrets(out));
       }),
       " ",
       dangerButton(S.remove, async () => {
-        await api("DELETE", path);
+        await api("DELETE", `/v1/agreements/${key}`);
         location.hash = "#/convenios";
       })));
   $("gestao-conteudo").replaceChildren(el("p", { class: "crumbs" }, el("a", { href: "#/convenios" }, S.agreements)),
@@ -207,18 +206,19 @@ function reportCard(a) {
   const month = el("input", { type: "month", id: "relatorio-mes", required: true,
     value: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, "0")}` });
   const out = el("tbody", { id: "relatorio-linhas" });
-  const path = `/v1/agreements/${encodeURIComponent(a.id)}/report`;
+  const key = encodeURIComponent(a.id);
+  const file = `v1/agreements/${key}/report`; // downloads go through fetch (a binary PDF), relative to the API
   const name = (ext) => `convenio-${a.id.slice(0, 8)}-${month.value}.${ext}`;
   return el("section", { class: "card", "aria-labelledby": "relatorio-titulo" },
     el("h2", { id: "relatorio-titulo" }, S.report),
     el("div", { class: "field" }, el("label", { for: "relatorio-mes" }, S.month), month),
     el("p", {},
       el("button", { type: "button", id: "relatorio-ver", onclick: guarded(async () => {
-        const r = await api("GET", path, { query: { month: month.value } });
+        const r = await api("GET", `/v1/agreements/${key}/report`, { query: { month: month.value } });
         out.replaceChildren(...S.reportRows(r).map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, String(v)))));
       }) }, S.show), " ",
-      el("button", { type: "button", class: "secondary", onclick: guarded(() => download(path, { month: month.value, format: "csv" }, name("csv"), "text/csv")) }, S.csv), " ",
-      el("button", { type: "button", class: "secondary", onclick: guarded(() => download(path, { month: month.value, format: "pdf" }, name("pdf"), "application/pdf")) }, S.pdf)),
+      el("button", { type: "button", class: "secondary", onclick: guarded(() => download(file, { month: month.value, format: "csv" }, name("csv"), "text/csv")) }, S.csv), " ",
+      el("button", { type: "button", class: "secondary", onclick: guarded(() => download(file, { month: month.value, format: "pdf" }, name("pdf"), "application/pdf")) }, S.pdf)),
     el("table", { class: "list" }, out));
 }
 
