@@ -27,6 +27,7 @@ with imports_without_gc():
         ops,
         sentinela,
         sessions,
+        sharing,
         tenancy,
     )
     from chalicelib.routes import console as console_api
@@ -50,6 +51,8 @@ app.register_blueprint(console_api.bp)
 app.register_blueprint(health_api.bp)
 app.register_blueprint(sessions.api.bp)
 app.register_blueprint(ops.api.bp)
+app.register_blueprint(sharing.api.bp)
+app.api.binary_types.append("application/pdf")  # the agreements' monthly report
 
 _meta = Blueprint(__name__)
 

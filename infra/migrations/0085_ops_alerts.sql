@@ -3,6 +3,7 @@
 -- one row per firing episode (dedup_key = Alertmanager's fingerprint and start).
 ALTER TABLE alerts DROP CONSTRAINT IF EXISTS alerts_kind_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check
-    CHECK (kind IN ('watchlist', 'clone_suspect', 'recording_changed', 'camera_offline', 'recording_stalled', 'ops'));
+    CHECK (kind IN ('watchlist', 'hotlist', 'clone_suspect', 'recording_changed', 'camera_offline', 'recording_stalled',
+                    'ops'));
 ALTER TABLE alerts ALTER COLUMN city_id DROP NOT NULL;
 ALTER TABLE alerts ADD CONSTRAINT alerts_city_unless_ops CHECK (city_id IS NOT NULL OR kind = 'ops');

@@ -86,6 +86,8 @@ class CityResources:
     recorded_from: datetime
     search_id: str
     camera_group_id: str
+    agreement_id: str
+    grant_id: str
 
     def path_ids(self) -> dict[str, str]:
         return {
@@ -98,6 +100,8 @@ class CityResources:
             "user_id": self.user_id,
             "search_id": self.search_id,
             "camera_group_id": self.camera_group_id,
+            "agreement_id": self.agreement_id,
+            "grant_id": self.grant_id,
             "notification": "TollgateInfo",
         }
 
@@ -179,8 +183,22 @@ def build(world: World) -> CityResources:
         ),
         201,
     )
+    agreement = _ok(api.call("POST", "/v1/agreements", agreement_body(None), token), 201)
+    # A grant of city A with a third city (city B must see none of A's resources)
+    third = _ok(
+        api.call(
+            "POST",
+            "/v1/cities",
+            {"name": f"Terceira {uuid.uuid4().hex[:6]}", "state": "SP", "retention_days": 7},
+            world.admin,
+        ),
+        201,
+    )["id"]
+    grant = _ok(api.call("POST", "/v1/grants", grant_body(world.city_a, third, start), token), 201)
     return CityResources(
         camera_group_id=group["id"],
+        agreement_id=agreement["id"],
+        grant_id=grant["id"],
         search_id=search["id"],
         city_id=world.city_a,
         camera_id=camera["id"],
@@ -193,6 +211,32 @@ def build(world: World) -> CityResources:
         read_id=read["id"],
         recorded_from=start,
     )
+
+
+def agreement_body(city_id: str | None) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        **({"city_id": city_id} if city_id else {}),
+        "partner_name": "PM",
+        "partner_kind": "policia_militar",
+        "purpose": "cerco eletrônico",
+        "legal_basis": "LGPD art. 7º, III",
+        "valid_from": iso(now - timedelta(days=1)),
+        "valid_until": iso(now + timedelta(days=365)),
+        "scope": {"lpr_reads": True, "alerts": True},
+    }
+
+
+def grant_body(requesting: str, holding: str, start: datetime) -> dict[str, Any]:
+    return {
+        "requesting_city_id": requesting,
+        "holding_city_id": holding,
+        "case_id": str(uuid.uuid4()),
+        "plates": [PLATE],
+        "from": iso(start - timedelta(days=1)),
+        "to": iso(start),
+        "justification": "caso",
+    }
 
 
 def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
@@ -291,6 +335,14 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("/v1/watchlist", "POST"): {"plate": "XYZ9A88", "reason": "furto", "fuzzy": False, "city_id": res.city_id},
         ("/v1/alerts/{alert_id}", "PATCH"): {"status": "investigating"},
+        ("/v1/agreements", "POST"): agreement_body(res.city_id),
+        ("/v1/agreements/{agreement_id}", "PATCH"): {"status": "active", "partner_name": "PM"},
+        ("/v1/agreements/{agreement_id}/hotlist", "POST"): {
+            "mode": "upsert",
+            "entries": [{"plate": PLATE, "reason": "furto"}],
+        },
+        ("/v1/grants", "POST"): grant_body(res.city_id, res.city_id, start),
+        ("/v1/grants/{grant_id}", "PATCH"): {"status": "approved"},
         ("/v1/mosaics", "POST"): {"name": "M", "camera_ids": [res.camera_id], "layout": "2x2"},
         ("/v1/mosaics/{mosaic_id}", "PATCH"): {"name": "M2", "camera_ids": [res.camera_id]},
         ("/v1/sentinela/searches", "POST"): {

@@ -30,6 +30,7 @@ ASSETS = {
     "screens/sla.js": "text/javascript",
     "screens/groups.js": "text/javascript",
     "screens/me.js": "text/javascript",
+    "screens/agreements.js": "text/javascript",
     "app.css": "text/css",
     "hls.min.js": "text/javascript",
 }

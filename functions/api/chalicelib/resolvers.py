@@ -20,6 +20,7 @@ from gtvision.core import db
 from gtvision.core.principal import Principal
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
+from gtvision.sharing import agreements, grants
 from gtvision.tenancy import cameras, cities, groups, users
 from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
 
@@ -54,6 +55,8 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "alert_id": _alert,
     "watchlist_id": _watch,
     "search_id": sentinela.get,
+    "agreement_id": agreements.visible,
+    "grant_id": grants.visible,
 }
 
 

@@ -60,6 +60,8 @@ class Operation:
     audit: str | None = None
     #: Other documented non-error answers (status → description), e.g. a redirect.
     also: tuple[tuple[int, str], ...] = ()
+    #: Request media types besides JSON; with them the view reads `raw_body` itself (`body` is only documented).
+    content_types: tuple[str, ...] = ()
 
 
 @dataclass
@@ -141,14 +143,17 @@ class Api:
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
         credentials: Callable[[Request[Any, Any]], None] | None = None,
+        content_types: tuple[str, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
         Writes (anything but GET) are always audited, under `audit` or the view's name. A route without a role
         may check its own `credentials` (a webhook's shared secret): they run where the token check would,
-        so an unauthenticated caller gets its 401 before anything about the body.
+        so an unauthenticated caller gets its 401 before anything about the body. `content_types`: request
+        media types the route takes besides JSON (e.g. `text/csv`); the view then parses `raw_body` itself and
+        `body` only documents the JSON form.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also)
+        op = Operation(method, path, role, status, body, query, response, audit, also, content_types)
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -186,7 +191,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None:
+                    if body is not None and not content_types:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code
@@ -203,7 +208,8 @@ class Api:
             view.__gtv_audit__ = action  # type: ignore[attr-defined]
             view.__gtv_auth__ = role is not None  # type: ignore[attr-defined]
             view.__gtv_roles__ = resolvers.roles_from(role)  # type: ignore[attr-defined]
-            self.bp.route(path, methods=[method], content_types=http.CONTENT_TYPES, cors=True)(view)
+            accepted = [*http.CONTENT_TYPES, *content_types]
+            self.bp.route(path, methods=[method], content_types=accepted, cors=True)(view)
             self.operations.append(op)
             return view
 

@@ -215,6 +215,9 @@ class TrajectoryPoint(Out):
     image_url: str | None
     distance_km_from_previous: float | None
     speed_kmh_from_previous: float | None
+    city_id: str = uuid_field()
+    #: Another city's read, seen through an inter-city grant.
+    other_city: bool
 
 
 class Trajectory(Out):
@@ -235,6 +238,10 @@ class WatchOut(Out):
     fuzzy: bool
     created_by: str | None
     created_at: datetime
+    #: A partner's hotlist entry: its agreement, reference and expiry (null for the city's own entries).
+    agreement_id: str | None = uuid_field()
+    source_ref: str | None
+    expires_at: datetime | None
 
 
 class AlertOut(Out):

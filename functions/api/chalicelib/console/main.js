@@ -8,6 +8,7 @@ import {
 import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
 import { startLive } from "./live.js";
 import { showAudit, showUsers, showWatchlist } from "./screens/admin.js";
+import { showAgreement, showAgreements, showGrants } from "./screens/agreements.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
 import { showCities, showCity } from "./screens/cities.js";
@@ -42,6 +43,8 @@ const SCREENS = {
   observacao: () => showWatchlist(),
   auditoria: (_id, params) => showAudit(params),
   "meus-dados": () => showMyData(),
+  convenios: (id) => (id ? showAgreement(id) : showAgreements()),
+  concessoes: (_id, params) => showGrants(params),
 };
 
 const render = guarded(async () => {

@@ -9,7 +9,7 @@ export const CAMERA_STATUS = {
 };
 export const CLIP_STATUS = { queued: "na fila", processing: "processando", ready: "pronto", failed: "falhou" };
 export const ALERT_KIND = {
-  watchlist: "lista de observação", clone_suspect: "suspeita de placa clonada",
+  watchlist: "lista de observação", hotlist: "lista de parceiro (convênio)", clone_suspect: "suspeita de placa clonada",
   camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
   ops: "falha de operação",
 };
@@ -242,4 +242,93 @@ export const MSG = {
   },
   lprState: (on) => ` · LPR ${on ? "ativo" : "inativo"}`,
   editMosaic: (name) => `Editar mosaico ${name}`,
+};
+
+// ------------------------------------------------------------------ sharing (agreements, hotlists, grants)
+
+export const PARTNER_KIND = {
+  policia_militar: "Polícia Militar", policia_civil: "Polícia Civil", prf: "Polícia Rodoviária Federal",
+  programa_estadual: "Programa estadual", municipio: "Município", outro: "Outro",
+};
+
+export const GRANT_STATUS = { pending: "pendente", approved: "aprovada", denied: "negada", revoked: "revogada" };
+
+/** The sharing screens (agreements, hotlists, grants). */
+export const SHARING = {
+  agreements: "Convênios",
+  newAgreement: "Novo convênio",
+  partner: "Parceiro",
+  partnerKind: "Tipo de parceiro",
+  purpose: "Finalidade",
+  legalBasis: "Base legal",
+  validFrom: "Vigência: início",
+  validUntil: "Vigência: fim",
+  validity: "Vigência",
+  shareReads: "Compartilhar leituras de placa",
+  shareAlerts: "Devolver ocorrências da lista do parceiro",
+  feedUrl: "URL do receptor (https)",
+  status: "Situação",
+  deliveries: "Entregas (24 h)",
+  open: "Abrir",
+  create: "Criar convênio",
+  feedSecret: "Segredo do feed (feed_secret) — assina cada entrega",
+  hotlistKey: "Chave da lista do parceiro (hotlist_key)",
+  statusOf: (a) => (a.status === "suspended" ? "suspenso"
+    : a.feed_stopped_at ? "feed parado pelo receptor" : a.flowing ? "ativo" : "fora da vigência"),
+  suspend: "Suspender",
+  resume: "Retomar",
+  rotate: "Gerar novos segredos",
+  remove: "Excluir convênio",
+  stopped: (why) => `O receptor recusou as entregas (${why}). Corrija com o parceiro e retome o convênio.`,
+  stats: (d) => `${d.pending} pendentes · ${d.delivered} entregues · ${d.failed} com falha · atraso ${Math.round(d.lag_s)} s`,
+  lastError: (e) => `Último erro: ${e}`,
+  sparkTitle: "Leituras entregues por hora, últimas 24 h",
+  hotlist: "Lista do parceiro (hotlist)",
+  hotlistHelp: "CSV com placa;motivo;referencia;validade (validade vazia, dd/mm/aaaa ou RFC 3339).",
+  hotlistFile: "Arquivo CSV",
+  hotlistText: "Ou cole as linhas",
+  mode: "Modo",
+  modes: [["upsert", "acrescentar / atualizar"], ["replace", "substituir a lista inteira"]],
+  preview: "Pré-visualizar",
+  send: "Enviar lista",
+  previewSummary: (r) => `${r.accepted} entradas válidas, ${r.rejected} com erro`
+    + (r.mode === "replace" && r.rejected ? " — a substituição só é feita sem erros" : ""),
+  sent: (r) => (r.applied ? `Lista enviada: ${r.accepted} entradas${r.removed ? `, ${r.removed} removidas` : ""}.`
+    : "Nada foi alterado: corrija as linhas com erro."),
+  line: "Linha",
+  error: "Erro",
+  plate: "Placa",
+  reason: "Motivo",
+  ref: "Referência",
+  expires: "Validade",
+  report: "Relatório mensal",
+  month: "Mês",
+  show: "Ver",
+  csv: "Baixar CSV",
+  pdf: "Baixar PDF",
+  reportRows: (r) => [
+    ["Leituras compartilhadas", r.reads_shared], ["Entregas realizadas", r.deliveries],
+    ["Entregas que falharam", r.deliveries_failed], ["Entradas de lista recebidas", r.hotlist_entries_received],
+    ["Ocorrências (placas da lista vistas)", r.hits], ["Acessos registrados", r.accesses],
+  ],
+  grants: "Concessões entre cidades",
+  newGrant: "Pedir leituras de outra cidade",
+  holdingCity: "ID da cidade detentora",
+  caseId: "ID do caso",
+  plates: "Placas (separadas por vírgula)",
+  from: "De",
+  to: "Até",
+  justification: "Justificativa",
+  ask: "Pedir",
+  requesting: "Cidade solicitante",
+  holding: "Cidade detentora",
+  window: "Janela",
+  filter: "Mostrar",
+  all: "todas",
+  approve: "Aprovar",
+  deny: "Negar",
+  revoke: "Revogar",
+  inForce: (g) => (g.in_force ? " (em vigor)" : ""),
+  otherCity: (id) => `outra cidade (${id.slice(0, 8)})`,
+  otherCityPoint: " · outra cidade (concessão)",
 };

@@ -107,6 +107,14 @@ class Settings(BaseModel):
     # empty: the trajectory map draws its points and path without a background.
     map_tile_url: str = Field(default="", alias="GTV_MAP_TILE_URL")
 
+    # Sharing (ADR 0025): the outbound feed's queues, its retry backoff while a receiver is down, and how long a
+    # delivery is retried before it is dead-lettered.
+    feed_queue_url: str = Field(default="", alias="FEED_QUEUE_URL")
+    feed_dlq_url: str = Field(default="", alias="FEED_DLQ_URL")
+    feed_retry_base_s: float = Field(default=5.0, gt=0, alias="GTV_FEED_RETRY_BASE_S")
+    feed_retry_max_s: float = Field(default=300.0, gt=0, alias="GTV_FEED_RETRY_MAX_S")
+    feed_max_age_s: int = Field(default=86_400, gt=0, alias="GTV_FEED_MAX_AGE_S")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
