@@ -18,7 +18,7 @@ from gtvision.core.principal import Principal
 from gtvision.live import publish
 from gtvision.recordings import holds
 from gtvision.tenancy import cameras
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy.authz import camera_filter, in_callers_city
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -101,9 +101,13 @@ def announce(clip_id: str) -> None:
 
 
 def visible(principal: Principal, clip_id: str) -> Clip:
-    """The clip if the caller's city owns it (admins see all); 404 otherwise."""
+    """The clip if the caller's city owns it (admins see all) and, for a user restricted to camera groups, its
+    camera is one of theirs; 404 otherwise."""
     with db.transaction() as conn:
-        return in_callers_city(conn, principal, store.get, clip_id, "recorte")
+        clip = in_callers_city(conn, principal, store.get, clip_id, "recorte")
+    if not principal.can_see_camera(str(clip.camera_id)):
+        raise not_found("recorte")
+    return clip
 
 
 def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str | None]:
@@ -112,7 +116,9 @@ def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str |
         cameras.visible(principal, query.camera_id)
     after = pagination.decode_keyset(query.cursor)
     with db.transaction() as conn:
-        rows = store.list_page(conn, principal.scope, query.camera_id, query.status, query.limit, after)
+        rows = store.list_page(
+            conn, principal.scope, query.camera_id, query.status, query.limit, after, camera_filter(principal)
+        )
     items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
     return [public(r) for r in items], nxt
 

@@ -77,6 +77,7 @@ def list_page(
     status: str | None,
     limit: int,
     after: list[Any] | None,
+    only_cameras: list[str] | None = None,
 ) -> list[Clip]:
     """Newest first, keyset-paginated on (created_at, id)."""
     where: list[str] = []
@@ -85,6 +86,9 @@ def list_page(
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
+    if only_cameras is not None:  # a user restricted to camera groups
+        where.append("camera_id = ANY(%s::uuid[])")
+        params.append(only_cameras)
     if after:
         where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
         params += after
