@@ -16,7 +16,19 @@ with imports_without_gc():
 
     from chalicelib.http import Ctx, contract_errors, route
     from chalicelib.proxy import ProxyChalice
-    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from chalicelib.routes import (
+        audit,
+        bookmarks,
+        cases,
+        clips,
+        core,
+        intelbras,
+        lpr,
+        mosaics,
+        privacy,
+        sentinela,
+        sessions,
+    )
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
@@ -35,6 +47,9 @@ app.register_blueprint(recordings_api.bp)
 app.register_blueprint(console_api.bp)
 app.register_blueprint(health_api.bp)
 app.register_blueprint(sessions.bp)
+app.register_blueprint(cases.api.bp)
+app.register_blueprint(bookmarks.api.bp)
+app.register_blueprint(privacy.api.bp)
 
 _meta = Blueprint(__name__)
 

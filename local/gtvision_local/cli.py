@@ -275,8 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "package":
         from .package import (
+            DOMAIN_LAYER_DIR,
             assemble,
             check,
+            check_images,
+            format_images,
             format_reports,
         )
         from .sam import layout_of_sam_build, real_python, run_sam_build, sam_available
@@ -286,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         reports = check(layout)
         print("montagem (layout do Lambda):\n" + format_reports(reports))
         problems = [p for r in reports for p in r.problems]
+        if layout.images:
+            print(format_images(layout))
+            problems += check_images(layout, repo_root() / DOMAIN_LAYER_DIR / "python")
         if args.sam:
             if not sam_available():
                 print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)

@@ -15,10 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from gtvision.alerts import store as alerts_dal
+from gtvision.bookmarks import service as bookmarks
+from gtvision.cases import service as cases
 from gtvision.clips import service as clips
 from gtvision.core import db
 from gtvision.core.errors import not_found
 from gtvision.core.principal import Principal
+from gtvision.exports import service as exports
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cameras, cities
@@ -65,6 +68,9 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "alert_id": _alert,
     "watchlist_id": _watch,
     "search_id": sentinela.get,
+    "case_id": cases.visible,
+    "export_id": exports.visible,
+    "bookmark_id": bookmarks.visible,
 }
 
 
