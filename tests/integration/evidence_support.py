@@ -187,3 +187,26 @@ def workers(stack: dict[str, str], scratch: Path) -> Iterator[Workers]:
     yield Workers(*chosen, runtime=rt)
     if rt.gateway:
         rt.gateway.server.server_close()
+
+
+def operator(world: Any, city: str | None = None) -> str:
+    """A new operator of city A (or `city`), logged in."""
+    import uuid
+
+    username = f"operador-{uuid.uuid4().hex[:8]}"
+    body = {"username": username, "password": "senha-forte-123", "role": "operator", "city_id": city or world.city_a}
+    r = world.api.call("POST", "/v1/users", body, world.admin)
+    assert r.status == 201, r.text
+    return str(world.api.login(username, "senha-forte-123"))
+
+
+def region(gray: bytes, width: int, box: tuple[int, int, int, int]) -> list[int]:
+    """The pixels of a grey frame inside box (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = box
+    return [gray[y * width + x] for y in range(y0, y1) for x in range(x0, x1)]
+
+
+def spread(values: list[int]) -> float:
+    """Standard deviation of pixel values."""
+    mean = sum(values) / len(values)
+    return float((sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5)

@@ -4,7 +4,8 @@ For other features, three calls:
 
 - `filter_for(camera_id, width, height, scratch)` — the ffmpeg pieces that burn a camera's masks into video of
   that size (an extra input and a filter graph fragment), or None when the camera has none;
-- `burn_video(camera_id, path, scratch, timeout)` — re-encode an MP4 in place with the masks (clips);
+- `burn_video(camera_id, path, scratch, timeout)` — re-encode an MP4 in place with the masks (clips): the new
+  file's duration, size and SHA-256, or None when the camera has no masks;
 - `burn_image(camera_id, path, timeout)` — the same for a JPEG in place (thumbnails: one call after the
   thumbnail is written, before it is stored).
 """
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from gtvision.core import db
 from gtvision.core.principal import Principal
 from gtvision.media import isobmff
-from gtvision.media.ffmpeg import run_ffmpeg
+from gtvision.media.clipping import ClipResult
+from gtvision.media.ffmpeg import run_ffmpeg, sha256_file
 from gtvision.privacy import raster, store
 from gtvision.privacy.schemas import MaskOut, MasksIn, MasksOut, PrivacyMasks
 from gtvision.tenancy.schemas import Camera
@@ -88,11 +90,12 @@ def mask_filter(shapes: list[list[tuple[float, float]]], width: int, height: int
     return MaskFilter(path)
 
 
-def burn_video(camera_id: str, path: str, scratch: str, timeout: float) -> bool:
-    """Re-encode the MP4 at `path` in place with the camera's masks; False (untouched) when it has none."""
+def burn_video(camera_id: str, path: str, scratch: str, timeout: float) -> ClipResult | None:
+    """Re-encode the MP4 at `path` in place with the camera's masks and describe the new file; None (untouched)
+    when the camera has none."""
     shapes = polygons(camera_id)
     if not shapes:
-        return False
+        return None
     info = isobmff.probe(path, timeout)
     work = tempfile.mkdtemp(prefix="masks-", dir=scratch)
     try:
@@ -118,7 +121,8 @@ def burn_video(camera_id: str, path: str, scratch: str, timeout: float) -> bool:
             timeout,
         )
         shutil.move(out, path)
-        return True
+        described = isobmff.probe(path, timeout)
+        return ClipResult(described.duration_s, described.size_bytes, sha256_file(path))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
