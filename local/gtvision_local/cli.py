@@ -274,14 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nó {args.node_id} fora de serviço; {len(moved)} câmera(s) movida(s): reinicie seus streams")
         return 0
     if args.command == "package":
-        from .package import (
-            DOMAIN_LAYER_DIR,
-            assemble,
-            check,
-            check_images,
-            format_images,
-            format_reports,
-        )
+        from .package import DOMAIN_LAYER_DIR, assemble, check, format_reports
+        from .package_images import check_images, format_images
         from .sam import layout_of_sam_build, real_python, run_sam_build, sam_available
 
         template_path = repo_root() / "template.yaml"

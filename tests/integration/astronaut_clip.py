@@ -46,7 +46,8 @@ def build(frames: int = 75, step: int = 3) -> Clip:
     scale = SIZE / 512
     fx, fy, fw, fh = (round(v * scale) for v in FACE_512)
     base = background()
-    out, faces = [], []
+    out: list[npt.NDArray[np.uint8]] = []
+    faces: list[tuple[int, int, int, int] | None] = []
     for n in range(frames):
         frame = base.copy()
         if n < EMPTY_FRAMES:

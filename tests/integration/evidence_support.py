@@ -184,7 +184,7 @@ def workers(stack: dict[str, str], scratch: Path) -> Iterator[Workers]:
     for poller in chosen:
         poller.wait_seconds = 0
         drain(poller.queue.url)
-    yield Workers(*chosen, runtime=rt)
+    yield Workers(chosen[0], chosen[1], chosen[2], runtime=rt)
     if rt.gateway:
         rt.gateway.server.server_close()
 

@@ -68,8 +68,14 @@ def token_of(url: str) -> str:
 
 
 def public(world: World, path: str, token: str | None) -> Any:
+    """A request as a browser (the page) or a program (JSON) sends it, without login."""
+    accept = "text/html,application/xhtml+xml" if path == "/v1/share" else "application/json"
     return world.api.call(
-        "GET", path, query={"token": token} if token else {}, headers={"user-agent": UA}, source_ip="198.51.100.23"
+        "GET",
+        path,
+        query={"token": token} if token else {},
+        headers={"user-agent": UA, "accept": accept},
+        source_ip="198.51.100.23",
     )
 
 

@@ -219,7 +219,8 @@ def revoke_share(req: Request[None, None], case: Case, share_id: str) -> ShareOu
 
 @api.route("GET", "/v1/share", role=None, query=ShareQuery, response="text/html", also=((410, "link revogado"),))
 def share_page(req: Request[None, ShareQuery]) -> Response:
-    """The link's page (pt-BR HTML, no login): the case's packages with download links."""
+    """The link's page (pt-BR HTML, no login): the case's packages with download links. A dead link's page is
+    HTML for browsers (`Accept: text/html`), the JSON error for programs."""
     headers: dict[str, str | list[str]] = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": sharepage.CSP,
@@ -227,6 +228,8 @@ def share_page(req: Request[None, ShareQuery]) -> Response:
     try:
         shared = shares.view(req.query.token, visitor(req), base_url(req, "/v1/share"))
     except DomainError as exc:
+        if "text/html" not in req.headers.get("accept", ""):
+            raise  # programs get the contract's JSON error
         return Response(body=sharepage.error(exc.status, exc.message), status_code=exc.status, headers=headers)
     return Response(body=sharepage.render(shared), status_code=200, headers=headers)
 

@@ -72,10 +72,10 @@ def public(row: CustodyEvent) -> CustodyOut:
 
 def page(case_id: str, limit: int, cursor: str | None) -> tuple[list[CustodyOut], str | None]:
     """A case's events in the order they happened."""
-    after = pagination.decode_keyset(cursor, ("int",))
+    after = pagination.decode_keyset(cursor, ("time", "int"))
     with db.transaction() as conn:
-        rows = store.custody(conn, case_id, limit, after[0] if after else None)
-    items, nxt = pagination.page(rows, limit, ("id",))
+        rows = store.custody(conn, case_id, limit, after[1] if after else None)
+    items, nxt = pagination.page(rows, limit, ("at", "id"))
     return [public(r) for r in items], nxt
 
 

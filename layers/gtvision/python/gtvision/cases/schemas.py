@@ -33,9 +33,16 @@ class CaseIn(Strict):
 
 class CasePatch(Strict):
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    reference: str | None = Field(default=None, max_length=200)
+    reference: str | None = Field(default=None, max_length=200, description="null apaga a referência")
     category: Category | None = None
     status: CaseStatus | None = None
+
+    @field_validator("title", "category", "status", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("não pode ser null")
+        return value
 
 
 class CasesQuery(PageQuery):
