@@ -10,6 +10,7 @@ import { startLive } from "./live.js";
 import { showAudit, showMyData, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
+import { showCase, showCases } from "./screens/cases.js";
 import { showCities, showCity } from "./screens/cities.js";
 import { showHome } from "./screens/home.js";
 import { showMosaic, showMosaics } from "./screens/mosaics.js";
@@ -32,6 +33,7 @@ const SCREENS = {
   placas: (_id, params) => showPlates(params),
   alertas: (_id, params) => showAlerts(params),
   sentinela: (_id, params) => showSentinela(helpers, params),
+  casos: (id, params) => (id ? showCase(id) : showCases(params)),
   mosaicos: (id) => (id ? showMosaic(id) : showMosaics()),
   usuarios: () => showUsers(),
   observacao: () => showWatchlist(),
