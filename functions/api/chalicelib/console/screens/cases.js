@@ -7,14 +7,17 @@ import {
 } from "../core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
 import {
-  CASE_STATUS, CATEGORY, CUSTODY, EXPORT_STATUS, ITEM_KIND, SHARE_STATUS, T,
-} from "../strings_cases.js";
+  CASE_STATUS, CASES as T, CATEGORY, CUSTODY, EXPORT_STATUS, ITEM_KIND, SHARE_STATUS,
+} from "../strings.js";
 import { dangerButton, formCard, oneTimeSecret } from "../ui.js";
 
 const POLL_MS = 3000;
 const MAX_CAMERAS = 16;
 const options = (table) => Object.entries(table);
 const page = { caseId: null, refreshExports: null };
+/** The case page's elements (built by its cards; looked up here, not by id). */
+const ui = {};
+const keep = (name, node) => { ui[name] = node; return node; };
 
 // ------------------------------------------------------------------ list
 
@@ -127,15 +130,15 @@ function itemsCard(kase) {
     el("h2", { id: "caso-itens-titulo" }, T.items),
     el("table", { class: "list" }, el("thead", {}, el("tr", {},
       ...[T.kind, T.description, T.camera, T.period, T.who].map((h) => el("th", { scope: "col" }, h)))),
-    el("tbody", { id: "caso-itens" })),
-    el("p", { id: "caso-itens-vazio", class: "muted", hidden: true }, T.noItems),
-    el("button", { type: "button", id: "caso-itens-mais", class: "secondary", hidden: true }, T.more),
+    keep("items", el("tbody", { id: "caso-itens" }))),
+    keep("itemsEmpty", el("p", { id: "caso-itens-vazio", class: "muted", hidden: true }, T.noItems)),
+    keep("itemsMore", el("button", { type: "button", id: "caso-itens-mais", class: "secondary", hidden: true }, T.more)),
     kase.status === "open" ? [note, byId] : null);
 }
 
 function loadItems(kase) {
   return pagedList({
-    body: $("caso-itens"), more: $("caso-itens-mais"), empty: $("caso-itens-vazio"),
+    body: ui.items, more: ui.itemsMore, empty: ui.itemsEmpty,
     fetchPage: (cursor) => api("GET", `/v1/cases/${kase.id}/items`, { query: { limit: PAGE, cursor } }),
     renderRow: (i) => el("tr", { "data-item": i.id },
       el("td", {}, ITEM_KIND[i.kind] || i.kind),
@@ -152,8 +155,8 @@ function exportCard(kase) {
   const card = el("section", { class: "card", "aria-labelledby": "caso-export-titulo" },
     el("h2", { id: "caso-export-titulo" }, T.exportTitle));
   if (kase.status === "open") card.append(exportForm(kase));
-  card.append(el("h3", {}, T.exports), el("ul", { id: "caso-pacotes", class: "clips", "aria-live": "polite" }),
-    el("p", { id: "caso-pacotes-vazio", class: "muted", hidden: true }, T.noExports));
+  card.append(el("h3", {}, T.exports), keep("exports", el("ul", { id: "caso-pacotes", class: "clips", "aria-live": "polite" })),
+    keep("exportsEmpty", el("p", { id: "caso-pacotes-vazio", class: "muted", hidden: true }, T.noExports)));
   return card;
 }
 
@@ -165,34 +168,38 @@ function exportForm(kase) {
     picker.replaceChildren(...cams.map((c) => el("option", { value: c.id }, c.name)));
   }).catch(showError);
   const now = new Date();
-  const input = (id, label, value) => el("div", { class: "field" }, el("label", { for: id }, label),
-    el("input", { id, type: "datetime-local", step: "1", required: true, value: localInput(value) }));
-  const check = (id, label) => el("div", { class: "field check" },
-    el("input", { id, type: "checkbox" }), " ", el("label", { for: id }, label));
+  const input = (id, label, value) => el("input", { id, type: "datetime-local", step: "1", required: true,
+    value: localInput(value), "aria-label": label });
+  const check = (id) => el("input", { id, type: "checkbox" });
+  const f = {
+    start: input("exp-entrada", T.markIn, new Date(now - 10 * 60 * 1000)),
+    end: input("exp-saida", T.markOut, new Date(now - 5 * 60 * 1000)),
+    mode: el("select", { id: "exp-modo" }, el("option", { value: "exact" }, T.exact), el("option", { value: "fast" }, T.fast)),
+    faces: check("exp-rostos"), plates: check("exp-placas"), overlay: check("exp-legenda"),
+    lift: canManage() ? el("input", { id: "exp-mascaras", autocomplete: "off" }) : null,
+  };
+  const labelled = (label, control) => el("div", { class: "field" }, el("label", { for: control.id }, label), control);
+  const checked = (label, control) => el("div", { class: "field check" }, control, " ", el("label", { for: control.id }, label));
   const form = el("form", { id: "form-exportar", class: "inline" },
     el("div", { class: "field" }, el("label", { for: "exp-cameras" }, T.pickCameras), picker, count),
-    input("exp-entrada", T.markIn, new Date(now - 10 * 60 * 1000)),
-    input("exp-saida", T.markOut, new Date(now - 5 * 60 * 1000)),
-    el("div", { class: "field" }, el("label", { for: "exp-modo" }, T.mode),
-      el("select", { id: "exp-modo" }, el("option", { value: "exact" }, T.exact), el("option", { value: "fast" }, T.fast))),
-    check("exp-rostos", T.faces), check("exp-placas", T.plates), check("exp-legenda", T.overlay),
-    canManage() ? el("div", { class: "field" }, el("label", { for: "exp-mascaras" }, T.liftMasks),
-      el("input", { id: "exp-mascaras", autocomplete: "off" })) : null,
+    labelled(T.markIn, f.start), labelled(T.markOut, f.end), labelled(T.mode, f.mode),
+    checked(T.faces, f.faces), checked(T.plates, f.plates), checked(T.overlay, f.overlay),
+    f.lift ? labelled(T.liftMasks, f.lift) : null,
     el("button", { type: "submit" }, T.exportNow));
   form.addEventListener("submit", guarded(async (ev) => {
     ev.preventDefault();
     showError(null);
     const cameraIds = [...picker.selectedOptions].map((o) => o.value);
     if (cameraIds.length < 1 || cameraIds.length > MAX_CAMERAS) throw new Error(T.tooManyCameras);
-    const start = parseLocal($("exp-entrada").value);
-    const end = parseLocal($("exp-saida").value);
+    const start = parseLocal(f.start.value);
+    const end = parseLocal(f.end.value);
     if (!start || !end || end <= start) throw new Error(T.outBeforeIn);
-    const lift = $("exp-mascaras") ? $("exp-mascaras").value.trim() : "";
+    const lift = f.lift ? f.lift.value.trim() : "";
     await api("POST", `/v1/cases/${kase.id}/exports`, {
       body: {
-        camera_ids: cameraIds, start: rfc3339(start), end: rfc3339(end), mode: $("exp-modo").value,
-        redact: { faces: $("exp-rostos").checked, plates: $("exp-placas").checked },
-        timestamp_overlay: $("exp-legenda").checked, ...(lift ? { lift_masks: { reason: lift } } : {}),
+        camera_ids: cameraIds, start: rfc3339(start), end: rfc3339(end), mode: f.mode.value,
+        redact: { faces: f.faces.checked, plates: f.plates.checked },
+        timestamp_overlay: f.overlay.checked, ...(lift ? { lift_masks: { reason: lift } } : {}),
       },
     });
     await Promise.all([loadExports(kase), loadCustody(kase)]);
@@ -222,8 +229,8 @@ async function loadExports(kase) {
   const gen = state.generation;
   const got = await api("GET", `/v1/cases/${kase.id}/exports`, { query: { limit: PAGE } });
   if (gen !== state.generation || page.caseId !== kase.id) return;
-  $("caso-pacotes").replaceChildren(...got.items.map((x) => exportItem(kase, x)));
-  $("caso-pacotes-vazio").hidden = got.items.length > 0;
+  ui.exports.replaceChildren(...got.items.map((x) => exportItem(kase, x)));
+  ui.exportsEmpty.hidden = got.items.length > 0;
   const pending = got.items.some((x) => !["ready", "failed"].includes(x.status));
   if (pending && !page.refreshExports) {
     page.refreshExports = setInterval(guarded(async () => {
@@ -277,13 +284,13 @@ function sharesCard(kase) {
   });
   return el("section", { class: "card", "aria-labelledby": "caso-links-titulo" },
     el("h2", { id: "caso-links-titulo" }, T.shares), secret,
-    el("ul", { id: "caso-links", class: "clips" }), el("p", { id: "caso-links-vazio", class: "muted", hidden: true }, T.noShares),
+    keep("links", el("ul", { id: "caso-links", class: "clips" })), keep("linksEmpty", el("p", { id: "caso-links-vazio", class: "muted", hidden: true }, T.noShares)),
     form);
 }
 
 async function loadShares(kase) {
   const got = await api("GET", `/v1/cases/${kase.id}/shares`);
-  $("caso-links").replaceChildren(...got.items.map((s) => el("li", { "data-share": s.id, "data-status": s.status },
+  ui.links.replaceChildren(...got.items.map((s) => el("li", { "data-share": s.id, "data-status": s.status },
     el("span", { class: `badge share-${s.status}` }, SHARE_STATUS[s.status]), " ",
     el("strong", {}, s.recipient_name), ` (${s.organisation}) · ${T.expires} ${showDateTime(s.expires_at)} · `,
     T.views(s.views, s.downloads, s.max_downloads), " ",
@@ -291,7 +298,7 @@ async function loadShares(kase) {
       await api("DELETE", `/v1/cases/${kase.id}/shares/${s.id}`);
       await Promise.all([loadShares(kase), loadCustody(kase)]);
     }) : null)));
-  $("caso-links-vazio").hidden = got.items.length > 0;
+  ui.linksEmpty.hidden = got.items.length > 0;
 }
 
 // ------------------------------------------------------------------ custody
@@ -299,9 +306,9 @@ async function loadShares(kase) {
 function custodyCard() {
   return el("section", { class: "card", "aria-labelledby": "caso-custodia-titulo" },
     el("h2", { id: "caso-custodia-titulo" }, T.custody),
-    el("ol", { id: "caso-custodia", class: "custody" }),
-    el("button", { type: "button", id: "caso-custodia-mais", class: "secondary", hidden: true }, T.more),
-    el("p", { id: "caso-custodia-vazio", class: "muted", hidden: true }, T.noEvents));
+    keep("custody", el("ol", { id: "caso-custodia", class: "custody" })),
+    keep("custodyMore", el("button", { type: "button", id: "caso-custodia-mais", class: "secondary", hidden: true }, T.more)),
+    keep("custodyEmpty", el("p", { id: "caso-custodia-vazio", class: "muted", hidden: true }, T.noEvents)));
 }
 
 function summary(e) {
@@ -312,7 +319,7 @@ function summary(e) {
 
 function loadCustody(kase) {
   return pagedList({
-    body: $("caso-custodia"), more: $("caso-custodia-mais"), empty: $("caso-custodia-vazio"),
+    body: ui.custody, more: ui.custodyMore, empty: ui.custodyEmpty,
     fetchPage: (cursor) => api("GET", `/v1/cases/${kase.id}/custody`, { query: { limit: 200, cursor } }),
     renderRow: (e) => el("li", { "data-kind": e.kind },
       el("time", { datetime: e.at }, showDateTime(e.at)), " ",

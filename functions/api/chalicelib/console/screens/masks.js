@@ -3,7 +3,7 @@
  * The camera page calls `showMasks(cameraId, video)` once the camera is known. */
 
 import { api, canManage, el, guarded, showError } from "../core.js";
-import { T } from "../strings_cases.js";
+import { CASES as T } from "../strings.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const mask = { cameraId: null, video: null, layer: null, polygons: [], draft: null, editor: null };
