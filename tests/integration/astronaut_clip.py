@@ -53,7 +53,7 @@ def build(frames: int = 75, step: int = 3) -> Clip:
         if n < EMPTY_FRAMES:
             faces.append(None)
         else:
-            left = 10 + step * (n - EMPTY_FRAMES)
+            left = 10 + (step * (n - EMPTY_FRAMES)) % (WIDTH - SIZE - 20)  # back to the left edge when it gets there
             frame[TOP : TOP + SIZE, left : left + SIZE] = photo
             faces.append((left + fx, TOP + fy, left + fx + fw, TOP + fy + fh))
         out.append(frame)
