@@ -44,7 +44,7 @@ def test_a_detection_in_frame_n_is_blurred_in_frames_n_minus_2_to_n_plus_2(
     box = detect.Box(150, 60, 60, 60)
     plain, blurred = str(tmp_path / "plain.mp4"), str(tmp_path / "blurred.mp4")
     video.redact(source, plain, detect.Detector(False, False), 120)
-    stats = video.redact(source, blurred, OnlyAt(30, box), 120)  # type: ignore[arg-type]
+    stats = video.redact(source, blurred, OnlyAt(30, box), 120, detect_every=1)  # type: ignore[arg-type]
     assert stats.frames == FRAMES and stats.frames_with_detections == 1
     region = (box.x, box.y, box.x + box.w, box.y + box.h)
     changed = [

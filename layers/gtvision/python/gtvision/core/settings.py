@@ -110,6 +110,9 @@ class Settings(BaseModel):
     export_stale_s: int = Field(default=900, gt=0, alias="GTV_EXPORT_STALE_S")
     export_max_bytes: int = Field(default=4 * 1024**3, gt=0, alias="GTV_EXPORT_MAX_BYTES")
     case_keep_days: int = Field(default=365, ge=0, alias="GTV_CASE_KEEP_DAYS")
+    # Longest window a redacting export may ask per camera: one RedactionFunction invocation (900 s) must finish
+    # it at the measured throughput (docs/benchmarks.md, bench_cases).
+    redaction_max_s: int = Field(default=300, gt=0, alias="GTV_REDACTION_MAX_S")
     share_download_ttl_s: int = Field(default=300, gt=0, le=3600, alias="GTV_SHARE_DOWNLOAD_TTL_S")
     public_base_url: str = Field(default="", alias="GTV_PUBLIC_BASE_URL")
 

@@ -127,13 +127,19 @@ def create(actor: Actor, case: Case, data: ExportIn) -> ExportQueued:
         raise Invalid("export_too_short", "a exportação deve ter pelo menos 1 segundo")
     if data.end - data.start > MAX_LENGTH:
         raise Invalid("export_too_long", "a exportação deve ter no máximo 30 minutos por câmera")
+    redact = data.redact or RedactIn()
+    longest = get_settings().redaction_max_s
+    if (redact.faces or redact.plates) and (data.end - data.start).total_seconds() > longest:
+        raise Invalid(
+            "export_too_long_for_redaction",
+            f"com rostos ou placas borrados, a exportação deve ter no máximo {longest // 60} min por câmera",
+        )
     if data.lift_masks is not None and principal.role not in ("manager", "admin"):
         raise Forbidden("forbidden", "só gestores podem exportar sem as máscaras de privacidade")
     for camera_id in data.camera_ids:
         camera = cameras.visible(principal, camera_id)
         if camera.city_id != case.city_id:
             raise not_found("câmera")
-    redact = data.redact or RedactIn()
     case_id = str(case.id)
     with db.transaction() as conn:
         held = [holds.hold_window(conn, case, c, data.start, data.end) for c in data.camera_ids]

@@ -1,7 +1,8 @@
 """Faces and plates found with OpenCV's bundled Haar cascades (opencv-python-headless 4.x ships them in
 `cv2.data.haarcascades`; no weights are downloaded).
 
-Faces: the frontal cascade plus the profile cascade on the frame and its mirror (it only knows one side).
+Faces: the frontal cascade, and where it finds none the profile cascade on the frame and its mirror (it only
+knows one side).
 Plates: the Russian-plate cascade as a starting point, kept only where the box has a plate's shape (Brazilian
 plates, old and Mercosul, are 400 × 130 mm: about 3:1). Detection runs on a grey copy scaled so its longer
 side is at most `max_side` pixels (histogram equalisation lost faces on plain backgrounds when measured);
@@ -71,10 +72,11 @@ class Detector:
         found: list[Box] = []
         if self._frontal is not None and self._profile is not None:
             found += self._run(self._frontal, grey, scale, "face", min_size=20)
-            found += self._run(self._profile, grey, scale, "face", min_size=20)
-            mirrored = cv2.flip(grey, 1)
-            for box in self._run(self._profile, mirrored, scale, "face", min_size=20):
-                found.append(Box(width - box.x - box.w, box.y, box.w, box.h, "face"))
+            if not found:  # the profile passes cost twice the frontal one: only where no frontal face is
+                found += self._run(self._profile, grey, scale, "face", min_size=20)
+                mirrored = cv2.flip(grey, 1)
+                for box in self._run(self._profile, mirrored, scale, "face", min_size=20):
+                    found.append(Box(width - box.x - box.w, box.y, box.w, box.h, "face"))
         if self._plate is not None:
             lo, hi = PLATE_ASPECT
             found += [b for b in self._run(self._plate, grey, scale, "plate", min_size=12) if lo <= b.w / b.h <= hi]

@@ -1,8 +1,10 @@
 """Redact a video: decode every frame, blur the faces/plates found, encode again (in one ffmpeg pair).
 
 Temporal smoothing: a box found in frame n is blurred in frames n−2 … n+2, so a detector that misses a face
-for a frame or two leaves nothing visible; frames wait two frames for that look-ahead. Whatever else the
-export burns in (privacy masks, the timestamp) is applied by the encoder's filter graph, in the same pass.
+for a frame or two leaves nothing visible; frames wait two frames for that look-ahead. The detector runs on
+every `DETECT_EVERY`-th frame (2): with that smoothing every frame between two detections is still covered,
+for half the detection cost (the cost of redaction; docs/benchmarks.md). Whatever else the export burns in
+(privacy masks, the timestamp) is applied by the encoder's filter graph, in the same pass.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from gtvision.redaction.detect import Box, Detector, Frame, blur
 
 #: Frames before and after a detection that are blurred too.
 SMOOTH = 2
+#: Detect on one frame in this many (≤ SMOOTH: the frames between are covered by the smoothing).
+DETECT_EVERY = 2
 #: Box margin, as a fraction of the box's size on each side.
 MARGIN = 0.25
 ENCODE_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
@@ -67,6 +71,7 @@ def redact(
     extra_inputs: list[str] | None = None,
     graph: Callable[[str, str], str] | None = None,
     keep_boxes: bool = False,
+    detect_every: int = DETECT_EVERY,
 ) -> Stats:
     """Write `src` to `dst` (H.264 MP4) with every detection blurred; `graph(src_label, dst_label)` adds the
     encoder's filters (masks: `extra_inputs` are its inputs after the frames, which are input 0)."""
@@ -138,7 +143,7 @@ def redact(
                     break
                 index = stats.frames
                 frame = np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).copy()
-                boxes[index] = detector.detect(frame)
+                boxes[index] = detector.detect(frame) if index % detect_every == 0 else []
                 _count(stats, boxes[index], keep_boxes)
                 pending.append((index, frame))
                 if len(pending) > SMOOTH:
