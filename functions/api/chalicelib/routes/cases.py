@@ -146,7 +146,7 @@ def case_custody(req: Request[None, PageQuery], case: Case) -> Page[CustodyOut]:
 def create_export(req: Request[ExportIn, None], case: Case) -> ExportQueued:
     """Queue a package of 1–16 cameras over one window (one job per camera; 202)."""
     data = req.body
-    quotas.check(req.user, "clip")
+    quotas.check(req.user, "export")
     req.audit_detail = {
         "camera_ids": data.camera_ids,
         "start": data.start.isoformat(),
