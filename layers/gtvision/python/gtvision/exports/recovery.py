@@ -66,10 +66,10 @@ def _parts(stale_s: int, out: Reconciled) -> None:
         requeue = [p for p in stale if p.requeues < MAX_REQUEUES and p.attempts < MAX_ATTEMPTS]
         for p in requeue:
             store.requeue_part(conn, str(p.export_id), str(p.camera_id))
-        redacting = {str(p.export_id): _redacts(conn, str(p.export_id)) for p in requeue}
+        image = {str(p.export_id): _in_image(conn, str(p.export_id)) for p in requeue}
     for p in requeue:  # after the commit: the worker must find the part queued
         try:
-            store.enqueue_part(str(p.export_id), str(p.camera_id), redacting[str(p.export_id)])
+            store.enqueue_part(str(p.export_id), str(p.camera_id), image[str(p.export_id)])
             out.requeued_parts.append(f"{p.export_id}/{p.camera_id}")
         except Exception:  # noqa: BLE001 - still queued and stale again later: the next run retries
             logger.exception("stale export part not re-queued", extra={"export_id": str(p.export_id)})
@@ -83,9 +83,9 @@ def _parts(stale_s: int, out: Reconciled) -> None:
         announce(export_id)
 
 
-def _redacts(conn: db.Conn, export_id: str) -> bool:
+def _in_image(conn: db.Conn, export_id: str) -> bool:
     row = store.get(conn, export_id)
-    return bool(row and row.redacts)
+    return bool(row and row.in_image)
 
 
 def _packages(stale_s: int, out: Reconciled) -> None:

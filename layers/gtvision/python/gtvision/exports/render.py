@@ -22,6 +22,7 @@ from gtvision.privacy import service as privacy
 ENCODE_ARGS = privacy.ENCODE_ARGS
 #: Fonts drawtext may use, first found wins (GTV_OVERLAY_FONT first; the container image installs DejaVu).
 FONT_CANDIDATES = (
+    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf",  # Amazon Linux 2023 (RedactionFunction's image)
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
     "/opt/fonts/DejaVuSans.ttf",

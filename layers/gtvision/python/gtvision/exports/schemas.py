@@ -97,6 +97,12 @@ class Export:
     def redacts(self) -> bool:
         return self.redact_faces or self.redact_plates
 
+    @property
+    def in_image(self) -> bool:
+        """Its parts run in RedactionFunction's image: redaction needs OpenCV, the burned-in clock a font (the
+        image installs DejaVu; the zip functions have no fonts)."""
+        return self.redacts or self.timestamp_overlay
+
 
 @dataclass(frozen=True, slots=True)
 class ExportPart:

@@ -204,7 +204,7 @@ def create(actor: Actor, case: Case, data: ExportIn) -> ExportQueued:
     export_id = str(row.id)
     try:
         for camera_id in data.camera_ids:  # after the commit: the workers must find the rows
-            store.enqueue_part(export_id, camera_id, row.redacts)
+            store.enqueue_part(export_id, camera_id, row.in_image)
     except Exception as exc:
         logger.exception("export job could not be queued", extra={"export_id": export_id})
         with db.transaction() as conn:

@@ -281,10 +281,10 @@ def segment_qualities(conn: Conn, camera_id: str, starts: list[datetime]) -> dic
 # ------------------------------------------------------------------------------------------- S3 / SQS
 
 
-def enqueue_part(export_id: str, camera_id: str, redacting: bool) -> None:
-    """One part job: redacting parts go to the redaction function's queue."""
+def enqueue_part(export_id: str, camera_id: str, in_image: bool) -> None:
+    """One part job: parts that redact or burn in the clock go to the image function's queue."""
     settings = get_settings()
-    url = settings.redaction_queue_url if redacting else settings.export_queue_url
+    url = settings.redaction_queue_url if in_image else settings.export_queue_url
     body = ExportJob(export_id=export_id, camera_id=camera_id).model_dump_json()
     aws.client("sqs").send_message(QueueUrl=url, MessageBody=body)
 
