@@ -19,12 +19,15 @@ with imports_without_gc():
     from chalicelib.routes import (
         audit,
         availability,
+        bookmarks,
+        cases,
         clips,
         core,
         intelbras,
         lpr,
         mosaics,
         ops,
+        privacy,
         sentinela,
         sessions,
         sharing,
@@ -52,6 +55,9 @@ app.register_blueprint(health_api.bp)
 app.register_blueprint(sessions.api.bp)
 app.register_blueprint(ops.api.bp)
 app.register_blueprint(sharing.api.bp)
+app.register_blueprint(cases.api.bp)
+app.register_blueprint(bookmarks.api.bp)
+app.register_blueprint(privacy.api.bp)
 app.api.binary_types.append("application/pdf")  # the agreements' monthly report
 
 _meta = Blueprint(__name__)

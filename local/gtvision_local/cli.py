@@ -277,11 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nó {args.node_id} fora de serviço; {len(moved)} câmera(s) movida(s): reinicie seus streams")
         return 0
     if args.command == "package":
-        from .package import (
-            assemble,
-            check,
-            format_reports,
-        )
+        from .package import DOMAIN_LAYER_DIR, assemble, check, format_reports
+        from .package_images import check_images, format_images
         from .sam import layout_of_sam_build, real_python, run_sam_build, sam_available
 
         template_path = repo_root() / "template.yaml"
@@ -289,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         reports = check(layout)
         print("montagem (layout do Lambda):\n" + format_reports(reports))
         problems = [p for r in reports for p in r.problems]
+        if layout.images:
+            print(format_images(layout))
+            problems += check_images(layout, repo_root() / DOMAIN_LAYER_DIR / "python")
         if args.sam:
             if not sam_available():
                 print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)

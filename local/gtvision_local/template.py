@@ -75,6 +75,8 @@ class FunctionSpec:
     memory_size: int = 128
     reserved_concurrency: int | None = None  # ReservedConcurrentExecutions
     description: str = ""
+    #: "Zip", or "Image": a container image built from a Dockerfile in the repository (run from source locally).
+    package_type: str = "Zip"
 
     def events_of(self, kind: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
@@ -212,19 +214,28 @@ class Template(Intrinsics):
             env = self.globals_env()
             own = ((props.get("Environment") or {}).get("Variables")) or {}
             env.update({k: _env_str(self.resolve(v)) for k, v in own.items()})
+            package_type = str(self.resolve(props.get("PackageType", "Zip")))
             code_uri = self.resolve(props.get("CodeUri", glob.get("CodeUri", ".")))
             reserved = self.resolve(props.get("ReservedConcurrentExecutions"))
+            handler = self.resolve(props.get("Handler", glob.get("Handler", "")))
+            if package_type == "Image":
+                # Locally an image function runs from its source: the Dockerfile's directory holds the handler.
+                meta = self.resources[lid].get("Metadata") or {}
+                dockerfile = Path(str(meta.get("DockerContext", "."))) / str(meta.get("Dockerfile", "Dockerfile"))
+                code_uri = str(dockerfile.parent)
+                handler = ((props.get("ImageConfig") or {}).get("Command") or [""])[0]
             specs.append(
                 FunctionSpec(
                     logical_id=lid,
                     code_uri=(self.root / str(code_uri)).resolve(),
-                    handler=str(self.resolve(props.get("Handler", glob.get("Handler", "")))),
+                    handler=str(handler),
                     timeout=int(self.resolve(props.get("Timeout", glob.get("Timeout", 3)))),
                     memory_size=int(self.resolve(props.get("MemorySize", glob.get("MemorySize", 128)))),
                     env=env,
                     events=[self._event(lid, name, ev) for name, ev in (props.get("Events") or {}).items()],
                     reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
                     description=str(self.resolve(props.get("Description", "")) or ""),
+                    package_type=package_type,
                 )
             )
         return specs

@@ -122,6 +122,8 @@ def transformed(monkeypatch: pytest.MonkeyPatch, artifacts: dict[str, bytes] | N
                 if artifacts is not None:
                     artifacts[name] = b""
                 spec["Properties"][key] = f"s3://gtvision-artifacts/{name}"
+        if spec.get("Properties", {}).get("PackageType") == "Image":  # `sam package` pushes the image (ADR 0026)
+            spec["Properties"]["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/gtvision:redaction"
     return transform(doc, {}, _NoManagedPolicies())
 
 

@@ -13,8 +13,7 @@ import pytest
 import yaml
 from test_ops_template import _dashboard_metrics, _emitted_metric_names
 
-from gtvision.health.poll import FLEET_GAUGES
-from gtvision_local.metrics import prometheus_name
+from gtvision_local.metrics import gauge_names, prometheus_name
 from gtvision_local.template import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +62,7 @@ def servable_metrics() -> set[str]:
     from gtvision_local.platform_metrics import PlatformMetrics
 
     emf = {
-        prometheus_name("GTVision", n) + ("" if n in FLEET_GAUGES else "_total")
+        prometheus_name("GTVision", n) + ("" if n in gauge_names() else "_total")
         for n in _emitted_metric_names() | {"Clips_ready", "Clips_failed"}
     }
     registry = CollectorRegistry(auto_describe=False)
@@ -100,7 +99,7 @@ def test_grafana_dashboards_match_the_cloudwatch_one_and_name_only_servable_metr
     body = load_yaml((ROOT / "template.yaml").read_text())["Resources"]["OperationsDashboard"]
     widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body["Properties"]["DashboardBody"]["Fn::Sub"]))["widgets"]
     cloudwatch = {
-        prometheus_name("GTVision", m) + ("" if m in FLEET_GAUGES else "_total")
+        prometheus_name("GTVision", m) + ("" if m in gauge_names() else "_total")
         for ns, m in _dashboard_metrics(widgets)
         if ns == "GTVision"
     }

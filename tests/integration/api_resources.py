@@ -88,6 +88,10 @@ class CityResources:
     camera_group_id: str
     agreement_id: str
     grant_id: str
+    case_id: str
+    export_id: str
+    share_id: str
+    bookmark_id: str
 
     def path_ids(self) -> dict[str, str]:
         return {
@@ -102,6 +106,10 @@ class CityResources:
             "camera_group_id": self.camera_group_id,
             "agreement_id": self.agreement_id,
             "grant_id": self.grant_id,
+            "case_id": self.case_id,
+            "export_id": self.export_id,
+            "share_id": self.share_id,
+            "bookmark_id": self.bookmark_id,
             "notification": "TollgateInfo",
         }
 
@@ -195,10 +203,21 @@ def build(world: World) -> CityResources:
         201,
     )["id"]
     grant = _ok(api.call("POST", "/v1/grants", grant_body(world.city_a, third, start), token), 201)
+    case = _ok(api.call("POST", "/v1/cases", {"title": "Caso X", "category": "ocorrencia"}, token), 201)
+    window = {"start": iso(start), "end": iso(start + timedelta(seconds=2))}
+    export = _ok(
+        api.call("POST", f"/v1/cases/{case['id']}/exports", {"camera_ids": [camera["id"]], **window}, token), 202
+    )
+    share = _ok(api.call("POST", f"/v1/cases/{case['id']}/shares", share_body(), token), 201)
+    mark = _ok(api.call("POST", f"/v1/cameras/{camera['id']}/bookmarks", {"at": iso(start), "label": "m"}, token), 201)
     return CityResources(
         camera_group_id=group["id"],
         agreement_id=agreement["id"],
         grant_id=grant["id"],
+        case_id=case["id"],
+        export_id=export["id"],
+        share_id=share["id"],
+        bookmark_id=mark["id"],
         search_id=search["id"],
         city_id=world.city_a,
         camera_id=camera["id"],
@@ -236,6 +255,16 @@ def grant_body(requesting: str, holding: str, start: datetime) -> dict[str, Any]
         "from": iso(start - timedelta(days=1)),
         "to": iso(start),
         "justification": "caso",
+    }
+
+
+def share_body() -> dict[str, Any]:
+    return {
+        "recipient_name": "Promotora Souza",
+        "organisation": "Ministério Público",
+        "legal_basis": "Requisição 12/2026",
+        "expires_at": iso(datetime.now(UTC) + timedelta(days=7)),
+        "max_downloads": 3,
     }
 
 
@@ -312,7 +341,21 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
             "end": iso(start + timedelta(seconds=2)),
             "mode": "fast",
         },
-        ("/v1/clips/{clip_id}/hold", "POST"): {"reason": "inquérito 123"},
+        ("/v1/clips/{clip_id}/hold", "POST"): {"reason": "inquérito 123", "case_id": res.case_id},
+        ("/v1/cases", "POST"): {"title": "Caso", "reference": "BO 1/2026", "category": "ocorrencia"},
+        ("/v1/cases/{case_id}", "PATCH"): {"title": "Caso Y", "reference": "BO 2", "category": "interno"},
+        ("/v1/cases/{case_id}/items", "POST"): {"kind": "note", "text": "testemunha"},
+        ("/v1/cases/{case_id}/exports", "POST"): {
+            "camera_ids": [res.camera_id],
+            "start": iso(start),
+            "end": iso(start + timedelta(seconds=2)),
+            "mode": "exact",
+            "redact": {"faces": False, "plates": False},
+            "timestamp_overlay": False,
+        },
+        ("/v1/cases/{case_id}/shares", "POST"): share_body(),
+        ("/v1/cameras/{camera_id}/bookmarks", "POST"): {"at": iso(start), "label": "marco", "case_id": res.case_id},
+        ("/v1/cameras/{camera_id}/privacy-masks", "PUT"): {"masks": [{"points": [[0.1, 0.1], [0.3, 0.1], [0.2, 0.4]]}]},
         WEBHOOK: {
             "event_id": uuid.uuid4().hex,
             "plate": PLATE,

@@ -93,6 +93,9 @@ def _fresh(world: World, res: CityResources) -> dict[tuple[str, str], Callable[[
             },
             "user_id",
         ),
+        ("DELETE", "/v1/bookmarks/{bookmark_id}"): lambda: made(
+            "POST", f"/v1/cameras/{res.camera_id}/bookmarks", {"at": iso(start), "label": "tmp"}, "bookmark_id"
+        ),
         ("DELETE", "/v1/agreements/{agreement_id}"): lambda: made(
             "POST", "/v1/agreements", api_resources.agreement_body(None), "agreement_id"
         ),

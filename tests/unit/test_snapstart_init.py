@@ -51,7 +51,7 @@ def test_no_layer_or_handler_module_makes_ids_nonces_or_keys_at_import() -> None
     assert offenders == {}
 
 
-def test_every_function_has_snapstart_and_the_live_alias_unless_its_scratch_forbids_it() -> None:
+def test_every_function_has_snapstart_and_the_live_alias_unless_lambda_forbids_it() -> None:
     doc = load_yaml((ROOT / "template.yaml").read_text(encoding="utf-8"))
     glob = doc["Globals"]["Function"]
     assert glob["AutoPublishAlias"] == "live" and glob["SnapStart"] == {"ApplyOn": "PublishedVersions"}
@@ -60,8 +60,9 @@ def test_every_function_has_snapstart_and_the_live_alias_unless_its_scratch_forb
     for name, props in functions.items():
         assert props.get("AutoPublishAlias", "live") == "live", name
         big_scratch = (props.get("EphemeralStorage") or {}).get("Size", 512) > 512
-        # Lambda refuses SnapStart with more than 512 MB of /tmp: only those functions opt out, saying so
-        expected = {"ApplyOn": "None"} if big_scratch else {"ApplyOn": "PublishedVersions"}
+        image = props.get("PackageType") == "Image"
+        # Lambda refuses SnapStart with more than 512 MB of /tmp and on container images: only those opt out
+        expected = {"ApplyOn": "None"} if big_scratch or image else {"ApplyOn": "PublishedVersions"}
         assert props.get("SnapStart", glob["SnapStart"]) == expected, name
 
 

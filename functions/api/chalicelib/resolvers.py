@@ -15,9 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from gtvision.alerts import store as alerts_dal
+from gtvision.bookmarks import service as bookmarks
+from gtvision.cases import service as cases
 from gtvision.clips import service as clips
 from gtvision.core import db
 from gtvision.core.principal import Principal
+from gtvision.exports import service as exports
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
 from gtvision.sharing import agreements, grants
@@ -57,6 +60,9 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "search_id": sentinela.get,
     "agreement_id": agreements.visible,
     "grant_id": grants.visible,
+    "case_id": cases.visible,
+    "export_id": exports.visible,
+    "bookmark_id": bookmarks.visible,
 }
 
 

@@ -151,7 +151,7 @@ export function me() {
 
 export function showScreen(name) {
   for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== `tela-${name}`;
-  const section = { cidade: "cidades", camera: "cidades", mosaico: "mosaicos" }[name]
+  const section = { cidade: "cidades", camera: "cidades", mosaico: "mosaicos", caso: "casos" }[name]
     || (name === "gestao" ? location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] : name);
   for (const a of document.querySelectorAll("#menu a")) {
     if (a.dataset.section === section) a.setAttribute("aria-current", "page");

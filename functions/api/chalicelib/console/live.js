@@ -34,6 +34,8 @@ function onEvent(msg) {
     for (const badge of document.querySelectorAll(".badge[data-camera]")) {
       if (badge.dataset.camera === d.camera_id) badge.replaceWith(statusBadge(d.status, d.camera_id));
     }
+  } else if (msg.type === "export.status") {
+    document.dispatchEvent(new CustomEvent("gtv:export", { detail: d })); // screens/cases.js redraws it
   } else if (msg.type === "clip.status" && (d.status === "ready" || d.status === "failed")) {
     toast(d.status === "ready" ? MSG.clipReady : MSG.clipFailed, `#/cameras/${d.camera_id}`, "info");
   }

@@ -11,6 +11,7 @@ import { showAudit, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAgreement, showAgreements, showGrants } from "./screens/agreements.js";
 import { showAlerts } from "./screens/alerts.js";
 import { showCamera } from "./screens/camera.js";
+import { showCase, showCases } from "./screens/cases.js";
 import { showCities, showCity } from "./screens/cities.js";
 import { showGroups } from "./screens/groups.js";
 import { showHome } from "./screens/home.js";
@@ -36,6 +37,7 @@ const SCREENS = {
   placas: (_id, params) => showPlates(params),
   alertas: (_id, params) => showAlerts(params),
   sentinela: (_id, params) => showSentinela(helpers, params),
+  casos: (id, params) => (id ? showCase(id) : showCases(params)),
   mosaicos: (id) => (id ? showMosaic(id) : showMosaics()),
   disponibilidade: (_id, params) => showSla(params),
   usuarios: () => showUsers(),

@@ -8,6 +8,8 @@ import {
 } from "../format.js";
 import { whyNotLive } from "../livestatus.js";
 import { createPlayer } from "../player.js";
+import { addToCaseButton } from "./cases.js";
+import { showMasks } from "./masks.js";
 import { CLIP_STATUS, MSG } from "../strings.js";
 
 const CLIP_POLL_MS = 2000;
@@ -53,7 +55,8 @@ export async function showCamera(cameraId, params) {
   nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
   // The clip list is for managers (GET /v1/clips); viewers watch and export.
-  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips()]);
+  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips(),
+    showMasks(cameraId, $("player"))]);
   if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
 }
 
@@ -376,6 +379,7 @@ function clipItem(clip) {
         render(await api("GET", `/v1/clips/${id}`));
       });
       extra.push(" ", el("button", { type: "button", class: "secondary", onclick: toggle }, c.held ? MSG.unhold : MSG.hold));
+      extra.push(" ", addToCaseButton("clip", c.id));
     }
     li.replaceChildren(status, " ", range, ...extra);
   };

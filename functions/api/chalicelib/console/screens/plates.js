@@ -4,6 +4,7 @@ import { $, api, el, guarded, nameCell, pagedList, showError, showScreen, PAGE }
 import { fmtNum, fmtPct, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { drawTrajectory } from "../map.js";
 import { MSG, SHARING } from "../strings.js";
+import { addToCaseButton } from "./cases.js";
 
 const MATCH = ["exact", "prefix", "fuzzy"];
 
@@ -32,7 +33,8 @@ async function searchPlates() {
         ? el("a", { href: r.image_url, target: "_blank", rel: "noopener" },
           el("img", { src: r.image_url, alt: MSG.readImage(r.plate), class: "plate-img", loading: "lazy" }))
         : "—"),
-      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, MSG.trajectory))),
+      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, MSG.trajectory),
+        " ", addToCaseButton("lpr_read", r.id))),
   });
 }
 

@@ -45,6 +45,7 @@ def public(row: Clip) -> ClipOut:
         held=row.held,
         hold_reason=row.hold_reason,
         held_at=row.held_at,
+        hold_case_id=str(row.hold_case_id) if row.hold_case_id else None,
         requested_by=str(row.requested_by) if row.requested_by else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -126,7 +127,7 @@ def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str |
 def hold(principal: Principal, clip: Clip, data: HoldIn) -> ClipOut:
     """Place (or re-state) a legal hold: the clip and its source segments are kept by retention."""
     with db.transaction() as conn:
-        row = store.set_hold(conn, str(clip.id), data.reason, principal.user_id)
+        row = store.set_hold(conn, str(clip.id), data.reason, principal.user_id, data.case_id)
     # Out of the lifecycle safety net too, not only out of RetentionFunction's reach.
     holds.protect_clip_sources(str(clip.id))
     if row is None:
@@ -142,6 +143,15 @@ def release_hold(clip: Clip) -> ClipOut:
     if row is None:
         raise not_found("recorte")
     return public(row)
+
+
+def release_case_holds(case_id: str) -> list[str]:
+    """Lift the holds a case placed on its clips (its keep period ended); the clips released."""
+    with db.transaction() as conn:
+        released = store.release_case_holds(conn, case_id)
+    for clip_id in released:
+        holds.release_clip_sources(clip_id)
+    return released
 
 
 def delete(clip: Clip) -> Clip:

@@ -114,6 +114,19 @@ class Settings(BaseModel):
     feed_retry_base_s: float = Field(default=5.0, gt=0, alias="GTV_FEED_RETRY_BASE_S")
     feed_retry_max_s: float = Field(default=300.0, gt=0, alias="GTV_FEED_RETRY_MAX_S")
     feed_max_age_s: int = Field(default=86_400, gt=0, alias="GTV_FEED_MAX_AGE_S")
+    # Cases and evidence: export parts (plain and redacted), the packaging job, their reconciler, case holds
+    # after closing, share links (presigned downloads) and the public base URL of share links.
+    export_queue_url: str = Field(default="", alias="EXPORT_QUEUE_URL")
+    redaction_queue_url: str = Field(default="", alias="REDACTION_QUEUE_URL")
+    export_package_queue_url: str = Field(default="", alias="EXPORT_PACKAGE_QUEUE_URL")
+    export_stale_s: int = Field(default=900, gt=0, alias="GTV_EXPORT_STALE_S")
+    export_max_bytes: int = Field(default=4 * 1024**3, gt=0, alias="GTV_EXPORT_MAX_BYTES")
+    case_keep_days: int = Field(default=365, ge=0, alias="GTV_CASE_KEEP_DAYS")
+    # Longest window a redacting export may ask per camera: one RedactionFunction invocation (900 s) must finish
+    # it at the measured throughput (docs/benchmarks.md, bench_cases).
+    redaction_max_s: int = Field(default=300, gt=0, alias="GTV_REDACTION_MAX_S")
+    share_download_ttl_s: int = Field(default=300, gt=0, le=3600, alias="GTV_SHARE_DOWNLOAD_TTL_S")
+    public_base_url: str = Field(default="", alias="GTV_PUBLIC_BASE_URL")
 
 
 @lru_cache(maxsize=1)

@@ -229,3 +229,13 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
         "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
         "truncated": truncated,
     }
+
+
+def read_ref(principal: Principal, read_id: str) -> tuple[str, datetime, str]:
+    """(camera id, captured at, plate) of a read the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.read_ref(conn, read_id, principal.scope)
+    if found is None:
+        raise not_found("leitura de placa")
+    cameras.visible(principal, found[0])
+    return found

@@ -88,15 +88,24 @@ def _new_secrets(agreement_id: Any) -> tuple[str, bytes, str, str]:
     return secret, crypto.encrypt(secret, _secret_context(agreement_id)), key, _hash_key(key)
 
 
+def _canonical(agreement_id: object) -> str | None:
+    """The id in its canonical spelling (any spelling `uuid.UUID` reads); None when it is no UUID."""
+    try:
+        return str(uuid.UUID(str(agreement_id)))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def is_hotlist_key(token: str | None) -> bool:
     """Whether a bearer token is a partner's hotlist key (not a user's JWT)."""
     return bool(token) and str(token).startswith(HOTLIST_KEY_PREFIX)
 
 
 def partner(agreement_id: str, key: str) -> Agreement:
-    """The agreement whose hotlist key this is; one 401 for an unknown agreement or a wrong key."""
+    """The agreement whose hotlist key this is; one 401 for an unknown (or malformed) agreement id or a wrong key."""
+    canonical = _canonical(agreement_id)
     with db.transaction() as conn:
-        row = store.get(conn, agreement_id)
+        row = store.get(conn, canonical) if canonical is not None else None
     expected = row.hotlist_key_hash if row is not None else _hash_key(uuid.uuid4().hex)
     if not hmac.compare_digest(expected, _hash_key(key)) or row is None:
         raise Unauthorized("invalid_hotlist_key", "chave de lista inválida")
@@ -205,9 +214,12 @@ def create(principal: Principal, data: AgreementIn) -> AgreementSecrets:
 
 
 def visible(principal: Principal, agreement_id: str) -> Agreement:
-    """The agreement if the caller's city made it (admins: any); 404 otherwise."""
+    """The agreement if the caller's city made it (admins: any); 404 otherwise (a malformed id too)."""
+    canonical = _canonical(agreement_id)
+    if canonical is None:
+        raise not_found("convênio")
     with db.transaction() as conn:
-        return in_callers_city(conn, principal, store.get, agreement_id, "convênio")
+        return in_callers_city(conn, principal, store.get, canonical, "convênio")
 
 
 def list_(principal: Principal, query: AgreementsQuery) -> tuple[list[AgreementOut], str | None]:

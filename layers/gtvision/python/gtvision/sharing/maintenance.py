@@ -24,6 +24,10 @@ class MaintenanceResult:
     max_lag_s: float
 
 
+#: Metrics that are a snapshot, not a count (the local /metrics keeps their last value).
+GAUGES = ("FeedLagMaxSeconds",)
+
+
 def run() -> MaintenanceResult:
     with db.transaction() as conn:
         lost = deliveries.pending_ids(conn, None, LOST_AFTER_S, 5000)

@@ -109,7 +109,9 @@ def delete(city: City) -> None:
     city_id = str(city.id)
     with db.transaction() as conn:
         if dal.has_dependents(conn, city_id):
-            raise Conflict("city_not_empty", "remova as câmeras e usuários da cidade antes de excluí-la")
+            raise Conflict(
+                "city_not_empty", "a cidade ainda tem câmeras, usuários ou casos; remova-os antes de excluí-la"
+            )
         # Retention walks cities: a deleted city's recordings and plate reads would never expire.
         if dal.holds_personal_data(conn, city_id):
             raise Conflict(

@@ -76,10 +76,11 @@ def holds_personal_data(conn: Conn, city_id: str) -> bool:
 
 
 def has_dependents(conn: Conn, city_id: str) -> bool:
-    """Whether the city still has cameras or active users."""
+    """Whether the city still has cameras, active users or cases (evidence outlives no city silently)."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
-        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",
-        (city_id, city_id),
+        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL)"
+        " OR EXISTS (SELECT 1 FROM cases WHERE city_id = %s) AS busy",
+        (city_id, city_id, city_id),
     ).fetchone()
     return bool(row and row["busy"])
