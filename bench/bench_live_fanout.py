@@ -105,7 +105,7 @@ def gateway_process(pipe: Connection, env: dict[str, str]) -> None:
     from gtvision_local.websocket import start_gateways
 
     runtime = Runtime(load_template(REPO / "template.yaml"), api_port=0)
-    (gateway,) = start_gateways(runtime)
+    (gateway,) = start_gateways(runtime, runtime.template)
     try:
         while True:
             command, *args = pipe.recv()
@@ -216,8 +216,8 @@ def main() -> None:
             ).fetchone()
             assert row is not None
             city = str(row["id"])
-            user = users_dal.insert(conn, "bench-manager", "not-a-login", "manager", city)
-        token, _ = auth.issue_token(str(user["id"]), "bench-manager", "manager", city)
+            user = users_dal.insert(conn, "bench-manager", "not-a-login", "manager", city, 90)
+        token, _ = auth.issue_token(str(user.id), "bench-manager", "manager", city)
         connect_s = browsers.ask("connect", ws_url, token, args.connections)
 
         seq = 0

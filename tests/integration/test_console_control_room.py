@@ -603,14 +603,15 @@ def test_a_wall_of_9_and_16_live_tiles_plays_every_tile_and_reports_its_load(
 
 
 def test_timeline_draws_bookmarks_previews_thumbnails_and_the_picture_zooms(
-    chromium: Any, site: str, room: Room
+    chromium: Any, site: str, api: Any, room: Room
 ) -> None:
     tab = Page(chromium, site)
     p = tab.page
     p.set_viewport_size({"width": 1440, "height": 900})
-    # Given the bookmarks route of the cases feature answering one bookmark at 12:00:05 (a 404 draws none)
-    mark = {"id": "b1", "at": "2026-11-23T15:00:05Z", "end": None, "label": "Ocorrência 123"}
-    p.route("**/v1/cameras/*/bookmarks?*", lambda r: r.fulfill(json={"items": [mark], "next_cursor": None}))
+    # Given a bookmark at 12:00:05 on the first camera (the bookmarks API of the cases feature)
+    body = {"at": "2026-11-23T15:00:05Z", "label": "Ocorrência 123"}
+    made = api.call("POST", f"/v1/cameras/{room.cameras[0]}/bookmarks", body, token=room.token)
+    assert made.status == 201, made.text
     tab.login(room.manager, PASSWORD)
     p.goto(f"{site}/console#/cameras/{room.cameras[0]}?em=2026-11-23T15:00:02Z")
     _until(p, PLAYING, timeout=30000)

@@ -451,6 +451,44 @@ def test_a_reused_refresh_token_closes_the_sessions_socket(world: Any, live: Liv
     assert code == 4001 and took <= CLOSE_BOUND_S
 
 
+def test_a_user_restricted_to_camera_groups_gets_only_their_cameras_events_until_the_groups_change(
+    world: Any, live: Live
+) -> None:
+    # Given two watchlisted plates, two LPR cameras of city A, and an operator restricted to a group of the first
+    plate, elsewhere = _plate("GRP"), _plate("GRQ")
+    mine, other = world.camera(lpr_enabled=True), world.camera(lpr_enabled=True)
+    for watched in (plate, elsewhere):
+        watch = {"plate": watched, "reason": "furto"}
+        assert world.api.call("POST", "/v1/watchlist", watch, world.manager_a).status == 201
+    body = {"name": f"Escola {uuid.uuid4().hex[:6]}", "camera_ids": [mine["id"]]}
+    group = world.api.call("POST", f"/v1/cities/{world.city_a}/camera-groups", body, world.manager_a)
+    assert group.status == 201, group.text
+    user_id, username = _new_user(world, "operator")
+    restrict = {"camera_group_ids": [group.json()["id"]]}
+    assert world.api.call("PATCH", f"/v1/users/{user_id}", restrict, world.manager_a).status == 200
+    client = live.connect(world.api.login(username, "senha-forte-123"), ["alerts"])
+    (row,) = _connection_rows(username=username)
+    assert [str(c) for c in row["allowed_camera_ids"]] == [mine["id"]]
+
+    # When the other camera reads one plate, then the operator's camera reads the other
+    _post_plate(live, other, elsewhere)
+    read_id = _post_plate(live, mine, plate)
+
+    # Then the socket gets the alert of its own camera first, and nothing of the other before a ping's pong
+    first = json.loads(client.recv(timeout=10))
+    assert first["type"] == "alert" and first["data"]["camera_id"] == mine["id"], first
+    assert first["data"]["read_ids"] == [read_id]
+    client.send(json.dumps({"action": "ping"}))
+    assert json.loads(client.recv(timeout=5)) == {"type": "pong"}
+
+    # When a manager lifts the restriction, the socket (bound to the old rights) closes within 2 s
+    started = time.monotonic()
+    lift = world.api.call("PATCH", f"/v1/users/{user_id}", {"camera_group_ids": None}, world.manager_a)
+    assert lift.status == 200, lift.text
+    code, took = _closed_within(client, started)
+    assert code == 4001 and took <= CLOSE_BOUND_S
+
+
 def test_a_viewer_gets_the_alert_as_rest_shows_it_without_the_watchlist_reason(world: Any, live: Live) -> None:
     # Given a watchlisted plate with a reason, an LPR camera, and city A's viewer and manager on alerts
     plate = _plate("RED")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 
 def test_mosaic_lifecycle_with_live_urls(world):
     api = world.api
@@ -115,3 +117,51 @@ def test_a_tour_shows_pages_of_cameras_in_turn_and_lists_every_camera_with_urls(
     assert api.call("PATCH", path, {"name": "Ronda 2"}, world.manager_a).json()["tour"] == tour
     cleared = api.call("PATCH", path, {"tour": None}, world.manager_a).json()
     assert cleared["tour"] is None and [c["camera_id"] for c in cleared["cameras"]] == cams[:4]
+
+
+def _restricted(world, role, *camera_ids):
+    """A fresh user of city A restricted to one camera group holding `camera_ids`: their token."""
+    api = world.api
+    group = {"name": f"Grupo {uuid.uuid4().hex[:6]}", "camera_ids": list(camera_ids)}
+    r = api.call("POST", f"/v1/cities/{world.city_a}/camera-groups", group, world.manager_a)
+    assert r.status == 201, r.text
+    name = f"mos-{uuid.uuid4().hex[:8]}"
+    body = {"username": name, "password": "frase-longa-do-teste-42", "role": role, "city_id": world.city_a}
+    body["camera_group_ids"] = [r.json()["id"]]
+    assert api.call("POST", "/v1/users", body, world.admin).status == 201
+    return api.login(name, "frase-longa-do-teste-42")
+
+
+def test_a_user_restricted_to_camera_groups_sees_and_places_only_their_cameras(world):
+    api = world.api
+    school, square, port = (world.camera()["id"] for _ in range(3))
+    tour = {"dwell_s": 10, "pages": [[school, square], [port]]}
+    body = {"name": "Centro", "camera_ids": [square, school], "layout": "2x2", "tour": tour}
+    wall = api.call("POST", "/v1/mosaics", body, world.manager_a).json()
+    path = f"/v1/mosaics/{wall['id']}"
+    viewer = _restricted(world, "viewer", school)
+
+    # A restricted viewer reads the wall with only their camera: on it, on the tour's pages, with live URLs
+    got = api.call("GET", path, token=viewer)
+    assert got.status == 200, got.text
+    assert got.json()["camera_ids"] == [school]
+    assert got.json()["tour"] == {"dwell_s": 10, "pages": [[school]]}  # the page of the port alone is gone
+    assert [c["camera_id"] for c in got.json()["cameras"]] == [school]
+    (listed,) = [m for m in api.call("GET", "/v1/mosaics", token=viewer).json()["items"] if m["id"] == wall["id"]]
+    assert listed["camera_ids"] == [school] and listed["tour"]["pages"] == [[school]]
+    # while an unrestricted user still reads all of it
+    assert api.call("GET", path, token=world.viewer_a).json()["camera_ids"] == [square, school]
+
+    # A restricted manager places only their cameras, on a wall or on a tour (any other is 404, as a missing one)
+    manager = _restricted(world, "manager", school, port)
+    assert api.call("POST", "/v1/mosaics", {"name": "x", "camera_ids": [school, square]}, manager).status == 404
+    tour_out = {"name": "x", "camera_ids": [school], "tour": {"dwell_s": 10, "pages": [[square]]}}
+    assert api.call("POST", "/v1/mosaics", tour_out, manager).status == 404
+    made = api.call("POST", "/v1/mosaics", {"name": "Escola", "camera_ids": [school, port]}, manager)
+    assert made.status == 201 and made.json()["camera_ids"] == [school, port]
+    assert api.call("PATCH", path, {"camera_ids": [square]}, manager).status == 404
+    assert api.call("PATCH", path, {"tour": {"dwell_s": 20, "pages": [[square]]}}, manager).status == 404
+    # a rename keeps the wall as it is, and answers it as the manager may see it
+    renamed = api.call("PATCH", path, {"name": "Centro velho"}, manager)
+    assert renamed.status == 200 and renamed.json()["camera_ids"] == [school]
+    assert api.call("GET", path, token=world.manager_a).json()["camera_ids"] == [square, school]

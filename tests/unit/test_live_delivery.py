@@ -51,6 +51,19 @@ def test_a_restricted_user_gets_only_events_of_the_cameras_it_may_see() -> None:
     assert not deliverable(subscriber(allowed_camera_ids=[CAM_B], camera_ids=[CAM_A]), event(camera=CAM_A))
 
 
+def test_an_evidence_exports_progress_reaches_a_restricted_user_only_when_it_may_see_every_camera() -> None:
+    # An export names no camera of its own: its files do (one per camera)
+    def export(*cameras: uuid.UUID) -> LiveEvent:
+        files = [{"camera_id": str(c), "name": f"{c}.mp4"} for c in cameras]
+        return event("export.status", camera=None, data={"id": str(uuid.uuid4()), "files": files})
+
+    topics = ("clips",)
+    assert deliverable(subscriber(topics=topics, allowed_camera_ids=[CAM_B]), export(CAM_B))
+    assert not deliverable(subscriber(topics=topics, allowed_camera_ids=[CAM_B]), export(CAM_A, CAM_B))
+    assert not deliverable(subscriber(topics=topics, allowed_camera_ids=[CAM_B]), export())
+    assert deliverable(subscriber(topics=topics), export(CAM_A, CAM_B))  # not restricted
+
+
 def test_a_viewer_never_gets_the_watchlist_entrys_reason_or_plate() -> None:
     full = json.loads(payload_for(event(), "manager"))["data"]["detail"]
     assert (full["reason"], full["watch_plate"]) == ("furto", "ABC1D23")

@@ -25,13 +25,13 @@ def list_mosaics(req: Request[None, PageQuery]) -> Page[MosaicOut]:
 @api.route("GET", "/v1/mosaics/{mosaic_id}", response=MosaicOut, audit="mosaic.read")
 def get_mosaic(req: Request[None, None], mosaic: Mosaic) -> MosaicOut:
     """One mosaic with each camera's live URLs."""
-    return mosaics.get(mosaic)
+    return mosaics.get(req.user, mosaic)
 
 
 @api.route("PATCH", "/v1/mosaics/{mosaic_id}", role="manager", body=MosaicPatch, response=MosaicOut)
 def update_mosaic(req: Request[MosaicPatch, None], mosaic: Mosaic) -> MosaicOut:
     """Rename a mosaic or change its cameras, layout or tour (managers of its city)."""
-    return mosaics.update(mosaic, req.body)
+    return mosaics.update(req.user, mosaic, req.body)
 
 
 @api.route("DELETE", "/v1/mosaics/{mosaic_id}", role="manager", status=204)

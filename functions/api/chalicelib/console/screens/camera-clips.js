@@ -5,6 +5,7 @@ import { $, api, el, guarded, state } from "../core.js";
 import { fmtNum, showDateTime, showTime } from "../format.js";
 import { CLIP_STATUS, MSG } from "../strings.js";
 import { dangerButton, toast } from "../ui.js";
+import { addToCaseButton } from "./cases.js";
 
 const CLIP_POLL_MS = 2000;
 const holds = (role) => ["admin", "manager"].includes(role);
@@ -42,6 +43,7 @@ export function clipItem(cam, clip) {
           }),
         }, MSG.hold));
     }
+    if (cam.role !== "viewer") extra.push(" ", addToCaseButton("clip", c.id)); // operators and up keep cases
     li.replaceChildren(status, " ", range, ...extra);
   };
   render(clip);

@@ -8,12 +8,14 @@ import {
   showDateTime, showDay, showTime,
 } from "../format.js";
 import { control, nextSpeed, speedButtons, useKeys } from "../controls.js";
+import { whyNotLive } from "../livestatus.js";
 import { createPlayer, digitalZoom, snapshot } from "../player.js";
 import { MSG } from "../strings.js";
 import { createTimeline } from "../timeline.js";
 import { checkTyped, dangerButton, toast, toggleHelp } from "../ui.js";
 import { clipItem, loadClips } from "./camera-clips.js";
 import { loadMetrics } from "./camera-health.js";
+import { showMasks } from "./masks.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 const FOLLOW_MS = 10000; // the timeline of today follows live recording
@@ -117,7 +119,7 @@ export async function showCamera(cameraId, params) {
   nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
   const clips = cam.role === "viewer" ? null : loadClips(cam);
-  await Promise.all([loadStream(), metrics(), loadDay(!instant), clips]);
+  await Promise.all([loadStream(), metrics(), loadDay(!instant), clips, showMasks(cameraId, video)]);
   if (instant) {
     setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
     $("player-caixa").scrollIntoView({ block: "nearest" }); // a link lands on the player, not below the fold
@@ -146,6 +148,8 @@ async function loadStream() {
   cam.urls = stream.urls;
   const parts = [el("p", {}, MSG.statusLabel, statusBadge(stream.status),
     stream.live ? MSG.signal(stream.live.ready) : "")];
+  const reason = await whyNotLive(id, stream);
+  if (reason) parts.push(el("p", { class: "error-text", "data-why": "" }, reason));
   if (stream.urls) {
     const u = stream.urls;
     parts.push(el("dl", { class: "urls" },
@@ -155,7 +159,7 @@ async function loadStream() {
     if (u.hls || u.webrtc) {
       parts.push(el("button", { type: "button", class: "secondary", onclick: guarded(watchLive) }, MSG.watchLive));
     }
-  } else {
+  } else if (!reason) {
     parts.push(el("p", { class: "muted" }, stream.status === "stopped" ? MSG.streamStopped : MSG.noLive));
   }
   parts.push(...streamButtons(stream.status));
@@ -167,7 +171,7 @@ async function watchLive() {
   cam.mode = "live";
   timeline.setPlayhead(null);
   setRate(1);
-  await player.live(cam.urls, MSG.live);
+  await player.live(cam.urls, MSG.live, () => whyNotLive(cam.id));
 }
 
 /** Start/stop for managers and admins (viewers and operators only watch); stopping asks to confirm. */

@@ -6,6 +6,7 @@
 import { $, api, apiText, canManage, el, guarded, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import { nextSpeed, useKeys } from "../controls.js";
 import { inputDateTime, parseLocal, rfc3339, showDateTime } from "../format.js";
+import { whyNotLive } from "../livestatus.js";
 import { createPlayer } from "../player.js";
 import { CELLS, LAYOUTS, MSG, SPEEDS } from "../strings.js";
 import { createSync } from "../sync.js";
@@ -142,12 +143,14 @@ function live() {
     const urls = t.cam.urls;
     // Tiles of a wall take the sub-stream when the camera has one (a fraction of the bandwidth and decoding).
     const source = many && urls && urls.sub ? urls.sub : urls;
+    const explain = () => whyNotLive(t.cam.camera_id);
     if (!source || !(source.webrtc || source.hls)) {
       t.info.textContent = MSG.noStream;
+      explain().then((reason) => { if (reason) t.info.textContent = reason; });
       continue;
     }
-    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start
-    t.player.live(source).then((how) => {
+    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start; why, when neither plays
+    t.player.live(source, undefined, explain).then((how) => {
       if (how) t.info.textContent = MSG.transport[how] + (source === urls ? "" : ` · ${MSG.substream}`);
     });
   }

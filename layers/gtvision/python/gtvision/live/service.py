@@ -4,7 +4,9 @@
 topic (and camera), each in the form its role may read (`deliverable` and `payload_for`: the same rules as
 REST), and forgets the connections API Gateway reports gone. `close_user_sockets` / `close_session_sockets`
 end the sockets of a user or login session (logout, refresh-token reuse, deletion, a change of rights):
-their rows go first, so no event reaches them, then API Gateway closes them (`DeleteConnection`).
+their rows go first, so no event reaches them, then API Gateway closes them (`DeleteConnection`). Tenancy
+tells of those changes through `tenancy.access` (it cannot import live: live imports tenancy);
+`close_on_access_change` is the listener the API function subscribes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from gtvision.core.observability import logger
 from gtvision.live import store
 from gtvision.live.publish import TOPICS
 from gtvision.live.schemas import FanOut, LiveEvent, Subscriber
+from gtvision.tenancy.access import AccessChange
 
 #: Events whose data is an alert as GET /v1/alerts shows it: redacted per role as REST does.
 ALERT_TYPES = frozenset({"alert", "alert.updated"})
@@ -41,16 +44,30 @@ def parse_event(body: str) -> LiveEvent:
 # ------------------------------------------------------------------------------------ who gets what
 
 
+def event_cameras(event: LiveEvent) -> set[str]:
+    """The cameras an event is about: its `camera_id`, or those of an evidence export's files (none: a city-wide
+    event such as an ops alert)."""
+    if event.camera_id is not None:
+        return {event.camera_id}
+    files = event.data.get("files")
+    if not isinstance(files, list):
+        return set()
+    return {str(f["camera_id"]) for f in files if isinstance(f, dict) and f.get("camera_id")}
+
+
 def deliverable(subscriber: Subscriber, event: LiveEvent) -> bool:
     """Whether `event` reaches this connection: its topic, the cameras it chose, and the cameras its user may
-    see at all (a restricted user's `allowed_camera_ids`: only events of those cameras)."""
+    see at all (a restricted user's `allowed_camera_ids`: only events whose every camera is one of those)."""
     if TOPICS[event.type] not in subscriber.topics:
         return False
     chosen = subscriber.camera_ids
     if chosen and (event.camera_id is None or event.camera_id not in {str(c) for c in chosen}):
         return False
     allowed = subscriber.allowed_camera_ids
-    return allowed is None or (event.camera_id is not None and event.camera_id in {str(c) for c in allowed})
+    if allowed is None:
+        return True
+    cameras = event_cameras(event)
+    return bool(cameras) and cameras <= {str(c) for c in allowed}
 
 
 def payload_for(event: LiveEvent, role: str) -> bytes:
@@ -119,6 +136,16 @@ def close_session_sockets(session_id: str) -> int:
     with db.transaction() as conn:
         ids = store.take_connections(conn, session_id=str(session_id))
     return _close(ids)
+
+
+def close_on_access_change(change: AccessChange) -> None:
+    """`tenancy.access` listener: a session that ended closes its sockets; any other change of a user's
+    access (deletion, deactivation, role, city, camera groups, 2FA reset) closes all of theirs, and the
+    console reconnects with a token that carries the new rights."""
+    if change.session_id is not None:
+        close_session_sockets(change.session_id)
+    else:
+        close_user_sockets(change.user_id)
 
 
 def _close(connection_ids: list[str]) -> int:

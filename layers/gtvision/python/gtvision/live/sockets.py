@@ -33,27 +33,24 @@ MAX_DEPTH = 8
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def allowed_cameras(principal: Principal) -> list[str] | None:
-    """The cameras a restricted user may see (None: every camera of their city).
-
-    Camera groups restrict users (contract v1.2): the one place their cameras enter the live events, read at
-    $connect and stored with the connection; a change of the user's groups closes the socket.
-    """
-    return None
-
-
 def connect(connection_id: str, token: str | None) -> Principal:
-    """$connect: a missing, invalid or expired token, or an ended session, raises Unauthorized (refused)."""
+    """$connect: a missing, invalid or expired token, an ended session or a token that still owes its 2FA
+    raises Unauthorized (refused).
+
+    Camera groups restrict users (contract v1.2): the cameras a restricted user may see enter the live
+    events here only (`tenancy.authz.camera_filter`), stored with the connection; a change of the user's
+    groups closes the socket (`tenancy.access`), so they are never stale.
+    """
     # Only $connect checks a token: the notifier and the socket's other routes never load jwt/argon2/cryptography.
     from gtvision.tenancy.auth import verify_token
+    from gtvision.tenancy.authz import camera_filter
     from gtvision.tenancy.users import ensure_active
 
     if not token:
         raise Unauthorized("unauthorized", "autenticação necessária (?token=<token de acesso>)")
     principal = verify_token(token)
-    allowed = allowed_cameras(principal)
-    # Stored first, then checked: a logout that commits meanwhile either is seen here or finds this row
-    # (`close_session_sockets` reads the rows after revoking), never neither.
+    # Stored first, reaching no camera, then checked: a logout or a change of rights that commits meanwhile
+    # either is seen here or finds this row (the close reads the rows after committing), never neither.
     with db.transaction() as conn:
         store.insert_connection(
             conn,
@@ -63,13 +60,19 @@ def connect(connection_id: str, token: str | None) -> Principal:
             principal.role,
             None if principal.is_admin else principal.city_id,
             principal.session_id,
-            allowed,
+            [],
         )
     try:
-        ensure_active(principal)
+        principal = ensure_active(principal)
+        if principal.limited:  # a token that owes its 2FA reaches only /v1/me (tenancy.authz.check_path)
+            raise Unauthorized(
+                "two_factor_required", "sua cidade exige verificação em duas etapas: ative-a em Meus dados"
+            )
     except Exception:
         disconnect(connection_id)
         raise
+    with db.transaction() as conn:
+        store.set_allowed_cameras(conn, connection_id, camera_filter(principal))
     return principal
 
 

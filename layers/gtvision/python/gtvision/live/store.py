@@ -47,6 +47,13 @@ def insert_connection(
     )
 
 
+def set_allowed_cameras(conn: Conn, connection_id: str, allowed_camera_ids: list[str] | None) -> None:
+    conn.execute(
+        "UPDATE ws_connections SET allowed_camera_ids = %s::uuid[] WHERE connection_id = %s",
+        (allowed_camera_ids, connection_id),
+    )
+
+
 def get_connection(conn: Conn, connection_id: str) -> Connection | None:
     return fetch_one(
         conn, Connection, f"SELECT {columns(Connection)} FROM ws_connections WHERE connection_id = %s", (connection_id,)

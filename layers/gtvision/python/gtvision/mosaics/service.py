@@ -3,9 +3,13 @@ optionally a tour (pages of cameras shown in turn).
 
 Routes hand these functions the mosaic the route decorator resolved (`visible`: in the caller's city or 404)
 and check the least role themselves, so nothing here checks the caller's role or the mosaic's city again.
+A user restricted to camera groups (`tenancy.authz.camera_filter`) puts only their cameras on a wall (any
+other is 404, as a missing one) and sees a wall with only their cameras, on it and on its tour's pages.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from gtvision.core import db, pagination
 from gtvision.core.errors import Invalid, not_found
@@ -24,7 +28,7 @@ from gtvision.mosaics.schemas import (
 )
 from gtvision.streams import placement
 from gtvision.tenancy import cameras as cameras_svc
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy.authz import camera_filter, in_callers_city
 from gtvision.tenancy.cameras import derived_status
 
 
@@ -39,6 +43,33 @@ def _stored_tour(row: Mosaic) -> TourIn | None:
 def every_camera(row: Mosaic) -> list[str]:
     """The wall's cameras, then those only its tour shows, each once."""
     return list(dict.fromkeys([str(c) for c in row.camera_ids] + _tour_ids(_stored_tour(row))))
+
+
+def _allowed(principal: Principal) -> frozenset[str] | None:
+    ids = camera_filter(principal)
+    return None if ids is None else frozenset(ids)
+
+
+def _within(principal: Principal, wanted: list[str]) -> None:
+    """404 `câmera` when a restricted caller names a camera outside their groups (as for a missing one)."""
+    allowed = _allowed(principal)
+    if allowed is not None and not set(wanted) <= allowed:
+        raise not_found("câmera")
+
+
+def seen_by(principal: Principal, row: Mosaic) -> Mosaic:
+    """The mosaic as the caller may see it: a restricted user's cameras only, on the wall and on each tour
+    page (a page left empty goes, and a tour left without pages)."""
+    allowed = _allowed(principal)
+    if allowed is None:
+        return row
+    tour = _stored_tour(row)
+    doc: dict[str, object] | None = None
+    if tour is not None:
+        pages = [[c for c in page if c in allowed] for page in tour.pages]
+        pages = [page for page in pages if page]
+        doc = {"dwell_s": tour.dwell_s, "pages": pages} if pages else None
+    return dataclasses.replace(row, camera_ids=[c for c in row.camera_ids if str(c) in allowed], tour=doc)
 
 
 def public(row: Mosaic, cameras: list[MosaicCameraRow] | None = None) -> MosaicOut:
@@ -104,6 +135,7 @@ def create(principal: Principal, data: MosaicIn) -> MosaicOut:
         raise not_found("câmera")
     city_id = str(first.city_id)
     wanted = list(dict.fromkeys(ids + _tour_ids(data.tour)))
+    _within(principal, wanted)
     with db.transaction() as conn:
         found = store.cameras_in_city(conn, wanted, city_id)
         if len(found) != len(wanted):
@@ -112,7 +144,7 @@ def create(principal: Principal, data: MosaicIn) -> MosaicOut:
     return public(row, found)
 
 
-def update(mosaic: Mosaic, data: MosaicPatch) -> MosaicOut:
+def update(principal: Principal, mosaic: Mosaic, data: MosaicPatch) -> MosaicOut:
     """Rename a mosaic or change its cameras (of the same city), layout or tour (`"tour": null` removes it);
     nothing changes on a refusal."""
     city_id = str(mosaic.city_id)
@@ -125,19 +157,23 @@ def update(mosaic: Mosaic, data: MosaicPatch) -> MosaicOut:
         tour = _stored_tour(mosaic)
     _fits(layout, given if given is not None else ids, tour)
     wanted = list(dict.fromkeys(ids + _tour_ids(tour)))
+    # Only the cameras this patch names are checked: a rename or a new layout keeps the wall as it is.
+    named = (ids if given is not None else []) + (_tour_ids(tour) if "tour" in data.model_fields_set else [])
+    _within(principal, named)
     with db.transaction() as conn:
         found = store.cameras_in_city(conn, wanted, city_id)
         if (given is not None or "tour" in data.model_fields_set) and len(found) != len(wanted):
             raise not_found("câmera")  # another city's (or unknown) camera: same answer as a missing one
         saved = store.update(conn, str(mosaic.id), data.name or mosaic.name, layout, ids, _tour_doc(tour))
-    return public(saved, found)
+    return public(seen_by(principal, saved), found)
 
 
-def get(mosaic: Mosaic) -> MosaicOut:
+def get(principal: Principal, mosaic: Mosaic) -> MosaicOut:
     """A mosaic with each camera's name, status and live URLs (its tour's cameras included)."""
+    shown = seen_by(principal, mosaic)
     with db.transaction() as conn:
-        cams = store.cameras_in_city(conn, every_camera(mosaic), str(mosaic.city_id))
-    return public(mosaic, cams)
+        cams = store.cameras_in_city(conn, every_camera(shown), str(mosaic.city_id))
+    return public(shown, cams)
 
 
 def list_(principal: Principal, query: PageQuery) -> tuple[list[MosaicOut], str | None]:
@@ -146,7 +182,7 @@ def list_(principal: Principal, query: PageQuery) -> tuple[list[MosaicOut], str 
     with db.transaction() as conn:
         rows = store.list_page(conn, principal.scope, query.limit, after)
     items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
-    return [public(r) for r in items], nxt
+    return [public(seen_by(principal, r)) for r in items], nxt
 
 
 def delete(mosaic: Mosaic) -> None:

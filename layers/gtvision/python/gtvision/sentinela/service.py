@@ -207,6 +207,16 @@ def results(
     return search, [_result_public(r) for r in items], nxt
 
 
+def result_ref(principal: Principal, result_id: str) -> tuple[str, datetime, str | None]:
+    """(camera id, captured at, plate) of a sighting the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.result_ref(conn, result_id, principal.scope)
+    if found is None:
+        raise not_found("avistamento")
+    cameras.visible(principal, found[0])
+    return found
+
+
 # ------------------------------------------------------------------------------ stage 2 worker
 
 
