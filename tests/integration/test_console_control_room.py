@@ -612,6 +612,10 @@ def test_timeline_draws_bookmarks_previews_thumbnails_and_the_picture_zooms(
     body = {"at": "2026-11-23T15:00:05Z", "label": "Ocorrência 123"}
     made = api.call("POST", f"/v1/cameras/{room.cameras[0]}/bookmarks", body, token=room.token)
     assert made.status == 201, made.text
+    # and a privacy mask over its top-left corner (the privacy feature's API)
+    masks = f"/v1/cameras/{room.cameras[0]}/privacy-masks"
+    square = {"masks": [{"points": [[0, 0], [0.3, 0], [0.3, 0.3], [0, 0.3]]}]}
+    assert api.call("PUT", masks, square, token=room.token).status == 200
     tab.login(room.manager, PASSWORD)
     p.goto(f"{site}/console#/cameras/{room.cameras[0]}?em=2026-11-23T15:00:02Z")
     _until(p, PLAYING, timeout=30000)
@@ -628,8 +632,14 @@ def test_timeline_draws_bookmarks_previews_thumbnails_and_the_picture_zooms(
     p.keyboard.press("+")
     _until(p, "document.getElementById('player-caixa').dataset.zoom === '1.5'")
     assert "scale(1.5)" in p.evaluate("() => document.getElementById('player').style.transform")
+    # the mask zooms with the picture it hides
+    layer = "document.querySelector('#player-caixa svg.mask-layer')"
+    assert p.evaluate(f"() => {layer}.style.transform === document.getElementById('player').style.transform")
+    assert p.evaluate(f"() => {layer}.querySelectorAll('polygon.mask').length") == 1
     p.keyboard.press("0")
     _until(p, "document.getElementById('player').style.transform === ''")
+    assert p.evaluate(f"() => {layer}.style.transform") == ""
+    assert api.call("PUT", masks, {"masks": []}, token=room.token).status == 200
     _clean(tab)
     tab.close()
 
@@ -687,9 +697,11 @@ def test_a_stopped_camera_shows_no_figures_from_when_it_streamed(
     box.locator(".badge").first.wait_for()
     text = box.text_content()
     assert "transmissão parada" in text and "desde" not in text and "2048" not in text
-    # and "Parar transmissão" is not offered again, only starting it
+    # and "Parar transmissão" is not offered again, only starting it (the live box comes with why it is not live)
+    p.locator("#aovivo button", has_text="Iniciar transmissão").wait_for()
     assert p.locator("#aovivo button", has_text="Parar transmissão").count() == 0
     assert p.locator("#aovivo button", has_text="Iniciar transmissão").count() == 1
+    assert "parada" in p.locator("#aovivo [data-why]").text_content()
     _clean(tab)
     tab.close()
 

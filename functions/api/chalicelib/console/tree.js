@@ -1,9 +1,10 @@
 /* GT-Vision console — the camera tree: city → group → camera, with a search box and a status dot per camera.
- * Groups are the city's camera groups when the API has them; otherwise every camera sits under one group. A
- * camera can be clicked (`onPick`) and dragged (its id travels as `text/x-gtv-camera`, e.g. onto a wall tile).
+ * Groups are the city's camera groups for those who may read them (managers); otherwise every camera sits under
+ * one group. A camera can be clicked (`onPick`) and dragged (its id travels as `text/x-gtv-camera`, e.g. onto a
+ * wall tile).
  * Cities load their cameras when opened; a search opens every city it finds cameras in. */
 
-import { allCities, api, camerasOfCity, el, guarded, names } from "./core.js";
+import { allCities, api, camerasOfCity, canManage, el, guarded, names } from "./core.js";
 import { CAMERA_STATUS, MSG } from "./strings.js";
 
 export const DRAG_TYPE = "text/x-gtv-camera";
@@ -11,8 +12,10 @@ export const DRAG_TYPE = "text/x-gtv-camera";
 /** Fold case and accents, so "Praca" finds "Praça". */
 const fold = (text) => String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
-/** The city's camera groups, [{name, camera_ids}], or [] when the API has none (or no such route). */
+/** The city's camera groups, [{name, camera_ids}] (GET /v1/cities/{id}/camera-groups: managers and admins), or
+ * [] for anyone else. */
 async function groupsOf(cityId) {
+  if (!canManage()) return [];
   try {
     const page = await api("GET", `/v1/cities/${encodeURIComponent(cityId)}/camera-groups`, { query: { limit: 500 } });
     return (page && page.items) || [];

@@ -239,8 +239,13 @@ function follow() {
   state.timers.add(timer);
 }
 
-/** Bookmarks of the day on the timeline, when the API has them (a 404 means none can exist here). */
+/** Bookmarks of the day on the timeline (`GET /v1/cameras/{id}/bookmarks?from&to`: operators and up; viewers
+ * see none). A failure draws none rather than failing the day. */
 async function loadBookmarks(from, to) {
+  if (cam.role === "viewer") {
+    timeline.setBookmarks([]);
+    return;
+  }
   try {
     const page = await api("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/bookmarks`,
       { query: { from: rfc3339(from), to: rfc3339(to) } });

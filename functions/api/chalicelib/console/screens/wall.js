@@ -46,6 +46,8 @@ function fit() {
   const tileW = Math.min(width / cols, ((height / rows) * 16) / 9);
   grid.style.width = `${Math.floor(tileW * cols)}px`;
   grid.style.height = `${Math.floor(((tileW * 9) / 16) * rows)}px`;
+  // The tree beside it scrolls within the same height, whatever the top bar above takes.
+  $("mosaico-cameras").style.maxHeight = `${Math.floor(height)}px`;
 }
 window.addEventListener("resize", fit);
 document.addEventListener("fullscreenchange", () => setTimeout(fit, 50));
