@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import http, resolvers
 from gtvision.audit import service as audit
-from gtvision.core.errors import Invalid, Malformed, not_found
+from gtvision.core.errors import Invalid, Malformed, NotFound, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
@@ -59,6 +59,9 @@ class Operation:
     audit: str | None = None
     #: Other documented non-error answers (status → description), e.g. a redirect.
     also: tuple[tuple[int, str], ...] = ()
+    #: The body model is documented but the view parses it: a signed webhook checks its signature over the
+    #: raw bytes before anything reads them.
+    view_parses_body: bool = False
 
 
 @dataclass
@@ -139,12 +142,16 @@ class Api:
         response: type[BaseModel] | str | None = None,
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
+        view_parses_body: bool = False,
+        bad_id: Callable[[], Exception] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
-        Writes (anything but GET) are always audited, under `audit` or the view's name.
+        Writes (anything but GET) are always audited, under `audit` or the view's name. `bad_id` makes the
+        error a path id that is not a UUID gets (404 otherwise): a push authenticated per device answers it
+        like a wrong credential, so ids cannot be probed.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also)
+        op = Operation(method, path, role, status, body, query, response, audit, also, view_parses_body)
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -173,7 +180,7 @@ class Api:
                         principal = bearer(req.headers.get("authorization"))
                         ensure_active(principal)
                         req.principal = principal
-                    kwargs = self._path_kwargs(req, raw, wanted)
+                    kwargs = self._path_kwargs(req, raw, wanted, bad_id)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -181,7 +188,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None:
+                    if body is not None and not view_parses_body:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code
@@ -208,16 +215,26 @@ class Api:
         return deco
 
     @staticmethod
-    def _path_kwargs(req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str]) -> dict[str, Any]:
+    def _path_kwargs(
+        req: Request[Any, Any],
+        raw: Mapping[str, str],
+        wanted: set[str],
+        bad_id: Callable[[], Exception] | None = None,
+    ) -> dict[str, Any]:
         """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`)."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
-            if "\x00" in value:
-                raise not_found()
             if not name.endswith("_id"):
+                if "\x00" in value:
+                    raise not_found()
                 out[name] = value
                 continue
-            canonical = canonical_id(value)
+            try:
+                canonical = canonical_id(value)
+            except NotFound:
+                if bad_id is None:
+                    raise
+                raise bad_id() from None
             out[name] = canonical
             resolver = resolvers.RESOLVERS.get(name)
             if resolver is not None and req.principal is not None:

@@ -1,12 +1,22 @@
-"""Request models of watchlists and alerts."""
+"""Watchlists and alerts: what a request takes, the rows of `alerts` and `watchlist` (and the rules' inputs),
+and what the API answers."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gtvision.core.models import UuidStr
+from gtvision.core.errors import Invalid
+from gtvision.core.jsonutil import JsonObject
+from gtvision.core.models import Out, PageQuery, QueryTime, QueryUuid, UuidStr
+
+KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
+
+# ------------------------------------------------------------------------------------------ requests
 
 
 class WatchIn(BaseModel):
@@ -22,3 +32,150 @@ class AlertPatch(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
     status: Literal["open", "investigating", "closed"]
+
+
+class WatchlistQuery(PageQuery):
+    """`GET /v1/watchlist`: the caller's city (admins: every city or the one asked)."""
+
+    city_id: QueryUuid = None
+
+
+class AlertsQuery(PageQuery):
+    """`GET /v1/alerts`: newest first; `open=true` lists the alerts still open."""
+
+    city_id: QueryUuid = None
+    since: QueryTime = None
+    kind: str | None = None
+    open: bool | None = Field(default=None, description="true: só os não resolvidos (resolved_at nulo)")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in KINDS:
+            raise Invalid("invalid_kind", f"kind deve ser um de: {', '.join(KINDS)}")
+        return str(value)
+
+    @field_validator("open", mode="before")
+    @classmethod
+    def _open(cls, value: Any) -> bool | None:
+        text = str(value).lower() if value is not None else ""
+        if text not in ("", "true", "false"):
+            raise Invalid("invalid_open", "open deve ser true ou false")
+        return None if text == "" else text == "true"
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert (table `alerts`)."""
+
+    id: UUID
+    city_id: UUID
+    kind: str
+    plate: str | None
+    camera_id: UUID | None
+    captured_at: datetime | None
+    read_ids: list[UUID]
+    watchlist_id: UUID | None
+    status: str
+    detail: JsonObject
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to raise: stored once per (kind, dedup_key), so a redelivered cause never raises it twice."""
+
+    city_id: Any
+    kind: str
+    dedup_key: str
+    detail: JsonObject
+    plate: str | None = None
+    camera_id: Any = None
+    captured_at: datetime | None = None
+    read_ids: list[Any] = field(default_factory=list)
+    watchlist_id: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """A plate on a city's watchlist (table `watchlist`)."""
+
+    id: UUID
+    city_id: UUID
+    plate: str
+    reason: str
+    fuzzy: bool
+    created_by: UUID | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WatchHit:
+    """A new read that matches a watchlist entry (same plate, or a shared fuzzy key)."""
+
+    read_id: UUID
+    city_id: UUID
+    plate: str
+    camera_id: UUID
+    captured_at: datetime
+    confidence: float
+    watchlist_id: UUID
+    watch_plate: str
+    reason: str
+    fuzzy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClonePair:
+    """A new read and another read of the same plate at another located camera within the clone window."""
+
+    read_id: UUID
+    city_id: UUID
+    plate: str
+    camera_id: UUID
+    captured_at: datetime
+    lat: float
+    lon: float
+    other_id: UUID
+    other_camera_id: UUID
+    other_captured_at: datetime
+    other_lat: float
+    other_lon: float
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+def _uuid(default: Any = ...) -> Any:
+    return Field(default=default, json_schema_extra={"format": "uuid"})
+
+
+class AlertOut(Out):
+    id: str = _uuid()
+    kind: str
+    plate: str | None
+    camera_id: str | None = _uuid()
+    captured_at: datetime | None
+    read_ids: list[str]
+    created_at: datetime
+    city_id: str = _uuid()
+    status: str
+    watchlist_id: str | None = _uuid()
+    detail: JsonObject
+    resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
+
+
+class WatchOut(Out):
+    id: str = _uuid()
+    city_id: str = _uuid()
+    plate: str
+    reason: str
+    fuzzy: bool
+    created_by: str | None = _uuid()
+    created_at: datetime

@@ -4,15 +4,18 @@ alerts and watchlist entries, and publishing an alert to SNS."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from gtvision.alerts.schemas import Alert, ClonePair, NewAlert, WatchEntry, WatchHit
 from gtvision.core import aws
 from gtvision.core.db import Conn
+from gtvision.core.jsonutil import JsonObject
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import add_where
+from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_one
 
 # ---------------------------------------------------------------------------------- alerts' inputs
 
@@ -25,7 +28,7 @@ _NEW_READS = (
 )
 
 
-def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
+def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[WatchHit]:
     """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
 
     Both sides are equality joins (plate; read key = entry key in watchlist_keys), so a batch of
@@ -35,22 +38,26 @@ def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
         "n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, n.confidence,"
         " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy"
     )
-    return conn.execute(
+    return fetch_all(
+        conn,
+        WatchHit,
         _NEW_READS + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
         f" UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
         " JOIN watchlist_keys wk ON wk.city_id = n.city_id AND wk.key = k.key"
         " JOIN watchlist w ON w.id = wk.watchlist_id",
         {"ids": list(read_ids)},
-    ).fetchall()
+    )
 
 
-def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str, Any]]:
+def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[ClonePair]:
     """Each new read with the same plate's reads in its city within ±window at another located camera.
 
     One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0 keeps the planner
     from turning it into a hash join over the whole table).
     """
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ClonePair,
         _NEW_READS + "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
         " o.id AS other_id, o.camera_id AS other_camera_id, o.captured_at AS other_captured_at,"
         " co.lat AS other_lat, co.lon AS other_lon"
@@ -64,31 +71,32 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[dict[str
         " JOIN cameras co ON co.id = o.camera_id"
         " WHERE cn.lat IS NOT NULL AND cn.lon IS NOT NULL AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
         {"ids": list(read_ids), "w": window_s},
-    ).fetchall()
+    )
 
 
 # ---------------------------------------------------------------------------------- alerts
 
-ALERT_COLS = (
-    "id, city_id, kind, plate, camera_id, captured_at, read_ids, watchlist_id, status, detail, created_at, resolved_at"
-)
+#: Every column of an alert (other features' SQL that returns alerts selects these too).
+ALERT_COLS = columns(Alert)
+_NEW_FIELDS = ("city_id", "kind", "plate", "camera_id", "captured_at", "read_ids", "watchlist_id", "dedup_key")
 
 
-def insert_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def insert_alerts(conn: Conn, alerts: Sequence[NewAlert]) -> list[Alert]:
     """Insert, 500 rows a statement, skipping any whose (kind, dedup_key) exists; returns the new rows."""
-    fields = ("city_id", "kind", "plate", "camera_id", "captured_at", "read_ids", "watchlist_id", "dedup_key", "detail")
     row_sql = "(%s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s)"
-    created: list[dict[str, Any]] = []
+    created: list[Alert] = []
     for start in range(0, len(alerts), 500):
         chunk = alerts[start : start + 500]
         params: list[Any] = []
         for a in chunk:
-            params += [Jsonb(a.get("detail") or {}) if f == "detail" else a[f] for f in fields]
-        created += conn.execute(
-            f"INSERT INTO alerts ({', '.join(fields)}) VALUES {', '.join([row_sql] * len(chunk))}"
+            params += [getattr(a, f) for f in _NEW_FIELDS] + [Jsonb(a.detail)]
+        created += fetch_all(
+            conn,
+            Alert,
+            f"INSERT INTO alerts ({', '.join(_NEW_FIELDS)}, detail) VALUES {', '.join([row_sql] * len(chunk))}"
             f" ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING {ALERT_COLS}",
             params,
-        ).fetchall()
+        )
     return created
 
 
@@ -100,92 +108,100 @@ def list_alerts(
     after: list[Any] | None,
     limit: int,
     open_only: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[Alert]:
     """Alerts newest first, optionally of one city, since a time or of one kind (keyset page)."""
     where: list[str] = ["resolved_at IS NULL"] if open_only else ["true"]
-    params: dict[str, Any] = {"n": limit + 1}
+    params: NamedParams = {"n": limit + 1}
     add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
     add_where(where, params, "created_at >= %(since)s", since=since)
     add_where(where, params, "kind = %(kind)s", kind=kind)
     if after:
         add_where(where, params, "(created_at, id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Alert,
         f"SELECT {ALERT_COLS} FROM alerts WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(n)s",
         params,
-    ).fetchall()
+    )
 
 
-def set_alert_status(conn: Conn, alert_id: str, city_id: str | None, status: str) -> dict[str, Any] | None:
-    """Move an alert to `status`; None when missing or (city_id given) in another city."""
-    return conn.execute(
-        f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)"
-        f" RETURNING {ALERT_COLS}",
-        {"status": status, "id": alert_id, "city": city_id},
-    ).fetchone()
+def set_alert_status(conn: Conn, alert_id: str, status: str) -> Alert | None:
+    """Move an alert to `status`; None when it is missing."""
+    return fetch_one(
+        conn,
+        Alert,
+        f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s RETURNING {ALERT_COLS}",
+        {"status": status, "id": alert_id},
+    )
 
 
-def alert_visible(conn: Conn, alert_id: str, city_id: str | None) -> bool:
-    """Whether the alert exists (and, city_id given, belongs to that city)."""
-    row = conn.execute(
-        "SELECT 1 FROM alerts WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
+def get_alert(conn: Conn, alert_id: str, city_id: str | None) -> Alert | None:
+    """The alert; None when missing or (city_id given) in another city."""
+    return fetch_one(
+        conn,
+        Alert,
+        f"SELECT {ALERT_COLS} FROM alerts WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
         {"id": alert_id, "city": city_id},
-    ).fetchone()
-    return row is not None
+    )
 
 
 # ---------------------------------------------------------------------------------- watchlist
 
-WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
+WATCH_COLS = columns(WatchEntry)
 
 
-def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
+def insert_watch(conn: Conn, values: Mapping[str, Any], keys: list[str]) -> WatchEntry | None:
     """The new entry (with its fuzzy `keys` indexed), or None when the plate is already on the city's list."""
-    row = conn.execute(
+    row = fetch_one(
+        conn,
+        WatchEntry,
         "INSERT INTO watchlist (city_id, plate, reason, fuzzy, created_by)"
         " VALUES (%(city_id)s, %(plate)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
         f" ON CONFLICT (city_id, plate) DO NOTHING RETURNING {WATCH_COLS}",
         values,
-    ).fetchone()
+    )
     if row is not None and keys:
         conn.execute(
             "INSERT INTO watchlist_keys (city_id, key, watchlist_id) SELECT %s, k, %s FROM unnest(%s::text[]) k",
-            (row["city_id"], row["id"], keys),
+            (row.city_id, row.id, keys),
         )
     return row
 
 
-def list_watch(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+def list_watch(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[WatchEntry]:
     """Watchlist entries oldest first, optionally of one city (keyset page)."""
     where: list[str] = ["true"]
-    params: dict[str, Any] = {"n": limit + 1}
+    params: NamedParams = {"n": limit + 1}
     add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
     if after:
         add_where(where, params, "(created_at, id) > (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
-    return conn.execute(
-        f"SELECT {WATCH_COLS} FROM watchlist WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %(n)s", params
-    ).fetchall()
+    return fetch_all(
+        conn,
+        WatchEntry,
+        f"SELECT {WATCH_COLS} FROM watchlist WHERE {' AND '.join(where)} ORDER BY created_at, id LIMIT %(n)s",
+        params,
+    )
 
 
-def watch_visible(conn: Conn, watch_id: str, city_id: str | None) -> bool:
-    """Whether the watchlist entry exists (and, city_id given, belongs to that city)."""
-    row = conn.execute(
-        "SELECT 1 FROM watchlist WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
+def get_watch(conn: Conn, watch_id: str, city_id: str | None) -> WatchEntry | None:
+    """The watchlist entry; None when missing or (city_id given) in another city."""
+    return fetch_one(
+        conn,
+        WatchEntry,
+        f"SELECT {WATCH_COLS} FROM watchlist WHERE id = %(id)s AND (%(city)s::uuid IS NULL OR city_id = %(city)s)",
         {"id": watch_id, "city": city_id},
-    ).fetchone()
-    return row is not None
+    )
 
 
-def delete_watch(conn: Conn, watch_id: str, city_id: str | None) -> bool:
-    """Delete a watchlist entry (of `city_id` when given); whether one was deleted."""
-    if city_id is None:
-        return conn.execute("DELETE FROM watchlist WHERE id = %s", (watch_id,)).rowcount == 1
-    return conn.execute("DELETE FROM watchlist WHERE id = %s AND city_id = %s", (watch_id, city_id)).rowcount == 1
+def delete_watch(conn: Conn, watch_id: str) -> bool:
+    """Delete a watchlist entry; whether one was deleted."""
+    return conn.execute("DELETE FROM watchlist WHERE id = %s", (watch_id,)).rowcount == 1
 
 
 # ---------------------------------------------------------------------------------- SNS
 
 
-def publish_alert(message: dict[str, Any]) -> None:
+def publish_alert(message: JsonObject) -> None:
     """Publish an alert to the alerts SNS topic (kind and city as message attributes)."""
     aws.client("sns").publish(
         TopicArn=get_settings().alerts_topic_arn,

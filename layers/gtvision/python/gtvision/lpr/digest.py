@@ -14,6 +14,7 @@ import os
 import re
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ALGORITHMS = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
@@ -113,11 +114,13 @@ def verify(
     scope: str,
     realm: str,
     method: str,
-    path: str,
+    target: Callable[[str], bool],
     credentials: Credentials | None,
     now: float | None = None,
 ) -> str:
-    """Check a Digest Authorization for `method` on `path`; returns the username, raises DigestError.
+    """Check a Digest Authorization for `method` on the request-target `target` accepts (the camera signs the
+    request-target it sent: behind a gateway stage prefix it still ends with our path); returns the username,
+    raises DigestError.
 
     `credentials` None (unknown camera, none configured) still runs every check, so the answer does
     not tell a missing camera from a wrong password.
@@ -133,8 +136,7 @@ def verify(
         raise DigestError("unsupported_qop")
     if params["realm"] != realm:
         raise DigestError("wrong_realm")
-    # The camera signs the request-target it sent; behind a gateway stage prefix it still ends with our path.
-    if not params["uri"].split("?", 1)[0].endswith(path):
+    if not target(params["uri"]):
         raise DigestError("wrong_uri")
     check_nonce(key, scope, params["nonce"], now)
     secret = credentials.password if credentials else "\x00"

@@ -13,19 +13,22 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gtvision.alerts import service as alerts
-from gtvision.core import db, signatures
-from gtvision.core.errors import Invalid, Malformed, TooLarge, Unauthorized
+from gtvision.alerts.schemas import Alert
+from gtvision.core import db, signatures, vehicles
+from gtvision.core.errors import Invalid, Malformed, PoisonMessage, TooLarge, Unauthorized
+from gtvision.core.jsonutil import JsonObject
 from gtvision.core.models import parse
 from gtvision.core.observability import logger, metrics
 from gtvision.core.principal import Principal
-from gtvision.lpr import plates, vehicles
+from gtvision.lpr import plates
 from gtvision.lpr import store as dal
-from gtvision.lpr.schemas import BulkIn, ReadBase, ReadsMessage, WebhookRead
+from gtvision.lpr.schemas import BulkAccepted, BulkIn, ReadBase, ReadsMessage, StoredRead, WebhookRead
 from gtvision.tenancy import cameras
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -44,6 +47,39 @@ READS_PER_MESSAGE = 500
 _DUMMY_SECRET = uuid.uuid4().hex
 
 
+class CameraRef(NamedTuple):
+    """The camera a push authenticated as: what ingest needs of it."""
+
+    id: Any
+    city_id: Any
+
+
+#: Called after every commit that stored reads, with the reads stored (never with duplicates). See
+#: `on_reads_stored`.
+Observer = Callable[[list[StoredRead]], None]
+_OBSERVERS: list[Observer] = []
+
+
+def on_reads_stored(observer: Observer) -> Observer:
+    """Register `observer(reads)`, called by every ingest path (webhook, Intelbras push, batch) after the
+    transaction that stored `reads` committed, once per stored read. An observer that raises is logged and
+    counted; the reads stay stored and ingest carries on, so an observer that must never miss a read keeps
+    its own durable record (e.g. enqueues them) before returning. Usable as a decorator."""
+    _OBSERVERS.append(observer)
+    return observer
+
+
+def _notify(reads: list[StoredRead]) -> None:
+    if not reads:
+        return
+    for observer in list(_OBSERVERS):
+        try:
+            observer(reads)
+        except Exception:  # noqa: BLE001 - the reads are committed; one observer never fails ingest
+            logger.exception("post-ingest observer failed", extra={"observer": getattr(observer, "__name__", "?")})
+            metrics.add_metric(name="LprObserverFailed", unit="Count", value=1)
+
+
 @dataclass
 class Read:
     """A validated read, ready to store."""
@@ -52,7 +88,7 @@ class Read:
     plate: str
     confidence: float
     captured_at: datetime
-    vehicle: dict[str, Any] | None
+    vehicle: JsonObject | None
     direction: str | None
     skeleton: str = field(init=False)
     keys: list[str] = field(init=False)
@@ -141,18 +177,14 @@ def check_webhook_size(content_length: str | None, received: int) -> None:
         raise TooLarge("payload_too_large", f"corpo maior que {MAX_WEBHOOK_BYTES} bytes")
 
 
-def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> dict[str, Any]:
+def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> CameraRef:
     """The camera whose secret signed `raw_body`; one 401 for every failure (unknown camera, LPR off,
     bad/stale/future signature) so nothing about camera ids leaks."""
-    camera: dict[str, Any] | None = None
-    active: list[str] = []
-    if camera_id:
-        try:
-            camera_uuid = str(uuid.UUID(camera_id))
-        except ValueError:
-            camera_uuid = None
-        if camera_uuid:
-            camera, active = cameras.webhook_secrets(camera_uuid, now)
+    try:
+        camera_uuid = str(uuid.UUID(camera_id)) if camera_id else None
+    except ValueError:
+        camera_uuid = None
+    camera, active = cameras.webhook_secrets(camera_uuid, now) if camera_uuid else (None, [])
     try:
         signatures.verify(signature, raw_body, active or [_DUMMY_SECRET], now.timestamp())
         if camera is None or not active:
@@ -160,23 +192,22 @@ def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: 
     except signatures.SignatureError as exc:
         logger.info("lpr webhook refused", extra={"reason": exc.reason})
         raise Unauthorized("invalid_signature", "assinatura inválida") from None
-    return camera
+    return CameraRef(camera["id"], camera["city_id"])
 
 
-def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str, bool]:
+def ingest_event(camera: CameraRef, data: WebhookRead, now: datetime) -> tuple[str, bool]:
     """Store one signed read; returns (read id, created). Same (camera, event_id) → same id, nothing new."""
-    data = parse(WebhookRead, body)
     read = _validated(data, now)
     image = decode_image(data.image_jpeg_base64) if data.image_jpeg_base64 else None
     read_id = uuid.uuid4()
-    key = dal.image_key(camera["city_id"], camera["id"], read_id) if image is not None else None
+    key = dal.image_key(camera.city_id, camera.id, read_id) if image is not None else None
     with db.transaction() as conn:
-        inserted = dal.insert_read(
+        stored = dal.insert_read(
             conn,
             {
                 "id": read_id,
-                "city_id": camera["city_id"],
-                "camera_id": camera["id"],
+                "city_id": camera.city_id,
+                "camera_id": camera.id,
                 "event_id": read.event_id,
                 "plate": read.plate,
                 "plate_skeleton": read.skeleton,
@@ -190,14 +221,15 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
                 "direction": read.direction,
             },
         )
-        if not inserted:
-            existing = dal.read_id_by_event(conn, camera["id"], read.event_id)
-            return str(existing), False
+        if stored is None:
+            existing = dal.read_by_event(conn, camera.id, read.event_id)
+            return str(existing.id if existing else None), False
         created = alerts.evaluate(conn, [read_id])
         # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
+    _notify([stored])
     # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
     metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return str(read_id), True
@@ -222,20 +254,21 @@ def parse_message(body: str, now: datetime) -> list[tuple[uuid.UUID, Read]]:
 class BatchResult:
     inserted: int
     duplicates: int
-    failed: dict[int, str]  # message index → reason
+    #: message index → why it can never be stored (an invalid read, an unknown camera): poison.
+    failed: dict[int, PoisonMessage]
     alerts: int
 
 
 def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
     """Write the reads of many messages with one COPY + one INSERT; invalid messages fail alone."""
     now = now or datetime.now(UTC)
-    failed: dict[int, str] = {}
+    failed: dict[int, PoisonMessage] = {}
     rows: list[tuple[Any, ...]] = []
     for idx, body in enumerate(messages):
         try:
             reads = parse_message(body, now)
         except (Invalid, Malformed) as exc:
-            failed[idx] = exc.code
+            failed[idx] = PoisonMessage(exc.code)
             continue
         for camera_id, r in reads:
             rows.append(
@@ -255,24 +288,23 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
                     r.type,
                 )
             )
-    created: list[dict[str, Any]] = []
-    inserted: list[Any] = []
+    created: list[Alert] = []
+    inserted: list[StoredRead] = []
     if rows:
         with db.transaction() as conn:
             inserted, unknown = dal.bulk_insert(conn, rows)
-            created = alerts.evaluate(conn, inserted)
+            created = alerts.evaluate(conn, [r.id for r in inserted])
         for idx in unknown:
-            failed[idx] = "unknown_camera"
+            failed[idx] = PoisonMessage("unknown_camera")
     alerts.publish(created)
+    _notify(inserted)
     refused = sum(1 for r in rows if r[0] in failed)
     return BatchResult(len(inserted), len(rows) - refused - len(inserted), failed, len(created))
 
 
-def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -> dict[str, Any]:
+def enqueue_bulk(principal: Principal, data: BulkIn, now: datetime | None = None) -> BulkAccepted:
     """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
-    principal.require("admin", "manager")
     now = now or datetime.now(UTC)
-    data = parse(BulkIn, body)
     for i, item in enumerate(data.reads):
         try:
             _validated(item, now)
@@ -285,4 +317,4 @@ def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -
         for i in range(0, len(data.reads), READS_PER_MESSAGE)
     ]
     dal.enqueue_reads(bodies)
-    return {"accepted": len(data.reads), "messages": len(bodies)}
+    return BulkAccepted(accepted=len(data.reads), messages=len(bodies))

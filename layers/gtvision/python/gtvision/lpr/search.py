@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import math
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeGuard
+from typing import Any
 
 from gtvision.alerts import service as alerts
 from gtvision.core import db, geo, pagination
 from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.principal import Principal
-from gtvision.core.records import PlateRead, TrajectoryRead
-from gtvision.core.timeutil import query_time
-from gtvision.lpr import plates, vehicles
+from gtvision.lpr import plates
 from gtvision.lpr import store as dal
+from gtvision.lpr.schemas import (
+    LprSearchQuery,
+    PlateReadOut,
+    PlateReadRow,
+    RankedRead,
+    TrajectoryOut,
+    TrajectoryPoint,
+    TrajectoryQuery,
+    VehicleOut,
+)
 from gtvision.tenancy import cameras
 
 #: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
@@ -25,87 +30,55 @@ FUZZY_CANDIDATES = 2000
 TRAJECTORY_MAX_POINTS = 5000
 TRAJECTORY_DEFAULT_SPAN = timedelta(days=1)
 TRAJECTORY_MAX_SPAN = timedelta(days=31)
-MATCHES = ("exact", "prefix", "fuzzy")
+
+ReadFilter = dal.ReadFilter
 
 
-def _check_range(from_: datetime | None, to: datetime | None) -> None:
-    if from_ and to and from_ >= to:
-        raise Invalid("invalid_range", "from deve ser anterior a to")
+def image_url(key: str | None) -> str | None:
+    """A presigned URL of a read's image (None without one); Sentinela shows reads' images too."""
+    return dal.presign(key) if key else None
 
 
-def _read_public(row: PlateRead) -> dict[str, Any]:
-    out = {
-        "id": str(row["id"]),
-        "plate": row["plate"],
-        "format": plates.plate_format(row["plate"]),
-        "camera_id": str(row["camera_id"]),
-        "city_id": str(row["city_id"]),
-        "captured_at": row["captured_at"],
-        "confidence": round(float(row["confidence"]), 4),
-        "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-        "vehicle": vehicle_public(row),
-        "direction": row["direction"],
-    }
-    if "distance" in row:
-        out["distance"] = row["distance"]
-    return out
-
-
-def vehicle_public(row: Mapping[str, Any]) -> dict[str, Any] | None:
+def vehicle_public(row: PlateReadRow) -> VehicleOut | None:
     """`vehicle` of a read: contract colour/type, make/model, and the camera's raw words."""
-    raw = row.get("vehicle") or {}
-    if not raw and not row.get("vehicle_color") and not row.get("vehicle_type"):
+    raw = row.vehicle or {}
+    if not raw and not row.vehicle_color and not row.vehicle_type:
         return None
-    return {
-        "color": row.get("vehicle_color"),
-        "type": row.get("vehicle_type"),
-        "make": raw.get("make"),
-        "model": raw.get("model"),
-        "color_raw": raw.get("color"),
-        "type_raw": raw.get("type"),
-    }
+    return VehicleOut(
+        color=row.vehicle_color,
+        type=row.vehicle_type,
+        make=raw.get("make"),
+        model=raw.get("model"),
+        color_raw=raw.get("color"),
+        type_raw=raw.get("type"),
+    )
 
 
-@dataclass
-class SearchQuery:
-    plate: str | None
-    match: str
-    filter: dal.ReadFilter
+def read_public(row: PlateReadRow) -> PlateReadOut:
+    """A read as the API shows it (`distance` only in fuzzy search)."""
+    return PlateReadOut(
+        id=str(row.id),
+        plate=row.plate,
+        format=plates.plate_format(row.plate),
+        camera_id=str(row.camera_id),
+        city_id=str(row.city_id),
+        captured_at=row.captured_at,
+        confidence=round(float(row.confidence), 4),
+        image_url=image_url(row.image_key),
+        vehicle=vehicle_public(row),
+        direction=row.direction,
+        distance=row.distance if isinstance(row, RankedRead) else None,
+    )
 
 
-def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
-    """Validate the query string of GET /v1/lpr/events (city scope included)."""
-    match = q.get("match") or "exact"
-    if match not in MATCHES:
-        raise Invalid("invalid_match", "match deve ser exact, prefix ou fuzzy")
-    raw = q.get("plate") or None
-    plate: str | None = None
-    if raw is not None:
-        try:
-            plate = plates.normalize_plate(raw) if match == "exact" else plates.clean_plate(raw)
-        except ValueError as exc:
-            raise Invalid("invalid_plate", str(exc)) from None
-        if match == "fuzzy" and not plates.MIN_LEN <= len(plate) <= plates.MAX_LEN:
-            raise Invalid("invalid_plate", "a busca aproximada precisa da placa inteira (5 a 8 caracteres)")
-    elif match != "exact":
-        raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
-    city_id = alerts.scope_city(principal, q.get("city_id") or None)
-    camera_id = q.get("camera_id") or None
-    if camera_id:
-        try:
-            uuid.UUID(camera_id)
-        except ValueError:
-            raise not_found("câmera") from None
-        camera = cameras.visible(principal, camera_id)
+def read_filter(principal: Principal, query: LprSearchQuery) -> ReadFilter:
+    """What the caller may search: their city (admins: any or the one asked), a camera they can see."""
+    city_id = alerts.scope_city(principal, query.city_id)
+    if query.camera_id:
+        camera = cameras.visible(principal, query.camera_id)
         if city_id and str(camera.city_id) != city_id:
             raise not_found("câmera")
-    from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
-    _check_range(from_, to)
-    try:
-        color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
-    except ValueError as exc:
-        raise Invalid("invalid_vehicle_filter", str(exc)) from None
-    return SearchQuery(plate, match, dal.ReadFilter(city_id, camera_id, from_, to, color, kind))
+    return ReadFilter(city_id, query.camera_id, query.from_, query.to, query.color, query.type)
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
@@ -124,86 +97,77 @@ def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
         raise Malformed("invalid_cursor", "cursor inválido") from None
 
 
-def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def search(query: LprSearchQuery, flt: ReadFilter) -> tuple[list[PlateReadOut], str | None]:
     """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
-    after = _keyset(cursor, sq.match == "fuzzy" and sq.plate is not None)
+    plate, limit = query.plate, query.limit
+    after = _keyset(query.cursor, query.match == "fuzzy" and plate is not None)
     with db.transaction() as conn:
-        if sq.match != "fuzzy" or sq.plate is None:
-            rows = dal.search_page(conn, sq.filter, sq.plate, sq.match == "prefix", after, limit)
+        if query.match != "fuzzy" or plate is None:
+            rows = dal.search_page(conn, flt, plate, query.match == "prefix", after, limit)
             items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
-            return [_read_public(r) for r in items], nxt
-        keys = plates.fuzzy_keys(sq.plate)
-        candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
+            return [read_public(r) for r in items], nxt
+        keys = plates.fuzzy_keys(plate)
+        candidates = dal.fuzzy_candidates(conn, flt, keys, FUZZY_CANDIDATES)
         # closest first; ties: true Brazilian formats before foreign plates and misreads, then the plate
         ranked = sorted(
-            ((p, plates.plate_distance(sq.plate, p), plates.format_rank(p)) for p in candidates),
+            ((p, plates.plate_distance(plate, p), plates.format_rank(p)) for p in candidates),
             key=lambda t: (t[1], t[2], t[0]),
         )
         if not ranked:
             return [], None
-        rows = dal.fuzzy_page(conn, sq.filter, ranked, keys, after and [*after, plates.format_rank(after[1])], limit)
-    items, nxt = pagination.page(rows, limit, ("distance", "plate", "captured_at", "id"))
-    return [_read_public(r) for r in items], nxt
+        ranked_rows = dal.fuzzy_page(conn, flt, ranked, keys, after and [*after, plates.format_rank(after[1])], limit)
+    found, nxt = pagination.page(ranked_rows, limit, ("distance", "plate", "captured_at", "id"))
+    return [read_public(r) for r in found], nxt
 
 
-def _located(point: tuple[float | None, float | None]) -> TypeGuard[tuple[float, float]]:
-    return point[0] is not None and point[1] is not None
-
-
-def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
+def trajectory(principal: Principal, query: TrajectoryQuery) -> TrajectoryOut:
     """The plate's reads in time order with camera names/locations and the speed between points."""
-    try:
-        plate = plates.normalize_plate(q.get("plate") or "")
-    except ValueError as exc:
-        raise Invalid("invalid_plate", str(exc)) from None
-    city_id = alerts.scope_city(principal, q.get("city_id") or None)
-    to = query_time(q.get("to"), "to") or datetime.now(UTC)
-    from_ = query_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
-    _check_range(from_, to)
+    city_id = alerts.scope_city(principal, query.city_id)
+    to = query.to or datetime.now(UTC)
+    from_ = query.from_ or to - TRAJECTORY_DEFAULT_SPAN
+    if from_ >= to:
+        raise Invalid("invalid_range", "from deve ser anterior a to")
     if to - from_ > TRAJECTORY_MAX_SPAN:
         raise Invalid("range_too_long", "intervalo máximo de 31 dias")
     with db.transaction() as conn:
-        rows = dal.trajectory(conn, dal.ReadFilter(city_id, None, from_, to), plate, TRAJECTORY_MAX_POINTS + 1)
-    truncated = len(rows) > TRAJECTORY_MAX_POINTS
-    points: list[dict[str, Any]] = []
+        rows = dal.trajectory(conn, ReadFilter(city_id, None, from_, to), query.plate, TRAJECTORY_MAX_POINTS + 1)
+    points: list[TrajectoryPoint] = []
     visited: list[str] = []
-    prev: TrajectoryRead | None = None
     max_speed: float | None = None
-    for row in rows[:TRAJECTORY_MAX_POINTS]:
-        camera_id = str(row["camera_id"])
+    for prev, row in zip([None, *rows], rows[:TRAJECTORY_MAX_POINTS], strict=False):
+        camera_id = str(row.camera_id)
         if camera_id not in visited:
             visited.append(camera_id)
         km = speed = None
-        here = (row["lat"], row["lon"])
-        there = (prev["lat"], prev["lon"]) if prev is not None else (None, None)
-        if prev is not None and _located(here) and _located(there):
-            km = geo.haversine_km(there[0], there[1], here[0], here[1])
-            speed = geo.speed_kmh(km, (row["captured_at"] - prev["captured_at"]).total_seconds())
+        if prev is not None and None not in (row.lat, row.lon, prev.lat, prev.lon):
+            km = geo.haversine_km(prev.lat or 0.0, prev.lon or 0.0, row.lat or 0.0, row.lon or 0.0)
+            speed = geo.speed_kmh(km, (row.captured_at - prev.captured_at).total_seconds())
             if speed is not None and math.isinf(speed):
                 speed = None  # same instant at two places: no finite speed (clone alerts cover it)
             if speed is not None:
                 max_speed = speed if max_speed is None else max(max_speed, speed)
         points.append(
-            {
-                "id": str(row["id"]),
-                "camera_id": camera_id,
-                "camera_name": row["camera_name"],
-                "lat": row["lat"],
-                "lon": row["lon"],
-                "captured_at": row["captured_at"],
-                "confidence": round(float(row["confidence"]), 4),
-                "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
-                "distance_km_from_previous": None if km is None else round(km, 3),
-                "speed_kmh_from_previous": None if speed is None else round(speed, 1),
-            }
+            TrajectoryPoint(
+                id=str(row.id),
+                camera_id=camera_id,
+                camera_name=row.camera_name,
+                lat=row.lat,
+                lon=row.lon,
+                captured_at=row.captured_at,
+                confidence=round(float(row.confidence), 4),
+                image_url=image_url(row.image_key),
+                distance_km_from_previous=None if km is None else round(km, 3),
+                speed_kmh_from_previous=None if speed is None else round(speed, 1),
+            )
         )
-        prev = row
-    return {
-        "plate": plate,
-        "from": from_,
-        "to": to,
-        "points": points,
-        "cameras_visited": visited,
-        "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
-        "truncated": truncated,
-    }
+    return TrajectoryOut.model_validate(
+        {
+            "plate": query.plate,
+            "from": from_,
+            "to": to,
+            "points": points,
+            "cameras_visited": visited,
+            "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
+            "truncated": len(rows) > TRAJECTORY_MAX_POINTS,
+        }
+    )

@@ -5,29 +5,25 @@ Watchlists and alerts (the rules' inputs included) are in ``gtvision.alerts.stor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from gtvision.core import aws
 from gtvision.core.db import Conn
-from gtvision.core.records import PlateRead, TrajectoryRead
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import add_where
+from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_one
+from gtvision.lpr.schemas import PlateReadRow, RankedRead, StoredRead, TrajectoryRow
 
-READ_COLS = (
-    "r.id, r.city_id, r.camera_id, r.event_id, r.plate, r.confidence, r.captured_at, r.image_key, r.vehicle,"
-    " r.direction, r.created_at, r.vehicle_color, r.vehicle_type"
-)
+READ_COLS = columns(PlateReadRow, "r.")
+STORED_COLS = columns(StoredRead)
 
 #: Columns of the bulk staging table, in COPY order.
-STAGING_COLS = (
-    "msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys", "confidence", "captured_at",
-    "vehicle", "direction", "vehicle_color", "vehicle_type",
-)  # fmt: skip
+STAGING_COLS: tuple[str, ...] = ("msg", "id", "camera_id", "event_id", "plate", "plate_skeleton", "plate_keys")
+STAGING_COLS += ("confidence", "captured_at", "vehicle", "direction", "vehicle_color", "vehicle_type")
 
 
 def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
@@ -38,34 +34,37 @@ def image_key(city_id: Any, camera_id: Any, read_id: Any) -> str:
 # ---------------------------------------------------------------------------------- plate reads
 
 
-def insert_read(conn: Conn, values: dict[str, Any]) -> bool:
-    """Insert one read; False when (camera_id, event_id) is already stored (nothing written)."""
-    row = conn.execute(
+def insert_read(conn: Conn, values: Mapping[str, Any]) -> StoredRead | None:
+    """Insert one read; None when (camera_id, event_id) is already stored (nothing written)."""
+    return fetch_one(
+        conn,
+        StoredRead,
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
         " captured_at, image_key, vehicle, direction, vehicle_color, vehicle_type)"
         " VALUES (%(id)s, %(city_id)s, %(camera_id)s, %(event_id)s, %(plate)s, %(plate_skeleton)s, %(plate_keys)s,"
         " %(confidence)s, %(captured_at)s, %(image_key)s, %(vehicle)s, %(direction)s, %(vehicle_color)s,"
         " %(vehicle_type)s)"
-        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id",
+        f" ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING {STORED_COLS}",
         {
             "vehicle_color": None,
             "vehicle_type": None,
             **values,
             "vehicle": Jsonb(values["vehicle"]) if values.get("vehicle") is not None else None,
-        },  # fmt: skip
-    ).fetchone()
-    return row is not None
+        },
+    )
 
 
-def read_id_by_event(conn: Conn, camera_id: str, event_id: str) -> Any:
-    """The id of the camera's read with `event_id`, None when there is none."""
-    row = conn.execute(
-        "SELECT id FROM plate_reads WHERE camera_id = %s AND event_id = %s", (camera_id, event_id)
-    ).fetchone()
-    return row["id"] if row else None
+def read_by_event(conn: Conn, camera_id: Any, event_id: str) -> StoredRead | None:
+    """The camera's read with `event_id`, None when there is none."""
+    return fetch_one(
+        conn,
+        StoredRead,
+        f"SELECT {STORED_COLS} FROM plate_reads WHERE camera_id = %s AND event_id = %s",
+        (camera_id, event_id),
+    )
 
 
-def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], set[int]]:
+def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[StoredRead], set[int]]:
     """COPY `rows` (STAGING_COLS order) into a staging table, then insert the new ones in one statement.
 
     Returns (ids of reads inserted now, message indexes refused because their camera is unknown);
@@ -87,16 +86,18 @@ def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any],
             " WHERE NOT EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)"
         ).fetchall()
     }
-    inserted = conn.execute(
+    inserted = fetch_all(
+        conn,
+        StoredRead,
         "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
         " captured_at, vehicle, direction, vehicle_color, vehicle_type)"
         " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
         " s.captured_at, s.vehicle, s.direction, s.vehicle_color, s.vehicle_type"
         " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
-        " ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING id"
-    ).fetchall()
+        f" ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING {STORED_COLS}",
+    )
     conn.execute("TRUNCATE lpr_staging")
-    return [r["id"] for r in inserted], unknown
+    return inserted, unknown
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,10 @@ class ReadFilter:
     color: str | None = None
     type: str | None = None
 
-    def sql(self) -> tuple[list[str], dict[str, Any]]:
+    def sql(self) -> tuple[list[str], NamedParams]:
         """The WHERE clauses and parameters of this filter (anonymised reads never match)."""
         where = ["r.anonymised_at IS NULL"]
-        params: dict[str, Any] = {}
+        params: NamedParams = {}
         add_where(where, params, "r.city_id = %(city_id)s", city_id=self.city_id)
         add_where(where, params, "r.camera_id = %(camera_id)s", camera_id=self.camera_id)
         add_where(where, params, "r.captured_at >= %(from_)s", from_=self.from_)
@@ -125,7 +126,7 @@ class ReadFilter:
 
 def search_page(
     conn: Conn, flt: ReadFilter, plate: str | None, prefix: bool, after: list[Any] | None, limit: int
-) -> list[PlateRead]:
+) -> list[PlateReadRow]:
     """Reads newest first; `plate` matched exactly, or as a prefix when `prefix` (B-tree range scan)."""
     where, params = flt.sql()
     if plate and prefix:
@@ -136,13 +137,12 @@ def search_page(
     if after:
         add_where(where, params, "(r.captured_at, r.id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     params["n"] = limit + 1
-    return cast(
-        "list[PlateRead]",
-        conn.execute(
-            f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
-            " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
-            params,
-        ).fetchall(),
+    return fetch_all(
+        conn,
+        PlateReadRow,
+        f"SELECT {READ_COLS} FROM plate_reads r WHERE {' AND '.join(where)}"
+        " ORDER BY r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        params,
     )
 
 
@@ -156,8 +156,14 @@ def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> 
     return [r["plate"] for r in rows]
 
 
-def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]], keys: list[str],
-               after: list[Any] | None, limit: int) -> list[PlateRead]:  # fmt: skip
+def fuzzy_page(
+    conn: Conn,
+    flt: ReadFilter,
+    ranked: list[tuple[str, float, int]],
+    keys: list[str],
+    after: list[Any] | None,
+    limit: int,
+) -> list[RankedRead]:
     """Reads of the `ranked` (plate, distance, rank) ordered by (distance, rank, plate), then newest first;
     `after` is the cursor's (distance, plate, at, id) plus the rank the caller derives from the plate."""
     where, params = flt.sql()
@@ -170,30 +176,28 @@ def fuzzy_page(conn: Conn, flt: ReadFilter, ranked: list[tuple[str, float, int]]
             " AND (r.captured_at, r.id) < (%(a_at)s, %(a_id)s)))"
         )
         params.update(a_dist=after[0], a_plate=after[1], a_at=after[2], a_id=after[3], a_rank=after[4])
-    return cast(
-        "list[PlateRead]",
-        conn.execute(
-            f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
-            " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
-            f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
-            " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
-            params,
-        ).fetchall(),
+    return fetch_all(
+        conn,
+        RankedRead,
+        f"SELECT {READ_COLS}, k.dist AS distance FROM plate_reads r"
+        " JOIN unnest(%(plates)s::text[], %(dists)s::float8[], %(ranks)s::int[]) k(plate, dist, rank) USING (plate)"
+        f" WHERE r.plate_keys && %(keys)s::text[] AND {' AND '.join(where)}"
+        " ORDER BY k.dist, k.rank, k.plate, r.captured_at DESC, r.id DESC LIMIT %(n)s",
+        params,
     )
 
 
-def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[TrajectoryRead]:
+def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[TrajectoryRow]:
     """The plate's reads in time order, with each camera's name and location."""
     where, params = flt.sql()
     params.update(plate=plate, n=limit)
-    return cast(
-        "list[TrajectoryRead]",
-        conn.execute(
-            f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
-            " LEFT JOIN cameras c ON c.id = r.camera_id"
-            f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
-            params,
-        ).fetchall(),
+    return fetch_all(
+        conn,
+        TrajectoryRow,
+        f"SELECT {READ_COLS}, c.name AS camera_name, c.lat, c.lon FROM plate_reads r"
+        " LEFT JOIN cameras c ON c.id = r.camera_id"
+        f" WHERE r.plate = %(plate)s AND {' AND '.join(where)} ORDER BY r.captured_at, r.id LIMIT %(n)s",
+        params,
     )
 
 

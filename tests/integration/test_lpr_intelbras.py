@@ -220,8 +220,9 @@ def test_device_info_is_kept_and_a_push_without_plate_is_acknowledged_not_stored
     )
     assert r.status == 200 and r.json()["Result"] is True
     with db.transaction() as conn:
-        row = conn.execute("SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s",
-                           (its_camera["id"],)).fetchone()  # fmt: skip
+        row = conn.execute(
+            "SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s", (its_camera["id"],)
+        ).fetchone()
     assert row["lpr_device_info"]["DeviceType"] == "VIP 7250 LPR" and row["lpr_keepalive_at"] is not None
     # A vehicle the camera saw without reading its plate: acknowledged (else resent forever), nothing stored
     r = push(world.api, its_camera["id"], tollgate(plate=""), username=its_camera["digest_user"], password=PASSWORD)

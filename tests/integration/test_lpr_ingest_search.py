@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_lpr_webhook import event, iso, post
-from utils import LambdaContext, load_function
+from test_lpr_webhook import event, post
+from utils import LambdaContext, iso, load_function
 
 from gtvision.core import aws, db, geo
 from gtvision.core.settings import get_settings
@@ -27,8 +27,18 @@ SE = {"lat": -23.5505, "lon": -46.6333}  # São Paulo, Praça da Sé
 PAULISTA = {"lat": -23.5614, "lon": -46.6559}  # São Paulo, Av. Paulista (~2.6 km)
 CAMPINAS = {"lat": -22.9056, "lon": -47.0608}  # Campinas (~84 km)
 
-CONFUSABLE = [("O", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"), ("D", "0"), ("Q", "0"),
-              ("A", "4"), ("T", "7")]  # fmt: skip
+CONFUSABLE = [
+    ("O", "0"),
+    ("I", "1"),
+    ("B", "8"),
+    ("S", "5"),
+    ("Z", "2"),
+    ("G", "6"),
+    ("D", "0"),
+    ("Q", "0"),
+    ("A", "4"),
+    ("T", "7"),
+]
 # Every pair of prefixes differs in all three positions (no O/D/Q), so the groups never cross-match.
 PREFIXES = ["HJK", "MNP", "RUV", "WXY", "CEF", "LKR", "PVS", "TYZ", "BGC", "FHM"]
 
@@ -140,8 +150,9 @@ def test_misreads_and_foreign_plates_are_found_and_brazilian_formats_rank_first(
     ingest([batch_read(cams["se"], p, NOW) for p in ("TIE1AA3", "TIE5A23")])
     ranked = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy").json()["items"]
     assert [(i["plate"], i["format"], i["distance"]) for i in ranked] == [
-        ("TIE5A23", "br_mercosul", 1.0), ("TIE1AA3", "other", 1.0),
-    ]  # fmt: skip
+        ("TIE5A23", "br_mercosul", 1.0),
+        ("TIE1AA3", "other", 1.0),
+    ]
     # and paging walks that same order
     first = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1").json()
     second = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1", cursor=first["next_cursor"])
