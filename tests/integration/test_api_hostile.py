@@ -334,10 +334,12 @@ def test_non_uuid_path_ids_are_404(world: World, res: CityResources) -> None:
         for method in methods:
             if (route, method) == WEBHOOK:
                 continue
+            # A camera's Digest push answers a malformed id like a wrong password (401): ids cannot be probed.
+            expected = 401 if route.startswith("/v1/lpr/intelbras/") else 404
             for param in params:
                 for bad in BAD_IDS:
                     r = send(route, method, b"{}", ids={**res.path_ids(), param: bad})
-                    if r.status != 404 or not is_error(r):
+                    if r.status != expected or not is_error(r):
                         failures.append(f"{method} {route} {param}={bad[:20]!r}: {r.status} {r.text[:200]}")
     assert not failures, "\n".join(failures)
 

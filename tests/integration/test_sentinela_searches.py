@@ -190,7 +190,9 @@ def test_red_vehicle_found_in_lpr_reads_and_in_the_recording_only_while_it_moves
     r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
     assert r.status == 202, r.text
     search = r.json()
-    assert search["status"] == "processing" and search["progress"] == 0.0
+    assert search == {"id": search["id"], "status": "pending"}  # the contract's answer
+    assert status(world, search["id"])["status"] == "processing"
+    assert status(world, search["id"])["progress"] == 0.0
     # Then the LPR read is a result at once
     first = results(world, search["id"])
     assert [(i["source"], i["read_id"]) for i in first] == [("lpr", read_id)]
@@ -366,3 +368,98 @@ def test_a_segment_that_reaches_the_dead_letter_queue_fails_with_its_search(
     # Then the segment and the search fail, saying which segment
     final = status(world, search["id"])
     assert final["status"] == "failed" and "não pôde ser analisado" in final["error"]
+
+
+def test_an_lpr_search_answers_pending_then_reads_completed(world: Any) -> None:
+    # Given a red car's read
+    cam = world.camera(name="Só LPR", lpr_enabled=True)
+    t0 = base_time()
+    read_id = lpr_read(world, cam, "PEN1D23", "Red", t0 + timedelta(seconds=5))
+    body = {"plate": "PEN1D23", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    # When a viewer searches it (no video)
+    r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
+    # Then the answer is the contract's 202 {"id", "status": "pending"}, and the state moves on: completed
+    assert r.status == 202 and r.json() == {"id": r.json()["id"], "status": "pending"}, r.text
+    final = status(world, r.json()["id"])
+    assert final["status"] == "completed" and final["progress"] == 1.0
+    assert [i["read_id"] for i in results(world, r.json()["id"])] == [read_id]
+
+
+def _member(world: Any, role: str) -> str:
+    name = f"{role}-{uuid.uuid4().hex[:8]}"
+    user = {"username": name, "password": "senha-forte-123", "role": role, "city_id": world.city_a}
+    assert world.api.call("POST", "/v1/users", user, world.admin).status == 201
+    return str(world.api.login(name, "senha-forte-123"))
+
+
+def test_only_the_owner_or_a_manager_cancels_a_search(world: Any, videos: dict[str, Path]) -> None:
+    # Given video searches of a viewer and of an operator (their messages wait in the queue)
+    cam = world.camera(name="Dona da busca")
+    t0 = base_time() - timedelta(hours=1, minutes=20)
+    register(cam, t0, videos["red"].read_bytes())
+    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    operator, other_viewer = _member(world, "operator"), _member(world, "viewer")
+
+    def start(token: str) -> str:
+        r = world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, token)
+        assert r.status == 202, r.text
+        return str(r.json()["id"])
+
+    def cancel(search_id: str, token: str) -> int:
+        return int(world.api.call("DELETE", f"/v1/sentinela/searches/{search_id}", token=token).status)
+
+    mine, operators = start(world.viewer_a), start(operator)
+    # When someone else of the city (a viewer, an operator) tries to cancel it: 403, and it goes on
+    assert cancel(mine, other_viewer) == 403 and cancel(mine, operator) == 403
+    assert cancel(operators, world.viewer_a) == 403
+    assert status(world, mine)["status"] == "processing"
+    # Another city's manager does not even see it
+    assert cancel(mine, world.manager_b) == 404
+    # The owner may; a manager of the city may cancel anyone's
+    assert cancel(mine, world.viewer_a) == 200 and cancel(operators, world.manager_a) == 200
+    assert status(world, mine)["status"] == status(world, operators)["status"] == "cancelled"
+
+
+@pytest.fixture()
+def real_quotas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The deployed limits (the suite runs with GTV_QUOTA_SCALE=100), in a one-hour window so a burst never
+    straddles two windows."""
+    from gtvision.tenancy import quotas
+
+    monkeypatch.setenv("GTV_QUOTA_SCALE", "1")
+    monkeypatch.setattr(quotas, "WINDOW", timedelta(hours=1))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_searches_and_video_analyses_meet_a_quota_with_retry_after(
+    world: Any, videos: dict[str, Path], real_quotas: None
+) -> None:
+    from gtvision.tenancy import quotas
+
+    cam = world.camera(name="Cota")
+    t0 = base_time() - timedelta(hours=1, minutes=40)
+    register(cam, t0, videos["red"].read_bytes())
+    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    video, lpr_only = quotas.LIMITS["sentinela_video"], quotas.LIMITS["sentinela_search"]
+    assert video.per_user < lpr_only.per_user <= 20 and video.per_user <= 5
+    # When one viewer asks for video analyses in a burst: the per-user limit, then 429 with Retry-After
+    codes = [
+        world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, world.viewer_a).status
+        for _ in range(video.per_user + 1)
+    ]
+    assert codes == [202] * video.per_user + [429], codes
+    r = world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, world.viewer_a)
+    assert r.status == 429 and r.json()["error"]["code"] == "quota_exceeded"
+    assert 1 <= int(r.headers["retry-after"]) <= 3600
+    # and searches of reads have their own (larger) limit, met as well
+    used = video.per_user + 2  # every search counts, the refused ones too
+    codes = [
+        world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a).status
+        for _ in range(lpr_only.per_user - used + 1)
+    ]
+    assert codes[-1] == 429 and set(codes[:-1]) == {202}, codes
+    # Another viewer of the city still may, until the city's limit
+    assert world.api.call("POST", "/v1/sentinela/searches", body, _member(world, "viewer")).status == 202

@@ -19,6 +19,7 @@ api = Api(__name__)
     body=TollgateInfo,
     response=ItsAnswer,
     view_parses_body=True,
+    bad_id=intelbras.unknown_camera,
 )
 def intelbras_push(req: Request[None, None], camera_id: str, notification: str) -> ItsAnswer:
     """HTTP Digest (RFC 7616, MD5/SHA-256, qop=auth) per camera; answers `{"Result": true, "Message": "Success"}`."""

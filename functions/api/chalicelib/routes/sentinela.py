@@ -5,18 +5,25 @@ from __future__ import annotations
 from chalicelib.routing import Api, Request, page
 from gtvision.core.models import Page, PageQuery
 from gtvision.sentinela import service as sentinela
-from gtvision.sentinela.schemas import Search, SearchIn, SearchOut, SightingOut
+from gtvision.sentinela.schemas import Search, SearchAccepted, SearchIn, SearchOut, SightingOut
+from gtvision.tenancy import quotas
 
 api = Api(__name__)
 
 
-@api.route("POST", "/v1/sentinela/searches", status=202, body=SearchIn, response=SearchOut, audit="sentinela.search")
-def create_search(req: Request[SearchIn, None]) -> SearchOut:
-    """Plate/colour/type in a time range: LPR reads at once; recordings analysed when `analyse_video`."""
-    search = sentinela.create(req.user, req.body)
-    req.audit_city_id = search.city_id
-    req.audit_detail = {"search_id": search.id, "criteria": search.criteria.model_dump(mode="json", by_alias=True)}
-    return search
+@api.route(
+    "POST", "/v1/sentinela/searches", status=202, body=SearchIn, response=SearchAccepted, audit="sentinela.search"
+)
+def create_search(req: Request[SearchIn, None]) -> SearchAccepted:
+    """Plate/colour/type in a time range: LPR reads at once; recordings analysed when `analyse_video`. Each
+    search, and each video analysis, counts against the caller's and the city's quota (429 + Retry-After)."""
+    quotas.check(req.user, "sentinela_search")
+    if req.body.analyse_video:
+        quotas.check(req.user, "sentinela_video")
+    accepted = sentinela.create(req.user, req.body)
+    req.audit_city_id = str(accepted.city_id)
+    req.audit_detail = {"search_id": str(accepted.id), "criteria": accepted.criteria}
+    return SearchAccepted(id=str(accepted.id), status="pending")
 
 
 @api.route("GET", "/v1/sentinela/searches", query=PageQuery, response=Page[SearchOut])
@@ -33,8 +40,8 @@ def get_search(req: Request[None, None], search: Search) -> SearchOut:
 
 @api.route("DELETE", "/v1/sentinela/searches/{search_id}", response=SearchOut, audit="sentinela.cancel")
 def cancel_search(req: Request[None, None], search: Search) -> SearchOut:
-    """Cancel a search: segments not yet analysed are skipped."""
-    return sentinela.cancel(search)
+    """Cancel a search (its owner, or a manager of the city): segments not yet analysed are skipped."""
+    return sentinela.cancel(req.user, search)
 
 
 @api.route(

@@ -26,6 +26,7 @@ from gtvision.core.models import parse
 from gtvision.core.observability import logger
 from gtvision.lpr import digest
 from gtvision.lpr import ingest as lpr_ingest
+from gtvision.lpr import store as dal
 from gtvision.lpr.ingest import CameraRef
 from gtvision.lpr.intelbras_schemas import ItsAnswer, SnapInfo, TollgateInfo
 from gtvision.lpr.schemas import WebhookRead
@@ -78,14 +79,15 @@ def authenticate(camera_id: str, notification: str, authorization: str | None, n
     """The camera whose Digest credentials signed this request; DigestChallenge (401) otherwise.
 
     `camera_id` is canonical (the route canonicalised it). Unknown camera, LPR off, no credentials, wrong user
-    or password, another camera's nonce or an expired one (stale=true): the same 401 with fresh challenges.
+    or password, another camera's nonce, an expired one (stale=true) or a replayed (nonce, nc): the same 401
+    with fresh challenges.
     """
     if notification not in NOTIFICATIONS:
         raise NotFound("not_found", "notificação inexistente")
     camera, creds = cameras.digest_credentials(camera_id)
     scope = f"intelbras:{camera_id}"
     try:
-        digest.verify(
+        verified = digest.verify(
             authorization,
             key=_key(),
             scope=scope,
@@ -95,6 +97,10 @@ def authenticate(camera_id: str, notification: str, authorization: str | None, n
             credentials=digest.Credentials(*creds) if creds else None,
             now=now.timestamp(),
         )
+        # qop=auth does not cover the body: a captured header must not carry another body (each (nonce, nc) once)
+        with db.transaction() as conn:
+            if not dal.use_nonce(conn, verified.nonce, verified.nc, digest.nonce_expiry(verified.nonce)):
+                raise digest.DigestError("nonce_replayed")
     except digest.DigestError as exc:
         logger.info("intelbras push refused", extra={"reason": exc.reason, "camera_id": camera_id})
         raise DigestChallenge(scope, stale=exc.stale, now=now) from None
@@ -113,7 +119,10 @@ def local_to_utc(accurate_time: str, tz_name: str) -> datetime:
             continue
     else:
         raise Invalid("invalid_accurate_time", "AccurateTime deve ser 'AAAA-MM-DD HH:MM:SS'")
-    return naive.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+    try:
+        return naive.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
+    except OverflowError:  # 9999-12-31 23:59:59 on a clock behind UTC is past datetime.max in UTC
+        raise Invalid("invalid_accurate_time", "AccurateTime fora do intervalo de datas aceito") from None
 
 
 def event_id(snap: SnapInfo, plate: str) -> str:

@@ -201,6 +201,21 @@ def trajectory(conn: Conn, flt: ReadFilter, plate: str, limit: int) -> list[Traj
     )
 
 
+# ---------------------------------------------------------------------------------- Digest nonces
+
+
+def use_nonce(conn: Conn, nonce: str, nc: str, expires_at: datetime) -> bool:
+    """Record that a Digest (nonce, nc) pair was accepted; False when it already was (a replay). Pairs of
+    expired nonces are forgotten here too (they can no longer pass the nonce check)."""
+    conn.execute("DELETE FROM digest_nonce_uses WHERE expires_at < now()")
+    row = conn.execute(
+        "INSERT INTO digest_nonce_uses (nonce, nc, expires_at) VALUES (%s, %s, %s)"
+        " ON CONFLICT (nonce, nc) DO NOTHING RETURNING nonce",
+        (nonce, nc, expires_at),
+    ).fetchone()
+    return row is not None
+
+
 # ---------------------------------------------------------------------------------- S3 / SQS / SNS
 
 

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, timedelta
 
 from gtvision.core import db, pagination, vehicles
-from gtvision.core.errors import Conflict, Invalid, not_found
+from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
 from gtvision.core.observability import logger
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
@@ -83,8 +83,10 @@ def _segment_hours(segments: list[RecordedSegment]) -> float:
     return sum((s.end_at - s.start_at).total_seconds() for s in segments) / 3600.0
 
 
-def create(principal: Principal, data: SearchIn) -> SearchOut:
-    """Create the job: stage 1 now; stage 2 planned and enqueued (or refused by the cost guard)."""
+def create(principal: Principal, data: SearchIn) -> Search:
+    """Accept a search (returns it as accepted: pending), then run it: stage 1 copies the matching reads, stage 2
+    plans and enqueues the recorded segments (refused up front by the cost guard). GET shows the state moving on
+    (`completed` at once without video, `processing` while segments are analysed)."""
     city_id, crit = _criteria(principal, data)
     search_id = str(uuid.uuid4())
     planned: list[RecordedSegment] = []
@@ -99,7 +101,8 @@ def create(principal: Principal, data: SearchIn) -> SearchOut:
                     f"a busca analisaria {hours:.2f} horas de gravação em {len(planned)} segmentos; o limite é"
                     f" {limit:g} h — reduza o intervalo ou escolha câmeras",
                 )
-        dal.insert_search(conn, search_id, city_id, principal.user_id, crit)
+        accepted = dal.insert_search(conn, search_id, city_id, principal.user_id, crit)
+    with db.transaction() as conn:
         dal.copy_lpr_reads(conn, search_id, city_id, crit, LPR_RESULTS_CAP)
         if planned:
             dal.plan_segments(conn, search_id, planned)
@@ -112,7 +115,7 @@ def create(principal: Principal, data: SearchIn) -> SearchOut:
             logger.exception("sentinela enqueue failed", extra={"search_id": search_id})
             with db.transaction() as conn:
                 dal.set_status(conn, search_id, "failed", "fila de análise indisponível; refaça a busca")
-    return public(visible(principal, search_id))
+    return accepted
 
 
 def public(row: Search) -> SearchOut:
@@ -153,8 +156,11 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[Se
     return [public(r) for r in items], nxt
 
 
-def cancel(search: Search) -> SearchOut:
-    """Stop the job: segments not yet analysed are skipped when their messages arrive."""
+def cancel(principal: Principal, search: Search) -> SearchOut:
+    """Stop the job: segments not yet analysed are skipped when their messages arrive. Only who started it, or a
+    manager of its city (admins: any), may: a viewer cannot stop a colleague's investigation."""
+    if str(search.created_by) != principal.user_id and principal.role not in ("manager", "admin"):
+        raise Forbidden("not_search_owner", "só quem iniciou a busca (ou um gestor) pode cancelá-la")
     with db.transaction() as conn:
         row = dal.get_search(conn, str(search.id), None, for_update=True)
         if row is None:

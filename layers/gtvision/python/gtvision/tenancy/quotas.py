@@ -33,6 +33,9 @@ LIMITS: dict[str, Limit] = {
     "clip": Limit(per_user=10, per_city=30),
     "trajectory": Limit(per_user=20, per_city=60),
     "fuzzy_search": Limit(per_user=30, per_city=120),
+    # Every Sentinela search copies reads (index scans); one that analyses video costs minutes of decoding.
+    "sentinela_search": Limit(per_user=20, per_city=60),
+    "sentinela_video": Limit(per_user=5, per_city=15),
 }
 #: Before authentication, per source address: each login costs ~125 ms and 64 MiB of argon2id. A city hall's
 #: operators share one NAT address, hence a limit far above one person's retries.
