@@ -116,7 +116,7 @@ def list_alerts(req: Request[None, AlertsQuery]) -> Page[AlertOut]:
 
 @api.route("PATCH", "/v1/alerts/{alert_id}", role="operator", body=AlertPatch, response=AlertOut, audit="alerts.update")
 def update_alert(req: Request[AlertPatch, None], alert: Alert) -> AlertOut:
-    """Set an alert's status: open, investigating (its reads are kept by retention) or closed."""
-    out = alerts.set_status(alert, req.body)
-    req.audit_detail = {"status": out.status}
+    """Handle an alert: acknowledged (its reads are kept by retention), closed with a note, or open again."""
+    out = alerts.handle(req.user, alert, req.body)
+    req.audit_detail = {"status": out.status, "previous": alert.status, "note": req.body.note}
     return out

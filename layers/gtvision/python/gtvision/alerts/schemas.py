@@ -14,7 +14,32 @@ from gtvision.core.errors import Invalid
 from gtvision.core.jsonutil import JsonObject
 from gtvision.core.models import Out, PageQuery, QueryTime, QueryUuid, UuidStr
 
-KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
+KINDS = (
+    "watchlist",
+    "clone_suspect",
+    "recording_changed",
+    "camera_offline",
+    "recording_stalled",
+    "hotlist",
+    "camera_tampered",
+)
+#: Kinds an operator must see at once (the console sounds them); the database derives `priority` the same way.
+HIGH_PRIORITY = ("watchlist", "hotlist", "camera_tampered")
+Status = Literal["open", "acknowledged", "closed"]
+STATUSES: tuple[Status, ...] = ("open", "acknowledged", "closed")
+Priority = Literal["high", "normal"]
+#: v1.1's name for `acknowledged`, still accepted wherever a status is given.
+STATUS_ALIASES = {"investigating": "acknowledged"}
+
+
+def _status(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    status = STATUS_ALIASES.get(str(value), str(value))
+    if status not in STATUSES:
+        raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
+    return status
+
 
 # ------------------------------------------------------------------------------------------ requests
 
@@ -29,9 +54,19 @@ class WatchIn(BaseModel):
 
 
 class AlertPatch(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid")
+    """Handle an alert: acknowledge it, close it (with a note saying what was done) or open it again."""
 
-    status: Literal["open", "investigating", "closed"]
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
+
+    status: Literal["open", "acknowledged", "closed", "investigating"] = Field(
+        description="`investigating` (v1.1) é o mesmo que `acknowledged`"
+    )
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @property
+    def target(self) -> Status:
+        """The status asked for, aliases resolved."""
+        return "acknowledged" if self.status == "investigating" else self.status
 
 
 class WatchlistQuery(PageQuery):
@@ -41,12 +76,29 @@ class WatchlistQuery(PageQuery):
 
 
 class AlertsQuery(PageQuery):
-    """`GET /v1/alerts`: newest first; `open=true` lists the alerts still open."""
+    """`GET /v1/alerts`: newest first; `open=true` lists the alerts still to handle (neither resolved nor closed)."""
 
     city_id: QueryUuid = None
     since: QueryTime = None
     kind: str | None = None
-    open: bool | None = Field(default=None, description="true: só os não resolvidos (resolved_at nulo)")
+    open: bool | None = Field(default=None, description="true: só os ainda não resolvidos nem encerrados")
+    status: str | None = Field(default=None, description="open, acknowledged (ou investigating) ou closed")
+    priority: Priority | None = None
+    camera_id: QueryUuid = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str | None:
+        return _status(value)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in ("high", "normal"):
+            raise Invalid("invalid_priority", "priority deve ser high ou normal")
+        return str(value)
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -81,15 +133,29 @@ class Alert:
     captured_at: datetime | None
     read_ids: list[UUID]
     watchlist_id: UUID | None
-    status: str
+    status: Status
     detail: JsonObject
     created_at: datetime
     resolved_at: datetime | None
+    priority: Priority
+    acknowledged_by: UUID | None
+    acknowledged_by_name: str | None
+    acknowledged_at: datetime | None
+    closed_by: UUID | None
+    closed_by_name: str | None
+    closed_at: datetime | None
+    note: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class NewAlert:
-    """An alert to raise: stored once per (kind, dedup_key), so a redelivered cause never raises it twice."""
+    """An alert to raise: stored once per (kind, dedup_key), so a redelivered cause never raises it twice.
+
+    With a `subject` (what the alert is about, e.g. a recording's key) the rule is per change instead: only a
+    repeat of the latest alert of that kind and subject is a duplicate, so a change back to a state seen before
+    (A → B → A → B) raises again.
+    """
 
     city_id: Any
     kind: str
@@ -100,6 +166,7 @@ class NewAlert:
     captured_at: datetime | None = None
     read_ids: list[Any] = field(default_factory=list)
     watchlist_id: Any = None
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +232,19 @@ class AlertOut(Out):
     read_ids: list[str]
     created_at: datetime
     city_id: str = _uuid()
-    status: str
+    status: Status
+    priority: Priority
     watchlist_id: str | None = _uuid()
     detail: JsonObject
     resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
+    acknowledged_by: str | None = _uuid()
+    acknowledged_by_name: str | None
+    acknowledged_at: datetime | None
+    closed_by: str | None = _uuid()
+    closed_by_name: str | None
+    closed_at: datetime | None
+    note: str | None
+    updated_at: datetime
 
 
 class WatchOut(Out):

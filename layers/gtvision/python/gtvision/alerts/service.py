@@ -26,13 +26,13 @@ from gtvision.core import db, geo, pagination
 from gtvision.core.db import Conn
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.jsonutil import JsonObject
-from gtvision.core.models import query_uuid
+from gtvision.core.models import is_uuid, query_uuid
 from gtvision.core.observability import logger, metrics
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
-from gtvision.tenancy import cities
+from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import in_callers_city
 
 
@@ -139,9 +139,18 @@ def public(row: Alert, principal: Principal | None = None) -> AlertOut:
         created_at=row.created_at,
         city_id=str(row.city_id),
         status=row.status,
+        priority=row.priority,
         watchlist_id=str(row.watchlist_id) if row.watchlist_id else None,
         detail=redact(row.detail or {}, principal.role if principal else None),
         resolved_at=row.resolved_at,
+        acknowledged_by=str(row.acknowledged_by) if row.acknowledged_by else None,
+        acknowledged_by_name=row.acknowledged_by_name,
+        acknowledged_at=row.acknowledged_at,
+        closed_by=str(row.closed_by) if row.closed_by else None,
+        closed_by_name=row.closed_by_name,
+        closed_at=row.closed_at,
+        note=row.note,
+        updated_at=row.updated_at,
     )
 
 
@@ -150,8 +159,9 @@ def _typed(row: Alert | Mapping[str, Any]) -> Alert:
 
 
 def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
-    """Publish committed alerts to the alerts topic and as live events. The table is the source of
-    truth: a failed publish is logged and counted, never undoes the alert."""
+    """Publish committed alerts to the alerts topic and as live events: a new alert is an `alert` event, a
+    health incident that resolved itself an `alert.updated` one. The table is the source of truth: a failed
+    publish is logged and counted, never undoes the alert."""
     for row in map(_typed, created):
         message = public(row).model_dump(mode="python", by_alias=True)
         try:
@@ -162,7 +172,8 @@ def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
         except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
             logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row.kind})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
-        events.publish(message["city_id"], "alert", message)  # live event (never raises)
+        # live event (never raises)
+        events.publish(message["city_id"], "alert" if row.resolved_at is None else "alert.updated", message)
 
 
 # ------------------------------------------------------------------------------------ API
@@ -175,23 +186,40 @@ def visible(principal: Principal, alert_id: str) -> Alert:
 
 
 def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut], str | None]:
-    """Alerts newest first, city scoped (admins: all cities or the one asked); `open`: unresolved only."""
+    """Alerts newest first, city scoped (admins: all cities or the one asked), filtered by status, priority,
+    kind and camera; `open=true`: the alerts still to handle (neither resolved nor closed)."""
     city = scope_city(principal, query.city_id)
-    after = pagination.decode_keyset(query.cursor)
+    if query.camera_id is not None:
+        cameras.visible(principal, query.camera_id)
+    flt = dal.AlertFilter(
+        city_id=city,
+        since=query.since,
+        kind=query.kind,
+        status=query.status,
+        priority=query.priority,
+        camera_id=query.camera_id,
+        active=bool(query.open),
+    )
     with db.transaction() as conn:
-        rows = dal.list_alerts(conn, city, query.since, query.kind, after, query.limit, bool(query.open))
+        rows = dal.list_alerts(conn, flt, pagination.decode_keyset(query.cursor), query.limit)
     items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
     return [public(r, principal) for r in items], nxt
 
 
-def set_status(alert: Alert, data: AlertPatch) -> AlertOut:
-    """Operators (and up) handle their city's alerts; reads cited by an alert under investigation are kept by
-    retention (not anonymised) until it is closed."""
+def handle(principal: Principal, alert: Alert, data: AlertPatch) -> AlertOut:
+    """An operator (or above) acknowledges, closes (saying what was done: a note) or reopens an alert of their
+    city. Every change is an `alert.updated` live event; asking for the state it already has changes nothing.
+    Reads cited by an acknowledged alert are kept by retention (not anonymised) until it is closed."""
+    if data.target == "closed" and not data.note:
+        raise Invalid("note_required", "para encerrar o alerta, descreva o que foi feito (note)")
+    user = principal.user_id if is_uuid(principal.user_id) else None
     with db.transaction() as conn:
-        row = dal.set_alert_status(conn, str(alert.id), data.status)
-    if row is None:
-        raise not_found("alerta")
-    return public(row)
+        row = dal.handle(conn, str(alert.id), data.target, data.note, user, principal.username)
+    if row is None:  # already so: nothing to announce
+        return public(alert, principal)
+    out = public(row, principal)
+    events.publish(out.city_id, "alert.updated", public(row).model_dump(mode="python", by_alias=True))
+    return out
 
 
 def _watch_public(row: WatchEntry) -> WatchOut:

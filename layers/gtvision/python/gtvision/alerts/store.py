@@ -4,7 +4,9 @@ alerts and watchlist entries, and publishing an alert to SNS."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -82,11 +84,13 @@ _NEW_FIELDS = ("city_id", "kind", "plate", "camera_id", "captured_at", "read_ids
 
 
 def insert_alerts(conn: Conn, alerts: Sequence[NewAlert]) -> list[Alert]:
-    """Insert, 500 rows a statement, skipping any whose (kind, dedup_key) exists; returns the new rows."""
+    """Insert, 500 rows a statement, skipping any whose (kind, dedup_key) exists; returns the new rows. Alerts
+    with a subject are deduplicated per change instead (`insert_change`)."""
     row_sql = "(%s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s)"
-    created: list[Alert] = []
-    for start in range(0, len(alerts), 500):
-        chunk = alerts[start : start + 500]
+    created: list[Alert] = [row for a in alerts if a.subject is not None and (row := insert_change(conn, a))]
+    keyed = [a for a in alerts if a.subject is None]
+    for start in range(0, len(keyed), 500):
+        chunk = keyed[start : start + 500]
         params: list[Any] = []
         for a in chunk:
             params += [getattr(a, f) for f in _NEW_FIELDS] + [Jsonb(a.detail)]
@@ -100,21 +104,51 @@ def insert_alerts(conn: Conn, alerts: Sequence[NewAlert]) -> list[Alert]:
     return created
 
 
-def list_alerts(
-    conn: Conn,
-    city_id: str | None,
-    since: datetime | None,
-    kind: str | None,
-    after: list[Any] | None,
-    limit: int,
-    open_only: bool = False,
-) -> list[Alert]:
-    """Alerts newest first, optionally of one city, since a time or of one kind (keyset page)."""
-    where: list[str] = ["resolved_at IS NULL"] if open_only else ["true"]
+def insert_change(conn: Conn, alert: NewAlert) -> Alert | None:
+    """An alert raised once per change of its subject: None when the latest alert of the same kind and subject
+    has the same dedup key (the same change delivered again). Serialised per subject (advisory lock)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"alert:{alert.kind}:{alert.subject}",))
+    latest = conn.execute(
+        "SELECT dedup_key FROM alerts WHERE kind = %s AND subject = %s ORDER BY created_at DESC, id DESC LIMIT 1",
+        (alert.kind, alert.subject),
+    ).fetchone()
+    if latest is not None and str(latest["dedup_key"]).rsplit("#", 1)[0] == alert.dedup_key:
+        return None
+    return fetch_one(
+        conn,
+        Alert,
+        f"INSERT INTO alerts ({', '.join(_NEW_FIELDS)}, detail, subject)"
+        " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s, %s, %s, %s)"
+        f" ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING {ALERT_COLS}",
+        [getattr(alert, f) for f in _NEW_FIELDS[:-1]]
+        + [f"{alert.dedup_key}#{uuid.uuid4().hex}", Jsonb(alert.detail), alert.subject],
+    )
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """Which alerts a list shows: a city (None: every city, admins), and the console's filters."""
+
+    city_id: str | None = None
+    since: datetime | None = None
+    kind: str | None = None
+    status: str | None = None
+    priority: str | None = None
+    camera_id: str | None = None
+    #: Only alerts still to handle: neither resolved (health) nor closed.
+    active: bool = False
+
+
+def list_alerts(conn: Conn, flt: AlertFilter, after: list[Any] | None, limit: int) -> list[Alert]:
+    """Alerts newest first (keyset page)."""
+    where: list[str] = ["resolved_at IS NULL AND status <> 'closed'"] if flt.active else ["true"]
     params: NamedParams = {"n": limit + 1}
-    add_where(where, params, "city_id = %(city_id)s", city_id=city_id)
-    add_where(where, params, "created_at >= %(since)s", since=since)
-    add_where(where, params, "kind = %(kind)s", kind=kind)
+    add_where(where, params, "city_id = %(city_id)s", city_id=flt.city_id)
+    add_where(where, params, "created_at >= %(since)s", since=flt.since)
+    add_where(where, params, "kind = %(kind)s", kind=flt.kind)
+    add_where(where, params, "status = %(status)s", status=flt.status)
+    add_where(where, params, "priority = %(priority)s", priority=flt.priority)
+    add_where(where, params, "camera_id = %(camera_id)s", camera_id=flt.camera_id)
     if after:
         add_where(where, params, "(created_at, id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     return fetch_all(
@@ -125,13 +159,33 @@ def list_alerts(
     )
 
 
-def set_alert_status(conn: Conn, alert_id: str, status: str) -> Alert | None:
-    """Move an alert to `status`; None when it is missing."""
+def handle(
+    conn: Conn, alert_id: str, status: str, note: str | None, user_id: str | None, username: str
+) -> Alert | None:
+    """Move an alert to `status` (and set its note) as `user_id`; None when nothing changes (already so).
+
+    Acknowledging records who and when (once); closing records who closed and when; opening again clears
+    both. Concurrent operators: the first change wins, the second sees it already done.
+    """
     return fetch_one(
         conn,
         Alert,
-        f"UPDATE alerts SET status = %(status)s WHERE id = %(id)s RETURNING {ALERT_COLS}",
-        {"status": status, "id": alert_id},
+        "UPDATE alerts SET status = %(status)s, note = coalesce(%(note)s, note), updated_at = now(),"
+        " acknowledged_by = CASE WHEN %(status)s = 'open' THEN NULL"
+        "   WHEN %(status)s = 'acknowledged' AND acknowledged_at IS NULL THEN %(user)s::uuid ELSE acknowledged_by END,"
+        " acknowledged_by_name = CASE WHEN %(status)s = 'open' THEN NULL"
+        "   WHEN %(status)s = 'acknowledged' AND acknowledged_at IS NULL THEN %(name)s ELSE acknowledged_by_name END,"
+        " acknowledged_at = CASE WHEN %(status)s = 'open' THEN NULL"
+        "   WHEN %(status)s = 'acknowledged' AND acknowledged_at IS NULL THEN now() ELSE acknowledged_at END,"
+        " closed_by = CASE WHEN %(status)s <> 'closed' THEN NULL WHEN status = 'closed' THEN closed_by"
+        "   ELSE %(user)s::uuid END,"
+        " closed_by_name = CASE WHEN %(status)s <> 'closed' THEN NULL WHEN status = 'closed' THEN closed_by_name"
+        "   ELSE %(name)s END,"
+        " closed_at = CASE WHEN %(status)s <> 'closed' THEN NULL WHEN status = 'closed' THEN closed_at ELSE now() END"
+        " WHERE id = %(id)s"
+        " AND (status <> %(status)s OR (%(note)s::text IS NOT NULL AND note IS DISTINCT FROM %(note)s))"
+        f" RETURNING {ALERT_COLS}",
+        {"status": status, "note": note, "user": user_id, "name": username, "id": alert_id},
     )
 
 

@@ -16,7 +16,7 @@ from gtvision.core.settings import get_settings
 from gtvision.live import store as dal
 
 #: Message type → the topic a client subscribes to (contract "Live events").
-TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips"}
+TOPICS = {"alert": "alerts", "alert.updated": "alerts", "stream.status": "streams", "clip.status": "clips"}
 
 
 def message(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> dict[str, Any]:

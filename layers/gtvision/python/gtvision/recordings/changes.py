@@ -58,6 +58,7 @@ def changed(previous: Mapping[str, Any], now: Mapping[str, Any], *, readable: bo
                     camera_id=previous["camera_id"],
                     captured_at=previous["start_at"],
                     dedup_key=f"{key}:{now['sha256']}",
+                    subject=key,  # one alert per change of the recording, a change back included
                     detail=detail,
                 )
             ],
