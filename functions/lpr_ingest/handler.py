@@ -20,7 +20,7 @@ with imports_without_gc():
 
     from gtvision.core.observability import logger, metrics, tracer
     from gtvision.core.retries import Failure, RetryingBatchProcessor, classify
-    from gtvision.lpr import ingest as lpr_ingest
+    from gtvision.lpr import batch as lpr_batch
 
 processor = RetryingBatchProcessor()
 
@@ -33,7 +33,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     # One bulk write for the batch first; the per-record pass below only reports each outcome.
     outcome: dict[Any, BaseException]
     try:
-        result = lpr_ingest.ingest_batch([str(r.get("body") or "") for r in records])
+        result = lpr_batch.ingest_batch([str(r.get("body") or "") for r in records])
     except Exception as exc:  # noqa: BLE001 - the batch as a whole failed: classify() decides for each record
         logger.exception("lpr batch not stored")
         outcome = {r.get("messageId"): exc for r in records}

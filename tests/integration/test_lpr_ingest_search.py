@@ -227,7 +227,7 @@ def test_prefix_search_uses_the_plate_index(database_url: str) -> None:
     assert "plate_reads_city_plate_idx" in plan and "~>=~" in plan, plan
 
 
-def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_table(database_url: str) -> None:
+def test_fuzzy_candidates_probe_the_group_keys_index_where_the_planner_would_scan_the_table(database_url: str) -> None:
     # Given a city with many reads of distinct plates, analysed (rolled back afterwards): nearly every key is
     # unique, so PostgreSQL keeps no element statistics and guesses 0.5 % of the rows per key
     city, rng = str(uuid.uuid4()), random.Random(11)
@@ -241,7 +241,7 @@ def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_
                 row_keys = "{" + ",".join(plates.fuzzy_keys(plate)) + "}"
                 copy.write_row((city, uuid.uuid4(), f"f{i}", plate, plates.ocr_skeleton(plate), row_keys, 0.9, "now"))
         conn.execute("ANALYZE plate_reads")
-        keys = plates.fuzzy_keys(reads[7][:6] + "X")  # one character misread
+        skeleton, keys = plates.skeleton_and_keys(reads[7][:6] + "X")  # one character misread
 
         def scans() -> tuple[int, int]:
             row = conn.execute(
@@ -259,11 +259,11 @@ def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_
             ).fetchall()
         )
         before = scans()
-        found = lpr_dal.fuzzy_candidates(conn, lpr_dal.ReadFilter(city_id=city), keys, 2000)
+        found = lpr_dal.fuzzy_candidates(conn, lpr_dal.ReadFilter(city_id=city), skeleton, keys, 2000)
         after = scans()
         conn.rollback()
     assert "Seq Scan on plate_reads" in bare, bare
-    # Then the search's candidates come from the keys index, never a scan of the table
+    # Then the search's candidates come from the group keys' index, never a scan of the table
     assert reads[7] in found
     assert after[0] == before[0] and after[1] > before[1], (before, after)
 
@@ -468,3 +468,11 @@ def test_bulk_endpoint_enqueues_for_the_ingest_function(api: Any, world: Any, ca
         "BLK1A01",
         "BLK1A02",
     ]
+
+
+def test_the_group_keys_of_the_fuzzy_index_are_the_skeleton_without_each_run(database_url: str) -> None:
+    # ABC1D23 → skeleton 48C1023 (A→4, B→8, D→0), runs [0, 2) [2, 4) [4, 7): each key leaves one run out
+    skeleton, _ = plates.skeleton_and_keys("ABC1D23")
+    with db.transaction() as conn:
+        row = conn.execute("SELECT plate_fuzzy_groups(%s) AS g, plate_fuzzy_groups(NULL) AS n", (skeleton,)).fetchone()
+    assert skeleton == "48C1023" and row["g"] == ["7aC1023", "7b48023", "7c48C1"] and row["n"] is None

@@ -20,6 +20,7 @@ from gtvision.alerts.schemas import (
 from gtvision.core.errors import DomainError
 from gtvision.core.models import Page, parse
 from gtvision.core.observability import metrics
+from gtvision.lpr import batch as lpr_batch
 from gtvision.lpr import ingest as lpr_ingest
 from gtvision.lpr import search as lpr_search
 from gtvision.lpr.schemas import (
@@ -58,7 +59,7 @@ def post_lpr_event(req: Request[None, None]) -> ReadId:
 @api.route("POST", "/v1/lpr/batch", role="manager", status=202, body=BulkIn, response=BulkAccepted, audit="lpr.batch")
 def post_lpr_batch(req: Request[BulkIn, None]) -> BulkAccepted:
     """Bulk reads (integrators, backfills): validated now, written by LprIngestFunction from the queue."""
-    result = lpr_ingest.enqueue_bulk(req.user, req.body)
+    result = lpr_batch.enqueue_bulk(req.user, req.body)
     req.audit_detail = {"reads": result.accepted}
     return result
 

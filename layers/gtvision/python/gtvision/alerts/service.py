@@ -55,11 +55,23 @@ def scope_city(principal: Principal, city_id: str | None) -> str | None:
 def evaluate(conn: Conn, read_ids: list[Any]) -> list[Alert]:
     """Raise the alerts of newly stored reads inside the caller's transaction; returns the new alerts
     (duplicates — a redelivered read, the other side of a clone pair — are skipped)."""
-    if not read_ids:
-        return []
+    return _evaluate(conn, dal.NewReads(ids=read_ids)) if read_ids else []
+
+
+def evaluate_batch(conn: Conn, relation: str) -> list[Alert]:
+    """`evaluate` for a batch whose new reads the caller keeps in a temporary table of its transaction
+    (`relation`, with `alerts.store.NEW_READ_COLUMNS`): the rules read them there."""
+    return _evaluate(conn, dal.NewReads(relation=relation))
+
+
+#: What a batch's table of new reads must hold (alerts read these columns of it).
+NEW_READ_COLUMNS = dal.NEW_READ_COLUMNS
+
+
+def _evaluate(conn: Conn, new: dal.NewReads) -> list[Alert]:
     settings = get_settings()
     pending: dict[str, NewAlert] = {}  # by dedup key: both sides of a pair in one batch count once
-    for hit in dal.watchlist_hits(conn, read_ids):
+    for hit in dal.watchlist_hits(conn, new):
         key = f"{hit.watchlist_id}:{hit.read_id}"
         pending[f"watchlist/{key}"] = NewAlert(
             city_id=hit.city_id,
@@ -77,7 +89,7 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[Alert]:
                 "confidence": hit.confidence,
             },
         )
-    for pair in dal.clone_pairs(conn, read_ids, settings.lpr_clone_window_s):
+    for pair in dal.clone_pairs(conn, new, settings.lpr_clone_window_s):
         km = geo.haversine_km(pair.lat, pair.lon, pair.other_lat, pair.other_lon)
         seconds = (pair.captured_at - pair.other_captured_at).total_seconds()
         if not geo.is_impossible(km, seconds, settings.lpr_clone_max_kmh):

@@ -4,6 +4,7 @@ alerts and watchlist entries, and publishing an alert to SNS."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,15 +23,38 @@ from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_
 # ---------------------------------------------------------------------------------- alerts' inputs
 
 
-#: The newly stored reads, materialised once: joining an unnested id list (hash/index join) instead
-#: of `id = ANY (array)`, which the planner may evaluate as a filter per row (quadratic on big batches).
-_NEW_READS = (
-    "WITH n AS MATERIALIZED (SELECT r.id, r.city_id, r.plate, r.plate_keys, r.camera_id, r.captured_at, r.confidence"
-    " FROM unnest(%(ids)s::uuid[]) AS i(id) JOIN plate_reads r ON r.id = i.id) "
-)
+#: What the rules read of each new read.
+NEW_READ_COLUMNS = ("id", "city_id", "plate", "plate_keys", "camera_id", "captured_at", "confidence")
+_RELATION = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[WatchHit]:
+@dataclass(frozen=True)
+class NewReads:
+    """The reads the rules evaluate: stored reads by id (a few: the webhook), or a relation of the caller's
+    transaction with NEW_READ_COLUMNS (a batch ingest's temporary table of what it just inserted).
+
+    By id, the reads are materialised once from an unnested id list; a batch's own table avoids going back to
+    the 10 M-row table for data the caller already had (with thousands of ids the planner may choose a hash
+    join that reads all of `plate_reads`)."""
+
+    ids: list[Any] | None = None
+    relation: str | None = None
+
+    def cte(self) -> str:
+        cols = ", ".join(NEW_READ_COLUMNS)
+        if self.relation is not None:
+            if not _RELATION.fullmatch(self.relation):
+                raise ValueError(f"not a relation name: {self.relation!r}")
+            return f"WITH n AS (SELECT {cols} FROM {self.relation}) "
+        r_cols = ", ".join(f"r.{c}" for c in NEW_READ_COLUMNS)
+        ids = "unnest(%(ids)s::uuid[]) AS i(id)"
+        return f"WITH n AS MATERIALIZED (SELECT {r_cols} FROM {ids} JOIN plate_reads r ON r.id = i.id) "
+
+    def params(self) -> NamedParams:
+        return {"ids": list(self.ids or [])} if self.relation is None else {}
+
+
+def watchlist_hits(conn: Conn, new: NewReads) -> list[WatchHit]:
     """(read, watchlist entry) pairs: same plate, or a shared wildcard key when the entry is fuzzy.
 
     Both sides are equality joins (plate; read key = entry key in watchlist_keys), so a batch of
@@ -43,15 +67,15 @@ def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[WatchHit]:
     return fetch_all(
         conn,
         WatchHit,
-        _NEW_READS + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
+        new.cte() + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
         f" UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
         " JOIN watchlist_keys wk ON wk.city_id = n.city_id AND wk.key = k.key"
         " JOIN watchlist w ON w.id = wk.watchlist_id",
-        {"ids": list(read_ids)},
+        new.params(),
     )
 
 
-def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[ClonePair]:
+def clone_pairs(conn: Conn, new: NewReads, window_s: int) -> list[ClonePair]:
     """Each new read with the same plate's reads in its city within ±window at another located camera.
 
     One (city_id, plate, captured_at) range probe per new read (LATERAL … OFFSET 0 keeps the planner
@@ -60,7 +84,7 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[ClonePai
     return fetch_all(
         conn,
         ClonePair,
-        _NEW_READS + "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
+        new.cte() + "SELECT n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, cn.lat, cn.lon,"
         " o.id AS other_id, o.camera_id AS other_camera_id, o.captured_at AS other_captured_at,"
         " co.lat AS other_lat, co.lon AS other_lon"
         " FROM n JOIN cameras cn ON cn.id = n.camera_id"
@@ -72,7 +96,7 @@ def clone_pairs(conn: Conn, read_ids: list[Any], window_s: int) -> list[ClonePai
         "   AND p.camera_id <> n.camera_id AND p.anonymised_at IS NULL OFFSET 0) o"
         " JOIN cameras co ON co.id = o.camera_id"
         " WHERE cn.lat IS NOT NULL AND cn.lon IS NOT NULL AND co.lat IS NOT NULL AND co.lon IS NOT NULL",
-        {"ids": list(read_ids), "w": window_s},
+        {**new.params(), "w": window_s},
     )
 
 

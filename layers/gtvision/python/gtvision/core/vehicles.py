@@ -7,6 +7,7 @@ use the normalised value; the raw value is kept next to it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -87,11 +88,13 @@ def _lookup(raw: str | None, words: dict[str, str]) -> str | None:
     return "outro"
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_color(raw: str | None) -> str | None:
     """The contract colour for a camera's word (None when the camera sent none; `outro` when unknown)."""
     return _lookup(raw, _COLOR_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_type(raw: str | None) -> str | None:
     """The contract vehicle type for a camera's word (None when the camera sent none; `outro` when unknown)."""
     return _lookup(raw, _TYPE_WORDS)

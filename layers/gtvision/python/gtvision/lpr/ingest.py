@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import os
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,16 +20,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from gtvision.alerts import service as alerts
-from gtvision.alerts.schemas import Alert
 from gtvision.core import db, signatures, vehicles
-from gtvision.core.errors import Invalid, Malformed, PoisonMessage, TooLarge, Unauthorized
+from gtvision.core.errors import Invalid, Malformed, TooLarge, Unauthorized
 from gtvision.core.jsonutil import JsonObject
-from gtvision.core.models import parse
 from gtvision.core.observability import logger, metrics
-from gtvision.core.principal import Principal
 from gtvision.lpr import plates
 from gtvision.lpr import store as dal
-from gtvision.lpr.schemas import BulkAccepted, BulkIn, ReadBase, ReadsMessage, StoredRead, WebhookRead
+from gtvision.lpr.schemas import ReadBase, StoredRead, WebhookRead
 from gtvision.tenancy import cameras
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -69,9 +67,16 @@ def on_reads_stored(observer: Observer) -> Observer:
     return observer
 
 
-def _notify(reads: list[StoredRead]) -> None:
-    if not reads:
+def observed() -> bool:
+    """Whether any observer is registered (a batch then reads back what it stored, to hand it over)."""
+    return bool(_OBSERVERS)
+
+
+def notify(*, stored_reads: list[StoredRead]) -> None:
+    """Hand reads committed just now to every observer (called by each ingest path after its commit)."""
+    if not stored_reads:
         return
+    reads = stored_reads
     for observer in list(_OBSERVERS):
         try:
             observer(reads)
@@ -96,14 +101,14 @@ class Read:
     type: str | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.skeleton = plates.ocr_skeleton(self.plate)
-        self.keys = plates.fuzzy_keys(self.plate)
+        self.skeleton, self.keys = plates.skeleton_and_keys(self.plate)
         # Searchable contract values; `vehicle` keeps the camera's own words.
         self.color = vehicles.normalize_color((self.vehicle or {}).get("color"))
         self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
-def _validated(data: ReadBase, now: datetime) -> Read:
+def validated(data: ReadBase, now: datetime) -> Read:
+    """A read as stored: plate normalised, time checked (422 otherwise), vehicle words mapped to the contract."""
     try:
         plate = plates.normalize_plate(data.plate)
     except ValueError as exc:
@@ -112,7 +117,8 @@ def _validated(data: ReadBase, now: datetime) -> Read:
         raise Invalid("captured_at_in_future", "captured_at está no futuro")
     if data.captured_at < now - PAST_LIMIT:
         raise Invalid("captured_at_too_old", "captured_at é anterior a um ano atrás (relógio da câmera errado?)")
-    vehicle = data.vehicle.model_dump(exclude_none=True) if data.vehicle else None
+    # The camera's own words as given (fields that are set): what `vehicle` keeps next to the contract values.
+    vehicle = {k: v for k, v in vars(data.vehicle).items() if v is not None} if data.vehicle else None
     return Read(
         data.event_id, plate, data.confidence, data.captured_at.astimezone(UTC), vehicle or None, data.direction
     )
@@ -197,15 +203,34 @@ def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: 
 
 def ingest_event(camera: CameraRef, data: WebhookRead, now: datetime) -> tuple[str, bool]:
     """Store one signed read; returns (read id, created). Same (camera, event_id) → same id, nothing new."""
-    read = _validated(data, now)
+    read = validated(data, now)
     image = decode_image(data.image_jpeg_base64) if data.image_jpeg_base64 else None
-    read_id = uuid.uuid4()
-    key = dal.image_key(camera.city_id, camera.id, read_id) if image is not None else None
+    return store_read(camera, read, image)
+
+
+def read_ids(n: int) -> list[uuid.UUID]:
+    """`n` new reads' ids: time-ordered UUIDs (RFC 9562 version 7: milliseconds, then 74 random bits), so reads
+    stored together sit together in the primary key instead of landing on random pages of a 10 M-row index.
+    One call for many (the random bits come from one read of the OS's source)."""
+    ms = (time.time_ns() // 1_000_000) & (2**48 - 1)
+    pool = os.urandom(10 * n)
+    ids = []
+    for i in range(n):
+        rand = int.from_bytes(pool[10 * i : 10 * i + 10], "big")
+        ids.append(uuid.UUID(int=ms << 80 | 0x7 << 76 | (rand >> 68) << 64 | 0b10 << 62 | rand & (2**62 - 1)))
+    return ids
+
+
+def store_read(camera: CameraRef, read: Read, image: bytes | None = None) -> tuple[str, bool]:
+    """The one-read path (webhook, Intelbras push): insert, the alert rules inline, the image, then after the
+    commit the alerts and the post-ingest observers. Returns (read id, created)."""
+    [new_id] = read_ids(1)
+    key = dal.image_key(camera.city_id, camera.id, new_id) if image is not None else None
     with db.transaction() as conn:
         stored = dal.insert_read(
             conn,
             {
-                "id": read_id,
+                "id": new_id,
                 "city_id": camera.city_id,
                 "camera_id": camera.id,
                 "event_id": read.event_id,
@@ -224,97 +249,12 @@ def ingest_event(camera: CameraRef, data: WebhookRead, now: datetime) -> tuple[s
         if stored is None:
             existing = dal.read_by_event(conn, camera.id, read.event_id)
             return str(existing.id if existing else None), False
-        created = alerts.evaluate(conn, [read_id])
+        created = alerts.evaluate(conn, [new_id])
         # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
-    _notify([stored])
+    notify(stored_reads=[stored])
     # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
     metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
-    return str(read_id), True
-
-
-# ------------------------------------------------------------------------------------ batch ingest
-
-
-def parse_message(body: str, now: datetime) -> list[tuple[uuid.UUID, Read]]:
-    """One SQS message: a read object, a list of reads, or {"reads": [...]}; raises on any invalid read."""
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise Malformed("malformed_json", "mensagem não é JSON válido") from exc
-    if not doc or not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and not doc.get("reads", True)):
-        raise Malformed("malformed_body", "mensagem sem leituras")
-    message = parse(ReadsMessage, {"reads": doc} if isinstance(doc, list) else doc)
-    return [(data.camera_id, _validated(data, now)) for data in message.reads]
-
-
-@dataclass
-class BatchResult:
-    inserted: int
-    duplicates: int
-    #: message index → why it can never be stored (an invalid read, an unknown camera): poison.
-    failed: dict[int, PoisonMessage]
-    alerts: int
-
-
-def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
-    """Write the reads of many messages with one COPY + one INSERT; invalid messages fail alone."""
-    now = now or datetime.now(UTC)
-    failed: dict[int, PoisonMessage] = {}
-    rows: list[tuple[Any, ...]] = []
-    for idx, body in enumerate(messages):
-        try:
-            reads = parse_message(body, now)
-        except (Invalid, Malformed) as exc:
-            failed[idx] = PoisonMessage(exc.code)
-            continue
-        for camera_id, r in reads:
-            rows.append(
-                (
-                    idx,
-                    uuid.uuid4(),
-                    camera_id,
-                    r.event_id,
-                    r.plate,
-                    r.skeleton,
-                    r.keys,
-                    r.confidence,
-                    r.captured_at,
-                    json.dumps(r.vehicle) if r.vehicle else None,
-                    r.direction,
-                    r.color,
-                    r.type,
-                )
-            )
-    created: list[Alert] = []
-    inserted: list[StoredRead] = []
-    if rows:
-        with db.transaction() as conn:
-            inserted, unknown = dal.bulk_insert(conn, rows)
-            created = alerts.evaluate(conn, [r.id for r in inserted])
-        for idx in unknown:
-            failed[idx] = PoisonMessage("unknown_camera")
-    alerts.publish(created)
-    _notify(inserted)
-    refused = sum(1 for r in rows if r[0] in failed)
-    return BatchResult(len(inserted), len(rows) - refused - len(inserted), failed, len(created))
-
-
-def enqueue_bulk(principal: Principal, data: BulkIn, now: datetime | None = None) -> BulkAccepted:
-    """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
-    now = now or datetime.now(UTC)
-    for i, item in enumerate(data.reads):
-        try:
-            _validated(item, now)
-        except Invalid as exc:
-            raise Invalid(exc.code, f"reads[{i}]: {exc.message}") from None
-    for camera_id in {str(r.camera_id) for r in data.reads}:
-        cameras.visible(principal, camera_id)
-    bodies = [
-        ReadsMessage(reads=data.reads[i : i + READS_PER_MESSAGE]).model_dump_json(exclude_none=True)
-        for i in range(0, len(data.reads), READS_PER_MESSAGE)
-    ]
-    dal.enqueue_reads(bodies)
-    return BulkAccepted(accepted=len(data.reads), messages=len(bodies))
+    return str(new_id), True

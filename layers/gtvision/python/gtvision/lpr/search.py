@@ -106,8 +106,8 @@ def search(query: LprSearchQuery, flt: ReadFilter) -> tuple[list[PlateReadOut], 
             rows = dal.search_page(conn, flt, plate, query.match == "prefix", after, limit)
             items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
             return [read_public(r) for r in items], nxt
-        keys = plates.fuzzy_keys(plate)
-        candidates = dal.fuzzy_candidates(conn, flt, keys, FUZZY_CANDIDATES)
+        skeleton, keys = plates.skeleton_and_keys(plate)
+        candidates = dal.fuzzy_candidates(conn, flt, skeleton, keys, FUZZY_CANDIDATES)
         # closest first; ties: true Brazilian formats before foreign plates and misreads, then the plate
         ranked = sorted(
             ((p, plates.plate_distance(plate, p), plates.format_rank(p)) for p in candidates),

@@ -5,7 +5,7 @@ Watchlists and alerts (the rules' inputs included) are in ``gtvision.alerts.stor
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,40 +64,55 @@ def read_by_event(conn: Conn, camera_id: Any, event_id: str) -> StoredRead | Non
     )
 
 
-def bulk_insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> tuple[list[StoredRead], set[int]]:
-    """COPY `rows` (STAGING_COLS order) into a staging table, then insert the new ones in one statement.
+#: The batch's new reads, for the alert rules (`alerts.evaluate_batch`) and the post-ingest observers.
+NEW_READS_TABLE = "lpr_new_reads"
+_STAGING_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
+    " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
+    " direction text, vehicle_color text, vehicle_type text) ON COMMIT DELETE ROWS"
+)
+_NEW_DDL = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {NEW_READS_TABLE} (id uuid, city_id uuid, camera_id uuid, event_id text,"
+    " plate text, plate_keys text[], confidence real, captured_at timestamptz, vehicle_color text,"
+    " vehicle_type text, image_key text) ON COMMIT DELETE ROWS"
+)
 
-    Returns (ids of reads inserted now, message indexes refused because their camera is unknown);
-    every read of a refused message is left out. Duplicates (camera_id, event_id) are skipped.
+
+def store_batch(conn: Conn, copy_text: str) -> tuple[int, set[int]]:
+    """Store a batch's reads (`copy_text`: COPY text lines in STAGING_COLS order, no (camera_id, event_id) twice):
+    COPY into a staging table, then one INSERT of the new ones, which also writes them into NEW_READS_TABLE.
+
+    Returns (reads stored now, indexes of the messages refused because a camera of theirs is unknown: none of
+    their reads is stored). Reads already stored (same camera and event id) are skipped.
     """
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS lpr_staging (msg int, id uuid, camera_id uuid, event_id text, plate text,"
-        " plate_skeleton text, plate_keys text[], confidence real, captured_at timestamptz, vehicle jsonb,"
-        " direction text, vehicle_color text, vehicle_type text) ON COMMIT DELETE ROWS"
-    )
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    unknown = {
+    conn.execute(_STAGING_DDL)
+    conn.execute(_NEW_DDL)
+    with conn.cursor() as cur, cur.copy(f"COPY lpr_staging ({', '.join(STAGING_COLS)}) FROM STDIN") as copy:
+        copy.write(copy_text)
+    refused = {
         r["msg"]
         for r in conn.execute(
-            "SELECT DISTINCT s.msg FROM lpr_staging s"
-            " WHERE NOT EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)"
+            "SELECT DISTINCT s.msg FROM lpr_staging s LEFT JOIN cameras c ON c.id = s.camera_id WHERE c.id IS NULL"
         ).fetchall()
     }
-    inserted = fetch_all(
-        conn,
-        StoredRead,
-        "INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys, confidence,"
-        " captured_at, vehicle, direction, vehicle_color, vehicle_type)"
+    stored = conn.execute(
+        "WITH ins AS (INSERT INTO plate_reads (id, city_id, camera_id, event_id, plate, plate_skeleton, plate_keys,"
+        " confidence, captured_at, vehicle, direction, vehicle_color, vehicle_type)"
         " SELECT s.id, c.city_id, s.camera_id, s.event_id, s.plate, s.plate_skeleton, s.plate_keys, s.confidence,"
         " s.captured_at, s.vehicle, s.direction, s.vehicle_color, s.vehicle_type"
-        " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id"
-        f" ON CONFLICT (camera_id, event_id) DO NOTHING RETURNING {STORED_COLS}",
-    )
-    conn.execute("TRUNCATE lpr_staging")
-    return inserted, unknown
+        " FROM lpr_staging s JOIN cameras c ON c.id = s.camera_id WHERE s.msg <> ALL(%s::int[])"
+        " ON CONFLICT (camera_id, event_id) DO NOTHING"
+        " RETURNING id, city_id, camera_id, event_id, plate, plate_keys, confidence, captured_at, vehicle_color,"
+        " vehicle_type, image_key)"
+        f" INSERT INTO {NEW_READS_TABLE} SELECT * FROM ins",
+        (sorted(refused),),
+    ).rowcount
+    return stored, refused
+
+
+def new_reads(conn: Conn) -> list[StoredRead]:
+    """What `store_batch` stored in this transaction (for the post-ingest observers)."""
+    return fetch_all(conn, StoredRead, f"SELECT {STORED_COLS} FROM {NEW_READS_TABLE}")
 
 
 @dataclass(frozen=True)
@@ -146,12 +161,13 @@ def search_page(
     )
 
 
-def fuzzy_candidates(conn: Conn, flt: ReadFilter, keys: list[str], cap: int) -> list[str]:
-    """Distinct plates sharing a wildcard key with the query: GIN probes of the keys, through the
-    `plate_fuzzy_candidates` function so the plan can't fall back to a sequential scan (migration 0016)."""
+def fuzzy_candidates(conn: Conn, flt: ReadFilter, skeleton: str, keys: list[str], cap: int) -> list[str]:
+    """Distinct plates sharing a wildcard key with the query: GIN probes of the skeleton's group keys, then the
+    wildcard test, through the `plate_fuzzy_candidates` function so the plan can't fall back to a sequential
+    scan (migrations 0016, 0042)."""
     rows = conn.execute(
-        "SELECT plate FROM plate_fuzzy_candidates(%s::text[], %s, %s, %s, %s, %s, %s, %s) AS plate",
-        (keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type),
+        "SELECT plate FROM plate_fuzzy_candidates(%s, %s::text[], %s, %s, %s, %s, %s, %s, %s) AS plate",
+        (skeleton, keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type),
     ).fetchall()
     return [r["plate"] for r in rows]
 
