@@ -147,9 +147,18 @@ def main() -> None:
     url = srv.get_uri()
     os.environ["DATABASE_URL"] = url
     from gtvision.core import db, migrations
+    from gtvision.core.principal import Principal
     from gtvision.core.settings import get_settings
     from gtvision.lpr import search as lpr_search
     from gtvision.lpr import store as lpr_dal
+    from gtvision.lpr.schemas import LprSearchQuery
+
+    admin = Principal("bench", "bench", "admin", None)
+
+    def run(q: str, match: str, city: str) -> list[str]:
+        query = LprSearchQuery.model_validate({"plate": q, "match": match, "limit": 50})
+        scope = lpr_search.SearchScope(lpr_dal.ReadFilter(city_id=city))
+        return [i.plate for i in lpr_search.search(admin, query, scope)[0]]
 
     get_settings.cache_clear()
     migrations.apply(url)
@@ -159,8 +168,7 @@ def main() -> None:
         queries = [garble(t, rng) for t in targets]
 
         def ours(q: str) -> list[str]:
-            sq = lpr_search.SearchQuery(q, "fuzzy", lpr_dal.ReadFilter(city_id=city))
-            return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
+            return run(q, "fuzzy", city)
 
         with psycopg.connect(url, autocommit=True) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
@@ -196,8 +204,7 @@ def main() -> None:
 
             # exact: the (city_id, plate) B-tree through lpr_search.search, vs the same SQL as a sequential scan
             def exact(q: str) -> list[str]:
-                sq = lpr_search.SearchQuery(q, "exact", lpr_dal.ReadFilter(city_id=city))
-                return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
+                return run(q, "exact", city)
 
             def exact_seqscan(q: str) -> list[str]:
                 with conn.transaction():

@@ -22,10 +22,11 @@ CREATE INDEX plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_
 DROP INDEX plate_reads_keys_gin;
 
 DROP FUNCTION plate_fuzzy_candidates(text[], integer, uuid, uuid, timestamptz, timestamptz, text, text);
--- The same settings as before (migration 0016): the GIN bitmap scan, never a sequential scan.
+-- The same settings as before (migration 0016): the GIN bitmap scan, never a sequential scan. `p_cameras`: only
+-- these cameras' reads (a user restricted to camera groups), NULL for every camera.
 CREATE FUNCTION plate_fuzzy_candidates(
     p_skeleton text, p_keys text[], p_cap integer, p_city uuid, p_camera uuid,
-    p_from timestamptz, p_to timestamptz, p_color text, p_type text
+    p_from timestamptz, p_to timestamptz, p_color text, p_type text, p_cameras uuid[]
 ) RETURNS SETOF text
 LANGUAGE sql STABLE
 SET enable_seqscan = off
@@ -41,5 +42,6 @@ AS $$
        AND (p_to IS NULL OR r.captured_at < p_to)
        AND (p_color IS NULL OR r.vehicle_color = p_color)
        AND (p_type IS NULL OR r.vehicle_type = p_type)
+       AND (p_cameras IS NULL OR r.camera_id = ANY (p_cameras))
      LIMIT p_cap
 $$;

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from test_lpr_webhook import event, post
 
+from gtvision.alerts import schemas as alerts_schemas
 from gtvision.alerts import service as alerts
 from gtvision.core import db
 from gtvision.live import publish as live
@@ -201,7 +202,66 @@ def test_a_health_incident_that_resolves_itself_is_an_alert_update(
             "UPDATE alerts SET resolved_at = now() WHERE id = %s RETURNING *", (row["id"],)
         ).fetchone()
     # When the health poll publishes its resolution (as it does, with rows of its own SQL)
+    assert resolved is not None
     alerts.publish([resolved])
     # Then the consoles get an update of that alert, not a new one
     assert published[-1][0] == "alert.updated" and published[-1][1]["id"] == str(row["id"])
     assert published[-1][1]["resolved_at"] is not None
+
+
+def test_every_kind_the_database_allows_has_its_priority_and_is_listed_by_its_name(world: Any) -> None:
+    # Given the kinds the alerts table accepts (after migrations 0041, 0085 and 0099 on a fresh database)
+    with db.transaction() as conn:
+        check = conn.execute(
+            "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint"
+            " WHERE conrelid = 'alerts'::regclass AND conname = 'alerts_kind_check'"
+        ).fetchone()["d"]
+        allowed = {k for k in alerts_schemas.KINDS if f"'{k}'" in check}
+        # When one alert of each kind is stored (ops alerts in no city)
+        rows = {
+            kind: conn.execute(
+                "INSERT INTO alerts (city_id, kind, captured_at, dedup_key, detail) VALUES (%s, %s, now(), %s, '{}')"
+                " RETURNING priority, status",
+                (None if kind == "ops" else world.city_a, kind, uuid.uuid4().hex),
+            ).fetchone()
+            for kind in alerts_schemas.KINDS
+        }
+        conn.rollback()
+    # Then the database knows exactly the kinds the API filters by, each with the priority the console sounds for
+    assert allowed == set(alerts_schemas.KINDS) and check.count("'") == 2 * len(alerts_schemas.KINDS), check
+    assert {k for k, r in rows.items() if r["priority"] == "high"} == set(alerts_schemas.HIGH_PRIORITY)
+    assert all(r["status"] == "open" for r in rows.values())
+
+
+def test_ops_alerts_are_handled_by_admins_alone_and_follow_the_filters(
+    world: Any, published: list[tuple[str, dict[str, Any]]]
+) -> None:
+    # Given an ops alert (a platform fault Alertmanager posted: no city, normal priority)
+    fingerprint = uuid.uuid4().hex
+    with db.transaction() as conn:
+        row = conn.execute(
+            "INSERT INTO alerts (city_id, kind, captured_at, dedup_key, detail) VALUES (NULL, 'ops', now(), %s,"
+            ' \'{"alertname": "DeadLetterQueueNotEmpty", "severity": "critical", "summary": "DLQ"}\')'
+            " RETURNING id",
+            (fingerprint,),
+        ).fetchone()
+    alert_id = str(row["id"])
+
+    def listed(token: str, **query: str) -> set[str]:
+        r = world.api.call("GET", "/v1/alerts", token=token, query={"kind": "ops", "limit": "500", **query})
+        assert r.status == 200, r.text
+        return {a["id"] for a in r.json()["items"]}
+
+    assert alert_id in listed(world.admin, status="open", priority="normal")
+    assert alert_id not in listed(world.admin, priority="high") and alert_id not in listed(world.manager_a)
+    # A city's manager cannot handle it; an admin acknowledges, then closes it with a note
+    ack = {"status": "acknowledged"}
+    assert world.api.call("PATCH", f"/v1/alerts/{alert_id}", ack, world.manager_a).status == 404
+    r = world.api.call("PATCH", f"/v1/alerts/{alert_id}", ack, world.admin)
+    assert r.status == 200 and r.json()["status"] == "acknowledged" and r.json()["city_id"] is None, r.text
+    assert published[-1][0] == "alert.updated" and published[-1][1]["id"] == alert_id
+    closed = world.api.call(
+        "PATCH", f"/v1/alerts/{alert_id}", {"status": "closed", "note": "fila drenada"}, world.admin
+    )
+    assert closed.status == 200 and closed.json()["closed_by_name"] == "admin", closed.text
+    assert alert_id in listed(world.admin, status="closed") and alert_id not in listed(world.admin, open="true")

@@ -34,7 +34,7 @@ from gtvision.core.errors import Invalid, Malformed, NotFound, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
-from gtvision.tenancy.authz import at_least
+from gtvision.tenancy.authz import at_least, check_path
 from gtvision.tenancy.users import ensure_active
 
 B = TypeVar("B", bound=BaseModel | None)
@@ -49,7 +49,8 @@ class Operation:
 
     method: str
     path: str
-    #: The least role that may call it (viewer < manager < admin); None: no token (webhooks, login, health).
+    #: The least role that may call it (viewer < operator < manager < admin); None: no token (webhooks, login,
+    #: health).
     role: str | None
     status: int = 200
     body: type[BaseModel] | None = None
@@ -62,6 +63,8 @@ class Operation:
     #: The body model is documented but the view parses it: a signed webhook checks its signature over the
     #: raw bytes before anything reads them.
     view_parses_body: bool = False
+    #: Request media types besides JSON; with them the view reads `raw_body` itself (`body` is only documented).
+    content_types: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,16 +145,36 @@ class Api:
         response: type[BaseModel] | str | None = None,
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
+        credentials: Callable[[Request[Any, Any]], None] | None = None,
+        content_types: tuple[str, ...] = (),
         view_parses_body: bool = False,
         bad_id: Callable[[], Exception] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
-        Writes (anything but GET) are always audited, under `audit` or the view's name. `bad_id` makes the
-        error a path id that is not a UUID gets (404 otherwise): a push authenticated per device answers it
-        like a wrong credential, so ids cannot be probed.
+        Writes (anything but GET) are always audited, under `audit` or the view's name. A route without a role
+        may check its own `credentials` (a webhook's shared secret): they run where the token check would,
+        so an unauthenticated caller gets its 401 before anything about the body. `content_types`: request
+        media types the route takes besides JSON (e.g. `text/csv`); the view then parses `raw_body` itself and
+        `body` only documents the JSON form. `view_parses_body`: the JSON body is documented but the view
+        parses it (a signed webhook checks its signature over the raw bytes before anything reads them).
+        `bad_id` makes the error a path id that is not a UUID gets (404 otherwise): a push authenticated per
+        device answers it like a wrong credential, so ids cannot be probed; its ids are then canonicalised even
+        on a route without a token.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also, view_parses_body)
+        op = Operation(
+            method,
+            path,
+            role,
+            status,
+            body,
+            query,
+            response,
+            audit,
+            also,
+            view_parses_body=view_parses_body,
+            content_types=content_types,
+        )
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -177,10 +200,11 @@ class Api:
                 resource = path.format(**raw) if raw else path
                 try:
                     if role is not None:
-                        principal = bearer(req.headers.get("authorization"))
-                        ensure_active(principal)
-                        req.principal = principal
-                    kwargs = self._path_kwargs(req, raw, wanted, bad_id)
+                        req.principal = ensure_active(bearer(req.headers.get("authorization")))
+                        check_path(req.principal, path)
+                    elif credentials is not None:
+                        credentials(req)
+                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None, bad_id=bad_id)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -188,7 +212,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None and not view_parses_body:
+                    if body is not None and not content_types and not view_parses_body:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code
@@ -205,7 +229,8 @@ class Api:
             view.__gtv_audit__ = action  # type: ignore[attr-defined]
             view.__gtv_auth__ = role is not None  # type: ignore[attr-defined]
             view.__gtv_roles__ = resolvers.roles_from(role)  # type: ignore[attr-defined]
-            self.bp.route(path, methods=[method], content_types=http.CONTENT_TYPES, cors=True)(view)
+            accepted = [*http.CONTENT_TYPES, *content_types]
+            self.bp.route(path, methods=[method], content_types=accepted, cors=True)(view)
             self.operations.append(op)
             return view
 
@@ -219,12 +244,18 @@ class Api:
         req: Request[Any, Any],
         raw: Mapping[str, str],
         wanted: set[str],
+        strict: bool = True,
         bad_id: Callable[[], Exception] | None = None,
     ) -> dict[str, Any]:
-        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`)."""
+        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
+
+        On a route without a token (`strict` False: a partner's signed push) the id is handed to the view as it
+        came: the services it calls canonicalise the id themselves, and an id that is no agreement's —
+        malformed or not — gets the same 401 as a wrong key, so the answer tells nothing about ids. With
+        `bad_id` (a camera's Digest push) the id is canonicalised here and a malformed one gets `bad_id()`."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
-            if not name.endswith("_id"):
+            if not name.endswith("_id") or (not strict and bad_id is None):
                 if "\x00" in value:
                     raise not_found()
                 out[name] = value

@@ -6,7 +6,7 @@
 
 import { $, api, camerasOfCity, canManage, el, me, nameOf, state } from "./core.js";
 import { showDateTime } from "./format.js";
-import { ALARM, ALERT_KIND } from "./strings.js";
+import { ALARM, ALERT_KIND, MSG } from "./strings.js";
 
 const MUTE_KEY = "gtv.alarms.muted";
 const MAX_ITEMS = 100;
@@ -100,7 +100,8 @@ function itemOf(a) {
   el("div", { class: "alarm-head" },
     el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind),
     a.priority === "high" ? el("span", { class: "badge priority-high" }, ALARM.high) : null,
-    a.plate ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : null),
+    a.plate ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : null,
+    a.kind === "ops" ? el("span", { class: "ops", title: a.detail.description || "" }, MSG.opsAlert(a.detail)) : null),
   el("div", { class: "small" }, camera, " · ", showDateTime(at)),
   el("div", { class: "small muted alarm-who" }, who, a.resolved_at ? ALARM.resolvedAt(showDateTime(a.resolved_at)) : ""),
   a.note ? el("p", { class: "small alarm-note" }, ALARM.note(a.note)) : null,

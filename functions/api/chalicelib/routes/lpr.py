@@ -67,11 +67,11 @@ def post_lpr_batch(req: Request[BulkIn, None]) -> BulkAccepted:
 @api.route("GET", "/v1/lpr/events", query=LprSearchQuery, response=Page[PlateReadOut], audit="lpr.search")
 def search_lpr_events(req: Request[None, LprSearchQuery]) -> Page[PlateReadOut]:
     """Plate reads by plate (exact, prefix, fuzzy), city, camera and time; image_url presigned."""
-    flt = lpr_search.read_filter(req.user, req.query)
+    scope = lpr_search.read_filter(req.user, req.query)
     if req.query.match == "fuzzy":
         quotas.check(req.user, "fuzzy_search")
-    req.audit_city_id = flt.city_id
-    items, nxt = lpr_search.search(req.query, flt)
+    req.audit_city_id = scope.filter.city_id
+    items, nxt = lpr_search.search(req.user, req.query, scope)
     req.audit_detail = {"results": len(items)}
     return page(items, nxt)
 

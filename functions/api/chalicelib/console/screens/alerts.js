@@ -1,11 +1,12 @@
-/* GT-Vision console — alerts (watchlist hits, clone suspects, camera health, recording changes), newest first,
- * with their handling state; rows follow live events (a new alert on top, a handled one updated in place). */
+/* GT-Vision console — alerts (watchlist hits, clone suspects, camera health, recording changes, platform faults),
+ * newest first, with their handling state; rows follow live events (a new alert on top, a handled one updated
+ * in place). */
 
 import { $, api, el, nameCell, pagedList, showScreen, state, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
 import { ALARM, ALERT_KIND, ALERT_STATUS, MSG } from "../strings.js";
 
-const HEALTH_KINDS = { camera_offline: true, recording_stalled: true, camera_tampered: true };
+const HEALTH_KINDS = { camera_offline: true, recording_stalled: true, camera_tampered: true, ops: true };
 
 export function showAlerts(params) {
   const onlyOpen = params && params.get("abertos") === "1";
@@ -44,8 +45,8 @@ export const alertRow = (a) => el("tr", { "data-alert": a.id, "data-status": a.s
   el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind),
     a.priority === "high" ? el("span", { class: "badge priority-high" }, ALARM.high) : null),
   el("td", { title: a.note || "" }, ALERT_STATUS[a.status] || a.status || MSG.none),
-  el("td", {}, a.plate
-    ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
+  el("td", {}, a.kind === "ops" ? el("span", { class: "ops", title: a.detail.description || "" }, MSG.opsAlert(a.detail))
+    : a.plate ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
   nameCell("camera", a.camera_id, a.camera_id
     ? `#/cameras/${a.camera_id}?em=${encodeURIComponent(a.captured_at || a.created_at)}` : null),
   el("td", {}, showDateTime(a.captured_at)),

@@ -1,27 +1,30 @@
 """Watchlists and alerts: what a request takes, the rows of `alerts` and `watchlist` (and the rules' inputs),
-and what the API answers."""
+what the API answers, and the ops alerts Alertmanager posts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from gtvision.core.errors import Invalid
 from gtvision.core.jsonutil import JsonObject
 from gtvision.core.models import Out, PageQuery, QueryTime, QueryUuid, UuidStr
 
+#: Every kind of alert (migration 0099 lists the same): `hotlist` is a partner's entry matched (sharing), `ops` a
+#: platform fault Alertmanager posted (no city: admins list them).
 KINDS = (
     "watchlist",
+    "hotlist",
     "clone_suspect",
     "recording_changed",
     "camera_offline",
     "recording_stalled",
-    "hotlist",
     "camera_tampered",
+    "ops",
 )
 #: Kinds an operator must see at once (the console sounds them); the database derives `priority` the same way.
 HIGH_PRIORITY = ("watchlist", "hotlist", "camera_tampered")
@@ -123,10 +126,10 @@ class AlertsQuery(PageQuery):
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """An alert (table `alerts`)."""
+    """An alert (table `alerts`; an ops alert belongs to no city)."""
 
     id: UUID
-    city_id: UUID
+    city_id: UUID | None
     kind: str
     plate: str | None
     camera_id: UUID | None
@@ -180,6 +183,10 @@ class WatchEntry:
     fuzzy: bool
     created_by: UUID | None
     created_at: datetime
+    #: A partner's hotlist entry (sharing): its agreement, the partner's reference, when it stops matching.
+    agreement_id: UUID | None
+    source_ref: str | None
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +203,8 @@ class WatchHit:
     watch_plate: str
     reason: str
     fuzzy: bool
+    agreement_id: UUID | None
+    source_ref: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +240,7 @@ class AlertOut(Out):
     captured_at: datetime | None
     read_ids: list[str]
     created_at: datetime
-    city_id: str = _uuid()
+    city_id: str | None = Field(json_schema_extra={"format": "uuid"}, description="nulo nos alertas ops (plataforma)")
     status: Status
     priority: Priority
     watchlist_id: str | None = _uuid()
@@ -255,3 +264,51 @@ class WatchOut(Out):
     fuzzy: bool
     created_by: str | None = _uuid()
     created_at: datetime
+    #: A partner's hotlist entry: its agreement, reference and expiry (null for the city's own entries).
+    agreement_id: str | None = _uuid()
+    source_ref: str | None
+    expires_at: datetime | None
+
+
+# ---------------------------------------------------------------------------------- ops (Alertmanager)
+
+
+def _utf8(value: str) -> str:
+    """PostgreSQL stores UTF-8: a lone surrogate (which JSON can carry) is refused here, a 422, not at the INSERT."""
+    value.encode("utf-8")  # UnicodeEncodeError is a ValueError: pydantic reports it
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of Alertmanager's webhook (payload version 4)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+
+    status: Literal["firing", "resolved"]
+    labels: dict[Text, Text]
+    annotations: dict[Text, Text] = Field(default_factory=dict)
+    starts_at: datetime = Field(alias="startsAt")
+    #: Alertmanager sends 0001-01-01T00:00:00Z while the alert fires.
+    ends_at: datetime | None = Field(default=None, alias="endsAt")
+    fingerprint: Text = Field(min_length=1, max_length=64)
+
+
+class AlertmanagerWebhook(BaseModel):
+    """`POST /v1/hooks/alertmanager`: what Alertmanager's webhook receiver sends (group fields ignored)."""
+
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+
+    version: str
+    status: Literal["firing", "resolved"]
+    alerts: list[AlertmanagerAlert] = Field(max_length=1000)
+
+
+class OpsHookAnswer(Out):
+    """How many alerts the notification carried, and how many ops alerts it opened and resolved."""
+
+    received: int
+    opened: int
+    resolved: int

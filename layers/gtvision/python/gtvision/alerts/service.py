@@ -33,7 +33,10 @@ from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
 from gtvision.tenancy import cameras, cities
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy.authz import camera_filter, in_callers_city
+
+#: The city a platform-wide live event (an ops alert's) is addressed to: no city has it, so only admins get it.
+NO_CITY = "00000000-0000-0000-0000-000000000000"
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -73,9 +76,10 @@ def _evaluate(conn: Conn, new: dal.NewReads) -> list[Alert]:
     pending: dict[str, NewAlert] = {}  # by dedup key: both sides of a pair in one batch count once
     for hit in dal.watchlist_hits(conn, new):
         key = f"{hit.watchlist_id}:{hit.read_id}"
-        pending[f"watchlist/{key}"] = NewAlert(
+        kind = "hotlist" if hit.agreement_id else "watchlist"  # an agreement's entry: a partner's hotlist
+        pending[f"{kind}/{key}"] = NewAlert(
             city_id=hit.city_id,
-            kind="watchlist",
+            kind=kind,
             plate=hit.plate,
             camera_id=hit.camera_id,
             captured_at=hit.captured_at,
@@ -87,6 +91,7 @@ def _evaluate(conn: Conn, new: dal.NewReads) -> list[Alert]:
                 "watch_plate": hit.watch_plate,
                 "match": "exact" if hit.watch_plate == hit.plate else "fuzzy",
                 "confidence": hit.confidence,
+                **({"agreement_id": str(hit.agreement_id), "source_ref": hit.source_ref} if hit.agreement_id else {}),
             },
         )
     for pair in dal.clone_pairs(conn, new, settings.lpr_clone_window_s):
@@ -149,7 +154,7 @@ def public(row: Alert, principal: Principal | None = None) -> AlertOut:
         captured_at=row.captured_at,
         read_ids=[str(i) for i in row.read_ids],
         created_at=row.created_at,
-        city_id=str(row.city_id),
+        city_id=str(row.city_id) if row.city_id else None,  # ops alerts belong to no city
         status=row.status,
         priority=row.priority,
         watchlist_id=str(row.watchlist_id) if row.watchlist_id else None,
@@ -185,16 +190,22 @@ def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
             logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row.kind})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
         # live event (never raises)
-        events.publish(message["city_id"], "alert" if row.resolved_at is None else "alert.updated", message)
+        kind = "alert" if row.resolved_at is None else "alert.updated"
+        events.publish(message["city_id"] or NO_CITY, kind, message)
 
 
 # ------------------------------------------------------------------------------------ API
 
 
 def visible(principal: Principal, alert_id: str) -> Alert:
-    """The alert if the caller's city owns it (admins: any); 404 otherwise."""
+    """The alert if the caller's city owns it (admins: any) and, for a user restricted to camera groups, its
+    camera is one of theirs (an alert of no camera is not); 404 otherwise."""
     with db.transaction() as conn:
-        return in_callers_city(conn, principal, dal.get_alert, alert_id, "alerta")
+        alert = in_callers_city(conn, principal, dal.get_alert, alert_id, "alerta")
+    restricted = principal.camera_ids is not None
+    if restricted and (alert.camera_id is None or not principal.can_see_camera(str(alert.camera_id))):
+        raise not_found("alerta")
+    return alert
 
 
 def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut], str | None]:
@@ -211,6 +222,7 @@ def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut
         priority=query.priority,
         camera_id=query.camera_id,
         active=bool(query.open),
+        only_cameras=camera_filter(principal),
     )
     with db.transaction() as conn:
         rows = dal.list_alerts(conn, flt, pagination.decode_keyset(query.cursor), query.limit)
@@ -230,7 +242,7 @@ def handle(principal: Principal, alert: Alert, data: AlertPatch) -> AlertOut:
     if row is None:  # already so: nothing to announce
         return public(alert, principal)
     out = public(row, principal)
-    events.publish(out.city_id, "alert.updated", public(row).model_dump(mode="python", by_alias=True))
+    events.publish(out.city_id or NO_CITY, "alert.updated", public(row).model_dump(mode="python", by_alias=True))
     return out
 
 
@@ -243,6 +255,9 @@ def _watch_public(row: WatchEntry) -> WatchOut:
         fuzzy=row.fuzzy,
         created_by=str(row.created_by) if row.created_by else None,
         created_at=row.created_at,
+        agreement_id=str(row.agreement_id) if row.agreement_id else None,  # a partner's hotlist entry
+        source_ref=row.source_ref,
+        expires_at=row.expires_at,
     )
 
 

@@ -62,15 +62,16 @@ def watchlist_hits(conn: Conn, new: NewReads) -> list[WatchHit]:
     """
     cols = (
         "n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, n.confidence,"
-        " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy"
+        " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy, w.agreement_id, w.source_ref"
     )
+    live = "(w.expires_at IS NULL OR w.expires_at > now())"  # an expired (hotlist) entry stops matching at once
     return fetch_all(
         conn,
         WatchHit,
         new.cte() + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
-        f" UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
+        f" AND {live} UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
         " JOIN watchlist_keys wk ON wk.city_id = n.city_id AND wk.key = k.key"
-        " JOIN watchlist w ON w.id = wk.watchlist_id",
+        f" JOIN watchlist w ON w.id = wk.watchlist_id AND {live}",
         new.params(),
     )
 
@@ -161,6 +162,9 @@ class AlertFilter:
     camera_id: str | None = None
     #: Only alerts still to handle: neither resolved (health) nor closed.
     active: bool = False
+    #: Only these cameras' alerts (a user restricted to camera groups: `tenancy.authz.camera_filter`); an alert
+    #: of no camera is then left out too.
+    only_cameras: list[str] | None = None
 
 
 def list_alerts(conn: Conn, flt: AlertFilter, after: list[Any] | None, limit: int) -> list[Alert]:
@@ -173,6 +177,9 @@ def list_alerts(conn: Conn, flt: AlertFilter, after: list[Any] | None, limit: in
     add_where(where, params, "status = %(status)s", status=flt.status)
     add_where(where, params, "priority = %(priority)s", priority=flt.priority)
     add_where(where, params, "camera_id = %(camera_id)s", camera_id=flt.camera_id)
+    if flt.only_cameras is not None:  # not add_where: no camera at all ([]) must list nothing
+        where.append("camera_id = ANY(%(only_cameras)s::uuid[])")
+        params["only_cameras"] = flt.only_cameras
     if after:
         add_where(where, params, "(created_at, id) < (%(a_at)s, %(a_id)s)", a_at=after[0], a_id=after[1])
     return fetch_all(
@@ -235,7 +242,7 @@ def insert_watch(conn: Conn, values: Mapping[str, Any], keys: list[str]) -> Watc
         WatchEntry,
         "INSERT INTO watchlist (city_id, plate, reason, fuzzy, created_by)"
         " VALUES (%(city_id)s, %(plate)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
-        f" ON CONFLICT (city_id, plate) DO NOTHING RETURNING {WATCH_COLS}",
+        f" ON CONFLICT (city_id, plate) WHERE agreement_id IS NULL DO NOTHING RETURNING {WATCH_COLS}",
         values,
     )
     if row is not None and keys:
@@ -289,4 +296,26 @@ def publish_alert(message: JsonObject) -> None:
             "kind": {"DataType": "String", "StringValue": str(message["kind"])},
             "city_id": {"DataType": "String", "StringValue": str(message["city_id"])},
         },
+    )
+
+
+# ---------------------------------------------------------------------------------- ops alerts
+
+
+def record_ops_alert(
+    conn: Conn, dedup_key: str, started_at: datetime, detail: JsonObject, resolved_at: datetime | None
+) -> Alert | None:
+    """Open (or, already resolved, record) the ops alert of one firing episode, or resolve the open one.
+
+    Returns the row when it changed: None for a repeat of what is stored (Alertmanager resends while firing).
+    """
+    return fetch_one(
+        conn,
+        Alert,
+        "INSERT INTO alerts (city_id, kind, captured_at, dedup_key, detail, resolved_at)"
+        " VALUES (NULL, 'ops', %(at)s, %(key)s, %(detail)s, %(resolved_at)s)"
+        " ON CONFLICT (kind, dedup_key) DO UPDATE SET resolved_at = EXCLUDED.resolved_at, updated_at = now()"
+        " WHERE alerts.resolved_at IS NULL AND EXCLUDED.resolved_at IS NOT NULL"
+        f" RETURNING {ALERT_COLS}",
+        {"at": started_at, "key": dedup_key, "detail": Jsonb(detail), "resolved_at": resolved_at},
     )

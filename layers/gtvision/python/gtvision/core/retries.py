@@ -10,6 +10,7 @@ the dead-letter queue. The redrive counts in template.yaml are sized on this sch
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -62,17 +63,19 @@ def backoff_s(receive_count: int) -> int:
 
 
 class RetryingBatchProcessor(BatchProcessor):
-    """SQS `BatchProcessor` whose failed records are logged with their reason and retried with backoff."""
+    """SQS `BatchProcessor` whose failed records are logged with their reason and retried with backoff
+    (`backoff`: seconds before the next attempt, by receive count; a queue may have its own schedule)."""
 
-    def __init__(self) -> None:
+    def __init__(self, backoff: Callable[[int], int] = backoff_s) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.backoff = backoff
 
     def failure_handler(self, record: Any, exception: Any) -> FailureResponse:
         error = exception[1]
         attributes = record.get("attributes") or {}
         receives = int(attributes.get("ApproximateReceiveCount") or 1)
         poison = classify(error) is Failure.POISON
-        delay = 0 if poison else backoff_s(receives)
+        delay = 0 if poison else self.backoff(receives)
         logger.warning(
             "record failed: dead-letter bound" if poison else "record failed: retried with backoff",
             extra={

@@ -6,8 +6,9 @@ deduplicated (first wins) and COPYed into a staging table; one INSERT … SELECT
 the new ones, reading their camera's city in the same join, and writes what it stored into a second temporary
 table, which the alert rules then read (`alerts.evaluate_batch`): neither step goes back to `plate_reads` by id,
 so the work per read stays flat as batches grow (docs/benchmarks.md, "LPR ingest"). A message whose camera is
-unknown fails whole, none of its reads stored. After the commit: the alerts, then the post-ingest observers
-(`lpr.ingest.on_reads_stored`).
+unknown fails whole, none of its reads stored. The sharing feed's deliveries are written in the same
+transaction (`sharing.feed.record`). After the commit: the alerts, the feed's announcements, then the
+post-ingest observers (`lpr.ingest.on_reads_stored`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gtvision.core.principal import Principal
 from gtvision.lpr import ingest
 from gtvision.lpr import store as dal
 from gtvision.lpr.schemas import BatchRead, BulkAccepted, BulkIn, ReadsMessage, StoredRead
+from gtvision.sharing import feed as sharing_feed
 from gtvision.tenancy import cameras
 
 #: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
@@ -101,14 +103,18 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
     created: list[Alert] = []
     stored: list[StoredRead] = []
     inserted = 0
+    shared: list[str] = []
     if lines:
         with db.transaction() as conn:
             inserted, unknown = dal.store_batch(conn, "".join(lines))
             created = alerts.evaluate_batch(conn, dal.NEW_READS_TABLE)
+            # sharing: deliveries to the agreements in scope, committed with the reads (an outbox)
+            shared = sharing_feed.record(conn, dal.new_read_ids(conn) if inserted else [], created)
             stored = dal.new_reads(conn) if ingest.observed() else []
         for idx in unknown:
             failed[idx] = PoisonMessage("unknown_camera")
     alerts.publish(created)
+    sharing_feed.announce(shared)
     ingest.notify(stored_reads=stored)
     refused = sum(1 for idx in of_message if idx in failed)
     return BatchResult(inserted, len(lines) - refused - inserted + repeated, failed, len(created))

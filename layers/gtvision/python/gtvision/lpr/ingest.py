@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from gtvision.core.observability import logger, metrics
 from gtvision.lpr import plates
 from gtvision.lpr import store as dal
 from gtvision.lpr.schemas import ReadBase, StoredRead, WebhookRead
+from gtvision.sharing import feed as sharing_feed
 from gtvision.tenancy import cameras
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -37,12 +39,6 @@ FUTURE_SKEW = timedelta(seconds=120)
 #: The oldest read accepted (backfills from a camera's buffer, an integrator's import): a camera whose clock
 #: reset reports 1970 or year 1, and such a read is noise that would sort before every real one.
 PAST_LIMIT = timedelta(days=366)
-#: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
-READS_PER_MESSAGE = 500
-
-# Verifying against a throwaway secret when the camera is unknown keeps the work (and the answer)
-# the same as for a wrong signature, so camera ids cannot be probed.
-_DUMMY_SECRET = uuid.uuid4().hex
 
 
 class CameraRef(NamedTuple):
@@ -192,7 +188,9 @@ def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: 
         camera_uuid = None
     camera, active = cameras.webhook_secrets(camera_uuid, now) if camera_uuid else (None, [])
     try:
-        signatures.verify(signature, raw_body, active or [_DUMMY_SECRET], now.timestamp())
+        # A throwaway secret when the camera is unknown keeps the work (and the answer) the same as for a
+        # wrong signature, so camera ids cannot be probed; made per call, never at init (SnapStart).
+        signatures.verify(signature, raw_body, active or [secrets.token_hex(32)], now.timestamp())
         if camera is None or not active:
             raise signatures.SignatureError("unknown_camera")
     except signatures.SignatureError as exc:
@@ -250,10 +248,12 @@ def store_read(camera: CameraRef, read: Read, image: bytes | None = None) -> tup
             existing = dal.read_by_event(conn, camera.id, read.event_id)
             return str(existing.id if existing else None), False
         created = alerts.evaluate(conn, [new_id])
+        shared = sharing_feed.record(conn, [new_id], created)  # sharing: deliveries to agreements in scope (outbox)
         # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
+    sharing_feed.announce(shared)
     notify(stored_reads=[stored])
     # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
     metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)

@@ -271,6 +271,9 @@ class TrajectoryPoint(Out):
     image_url: str | None
     distance_km_from_previous: float | None
     speed_kmh_from_previous: float | None
+    city_id: str = _uuid()
+    #: Another city's read, seen through an inter-city grant.
+    other_city: bool
 
 
 class TrajectoryOut(Out):

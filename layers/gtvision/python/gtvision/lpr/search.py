@@ -1,8 +1,13 @@
-"""LPR search: reads by plate (exact, prefix or fuzzy) and a plate's trajectory across cameras."""
+"""LPR search: reads by plate (exact, prefix or fuzzy) and a plate's trajectory across cameras.
+
+A user restricted to camera groups sees only their cameras' reads (`tenancy.authz.camera_filter`); another
+city's reads are seen only through an inter-city grant in force (`sharing.grants`), each one audited.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +27,9 @@ from gtvision.lpr.schemas import (
     TrajectoryQuery,
     VehicleOut,
 )
+from gtvision.sharing import grants
 from gtvision.tenancy import cameras
+from gtvision.tenancy.authz import camera_filter
 
 #: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
 #: only bounds a pathological query).
@@ -71,14 +78,31 @@ def read_public(row: PlateReadRow) -> PlateReadOut:
     )
 
 
-def read_filter(principal: Principal, query: LprSearchQuery) -> ReadFilter:
-    """What the caller may search: their city (admins: any or the one asked), a camera they can see."""
+@dataclass(frozen=True)
+class SearchScope:
+    """What one search reads: its filter, and the inter-city grant it reads another city through (if any)."""
+
+    filter: ReadFilter
+    grant: grants.GrantScope | None = None
+
+
+def read_filter(principal: Principal, query: LprSearchQuery) -> SearchScope:
+    """What the caller may search: their city (admins: any or the one asked), a camera they can see, only
+    their cameras' reads when restricted to camera groups; or exactly the plate and window an inter-city
+    grant in force gives of another city (`city_id` of that city, exact match)."""
+    plate = query.plate if query.match == "exact" else None
+    grant = grants.granted_scope(principal, query.city_id, plate, query.from_, query.to)
+    if grant is not None:  # another city's reads through a grant: that plate, that window, nothing else
+        return SearchScope(ReadFilter(grant.holding_city_id, None, grant.from_, grant.to), grant)
     city_id = alerts.scope_city(principal, query.city_id)
     if query.camera_id:
         camera = cameras.visible(principal, query.camera_id)
         if city_id and str(camera.city_id) != city_id:
             raise not_found("câmera")
-    return ReadFilter(city_id, query.camera_id, query.from_, query.to, query.color, query.type)
+    flt = ReadFilter(
+        city_id, query.camera_id, query.from_, query.to, query.color, query.type, cameras=camera_filter(principal)
+    )
+    return SearchScope(flt)
 
 
 def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
@@ -97,14 +121,17 @@ def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
         raise Malformed("invalid_cursor", "cursor inválido") from None
 
 
-def search(query: LprSearchQuery, flt: ReadFilter) -> tuple[list[PlateReadOut], str | None]:
-    """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
-    plate, limit = query.plate, query.limit
+def search(principal: Principal, query: LprSearchQuery, scope: SearchScope) -> tuple[list[PlateReadOut], str | None]:
+    """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest. Reads seen
+    through a grant are audited in both cities."""
+    plate, limit, flt = query.plate, query.limit, scope.filter
     after = _keyset(query.cursor, query.match == "fuzzy" and plate is not None)
     with db.transaction() as conn:
         if query.match != "fuzzy" or plate is None:
             rows = dal.search_page(conn, flt, plate, query.match == "prefix", after, limit)
             items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
+            if scope.grant is not None:
+                grants.audit_access(principal, scope.grant, [r.id for r in items], "grant.lpr_search")
             return [read_public(r) for r in items], nxt
         skeleton, keys = plates.skeleton_and_keys(plate)
         candidates = dal.fuzzy_candidates(conn, flt, skeleton, keys, FUZZY_CANDIDATES)
@@ -121,16 +148,28 @@ def search(query: LprSearchQuery, flt: ReadFilter) -> tuple[list[PlateReadOut], 
 
 
 def trajectory(principal: Principal, query: TrajectoryQuery) -> TrajectoryOut:
-    """The plate's reads in time order with camera names/locations and the speed between points."""
-    city_id = alerts.scope_city(principal, query.city_id)
+    """The plate's reads in time order with camera names/locations and the speed between points: the caller's
+    city (only their cameras when restricted to camera groups), plus other cities' reads of the plate that
+    inter-city grants in force show (only that city's with its `city_id`), each one audited."""
     to = query.to or datetime.now(UTC)
     from_ = query.from_ or to - TRAJECTORY_DEFAULT_SPAN
     if from_ >= to:
         raise Invalid("invalid_range", "from deve ser anterior a to")
     if to - from_ > TRAJECTORY_MAX_SPAN:
         raise Invalid("range_too_long", "intervalo máximo de 31 dias")
+    grant = grants.granted_scope(principal, query.city_id, query.plate, from_, to)
+    city_id = None if grant else alerts.scope_city(principal, query.city_id)
+    shared = [grant] if grant else [] if query.city_id else grants.granted_scopes(principal, query.plate, from_, to)
     with db.transaction() as conn:
-        rows = dal.trajectory(conn, ReadFilter(city_id, None, from_, to), query.plate, TRAJECTORY_MAX_POINTS + 1)
+        own = ReadFilter(city_id, None, from_, to, cameras=camera_filter(principal))
+        rows = [] if grant else dal.trajectory(conn, own, query.plate, TRAJECTORY_MAX_POINTS + 1)
+        for g in shared:
+            got = dal.trajectory(
+                conn, ReadFilter(g.holding_city_id, None, g.from_, g.to), query.plate, TRAJECTORY_MAX_POINTS + 1
+            )
+            grants.audit_access(principal, g, [r.id for r in got], "grant.lpr_trajectory")
+            rows = sorted([*rows, *got], key=lambda r: (r.captured_at, str(r.id)))
+    other = {g.holding_city_id for g in shared}
     points: list[TrajectoryPoint] = []
     visited: list[str] = []
     max_speed: float | None = None
@@ -158,6 +197,8 @@ def trajectory(principal: Principal, query: TrajectoryQuery) -> TrajectoryOut:
                 image_url=image_url(row.image_key),
                 distance_km_from_previous=None if km is None else round(km, 3),
                 speed_kmh_from_previous=None if speed is None else round(speed, 1),
+                city_id=str(row.city_id),
+                other_city=str(row.city_id) in other,  # seen through a grant (the map marks it)
             )
         )
     return TrajectoryOut.model_validate(
@@ -171,3 +212,13 @@ def trajectory(principal: Principal, query: TrajectoryQuery) -> TrajectoryOut:
             "truncated": len(rows) > TRAJECTORY_MAX_POINTS,
         }
     )
+
+
+def read_ref(principal: Principal, read_id: str) -> tuple[str, datetime, str]:
+    """(camera id, captured at, plate) of a read the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.read_ref(conn, read_id, principal.scope)
+    if found is None:
+        raise not_found("leitura de placa")
+    cameras.visible(principal, found[0])
+    return found

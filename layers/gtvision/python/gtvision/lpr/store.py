@@ -110,6 +110,11 @@ def store_batch(conn: Conn, copy_text: str) -> tuple[int, set[int]]:
     return stored, refused
 
 
+def new_read_ids(conn: Conn) -> list[Any]:
+    """The ids of what `store_batch` stored in this transaction (the sharing feed's outbox needs them)."""
+    return [r["id"] for r in conn.execute(f"SELECT id FROM {NEW_READS_TABLE}").fetchall()]
+
+
 def new_reads(conn: Conn) -> list[StoredRead]:
     """What `store_batch` stored in this transaction (for the post-ingest observers)."""
     return fetch_all(conn, StoredRead, f"SELECT {STORED_COLS} FROM {NEW_READS_TABLE}")
@@ -117,7 +122,8 @@ def new_reads(conn: Conn) -> list[StoredRead]:
 
 @dataclass(frozen=True)
 class ReadFilter:
-    """Which reads a search may see: city (None = all, admins only), camera, [from, to)."""
+    """Which reads a search may see: city (None = all, admins only), camera, [from, to), vehicle; `cameras`:
+    only these cameras' reads (a user restricted to camera groups), None for no such restriction."""
 
     city_id: str | None = None
     camera_id: str | None = None
@@ -125,6 +131,7 @@ class ReadFilter:
     to: datetime | None = None
     color: str | None = None
     type: str | None = None
+    cameras: list[str] | None = None
 
     def sql(self) -> tuple[list[str], NamedParams]:
         """The WHERE clauses and parameters of this filter (anonymised reads never match)."""
@@ -136,6 +143,9 @@ class ReadFilter:
         add_where(where, params, "r.captured_at < %(to)s", to=self.to)
         add_where(where, params, "r.vehicle_color = %(color)s", color=self.color)
         add_where(where, params, "r.vehicle_type = %(vtype)s", vtype=self.type)
+        if self.cameras is not None:  # not add_where: no camera at all ([]) must match nothing
+            where.append("r.camera_id = ANY(%(cameras)s::uuid[])")
+            params["cameras"] = self.cameras
         return where, params
 
 
@@ -166,8 +176,8 @@ def fuzzy_candidates(conn: Conn, flt: ReadFilter, skeleton: str, keys: list[str]
     wildcard test, through the `plate_fuzzy_candidates` function so the plan can't fall back to a sequential
     scan (migrations 0016, 0042)."""
     rows = conn.execute(
-        "SELECT plate FROM plate_fuzzy_candidates(%s, %s::text[], %s, %s, %s, %s, %s, %s, %s) AS plate",
-        (skeleton, keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type),
+        "SELECT plate FROM plate_fuzzy_candidates(%s, %s::text[], %s, %s, %s, %s, %s, %s, %s, %s::uuid[]) AS plate",
+        (skeleton, keys, cap, flt.city_id, flt.camera_id, flt.from_, flt.to, flt.color, flt.type, flt.cameras),
     ).fetchall()
     return [r["plate"] for r in rows]
 
@@ -262,3 +272,12 @@ def enqueue_reads(bodies: list[str]) -> None:
         )
         if resp.get("Failed"):
             raise RuntimeError(f"SQS refused {len(resp['Failed'])} LPR batch messages")
+
+
+def read_ref(conn: Conn, read_id: str, city_id: str | None) -> tuple[str, datetime, str] | None:
+    """(camera id, captured at, plate) of a read of the city (any city when None); None when not there."""
+    row = conn.execute(
+        "SELECT camera_id, captured_at, plate FROM plate_reads WHERE id = %s AND (%s::uuid IS NULL OR city_id = %s)",
+        (read_id, city_id, city_id),
+    ).fetchone()
+    return (str(row["camera_id"]), row["captured_at"], str(row["plate"])) if row else None

@@ -1,9 +1,10 @@
-"""Legal holds on recordings: the segments a held clip (or case) was cut from are kept by retention and
-tagged out of the bucket's lifecycle safety net; lifting the hold gives them back their city's plan."""
+"""Legal holds on recordings: the segments a held clip was cut from, or a case holds, are kept by retention
+and tagged out of the bucket's lifecycle safety net; lifting the hold gives them back their city's plan."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from gtvision.core import db
 from gtvision.core.db import Conn
@@ -29,6 +30,27 @@ def release_clip_sources(clip_id: str) -> None:
     """Give the segments of a clip no longer held their city's retention tag (unless another hold keeps them)."""
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=True)
+    bucket = get_settings().recordings_bucket
+    for days in {s["retention_days"] for s in sources}:
+        keys = [k for s in sources if s["retention_days"] == days for k in store.object_keys(s)]
+        store.tag_retention(bucket, keys, str(days))
+
+
+def protect_segments(segments: list[Segment]) -> None:
+    """Tag segments a case holds as held (the hold itself is the case's `segment_holds` rows)."""
+    keys = [k for seg in segments for k in seg.object_keys]
+    store.tag_retention(get_settings().recordings_bucket, keys, store.HELD)
+
+
+def release_case_sources(case_id: str) -> list[dict[str, Any]]:
+    """The segments only this case holds, with their city's plan: call before the case's holds are dropped,
+    then hand the result to `retag` once they are."""
+    with db.transaction() as conn:
+        return store.source_keys_of_case(conn, case_id)
+
+
+def retag(sources: list[dict[str, Any]]) -> None:
+    """Give segments their city's retention tag back (their hold ended)."""
     bucket = get_settings().recordings_bucket
     for days in {s["retention_days"] for s in sources}:
         keys = [k for s in sources if s["retention_days"] == days for k in store.object_keys(s)]

@@ -280,7 +280,7 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
     other = (
         " AND NOT EXISTS (SELECT 1 FROM clip_segments o JOIN clips c ON c.id = o.clip_id"
         " WHERE c.held AND o.clip_id <> cs.clip_id AND o.camera_id = cs.camera_id"
-        " AND o.segment_start = cs.segment_start)"
+        " AND o.segment_start = cs.segment_start)" + _NOT_CASE_HELD.format(cam="cs.camera_id", start="cs.segment_start")
         if only_unheld_elsewhere
         else ""
     )
@@ -289,6 +289,28 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
         " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
         " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
         (clip_id,),
+    ).fetchall()
+
+
+#: No case holds the segment (camera, start) now (a hold in force: the case open, or closed and in its keep period).
+_NOT_CASE_HELD = (
+    " AND NOT EXISTS (SELECT 1 FROM segment_holds h WHERE h.camera_id = {cam} AND h.segment_start = {start}"
+    " AND (h.until IS NULL OR h.until > now()))"
+)
+
+
+def source_keys_of_case(conn: Conn, case_id: str) -> list[dict[str, Any]]:
+    """Object keys (+ city retention) of the segments a case holds that nothing else holds (another case's
+    hold in force, a held clip cut from them): what goes back to the city's plan when the case's hold ends."""
+    return conn.execute(
+        "SELECT s.s3_key, s.thumb_key, s.play_key, ci.retention_days FROM segment_holds x"
+        " JOIN segments s ON s.camera_id = x.camera_id AND s.start_at = x.segment_start"
+        " JOIN cities ci ON ci.id = s.city_id WHERE x.case_id = %s"
+        " AND NOT EXISTS (SELECT 1 FROM segment_holds h WHERE h.case_id <> x.case_id AND h.camera_id = x.camera_id"
+        " AND h.segment_start = x.segment_start AND (h.until IS NULL OR h.until > now()))"
+        " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips c ON c.id = cs.clip_id WHERE c.held"
+        " AND cs.camera_id = x.camera_id AND cs.segment_start = x.segment_start)",
+        (case_id,),
     ).fetchall()
 
 

@@ -22,10 +22,13 @@ DELETE_BATCH = 1000
 #: Concurrent DeleteObjects calls: S3 scales per prefix, the run is bound by round trips.
 DELETE_WORKERS = 4
 
-# A segment is held when a held clip was cut from it; the same predicate everywhere.
+# A segment is held when a held clip was cut from it or a case holds it (open, or closed and within its keep
+# period: segment_holds.until); the same predicate everywhere.
 _HELD = (
-    "EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
+    "(EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
     " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at)"
+    " OR EXISTS (SELECT 1 FROM segment_holds h WHERE h.camera_id = s.camera_id AND h.segment_start = s.start_at"
+    " AND (h.until IS NULL OR h.until > now())))"
 )
 _NOT_HELD = f"NOT {_HELD}"
 
@@ -157,7 +160,9 @@ def partition_fully_expired(conn: Conn, part: dict[str, Any], now: datetime) -> 
             "SELECT NOT EXISTS (SELECT 1 FROM {t} s LEFT JOIN cities c ON c.id = s.city_id"
             "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => c.retention_days))"
             " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
-            "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s) AS ok"
+            "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s)"
+            " AND NOT EXISTS (SELECT 1 FROM segment_holds h WHERE (h.until IS NULL OR h.until > now())"
+            "   AND h.segment_start >= %(lo)s AND h.segment_start < %(hi)s) AS ok"
         ).format(t=sql.Identifier(part["name"])),
         {"now": now, "lo": part["lo"], "hi": part["hi"]},
     ).fetchone()

@@ -11,7 +11,7 @@ completes when every segment is done and fails when the dead-letter queue takes 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gtvision.core import db, pagination, vehicles
 from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
@@ -196,3 +196,13 @@ def results(search: Search, limit: int, cursor: str | None) -> tuple[list[Sighti
         rows = dal.results_page(conn, str(search.id), pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
     return [_sighting_public(r) for r in items], nxt
+
+
+def result_ref(principal: Principal, result_id: str) -> tuple[str, datetime, str | None]:
+    """(camera id, captured at, plate) of a sighting the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.result_ref(conn, result_id, principal.scope)
+    if found is None:
+        raise not_found("avistamento")
+    cameras.visible(principal, found[0])
+    return found
