@@ -155,7 +155,7 @@ def test_the_trajectory_map_marks_the_other_citys_points_seen_through_a_grant(
     # When the operator opens the plate's trajectory
     p.goto(site + "/console#/placas?placa=MAP1A23")
     p.wait_for_selector("#placas-lista tr")
-    p.locator("#placas-lista tr").first.get_by_role("button").click()
+    p.locator("#placas-lista tr").first.get_by_role("button", name="Trajeto").click()
     p.wait_for_selector("#trajeto-mapa .trajectory-point")
     # Then both points are on the map, B's marked as the other city's, in the list too
     assert p.locator("#trajeto-mapa .trajectory-point").count() == 2
