@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gtvision.alerts import store as alerts_dal
+from gtvision.alerts import service as alerts
 from gtvision.bookmarks import service as bookmarks
 from gtvision.cases import service as cases
 from gtvision.clips import service as clips
@@ -36,16 +36,6 @@ def _mosaic(principal: Principal, mosaic_id: str) -> Any:
         return in_callers_city(conn, principal, mosaics_dal.get, mosaic_id, "mosaico")
 
 
-def _alert(principal: Principal, alert_id: str) -> Any:
-    with db.transaction() as conn:
-        return in_callers_city(conn, principal, alerts_dal.alert_visible, alert_id, "alerta")
-
-
-def _watch(principal: Principal, watch_id: str) -> Any:
-    with db.transaction() as conn:
-        return in_callers_city(conn, principal, alerts_dal.watch_visible, watch_id, "item da lista")
-
-
 #: Path parameter → "visible in the caller's city or 404". A route whose id has no entry here checks
 #: visibility in its own logic (and the authorization walk test lists such routes).
 RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
@@ -55,9 +45,9 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "mosaic_id": _mosaic,
     "user_id": users.visible,
     "camera_group_id": groups.visible,
-    "alert_id": _alert,
-    "watchlist_id": _watch,
-    "search_id": sentinela.get,
+    "alert_id": alerts.visible,
+    "watchlist_id": alerts.visible_watch,
+    "search_id": sentinela.visible,
     "agreement_id": agreements.visible,
     "grant_id": grants.visible,
     "case_id": cases.visible,

@@ -6,6 +6,7 @@ import {
   showScreen, state, useHomeZone, wireSession,
 } from "./core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "./format.js";
+import { startAlarms } from "./alarms.js";
 import { startLive } from "./live.js";
 import { showAudit, showUsers, showWatchlist } from "./screens/admin.js";
 import { showAgreement, showAgreements, showGrants } from "./screens/agreements.js";
@@ -57,6 +58,7 @@ const render = guarded(async () => {
   }
   renderSession();
   startLive();
+  startAlarms();
   await useHomeZone();
   const [path, qs] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);

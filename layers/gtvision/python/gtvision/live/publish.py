@@ -17,7 +17,13 @@ from gtvision.live import store as dal
 
 #: Message type → the topic a client subscribes to (contract "Live events"); an export's progress travels
 #: with clips (evidence exports, for operators and up).
-TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips", "export.status": "clips"}
+TOPICS = {
+    "alert": "alerts",
+    "alert.updated": "alerts",
+    "stream.status": "streams",
+    "clip.status": "clips",
+    "export.status": "clips",
+}
 
 
 def message(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> dict[str, Any]:
