@@ -1,7 +1,7 @@
 """Sharing with public-security programs: what the outbound feed costs LPR ingest, how fast it delivers, and a
 200k-plate hotlist replace.
 
-1. Batch ingest (`lpr_ingest.ingest_batch`, LprIngestFunction's path: 100 messages x 10 reads) of a city with
+1. Batch ingest (`lpr.batch.ingest_batch`, LprIngestFunction's path: 100 messages x 10 reads) of a city with
    3 active agreements sharing its reads (deliveries written in the ingest transaction, announced on the feed
    queue) against a city with none, in alternating rounds of the same run. Goal: >= 80 % of the no-feed rate.
 2. Delivery latency: reads ingested one batch at a time at a steady pace; the local runtime's SQS poller runs
@@ -166,7 +166,7 @@ def main() -> None:
     from gtvision.alerts import store as alerts_dal
     from gtvision.core import aws, db, migrations
     from gtvision.core.settings import get_settings
-    from gtvision.lpr import ingest as lpr_ingest
+    from gtvision.lpr import batch as lpr_batch
     from gtvision_local.runtime import Runtime
 
     alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
@@ -180,15 +180,15 @@ def main() -> None:
         for _ in range(3):
             agreement(shared, receiver.url)
         # 1. ingest with and without feeds, alternating rounds (warm-up round first, not counted)
-        lpr_ingest.ingest_batch(messages(plain_cams, rng, 100, 10))
-        lpr_ingest.ingest_batch(messages(shared_cams, rng, 100, 10))
+        lpr_batch.ingest_batch(messages(plain_cams, rng, 100, 10))
+        lpr_batch.ingest_batch(messages(shared_cams, rng, 100, 10))
         times = {"none": 0.0, "feeds": 0.0}
         counts = {"none": 0, "feeds": 0}
         for _ in range(rounds):
             for label, cams in (("none", plain_cams), ("feeds", shared_cams)):
                 batch = messages(cams, rng, 100, 10)
                 t0 = time.perf_counter()
-                res = lpr_ingest.ingest_batch(batch)
+                res = lpr_batch.ingest_batch(batch)
                 times[label] += time.perf_counter() - t0
                 assert not res.failed, res.failed
                 counts[label] += res.inserted
@@ -223,7 +223,7 @@ def main() -> None:
                     for p in reads
                 ]
             )
-            lpr_ingest.ingest_batch([body])
+            lpr_batch.ingest_batch([body])
             t = time.monotonic()
             for p in reads:
                 done[p] = t

@@ -1,10 +1,10 @@
-"""Fuzzy plate search at scale: wildcard skeleton keys (GIN on plate_keys) vs a pg_trgm baseline, and batch ingest.
+"""Fuzzy plate search at scale: skeleton keys (GIN on the group keys, then the wildcard test) vs a pg_trgm baseline.
 
 Loads N synthetic reads (COPY) into a scratch embedded PostgreSQL with the real migrations, then times
 ~50 fuzzy queries (each an OCR-garbled version of a stored plate: confusions and one other error)
 through `gtvision.lpr.search.search` and through the baseline
 `WHERE plate % $1 ORDER BY similarity(plate, $1) DESC LIMIT 50` with a GIN gin_trgm_ops index.
-Then measures batch ingest (`lpr_ingest.ingest_batch`: COPY + INSERT … ON CONFLICT + alert rules) in reads/s.
+Batch ingest at this scale is measured by bench_lpr_ingest.py.
 
 Exact search (the B-tree) is timed against the same query with index scans disabled (a sequential scan).
 
@@ -15,7 +15,6 @@ Prints a markdown table with the machine it ran on. See docs/adr/0006-plate-sear
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -97,7 +96,7 @@ def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], li
             for i, cam in enumerate(cams):
                 cp.write_row((cam, city, f"cam {i}", "rtsp://10.0.0.1/s", -23.5 - rng.random() / 5,
                               -46.6 - rng.random() / 5, True))  # fmt: skip
-        conn.execute("DROP INDEX plate_reads_keys_gin, plate_reads_city_plate_idx, plate_reads_city_time_idx,"
+        conn.execute("DROP INDEX plate_reads_fuzzy_groups_gin, plate_reads_city_plate_idx, plate_reads_city_time_idx,"
                      " plate_reads_camera_time_idx")  # fmt: skip
         t0 = time.perf_counter()
         seen: set[str] = set()
@@ -121,7 +120,9 @@ def load(url: str, n_reads: int, rng: random.Random) -> tuple[str, list[str], li
         conn.execute("CREATE INDEX plate_reads_camera_time_idx ON plate_reads (camera_id, captured_at)")
         btree_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        conn.execute("CREATE INDEX plate_reads_keys_gin ON plate_reads USING gin (plate_keys)")
+        conn.execute(
+            "CREATE INDEX plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_groups(plate_skeleton))"
+        )
         keys_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         conn.execute("CREATE INDEX plate_reads_trgm ON plate_reads USING gin (plate gin_trgm_ops)")
@@ -136,8 +137,6 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reads", type=int, default=200_000 if quick() else 10_000_000)
     ap.add_argument("--queries", type=int, default=30 if quick() else 50)
-    ap.add_argument("--ingest-batches", type=int, default=4 if quick() else 20,
-                    help="SQS batches of 100 messages x 10 reads")  # fmt: skip
     args = ap.parse_args()
     rng = random.Random(20261123)
 
@@ -147,14 +146,19 @@ def main() -> None:
     srv = pgserver.get_server(tmp, cleanup_mode="delete")
     url = srv.get_uri()
     os.environ["DATABASE_URL"] = url
-    from gtvision.alerts import store as alerts_dal
     from gtvision.core import db, migrations
-    from gtvision.lpr import ingest as lpr_ingest
+    from gtvision.core.principal import Principal
+    from gtvision.core.settings import get_settings
     from gtvision.lpr import search as lpr_search
     from gtvision.lpr import store as lpr_dal
+    from gtvision.lpr.schemas import LprSearchQuery
 
-    alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
-    from gtvision.core.settings import get_settings
+    admin = Principal("bench", "bench", "admin", None)
+
+    def run(q: str, match: str, city: str) -> list[str]:
+        query = LprSearchQuery.model_validate({"plate": q, "match": match, "limit": 50})
+        scope = lpr_search.SearchScope(lpr_dal.ReadFilter(city_id=city))
+        return [i.plate for i in lpr_search.search(admin, query, scope)[0]]
 
     get_settings.cache_clear()
     migrations.apply(url)
@@ -164,8 +168,7 @@ def main() -> None:
         queries = [garble(t, rng) for t in targets]
 
         def ours(q: str) -> list[str]:
-            sq = lpr_search.SearchQuery(q, "fuzzy", lpr_dal.ReadFilter(city_id=city))
-            return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
+            return run(q, "fuzzy", city)
 
         with psycopg.connect(url, autocommit=True) as conn:
             version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
@@ -173,7 +176,7 @@ def main() -> None:
                 r[0]: r[1]
                 for r in conn.execute(
                     "SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)) FROM pg_class c"
-                    " WHERE c.relname IN ('plate_reads', 'plate_reads_keys_gin', 'plate_reads_trgm')"
+                    " WHERE c.relname IN ('plate_reads', 'plate_reads_fuzzy_groups_gin', 'plate_reads_trgm')"
                 ).fetchall()
             }
 
@@ -185,7 +188,7 @@ def main() -> None:
                 return [r[1] for r in rows]
 
             results: dict[str, dict[str, Any]] = {}
-            for name, fn in (("skeleton keys (GIN plate_keys)", ours), ("pg_trgm baseline", baseline)):
+            for name, fn in (("skeleton keys (GIN group keys)", ours), ("pg_trgm baseline", baseline)):
                 for q in queries[:5]:
                     fn(q)  # warm the cache alike for both
                 samples, found, first = [], 0, 0
@@ -201,8 +204,7 @@ def main() -> None:
 
             # exact: the (city_id, plate) B-tree through lpr_search.search, vs the same SQL as a sequential scan
             def exact(q: str) -> list[str]:
-                sq = lpr_search.SearchQuery(q, "exact", lpr_dal.ReadFilter(city_id=city))
-                return [i["plate"] for i in lpr_search.search(sq, 50, None)[0]]
+                return run(q, "exact", city)
 
             def exact_seqscan(q: str) -> list[str]:
                 with conn.transaction():
@@ -220,51 +222,10 @@ def main() -> None:
             exact_ms = [timed(lambda q=q: exact(q))[0] for q in targets]  # type: ignore[misc]
             seq_ms = [timed(lambda q=q: exact_seqscan(q))[0] for q in exact_targets]  # type: ignore[misc]
             assert all(exact(q) and exact(q)[0] == q for q in targets[:5])
-            conn.execute("DROP INDEX plate_reads_trgm")  # ingest pays only for this design's indexes
-
-        # batch ingest: the LprIngestFunction path, with a 1000-entry watchlist and clone checks on
-        from gtvision.alerts import store as dal
-        from gtvision.lpr import plates
-
-        with db.transaction() as conn:
-            for p in rng.sample(distinct, 1000):
-                fuzzy = rng.random() < 0.5
-                values = {"city_id": city, "plate": p, "reason": "bench", "fuzzy": fuzzy, "created_by": None}
-                dal.insert_watch(conn, values, plates.fuzzy_keys(p) if fuzzy else [])
-        now = datetime.now(UTC)
-        ingest_rows: list[str] = []
-        ingest_rates: list[float] = []
-        # webhook-sized Lambda batches, then bulk-endpoint messages (500 reads each); 20% of the reads are
-        # plates already seen (the rest new), all within the last hour, so clone checks find real pairs
-        for label, n_batches, n_messages, per_message in (
-            ("100 messages x 10 reads", args.ingest_batches, 100, 10),
-            ("20 messages x 500 reads (POST /v1/lpr/batch)", 2, 20, 500),
-        ):
-            total, alerts, elapsed = 0, 0, 0.0
-            for b in range(n_batches):
-                messages = []
-                for m in range(n_messages):
-                    reads = [
-                        {"camera_id": rng.choice(cams), "event_id": f"{label[:3]}-{b}-{m}-{k}",
-                         "plate": rng.choice(distinct) if rng.random() < 0.2 else random_plate(rng), "confidence": 0.9,
-                         "captured_at": (now - timedelta(seconds=rng.randrange(3600))).isoformat()}
-                        for k in range(per_message)
-                    ]  # fmt: skip
-                    messages.append(json.dumps(reads))
-                t0 = time.perf_counter()
-                res = lpr_ingest.ingest_batch(messages)
-                elapsed += time.perf_counter() - t0
-                assert not res.failed, res.failed
-                total += res.inserted
-                alerts += res.alerts
-            ingest_rates.append(total / elapsed)
-            ingest_rows.append(f"| {n_batches} SQS batches of {label}: {total:,} reads, {alerts:,} alerts |"
-                               f" {total / elapsed:,.0f} |")  # fmt: skip
-
         print()
         print(f"Machine: {machine()}; PostgreSQL {version} (pgserver, default settings)")
         print(f"Data: {args.reads:,} reads, {len(distinct):,} distinct plates, one city, {CAMERAS} cameras;"
-              f" table {sizes.get('plate_reads')}, plate_keys GIN {sizes.get('plate_reads_keys_gin')},"
+              f" table {sizes.get('plate_reads')}, group keys GIN {sizes.get('plate_reads_fuzzy_groups_gin')},"
               f" trigram GIN {sizes.get('plate_reads_trgm')}")  # fmt: skip
         print(f"Queries: {args.queries} garbled plates (1-2 OCR confusions, half with one more wrong character)")
         print()
@@ -274,14 +235,10 @@ def main() -> None:
             print(f"| {name} | {r['median']:.2f} | {r['p95']:.2f} | {r['found']}/{args.queries} |"
                   f" {r['first']}/{args.queries} |")  # fmt: skip
         print()
-        print("| batch ingest (lpr_ingest.ingest_batch: COPY + INSERT ON CONFLICT + watchlist/clone rules) | reads/s |")
-        print("|---|---:|")
-        print("\n".join(ingest_rows))
-        print()
         print(f"| exact search | p95 ms |\n|---|---:|\n| B-tree (lpr.search, {len(targets)} plates) |"
               f" {pct(exact_ms, 0.95):.2f} |\n| sequential scan baseline ({len(exact_targets)} plates) |"
               f" {pct(seq_ms, 0.95):.2f} |")  # fmt: skip
-        ours_r, trgm_r = results["skeleton keys (GIN plate_keys)"], results["pg_trgm baseline"]
+        ours_r, trgm_r = results["skeleton keys (GIN group keys)"], results["pg_trgm baseline"]
         record(
             "lpr",
             {
@@ -289,7 +246,6 @@ def main() -> None:
                 "plate_fuzzy_p95_ms": round(ours_r["p95"], 3),
                 "plate_fuzzy_speedup_vs_trgm": round(trgm_r["p95"] / ours_r["p95"], 2),
                 "plate_fuzzy_recall": round(ours_r["found"] / args.queries, 4),
-                "lpr_ingest_events_per_s": round(ingest_rates[0]),
             },
             {
                 "plate_exact_p95_ms": {"name": "same query as a sequential scan (index scans off), p95 ms",
@@ -300,11 +256,9 @@ def main() -> None:
                                                 "value": round(trgm_r["p95"], 3)},
                 "plate_fuzzy_recall": {"name": "pg_trgm recall on the same garbled queries",
                                        "value": round(trgm_r["found"] / args.queries, 4)},
-                "lpr_ingest_events_per_s": {"name": "bare COPY of reads into plate_reads (no checks, no index), rows/s",
-                                            "value": round(copy_rate)},
             },
             {"reads": args.reads, "distinct_plates": len(distinct), "queries": args.queries,
-             "ingest": ingest_rows, "bulk_ingest_events_per_s": round(ingest_rates[-1])},
+             "copy_rows_per_s": round(copy_rate)},
         )  # fmt: skip
     finally:
         db.close_all()

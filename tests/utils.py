@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def iso(moment: datetime) -> str:
-    """An instant as the API writes it: RFC 3339 in UTC with `Z`."""
+    """RFC 3339 in UTC with a `Z`, as the contract writes times."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

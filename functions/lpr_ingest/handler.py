@@ -1,8 +1,8 @@
 """LprIngestFunction: SQS batches of plate reads → PostgreSQL with one COPY (partial batch failures).
 
-Each message holds one read or a list of reads (integrators, backfills, `POST /v1/lpr/batch`).
-The whole batch is written at once; a message with an invalid read or an unknown camera fails
-alone and goes straight back to the queue until SQS dead-letters it; a batch that cannot be written
+Each message holds one read or a list of reads (integrators, backfills, `POST /v1/lpr/batch`). The whole batch
+is written at once; what a failed record means is `core.retries.classify`'s rule: a message with an invalid
+read or an unknown camera is poison (straight to the dead-letter queue, alone); a batch that cannot be written
 (database away) fails every record, each retried with growing backoff.
 """
 
@@ -19,18 +19,10 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from gtvision.core.observability import logger, metrics, tracer
-    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
-    from gtvision.lpr import ingest as lpr_ingest
+    from gtvision.core.retries import Failure, RetryingBatchProcessor, classify
+    from gtvision.lpr import batch as lpr_batch
 
 processor = RetryingBatchProcessor()
-
-
-class RecordRefused(PoisonMessage):
-    """The record's reads were refused (reason in the message): retrying cannot help, it goes to the DLQ."""
-
-
-class BatchNotStored(Exception):
-    """The batch could not be written (database away): every record is retried with backoff."""
 
 
 @logger.inject_lambda_context
@@ -39,35 +31,36 @@ class BatchNotStored(Exception):
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     records = event.get("Records") or []
     # One bulk write for the batch first; the per-record pass below only reports each outcome.
+    outcome: dict[Any, BaseException]
     try:
-        result = lpr_ingest.ingest_batch([str(r.get("body") or "") for r in records])
-    except Exception as exc:  # noqa: BLE001 - transient: fail each record, so each backs off (ADR 0010)
-        logger.exception("lpr batch not stored; every record retried")
-        failure = f"{type(exc).__name__}: {exc}"[:300]
-
-        def retry_later(record: SQSRecord) -> None:
-            raise BatchNotStored(failure)
-
-        return process_partial_response(event=event, record_handler=retry_later, processor=processor, context=context)
-    outcome = {r.get("messageId"): result.failed.get(i) for i, r in enumerate(records)}
-    metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
-    metrics.add_metric(name="LprReadsIngested", unit="Count", value=result.inserted)  # fleet total with the webhook
-    metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)
-    metrics.add_metric(name="LprMessagesFailed", unit="Count", value=len(result.failed))
-    logger.info(
-        "lpr batch ingested",
-        extra={
-            "messages": len(records),
-            "inserted": result.inserted,
-            "duplicates": result.duplicates,
-            "failed": len(result.failed),
-            "alerts": result.alerts,
-        },
-    )
+        result = lpr_batch.ingest_batch([str(r.get("body") or "") for r in records])
+    except Exception as exc:  # noqa: BLE001 - the batch as a whole failed: classify() decides for each record
+        logger.exception("lpr batch not stored")
+        outcome = {r.get("messageId"): exc for r in records}
+    else:
+        outcome = {r.get("messageId"): result.failed[i] for i, r in enumerate(records) if i in result.failed}
+        metrics.add_metric(name="LprReadsInserted", unit="Count", value=result.inserted)
+        metrics.add_metric(name="LprReadsIngested", unit="Count", value=result.inserted)  # with the webhook's
+        metrics.add_metric(name="LprReadsDuplicate", unit="Count", value=result.duplicates)
+        metrics.add_metric(name="LprMessagesFailed", unit="Count", value=len(result.failed))
+        logger.info(
+            "lpr batch ingested",
+            extra={
+                "messages": len(records),
+                "inserted": result.inserted,
+                "duplicates": result.duplicates,
+                "failed": len(result.failed),
+                "alerts": result.alerts,
+            },
+        )
 
     def record_handler(record: SQSRecord) -> None:
-        reason = outcome.get(record.message_id)
-        if reason:
-            raise RecordRefused(reason)
+        failure = outcome.get(record.message_id)
+        if failure is None:
+            return
+        if classify(failure) is Failure.REJECTED:  # refused input the feature already accounted for
+            logger.warning("lpr message rejected", extra={"message_id": record.message_id, "reason": str(failure)})
+            return
+        raise failure  # poison: to the dead-letter queue at once; transient: retried with backoff
 
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

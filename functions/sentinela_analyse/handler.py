@@ -1,5 +1,7 @@
 """SentinelaAnalyseFunction: one SQS message per recording segment of a Sentinela search (partial batch
-failures: a segment that cannot be analysed fails alone and is retried, then dead-lettered).
+failures). What a failure means is `core.retries.classify`'s rule: a malformed message is poison (to the
+dead-letter queue at once); a segment whose media cannot be read is rejected (it fails alone, the search goes
+on and the message succeeds); anything else is retried with growing backoff.
 SentinelaDeadLetterFunction: the dead-letter queue's consumer — the segment and its search fail."""
 
 from __future__ import annotations
@@ -14,29 +16,24 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from gtvision.core.errors import Malformed
+    from gtvision.core.errors import PoisonMessage
     from gtvision.core.observability import logger, metrics, tracer
-    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
-    from gtvision.media.ffmpeg import MediaError, MediaInterrupted
-    from gtvision.sentinela import service as sentinela
+    from gtvision.core.retries import Failure, RetryingBatchProcessor, classify
+    from gtvision.sentinela import worker
 
-# Failures are retried with growing backoff; a segment whose media cannot be read (or a malformed
-# message) is poison: it spends its receives at once and reaches the DLQ, which fails the search.
 processor = RetryingBatchProcessor()
 dead_letter_processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord) -> str:
+    task = worker.parse_message(record.body)
     try:
-        task = sentinela.parse_message(record.body)
-    except Malformed as exc:
-        raise PoisonMessage(str(exc)) from exc
-    try:
-        outcome = sentinela.analyse_segment(task)
-    except MediaInterrupted:
-        raise  # a timeout or a killed ffmpeg: transient, retried with backoff
-    except MediaError as exc:
-        raise PoisonMessage(f"mídia ilegível: {exc}") from exc
+        outcome = worker.analyse_segment(task)
+    except Exception as exc:
+        if classify(exc) is not Failure.REJECTED:
+            raise
+        worker.reject(task, f"mídia ilegível: {exc}"[:500])
+        outcome = "rejected"
     metrics.add_metric(name=f"SentinelaSegments_{outcome}", unit="Count", value=1)
     return outcome
 
@@ -50,11 +47,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
 
 def dead_letter_record(record: SQSRecord) -> None:
     try:
-        task = sentinela.parse_message(record.body)
-    except Malformed:
+        task = worker.parse_message(record.body)
+    except PoisonMessage:
         logger.error("sentinela dead letter unreadable", extra={"message_id": record.message_id})
         return
-    sentinela.dead_letter(task, f"análise falhou {record.attributes.approximate_receive_count} vezes")
+    worker.fail(task, f"análise falhou {record.attributes.approximate_receive_count} vezes")
     metrics.add_metric(name="SentinelaSegmentsDeadLettered", unit="Count", value=1)
 
 

@@ -16,6 +16,7 @@ ASSETS = {
     "ui.js": "text/javascript",
     "map.js": "text/javascript",
     "live.js": "text/javascript",
+    "alarms.js": "text/javascript",
     "livestatus.js": "text/javascript",
     "leaflet.min.js": "text/javascript",
     "leaflet.css": "text/css",

@@ -13,14 +13,11 @@ from typing import Any
 
 import pytest
 from fixtures.intelbras_its import tollgate
-from test_intelbras import push
+from test_lpr_intelbras import push
+from utils import iso
 
 from gtvision.core import db, signatures
 from gtvision.lpr import store as dal
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def webhook(api: Any, camera: dict[str, Any], plate: str, color: str | None, vtype: str | None, at: datetime) -> str:
@@ -93,11 +90,20 @@ def test_color_and_type_filters_match_exactly_across_both_formats(world: Any) ->
 
 
 class _Explain:
-    """A connection stand-in that runs EXPLAIN on the statement the DAL would run."""
+    """A connection (and cursor) stand-in that runs EXPLAIN on the statement the store would run."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.plan: dict[str, Any] = {}
+
+    def cursor(self, row_factory: Any = None) -> _Explain:
+        return self
+
+    def __enter__(self) -> _Explain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
     def execute(self, query: str, params: Any = None) -> Any:
         row = self.conn.execute("EXPLAIN (FORMAT JSON) " + query, params).fetchone()

@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from utils import iso
 
 from gtvision.core import aws, db, signatures
 from gtvision.core.settings import get_settings
 from gtvision.media import ffmpeg
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ def id_routes(api: ApiClient) -> list[tuple[str, str]]:
     """(path, method) of every route with an `{..._id}` path parameter; DELETEs last (they would remove data).
 
     Routes a camera authenticates itself on (Intelbras Digest) take no user token: whatever the id, they
-    answer 401 to anyone but that camera (tests/integration/test_intelbras.py).
+    answer 401 to anyone but that camera (tests/integration/test_lpr_intelbras.py).
     """
     out = [
         (path, method)

@@ -99,7 +99,7 @@ def test_lpr_ingest_fails_a_non_json_message_without_touching_the_database(monke
     def no_database(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("no read to store: the database is not reached")
 
-    monkeypatch.setattr(module.lpr_ingest.db, "transaction", no_database)
+    monkeypatch.setattr(module.lpr_batch.db, "transaction", no_database)
     event = events.sqs_event(["{não é JSON"], QUEUE_ARN)
 
     result = module.handler(event, LambdaContext())

@@ -13,32 +13,16 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from chalicelib.schemas import (
-    AlertOut,
-    AlertsQuery,
-    BulkAccepted,
-    CityFilterQuery,
-    LprSearchQuery,
     OpenApiDoc,
     Page,
-    PageQuery,
-    PlateRead,
     Query,
     RangePageQuery,
     RangeQuery,
-    ReadId,
     StreamOut,
     Thumbnail,
     Timeline,
-    Trajectory,
-    TrajectoryQuery,
-    WatchOut,
 )
-from chalicelib.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
 from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
-from gtvision.alerts import schemas as alerts
-from gtvision.lpr import intelbras_schemas as intelbras
-from gtvision.lpr import schemas as lpr
-from gtvision.sentinela import schemas as sentinela
 from gtvision.streams import schemas as streams
 
 # ------------------------------------------------------------------------------------------ operations
@@ -72,23 +56,4 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
     ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
     ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
-    # LPR
-    ("POST", "/v1/lpr/events"): Operation(202, body=lpr.WebhookRead, response=ReadId),
-    ("POST", "/v1/lpr/batch"): Operation(202, body=lpr.BulkIn, response=BulkAccepted),
-    ("GET", "/v1/lpr/events"): Operation(query=LprSearchQuery, response=Page[PlateRead]),
-    ("GET", "/v1/lpr/trajectory"): Operation(query=TrajectoryQuery, response=Trajectory),
-    ("POST", "/v1/watchlist"): Operation(201, body=alerts.WatchIn, response=WatchOut),
-    ("GET", "/v1/watchlist"): Operation(query=CityFilterQuery, response=Page[WatchOut]),
-    ("DELETE", "/v1/watchlist/{watchlist_id}"): Operation(204),
-    ("GET", "/v1/alerts"): Operation(query=AlertsQuery, response=Page[AlertOut]),
-    ("PATCH", "/v1/alerts/{alert_id}"): Operation(body=alerts.AlertPatch, response=AlertOut),
-    # Sentinela and Intelbras/Dahua cameras
-    ("POST", "/v1/lpr/intelbras/{camera_id}/NotificationInfo/{notification}"): Operation(
-        body=intelbras.TollgateInfo, response=ItsAnswer
-    ),
-    ("POST", "/v1/sentinela/searches"): Operation(202, body=sentinela.SearchIn, response=SearchOut),
-    ("GET", "/v1/sentinela/searches"): Operation(query=PageQuery, response=Page[SearchOut]),
-    ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
-    ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
-    ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
 }

@@ -14,31 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gtvision.alerts import store as alerts_dal
+from gtvision.alerts import service as alerts
 from gtvision.bookmarks import service as bookmarks
 from gtvision.cases import service as cases
 from gtvision.clips import service as clips
-from gtvision.core import db
 from gtvision.core.principal import Principal
 from gtvision.exports import service as exports
 from gtvision.mosaics import service as mosaics
 from gtvision.sentinela import service as sentinela
 from gtvision.sharing import agreements, grants
 from gtvision.tenancy import cameras, cities, groups, users
-from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
+from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, roles_from
 
 #: Path parameters that are not ids (no canonical form, no resolver).
 PLAIN_PARAMS = frozenset({"asset_name", "notification", "plate"})
-
-
-def _alert(principal: Principal, alert_id: str) -> Any:
-    with db.transaction() as conn:
-        return in_callers_city(conn, principal, alerts_dal.alert_visible, alert_id, "alerta")
-
-
-def _watch(principal: Principal, watch_id: str) -> Any:
-    with db.transaction() as conn:
-        return in_callers_city(conn, principal, alerts_dal.watch_visible, watch_id, "item da lista")
 
 
 #: Path parameter → "visible in the caller's city or 404". A route whose id has no entry here checks
@@ -50,9 +39,9 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "mosaic_id": mosaics.visible,
     "user_id": users.visible,
     "camera_group_id": groups.visible,
-    "alert_id": _alert,
-    "watchlist_id": _watch,
-    "search_id": sentinela.get,
+    "alert_id": alerts.visible,
+    "watchlist_id": alerts.visible_watch,
+    "search_id": sentinela.visible,
     "agreement_id": agreements.visible,
     "grant_id": grants.visible,
     "case_id": cases.visible,

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import http, resolvers
 from gtvision.audit import service as audit
-from gtvision.core.errors import Invalid, Malformed, not_found
+from gtvision.core.errors import Invalid, Malformed, NotFound, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
@@ -60,6 +60,9 @@ class Operation:
     audit: str | None = None
     #: Other documented non-error answers (status → description), e.g. a redirect.
     also: tuple[tuple[int, str], ...] = ()
+    #: The body model is documented but the view parses it: a signed webhook checks its signature over the
+    #: raw bytes before anything reads them.
+    view_parses_body: bool = False
     #: Request media types besides JSON; with them the view reads `raw_body` itself (`body` is only documented).
     content_types: tuple[str, ...] = ()
 
@@ -144,6 +147,8 @@ class Api:
         also: tuple[tuple[int, str], ...] = (),
         credentials: Callable[[Request[Any, Any]], None] | None = None,
         content_types: tuple[str, ...] = (),
+        view_parses_body: bool = False,
+        bad_id: Callable[[], Exception] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
@@ -151,9 +156,25 @@ class Api:
         may check its own `credentials` (a webhook's shared secret): they run where the token check would,
         so an unauthenticated caller gets its 401 before anything about the body. `content_types`: request
         media types the route takes besides JSON (e.g. `text/csv`); the view then parses `raw_body` itself and
-        `body` only documents the JSON form.
+        `body` only documents the JSON form. `view_parses_body`: the JSON body is documented but the view
+        parses it (a signed webhook checks its signature over the raw bytes before anything reads them).
+        `bad_id` makes the error a path id that is not a UUID gets (404 otherwise): a push authenticated per
+        device answers it like a wrong credential, so ids cannot be probed; its ids are then canonicalised even
+        on a route without a token.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also, content_types)
+        op = Operation(
+            method,
+            path,
+            role,
+            status,
+            body,
+            query,
+            response,
+            audit,
+            also,
+            view_parses_body=view_parses_body,
+            content_types=content_types,
+        )
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,7 +204,7 @@ class Api:
                         check_path(req.principal, path)
                     elif credentials is not None:
                         credentials(req)
-                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None)
+                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None, bad_id=bad_id)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -191,7 +212,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None and not content_types:
+                    if body is not None and not content_types and not view_parses_body:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code
@@ -220,25 +241,31 @@ class Api:
 
     @staticmethod
     def _path_kwargs(
-        req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str], strict: bool = True
+        req: Request[Any, Any],
+        raw: Mapping[str, str],
+        wanted: set[str],
+        strict: bool = True,
+        bad_id: Callable[[], Exception] | None = None,
     ) -> dict[str, Any]:
         """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
 
-        On a route without a token (`strict` False: a camera's signed push) the id is handed to the view as it
-        came: the request's signature covers the path as sent (HTTP Digest's `uri`), the services it calls
-        canonicalise the id themselves (`tenancy.cameras`), and an id that is no camera's — malformed or not —
-        gets the same 401 as a wrong signature, so the answer tells nothing about ids."""
+        On a route without a token (`strict` False: a partner's signed push) the id is handed to the view as it
+        came: the services it calls canonicalise the id themselves, and an id that is no agreement's —
+        malformed or not — gets the same 401 as a wrong key, so the answer tells nothing about ids. With
+        `bad_id` (a camera's Digest push) the id is canonicalised here and a malformed one gets `bad_id()`."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
-            if "\x00" in value:
-                raise not_found()
-            if not name.endswith("_id"):
+            if not name.endswith("_id") or (not strict and bad_id is None):
+                if "\x00" in value:
+                    raise not_found()
                 out[name] = value
                 continue
-            if not strict:
-                out[name] = value
-                continue
-            canonical = canonical_id(value)
+            try:
+                canonical = canonical_id(value)
+            except NotFound:
+                if bad_id is None:
+                    raise
+                raise bad_id() from None
             out[name] = canonical
             resolver = resolvers.RESOLVERS.get(name)
             if resolver is not None and req.principal is not None:

@@ -68,34 +68,6 @@ class ClipsQuery(PageQuery):
     status: Literal["queued", "processing", "ready", "failed"] | None = None
 
 
-class LprSearchQuery(PageQuery):
-    plate: str | None = None
-    match: Literal["exact", "prefix", "fuzzy"] | None = None
-    city_id: str | None = uuid_field(None)
-    camera_id: str | None = uuid_field(None)
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    color: str | None = Field(default=None, description="branco, preto, prata, cinza, vermelho, azul, verde, …")
-    type: str | None = Field(default=None, description="carro, moto, caminhao, onibus, van, caminhonete, outro")
-
-
-class TrajectoryQuery(Query):
-    plate: str
-    city_id: str | None = uuid_field(None)
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-
-
-class CityFilterQuery(PageQuery):
-    city_id: str | None = uuid_field(None)
-
-
-class AlertsQuery(CityFilterQuery):
-    since: datetime | None = None
-    kind: str | None = None
-    open: bool | None = Field(default=None, description="true: só os não resolvidos (resolved_at nulo)")
-
-
 # --------------------------------------------------------------------------------------------- outputs
 
 
@@ -160,82 +132,6 @@ class ClipOut(Out):
     requested_by: str | None
     created_at: datetime
     updated_at: datetime
-
-
-class ReadId(Out):
-    id: str = uuid_field()
-
-
-class BulkAccepted(Out):
-    accepted: int
-    messages: int
-
-
-class PlateRead(Out):
-    id: str = uuid_field()
-    plate: str
-    camera_id: str = uuid_field()
-    city_id: str = uuid_field()
-    captured_at: datetime
-    confidence: float
-    image_url: str | None
-    vehicle: dict[str, Any] | None
-    direction: str | None
-
-
-class TrajectoryPoint(Out):
-    id: str = uuid_field()
-    camera_id: str = uuid_field()
-    camera_name: str
-    lat: float | None
-    lon: float | None
-    captured_at: datetime
-    confidence: float
-    image_url: str | None
-    distance_km_from_previous: float | None
-    speed_kmh_from_previous: float | None
-    city_id: str = uuid_field()
-    #: Another city's read, seen through an inter-city grant.
-    other_city: bool
-
-
-class Trajectory(Out):
-    plate: str
-    from_: datetime = Field(alias="from")
-    to: datetime
-    points: list[TrajectoryPoint]
-    cameras_visited: list[str]
-    max_speed_kmh: float | None
-    truncated: bool
-
-
-class WatchOut(Out):
-    id: str = uuid_field()
-    city_id: str = uuid_field()
-    plate: str
-    reason: str
-    fuzzy: bool
-    created_by: str | None
-    created_at: datetime
-    #: A partner's hotlist entry: its agreement, reference and expiry (null for the city's own entries).
-    agreement_id: str | None = uuid_field()
-    source_ref: str | None
-    expires_at: datetime | None
-
-
-class AlertOut(Out):
-    id: str = uuid_field()
-    kind: str
-    plate: str | None
-    camera_id: str | None
-    captured_at: datetime | None
-    read_ids: list[str]
-    created_at: datetime
-    city_id: str = uuid_field()
-    status: str
-    watchlist_id: str | None
-    detail: dict[str, Any] | None
-    resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
 
 
 class OpenApiDoc(Out):

@@ -50,6 +50,8 @@ function open() {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     if (msg.type === "subscribed") { attempt = 0; offline(false); } else onEvent(msg);
+    // Screens and the alarm panel follow the same events without owning the socket.
+    window.dispatchEvent(new CustomEvent("gtv:live", { detail: msg }));
   };
   ws.onclose = () => {
     if (socket !== ws) return;

@@ -5,6 +5,7 @@ import {
   $, allCities, api, camerasOfCity, el, guarded, hasToken, leaveScreen, limited, pagedList, renderSession, showError,
   showScreen, state, useHomeZone, wireSession,
 } from "./core.js";
+import { startAlarms } from "./alarms.js";
 import { inputDateTime, parseLocal, rfc3339, showDateTime } from "./format.js";
 import { startLive } from "./live.js";
 import { showAudit, showUsers, showWatchlist } from "./screens/admin.js";
@@ -58,6 +59,7 @@ const render = guarded(async () => {
   }
   renderSession();
   startLive();
+  startAlarms();
   await useHomeZone();
   const [path, qs] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);

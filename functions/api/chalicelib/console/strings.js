@@ -11,7 +11,38 @@ export const CLIP_STATUS = { queued: "na fila", processing: "processando", ready
 export const ALERT_KIND = {
   watchlist: "lista de observação", hotlist: "lista de parceiro (convênio)", clone_suspect: "suspeita de placa clonada",
   camera_offline: "câmera offline", recording_stalled: "gravação parada", recording_changed: "gravação alterada",
-  ops: "falha de operação",
+  camera_tampered: "câmera adulterada", ops: "falha de operação",
+};
+export const ALERT_STATUS = { open: "aberto", acknowledged: "reconhecido", closed: "encerrado" };
+/** The alarm panel (alarms.js) and the alerts screen's handling. */
+export const ALARM = {
+  title: "Alarmes",
+  unreadHelp: "alarmes ainda não reconhecidos",
+  empty: "Nenhum alarme para tratar.",
+  soundOn: "Som ligado",
+  soundOff: "Som desligado",
+  collapse: "Recolher",
+  expand: "Expandir",
+  filterStatus: "Situação",
+  filterPriority: "Prioridade",
+  filterKind: "Tipo",
+  filterCamera: "Câmera",
+  stillOpen: "a tratar",
+  all: "todos",
+  high: "alta",
+  normal: "normal",
+  status: ALERT_STATUS,
+  acknowledge: "Reconhecer",
+  close: "Encerrar",
+  confirmClose: "Encerrar alarme",
+  cancel: "Cancelar",
+  notePrompt: "O que foi feito? (obrigatório para encerrar)",
+  noteRequired: "Descreva o que foi feito para encerrar o alarme.",
+  openCamera: "Abrir câmera no instante do alerta",
+  acknowledgedBy: (who) => `reconhecido por ${who}`,
+  closedBy: (who) => `encerrado por ${who}`,
+  resolvedAt: (when) => ` · resolvido em ${when}`,
+  note: (text) => `Nota: ${text}`,
 };
 export const PLAN = { 7: "7 dias", 15: "15 dias", 30: "30 dias" };
 

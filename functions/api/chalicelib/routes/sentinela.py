@@ -2,48 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice import Blueprint
-
-from chalicelib.http import Ctx, json_response, paged, route
-from chalicelib.resolvers import ANY
+from chalicelib.routing import Api, Request, page
+from gtvision.core.models import Page, PageQuery
 from gtvision.sentinela import service as sentinela
+from gtvision.sentinela.schemas import Search, SearchAccepted, SearchIn, SearchOut, SightingOut
+from gtvision.tenancy import quotas
 
-bp = Blueprint(__name__)
-
-
-@route(bp, "/v1/sentinela/searches", ("POST",), roles=ANY, audit_action="sentinela.search")
-def create_search(ctx: Ctx) -> Any:
-    """Plate/colour/type in a time range: LPR reads at once; recordings analysed when `analyse_video`."""
-    search = sentinela.create(ctx.user, ctx.json())
-    ctx.audit_city_id = search["city_id"]
-    ctx.audit_detail = {"search_id": search["id"], "criteria": search["criteria"]}
-    return json_response(search, 202)
+api = Api(__name__)
 
 
-@route(bp, "/v1/sentinela/searches")
-def list_searches(ctx: Ctx) -> Any:
-    items, nxt = sentinela.list_(ctx.user, ctx.limit(), ctx.cursor())
-    return paged(items, nxt)
+@api.route(
+    "POST", "/v1/sentinela/searches", status=202, body=SearchIn, response=SearchAccepted, audit="sentinela.search"
+)
+def create_search(req: Request[SearchIn, None]) -> SearchAccepted:
+    """Plate/colour/type in a time range: LPR reads at once; recordings analysed when `analyse_video`. Each
+    search, and each video analysis, counts against the caller's and the city's quota (429 + Retry-After)."""
+    quotas.check(req.user, "sentinela_search")
+    if req.body.analyse_video:
+        quotas.check(req.user, "sentinela_video")
+    accepted = sentinela.create(req.user, req.body)
+    req.audit_city_id = str(accepted.city_id)
+    req.audit_detail = {"search_id": str(accepted.id), "criteria": accepted.criteria}
+    return SearchAccepted(id=str(accepted.id), status="pending")
 
 
-@route(bp, "/v1/sentinela/searches/{search_id}")
-def get_search(ctx: Ctx, search_id: str) -> Any:
-    return sentinela.get(ctx.user, search_id)
+@api.route("GET", "/v1/sentinela/searches", query=PageQuery, response=Page[SearchOut])
+def list_searches(req: Request[None, PageQuery]) -> Page[SearchOut]:
+    """The city's searches, newest first."""
+    return page(*sentinela.list_(req.user, req.query.limit, req.query.cursor))
 
 
-@route(bp, "/v1/sentinela/searches/{search_id}", ("DELETE",), roles=ANY, audit_action="sentinela.cancel")
-def cancel_search(ctx: Ctx, search_id: str) -> Any:
-    search = sentinela.cancel(ctx.user, search_id)
-    ctx.audit_city_id = search["city_id"]
-    return search
+@api.route("GET", "/v1/sentinela/searches/{search_id}", response=SearchOut)
+def get_search(req: Request[None, None], search: Search) -> SearchOut:
+    """A search's state and progress."""
+    return sentinela.public(search)
 
 
-@route(bp, "/v1/sentinela/searches/{search_id}/results", audit_action="sentinela.results")
-def search_results(ctx: Ctx, search_id: str) -> Any:
+@api.route("DELETE", "/v1/sentinela/searches/{search_id}", response=SearchOut, audit="sentinela.cancel")
+def cancel_search(req: Request[None, None], search: Search) -> SearchOut:
+    """Cancel a search (its owner, or a manager of the city): segments not yet analysed are skipped."""
+    return sentinela.cancel(req.user, search)
+
+
+@api.route(
+    "GET",
+    "/v1/sentinela/searches/{search_id}/results",
+    query=PageQuery,
+    response=Page[SightingOut],
+    audit="sentinela.results",
+)
+def search_results(req: Request[None, PageQuery], search: Search) -> Page[SightingOut]:
     """Sightings by time (LPR reads and video frames), image_url presigned."""
-    search, items, nxt = sentinela.results(ctx.user, search_id, ctx.limit(), ctx.cursor())
-    ctx.audit_city_id = str(search["city_id"])
-    ctx.audit_detail = {"results": len(items)}
-    return paged(items, nxt)
+    items, nxt = sentinela.results(search, req.query.limit, req.query.cursor)
+    req.audit_detail = {"results": len(items)}
+    return page(items, nxt)

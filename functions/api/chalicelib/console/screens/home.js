@@ -1,11 +1,14 @@
 /* GT-Vision console — home dashboard: per city, cameras online/offline/stalled (GET /v1/cities/{id}/health),
- * open alerts, the last LPR reads and, for managers, the clips being exported. */
+ * open alerts, the last LPR reads and, for managers, the clips being exported. It is redrawn when a live event
+ * says something it shows changed (an alert raised or handled, a camera's status, a clip), not on a timer. */
 
 import { $, api, canManage, el, me, nameCell, showScreen, state, useHomeZone, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
 import { ALERT_KIND, CLIP_STATUS, MSG } from "../strings.js";
 
-const POLL_MS = 30000;
+// Live events that change what the dashboard shows; a burst of them is one redraw.
+const REDRAW_ON = new Set(["alert", "alert.updated", "stream.status", "clip.status"]);
+const SETTLE_MS = 400;
 
 const count = (n, label, cls) => el("div", { class: `stat ${cls || ""}` }, el("strong", {}, String(n)), el("span", {}, label));
 
@@ -74,5 +77,19 @@ export async function showHome() {
     box.replaceChildren(...cards.filter(Boolean));
   };
   await refresh();
-  state.timers.add(setInterval(() => refresh().catch(() => null), POLL_MS));
+  let pending = null;
+  const onLive = (ev) => {
+    if (gen !== state.generation || !REDRAW_ON.has((ev.detail || {}).type) || pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      refresh().then(() => { box.dataset.redrawn = String(Number(box.dataset.redrawn || 0) + 1); }, () => null);
+    }, SETTLE_MS);
+  };
+  const stop = () => {
+    window.removeEventListener("gtv:live", onLive);
+    clearTimeout(pending);
+    state.onLeave.delete(stop);
+  };
+  window.addEventListener("gtv:live", onLive);
+  state.onLeave.add(stop);
 }

@@ -15,16 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gtvision.alerts import store as dal
-from gtvision.alerts.schemas import AlertmanagerAlert, AlertmanagerWebhook, OpsHookAnswer
-from gtvision.alerts.service import to_public
+from gtvision.alerts.schemas import Alert, AlertmanagerAlert, AlertmanagerWebhook, OpsHookAnswer
+from gtvision.alerts.service import NO_CITY, public
 from gtvision.core import db
 from gtvision.core.errors import Unauthorized
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 
-#: The city a platform-wide live event is addressed to: no city has it, so only admins receive it.
-NO_CITY = "00000000-0000-0000-0000-000000000000"
 #: Labels kept whole in `detail` besides alertname/severity (which queue, which function...).
 _DETAIL_LABELS = 20
 
@@ -62,19 +60,20 @@ def _resolved_at(alert: AlertmanagerAlert, now: datetime) -> datetime | None:
 def receive(webhook: AlertmanagerWebhook, now: datetime | None = None) -> OpsHookAnswer:
     """Record each alert of one notification; publish what changed (after the commit) to admins."""
     now = now or datetime.now(UTC)
-    changed: list[dict[str, Any]] = []
+    changed: list[Alert] = []
     with db.transaction() as conn:
         for alert in webhook.alerts:
             key = f"{alert.fingerprint}:{alert.starts_at.astimezone(UTC).isoformat()}"
             row = dal.record_ops_alert(conn, key, alert.starts_at, detail(alert), _resolved_at(alert, now))
             if row is not None:
                 changed.append(row)
-    opened = sum(1 for r in changed if r["resolved_at"] is None)
+    opened = sum(1 for r in changed if r.resolved_at is None)
     for row in changed:
-        message = to_public(row)
-        resolved = row["resolved_at"] is not None
-        logger.warning("ops alert", extra={"alertname": message["detail"].get("alertname"), "resolved": resolved})
-        events.publish(NO_CITY, "alert", message)
+        message = public(row).model_dump(mode="python", by_alias=True)
+        resolved = row.resolved_at is not None
+        logger.warning("ops alert", extra={"alertname": row.detail.get("alertname"), "resolved": resolved})
+        # to admins only; a resolution is a change of the alert, as for health incidents (`alerts.publish`)
+        events.publish(NO_CITY, "alert.updated" if resolved else "alert", message)
     if opened:
         metrics.add_metric(name="OpsAlertsOpened", unit="Count", value=opened)
     return OpsHookAnswer(received=len(webhook.alerts), opened=opened, resolved=len(changed) - opened)

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gtvision.core.jsonutil import JsonObject
+
 #: What of a watchlist entry an alert's detail repeats; only those who may list the watchlist read it.
 WATCHLIST_DETAIL = ("reason", "watch_plate")
 
 
-def detail_for(role: str | None, detail: object) -> object:
+def redact(detail: JsonObject, role: str | None) -> JsonObject:
     """An alert's `detail` as `role` may read it (None: no caller, the full detail)."""
-    if role == "viewer" and isinstance(detail, Mapping):
+    if role == "viewer":
         return {k: v for k, v in detail.items() if k not in WATCHLIST_DETAIL}
     return detail
 
 
 def alert_for(role: str | None, alert: Mapping[str, object]) -> dict[str, object]:
-    """An alert as the API shows it (`alerts.service.to_public`), as `role` may read it."""
+    """An alert as the API shows it (`alerts.service.public`), as `role` may read it."""
     out = dict(alert)
-    if "detail" in out:
-        out["detail"] = detail_for(role, out["detail"])
+    detail = out.get("detail")
+    if isinstance(detail, dict):
+        out["detail"] = redact(detail, role)
     return out

@@ -1,13 +1,50 @@
-"""Request models of watchlists and alerts, and of the ops alerts Alertmanager posts."""
+"""Watchlists and alerts: what a request takes, the rows of `alerts` and `watchlist` (and the rules' inputs),
+what the API answers, and the ops alerts Alertmanager posts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from gtvision.core.models import Out, UuidStr
+from gtvision.core.errors import Invalid
+from gtvision.core.jsonutil import JsonObject
+from gtvision.core.models import Out, PageQuery, QueryTime, QueryUuid, UuidStr
+
+#: Every kind of alert (migration 0099 lists the same): `hotlist` is a partner's entry matched (sharing), `ops` a
+#: platform fault Alertmanager posted (no city: admins list them).
+KINDS = (
+    "watchlist",
+    "hotlist",
+    "clone_suspect",
+    "recording_changed",
+    "camera_offline",
+    "recording_stalled",
+    "camera_tampered",
+    "ops",
+)
+#: Kinds an operator must see at once (the console sounds them); the database derives `priority` the same way.
+HIGH_PRIORITY = ("watchlist", "hotlist", "camera_tampered")
+Status = Literal["open", "acknowledged", "closed"]
+STATUSES: tuple[Status, ...] = ("open", "acknowledged", "closed")
+Priority = Literal["high", "normal"]
+#: v1.1's name for `acknowledged`, still accepted wherever a status is given.
+STATUS_ALIASES = {"investigating": "acknowledged"}
+
+
+def _status(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    status = STATUS_ALIASES.get(str(value), str(value))
+    if status not in STATUSES:
+        raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
+    return status
+
+
+# ------------------------------------------------------------------------------------------ requests
 
 
 class WatchIn(BaseModel):
@@ -20,9 +57,217 @@ class WatchIn(BaseModel):
 
 
 class AlertPatch(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="forbid")
+    """Handle an alert: acknowledge it, close it (with a note saying what was done) or open it again."""
 
-    status: Literal["open", "investigating", "closed"]
+    model_config = ConfigDict(defer_build=True, extra="forbid", str_strip_whitespace=True)
+
+    status: Literal["open", "acknowledged", "closed", "investigating"] = Field(
+        description="`investigating` (v1.1) é o mesmo que `acknowledged`"
+    )
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+
+    @property
+    def target(self) -> Status:
+        """The status asked for, aliases resolved."""
+        return "acknowledged" if self.status == "investigating" else self.status
+
+
+class WatchlistQuery(PageQuery):
+    """`GET /v1/watchlist`: the caller's city (admins: every city or the one asked)."""
+
+    city_id: QueryUuid = None
+
+
+class AlertsQuery(PageQuery):
+    """`GET /v1/alerts`: newest first; `open=true` lists the alerts still to handle (neither resolved nor closed)."""
+
+    city_id: QueryUuid = None
+    since: QueryTime = None
+    kind: str | None = None
+    open: bool | None = Field(default=None, description="true: só os ainda não resolvidos nem encerrados")
+    status: str | None = Field(default=None, description="open, acknowledged (ou investigating) ou closed")
+    priority: Priority | None = None
+    camera_id: QueryUuid = None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> str | None:
+        return _status(value)
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in ("high", "normal"):
+            raise Invalid("invalid_priority", "priority deve ser high ou normal")
+        return str(value)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in KINDS:
+            raise Invalid("invalid_kind", f"kind deve ser um de: {', '.join(KINDS)}")
+        return str(value)
+
+    @field_validator("open", mode="before")
+    @classmethod
+    def _open(cls, value: Any) -> bool | None:
+        text = str(value).lower() if value is not None else ""
+        if text not in ("", "true", "false"):
+            raise Invalid("invalid_open", "open deve ser true ou false")
+        return None if text == "" else text == "true"
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert (table `alerts`; an ops alert belongs to no city)."""
+
+    id: UUID
+    city_id: UUID | None
+    kind: str
+    plate: str | None
+    camera_id: UUID | None
+    captured_at: datetime | None
+    read_ids: list[UUID]
+    watchlist_id: UUID | None
+    status: Status
+    detail: JsonObject
+    created_at: datetime
+    resolved_at: datetime | None
+    priority: Priority
+    acknowledged_by: UUID | None
+    acknowledged_by_name: str | None
+    acknowledged_at: datetime | None
+    closed_by: UUID | None
+    closed_by_name: str | None
+    closed_at: datetime | None
+    note: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to raise: stored once per (kind, dedup_key), so a redelivered cause never raises it twice.
+
+    With a `subject` (what the alert is about, e.g. a recording's key) the rule is per change instead: only a
+    repeat of the latest alert of that kind and subject is a duplicate, so a change back to a state seen before
+    (A → B → A → B) raises again.
+    """
+
+    city_id: Any
+    kind: str
+    dedup_key: str
+    detail: JsonObject
+    plate: str | None = None
+    camera_id: Any = None
+    captured_at: datetime | None = None
+    read_ids: list[Any] = field(default_factory=list)
+    watchlist_id: Any = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """A plate on a city's watchlist (table `watchlist`)."""
+
+    id: UUID
+    city_id: UUID
+    plate: str
+    reason: str
+    fuzzy: bool
+    created_by: UUID | None
+    created_at: datetime
+    #: A partner's hotlist entry (sharing): its agreement, the partner's reference, when it stops matching.
+    agreement_id: UUID | None
+    source_ref: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchHit:
+    """A new read that matches a watchlist entry (same plate, or a shared fuzzy key)."""
+
+    read_id: UUID
+    city_id: UUID
+    plate: str
+    camera_id: UUID
+    captured_at: datetime
+    confidence: float
+    watchlist_id: UUID
+    watch_plate: str
+    reason: str
+    fuzzy: bool
+    agreement_id: UUID | None
+    source_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClonePair:
+    """A new read and another read of the same plate at another located camera within the clone window."""
+
+    read_id: UUID
+    city_id: UUID
+    plate: str
+    camera_id: UUID
+    captured_at: datetime
+    lat: float
+    lon: float
+    other_id: UUID
+    other_camera_id: UUID
+    other_captured_at: datetime
+    other_lat: float
+    other_lon: float
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+def _uuid(default: Any = ...) -> Any:
+    return Field(default=default, json_schema_extra={"format": "uuid"})
+
+
+class AlertOut(Out):
+    id: str = _uuid()
+    kind: str
+    plate: str | None
+    camera_id: str | None = _uuid()
+    captured_at: datetime | None
+    read_ids: list[str]
+    created_at: datetime
+    city_id: str | None = Field(json_schema_extra={"format": "uuid"}, description="nulo nos alertas ops (plataforma)")
+    status: Status
+    priority: Priority
+    watchlist_id: str | None = _uuid()
+    detail: JsonObject
+    resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
+    acknowledged_by: str | None = _uuid()
+    acknowledged_by_name: str | None
+    acknowledged_at: datetime | None
+    closed_by: str | None = _uuid()
+    closed_by_name: str | None
+    closed_at: datetime | None
+    note: str | None
+    updated_at: datetime
+
+
+class WatchOut(Out):
+    id: str = _uuid()
+    city_id: str = _uuid()
+    plate: str
+    reason: str
+    fuzzy: bool
+    created_by: str | None = _uuid()
+    created_at: datetime
+    #: A partner's hotlist entry: its agreement, reference and expiry (null for the city's own entries).
+    agreement_id: str | None = _uuid()
+    source_ref: str | None
+    expires_at: datetime | None
 
 
 # ---------------------------------------------------------------------------------- ops (Alertmanager)

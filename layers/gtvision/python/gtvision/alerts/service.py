@@ -7,25 +7,37 @@ inline for its one read and batch ingest for thousands; both rules are index loo
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gtvision.alerts import redaction
 from gtvision.alerts import store as dal
-from gtvision.alerts.schemas import AlertPatch, WatchIn
+from gtvision.alerts.schemas import (
+    Alert,
+    AlertOut,
+    AlertPatch,
+    AlertsQuery,
+    NewAlert,
+    WatchEntry,
+    WatchIn,
+    WatchlistQuery,
+    WatchOut,
+)
 from gtvision.core import db, geo, pagination
 from gtvision.core.db import Conn
 from gtvision.core.errors import Conflict, Invalid, not_found
-from gtvision.core.models import query_uuid
+from gtvision.core.jsonutil import JsonObject
+from gtvision.core.models import is_uuid, query_uuid
 from gtvision.core.observability import logger, metrics
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
-from gtvision.tenancy import cities
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy import cameras, cities
+from gtvision.tenancy.authz import camera_filter, in_callers_city
 
-KINDS = ("watchlist", "hotlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled", "ops")
+#: The city a platform-wide live event (an ops alert's) is addressed to: no city has it, so only admins get it.
+NO_CITY = "00000000-0000-0000-0000-000000000000"
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -44,158 +56,208 @@ def scope_city(principal: Principal, city_id: str | None) -> str | None:
 # ------------------------------------------------------------------------------------ evaluation
 
 
-def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
+def evaluate(conn: Conn, read_ids: list[Any]) -> list[Alert]:
     """Raise the alerts of newly stored reads inside the caller's transaction; returns the new alerts
     (duplicates — a redelivered read, the other side of a clone pair — are skipped)."""
-    if not read_ids:
-        return []
+    return _evaluate(conn, dal.NewReads(ids=read_ids)) if read_ids else []
+
+
+def evaluate_batch(conn: Conn, relation: str) -> list[Alert]:
+    """`evaluate` for a batch whose new reads the caller keeps in a temporary table of its transaction
+    (`relation`, with `alerts.store.NEW_READ_COLUMNS`): the rules read them there."""
+    return _evaluate(conn, dal.NewReads(relation=relation))
+
+
+#: What a batch's table of new reads must hold (alerts read these columns of it).
+NEW_READ_COLUMNS = dal.NEW_READ_COLUMNS
+
+
+def _evaluate(conn: Conn, new: dal.NewReads) -> list[Alert]:
     settings = get_settings()
-    pending: dict[str, dict[str, Any]] = {}  # by dedup key: both sides of a pair in one batch count once
-    for hit in dal.watchlist_hits(conn, read_ids):
-        key = f"{hit['watchlist_id']}:{hit['read_id']}"
-        kind = "hotlist" if hit["agreement_id"] else "watchlist"  # an agreement's entry: a partner's hotlist
-        pending[f"{kind}/{key}"] = {
-            "city_id": hit["city_id"],
-            "kind": kind,
-            "plate": hit["plate"],
-            "camera_id": hit["camera_id"],
-            "captured_at": hit["captured_at"],
-            "read_ids": [hit["read_id"]],
-            "watchlist_id": hit["watchlist_id"],
-            "dedup_key": key,
-            "detail": {
-                "reason": hit["reason"],
-                "watch_plate": hit["watch_plate"],
-                "match": "exact" if hit["watch_plate"] == hit["plate"] else "fuzzy",
-                "confidence": hit["confidence"],
-                **(
-                    {"agreement_id": str(hit["agreement_id"]), "source_ref": hit["source_ref"]}
-                    if kind == "hotlist"
-                    else {}
-                ),
+    pending: dict[str, NewAlert] = {}  # by dedup key: both sides of a pair in one batch count once
+    for hit in dal.watchlist_hits(conn, new):
+        key = f"{hit.watchlist_id}:{hit.read_id}"
+        kind = "hotlist" if hit.agreement_id else "watchlist"  # an agreement's entry: a partner's hotlist
+        pending[f"{kind}/{key}"] = NewAlert(
+            city_id=hit.city_id,
+            kind=kind,
+            plate=hit.plate,
+            camera_id=hit.camera_id,
+            captured_at=hit.captured_at,
+            read_ids=[hit.read_id],
+            watchlist_id=hit.watchlist_id,
+            dedup_key=key,
+            detail={
+                "reason": hit.reason,
+                "watch_plate": hit.watch_plate,
+                "match": "exact" if hit.watch_plate == hit.plate else "fuzzy",
+                "confidence": hit.confidence,
+                **({"agreement_id": str(hit.agreement_id), "source_ref": hit.source_ref} if hit.agreement_id else {}),
             },
-        }
-    for pair in dal.clone_pairs(conn, read_ids, settings.lpr_clone_window_s):
-        km = geo.haversine_km(pair["lat"], pair["lon"], pair["other_lat"], pair["other_lon"])
-        seconds = (pair["captured_at"] - pair["other_captured_at"]).total_seconds()
+        )
+    for pair in dal.clone_pairs(conn, new, settings.lpr_clone_window_s):
+        km = geo.haversine_km(pair.lat, pair.lon, pair.other_lat, pair.other_lon)
+        seconds = (pair.captured_at - pair.other_captured_at).total_seconds()
         if not geo.is_impossible(km, seconds, settings.lpr_clone_max_kmh):
             continue
         first, second = sorted(
             [
-                (pair["other_captured_at"], pair["other_id"], pair["other_camera_id"]),
-                (pair["captured_at"], pair["read_id"], pair["camera_id"]),
+                (pair.other_captured_at, pair.other_id, pair.other_camera_id),
+                (pair.captured_at, pair.read_id, pair.camera_id),
             ]
         )
         speed = geo.speed_kmh(km, seconds)
         key = f"{first[1]}:{second[1]}"
-        pending[f"clone_suspect/{key}"] = {
-            "city_id": pair["city_id"],
-            "kind": "clone_suspect",
-            "plate": pair["plate"],
-            "camera_id": second[2],
-            "captured_at": second[0],
-            "read_ids": [first[1], second[1]],
-            "watchlist_id": None,
-            "dedup_key": key,
-            "detail": {
+        pending[f"clone_suspect/{key}"] = NewAlert(
+            city_id=pair.city_id,
+            kind="clone_suspect",
+            plate=pair.plate,
+            camera_id=second[2],
+            captured_at=second[0],
+            read_ids=[first[1], second[1]],
+            dedup_key=key,
+            detail={
                 "distance_km": round(km, 3),
                 "seconds": abs(seconds),
                 "speed_kmh": None if speed is None or speed == float("inf") else round(speed, 1),
                 "max_kmh": settings.lpr_clone_max_kmh,
                 "camera_ids": [str(first[2]), str(second[2])],
             },
-        }
+        )
     return dal.insert_alerts(conn, list(pending.values()))
 
 
-def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[str, Any]:
-    """The alert as the API shows it; for a viewer (who may not list the watchlist) without the watchlist
-    entry's reason and plate."""
-    detail = redaction.detail_for(principal.role if principal is not None else None, row["detail"])
-    return {
-        "id": str(row["id"]),
-        "kind": row["kind"],
-        "plate": row["plate"],
-        "camera_id": str(row["camera_id"]) if row["camera_id"] else None,
-        "captured_at": row["captured_at"],
-        "read_ids": [str(i) for i in row["read_ids"]],
-        "created_at": row["created_at"],
-        "city_id": str(row["city_id"]) if row["city_id"] else None,  # ops alerts belong to no city
-        "status": row["status"],
-        "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
-        "detail": detail,
-        "resolved_at": row.get("resolved_at"),
-    }
+def raise_alerts(conn: Conn, alerts: Sequence[NewAlert]) -> list[Alert]:
+    """Store alerts inside the caller's transaction, once per (kind, dedup_key); returns the new ones, which
+    the caller hands to `publish` after its commit."""
+    return dal.insert_alerts(conn, alerts)
 
 
-def publish(created: list[dict[str, Any]]) -> None:
-    """Publish committed alerts to the alerts topic and as live events. The table is the source of
-    truth: a failed publish is logged and counted, never undoes the alert."""
-    for row in created:
-        message = to_public(row)
+def redact(detail: JsonObject, role: str | None) -> JsonObject:
+    """An alert's detail as `role` may read it: viewers (who may not list the watchlist) without the
+    watchlist entry's reason and plate. REST and live events use this same rule (`alerts.redaction`)."""
+    return redaction.redact(detail, role)
+
+
+def public(row: Alert, principal: Principal | None = None) -> AlertOut:
+    """The alert as the API shows it to `principal` (everything, when nobody in particular)."""
+    return AlertOut(
+        id=str(row.id),
+        kind=row.kind,
+        plate=row.plate,
+        camera_id=str(row.camera_id) if row.camera_id else None,
+        captured_at=row.captured_at,
+        read_ids=[str(i) for i in row.read_ids],
+        created_at=row.created_at,
+        city_id=str(row.city_id) if row.city_id else None,  # ops alerts belong to no city
+        status=row.status,
+        priority=row.priority,
+        watchlist_id=str(row.watchlist_id) if row.watchlist_id else None,
+        detail=redact(row.detail or {}, principal.role if principal else None),
+        resolved_at=row.resolved_at,
+        acknowledged_by=str(row.acknowledged_by) if row.acknowledged_by else None,
+        acknowledged_by_name=row.acknowledged_by_name,
+        acknowledged_at=row.acknowledged_at,
+        closed_by=str(row.closed_by) if row.closed_by else None,
+        closed_by_name=row.closed_by_name,
+        closed_at=row.closed_at,
+        note=row.note,
+        updated_at=row.updated_at,
+    )
+
+
+def _typed(row: Alert | Mapping[str, Any]) -> Alert:
+    return row if isinstance(row, Alert) else Alert(**{k: row[k] for k in Alert.__dataclass_fields__})
+
+
+def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
+    """Publish committed alerts to the alerts topic and as live events: a new alert is an `alert` event, a
+    health incident that resolved itself an `alert.updated` one. The table is the source of truth: a failed
+    publish is logged and counted, never undoes the alert."""
+    for row in map(_typed, created):
+        message = public(row).model_dump(mode="python", by_alias=True)
         try:
             dal.publish_alert(message)
-            if row.get("resolved_at") is None:  # resolutions of health incidents are published, not counted
-                metrics.add_metric(name=f"LprAlert_{row['kind']}", unit="Count", value=1)
+            if row.resolved_at is None:  # resolutions of health incidents are published, not counted
+                metrics.add_metric(name=f"LprAlert_{row.kind}", unit="Count", value=1)
                 metrics.add_metric(name="AlertsRaised", unit="Count", value=1)
         except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
-            logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row["kind"]})
+            logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row.kind})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
-        events.publish(message["city_id"], "alert", message)  # live event (never raises)
+        # live event (never raises)
+        kind = "alert" if row.resolved_at is None else "alert.updated"
+        events.publish(message["city_id"] or NO_CITY, kind, message)
 
 
 # ------------------------------------------------------------------------------------ API
 
 
-def list_alerts(
-    principal: Principal,
-    city_id: str | None,
-    since: datetime | None,
-    kind: str | None,
-    limit: int,
-    cursor: str | None,
-    open_only: bool = False,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Alerts newest first, city scoped (admins: all cities or the one asked); `open_only`: unresolved."""
-    city = scope_city(principal, city_id)
-    if kind is not None and kind not in KINDS:
-        raise Invalid("invalid_kind", f"kind deve ser um de: {', '.join(KINDS)}")
+def visible(principal: Principal, alert_id: str) -> Alert:
+    """The alert if the caller's city owns it (admins: any) and, for a user restricted to camera groups, its
+    camera is one of theirs (an alert of no camera is not); 404 otherwise."""
     with db.transaction() as conn:
-        rows = dal.list_alerts(conn, city, since, kind, pagination.decode_keyset(cursor), limit, open_only)
-    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
-    return [to_public(r, principal) for r in items], nxt
-
-
-def set_status(principal: Principal, alert_id: str, data: AlertPatch) -> dict[str, Any]:
-    """Operators (and up) handle their city's alerts; reads cited by an alert under investigation are kept by
-    retention (not anonymised) until it is closed."""
-    with db.transaction() as conn:
-        in_callers_city(conn, principal, dal.alert_visible, alert_id, "alerta")
-        principal.require("admin", "manager", "operator")
-        row = dal.set_alert_status(conn, alert_id, principal.scope, data.status)
-    if row is None:
+        alert = in_callers_city(conn, principal, dal.get_alert, alert_id, "alerta")
+    restricted = principal.camera_ids is not None
+    if restricted and (alert.camera_id is None or not principal.can_see_camera(str(alert.camera_id))):
         raise not_found("alerta")
-    return to_public(row)
+    return alert
 
 
-def _watch_public(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(row["id"]),
-        "city_id": str(row["city_id"]),
-        "plate": row["plate"],
-        "reason": row["reason"],
-        "fuzzy": row["fuzzy"],
-        "created_by": str(row["created_by"]) if row["created_by"] else None,
-        "created_at": row["created_at"],
-        "agreement_id": str(row["agreement_id"]) if row["agreement_id"] else None,  # a partner's hotlist entry
-        "source_ref": row["source_ref"],
-        "expires_at": row["expires_at"],
-    }
+def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut], str | None]:
+    """Alerts newest first, city scoped (admins: all cities or the one asked), filtered by status, priority,
+    kind and camera; `open=true`: the alerts still to handle (neither resolved nor closed)."""
+    city = scope_city(principal, query.city_id)
+    if query.camera_id is not None:
+        cameras.visible(principal, query.camera_id)
+    flt = dal.AlertFilter(
+        city_id=city,
+        since=query.since,
+        kind=query.kind,
+        status=query.status,
+        priority=query.priority,
+        camera_id=query.camera_id,
+        active=bool(query.open),
+        only_cameras=camera_filter(principal),
+    )
+    with db.transaction() as conn:
+        rows = dal.list_alerts(conn, flt, pagination.decode_keyset(query.cursor), query.limit)
+    items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
+    return [public(r, principal) for r in items], nxt
 
 
-def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
+def handle(principal: Principal, alert: Alert, data: AlertPatch) -> AlertOut:
+    """An operator (or above) acknowledges, closes (saying what was done: a note) or reopens an alert of their
+    city. Every change is an `alert.updated` live event; asking for the state it already has changes nothing.
+    Reads cited by an acknowledged alert are kept by retention (not anonymised) until it is closed."""
+    if data.target == "closed" and not data.note:
+        raise Invalid("note_required", "para encerrar o alerta, descreva o que foi feito (note)")
+    user = principal.user_id if is_uuid(principal.user_id) else None
+    with db.transaction() as conn:
+        row = dal.handle(conn, str(alert.id), data.target, data.note, user, principal.username)
+    if row is None:  # already so: nothing to announce
+        return public(alert, principal)
+    out = public(row, principal)
+    events.publish(out.city_id or NO_CITY, "alert.updated", public(row).model_dump(mode="python", by_alias=True))
+    return out
+
+
+def _watch_public(row: WatchEntry) -> WatchOut:
+    return WatchOut(
+        id=str(row.id),
+        city_id=str(row.city_id),
+        plate=row.plate,
+        reason=row.reason,
+        fuzzy=row.fuzzy,
+        created_by=str(row.created_by) if row.created_by else None,
+        created_at=row.created_at,
+        agreement_id=str(row.agreement_id) if row.agreement_id else None,  # a partner's hotlist entry
+        source_ref=row.source_ref,
+        expires_at=row.expires_at,
+    )
+
+
+def add_watch(principal: Principal, data: WatchIn) -> WatchOut:
     """Put a plate on the city's watchlist (managers of the city, admins for any city)."""
-    principal.require("admin", "manager")
     city_id = scope_city(principal, data.city_id)
     if city_id is None:
         raise Invalid("city_required", "informe city_id")
@@ -222,22 +284,23 @@ def add_watch(principal: Principal, data: WatchIn) -> dict[str, Any]:
     return _watch_public(row)
 
 
-def list_watch(
-    principal: Principal, city_id: str | None, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+def list_watch(principal: Principal, query: WatchlistQuery) -> tuple[list[WatchOut], str | None]:
     """Watchlist entries of the caller's city (admins: all cities or the one asked), oldest first."""
-    principal.require("admin", "manager")
-    city = scope_city(principal, city_id)
+    city = scope_city(principal, query.city_id)
     with db.transaction() as conn:
-        rows = dal.list_watch(conn, city, pagination.decode_keyset(cursor), limit)
-    items, nxt = pagination.page(rows, limit, ("created_at", "id"))
+        rows = dal.list_watch(conn, city, pagination.decode_keyset(query.cursor), query.limit)
+    items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
     return [_watch_public(r) for r in items], nxt
 
 
-def remove_watch(principal: Principal, watch_id: str) -> None:
-    """Managers remove an entry of their city's watchlist; another city's entry is a 404."""
+def visible_watch(principal: Principal, watch_id: str) -> WatchEntry:
+    """The watchlist entry if the caller's city owns it (admins: any); 404 otherwise."""
     with db.transaction() as conn:
-        in_callers_city(conn, principal, dal.watch_visible, watch_id, "item da lista")
-        principal.require("admin", "manager")
-        if not dal.delete_watch(conn, watch_id, principal.scope):
+        return in_callers_city(conn, principal, dal.get_watch, watch_id, "item da lista")
+
+
+def remove_watch(entry: WatchEntry) -> None:
+    """Remove an entry of a city's watchlist."""
+    with db.transaction() as conn:
+        if not dal.delete_watch(conn, str(entry.id)):
             raise not_found("item da lista")

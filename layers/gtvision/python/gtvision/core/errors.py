@@ -8,12 +8,12 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, code: str, message: str, headers: dict[str, str | list[str]] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        #: Extra response headers (e.g. Retry-After on a 429).
-        self.headers = headers or {}
+        #: Extra response headers (e.g. Retry-After on a 429; a list repeats the header).
+        self.headers: dict[str, str | list[str]] = headers or {}
 
     def to_body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from gtvision.core.timeutil import format_rfc3339
+
+#: A JSON document whose shape is someone else's (a JSONB column, a vendor's payload, an AWS answer): not a row.
+JsonObject: TypeAlias = dict[str, Any]
 
 
 def default(o: Any) -> Any:

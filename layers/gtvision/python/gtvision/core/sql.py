@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from psycopg import Cursor
 from psycopg.rows import DictRow, class_row
@@ -18,6 +18,8 @@ from gtvision.core.db import Conn
 
 T = TypeVar("T")
 Params = Sequence[Any] | Mapping[str, Any] | None
+#: The named parameters of a statement being built (a WHERE clause grown filter by filter).
+NamedParams: TypeAlias = dict[str, Any]
 
 
 @functools.cache

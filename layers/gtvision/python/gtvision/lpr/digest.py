@@ -2,7 +2,9 @@
 
 Nonces are stateless: ``base64url(issued_at || salt || HMAC(key, issued_at || salt || scope)[:16])`` — the server keeps
 no table of them; a nonce is valid for its scope (the camera) until it expires, and an expired but
-genuine nonce is answered with ``stale=true`` so the camera retries at once with a fresh one.
+genuine nonce is answered with ``stale=true`` so the camera retries at once with a fresh one. What the
+server does keep is each ``(nonce, nc)`` it accepted, until the nonce expires (``nonce_expiry``): with
+``qop=auth`` the body is not signed, so a captured header must never be accepted twice.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import os
 import re
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 ALGORITHMS = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 NONCE_TTL_S = 300
 _TAG_BYTES = 16
 _SALT_BYTES = 8
+_NC = re.compile(r"[0-9a-fA-F]{8}")
 _PARAM = re.compile(r'\s*([A-Za-z0-9_-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)\s*(?:,|$)')
 
 
@@ -95,6 +100,27 @@ class Credentials:
     password: str
 
 
+@dataclass(frozen=True)
+class Verified:
+    """An accepted Authorization: who, and the (nonce, nc) pair the caller records as used."""
+
+    username: str
+    nonce: str
+    nc: str
+
+
+def nonce_expiry(nonce: str, ttl_s: int = NONCE_TTL_S) -> datetime:
+    """When a nonce made by `make_nonce` stops being accepted (its (nonce, nc) pairs may be forgotten then)."""
+    raw = base64.urlsafe_b64decode(nonce + "=" * (-len(nonce) % 4))
+    return datetime.fromtimestamp(struct.unpack(">Q", raw[:8])[0] + ttl_s, UTC)
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two header values, whatever characters they hold (compare_digest refuses
+    non-ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def expected_response(params: dict[str, str], password: str, method: str, algorithm: str) -> str:
     h = ALGORITHMS[algorithm]
 
@@ -113,11 +139,13 @@ def verify(
     scope: str,
     realm: str,
     method: str,
-    path: str,
+    target: Callable[[str], bool],
     credentials: Credentials | None,
     now: float | None = None,
-) -> str:
-    """Check a Digest Authorization for `method` on `path`; returns the username, raises DigestError.
+) -> Verified:
+    """Check a Digest Authorization for `method` on the request-target `target` accepts (the camera signs the
+    request-target it sent: behind a gateway stage prefix it still ends with our path); returns the username,
+    raises DigestError. Returns who signed, with the (nonce, nc) pair to record as used.
 
     `credentials` None (unknown camera, none configured) still runs every check, so the answer does
     not tell a missing camera from a wrong password.
@@ -126,6 +154,8 @@ def verify(
     for name in ("username", "realm", "nonce", "uri", "response", "qop", "nc", "cnonce"):
         if not params.get(name):
             raise DigestError(f"missing_{name}")
+    if not _NC.fullmatch(params["nc"]):
+        raise DigestError("nc_malformed")
     algorithm = params.get("algorithm", "MD5").upper()
     if algorithm not in ALGORITHMS:
         raise DigestError("unsupported_algorithm")
@@ -133,13 +163,12 @@ def verify(
         raise DigestError("unsupported_qop")
     if params["realm"] != realm:
         raise DigestError("wrong_realm")
-    # The camera signs the request-target it sent; behind a gateway stage prefix it still ends with our path.
-    if not params["uri"].split("?", 1)[0].endswith(path):
+    if not target(params["uri"]):
         raise DigestError("wrong_uri")
     check_nonce(key, scope, params["nonce"], now)
     secret = credentials.password if credentials else "\x00"
     expected = expected_response(params, secret, method.upper(), "SHA-256" if algorithm == "SHA-256" else "MD5")
-    user_ok = credentials is not None and hmac.compare_digest(params["username"], credentials.username)
-    if not (hmac.compare_digest(expected, params["response"].lower()) and user_ok):
+    user_ok = credentials is not None and _same(params["username"], credentials.username)
+    if not (_same(expected, params["response"].lower()) and user_ok):
         raise DigestError("wrong_credentials")
-    return params["username"]
+    return Verified(params["username"], params["nonce"], params["nc"])

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import os
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from gtvision.alerts import service as alerts
-from gtvision.core import db, signatures
+from gtvision.core import db, signatures, vehicles
 from gtvision.core.errors import Invalid, Malformed, TooLarge, Unauthorized
-from gtvision.core.models import parse
+from gtvision.core.jsonutil import JsonObject
 from gtvision.core.observability import logger, metrics
-from gtvision.core.principal import Principal
-from gtvision.lpr import plates, vehicles
+from gtvision.lpr import plates
 from gtvision.lpr import store as dal
-from gtvision.lpr.schemas import BulkIn, ReadBase, ReadsMessage, WebhookRead
+from gtvision.lpr.schemas import ReadBase, StoredRead, WebhookRead
 from gtvision.sharing import feed as sharing_feed
 from gtvision.tenancy import cameras
 
@@ -38,8 +39,46 @@ FUTURE_SKEW = timedelta(seconds=120)
 #: The oldest read accepted (backfills from a camera's buffer, an integrator's import): a camera whose clock
 #: reset reports 1970 or year 1, and such a read is noise that would sort before every real one.
 PAST_LIMIT = timedelta(days=366)
-#: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
-READS_PER_MESSAGE = 500
+
+
+class CameraRef(NamedTuple):
+    """The camera a push authenticated as: what ingest needs of it."""
+
+    id: Any
+    city_id: Any
+
+
+#: Called after every commit that stored reads, with the reads stored (never with duplicates). See
+#: `on_reads_stored`.
+Observer = Callable[[list[StoredRead]], None]
+_OBSERVERS: list[Observer] = []
+
+
+def on_reads_stored(observer: Observer) -> Observer:
+    """Register `observer(reads)`, called by every ingest path (webhook, Intelbras push, batch) after the
+    transaction that stored `reads` committed, once per stored read. An observer that raises is logged and
+    counted; the reads stay stored and ingest carries on, so an observer that must never miss a read keeps
+    its own durable record (e.g. enqueues them) before returning. Usable as a decorator."""
+    _OBSERVERS.append(observer)
+    return observer
+
+
+def observed() -> bool:
+    """Whether any observer is registered (a batch then reads back what it stored, to hand it over)."""
+    return bool(_OBSERVERS)
+
+
+def notify(*, stored_reads: list[StoredRead]) -> None:
+    """Hand reads committed just now to every observer (called by each ingest path after its commit)."""
+    if not stored_reads:
+        return
+    reads = stored_reads
+    for observer in list(_OBSERVERS):
+        try:
+            observer(reads)
+        except Exception:  # noqa: BLE001 - the reads are committed; one observer never fails ingest
+            logger.exception("post-ingest observer failed", extra={"observer": getattr(observer, "__name__", "?")})
+            metrics.add_metric(name="LprObserverFailed", unit="Count", value=1)
 
 
 @dataclass
@@ -50,7 +89,7 @@ class Read:
     plate: str
     confidence: float
     captured_at: datetime
-    vehicle: dict[str, Any] | None
+    vehicle: JsonObject | None
     direction: str | None
     skeleton: str = field(init=False)
     keys: list[str] = field(init=False)
@@ -58,14 +97,14 @@ class Read:
     type: str | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.skeleton = plates.ocr_skeleton(self.plate)
-        self.keys = plates.fuzzy_keys(self.plate)
+        self.skeleton, self.keys = plates.skeleton_and_keys(self.plate)
         # Searchable contract values; `vehicle` keeps the camera's own words.
         self.color = vehicles.normalize_color((self.vehicle or {}).get("color"))
         self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
-def _validated(data: ReadBase, now: datetime) -> Read:
+def validated(data: ReadBase, now: datetime) -> Read:
+    """A read as stored: plate normalised, time checked (422 otherwise), vehicle words mapped to the contract."""
     try:
         plate = plates.normalize_plate(data.plate)
     except ValueError as exc:
@@ -74,7 +113,8 @@ def _validated(data: ReadBase, now: datetime) -> Read:
         raise Invalid("captured_at_in_future", "captured_at está no futuro")
     if data.captured_at < now - PAST_LIMIT:
         raise Invalid("captured_at_too_old", "captured_at é anterior a um ano atrás (relógio da câmera errado?)")
-    vehicle = data.vehicle.model_dump(exclude_none=True) if data.vehicle else None
+    # The camera's own words as given (fields that are set): what `vehicle` keeps next to the contract values.
+    vehicle = {k: v for k, v in vars(data.vehicle).items() if v is not None} if data.vehicle else None
     return Read(
         data.event_id, plate, data.confidence, data.captured_at.astimezone(UTC), vehicle or None, data.direction
     )
@@ -139,18 +179,14 @@ def check_webhook_size(content_length: str | None, received: int) -> None:
         raise TooLarge("payload_too_large", f"corpo maior que {MAX_WEBHOOK_BYTES} bytes")
 
 
-def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> dict[str, Any]:
+def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: bytes, now: datetime) -> CameraRef:
     """The camera whose secret signed `raw_body`; one 401 for every failure (unknown camera, LPR off,
     bad/stale/future signature) so nothing about camera ids leaks."""
-    camera: dict[str, Any] | None = None
-    active: list[str] = []
-    if camera_id:
-        try:
-            camera_uuid = str(uuid.UUID(camera_id))
-        except ValueError:
-            camera_uuid = None
-        if camera_uuid:
-            camera, active = cameras.webhook_secrets(camera_uuid, now)
+    try:
+        camera_uuid = str(uuid.UUID(camera_id)) if camera_id else None
+    except ValueError:
+        camera_uuid = None
+    camera, active = cameras.webhook_secrets(camera_uuid, now) if camera_uuid else (None, [])
     try:
         # A throwaway secret when the camera is unknown keeps the work (and the answer) the same as for a
         # wrong signature, so camera ids cannot be probed; made per call, never at init (SnapStart).
@@ -160,23 +196,41 @@ def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: 
     except signatures.SignatureError as exc:
         logger.info("lpr webhook refused", extra={"reason": exc.reason})
         raise Unauthorized("invalid_signature", "assinatura inválida") from None
-    return camera
+    return CameraRef(camera["id"], camera["city_id"])
 
 
-def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str, bool]:
+def ingest_event(camera: CameraRef, data: WebhookRead, now: datetime) -> tuple[str, bool]:
     """Store one signed read; returns (read id, created). Same (camera, event_id) → same id, nothing new."""
-    data = parse(WebhookRead, body)
-    read = _validated(data, now)
+    read = validated(data, now)
     image = decode_image(data.image_jpeg_base64) if data.image_jpeg_base64 else None
-    read_id = uuid.uuid4()
-    key = dal.image_key(camera["city_id"], camera["id"], read_id) if image is not None else None
+    return store_read(camera, read, image)
+
+
+def read_ids(n: int) -> list[uuid.UUID]:
+    """`n` new reads' ids: time-ordered UUIDs (RFC 9562 version 7: milliseconds, then 74 random bits), so reads
+    stored together sit together in the primary key instead of landing on random pages of a 10 M-row index.
+    One call for many (the random bits come from one read of the OS's source)."""
+    ms = (time.time_ns() // 1_000_000) & (2**48 - 1)
+    pool = os.urandom(10 * n)
+    ids = []
+    for i in range(n):
+        rand = int.from_bytes(pool[10 * i : 10 * i + 10], "big")
+        ids.append(uuid.UUID(int=ms << 80 | 0x7 << 76 | (rand >> 68) << 64 | 0b10 << 62 | rand & (2**62 - 1)))
+    return ids
+
+
+def store_read(camera: CameraRef, read: Read, image: bytes | None = None) -> tuple[str, bool]:
+    """The one-read path (webhook, Intelbras push): insert, the alert rules inline, the image, then after the
+    commit the alerts and the post-ingest observers. Returns (read id, created)."""
+    [new_id] = read_ids(1)
+    key = dal.image_key(camera.city_id, camera.id, new_id) if image is not None else None
     with db.transaction() as conn:
-        inserted = dal.insert_read(
+        stored = dal.insert_read(
             conn,
             {
-                "id": read_id,
-                "city_id": camera["city_id"],
-                "camera_id": camera["id"],
+                "id": new_id,
+                "city_id": camera.city_id,
+                "camera_id": camera.id,
                 "event_id": read.event_id,
                 "plate": read.plate,
                 "plate_skeleton": read.skeleton,
@@ -190,104 +244,17 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
                 "direction": read.direction,
             },
         )
-        if not inserted:
-            existing = dal.read_id_by_event(conn, camera["id"], read.event_id)
-            return str(existing), False
-        created = alerts.evaluate(conn, [read_id])
-        shared = sharing_feed.record(conn, [read_id], created)  # sharing: deliveries to agreements in scope
+        if stored is None:
+            existing = dal.read_by_event(conn, camera.id, read.event_id)
+            return str(existing.id if existing else None), False
+        created = alerts.evaluate(conn, [new_id])
+        shared = sharing_feed.record(conn, [new_id], created)  # sharing: deliveries to agreements in scope (outbox)
         # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
     sharing_feed.announce(shared)
+    notify(stored_reads=[stored])
     # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
     metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
-    return str(read_id), True
-
-
-# ------------------------------------------------------------------------------------ batch ingest
-
-
-def parse_message(body: str, now: datetime) -> list[tuple[uuid.UUID, Read]]:
-    """One SQS message: a read object, a list of reads, or {"reads": [...]}; raises on any invalid read."""
-    try:
-        doc = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise Malformed("malformed_json", "mensagem não é JSON válido") from exc
-    if not doc or not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and not doc.get("reads", True)):
-        raise Malformed("malformed_body", "mensagem sem leituras")
-    message = parse(ReadsMessage, {"reads": doc} if isinstance(doc, list) else doc)
-    return [(data.camera_id, _validated(data, now)) for data in message.reads]
-
-
-@dataclass
-class BatchResult:
-    inserted: int
-    duplicates: int
-    failed: dict[int, str]  # message index → reason
-    alerts: int
-
-
-def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
-    """Write the reads of many messages with one COPY + one INSERT; invalid messages fail alone."""
-    now = now or datetime.now(UTC)
-    failed: dict[int, str] = {}
-    rows: list[tuple[Any, ...]] = []
-    for idx, body in enumerate(messages):
-        try:
-            reads = parse_message(body, now)
-        except (Invalid, Malformed) as exc:
-            failed[idx] = exc.code
-            continue
-        for camera_id, r in reads:
-            rows.append(
-                (
-                    idx,
-                    uuid.uuid4(),
-                    camera_id,
-                    r.event_id,
-                    r.plate,
-                    r.skeleton,
-                    r.keys,
-                    r.confidence,
-                    r.captured_at,
-                    json.dumps(r.vehicle) if r.vehicle else None,
-                    r.direction,
-                    r.color,
-                    r.type,
-                )
-            )
-    created: list[dict[str, Any]] = []
-    inserted: list[Any] = []
-    shared: list[str] = []
-    if rows:
-        with db.transaction() as conn:
-            inserted, unknown = dal.bulk_insert(conn, rows)
-            created = alerts.evaluate(conn, inserted)
-            shared = sharing_feed.record(conn, inserted, created)  # sharing: deliveries to agreements in scope
-        for idx in unknown:
-            failed[idx] = "unknown_camera"
-    alerts.publish(created)
-    sharing_feed.announce(shared)
-    refused = sum(1 for r in rows if r[0] in failed)
-    return BatchResult(len(inserted), len(rows) - refused - len(inserted), failed, len(created))
-
-
-def enqueue_bulk(principal: Principal, body: Any, now: datetime | None = None) -> dict[str, Any]:
-    """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
-    principal.require("admin", "manager")
-    now = now or datetime.now(UTC)
-    data = parse(BulkIn, body)
-    for i, item in enumerate(data.reads):
-        try:
-            _validated(item, now)
-        except Invalid as exc:
-            raise Invalid(exc.code, f"reads[{i}]: {exc.message}") from None
-    for camera_id in {str(r.camera_id) for r in data.reads}:
-        cameras.visible(principal, camera_id)
-    bodies = [
-        ReadsMessage(reads=data.reads[i : i + READS_PER_MESSAGE]).model_dump_json(exclude_none=True)
-        for i in range(0, len(data.reads), READS_PER_MESSAGE)
-    ]
-    dal.enqueue_reads(bodies)
-    return {"accepted": len(data.reads), "messages": len(bodies)}
+    return str(new_id), True

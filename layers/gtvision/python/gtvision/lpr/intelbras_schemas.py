@@ -1,8 +1,11 @@
-"""The Intelbras/Dahua ITS TollgateInfo document (only the fields we read; firmware adds others)."""
+"""The Intelbras/Dahua ITS TollgateInfo document (only the fields we read; firmware adds others) and the answer
+the camera expects."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gtvision.core.models import Out
 
 
 class _Loose(BaseModel):
@@ -42,3 +45,10 @@ class _Picture(_Loose):
 
 class TollgateInfo(_Loose):
     Picture: _Picture
+
+
+class ItsAnswer(Out):
+    """What an Intelbras/Dahua camera expects; `Result: true` stops its resends."""
+
+    Result: bool
+    Message: str

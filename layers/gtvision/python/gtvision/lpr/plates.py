@@ -104,6 +104,13 @@ def ocr_skeleton(plate: str) -> str:
     return clean_plate(plate).translate(_SKELETON)
 
 
+def skeleton_and_keys(plate: str) -> tuple[str, list[str]]:
+    """`ocr_skeleton` and `fuzzy_keys` of a plate already normalised (`normalize_plate`), computed once: what
+    every stored read carries."""
+    skeleton = plate.translate(_SKELETON)
+    return skeleton, [skeleton[:i] + WILDCARD + skeleton[i + 1 :] for i in range(len(skeleton))]
+
+
 def fuzzy_keys(plate: str) -> list[str]:
     """Wildcard keys of the plate's skeleton, one per position (as many as the plate has characters).
 

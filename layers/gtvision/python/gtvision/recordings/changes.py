@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from gtvision.alerts import service as alerts
-from gtvision.alerts import store as alerts_dal
+from gtvision.alerts.schemas import NewAlert
 from gtvision.audit import service as audit
 from gtvision.core import db
 from gtvision.core.observability import logger, metrics
@@ -49,20 +49,18 @@ def changed(previous: Mapping[str, Any], now: Mapping[str, Any], *, readable: bo
         + ("" if readable else " ilegível; o índice mantém o registro anterior"),
     }
     with db.transaction() as conn:
-        created = alerts_dal.insert_alerts(
+        created = alerts.raise_alerts(
             conn,
             [
-                {
-                    "city_id": previous["city_id"],
-                    "kind": "recording_changed",
-                    "plate": None,
-                    "camera_id": previous["camera_id"],
-                    "captured_at": previous["start_at"],
-                    "read_ids": [],
-                    "watchlist_id": None,
-                    "dedup_key": f"{key}:{now['sha256']}",
-                    "detail": detail,
-                }
+                NewAlert(
+                    city_id=previous["city_id"],
+                    kind="recording_changed",
+                    camera_id=previous["camera_id"],
+                    captured_at=previous["start_at"],
+                    dedup_key=f"{key}:{now['sha256']}",
+                    subject=key,  # one alert per change of the recording, a change back included
+                    detail=detail,
+                )
             ],
         )
     audit.record(

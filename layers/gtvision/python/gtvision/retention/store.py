@@ -227,7 +227,7 @@ def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) 
     return conn.execute(
         "SELECT r.id, r.plate, r.image_key FROM plate_reads r"
         " WHERE r.city_id = %s AND r.captured_at < %s AND r.anonymised_at IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'investigating' AND a.read_ids @> ARRAY[r.id])"
+        " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'acknowledged' AND a.read_ids @> ARRAY[r.id])"
         " ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (city_id, cutoff, limit),
     ).fetchall()

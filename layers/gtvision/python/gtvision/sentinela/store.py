@@ -11,80 +11,86 @@ from psycopg.types.json import Jsonb
 from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import one
+from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.sentinela.schemas import (
+    Criteria,
+    RecordedSegment,
+    Search,
+    SegmentJob,
+    SegmentTask,
+    Sighting,
+    VideoSighting,
+)
 
-SEARCH_COLS = "id, city_id, created_by, criteria, status, segments_total, segments_done, error, created_at, finished_at"
+SEARCH_COLS = columns(Search)
 RESULT_COLS = (
     "s.id, s.search_id, s.camera_id, s.captured_at, s.source, s.read_id, s.segment_start, s.plate, s.color, s.type,"
     " s.confidence, s.image_key, s.bbox, c.name AS camera_name, c.lat, c.lon"
 )
-FINISHED = ("completed", "failed", "cancelled")
 
 
-def insert_search(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
-    """Insert a Sentinela search; returns it."""
-    return one(
-        conn.execute(
-            "INSERT INTO sentinela_searches (id, city_id, created_by, criteria, status)"
-            f" VALUES (%(id)s, %(city_id)s, %(created_by)s, %(criteria)s, %(status)s) RETURNING {SEARCH_COLS}",
-            {**values, "criteria": Jsonb(values["criteria"])},
-        )
+def insert_search(conn: Conn, search_id: str, city_id: str, created_by: str | None, criteria: Criteria) -> Search:
+    """Insert a pending Sentinela search; returns it."""
+    return fetch_exactly_one(
+        conn,
+        Search,
+        "INSERT INTO sentinela_searches (id, city_id, created_by, criteria, status)"
+        f" VALUES (%s, %s, %s, %s, 'pending') RETURNING {SEARCH_COLS}",
+        (search_id, city_id, created_by, Jsonb(criteria.model_dump(mode="json", by_alias=True))),
     )
 
 
-def get_search(conn: Conn, search_id: str, city_id: str | None, *, for_update: bool = False) -> dict[str, Any] | None:
+def get_search(conn: Conn, search_id: str, city_id: str | None, *, for_update: bool = False) -> Search | None:
     """One search; None when missing or (city_id given) in another city."""
     lock = " FOR UPDATE" if for_update else ""
-    return conn.execute(
+    return fetch_one(
+        conn,
+        Search,
         f"SELECT {SEARCH_COLS} FROM sentinela_searches WHERE id = %(id)s"
         f" AND (%(city)s::uuid IS NULL OR city_id = %(city)s){lock}",
         {"id": search_id, "city": city_id},
-    ).fetchone()
+    )
 
 
-def list_searches(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+def list_searches(conn: Conn, city_id: str | None, after: list[Any] | None, limit: int) -> list[Search]:
     """Sentinela searches newest first, optionally of one city (keyset page)."""
     where = ["(%(city)s::uuid IS NULL OR city_id = %(city)s)"]
-    params: dict[str, Any] = {"city": city_id, "n": limit + 1}
+    params: NamedParams = {"city": city_id, "n": limit + 1}
     if after:
         where.append("(created_at, id) < (%(a_at)s, %(a_id)s)")
         params.update(a_at=after[0], a_id=after[1])
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Search,
         f"SELECT {SEARCH_COLS} FROM sentinela_searches WHERE {' AND '.join(where)}"
         " ORDER BY created_at DESC, id DESC LIMIT %(n)s",
         params,
-    ).fetchall()
+    )
 
 
-def set_status(conn: Conn, search_id: str, status: str, error: str | None = None) -> dict[str, Any] | None:
+def set_status(conn: Conn, search_id: str, status: str, error: str | None = None) -> Search | None:
     """Move a search that has not finished to `status` (finished_at set for final states)."""
-    return conn.execute(
+    return fetch_one(
+        conn,
+        Search,
         "UPDATE sentinela_searches SET status = %(status)s, error = coalesce(%(error)s, error),"
         " finished_at = CASE WHEN %(status)s IN ('completed', 'failed', 'cancelled') THEN now() END"
         f" WHERE id = %(id)s AND status NOT IN ('completed', 'failed', 'cancelled') RETURNING {SEARCH_COLS}",
         {"id": search_id, "status": status, "error": error},
-    ).fetchone()
+    )
 
 
 # ------------------------------------------------------------------------------ stage 1: LPR reads
 
 
-def copy_lpr_reads(conn: Conn, search_id: str, city_id: str, crit: dict[str, Any], cap: int) -> int:
+def copy_lpr_reads(conn: Conn, search_id: str, city_id: str, crit: Criteria, cap: int) -> int:
     """Insert the matching plate reads of the city as results (index scans: plate, colour or type + time)."""
     where = ["r.city_id = %(city)s", "r.anonymised_at IS NULL", "r.captured_at >= %(from)s", "r.captured_at < %(to)s"]
-    params: dict[str, Any] = {"city": city_id, "from": crit["from"], "to": crit["to"], "search": search_id, "cap": cap}
-    if crit.get("plate"):
-        where.append("r.plate = %(plate)s")
-        params["plate"] = crit["plate"]
-    if crit.get("color"):
-        where.append("r.vehicle_color = %(color)s")
-        params["color"] = crit["color"]
-    if crit.get("type"):
-        where.append("r.vehicle_type = %(vtype)s")
-        params["vtype"] = crit["type"]
-    if crit.get("camera_ids"):
-        where.append("r.camera_id = ANY(%(cams)s::uuid[])")
-        params["cams"] = crit["camera_ids"]
+    params: NamedParams = {"city": city_id, "from": crit.from_, "to": crit.to, "search": search_id, "cap": cap}
+    add_where(where, params, "r.plate = %(plate)s", plate=crit.plate)
+    add_where(where, params, "r.vehicle_color = %(color)s", color=crit.color)
+    add_where(where, params, "r.vehicle_type = %(vtype)s", vtype=crit.type)
+    add_where(where, params, "r.camera_id = ANY(%(cams)s::uuid[])", cams=crit.camera_ids)
     return conn.execute(
         "INSERT INTO sentinela_results (search_id, camera_id, captured_at, source, read_id, plate, color, type,"
         " confidence, image_key)"
@@ -100,25 +106,27 @@ def copy_lpr_reads(conn: Conn, search_id: str, city_id: str, crit: dict[str, Any
 
 def recorded_segments(
     conn: Conn, city_id: str, camera_ids: list[str] | None, from_: datetime, to: datetime
-) -> list[dict[str, Any]]:
+) -> list[RecordedSegment]:
     """The city's recording segments overlapping [from_, to) (of `camera_ids` when given), by time."""
-    params: dict[str, Any] = {"city": city_id, "from": from_, "to": to, "cams": camera_ids}
+    params: NamedParams = {"city": city_id, "from": from_, "to": to, "cams": camera_ids}
     cams = " AND camera_id = ANY(%(cams)s::uuid[])" if camera_ids else ""
-    return conn.execute(
-        "SELECT camera_id, start_at, end_at, s3_key FROM segments WHERE city_id = %(city)s"
+    return fetch_all(
+        conn,
+        RecordedSegment,
+        f"SELECT {columns(RecordedSegment)} FROM segments WHERE city_id = %(city)s"
         " AND start_at >= %(from)s - interval '2 hours' AND start_at < %(to)s AND end_at > %(from)s"
         f"{cams} ORDER BY start_at, camera_id",
         params,
-    ).fetchall()
+    )
 
 
-def plan_segments(conn: Conn, search_id: str, segments: list[dict[str, Any]]) -> None:
+def plan_segments(conn: Conn, search_id: str, segments: list[RecordedSegment]) -> None:
     """Record the segments a search will analyse (once each)."""
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO sentinela_segments (search_id, camera_id, start_at) VALUES (%s, %s, %s)"
             " ON CONFLICT DO NOTHING",
-            [(search_id, s["camera_id"], s["start_at"]) for s in segments],
+            [(search_id, s.camera_id, s.start_at) for s in segments],
         )
     conn.execute(
         "UPDATE sentinela_searches SET segments_total = %s, status = 'processing' WHERE id = %s",
@@ -126,32 +134,32 @@ def plan_segments(conn: Conn, search_id: str, segments: list[dict[str, Any]]) ->
     )
 
 
-def segment_job(conn: Conn, search_id: str, camera_id: str, start_at: datetime) -> dict[str, Any] | None:
+def segment_job(conn: Conn, task: SegmentTask) -> SegmentJob | None:
     """The planned segment with its search's state and the recording's object key."""
-    return conn.execute(
+    return fetch_one(
+        conn,
+        SegmentJob,
         "SELECT j.status AS job_status, q.status AS search_status, q.city_id, q.criteria, g.s3_key, g.end_at"
         " FROM sentinela_segments j JOIN sentinela_searches q ON q.id = j.search_id"
         " LEFT JOIN segments g ON g.camera_id = j.camera_id AND g.start_at = j.start_at"
         " WHERE j.search_id = %s AND j.camera_id = %s AND j.start_at = %s",
-        (search_id, camera_id, start_at),
-    ).fetchone()
+        (task.search_id, task.camera_id, task.start_at),
+    )
 
 
 def finish_segment(
     conn: Conn,
-    search_id: str,
-    camera_id: str,
-    start_at: datetime,
+    task: SegmentTask,
     status: str,
     frames: int | None = None,
-    sightings: list[dict[str, Any]] | None = None,
+    sightings: list[VideoSighting] | None = None,
     error: str | None = None,
 ) -> bool:
     """Mark a pending segment done/failed/skipped and store its sightings, once; False if already finished."""
     row = conn.execute(
         "UPDATE sentinela_segments SET status = %s, frames = %s, sightings = %s, error = %s, finished_at = now()"
         " WHERE search_id = %s AND camera_id = %s AND start_at = %s AND status = 'pending' RETURNING search_id",
-        (status, frames, len(sightings or []), error, search_id, camera_id, start_at),
+        (status, frames, len(sightings or []), error, task.search_id, task.camera_id, task.start_at),
     ).fetchone()
     if row is None:
         return False
@@ -161,45 +169,53 @@ def finish_segment(
                 "INSERT INTO sentinela_results (search_id, camera_id, captured_at, source, segment_start, color, type,"
                 " confidence, image_key, bbox) VALUES (%s, %s, %s, 'video', %s, %s, %s, %s, %s, %s)",
                 [
-                    (search_id, camera_id, s["captured_at"], start_at, s["color"], s["type"], s["confidence"],
-                     s["image_key"], Jsonb(s["bbox"]))
+                    (task.search_id, task.camera_id, s.captured_at, task.start_at, s.color, s.type)
+                    + (s.confidence, s.image_key, Jsonb(s.bbox))
                     for s in sightings
                 ],
-            )  # fmt: skip
-    conn.execute("UPDATE sentinela_searches SET segments_done = segments_done + 1 WHERE id = %s", (search_id,))
+            )
+    conn.execute("UPDATE sentinela_searches SET segments_done = segments_done + 1 WHERE id = %s", (task.search_id,))
     return True
 
 
-def complete_if_done(conn: Conn, search_id: str) -> dict[str, Any] | None:
-    """Complete a processing search whose every planned segment has finished."""
-    return conn.execute(
-        "UPDATE sentinela_searches SET status = 'completed', finished_at = now()"
-        " WHERE id = %s AND status = 'processing' AND segments_done >= segments_total"
-        f" RETURNING {SEARCH_COLS}",
+def complete_if_done(conn: Conn, search_id: str) -> Search | None:
+    """Complete a processing search whose every planned segment has finished; segments whose media could not
+    be read are counted in its `error`."""
+    return fetch_one(
+        conn,
+        Search,
+        "UPDATE sentinela_searches q SET status = 'completed', finished_at = now(), error = coalesce(("
+        "   SELECT count(*) || ' segmento(s) com mídia ilegível não analisado(s)' FROM sentinela_segments j"
+        "   WHERE j.search_id = q.id AND j.status = 'failed' HAVING count(*) > 0), q.error)"
+        " WHERE q.id = %s AND q.status = 'processing' AND q.segments_done >= q.segments_total"
+        f" RETURNING {columns(Search, 'q.')}",
         (search_id,),
-    ).fetchone()
+    )
 
 
-def results_page(conn: Conn, search_id: str, after: list[Any] | None, limit: int) -> list[dict[str, Any]]:
+def results_page(conn: Conn, search_id: str, after: list[Any] | None, limit: int) -> list[Sighting]:
     """A search's detections in capture order (keyset page)."""
     where = ["s.search_id = %(search)s"]
-    params: dict[str, Any] = {"search": search_id, "n": limit + 1}
+    params: NamedParams = {"search": search_id, "n": limit + 1}
     if after:
         where.append("(s.captured_at, s.id) > (%(a_at)s, %(a_id)s)")
         params.update(a_at=after[0], a_id=after[1])
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Sighting,
         f"SELECT {RESULT_COLS} FROM sentinela_results s LEFT JOIN cameras c ON c.id = s.camera_id"
         f" WHERE {' AND '.join(where)} ORDER BY s.captured_at, s.id LIMIT %(n)s",
         params,
-    ).fetchall()
+    )
 
 
 # ------------------------------------------------------------------------------ S3 / SQS
 
 
-def frame_key(city_id: Any, search_id: str, camera_id: str, start_at: datetime, second: int, index: int) -> str:
+def frame_key(city_id: Any, task: SegmentTask, second: int, index: int) -> str:
     """The S3 key of a frame a search kept as evidence of a detection."""
-    return f"sentinela/{city_id}/{search_id}/{camera_id}/{start_at:%Y%m%dT%H%M%S%f}-{second:05d}-{index}.jpg"
+    start = f"{task.start_at:%Y%m%dT%H%M%S%f}"
+    return f"sentinela/{city_id}/{task.search_id}/{task.camera_id}/{start}-{second:05d}-{index}.jpg"
 
 
 def put_frame(key: str, data: bytes) -> None:
@@ -207,12 +223,12 @@ def put_frame(key: str, data: bytes) -> None:
     aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data, ContentType="image/jpeg")
 
 
-def enqueue_segments(search_id: str, segments: list[dict[str, Any]]) -> None:
+def enqueue_segments(search_id: str, segments: list[RecordedSegment]) -> None:
     """One message per segment to SentinelaAnalyseFunction's queue, 10 per call."""
     sqs = aws.client("sqs")
     url = get_settings().sentinela_queue_url
     bodies = [
-        json.dumps({"search_id": search_id, "camera_id": str(s["camera_id"]), "start_at": s["start_at"].isoformat()})
+        json.dumps({"search_id": search_id, "camera_id": str(s.camera_id), "start_at": s.start_at.isoformat()})
         for s in segments
     ]
     for start in range(0, len(bodies), 10):

@@ -7,8 +7,10 @@ delivery on the feed queue after the commit; a message lost there is re-announce
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from gtvision.alerts.schemas import Alert
 from gtvision.core.db import Conn
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
@@ -17,12 +19,12 @@ from gtvision.sharing.store import deliveries as store
 from gtvision.sharing.store import queue
 
 
-def record(conn: Conn, read_ids: list[Any], alerts: list[dict[str, Any]]) -> list[str]:
+def record(conn: Conn, read_ids: list[Any], alerts: Sequence[Alert]) -> list[str]:
     """Deliveries for newly stored reads and the hotlist alerts they raised; their ids, to `announce`."""
     if not read_ids:
         return []
     ids = store.record_reads(conn, read_ids)
-    hits = [(a["read_ids"][0], a["watchlist_id"]) for a in alerts if a.get("kind") == "hotlist"]
+    hits = [(a.read_ids[0], a.watchlist_id) for a in alerts if a.kind == "hotlist"]
     if hits:
         ids += store.record_hits(conn, hits)
     return ids

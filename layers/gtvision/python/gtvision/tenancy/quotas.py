@@ -35,6 +35,9 @@ LIMITS: dict[str, Limit] = {
     "export": Limit(per_user=5, per_city=15),
     "trajectory": Limit(per_user=20, per_city=60),
     "fuzzy_search": Limit(per_user=30, per_city=120),
+    # Every Sentinela search copies reads (index scans); one that analyses video costs minutes of decoding.
+    "sentinela_search": Limit(per_user=20, per_city=60),
+    "sentinela_video": Limit(per_user=5, per_city=15),
     # Creating accounts: a usernames sweep (each 409 says a name is unavailable) is slow and audited.
     "user_create": Limit(per_user=30, per_city=60),
 }

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gtvision.core import aws
-from gtvision.lpr import vehicles
+from gtvision.core import aws, vehicles
+from gtvision.core.jsonutil import JsonObject
 from gtvision.media.analysers.base import Detection, Frame
 
 #: Rekognition label → contract type (the inclusion filter asks for exactly these).
@@ -40,7 +40,7 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _color(instance: dict[str, Any]) -> str:
+def _color(instance: JsonObject) -> str:
     colors = sorted(instance.get("DominantColors") or [], key=lambda c: -float(c.get("PixelPercent") or 0))
     for c in colors:
         name = vehicles.normalize_color(c.get("SimplifiedColor") or c.get("CSSColor"))
@@ -49,7 +49,7 @@ def _color(instance: dict[str, Any]) -> str:
     return "outro"
 
 
-def detections(response: dict[str, Any]) -> list[Detection]:
+def detections(response: JsonObject) -> list[Detection]:
     """Vehicle instances of a DetectLabels response; the most specific label wins for one box."""
     found: list[Detection] = []
     for label in response.get("Labels") or []:

@@ -5,6 +5,7 @@ import string
 
 import pytest
 
+from gtvision.lpr import plates
 from gtvision.lpr.plates import (
     clean_plate,
     fuzzy_keys,
@@ -195,3 +196,25 @@ def test_keys_of_different_lengths_never_meet() -> None:
     assert not set(fuzzy_keys("ABC1234")) & set(fuzzy_keys("ABC12345"))
     assert set(fuzzy_keys("R1O2A18")) & set(fuzzy_keys("RIO2A18"))
     assert len(fuzzy_keys("AB123")) == 5 and len(fuzzy_keys("AB123CDE")) == 8
+
+
+def _groups(skeleton: str) -> list[str]:
+    """What migration 0042's plate_fuzzy_groups computes."""
+    n = len(skeleton)
+    a, b = n // 3, 2 * (n // 3)
+    return [f"{n}a{skeleton[a:]}", f"{n}b{skeleton[:a]}{skeleton[b:]}", f"{n}c{skeleton[:b]}"]
+
+
+def test_plates_one_substitution_apart_share_a_group_key_so_the_group_index_misses_no_fuzzy_match() -> None:
+    # Every plate length, every position, every symbol: a fuzzy match (shared wildcard key) shares a group key
+    rng = random.Random(42)
+    symbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    for _ in range(3000):
+        plate = "".join(rng.choices(symbols, k=rng.randint(5, 8)))
+        other = list(plate)
+        other[rng.randrange(len(plate))] = rng.choice(symbols)
+        candidate = "".join(other)
+        skel_a, keys_a = plates.skeleton_and_keys(plate)
+        skel_b, keys_b = plates.skeleton_and_keys(candidate)
+        assert set(keys_a) & set(keys_b)  # the wildcard keys (what decides a match) agree ...
+        assert set(_groups(skel_a)) & set(_groups(skel_b))  # ... and so does the group key without that run

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from test_lpr_webhook import event, iso, post
-from utils import LambdaContext, load_function
+from test_lpr_webhook import event, post
+from utils import LambdaContext, iso, load_function
 
 from gtvision.core import aws, db, geo
 from gtvision.core.settings import get_settings
@@ -27,8 +27,18 @@ SE = {"lat": -23.5505, "lon": -46.6333}  # São Paulo, Praça da Sé
 PAULISTA = {"lat": -23.5614, "lon": -46.6559}  # São Paulo, Av. Paulista (~2.6 km)
 CAMPINAS = {"lat": -22.9056, "lon": -47.0608}  # Campinas (~84 km)
 
-CONFUSABLE = [("O", "0"), ("I", "1"), ("B", "8"), ("S", "5"), ("Z", "2"), ("G", "6"), ("D", "0"), ("Q", "0"),
-              ("A", "4"), ("T", "7")]  # fmt: skip
+CONFUSABLE = [
+    ("O", "0"),
+    ("I", "1"),
+    ("B", "8"),
+    ("S", "5"),
+    ("Z", "2"),
+    ("G", "6"),
+    ("D", "0"),
+    ("Q", "0"),
+    ("A", "4"),
+    ("T", "7"),
+]
 # Every pair of prefixes differs in all three positions (no O/D/Q), so the groups never cross-match.
 PREFIXES = ["HJK", "MNP", "RUV", "WXY", "CEF", "LKR", "PVS", "TYZ", "BGC", "FHM"]
 
@@ -140,8 +150,9 @@ def test_misreads_and_foreign_plates_are_found_and_brazilian_formats_rank_first(
     ingest([batch_read(cams["se"], p, NOW) for p in ("TIE1AA3", "TIE5A23")])
     ranked = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy").json()["items"]
     assert [(i["plate"], i["format"], i["distance"]) for i in ranked] == [
-        ("TIE5A23", "br_mercosul", 1.0), ("TIE1AA3", "other", 1.0),
-    ]  # fmt: skip
+        ("TIE5A23", "br_mercosul", 1.0),
+        ("TIE1AA3", "other", 1.0),
+    ]
     # and paging walks that same order
     first = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1").json()
     second = search(api, world.viewer_a, plate="TIE1A23", match="fuzzy", limit="1", cursor=first["next_cursor"])
@@ -216,7 +227,7 @@ def test_prefix_search_uses_the_plate_index(database_url: str) -> None:
     assert "plate_reads_city_plate_idx" in plan and "~>=~" in plan, plan
 
 
-def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_table(database_url: str) -> None:
+def test_fuzzy_candidates_probe_the_group_keys_index_where_the_planner_would_scan_the_table(database_url: str) -> None:
     # Given a city with many reads of distinct plates, analysed (rolled back afterwards): nearly every key is
     # unique, so PostgreSQL keeps no element statistics and guesses 0.5 % of the rows per key
     city, rng = str(uuid.uuid4()), random.Random(11)
@@ -230,7 +241,7 @@ def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_
                 row_keys = "{" + ",".join(plates.fuzzy_keys(plate)) + "}"
                 copy.write_row((city, uuid.uuid4(), f"f{i}", plate, plates.ocr_skeleton(plate), row_keys, 0.9, "now"))
         conn.execute("ANALYZE plate_reads")
-        keys = plates.fuzzy_keys(reads[7][:6] + "X")  # one character misread
+        skeleton, keys = plates.skeleton_and_keys(reads[7][:6] + "X")  # one character misread
 
         def scans() -> tuple[int, int]:
             row = conn.execute(
@@ -248,11 +259,11 @@ def test_fuzzy_candidates_probe_the_keys_index_where_the_planner_would_scan_the_
             ).fetchall()
         )
         before = scans()
-        found = lpr_dal.fuzzy_candidates(conn, lpr_dal.ReadFilter(city_id=city), keys, 2000)
+        found = lpr_dal.fuzzy_candidates(conn, lpr_dal.ReadFilter(city_id=city), skeleton, keys, 2000)
         after = scans()
         conn.rollback()
     assert "Seq Scan on plate_reads" in bare, bare
-    # Then the search's candidates come from the keys index, never a scan of the table
+    # Then the search's candidates come from the group keys' index, never a scan of the table
     assert reads[7] in found
     assert after[0] == before[0] and after[1] > before[1], (before, after)
 
@@ -340,8 +351,8 @@ def test_clone_suspect_from_far_apart_reads(api: Any, world: Any, cams: dict[str
     assert api.call("PATCH", path, {"status": "investigating"}, world.viewer_a).status == 403
     assert api.call("PATCH", path, {"status": "investigating"}, world.manager_b).status == 404
     assert api.call("PATCH", path, {"status": "solved"}, world.manager_a).status == 422
-    r = api.call("PATCH", path, {"status": "investigating"}, world.manager_a)
-    assert r.status == 200 and r.json()["status"] == "investigating"
+    r = api.call("PATCH", path, {"status": "investigating"}, world.manager_a)  # v1.1's word for it
+    assert r.status == 200 and r.json()["status"] == "acknowledged"
 
 
 def test_watchlist_hit_raises_alert_and_sns_message(api: Any, world: Any, cams: dict[str, Any]) -> None:
@@ -457,3 +468,11 @@ def test_bulk_endpoint_enqueues_for_the_ingest_function(api: Any, world: Any, ca
         "BLK1A01",
         "BLK1A02",
     ]
+
+
+def test_the_group_keys_of_the_fuzzy_index_are_the_skeleton_without_each_run(database_url: str) -> None:
+    # ABC1D23 → skeleton 48C1023 (A→4, B→8, D→0), runs [0, 2) [2, 4) [4, 7): each key leaves one run out
+    skeleton, _ = plates.skeleton_and_keys("ABC1D23")
+    with db.transaction() as conn:
+        row = conn.execute("SELECT plate_fuzzy_groups(%s) AS g, plate_fuzzy_groups(NULL) AS n", (skeleton,)).fetchone()
+    assert skeleton == "48C1023" and row["g"] == ["7aC1023", "7b48023", "7c48C1"] and row["n"] is None

@@ -21,52 +21,96 @@ from gtvision.media.analysers.rekognition import LABEL_TYPES, RekognitionAnalyse
 RESPONSE: dict[str, Any] = {
     "Labels": [
         {
-            "Name": "Car", "Confidence": 98.71,
+            "Name": "Car",
+            "Confidence": 98.71,
             "Instances": [
-                {"BoundingBox": {"Width": 0.31, "Height": 0.22, "Left": 0.12, "Top": 0.51}, "Confidence": 98.71,
-                 "DominantColors": [
-                     {"Red": 182, "Green": 24, "Blue": 31, "HexCode": "#b6181f", "CSSColor": "firebrick",
-                      "SimplifiedColor": "red", "PixelPercent": 61.2},
-                     {"Red": 30, "Green": 30, "Blue": 30, "HexCode": "#1e1e1e", "CSSColor": "black",
-                      "SimplifiedColor": "black", "PixelPercent": 20.4}]},
-                {"BoundingBox": {"Width": 0.18, "Height": 0.15, "Left": 0.66, "Top": 0.45}, "Confidence": 91.02,
-                 "DominantColors": [
-                     {"Red": 220, "Green": 222, "Blue": 225, "HexCode": "#dcdee1", "CSSColor": "gainsboro",
-                      "SimplifiedColor": "white", "PixelPercent": 70.3}]},
+                {
+                    "BoundingBox": {"Width": 0.31, "Height": 0.22, "Left": 0.12, "Top": 0.51},
+                    "Confidence": 98.71,
+                    "DominantColors": [
+                        {
+                            "Red": 182,
+                            "Green": 24,
+                            "Blue": 31,
+                            "HexCode": "#b6181f",
+                            "CSSColor": "firebrick",
+                            "SimplifiedColor": "red",
+                            "PixelPercent": 61.2,
+                        },
+                        {
+                            "Red": 30,
+                            "Green": 30,
+                            "Blue": 30,
+                            "HexCode": "#1e1e1e",
+                            "CSSColor": "black",
+                            "SimplifiedColor": "black",
+                            "PixelPercent": 20.4,
+                        },
+                    ],
+                },
+                {
+                    "BoundingBox": {"Width": 0.18, "Height": 0.15, "Left": 0.66, "Top": 0.45},
+                    "Confidence": 91.02,
+                    "DominantColors": [
+                        {
+                            "Red": 220,
+                            "Green": 222,
+                            "Blue": 225,
+                            "HexCode": "#dcdee1",
+                            "CSSColor": "gainsboro",
+                            "SimplifiedColor": "white",
+                            "PixelPercent": 70.3,
+                        }
+                    ],
+                },
             ],
             "Parents": [{"Name": "Transportation"}, {"Name": "Vehicle"}],
             "Aliases": [{"Name": "Automobile"}],
             "Categories": [{"Name": "Vehicles and Automotive"}],
         },
         {
-            "Name": "Vehicle", "Confidence": 98.71,
+            "Name": "Vehicle",
+            "Confidence": 98.71,
             "Instances": [
-                {"BoundingBox": {"Width": 0.31, "Height": 0.22, "Left": 0.12, "Top": 0.51}, "Confidence": 98.71,
-                 "DominantColors": [{"CSSColor": "firebrick", "SimplifiedColor": "red", "PixelPercent": 61.2}]},
+                {
+                    "BoundingBox": {"Width": 0.31, "Height": 0.22, "Left": 0.12, "Top": 0.51},
+                    "Confidence": 98.71,
+                    "DominantColors": [{"CSSColor": "firebrick", "SimplifiedColor": "red", "PixelPercent": 61.2}],
+                },
             ],
             "Parents": [{"Name": "Transportation"}],
             "Aliases": [],
             "Categories": [{"Name": "Vehicles and Automotive"}],
         },
         {
-            "Name": "Pickup Truck", "Confidence": 88.5,
+            "Name": "Pickup Truck",
+            "Confidence": 88.5,
             "Instances": [
-                {"BoundingBox": {"Width": 0.25, "Height": 0.2, "Left": 0.4, "Top": 0.1}, "Confidence": 88.5,
-                 "DominantColors": [{"CSSColor": "black", "SimplifiedColor": "black", "PixelPercent": 55.0}]},
+                {
+                    "BoundingBox": {"Width": 0.25, "Height": 0.2, "Left": 0.4, "Top": 0.1},
+                    "Confidence": 88.5,
+                    "DominantColors": [{"CSSColor": "black", "SimplifiedColor": "black", "PixelPercent": 55.0}],
+                },
             ],
             "Parents": [{"Name": "Truck"}, {"Name": "Vehicle"}],
             "Aliases": [],
             "Categories": [{"Name": "Vehicles and Automotive"}],
         },
-        {"Name": "Transportation", "Confidence": 98.71, "Instances": [], "Parents": [], "Aliases": [],
-         "Categories": [{"Name": "Vehicles and Automotive"}]},
+        {
+            "Name": "Transportation",
+            "Confidence": 98.71,
+            "Instances": [],
+            "Parents": [],
+            "Aliases": [],
+            "Categories": [{"Name": "Vehicles and Automotive"}],
+        },
     ],
     "ImageProperties": {
         "Quality": {"Brightness": 61.2, "Sharpness": 46.0, "Contrast": 52.1},
         "DominantColors": [{"CSSColor": "gray", "SimplifiedColor": "grey", "PixelPercent": 58.1}],
     },
     "LabelModelVersion": "3.0",
-}  # fmt: skip
+}
 
 
 def frame(tmp_path: Path, second: int, data: bytes = b"\xff\xd8jpeg\xff\xd9") -> Frame:
@@ -105,10 +149,19 @@ def test_rekognition_analyser_asks_for_vehicles_with_colours_and_maps_instances(
 
 @pytest.mark.parametrize(
     ("rgb", "expected"),
-    [((200, 20, 20), "vermelho"), ((20, 40, 200), "azul"), ((30, 160, 40), "verde"), ((230, 210, 30), "amarelo"),
-     ((240, 240, 240), "branco"), ((15, 15, 15), "preto"), ((110, 110, 110), "cinza"), ((170, 172, 175), "prata"),
-     ((120, 70, 30), "marrom"), ((240, 130, 20), "laranja")],
-)  # fmt: skip
+    [
+        ((200, 20, 20), "vermelho"),
+        ((20, 40, 200), "azul"),
+        ((30, 160, 40), "verde"),
+        ((230, 210, 30), "amarelo"),
+        ((240, 240, 240), "branco"),
+        ((15, 15, 15), "preto"),
+        ((110, 110, 110), "cinza"),
+        ((170, 172, 175), "prata"),
+        ((120, 70, 30), "marrom"),
+        ((240, 130, 20), "laranja"),
+    ],
+)
 def test_local_dominant_colour(rgb: tuple[int, int, int], expected: str) -> None:
     pixels = np.tile(np.array(rgb, np.uint8), (500, 1))
     noise = np.random.default_rng(7).integers(-8, 9, pixels.shape)
@@ -140,12 +193,29 @@ def _crossing(path: Path) -> Path:
     """12 s grey scene; a red 96×48 box crosses it between 00:04 and 00:08."""
     ffmpeg.run_ffmpeg(
         [
-            "-f", "lavfi", "-i", "color=c=0x808080:s=640x360:r=5:d=12", "-f", "lavfi", "-i", "color=c=red:s=96x48:r=5",
-            "-filter_complex", "[0][1]overlay=x='-96+(t-4)*146':y=150:enable='between(t,4,8)':shortest=1",
-            "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-y", str(path),
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x808080:s=640x360:r=5:d=12",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=96x48:r=5",
+            "-filter_complex",
+            "[0][1]overlay=x='-96+(t-4)*146':y=150:enable='between(t,4,8)':shortest=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+            str(path),
         ],
         timeout=120,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -161,9 +231,10 @@ def test_motion_filter_matches_the_numpy_frame_difference_and_the_local_analyser
     # > 30 in at least 12 grid pixels, the first frame against the second) agrees on this recording.
     grids = [local_analyser.frame_pixels(f)[::4, ::4].astype(np.int16) for f in sampled]
     reference = {
-        f.second for i, f in enumerate(sampled)
+        f.second
+        for i, f in enumerate(sampled)
         if int((np.abs(grids[i] - grids[i - 1 if i else 1]).max(axis=2) > 30).sum()) >= 12
-    }  # fmt: skip
+    }
     assert moving == reference
 
     found = local_analyser.LocalAnalyser().analyse(sampled, moving)

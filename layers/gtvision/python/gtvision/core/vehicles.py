@@ -7,6 +7,7 @@ use the normalised value; the raw value is kept next to it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,43 +27,44 @@ COLORS = (
 )
 TYPES = ("carro", "moto", "caminhao", "onibus", "van", "caminhonete", "outro")
 
-_COLOR_WORDS: dict[str, str] = {
-    # pt-BR (masculine and feminine forms) and English
-    "branco": "branco", "branca": "branco", "white": "branco",
-    "preto": "preto", "preta": "preto", "black": "preto", "negro": "preto",
-    "prata": "prata", "prateado": "prata", "prateada": "prata", "silver": "prata",
-    "cinza": "cinza", "cinzento": "cinza", "grafite": "cinza", "gray": "cinza", "grey": "cinza",
-    "darkgray": "cinza", "darkgrey": "cinza", "chumbo": "cinza",
-    "vermelho": "vermelho", "vermelha": "vermelho", "red": "vermelho", "vinho": "vermelho", "bordo": "vermelho",
-    "azul": "azul", "blue": "azul", "cyan": "azul", "ciano": "azul", "darkblue": "azul",
-    "verde": "verde", "green": "verde", "darkgreen": "verde",
-    "amarelo": "amarelo", "amarela": "amarelo", "yellow": "amarelo", "dourado": "amarelo", "golden": "amarelo",
-    "gold": "amarelo",
-    "marrom": "marrom", "brown": "marrom",
-    "bege": "bege", "beige": "bege", "champagne": "bege", "champanhe": "bege",
-    "laranja": "laranja", "orange": "laranja",
-    # vendor words for "could not tell"
-    "other": "outro", "outro": "outro", "outra": "outro", "unknown": "outro", "desconhecido": "outro",
-    "pink": "outro", "rosa": "outro", "purple": "outro", "roxo": "outro",
-}  # fmt: skip
 
-_TYPE_WORDS: dict[str, str] = {
-    "carro": "carro", "car": "carro", "automovel": "carro", "passengercar": "carro", "saloon": "carro",
-    "saloncar": "carro", "salooncar": "carro",
-    "sedan": "carro", "hatch": "carro", "hatchback": "carro", "suv": "carro", "mpv": "carro", "smallcar": "carro",
-    "minicar": "carro", "microcar": "carro",
-    "moto": "moto", "motocicleta": "moto", "motorcycle": "moto", "motorbike": "moto", "scooter": "moto",
-    "motor": "moto", "bike": "moto", "nonmotor": "moto",
-    "caminhao": "caminhao", "truck": "caminhao", "lorry": "caminhao", "largetruck": "caminhao",
-    "heavytruck": "caminhao", "mediumtruck": "caminhao", "lighttruck": "caminhao", "oiltanktruck": "caminhao",
-    "tanker": "caminhao", "container": "caminhao", "containertruck": "caminhao",
-    "onibus": "onibus", "bus": "onibus", "largebus": "onibus", "mediumbus": "onibus", "coach": "onibus",
-    "microonibus": "onibus", "minibus": "van",
-    "van": "van", "microvan": "van", "minivan": "van", "furgao": "van", "kombi": "van",
-    "caminhonete": "caminhonete", "pickup": "caminhonete", "pickuptruck": "caminhonete", "picape": "caminhonete",
-    "utilitario": "caminhonete",
-    "other": "outro", "outro": "outro", "unknown": "outro", "desconhecido": "outro",
-}  # fmt: skip
+def _vocabulary(groups: dict[str, str]) -> dict[str, str]:
+    """Camera word → contract value, from each value's space-separated words."""
+    return {word: value for value, words in groups.items() for word in words.split()}
+
+
+_COLOR_WORDS = _vocabulary(
+    {
+        # pt-BR (masculine and feminine forms) and English
+        "branco": "branco branca white",
+        "preto": "preto preta black negro",
+        "prata": "prata prateado prateada silver",
+        "cinza": "cinza cinzento grafite gray grey darkgray darkgrey chumbo",
+        "vermelho": "vermelho vermelha red vinho bordo",
+        "azul": "azul blue cyan ciano darkblue",
+        "verde": "verde green darkgreen",
+        "amarelo": "amarelo amarela yellow dourado golden gold",
+        "marrom": "marrom brown",
+        "bege": "bege beige champagne champanhe",
+        "laranja": "laranja orange",
+        # vendor words for "could not tell"
+        "outro": "other outro outra unknown desconhecido pink rosa purple roxo",
+    }
+)
+
+_TYPE_WORDS = _vocabulary(
+    {
+        "carro": "carro car automovel passengercar saloon saloncar salooncar sedan hatch hatchback suv mpv smallcar"
+        " minicar microcar",
+        "moto": "moto motocicleta motorcycle motorbike scooter motor bike nonmotor",
+        "caminhao": "caminhao truck lorry largetruck heavytruck mediumtruck lighttruck oiltanktruck tanker container"
+        " containertruck",
+        "onibus": "onibus bus largebus mediumbus coach microonibus",
+        "van": "minibus van microvan minivan furgao kombi",
+        "caminhonete": "caminhonete pickup pickuptruck picape utilitario",
+        "outro": "other outro unknown desconhecido",
+    }
+)
 
 
 def _key(raw: str) -> str:
@@ -86,11 +88,13 @@ def _lookup(raw: str | None, words: dict[str, str]) -> str | None:
     return "outro"
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_color(raw: str | None) -> str | None:
     """The contract colour for a camera's word (None when the camera sent none; `outro` when unknown)."""
     return _lookup(raw, _COLOR_WORDS)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_type(raw: str | None) -> str | None:
     """The contract vehicle type for a camera's word (None when the camera sent none; `outro` when unknown)."""
     return _lookup(raw, _TYPE_WORDS)

@@ -220,8 +220,9 @@ def test_device_info_is_kept_and_a_push_without_plate_is_acknowledged_not_stored
     )
     assert r.status == 200 and r.json()["Result"] is True
     with db.transaction() as conn:
-        row = conn.execute("SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s",
-                           (its_camera["id"],)).fetchone()  # fmt: skip
+        row = conn.execute(
+            "SELECT lpr_device_info, lpr_keepalive_at FROM cameras WHERE id = %s", (its_camera["id"],)
+        ).fetchone()
     assert row["lpr_device_info"]["DeviceType"] == "VIP 7250 LPR" and row["lpr_keepalive_at"] is not None
     # A vehicle the camera saw without reading its plate: acknowledged (else resent forever), nothing stored
     r = push(world.api, its_camera["id"], tollgate(plate=""), username=its_camera["digest_user"], password=PASSWORD)
@@ -243,3 +244,78 @@ def test_city_timezone_is_validated(world: Any) -> None:
     assert r.status == 422 and r.json()["error"]["code"] == "invalid_timezone"
     r = world.api.call("GET", f"/v1/cities/{world.city_b}", token=world.admin)
     assert r.json()["timezone"] == "America/Sao_Paulo"
+
+
+def test_a_replayed_authorization_with_another_plate_is_401_and_stores_nothing(
+    world: Any, its_camera: dict[str, Any]
+) -> None:
+    # Given a genuine push, answered with Digest (nonce N, nc 00000001)
+    path = path_of(its_camera["id"])
+    first = tollgate(plate="REP1A23", accurate_time="2026-11-29 12:00:00")
+    chal = next(c for c in challenges(world.api.call("POST", path, first)) if "SHA-256" in c)
+    auth = HTTPDigestAuth(its_camera["digest_user"], PASSWORD)
+    auth.init_per_thread_state()
+    auth._thread_local.chal = parse_dict_header(chal[len("Digest ") :])  # type: ignore[attr-defined]
+    captured = str(auth.build_digest_header("POST", "http://camera-server.example" + path))
+    assert world.api.call("POST", path, first, headers={"authorization": captured}).status == 200
+    # When someone who captured that header sends it again with another plate (qop=auth does not cover the body)
+    forged = tollgate(plate="FAK3E99", accurate_time="2026-11-29 12:00:05")
+    r = world.api.call("POST", path, forged, headers={"authorization": captured})
+    # Then it is refused like any bad credential, and nothing forged is stored (nor alerted)
+    assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest" and challenges(r)
+    assert [row["plate"] for row in reads_of(its_camera["id"])] == ["REP1A23"]
+    # And the camera itself may go on using the same (stateless) nonce with the next nc
+    following = str(auth.build_digest_header("POST", "http://camera-server.example" + path))
+    assert "nc=00000002" in following
+    nxt = tollgate(plate="NXT2B34", accurate_time="2026-11-29 12:00:10")
+    assert world.api.call("POST", path, nxt, headers={"authorization": following}).status == 200
+    assert sorted(row["plate"] for row in reads_of(its_camera["id"])) == ["NXT2B34", "REP1A23"]
+
+
+def test_the_camera_id_in_any_spelling_is_the_camera_and_a_malformed_one_is_the_same_401(
+    world: Any, its_camera: dict[str, Any]
+) -> None:
+    # Given the camera's id spelled in upper case, in braces and without hyphens
+    canonical = its_camera["id"]
+    for spelling in (canonical.upper(), "{" + canonical + "}", canonical.replace("-", "")):
+        # When it pushes a KeepAlive to that path with its Digest credentials
+        r = push(
+            world.api, spelling, KEEP_ALIVE, kind="KeepAlive", username=its_camera["digest_user"], password=PASSWORD
+        )
+        # Then it is the same camera (its secrets decrypt under the canonical id): accepted
+        assert r.status == 200, (spelling, r.text)
+    # And an id that is no UUID at all, or an unknown one, gets what a wrong password gets: 401 with a challenge
+    wrong = world.api.call(
+        "POST",
+        path_of(canonical),
+        KEEP_ALIVE,
+        headers={"authorization": answer(challenges(world.api.call("POST", path_of(canonical), {}))[0], "x", "y", "")},
+    )
+    for camera_id in ("not-a-camera", "ZZZZ", str(uuid.uuid4()).upper()):
+        r = world.api.call("POST", path_of(camera_id, "KeepAlive"), KEEP_ALIVE)
+        assert (r.status, r.json()["error"]["code"]) == (wrong.status, "invalid_digest") == (401, "invalid_digest")
+        assert challenges(r)
+
+
+@pytest.mark.parametrize("field", ["username", "response", "cnonce", "nc", "uri"])
+def test_non_ascii_in_a_digest_header_is_401_not_500(world: Any, its_camera: dict[str, Any], field: str) -> None:
+    # Given a well-formed answer to a genuine challenge (so every check up to the password's is passed)
+    path = path_of(its_camera["id"])
+    chal = challenges(world.api.call("POST", path, {}))[0]
+    header = answer(chal, its_camera["digest_user"], PASSWORD, path)
+    params = parse_dict_header(header[len("Digest ") :])
+    # When one of its fields holds non-ASCII text
+    params[field] = f"{params[field]}çã€"
+    forged = "Digest " + ", ".join(f'{k}="{v}"' for k, v in params.items())
+    r = world.api.call("POST", path, tollgate(plate="ASC1I23"), headers={"authorization": forged})
+    # Then it is refused like any bad credential
+    assert r.status == 401 and r.json()["error"]["code"] == "invalid_digest", r.text
+    assert reads_of(its_camera["id"]) == []
+
+
+def test_an_accurate_time_past_the_calendar_is_422_not_500(world: Any, its_camera: dict[str, Any]) -> None:
+    # Manaus is UTC−4: 9999-12-31 23:59:59 there is past the last instant Python can hold in UTC
+    body = tollgate(plate="END9Z99", accurate_time="9999-12-31 23:59:59")
+    r = push(world.api, its_camera["id"], body, username=its_camera["digest_user"], password=PASSWORD)
+    assert r.status == 422 and r.json()["error"]["code"] == "invalid_accurate_time", r.text
+    assert reads_of(its_camera["id"]) == []

@@ -18,17 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from utils import LambdaContext, iso, load_function
 
 from gtvision.core import aws, db, signatures
 from gtvision.core.settings import get_settings
 from gtvision.media import ffmpeg
 from gtvision.recordings import store as segments_dal
+from gtvision_local import events
 
 DURATION_S = 40
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def sqs() -> Any:
@@ -52,13 +50,29 @@ def crossing(path: Path, color: str, duration: int = DURATION_S) -> Path:
     """640x360 grey scene; a 96x48 `color` box crosses it left to right between 00:20 and 00:30."""
     ffmpeg.run_ffmpeg(
         [
-            "-f", "lavfi", "-i", f"color=c=0x808080:s=640x360:r=5:d={duration}",
-            "-f", "lavfi", "-i", f"color=c={color}:s=96x48:r=5",
-            "-filter_complex", "[0][1]overlay=x='-96+(t-20)*73':y=150:enable='between(t,20,30)':shortest=1",
-            "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", "-y", str(path),
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=0x808080:s=640x360:r=5:d={duration}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c={color}:s=96x48:r=5",
+            "-filter_complex",
+            "[0][1]overlay=x='-96+(t-20)*73':y=150:enable='between(t,20,30)':shortest=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+            "-y",
+            str(path),
         ],
         timeout=120,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -75,10 +89,17 @@ def register(camera: dict[str, Any], start: datetime, data: bytes, duration: flo
     with db.transaction() as conn:
         segments_dal.insert(
             conn,
-            {"camera_id": camera["id"], "city_id": camera["city_id"], "start_at": start,
-             "end_at": start + timedelta(seconds=duration), "duration_s": duration, "s3_key": key,
-             "size_bytes": len(data), "container": "mp4"},
-        )  # fmt: skip
+            {
+                "camera_id": camera["id"],
+                "city_id": camera["city_id"],
+                "start_at": start,
+                "end_at": start + timedelta(seconds=duration),
+                "duration_s": duration,
+                "s3_key": key,
+                "size_bytes": len(data),
+                "container": "mp4",
+            },
+        )
     return key
 
 
@@ -126,12 +147,18 @@ def results(world: Any, search_id: str, token: str | None = None) -> list[dict[s
 
 
 def lpr_read(world: Any, camera: dict[str, Any], plate: str, color: str, at: datetime) -> str:
-    body = {"event_id": uuid.uuid4().hex, "plate": plate, "confidence": 0.91, "captured_at": iso(at),
-            "vehicle": {"color": color, "type": "Car"}}  # fmt: skip
+    body = {
+        "event_id": uuid.uuid4().hex,
+        "plate": plate,
+        "confidence": 0.91,
+        "captured_at": iso(at),
+        "vehicle": {"color": color, "type": "Car"},
+    }
     raw = json.dumps(body).encode()
     sig = signatures.sign(camera["webhook_secret"], raw, int(time.time()))
-    r = world.api.call("POST", "/v1/lpr/events", raw=raw,
-                       headers={"x-gtv-camera": camera["id"], "x-gtv-signature": sig})  # fmt: skip
+    r = world.api.call(
+        "POST", "/v1/lpr/events", raw=raw, headers={"x-gtv-camera": camera["id"], "x-gtv-signature": sig}
+    )
     assert r.status == 202, r.text
     return str(r.json()["id"])
 
@@ -153,12 +180,19 @@ def test_red_vehicle_found_in_lpr_reads_and_in_the_recording_only_while_it_moves
     lpr_read(world, cam_red, "WHI1A23", "White", t0 + timedelta(seconds=26))
 
     # When a viewer searches red vehicles on both cameras with video analysis
-    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)),
-            "camera_ids": [cam_red["id"], cam_blue["id"]], "analyse_video": True}  # fmt: skip
+    body = {
+        "color": "vermelho",
+        "from": iso(t0),
+        "to": iso(t0 + timedelta(minutes=1)),
+        "camera_ids": [cam_red["id"], cam_blue["id"]],
+        "analyse_video": True,
+    }
     r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
     assert r.status == 202, r.text
     search = r.json()
-    assert search["status"] == "processing" and search["progress"] == 0.0
+    assert search == {"id": search["id"], "status": "pending"}  # the contract's answer
+    assert status(world, search["id"])["status"] == "processing"
+    assert status(world, search["id"])["progress"] == 0.0
     # Then the LPR read is a result at once
     first = results(world, search["id"])
     assert [(i["source"], i["read_id"]) for i in first] == [("lpr", read_id)]
@@ -173,8 +207,9 @@ def test_red_vehicle_found_in_lpr_reads_and_in_the_recording_only_while_it_moves
     assert len(video) >= 5, items
     assert {i["camera_id"] for i in video} == {cam_red["id"]}  # the blue box is not vermelho
     assert all(i["color"] == "vermelho" for i in video)
-    offsets = sorted((datetime.fromisoformat(i["captured_at"].replace("Z", "+00:00")) - t0).total_seconds()
-                     for i in video)  # fmt: skip
+    offsets = sorted(
+        (datetime.fromisoformat(i["captured_at"].replace("Z", "+00:00")) - t0).total_seconds() for i in video
+    )
     assert offsets[0] >= 20 and offsets[-1] <= 31, offsets
     assert all(0 < i["bbox"]["width"] < 0.3 and 0.3 < i["bbox"]["top"] < 0.5 for i in video), video
     assert all(i["camera_name"] == "Av. Central" and i["lat"] == -23.55 for i in video)
@@ -188,10 +223,13 @@ def test_red_vehicle_found_in_lpr_reads_and_in_the_recording_only_while_it_moves
     listed = world.api.call("GET", "/v1/sentinela/searches", token=world.viewer_b).json()["items"]
     assert search["id"] not in {s["id"] for s in listed}
     with db.transaction() as conn:
-        actions = {r["action"] for r in conn.execute(
-            "SELECT action FROM audit_log WHERE resource LIKE %s OR detail->>'search_id' = %s",
-            (f"/v1/sentinela/searches/{search['id']}%", search["id"]),
-        ).fetchall()}  # fmt: skip
+        actions = {
+            r["action"]
+            for r in conn.execute(
+                "SELECT action FROM audit_log WHERE resource LIKE %s OR detail->>'search_id' = %s",
+                (f"/v1/sentinela/searches/{search['id']}%", search["id"]),
+            ).fetchall()
+        }
     assert {"sentinela.search", "sentinela.results"} <= actions
 
 
@@ -205,15 +243,21 @@ def test_cost_guard_refuses_with_the_figure_and_stores_nothing(
     monkeypatch.setenv("GTV_SENTINELA_MAX_SEGMENT_HOURS", "0.02")  # 72 s
     get_settings.cache_clear()
     try:
-        body = {"type": "carro", "from": iso(t0), "to": iso(t0 + timedelta(minutes=5)), "camera_ids": [cam["id"]],
-                "analyse_video": True}  # fmt: skip
+        body = {
+            "type": "carro",
+            "from": iso(t0),
+            "to": iso(t0 + timedelta(minutes=5)),
+            "camera_ids": [cam["id"]],
+            "analyse_video": True,
+        }
         r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
         assert r.status == 422, r.text
         assert r.json()["error"]["code"] == "search_too_costly"
         assert "0.03 horas de gravação em 3 segmentos" in r.json()["error"]["message"]
         with db.transaction() as conn:
-            n = conn.execute("SELECT count(*) AS n FROM sentinela_searches WHERE criteria->'camera_ids' ? %s",
-                             (cam["id"],)).fetchone()["n"]  # fmt: skip
+            n = conn.execute(
+                "SELECT count(*) AS n FROM sentinela_searches WHERE criteria->'camera_ids' ? %s", (cam["id"],)
+            ).fetchone()["n"]
         assert n == 0
     finally:
         monkeypatch.delenv("GTV_SENTINELA_MAX_SEGMENT_HOURS")
@@ -238,7 +282,7 @@ def test_bad_criteria_are_422_and_other_cities_cameras_404(world: Any) -> None:
     assert r.status == 404
 
 
-def test_poison_segment_fails_alone_then_its_search_and_cancel_stops_analysis(
+def test_unreadable_segment_fails_alone_at_once_and_cancel_stops_analysis(
     world: Any, videos: dict[str, Path], runtime: dict[str, Any], tmp_path: Path
 ) -> None:
     # Given a good recording and one whose object is not media at all
@@ -246,40 +290,51 @@ def test_poison_segment_fails_alone_then_its_search_and_cancel_stops_analysis(
     t0 = base_time() - timedelta(hours=2)
     register(good, t0, videos["red"].read_bytes())
     register(bad, t0, os.urandom(4096))
-    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)),
-            "camera_ids": [good["id"], bad["id"]], "analyse_video": True}  # fmt: skip
+    body = {
+        "color": "vermelho",
+        "from": iso(t0),
+        "to": iso(t0 + timedelta(minutes=1)),
+        "camera_ids": [good["id"], bad["id"]],
+        "analyse_video": True,
+    }
     search = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a).json()
-    analyse, dead = runtime["SentinelaAnalyseFunction"], runtime["SentinelaDeadLetterFunction"]
+    analyse = runtime["SentinelaAnalyseFunction"]
 
-    def segment_states() -> dict[str, str]:
+    def segments() -> dict[str, tuple[str, str | None]]:
         with db.transaction() as conn:
-            rows = conn.execute("SELECT camera_id, status FROM sentinela_segments WHERE search_id = %s",
-                                (search["id"],)).fetchall()  # fmt: skip
-        return {str(r["camera_id"]): r["status"] for r in rows}
+            rows = conn.execute(
+                "SELECT camera_id, status, error FROM sentinela_segments WHERE search_id = %s", (search["id"],)
+            ).fetchall()
+        return {str(r["camera_id"]): (r["status"], r["error"]) for r in rows}
 
-    # When the worker runs: the good segment is done although the bad one fails in the same batch
-    run_until(analyse, lambda: segment_states()[good["id"]] == "done")
-    assert segment_states()[bad["id"]] == "pending"
-    assert status(world, search["id"])["status"] == "processing"
-    # and once the bad one is dead-lettered (poison: its 45 receives at once), it fails and so does the search —
-    # the good sightings stay
-    for _ in range(120):
-        if status(world, search["id"])["status"] == "failed":
-            break
-        if analyse.poll_once() + dead.poll_once() == 0:
-            time.sleep(0.3)
+    # When the worker runs (the unreadable segment is rejected, not retried: its message succeeds)
+    run_until(analyse, lambda: status(world, search["id"])["status"] == "completed")
+    # Then the bad segment failed with its reason, the good one was analysed, and the search says so
+    states = segments()
+    assert states[good["id"]] == ("done", None)
+    assert states[bad["id"]][0] == "failed" and "mídia ilegível" in str(states[bad["id"]][1])
     final = status(world, search["id"])
-    assert segment_states() == {good["id"]: "done", bad["id"]: "failed"}
-    assert "não pôde ser analisado" in final["error"]
+    assert final["progress"] == 1.0 and "1 segmento(s) com mídia ilegível" in final["error"]
     assert any(i["source"] == "video" and i["camera_id"] == good["id"] for i in results(world, search["id"]))
+    assert (
+        sqs().get_queue_attributes(
+            QueueUrl=analyse.queue.url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+        == "0"
+    )
 
     # Given another search over two recordings, when it is cancelled before its messages are handled
     cam2 = world.camera(name="Cancelada")
     t1 = t0 + timedelta(minutes=10)
     register(cam2, t1, videos["red"].read_bytes())
     register(cam2, t1 + timedelta(seconds=DURATION_S), videos["red"].read_bytes())
-    body = {"color": "vermelho", "from": iso(t1), "to": iso(t1 + timedelta(minutes=2)), "camera_ids": [cam2["id"]],
-            "analyse_video": True}  # fmt: skip
+    body = {
+        "color": "vermelho",
+        "from": iso(t1),
+        "to": iso(t1 + timedelta(minutes=2)),
+        "camera_ids": [cam2["id"]],
+        "analyse_video": True,
+    }
     s2 = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a).json()
     r = world.api.call("DELETE", f"/v1/sentinela/searches/{s2['id']}", token=world.viewer_a)
     assert r.status == 200 and r.json()["status"] == "cancelled"
@@ -294,3 +349,117 @@ def _all_skipped(search_id: str) -> bool:
     with db.transaction() as conn:
         rows = conn.execute("SELECT status FROM sentinela_segments WHERE search_id = %s", (search_id,)).fetchall()
     return len(rows) == 2 and all(r["status"] == "skipped" for r in rows)
+
+
+def test_a_segment_that_reaches_the_dead_letter_queue_fails_with_its_search(
+    world: Any, videos: dict[str, Path]
+) -> None:
+    # Given a video search with one planned segment
+    cam = world.camera(name="Sem sorte")
+    t0 = base_time() - timedelta(hours=2, minutes=30)
+    register(cam, t0, videos["red"].read_bytes())
+    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    search = world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, world.viewer_a).json()
+    message = json.dumps({"search_id": search["id"], "camera_id": cam["id"], "start_at": t0.isoformat()})
+    # When its message, after failing every retry, is consumed by the dead-letter function
+    dead_letter = load_function("sentinela_analyse", "handler").dead_letter
+    event = events.sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:gtvision-sentinela-dlq")
+    assert dead_letter(event, LambdaContext()) == {"batchItemFailures": []}
+    # Then the segment and the search fail, saying which segment
+    final = status(world, search["id"])
+    assert final["status"] == "failed" and "não pôde ser analisado" in final["error"]
+
+
+def test_an_lpr_search_answers_pending_then_reads_completed(world: Any) -> None:
+    # Given a red car's read
+    cam = world.camera(name="Só LPR", lpr_enabled=True)
+    t0 = base_time()
+    read_id = lpr_read(world, cam, "PEN1D23", "Red", t0 + timedelta(seconds=5))
+    body = {"plate": "PEN1D23", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    # When a viewer searches it (no video)
+    r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
+    # Then the answer is the contract's 202 {"id", "status": "pending"}, and the state moves on: completed
+    assert r.status == 202 and r.json() == {"id": r.json()["id"], "status": "pending"}, r.text
+    final = status(world, r.json()["id"])
+    assert final["status"] == "completed" and final["progress"] == 1.0
+    assert [i["read_id"] for i in results(world, r.json()["id"])] == [read_id]
+
+
+def _member(world: Any, role: str) -> str:
+    name = f"{role}-{uuid.uuid4().hex[:8]}"
+    user = {"username": name, "password": "senha-forte-123", "role": role, "city_id": world.city_a}
+    assert world.api.call("POST", "/v1/users", user, world.admin).status == 201
+    return str(world.api.login(name, "senha-forte-123"))
+
+
+def test_only_the_owner_or_a_manager_cancels_a_search(world: Any, videos: dict[str, Path]) -> None:
+    # Given video searches of a viewer and of an operator (their messages wait in the queue)
+    cam = world.camera(name="Dona da busca")
+    t0 = base_time() - timedelta(hours=1, minutes=20)
+    register(cam, t0, videos["red"].read_bytes())
+    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    operator, other_viewer = _member(world, "operator"), _member(world, "viewer")
+
+    def start(token: str) -> str:
+        r = world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, token)
+        assert r.status == 202, r.text
+        return str(r.json()["id"])
+
+    def cancel(search_id: str, token: str) -> int:
+        return int(world.api.call("DELETE", f"/v1/sentinela/searches/{search_id}", token=token).status)
+
+    mine, operators = start(world.viewer_a), start(operator)
+    # When someone else of the city (a viewer, an operator) tries to cancel it: 403, and it goes on
+    assert cancel(mine, other_viewer) == 403 and cancel(mine, operator) == 403
+    assert cancel(operators, world.viewer_a) == 403
+    assert status(world, mine)["status"] == "processing"
+    # Another city's manager does not even see it
+    assert cancel(mine, world.manager_b) == 404
+    # The owner may; a manager of the city may cancel anyone's
+    assert cancel(mine, world.viewer_a) == 200 and cancel(operators, world.manager_a) == 200
+    assert status(world, mine)["status"] == status(world, operators)["status"] == "cancelled"
+
+
+@pytest.fixture()
+def real_quotas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The deployed limits (the suite runs with GTV_QUOTA_SCALE=100), in a one-hour window so a burst never
+    straddles two windows."""
+    from gtvision.tenancy import quotas
+
+    monkeypatch.setenv("GTV_QUOTA_SCALE", "1")
+    monkeypatch.setattr(quotas, "WINDOW", timedelta(hours=1))
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_searches_and_video_analyses_meet_a_quota_with_retry_after(
+    world: Any, videos: dict[str, Path], real_quotas: None
+) -> None:
+    from gtvision.tenancy import quotas
+
+    cam = world.camera(name="Cota")
+    t0 = base_time() - timedelta(hours=1, minutes=40)
+    register(cam, t0, videos["red"].read_bytes())
+    body = {"color": "vermelho", "from": iso(t0), "to": iso(t0 + timedelta(minutes=1)), "camera_ids": [cam["id"]]}
+    video, lpr_only = quotas.LIMITS["sentinela_video"], quotas.LIMITS["sentinela_search"]
+    assert video.per_user < lpr_only.per_user <= 20 and video.per_user <= 5
+    # When one viewer asks for video analyses in a burst: the per-user limit, then 429 with Retry-After
+    codes = [
+        world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, world.viewer_a).status
+        for _ in range(video.per_user + 1)
+    ]
+    assert codes == [202] * video.per_user + [429], codes
+    r = world.api.call("POST", "/v1/sentinela/searches", {**body, "analyse_video": True}, world.viewer_a)
+    assert r.status == 429 and r.json()["error"]["code"] == "quota_exceeded"
+    assert 1 <= int(r.headers["retry-after"]) <= 3600
+    # and searches of reads have their own (larger) limit, met as well
+    used = video.per_user + 2  # every search counts, the refused ones too
+    codes = [
+        world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a).status
+        for _ in range(lpr_only.per_user - used + 1)
+    ]
+    assert codes[-1] == 429 and set(codes[:-1]) == {202}, codes
+    # Another viewer of the city still may, until the city's limit
+    assert world.api.call("POST", "/v1/sentinela/searches", body, _member(world, "viewer")).status == 202

@@ -1,0 +1,351 @@
+"""LPR ingest at 10 M reads: LprIngestFunction's handler fed SQS batches of 10-read and of 500-read messages
+(what `POST /v1/lpr/batch` enqueues), with a 1,000-entry watchlist (half fuzzy) and the clone rule on.
+
+The table: 10 M reads over 2.4 M plates, 200 cameras, one city, every index of the migrations — built once
+(COPY, then indexes) into a kept PostgreSQL data directory (`$GTV_BENCH_DIR`, default `.local/bench`) and reused
+by later runs; the build time is printed. BENCH_QUICK=1 uses a 200,000-read table (said in the output).
+
+Each size is measured with `--workers` processes (Lambda runs up to MaximumConcurrency=5 invocations of the
+function at once) calling the real handler module, as Lambda imports it, on prebuilt SQS events. Figures:
+reads stored per wall-clock second, and CPU per read (the workers' own CPU plus every PostgreSQL process's,
+from /proc), because the machine is shared: `2 cores / CPU per read` is what two free cores sustain.
+
+Run: .venv/bin/python bench/bench_lpr_ingest.py [--reads 10000000] [--workers 2] [--total 100000]
+     .venv/bin/python bench/bench_lpr_ingest.py --profile   (cProfile of one batch of each size, then EXPLAIN)
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import multiprocessing as mp
+import os
+import pstats
+import random
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from resultfile import quick, record
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = (("10-read messages", 100, 10), ("500-read messages (POST /v1/lpr/batch)", 20, 500))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Table:
+    url: str
+    city: str
+    cameras: list[str]
+    build_s: float | None
+
+
+def _server(directory: Path) -> Any:
+    import pgserver
+
+    directory.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(str(directory), cleanup_mode="stop")
+
+
+def table(n_reads: int, rng: random.Random) -> tuple[Any, Table]:
+    """The scratch database with `n_reads` reads, built on first use (and kept)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_lpr_search import load
+
+    base = Path(os.environ.get("GTV_BENCH_DIR") or ROOT / ".local" / "bench")
+    srv = _server(base / f"lpr-ingest-{n_reads}")
+    url = srv.get_uri()
+    os.environ["DATABASE_URL"] = url
+    from gtvision.core import migrations
+    from gtvision.core.settings import get_settings
+
+    get_settings.cache_clear()
+    with psycopg.connect(url, autocommit=True) as conn:
+        done = conn.execute("SELECT to_regclass('bench_lpr_ingest') IS NOT NULL").fetchone()[0]  # type: ignore[index]
+    if done:
+        migrations.apply(url)  # migrations added since the table was built
+        with psycopg.connect(url, autocommit=True) as conn:
+            city = str(conn.execute("SELECT city FROM bench_lpr_ingest").fetchone()[0])  # type: ignore[index]
+            cams = [str(r[0]) for r in conn.execute("SELECT id FROM cameras WHERE city_id = %s", (city,)).fetchall()]
+        return srv, Table(url, city, cams, None)
+    t0 = time.perf_counter()
+    migrations.apply(url)
+    city, cams, _, _ = load(url, n_reads, rng)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP INDEX IF EXISTS plate_reads_trgm")  # the search bench's baseline, not ours
+        conn.execute("CREATE TABLE bench_lpr_ingest (city uuid, reads bigint, built_s real)")
+        build_s = time.perf_counter() - t0
+        conn.execute("INSERT INTO bench_lpr_ingest VALUES (%s, %s, %s)", (city, n_reads, build_s))
+    return srv, Table(url, city, cams, build_s)
+
+
+def watchlist(url: str, city: str, rng: random.Random) -> list[str]:
+    """1,000 watched plates (half fuzzy), taken from the table, once; returns plates reads will repeat."""
+    from gtvision.lpr import plates
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        seen = [r[0] for r in conn.execute("SELECT plate FROM plate_reads TABLESAMPLE SYSTEM (0.5) LIMIT 20000")]
+        watched = conn.execute("SELECT count(*) FROM watchlist WHERE city_id = %s", (city,)).fetchone()
+        if watched is not None and watched[0] < 1000:
+            for p in rng.sample(seen, 1000):
+                fuzzy = rng.random() < 0.5
+                row = conn.execute(
+                    "INSERT INTO watchlist (city_id, plate, reason, fuzzy) VALUES (%s, %s, 'bench', %s)"
+                    " ON CONFLICT DO NOTHING RETURNING id",
+                    (city, p, fuzzy),
+                ).fetchone()
+                if row and fuzzy:
+                    conn.execute(
+                        "INSERT INTO watchlist_keys (city_id, key, watchlist_id)"
+                        " SELECT %s, k, %s FROM unnest(%s::text[]) k",
+                        (city, row[0], plates.fuzzy_keys(p)),
+                    )
+    return seen
+
+
+def random_plate(rng: random.Random) -> str:
+    letters = "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=3))
+    return f"{letters}{rng.randrange(10)}{rng.choice('ABCDEFGHIJ0123456789')}{rng.randrange(100):02d}"
+
+
+def events(
+    cams: list[str], seen: list[str], per_message: int, messages: int, batches: int, rng: random.Random
+) -> list[dict[str, Any]]:
+    """SQS events of `messages` messages × `per_message` reads: 20 % plates already in the table, all within the
+    last hour (so the clone rule finds real pairs), with the vehicle words cameras send."""
+    from gtvision_local import events as sqs
+
+    now = datetime.now(UTC)
+    out = []
+    colors, kinds = ["White", "Black", "Silver", "Red", "Prata"], ["Car", "SaloonCar", "Motorcycle", "Truck"]
+    for _ in range(batches):
+        bodies = []
+        for _ in range(messages):
+            reads = [
+                {
+                    "camera_id": rng.choice(cams),
+                    "event_id": uuid.uuid4().hex,
+                    "plate": rng.choice(seen) if rng.random() < 0.2 else random_plate(rng),
+                    "confidence": 0.9,
+                    "captured_at": (now - timedelta(seconds=rng.randrange(3600))).isoformat(),
+                    "vehicle": {"color": rng.choice(colors), "type": rng.choice(kinds)},
+                }
+                for _ in range(per_message)
+            ]
+            bodies.append(json.dumps({"reads": reads}))
+        out.append(sqs.sqs_event(bodies, "arn:aws:sqs:us-east-1:123456789012:gtvision-lpr-reads"))
+    return out
+
+
+def _pg_cpu_s(url: str) -> float:
+    """CPU seconds used so far by the PostgreSQL server: the postmaster, its live children, and the children it
+    has reaped (closed connections' backends, autovacuum workers)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        data_dir = conn.execute("SHOW data_directory").fetchone()[0]  # type: ignore[index]
+    postmaster = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid, ppid = int(proc.name), int(fields[1])
+        if pid == postmaster or ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        if pid == postmaster:
+            total += int(fields[13]) + int(fields[14])  # children reaped: backends and autovacuum workers gone
+    return total / TICKS
+
+
+def _handler() -> Any:
+    """LprIngestFunction's handler, imported as Lambda does; alerts are not sent to SNS (not what is measured:
+    a few per batch)."""
+    from gtvision.alerts import store as alerts_store
+    from gtvision_local.runtime import load_function_module
+
+    alerts_store.publish_alert = lambda message: None
+    return load_function_module(ROOT / "functions" / "lpr_ingest", "handler").handler
+
+
+def _worker(url: str, batch_events: list[dict[str, Any]], start: Any, done: Any, out: Any) -> None:
+    os.environ["DATABASE_URL"] = url
+    handler = _handler()
+    from gtvision_local import events as sqs
+
+    ctx = sqs.LambdaContext(function_name="LprIngestFunction")
+    handler(batch_events[0], ctx)  # warm: imports, connection, prepared plans
+    start.wait()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    for ev in batch_events[1:]:
+        reply = handler(ev, ctx)
+        assert reply == {"batchItemFailures": []}, reply
+    out.put((time.process_time() - cpu0, t0, time.perf_counter()))
+    done.wait()  # the server's CPU is read while this worker's connection (its backend) still exists
+
+
+def _clean_pending(conn: psycopg.Connection[Any]) -> None:
+    """Merge the fuzzy GIN's pending list now, so its cost lands in the measurement that caused it (on a
+    connection kept open until the server's CPU is read: a closed connection's backend takes its CPU away)."""
+    for (name,) in conn.execute(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam"
+        " WHERE i.indrelid = 'plate_reads'::regclass AND a.amname = 'gin'"
+    ).fetchall():
+        conn.execute("SELECT gin_clean_pending_list(%s::regclass)", (name,))
+
+
+def measure(url: str, per_size: list[dict[str, Any]], workers: int) -> dict[str, float]:
+    """Run the events (split over `workers` processes); reads/s wall clock and CPU µs per read. The GIN pending
+    list left by the run is merged before the clock stops: deferred index work is counted, not hidden."""
+    admin = psycopg.connect(url, autocommit=True)
+    _clean_pending(admin)
+    ctx = mp.get_context("spawn")
+    start, done, out = ctx.Barrier(workers + 1), ctx.Barrier(workers + 1), ctx.Queue()
+    shares = [per_size[i::workers] for i in range(workers)]
+    procs = [ctx.Process(target=_worker, args=(url, share, start, done, out)) for share in shares]
+    for p in procs:
+        p.start()
+    start.wait()
+    pg0 = _pg_cpu_s(url)
+    results = [out.get() for _ in procs]
+    _clean_pending(admin)
+    end = time.perf_counter()
+    pg1 = _pg_cpu_s(url)
+    done.wait()
+    admin.close()
+    for p in procs:
+        p.join()
+    reads = sum(len(json.loads(r["body"])["reads"]) for share in shares for ev in share[1:] for r in ev["Records"])
+    wall = end - min(r[1] for r in results)
+    worker_cpu = sum(r[0] for r in results)
+    return {
+        "reads": reads,
+        "wall_s": wall,
+        "reads_per_s": reads / wall,
+        "cpu_us_per_read": (worker_cpu + pg1 - pg0) / reads * 1e6,
+        "worker_cpu_us_per_read": worker_cpu / reads * 1e6,
+        "db_cpu_us_per_read": (pg1 - pg0) / reads * 1e6,
+    }
+
+
+def plain_path(
+    url: str, city: str, cameras: list[str], seen: list[str], n: int, rng: random.Random
+) -> dict[str, float]:
+    """The same kind of reads through the webhook's one-read path (`lpr.ingest.store_read`), in this process:
+    the baseline the batch path is compared with."""
+    from gtvision.alerts import store as alerts_store
+    from gtvision.lpr import batch, ingest
+
+    alerts_store.publish_alert = lambda message: None
+    [event] = events(cameras, seen, n, 1, 1, rng)
+    reads = batch.parse_message(event["Records"][0]["body"])
+    now = datetime.now(UTC)
+    with psycopg.connect(url, autocommit=True) as admin:
+        _clean_pending(admin)
+        pg0, cpu0, t0 = _pg_cpu_s(url), time.process_time(), time.perf_counter()
+        for data in reads:
+            ingest.store_read(ingest.CameraRef(data.camera_id, city), ingest.validated(data, now))
+        _clean_pending(admin)
+        wall, cpu, pg = time.perf_counter() - t0, time.process_time() - cpu0, _pg_cpu_s(url) - pg0
+    return {"reads": n, "reads_per_s": n / wall, "cpu_us_per_read": (cpu + pg) / n * 1e6}
+
+
+def row(label: str, m: dict[str, Any]) -> str:
+    split = (
+        f" ({m['worker_cpu_us_per_read']:.0f} + {m['db_cpu_us_per_read']:.0f})" if m["worker_cpu_us_per_read"] else ""
+    )
+    cores = 2e6 / m["cpu_us_per_read"]
+    return f"| {label} | {m['reads']:,} | {m['reads_per_s']:,.0f} | {m['cpu_us_per_read']:.0f}{split} | {cores:,.0f} |"
+
+
+def profile(url: str, cams: list[str], seen: list[str], rng: random.Random) -> None:
+    """cProfile of one batch of each size through the handler (run in this process), then the plans."""
+    from gtvision_local import events as sqs
+
+    handler = _handler()
+    ctx = sqs.LambdaContext(function_name="LprIngestFunction")
+    for label, messages, per_message in SIZES:
+        warm, ev = events(cams, seen, per_message, messages, 2, rng)
+        assert handler(warm, ctx) == {"batchItemFailures": []}
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        reply = handler(ev, ctx)
+        prof.disable()
+        assert reply == {"batchItemFailures": []}, reply
+        print(f"\n### {label}: one batch of {messages * per_message} reads, {time.perf_counter() - t0:.3f} s")
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reads", type=int, default=200_000 if quick() else 10_000_000)
+    ap.add_argument("--total", type=int, default=40_000 if quick() else 200_000, help="reads ingested per size")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--plain", type=int, default=1000 if quick() else 3000, help="reads through the one-read path")
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(20261207)
+    srv, tbl = table(args.reads, rng)
+    try:
+        seen = watchlist(tbl.url, tbl.city, rng)
+        if args.profile:
+            profile(tbl.url, tbl.cameras, seen, rng)
+            return
+        rows: list[str] = []
+        figures: dict[str, dict[str, float]] = {}
+        for label, messages, per_message in SIZES:
+            batches = max(2, args.total // (messages * per_message))
+            evs = events(tbl.cameras, seen, per_message, messages, batches + args.workers, rng)
+            m = measure(tbl.url, evs, args.workers)
+            figures[label] = m
+            rows.append(row(f"{label} ({messages} per batch)", m))
+        base = plain_path(tbl.url, tbl.city, tbl.cameras, seen, args.plain, rng)
+        rows.append(
+            row("baseline: the webhook's one-read path, read by read", {**base, "worker_cpu_us_per_read": None})
+        )
+        size = f"{args.reads:,} reads" + (" (BENCH_QUICK: a smaller table than the 10 M goal)" if quick() else "")
+        built = f"built now in {tbl.build_s:.0f} s" if tbl.build_s else "built by an earlier run and kept"
+        print(f"Table: {size}, {built}")
+        print(f"Workers: {args.workers} processes running the handler; load average {os.getloadavg()[0]:.1f}")
+        print()
+        print(
+            "| LPR ingest (LprIngestFunction) | reads | reads/s (wall) | CPU µs/read (worker + DB) |"
+            " reads/s on 2 free cores |"
+        )
+        print("|---|---:|---:|---:|---:|")
+        print("\n".join(rows))
+        small, large = (figures[label]["reads_per_s"] for label, _, _ in SIZES)
+        keys = ("lpr_ingest_events_per_s", "lpr_ingest_small_per_s", "lpr_ingest_large_per_s")
+        baseline = {"name": "the same reads through the webhook's one-read path, read by read, reads/s"}
+        record(
+            "lpr_ingest",
+            dict(zip(keys, (round(min(small, large)), round(small), round(large)), strict=True)),
+            {k: {**baseline, "value": round(base["reads_per_s"])} for k in keys},
+            {
+                "table_reads": args.reads,
+                "workers": args.workers,
+                "figures": figures,
+                "baseline": base,
+                "build_s": tbl.build_s,
+                "load_average": os.getloadavg(),
+            },
+        )
+    finally:
+        from gtvision.core import db
+
+        db.close_all()
+        srv.cleanup()
+
+
+if __name__ == "__main__":
+    main()

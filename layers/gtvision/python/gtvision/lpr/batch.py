@@ -1,0 +1,138 @@
+"""LPR batch ingest: SQS messages of already-verified reads (integrators, backfills, `POST /v1/lpr/batch`) stored by
+LprIngestFunction, thousands per transaction, at the same cost per read whatever the message size.
+
+One batch is one transaction: the messages are parsed (a message with an invalid read fails alone), their reads
+deduplicated (first wins) and COPYed into a staging table; one INSERT … SELECT … ON CONFLICT DO NOTHING stores
+the new ones, reading their camera's city in the same join, and writes what it stored into a second temporary
+table, which the alert rules then read (`alerts.evaluate_batch`): neither step goes back to `plate_reads` by id,
+so the work per read stays flat as batches grow (docs/benchmarks.md, "LPR ingest"). A message whose camera is
+unknown fails whole, none of its reads stored. The sharing feed's deliveries are written in the same
+transaction (`sharing.feed.record`). After the commit: the alerts, the feed's announcements, then the
+post-ingest observers (`lpr.ingest.on_reads_stored`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from gtvision.alerts import service as alerts
+from gtvision.alerts.schemas import Alert
+from gtvision.core import db
+from gtvision.core.errors import Invalid, Malformed, PoisonMessage
+from gtvision.core.models import parse
+from gtvision.core.principal import Principal
+from gtvision.lpr import ingest
+from gtvision.lpr import store as dal
+from gtvision.lpr.schemas import BatchRead, BulkAccepted, BulkIn, ReadsMessage, StoredRead
+from gtvision.sharing import feed as sharing_feed
+from gtvision.tenancy import cameras
+
+#: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
+READS_PER_MESSAGE = 500
+
+
+def parse_message(body: str) -> list[BatchRead]:
+    """One SQS message: a read object, a list of reads, or {"reads": [...]}; Malformed/Invalid otherwise."""
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise Malformed("malformed_json", "mensagem não é JSON válido") from exc
+    if not doc or not isinstance(doc, (dict, list)) or (isinstance(doc, dict) and not doc.get("reads", True)):
+        raise Malformed("malformed_body", "mensagem sem leituras")
+    return parse(ReadsMessage, {"reads": doc} if isinstance(doc, list) else doc).reads
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str | None) -> str:
+    """A value in COPY's text format (NULL is `\\N`)."""
+    if value is None:
+        return "\\N"
+    return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
+
+
+def line_of(msg: int, data: BatchRead, now: datetime, read_id: uuid.UUID) -> tuple[tuple[uuid.UUID, str], str]:
+    """A read as a line of the staging COPY (`store.STAGING_COLS` order) — the values `ingest.validated` gives
+    the webhook's reads, written as text here instead of through per-value adapters (the batch's hot loop) —
+    with its (camera_id, event_id)."""
+    read = ingest.validated(data, now)
+    vehicle = json.dumps(read.vehicle) if read.vehicle else None
+    fields = (
+        *(str(msg), str(read_id), str(data.camera_id), _text(read.event_id), read.plate, read.skeleton),
+        *("{" + ",".join(read.keys) + "}", repr(read.confidence), read.captured_at.isoformat(), _text(vehicle)),
+        *(_text(read.direction), _text(read.color), _text(read.type)),
+    )
+    return (data.camera_id, read.event_id), "\t".join(fields) + "\n"
+
+
+@dataclass
+class BatchResult:
+    inserted: int
+    duplicates: int
+    #: message index → why it can never be stored (an invalid read, an unknown camera): poison.
+    failed: dict[int, PoisonMessage]
+    alerts: int
+
+
+def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
+    """Store the reads of many messages in one transaction; invalid messages fail alone."""
+    now = now or datetime.now(UTC)
+    failed: dict[int, PoisonMessage] = {}
+    lines: list[str] = []
+    of_message: list[int] = []
+    seen: set[tuple[uuid.UUID, str]] = set()
+    repeated = 0
+    for idx, body in enumerate(messages):
+        try:
+            reads = parse_message(body)
+            mine = [line_of(idx, data, now, rid) for data, rid in zip(reads, ingest.read_ids(len(reads)), strict=True)]
+        except (Invalid, Malformed) as exc:
+            failed[idx] = PoisonMessage(exc.code)
+            continue
+        for key, line in mine:
+            if key in seen:  # a read resent within the batch is stored once
+                repeated += 1
+                continue
+            seen.add(key)
+            lines.append(line)
+            of_message.append(idx)
+    created: list[Alert] = []
+    stored: list[StoredRead] = []
+    inserted = 0
+    shared: list[str] = []
+    if lines:
+        with db.transaction() as conn:
+            inserted, unknown = dal.store_batch(conn, "".join(lines))
+            created = alerts.evaluate_batch(conn, dal.NEW_READS_TABLE)
+            # sharing: deliveries to the agreements in scope, committed with the reads (an outbox)
+            shared = sharing_feed.record(conn, dal.new_read_ids(conn) if inserted else [], created)
+            stored = dal.new_reads(conn) if ingest.observed() else []
+        for idx in unknown:
+            failed[idx] = PoisonMessage("unknown_camera")
+    alerts.publish(created)
+    sharing_feed.announce(shared)
+    ingest.notify(stored_reads=stored)
+    refused = sum(1 for idx in of_message if idx in failed)
+    return BatchResult(inserted, len(lines) - refused - inserted + repeated, failed, len(created))
+
+
+def enqueue_bulk(principal: Principal, data: BulkIn, now: datetime | None = None) -> BulkAccepted:
+    """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
+    now = now or datetime.now(UTC)
+    for i, item in enumerate(data.reads):
+        try:
+            ingest.validated(item, now)
+        except Invalid as exc:
+            raise Invalid(exc.code, f"reads[{i}]: {exc.message}") from None
+    for camera_id in {str(r.camera_id) for r in data.reads}:
+        cameras.visible(principal, camera_id)
+    bodies = [
+        ReadsMessage(reads=data.reads[i : i + READS_PER_MESSAGE]).model_dump_json(exclude_none=True)
+        for i in range(0, len(data.reads), READS_PER_MESSAGE)
+    ]
+    dal.enqueue_reads(bodies)
+    return BulkAccepted(accepted=len(data.reads), messages=len(bodies))
