@@ -340,6 +340,7 @@ def test_timeline_plays_on_click_jumps_over_gaps_and_marks_snapshots(chromium: A
     # The day is typed dd/mm/aaaa (no native picker), with a pt-BR calendar beside it
     p.wait_for_selector("#dia")
     assert p.get_attribute("#dia", "type") == "text"
+    p.wait_for_function("() => document.getElementById('dia').value !== ''")  # the screen set today first
     p.fill("#dia", "31/02/2026")
     p.click("#form-dia button[type=submit]")
     p.wait_for_function("() => document.getElementById('erro-texto').textContent.includes('dd/mm/aaaa')")

@@ -183,13 +183,7 @@ function build() {
   });
   const toggle = el("button", { type: "button", id: "alarmes-recolher", class: "secondary small",
     "aria-expanded": "true", "aria-controls": "alarmes-corpo" }, ALARM.collapse);
-  toggle.addEventListener("click", () => {
-    const { body } = view.ui;
-    body.hidden = !body.hidden;
-    toggle.setAttribute("aria-expanded", String(!body.hidden));
-    toggle.textContent = body.hidden ? ALARM.expand : ALARM.collapse;
-    document.body.classList.toggle("alarms-collapsed", body.hidden);
-  });
+  toggle.addEventListener("click", () => foldAlarms(!view.ui.body.hidden));
   const kinds = Object.entries(ALERT_KIND);
   const filters = el("form", { id: "alarmes-filtros", class: "alarm-filters" },
     select("status", "alarmes-f-status", ALARM.filterStatus, [["", ALARM.stillOpen], ["open", ALARM.status.open],
@@ -240,10 +234,34 @@ export function startAlarms() {
   build();
   $("alarmes").hidden = false;
   document.body.classList.add("with-alarms");
+  placeAlarms();
   $("alarmes").dataset.canHandle = String(canHandle() || canManage());
   reload().catch(() => null);
   loadCameras().catch(() => null);
 }
+
+/** Fold the panel to its header (its counter stays in sight) or open it again; returns whether it was folded.
+ * The video wall folds it, so the wall takes the window's width. */
+export function foldAlarms(folded) {
+  const { body } = view.ui;
+  const toggle = document.getElementById("alarmes-recolher");
+  if (!body || !toggle) return true;
+  const was = body.hidden;
+  body.hidden = folded;
+  toggle.setAttribute("aria-expanded", String(!folded));
+  toggle.textContent = folded ? ALARM.expand : ALARM.collapse;
+  document.body.classList.toggle("alarms-collapsed", folded);
+  placeAlarms();
+  return was;
+}
+
+/** The panel starts below the top bar, however many lines the menu takes. */
+export function placeAlarms() {
+  const bar = document.querySelector(".topbar");
+  if (bar && window.innerWidth > 900) $("alarmes").style.top = `${Math.ceil(bar.getBoundingClientRect().bottom)}px`;
+  else $("alarmes").style.top = "";
+}
+window.addEventListener("resize", placeAlarms);
 
 export function stopAlarms() {
   view.started = false;

@@ -3,6 +3,7 @@
  * one) or in synchronized playback; the camera tree beside it (drag a camera onto a tile), full screen for a
  * tile or the wall, tours (pages of cameras in turn), and the keyboard (1–9 picks a tile, F full screen). */
 
+import { foldAlarms, placeAlarms } from "../alarms.js";
 import { $, api, apiText, canManage, el, guarded, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import { nextSpeed, useKeys } from "../controls.js";
 import { inputDateTime, parseLocal, rfc3339, showDateTime } from "../format.js";
@@ -17,6 +18,7 @@ import { tourEditor } from "./tour.js";
 const wall = {
   mosaic: null, layout: "2x2", cameras: new Map(), order: [], tiles: [], mode: "live", selected: -1,
   sync: null, synced: [], range: null, dragging: false, tour: null, tourTimer: null, tourPage: -1, tree: null,
+  alarmsFolded: null, // whether the alarm panel was folded before the wall folded it (restored on leaving)
 };
 
 function stopTiles() {
@@ -29,7 +31,12 @@ state.onLeave.add(() => {
   stopTiles();
   stopTour();
   useKeys(null);
-  document.body.classList.remove("wall-mode");
+  if (document.body.classList.contains("wall-mode")) {
+    document.body.classList.remove("wall-mode");
+    if (wall.alarmsFolded === false) foldAlarms(false);
+    wall.alarmsFolded = null;
+    placeAlarms();
+  }
 });
 
 // ------------------------------------------------------------------ layout and size
@@ -326,7 +333,10 @@ const KEYS = {
 
 export async function showMosaic(mosaicId) {
   showScreen("mosaico");
-  document.body.classList.add("wall-mode");
+  if (!document.body.classList.contains("wall-mode")) {
+    document.body.classList.add("wall-mode");
+    wall.alarmsFolded = foldAlarms(true); // the wall takes the window's width; the alarm counter stays in sight
+  }
   useKeys(KEYS);
   stopTiles();
   stopTour();
