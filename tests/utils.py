@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,11 @@ from gtvision_local import events
 from gtvision_local.runtime import load_function_module
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def iso(moment: datetime) -> str:
+    """An instant as the contract writes it: RFC 3339 in UTC with `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def load_function(code_dir: str, module: str = "app") -> Any:

@@ -162,7 +162,7 @@ def test_expired_segments_vanish_from_storage_timeline_and_playback(world, api, 
     with db.transaction() as conn:
         span = (old.starts[0] - timedelta(minutes=1), old.starts[-1] + timedelta(minutes=1))
         assert segments.in_range(conn, cam["id"], *span) == []
-        assert segments.timeline(conn, cam["id"], *span)["segments"] == 0
+        assert segments.timeline(conn, cam["id"], *span).segments == 0
     if "/v1/cameras/{camera_id}/playback.m3u8" in api.app.routes:
         iso = [t.isoformat().replace("+00:00", "Z") for t in span]
         r = api.call(

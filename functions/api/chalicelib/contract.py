@@ -34,12 +34,7 @@ from chalicelib.schemas import (
     PlateRequest,
     Profile,
     Query,
-    RangePageQuery,
-    RangeQuery,
     ReadId,
-    StreamOut,
-    Thumbnail,
-    Timeline,
     Token,
     Trajectory,
     TrajectoryQuery,
@@ -47,13 +42,11 @@ from chalicelib.schemas import (
     WatchOut,
 )
 from chalicelib.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
-from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.alerts import schemas as alerts
 from gtvision.lpr import intelbras_schemas as intelbras
 from gtvision.lpr import schemas as lpr
 from gtvision.mosaics import schemas as mosaics
 from gtvision.sentinela import schemas as sentinela
-from gtvision.streams import schemas as streams
 from gtvision.tenancy import schemas as core
 from gtvision.tenancy import session_schemas as sessions
 
@@ -104,17 +97,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/cameras/{camera_id}"): Operation(response=CameraOut),
     ("PATCH", "/v1/cameras/{camera_id}"): Operation(body=core.CameraPatch, response=CameraOut),
     ("DELETE", "/v1/cameras/{camera_id}"): Operation(204),
-    # recordings and live
-    ("GET", "/v1/cameras/{camera_id}/timeline"): Operation(query=RangeQuery, response=Timeline),
-    ("GET", "/v1/cameras/{camera_id}/thumbnails"): Operation(query=RangePageQuery, response=Page[Thumbnail]),
-    ("GET", "/v1/cameras/{camera_id}/playback.m3u8"): Operation(query=RangeQuery, response=HLS),
-    ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
-    ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
-    ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
-    # stream and recording health
-    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
-    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
-    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
     # mosaics
     ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
     ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),

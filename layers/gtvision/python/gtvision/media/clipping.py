@@ -115,8 +115,9 @@ _TBN = re.compile(r"Stream #0:\d+\S*: Video: .*?(\d+)(k?) tbn")  # "12800 tbn", 
 
 
 def _video_timescale(path: str, budget: _Budget) -> int | None:
-    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"],
-                            budget.left())  # fmt: skip
+    proc = ffmpeg.run_ffmpeg(
+        ["-i", path, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"], budget.left()
+    )
     match = _TBN.search(proc.stderr)
     return int(match.group(1)) * (1000 if match.group(2) else 1) if match else None
 
@@ -137,10 +138,22 @@ def _same_timescale(inputs: list[str], work: str, budget: _Budget) -> list[str]:
             continue
         remuxed = os.path.join(work, f"tb-{index:04d}.mp4")
         ffmpeg.run_ffmpeg(
-            ["-y", "-i", src, "-map", "0:v:0", "-c", "copy", "-video_track_timescale", str(scales[0]),
-             "-f", "mp4", remuxed],
+            [
+                "-y",
+                "-i",
+                src,
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-video_track_timescale",
+                str(scales[0]),
+                "-f",
+                "mp4",
+                remuxed,
+            ],
             budget.left(),
-        )  # fmt: skip
+        )
         out.append(remuxed)
     return out
 
@@ -252,10 +265,28 @@ def cut_clip(
             fh.write(_concat_list(pieces, inputs, budget))
         clip = os.path.join(work, "clip.mp4")
         ffmpeg.run_ffmpeg(
-            ["-y", "-xerror", "-copyts", "-f", "concat", "-safe", "0", "-i", listing,
-             "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", clip],
+            [
+                "-y",
+                "-xerror",
+                "-copyts",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                listing,
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                clip,
+            ],
             budget.left(),
-        )  # fmt: skip
+        )
         planned = sum(piece.length for piece in pieces)
         _set_edit_list(clip, planned, show_preroll=mode == "fast")
         info = isobmff.probe(clip, budget.left())

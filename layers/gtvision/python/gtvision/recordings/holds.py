@@ -21,7 +21,7 @@ def protect_clip_sources(clip_id: str) -> None:
     """Tag the segments a clip was cut from as held (the hold itself is the clip's row)."""
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=False)
-    keys = [k for s in sources for k in store.object_keys(s)]
+    keys = [k for s in sources for k in s.object_keys]
     store.tag_retention(get_settings().recordings_bucket, keys, store.HELD)
 
 
@@ -30,6 +30,6 @@ def release_clip_sources(clip_id: str) -> None:
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=True)
     bucket = get_settings().recordings_bucket
-    for days in {s["retention_days"] for s in sources}:
-        keys = [k for s in sources if s["retention_days"] == days for k in store.object_keys(s)]
+    for days in {s.retention_days for s in sources}:
+        keys = [k for s in sources if s.retention_days == days for k in s.object_keys]
         store.tag_retention(bucket, keys, str(days))

@@ -7,8 +7,9 @@ the range and walks the (camera_id, start_at) primary key — never a scan of th
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -16,8 +17,8 @@ from psycopg.types.json import Jsonb
 from gtvision.core import aws, presign
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
-from gtvision.core.sql import columns, fetch_all
-from gtvision.recordings.schemas import Segment
+from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.recordings.schemas import Rejection, Segment, SegmentKeys, ThumbnailRow, TimelineRow
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
 MAX_SEGMENT = timedelta(hours=2)
@@ -25,10 +26,26 @@ MAX_SEGMENT = timedelta(hours=2)
 TOUCH = timedelta(seconds=1)
 
 _COLUMNS = (
-    "camera_id", "city_id", "start_at", "end_at", "duration_s", "s3_key", "thumb_key", "size_bytes", "sha256",
-    "video_codec", "width", "height", "container", "init_bytes", "pts_start", "etag",
-    "play_key", "play_size_bytes", "frame_count",
-)  # fmt: skip
+    "camera_id",
+    "city_id",
+    "start_at",
+    "end_at",
+    "duration_s",
+    "s3_key",
+    "thumb_key",
+    "size_bytes",
+    "sha256",
+    "video_codec",
+    "width",
+    "height",
+    "container",
+    "init_bytes",
+    "pts_start",
+    "etag",
+    "play_key",
+    "play_size_bytes",
+    "frame_count",
+)
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()
 
@@ -85,7 +102,7 @@ def forget_partitions() -> None:
         _known_partitions.clear()
 
 
-def insert(conn: Conn, row: dict[str, Any]) -> bool:
+def insert(conn: Conn, row: Mapping[str, Any]) -> bool:
     """Register one segment; False when (camera_id, start_at) was already registered (duplicate event)."""
     ensure_partition(conn, row["start_at"].astimezone(UTC).date())
     values = {c: row.get(c) for c in _COLUMNS}
@@ -100,7 +117,7 @@ def insert(conn: Conn, row: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def replace(conn: Conn, row: dict[str, Any], previous_sha256: str | None) -> bool:
+def replace(conn: Conn, row: Mapping[str, Any], previous_sha256: str | None) -> bool:
     """Re-register a segment whose object was overwritten; False when another delivery already did."""
     changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
@@ -127,9 +144,11 @@ def any_registered(conn: Conn) -> bool:
 
 def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
     """One segment by camera and start; None when missing."""
-    return cast(
-        "Segment | None",
-        conn.execute("SELECT * FROM segments WHERE camera_id = %s AND start_at = %s", (camera_id, start_at)).fetchone(),
+    return fetch_one(
+        conn,
+        Segment,
+        f"SELECT {columns(Segment)} FROM segments WHERE camera_id = %s AND start_at = %s",
+        (camera_id, start_at),
     )
 
 
@@ -144,13 +163,15 @@ def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[
     )
 
 
-def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[str, Any]:
+def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> TimelineRow:
     """Spans (segments ≤ 1 s apart merged), gaps, covered seconds and segment count over [from_, to).
 
     Gaps-and-islands in one statement: a segment opens a new span when it starts more than TOUCH after
     the furthest end seen so far; spans and gaps are clipped to the range.
     """
-    row = conn.execute(
+    return fetch_exactly_one(
+        conn,
+        TimelineRow,
         """
         WITH seg AS (
             SELECT greatest(start_at, %(from)s) AS s, least(end_at, %(to)s) AS e
@@ -181,41 +202,38 @@ def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> dict[
             (SELECT coalesce(sum(n), 0)::bigint FROM spans) AS segments
         """,
         {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT, "touch": TOUCH},
-    ).fetchone()
-    assert row is not None
-    return {
-        "spans": list(zip(row["span_starts"], row["span_ends"], strict=True)),
-        "gaps": list(zip(row["gap_starts"], row["gap_ends"], strict=True)),
-        "covered_s": float(row["covered_s"]),
-        "segments": int(row["segments"]),
-    }
+    )
 
 
-def record_rejection(conn: Conn, s3_key: str, reason: str, detail: dict[str, Any]) -> None:
+def record_rejection(conn: Conn, s3_key: str, reason: str, detail: Mapping[str, Any]) -> None:
     """Remember a refused upload once per (key, reason); a repeated event only counts another attempt."""
     conn.execute(
         "INSERT INTO rejected_uploads (s3_key, reason, detail) VALUES (%s, %s, %s)"
         " ON CONFLICT (s3_key, reason) DO UPDATE SET attempts = rejected_uploads.attempts + 1, at = now(),"
         " detail = EXCLUDED.detail",
-        (s3_key, reason, Jsonb(detail)),
+        (s3_key, reason, Jsonb(dict(detail))),
     )
 
 
-def rejections(conn: Conn, s3_key: str) -> list[dict[str, Any]]:
+def rejections(conn: Conn, s3_key: str) -> list[Rejection]:
     """Why an uploaded key was refused, every time it was."""
-    return conn.execute("SELECT * FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)).fetchall()
+    return fetch_all(
+        conn, Rejection, f"SELECT {columns(Rejection)} FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)
+    )
 
 
 def thumbnails_page(
     conn: Conn, camera_id: str, from_: datetime, to: datetime, limit: int, after: datetime | None
-) -> list[dict[str, Any]]:
+) -> list[ThumbnailRow]:
     """Up to limit+1 segments with a thumbnail starting in [from_, to) (after `after`), by start_at."""
     lo = max(from_, after + timedelta(microseconds=1)) if after else from_
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ThumbnailRow,
         "SELECT start_at, thumb_key FROM segments WHERE camera_id = %(cam)s AND start_at >= %(lo)s"
         " AND start_at < %(to)s AND thumb_key IS NOT NULL ORDER BY start_at LIMIT %(n)s",
         {"cam": camera_id, "lo": lo, "to": to, "n": limit + 1},
-    ).fetchall()
+    )
 
 
 # ---------------------------------------------------------------- objects
@@ -258,11 +276,6 @@ def put_rendition(bucket: str, key: str, path: str, retention: str) -> None:
     )
 
 
-def object_keys(row: dict[str, Any]) -> list[str]:
-    """Every object of a segment: the original, its thumbnail and its playable rendition (one unit)."""
-    return [k for k in (row.get("s3_key"), row.get("thumb_key"), row.get("play_key")) if k]
-
-
 def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
     """Tag objects for the bucket's lifecycle safety net (`retention-days` = 7|15|30, or `held`)."""
     s3 = aws.client("s3")
@@ -274,7 +287,7 @@ def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
             continue  # already gone: nothing left for a lifecycle rule to expire
 
 
-def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool) -> list[dict[str, Any]]:
+def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool) -> list[SegmentKeys]:
     """Object keys (+ city retention) of the segments a clip was cut from; optionally only those no other
     held clip still protects."""
     other = (
@@ -284,12 +297,14 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
         if only_unheld_elsewhere
         else ""
     )
-    return conn.execute(
+    return fetch_all(
+        conn,
+        SegmentKeys,
         "SELECT s.s3_key, s.thumb_key, s.play_key, ci.retention_days FROM clip_segments cs"
         " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
         " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
         (clip_id,),
-    ).fetchall()
+    )
 
 
 def presigned_urls(keys: list[str], expires_in: int) -> list[str]:

@@ -16,6 +16,15 @@ from psycopg.types.json import Jsonb
 from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
+from gtvision.core.sql import fetch_all
+from gtvision.retention.schemas import (
+    CityPlan,
+    ExpiredClip,
+    ExpiredRead,
+    ExpiredRejection,
+    ExpiredSegment,
+    Partition,
+)
 
 #: S3 DeleteObjects accepts at most 1,000 keys a call.
 DELETE_BATCH = 1000
@@ -50,7 +59,8 @@ def db_clock(conn: Conn) -> datetime:
     """The database's wall clock (one clock for every retention decision)."""
     row = conn.execute("SELECT clock_timestamp() AS t").fetchone()
     assert row is not None
-    return row["t"]
+    moment: datetime = row["t"]
+    return moment
 
 
 def try_lock(conn: Conn, name: str) -> bool:
@@ -64,9 +74,9 @@ def unlock(conn: Conn, name: str) -> None:
     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
 
 
-def cities(conn: Conn) -> list[dict[str, Any]]:
+def cities(conn: Conn) -> list[CityPlan]:
     """Every city with its retention plan (read fresh each run: a lowered plan applies at once)."""
-    return conn.execute("SELECT id, retention_days, lpr_retention_days FROM cities ORDER BY id").fetchall()
+    return fetch_all(conn, CityPlan, "SELECT id, retention_days, lpr_retention_days FROM cities ORDER BY id")
 
 
 def table_exists(conn: Conn, name: str) -> bool:
@@ -103,24 +113,26 @@ def delete_objects(keys: list[str], bucket: str) -> int:
 # ---------------------------------------------------------------- segments, row by row
 
 
-def claim_expired_segments(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_segments(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredSegment]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredSegment,
         "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
         f" WHERE s.city_id = %s AND s.start_at < %s AND {_NOT_HELD}"
         " ORDER BY s.start_at LIMIT %s FOR UPDATE OF s SKIP LOCKED",
         (city_id, cutoff, limit),
-    ).fetchall()
+    )
 
 
-def delete_segments(conn: Conn, city_id: str, cutoff: datetime, rows: list[dict[str, Any]]) -> int:
+def delete_segments(conn: Conn, city_id: str, cutoff: datetime, rows: list[ExpiredSegment]) -> int:
     """Delete the given segment rows (the city and cutoff bound the scan to old partitions)."""
     if not rows:
         return 0
     return conn.execute(
         "DELETE FROM segments s USING unnest(%s::uuid[], %s::timestamptz[]) AS d(camera_id, start_at)"
         " WHERE s.city_id = %s AND s.start_at < %s AND s.camera_id = d.camera_id AND s.start_at = d.start_at",
-        ([r["camera_id"] for r in rows], [r["start_at"] for r in rows], city_id, cutoff),
+        ([r.camera_id for r in rows], [r.start_at for r in rows], city_id, cutoff),
     ).rowcount
 
 
@@ -136,9 +148,11 @@ def count_held_expired(conn: Conn, city_id: str, cutoff: datetime) -> int:
 # ---------------------------------------------------------------- segments, whole partitions
 
 
-def expired_partition_candidates(conn: Conn, before: datetime) -> list[dict[str, Any]]:
+def expired_partition_candidates(conn: Conn, before: datetime) -> list[Partition]:
     """Daily partitions of `segments` that end at or before `before` (the DEFAULT partition never)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Partition,
         "SELECT name, lo, hi FROM ("
         "  SELECT c.relname AS name, b[1]::timestamptz AS lo, b[2]::timestamptz AS hi"
         "  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
@@ -147,10 +161,10 @@ def expired_partition_candidates(conn: Conn, before: datetime) -> list[dict[str,
         "  WHERE i.inhparent = 'segments'::regclass) p"
         " WHERE hi <= %s ORDER BY lo",
         (before,),
-    ).fetchall()
+    )
 
 
-def partition_fully_expired(conn: Conn, part: dict[str, Any], now: datetime) -> bool:
+def partition_fully_expired(conn: Conn, part: Partition, now: datetime) -> bool:
     """True when every row of the partition is past its own city's retention and none is held."""
     row = conn.execute(
         sql.SQL(
@@ -158,8 +172,8 @@ def partition_fully_expired(conn: Conn, part: dict[str, Any], now: datetime) -> 
             "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => c.retention_days))"
             " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
             "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s) AS ok"
-        ).format(t=sql.Identifier(part["name"])),
-        {"now": now, "lo": part["lo"], "hi": part["hi"]},
+        ).format(t=sql.Identifier(part.name)),
+        {"now": now, "lo": part.lo, "hi": part.hi},
     ).fetchone()
     return bool(row and row["ok"])
 
@@ -217,15 +231,17 @@ def drop_partition(conn: Conn, name: str) -> bool:
 # ---------------------------------------------------------------- plate reads
 
 
-def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredRead]:
     """Lock up to `limit` reads past the city's LPR retention, not yet anonymised and not under investigation."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredRead,
         "SELECT r.id, r.plate, r.image_key FROM plate_reads r"
         " WHERE r.city_id = %s AND r.captured_at < %s AND r.anonymised_at IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'investigating' AND a.read_ids @> ARRAY[r.id])"
         " ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (city_id, cutoff, limit),
-    ).fetchall()
+    )
 
 
 def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
@@ -244,15 +260,17 @@ def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
 # ---------------------------------------------------------------- clips and rejected uploads
 
 
-def claim_expired_clips(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_clips(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredClip]:
     """Lock up to `limit` of a city's clips made before `cutoff` and not held (a clip a worker is
     cutting right now, lease alive, is left for the next run)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredClip,
         "SELECT id, s3_key, manifest_key FROM clips WHERE city_id = %s AND created_at < %s AND NOT held"
         " AND NOT (status = 'processing' AND lease_until > now())"
         " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
         (city_id, cutoff, limit),
-    ).fetchall()
+    )
 
 
 def delete_clips(conn: Conn, ids: list[Any]) -> int:
@@ -262,17 +280,19 @@ def delete_clips(conn: Conn, ids: list[Any]) -> int:
     return conn.execute("DELETE FROM clips WHERE id = ANY(%s::uuid[]) AND NOT held", (ids,)).rowcount
 
 
-def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit: int) -> list[dict[str, Any]]:
+def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit: int) -> list[ExpiredRejection]:
     """Lock up to `limit` refused uploads older than their camera's city plan (`default_days` when the
     key names no known camera)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredRejection,
         "SELECT r.id, r.s3_key FROM rejected_uploads r"
         " LEFT JOIN cameras c ON c.id::text = lower(split_part(r.s3_key, '/', 2))"
         " LEFT JOIN cities ci ON ci.id = c.city_id"
         " WHERE r.at < %s - make_interval(days => coalesce(ci.retention_days, %s))"
         " ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (now, default_days, limit),
-    ).fetchall()
+    )
 
 
 def delete_rejections(conn: Conn, ids: list[int]) -> int:

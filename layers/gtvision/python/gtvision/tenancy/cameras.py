@@ -229,3 +229,9 @@ def webhook_secrets(camera_id: str, now: datetime | None = None) -> tuple[dict[s
 def record_keepalive(conn: db.Conn, camera_id: str, at: datetime, device_info: dict[str, Any] | None) -> None:
     """An LPR camera said it is alive (ITS KeepAlive/DeviceInfo), inside the caller's transaction."""
     dal.record_keepalive(conn, camera_id, at, device_info)
+
+
+def set_stream_status(camera_id: str, status: str) -> None:
+    """What a manager asked of the camera's stream (`streaming` | `stopped`), set by the streams feature."""
+    with db.transaction() as conn:
+        dal.update(conn, camera_id, {"status": status})

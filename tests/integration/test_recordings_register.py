@@ -136,10 +136,16 @@ def test_s3_test_event_is_ignored() -> None:
 
 def _record(body: str) -> dict[str, object]:
     return {
-        "messageId": "test-event", "receiptHandle": "r", "body": body, "attributes": {},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": rs.segment_queue().arn, "awsRegion": "us-east-1",
-    }  # fmt: skip
+        "messageId": "test-event",
+        "receiptHandle": "r",
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": rs.segment_queue().arn,
+        "awsRegion": "us-east-1",
+    }
 
 
 def test_local_runtime_delivers_uploads_to_the_function(camera, tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""Faults of segment registration (issue 10): real ffmpeg hung or killed, corrupt media, overwritten keys.
+"""Faults of segment registration: real ffmpeg hung or killed, corrupt media, overwritten keys.
 
 ffmpeg is wrapped by a tiny shell script (GTV_FFMPEG) that stops or kills itself on its first run — the
 real binary does the work on every other run — so the fault hits `run_ffmpeg` exactly as a hung or
@@ -237,9 +237,11 @@ def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
     upload_id = s3.create_multipart_upload(Bucket=rs.bucket(), Key=key)["UploadId"]
     part = s3.upload_part(Bucket=rs.bucket(), Key=key, UploadId=upload_id, PartNumber=1, Body=Path(video).read_bytes())
     s3.complete_multipart_upload(
-        Bucket=rs.bucket(), Key=key, UploadId=upload_id,
+        Bucket=rs.bucket(),
+        Key=key,
+        UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
-    )  # fmt: skip
+    )
     assert rs.deliver({key}) == {"batchItemFailures": []}
 
     # Then nothing changed but the remembered ETag, and no alert opened
