@@ -181,6 +181,20 @@ class PathsMediaMTX(FakeMediaMTX):
         self.streams: dict[str, dict[str, Any]] = {}
         self.page_size_cap = 2  # MediaMTX pages at the client's itemsPerPage; capped here to force paging
         self.list_calls = 0
+        #: A path added through the API starts pulling at once (its source comes online at the clock).
+        self.pull_on_add = False
+        #: Adding paths fails (500), as MediaMTX still starting up or out of resources would.
+        self.refuse_adds = False
+
+    def restart(self) -> None:
+        """What a MediaMTX restart does to paths added through its control API: gone, config and runtime."""
+        self.confs.clear()
+        self.live.clear()
+        self.streams.clear()
+
+    def adds(self) -> list[str]:
+        """Names of the paths added through the API so far, in order."""
+        return [unquote(p.rsplit("/", 1)[1]) for m, p in self.calls if m == "POST" and "/v3/config/paths/add/" in p]
 
     def stream(self, name: str, rate_bps: int = RATE_BPS, readers: tuple[str, ...] = (), online: bool = True) -> None:
         """Start (or restart: new onlineTime, counters from zero) a live stream at the clock."""
@@ -217,4 +231,11 @@ class PathsMediaMTX(FakeMediaMTX):
                 "pageCount": math.ceil(len(items) / per),
                 "items": items[page * per : (page + 1) * per],
             }
+        if method == "POST" and path.startswith("/v3/config/paths/add/"):
+            if self.refuse_adds:
+                return 500, {"status": "error", "error": "server is starting"}
+            status, answer = super().answer(method, path, body)
+            if status == 200 and self.pull_on_add:
+                self.stream(unquote(path.rsplit("/", 1)[1]))
+            return status, answer
         return super().answer(method, path, body)

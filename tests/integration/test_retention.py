@@ -187,6 +187,24 @@ def test_running_twice_is_a_no_op(world, stack, database_url, anchor):
     assert (rows_of(database_url, anchor.camera_id), objects_of(anchor.camera_id)) == before
 
 
+def test_objects_deleted_counts_only_objects_that_existed(world, stack, database_url, anchor):
+    # Given three expired segments (six objects), two of which vanished from storage before the run
+    now = datetime.now(UTC)
+    cam = world.camera()
+    rec = record(cam["id"], world.city_a, row_phase_day(now, 7))
+    gone = sorted(objects_of(cam["id"]))[:2]
+    for key in gone:
+        _s3().delete_object(Bucket=_bucket(), Key=key)
+
+    report = run()
+
+    # Then the run reports the four objects it deleted (not six), and all three rows
+    counts = report.cities[world.city_a]
+    assert (counts.segments_deleted, counts.objects_deleted) == (3, 4)
+    assert rows_of(database_url, cam["id"]) == [] and objects_of(cam["id"]) == set()
+    assert len(rec.starts) == 3
+
+
 def test_a_held_clip_keeps_its_source_segments(world, stack, database_url, anchor):
     now = datetime.now(UTC)
     cam = world.camera()

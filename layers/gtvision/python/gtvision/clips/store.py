@@ -119,12 +119,13 @@ def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> boo
     return cur.rowcount == 1
 
 
-def release(conn: Conn, clip_id: str, token: str) -> None:
-    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it at once)."""
+def release(conn: Conn, clip_id: str, token: str, error: str | None = None) -> None:
+    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it again), saying
+    why the attempt failed in `error` until the next one ends."""
     conn.execute(
-        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = now()"
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, error = %s, updated_at = now()"
         " WHERE id = %s AND status = 'processing' AND claim_token = %s",
-        (clip_id, token),
+        (error, clip_id, token),
     )
 
 

@@ -27,12 +27,14 @@ from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.live import publish
 from gtvision.media.clipping import SegmentSource, cut_clip
-from gtvision.media.ffmpeg import MediaError
+from gtvision.media.ffmpeg import MediaError, resource_reason
 from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
 MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 _ERROR_CHARS = 600
+#: Of a long error, the head kept (what failed); the rest of `_ERROR_CHARS` is its tail (ffmpeg's cause).
+_ERROR_HEAD = 160
 
 
 class PoisonMessage(errors.PoisonMessage):
@@ -85,25 +87,41 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
         return "failed"
 
 
+def transient_reason(exc: BaseException) -> str:
+    """Why an attempt failed for a reason of the machine, in pt-BR: what ran out (scratch space, memory...)
+    then ffmpeg's own words when it was ffmpeg, else the error's type."""
+    ran_out = resource_reason(exc)
+    detail = exc.message if isinstance(exc, MediaError) else (str(exc) if ran_out else type(exc).__name__)
+    return f"{ran_out} para recortar: {detail}" if ran_out else detail
+
+
 def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
-    """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
-    attempt fail it with the reason."""
+    """A transient failure: hand the clip back and re-raise (the message is retried: after minutes when the
+    machine ran out of something, `core.retries`), or on the last attempt fail it with the reason."""
     clip_id = str(row.id)
+    reason = transient_reason(exc)
     if row.attempts >= MAX_ATTEMPTS:
         logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
-        detail = exc.message if isinstance(exc, MediaError) else type(exc).__name__
-        _fail(row, token, f"erro após {row.attempts} tentativas: {detail}")
+        _fail(row, token, f"erro após {row.attempts} tentativas: {reason}")
         return "failed"
+    logger.warning("clip attempt failed; retried", extra={"clip_id": clip_id, "reason": reason[-300:]})
     with db.transaction() as conn:
-        store.release(conn, clip_id, token)
+        store.release(conn, clip_id, token, error=_bounded(f"tentativa {row.attempts} falhou: {reason}"))
     announce(clip_id)  # queued again
     raise exc
 
 
+def _bounded(error: str) -> str:
+    """At most `_ERROR_CHARS`: the head (what failed) and the tail (ffmpeg prints the cause last)."""
+    if len(error) <= _ERROR_CHARS:
+        return error
+    return error[:_ERROR_HEAD] + " … " + error[-(_ERROR_CHARS - _ERROR_HEAD - 3) :]
+
+
 def _fail(row: Clip, token: str, error: str) -> None:
-    logger.warning("clip failed", extra={"clip_id": str(row.id), "error": error[:200]})
+    logger.warning("clip failed", extra={"clip_id": str(row.id), "error": error[-300:]})
     with db.transaction() as conn:
-        store.finish(conn, str(row.id), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
+        store.finish(conn, str(row.id), token, {"status": "failed", "error": _bounded(error)})
     announce(str(row.id))
 
 
@@ -123,7 +141,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             result = cut_clip(sources, start, end, row.mode, out, scratch, timeout_s)
         except MediaError as exc:
             keys = {src.url_or_path: seg.s3_key for src, seg in zip(sources, segments, strict=True)}
-            raise type(exc)(_readable(exc.message, keys, scratch)) from exc
+            raise exc.retold(_readable(exc.message, keys, scratch)) from exc
         key = store.clip_key(clip_id)
         store.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(

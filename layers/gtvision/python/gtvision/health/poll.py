@@ -25,10 +25,12 @@ from gtvision.alerts.incidents import NewIncident
 from gtvision.core import db
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
+from gtvision.health import reconcile
 from gtvision.health import store as dal
 from gtvision.health.events import committed_changes, incident
 from gtvision.health.measure import fps_of, frames_in_error, inbound_kbps, video_track
 from gtvision.health.schemas import CameraHealth, NewSample, StatusChange
+from gtvision.streams import placement
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus
 
 #: Metrics that are a snapshot of the fleet each run (the rest of GT-Vision's metrics count events): the
@@ -64,6 +66,9 @@ class PollReport:
     changes: int = 0
     alerts_opened: int = 0
     alerts_resolved: int = 0
+    #: Cameras whose MediaMTX path was missing and added again (and those whose re-add failed).
+    paths_readded: int = 0
+    paths_readd_failed: int = 0
     partitions_dropped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,6 +99,7 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
     changes: list[StatusChange] = []
     to_open: list[NewIncident] = []
     resolve: dict[str, list[str]] = {"camera_offline": [], "recording_stalled": []}
+    readds: list[reconcile.Readd] = []
     with db.transaction() as conn:
         dal.ensure_sample_partitions(conn, [now.date(), (now + timedelta(days=1)).date()])
         cams = dal.started_cameras(conn, now)
@@ -119,6 +125,9 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
                     codec, width, height = video_track(path)
             fps = fps_of(cam)
             kbps = round(kbps, 3) if kbps is not None else None
+            readds_so_far, next_readd, readd = reconcile.plan(cam, paths, now)
+            if readd is not None:
+                readds.append(readd)
             health.append(
                 CameraHealth(
                     camera_id=cid,
@@ -140,6 +149,8 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
                     fps=fps,
                     last_segment_end=last_end,
                     recording_lag_s=lag,
+                    path_readds=readds_so_far,
+                    path_readd_after=next_readd,
                 )
             )
             samples.append(NewSample(cid, cam.city_id, now, online, kbps, errors, readers, fps, lag))
@@ -179,6 +190,11 @@ def poll(now: datetime | None = None, client: MediaMTXClient | None = None) -> P
     report.alerts_opened, report.alerts_resolved = len(opened), len(resolved)
     committed_changes(changes)
     alerts.publish(opened + resolved)
+    if readds:
+        nodes = placement.nodes_of([r.camera_id for r in readds])
+        api_urls = {cid: (node.api_url if node else None) for cid, node in (nodes or {}).items()}
+        outcome = reconcile.readd(client, readds, api_url_of=api_urls)
+        report.paths_readded, report.paths_readd_failed = len(outcome.readded), len(outcome.failed)
     _emit(report)
     return report
 
@@ -204,3 +220,4 @@ def _emit(report: PollReport) -> None:
     metrics.add_metric(name="RecordingsStalled", unit=MetricUnit.Count, value=report.recordings_stalled)
     metrics.add_metric(name="HealthAlertsOpened", unit=MetricUnit.Count, value=report.alerts_opened)
     metrics.add_metric(name="MediaMtxUnreachable", unit=MetricUnit.Count, value=int(report.mediamtx != "ok"))
+    metrics.add_metric(name="MediaMtxPathsReadded", unit=MetricUnit.Count, value=report.paths_readded)

@@ -38,6 +38,9 @@ class StartedCamera:
     segment_frames: int | None
     offline_open: bool
     stalled_open: bool
+    #: Re-adds of its MediaMTX path tried since the path was last seen, and when the next may be tried.
+    path_readds: int
+    path_readd_after: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class CameraHealth:
     fps: float | None
     last_segment_end: datetime | None
     recording_lag_s: float | None
+    path_readds: int = 0
+    path_readd_after: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

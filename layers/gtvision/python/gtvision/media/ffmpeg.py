@@ -7,6 +7,7 @@ walker in :mod:`gtvision.media.isobmff` instead (:func:`gtvision.media.isobmff.p
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gtvision.core.errors import BadInput, TransientError
+from gtvision.core.errors import BadInput, ResourceExhausted, TransientError
 from gtvision.core.observability import redact
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
@@ -33,9 +34,59 @@ class MediaError(BadInput):
         super().__init__(message)
         self.message = message
 
+    def retold(self, message: str) -> MediaError:
+        """The same error (same class, same errno) told in other words (e.g. keys instead of scratch paths)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.message, clone.args = message, (message,)
+        return clone
+
 
 class MediaInterrupted(MediaError, TransientError):
     """ffmpeg did not finish (timed out, killed by a signal, could not start): says nothing about the media."""
+
+
+class MediaResourceError(MediaInterrupted, ResourceExhausted):
+    """ffmpeg ran out of something of this machine (scratch space, a writable scratch, file handles, memory):
+    says nothing about the media, retried after minutes."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        #: The errno that ran out (ENOSPC, EROFS, EMFILE, ENFILE, ENOMEM, EDQUOT).
+        self.errno = code
+
+
+#: What a resource error is called, for people (pt-BR).
+RESOURCE_REASONS = {
+    errno.ENOSPC: "sem espaço temporário",
+    errno.EDQUOT: "sem cota de espaço temporário",
+    errno.EROFS: "sem armazenamento temporário gravável",
+    errno.EMFILE: "sem descritores de arquivo livres",
+    errno.ENFILE: "sem descritores de arquivo livres no sistema",
+    errno.ENOMEM: "sem memória suficiente",
+}
+
+
+def resource_reason(exc: BaseException) -> str | None:
+    """What ran out, for people (pt-BR), when `exc` is a resource error of ffmpeg or of Python's own I/O."""
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, MemoryError):
+        code = errno.ENOMEM
+    return (
+        RESOURCE_REASONS.get(code)
+        if isinstance(code, int) and isinstance(exc, OSError | MediaResourceError | MemoryError)
+        else None
+    )
+
+
+def resource_errno(returncode: int, stderr: str) -> int | None:
+    """The errno of a resource failure in an ffmpeg run, if it was one: ffmpeg exits with the AVERROR's low
+    byte (ENOSPC → 228) or prints the C library's message ("No space left on device"). A demuxer refusing
+    bad bytes prints neither."""
+    for code in RESOURCE_REASONS:
+        if returncode == 256 - code or os.strerror(code) in stderr:
+            return code
+    return None
 
 
 def ffmpeg_exe() -> str:
@@ -96,6 +147,11 @@ def run_ffmpeg(
     if proc.returncode < 0:  # killed by a signal (OOM killer, the host shutting down): not the media's fault
         raise MediaInterrupted(f"ffmpeg interrompido pelo sinal {-proc.returncode}: {_tail(proc.stderr)}")
     if proc.returncode != 0:
+        code = resource_errno(proc.returncode, proc.stderr)
+        if code is not None:
+            raise MediaResourceError(
+                code, f"ffmpeg: {RESOURCE_REASONS[code]} (código {proc.returncode}): {_tail(proc.stderr)}"
+            )
         raise MediaError(f"ffmpeg falhou (código {proc.returncode}): {_tail(proc.stderr)}")
     return proc
 

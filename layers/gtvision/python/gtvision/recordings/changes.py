@@ -33,9 +33,14 @@ def unchanged(existing: Segment, current: tuple[int, str] | None) -> bool:
     return not (existing.etag and etag and etag != existing.etag)
 
 
-def changed(previous: Segment, now: Mapping[str, Any], *, readable: bool) -> None:
+def changed(previous: Segment, now: Mapping[str, Any], *, readable: bool, revision: int | None = None) -> None:
     """Evidence changed under a registered key: one `recording_changed` alert, and the audit trail keeps
-    the hash it had before (the alert is published like the other alerts)."""
+    the hash it had before (the alert is published like the other alerts).
+
+    Each change is an incident of its own, also a change back to content seen before: the alert is keyed
+    by the segment's new revision (readable content re-registered) — or, for unreadable content the index
+    does not take, by the revision it would have had and that content's hash — never by the hash alone.
+    """
     key = previous.s3_key
     detail = {
         "s3_key": key,
@@ -58,7 +63,7 @@ def changed(previous: Segment, now: Mapping[str, Any], *, readable: bool) -> Non
                     "kind": "recording_changed",
                     "camera_id": previous.camera_id,
                     "captured_at": previous.start_at,
-                    "dedup_key": f"{key}:{now['sha256']}",
+                    "dedup_key": _dedup_key(previous, now, revision),
                     "detail": detail,
                 }
             ],
@@ -69,3 +74,9 @@ def changed(previous: Segment, now: Mapping[str, Any], *, readable: bool) -> Non
     alerts.publish(created)
     metrics.add_metric(name="RecordingsChanged", unit=MetricUnit.Count, value=1)
     logger.warning("registered recording changed", extra=detail)
+
+
+def _dedup_key(previous: Segment, now: Mapping[str, Any], revision: int | None) -> str:
+    if revision is not None:
+        return f"{previous.s3_key}:r{revision}:{now.get('etag') or now['sha256']}"
+    return f"{previous.s3_key}:r{previous.revision + 1}:unreadable:{now['sha256']}"

@@ -172,13 +172,19 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             "frame_count": info.frame_count,  # fps of the camera's health = frames / duration
         }
         with db.transaction() as conn:
-            stored = dal.insert(conn, row) if existing is None else dal.replace(conn, row, existing.sha256)
+            if existing is None:
+                stored, revision = dal.insert(conn, row), 0
+                if stored:
+                    dal.clear_stale_rejections(conn, key)
+            else:
+                revision = dal.replace(conn, row, existing.sha256)
+                stored = revision is not None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if not stored:  # a concurrent delivery of the same event won the insert (or the re-registration)
         return _duplicate(key)
     if existing is not None:
-        recording_changes.changed(existing, row, readable=True)
+        recording_changes.changed(existing, row, readable=True, revision=revision)
         return UploadOutcome("changed", key)
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
     logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})

@@ -54,6 +54,8 @@ class Segment:
     play_key: str | None  # a playable rendition (progressive MP4 remuxed to TS); None: the original plays
     play_size_bytes: int | None
     frame_count: int | None
+    #: How many times the content under this key changed after its first registration.
+    revision: int = 0
 
     @property
     def object_keys(self) -> list[str]:

@@ -117,18 +117,19 @@ def insert(conn: Conn, row: Mapping[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def replace(conn: Conn, row: Mapping[str, Any], previous_sha256: str | None) -> bool:
-    """Re-register a segment whose object was overwritten; False when another delivery already did."""
+def replace(conn: Conn, row: Mapping[str, Any], previous_sha256: str | None) -> int | None:
+    """Re-register a segment whose object was overwritten; its new revision, or None when another delivery
+    already did."""
     changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
-    cur = conn.execute(
+    found = conn.execute(
         sql.SQL(
-            "UPDATE segments SET {s} WHERE camera_id = %(camera_id)s AND start_at = %(start_at)s"
-            " AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s"
+            "UPDATE segments SET {s}, revision = revision + 1 WHERE camera_id = %(camera_id)s"
+            " AND start_at = %(start_at)s AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s RETURNING revision"
         ).format(s=sets),
         {**{c: row.get(c) for c in _COLUMNS}, "previous_sha256": previous_sha256},
-    )
-    return cur.rowcount == 1
+    ).fetchone()
+    return int(found["revision"]) if found else None
 
 
 def set_etag(conn: Conn, camera_id: str, start_at: datetime, etag: str) -> None:
@@ -213,6 +214,18 @@ def record_rejection(conn: Conn, s3_key: str, reason: str, detail: Mapping[str, 
         " detail = EXCLUDED.detail",
         (s3_key, reason, Jsonb(dict(detail))),
     )
+
+
+#: Rejections that said something about the world, not the object (its event came before it; its camera
+#: did not exist yet): stale once the key registers.
+TRANSIENT_REASONS = ("object_missing", "unknown_camera")
+
+
+def clear_stale_rejections(conn: Conn, s3_key: str) -> int:
+    """Forget the rejections of a key that has now registered, of the reasons that no longer hold."""
+    return conn.execute(
+        "DELETE FROM rejected_uploads WHERE s3_key = %s AND reason = ANY(%s)", (s3_key, list(TRANSIENT_REASONS))
+    ).rowcount
 
 
 def rejections(conn: Conn, s3_key: str) -> list[Rejection]:

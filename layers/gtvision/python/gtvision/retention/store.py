@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -88,9 +89,35 @@ def table_exists(conn: Conn, name: str) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+def existing_keys(keys: list[str], bucket: str) -> set[str]:
+    """Which of `keys` are objects now. Keys are listed by the common prefix of each folder's keys from just
+    before the first of them (one LIST per ~1,000 keys, not a HEAD per key), stopping past the last one."""
+    s3 = aws.client("s3")
+    folders: dict[str, list[str]] = {}
+    for key in keys:
+        folders.setdefault(key.rpartition("/")[0], []).append(key)
+    found: set[str] = set()
+    for group in folders.values():
+        group.sort()
+        wanted = set(group)
+        args: dict[str, Any] = {"Bucket": bucket, "Prefix": os.path.commonprefix(group), "StartAfter": group[0][:-1]}
+        while True:
+            page = s3.list_objects_v2(**args)
+            listed = [str(o["Key"]) for o in page.get("Contents", [])]
+            found.update(k for k in listed if k in wanted)
+            if not page.get("IsTruncated") or not listed or listed[-1] >= group[-1]:
+                break
+            args["ContinuationToken"] = page["NextContinuationToken"]
+    return found
+
+
 def delete_objects(keys: list[str], bucket: str) -> int:
-    """Delete `keys` with batched DeleteObjects; a key already gone counts as deleted (re-runs are fine)."""
-    keys = sorted(set(k for k in keys if k))
+    """Delete `keys` with batched DeleteObjects; returns how many existed (and were deleted).
+
+    A key already gone is not deleted again — in the versioned bucket that would only add a delete marker —
+    and is not counted: re-runs are fine, and the run reports what it really removed.
+    """
+    keys = sorted(existing_keys(sorted(set(k for k in keys if k)), bucket))
     if not keys:
         return 0
     s3 = aws.client("s3")

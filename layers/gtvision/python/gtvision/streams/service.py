@@ -91,3 +91,10 @@ def get(camera: Camera) -> StreamOut:
         urls=stream_urls(client.urls(camera_id)) if streaming else None,
         live=live,
     )
+
+
+def readd_paths(client: MediaMTXClient, camera_id: str, paths: tuple[str, ...]) -> None:
+    """Add again the MediaMTX paths of a started camera that its node forgot (the health poll's reconcile)."""
+    for name in paths:
+        if name == camera_id:
+            client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
