@@ -220,7 +220,7 @@ def test_stream_start_get_stop_through_mediamtx(recorded, fake: FakeMediaMTX, me
     # Then MediaMTX pulls the camera with its credentials and records it; the answer has URLs, no secret
     assert body["status"] == "streaming"
     assert body["urls"]["hls"] == f"https://live.example.gov.br:8888/{camera}/index.m3u8"
-    assert set(body["urls"]) == {"hls", "webrtc", "rtsp"}
+    assert set(body["urls"]) == {"hls", "webrtc", "rtsp", "sub"} and body["urls"]["sub"] is None  # no sub-stream
     assert fake.confs[camera]["source"] == "rtsp://operador:s3nh%40-Secreta%21@192.168.10.20:554/stream1"
     assert fake.confs[camera]["record"] is True
     assert "s3nh" not in r.text

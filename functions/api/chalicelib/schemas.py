@@ -144,6 +144,7 @@ class CityOut(Out):
     timezone: str
     created_at: datetime
     updated_at: datetime
+    full_quality_days: int | None = Field(default=None, description="dias em qualidade total (o resto: sub-stream)")
 
 
 class LocationOut(Out):
@@ -161,6 +162,7 @@ class CameraOut(Out):
     has_credentials: bool
     location: LocationOut | None
     lpr_enabled: bool
+    substream_url: str | None = Field(default=None, description="sub-stream da câmera (sem credenciais)")
     status: str = Field(description="estado observado: online, offline ou unknown")
     stream_status: str = Field(description="o pedido do gestor: registered, streaming ou stopped")
     lpr_digest_username: str | None = None

@@ -8,7 +8,15 @@ from chalicelib.routing import Api, Request, page
 from gtvision.core.errors import NotFound
 from gtvision.core.models import Page
 from gtvision.recordings import service as recordings
-from gtvision.recordings.schemas import PlaybackQuery, RangeQuery, Thumbnail, ThumbnailsQuery, Timeline
+from gtvision.recordings import views
+from gtvision.recordings.schemas import (
+    PlaybackQuery,
+    RangeQuery,
+    ReferenceViewOut,
+    Thumbnail,
+    ThumbnailsQuery,
+    Timeline,
+)
 from gtvision.streams import service as streams
 from gtvision.streams.schemas import StreamOut
 from gtvision.tenancy.schemas import Camera
@@ -68,3 +76,15 @@ def stop_stream(req: Request[None, None], camera: Camera) -> StreamOut:
 def get_stream(req: Request[None, None], camera: Camera) -> StreamOut:
     """The camera's stream: status, viewer URLs and MediaMTX's live state."""
     return streams.get(camera)
+
+
+@api.route(
+    "POST",
+    "/v1/cameras/{camera_id}/reference-view",
+    role="manager",
+    response=ReferenceViewOut,
+    audit="camera.reference_view",
+)
+def take_reference_view(req: Request[None, None], camera: Camera) -> ReferenceViewOut:
+    """Take the camera's current (latest recorded) view as the reference tamper detection compares with."""
+    return views.take_reference(camera)

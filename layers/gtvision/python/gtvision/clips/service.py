@@ -88,7 +88,7 @@ def create(principal: Principal, data: ClipIn) -> ClipQueued:
             },
         )
         # Known already, so a hold placed while the clip is queued protects its sources too.
-        store.replace_segments(conn, str(row.id), str(camera.id), [s.start_at for s in segments])
+        store.replace_segments(conn, str(row.id), str(camera.id), [(s.start_at, s.quality) for s in segments])
     clip_id = str(row.id)
     try:
         store.enqueue(clip_id)  # after the commit: the worker must find the row

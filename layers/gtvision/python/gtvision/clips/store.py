@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -186,15 +187,19 @@ def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) 
     )
 
 
-def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
-    """Record exactly which segments the clip is cut from (what retention must keep while held)."""
+def replace_segments(
+    conn: Conn, clip_id: str, camera_id: str, starts: Sequence[datetime | tuple[datetime, str]]
+) -> None:
+    """Record exactly which segments the clip is cut from (what retention must keep while held): their starts,
+    or (start, quality) pairs when the clip mixes a camera's main stream and sub-stream."""
     conn.execute("DELETE FROM clip_segments WHERE clip_id = %s", (clip_id,))
-    if starts:
+    pairs = [s if isinstance(s, tuple) else (s, "main") for s in starts]
+    if pairs:
         with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                [(clip_id, camera_id, s) for s in starts],
+                "INSERT INTO clip_segments (clip_id, camera_id, segment_start, segment_quality)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(clip_id, camera_id, start, quality) for start, quality in pairs],
             )
 
 
@@ -204,8 +209,8 @@ def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
         conn,
         Segment,
         f"SELECT {columns(Segment, 's.')} FROM clip_segments cs JOIN segments s"
-        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-        " WHERE cs.clip_id = %s ORDER BY s.start_at",
+        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start AND s.quality = cs.segment_quality"
+        " WHERE cs.clip_id = %s ORDER BY s.start_at, s.quality",
         (clip_id,),
     )
 

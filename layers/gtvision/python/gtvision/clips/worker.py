@@ -153,6 +153,8 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
                     "size_bytes": result.size_bytes,
                     "duration_s": round(result.duration_s, 6),
                     "container": "mp4",
+                    # Two-tier recording: main, sub or both (each source says which stream it was cut from).
+                    "qualities": sorted({s.quality for s in segments}),
                 },
                 camera={"id": camera_id, "name": names.camera_name},
                 city={"id": str(row.city_id), "name": names.city_name, "state": names.city_state},
@@ -181,7 +183,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
         with db.transaction() as conn:
             done = store.finish(conn, clip_id, token, outcome)
             if done:
-                store.replace_segments(conn, clip_id, camera_id, [s.start_at for s in segments])
+                store.replace_segments(conn, clip_id, camera_id, [(s.start_at, s.quality) for s in segments])
         if done:
             announce(clip_id)
         else:
@@ -213,7 +215,8 @@ def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], 
             raise _ClipFailed(f"segmento {seg.s3_key} não está mais no armazenamento") from exc
         if seg.sha256 and digest != seg.sha256:
             raise _ClipFailed(f"segmento {seg.s3_key} não confere com o SHA-256 registrado: integridade violada")
-        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds))
+        dims = (seg.width, seg.height) if seg.width and seg.height else None
+        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds, size=dims))
         provenance.append(
             {
                 "s3_key": seg.s3_key,
@@ -221,6 +224,8 @@ def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], 
                 "size_bytes": size,
                 "start": format_rfc3339(seg.start_at),
                 "end": format_rfc3339(seg.end_at),
+                # Two-tier recording: which stream this part was cut from (the sub-stream has less detail).
+                "quality": seg.quality,
             }
         )
     return sources, provenance

@@ -41,8 +41,8 @@ def backoff(attempt: int) -> timedelta:
 
 
 def wanted_paths(cam: StartedCamera) -> tuple[str, ...]:
-    """The MediaMTX paths a started camera must have."""
-    return (str(cam.camera_id),)
+    """The MediaMTX paths a started camera must have (its sub-stream's too)."""
+    return streams.wanted_paths(str(cam.camera_id), cam.has_substream)
 
 
 def plan(

@@ -38,6 +38,8 @@ class StartedCamera:
     segment_frames: int | None
     offline_open: bool
     stalled_open: bool
+    #: Whether the camera has a sub-stream (its MediaMTX path `{id}_sub` must exist too).
+    has_substream: bool
     #: Re-adds of its MediaMTX path tried since the path was last seen, and when the next may be tried.
     path_readds: int
     path_readd_after: datetime | None

@@ -92,6 +92,7 @@ def started_cameras(conn: Conn, now: datetime) -> list[StartedCamera]:
         "SELECT c.id AS camera_id, c.city_id, c.name, h.status, h.since, h.started_at, h.sampled_at,"
         " h.online_time, h.inbound_bytes, h.frames_in_error_total, h.last_segment_end AS stored_segment_end,"
         " coalesce(h.path_readds, 0) AS path_readds, h.path_readd_after,"
+        " c.substream_url IS NOT NULL AS has_substream,"
         " s.end_at AS segment_end, s.duration_s AS segment_duration_s, s.frame_count AS segment_frames,"
         " EXISTS (SELECT 1 FROM alerts a WHERE a.kind = 'camera_offline' AND a.camera_id = c.id"
         "         AND a.resolved_at IS NULL) AS offline_open,"

@@ -8,13 +8,14 @@ from datetime import datetime
 from gtvision.core import db
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
-from gtvision.recordings import store
+from gtvision.recordings import storage, store, tiers
 from gtvision.recordings.schemas import Segment
 
 
 def in_range(conn: Conn, camera_id: str, start: datetime, end: datetime) -> list[Segment]:
-    """A camera's segments overlapping [start, end), by start."""
-    return store.in_range(conn, camera_id, start, end)
+    """The segments a clip of a camera's [start, end) is cut from, by start: main where it was recorded,
+    the sub-stream in main's gaps (`tiers.best`)."""
+    return tiers.best(store.in_range(conn, camera_id, start, end))
 
 
 def protect_clip_sources(clip_id: str) -> None:
@@ -22,7 +23,7 @@ def protect_clip_sources(clip_id: str) -> None:
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=False)
     keys = [k for s in sources for k in s.object_keys]
-    store.tag_retention(get_settings().recordings_bucket, keys, store.HELD)
+    storage.tag_retention(get_settings().recordings_bucket, keys, storage.HELD)
 
 
 def release_clip_sources(clip_id: str) -> None:
@@ -30,6 +31,6 @@ def release_clip_sources(clip_id: str) -> None:
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=True)
     bucket = get_settings().recordings_bucket
-    for days in {s.retention_days for s in sources}:
-        keys = [k for s in sources if s.retention_days == days for k in s.object_keys]
-        store.tag_retention(bucket, keys, str(days))
+    for days in {s.plan_days for s in sources}:
+        keys = [k for s in sources if s.plan_days == days for k in s.object_keys]
+        storage.tag_retention(bucket, keys, storage.plan_tag(days))

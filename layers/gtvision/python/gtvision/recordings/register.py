@@ -1,11 +1,17 @@
 """Segment registration (SegmentUploadFunction's work): one `segments` row per uploaded segment.
 
-Registration is idempotent on (camera_id, start_at) — the segment's identity in the key layout — so
-duplicated and reordered S3 events register a segment once. What cannot ever be registered (a key
-outside the layout, an unknown camera, media ffmpeg cannot read) is recorded in `rejected_uploads`
-and left in the bucket; transient failures (storage or database down, an ffmpeg run that timed out
-or was killed) raise, to be retried. A key overwritten with other content is re-registered and
-raises a `recording_changed` alert (ADR 0010).
+Registration is idempotent on (camera_id, start_at, quality) — the segment's identity in the key layout — so
+duplicated and reordered S3 events register a segment once. What cannot ever be registered (a key outside the
+layout, an unknown camera, media no demuxer reads) is recorded in `rejected_uploads` and left in the bucket;
+anything transient (storage or database down, an ffmpeg run that timed out, was killed or ran out of scratch)
+raises, to be retried. A key overwritten with other content is re-registered and raises a `recording_changed`
+alert (ADR 0010).
+
+The work is bounded (docs/benchmarks.md, "segment registration"): one read round trip (camera, plans, the
+segment under the key, the camera's view state), the download hashed as it streams, the MP4 probed by its boxes
+(no ffmpeg), one ffmpeg run over the first keyframes only (thumbnail, start time, tamper views; for MPEG-TS also
+the probe, for progressive MP4 also the playable copy), the storage requests in parallel, and one write round
+trip (the row, the view state, the key's stale rejections).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from gtvision.core.errors import BadInput
 from gtvision.core.observability import logger, metrics
 from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
-from gtvision.media import ffmpeg, isobmff, rendition
+from gtvision.media import isobmff, keyframes, rendition
 from gtvision.media.budget import MAX_FFMPEG_S, FfmpegBudget
+from gtvision.media.ffmpeg import MediaError, MediaInfo
 from gtvision.recordings import changes as recording_changes
+from gtvision.recordings import storage, views
 from gtvision.recordings import store as dal
-from gtvision.recordings.keys import canonical_variant_of, parse_key, thumbnail_key
-from gtvision.tenancy import cameras, cities
+from gtvision.recordings.keys import SegmentKey, canonical_variant_of, parse, thumbnail_key
+from gtvision.recordings.schemas import CameraPlan
 
 #: Segment starts accepted: recorders' clocks drift, but not by years (and 9999-12-31 + a duration
 #: overflows). Earlier or later starts are recorded as rejected.
@@ -89,27 +97,25 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
     """
     deadline = FfmpegBudget(min(ffmpeg_budget_s, MAX_FFMPEG_S))
     deadline.left()  # not even started when the invocation is nearly over
-    parsed = parse_key(key)
+    parsed = parse(key)
     if parsed is None:
         canonical = canonical_variant_of(key)
         if canonical is not None:
             return _reject(key, "non_canonical_key", bucket=bucket, canonical=canonical)
         return _reject(key, "unparsable_key", bucket=bucket)
-    camera_id, start, ext = parsed
-    if not EARLIEST_START <= start <= datetime.now(UTC) + FUTURE_SKEW:
-        return _reject(key, "start_out_of_range", bucket=bucket, start=start.isoformat())
-    camera = cameras.get_any(camera_id)
-    city = cities.find(str(camera.city_id)) if camera else None
-    retention_days = city.retention_days if city else None
+    if not EARLIEST_START <= parsed.start <= datetime.now(UTC) + FUTURE_SKEW:
+        return _reject(key, "start_out_of_range", bucket=bucket, start=parsed.start.isoformat())
     with db.transaction() as conn:
-        existing = dal.get(conn, camera_id, start) if camera else None
-    if camera is None:
-        return _reject(key, "unknown_camera", camera_id=camera_id, bucket=bucket)
+        ctx = dal.registration(conn, parsed.camera_id, parsed.start, parsed.quality)
+    plan, existing = ctx.camera, ctx.existing
+    if plan is None:
+        return _reject(key, "unknown_camera", camera_id=parsed.camera_id, bucket=bucket)
     if existing is not None and recording_changes.unchanged(existing, objects.head(bucket, key)):
         return _duplicate(key)
+    judgement: views.Judgement | None = None
     scratch = tempfile.mkdtemp(prefix="gtv-seg-")
     try:
-        local = os.path.join(scratch, f"segment.{ext}")
+        local = os.path.join(scratch, f"segment.{parsed.ext}")
         try:
             sha256, size, etag = objects.download(bucket, key, local)
         except objects.ObjectMissing:
@@ -118,43 +124,29 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             return _reject(key, "object_missing", bucket=bucket)
         if existing is not None and existing.sha256 == sha256:
             with db.transaction() as conn:  # same bytes uploaded again (a new ETag, e.g. multipart): not a change
-                dal.set_etag(conn, camera_id, start, etag)
+                dal.set_etag(conn, parsed.camera_id, parsed.start, etag, parsed.quality)
             return _duplicate(key)
         try:
-            info = isobmff.probe(local, timeout=deadline.left())
-            pts_start = ffmpeg.start_time(local, timeout=deadline.left())
-            thumb_local = os.path.join(scratch, "thumb.jpg")
-            ffmpeg.thumbnail(local, thumb_local, 160, 90, timeout=deadline.left())
+            info, decoded = _media(local, scratch, parsed.ext, deadline)
         except Exception as exc:
             if classify(exc) is not Failure.REJECTED:
                 raise  # a timeout, a signal, a full scratch say nothing about the media: retried
             if existing is not None:
                 unreadable = {"sha256": sha256, "size_bytes": size, "etag": etag}
                 recording_changes.changed(existing, unreadable, readable=False)
-            message = exc.message if isinstance(exc, ffmpeg.MediaError) else str(exc)
+            message = exc.message if isinstance(exc, MediaError) else str(exc)
             raise Rejected("unreadable_media", error=message[-500:], size_bytes=size) from exc
         if info.duration_s > dal.MAX_SEGMENT.total_seconds():
             raise Rejected("segment_too_long", duration_s=info.duration_s)
         container = ("fmp4" if info.fragmented else "mp4") if info.container == "mp4" else "ts"
-        playable = rendition.playable_copy(local, os.path.join(scratch, "playable.ts"), container, key, deadline.left())
-        thumb_key = thumbnail_key(camera_id, start)
-        # Tag both objects with the city's plan: the bucket's lifecycle rules are the safety net behind
-        # RetentionFunction (a legal hold re-tags them `held`, which no rule matches).
-        retention = str(retention_days)
-        dal.put_thumbnail(bucket, thumb_key, thumb_local, retention)
-        storage_class = get_settings().storage_class_for(int(retention))  # docs/cost.md: IA for 30-day plans
-        if storage_class:
-            dal.store_for_plan(bucket, key, retention, storage_class)
-        else:
-            dal.tag_retention(bucket, [key], retention)
-        play_key = rendition.rendition_key(camera_id, start) if playable else None
-        if playable and play_key:
-            dal.put_rendition(bucket, play_key, playable.path, retention)
+        thumb_key = thumbnail_key(parsed.camera_id, parsed.start, parsed.quality)
+        play_key = rendition.rendition_key(parsed.path_name, parsed.start) if decoded.rendition else None
+        _store_objects(bucket, key, parsed, plan, thumb_key, decoded)
         row = {
-            "camera_id": camera_id,
-            "city_id": camera.city_id,
-            "start_at": start,
-            "end_at": start + timedelta(seconds=info.duration_s),
+            "camera_id": parsed.camera_id,
+            "city_id": plan.city_id,
+            "start_at": parsed.start,
+            "end_at": parsed.start + timedelta(seconds=info.duration_s),
             "duration_s": info.duration_s,
             "s3_key": key,
             "thumb_key": thumb_key,
@@ -165,20 +157,22 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
             "height": info.height,
             "container": container,
             "init_bytes": _init_bytes(local) if info.fragmented else None,
-            "pts_start": pts_start,
+            "pts_start": decoded.pts_start,
             "etag": etag,
             "play_key": play_key,
-            "play_size_bytes": playable.size_bytes if playable else None,
+            "play_size_bytes": decoded.rendition.size_bytes if decoded.rendition else None,
             "frame_count": info.frame_count,  # fps of the camera's health = frames / duration
+            "quality": parsed.quality,
         }
+        if parsed.quality == "main":  # tamper detection watches the main stream (the sub-stream shows the same)
+            judgement = views.judge(decoded.views, ctx.view, thumb_key)
         with db.transaction() as conn:
+            viewed, revision = False, 0
             if existing is None:
-                stored, revision = dal.insert(conn, row), 0
-                if stored:
-                    dal.clear_stale_rejections(conn, key)
+                stored, viewed = dal.register(conn, row, judgement.values if judgement else None)
             else:
-                revision = dal.replace(conn, row, existing.sha256)
-                stored = revision is not None
+                replaced = dal.replace(conn, row, existing.sha256)
+                stored, revision = replaced is not None, replaced or 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if not stored:  # a concurrent delivery of the same event won the insert (or the re-registration)
@@ -186,9 +180,44 @@ def register_upload(bucket: str, key: str, ffmpeg_budget_s: float = MAX_FFMPEG_S
     if existing is not None:
         recording_changes.changed(existing, row, readable=True, revision=revision)
         return UploadOutcome("changed", key)
+    if viewed and judgement is not None:
+        views.act(plan, judgement, parsed.start, key, ctx.view)
     metrics.add_metric(name="SegmentsRegistered", unit=MetricUnit.Count, value=1)
-    logger.info("segment registered", extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec})
+    logger.info(
+        "segment registered",
+        extra={"key": key, "duration_s": info.duration_s, "codec": info.video_codec, "quality": parsed.quality},
+    )
     return UploadOutcome("registered", key)
+
+
+def _media(local: str, scratch: str, ext: str, deadline: FfmpegBudget) -> tuple[MediaInfo, keyframes.Decoded]:
+    """The segment's probe and its one decode: an MP4's boxes are read in Python and ffmpeg decodes only its
+    first keyframes; an MPEG-TS (or anything not ISO-BMFF) is probed by the same ffmpeg run's stream copy."""
+    info: MediaInfo | None = None
+    if ext == "mp4":
+        info = isobmff.probe_mp4(local)
+    if info is None:
+        decoded = keyframes.decode(local, scratch, "ts", deadline.left())
+        assert decoded.info is not None  # a "ts" decode always probes (or raises)
+        return decoded.info, decoded
+    container: keyframes.Container = "fmp4" if info.fragmented else "mp4"
+    decoded = keyframes.decode(local, scratch, container, deadline.left(), prefix_bytes=info.first_keyframes_bytes)
+    return info, decoded
+
+
+def _store_objects(
+    bucket: str, key: str, parsed: SegmentKey, plan: CameraPlan, thumb_key: str, decoded: keyframes.Decoded
+) -> None:
+    """The segment's storage requests: its tier's plan tag and storage class (docs/cost.md: main kept
+    `full_quality_days`, the sub-stream `retention_days`; Standard-IA for a 30-day tier), its thumbnail and its
+    playable copy — tagged alike, so the bucket's lifecycle rules are the safety net behind RetentionFunction."""
+    days = plan.full_quality_days if parsed.quality == "main" else plan.retention_days
+    tag = storage.plan_tag(days)
+    play = (
+        (rendition.rendition_key(parsed.path_name, parsed.start), decoded.rendition.path) if decoded.rendition else None
+    )
+    storage_class = get_settings().storage_class_for(int(tag))
+    storage.store_segment(bucket, key, tag, storage_class, (thumb_key, decoded.thumbnail), play)
 
 
 def _duplicate(key: str) -> UploadOutcome:

@@ -56,6 +56,8 @@ class Segment:
     frame_count: int | None
     #: How many times the content under this key changed after its first registration.
     revision: int = 0
+    #: The camera's main stream or its sub-stream (two-tier recording).
+    quality: Quality = "main"
 
     @property
     def object_keys(self) -> list[str]:
@@ -75,11 +77,18 @@ class SegmentKeys:
     s3_key: str
     thumb_key: str | None
     play_key: str | None
+    quality: Quality
     retention_days: int
+    full_quality_days: int
 
     @property
     def object_keys(self) -> list[str]:
         return [k for k in (self.s3_key, self.thumb_key, self.play_key) if k]
+
+    @property
+    def plan_days(self) -> int:
+        """Days the segment's quality is kept (main: the full-quality part of the plan)."""
+        return self.full_quality_days if self.quality == "main" else self.retention_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,26 +122,43 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraPlan:
+    """A camera and its city's plans, as registration needs them."""
+
+    camera_id: UUID
+    city_id: UUID
+    name: str
+    retention_days: int
+    #: The full-quality part of the plan (main stream), at most `retention_days`.
+    full_quality_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """A camera's reference and the state of the comparison (table `camera_views`)."""
+
+    camera_id: UUID
+    reference_luma: bytes
+    reference_sharpness: float
+    reference_at: datetime
+    reference_source: str
+    reference_thumb_key: str | None
+    last_luma: bytes
+    last_sharpness: float
+    last_at: datetime
+    last_thumb_key: str | None
+    suspect_reason: str | None
+    suspect_count: int
+
+
+@dataclass(frozen=True)
 class Registration:
-    """What registering one uploaded key needs to know first, read in one statement: the camera, its city's
-    plans, the segment already registered under (camera, start, quality) if any, and the camera's view state."""
+    """What registering one key reads first, in one round trip: the camera and its city's plans (None: no such
+    camera), the segment already registered under the key, and the camera's view state (tamper detection)."""
 
-    camera_id: UUID | None
-    city_id: UUID | None
-    retention_days: int | None
-    full_quality_days: int | None
-    existing_sha256: str | None
-    existing_etag: str | None
-    existing_size_bytes: int | None
-    existing_s3_key: str | None
-    existing_duration_s: float | None
-    existing_start_at: datetime | None
-    existing_revision: int | None
-    view: dict[str, Any] | None
-
-    @property
-    def registered(self) -> bool:
-        return self.existing_s3_key is not None
+    camera: CameraPlan | None
+    existing: Segment | None
+    view: ViewState | None
 
 
 # ------------------------------------------------------------------------------------------- queries

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gtvision.core import db, pagination
 from gtvision.core.settings import get_settings
-from gtvision.recordings import hls
+from gtvision.recordings import hls, storage, tiers
 from gtvision.recordings import store as dal
 from gtvision.recordings.keys import parse, parse_key, segment_key, thumbnail_key
 from gtvision.recordings.schemas import PlaybackQuery, RangeQuery, Span, Thumbnail, ThumbnailsQuery, Timeline
@@ -54,20 +54,22 @@ def thumbnails(camera: Camera, query: ThumbnailsQuery) -> tuple[list[Thumbnail],
     with db.transaction() as conn:
         rows = dal.thumbnails_page(conn, str(camera.id), query.start, query.end, query.limit, after_at)
     page, nxt = pagination.page(rows, query.limit, ("start_at",))
-    urls = dal.presigned_urls([r.thumb_key for r in page], get_settings().presign_ttl_s)
+    urls = storage.presigned_urls([r.thumb_key for r in page], get_settings().presign_ttl_s)
     return [Thumbnail(at=r.start_at, url=u) for r, u in zip(page, urls, strict=True)], nxt
 
 
 def playlist(camera: Camera, query: PlaybackQuery) -> str | None:
-    """The HLS VOD playlist of the range (≤ 24 h), None when nothing playable was recorded in it."""
+    """The HLS VOD playlist of the range (≤ 24 h) in the quality asked — `best`: main where it was recorded,
+    the sub-stream in main's gaps, one playlist — None when nothing playable was recorded in it."""
     with db.transaction() as conn:
         segments = dal.in_range(conn, str(camera.id), query.start, query.end)
-    rows = [p for p in (hls.rendition_row(r) for r in segments) if p is not None]
+    chosen = tiers.choose(segments, query.quality)
+    rows = [p for p in (hls.rendition_row(r) for r in chosen) if p is not None]
     if not rows:
         return None
     total = sum(hls.duration(r) for r in rows)
     ttl = int(min(MAX_PLAYLIST_TTL_S, max(get_settings().presign_ttl_s, total + 3600)))
-    urls = dal.presigned_urls([r.s3_key for r in rows], ttl)
+    urls = storage.presigned_urls([r.s3_key for r in rows], ttl)
     return hls.build_playlist(rows, urls)
 
 
@@ -88,5 +90,5 @@ def is_registered(key: str) -> bool:
     if parsed is None:
         return False
     with db.transaction() as conn:
-        row = dal.get(conn, parsed.camera_id, parsed.start)
+        row = dal.get(conn, parsed.camera_id, parsed.start, parsed.quality)
     return row is not None and row.s3_key == key

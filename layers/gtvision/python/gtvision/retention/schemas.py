@@ -14,12 +14,15 @@ class CityPlan:
     id: UUID
     retention_days: int
     lpr_retention_days: int
+    #: Days main-stream segments are kept (two-tier recording; the sub-stream's are kept `retention_days`).
+    full_quality_days: int
 
 
 @dataclass(frozen=True, slots=True)
 class ExpiredSegment:
     camera_id: UUID
     start_at: datetime
+    quality: str
     s3_key: str
     thumb_key: str | None
     play_key: str | None

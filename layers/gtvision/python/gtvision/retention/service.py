@@ -134,7 +134,7 @@ def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: fl
             has_segments = dal.table_exists(conn, "segments") and dal.table_exists(conn, "clip_segments")
             has_reads = dal.table_exists(conn, "plate_reads") and dal.table_exists(conn, "alerts")
             if has_segments and cities:
-                _drop_expired_partitions(r, min(c.retention_days for c in cities))
+                _drop_expired_partitions(r, min(c.full_quality_days for c in cities))
             for city in cities:
                 _expire_city(r, city, has_segments, has_reads)
             if has_segments:
@@ -250,7 +250,8 @@ def _expire_city(r: _Run, city: CityPlan, has_segments: bool, has_reads: bool) -
         return
     try:
         if has_segments:
-            _expire_segments(r, city_id, r.now - timedelta(days=city.retention_days), counts)
+            main_cutoff = r.now - timedelta(days=city.full_quality_days)
+            _expire_segments(r, city_id, main_cutoff, r.now - timedelta(days=city.retention_days), counts)
             _expire_clips(r, city_id, r.now - timedelta(days=city.retention_days), counts)
         if has_reads:
             _anonymise_reads(r, city_id, r.now - timedelta(days=city.lpr_retention_days), counts)
@@ -261,19 +262,20 @@ def _expire_city(r: _Run, city: CityPlan, has_segments: bool, has_reads: bool) -
         r.report.add(city_id, counts)
 
 
-def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
+def _expire_segments(r: _Run, city_id: str, main_cutoff: datetime, sub_cutoff: datetime, counts: CityCounts) -> None:
+    """Main-stream segments past the city's full-quality days, sub-stream ones past its retention days."""
     conn = r.conn
     while not r.out_of_time():
-        rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
+        rows = dal.claim_expired_segments(conn, city_id, main_cutoff, sub_cutoff, SEGMENT_BATCH)
         if not rows:
             break
         keys = [k for row in rows for k in row.object_keys]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("segments", keys)
-        counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
+        counts.segments_deleted += dal.delete_segments(conn, city_id, main_cutoff, rows)
         conn.commit()
         counts.objects_deleted += deleted
-    counts.held_kept = dal.count_held_expired(conn, city_id, cutoff)
+    counts.held_kept = dal.count_held_expired(conn, city_id, main_cutoff, sub_cutoff)
     conn.commit()
 
 

@@ -35,8 +35,12 @@ DELETE_WORKERS = 4
 # A segment is held when a held clip was cut from it; the same predicate everywhere.
 _HELD = (
     "EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
-    " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at)"
+    " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at"
+    " AND cs.segment_quality = s.quality)"
 )
+# Two-tier recording: main segments expire at the main cutoff (`full_quality_days`), sub-stream ones at the
+# sub cutoff (`retention_days`), which is never later.
+_EXPIRED = "s.start_at < %(main)s AND (s.quality = 'main' OR s.start_at < %(sub)s)"
 _NOT_HELD = f"NOT {_HELD}"
 
 
@@ -76,8 +80,14 @@ def unlock(conn: Conn, name: str) -> None:
 
 
 def cities(conn: Conn) -> list[CityPlan]:
-    """Every city with its retention plan (read fresh each run: a lowered plan applies at once)."""
-    return fetch_all(conn, CityPlan, "SELECT id, retention_days, lpr_retention_days FROM cities ORDER BY id")
+    """Every city with its retention plans (read fresh each run: a lowered plan applies at once)."""
+    return fetch_all(
+        conn,
+        CityPlan,
+        "SELECT id, retention_days, lpr_retention_days,"
+        " least(coalesce(full_quality_days, retention_days), retention_days) AS full_quality_days"
+        " FROM cities ORDER BY id",
+    )
 
 
 def table_exists(conn: Conn, name: str) -> bool:
@@ -140,34 +150,37 @@ def delete_objects(keys: list[str], bucket: str) -> int:
 # ---------------------------------------------------------------- segments, row by row
 
 
-def claim_expired_segments(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredSegment]:
+def claim_expired_segments(
+    conn: Conn, city_id: str, main_cutoff: datetime, sub_cutoff: datetime, limit: int
+) -> list[ExpiredSegment]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
     return fetch_all(
         conn,
         ExpiredSegment,
-        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
-        f" WHERE s.city_id = %s AND s.start_at < %s AND {_NOT_HELD}"
-        " ORDER BY s.start_at LIMIT %s FOR UPDATE OF s SKIP LOCKED",
-        (city_id, cutoff, limit),
+        "SELECT s.camera_id, s.start_at, s.quality, s.s3_key, s.thumb_key, s.play_key FROM segments s"
+        f" WHERE s.city_id = %(city)s AND {_EXPIRED} AND {_NOT_HELD}"
+        " ORDER BY s.start_at LIMIT %(n)s FOR UPDATE OF s SKIP LOCKED",
+        {"city": city_id, "main": main_cutoff, "sub": sub_cutoff, "n": limit},
     )
 
 
-def delete_segments(conn: Conn, city_id: str, cutoff: datetime, rows: list[ExpiredSegment]) -> int:
-    """Delete the given segment rows (the city and cutoff bound the scan to old partitions)."""
+def delete_segments(conn: Conn, city_id: str, main_cutoff: datetime, rows: list[ExpiredSegment]) -> int:
+    """Delete the given segment rows (the city and the main cutoff bound the scan to old partitions)."""
     if not rows:
         return 0
     return conn.execute(
-        "DELETE FROM segments s USING unnest(%s::uuid[], %s::timestamptz[]) AS d(camera_id, start_at)"
-        " WHERE s.city_id = %s AND s.start_at < %s AND s.camera_id = d.camera_id AND s.start_at = d.start_at",
-        ([r.camera_id for r in rows], [r.start_at for r in rows], city_id, cutoff),
+        "DELETE FROM segments s USING unnest(%s::uuid[], %s::timestamptz[], %s::text[]) AS d(camera_id, start_at, q)"
+        " WHERE s.city_id = %s AND s.start_at < %s AND s.camera_id = d.camera_id AND s.start_at = d.start_at"
+        " AND s.quality = d.q",
+        ([r.camera_id for r in rows], [r.start_at for r in rows], [r.quality for r in rows], city_id, main_cutoff),
     ).rowcount
 
 
-def count_held_expired(conn: Conn, city_id: str, cutoff: datetime) -> int:
+def count_held_expired(conn: Conn, city_id: str, main_cutoff: datetime, sub_cutoff: datetime) -> int:
     """Expired segments kept because a held clip was cut from them (reported, never deleted)."""
     row = conn.execute(
-        f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %s AND s.start_at < %s AND {_HELD}",
-        (city_id, cutoff),
+        f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %(city)s AND {_EXPIRED} AND {_HELD}",
+        {"city": city_id, "main": main_cutoff, "sub": sub_cutoff},
     ).fetchone()
     return int(row["n"]) if row else 0
 
@@ -196,7 +209,9 @@ def partition_fully_expired(conn: Conn, part: Partition, now: datetime) -> bool:
     row = conn.execute(
         sql.SQL(
             "SELECT NOT EXISTS (SELECT 1 FROM {t} s LEFT JOIN cities c ON c.id = s.city_id"
-            "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => c.retention_days))"
+            "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => CASE WHEN s.quality = 'main'"
+            "     THEN least(coalesce(c.full_quality_days, c.retention_days), c.retention_days)"
+            "     ELSE c.retention_days END))"
             " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
             "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s) AS ok"
         ).format(t=sql.Identifier(part.name)),
@@ -314,7 +329,7 @@ def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit
         conn,
         ExpiredRejection,
         "SELECT r.id, r.s3_key FROM rejected_uploads r"
-        " LEFT JOIN cameras c ON c.id::text = lower(split_part(r.s3_key, '/', 2))"
+        " LEFT JOIN cameras c ON c.id::text = regexp_replace(lower(split_part(r.s3_key, '/', 2)), '_sub$', '')"
         " LEFT JOIN cities ci ON ci.id = c.city_id"
         " WHERE r.at < %s - make_interval(days => coalesce(ci.retention_days, %s))"
         " ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED",

@@ -24,10 +24,19 @@ class HookAccepted(Out):
     status: Literal["recorded", "ignored"]
 
 
+class SubUrls(Out):
+    """Viewer URLs of the camera's sub-stream (MediaMTX path `{camera_id}_sub`): what walls of many tiles play."""
+
+    hls: str
+    webrtc: str
+
+
 class StreamUrls(Out):
     hls: str
     webrtc: str
     rtsp: str
+    #: The sub-stream's URLs; null when the camera has none.
+    sub: SubUrls | None = None
 
 
 class LiveTrack(Out):
@@ -53,9 +62,14 @@ class StreamOut(Out):
     live: LiveState | None = None
 
 
-def stream_urls(urls: dict[str, str]) -> StreamUrls:
-    """The answer's `urls` from a node's viewer URLs of the camera's path."""
-    return StreamUrls(hls=urls["hls"], webrtc=urls["webrtc"], rtsp=urls["rtsp"])
+def stream_urls(urls: dict[str, str], sub: dict[str, str] | None = None) -> StreamUrls:
+    """The answer's `urls` from a node's viewer URLs of the camera's path (and of its sub-stream's path)."""
+    return StreamUrls(
+        hls=urls["hls"],
+        webrtc=urls["webrtc"],
+        rtsp=urls["rtsp"],
+        sub=SubUrls(hls=sub["hls"], webrtc=sub["webrtc"]) if sub else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

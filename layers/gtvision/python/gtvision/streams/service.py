@@ -12,8 +12,9 @@ from gtvision.core.errors import Unavailable
 from gtvision.core.observability import logger
 from gtvision.core.urls import parse_source_url
 from gtvision.health import events as stream_health
+from gtvision.recordings.keys import path_name
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
-from gtvision.streams.schemas import LiveState, LiveTrack, StreamOut, stream_urls
+from gtvision.streams.schemas import LiveState, LiveTrack, StreamOut, StreamUrls, stream_urls
 from gtvision.tenancy import cameras
 from gtvision.tenancy.schemas import Camera
 
@@ -50,21 +51,25 @@ def start(camera: Camera) -> StreamOut:
     registered may point at this host's loopback or the metadata service today (422 then)."""
     camera_id = str(camera.id)
     parse_source_url(camera.source_url)
+    if camera.substream_url:
+        parse_source_url(camera.substream_url)
     client = _client(camera_id)
     try:
-        client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
+        readd_paths(client, camera_id, wanted_paths(camera_id, bool(camera.substream_url)))
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "start", exc) from None
     cameras.set_stream_status(camera_id, "streaming")
     stream_health.started(camera)
-    return StreamOut(camera_id=camera_id, status="streaming", urls=stream_urls(client.urls(camera_id)))
+    return StreamOut(camera_id=camera_id, status="streaming", urls=_urls(client, camera_id, bool(camera.substream_url)))
 
 
 def stop(camera: Camera) -> StreamOut:
     """Remove the camera's MediaMTX path (stops pulling and recording) and mark the camera stopped."""
     camera_id = str(camera.id)
+    client = _client(camera_id)
     try:
-        _client(camera_id).remove_path(camera_id, missing_ok=True)
+        client.remove_path(camera_id, missing_ok=True)
+        client.remove_path(path_name(camera_id, "sub"), missing_ok=True)  # also one a removed sub-stream left
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
     cameras.set_stream_status(camera_id, "stopped")
@@ -88,13 +93,28 @@ def get(camera: Camera) -> StreamOut:
     return StreamOut(
         camera_id=camera_id,
         status=camera.status,
-        urls=stream_urls(client.urls(camera_id)) if streaming else None,
+        urls=_urls(client, camera_id, bool(camera.substream_url)) if streaming else None,
         live=live,
     )
 
 
+def wanted_paths(camera_id: str, has_substream: bool) -> tuple[str, ...]:
+    """The MediaMTX paths of a streaming camera: its own, and `{id}_sub` when it has a sub-stream."""
+    return (camera_id, path_name(camera_id, "sub")) if has_substream else (camera_id,)
+
+
+def _urls(client: MediaMTXClient, camera_id: str, has_substream: bool) -> StreamUrls:
+    sub = client.urls(path_name(camera_id, "sub")) if has_substream else None
+    return stream_urls(client.urls(camera_id), sub)
+
+
 def readd_paths(client: MediaMTXClient, camera_id: str, paths: tuple[str, ...]) -> None:
-    """Add again the MediaMTX paths of a started camera that its node forgot (the health poll's reconcile)."""
+    """Make the camera's MediaMTX paths pull and record its streams (start, and the health poll's re-adds of
+    paths a MediaMTX restart forgot). The sub-stream records to `recordings/{id}_sub/…` (two-tier recording)."""
     for name in paths:
         if name == camera_id:
             client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
+        elif name == path_name(camera_id, "sub"):
+            source = cameras.substream_with_credentials(camera_id)
+            if source:
+                client.ensure_path(name, source, record=True)

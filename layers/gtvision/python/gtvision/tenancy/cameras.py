@@ -42,6 +42,7 @@ def to_public(row: Camera) -> dict[str, Any]:
         "has_credentials": bool(row.username or row.has_password),
         "location": location,
         "lpr_enabled": row.lpr_enabled,
+        "substream_url": row.substream_url,
         "status": derived_status(row.status, row.health_status),
         # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
         "stream_status": row.status,
@@ -70,8 +71,9 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
         raise not_found("cidade")
     principal.require("admin", "manager")
     src = parse_source_url(data.source_url)
-    username = data.username if data.username is not None else src.username
-    password = data.password if data.password is not None else src.password
+    sub = parse_source_url(data.substream_url) if data.substream_url else None
+    username = data.username if data.username is not None else (src.username or (sub.username if sub else None))
+    password = data.password if data.password is not None else (src.password or (sub.password if sub else None))
     webhook_secret = secrets.token_hex(32) if data.lpr_enabled else None
     with db.transaction() as conn:
         city = cities_dal.get(conn, city_id, for_update=True)  # serialises concurrent creates per city
@@ -91,6 +93,7 @@ def create(principal: Principal, city_id: str, data: CameraIn) -> dict[str, Any]
             "lon": data.location.lon if data.location else None,
             "address": data.location.address if data.location else None,
             "lpr_enabled": data.lpr_enabled,
+            "substream_url": sub.url if sub else None,
             "webhook_secret_enc": crypto.encrypt(webhook_secret, f"webhook:{camera_id}") if webhook_secret else None,
         }
         row = dal.insert(conn, values)
@@ -153,6 +156,14 @@ def update(principal: Principal, camera_id: str, patch: CameraPatch) -> dict[str
             changes["username"] = src.username
         if src.password is not None:
             changes["password_enc"] = crypto.encrypt(src.password, camera_id)
+    if "substream_url" in fields:
+        # Same rules as source_url: checked, its credentials moved to the camera's (the streams share them).
+        sub = parse_source_url(patch.substream_url) if patch.substream_url else None
+        changes["substream_url"] = sub.url if sub else None
+        if sub is not None and sub.username is not None and "username" not in changes:
+            changes["username"] = sub.username
+        if sub is not None and sub.password is not None and "password_enc" not in changes:
+            changes["password_enc"] = crypto.encrypt(sub.password, camera_id)
     if "username" in fields:
         changes["username"] = patch.username or None
     if "password" in fields:
@@ -235,3 +246,15 @@ def set_stream_status(camera_id: str, status: str) -> None:
     """What a manager asked of the camera's stream (`streaming` | `stopped`), set by the streams feature."""
     with db.transaction() as conn:
         dal.update(conn, camera_id, {"status": status})
+
+
+def substream_with_credentials(camera_id: str) -> str | None:
+    """The camera's sub-stream URL with its credentials (for MediaMTX only); None when it has none."""
+    with db.transaction() as conn:
+        sec = dal.secrets(conn, camera_id)
+    if sec is None:
+        raise not_found("câmera")
+    if not sec["substream_url"]:
+        return None
+    password = crypto.decrypt(sec["password_enc"], camera_id) if sec["password_enc"] else None
+    return with_credentials(sec["substream_url"], sec["username"], password)

@@ -37,8 +37,16 @@ def _check_timezone(name: str | None) -> str | None:
 
 
 def public(city: City) -> dict[str, Any]:
-    """The city as the API shows it (every column)."""
-    return dataclasses.asdict(city)
+    """The city as the API shows it (every column; `full_quality_days` as it applies: at most retention_days)."""
+    out = dataclasses.asdict(city)
+    out["full_quality_days"] = min(city.full_quality_days or city.retention_days, city.retention_days)
+    return out
+
+
+def _check_full_quality(full_quality_days: int | None, retention_days: int) -> None:
+    """Two-tier recording: the main stream is kept at most as long as the plan."""
+    if full_quality_days is not None and full_quality_days > retention_days:
+        raise Invalid("invalid_full_quality_days", "full_quality_days deve ser no máximo retention_days")
 
 
 def create(principal: Principal, data: CityIn) -> dict[str, Any]:
@@ -47,6 +55,7 @@ def create(principal: Principal, data: CityIn) -> dict[str, Any]:
     values = data.model_dump()
     values["state"] = _check_state(data.state)
     values["timezone"] = _check_timezone(data.timezone)
+    _check_full_quality(data.full_quality_days, data.retention_days)
     try:
         with db.transaction() as conn:
             return public(dal.insert(conn, values))
@@ -75,9 +84,11 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
 
 def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
     """Admins change a city's name, state, plans or camera limit."""
-    get(principal, city_id)  # 404 for other cities before any 403
+    current = get(principal, city_id)  # 404 for other cities before any 403
     principal.require("admin")
     changes = patch.model_dump(exclude_none=True)
+    if "full_quality_days" in changes:
+        _check_full_quality(patch.full_quality_days, patch.retention_days or current.retention_days)
     if "state" in changes:
         changes["state"] = _check_state(changes["state"])
     if "timezone" in changes:

@@ -19,6 +19,8 @@ class CityIn(Strict):
     camera_limit: int = Field(default=1000, ge=1, le=100000)
     lpr_retention_days: int = Field(default=30, ge=1, le=3650)
     timezone: str = Field(default="America/Sao_Paulo", min_length=1, max_length=64)
+    #: Two-tier recording: days the main stream is kept (the sub-stream: retention_days); default all of them.
+    full_quality_days: int | None = Field(default=None, ge=1, le=30)
 
 
 class CityPatch(Strict):
@@ -28,6 +30,7 @@ class CityPatch(Strict):
     camera_limit: int | None = Field(default=None, ge=1, le=100000)
     lpr_retention_days: int | None = Field(default=None, ge=1, le=3650)
     timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    full_quality_days: int | None = Field(default=None, ge=1, le=30)
 
 
 class UserIn(Strict):
@@ -55,6 +58,8 @@ class CameraIn(Strict):
     password: str | None = Field(default=None, max_length=256)
     location: Location | None = None
     lpr_enabled: bool = False
+    #: The camera's sub-stream (same URL rules and credentials as `source_url`).
+    substream_url: str | None = Field(default=None, min_length=1, max_length=2048)
 
 
 class CameraPatch(Strict):
@@ -65,6 +70,8 @@ class CameraPatch(Strict):
     location: Location | None = None
     lpr_enabled: bool | None = None
     rotate_webhook_secret: bool | None = None
+    #: The sub-stream's URL; null removes it.
+    substream_url: str | None = Field(default=None, min_length=1, max_length=2048)
     # Intelbras/Dahua ITS push (HTTP Digest): the password is write-only; null clears the pair.
     lpr_digest_username: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\"]+$")
     lpr_digest_password: str | None = Field(default=None, min_length=8, max_length=128)
@@ -86,6 +93,8 @@ class City:
     timezone: str
     created_at: datetime
     updated_at: datetime
+    #: Days the main stream is kept (two-tier recording): at most retention_days; NULL in the table = all.
+    full_quality_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +119,5 @@ class Camera:
     lpr_keepalive_at: datetime | None
     #: What the health poll last observed (online | offline | unknown), None before any poll.
     health_status: str | None
+    #: The camera's sub-stream, without credentials (MediaMTX path `{id}_sub`); None when it has none.
+    substream_url: str | None = None

@@ -13,7 +13,7 @@ from gtvision.tenancy.schemas import Camera
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
     " lpr_enabled, status, created_at, updated_at, lpr_digest_username, lpr_keepalive_at,"
-    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status"
+    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status, substream_url"
 )
 
 
@@ -45,7 +45,7 @@ def find_by_name(conn: Conn, city_id: str, name: str) -> Camera | None:
 def secrets(conn: Conn, camera_id: str) -> dict[str, Any] | None:
     """The encrypted secrets of a camera (never leaves the logic layer)."""
     return conn.execute(
-        "SELECT id, city_id, source_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
+        "SELECT id, city_id, source_url, substream_url, username, password_enc, lpr_enabled, webhook_secret_enc,"
         " webhook_secret_prev_enc, webhook_secret_prev_until, lpr_digest_username, lpr_digest_password_enc"
         " FROM cameras WHERE id = %s",
         (camera_id,),

@@ -1,7 +1,10 @@
 """SQL of the segment index: daily partitions, idempotent registration, range reads and the timeline.
 
 Every read is bounded by `camera_id` and a `start_at` range, so PostgreSQL prunes to the partitions of
-the range and walks the (camera_id, start_at) primary key — never a scan of the camera's history.
+the range and walks the (camera_id, start_at, quality) primary key — never a scan of the camera's history.
+Registration reads what it needs in one round trip (`registration`: the camera, its city's plans, the segment
+already under the key, the camera's view state) and writes in one (`register`: the row, the view state and
+the stale rejections in one statement).
 """
 
 from __future__ import annotations
@@ -12,13 +15,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from psycopg import sql
+from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from gtvision.core import aws, presign
 from gtvision.core.db import Conn
-from gtvision.core.settings import get_settings
 from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
-from gtvision.recordings.schemas import Rejection, Segment, SegmentKeys, ThumbnailRow, TimelineRow
+from gtvision.recordings.schemas import (
+    CameraPlan,
+    Quality,
+    Registration,
+    Rejection,
+    Segment,
+    SegmentKeys,
+    ThumbnailRow,
+    TimelineRow,
+    ViewState,
+)
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
 MAX_SEGMENT = timedelta(hours=2)
@@ -45,7 +57,9 @@ _COLUMNS = (
     "play_key",
     "play_size_bytes",
     "frame_count",
+    "quality",
 )
+_KEY = "camera_id = %(camera_id)s AND start_at = %(start_at)s AND quality = %(quality)s"
 _known_partitions: set[date] = set()
 _known_lock = threading.Lock()
 
@@ -102,14 +116,18 @@ def forget_partitions() -> None:
         _known_partitions.clear()
 
 
+def _values(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {c: row.get(c) for c in _COLUMNS} | {"quality": row.get("quality") or "main"}
+
+
 def insert(conn: Conn, row: Mapping[str, Any]) -> bool:
-    """Register one segment; False when (camera_id, start_at) was already registered (duplicate event)."""
+    """Register one segment; False when (camera_id, start_at, quality) was already registered (a duplicate)."""
     ensure_partition(conn, row["start_at"].astimezone(UTC).date())
-    values = {c: row.get(c) for c in _COLUMNS}
+    values = _values(row)
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in _COLUMNS)
     params = sql.SQL(", ").join(sql.Placeholder(c) for c in _COLUMNS)
     cur = conn.execute(
-        sql.SQL("INSERT INTO segments ({c}) VALUES ({p}) ON CONFLICT (camera_id, start_at) DO NOTHING").format(
+        sql.SQL("INSERT INTO segments ({c}) VALUES ({p}) ON CONFLICT (camera_id, start_at, quality) DO NOTHING").format(
             c=cols, p=params
         ),
         values,
@@ -120,21 +138,25 @@ def insert(conn: Conn, row: Mapping[str, Any]) -> bool:
 def replace(conn: Conn, row: Mapping[str, Any], previous_sha256: str | None) -> int | None:
     """Re-register a segment whose object was overwritten; its new revision, or None when another delivery
     already did."""
-    changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id")]
+    changing = [c for c in _COLUMNS if c not in ("camera_id", "start_at", "city_id", "quality")]
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in changing)
     found = conn.execute(
         sql.SQL(
-            "UPDATE segments SET {s}, revision = revision + 1 WHERE camera_id = %(camera_id)s"
-            " AND start_at = %(start_at)s AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s RETURNING revision"
+            "UPDATE segments SET {s}, revision = revision + 1 WHERE "
+            + _KEY
+            + " AND sha256 IS NOT DISTINCT FROM %(previous_sha256)s RETURNING revision"
         ).format(s=sets),
-        {**{c: row.get(c) for c in _COLUMNS}, "previous_sha256": previous_sha256},
+        {**_values(row), "previous_sha256": previous_sha256},
     ).fetchone()
     return int(found["revision"]) if found else None
 
 
-def set_etag(conn: Conn, camera_id: str, start_at: datetime, etag: str) -> None:
+def set_etag(conn: Conn, camera_id: str, start_at: datetime, etag: str, quality: Quality = "main") -> None:
     """Remember the ETag of identical bytes uploaded again, so their next duplicate event is a HEAD only."""
-    conn.execute("UPDATE segments SET etag = %s WHERE camera_id = %s AND start_at = %s", (etag, camera_id, start_at))
+    conn.execute(
+        "UPDATE segments SET etag = %(etag)s WHERE " + _KEY,
+        {"etag": etag, "camera_id": camera_id, "start_at": start_at, "quality": quality},
+    )
 
 
 def any_registered(conn: Conn) -> bool:
@@ -143,24 +165,29 @@ def any_registered(conn: Conn) -> bool:
     return bool(row and row["any"])
 
 
-def get(conn: Conn, camera_id: str, start_at: datetime) -> Segment | None:
-    """One segment by camera and start; None when missing."""
+def get(conn: Conn, camera_id: str, start_at: datetime, quality: Quality = "main") -> Segment | None:
+    """One segment by camera, start and quality; None when missing."""
     return fetch_one(
         conn,
         Segment,
-        f"SELECT {columns(Segment)} FROM segments WHERE camera_id = %s AND start_at = %s",
-        (camera_id, start_at),
+        f"SELECT {columns(Segment)} FROM segments WHERE " + _KEY,
+        {"camera_id": camera_id, "start_at": start_at, "quality": quality},
     )
 
 
-def in_range(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[Segment]:
-    """Segments of a camera overlapping [from_, to), ordered by start_at."""
+def in_range(
+    conn: Conn, camera_id: str, from_: datetime, to: datetime, quality: Quality | None = None
+) -> list[Segment]:
+    """Segments of a camera overlapping [from_, to) — of one quality, or both — ordered by start_at."""
+    only = " AND quality = %(quality)s" if quality else ""
     return fetch_all(
         conn,
         Segment,
         f"SELECT {columns(Segment)} FROM segments WHERE camera_id = %(cam)s"
-        " AND start_at >= %(lookback)s AND start_at < %(to)s AND end_at > %(from)s ORDER BY start_at",
-        {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT},
+        " AND start_at >= %(lookback)s AND start_at < %(to)s AND end_at > %(from)s"
+        + only
+        + " ORDER BY start_at, quality",
+        {"cam": camera_id, "from": from_, "to": to, "lookback": from_ - MAX_SEGMENT, "quality": quality},
     )
 
 
@@ -240,64 +267,17 @@ def thumbnails_page(
 ) -> list[ThumbnailRow]:
     """Up to limit+1 segments with a thumbnail starting in [from_, to) (after `after`), by start_at."""
     lo = max(from_, after + timedelta(microseconds=1)) if after else from_
+    # A sub-stream thumbnail only where no main segment was recorded (the best quality, as playback plays it).
     return fetch_all(
         conn,
         ThumbnailRow,
-        "SELECT start_at, thumb_key FROM segments WHERE camera_id = %(cam)s AND start_at >= %(lo)s"
-        " AND start_at < %(to)s AND thumb_key IS NOT NULL ORDER BY start_at LIMIT %(n)s",
-        {"cam": camera_id, "lo": lo, "to": to, "n": limit + 1},
+        "SELECT s.start_at, s.thumb_key FROM segments s WHERE s.camera_id = %(cam)s AND s.start_at >= %(lo)s"
+        " AND s.start_at < %(to)s AND s.thumb_key IS NOT NULL AND (s.quality = 'main' OR NOT EXISTS ("
+        "   SELECT 1 FROM segments m WHERE m.camera_id = s.camera_id AND m.quality = 'main'"
+        "   AND m.start_at >= s.start_at - %(max)s AND m.start_at < s.end_at AND m.end_at > s.start_at))"
+        " ORDER BY s.start_at LIMIT %(n)s",
+        {"cam": camera_id, "lo": lo, "to": to, "n": limit + 1, "max": MAX_SEGMENT},
     )
-
-
-# ---------------------------------------------------------------- objects
-
-
-RETENTION_TAG = "retention-days"
-#: The tag value no lifecycle rule matches: objects under legal hold never expire by lifecycle.
-HELD = "held"
-
-
-def put_thumbnail(bucket: str, key: str, path: str, retention: str) -> None:
-    """Store a segment's JPEG thumbnail, tagged with its retention."""
-    with open(path, "rb") as fh:
-        aws.client("s3").put_object(
-            Bucket=bucket, Key=key, Body=fh.read(), ContentType="image/jpeg", Tagging=f"{RETENTION_TAG}={retention}"
-        )
-
-
-def store_for_plan(bucket: str, key: str, retention: str, storage_class: str) -> None:
-    """Tag ``key`` with the plan and move it to ``storage_class`` in one request (an in-place copy).
-
-    Costs what the tagging PUT it replaces costs (one PUT-class request). The bucket notifies only
-    ObjectCreated:Put/CompleteMultipartUpload, so the copy raises no second registration event.
-    """
-    aws.client("s3").copy_object(
-        Bucket=bucket,
-        Key=key,
-        CopySource={"Bucket": bucket, "Key": key},
-        StorageClass=storage_class,
-        MetadataDirective="COPY",
-        TaggingDirective="REPLACE",
-        Tagging=f"{RETENTION_TAG}={retention}",
-    )
-
-
-def put_rendition(bucket: str, key: str, path: str, retention: str) -> None:
-    """Store a segment's playable (MPEG-TS) copy, tagged like the original."""
-    aws.client("s3").upload_file(
-        path, bucket, key, ExtraArgs={"ContentType": "video/mp2t", "Tagging": f"{RETENTION_TAG}={retention}"}
-    )
-
-
-def tag_retention(bucket: str, keys: list[str], retention: str) -> None:
-    """Tag objects for the bucket's lifecycle safety net (`retention-days` = 7|15|30, or `held`)."""
-    s3 = aws.client("s3")
-    tagging = {"TagSet": [{"Key": RETENTION_TAG, "Value": retention}]}
-    for key in keys:
-        try:
-            s3.put_object_tagging(Bucket=bucket, Key=key, Tagging=tagging)
-        except s3.exceptions.NoSuchKey:
-            continue  # already gone: nothing left for a lifecycle rule to expire
 
 
 def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool) -> list[SegmentKeys]:
@@ -306,20 +286,93 @@ def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool
     other = (
         " AND NOT EXISTS (SELECT 1 FROM clip_segments o JOIN clips c ON c.id = o.clip_id"
         " WHERE c.held AND o.clip_id <> cs.clip_id AND o.camera_id = cs.camera_id"
-        " AND o.segment_start = cs.segment_start)"
+        " AND o.segment_start = cs.segment_start AND o.segment_quality = cs.segment_quality)"
         if only_unheld_elsewhere
         else ""
     )
     return fetch_all(
         conn,
         SegmentKeys,
-        "SELECT s.s3_key, s.thumb_key, s.play_key, ci.retention_days FROM clip_segments cs"
-        " JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-        " JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
+        "SELECT s.s3_key, s.thumb_key, s.play_key, s.quality, ci.retention_days,"
+        " least(coalesce(ci.full_quality_days, ci.retention_days), ci.retention_days) AS full_quality_days"
+        " FROM clip_segments cs JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
+        " AND s.quality = cs.segment_quality JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
         (clip_id,),
     )
 
 
-def presigned_urls(keys: list[str], expires_in: int) -> list[str]:
-    """GET URLs of recordings-bucket objects, signed fast (gtvision.core.presign)."""
-    return presign.for_bucket(aws.client("s3"), get_settings().recordings_bucket).urls(keys, expires_in)
+# ---------------------------------------------------------------- registration: one round trip each way
+
+
+def registration(conn: Conn, camera_id: str, start_at: datetime, quality: Quality) -> Registration:
+    """The camera with its city's plans, the segment under (camera, start, quality) and the camera's view
+    state — three reads pipelined with the commit: one round trip."""
+    key = {"camera_id": camera_id, "start_at": start_at, "quality": quality}
+    with conn.pipeline():
+        plan = conn.cursor(row_factory=class_row(CameraPlan)).execute(
+            "SELECT c.id AS camera_id, c.city_id, c.name, ci.retention_days,"
+            " least(coalesce(ci.full_quality_days, ci.retention_days), ci.retention_days) AS full_quality_days"
+            " FROM cameras c JOIN cities ci ON ci.id = c.city_id WHERE c.id = %(camera_id)s",
+            key,
+        )
+        existing = conn.cursor(row_factory=class_row(Segment)).execute(
+            f"SELECT {columns(Segment)} FROM segments WHERE " + _KEY, key
+        )
+        view = conn.cursor(row_factory=class_row(ViewState)).execute(
+            f"SELECT {columns(ViewState)} FROM camera_views WHERE camera_id = %(camera_id)s", key
+        )
+        conn.commit()
+    return Registration(plan.fetchone(), existing.fetchone(), view.fetchone())
+
+
+_VIEW_COLUMNS = (
+    "last_luma",
+    "last_sharpness",
+    "last_mean",
+    "last_contrast",
+    "last_at",
+    "last_thumb_key",
+    "suspect_reason",
+    "suspect_count",
+)
+
+
+def register(conn: Conn, row: Mapping[str, Any], view: Mapping[str, Any] | None) -> tuple[bool, bool]:
+    """Insert a new segment, forget the key's stale rejections and move the camera's view state (`view`: the
+    `camera_views` values of this segment, the first view becoming the reference) — one statement, pipelined
+    with the commit. Returns (stored, view moved): not stored when a concurrent delivery won; the view moves
+    only for a segment later than the last one seen (S3 events come in any order)."""
+    ensure_partition(conn, row["start_at"].astimezone(UTC).date())
+    values = _values(row)
+    cols = ", ".join(_COLUMNS)
+    params = ", ".join(f"%({c})s" for c in _COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _VIEW_COLUMNS)
+    statement = (
+        f"WITH seg AS (INSERT INTO segments ({cols}) VALUES ({params})"
+        "  ON CONFLICT (camera_id, start_at, quality) DO NOTHING RETURNING 1),"
+        " rej AS (DELETE FROM rejected_uploads WHERE s3_key = %(s3_key)s AND reason = ANY(%(stale)s)"
+        "  AND EXISTS (SELECT 1 FROM seg)),"
+        " view AS (INSERT INTO camera_views (camera_id, city_id, reference_luma, reference_sharpness, reference_at,"
+        "   reference_source, reference_thumb_key, last_luma, last_sharpness, last_mean, last_contrast, last_at,"
+        "   last_thumb_key, suspect_reason, suspect_count)"
+        "  SELECT %(camera_id)s, %(city_id)s, %(last_luma)s, %(last_sharpness)s, %(start_at)s, 'first_recording',"
+        "   %(thumb_key)s, %(last_luma)s, %(last_sharpness)s, %(last_mean)s, %(last_contrast)s, %(start_at)s,"
+        "   %(thumb_key)s, %(suspect_reason)s, %(suspect_count)s WHERE %(with_view)s AND EXISTS (SELECT 1 FROM seg)"
+        f"  ON CONFLICT (camera_id) DO UPDATE SET {updates}, updated_at = now()"
+        "  WHERE camera_views.last_at < EXCLUDED.last_at RETURNING 1)"
+        " SELECT (SELECT count(*) FROM seg) AS stored, (SELECT count(*) FROM view) AS viewed"
+    )
+    view_values = dict(view or {})
+    args = {
+        **values,
+        "stale": list(TRANSIENT_REASONS),
+        "with_view": view is not None,
+        **{c: view_values.get(c) for c in _VIEW_COLUMNS},
+        "last_at": row["start_at"],
+        "suspect_count": view_values.get("suspect_count", 0),
+    }
+    with conn.pipeline():
+        cur = conn.execute(statement, args)
+        conn.commit()
+    out = cur.fetchone()
+    return bool(out and out["stored"]), bool(out and out["viewed"])
