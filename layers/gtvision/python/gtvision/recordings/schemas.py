@@ -151,6 +151,19 @@ class ViewState:
     suspect_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class ViewUpdate:
+    """What a segment writes of the camera's view state (table `camera_views`; the first one is the reference)."""
+
+    last_luma: bytes
+    last_sharpness: float
+    last_mean: float
+    last_contrast: float
+    last_thumb_key: str | None
+    suspect_reason: str | None
+    suspect_count: int
+
+
 @dataclass(frozen=True)
 class Registration:
     """What registering one key reads first, in one round trip: the camera and its city's plans (None: no such

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -18,7 +17,7 @@ from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.media.keyframes import View
 from gtvision.recordings import storage, tamper
-from gtvision.recordings.schemas import CameraPlan, ReferenceViewOut, ViewState
+from gtvision.recordings.schemas import CameraPlan, ReferenceViewOut, ViewState, ViewUpdate
 from gtvision.recordings.store import views as store
 from gtvision.tenancy.schemas import Camera
 
@@ -35,7 +34,7 @@ NOTES = {
 class Judgement:
     """One segment's views judged: the `camera_views` values it writes and what it does to incidents."""
 
-    values: dict[str, Any]
+    values: ViewUpdate
     features: tamper.Features
     step: tamper.Step
 
@@ -49,15 +48,15 @@ def judge(views: list[View], state: ViewState | None, thumb_key: str | None) -> 
         step = tamper.Step(None, 0, open=False, resolve=False)
     else:
         step = tamper.step(state, tamper.classify(features, state.reference_luma, state.reference_sharpness))
-    values = {
-        "last_luma": features.luma,
-        "last_sharpness": features.sharpness,
-        "last_mean": features.mean,
-        "last_contrast": features.contrast,
-        "last_thumb_key": thumb_key,
-        "suspect_reason": step.reason,
-        "suspect_count": step.suspect_count,
-    }
+    values = ViewUpdate(
+        last_luma=features.luma,
+        last_sharpness=features.sharpness,
+        last_mean=features.mean,
+        last_contrast=features.contrast,
+        last_thumb_key=thumb_key,
+        suspect_reason=step.reason,
+        suspect_count=step.suspect_count,
+    )
     return Judgement(values, features, step)
 
 

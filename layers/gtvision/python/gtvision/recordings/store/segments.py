@@ -30,6 +30,7 @@ from gtvision.recordings.schemas import (
     ThumbnailRow,
     TimelineRow,
     ViewState,
+    ViewUpdate,
 )
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
@@ -337,7 +338,7 @@ _VIEW_COLUMNS = (
 )
 
 
-def register(conn: Conn, row: Mapping[str, Any], view: Mapping[str, Any] | None) -> tuple[bool, bool]:
+def register(conn: Conn, row: Mapping[str, Any], view: ViewUpdate | None) -> tuple[bool, bool]:
     """Insert a new segment, forget the key's stale rejections and move the camera's view state (`view`: the
     `camera_views` values of this segment, the first view becoming the reference) — one statement, pipelined
     with the commit. Returns (stored, view moved): not stored when a concurrent delivery won; the view moves
@@ -362,14 +363,13 @@ def register(conn: Conn, row: Mapping[str, Any], view: Mapping[str, Any] | None)
         "  WHERE camera_views.last_at < EXCLUDED.last_at RETURNING 1)"
         " SELECT (SELECT count(*) FROM seg) AS stored, (SELECT count(*) FROM view) AS viewed"
     )
-    view_values = dict(view or {})
     args = {
         **values,
         "stale": list(TRANSIENT_REASONS),
         "with_view": view is not None,
-        **{c: view_values.get(c) for c in _VIEW_COLUMNS},
+        **{c: getattr(view, c, None) for c in _VIEW_COLUMNS},
         "last_at": row["start_at"],
-        "suspect_count": view_values.get("suspect_count", 0),
+        "suspect_count": view.suspect_count if view else 0,
     }
     with conn.pipeline():
         cur = conn.execute(statement, args)
