@@ -127,7 +127,7 @@ def main() -> None:
     from gtvision_local.websocket import start_gateways
 
     runtime = Runtime(load_template(REPO / "template.yaml"), api_port=0)
-    (gateway,) = start_gateways(runtime)
+    (gateway,) = start_gateways(runtime, runtime.template)
     clients = Clients(gateway.url, args.connections)
     try:
         with db.transaction() as conn:

@@ -25,10 +25,14 @@ declare -A ARGS=(
   [bench/bench_lambda_cold_start.py]=""
   [bench/bench_segment_registration.py]=""
   [bench/bench_live_fanout.py]=""
+  [bench/bench_feed_delivery.py]=""
+  [bench/bench_cases.py]=""
 )
 BENCHES=(bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py
          bench/bench_cold_start.py bench/bench_sentinela.py bench/bench_stream_health.py
-         bench/bench_lambda_cold_start.py bench/bench_segment_registration.py bench/bench_live_fanout.py)
+         bench/bench_lambda_cold_start.py bench/bench_segment_registration.py bench/bench_live_fanout.py
+         bench/bench_feed_delivery.py
+         bench/bench_cases.py)
 {
   echo "# Benchmarks"
   echo

@@ -1,4 +1,4 @@
-"""Measure tamper detection's margins and false alarms (the figures of docs/adr/0023-tamper-detection.md).
+"""Measure tamper detection's margins and false alarms (the figures of docs/adr/0027-tamper-detection.md).
 
 Run: .venv/bin/python bench/tamper_margins.py [--size 1280x720] [--minutes 10]
 Real H.264 (lavfi, libx264, fMP4 cut in 60 s segments as MediaMTX records, a keyframe every 2 s), decoded the way

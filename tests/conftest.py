@@ -22,6 +22,7 @@ os.environ.setdefault("GTV_ADMIN_PASSWORD", "admin-test-password")
 os.environ.setdefault("GTV_ARGON2_TIME_COST", "1")
 os.environ.setdefault("GTV_ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("GTV_MEDIAMTX_HOOK_SECRET", "test-mediamtx-hook-secret")
+os.environ.setdefault("GTV_ALERTMANAGER_HOOK_SECRET", "test-alertmanager-hook-secret")
 # Quotas ×100 in tests: suites make many clips/searches per minute; tests/integration/test_quotas.py sets 1.
 os.environ.setdefault("GTV_QUOTA_SCALE", "100")
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")

@@ -16,7 +16,23 @@ with imports_without_gc():
 
     from chalicelib.http import Ctx, contract_errors, route
     from chalicelib.proxy import ProxyChalice
-    from chalicelib.routes import audit, clips, core, intelbras, lpr, mosaics, sentinela, sessions
+    from chalicelib.routes import (
+        audit,
+        availability,
+        bookmarks,
+        cases,
+        clips,
+        core,
+        intelbras,
+        lpr,
+        mosaics,
+        ops,
+        privacy,
+        sentinela,
+        sessions,
+        sharing,
+        tenancy,
+    )
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
@@ -24,17 +40,25 @@ with imports_without_gc():
 
 app = ProxyChalice(app_name="gtvision")
 app.register_middleware(contract_errors, "http")
-app.register_blueprint(core.bp)
+app.register_blueprint(core.api.bp)
+app.register_blueprint(tenancy.api.bp)
 app.register_blueprint(mosaics.bp)
-app.register_blueprint(audit.bp)
+app.register_blueprint(audit.api.bp)
 app.register_blueprint(clips.api.bp)
+app.register_blueprint(availability.api.bp)
 app.register_blueprint(lpr.bp)
 app.register_blueprint(intelbras.bp)
 app.register_blueprint(sentinela.bp)
 app.register_blueprint(recordings_api.api.bp)
 app.register_blueprint(console_api.bp)
 app.register_blueprint(health_api.api.bp)
-app.register_blueprint(sessions.bp)
+app.register_blueprint(sessions.api.bp)
+app.register_blueprint(ops.api.bp)
+app.register_blueprint(sharing.api.bp)
+app.register_blueprint(cases.api.bp)
+app.register_blueprint(bookmarks.api.bp)
+app.register_blueprint(privacy.api.bp)
+app.api.binary_types.append("application/pdf")  # the agreements' monthly report
 
 _meta = Blueprint(__name__)
 

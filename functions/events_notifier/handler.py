@@ -1,6 +1,7 @@
 """EventsNotifierFunction: events queue → PostToConnection to each subscribed connection of the
-event's city (admins: all); connections API Gateway reports gone are pruned. A malformed message
-fails alone (partial batch failures) and ends in the events DLQ."""
+event's city (admins: all); connections API Gateway reports gone are pruned. Records fail alone (partial
+batch failures): a malformed message is poison and reaches the events DLQ within seconds; anything else
+(the database away) is retried with growing backoff (`core.retries`, ADR 0010)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ from typing import Any
 from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.batch import process_partial_response
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from gtvision.core.observability import logger, metrics, tracer
+    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
     from gtvision.live import service as live
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord) -> None:
-    event = live.parse_event(record.body)
+    try:
+        event = live.parse_event(record.body)
+    except ValueError as exc:  # not JSON, or no valid type/city_id: no retry can ever deliver it
+        raise PoisonMessage(f"evento inválido: {exc}") from exc
     result = live.fan_out(event)
     metrics.add_metric(name="LiveEventsDelivered", unit="Count", value=result.delivered)
     metrics.add_metric(name="LiveConnectionsGone", unit="Count", value=result.gone)

@@ -1,4 +1,4 @@
--- Tamper detection (docs/adr/0023-tamper-detection.md): per camera, the reference view the picture is
+-- Tamper detection (docs/adr/0027-tamper-detection.md): per camera, the reference view the picture is
 -- compared with (the first recorded view by default; a manager may take the current one) and the state of
 -- the comparison — the latest view, and how many consecutive segments looked covered, defocused or moved.
 -- Views are small grids computed from the keyframes segment registration already decodes: a 64x36 luma

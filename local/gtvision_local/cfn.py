@@ -162,6 +162,9 @@ class Intrinsics:
             return pseudo[name]
         resource = self.resources.get(name)
         if resource is None:
+            alias = self.sam_alias(name)
+            if alias is not None:
+                return alias
             raise ValueError(f"!Ref to unknown name {name!r}")
         kind = resource.get("Type", "")
         if kind == "AWS::S3::Bucket":
@@ -177,6 +180,24 @@ class Intrinsics:
             # Layers are on sys.path locally (editable install); the ARN is only a placeholder.
             return f"arn:{PARTITION}:lambda:{self.region}:{self.account_id}:layer:{name}:1"
         return name
+
+    def sam_alias(self, name: str) -> str | None:
+        """The ARN of the alias SAM generates for ``AutoPublishAlias`` (``<Function>Alias<alias>``), or None."""
+        match = re.fullmatch(r"(\w+?)Alias(\w+)", name)
+        if match is None:
+            return None
+        function = self.resources.get(match.group(1)) or {}
+        if function.get("Type") != "AWS::Serverless::Function":
+            return None
+        props = function.get("Properties") or {}
+        published = props.get("AutoPublishAlias", self.function_globals().get("AutoPublishAlias"))
+        if published != match.group(2):
+            return None
+        return f"{self.function_arn(match.group(1))}:{match.group(2)}"
+
+    def function_globals(self) -> dict[str, Any]:
+        """The template's ``Globals.Function`` section."""
+        return dict((self.doc.get("Globals") or {}).get("Function") or {})
 
     def get_att(self, logical_id: str, attribute: str) -> Any:
         resource = self.resources.get(logical_id)

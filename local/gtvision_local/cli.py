@@ -145,7 +145,7 @@ def cmd_invoke(function_id: str, event_source: str, template_path: Path | None =
 def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
     """Move the DLQ's messages of `queue_id` back to its source queue of the running local stack."""
     from .logs import configure_logging
-    from .redrive import redrive
+    from .redrive import dead_letter_consumers_note, redrive
     from .stack import invoke_env
 
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
@@ -156,6 +156,9 @@ def cmd_redrive(queue_id: str, template_path: Path | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     print(f"{moved} mensagem(ns) devolvida(s) à fila de origem")
+    note = dead_letter_consumers_note(template, queue_id)
+    if note and not moved:
+        print(note)
     return 0
 
 
@@ -274,11 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nó {args.node_id} fora de serviço; {len(moved)} câmera(s) movida(s): reinicie seus streams")
         return 0
     if args.command == "package":
-        from .package import (
-            assemble,
-            check,
-            format_reports,
-        )
+        from .package import DOMAIN_LAYER_DIR, assemble, check, format_reports
+        from .package_images import check_images, format_images
         from .sam import layout_of_sam_build, real_python, run_sam_build, sam_available
 
         template_path = repo_root() / "template.yaml"
@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         reports = check(layout)
         print("montagem (layout do Lambda):\n" + format_reports(reports))
         problems = [p for r in reports for p in r.problems]
+        if layout.images:
+            print(format_images(layout))
+            problems += check_images(layout, repo_root() / DOMAIN_LAYER_DIR / "python")
         if args.sam:
             if not sam_available():
                 print("sam build pulado: SAM CLI ou python3.12 fora do PATH", file=sys.stderr)

@@ -9,16 +9,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import events
+from .invoker import Invoker
 from .logs import as_function, log
 from .metrics import local_metrics
 from .template import ApiEvent
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 DEFAULT_API_PORT = 3000
 #: API Gateway refuses larger payloads (413) before any function runs; locally too, before reading them.
@@ -89,8 +87,8 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict[str, list[st
 class ApiGateway:
     """API Gateway REST (v1) proxy integration in front of the template's ``Api`` events."""
 
-    def __init__(self, runtime: Runtime, routes: list[tuple[str, ApiEvent]], host: str, port: int) -> None:
-        self.runtime = runtime
+    def __init__(self, invoker: Invoker, routes: list[tuple[str, ApiEvent]], host: str, port: int) -> None:
+        self.invoker = invoker
         self.routes = [Route(fid, ev.path, ev.method) for fid, ev in routes]
         self.server = ThreadingHTTPServer((host, port), self._handler_class())
         self.server.daemon_threads = True
@@ -146,7 +144,7 @@ class ApiGateway:
             source_ip=source_ip,
         )
         try:
-            result = self.runtime.invoke(route.function_id, event)
+            result = self.invoker.invoke(route.function_id, event)
         except Exception:
             return _error(502, "internal_error", "A função falhou; veja o log do gtvision local.")
         return self._response(route, result)

@@ -34,11 +34,16 @@ def prometheus_name(namespace: str, metric: str) -> str:
 
 
 def _gauges() -> frozenset[str]:
+    """EMF metrics that are snapshots (fleet health, the worst feed lag): the rest are counts."""
     try:
         from gtvision.health.poll import FLEET_GAUGES
+        from gtvision.sharing.maintenance import GAUGES as FEED_GAUGES
     except ImportError:  # the domain layer is not importable: every metric is a count
         return frozenset()
-    return frozenset(FLEET_GAUGES)
+    return frozenset(FLEET_GAUGES) | frozenset(FEED_GAUGES)
+
+
+gauge_names = _gauges
 
 
 class EmfCollector(Collector):

@@ -155,10 +155,21 @@ class FunctionLayout:
 
 
 @dataclass
+class ImageFunction:
+    """A `PackageType: Image` function: built from its Dockerfile (no zip budget); checked from source here."""
+
+    logical_id: str
+    handler: str
+    code_dir: Path
+    dockerfile: Path
+
+
+@dataclass
 class Layout:
     root: Path
     functions: list[FunctionLayout]
     runtime_dir: Path
+    images: list[ImageFunction] = field(default_factory=list)
 
     def layer_python_paths(self, fn: FunctionLayout) -> list[Path]:
         return [d / "python" for d in fn.layer_dirs if (d / "python").is_dir()]
@@ -236,13 +247,19 @@ def assemble(template_path: Path, out: Path) -> Layout:
         copy_distribution(dist, runtime_dir)
     compile_bytecode(runtime_dir)  # Lambda's runtime ships its boto3 compiled
     functions = []
+    images = []
     for fn in template.functions():
+        if fn.package_type == "Image":
+            meta = template.resources[fn.logical_id].get("Metadata") or {}
+            dockerfile = repo / str(meta.get("DockerContext", ".")) / str(meta.get("Dockerfile", "Dockerfile"))
+            images.append(ImageFunction(fn.logical_id, fn.handler, fn.code_uri, dockerfile))
+            continue
         code = out / "functions" / fn.logical_id
         assemble_function(fn.code_uri, code)
         functions.append(
             FunctionLayout(fn.logical_id, fn.handler, code, [layers[i] for i in _layer_ids(template, fn.logical_id)])
         )
-    return Layout(out, functions, runtime_dir)
+    return Layout(out, functions, runtime_dir, images)
 
 
 # ---------------------------------------------------------------- checks

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from gtvision.core import aws
 from gtvision.core.observability import redact
@@ -40,6 +41,7 @@ from gtvision.core.settings import get_settings
 from gtvision.media.ffmpeg import FILE_PROTOCOLS, LIVE_PROTOCOLS, ffmpeg_exe
 
 from .paths import repo_root, state_dir
+from .ports import apply_port_base
 
 DEFAULT_SEGMENT_SECONDS = 60
 _IO_TIMEOUT_US = 10_000_000  # a silent source ends ffmpeg after 10 s instead of hanging forever
@@ -325,17 +327,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _point_at_local_stack() -> None:
-    """Without AWS_ENDPOINT_URL, use the emulator of a running `gtvision local up` (if any)."""
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        return
+    """Without AWS_ENDPOINT_URL, use the emulator of a running `gtvision local up` (if any); pointed at the local
+    stack's emulator either way (that one, or any on this machine), sign with the stack's credentials unless
+    others are exported — an operator's own AWS profile would be refused there."""
     state = state_dir(repo_root()) / "stack.json"
-    if state.exists():
-        endpoint = json.loads(state.read_text()).get("endpoint_url")
-        if endpoint:
-            os.environ["AWS_ENDPOINT_URL"] = endpoint
-            os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
-            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-            os.environ.setdefault("AWS_REGION", "us-east-1")
+    running = json.loads(state.read_text()).get("endpoint_url") if state.exists() else None
+    if not os.environ.get("AWS_ENDPOINT_URL") and running:
+        os.environ["AWS_ENDPOINT_URL"] = running
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint and (endpoint == running or urlsplit(endpoint).hostname in ("127.0.0.1", "localhost", "::1")):
+        if not os.environ.get("AWS_ACCESS_KEY_ID"):
+            os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = "test", "test"
+        os.environ.setdefault("AWS_REGION", "us-east-1")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -350,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.segment_seconds < 1:
         print("--segment-seconds deve ser pelo menos 1", file=sys.stderr)
         return 2
+    apply_port_base()
     _point_at_local_stack()
     recorder = Recorder(
         camera_id, args.source, segment_seconds=args.segment_seconds, bucket=args.bucket,

@@ -5,8 +5,9 @@
   PostgreSQL running. Dead pids are dropped before the server is opened.
 * Functions write scratch files (clip cuts) under ``TMPDIR``; locally that is ``.local/tmp``, emptied at
   each start as Lambda's ``/tmp`` is on a new container, so a worker killed mid-cut leaves nothing.
-* moto keeps S3 and SQS in memory: after a restart the bucket and queues are empty while PostgreSQL
-  still indexes the old objects. That loss is announced loudly at start.
+* moto keeps S3 and SQS in memory; the stack keeps them on disk (``emulator_state.py``) and restores them.
+  When that saved state is missing (deleted, or a first start) while PostgreSQL indexes recordings, the
+  mismatch is announced loudly at start.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gtvision.clips import store as clips_dal
-from gtvision.core import db
-from gtvision.recordings import store as segments_dal
+from gtvision.clips import service as clips
+from gtvision.recordings import inventory
 
 from .logs import log
 
@@ -71,17 +71,16 @@ def fresh_scratch(directory: Path) -> int:
 
 
 def announce_lost_emulator_state() -> bool:
-    """Warn when PostgreSQL indexes recordings or clips that an emulator started empty cannot hold."""
-    with db.transaction() as conn:
-        segments = segments_dal.any_registered(conn)
-        unfinished = clips_dal.count_unfinished(conn)
+    """Warn, when the emulator started without saved state, if PostgreSQL indexes recordings or clips it cannot hold."""
+    segments = inventory.any_registered()
+    unfinished = clips.count_unfinished()
     if not segments and not unfinished:
         return False
     log.warning(
-        "ATENÇÃO: o emulador AWS (moto) não guarda estado entre reinícios — bucket e filas começaram VAZIOS, "
-        "mas o banco ainda indexa gravações%s. Reprodução, miniaturas e recortes dessas gravações "
-        "responderão 404/falharão; recortes pendentes voltam à fila pelo ClipReconcilerFunction em até "
-        "GTV_CLIP_STALE_S. Para recomeçar do zero, pare e apague %s.",
+        "ATENÇÃO: não havia estado salvo do emulador AWS (GTV_LOCAL_DIR/aws ausente: apagado, ou primeiro início "
+        "desta versão) — bucket e filas começaram VAZIOS, mas o banco ainda indexa gravações%s. Reprodução, "
+        "miniaturas e recortes dessas gravações responderão 404/falharão; recortes pendentes voltam à fila pelo "
+        "ClipReconcilerFunction em até GTV_CLIP_STALE_S. Para recomeçar do zero, pare e apague %s.",
         f" e {unfinished} recorte(s) pendente(s)" if unfinished else "",
         "o diretório pgdata em GTV_LOCAL_DIR (.local/pgdata)",
     )

@@ -29,6 +29,20 @@ def source_and_dlq(template: Template, logical_id: str) -> tuple[QueueSpec, Queu
     raise ValueError(f"{logical_id} não tem fila de mensagens mortas (RedrivePolicy) nem é uma")
 
 
+def dead_letter_consumers_note(template: Template, logical_id: str) -> str | None:
+    """Why a DLQ with a function of its own holds nothing to move back (None when it has none)."""
+    _, dlq = source_and_dlq(template, logical_id)
+    consumers = template.consumers(dlq.logical_id)
+    if not consumers:
+        return None
+    names = " e ".join(f.logical_id for f in consumers)
+    what = "; ".join(f.description for f in consumers if f.description)
+    return (
+        f"{dlq.logical_id} não guarda mensagens para devolver: {names} as consome assim que chegam"
+        f"{f' ({what})' if what else ''}. Veja as linhas [{consumers[0].logical_id}] do log."
+    )
+
+
 def redrive(template: Template, logical_id: str, endpoint_url: str | None = None) -> int:
     """Move every message now in the DLQ back to its source queue; returns how many were moved."""
     source, dlq = source_and_dlq(template, logical_id)

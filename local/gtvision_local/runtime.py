@@ -1,16 +1,19 @@
 """The local Lambda runtime: loads the template's handlers and delivers their events.
 
-* :class:`~gtvision_local.sqs.SqsPoller` — one per SQS event source (``sqs.py``).
+* :class:`~gtvision_local.sqs.SqsPoller` — one per SQS event source, several batches at once (``sqs.py``).
 * :class:`~gtvision_local.schedule.Scheduler` — fires ``Schedule`` events with an injectable clock (``schedule.py``).
 * :class:`~gtvision_local.gateway.ApiGateway` — the REST (v1) proxy routing ``Api`` events (``gateway.py``).
 
-Every invocation runs with :data:`gtvision.core.observability.current_function` set (the one variable both
-the layer's and the runtime's log lines read), so log lines say which
-function wrote them.
+Each of them depends on :class:`~gtvision_local.invoker.Invoker`, which :class:`Runtime` is. Every
+invocation runs with :data:`gtvision.core.observability.current_function` set (the one variable both the
+layer's and the runtime's log lines read), so log lines say which function wrote them. A function fed by
+SQS gets one execution environment — its own copy of the handler module — per concurrent batch, as in
+Lambda: module globals such as a Powertools ``BatchProcessor`` hold one invocation's state.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -18,7 +21,8 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -31,32 +35,33 @@ from .gateway import DEFAULT_API_PORT, ApiGateway
 from .logs import log
 from .schedule import Scheduler
 from .sqs import SqsPoller
-from .template import ApiEvent, FunctionSpec, ScheduleEvent, SqsEvent, Template
+from .template import ApiEvent, FunctionSpec, QueueSpec, ScheduleEvent, SqsEvent, Template
 from .websocket import WebSocketGateway, start_gateways
 
 _import_lock = threading.Lock()
 
 
-def load_module(spec: FunctionSpec) -> ModuleType:
-    """Import the module of ``spec.handler`` (``module.attr``) from ``spec.code_uri``."""
+def load_module(spec: FunctionSpec, copy: int = 0) -> ModuleType:
+    """Import the module of ``spec.handler`` (``module.attr``) from ``spec.code_uri`` (``copy``: see below)."""
     module_path, _, _ = spec.handler.rpartition(".")
     if not module_path:
         raise ValueError(f"{spec.logical_id}: Handler {spec.handler!r} must be module.attribute")
-    return load_function_module(spec.code_uri, module_path, spec.logical_id)
+    return load_function_module(spec.code_uri, module_path, spec.logical_id, copy)
 
 
-def load_function_module(code_dir: Path, module_path: str, logical_id: str = "") -> ModuleType:
-    """Import ``<code_dir>/<module_path>.py`` under a unique module name, once per file.
+def load_function_module(code_dir: Path, module_path: str, logical_id: str = "", copy: int = 0) -> ModuleType:
+    """Import ``<code_dir>/<module_path>.py`` under a unique module name, once per file (and ``copy``).
 
     The function directory is first on ``sys.path`` only while importing, so two functions'
     ``app.py`` or ``handler.py`` never shadow each other; functions sharing one file share its module.
+    ``copy`` > 0 imports the file again under another name: another execution environment's module.
     """
     file = code_dir / (module_path.replace(".", "/") + ".py")
     if not file.exists():
         raise FileNotFoundError(f"{logical_id or code_dir.name}: handler module {file} does not exist")
     # Named after the code directory (functions/api/app.py -> gtv_fn_api_app): a module imported
     # twice would register its chalice blueprints twice, so one file = one module.
-    name = f"gtv_fn_{code_dir.name}_{module_path.replace('.', '_')}"
+    name = f"gtv_fn_{code_dir.name}_{module_path.replace('.', '_')}" + (f"__env{copy}" if copy else "")
     with _import_lock:
         module = sys.modules.get(name)
         if module is not None and Path(getattr(module, "__file__", "")).resolve() != file.resolve():
@@ -67,9 +72,9 @@ def load_function_module(code_dir: Path, module_path: str, logical_id: str = "")
     return module
 
 
-def load_handler(spec: FunctionSpec) -> Callable[[Any, Any], Any]:
+def load_handler(spec: FunctionSpec, copy: int = 0) -> Callable[[Any, Any], Any]:
     """The handler callable ``spec.handler`` names, its module imported by :func:`load_module`."""
-    module = load_module(spec)
+    module = load_module(spec, copy)
     attribute = spec.handler.rpartition(".")[2]
     handler = getattr(module, attribute, None)
     if not callable(handler):
@@ -93,8 +98,43 @@ def _import_file(name: str, file: Path, code_dir: Path) -> ModuleType:
     return module
 
 
+class Environments:
+    """Up to ``limit`` execution environments of one function, each leased by one invocation at a time.
+
+    Environment 0 is the handler :meth:`Runtime.handler` gives; others are loaded when every one is busy.
+    """
+
+    def __init__(self, first: Callable[[], Callable[[Any, Any], Any]], spec: FunctionSpec, limit: int) -> None:
+        self._first = first
+        self._spec = spec
+        self.limit = limit
+        self._copies: dict[int, Callable[[Any, Any], Any]] = {}
+        self._idle = {0}
+        self._loaded = 1
+        self._ready = threading.Condition()
+
+    @contextmanager
+    def lease(self) -> Iterator[Callable[[Any, Any], Any]]:
+        with self._ready:
+            while not self._idle and self._loaded >= self.limit:
+                self._ready.wait()
+            if self._idle:
+                index = min(self._idle)  # the lowest: sequential invocations always get environment 0
+                self._idle.discard(index)
+            else:
+                index, self._loaded = self._loaded, self._loaded + 1
+        try:
+            if index and index not in self._copies:
+                self._copies[index] = load_handler(self._spec, copy=index)
+            yield self._copies[index] if index else self._first()
+        finally:
+            with self._ready:
+                self._idle.add(index)
+                self._ready.notify()
+
+
 class Runtime:
-    """The template's functions and their event sources, against one emulator endpoint."""
+    """The template's functions and their event sources, against one emulator endpoint (an :class:`Invoker`)."""
 
     def __init__(
         self,
@@ -113,11 +153,17 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         queues = {q.logical_id: q for q in template.queues()}
         self.pollers = [
-            SqsPoller(self, fn, ev, queues[ev.queue])
+            self._poller(fn, ev, queues[ev.queue])
             for fn in self.functions.values()
             for ev in fn.events_of(SqsEvent)
             if ev.enabled
         ]
+        # One environment per batch a function's SQS sources may run at once; the others share one.
+        self._environments = {
+            fn_id: Environments(functools.partial(self.handler, fn_id), self.functions[fn_id], limit)
+            for fn_id in {p.function.logical_id for p in self.pollers}
+            if (limit := sum(p.concurrency for p in self.pollers if p.function.logical_id == fn_id)) > 1
+        }
         self.scheduler = Scheduler(
             self,
             [(fn, ev) for fn in self.functions.values() for ev in fn.events_of(ScheduleEvent) if ev.enabled],
@@ -132,6 +178,18 @@ class Runtime:
         self._emf_tee: metrics.EmfTee | None = None
         self._collecting = False
 
+    def _poller(self, fn: FunctionSpec, event: SqsEvent, queue: QueueSpec) -> SqsPoller:
+        consumers = tuple(self.template.consumers(queue.redrive.dlq)) if queue.redrive else ()
+        return SqsPoller(
+            self,
+            fn,
+            event,
+            queue,
+            endpoint_url=self.endpoint_url,
+            region=self.template.region,
+            dead_letter_consumers=consumers,
+        )
+
     # ------------------------------------------------------------ invocation
 
     def handler(self, logical_id: str) -> Callable[[Any, Any], Any]:
@@ -139,10 +197,22 @@ class Runtime:
             self._handlers[logical_id] = load_handler(self.functions[logical_id])
         return self._handlers[logical_id]
 
+    @contextmanager
+    def _environment(self, logical_id: str) -> Iterator[Callable[[Any, Any], Any]]:
+        environments = self._environments.get(logical_id)
+        if environments is None:
+            yield self.handler(logical_id)
+            return
+        with environments.lease() as handler:
+            yield handler
+
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Run one invocation as Lambda would; the handler's exception propagates."""
+        with self._environment(logical_id) as handler:
+            return self._run(logical_id, handler, event)
+
+    def _run(self, logical_id: str, handler: Callable[[Any, Any], Any], event: Any) -> Any:
         spec = self.functions[logical_id]
-        handler = self.handler(logical_id)
         context = events.LambdaContext(logical_id, timeout_s=spec.timeout, memory_limit_in_mb=spec.memory_size)
         token = current_function.set(logical_id)
         if self._collecting:  # again: something (a test harness) may have replaced sys.stdout since start()
@@ -190,7 +260,7 @@ class Runtime:
         if self.routes:  # first: a taken port fails the start before any message is consumed
             self.gateway = ApiGateway(self, self.routes, host=self.api_host, port=self.api_port)
             self.gateway.start()
-        self.websockets = start_gateways(self)
+        self.websockets = start_gateways(self, self.template)
         for poller in self.pollers:
             if poller.function.logical_id not in broken:
                 self._spawn(f"sqs-{poller.function.logical_id}-{poller.event.name}", poller.run)

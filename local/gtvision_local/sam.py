@@ -23,6 +23,7 @@ def layout_of_sam_build(template_path: Path, build_dir: Path, runtime_dir: Path)
             [build_dir / i for i in _layer_ids(template, fn.logical_id)],
         )
         for fn in template.functions()
+        if fn.package_type == "Zip"  # image functions are built by Docker (ADR 0026)
     ]
     missing = {d for fn in functions for d in fn.layer_dirs if not d.is_dir()}
     if missing:

@@ -16,14 +16,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from . import events
+from .invoker import Invoker
 from .logs import as_function, log
 from .template import FunctionSpec, ScheduleEvent
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -176,13 +173,13 @@ class Scheduler:
 
     def __init__(
         self,
-        runtime: Runtime,
+        invoker: Invoker,
         targets: list[tuple[FunctionSpec, ScheduleEvent]],
         *,
         clock: Callable[[], datetime] | None = None,
         fire_at_start: bool = False,
     ) -> None:
-        self.runtime = runtime
+        self.invoker = invoker
         self.clock = clock or utc_now
         now = self.clock()
         self.targets = []
@@ -213,7 +210,7 @@ class Scheduler:
             json.loads(target.event.input) if target.event.input else events.scheduled_event(target.rule_arn, moment)
         )
         try:
-            self.runtime.invoke(target.function_id, event)
+            self.invoker.invoke(target.function_id, event)
         except Exception:  # logged by invoke; a schedule keeps firing after a failed run
             pass
 

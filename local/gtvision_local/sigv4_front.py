@@ -5,7 +5,9 @@ to another city's object, or its query string copied onto a bucket listing or a 
 not be tested locally. This front sits on the emulator's public port, verifies each request the way S3/SQS/SNS
 do (header `Authorization: AWS4-HMAC-SHA256 …` or presigned `X-Amz-*` query parameters, with expiry) against
 the local credentials, and forwards only valid requests to moto unchanged. Anything else gets 403 with an
-S3-style XML error. CORS preflights (OPTIONS, which browsers never sign) pass through.
+S3-style XML error. CORS preflights (OPTIONS, which browsers never sign) pass through. With an
+:class:`~gtvision_local.emulator_state.EmulatorState`, what moto accepted is written to disk before the client
+hears of it (ADR 0023).
 
 Not verified: the body against `x-amz-content-sha256` (integrity, not authorization; aws-chunked uploads carry
 their own trailers) and header-signed requests' clock skew.
@@ -21,10 +23,15 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from botocore.utils import normalize_url_path
+
+from .logs import log
+
+if TYPE_CHECKING:
+    from .emulator_state import EmulatorState
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED = "UNSIGNED-PAYLOAD"
@@ -81,9 +88,9 @@ def verify(
     body: bytes,
     credentials: dict[str, str],
     now: datetime | None = None,
-) -> None:
-    """Return when the request is signed with known credentials (and a presigned one is unexpired);
-    raise SignatureRefused otherwise. `headers(name)` gives every value of a header (case-insensitive)."""
+) -> str:
+    """The service the request is signed for, when it is signed with known credentials (and a presigned one is
+    unexpired); raise SignatureRefused otherwise. `headers(name)` gives every value of a header (case-insensitive)."""
     parts = urlsplit(raw_target)
     params = _query_params(parts.query)
     authorization = (headers("authorization") or [""])[0]
@@ -139,6 +146,7 @@ def verify(
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided.",
         )
+    return service
 
 
 def _error(code: str, message: str) -> bytes:
@@ -156,9 +164,11 @@ class SigV4Front:
         port: int,
         upstream: str,
         credentials: Callable[[], dict[str, str]] = env_credentials,
+        state: EmulatorState | None = None,
     ) -> None:
         self.upstream = urlsplit(upstream)
         self.credentials = credentials
+        self.state = state
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -209,9 +219,10 @@ class SigV4Front:
 
             def _serve(self) -> None:
                 body = self._body()
+                service = ""
                 if self.command != "OPTIONS":
                     try:
-                        verify(
+                        service = verify(
                             self.command,
                             self.path,
                             lambda name: self.headers.get_all(name) or [],
@@ -231,9 +242,17 @@ class SigV4Front:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     resp = conn.getresponse()
                     payload = resp.read()
-                    self._reply(resp.status, resp.getheaders(), payload)
                 finally:
                     conn.close()
+                if front.state is not None and 200 <= resp.status < 300:
+                    try:
+                        front.state.record(self.command, self.path, service, body)
+                    except Exception as exc:  # noqa: BLE001 - never acknowledge what is not on disk
+                        log.exception("emulator state not written for %s %s", self.command, self.path)
+                        error = _error("InternalError", f"estado não gravado em disco: {exc}")
+                        self._reply(500, [("Content-Type", "application/xml")], error)
+                        return
+                self._reply(resp.status, resp.getheaders(), payload)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _serve
 

@@ -3,7 +3,8 @@
 PostgreSQL is an embedded pgserver under ``<repo>/.local/pgdata`` (``GTV_LOCAL_DIR`` moves it), running
 while the stack runs (``gtvision local invoke`` reaches it then) and stopped with it, its data kept,
 unless ``DATABASE_URL`` is set; the emulator is moto in
-server mode on ``127.0.0.1:4566`` (or ``AWS_ENDPOINT_URL``'s port) unless ``GTV_EXTERNAL_AWS=1``.
+server mode on ``127.0.0.1:4566`` (or ``AWS_ENDPOINT_URL``'s port) unless ``GTV_EXTERNAL_AWS=1``, its S3 objects
+and SQS messages kept under ``.local/aws`` (``emulator_state.py``, ADR 0023).
 Secrets are generated once into ``.local/secrets.json``; the running stack's URLs go to
 ``.local/stack.json`` for ``invoke``.
 """
@@ -32,8 +33,11 @@ from gtvision.tenancy.users import ensure_first_admin
 
 from . import recovery, websocket
 from .demo import Demo, run_demo
+from .emulator_state import EmulatorState, Restored
 from .logs import configure_logging
 from .paths import repo_root, state_dir
+from .platform_metrics import ObservedRuntime
+from .ports import apply_port_base
 from .resources import create_resources
 from .runtime import Runtime
 from .template import DEFAULT_ENDPOINT, REGION, ApiEvent, ScheduleEvent, SqsEvent, Template, load_template
@@ -47,7 +51,8 @@ _STACK_PARAMETERS = {"DatabaseUrl": "DATABASE_URL", "JwtSecret": "GTV_JWT_SECRET
 # The template points these at the deployment's MediaMTX host (parameters MediaMtxApiUrl/MediaMtxPublicHost)
 # and user.
 # Locally MediaMTX runs beside the stack (docker compose or a native binary): the values come from the
-# environment, else Settings' 127.0.0.1 defaults - never from the template's production placeholders.
+# environment (GTV_PORT_BASE derives them, ports.py), else Settings' 127.0.0.1 defaults - never from the
+# template's production placeholders.
 _LOCAL_FROM_ENVIRONMENT = frozenset(
     {
         "GTV_MEDIAMTX_API_URL",
@@ -84,9 +89,10 @@ def local_env(
 ) -> dict[str, str]:
     """The environment every function sees locally: AWS emulator, database, secrets and the template's env.
 
-    Function-level variables are merged in (one process runs every function); an empty template
-    value never clobbers a variable already set in the environment (e.g. ``GTV_COGNITO_JWKS_URL``), and
-    the MediaMTX URLs are left to the environment (see ``_LOCAL_FROM_ENVIRONMENT``).
+    Function-level variables are merged in (one process runs every function). The operator's environment
+    wins over every setting the template gives as a plain value (``GTV_RECORDING_STALL_S=5 make run``) and
+    over empty ones (e.g. ``GTV_COGNITO_JWKS_URL``); references to the template's resources (bucket, queue
+    URLs) are the stack's own; the MediaMTX URLs are left to the environment (see ``_LOCAL_FROM_ENVIRONMENT``).
     """
     env = {
         "AWS_ENDPOINT_URL": endpoint_url,
@@ -108,11 +114,12 @@ def local_env(
             if name in merged and merged[name] != value:
                 log.warning("%s sets %s differently from another function; locally one value wins", fn.logical_id, name)
             merged[name] = value
+    literals = template.literal_env_names()
     for name, value in merged.items():
         if name in _LOCAL_FROM_ENVIRONMENT:
             continue
-        if value or not os.environ.get(name):
-            env[name] = value
+        given = os.environ.get(name)
+        env[name] = given if given and (name in literals or not value) else value
     env.update(secret_values)
     env["DATABASE_URL"] = database_url
     env.update(local_urls())  # the template's execute-api URLs, served locally on GTV_WS_PORT
@@ -151,6 +158,7 @@ class LocalStack:
         self.demo: Demo | None = None
         self._moto: Any = None
         self._front: Any = None
+        self._restored: Restored | None = None
         self._pg: Any = None
         self._stop = threading.Event()
         self._tmpdir: tuple[str | None, str | None] | None = None
@@ -195,7 +203,11 @@ class LocalStack:
             internal = int(probe.getsockname()[1])
         self._moto = ThreadedMotoServer(ip_address=host, port=internal, verbose=False)
         self._moto.start()
-        self._front = SigV4Front(host, port, f"http://{host}:{internal}").start()
+        # moto keeps no state of its own: the saved one goes back in before the front lets any client in.
+        upstream = f"http://{host}:{internal}"
+        state = EmulatorState(state_dir(self.root) / "aws", upstream)
+        self._restored = state.restore()
+        self._front = SigV4Front(host, port, upstream, state=state).start()
         return f"http://{host}:{port}"
 
     # ------------------------------------------------------------ lifecycle
@@ -206,6 +218,7 @@ class LocalStack:
         ``secrets_by_arn``: seed the emulator's Secrets Manager/KMS and give the functions only the ARNs, as
         in AWS (``gtvision local up`` does; in-process test stacks keep plain values they share with tests).
         """
+        apply_port_base()  # GTV_PORT_BASE: every port of this stack, MediaMTX's included, moved at once
         secret_values = local_secrets(self.root)
         self._tmpdir = (os.environ.get("TMPDIR"), tempfile.tempdir)
         recovery.fresh_scratch(state_dir(self.root) / "tmp")  # the functions' /tmp: a killed clip cut leaves nothing
@@ -229,13 +242,13 @@ class LocalStack:
         applied = migrations.apply(self.database_url)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
-        if self._moto is not None:
+        if self._restored is not None and not self._restored.found:
             recovery.announce_lost_emulator_state()
         self.admin_password = ensure_first_admin()
         if self.admin_password:
             print(f"admin password: {self.admin_password}", flush=True)
 
-        self.runtime = Runtime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
+        self.runtime = ObservedRuntime(self.template, endpoint_url=self.endpoint_url, api_port=self.api_port)
         if serve:
             try:
                 self.runtime.start()
@@ -331,6 +344,7 @@ class LocalStack:
 
 def invoke_env(template_path: Path | None = None) -> Template:
     """Point this process at the running local stack (for ``gtvision local invoke``); returns the template."""
+    apply_port_base()
     path = (template_path or repo_root() / "template.yaml").resolve()
     root = path.parent
     state_file = state_dir(root) / "stack.json"

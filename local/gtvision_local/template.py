@@ -38,6 +38,7 @@ class SqsEvent:
     function_response_types: tuple[str, ...] = ()
     enabled: bool = True
     batching_window: int = 0  # MaximumBatchingWindowInSeconds: wait this long to fill a batch
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency: batches in flight at once
 
     @property
     def reports_batch_item_failures(self) -> bool:
@@ -72,6 +73,10 @@ class FunctionSpec:
     env: dict[str, str]
     events: list[EventSpec] = field(default_factory=list)
     memory_size: int = 128
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions
+    description: str = ""
+    #: "Zip", or "Image": a container image built from a Dockerfile in the repository (run from source locally).
+    package_type: str = "Zip"
 
     def events_of(self, kind: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]
@@ -189,6 +194,18 @@ class Template(Intrinsics):
         ) or {}
         return {k: _env_str(self.resolve(v)) for k, v in variables.items()}
 
+    def literal_env_names(self) -> set[str]:
+        """Environment variables the template sets to a plain value somewhere (settings such as
+        ``GTV_RECORDING_STALL_S: "180"``), as opposed to a reference to a resource or parameter."""
+        blocks = [(((self.doc.get("Globals") or {}).get("Function") or {}).get("Environment") or {})]
+        blocks += [self._props(lid).get("Environment") or {} for lid in self._of_type("AWS::Serverless::Function")]
+        return {
+            name
+            for block in blocks
+            for name, raw in (block.get("Variables") or {}).items()
+            if not isinstance(raw, dict | list)
+        }
+
     def functions(self) -> list[FunctionSpec]:
         glob = (self.doc.get("Globals") or {}).get("Function") or {}
         specs = []
@@ -197,16 +214,28 @@ class Template(Intrinsics):
             env = self.globals_env()
             own = ((props.get("Environment") or {}).get("Variables")) or {}
             env.update({k: _env_str(self.resolve(v)) for k, v in own.items()})
+            package_type = str(self.resolve(props.get("PackageType", "Zip")))
             code_uri = self.resolve(props.get("CodeUri", glob.get("CodeUri", ".")))
+            reserved = self.resolve(props.get("ReservedConcurrentExecutions"))
+            handler = self.resolve(props.get("Handler", glob.get("Handler", "")))
+            if package_type == "Image":
+                # Locally an image function runs from its source: the Dockerfile's directory holds the handler.
+                meta = self.resources[lid].get("Metadata") or {}
+                dockerfile = Path(str(meta.get("DockerContext", "."))) / str(meta.get("Dockerfile", "Dockerfile"))
+                code_uri = str(dockerfile.parent)
+                handler = ((props.get("ImageConfig") or {}).get("Command") or [""])[0]
             specs.append(
                 FunctionSpec(
                     logical_id=lid,
                     code_uri=(self.root / str(code_uri)).resolve(),
-                    handler=str(self.resolve(props.get("Handler", glob.get("Handler", "")))),
+                    handler=str(handler),
                     timeout=int(self.resolve(props.get("Timeout", glob.get("Timeout", 3)))),
                     memory_size=int(self.resolve(props.get("MemorySize", glob.get("MemorySize", 128)))),
                     env=env,
                     events=[self._event(lid, name, ev) for name, ev in (props.get("Events") or {}).items()],
+                    reserved_concurrency=int(reserved) if reserved not in (None, "") else None,
+                    description=str(self.resolve(props.get("Description", "")) or ""),
+                    package_type=package_type,
                 )
             )
         return specs
@@ -217,6 +246,13 @@ class Template(Intrinsics):
                 return spec
         known = ", ".join(s.logical_id for s in self.functions()) or "none"
         raise KeyError(f"no function {logical_id!r} in {self.path.name} (known: {known})")
+
+    def consumers(self, queue_logical_id: str) -> list[FunctionSpec]:
+        """The functions an enabled SQS event source feeds from the queue (a DLQ's own consumer, say)."""
+        fed = [
+            fn for fn in self.functions() for e in fn.events_of(SqsEvent) if e.queue == queue_logical_id and e.enabled
+        ]
+        return list({fn.logical_id: fn for fn in fed}.values())
 
     def _logical_id_of(self, raw: Any, kind: str) -> str:
         """The logical id behind an event's ``Queue``/``Bucket`` property (``!GetAtt X.Arn``, ``!Ref X``, ARN)."""
@@ -240,6 +276,7 @@ class Template(Intrinsics):
         if kind in ("Api", "HttpApi"):
             return ApiEvent(name, str(self.resolve(props["Path"])), str(self.resolve(props["Method"])).upper())
         if kind == "SQS":
+            maximum = self.resolve((props.get("ScalingConfig") or {}).get("MaximumConcurrency"))
             return SqsEvent(
                 name=name,
                 queue=self._logical_id_of(props["Queue"], "AWS::SQS::Queue"),
@@ -247,6 +284,7 @@ class Template(Intrinsics):
                 function_response_types=tuple(self.resolve(props.get("FunctionResponseTypes", []))),
                 enabled=bool(self.resolve(props.get("Enabled", True))),
                 batching_window=int(self.resolve(props.get("MaximumBatchingWindowInSeconds", 0))),
+                maximum_concurrency=int(maximum) if maximum not in (None, "") else None,
             )
         if kind in ("Schedule", "ScheduleV2"):
             enabled = self.resolve(props.get("Enabled", True))

@@ -1,9 +1,10 @@
-"""`gtvision verify <clip.mp4> <manifest.json>`: is this exported clip the one GT-Vision signed?
+"""`gtvision verify <clip.mp4> <manifest.json>` or `gtvision verify <pacote.zip>`: is this exported clip, or
+this case's evidence package, the one GT-Vision signed?
 
-Exit code 0 when the manifest's Ed25519 signature holds and the file has the SHA-256 and size it
-states; 1 otherwise (2 for usage errors). The signer is pinned to this deployment's key when
-GTV_DATA_KEY is set, or to `--public-key`; without either, only the manifest's own key is checked
-and a warning says so.
+Exit code 0 when the manifest's Ed25519 signature holds and every file has the SHA-256 and size it states (a
+package: every MP4 and custodia.pdf, and nothing else in the ZIP); 1 otherwise (2 for usage errors). The
+signer is pinned to this deployment's key when GTV_DATA_KEY is set, or to `--public-key`; without either, only
+the manifest's own key is checked and a warning says so.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from gtvision.core import evidence
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gtvision verify", description="Verifica se um recorte corresponde ao seu manifesto de evidência assinado."
+        prog="gtvision verify",
+        description="Verifica se um recorte (com seu manifesto) ou um pacote de evidências (.zip) é o que o GT-Vision"
+        " assinou.",
     )
-    parser.add_argument("clip", help="arquivo do recorte (.mp4)")
-    parser.add_argument("manifest", help="manifesto de evidência (.manifest.json)")
+    parser.add_argument("clip", help="arquivo do recorte (.mp4) ou pacote de evidências (.zip)")
+    parser.add_argument("manifest", nargs="?", help="manifesto de evidência do recorte (.manifest.json)")
     parser.add_argument(
         "--public-key", action="append", default=[], help="chave pública Ed25519 confiável (base64); pode repetir"
     )
@@ -52,8 +55,35 @@ def _describe(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+def _package(path: str, trusted: list[bytes] | None) -> int:
+    from gtvision.exports.verify import read_manifest, verify_package
+
+    result = verify_package(path, trusted)
+    if result.ok:
+        manifest = read_manifest(path)
+        case, rng = manifest.get("case", {}), manifest.get("range", {})
+        print(f"ÍNTEGRO: {path} é exatamente o pacote de evidências assinado.")
+        print(f"  Caso:         {case.get('title')} ({case.get('reference') or 'sem referência'})")
+        print(f"  Intervalo:    {rng.get('start')} a {rng.get('end')} (modo {manifest.get('mode')})")
+        for item in manifest.get("files", []) + manifest.get("documents", []):
+            print(f"  {item.get('name')}: SHA-256 {item.get('sha256')}")
+    else:
+        print(f"FALHOU: {path} NÃO corresponde ao pacote assinado — não use como evidência íntegra.")
+        for reason in result.reasons:
+            print(f"  - {reason}")
+    for warning in result.warnings:
+        print(f"  aviso: {warning}")
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.manifest is None:
+        try:
+            return _package(args.clip, _trusted_keys(args.public_key))
+        except (binascii.Error, ValueError) as exc:
+            print(f"chave pública inválida: {exc}", file=sys.stderr)
+            return 2
     try:
         with open(args.manifest, encoding="utf-8") as fh:
             manifest = json.load(fh)

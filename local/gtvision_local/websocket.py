@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -36,12 +36,11 @@ from websockets.http11 import Request, Response
 
 from gtvision.core.settings import get_settings
 
+from .invoker import Invoker
 from .logs import log
-from .websocket_management import MAX_DATA, handler_class
+from .template import Template
+from .websocket_management import MAX_DATA, ConnectionInfo, handler_class
 from .websocket_spec import DEFAULT_MANAGEMENT_PORT, DEFAULT_WS_PORT, WebSocketApiSpec, WebSocketRoute, websocket_apis
-
-if TYPE_CHECKING:
-    from .runtime import Runtime
 
 
 def _now_ms() -> int:
@@ -71,9 +70,9 @@ class WebSocketGateway:
     """One WEBSOCKET API of the template on ``host:port``, management endpoint on ``management_port``."""
 
     def __init__(
-        self, runtime: Runtime, api: WebSocketApiSpec, host: str = "127.0.0.1", port: int = 0, management_port: int = 0
+        self, invoker: Invoker, api: WebSocketApiSpec, host: str = "127.0.0.1", port: int = 0, management_port: int = 0
     ) -> None:
-        self.runtime = runtime
+        self.invoker = invoker
         self.api = api
         self.host = host
         self.port = port
@@ -81,7 +80,8 @@ class WebSocketGateway:
         self._loop = asyncio.new_event_loop()
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
-        self.management = ThreadingHTTPServer((host, management_port), handler_class(self))
+        # Loopback only, whatever the socket's host: the endpoint pushes into operators' consoles.
+        self.management = ThreadingHTTPServer(("127.0.0.1", management_port), handler_class(self))
         self.management.daemon_threads = True
         self._management_thread: threading.Thread | None = None
 
@@ -171,7 +171,7 @@ class WebSocketGateway:
 
     def _invoke(self, route: WebSocketRoute, event: dict[str, Any]) -> Any:
         try:
-            return self.runtime.invoke(route.function_id, event)
+            return self.invoker.invoke(route.function_id, event)
         except Exception:  # logged by invoke; API Gateway answers an internal error
             return {"statusCode": 500, "body": json.dumps({"message": "Internal server error"})}
 
@@ -290,6 +290,13 @@ class WebSocketGateway:
             return False
         return True
 
+    def describe(self, connection_id: str) -> ConnectionInfo | None:
+        """GetConnection: None when the connection is gone."""
+        client = self.clients.get(connection_id)
+        if client is None:
+            return None
+        return ConnectionInfo(client.connected_at, client.last_active_at, client.source_ip, client.user_agent)
+
     def delete(self, connection_id: str) -> bool:
         client = self.clients.get(connection_id)
         if client is None or client.socket is None:
@@ -302,10 +309,10 @@ class PortTaken(OSError):
     """A WebSocket API port is in use (another `gtvision local up`?)."""
 
 
-def start_gateways(runtime: Runtime, host: str = "127.0.0.1") -> list[WebSocketGateway]:
+def start_gateways(invoker: Invoker, template: Template, host: str = "127.0.0.1") -> list[WebSocketGateway]:
     """Serve the template's WebSocket API (one per local runtime: ports from ``GTV_WS_PORT`` and
     ``GTV_WS_MANAGEMENT_PORT``) and tell the functions its URLs, as the template does in AWS."""
-    apis = websocket_apis(runtime.template)
+    apis = websocket_apis(template)
     if not apis:
         return []
     if len(apis) > 1:
@@ -313,7 +320,7 @@ def start_gateways(runtime: Runtime, host: str = "127.0.0.1") -> list[WebSocketG
     port = int(os.environ.get("GTV_WS_PORT") or DEFAULT_WS_PORT)
     management_port = int(os.environ.get("GTV_WS_MANAGEMENT_PORT") or DEFAULT_MANAGEMENT_PORT)
     try:
-        gateway = WebSocketGateway(runtime, apis[0], host=host, port=port, management_port=management_port)
+        gateway = WebSocketGateway(invoker, apis[0], host=host, port=port, management_port=management_port)
         gateway.start()
     except OSError as exc:
         raise PortTaken(

@@ -1,30 +1,58 @@
 """The management endpoint of the local WebSocket API: ``POST|GET|DELETE /@connections/{id}`` (also under
 ``/{stage}/``) as API Gateway answers them, 410 with ``x-amzn-ErrorType: GoneException`` for a connection
-that is gone, so boto3's ``apigatewaymanagementapi`` client works against it unchanged."""
+that is gone, so boto3's ``apigatewaymanagementapi`` client works against it unchanged.
+
+As in AWS (IAM's ``execute-api:ManageConnections``), every request must carry a valid SigV4 signature of
+the local stack's credentials — checked by the emulator front's own :func:`~gtvision_local.sigv4_front.verify`
+— or it is a 403 ``ForbiddenException``: any local process could otherwise push messages into an
+operator's console. The endpoint listens on 127.0.0.1 only.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from .logs import log
-
-if TYPE_CHECKING:
-    from .websocket import WebSocketGateway
+from .sigv4_front import SignatureRefused, env_credentials, verify
 
 MAX_DATA = 128 * 1024  # API Gateway's frame limit
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What GetConnection tells of a connection (epoch milliseconds)."""
+
+    connected_at: int
+    last_active_at: int
+    source_ip: str
+    user_agent: str
+
+
+class Connections(Protocol):
+    """The live connections the endpoint manages (the WebSocket gateway)."""
+
+    def post(self, connection_id: str, data: bytes) -> bool: ...
+
+    def delete(self, connection_id: str) -> bool: ...
+
+    def describe(self, connection_id: str) -> ConnectionInfo | None: ...
 
 
 def _iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
-def handler_class(gateway: WebSocketGateway) -> type[BaseHTTPRequestHandler]:
+def handler_class(
+    gateway: Connections, credentials: Callable[[], dict[str, str]] = env_credentials
+) -> type[BaseHTTPRequestHandler]:
     """The request handler of the gateway's management endpoint (boto3's ``apigatewaymanagementapi``)."""
     pattern = re.compile(r"^(?:/[^/@]+)?/@connections/([^/]+)$")
 
@@ -50,8 +78,20 @@ def handler_class(gateway: WebSocketGateway) -> type[BaseHTTPRequestHandler]:
         def _gone(self) -> None:
             self._reply(410, {"message": None}, "GoneException")
 
+        def _signed(self, body: bytes) -> bool:
+            """Whether the request is signed by the stack's credentials; answers 403 when it is not."""
+            try:
+                verify(self.command, self.path, lambda name: self.headers.get_all(name) or [], body, credentials())
+            except SignatureRefused as refused:
+                log.warning("ws management: %s %s refused (%s)", self.command, self.path, refused.code)
+                self._reply(403, {"message": refused.message}, "ForbiddenException")
+                return False
+            return True
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not self._signed(data):
+                return
             connection_id = self._connection_id()
             if connection_id is None:
                 self._reply(404, {"message": "Not Found"}, "NotFoundException")
@@ -63,21 +103,24 @@ def handler_class(gateway: WebSocketGateway) -> type[BaseHTTPRequestHandler]:
                 self._gone()
 
         def do_GET(self) -> None:  # noqa: N802
-            connection_id = self._connection_id()
-            client = gateway.clients.get(connection_id or "")
-            if client is None:
+            if not self._signed(b""):
+                return
+            info = gateway.describe(self._connection_id() or "")
+            if info is None:
                 self._gone()
                 return
             self._reply(
                 200,
                 {
-                    "connectedAt": _iso(client.connected_at),
-                    "identity": {"sourceIp": client.source_ip, "userAgent": client.user_agent},
-                    "lastActiveAt": _iso(client.last_active_at or client.connected_at),
+                    "connectedAt": _iso(info.connected_at),
+                    "identity": {"sourceIp": info.source_ip, "userAgent": info.user_agent},
+                    "lastActiveAt": _iso(info.last_active_at or info.connected_at),
                 },
             )
 
         def do_DELETE(self) -> None:  # noqa: N802
+            if not self._signed(b""):
+                return
             if gateway.delete(self._connection_id() or ""):
                 self._reply(204)
             else:

@@ -1,5 +1,6 @@
-"""`make run` SIGKILLed and started again (issue 10): PostgreSQL still stops with the next Ctrl-C, the lost
-S3/SQS state is announced, and a killed clip cut's scratch is gone after the restart."""
+"""`make run` SIGKILLed and started again: PostgreSQL still stops with the next Ctrl-C, a killed clip cut's
+scratch is gone, and every S3 object and SQS message the emulator acknowledged before the kill is still there
+(its state is kept under GTV_LOCAL_DIR/aws, ADR 0023) — also when the kill lands in the middle of many uploads."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import psutil
 import psycopg
+from botocore.config import Config
 from psycopg.rows import dict_row
 from test_local_up import Http, _free_port
 
@@ -65,24 +70,48 @@ def _register_a_segment(http: Http, database_url: str) -> None:
         })  # fmt: skip
 
 
-def test_sigkilled_stack_restarts_clean_and_stops_postgres_on_ctrl_c(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+def _env(state: Path) -> dict[str, str]:
     ours = ("GTV_", "AWS_", "DATABASE_URL", "RECORDINGS_", "CLIP_", "LPR_", "ALERTS_", "TMPDIR")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update(
         GTV_LOCAL_DIR=str(state),
         GTV_API_PORT=str(_free_port()),
+        GTV_WS_PORT=str(_free_port()),
+        GTV_WS_MANAGEMENT_PORT=str(_free_port()),
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{_free_port()}",
         GTV_ADMIN_PASSWORD=ADMIN_PASSWORD,
         GTV_ARGON2_TIME_COST="1",
         GTV_ARGON2_MEMORY_KIB="1024",
         PYTHONUNBUFFERED="1",
     )
+    return env
+
+
+def _client(service: str, endpoint: str) -> Any:
+    """A client that fails fast (no retries): a request either got its answer before the kill or did not."""
+    config = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=10, s3={"addressing_style": "path"})
+    credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", config=config, **credentials)
+
+
+def _stop_postgres(state: Path) -> None:
+    leftover = _postmaster(state / "pgdata")
+    if leftover is not None and leftover.is_running():
+        leftover.terminate()
+
+
+def test_sigkilled_stack_restarts_clean_and_stops_postgres_on_ctrl_c(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = _env(state)
     first, second = None, None
     try:
         # Given a running stack with one recording indexed, killed (SIGKILL) in the middle of a clip cut
         first, http = _start(env, tmp_path / "first.log")
         _register_a_segment(http, json.loads((state / "stack.json").read_text())["database_url"])
+        s3, sqs = _client("s3", env["AWS_ENDPOINT_URL"]), _client("sqs", env["AWS_ENDPOINT_URL"])
+        s3.put_object(Bucket="gtvision-recordings", Key="antes-do-kill/objeto.bin", Body=b"evidencia")
+        dlq = sqs.get_queue_url(QueueName="gtvision-clip-jobs-dlq")["QueueUrl"]
+        sqs.send_message(QueueUrl=dlq, MessageBody="mensagem antes do kill")
         cut = state / "tmp" / "clip-0b7e-interrompido"
         cut.mkdir(parents=True)
         (cut / "seg-0000.mp4").write_bytes(b"\0" * 1024)
@@ -95,10 +124,17 @@ def test_sigkilled_stack_restarts_clean_and_stops_postgres_on_ctrl_c(tmp_path: P
         second, http = _start(env, tmp_path / "second.log")
         log = (tmp_path / "second.log").read_text()
 
-        # Then the crash's leftovers are handled and said: the stale PostgreSQL handle, the scratch, the lost S3/SQS
+        # Then the crash's leftovers are handled and said: the stale PostgreSQL handle, the scratch
         assert "uma execução anterior terminou sem parar o PostgreSQL" in log
         assert not cut.exists() and "execução interrompida removido(s)" in log
-        assert "o emulador AWS (moto) não guarda estado entre reinícios" in log
+        # and the emulator's object and message are back, so nothing is announced as lost
+        s3, sqs = _client("s3", env["AWS_ENDPOINT_URL"]), _client("sqs", env["AWS_ENDPOINT_URL"])
+        body = s3.get_object(Bucket="gtvision-recordings", Key="antes-do-kill/objeto.bin")["Body"].read()
+        assert body == b"evidencia"
+        dlq = sqs.get_queue_url(QueueName="gtvision-clip-jobs-dlq")["QueueUrl"]
+        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+        assert [m["Body"] for m in got] == ["mensagem antes do kill"]
+        assert "estado do emulador restaurado" in log and "bucket e filas começaram VAZIOS" not in log
 
         # When Ctrl-C stops it, then PostgreSQL stops too
         second.send_signal(signal.SIGINT)
@@ -112,6 +148,91 @@ def test_sigkilled_stack_restarts_clean_and_stops_postgres_on_ctrl_c(tmp_path: P
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
                 proc.kill()
-        leftover = _postmaster(state / "pgdata")
-        if leftover is not None and leftover.is_running():
-            leftover.terminate()
+        _stop_postgres(state)
+
+
+def test_sigkill_mid_upload_keeps_every_acknowledged_object_and_message(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = _env(state)
+    endpoint = env["AWS_ENDPOINT_URL"]
+    first, second = None, None
+    stored: dict[str, bytes] = {}  # objects S3 answered 200 for
+    sent: set[str] = set()  # messages SQS accepted
+    deleted: set[str] = set()  # messages deleted with an acknowledged DeleteMessage
+    lock, stop = threading.Lock(), threading.Event()
+    try:
+        first, _ = _start(env, tmp_path / "first.log")
+        dlq = _client("sqs", endpoint).get_queue_url(QueueName="gtvision-clip-jobs-dlq")["QueueUrl"]
+
+        def upload(worker: int) -> None:
+            s3 = _client("s3", endpoint)
+            for i in range(10_000):
+                key, body = f"crash-test/{worker}/{i:05d}.bin", os.urandom(64 * 1024 + worker * 4096 + i)
+                if stop.is_set():
+                    return
+                try:
+                    s3.put_object(Bucket="gtvision-recordings", Key=key, Body=body)
+                except Exception:  # noqa: BLE001 - the stack died under it: not acknowledged
+                    return
+                with lock:
+                    stored[key] = body
+
+        def send(worker: int) -> None:
+            sqs = _client("sqs", endpoint)
+            for i in range(10_000):
+                if stop.is_set():
+                    return
+                try:
+                    sqs.send_message(QueueUrl=dlq, MessageBody=f"m-{worker}-{i}")
+                    with lock:
+                        sent.add(f"m-{worker}-{i}")
+                    if i % 3 == 0:  # a consumer deletes some; the rest stay (some in flight at the kill)
+                        got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=1, VisibilityTimeout=300)
+                        for message in got.get("Messages", []):
+                            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+                            with lock:
+                                deleted.add(message["Body"])
+                except Exception:  # noqa: BLE001 - the stack died under it
+                    return
+
+        # Given many uploads and messages in flight
+        workers = [threading.Thread(target=upload, args=(w,)) for w in range(8)]
+        workers += [threading.Thread(target=send, args=(w,)) for w in range(2)]
+        for worker in workers:
+            worker.start()
+        deadline = time.time() + 120
+        while len(stored) < 60 or len(sent) < 30:
+            assert time.time() < deadline and all(w.is_alive() for w in workers), (len(stored), len(sent))
+            time.sleep(0.05)
+
+        # When the stack is SIGKILLed in the middle of them, and started again
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        stop.set()
+        for worker in workers:
+            worker.join(30)
+        second, _ = _start(env, tmp_path / "second.log")
+
+        # Then every object S3 acknowledged is there, byte for byte
+        s3 = _client("s3", endpoint)
+        missing = [k for k, body in stored.items() if _body_or_none(s3, k) != body]
+        assert missing == [], f"{len(missing)} of {len(stored)} acknowledged uploads lost: {missing[:5]}"
+        # and every message sent and not deleted can be received
+        sqs = _client("sqs", endpoint)
+        received: set[str] = set()
+        while got := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=300).get("Messages"):
+            received |= {m["Body"] for m in got}
+        assert sent - deleted <= received, f"lost messages: {sorted(sent - deleted - received)[:5]}"
+    finally:
+        stop.set()
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+        _stop_postgres(state)
+
+
+def _body_or_none(s3: Any, key: str) -> bytes | None:
+    try:
+        return bytes(s3.get_object(Bucket="gtvision-recordings", Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None

@@ -46,6 +46,8 @@ MOTO_IGNORES = {
     "AWS::ApiGatewayV2::RouteResponse",
     "AWS::ApiGatewayV2::Deployment",
     "AWS::ApiGatewayV2::Stage",
+    # SnapStart's published aliases (ADR 0024): a Ref to one stands for its function here (see _alias_arn)
+    "AWS::Lambda::Alias",
 }
 
 
@@ -60,17 +62,38 @@ MOTO_CANNOT_CREATE = {
 }
 
 
+def _alias_arn(template: dict[str, Any], alias_id: str) -> Any:
+    """A stand-in for a `Ref` to a SAM-generated `AWS::Lambda::Alias` (its function's ARN: moto has no aliases)."""
+    props = template["Resources"][alias_id]["Properties"]
+    return {"Fn::GetAtt": [props["FunctionName"]["Ref"], "Arn"]}
+
+
 def _without_unsupported(template: dict[str, Any]) -> dict[str, Any]:
-    gone = {
+    gone: dict[str, Any] = {
         k: MOTO_CANNOT_CREATE[v["Type"]] for k, v in template["Resources"].items() if v["Type"] in MOTO_CANNOT_CREATE
     }
+    # moto's CloudFormation has no AWS::Lambda::Alias (SnapStart's `live` aliases, ADR 0024): a Ref to one
+    # becomes its function's ARN here; that every event source and permission aims at the alias is checked on
+    # the transformed template itself (test_event_sources_and_permissions_invoke_the_live_alias).
+    gone.update(
+        {k: _alias_arn(template, k) for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::Alias"}
+    )
+
+    aliases = {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == "AWS::Lambda::Alias"}
+
+    def sub(text: str) -> str:
+        for alias_id, props in aliases.items():
+            text = text.replace(f"${{{alias_id}}}", f"${{{props['FunctionName']['Ref']}.Arn}}")
+        return text
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
+            if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+                return {"Fn::Sub": sub(value["Fn::Sub"])}
             if set(value) == {"Fn::GetAtt"} and value["Fn::GetAtt"][0] in gone:
                 return gone[value["Fn::GetAtt"][0]]
             if set(value) == {"Ref"} and value["Ref"] in gone:
-                return value["Ref"]
+                return gone[value["Ref"]] if isinstance(gone[value["Ref"]], dict) else value["Ref"]
             return {k: walk(v) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v) for v in value]
@@ -99,6 +122,8 @@ def transformed(monkeypatch: pytest.MonkeyPatch, artifacts: dict[str, bytes] | N
                 if artifacts is not None:
                     artifacts[name] = b""
                 spec["Properties"][key] = f"s3://gtvision-artifacts/{name}"
+        if spec.get("Properties", {}).get("PackageType") == "Image":  # `sam package` pushes the image (ADR 0026)
+            spec["Properties"]["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/gtvision:redaction"
     return transform(doc, {}, _NoManagedPolicies())
 
 
@@ -236,3 +261,29 @@ def test_only_retention_may_delete_recordings(monkeypatch: pytest.MonkeyPatch) -
                 if st.get("Effect") == "Allow" and any(a.lower().startswith("s3:delete") for a in actions):
                     deleters.add(logical_id)
     assert deleters == {"RetentionFunctionRole"}
+
+
+def test_event_sources_and_permissions_invoke_the_live_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SnapStart restores published versions only: every trigger must invoke the `live` alias (ADR 0024)."""
+    resources = transformed(monkeypatch)["Resources"]
+    aliases = {k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Alias"}
+    assert len(aliases) >= 10
+    mappings = [
+        v["Properties"]["FunctionName"] for v in resources.values() if v["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    targets = [
+        t["Arn"] for v in resources.values() if v["Type"] == "AWS::Events::Rule" for t in v["Properties"]["Targets"]
+    ]
+    permissions = [
+        v["Properties"]["FunctionName"] for v in resources.values() if v["Type"] == "AWS::Lambda::Permission"
+    ]
+    assert mappings and targets and permissions
+    for ref in [*mappings, *targets, *permissions]:
+        assert isinstance(ref, dict) and ref.get("Ref") in aliases, ref
+    body = (
+        json.dumps(resources["ServerlessRestApi"]["Properties"]["DefinitionBody"])
+        if "ServerlessRestApi" in resources
+        else ""
+    )
+    apis = [json.dumps(v["Properties"]) for v in resources.values() if v["Type"] == "AWS::ApiGateway::RestApi"]
+    assert any("ApiFunctionAliaslive" in text for text in [body, *apis])

@@ -206,3 +206,37 @@ def test_sam_build_output_imports_and_fits(layout: Layout, tmp_path: Path) -> No
         return out.splitlines()[0]
 
     assert version(str(shipped)) == version(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+_CUSTODY_PDF_PROBE = """
+from datetime import UTC, datetime
+from uuid import uuid4
+from gtvision.cases.schemas import Case
+from gtvision.exports.document import custody_pdf
+case = Case(uuid4(), uuid4(), "Caso", "BO 1", "ocorrencia", "open", None, "op", datetime.now(UTC),
+            datetime.now(UTC), None, None, None)
+manifest = {"city": {"name": "Cidade", "state": "SP"}, "package": {"export_id": "x"},
+            "range": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T00:00:02Z"},
+            "requested_by": {"username": "op", "requested_at": "2026-01-01T00:00:00Z"},
+            "redaction": {"faces": False, "plates": False}, "privacy_masks": {"lifted": False}, "mode": "exact",
+            "files": [{"name": "01_a.mp4", "camera": {"name": "A"}, "sha256": "0" * 64, "size_bytes": 1}]}
+pdf = custody_pdf(manifest, case, [], "America/Sao_Paulo", "k")
+assert pdf.startswith(b"%PDF"), pdf[:10]
+print("ok")
+"""
+
+
+def test_the_packaging_function_writes_the_custody_pdf_with_its_own_packages(layout: Layout) -> None:
+    """fpdf2 (and what it imports) ships with ExportPackageFunction only, and works on Lambda's path."""
+    fn = next(f for f in layout.functions if f.logical_id == "ExportPackageFunction")
+    proc = run_in_function(layout, fn, _CUSTODY_PDF_PROBE)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-2000:]
+    other = next(f for f in layout.functions if f.logical_id == "ExportWorkerFunction")
+    assert not (other.code_dir / "fpdf").exists()
+
+
+def test_the_redaction_function_is_an_image_whose_handler_and_cascades_check_out(layout: Layout) -> None:
+    from gtvision_local.package_images import check_images
+
+    assert [i.logical_id for i in layout.images] == ["RedactionFunction"]
+    assert check_images(layout, REPO / "layers/gtvision/python") == []

@@ -38,7 +38,7 @@ def test_notifier_reads_the_events_queue_with_a_dlq_and_may_manage_connections()
     permission = template.resources["EventsSocketPermission"]["Properties"]
     assert (permission["Principal"], permission["FunctionName"]) == (
         "apigateway.amazonaws.com",
-        {"Ref": "EventsSocketFunction"},
+        {"Ref": "EventsSocketFunctionAliaslive"},  # SnapStart: the published alias (ADR 0024)
     )
 
 

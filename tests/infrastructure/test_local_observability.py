@@ -1,5 +1,6 @@
-"""docker-compose's Prometheus + Grafana (Docker is not run): what they scrape, and a Grafana dashboard
-equivalent to template.yaml's CloudWatch one, naming only metrics `GET /metrics` can serve."""
+"""docker-compose's Prometheus + Grafana (Docker is not run): what they scrape, and three Grafana dashboards
+(system, application, business) covering template.yaml's CloudWatch one, naming only metrics `GET /metrics` can
+serve."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import pytest
 import yaml
 from test_ops_template import _dashboard_metrics, _emitted_metric_names
 
-from gtvision.health.poll import FLEET_GAUGES
-from gtvision_local.metrics import prometheus_name
+from gtvision_local.metrics import gauge_names, prometheus_name
 from gtvision_local.template import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,21 +54,53 @@ def test_grafana_is_provisioned_with_the_dashboard(compose: dict[str, Any]) -> N
         assert doc["panels"] and all(p["datasource"]["uid"] == uid for p in doc["panels"])
 
 
-def test_grafana_dashboard_matches_the_cloudwatch_one_and_the_emitted_metrics() -> None:
-    doc = json.loads((GRAFANA / "dashboards" / "gtvision-operations.json").read_text())
-    exprs = " ".join(t["expr"] for p in doc["panels"] for t in p["targets"])
-    used = set(re.findall(r"\bgtvision_[a-z0-9_]+", exprs))
-    # What the local /metrics can serve: counters get _total, fleet snapshots stay gauges
-    servable = {
-        prometheus_name("GTVision", n) + ("" if n in FLEET_GAUGES else "_total")
+def servable_metrics() -> set[str]:
+    """Every metric name GET /metrics can serve: the functions' EMF metrics (counters get _total, fleet snapshots
+    stay gauges) and the platform metrics of gtvision_local.platform_metrics (read from their exposition)."""
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from gtvision_local.platform_metrics import PlatformMetrics
+
+    emf = {
+        prometheus_name("GTVision", n) + ("" if n in gauge_names() else "_total")
         for n in _emitted_metric_names() | {"Clips_ready", "Clips_failed"}
     }
-    assert used and used - servable == set(), "the Grafana dashboard names metrics /metrics never serves"
-    # Every GT-Vision metric of the CloudWatch dashboard is on the Grafana one too
+    registry = CollectorRegistry(auto_describe=False)
+    PlatformMetrics(registry)
+    text = generate_latest(registry).decode()
+    platform = set(re.findall(r"^# TYPE (\S+) (\S+)", text, re.M))
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    return emf | {name.removesuffix("_total") + suffix for name, kind in platform for suffix in suffixes[kind]}
+
+
+def named_metrics(exprs: str) -> set[str]:
+    """The GT-Vision and AWS-parity metric names a PromQL text uses."""
+    return set(re.findall(r"\b(?:gtvision|aws)_[a-z0-9_]+", exprs))
+
+
+def _dashboards() -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text()) for p in sorted((GRAFANA / "dashboards").glob("*.json"))}
+
+
+def test_three_dashboards_system_application_business_with_17_panels() -> None:
+    dashboards = _dashboards()
+    assert set(dashboards) == {"gtvision-system", "gtvision-application", "gtvision-business"}
+    assert sum(len(d["panels"]) for d in dashboards.values()) == 17
+    for name, doc in dashboards.items():
+        assert doc["uid"] == name and len({p["id"] for p in doc["panels"]}) == len(doc["panels"])
+        assert all(p["targets"] and p["title"] for p in doc["panels"])
+
+
+def test_grafana_dashboards_match_the_cloudwatch_one_and_name_only_servable_metrics() -> None:
+    exprs = " ".join(t["expr"] for d in _dashboards().values() for p in d["panels"] for t in p["targets"])
+    used = named_metrics(exprs)
+    assert used and used - servable_metrics() == set(), "a Grafana dashboard names metrics /metrics never serves"
+    # Every GT-Vision metric of the CloudWatch dashboard is on a Grafana one too
     body = load_yaml((ROOT / "template.yaml").read_text())["Resources"]["OperationsDashboard"]
     widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body["Properties"]["DashboardBody"]["Fn::Sub"]))["widgets"]
     cloudwatch = {
-        prometheus_name("GTVision", m) + ("" if m in FLEET_GAUGES else "_total")
-        for ns, m in _dashboard_metrics(widgets) if ns == "GTVision"
-    }  # fmt: skip
+        prometheus_name("GTVision", m) + ("" if m in gauge_names() else "_total")
+        for ns, m in _dashboard_metrics(widgets)
+        if ns == "GTVision"
+    }
     assert cloudwatch - used == set()

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 # boto3 is in the Lambda runtime already; imageio-ffmpeg is replaced by the FFmpeg layer in AWS;
 # chalice ships with ApiFunction only (functions/api/requirements.txt); pyyaml and ffmpeg-python are
 # used by the local tooling, never imported by the gtvision package (test_lambda_package imports every handler).
-NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "chalice", "pyyaml", "ffmpeg-python"}
+NOT_IN_LAYER = {"boto3", "imageio-ffmpeg", "chalice", "pyyaml", "ffmpeg-python", "fpdf2"}
 
 
 def _name(req: str) -> str:
@@ -92,7 +92,10 @@ def test_api_function_requirements_pin_chalice_as_the_project_does():
         for line in (REPO / "functions/api/requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    assert lines == [deps["chalice"]]
+    assert lines[0] == deps["chalice"]
+    # and the PDF of the agreements' report: fpdf2 as the project pins it, with its dependencies (no-deps install)
+    extra = {_name(line): line for line in lines[1:]}
+    assert set(extra) == {"fpdf2", "defusedxml", "fonttools", "pillow"} and extra["fpdf2"] == deps["fpdf2"]
 
 
 def test_numpy_is_for_the_local_analyser_only_and_no_lambda_code_loads_it():

@@ -40,6 +40,11 @@ def test_sam_translator_transforms_the_template() -> None:
             if isinstance(uri, str) and not uri.startswith("s3://"):
                 local_dirs.append(uri)
                 spec["Properties"][key] = f"s3://gtvision-artifacts/{uri.strip('/')}.zip"
+        # ... and pushes each container image function's image, naming it in ImageUri.
+        if spec.get("Properties", {}).get("PackageType") == "Image":
+            local_dirs.append(spec["Metadata"]["DockerContext"])
+            assert (REPO / spec["Metadata"]["DockerContext"] / spec["Metadata"]["Dockerfile"]).is_file()
+            spec["Properties"]["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/gtvision:redaction"
     output = transform(doc, {}, _NoManagedPolicies())
     resources: dict[str, Any] = output["Resources"]
     functions = {k for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
@@ -83,11 +88,13 @@ def test_transformed_api_has_one_permission_per_proxy_event() -> None:
         for key in ("CodeUri", "ContentUri"):
             if isinstance(spec.get("Properties", {}).get(key), str):
                 spec["Properties"][key] = "s3://gtvision-artifacts/x.zip"
+        if spec.get("Properties", {}).get("PackageType") == "Image":
+            spec["Properties"]["ImageUri"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/gtvision:redaction"
     resources = transform(doc, {}, _NoManagedPolicies())["Resources"]
     permissions = [
         k
         for k, v in resources.items()
-        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
+        if v["Type"] == "AWS::Lambda::Permission" and v["Properties"]["FunctionName"] == {"Ref": "ApiFunctionAliaslive"}
     ]
     assert len(permissions) == 2, permissions
 

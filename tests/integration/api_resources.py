@@ -43,6 +43,16 @@ def signed_mediamtx_hook(api: ApiClient, raw: bytes) -> Reply:
     return api.call("POST", MEDIAMTX_HOOK[0], token=None, headers=headers, raw=raw)
 
 
+#: Alertmanager's webhook and the bearer secret it posts with (tests/conftest.py sets the env).
+ALERTMANAGER_HOOK = ("/v1/hooks/alertmanager", "POST")
+
+
+def alertmanager_hook(api: ApiClient, raw: bytes) -> Reply:
+    """POST raw bytes to the Alertmanager hook with GTV_ALERTMANAGER_HOOK_SECRET as its bearer credential."""
+    headers = {"authorization": f"Bearer {os.environ['GTV_ALERTMANAGER_HOOK_SECRET']}"}
+    return api.call("POST", ALERTMANAGER_HOOK[0], token=None, headers=headers, raw=raw)
+
+
 def digest_push(api: ApiClient, camera_id: str, raw: bytes, kind: str = "TollgateInfo") -> Reply:
     """POST raw bytes as the Intelbras camera does: get the Digest challenge, answer it (requests' client)."""
     from requests.auth import HTTPDigestAuth
@@ -75,6 +85,13 @@ class CityResources:
     read_id: str
     recorded_from: datetime
     search_id: str
+    camera_group_id: str
+    agreement_id: str
+    grant_id: str
+    case_id: str
+    export_id: str
+    share_id: str
+    bookmark_id: str
 
     def path_ids(self) -> dict[str, str]:
         return {
@@ -86,6 +103,13 @@ class CityResources:
             "alert_id": self.alert_id,
             "user_id": self.user_id,
             "search_id": self.search_id,
+            "camera_group_id": self.camera_group_id,
+            "agreement_id": self.agreement_id,
+            "grant_id": self.grant_id,
+            "case_id": self.case_id,
+            "export_id": self.export_id,
+            "share_id": self.share_id,
+            "bookmark_id": self.bookmark_id,
             "notification": "TollgateInfo",
         }
 
@@ -161,7 +185,39 @@ def build(world: World) -> CityResources:
         ),
         202,
     )
+    group = _ok(
+        api.call(
+            "POST", f"/v1/cities/{world.city_a}/camera-groups", {"name": "Escola", "camera_ids": [camera["id"]]}, token
+        ),
+        201,
+    )
+    agreement = _ok(api.call("POST", "/v1/agreements", agreement_body(None), token), 201)
+    # A grant of city A with a third city (city B must see none of A's resources)
+    third = _ok(
+        api.call(
+            "POST",
+            "/v1/cities",
+            {"name": f"Terceira {uuid.uuid4().hex[:6]}", "state": "SP", "retention_days": 7},
+            world.admin,
+        ),
+        201,
+    )["id"]
+    grant = _ok(api.call("POST", "/v1/grants", grant_body(world.city_a, third, start), token), 201)
+    case = _ok(api.call("POST", "/v1/cases", {"title": "Caso X", "category": "ocorrencia"}, token), 201)
+    window = {"start": iso(start), "end": iso(start + timedelta(seconds=2))}
+    export = _ok(
+        api.call("POST", f"/v1/cases/{case['id']}/exports", {"camera_ids": [camera["id"]], **window}, token), 202
+    )
+    share = _ok(api.call("POST", f"/v1/cases/{case['id']}/shares", share_body(), token), 201)
+    mark = _ok(api.call("POST", f"/v1/cameras/{camera['id']}/bookmarks", {"at": iso(start), "label": "m"}, token), 201)
     return CityResources(
+        camera_group_id=group["id"],
+        agreement_id=agreement["id"],
+        grant_id=grant["id"],
+        case_id=case["id"],
+        export_id=export["id"],
+        share_id=share["id"],
+        bookmark_id=mark["id"],
         search_id=search["id"],
         city_id=world.city_a,
         camera_id=camera["id"],
@@ -176,6 +232,42 @@ def build(world: World) -> CityResources:
     )
 
 
+def agreement_body(city_id: str | None) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        **({"city_id": city_id} if city_id else {}),
+        "partner_name": "PM",
+        "partner_kind": "policia_militar",
+        "purpose": "cerco eletrônico",
+        "legal_basis": "LGPD art. 7º, III",
+        "valid_from": iso(now - timedelta(days=1)),
+        "valid_until": iso(now + timedelta(days=365)),
+        "scope": {"lpr_reads": True, "alerts": True},
+    }
+
+
+def grant_body(requesting: str, holding: str, start: datetime) -> dict[str, Any]:
+    return {
+        "requesting_city_id": requesting,
+        "holding_city_id": holding,
+        "case_id": str(uuid.uuid4()),
+        "plates": [PLATE],
+        "from": iso(start - timedelta(days=1)),
+        "to": iso(start),
+        "justification": "caso",
+    }
+
+
+def share_body() -> dict[str, Any]:
+    return {
+        "recipient_name": "Promotora Souza",
+        "organisation": "Ministério Público",
+        "legal_basis": "Requisição 12/2026",
+        "expires_at": iso(datetime.now(UTC) + timedelta(days=7)),
+        "max_downloads": 3,
+    }
+
+
 def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     """A valid body per POST/PATCH route, so a wrong value in one field is what the route has to reject."""
     now = datetime.now(UTC)
@@ -183,7 +275,29 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
     return {
         ("/v1/auth/login", "POST"): {"username": "admin", "password": "not-the-password"},
         ("/v1/hooks/mediamtx", "POST"): {"event": "online", "path": res.camera_id},
+        ("/v1/hooks/alertmanager", "POST"): {
+            "version": "4",
+            "status": "firing",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {"alertname": "FunctionErrors", "severity": "critical"},
+                    "annotations": {"summary": "Funções com erros"},
+                    "startsAt": iso(now),
+                    "endsAt": "0001-01-01T00:00:00Z",
+                    "fingerprint": uuid.uuid4().hex[:16],
+                }
+            ],
+        },
         ("/v1/auth/refresh", "POST"): {"refresh_token": "not-a-refresh-token-0123456789abcdefghijklm"},
+        ("/v1/users/{user_id}", "PATCH"): {"role": "viewer", "active": True, "camera_group_ids": [res.camera_group_id]},
+        ("/v1/cities/{city_id}/camera-groups", "POST"): {
+            "name": f"g-{uuid.uuid4().hex[:8]}",
+            "camera_ids": [res.camera_id],
+        },
+        ("/v1/camera-groups/{camera_group_id}", "PATCH"): {"name": "Escola", "camera_ids": [res.camera_id]},
+        ("/v1/me/2fa/confirm", "POST"): {"code": "000000"},
+        ("/v1/me/password", "POST"): {"current_password": "not-the-password", "new_password": "frase longa e nova 42"},
         ("/v1/users", "POST"): {
             "username": f"u-{uuid.uuid4().hex[:10]}",
             "password": "senha-forte-123",
@@ -227,7 +341,21 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
             "end": iso(start + timedelta(seconds=2)),
             "mode": "fast",
         },
-        ("/v1/clips/{clip_id}/hold", "POST"): {"reason": "inquérito 123"},
+        ("/v1/clips/{clip_id}/hold", "POST"): {"reason": "inquérito 123", "case_id": res.case_id},
+        ("/v1/cases", "POST"): {"title": "Caso", "reference": "BO 1/2026", "category": "ocorrencia"},
+        ("/v1/cases/{case_id}", "PATCH"): {"title": "Caso Y", "reference": "BO 2", "category": "interno"},
+        ("/v1/cases/{case_id}/items", "POST"): {"kind": "note", "text": "testemunha"},
+        ("/v1/cases/{case_id}/exports", "POST"): {
+            "camera_ids": [res.camera_id],
+            "start": iso(start),
+            "end": iso(start + timedelta(seconds=2)),
+            "mode": "exact",
+            "redact": {"faces": False, "plates": False},
+            "timestamp_overlay": False,
+        },
+        ("/v1/cases/{case_id}/shares", "POST"): share_body(),
+        ("/v1/cameras/{camera_id}/bookmarks", "POST"): {"at": iso(start), "label": "marco", "case_id": res.case_id},
+        ("/v1/cameras/{camera_id}/privacy-masks", "PUT"): {"masks": [{"points": [[0.1, 0.1], [0.3, 0.1], [0.2, 0.4]]}]},
         WEBHOOK: {
             "event_id": uuid.uuid4().hex,
             "plate": PLATE,
@@ -250,6 +378,14 @@ def valid_bodies(res: CityResources) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("/v1/watchlist", "POST"): {"plate": "XYZ9A88", "reason": "furto", "fuzzy": False, "city_id": res.city_id},
         ("/v1/alerts/{alert_id}", "PATCH"): {"status": "investigating"},
+        ("/v1/agreements", "POST"): agreement_body(res.city_id),
+        ("/v1/agreements/{agreement_id}", "PATCH"): {"status": "active", "partner_name": "PM"},
+        ("/v1/agreements/{agreement_id}/hotlist", "POST"): {
+            "mode": "upsert",
+            "entries": [{"plate": PLATE, "reason": "furto"}],
+        },
+        ("/v1/grants", "POST"): grant_body(res.city_id, res.city_id, start),
+        ("/v1/grants/{grant_id}", "PATCH"): {"status": "approved"},
         ("/v1/mosaics", "POST"): {"name": "M", "camera_ids": [res.camera_id], "layout": "2x2"},
         ("/v1/mosaics/{mosaic_id}", "PATCH"): {"name": "M2", "camera_ids": [res.camera_id]},
         ("/v1/sentinela/searches", "POST"): {

@@ -17,11 +17,13 @@ from typing import Any
 import api_resources
 import pytest
 from api_resources import (
+    ALERTMANAGER_HOOK,
     INTELBRAS,
     MEDIAMTX_HOOK,
     PLATE,
     WEBHOOK,
     CityResources,
+    alertmanager_hook,
     digest_push,
     iso,
     signed_mediamtx_hook,
@@ -36,6 +38,7 @@ BODYLESS = {
     ("/v1/cameras/{camera_id}/stream/stop", "POST"),
     ("/v1/cameras/{camera_id}/reference-view", "POST"),
     ("/v1/auth/logout", "POST"),  # no body; and it would end the shared tokens' sessions (tested on its own)
+    ("/v1/me/2fa", "POST"),  # starts an enrolment (a pending secret): no body
 }
 
 
@@ -82,6 +85,8 @@ def sender(world: World, res: CityResources) -> Callable[..., Reply]:
             return signed_webhook(api, res.camera_id, res.webhook_secret, raw or b"")
         if (route, method) == MEDIAMTX_HOOK:
             return signed_mediamtx_hook(api, raw or b"")
+        if (route, method) == ALERTMANAGER_HOOK:
+            return alertmanager_hook(api, raw or b"")
         if (route, method) == INTELBRAS and ids is None:  # the camera's own Digest credentials
             return digest_push(api, res.camera_id, raw or b"")
         return api.call(method, path, token=token or world.admin, query=query, raw=raw or b"")
@@ -335,10 +340,12 @@ def test_non_uuid_path_ids_are_404(world: World, res: CityResources) -> None:
         for method in methods:
             if (route, method) == WEBHOOK:
                 continue
+            # A camera's signed push answers a malformed id like a wrong signature (401): no oracle on ids.
+            expected = 401 if (route, method) == INTELBRAS else 404
             for param in params:
                 for bad in BAD_IDS:
                     r = send(route, method, b"{}", ids={**res.path_ids(), param: bad})
-                    if r.status != 404 or not is_error(r):
+                    if r.status != expected or not is_error(r):
                         failures.append(f"{method} {route} {param}={bad[:20]!r}: {r.status} {r.text[:200]}")
     assert not failures, "\n".join(failures)
 

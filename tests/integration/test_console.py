@@ -16,6 +16,7 @@ ASSETS = {
     "ui.js": "text/javascript",
     "map.js": "text/javascript",
     "live.js": "text/javascript",
+    "livestatus.js": "text/javascript",
     "leaflet.min.js": "text/javascript",
     "leaflet.css": "text/css",
     "screens/admin.js": "text/javascript",
@@ -26,11 +27,18 @@ ASSETS = {
     "screens/plates.js": "text/javascript",
     "screens/alerts.js": "text/javascript",
     "screens/sentinela.js": "text/javascript",
+    "screens/sla.js": "text/javascript",
+    "screens/groups.js": "text/javascript",
+    "screens/me.js": "text/javascript",
+    "screens/agreements.js": "text/javascript",
+    "screens/cases.js": "text/javascript",
+    "screens/masks.js": "text/javascript",
     "app.css": "text/css",
+    "cases.css": "text/css",
     "hls.min.js": "text/javascript",
 }
 #: Linked from the page itself (the rest are imported by main.js, relative to it).
-LINKED = ("main.js", "app.css", "hls.min.js", "leaflet.min.js", "leaflet.css")
+LINKED = ("main.js", "app.css", "cases.css", "hls.min.js", "leaflet.min.js", "leaflet.css")
 
 
 def _console_file(name: str) -> str:

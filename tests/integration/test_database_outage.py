@@ -82,7 +82,7 @@ def outage_db(world: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pos
             assert row is not None
             conn.execute(
                 f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
-                [psycopg.types.json.Jsonb(v) if isinstance(v, dict | list) else v for v in row.values()],
+                [psycopg.types.json.Jsonb(v) if isinstance(v, dict) else v for v in row.values()],
             )
     fast = {"GTV_DB_CONNECT_TIMEOUT_S": "1", "GTV_DB_STATEMENT_TIMEOUT_S": "2", "GTV_DB_POOL_WAIT_S": "2",
             "GTV_RETRY_BASE_S": "1", "GTV_RETRY_MAX_S": "4"}  # fmt: skip

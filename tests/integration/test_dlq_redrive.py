@@ -1,4 +1,4 @@
-"""Poison messages of every queue reach their DLQ; `gtvision local redrive` brings them back (issue 10).
+"""Poison messages of every queue reach their DLQ; `gtvision local redrive` brings them back.
 
 The local runtime's pollers deliver each queue to its template function; moto moves a message to the
 DLQ once its receives pass the template's maxReceiveCount, as SQS does. Poison records are made
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import pytest
@@ -143,3 +144,37 @@ def test_redrive_names_unknown_queues() -> None:
 
     with pytest.raises(ValueError, match="fila desconhecida"):
         redrive(load_template(), "NoSuchQueue")
+
+
+def test_poison_on_the_events_queue_reaches_its_dlq_in_seconds(
+    stack: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fault: malformed live events. They must not spend the queue's 180 s visibility timeout on each of their
+    receives (9 minutes to the DLQ): they are poison, made visible again at once."""
+    from gtvision_local.runtime import Runtime
+    from gtvision_local.template import load_template
+
+    # Given the runtime's poller for EventsNotifierFunction (the queue's own 180 s visibility timeout)
+    rt = Runtime(load_template(endpoint_url=stack["aws_endpoint"]), api_port=0)
+    poller = poller_of(rt, "EventsNotifierFunction")
+    poller.wait_seconds = 0
+    _, dlq = source_and_dlq(rt.template, poller.queue.logical_id)
+    drain(poller.queue.url)
+    drain(dlq.url)
+
+    # When two malformed events are queued
+    poison = ["isto não é json", json.dumps({"type": "alert", "data": {}})]  # the second has no city_id
+    for body in poison:
+        sqs().send_message(QueueUrl=poller.queue.url, MessageBody=body)
+
+    # Then within seconds both are in the events DLQ, each logged as dead-letter bound with its reason
+    deadline = time.monotonic() + 30
+    while bodies(dlq.url) != sorted(poison):
+        assert time.monotonic() < deadline, "poison still on the events queue"
+        poller.poll_once()
+    assert bodies(poller.queue.url) == []
+    reasons = [
+        str(getattr(r, "reason", "")) for r in caplog.records if r.getMessage() == "record failed: dead-letter bound"
+    ]
+    assert any("evento inválido" in reason for reason in reasons)
+    drain(dlq.url)

@@ -30,6 +30,7 @@ from gtvision_local.sqs import SqsPoller
 from gtvision_local.template import Template
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "local_runtime" / "template.yaml"
+RECORDER = [sys.executable, "-m", "gtvision_local.cli", "local", "recorder"]
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +173,18 @@ def test_batch_size_above_ten_fills_within_the_batching_window(
     batches = _module(runtime, "BulkFunction").INVOCATIONS
     assert sorted(b for batch in batches for b in batch) == sorted(f"m{i}" for i in range(30))
     assert _counts(template, "BulkQueue") == (0, 0)
+
+
+def test_concurrent_batches_run_in_environments_of_their_own(runtime: Runtime) -> None:
+    """As in Lambda, two batches in flight never share module globals (a Powertools BatchProcessor's state)."""
+    environments = runtime._environments["WorkerFunction"]
+    # When two invocations hold an environment at once, each has its own copy of the handler module
+    with environments.lease() as one, environments.lease() as other:
+        assert one.__module__ != other.__module__
+        assert sys.modules[one.__module__].INVOCATIONS is not sys.modules[other.__module__].INVOCATIONS
+    # and one at a time, every invocation gets the first environment (the handler tests inspect)
+    with environments.lease() as again:
+        assert again is runtime.handler("WorkerFunction")
 
 
 def test_handler_that_raises_deletes_nothing(runtime: Runtime, template: Template) -> None:
@@ -435,6 +448,62 @@ def test_cli_events_piped_into_invoke(moto_endpoint: str, tmp_path: Path) -> Non
     assert failing.returncode == 1
     assert json.loads(failing.stdout)["errorType"] == "RuntimeError"
     assert "ERROR [WorkerFunction] invocation" in failing.stderr  # log lines name the function
+
+
+def test_cli_invoke_the_operators_setting_wins_over_the_templates(moto_endpoint: str) -> None:
+    # Given a function whose template environment sets GTV_RECORDING_STALL_S: "180", and an operator who wants 5
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql://unused/db",
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "GTV_JWT_SECRET": "s",
+        "GTV_DATA_KEY": "k",
+        "GTV_RECORDING_STALL_S": "5",
+    }
+    # When the function runs through `gtvision local invoke`
+    result = subprocess.run(
+        [sys.executable, "-m", "gtvision_local.cli", "local", "invoke", "TickFunction", "--template", str(FIXTURE)],
+        input="{}",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    # Then the function sees the operator's value
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["stall_s"] == "5"
+
+
+def test_cli_recorder_with_only_the_endpoint_exported_signs_with_the_stacks_credentials(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    # Given an operator's shell with AWS_ENDPOINT_URL exported and no AWS credentials anywhere
+    aws_client("s3", moto_endpoint).create_bucket(Bucket="fx-recorder")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GTV_LOCAL_DIR"))}
+    env.update(
+        AWS_ENDPOINT_URL=moto_endpoint,
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        HOME=str(tmp_path),
+        GTV_LOCAL_DIR=str(tmp_path / "state"),
+    )
+    camera = str(uuid.uuid4())
+
+    # When the recorder records two seconds of a test pattern
+    result = subprocess.run(
+        [*RECORDER, "--camera", camera, "--source", "lavfi:testsrc2=size=160x90:rate=10", "--segment-seconds", "1"]
+        + ["--duration", "2", "--bucket", "fx-recorder"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+    # Then it uploads its segments instead of failing on "Unable to locate credentials"
+    assert result.returncode == 0, result.stderr
+    assert "Unable to locate credentials" not in result.stderr
+    listed = aws_client("s3", moto_endpoint).list_objects_v2(Bucket="fx-recorder", Prefix=f"recordings/{camera}/")
+    assert listed.get("KeyCount", 0) >= 1
 
 
 # ---------------------------------------------------------------- the whole stack

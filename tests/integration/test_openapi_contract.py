@@ -54,6 +54,7 @@ def test_document_is_valid_openapi_31_and_complete(api: ApiClient) -> None:
                 "stop_stream",
                 "logout",
                 "take_reference_view",
+                "enrol_2fa",
             ):
                 assert "requestBody" in op, (method, path)
     clips = doc["paths"]["/v1/clips"]

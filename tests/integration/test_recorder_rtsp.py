@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -117,22 +118,42 @@ def test_recorder_retries_failed_uploads_and_closes_the_last_segment_on_stop(sta
     assert 0 < durations[-1] <= 2.1  # closed where it was stopped, never longer than a segment
 
 
-def test_demo_creates_its_camera_once_and_records_into_it(stack) -> None:
+def test_demo_creates_its_camera_once_records_into_it_and_serves_it_live(stack, monkeypatch) -> None:
+    import requests
+
+    from gtvision.core.settings import get_settings
     from gtvision_local.demo import ensure_demo_camera, run_demo
 
-    # When the demo starts against the stack
-    demo = run_demo("http://127.0.0.1:3000", segment_seconds=2)
-    deadline = time.monotonic() + 20
-    while not demo.recorder.result.uploaded and time.monotonic() < deadline:
-        time.sleep(0.2)
-    demo.stop()
+    # Given no MediaMTX configured (as `make run`: the template's production URLs are not used locally)
+    for name in ("GTV_MEDIAMTX_API_URL", "GTV_MEDIAMTX_HLS_URL", "GTV_MEDIAMTX_WEBRTC_URL", "GTV_MEDIAMTX_BIN"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
 
-    # Then its camera records a test pattern into the bucket, and a second start reuses city and camera
-    assert demo.recorder.result.uploaded
-    assert all(k.startswith(f"recordings/{demo.camera_id}/") for k in demo.recorder.result.uploaded)
+    # When the demo starts against the stack (nor a MediaMTX binary installed: the built-in one)
+    demo = run_demo("http://127.0.0.1:3000", segment_seconds=2)
+    try:
+        deadline = time.monotonic() + 20
+        while not demo.recording.uploaded and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # Then its camera is live at the URLs GT-Vision now gives, and the demo MediaMTX lists it
+        settings = get_settings()
+        playlist = requests.get(f"{settings.mediamtx_hls_url}/{demo.camera_id}/index.m3u8", timeout=20)
+        listed = requests.get(f"{settings.mediamtx_api_url}/v3/paths/list", timeout=10).json()
+    finally:
+        demo.stop()
+
+    # And it records a test pattern into the bucket, and a second start reuses city and camera
+    assert playlist.status_code == 200 and ".ts" in playlist.text
+    assert [p["name"] for p in listed["items"]] == [demo.camera_id]
+    uploaded = demo.recording.uploaded
+    assert uploaded and all(k.startswith(f"recordings/{demo.camera_id}/") for k in uploaded)
     assert ensure_demo_camera() == (demo.city_id, demo.camera_id)
-    assert rs.deliver(set(demo.recorder.result.uploaded)) == {"batchItemFailures": []}
+    assert rs.deliver(set(uploaded)) == {"batchItemFailures": []}
     assert {(r["width"], r["height"]) for r in rs.segment_rows(demo.camera_id)} == {(640, 360)}
+    # And once stopped, its MediaMTX is gone and this process's MediaMTX settings are what they were before
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{settings.mediamtx_api_url}/v3/paths/list", timeout=5)
+    assert "GTV_MEDIAMTX_API_URL" not in os.environ
 
 
 def test_recorder_command_lines(tmp_path) -> None:

@@ -42,3 +42,36 @@ def test_operators_are_listed_with_their_role_and_the_document_names_them(world:
     doc = world.api.call("GET", "/v1/openapi.json").json()
     assert doc["paths"]["/v1/clips"]["post"]["x-roles"] == ["admin", "manager", "operator"]
     assert doc["paths"]["/v1/clips/{clip_id}/hold"]["post"]["x-roles"] == ["admin", "manager"]
+
+
+def test_an_operator_restricted_to_a_camera_group_reads_only_that_groups_clips(world: Any) -> None:
+    # Given two cameras of city A with a clip each, and an operator restricted to the first one's group
+    school, street = world.camera(name="Escola"), world.camera(name="Rua")
+    mine, other = make_clip(school), make_clip(street)
+    group = world.api.call(
+        "POST",
+        f"/v1/cities/{world.city_a}/camera-groups",
+        {"name": "Escolas", "camera_ids": [school["id"]]},
+        world.manager_a,
+    ).json()
+    username = f"guarda-{uuid.uuid4().hex[:8]}"
+    body = {
+        "username": username,
+        "password": "senha-forte-123",
+        "role": "operator",
+        "city_id": world.city_a,
+        "camera_group_ids": [group["id"]],
+    }
+    assert world.api.call("POST", "/v1/users", body, world.manager_a).status == 201
+    guard = str(world.api.login(username, "senha-forte-123"))
+    # Then the group's clip is there, the other camera's is 404 and absent from the list
+    assert world.api.call("GET", f"/v1/clips/{mine}", token=guard).status == 200
+    assert world.api.call("GET", f"/v1/clips/{other}", token=guard).status == 404
+    listed = {c["id"] for c in world.api.call("GET", "/v1/clips", token=guard, query={"limit": "500"}).json()["items"]}
+    assert mine in listed and other not in listed
+    # And a manager of the city still sees both
+    listed = {
+        c["id"]
+        for c in world.api.call("GET", "/v1/clips", token=world.manager_a, query={"limit": "500"}).json()["items"]
+    }
+    assert {mine, other} <= listed

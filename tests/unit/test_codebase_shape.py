@@ -7,8 +7,6 @@ import ast
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {
     "gtvision": ROOT / "layers" / "gtvision" / "python" / "gtvision",
@@ -123,15 +121,10 @@ def violations(graph: dict[str, set[str]]) -> set[tuple[str, str, str]]:
 KNOWN_VIOLATIONS: set[tuple[str, str, str]] = {
     ("chalicelib.resolvers", "gtvision.alerts.store", "a store is imported only inside its feature"),
     ("chalicelib.resolvers", "gtvision.mosaics.store", "a store is imported only inside its feature"),
-    ("chalicelib.resolvers", "gtvision.tenancy.store.users", "a store is imported only inside its feature"),
-    ("gtvision.audit.lgpd", "gtvision.tenancy.store.users", "a store is imported only inside its feature"),
     ("gtvision.media.analysers.rekognition", "gtvision.lpr.vehicles", "media imports only core and media"),
     ("gtvision.sentinela.service", "gtvision.lpr.store", "a store is imported only inside its feature"),
-    ("gtvision.tenancy.users", "gtvision.audit.store.trail", "a store is imported only inside its feature"),
     ("gtvision_local.demo", "gtvision.tenancy.store.cameras", "a store is imported only inside its feature"),
     ("gtvision_local.demo", "gtvision.tenancy.store.cities", "a store is imported only inside its feature"),
-    ("gtvision_local.recovery", "gtvision.clips.store", "a store is imported only inside its feature"),
-    ("gtvision_local.recovery", "gtvision.recordings.store", "a store is imported only inside its feature"),
 }
 
 
@@ -181,9 +174,6 @@ def test_the_layout_rules_hold() -> None:
     assert KNOWN_VIOLATIONS - found == set(), "fixed: remove from KNOWN_VIOLATIONS"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the local runtime's gateways still import Runtime: the Invoker protocol is next"
-)
 def test_no_import_cycle_anywhere() -> None:
     graph = import_graph()
     assert "gtvision_local.sqs" in graph["gtvision_local.runtime"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from gtvision_local.stack import local_env
@@ -49,3 +52,22 @@ def test_websocket_urls_are_the_local_gateway_not_execute_api(monkeypatch: pytes
     assert env["GTV_WS_MANAGEMENT_URL"] == "http://127.0.0.1:3902"
     assert env["GTV_WS_URL"] == "ws://127.0.0.1:3901"
     assert env["EVENTS_QUEUE_URL"] == "http://127.0.0.1:4566/123456789012/gtvision-events"
+
+
+def test_the_operators_environment_wins_over_every_documented_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the settings the README documents that the template sets to plain values (GTV_RECORDING_STALL_S...)
+    template = load_template(endpoint_url="http://127.0.0.1:4566")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`((?:GTV|POWERTOOLS)_[A-Z0-9_]+)`", readme))
+    settings = (documented & template.literal_env_names()) - set(MEDIAMTX_VARS) - {"GTV_MEDIAMTX_USER"}
+    assert {"GTV_RECORDING_STALL_S", "GTV_STREAM_SAMPLE_RETENTION_DAYS"} <= settings
+
+    # When the operator sets each of them, and also a resource name the template defines
+    for name in settings:
+        monkeypatch.setenv(name, f"operator-{name}")
+    monkeypatch.setenv("RECORDINGS_BUCKET", "some-other-bucket")
+    env = local_env(template, "postgresql://localhost/x", "http://127.0.0.1:4566", {})
+
+    # Then every setting is the operator's, while the template's resources stay the stack's own
+    assert {name: env[name] for name in settings} == {name: f"operator-{name}" for name in settings}
+    assert env["RECORDINGS_BUCKET"] == "gtvision-recordings"

@@ -16,29 +16,18 @@ from chalicelib.schemas import (
     AlertOut,
     AlertsQuery,
     AssetQuery,
-    AuditEntry,
-    AuditExportQuery,
-    AuditQuery,
     BulkAccepted,
-    CameraOut,
     CityFilterQuery,
-    CityOut,
-    Health,
     LprSearchQuery,
     MosaicOut,
-    MyData,
     OpenApiDoc,
     Page,
     PageQuery,
     PlateRead,
-    PlateRequest,
-    Profile,
     Query,
     ReadId,
-    Token,
     Trajectory,
     TrajectoryQuery,
-    UserOut,
     WatchOut,
 )
 from chalicelib.schemas_sentinela import ItsAnswer, SearchOut, SightingOut
@@ -47,8 +36,6 @@ from gtvision.lpr import intelbras_schemas as intelbras
 from gtvision.lpr import schemas as lpr
 from gtvision.mosaics import schemas as mosaics
 from gtvision.sentinela import schemas as sentinela
-from gtvision.tenancy import schemas as core
-from gtvision.tenancy import session_schemas as sessions
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -78,25 +65,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=AssetQuery, response=ASSET, also=((304, "não modificado"),)
     ),
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
-    ("GET", "/v1/health"): Operation(response=Health, also=((503, "dependência indisponível"),)),
-    ("POST", "/v1/auth/login"): Operation(body=core.Login, response=Token),
-    ("POST", "/v1/auth/refresh"): Operation(body=sessions.RefreshIn, response=Token),
-    ("POST", "/v1/auth/logout"): Operation(204),
-    # users
-    ("POST", "/v1/users"): Operation(201, body=core.UserIn, response=UserOut),
-    ("GET", "/v1/users"): Operation(query=PageQuery, response=Page[UserOut]),
-    ("DELETE", "/v1/users/{user_id}"): Operation(204),
-    # cities and cameras
-    ("POST", "/v1/cities"): Operation(201, body=core.CityIn, response=CityOut),
-    ("GET", "/v1/cities"): Operation(query=PageQuery, response=Page[CityOut]),
-    ("GET", "/v1/cities/{city_id}"): Operation(response=CityOut),
-    ("PATCH", "/v1/cities/{city_id}"): Operation(body=core.CityPatch, response=CityOut),
-    ("DELETE", "/v1/cities/{city_id}"): Operation(204),
-    ("POST", "/v1/cities/{city_id}/cameras"): Operation(201, body=core.CameraIn, response=CameraOut),
-    ("GET", "/v1/cities/{city_id}/cameras"): Operation(query=PageQuery, response=Page[CameraOut]),
-    ("GET", "/v1/cameras/{camera_id}"): Operation(response=CameraOut),
-    ("PATCH", "/v1/cameras/{camera_id}"): Operation(body=core.CameraPatch, response=CameraOut),
-    ("DELETE", "/v1/cameras/{camera_id}"): Operation(204),
     # mosaics
     ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
     ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),
@@ -122,11 +90,4 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
     ("DELETE", "/v1/sentinela/searches/{search_id}"): Operation(response=SearchOut),
     ("GET", "/v1/sentinela/searches/{search_id}/results"): Operation(query=PageQuery, response=Page[SightingOut]),
-    # audit and LGPD
-    ("GET", "/v1/audit"): Operation(query=AuditQuery, response=Page[AuditEntry]),
-    ("GET", "/v1/audit/export.csv"): Operation(query=AuditExportQuery, response=CSV),
-    ("GET", "/v1/me"): Operation(response=Profile),
-    ("GET", "/v1/me/export"): Operation(response=MyData),
-    ("DELETE", "/v1/me"): Operation(204),
-    ("GET", "/v1/lgpd/plates/{plate}"): Operation(response=PlateRequest),
 }

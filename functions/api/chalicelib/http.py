@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -19,14 +19,18 @@ from gtvision.core.errors import DomainError, Invalid, Malformed, TooLarge, not_
 from gtvision.core.jsonutil import dumps
 from gtvision.core.observability import logger
 from gtvision.tenancy.auth import Principal, bearer
+from gtvision.tenancy.authz import check_path
 from gtvision.tenancy.users import ensure_active
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
-# Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
 #: On every API answer unless the view set its own (the console's assets are cacheable): answers carry
 #: presigned URLs, plate data and tokens, which no cache may keep, no browser may sniff into another type,
-#: and no Referer header may carry away.
+#: and no Referer header may carry away. Every error answer — a view's, chalice's own, the proxy's 404/405 —
+#: is made by `error_answer`, which always sets them.
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+#: A 429 that names no wait (a limit counted elsewhere) still tells the client when to come back.
+DEFAULT_RETRY_AFTER_S = "60"
+# Accept what real clients send (curl -d sends form encoding); the body is parsed as JSON regardless.
 CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"]
 
 
@@ -34,7 +38,7 @@ def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
         return True
-    except ValueError:
+    except (ValueError, TypeError):
         return False
 
 
@@ -72,11 +76,22 @@ def paged(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
 
 
 def secured(resp: Response) -> Response:
+    """The API headers on an answer (those the view set itself stay)."""
     present = {k.lower() for k in resp.headers}
     for name, value in API_HEADERS.items():
         if name.lower() not in present:
             resp.headers[name] = value
     return resp
+
+
+def error_answer(
+    status: int, code: str, message: str, headers: Mapping[str, str | list[str]] | None = None
+) -> Response:
+    """The one shape of every error answer: the contract's JSON, the API headers, `Retry-After` on a 429."""
+    extra = dict(headers or {})
+    if status == 429 and not any(k.lower() == "retry-after" for k in extra):
+        extra["Retry-After"] = DEFAULT_RETRY_AFTER_S
+    return secured(json_response({"error": {"code": code, "message": message}}, status, extra))
 
 
 #: Chalice answers some requests itself, before any view runs, with {"Code", "Message"} bodies.
@@ -97,7 +112,8 @@ def contract_errors(event: Any, get_response: Callable[[Any], Response]) -> Resp
         if resp.status_code >= 500:
             code, message = "internal_error", "erro interno"
         headers = {k: v for k, v in resp.headers.items() if k.lower() != "content-type"}
-        resp = json_response({"error": {"code": code, "message": message}}, resp.status_code, headers)
+        return error_answer(resp.status_code, code, message, headers)
+    if resp.status_code >= 400:
         return secured(resp)
     return resp
 
@@ -122,13 +138,14 @@ def parse_json(raw_body: bytes) -> Any:
 def error_response(exc: BaseException, path: str) -> Response:
     """The contract's error answer for anything a view raised (with the API headers)."""
     if isinstance(exc, DomainError):
-        return secured(json_response(exc.to_body(), exc.status, dict(exc.headers)))
+        return error_answer(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, psycopg.OperationalError):  # database away or frozen (bounded waits, core.db): retry later
         logger.exception("database unavailable", extra={"path": path})
-        body = {"error": {"code": "database_unavailable", "message": "banco de dados indisponível; tente novamente"}}
-        return secured(json_response(body, 503, {"Retry-After": "5"}))
+        return error_answer(
+            503, "database_unavailable", "banco de dados indisponível; tente novamente", {"Retry-After": "5"}
+        )
     logger.exception("unhandled error", extra={"path": path})
-    return secured(json_response({"error": {"code": "internal_error", "message": "erro interno"}}, 500))
+    return error_answer(500, "internal_error", "erro interno")
 
 
 @dataclass
@@ -198,17 +215,20 @@ def route(
             )
             status = 500
             try:
-                for name, value in params.items():
-                    if "\x00" in value or (name.endswith("_id") and not _is_uuid(value)):
+                if auth:  # 401 before anything about the path or the query
+                    ctx.principal = ensure_active(bearer(ctx.headers.get("authorization")))
+                    check_path(ctx.principal, path)
+                for name, value in list(params.items()):
+                    if "\x00" in value or (auth and name.endswith("_id") and not _is_uuid(value)):
                         raise not_found()
+                    if auth and name.endswith("_id"):
+                        params[name] = str(uuid.UUID(value))  # canonical before any use
+                # (A route without a token gets its ids as sent: see routing.Api._path_kwargs.)
                 if any("\x00" in k or "\x00" in v for k, v in ctx.query.items()):
                     # PostgreSQL text cannot hold NUL: refused here once rather than in every query.
                     raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
-                if auth:
-                    principal = bearer(ctx.headers.get("authorization"))
-                    ensure_active(principal)
-                    ctx.principal = principal
-                    scope.authorize(principal, allowed, params)
+                if ctx.principal is not None:
+                    scope.authorize(ctx.principal, allowed, params)
                 result = fn(ctx, **params)
                 resp = result if isinstance(result, Response) else json_response(result)
                 status = resp.status_code

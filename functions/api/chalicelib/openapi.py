@@ -99,10 +99,9 @@ def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
             "responses": responses,
         }
         if op.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
-            }
+            content: dict[str, Any] = {"application/json": {"schema": refs[(op.body, "validation")]}}
+            content.update({media: {"schema": {"type": "string"}} for media in getattr(op, "content_types", ())})
+            operation["requestBody"] = {"required": True, "content": content}
         roles = getattr(fn, "__gtv_roles__", ())
         if getattr(fn, "__gtv_auth__", True):
             operation["security"] = [{"bearer": []}]

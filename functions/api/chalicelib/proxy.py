@@ -9,7 +9,6 @@ contract grows to (a per-route Api event adds ~390 B to the function's 20 KB pol
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -44,12 +43,10 @@ def match_route(route_paths: list[str] | Any, path: str) -> tuple[str, dict[str,
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **(headers or {})},
-        "body": json.dumps({"error": {"code": code, "message": message}}),
-        "isBase64Encoded": False,
-    }
+    """A 404/405 of the proxy, made by the API's one error path (contract shape and security headers)."""
+    from chalicelib.http import error_answer  # the app's error path; imported late: http pulls in the layer
+
+    return {**error_answer(status, code, message, dict(headers or {})).to_dict(), "isBase64Encoded": False}
 
 
 class ProxyChalice(Chalice):

@@ -15,28 +15,20 @@ from collections.abc import Callable
 from typing import Any
 
 from gtvision.alerts import store as alerts_dal
+from gtvision.bookmarks import service as bookmarks
+from gtvision.cases import service as cases
 from gtvision.clips import service as clips
 from gtvision.core import db
-from gtvision.core.errors import not_found
 from gtvision.core.principal import Principal
+from gtvision.exports import service as exports
 from gtvision.mosaics import store as mosaics_dal
 from gtvision.sentinela import service as sentinela
-from gtvision.tenancy import cameras, cities
+from gtvision.sharing import agreements, grants
+from gtvision.tenancy import cameras, cities, groups, users
 from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, in_callers_city, roles_from
-from gtvision.tenancy.store import users as users_dal
 
 #: Path parameters that are not ids (no canonical form, no resolver).
 PLAIN_PARAMS = frozenset({"asset_name", "notification", "plate"})
-
-
-def _user(principal: Principal, user_id: str) -> Any:
-    with db.transaction() as conn:
-        user = users_dal.get(conn, user_id)
-    if user is None or (user["role"] == "admin" and not principal.is_admin):
-        raise not_found("usuário")
-    if not principal.can_see_city(str(user["city_id"])):
-        raise not_found("usuário")
-    return user
 
 
 def _mosaic(principal: Principal, mosaic_id: str) -> Any:
@@ -61,10 +53,16 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
     "camera_id": cameras.visible,
     "clip_id": clips.visible,
     "mosaic_id": _mosaic,
-    "user_id": _user,
+    "user_id": users.visible,
+    "camera_group_id": groups.visible,
     "alert_id": _alert,
     "watchlist_id": _watch,
     "search_id": sentinela.get,
+    "agreement_id": agreements.visible,
+    "grant_id": grants.visible,
+    "case_id": cases.visible,
+    "export_id": exports.visible,
+    "bookmark_id": bookmarks.visible,
 }
 
 

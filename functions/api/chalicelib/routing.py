@@ -34,7 +34,7 @@ from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
 from gtvision.tenancy.auth import bearer
-from gtvision.tenancy.authz import at_least
+from gtvision.tenancy.authz import at_least, check_path
 from gtvision.tenancy.users import ensure_active
 
 B = TypeVar("B", bound=BaseModel | None)
@@ -49,7 +49,8 @@ class Operation:
 
     method: str
     path: str
-    #: The least role that may call it (viewer < manager < admin); None: no token (webhooks, login, health).
+    #: The least role that may call it (viewer < operator < manager < admin); None: no token (webhooks, login,
+    #: health).
     role: str | None
     status: int = 200
     body: type[BaseModel] | None = None
@@ -59,6 +60,8 @@ class Operation:
     audit: str | None = None
     #: Other documented non-error answers (status → description), e.g. a redirect.
     also: tuple[tuple[int, str], ...] = ()
+    #: Request media types besides JSON; with them the view reads `raw_body` itself (`body` is only documented).
+    content_types: tuple[str, ...] = ()
 
 
 @dataclass
@@ -139,12 +142,18 @@ class Api:
         response: type[BaseModel] | str | None = None,
         audit: str | None = None,
         also: tuple[tuple[int, str], ...] = (),
+        credentials: Callable[[Request[Any, Any]], None] | None = None,
+        content_types: tuple[str, ...] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare and register a route (see the module's docstring for the order of checks).
 
-        Writes (anything but GET) are always audited, under `audit` or the view's name.
+        Writes (anything but GET) are always audited, under `audit` or the view's name. A route without a role
+        may check its own `credentials` (a webhook's shared secret): they run where the token check would,
+        so an unauthenticated caller gets its 401 before anything about the body. `content_types`: request
+        media types the route takes besides JSON (e.g. `text/csv`); the view then parses `raw_body` itself and
+        `body` only documents the JSON form.
         """
-        op = Operation(method, path, role, status, body, query, response, audit, also)
+        op = Operation(method, path, role, status, body, query, response, audit, also, content_types)
         params = _PARAM.findall(path)
 
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -170,10 +179,11 @@ class Api:
                 resource = path.format(**raw) if raw else path
                 try:
                     if role is not None:
-                        principal = bearer(req.headers.get("authorization"))
-                        ensure_active(principal)
-                        req.principal = principal
-                    kwargs = self._path_kwargs(req, raw, wanted)
+                        req.principal = ensure_active(bearer(req.headers.get("authorization")))
+                        check_path(req.principal, path)
+                    elif credentials is not None:
+                        credentials(req)
+                    kwargs = self._path_kwargs(req, raw, wanted, strict=role is not None)
                     resource = path.format(**{k: kwargs.get(k, v) for k, v in raw.items()}) if raw else path
                     if req.principal is not None and role is not None:
                         at_least(req.principal, role)
@@ -181,7 +191,7 @@ class Api:
                         raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
                     if query is not None:
                         req.query = parse_query(query, req.params)
-                    if body is not None:
+                    if body is not None and not content_types:
                         req.body = parse(body, _json_body(req))
                     resp = serialize(fn(req, **{k: v for k, v in kwargs.items() if k in wanted}), op)
                     status = resp.status_code
@@ -198,7 +208,8 @@ class Api:
             view.__gtv_audit__ = action  # type: ignore[attr-defined]
             view.__gtv_auth__ = role is not None  # type: ignore[attr-defined]
             view.__gtv_roles__ = resolvers.roles_from(role)  # type: ignore[attr-defined]
-            self.bp.route(path, methods=[method], content_types=http.CONTENT_TYPES, cors=True)(view)
+            accepted = [*http.CONTENT_TYPES, *content_types]
+            self.bp.route(path, methods=[method], content_types=accepted, cors=True)(view)
             self.operations.append(op)
             return view
 
@@ -208,13 +219,23 @@ class Api:
         return deco
 
     @staticmethod
-    def _path_kwargs(req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str]) -> dict[str, Any]:
-        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`)."""
+    def _path_kwargs(
+        req: Request[Any, Any], raw: Mapping[str, str], wanted: set[str], strict: bool = True
+    ) -> dict[str, Any]:
+        """Path parameters: ids canonicalised and resolved once (the row under the name without `_id`).
+
+        On a route without a token (`strict` False: a camera's signed push) the id is handed to the view as it
+        came: the request's signature covers the path as sent (HTTP Digest's `uri`), the services it calls
+        canonicalise the id themselves (`tenancy.cameras`), and an id that is no camera's — malformed or not —
+        gets the same 401 as a wrong signature, so the answer tells nothing about ids."""
         out: dict[str, Any] = {}
         for name, value in raw.items():
             if "\x00" in value:
                 raise not_found()
             if not name.endswith("_id"):
+                out[name] = value
+                continue
+            if not strict:
                 out[name] = value
                 continue
             canonical = canonical_id(value)

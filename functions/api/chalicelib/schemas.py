@@ -6,7 +6,7 @@ Query models document parameters only: the views read them and answer 400/422 th
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,21 +88,6 @@ class AlertsQuery(CityFilterQuery):
     open: bool | None = Field(default=None, description="true: só os não resolvidos (resolved_at nulo)")
 
 
-class AuditFilters(Query):
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
-    user_id: str | None = uuid_field(None)
-    action: str | None = None
-
-
-class AuditQuery(AuditFilters, PageQuery):
-    pass
-
-
-class AuditExportQuery(AuditFilters):
-    cursor: str | None = None
-
-
 class AssetQuery(Query):
     v: str | None = Field(default=None, description="hash do conteúdo (cache imutável)")
 
@@ -111,65 +96,6 @@ class AssetQuery(Query):
 
 
 Page = models.Page  # one generic page model (core.models), whichever module declares the route
-
-
-class Health(Out):
-    status: Literal["ok", "degraded"]
-    checks: dict[str, str]
-
-
-class Token(Out):
-    access_token: str
-    token_type: Literal["Bearer"]
-    expires_in: int
-    refresh_token: str = Field(description="uso único: POST /v1/auth/refresh devolve o próximo")
-    refresh_expires_in: int
-
-
-class UserOut(Out):
-    id: str = uuid_field()
-    username: str
-    role: Literal["admin", "manager", "operator", "viewer"]
-    city_id: str | None
-    created_at: datetime
-
-
-class CityOut(Out):
-    id: str = uuid_field()
-    name: str
-    state: str
-    retention_days: int
-    lpr_retention_days: int
-    camera_limit: int
-    timezone: str
-    created_at: datetime
-    updated_at: datetime
-    full_quality_days: int | None = Field(default=None, description="dias em qualidade total (o resto: sub-stream)")
-
-
-class LocationOut(Out):
-    lat: float
-    lon: float
-    address: str | None
-
-
-class CameraOut(Out):
-    id: str = uuid_field()
-    city_id: str = uuid_field()
-    name: str
-    source_url: str
-    username: str | None
-    has_credentials: bool
-    location: LocationOut | None
-    lpr_enabled: bool
-    substream_url: str | None = Field(default=None, description="sub-stream da câmera (sem credenciais)")
-    status: str = Field(description="estado observado: online, offline ou unknown")
-    stream_status: str = Field(description="o pedido do gestor: registered, streaming ou stopped")
-    lpr_digest_username: str | None = None
-    lpr_keepalive_at: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
-    webhook_secret: str | None = Field(default=None, description="só na criação, ao ligar o LPR ou ao rotacionar")
 
 
 class ClipQueued(Out):
@@ -248,6 +174,9 @@ class TrajectoryPoint(Out):
     image_url: str | None
     distance_km_from_previous: float | None
     speed_kmh_from_previous: float | None
+    city_id: str = uuid_field()
+    #: Another city's read, seen through an inter-city grant.
+    other_city: bool
 
 
 class Trajectory(Out):
@@ -268,6 +197,10 @@ class WatchOut(Out):
     fuzzy: bool
     created_by: str | None
     created_at: datetime
+    #: A partner's hotlist entry: its agreement, reference and expiry (null for the city's own entries).
+    agreement_id: str | None = uuid_field()
+    source_ref: str | None
+    expires_at: datetime | None
 
 
 class AlertOut(Out):
@@ -283,48 +216,6 @@ class AlertOut(Out):
     watchlist_id: str | None
     detail: dict[str, Any] | None
     resolved_at: datetime | None = Field(description="quando o incidente de saúde terminou; nulo enquanto aberto")
-
-
-class AuditEntry(Out):
-    id: int
-    at: datetime
-    user_id: str | None
-    actor: str | None
-    role: str | None
-    city_id: str | None
-    action: str
-    resource: str | None
-    status: int | None
-    source_ip: str | None
-    request_id: str | None
-    detail: dict[str, Any] | None
-
-
-class Profile(Out):
-    id: str = uuid_field()
-    username: str
-    role: str
-    city_id: str | None
-    pseudonym: str | None
-    created_at: datetime
-
-
-class MyData(Out):
-    generated_at: datetime
-    user: Profile
-    audit_entries: list[dict[str, Any]]
-
-
-class PlateRequest(Out):
-    plate: str
-    generated_at: datetime
-    answer_due_if_received_today: date
-    reads: list[dict[str, Any]]
-    reads_total: int
-    anonymised_reads: int
-    cities: list[str]
-    alerts: list[dict[str, Any]]
-    truncated: bool
 
 
 class OpenApiDoc(Out):

@@ -12,6 +12,7 @@ const BASE = new URL("../", import.meta.url);
 const TOKEN_KEY = "gtv.token";
 const REFRESH_KEY = "gtv.refresh";
 const ME_KEY = "gtv.me";
+const LIMITED_KEY = "gtv.limited";
 export const PAGE = 50;
 
 /** Shared mutable state: `generation` is bumped on every navigation (late replies of a left screen are
@@ -150,7 +151,7 @@ export function me() {
 
 export function showScreen(name) {
   for (const s of document.querySelectorAll(".screen")) s.hidden = s.id !== `tela-${name}`;
-  const section = { cidade: "cidades", camera: "cidades", mosaico: "mosaicos" }[name]
+  const section = { cidade: "cidades", camera: "cidades", mosaico: "mosaicos", caso: "casos" }[name]
     || (name === "gestao" ? location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] : name);
   for (const a of document.querySelectorAll("#menu a")) {
     if (a.dataset.section === section) a.setAttribute("aria-current", "page");
@@ -170,12 +171,17 @@ export function leaveScreen() {
 }
 
 export const hasToken = () => Boolean(sessionStorage.getItem(TOKEN_KEY));
+
+/** The city requires 2FA of this user's role and it is not on yet: only "Meus dados" works. */
+export const limited = () => sessionStorage.getItem(LIMITED_KEY) === "1";
+export const setLimited = (on) => (on ? sessionStorage.setItem(LIMITED_KEY, "1") : sessionStorage.removeItem(LIMITED_KEY));
 export const token = () => sessionStorage.getItem(TOKEN_KEY);
 
 export function endSession(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(REFRESH_KEY);
   sessionStorage.removeItem(ME_KEY);
+  sessionStorage.removeItem(LIMITED_KEY);
   for (const hook of state.onEnd) hook(); // live events stop with the session
   names.city.clear(); // nothing of one session is shown to the next
   names.camera.clear();
@@ -203,14 +209,30 @@ export function wireSession(route) {
     showError(null);
     const username = $("login-usuario").value.trim();
     const password = $("login-senha").value;
-    const auth = await api("POST", "/v1/auth/login", { body: { username, password } });
+    const otp = $("login-otp").value.trim();
+    let auth;
+    try {
+      auth = await api("POST", "/v1/auth/login", { body: { username, password, otp: otp || undefined } });
+    } catch (err) {
+      if (err.code === "otp_required") { // the password was right: ask for the second factor
+        $("login-otp-campo").hidden = false;
+        $("login-otp").focus();
+        throw new ApiError(401, err.code, MSG.otpAsked);
+      }
+      throw err;
+    }
     keepTokens(auth);
+    setLimited(Boolean(auth.two_factor_required));
     const profile = await api("GET", "/v1/me");
     sessionStorage.setItem(ME_KEY, JSON.stringify(profile));
     $("login-senha").value = "";
+    $("login-otp").value = "";
+    $("login-otp-campo").hidden = true;
     await useHomeZone();
     renderSession();
-    if (!location.hash || location.hash === "#/") location.hash = "#/inicio";
+    // A city that requires 2FA of this role: only "Meus dados" (enrolment) is open until it is on.
+    if (limited()) location.hash = "#/meus-dados";
+    else if (!location.hash || location.hash === "#/") location.hash = "#/inicio";
     else route();
   }));
 

@@ -23,7 +23,8 @@ function toast(text, href, kind) {
 function onEvent(msg) {
   const d = msg.data || {};
   if (msg.type === "alert") {
-    toast(MSG.liveAlert(d.plate, ALERT_KIND[d.kind] || d.kind), "#/alertas");
+    const what = d.kind === "ops" ? `${ALERT_KIND.ops} · ${MSG.opsAlert(d.detail)}` : ALERT_KIND[d.kind] || d.kind;
+    toast(MSG.liveAlert(d.plate, what), "#/alertas");
     const list = $("alertas-lista");
     if (!$("tela-alertas").hidden && ![...list.children].some((tr) => tr.dataset.alert === String(d.id))) {
       list.prepend(alertRow(d));
@@ -33,6 +34,8 @@ function onEvent(msg) {
     for (const badge of document.querySelectorAll(".badge[data-camera]")) {
       if (badge.dataset.camera === d.camera_id) badge.replaceWith(statusBadge(d.status, d.camera_id));
     }
+  } else if (msg.type === "export.status") {
+    document.dispatchEvent(new CustomEvent("gtv:export", { detail: d })); // screens/cases.js redraws it
   } else if (msg.type === "clip.status" && (d.status === "ready" || d.status === "failed")) {
     toast(d.status === "ready" ? MSG.clipReady : MSG.clipFailed, `#/cameras/${d.camera_id}`, "info");
   }

@@ -5,6 +5,7 @@
 
 import { el } from "./core.js";
 import { showDateTime } from "./format.js";
+import { SHARING } from "./strings.js";
 
 let map = null;
 
@@ -28,10 +29,13 @@ export function drawTrajectory(box, points) {
   map.fitBounds(L.latLngBounds(path).pad(0.2), { maxZoom: 16 });
   L.polyline(path, { className: "trajectory-path", weight: 3 }).addTo(map);
   placed.forEach((p, i) => {
+    // Another city's read (seen through an inter-city grant) is marked as such.
     const marker = L.circleMarker([p.lat, p.lon], {
-      radius: 8, weight: 2, className: `trajectory-point${i === placed.length - 1 ? " last" : ""}`,
+      radius: 8, weight: 2,
+      className: `trajectory-point${i === placed.length - 1 ? " last" : ""}${p.other_city ? " other-city" : ""}`,
     }).addTo(map);
-    marker.bindTooltip(el("span", {}, `${i + 1}. ${p.camera_name || p.camera_id.slice(0, 8)} · ${showDateTime(p.captured_at)}`));
+    marker.bindTooltip(el("span", {}, `${i + 1}. ${p.camera_name || p.camera_id.slice(0, 8)} · ${showDateTime(p.captured_at)}`
+      + (p.other_city ? SHARING.otherCityPoint : "")));
     const dot = marker.getElement();
     if (dot) {
       dot.setAttribute("data-camera", p.camera_id);

@@ -27,6 +27,8 @@ export function createPlayer(video, info = null) {
     generation += 1;
     stopPeer();
     delete video.dataset.transport;
+    delete video.dataset.failed;
+    if (info) info.classList.remove("error-text");
     if (hls) hls.destroy();
     hls = null;
     if (blobUrl) URL.revokeObjectURL(blobUrl);
@@ -42,8 +44,16 @@ export function createPlayer(video, info = null) {
     return (level && level.details && level.details.fragments) || [];
   }
 
-  /** Attach an HLS source: a playlist text (kept in a Blob) or a URL (live). */
-  function play({ playlist, url, label, startAt, autoplay }) {
+  /** Say a playback failure: `reason` (why the camera is not live, in words) or the player's error code. */
+  function failed(details, reason) {
+    say(reason || MSG.playbackFailed(details));
+    if (info) info.classList.add("error-text");
+    video.dataset.failed = details;
+  }
+
+  /** Attach an HLS source: a playlist text (kept in a Blob) or a URL (live). `onFatal(details)` replaces the
+   * plain failure message (live: the reason the camera is not live). */
+  function play({ playlist, url, label, startAt, autoplay, onFatal }) {
     stop();
     video.dataset.transport = "hls";
     if (autoplay) video.addEventListener("canplay", () => video.play().catch(() => null), { once: true });
@@ -53,11 +63,9 @@ export function createPlayer(video, info = null) {
     if (window.Hls && window.Hls.isSupported()) {
       hls = new window.Hls({ enableWorker: true });
       hls.on(window.Hls.Events.ERROR, (_ev, data) => {
-        if (data.fatal) {
-          say(MSG.playbackFailed(data.details));
-          if (info) info.classList.add("error-text");
-          video.dataset.failed = data.details;
-        }
+        if (!data.fatal) return;
+        if (onFatal) onFatal(data.details);
+        else failed(data.details);
       });
       hls.loadSource(src);
       hls.attachMedia(video);
@@ -99,7 +107,7 @@ export function createPlayer(video, info = null) {
   /** WebRTC from `<webrtcUrl>/whep` (WHEP: the SDP offer in a POST, the answer in its 201). Resolves "playing"
    * once frames arrive; "failed" when WebRTC cannot start here (no answer, path not ready, no frames in time);
    * "superseded" when another play/stop came meanwhile. */
-  async function playWebRTC(webrtcUrl, label) {
+  async function playWebRTC(webrtcUrl, label, onLost) {
     stop();
     const mine = generation;
     if (!window.RTCPeerConnection) return "failed";
@@ -136,6 +144,10 @@ export function createPlayer(video, info = null) {
       await firstFrame(video, 6000);
       if (mine !== generation) return "superseded";
       video.dataset.transport = "webrtc";
+      // The server ending the session (the stream was stopped) or the network failing: say why, once.
+      pc.addEventListener("connectionstatechange", () => {
+        if (mine === generation && ["failed", "closed"].includes(pc.connectionState)) onLost("webrtc_lost");
+      });
       return "playing";
     } catch {
       if (mine !== generation) return "superseded";
@@ -144,17 +156,30 @@ export function createPlayer(video, info = null) {
     }
   }
 
-  /** A camera's live stream (its `urls` from the API): WebRTC when it starts, HLS otherwise. */
-  async function live(urls, label) {
+  /** A camera's live stream (its `urls` from the API): WebRTC when it starts, HLS otherwise. When neither
+   * plays, `explain()` (livestatus.js) says why the camera is not live instead of the player's error code. */
+  async function live(urls, label, explain = null) {
+    let mine = -1; // the generation of what is playing: a reason for an older one is dropped
+    const why = async (details) => {
+      const reason = explain ? await explain().catch(() => null) : null;
+      if (mine === generation) failed(details, reason);
+    };
     if (urls && urls.webrtc) {
-      const outcome = await playWebRTC(urls.webrtc, label);
-      if (outcome === "playing") return "webrtc";
+      const outcome = await playWebRTC(urls.webrtc, label, why);
       if (outcome === "superseded") return null; // another play/stop came meanwhile
+      if (outcome === "playing") {
+        mine = generation;
+        return "webrtc";
+      }
     }
     if (urls && urls.hls) {
-      play({ url: urls.hls, label, autoplay: true });
+      play({ url: urls.hls, label, autoplay: true, onFatal: why });
+      mine = generation;
       return "hls";
     }
+    stop();
+    mine = generation;
+    await why("unavailable");
     return null;
   }
 

@@ -5,27 +5,30 @@ There is no route that changes or deletes an audit entry, on purpose.
 
 from __future__ import annotations
 
-from typing import Any
+from chalice import Response
 
-from chalice import Blueprint, Response
-
-from chalicelib.http import Ctx, json_response, paged, route
-from chalicelib.resolvers import ADMINS, ANY, MANAGERS
+from chalicelib.http import json_response
+from chalicelib.routing import Api, Request, page
 from gtvision.audit import lgpd as me
 from gtvision.audit import query as audit_query
+from gtvision.audit.schemas import AuditEntry, AuditExportQuery, AuditQuery, MyData, PlateRequest, Profile
+from gtvision.core.models import Page
 
-bp = Blueprint(__name__)
-
-
-@route(bp, "/v1/audit", roles=MANAGERS, audit_action="audit.read")
-def list_audit(ctx: Ctx) -> Any:
-    items, nxt = audit_query.list_(ctx.user, audit_query.parse_filters(ctx.query), ctx.limit(), ctx.cursor())
-    return paged(items, nxt)
+api = Api(__name__)
 
 
-@route(bp, "/v1/audit/export.csv", roles=MANAGERS, audit_action="audit.export")
-def export_audit(ctx: Ctx) -> Any:
-    body, nxt = audit_query.export_csv(ctx.user, audit_query.parse_filters(ctx.query), ctx.cursor())
+@api.route("GET", "/v1/audit", role="manager", query=AuditQuery, response=Page[AuditEntry], audit="audit.read")
+def list_audit(req: Request[None, AuditQuery]) -> Page[AuditEntry]:
+    """Audit entries, newest first (admins: every city; managers: their own)."""
+    return page(*audit_query.list_(req.user, req.query, req.query.limit, req.query.cursor))
+
+
+@api.route(
+    "GET", "/v1/audit/export.csv", role="manager", query=AuditExportQuery, response="text/csv", audit="audit.export"
+)
+def export_audit(req: Request[None, AuditExportQuery]) -> Response:
+    """The same entries as CSV for an auditor; a longer range continues with `X-Next-Cursor`."""
+    body, nxt = audit_query.export_csv(req.user, req.query)
     headers: dict[str, str | list[str]] = {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="gtvision-auditoria.csv"',
@@ -35,24 +38,26 @@ def export_audit(ctx: Ctx) -> Any:
     return Response(body=body, headers=headers, status_code=200)
 
 
-@route(bp, "/v1/me")
-def get_me(ctx: Ctx) -> Any:
-    return me.profile(ctx.user)
+@api.route("GET", "/v1/me", response=Profile)
+def get_me(req: Request[None, None]) -> Profile:
+    """The caller's own account."""
+    return me.profile(req.user)
 
 
-@route(bp, "/v1/me/export", audit_action="lgpd.me_export")
-def export_me(ctx: Ctx) -> Any:
-    return json_response(
-        me.export(ctx.user), headers={"Content-Disposition": 'attachment; filename="meus-dados-gtvision.json"'}
-    )
+@api.route("GET", "/v1/me/export", response=MyData, audit="lgpd.me_export")
+def export_me(req: Request[None, None]) -> Response:
+    """Every personal datum held on the caller (LGPD art. 18), as a JSON download."""
+    data = me.export(req.user).model_dump(mode="python")
+    return json_response(data, headers={"Content-Disposition": 'attachment; filename="meus-dados-gtvision.json"'})
 
 
-@route(bp, "/v1/me", ("DELETE",), roles=ANY, audit_action="lgpd.me_delete")
-def delete_me(ctx: Ctx) -> Any:
-    me.delete(ctx.user)
-    return json_response(None, 204)
+@api.route("DELETE", "/v1/me", status=204, audit="lgpd.me_delete")
+def delete_me(req: Request[None, None]) -> None:
+    """Anonymise the caller's account (the audit trail keeps a pseudonym)."""
+    me.delete(req.user)
 
 
-@route(bp, "/v1/lgpd/plates/{plate}", roles=ADMINS, audit_action="lgpd.plate_request")
-def plate_request(ctx: Ctx, plate: str) -> Any:
-    return me.plate_request(ctx.user, plate)
+@api.route("GET", "/v1/lgpd/plates/{plate}", role="admin", response=PlateRequest, audit="lgpd.plate_request")
+def plate_request(req: Request[None, None], plate: str) -> PlateRequest:
+    """Every read of a plate in every city, for the answer to its holder (LGPD art. 19)."""
+    return me.plate_request(plate)

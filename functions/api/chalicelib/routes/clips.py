@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from chalicelib.routes.cases import actor
 from chalicelib.routing import Api, Request, page
+from gtvision.cases import service as cases
 from gtvision.clips import service as clips
 from gtvision.clips.schemas import Clip, ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
 from gtvision.core.models import Page
@@ -46,12 +48,17 @@ def delete_clip(req: Request[None, None], clip: Clip) -> None:
 
 @api.route("POST", "/v1/clips/{clip_id}/hold", role="manager", body=HoldIn, response=ClipOut, audit="clip.hold")
 def hold_clip(req: Request[HoldIn, None], clip: Clip) -> ClipOut:
-    """Place a legal hold: the clip and the segments it was cut from are kept by retention."""
-    req.audit_detail = {"reason": req.body.reason}
+    """Place a legal hold with a reason (and optionally for a case, the clip then one of its items): the clip and
+    the segments it was cut from are kept by retention."""
+    req.audit_detail = {"reason": req.body.reason, "case_id": req.body.case_id}
+    if req.body.case_id:
+        case = cases.visible(req.user, req.body.case_id.lower())
+        return cases.hold_clip(actor(req), case, str(clip.id), req.body.reason)
     return clips.hold(req.user, clip, req.body)
 
 
 @api.route("DELETE", "/v1/clips/{clip_id}/hold", role="manager", response=ClipOut, audit="clip.unhold")
 def release_clip_hold(req: Request[None, None], clip: Clip) -> ClipOut:
-    """Lift the legal hold of a clip."""
+    """Lift the legal hold of a clip (409 while it belongs to a case that keeps it)."""
+    cases.ensure_clip_hold_can_lift(clip.hold_case_id)
     return clips.release_hold(clip)

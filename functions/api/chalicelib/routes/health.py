@@ -33,7 +33,7 @@ def get_stream_metrics(req: Request[None, StreamMetricsQuery], camera: Camera) -
 @api.route("GET", "/v1/cities/{city_id}/health", response=CityHealthOut)
 def get_city_health(req: Request[None, None], city: City) -> CityHealthOut:
     """Online/offline/unknown counts, stalled recordings, troubled cameras, LPR reads and open alerts."""
-    return stream_metrics.city_health(city)
+    return stream_metrics.city_health(req.user, city)
 
 
 @api.route("POST", "/v1/hooks/mediamtx", role=None, status=202, body=MediaMTXEvent, response=HookAccepted)

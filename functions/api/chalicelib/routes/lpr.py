@@ -55,7 +55,7 @@ def search_lpr_events(ctx: Ctx) -> Any:
     if query.match == "fuzzy":
         quotas.check(ctx.user, "fuzzy_search")
     ctx.audit_city_id = query.filter.city_id
-    items, nxt = lpr_search.search(query, ctx.limit(), ctx.cursor())
+    items, nxt = lpr_search.search(query, ctx.limit(), ctx.cursor(), ctx.user)
     ctx.audit_detail = {"results": len(items)}
     return paged(items, nxt)
 

@@ -1,12 +1,14 @@
-/* GT-Vision console — management screens by role: users (manager: own city's viewers and managers; admin:
- * all), the watchlist, the audit log (filters, CSV export) and "Meus dados" (LGPD: view, export, delete). */
+/* GT-Vision console — management screens by role: users (manager: own city's; admin: all) with their status,
+ * 2FA, role and camera restriction, the watchlist and the audit log (filters, CSV export). */
 
 import {
-  $, allCities, api, apiText, el, endSession, guarded, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
+  $, allCities, api, apiText, el, guarded, isAdmin, me, nameCell, pagedList, showScreen, PAGE,
 } from "../core.js";
 import { parseLocal, rfc3339, showDateTime } from "../format.js";
-import { MSG, ROLE } from "../strings.js";
+import { MSG, ROLE, USER_STATUS } from "../strings.js";
 import { dangerButton, field, formCard, values } from "../ui.js";
+import { groupsOfCity } from "./groups.js";
+import { download } from "./me.js";
 
 const table = (headers, body) => el("table", { class: "list" },
   el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), body);
@@ -22,21 +24,59 @@ function listScaffold(name, title, headers) {
   return { body, more, empty, top };
 }
 
-/** Downloads a text the API returned (the bearer token cannot ride on a plain link). */
-function download(text, filename, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = el("a", { href: url, download: filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 // ------------------------------------------------------------------ users
 
+const GRANTABLE = { admin: ["viewer", "operator", "manager", "admin"], manager: ["viewer", "operator", "manager"] };
+
+/** Camera-group choices of a city for a user form: a "no restriction" box and a multiple select. */
+async function restrictionFields(cityId, user) {
+  const groups = cityId ? await groupsOfCity(cityId) : [];
+  const current = user ? user.camera_group_ids : null;
+  return [
+    { name: "unrestricted", label: MSG.noRestriction, type: "checkbox", value: current === null || current === undefined },
+    { name: "camera_group_ids", label: MSG.restrictTo, multiple: true, size: Math.min(6, Math.max(2, groups.length)),
+      options: groups.map((g) => [g.id, g.name]), value: current || [] },
+  ];
+}
+
+const restriction = (v) => (v.unrestricted ? null : v.camera_group_ids || []);
+
+/** A manager edits a user: role and camera groups (PATCH /v1/users/{id}). */
+async function userForm(user, done) {
+  const roles = GRANTABLE[(me() || {}).role] || [];
+  return formCard({
+    title: MSG.editUser(user.username), id: "form-usuario-editar", submit: MSG.save, cancel: done,
+    fields: [
+      { name: "role", label: MSG.role, options: roles.filter((r) => r !== "admin").map((r) => [r, ROLE[r]]), value: user.role },
+      ...(await restrictionFields(user.city_id, user)),
+    ],
+    onSubmit: async (v) => {
+      const body = { camera_group_ids: restriction(v) };
+      if (v.role !== user.role) body.role = v.role;
+      await api("PATCH", `/v1/users/${encodeURIComponent(user.id)}`, { body });
+      done();
+    },
+  });
+}
+
+function userActions(u, top) {
+  if (u.id === (me() || {}).id) return "";
+  const key = encodeURIComponent(u.id);
+  const patch = async (body) => { await api("PATCH", `/v1/users/${key}`, { body }); await showUsers(); };
+  const button = (text, onclick) => el("button", { type: "button", class: "secondary", onclick: guarded(onclick) }, text);
+  return [
+    u.active ? dangerButton(MSG.deactivate, () => patch({ active: false })) : button(MSG.reactivate, () => patch({ active: true })),
+    " ",
+    u.totp_enabled ? [dangerButton(MSG.reset2fa, async () => { await api("DELETE", `/v1/users/${key}/2fa`); await showUsers(); }), " "] : "",
+    u.role === "admin" ? "" : [button(MSG.edit, async () => top.replaceChildren(await userForm(u, showUsers))), " "],
+    dangerButton(MSG.remove, async () => { await api("DELETE", `/v1/users/${key}`); await showUsers(); }),
+  ].flat();
+}
+
 export async function showUsers() {
-  const { body, more, empty, top } = listScaffold("usuarios", MSG.users, [MSG.username, MSG.role, MSG.city, ""]);
-  const roles = isAdmin() ? ["viewer", "manager", "admin"] : ["viewer", "manager"];
+  const { body, more, empty, top } = listScaffold("usuarios", MSG.users,
+    [MSG.username, MSG.role, MSG.city, MSG.status, MSG.twoFactor, MSG.restriction, ""]);
+  const roles = GRANTABLE[(me() || {}).role] || [];
   const fields = [
     { name: "username", label: MSG.username, required: true },
     { name: "password", label: MSG.password, type: "password", required: true, autocomplete: "new-password" },
@@ -45,25 +85,29 @@ export async function showUsers() {
   if (isAdmin()) {
     const cities = await allCities();
     fields.push({ name: "city_id", label: MSG.city, options: [["", MSG.none], ...cities.map((c) => [c.id, c.name])] });
+  } else {
+    fields.push(...(await restrictionFields((me() || {}).city_id, null)));
   }
   top.replaceChildren(formCard({
     title: MSG.newUser, id: "form-usuario", submit: MSG.create, fields,
     onSubmit: async (v) => {
-      await api("POST", "/v1/users", { body: { ...v, city_id: isAdmin() ? v.city_id : (me() || {}).city_id } });
+      const user = { username: v.username, password: v.password, role: v.role, city_id: isAdmin() ? v.city_id : (me() || {}).city_id };
+      if (!isAdmin()) user.camera_group_ids = restriction(v);
+      await api("POST", "/v1/users", { body: user });
       await showUsers();
     },
   }));
   return pagedList({
     body, more, empty,
     fetchPage: (cursor) => api("GET", "/v1/users", { query: { limit: PAGE, cursor } }),
-    renderRow: (u) => el("tr", {},
+    renderRow: (u) => el("tr", { "data-user": u.username },
       el("td", {}, u.username),
       el("td", {}, ROLE[u.role] || u.role),
       u.city_id ? nameCell("city", u.city_id, null) : el("td", {}, MSG.none),
-      el("td", { class: "actions" }, u.id === (me() || {}).id ? "" : dangerButton(MSG.remove, async () => {
-        await api("DELETE", `/v1/users/${encodeURIComponent(u.id)}`);
-        await showUsers();
-      }))),
+      el("td", {}, el("span", { class: `badge user-${u.status}` }, USER_STATUS[u.status] || u.status)),
+      el("td", {}, u.totp_enabled ? MSG.yes : MSG.no),
+      el("td", {}, u.camera_group_ids ? MSG.groupsOf(u.camera_group_ids.length) : MSG.allCameras),
+      el("td", { class: "actions" }, userActions(u, top))),
   });
 }
 
@@ -130,25 +174,4 @@ export function showAudit(params) {
     download(csv, "gtvision-auditoria.csv", "text/csv");
   }));
   return load();
-}
-
-// ------------------------------------------------------------------ my data (LGPD)
-
-export async function showMyData() {
-  showScreen("gestao");
-  $("gestao-titulo").textContent = MSG.myData;
-  const profile = await api("GET", "/v1/me");
-  const dl = el("dl", { class: "urls" });
-  for (const [k, v] of Object.entries(profile)) dl.append(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v)));
-  $("gestao-conteudo").replaceChildren(
-    el("section", { class: "card" }, dl),
-    el("p", { class: "actions" },
-      el("button", {
-        type: "button", id: "meus-dados-exportar",
-        onclick: guarded(async () => download(await apiText("GET", "/v1/me/export"), "meus-dados-gtvision.json", "application/json")),
-      }, MSG.exportMine), " ",
-      dangerButton(MSG.deleteMine, async () => {
-        await api("DELETE", "/v1/me");
-        endSession(MSG.deleted);
-      })));
 }

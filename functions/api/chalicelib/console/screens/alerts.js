@@ -1,10 +1,10 @@
-/* GT-Vision console — alerts (watchlist hits, clone suspects, camera health), newest first. */
+/* GT-Vision console — alerts (watchlist hits, clone suspects, camera health, platform faults), newest first. */
 
 import { $, api, el, nameCell, pagedList, showScreen, PAGE } from "../core.js";
 import { showDateTime } from "../format.js";
 import { ALERT_KIND, MSG } from "../strings.js";
 
-const HEALTH_KINDS = { camera_offline: true, recording_stalled: true };
+const HEALTH_KINDS = { camera_offline: true, recording_stalled: true, ops: true };
 
 export function showAlerts(params) {
   const onlyOpen = params && params.get("abertos") === "1";
@@ -24,8 +24,8 @@ export function showAlerts(params) {
 /** One alert as a row (also what a live event prepends, live.js). */
 export const alertRow = (a) => el("tr", { "data-alert": a.id },
   el("td", {}, el("span", { class: `badge alert-${a.kind}` }, ALERT_KIND[a.kind] || a.kind)),
-  el("td", {}, a.plate
-    ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
+  el("td", {}, a.kind === "ops" ? el("span", { class: "ops", title: a.detail.description || "" }, MSG.opsAlert(a.detail))
+    : a.plate ? el("a", { class: "plate", href: `#/placas?placa=${encodeURIComponent(a.plate)}` }, a.plate) : "—"),
   nameCell("camera", a.camera_id, a.camera_id ? `#/cameras/${a.camera_id}` : null),
   el("td", {}, showDateTime(a.captured_at)),
   el("td", {}, showDateTime(a.created_at)),

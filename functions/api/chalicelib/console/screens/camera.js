@@ -6,7 +6,10 @@ import {
   dayRange, fmtNum, fmtPct, fromZoned, localClock, localDay, localInput, pad, parseLocal, rfc3339,
   showDateTime, showDay, showTime, zoneParts,
 } from "../format.js";
+import { whyNotLive } from "../livestatus.js";
 import { createPlayer } from "../player.js";
+import { addToCaseButton } from "./cases.js";
+import { showMasks } from "./masks.js";
 import { CLIP_STATUS, MSG } from "../strings.js";
 
 const CLIP_POLL_MS = 2000;
@@ -52,7 +55,8 @@ export async function showCamera(cameraId, params) {
   nameOf("city", camera.city_id).then((n) => { crumb.textContent = n; });
 
   // The clip list is for managers (GET /v1/clips); viewers watch and export.
-  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips()]);
+  await Promise.all([loadStream(), loadMetrics(), loadTimeline(!instant), cam.role === "viewer" ? null : loadClips(),
+    showMasks(cameraId, $("player"))]);
   if (instant) setRange(new Date(instant.getTime() - 5000), new Date(instant.getTime() + 2 * 60 * 1000), true);
 }
 
@@ -132,6 +136,8 @@ async function loadStream() {
   }
   const parts = [el("p", {}, MSG.statusLabel, statusBadge(stream.status),
     stream.live ? MSG.signal(stream.live.ready) : "")];
+  const reason = await whyNotLive(id, stream);
+  if (reason) parts.push(el("p", { class: "error-text", "data-why": "" }, reason));
   if (stream.urls) {
     const u = stream.urls;
     parts.push(el("dl", { class: "urls" },
@@ -141,10 +147,10 @@ async function loadStream() {
     if (u.hls || u.webrtc) {
       parts.push(el("button", {
         type: "button", class: "secondary",
-        onclick: () => player.live(u, MSG.live),
+        onclick: () => player.live(u, MSG.live, () => whyNotLive(id)),
       }, MSG.watchLive));
     }
-  } else {
+  } else if (!reason) {
     parts.push(el("p", { class: "muted" }, MSG.noLive));
   }
   parts.push(...streamButtons(stream.status));
@@ -373,6 +379,7 @@ function clipItem(clip) {
         render(await api("GET", `/v1/clips/${id}`));
       });
       extra.push(" ", el("button", { type: "button", class: "secondary", onclick: toggle }, c.held ? MSG.unhold : MSG.hold));
+      extra.push(" ", addToCaseButton("clip", c.id));
     }
     li.replaceChildren(status, " ", range, ...extra);
   };

@@ -4,7 +4,7 @@ import {
   $, api, canManage, el, guarded, isAdmin, names, nameOf, pagedList, showScreen, state, statusBadge, useCityZone, PAGE,
 } from "../core.js";
 import { DEFAULT_ZONE, showDateTime } from "../format.js";
-import { MSG, PLAN } from "../strings.js";
+import { MSG, PLAN, ROLE } from "../strings.js";
 import { dangerButton, formCard, oneTimeSecret } from "../ui.js";
 
 const PLANS = Object.entries(PLAN);
@@ -12,7 +12,7 @@ const num = (v) => (v === undefined ? undefined : Number(v));
 
 const HEALTH_POLL_MS = 30000;
 
-/** Admins: a city's plan, camera limit and time zone (create and edit). */
+/** Admins: a city's plan, camera limit, time zone and the roles that must use 2FA (create and edit). */
 function cityForm(city, done) {
   const c = city || {};
   return formCard({
@@ -26,9 +26,14 @@ function cityForm(city, done) {
       { name: "retention_days", label: MSG.plan, options: PLANS, value: c.retention_days || 7 },
       { name: "camera_limit", label: MSG.cameraLimit, type: "number", min: 1, value: c.camera_limit || 1000 },
       { name: "timezone", label: MSG.timezone, required: true, value: c.timezone || DEFAULT_ZONE },
+      { name: "require_2fa_roles", label: MSG.require2fa, multiple: true, size: 4,
+        options: Object.entries(ROLE), value: c.require_2fa_roles || [] },
     ],
     onSubmit: async (v) => {
-      const body = { ...v, retention_days: num(v.retention_days), camera_limit: num(v.camera_limit) };
+      const body = {
+        ...v, retention_days: num(v.retention_days), camera_limit: num(v.camera_limit),
+        require_2fa_roles: v.require_2fa_roles || [],
+      };
       if (city) await api("PATCH", `/v1/cities/${encodeURIComponent(c.id)}`, { body });
       else await api("POST", "/v1/cities", { body });
       done();

@@ -7,6 +7,7 @@ import {
   useCityZone, PAGE,
 } from "../core.js";
 import { localInput, parseLocal, rfc3339, showDateTime } from "../format.js";
+import { whyNotLive } from "../livestatus.js";
 import { createPlayer } from "../player.js";
 import { MSG } from "../strings.js";
 import { dangerButton, formCard } from "../ui.js";
@@ -132,12 +133,14 @@ function live() {
   $("mosaico-modo").textContent = MSG.liveMode;
   for (const t of tiles) {
     const urls = t.cam.urls;
+    const explain = () => whyNotLive(t.cam.camera_id);
     if (!urls || !(urls.webrtc || urls.hls)) {
       t.info.textContent = MSG.noStream;
+      explain().then((reason) => { if (reason) t.info.textContent = reason; });
       continue;
     }
-    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start
-    t.player.live(urls).then((how) => { if (how) t.info.textContent = MSG.transport[how]; });
+    // WebRTC first (under a second behind the camera), HLS when WebRTC cannot start; why, when neither plays
+    t.player.live(urls, undefined, explain).then((how) => { if (how) t.info.textContent = MSG.transport[how]; });
   }
 }
 

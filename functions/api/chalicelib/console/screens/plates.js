@@ -3,7 +3,8 @@
 import { $, api, el, guarded, nameCell, pagedList, showError, showScreen, PAGE } from "../core.js";
 import { fmtNum, fmtPct, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { drawTrajectory } from "../map.js";
-import { MSG } from "../strings.js";
+import { MSG, SHARING } from "../strings.js";
+import { addToCaseButton } from "./cases.js";
 
 const MATCH = ["exact", "prefix", "fuzzy"];
 
@@ -32,7 +33,8 @@ async function searchPlates() {
         ? el("a", { href: r.image_url, target: "_blank", rel: "noopener" },
           el("img", { src: r.image_url, alt: MSG.readImage(r.plate), class: "plate-img", loading: "lazy" }))
         : "—"),
-      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, MSG.trajectory))),
+      el("td", {}, el("button", { type: "button", class: "secondary", onclick: guarded(() => showTrajectory(r.plate)) }, MSG.trajectory),
+        " ", addToCaseButton("lpr_read", r.id))),
   });
 }
 
@@ -50,7 +52,8 @@ async function showTrajectory(plate) {
       el("time", { datetime: p.captured_at }, showDateTime(p.captured_at)), " · ",
       el("a", { href: `#/cameras/${p.camera_id}` }, p.camera_name || p.camera_id.slice(0, 8)), " · ",
       kmh === null || kmh === undefined ? MSG.speedUnknown : `${fmtNum.format(kmh)} km/h`,
-      km === null || km === undefined ? "" : MSG.kmSincePrevious(fmtNum.format(km)));
+      km === null || km === undefined ? "" : MSG.kmSincePrevious(fmtNum.format(km)),
+      p.other_city ? el("span", { class: "other-city" }, SHARING.otherCityPoint) : "");
   }));
   if (!t.points.length) $("trajeto-lista").append(el("li", { class: "muted" }, MSG.noReads));
   $("trajeto").hidden = false;

@@ -3,6 +3,7 @@
  * and open the recording at each result's instant. main.js calls it with the helpers it shares. */
 
 import { MSG } from "../strings.js";
+import { addToCaseButton } from "./cases.js";
 
 const { colors: COLORS, types: TYPES, status: STATUS } = MSG.sentinela;
 const POLL_MS = 2000;
@@ -61,7 +62,8 @@ export function screen(h, params) {
           el("img", { src: r.image_url, alt: MSG.sentinela.imageOf(showDateTime(r.captured_at)), class: "plate-img",
             loading: "lazy" }))
         : "—"),
-      el("td", {}, el("a", { href: `#/cameras/${r.camera_id}?em=${r.captured_at}` }, MSG.sentinela.seeRecording)));
+      el("td", {}, el("a", { href: `#/cameras/${r.camera_id}?em=${r.captured_at}` }, MSG.sentinela.seeRecording),
+        " ", addToCaseButton("sighting", r.id)));
   }
 
   async function showResults(search) {

@@ -24,7 +24,7 @@ from gtvision.lpr import plates
 from gtvision.tenancy import cities
 from gtvision.tenancy.authz import in_callers_city
 
-KINDS = ("watchlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled")
+KINDS = ("watchlist", "hotlist", "clone_suspect", "recording_changed", "camera_offline", "recording_stalled", "ops")
 
 
 def scope_city(principal: Principal, city_id: str | None) -> str | None:
@@ -52,9 +52,10 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     pending: dict[str, dict[str, Any]] = {}  # by dedup key: both sides of a pair in one batch count once
     for hit in dal.watchlist_hits(conn, read_ids):
         key = f"{hit['watchlist_id']}:{hit['read_id']}"
-        pending[f"watchlist/{key}"] = {
+        kind = "hotlist" if hit["agreement_id"] else "watchlist"  # an agreement's entry: a partner's hotlist
+        pending[f"{kind}/{key}"] = {
             "city_id": hit["city_id"],
-            "kind": "watchlist",
+            "kind": kind,
             "plate": hit["plate"],
             "camera_id": hit["camera_id"],
             "captured_at": hit["captured_at"],
@@ -66,6 +67,11 @@ def evaluate(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
                 "watch_plate": hit["watch_plate"],
                 "match": "exact" if hit["watch_plate"] == hit["plate"] else "fuzzy",
                 "confidence": hit["confidence"],
+                **(
+                    {"agreement_id": str(hit["agreement_id"]), "source_ref": hit["source_ref"]}
+                    if kind == "hotlist"
+                    else {}
+                ),
             },
         }
     for pair in dal.clone_pairs(conn, read_ids, settings.lpr_clone_window_s):
@@ -119,7 +125,7 @@ def to_public(row: dict[str, Any], principal: Principal | None = None) -> dict[s
         "captured_at": row["captured_at"],
         "read_ids": [str(i) for i in row["read_ids"]],
         "created_at": row["created_at"],
-        "city_id": str(row["city_id"]),
+        "city_id": str(row["city_id"]) if row["city_id"] else None,  # ops alerts belong to no city
         "status": row["status"],
         "watchlist_id": str(row["watchlist_id"]) if row["watchlist_id"] else None,
         "detail": detail,
@@ -186,6 +192,9 @@ def _watch_public(row: dict[str, Any]) -> dict[str, Any]:
         "fuzzy": row["fuzzy"],
         "created_by": str(row["created_by"]) if row["created_by"] else None,
         "created_at": row["created_at"],
+        "agreement_id": str(row["agreement_id"]) if row["agreement_id"] else None,  # a partner's hotlist entry
+        "source_ref": row["source_ref"],
+        "expires_at": row["expires_at"],
     }
 
 

@@ -33,13 +33,14 @@ def watchlist_hits(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
     """
     cols = (
         "n.id AS read_id, n.city_id, n.plate, n.camera_id, n.captured_at, n.confidence,"
-        " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy"
+        " w.id AS watchlist_id, w.plate AS watch_plate, w.reason, w.fuzzy, w.agreement_id, w.source_ref"
     )
+    live = "(w.expires_at IS NULL OR w.expires_at > now())"  # an expired (hotlist) entry stops matching at once
     return conn.execute(
         _NEW_READS + f"SELECT {cols} FROM n JOIN watchlist w ON w.city_id = n.city_id AND w.plate = n.plate"
-        f" UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
+        f" AND {live} UNION SELECT {cols} FROM n CROSS JOIN unnest(n.plate_keys) AS k(key)"
         " JOIN watchlist_keys wk ON wk.city_id = n.city_id AND wk.key = k.key"
-        " JOIN watchlist w ON w.id = wk.watchlist_id",
+        f" JOIN watchlist w ON w.id = wk.watchlist_id AND {live}",
         {"ids": list(read_ids)},
     ).fetchall()
 
@@ -135,7 +136,7 @@ def alert_visible(conn: Conn, alert_id: str, city_id: str | None) -> bool:
 
 # ---------------------------------------------------------------------------------- watchlist
 
-WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at"
+WATCH_COLS = "id, city_id, plate, reason, fuzzy, created_by, created_at, agreement_id, source_ref, expires_at"
 
 
 def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[str, Any] | None:
@@ -143,7 +144,7 @@ def insert_watch(conn: Conn, values: dict[str, Any], keys: list[str]) -> dict[st
     row = conn.execute(
         "INSERT INTO watchlist (city_id, plate, reason, fuzzy, created_by)"
         " VALUES (%(city_id)s, %(plate)s, %(reason)s, %(fuzzy)s, %(created_by)s)"
-        f" ON CONFLICT (city_id, plate) DO NOTHING RETURNING {WATCH_COLS}",
+        f" ON CONFLICT (city_id, plate) WHERE agreement_id IS NULL DO NOTHING RETURNING {WATCH_COLS}",
         values,
     ).fetchone()
     if row is not None and keys:
@@ -196,3 +197,23 @@ def publish_alert(message: dict[str, Any]) -> None:
             "city_id": {"DataType": "String", "StringValue": str(message["city_id"])},
         },
     )
+
+
+# ---------------------------------------------------------------------------------- ops alerts
+
+
+def record_ops_alert(
+    conn: Conn, dedup_key: str, started_at: datetime, detail: dict[str, Any], resolved_at: datetime | None
+) -> dict[str, Any] | None:
+    """Open (or, already resolved, record) the ops alert of one firing episode, or resolve the open one.
+
+    Returns the row when it changed: None for a repeat of what is stored (Alertmanager resends while firing).
+    """
+    return conn.execute(
+        "INSERT INTO alerts (city_id, kind, captured_at, dedup_key, detail, resolved_at)"
+        " VALUES (NULL, 'ops', %(at)s, %(key)s, %(detail)s, %(resolved_at)s)"
+        " ON CONFLICT (kind, dedup_key) DO UPDATE SET resolved_at = EXCLUDED.resolved_at"
+        " WHERE alerts.resolved_at IS NULL AND EXCLUDED.resolved_at IS NOT NULL"
+        f" RETURNING {ALERT_COLS}",
+        {"at": started_at, "key": dedup_key, "detail": Jsonb(detail), "resolved_at": resolved_at},
+    ).fetchone()

@@ -4,23 +4,33 @@ answer to a person asking which plate reads of their vehicle the city holds (Art
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
+from gtvision.audit.schemas import (
+    AlertRow,
+    AuditEntry,
+    JsonObject,
+    MyData,
+    PlateAlertOut,
+    PlateReadOut,
+    PlateReadRow,
+    PlateRequest,
+    Profile,
+)
 from gtvision.audit.store import queries as dal
 from gtvision.core import db
 from gtvision.core.crypto import plate_pseudonym
-from gtvision.core.errors import Conflict, Invalid, Unauthorized
+from gtvision.core.errors import Invalid, Unauthorized
 from gtvision.core.principal import Principal
 from gtvision.lpr.plates import normalize_plate
-from gtvision.tenancy.store import users as users_dal
+from gtvision.tenancy import users
+from gtvision.tenancy.schemas import User
 
 #: The caller's audit entries in one export (a JSON reply must stay under Lambda's 6 MB).
 EXPORT_AUDIT_MAX = 20_000
 EXPORT_ROWS_MAX = 5_000
 PLATE_READS_MAX = 20_000
 ANSWER_DAYS = 15
-_PROFILE = ("id", "username", "role", "city_id", "pseudonym", "created_at")
 # What a person's export holds from other areas, when those tables exist in this deployment:
 # (key in the export, table, column naming the user, columns exported).
 _OWNED = (
@@ -35,10 +45,10 @@ _OWNED = (
 )
 
 
-def _current_user(conn: Any, principal: Principal) -> dict[str, Any]:
-    """The caller's row; a token of an anonymised (or removed) account no longer opens anything here."""
+def _current_user(principal: Principal) -> User:
+    """The caller's account; a token of an anonymised (or removed) account no longer opens anything here."""
     try:
-        user = users_dal.get(conn, str(UUID(principal.user_id)))
+        user = users.get_user(str(UUID(principal.user_id)))
     except ValueError:  # not a local account id (e.g. a foreign token subject)
         user = None
     if user is None:
@@ -46,17 +56,28 @@ def _current_user(conn: Any, principal: Principal) -> dict[str, Any]:
     return user
 
 
-def profile(principal: Principal) -> dict[str, Any]:
+def _profile(user: User) -> Profile:
+    return Profile(
+        id=str(user.id),
+        username=user.username,
+        role=user.role,
+        city_id=None if user.city_id is None else str(user.city_id),
+        pseudonym=user.pseudonym,
+        created_at=user.created_at,
+        totp_enabled=user.totp_enabled,
+        camera_group_ids=None if user.camera_group_ids is None else [str(g) for g in user.camera_group_ids],
+    )
+
+
+def profile(principal: Principal) -> Profile:
     """The caller's own account, as they may see it."""
-    with db.transaction() as conn:
-        user = _current_user(conn, principal)
-    return {k: user[k] for k in _PROFILE}
+    return _profile(_current_user(principal))
 
 
-def export(principal: Principal) -> dict[str, Any]:
+def export(principal: Principal) -> MyData:
     """Everything held on the caller — their account, their audit trail, what they created — and nothing else."""
+    user = _current_user(principal)
     with db.transaction() as conn:
-        user = _current_user(conn, principal)
         entries = dal.entries(
             conn,
             city_id=None,
@@ -68,38 +89,34 @@ def export(principal: Principal) -> dict[str, Any]:
             before=None,
         )
         total = dal.count_for_user(conn, principal.user_id)
-        owned: dict[str, list[dict[str, Any]]] = {}
+        owned: dict[str, list[JsonObject]] = {}
         for key, table, owner, wanted in _OWNED:
             present = dal.columns(conn, table)
             if owner in present and "created_at" in present:
                 cols = [c for c in wanted if c in present]
                 owned[key] = dal.rows_owned_by(conn, table, owner, principal.user_id, cols, EXPORT_ROWS_MAX)
-    return {
-        "generated_at": datetime.now(UTC),
-        "controller_note": "Dados pessoais mantidos pelo GT-Vision sobre o titular (LGPD, art. 18, II e V).",
-        "user": {k: user[k] for k in _PROFILE},
-        "audit_entries": entries[:EXPORT_AUDIT_MAX],
-        "audit_entries_total": total,
-        "audit_entries_truncated": total > EXPORT_AUDIT_MAX,
-        **owned,
-    }
+    return MyData(
+        generated_at=datetime.now(UTC),
+        controller_note="Dados pessoais mantidos pelo GT-Vision sobre o titular (LGPD, art. 18, II e V).",
+        user=_profile(user),
+        audit_entries=[AuditEntry.model_validate(e) for e in entries[:EXPORT_AUDIT_MAX]],
+        audit_entries_total=total,
+        audit_entries_truncated=total > EXPORT_AUDIT_MAX,
+        clips=owned.get("clips", []),
+        clip_holds=owned.get("clip_holds", []),
+        watchlist=owned.get("watchlist", []),
+    )
 
 
 def delete(principal: Principal) -> None:
     """Anonymise the caller's account: the login disappears, the audit trail keeps only the pseudonym."""
-    with db.transaction() as conn:
-        user = _current_user(conn, principal)
-        # Serialise with other admin removals so two admins can't each leave the other as the last one.
-        users_dal.lock_admins(conn)
-        if user["role"] == "admin" and users_dal.count_admins(conn) <= 1:
-            raise Conflict("last_admin", "o último administrador não pode excluir a própria conta")
-        users_dal.anonymise(conn, principal.user_id)
+    _current_user(principal)
+    users.delete_own(principal)
 
 
-def plate_request(principal: Principal, raw_plate: str) -> dict[str, Any]:
+def plate_request(raw_plate: str) -> PlateRequest:
     """Admin: every read of a plate in every city (camera, time, whether an image is held), for the answer
     to its holder; reads already anonymised are counted, never shown."""
-    principal.require("admin")
     try:
         plate = normalize_plate(raw_plate)
     except ValueError as exc:
@@ -107,45 +124,31 @@ def plate_request(principal: Principal, raw_plate: str) -> dict[str, Any]:
     hashed = plate_pseudonym(plate)
     with db.transaction() as conn:
         if not dal.columns(conn, "plate_reads"):
-            reads: list[dict[str, Any]] = []
-            alerts: list[dict[str, Any]] = []
+            reads: list[PlateReadRow] = []
+            alerts: list[AlertRow] = []
         else:
             reads = dal.plate_reads(conn, [plate, hashed], PLATE_READS_MAX)
-            alerts = dal.alerts_for_reads(conn, [r["id"] for r in reads]) if dal.columns(conn, "alerts") else []
-    identified = [r for r in reads if r["anonymised_at"] is None]
+            alerts = dal.alerts_for_reads(conn, [r.id for r in reads]) if dal.columns(conn, "alerts") else []
+    identified = [r for r in reads if r.anonymised_at is None]
     now = datetime.now(UTC)
-    return {
-        "plate": plate,
-        "generated_at": now,
-        "answer_due_if_received_today": (now + timedelta(days=ANSWER_DAYS)).date(),
-        "reads": [
-            {
-                k: r[k]
-                for k in (
-                    "id",
-                    "camera_id",
-                    "camera_name",
-                    "city_id",
-                    "city_name",
-                    "captured_at",
-                    "confidence",
-                    "has_image",
-                )
-            }
-            for r in identified
-        ],
-        "reads_total": len(identified),
-        "anonymised_reads": len(reads) - len(identified),
-        "cities": sorted({str(r["city_id"]) for r in identified}),
-        "alerts": [
-            {
-                "id": a["id"],
-                "kind": a["kind"],
-                "status": a["status"],
-                "created_at": a["created_at"],
-                "read_ids": [str(i) for i in a["read_ids"] if any(str(i) == str(r["id"]) for r in identified)],
-            }
+    kept = {str(r.id) for r in identified}
+    return PlateRequest(
+        plate=plate,
+        generated_at=now,
+        answer_due_if_received_today=(now + timedelta(days=ANSWER_DAYS)).date(),
+        reads=[PlateReadOut.model_validate(r) for r in identified],
+        reads_total=len(identified),
+        anonymised_reads=len(reads) - len(identified),
+        cities=sorted({str(r.city_id) for r in identified}),
+        alerts=[
+            PlateAlertOut(
+                id=str(a.id),
+                kind=a.kind,
+                status=a.status,
+                created_at=a.created_at,
+                read_ids=[str(i) for i in a.read_ids if str(i) in kept],
+            )
             for a in alerts
         ],
-        "truncated": len(reads) >= PLATE_READS_MAX,
-    }
+        truncated=len(reads) >= PLATE_READS_MAX,
+    )

@@ -5,16 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from uuid import UUID
 
+from gtvision.audit.schemas import AuditEntry, AuditExportQuery, AuditFilters
 from gtvision.audit.store import queries as dal
 from gtvision.core import db, pagination
-from gtvision.core.errors import Malformed
 from gtvision.core.principal import Principal
-from gtvision.core.timeutil import format_rfc3339, query_time
+from gtvision.core.timeutil import format_rfc3339
 
 #: Rows per CSV response; a longer range continues with the `X-Next-Cursor` header.
 EXPORT_PAGE = 10_000
@@ -36,71 +33,38 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class Filters:
-    from_: datetime | None
-    to: datetime | None
-    user_id: str | None
-    action: str | None
-
-
-def parse_filters(query: dict[str, str]) -> Filters:
-    """`from`/`to` (RFC 3339, half-open), `user_id` (UUID) and `action`; 400 on anything malformed."""
-
-    def when(name: str) -> datetime | None:
-        return query_time(query.get(name), name)
-
-    user_id = query.get("user_id") or None
-    if user_id is not None:
-        try:
-            user_id = str(UUID(user_id))
-        except ValueError:
-            raise Malformed("invalid_user_id", "user_id deve ser um UUID") from None
-    action = query.get("action") or None
-    if action is not None and len(action) > 100:
-        raise Malformed("invalid_action", "action longa demais")
-    f = Filters(when("from"), when("to"), user_id, action)
-    if f.from_ and f.to and f.to <= f.from_:
-        raise Malformed("invalid_range", "to deve ser posterior a from")
-    return f
-
-
-def _scope(principal: Principal) -> str | None:
-    principal.require("admin", "manager")
-    return principal.scope
-
-
 def list_(
-    principal: Principal, filters: Filters, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page, newest first."""
-    city = _scope(principal)
+    principal: Principal, query: AuditFilters, limit: int, cursor: str | None
+) -> tuple[list[AuditEntry], str | None]:
+    """One page, newest first: admins every city's entries, managers their own city's."""
     with db.transaction() as conn:
         rows = dal.entries(
             conn,
-            city_id=city,
-            from_=filters.from_,
-            to=filters.to,
-            user_id=filters.user_id,
-            action=filters.action,
+            city_id=principal.scope,
+            from_=query.from_,
+            to=query.to,
+            user_id=query.user_id,
+            action=query.action,
             limit=limit,
             before=pagination.decode_keyset(cursor, ("time", "int")),
         )
-    return pagination.page(rows, limit, ("at", "id"))
+    items, nxt = pagination.page(rows, limit, ("at", "id"))
+    return [AuditEntry.model_validate(r) for r in items], nxt
 
 
-def export_csv(principal: Principal, filters: Filters, cursor: str | None) -> tuple[str, str | None]:
+def export_csv(principal: Principal, query: AuditExportQuery) -> tuple[str, str | None]:
     """The same entries as CSV (UTF-8, header row) and the cursor of the next part, if any."""
-    rows, nxt = list_(principal, filters, EXPORT_PAGE, cursor)
+    rows, nxt = list_(principal, query, EXPORT_PAGE, query.cursor)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+        data = row.model_dump()
+        writer.writerow([_cell(data[c]) for c in CSV_COLUMNS])
     return out.getvalue(), nxt
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):

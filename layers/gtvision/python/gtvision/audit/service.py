@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from gtvision.audit.store import trail as dal
 from gtvision.core import db
@@ -19,7 +19,7 @@ def record(
     source_ip: str | None = None,
     request_id: str | None = None,
     city_id: str | None = None,
-    detail: dict[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     actor: str | None = None,
 ) -> None:
     """Append one entry. Failing to audit is logged loudly but never turns a served request into an error."""

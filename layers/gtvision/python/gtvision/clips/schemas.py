@@ -35,6 +35,8 @@ class ClipIn(Strict):
 
 class HoldIn(Strict):
     reason: str = Field(min_length=1, max_length=1000)
+    #: The case the hold is for (the clip becomes one of its items); the caller must be able to change it.
+    case_id: str | None = Field(default=None, pattern=UUID_PATTERN)
 
 
 class ClipsQuery(PageQuery):
@@ -101,6 +103,8 @@ class Clip:
     updated_at: datetime
     #: While a worker holds the clip: until when its claim stands.
     lease_until: datetime | None
+    #: The case a legal hold is for, if any.
+    hold_case_id: UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,7 @@ class ClipOut(Out):
     held: bool
     hold_reason: str | None
     held_at: datetime | None
+    hold_case_id: str | None = _uuid()
     requested_by: str | None = _uuid()
     created_at: datetime
     updated_at: datetime

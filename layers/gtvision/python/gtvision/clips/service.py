@@ -19,7 +19,7 @@ from gtvision.core.settings import get_settings
 from gtvision.live import publish
 from gtvision.recordings import holds
 from gtvision.tenancy import cameras
-from gtvision.tenancy.authz import in_callers_city
+from gtvision.tenancy.authz import camera_filter, in_callers_city
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -55,6 +55,7 @@ def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
         held=row.held,
         hold_reason=row.hold_reason,
         held_at=row.held_at,
+        hold_case_id=str(row.hold_case_id) if row.hold_case_id else None,
         requested_by=str(row.requested_by) if row.requested_by else None,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -111,9 +112,13 @@ def announce(clip_id: str) -> None:
 
 
 def visible(principal: Principal, clip_id: str) -> Clip:
-    """The clip if the caller's city owns it (admins see all); 404 otherwise."""
+    """The clip if the caller's city owns it (admins see all) and, for a user restricted to camera groups, its
+    camera is one of theirs; 404 otherwise."""
     with db.transaction() as conn:
-        return in_callers_city(conn, principal, store.get, clip_id, "recorte")
+        clip = in_callers_city(conn, principal, store.get, clip_id, "recorte")
+    if not principal.can_see_camera(str(clip.camera_id)):
+        raise not_found("recorte")
+    return clip
 
 
 def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str | None]:
@@ -122,7 +127,9 @@ def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str |
         cameras.visible(principal, query.camera_id)
     after = pagination.decode_keyset(query.cursor)
     with db.transaction() as conn:
-        rows = store.list_page(conn, principal.scope, query.camera_id, query.status, query.limit, after)
+        rows = store.list_page(
+            conn, principal.scope, query.camera_id, query.status, query.limit, after, camera_filter(principal)
+        )
     items, nxt = pagination.page(rows, query.limit, ("created_at", "id"))
     return [public(r) for r in items], nxt
 
@@ -130,7 +137,7 @@ def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str |
 def hold(principal: Principal, clip: Clip, data: HoldIn) -> ClipOut:
     """Place (or re-state) a legal hold: the clip and its source segments are kept by retention."""
     with db.transaction() as conn:
-        row = store.set_hold(conn, str(clip.id), data.reason, principal.user_id)
+        row = store.set_hold(conn, str(clip.id), data.reason, principal.user_id, data.case_id)
     # Out of the lifecycle safety net too, not only out of RetentionFunction's reach.
     holds.protect_clip_sources(str(clip.id))
     if row is None:
@@ -146,6 +153,15 @@ def release_hold(clip: Clip) -> ClipOut:
     if row is None:
         raise not_found("recorte")
     return public(row)
+
+
+def release_case_holds(case_id: str) -> list[str]:
+    """Lift the holds a case placed on its clips (its keep period ended); the clips released."""
+    with db.transaction() as conn:
+        released = store.release_case_holds(conn, case_id)
+    for clip_id in released:
+        holds.release_clip_sources(clip_id)
+    return released
 
 
 def delete(clip: Clip) -> Clip:
@@ -170,3 +186,9 @@ def delete(clip: Clip) -> Clip:
 def object_keys(clip_id: str, s3_key: str | None, manifest_key: str | None) -> list[str]:
     """Every object a clip may have in storage (retention deletes them with the clip)."""
     return store.object_keys(clip_id, s3_key, manifest_key)
+
+
+def count_unfinished() -> int:
+    """How many clips are queued or processing (the local stack's start reports those a crash left pending)."""
+    with db.transaction() as conn:
+        return store.count_unfinished(conn)

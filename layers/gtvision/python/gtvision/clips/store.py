@@ -78,6 +78,7 @@ def list_page(
     status: str | None,
     limit: int,
     after: list[Any] | None,
+    only_cameras: list[str] | None = None,
 ) -> list[Clip]:
     """Newest first, keyset-paginated on (created_at, id)."""
     where: list[str] = []
@@ -86,6 +87,9 @@ def list_page(
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
+    if only_cameras is not None:  # a user restricted to camera groups
+        where.append("camera_id = ANY(%s::uuid[])")
+        params.append(only_cameras)
     if after:
         where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
         params += after
@@ -176,15 +180,27 @@ def fail_stale(conn: Conn, clip_id: str, error: str) -> None:
     )
 
 
-def set_hold(conn: Conn, clip_id: str, reason: str | None, user_id: str | None) -> Clip | None:
-    """Set (reason given) or lift (reason None) the legal hold."""
+def set_hold(
+    conn: Conn, clip_id: str, reason: str | None, user_id: str | None, case_id: str | None = None
+) -> Clip | None:
+    """Set (reason given, optionally for a case) or lift (reason None) the legal hold."""
     return fetch_one(
         conn,
         Clip,
-        f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s,"
+        f"UPDATE clips SET held = %(held)s, hold_reason = %(reason)s, held_by = %(user)s, hold_case_id = %(case)s,"
         f" held_at = CASE WHEN %(held)s THEN now() END, updated_at = now() WHERE id = %(id)s RETURNING {COLS}",
-        {"held": reason is not None, "reason": reason, "user": user_id, "id": clip_id},
+        {"held": reason is not None, "reason": reason, "user": user_id, "case": case_id, "id": clip_id},
     )
+
+
+def release_case_holds(conn: Conn, case_id: str) -> list[str]:
+    """Lift the holds placed for a case (its keep period ended); the ids of the clips released."""
+    rows = conn.execute(
+        "UPDATE clips SET held = false, hold_reason = NULL, held_by = NULL, held_at = NULL, hold_case_id = NULL,"
+        " updated_at = now() WHERE hold_case_id = %s AND held RETURNING id",
+        (case_id,),
+    ).fetchall()
+    return [str(r["id"]) for r in rows]
 
 
 def replace_segments(

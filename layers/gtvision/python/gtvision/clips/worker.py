@@ -28,6 +28,7 @@ from gtvision.core.timeutil import format_rfc3339
 from gtvision.live import publish
 from gtvision.media.clipping import SegmentSource, cut_clip
 from gtvision.media.ffmpeg import MediaError, resource_reason
+from gtvision.privacy import service as privacy
 from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
@@ -142,6 +143,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
         except MediaError as exc:
             keys = {src.url_or_path: seg.s3_key for src, seg in zip(sources, segments, strict=True)}
             raise exc.retold(_readable(exc.message, keys, scratch)) from exc
+        result = privacy.burn_video(camera_id, out, scratch, timeout_s) or result  # the camera's privacy masks
         key = store.clip_key(clip_id)
         store.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(

@@ -8,14 +8,16 @@ and scans all of them, finding almost nothing to free: 10–15 % of the import t
     from gtvision.core.coldstart import imports_without_gc
 
     with imports_without_gc():
-        from gtvision.logic import clips
+        from gtvision.clips import worker
 
 On Lambda (``LAMBDA_TASK_ROOT`` set) the objects that exist when the block ends are then frozen
 (`gc.freeze`): later collections during invocations no longer walk the imported modules either. Outside
 Lambda (tests, the local runtime, which import many handlers into one long process) nothing is frozen;
 the collector is only paused for the block and restored to the state it had.
 
-Only this module and the standard library are imported here, so the block pays for nothing else.
+Only this module and the standard library are imported here, so the block pays for nothing else. When
+the block ends, the SnapStart hooks are registered (`gtvision.core.snapstart`): every function's handler
+passes through here during its init, which is what Lambda snapshots.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ def imports_without_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        from gtvision.core import snapstart
+
+        snapstart.register()
         if was_enabled:
             if os.environ.get("LAMBDA_TASK_ROOT"):
                 gc.freeze()

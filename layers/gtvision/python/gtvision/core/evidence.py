@@ -117,7 +117,8 @@ def _sha256_and_size(path: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _check_signature(manifest: dict[str, Any], trusted: list[bytes] | None) -> tuple[list[str], list[str]]:
+def check_signature(manifest: dict[str, Any], trusted: list[bytes] | None) -> tuple[list[str], list[str]]:
+    """(reasons, warnings) about a manifest's signature (clips and export packages are signed alike)."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -149,7 +150,7 @@ def verify(clip_path: str, manifest: dict[str, Any], trusted_public_keys: list[b
     """
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         return VerifyResult(False, [f"formato de manifesto desconhecido (esperado {FORMAT})"])
-    reasons, warnings = _check_signature(manifest, trusted_public_keys)
+    reasons, warnings = check_signature(manifest, trusted_public_keys)
     raw_clip = manifest.get("clip")
     clip = raw_clip if isinstance(raw_clip, dict) else {}
     if not os.path.isfile(clip_path):

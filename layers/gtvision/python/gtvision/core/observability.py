@@ -28,13 +28,18 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 current_function: contextvars.ContextVar[str] = contextvars.ContextVar("gtv_function", default="runtime")
 
 _CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
+#: Camera passwords as URL parameters (XMEye `…/user=admin&password=…`, `?loginpas=…`; core.urls moves them).
+_PASSWORD_PARAM = re.compile(
+    r"(?<![A-Za-z0-9_])((?:password|pwd|passwd|pass|loginpas|senha)=)[^&\s'\"/?#]+", re.IGNORECASE
+)
 _SIGNED_QUERY = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'\"]+", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
     """Mask `user:password@` in any URL inside `text` (camera passwords) and presigned-URL signatures:
     neither ever reaches a log line, an error message or ffmpeg's echoed output."""
-    return _SIGNED_QUERY.sub(r"\1***", _CREDENTIALS_IN_URL.sub(r"\g<scheme>***@", text))
+    text = _PASSWORD_PARAM.sub(r"\1***", _CREDENTIALS_IN_URL.sub(r"\g<scheme>***@", text))
+    return _SIGNED_QUERY.sub(r"\1***", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -27,6 +27,11 @@ class Principal:
     token_id: str | None = None
     session_id: str | None = None
     expires_at: int | None = None
+    #: The only cameras this caller may see (a user restricted to camera groups); None: every camera of
+    #: their scope. Set from the account on every request (`tenancy.users.ensure_active`).
+    camera_ids: frozenset[str] | None = None
+    #: A city requires 2FA of this role and the user has not enabled it yet: only `/v1/me*` is open.
+    limited: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -44,3 +49,7 @@ class Principal:
 
     def can_see_city(self, city_id: str) -> bool:
         return self.is_admin or self.city_id == str(city_id)
+
+    def can_see_camera(self, camera_id: str) -> bool:
+        """Within the caller's camera restriction (the city is checked apart)."""
+        return self.camera_ids is None or str(camera_id).lower() in self.camera_ids

@@ -10,6 +10,7 @@ the dead-letter queue. The redrive counts in template.yaml are sized on this sch
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -72,17 +73,23 @@ def backoff_s(receive_count: int, exc: BaseException | None = None) -> int:
 
 
 class RetryingBatchProcessor(BatchProcessor):
-    """SQS `BatchProcessor` whose failed records are logged with their reason and retried with backoff."""
+    """SQS `BatchProcessor` whose failed records are logged with their reason and retried with backoff
+    (`backoff`: seconds before the next attempt, by receive count, for a queue with its own schedule; by
+    default `backoff_s`, which waits minutes after a resource error)."""
 
-    def __init__(self) -> None:
+    def __init__(self, backoff: Callable[[int], int] | None = None) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.backoff = backoff
 
     def failure_handler(self, record: Any, exception: Any) -> FailureResponse:
         error = exception[1]
         attributes = record.get("attributes") or {}
         receives = int(attributes.get("ApproximateReceiveCount") or 1)
         poison = classify(error) is Failure.POISON
-        delay = 0 if poison else backoff_s(receives, error)
+        if poison:
+            delay = 0
+        else:
+            delay = backoff_s(receives, error) if self.backoff is None else self.backoff(receives)
         logger.warning(
             "record failed: dead-letter bound" if poison else "record failed: retried with backoff",
             extra={

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +43,8 @@ class Settings(BaseModel):
     jwt_audience: str = Field(default="gtvision-api", alias="GTV_JWT_AUDIENCE")
     jwt_ttl_s: int = Field(default=3600, alias="GTV_JWT_TTL_S")
     cognito_jwks_url: str = Field(default="", alias="GTV_COGNITO_JWKS_URL")
+    #: Accounts unused for this many days are blocked until a manager reactivates them (tenancy.users).
+    inactive_days: int = Field(default=90, ge=1, le=3650, alias="GTV_INACTIVE_DAYS")
     data_key: str = Field(default="", alias="GTV_DATA_KEY")
     # argon2id cost (RFC 9106 "low memory" profile by default); tests lower it to stay fast.
     argon2_time_cost: int = Field(default=3, ge=1, alias="GTV_ARGON2_TIME_COST")
@@ -93,6 +96,8 @@ class Settings(BaseModel):
     # Stream and recording health (issue 13)
     recording_stall_s: int = Field(default=180, gt=0, alias="GTV_RECORDING_STALL_S")
     mediamtx_hook_secret: str = Field(default="", alias="GTV_MEDIAMTX_HOOK_SECRET")
+    # Bearer credential of Alertmanager's webhook (POST /v1/hooks/alertmanager); empty: the hook refuses all.
+    alertmanager_hook_secret: str = Field(default="", alias="GTV_ALERTMANAGER_HOOK_SECRET")
     stream_sample_retention_days: int = Field(default=7, ge=1, alias="GTV_STREAM_SAMPLE_RETENTION_DAYS")
 
     # issue 14 - live events: the events queue, the WebSocket API's management endpoint (PostToConnection)
@@ -104,6 +109,27 @@ class Settings(BaseModel):
     # issue 16 - the console's map tiles (Leaflet URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png);
     # empty: the trajectory map draws its points and path without a background.
     map_tile_url: str = Field(default="", alias="GTV_MAP_TILE_URL")
+
+    # Sharing (ADR 0025): the outbound feed's queues, its retry backoff while a receiver is down, and how long a
+    # delivery is retried before it is dead-lettered.
+    feed_queue_url: str = Field(default="", alias="FEED_QUEUE_URL")
+    feed_dlq_url: str = Field(default="", alias="FEED_DLQ_URL")
+    feed_retry_base_s: float = Field(default=5.0, gt=0, alias="GTV_FEED_RETRY_BASE_S")
+    feed_retry_max_s: float = Field(default=300.0, gt=0, alias="GTV_FEED_RETRY_MAX_S")
+    feed_max_age_s: int = Field(default=86_400, gt=0, alias="GTV_FEED_MAX_AGE_S")
+    # Cases and evidence: export parts (plain and redacted), the packaging job, their reconciler, case holds
+    # after closing, share links (presigned downloads) and the public base URL of share links.
+    export_queue_url: str = Field(default="", alias="EXPORT_QUEUE_URL")
+    redaction_queue_url: str = Field(default="", alias="REDACTION_QUEUE_URL")
+    export_package_queue_url: str = Field(default="", alias="EXPORT_PACKAGE_QUEUE_URL")
+    export_stale_s: int = Field(default=900, gt=0, alias="GTV_EXPORT_STALE_S")
+    export_max_bytes: int = Field(default=4 * 1024**3, gt=0, alias="GTV_EXPORT_MAX_BYTES")
+    case_keep_days: int = Field(default=365, ge=0, alias="GTV_CASE_KEEP_DAYS")
+    # Longest window a redacting export may ask per camera: one RedactionFunction invocation (900 s) must finish
+    # it at the measured throughput (docs/benchmarks.md, bench_cases).
+    redaction_max_s: int = Field(default=300, gt=0, alias="GTV_REDACTION_MAX_S")
+    share_download_ttl_s: int = Field(default=300, gt=0, le=3600, alias="GTV_SHARE_DOWNLOAD_TTL_S")
+    public_base_url: str = Field(default="", alias="GTV_PUBLIC_BASE_URL")
 
 
 @lru_cache(maxsize=1)
@@ -129,4 +155,15 @@ def get_settings() -> Settings:
 
         resolved = resolve_into({env: getattr(settings, field) for field, env in by_arn.items()})
         settings = settings.model_copy(update={field: resolved[env] for field, env in by_arn.items()})
+    _loaded_at[0] = time.time()
     return settings
+
+
+#: When `get_settings` last read the environment and the secrets (wall clock: SnapStart restores may
+#: come long after the snapshot).
+_loaded_at: list[float | None] = [None]
+
+
+def settings_loaded_at() -> float | None:
+    """Wall-clock time the cached settings (and their secrets) were read; None before the first read."""
+    return _loaded_at[0] if get_settings.cache_info().currsize else None

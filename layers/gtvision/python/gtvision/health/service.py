@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from gtvision.core import db
 from gtvision.core.errors import Invalid
+from gtvision.core.principal import Principal
 from gtvision.health import store as dal
 from gtvision.health.schemas import (
     CityHealthOut,
@@ -20,6 +21,7 @@ from gtvision.health.schemas import (
     TroubledCamera,
 )
 from gtvision.tenancy import cameras as cameras_logic
+from gtvision.tenancy.authz import camera_filter
 from gtvision.tenancy.schemas import Camera, City
 
 METRICS_MAX_RANGE = timedelta(days=7)
@@ -59,11 +61,12 @@ def camera_metrics(camera: Camera, query: StreamMetricsQuery) -> StreamMetricsOu
     )
 
 
-def city_health(city: City) -> CityHealthOut:
-    """How many of a city's cameras are online, offline or not recording."""
+def city_health(principal: Principal, city: City) -> CityHealthOut:
+    """How many of a city's cameras are online, offline or not recording (of the caller's camera groups' only,
+    for a user restricted to them)."""
     city_id = str(city.id)
     with db.transaction() as conn:
-        data = dal.city_health(conn, city_id, datetime.now(UTC))
+        data = dal.city_health(conn, city_id, datetime.now(UTC), camera_filter(principal))
     counts = data.counts
     return CityHealthOut(
         city_id=city_id,

@@ -235,9 +235,13 @@ DERIVED_STATUS_SQL = (
 )
 
 
-def city_health(conn: Conn, city_id: str, now: datetime) -> CityHealthRow:
-    """Counts of a city's cameras by derived status at `now`, its stalled and troubled cameras."""
+def city_health(conn: Conn, city_id: str, now: datetime, only: Sequence[str] | None = None) -> CityHealthRow:
+    """Counts of a city's cameras by derived status at `now`, its stalled and troubled cameras — of the cameras
+    in `only` when given (a user restricted to camera groups), their alerts and plate reads too."""
     derived = DERIVED_STATUS_SQL.format(cam="c", health="h")
+    mine = "" if only is None else " AND c.id = ANY(%(only)s::uuid[])"
+    theirs = "" if only is None else " AND camera_id = ANY(%(only)s::uuid[])"
+    params = {"city": city_id, "only": list(only) if only is not None else None}
     counts = fetch_exactly_one(
         conn,
         CityCounts,
@@ -246,31 +250,33 @@ def city_health(conn: Conn, city_id: str, now: datetime) -> CityHealthRow:
         f" count(*) FILTER (WHERE {derived} = 'offline') AS offline,"
         f" count(*) FILTER (WHERE {derived} = 'unknown') AS unknown,"
         f" count(*) FILTER (WHERE c.status = 'stopped') AS stopped"
-        f" FROM cameras c LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %s",
-        (city_id,),
+        f" FROM cameras c LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %(city)s{mine}",
+        params,
     )
     stalled = conn.execute(
-        "SELECT camera_id FROM alerts WHERE city_id = %s AND kind = 'recording_stalled' AND resolved_at IS NULL"
-        " ORDER BY created_at",
-        (city_id,),
+        "SELECT camera_id FROM alerts WHERE city_id = %(city)s AND kind = 'recording_stalled' AND resolved_at IS NULL"
+        f"{theirs} ORDER BY created_at",
+        params,
     ).fetchall()
     troubled = fetch_all(
         conn,
         Troubled,
         f"SELECT c.id, c.name, {derived} AS status, h.since, h.recording_lag_s FROM cameras c"
-        f" LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %s AND c.status = 'streaming'"
+        f" LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %(city)s AND c.status = 'streaming'{mine}"
         f" AND (COALESCE(h.status, 'unknown') <> 'online' OR EXISTS (SELECT 1 FROM alerts a"
         f"  WHERE a.camera_id = c.id AND a.kind = 'recording_stalled' AND a.resolved_at IS NULL))"
         f" ORDER BY h.since NULLS FIRST, c.id LIMIT 200",
-        (city_id,),
+        params,
     )
     reads = conn.execute(
-        "SELECT count(*) AS n FROM plate_reads WHERE city_id = %s AND captured_at >= %s AND captured_at < %s",
-        (city_id, now - timedelta(hours=1), now + timedelta(minutes=5)),
+        "SELECT count(*) AS n FROM plate_reads WHERE city_id = %(city)s AND captured_at >= %(lo)s"
+        f" AND captured_at < %(hi)s{theirs}",
+        {**params, "lo": now - timedelta(hours=1), "hi": now + timedelta(minutes=5)},
     ).fetchone()
     open_alerts = conn.execute(
-        "SELECT count(*) AS n FROM alerts WHERE city_id = %s AND resolved_at IS NULL AND status = 'open'",
-        (city_id,),
+        "SELECT count(*) AS n FROM alerts WHERE city_id = %(city)s AND resolved_at IS NULL AND status = 'open'"
+        f"{theirs}",
+        params,
     ).fetchone()
     return CityHealthRow(
         counts=counts,

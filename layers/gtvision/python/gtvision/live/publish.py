@@ -15,8 +15,9 @@ from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.live import store as dal
 
-#: Message type → the topic a client subscribes to (contract "Live events").
-TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips"}
+#: Message type → the topic a client subscribes to (contract "Live events"); an export's progress travels
+#: with clips (evidence exports, for operators and up).
+TOPICS = {"alert": "alerts", "stream.status": "streams", "clip.status": "clips", "export.status": "clips"}
 
 
 def message(city_id: str, type_: str, data: dict[str, Any], camera_id: str | None = None) -> dict[str, Any]:

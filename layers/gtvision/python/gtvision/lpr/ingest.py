@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from gtvision.core.principal import Principal
 from gtvision.lpr import plates, vehicles
 from gtvision.lpr import store as dal
 from gtvision.lpr.schemas import BulkIn, ReadBase, ReadsMessage, WebhookRead
+from gtvision.sharing import feed as sharing_feed
 from gtvision.tenancy import cameras
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -38,10 +40,6 @@ FUTURE_SKEW = timedelta(seconds=120)
 PAST_LIMIT = timedelta(days=366)
 #: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
 READS_PER_MESSAGE = 500
-
-# Verifying against a throwaway secret when the camera is unknown keeps the work (and the answer)
-# the same as for a wrong signature, so camera ids cannot be probed.
-_DUMMY_SECRET = uuid.uuid4().hex
 
 
 @dataclass
@@ -154,7 +152,9 @@ def authenticate_camera(camera_id: str | None, signature: str | None, raw_body: 
         if camera_uuid:
             camera, active = cameras.webhook_secrets(camera_uuid, now)
     try:
-        signatures.verify(signature, raw_body, active or [_DUMMY_SECRET], now.timestamp())
+        # A throwaway secret when the camera is unknown keeps the work (and the answer) the same as for a
+        # wrong signature, so camera ids cannot be probed; made per call, never at init (SnapStart).
+        signatures.verify(signature, raw_body, active or [secrets.token_hex(32)], now.timestamp())
         if camera is None or not active:
             raise signatures.SignatureError("unknown_camera")
     except signatures.SignatureError as exc:
@@ -194,10 +194,12 @@ def ingest_event(camera: dict[str, Any], body: Any, now: datetime) -> tuple[str,
             existing = dal.read_id_by_event(conn, camera["id"], read.event_id)
             return str(existing), False
         created = alerts.evaluate(conn, [read_id])
+        shared = sharing_feed.record(conn, [read_id], created)  # sharing: deliveries to agreements in scope
         # Upload inside the transaction: if S3 fails the row is rolled back and the camera retries.
         if image is not None and key is not None:
             dal.put_image(key, image)
     alerts.publish(created)
+    sharing_feed.announce(shared)
     # Every single-read path (webhook, Intelbras push) counts here; batches count in LprIngestFunction.
     metrics.add_metric(name="LprReadsIngested", unit="Count", value=1)
     return str(read_id), True
@@ -257,13 +259,16 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
             )
     created: list[dict[str, Any]] = []
     inserted: list[Any] = []
+    shared: list[str] = []
     if rows:
         with db.transaction() as conn:
             inserted, unknown = dal.bulk_insert(conn, rows)
             created = alerts.evaluate(conn, inserted)
+            shared = sharing_feed.record(conn, inserted, created)  # sharing: deliveries to agreements in scope
         for idx in unknown:
             failed[idx] = "unknown_camera"
     alerts.publish(created)
+    sharing_feed.announce(shared)
     refused = sum(1 for r in rows if r[0] in failed)
     return BatchResult(len(inserted), len(rows) - refused - len(inserted), failed, len(created))
 

@@ -17,6 +17,7 @@ from gtvision.core.records import PlateRead, TrajectoryRead
 from gtvision.core.timeutil import query_time
 from gtvision.lpr import plates, vehicles
 from gtvision.lpr import store as dal
+from gtvision.sharing import grants
 from gtvision.tenancy import cameras
 
 #: Fuzzy search ranks at most this many distinct candidate plates (each key bucket is tiny; this
@@ -71,6 +72,8 @@ class SearchQuery:
     plate: str | None
     match: str
     filter: dal.ReadFilter
+    #: Another city's reads seen through an inter-city grant (exactly its plate and window; audited).
+    grant: grants.GrantScope | None = None
 
 
 def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
@@ -89,6 +92,10 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
             raise Invalid("invalid_plate", "a busca aproximada precisa da placa inteira (5 a 8 caracteres)")
     elif match != "exact":
         raise Invalid("plate_required", "informe a placa para busca prefix ou fuzzy")
+    from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
+    grant = grants.granted_scope(principal, q.get("city_id"), plate if match == "exact" else None, from_, to)
+    if grant is not None:  # another city's reads through a grant: that plate, that window, nothing else
+        return SearchQuery(plate, match, dal.ReadFilter(grant.holding_city_id, None, grant.from_, grant.to), grant)
     city_id = alerts.scope_city(principal, q.get("city_id") or None)
     camera_id = q.get("camera_id") or None
     if camera_id:
@@ -99,7 +106,6 @@ def search_query(principal: Principal, q: dict[str, str]) -> SearchQuery:
         camera = cameras.visible(principal, camera_id)
         if city_id and str(camera.city_id) != city_id:
             raise not_found("câmera")
-    from_, to = query_time(q.get("from"), "from"), query_time(q.get("to"), "to")
     _check_range(from_, to)
     try:
         color, kind = vehicles.query_color(q.get("color")), vehicles.query_type(q.get("type"))
@@ -124,13 +130,17 @@ def _keyset(cursor: str | None, fuzzy: bool) -> list[Any] | None:
         raise Malformed("invalid_cursor", "cursor inválido") from None
 
 
-def search(sq: SearchQuery, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def search(
+    sq: SearchQuery, limit: int, cursor: str | None, principal: Principal | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
     """Reads matching the query: exact/prefix newest first; fuzzy closest plate first, then newest."""
     after = _keyset(cursor, sq.match == "fuzzy" and sq.plate is not None)
     with db.transaction() as conn:
         if sq.match != "fuzzy" or sq.plate is None:
             rows = dal.search_page(conn, sq.filter, sq.plate, sq.match == "prefix", after, limit)
             items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
+            if sq.grant is not None and principal is not None:  # read through a grant: audited in both cities
+                grants.audit_access(principal, sq.grant, [r["id"] for r in items], "grant.lpr_search")
             return [_read_public(r) for r in items], nxt
         keys = plates.fuzzy_keys(sq.plate)
         candidates = dal.fuzzy_candidates(conn, sq.filter, keys, FUZZY_CANDIDATES)
@@ -156,14 +166,24 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
         plate = plates.normalize_plate(q.get("plate") or "")
     except ValueError as exc:
         raise Invalid("invalid_plate", str(exc)) from None
-    city_id = alerts.scope_city(principal, q.get("city_id") or None)
     to = query_time(q.get("to"), "to") or datetime.now(UTC)
     from_ = query_time(q.get("from"), "from") or to - TRAJECTORY_DEFAULT_SPAN
+    # Other cities' reads through inter-city grants: only that city's (city_id given), or added to the caller's own.
+    grant = grants.granted_scope(principal, q.get("city_id"), plate, from_, to)
+    city_id = None if grant else alerts.scope_city(principal, q.get("city_id") or None)
+    shared = [grant] if grant else [] if q.get("city_id") else grants.granted_scopes(principal, plate, from_, to)
     _check_range(from_, to)
     if to - from_ > TRAJECTORY_MAX_SPAN:
         raise Invalid("range_too_long", "intervalo máximo de 31 dias")
     with db.transaction() as conn:
-        rows = dal.trajectory(conn, dal.ReadFilter(city_id, None, from_, to), plate, TRAJECTORY_MAX_POINTS + 1)
+        flt = dal.ReadFilter(city_id, None, from_, to)
+        rows = [] if grant else dal.trajectory(conn, flt, plate, TRAJECTORY_MAX_POINTS + 1)
+        for g in shared:
+            flt = dal.ReadFilter(g.holding_city_id, None, g.from_, g.to)
+            got = dal.trajectory(conn, flt, plate, TRAJECTORY_MAX_POINTS + 1)
+            grants.audit_access(principal, g, [r["id"] for r in got], "grant.lpr_trajectory")
+            rows = sorted([*rows, *got], key=lambda r: (r["captured_at"], str(r["id"])))
+    other = {g.holding_city_id for g in shared}
     truncated = len(rows) > TRAJECTORY_MAX_POINTS
     points: list[dict[str, Any]] = []
     visited: list[str] = []
@@ -195,6 +215,8 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
                 "image_url": dal.presign(row["image_key"]) if row["image_key"] else None,
                 "distance_km_from_previous": None if km is None else round(km, 3),
                 "speed_kmh_from_previous": None if speed is None else round(speed, 1),
+                "city_id": str(row["city_id"]),
+                "other_city": str(row["city_id"]) in other,  # seen through a grant (the map marks it)
             }
         )
         prev = row
@@ -207,3 +229,13 @@ def trajectory(principal: Principal, q: dict[str, str]) -> dict[str, Any]:
         "max_speed_kmh": None if max_speed is None else round(max_speed, 1),
         "truncated": truncated,
     }
+
+
+def read_ref(principal: Principal, read_id: str) -> tuple[str, datetime, str]:
+    """(camera id, captured at, plate) of a read the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.read_ref(conn, read_id, principal.scope)
+    if found is None:
+        raise not_found("leitura de placa")
+    cameras.visible(principal, found[0])
+    return found

@@ -227,3 +227,12 @@ def enqueue_reads(bodies: list[str]) -> None:
         )
         if resp.get("Failed"):
             raise RuntimeError(f"SQS refused {len(resp['Failed'])} LPR batch messages")
+
+
+def read_ref(conn: Conn, read_id: str, city_id: str | None) -> tuple[str, datetime, str] | None:
+    """(camera id, captured at, plate) of a read of the city (any city when None); None when not there."""
+    row = conn.execute(
+        "SELECT camera_id, captured_at, plate FROM plate_reads WHERE id = %s AND (%s::uuid IS NULL OR city_id = %s)",
+        (read_id, city_id, city_id),
+    ).fetchone()
+    return (str(row["camera_id"]), row["captured_at"], str(row["plate"])) if row else None

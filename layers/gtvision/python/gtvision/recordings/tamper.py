@@ -1,4 +1,4 @@
-"""Tamper detection: is the camera covered, defocused or moved? (docs/adr/0023-tamper-detection.md)
+"""Tamper detection: is the camera covered, defocused or moved? (docs/adr/0027-tamper-detection.md)
 
 Computed from the views segment registration already decodes (`media.keyframes`: the first keyframes of each
 main-stream segment as 64×36 luma and detail grids) against the camera's reference view — the first recorded

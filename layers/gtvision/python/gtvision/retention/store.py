@@ -32,11 +32,14 @@ DELETE_BATCH = 1000
 #: Concurrent DeleteObjects calls: S3 scales per prefix, the run is bound by round trips.
 DELETE_WORKERS = 4
 
-# A segment is held when a held clip was cut from it; the same predicate everywhere.
+# A segment is held when a held clip was cut from it or a case holds it (open, or closed and within its keep
+# period: segment_holds.until); the same predicate everywhere.
 _HELD = (
-    "EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
+    "(EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
     " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at"
     " AND cs.segment_quality = s.quality)"
+    " OR EXISTS (SELECT 1 FROM segment_holds h WHERE h.camera_id = s.camera_id AND h.segment_start = s.start_at"
+    " AND (h.until IS NULL OR h.until > now())))"
 )
 # Two-tier recording: main segments expire at the main cutoff (`full_quality_days`), sub-stream ones at the
 # sub cutoff (`retention_days`), which is never later.
@@ -177,7 +180,7 @@ def delete_segments(conn: Conn, city_id: str, main_cutoff: datetime, rows: list[
 
 
 def count_held_expired(conn: Conn, city_id: str, main_cutoff: datetime, sub_cutoff: datetime) -> int:
-    """Expired segments kept because a held clip was cut from them (reported, never deleted)."""
+    """Expired segments kept because a held clip was cut from them or a case holds them (reported, never deleted)."""
     row = conn.execute(
         f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %(city)s AND {_EXPIRED} AND {_HELD}",
         {"city": city_id, "main": main_cutoff, "sub": sub_cutoff},
@@ -213,7 +216,9 @@ def partition_fully_expired(conn: Conn, part: Partition, now: datetime) -> bool:
             "     THEN least(coalesce(c.full_quality_days, c.retention_days), c.retention_days)"
             "     ELSE c.retention_days END))"
             " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
-            "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s) AS ok"
+            "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s)"
+            " AND NOT EXISTS (SELECT 1 FROM segment_holds h WHERE (h.until IS NULL OR h.until > now())"
+            "   AND h.segment_start >= %(lo)s AND h.segment_start < %(hi)s) AS ok"
         ).format(t=sql.Identifier(part.name)),
         {"now": now, "lo": part.lo, "hi": part.hi},
     ).fetchone()

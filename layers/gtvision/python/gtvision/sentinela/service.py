@@ -78,7 +78,7 @@ def _criteria(principal: Principal, data: SearchIn) -> tuple[str, dict[str, Any]
 
 
 def _segment_hours(segments: list[dict[str, Any]]) -> float:
-    return sum((s["end_at"] - s["start_at"]).total_seconds() for s in segments) / 3600.0
+    return float(sum((s["end_at"] - s["start_at"]).total_seconds() for s in segments)) / 3600.0
 
 
 def create(principal: Principal, body: Any) -> dict[str, Any]:
@@ -205,6 +205,16 @@ def results(
         rows = dal.results_page(conn, search_id, pagination.decode_keyset(cursor), limit)
     items, nxt = pagination.page(rows, limit, ("captured_at", "id"))
     return search, [_result_public(r) for r in items], nxt
+
+
+def result_ref(principal: Principal, result_id: str) -> tuple[str, datetime, str | None]:
+    """(camera id, captured at, plate) of a sighting the caller may see (a case item refers to it); 404 otherwise."""
+    with db.transaction() as conn:
+        found = dal.result_ref(conn, result_id, principal.scope)
+    if found is None:
+        raise not_found("avistamento")
+    cameras.visible(principal, found[0])
+    return found
 
 
 # ------------------------------------------------------------------------------ stage 2 worker

@@ -222,3 +222,13 @@ def enqueue_segments(search_id: str, segments: list[dict[str, Any]]) -> None:
         )
         if resp.get("Failed"):
             raise RuntimeError(f"SQS refused {len(resp['Failed'])} Sentinela messages")
+
+
+def result_ref(conn: Conn, result_id: str, city_id: str | None) -> tuple[str, datetime, str | None] | None:
+    """(camera id, captured at, plate) of a sighting of a search of the city (any city when None)."""
+    row = conn.execute(
+        "SELECT r.camera_id, r.captured_at, r.plate FROM sentinela_results r"
+        " JOIN sentinela_searches s ON s.id = r.search_id WHERE r.id = %s AND (%s::uuid IS NULL OR s.city_id = %s)",
+        (result_id, city_id, city_id),
+    ).fetchone()
+    return (str(row["camera_id"]), row["captured_at"], row["plate"]) if row else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
@@ -12,7 +10,7 @@ from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.models import BR_STATES
 from gtvision.core.principal import Principal
-from gtvision.tenancy.schemas import City, CityIn, CityPatch
+from gtvision.tenancy.schemas import City, CityIn, CityOut, CityPatch
 from gtvision.tenancy.store import cities as dal
 
 
@@ -36,11 +34,10 @@ def _check_timezone(name: str | None) -> str | None:
     return name
 
 
-def public(city: City) -> dict[str, Any]:
+def public(city: City) -> CityOut:
     """The city as the API shows it (every column; `full_quality_days` as it applies: at most retention_days)."""
-    out = dataclasses.asdict(city)
-    out["full_quality_days"] = min(city.full_quality_days or city.retention_days, city.retention_days)
-    return out
+    applied = min(city.full_quality_days or city.retention_days, city.retention_days)
+    return CityOut.model_validate(city).model_copy(update={"full_quality_days": applied})
 
 
 def _check_full_quality(full_quality_days: int | None, retention_days: int) -> None:
@@ -49,10 +46,10 @@ def _check_full_quality(full_quality_days: int | None, retention_days: int) -> N
         raise Invalid("invalid_full_quality_days", "full_quality_days deve ser no máximo retention_days")
 
 
-def create(principal: Principal, data: CityIn) -> dict[str, Any]:
+def create(data: CityIn) -> CityOut:
     """Admins register a city (a tenant) with its retention plan and camera limit."""
-    principal.require("admin")
     values = data.model_dump()
+    values["require_2fa_roles"] = sorted(set(data.require_2fa_roles))
     values["state"] = _check_state(data.state)
     values["timezone"] = _check_timezone(data.timezone)
     _check_full_quality(data.full_quality_days, data.retention_days)
@@ -65,6 +62,7 @@ def create(principal: Principal, data: CityIn) -> dict[str, Any]:
 
 def get(principal: Principal, city_id: str) -> City:
     """A city the caller can see; 404 for any other."""
+    city_id = city_id.lower()
     if not principal.can_see_city(city_id):
         raise not_found("cidade")
     with db.transaction() as conn:
@@ -74,7 +72,7 @@ def get(principal: Principal, city_id: str) -> City:
     return city
 
 
-def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[CityOut], str | None]:
     """The cities the caller can see (admins: all; others: their own), a page at a time."""
     with db.transaction() as conn:
         rows = dal.list_page(conn, limit, pagination.decode_keyset(cursor), principal.scope)
@@ -82,25 +80,26 @@ def list_(principal: Principal, limit: int, cursor: str | None) -> tuple[list[di
     return [public(c) for c in items], nxt
 
 
-def update(principal: Principal, city_id: str, patch: CityPatch) -> dict[str, Any]:
-    """Admins change a city's name, state, plans or camera limit."""
-    current = get(principal, city_id)  # 404 for other cities before any 403
-    principal.require("admin")
+def update(city: City, patch: CityPatch) -> CityOut:
+    """Admins change a city's name, state, plans, camera limit or 2FA requirement."""
+    city_id = str(city.id)
     changes = patch.model_dump(exclude_none=True)
     if "full_quality_days" in changes:
-        _check_full_quality(patch.full_quality_days, patch.retention_days or current.retention_days)
+        _check_full_quality(patch.full_quality_days, patch.retention_days or city.retention_days)
+    if "require_2fa_roles" in changes:
+        changes["require_2fa_roles"] = sorted(set(changes["require_2fa_roles"]))
     if "state" in changes:
         changes["state"] = _check_state(changes["state"])
     if "timezone" in changes:
         changes["timezone"] = _check_timezone(changes["timezone"])
     try:
         with db.transaction() as conn:
-            city = dal.update(conn, city_id, changes) if changes else dal.get(conn, city_id)
+            row = dal.update(conn, city_id, changes) if changes else dal.get(conn, city_id)
     except psycopg.errors.UniqueViolation:
         raise Conflict("city_exists", "já existe uma cidade com este nome nesta UF") from None
-    if city is None:
+    if row is None:
         raise not_found("cidade")
-    return public(city)
+    return public(row)
 
 
 def exists(city_id: str) -> bool:
@@ -115,13 +114,14 @@ def find(city_id: str) -> City | None:
         return dal.get(conn, city_id)
 
 
-def delete(principal: Principal, city_id: str) -> None:
+def delete(city: City) -> None:
     """Admins remove a city that has no cameras, users, recordings or plate reads left."""
-    get(principal, city_id)
-    principal.require("admin")
+    city_id = str(city.id)
     with db.transaction() as conn:
         if dal.has_dependents(conn, city_id):
-            raise Conflict("city_not_empty", "remova as câmeras e usuários da cidade antes de excluí-la")
+            raise Conflict(
+                "city_not_empty", "a cidade ainda tem câmeras, usuários ou casos; remova-os antes de excluí-la"
+            )
         # Retention walks cities: a deleted city's recordings and plate reads would never expire.
         if dal.holds_personal_data(conn, city_id):
             raise Conflict(

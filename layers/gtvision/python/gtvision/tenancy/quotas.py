@@ -31,8 +31,12 @@ class Limit:
 #: Work that costs seconds of ffmpeg or large index scans. A city's limit covers its many operators.
 LIMITS: dict[str, Limit] = {
     "clip": Limit(per_user=10, per_city=30),
+    #: A case's multi-camera package (up to 16 cameras × 30 min of ffmpeg work each).
+    "export": Limit(per_user=5, per_city=15),
     "trajectory": Limit(per_user=20, per_city=60),
     "fuzzy_search": Limit(per_user=30, per_city=120),
+    # Creating accounts: a usernames sweep (each 409 says a name is unavailable) is slow and audited.
+    "user_create": Limit(per_user=30, per_city=60),
 }
 #: Before authentication, per source address: each login costs ~125 ms and 64 MiB of argon2id. A city hall's
 #: operators share one NAT address, hence a limit far above one person's retries.

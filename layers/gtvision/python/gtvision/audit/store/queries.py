@@ -7,7 +7,9 @@ from typing import Any
 
 from psycopg import sql
 
+from gtvision.audit.schemas import AlertRow, Entry, PlateReadRow
 from gtvision.core.db import Conn
+from gtvision.core.sql import fetch_all
 
 # The login name is shown while the account exists; an anonymised account shows its pseudonym
 # (anonymise() writes the pseudonym over the username), system actors their own name.
@@ -27,7 +29,7 @@ def entries(
     action: str | None,
     limit: int,
     before: list[Any] | None,
-) -> list[dict[str, Any]]:
+) -> list[Entry]:
     """Entries newest first (keyset on (at, id)); `city_id` scopes a manager to their city."""
     where: list[str] = []
     params: list[Any] = []
@@ -45,11 +47,13 @@ def entries(
         where.append("(a.at, a.id) < (%s::timestamptz, %s::bigint)")
         params += before
     params.append(limit + 1)
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Entry,
         f"SELECT {_ENTRY_COLS} FROM audit_log a LEFT JOIN users u ON u.id = a.user_id"
         f" WHERE {' AND '.join(where) or 'true'} ORDER BY a.at DESC, a.id DESC LIMIT %s",
         params,
-    ).fetchall()
+    )
 
 
 def count_for_user(conn: Conn, user_id: str) -> int:
@@ -69,7 +73,7 @@ def columns(conn: Conn, table: str) -> set[str]:
 
 def rows_owned_by(
     conn: Conn, table: str, owner_column: str, user_id: str, cols: list[str], limit: int
-) -> list[dict[str, Any]]:
+) -> list[dict[str, object]]:
     """Rows of `table` whose `owner_column` is the user (a clip they asked for, a watchlist entry they made)."""
     return conn.execute(
         sql.SQL("SELECT {cols} FROM {t} WHERE {owner} = %s ORDER BY created_at DESC LIMIT %s").format(
@@ -81,22 +85,26 @@ def rows_owned_by(
     ).fetchall()
 
 
-def plate_reads(conn: Conn, plates: list[str], limit: int) -> list[dict[str, Any]]:
+def plate_reads(conn: Conn, plates: list[str], limit: int) -> list[PlateReadRow]:
     """Every read whose stored plate is one of `plates` (the plate itself and its anonymised form), all cities."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        PlateReadRow,
         "SELECT r.id, r.plate, r.camera_id, c.name AS camera_name, r.city_id, ci.name AS city_name, r.captured_at,"
         " r.confidence, (r.image_key IS NOT NULL) AS has_image, r.anonymised_at"
         " FROM plate_reads r JOIN cameras c ON c.id = r.camera_id JOIN cities ci ON ci.id = r.city_id"
         " WHERE r.plate = ANY (%s) ORDER BY r.captured_at, r.id LIMIT %s",
         (plates, limit),
-    ).fetchall()
+    )
 
 
-def alerts_for_reads(conn: Conn, read_ids: list[Any]) -> list[dict[str, Any]]:
+def alerts_for_reads(conn: Conn, read_ids: list[Any]) -> list[AlertRow]:
     """Alerts that cite any of the reads (a subject is told when a read fed an alert or investigation)."""
     if not read_ids:
         return []
-    return conn.execute(
+    return fetch_all(
+        conn,
+        AlertRow,
         "SELECT id, kind, status, created_at, read_ids FROM alerts WHERE read_ids && %s::uuid[] ORDER BY created_at",
         (read_ids,),
-    ).fetchall()
+    )

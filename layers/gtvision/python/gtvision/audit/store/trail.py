@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from psycopg.types.json import Jsonb
 
 from gtvision.core.db import Conn
 
 
-def failed_logins(conn: Conn, username_sha256: str, window_s: int) -> int:
-    """Failed logins for this username (hashed) within the window."""
-    row = conn.execute(
-        "SELECT count(*) AS n FROM audit_log WHERE action = 'auth.login_failed'"
-        " AND at > now() - make_interval(secs => %s) AND detail->>'username_sha256' = %s",
-        (window_s, username_sha256),
-    ).fetchone()
-    return int(row["n"]) if row else 0
-
-
-def insert(conn: Conn, entry: dict[str, Any]) -> None:
+def insert(conn: Conn, entry: Mapping[str, object]) -> None:
     """Append one entry to the audit log."""
     conn.execute(
         "INSERT INTO audit_log (user_id, actor, role, city_id, action, resource, status, source_ip, request_id, detail)"

@@ -1,8 +1,10 @@
-"""SQL of recordings: the segment index (`store.segments`) and tamper detection's view state
-(`store.views`). The segment index's functions are re-exported here, where the feature has always read them."""
+"""SQL of recordings: the segment index (`store.segments`), legal holds (`store.holds`) and tamper
+detection's view state (`store.views`). The index's and the holds' functions are re-exported here, where
+the feature has always read them."""
 
 from __future__ import annotations
 
+from gtvision.recordings.store.holds import source_keys_of_case, source_keys_of_clip
 from gtvision.recordings.store.segments import (
     MAX_SEGMENT,
     TOUCH,
@@ -21,7 +23,6 @@ from gtvision.recordings.store.segments import (
     rejections,
     replace,
     set_etag,
-    source_keys_of_clip,
     thumbnails_page,
     timeline,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "rejections",
     "replace",
     "set_etag",
+    "source_keys_of_case",
     "source_keys_of_clip",
     "thumbnails_page",
     "timeline",

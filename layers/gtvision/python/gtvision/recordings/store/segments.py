@@ -26,7 +26,6 @@ from gtvision.recordings.schemas import (
     Registration,
     Rejection,
     Segment,
-    SegmentKeys,
     ThumbnailRow,
     TimelineRow,
     ViewState,
@@ -278,27 +277,6 @@ def thumbnails_page(
         "   AND m.start_at >= s.start_at - %(max)s AND m.start_at < s.end_at AND m.end_at > s.start_at))"
         " ORDER BY s.start_at LIMIT %(n)s",
         {"cam": camera_id, "lo": lo, "to": to, "n": limit + 1, "max": MAX_SEGMENT},
-    )
-
-
-def source_keys_of_clip(conn: Conn, clip_id: str, *, only_unheld_elsewhere: bool) -> list[SegmentKeys]:
-    """Object keys (+ city retention) of the segments a clip was cut from; optionally only those no other
-    held clip still protects."""
-    other = (
-        " AND NOT EXISTS (SELECT 1 FROM clip_segments o JOIN clips c ON c.id = o.clip_id"
-        " WHERE c.held AND o.clip_id <> cs.clip_id AND o.camera_id = cs.camera_id"
-        " AND o.segment_start = cs.segment_start AND o.segment_quality = cs.segment_quality)"
-        if only_unheld_elsewhere
-        else ""
-    )
-    return fetch_all(
-        conn,
-        SegmentKeys,
-        "SELECT s.s3_key, s.thumb_key, s.play_key, s.quality, ci.retention_days,"
-        " least(coalesce(ci.full_quality_days, ci.retention_days), ci.retention_days) AS full_quality_days"
-        " FROM clip_segments cs JOIN segments s ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-        " AND s.quality = cs.segment_quality JOIN cities ci ON ci.id = s.city_id WHERE cs.clip_id = %s" + other,
-        (clip_id,),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gtvision.core.db import Conn
@@ -11,16 +12,16 @@ from gtvision.tenancy.schemas import City
 _COLS = columns(City)
 
 
-def insert(conn: Conn, values: dict[str, Any]) -> City:
+def insert(conn: Conn, values: Mapping[str, object]) -> City:
     """Insert a city; returns it."""
     return fetch_exactly_one(
         conn,
         City,
-        f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone)"
-        f" VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s, %(camera_limit)s,"
-        f" %(timezone)s)"
+        f"INSERT INTO cities (name, state, retention_days, lpr_retention_days, camera_limit, timezone,"
+        f" require_2fa_roles) VALUES (%(name)s, %(state)s, %(retention_days)s, %(lpr_retention_days)s,"
+        f" %(camera_limit)s, %(timezone)s, %(require_2fa_roles)s::text[])"
         f" RETURNING {_COLS}",
-        values,
+        {"require_2fa_roles": [], **values},
     )
 
 
@@ -48,7 +49,7 @@ def list_page(conn: Conn, limit: int, after: list[Any] | None, only_city: str | 
     return fetch_all(conn, City, query, [*params, limit + 1])
 
 
-def update(conn: Conn, city_id: str, changes: dict[str, Any]) -> City | None:
+def update(conn: Conn, city_id: str, changes: Mapping[str, object]) -> City | None:
     """Apply `changes` to a city; None when it does not exist."""
     sets = ", ".join(f"{k} = %({k})s" for k in changes)
     return fetch_one(
@@ -75,10 +76,11 @@ def holds_personal_data(conn: Conn, city_id: str) -> bool:
 
 
 def has_dependents(conn: Conn, city_id: str) -> bool:
-    """Whether the city still has cameras or active users."""
+    """Whether the city still has cameras, active users or cases (evidence outlives no city silently)."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM cameras WHERE city_id = %s)"
-        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL) AS busy",
-        (city_id, city_id),
+        " OR EXISTS (SELECT 1 FROM users WHERE city_id = %s AND anonymised_at IS NULL)"
+        " OR EXISTS (SELECT 1 FROM cases WHERE city_id = %s) AS busy",
+        (city_id, city_id, city_id),
     ).fetchone()
     return bool(row and row["busy"])

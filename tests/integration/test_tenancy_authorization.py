@@ -14,9 +14,14 @@ import pytest
 from api_resources import CityResources
 from utils import ApiClient, Reply, World
 
-#: Writes a viewer may make: its own account, its own session, and vehicle searches (contract: Sentinela).
+#: Writes a viewer may make: its own account (2FA, password), its own session, and vehicle searches
+#: (contract: Sentinela).
 VIEWER_WRITES = {
     ("/v1/me", "DELETE"),
+    ("/v1/me/2fa", "POST"),
+    ("/v1/me/2fa", "DELETE"),
+    ("/v1/me/2fa/confirm", "POST"),
+    ("/v1/me/password", "POST"),
     ("/v1/auth/logout", "POST"),
     ("/v1/auth/refresh", "POST"),
     ("/v1/sentinela/searches", "POST"),

@@ -258,28 +258,26 @@ def test_a_removed_users_token_stops_working_everywhere(world):
     assert gone.status == 401 and gone.json()["error"]["code"] == "invalid_token"
 
 
-def test_logins_are_audited_and_repeated_failures_are_throttled(world):
+def test_logins_and_failures_are_audited_without_the_typed_secrets(world):
     from gtvision.core import db
 
     api = world.api
     username = f"alvo-{world.city_a[:8]}"
-    r = api.call("POST", "/v1/users", {"username": username, "password": "senha-forte-123", "role": "viewer",
-                                       "city_id": world.city_a}, world.manager_a)  # fmt: skip
+    body = {"username": username, "password": "senha-forte-123", "role": "viewer", "city_id": world.city_a}
+    r = api.call("POST", "/v1/users", body, world.manager_a)
     assert r.status == 201
     api.login(username, "senha-forte-123")
-    for _ in range(10):
+    for _ in range(3):
         assert api.call("POST", "/v1/auth/login", {"username": username, "password": "errada"}).status == 401
-    # the 11th attempt is refused even with the right password, for this username only
-    blocked = api.call("POST", "/v1/auth/login", {"username": username.upper(), "password": "senha-forte-123"})
-    assert blocked.status == 429 and blocked.json()["error"]["code"] == "too_many_attempts"
-    assert api.call("POST", "/v1/auth/login", {"username": "admin", "password": "admin-test-password"}).status == 200
     with db.transaction() as conn:
         rows = conn.execute(
             "SELECT action, user_id, host(source_ip) AS ip, detail FROM audit_log"
             " WHERE action IN ('auth.login', 'auth.login_failed') AND (user_id = %s OR detail ? 'username_sha256')"
-            " ORDER BY id", (r.json()["id"],)).fetchall()  # fmt: skip
+            " ORDER BY id",
+            (r.json()["id"],),
+        ).fetchall()
     mine = [x for x in rows if x["action"] == "auth.login" and str(x["user_id"]) == r.json()["id"]]
     assert len(mine) == 1 and mine[0]["ip"] == "203.0.113.7"
     failed = [x for x in rows if x["action"] == "auth.login_failed"]
-    assert len(failed) >= 10
+    assert len(failed) >= 3
     assert all("errada" not in str(x["detail"]) and username not in str(x["detail"]) for x in failed)

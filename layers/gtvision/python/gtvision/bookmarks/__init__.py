@@ -1,0 +1,1 @@
+"""Bookmarks: labelled instants (or spans) of a camera's recordings, optionally in a case."""

@@ -1,0 +1,31 @@
+"""One SQS record of an export queue, as the thin handlers run it (ExportWorkerFunction and RedactionFunction
+for parts, ExportPackageFunction for packages): parse, keep to the invocation's time, process."""
+
+from __future__ import annotations
+
+from gtvision.exports import package, worker
+
+#: Lambda's own timeout is 900 s; leave room to upload and to mark the part after ffmpeg returns.
+MARGIN_S = 60.0
+MAX_CUT_S = 840.0
+MIN_CUT_S = 60.0
+
+
+class OutOfTime(Exception):
+    """Too little of this invocation is left; the record is retried, unclaimed."""
+
+
+def part(body: str, remaining_s: float | None) -> str:
+    """A part job: the camera's file of an export (`ready`, `failed` or `skipped`)."""
+    job = worker.parse_message(body)
+    if job.camera_id is None:
+        raise worker.PoisonMessage("tarefa de parte sem camera_id")
+    timeout = min(MAX_CUT_S, (remaining_s if remaining_s is not None else MAX_CUT_S + MARGIN_S) - MARGIN_S)
+    if timeout < MIN_CUT_S:
+        raise OutOfTime(f"tempo restante insuficiente: parte {job.export_id}/{job.camera_id} fica para depois")
+    return worker.process_part(job.export_id, job.camera_id, timeout)
+
+
+def package_job(body: str) -> str:
+    """A packaging job (`ready`, `failed` or `skipped`)."""
+    return package.process(worker.parse_message(body).export_id)

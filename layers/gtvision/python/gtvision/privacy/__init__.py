@@ -1,0 +1,1 @@
+"""Privacy masks: polygons per camera burned into clips, exports and thumbnails."""

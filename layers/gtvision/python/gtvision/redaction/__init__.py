@@ -1,0 +1,1 @@
+"""Automatic redaction: faces and plates blurred in exported video with OpenCV's bundled detectors."""
