@@ -266,6 +266,20 @@ def test_city_health_counts_and_tenancy(world, mtx: PathsMediaMTX) -> None:
     assert body["open_alerts"] == 1 and body["lpr_reads_last_hour"] == 0
     assert world.api.call("GET", f"/v1/cameras/{idle}", token=world.viewer_a).json()["status"] == "unknown"
 
+    # And a viewer restricted to a camera group counts only the group's cameras, their alerts included
+    group = world.api.call(
+        "POST", f"/v1/cities/{world.city_a}/camera-groups", {"name": "Só a online", "camera_ids": [up]}, world.manager_a
+    )
+    assert group.status == 201, group.text
+    name = f"saude-{uuid.uuid4().hex[:8]}"
+    user = {"username": name, "password": "frase-longa-do-teste-42", "role": "viewer", "city_id": world.city_a}
+    user["camera_group_ids"] = [group.json()["id"]]
+    assert world.api.call("POST", "/v1/users", user, world.manager_a).status == 201
+    restricted = world.api.login(name, "frase-longa-do-teste-42")
+    mine = world.api.call("GET", f"/v1/cities/{world.city_a}/health", token=restricted).json()
+    assert (mine["cameras"], mine["online"], mine["offline"], mine["unknown"]) == (1, 1, 0, 0), mine
+    assert mine["troubled"] == [] and mine["open_alerts"] == 0 and mine["recording_stalled"] == []
+
     # And another city sees none of it
     assert world.api.call("GET", f"/v1/cities/{world.city_a}/health", token=world.viewer_b).status == 404
     assert world.api.call("GET", f"/v1/cameras/{up}/stream/metrics", token=world.viewer_b).status == 404

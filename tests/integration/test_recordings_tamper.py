@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import recording_support as rs
 
 from gtvision.core import db
@@ -122,3 +123,32 @@ def test_a_manager_takes_the_current_view_as_reference(world, tmp_path) -> None:
     assert len(tamper_alerts(camera)) == 1
     # and another city's manager cannot touch it
     assert world.api.call("POST", path, token=world.manager_b).status == 404
+
+
+def test_after_every_migration_camera_tampered_is_a_kind_with_one_open_incident_per_camera(world) -> None:
+    # 0032 adds the kind and the partial unique index; 0085 and 0099 restate the kinds later: the last word
+    # must still allow it, and the index must still stand
+    camera = str(world.camera()["id"])
+    with db.transaction() as conn:
+        definition = conn.execute(
+            "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'alerts_kind_check'"
+        ).fetchone()["d"]
+        index = conn.execute(
+            "SELECT i.indisvalid, pg_get_expr(i.indpred, i.indrelid) AS pred FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'alerts_tamper_open_uq'"
+        ).fetchone()
+    assert "camera_tampered" in definition
+    assert index is not None and index["indisvalid"] and "camera_tampered" in index["pred"]
+    insert = (
+        "INSERT INTO alerts (city_id, camera_id, kind, dedup_key, captured_at, detail)"
+        " VALUES (%s, %s, 'camera_tampered', %s, now(), '{}'::jsonb)"
+    )
+    with db.transaction() as conn:
+        conn.execute(insert, (world.city_a, camera, f"tamper:{camera}:1"))
+    try:
+        with db.transaction() as conn:
+            conn.execute(insert, (world.city_a, camera, f"tamper:{camera}:2"))
+    except psycopg.errors.UniqueViolation as exc:
+        assert "alerts_tamper_open_uq" in str(exc), exc
+    else:
+        raise AssertionError("a second open camera_tampered alert of one camera was accepted")
