@@ -211,7 +211,7 @@ class AlertOut(Out):
     captured_at: datetime | None
     read_ids: list[str]
     created_at: datetime
-    city_id: str = uuid_field()
+    city_id: str | None = uuid_field()  # null for ops alerts (they belong to no city)
     status: str
     watchlist_id: str | None
     detail: dict[str, Any] | None
