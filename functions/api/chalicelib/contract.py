@@ -19,15 +19,8 @@ from chalicelib.schemas import (
     Page,
     PageQuery,
     Query,
-    RangePageQuery,
-    RangeQuery,
-    StreamOut,
-    Thumbnail,
-    Timeline,
 )
-from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
 from gtvision.mosaics import schemas as mosaics
-from gtvision.streams import schemas as streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -57,17 +50,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         query=AssetQuery, response=ASSET, also=((304, "não modificado"),)
     ),
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
-    # recordings and live
-    ("GET", "/v1/cameras/{camera_id}/timeline"): Operation(query=RangeQuery, response=Timeline),
-    ("GET", "/v1/cameras/{camera_id}/thumbnails"): Operation(query=RangePageQuery, response=Page[Thumbnail]),
-    ("GET", "/v1/cameras/{camera_id}/playback.m3u8"): Operation(query=RangeQuery, response=HLS),
-    ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
-    ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
-    ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
-    # stream and recording health
-    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
-    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
-    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
     # mosaics
     ("POST", "/v1/mosaics"): Operation(201, body=mosaics.MosaicIn, response=MosaicOut),
     ("GET", "/v1/mosaics"): Operation(query=PageQuery, response=Page[MosaicOut]),
