@@ -26,6 +26,7 @@ from resultfile import quick, record
 
 from gtvision.core.presign import Presigner
 from gtvision.recordings.hls import build_playlist
+from gtvision.recordings.schemas import Segment
 from gtvision.recordings.service import segment_key
 
 CAMERA = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
@@ -42,14 +43,17 @@ def timed(fn: Callable[[], Any], runs: int) -> float:
     return statistics.median(samples)
 
 
-def _rows(n: int) -> list[dict[str, Any]]:
+def _rows(n: int) -> list[Segment]:
     rows = []
     for i in range(n):
         start = DAY + timedelta(seconds=60 * i)
-        rows.append({"start_at": start, "end_at": start + timedelta(seconds=60), "duration_s": 60.0,
-                     "video_codec": "h264", "width": 1920, "height": 1080, "container": "fmp4",
-                     "init_bytes": 800, "size_bytes": 7_500_000, "pts_start": 0.0,
-                     "s3_key": segment_key(CAMERA, start, "mp4")})  # fmt: skip
+        row = {"camera_id": uuid.UUID(CAMERA), "city_id": uuid.UUID(CAMERA), "start_at": start, "created_at": start}
+        row |= {"end_at": start + timedelta(seconds=60), "duration_s": 60.0}
+        row |= {"s3_key": segment_key(CAMERA, start, "mp4")}
+        row |= {"video_codec": "h264", "width": 1920, "height": 1080, "container": "fmp4", "init_bytes": 800}
+        row |= {"size_bytes": 7_500_000, "pts_start": 0.0, "thumb_key": None, "sha256": None, "etag": None}
+        row |= {"play_key": None, "play_size_bytes": None, "frame_count": None}
+        rows.append(Segment(**row))
     return rows
 
 
@@ -60,7 +64,7 @@ def bench_presign(n: int, runs: int) -> list[tuple[str, float]]:
     )  # fmt: skip
     bucket = "gtvision-recordings"
     rows = _rows(n)
-    keys = [r["s3_key"] for r in rows]
+    keys = [r.s3_key for r in rows]
     presigner = Presigner(client, bucket)
 
     def with_boto3() -> list[str]:

@@ -1,8 +1,10 @@
 """SegmentUploadFunction: S3 ObjectCreated events (through SQS) → one `segments` row per uploaded segment.
 
-Each SQS record carries one S3 notification. Records fail alone (partial batch response) and only on
-transient errors, retried with growing backoff; refused uploads are recorded by the logic and never
-retried; a message that is not an S3 notification is dead-lettered for inspection (ADR 0010).
+Each SQS record carries one S3 notification. Records fail alone (partial batch response). What a failure
+means is `core.retries.classify`'s one rule: the upload's own fault (media that cannot be demuxed) is
+recorded as rejected and the record succeeds; anything transient (storage, database, a killed ffmpeg, a
+full scratch) is retried with growing backoff; a message that is not an S3 notification is dead-lettered
+for inspection (ADR 0010).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from gtvision.core.observability import logger, metrics, tracer
-    from gtvision.core.retries import PoisonMessage, RetryingBatchProcessor
-    from gtvision.recordings import service as recordings
+    from gtvision.core.retries import Failure, PoisonMessage, RetryingBatchProcessor, classify
+    from gtvision.recordings import register as recordings
 
 # The function's timeout is 120 s: ffmpeg gets what is left of the invocation minus this margin (download,
 # thumbnail upload, the row), at most recordings.MAX_FFMPEG_S — a registration never outlives the function.
@@ -44,8 +46,14 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         if not s3_record.event_name.startswith("ObjectCreated"):
             continue
         key = unquote_plus(s3_record.s3.get_object.key)  # S3 URL-encodes keys in events
+        bucket = s3_record.s3.bucket.name
         remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 120.0
-        recordings.register_upload(s3_record.s3.bucket.name, key, ffmpeg_budget_s=remaining - MARGIN_S)
+        try:
+            recordings.register_upload(bucket, key, ffmpeg_budget_s=remaining - MARGIN_S)
+        except Exception as exc:
+            if classify(exc) is not Failure.REJECTED:
+                raise  # poison: to the DLQ fast; transient: retried with backoff
+            recordings.reject(bucket, key, exc)
 
 
 @logger.inject_lambda_context

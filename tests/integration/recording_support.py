@@ -56,9 +56,12 @@ def receive_events(keys: set[str], timeout: float = 15.0) -> dict[str, Any]:
     try:
         while seen < keys and time.monotonic() < deadline:
             messages = sqs.receive_message(
-                QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60,
+                QueueUrl=queue.url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                VisibilityTimeout=60,
                 AttributeNames=["All"],
-            ).get("Messages", [])  # fmt: skip
+            ).get("Messages", [])
             for message in messages:
                 mine = [k for k in _keys_of(message["Body"]) if k in keys]
                 if mine:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from test_lpr_webhook import event, post
@@ -18,6 +19,7 @@ from gtvision.alerts import service as alerts
 from gtvision.core import db
 from gtvision.live import publish as live
 from gtvision.recordings import changes
+from gtvision.recordings.schemas import Segment
 
 
 def member(world: Any, role: str, city: str | None = None) -> tuple[str, str]:
@@ -114,7 +116,7 @@ def test_alerts_filter_by_status_priority_kind_and_camera(world: Any) -> None:
     other = world.camera(name="Gravação trocada")
     at = datetime.now(UTC) - timedelta(hours=1)
     previous = segment(other, world.city_a, at, "a" * 64)
-    changes.changed(previous, {**previous, "sha256": "b" * 64}, readable=True)
+    changes.changed(previous, {**_now(previous), "sha256": "b" * 64}, readable=True, revision=1)
 
     def ids(token: str = world.viewer_a, **query: str) -> list[str]:
         r = world.api.call("GET", "/v1/alerts", token=token, query=query)
@@ -151,18 +153,36 @@ def test_open_true_lists_alerts_neither_resolved_nor_closed(world: Any) -> None:
     assert alert["id"] not in [a["id"] for a in items["items"]]
 
 
-def segment(camera: dict[str, Any], city_id: str, at: datetime, sha256: str) -> dict[str, Any]:
+def segment(camera: dict[str, Any], city_id: str, at: datetime, sha256: str, revision: int = 0) -> Segment:
     """A registered segment as recordings' change path sees it (the row before the overwrite)."""
     key = f"recordings/{camera['id']}/{at:%Y-%m-%d_%H-%M-%S-%f}.mp4"
-    return {
-        "s3_key": key,
-        "sha256": sha256,
-        "size_bytes": 1000,
-        "duration_s": 60.0,
-        "city_id": city_id,
-        "camera_id": camera["id"],
-        "start_at": at,
-    }
+    return Segment(
+        camera_id=UUID(camera["id"]),
+        city_id=UUID(city_id),
+        start_at=at,
+        end_at=at + timedelta(seconds=60),
+        duration_s=60.0,
+        s3_key=key,
+        thumb_key=None,
+        size_bytes=1000,
+        sha256=sha256,
+        video_codec="h264",
+        width=640,
+        height=360,
+        container="mp4",
+        init_bytes=None,
+        pts_start=None,
+        created_at=at,
+        etag=None,
+        play_key=None,
+        play_size_bytes=None,
+        frame_count=None,
+        revision=revision,
+    )
+
+
+def _now(seg: Segment) -> dict[str, Any]:
+    return {"sha256": seg.sha256, "size_bytes": seg.size_bytes, "duration_s": seg.duration_s}
 
 
 def test_every_change_of_a_recording_opens_an_alert_also_back_to_content_seen_before(world: Any) -> None:
@@ -171,10 +191,13 @@ def test_every_change_of_a_recording_opens_an_alert_also_back_to_content_seen_be
     at = datetime.now(UTC) - timedelta(hours=2)
     a, b = "a" * 64, "b" * 64
     states = [a, b, a, b]
-    # When recordings reports each change (and one change is delivered twice)
-    for previous, now in zip(states, states[1:], strict=False):
-        changes.changed(segment(cam, world.city_a, at, previous), segment(cam, world.city_a, at, now), readable=True)
-    changes.changed(segment(cam, world.city_a, at, a), segment(cam, world.city_a, at, b), readable=True)
+    # When recordings reports each change as the segment's next revision (and one change is delivered twice)
+    for revision, (previous, now) in enumerate(zip(states, states[1:], strict=False), start=1):
+        before, after = segment(cam, world.city_a, at, previous, revision - 1), segment(cam, world.city_a, at, now)
+        changes.changed(before, _now(after), readable=True, revision=revision)
+    changes.changed(
+        segment(cam, world.city_a, at, a, 2), _now(segment(cam, world.city_a, at, b)), readable=True, revision=3
+    )
     # Then three alerts, one per change (the repeated delivery of the last one adds none)
     q = {"camera_id": cam["id"], "kind": "recording_changed"}
     items = world.api.call("GET", "/v1/alerts", token=world.manager_a, query=q).json()["items"]

@@ -36,6 +36,7 @@ from utils import ApiClient, Reply, World
 BODYLESS = {
     ("/v1/cameras/{camera_id}/stream/start", "POST"),
     ("/v1/cameras/{camera_id}/stream/stop", "POST"),
+    ("/v1/cameras/{camera_id}/reference-view", "POST"),
     ("/v1/auth/logout", "POST"),  # no body; and it would end the shared tokens' sessions (tested on its own)
     ("/v1/me/2fa", "POST"),  # starts an enrolment (a pending secret): no body
 }

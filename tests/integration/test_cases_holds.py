@@ -18,14 +18,16 @@ SEG = timedelta(seconds=4)
 GAP = timedelta(seconds=60)
 
 
-def record(camera: dict[str, Any], starts: list[datetime]) -> list[str]:
-    """Segments as the upload function leaves them (object + thumbnail + row), 4 s each."""
+def record(camera: dict[str, Any], starts: list[datetime], quality: str = "main") -> list[str]:
+    """Segments as the upload function leaves them (object + thumbnail + row), 4 s each, of the camera's main
+    stream or sub-stream (two-tier recording)."""
     from gtvision.recordings import store as segments
 
     keys = []
+    path = camera["id"] if quality == "main" else f"{camera['id']}_sub"
     for start in starts:
         stamp = start.strftime("%Y-%m-%d_%H-%M-%S-%f")
-        key, thumb = f"recordings/{camera['id']}/{stamp}.mp4", f"thumbnails/{camera['id']}/{stamp}.jpg"
+        key, thumb = f"recordings/{path}/{stamp}.mp4", f"thumbnails/{path}/{stamp}.jpg"
         aws.client("s3").put_object(Bucket=bucket(), Key=key, Body=b"\x00\x00\x00\x18ftypisom" + stamp.encode())
         aws.client("s3").put_object(Bucket=bucket(), Key=thumb, Body=b"\xff\xd8\xff\xe0jpeg")
         with db.transaction() as conn:
@@ -44,16 +46,18 @@ def record(camera: dict[str, Any], starts: list[datetime]) -> list[str]:
                     "video_codec": "h264",
                     "width": 320,
                     "height": 180,
+                    "quality": quality,
                 },
             )
         keys.append(key)
     return keys
 
 
-def stored(camera: dict[str, Any]) -> list[datetime]:
+def stored(camera: dict[str, Any], quality: str = "main") -> list[datetime]:
     with db.transaction() as conn:
         rows = conn.execute(
-            "SELECT start_at FROM segments WHERE camera_id = %s ORDER BY start_at", (camera["id"],)
+            "SELECT start_at FROM segments WHERE camera_id = %s AND quality = %s ORDER BY start_at",
+            (camera["id"], quality),
         ).fetchall()
     return [r["start_at"] for r in rows]
 
@@ -168,3 +172,45 @@ def test_a_clip_hold_takes_a_reason_and_a_case(world: World, old_day: dict[str, 
     other = world.api.call("POST", "/v1/cases", {"title": "B", "category": "interno"}, world.manager_b).json()
     r = world.api.call("POST", f"/v1/clips/{clip['id']}/hold", {"reason": "x", "case_id": other["id"]}, world.manager_a)
     assert r.status == 404
+
+
+def test_a_case_keeps_its_main_stream_past_full_quality_days_then_gives_it_the_main_plan(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a 30-day city that keeps full quality 7 days, and a camera's main and sub-stream of 20 days ago
+    r = world.api.call(
+        "PATCH", f"/v1/cities/{world.city_a}", {"retention_days": 30, "full_quality_days": 7}, world.admin
+    )
+    assert r.status == 200, r.text
+    camera = world.camera()
+    day = (datetime.now(UTC) - timedelta(days=20)).replace(hour=10, minute=0, second=0, microsecond=0)
+    starts = [day, day + GAP]
+    main, sub = record(camera, starts), record(camera, starts, "sub")
+    # and a case holding the first minute's recording (a bookmark in it)
+    case = world.api.call("POST", "/v1/cases", {"title": "Dois fluxos", "category": "interno"}, world.manager_a)
+    at = starts[0] + timedelta(seconds=1)
+    body = {"at": iso(at), "end": iso(at + timedelta(seconds=2)), "label": "x", "case_id": case.json()["id"]}
+    assert world.api.call("POST", f"/v1/cameras/{camera['id']}/bookmarks", body, world.manager_a).status == 201
+    assert tag(main[0]) == "held"
+
+    # When retention runs: the held main segment outlives full_quality_days, the other main one does not;
+    # the sub-stream is within its plan
+    run_retention()
+    assert stored(camera) == [starts[0]] and exists(main[0]) and not exists(main[1])
+    assert stored(camera, "sub") == starts
+
+    # When the case is closed (keep period 0 days) and its hold ends, the main segment gets the main plan's tag
+    monkeypatch.setenv("GTV_CASE_KEEP_DAYS", "0")
+    get_settings.cache_clear()
+    try:
+        closed = world.api.call("PATCH", f"/v1/cases/{case.json()['id']}", {"status": "closed"}, world.manager_a)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert closed.status == 200, closed.text
+    from gtvision.exports import recovery
+
+    assert case.json()["id"] in recovery.reconcile().cases_released
+    assert tag(main[0]) == "7" and tag(sub[0]) == "30"
+    run_retention()
+    assert stored(camera) == [] and stored(camera, "sub") == starts

@@ -303,7 +303,8 @@ def test_a_clip_across_mixed_containers_holds_every_frame_asked(
 ) -> None:
     import recording_support as rs
 
-    from gtvision.recordings.service import register_upload, segment_key
+    from gtvision.recordings.register import register_upload
+    from gtvision.recordings.service import segment_key
 
     # Given 6 s recorded as progressive MP4 (an NVR), then MPEG-TS, then fMP4 — registered from real uploads
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)

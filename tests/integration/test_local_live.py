@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import requests
+from mediamtx_standin import spec  # noqa: F401 - fixture reused as it is
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
-from test_mediamtx_client import spec  # noqa: F401 - fixture reused as it is
 
 from gtvision.core.settings import get_settings
 from gtvision.health import poll as stream_health

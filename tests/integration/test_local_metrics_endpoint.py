@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mediamtx_standin import (
+    PathsMediaMTX,
+    spec,  # noqa: F401 - fixture reused as it is
+)
 from openapi_core import OpenAPI
 from prometheus_client.parser import text_string_to_metric_families
-from test_mediamtx_client import spec  # noqa: F401 - fixture reused as it is
-from test_stream_health import PathsMediaMTX
 
 from gtvision.core import signatures
 from gtvision.core.settings import get_settings

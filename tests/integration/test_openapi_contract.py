@@ -53,6 +53,7 @@ def test_document_is_valid_openapi_31_and_complete(api: ApiClient) -> None:
                 "start_stream",
                 "stop_stream",
                 "logout",
+                "take_reference_view",
                 "enrol_2fa",
             ):
                 assert "requestBody" in op, (method, path)

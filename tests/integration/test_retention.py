@@ -162,7 +162,7 @@ def test_expired_segments_vanish_from_storage_timeline_and_playback(world, api, 
     with db.transaction() as conn:
         span = (old.starts[0] - timedelta(minutes=1), old.starts[-1] + timedelta(minutes=1))
         assert segments.in_range(conn, cam["id"], *span) == []
-        assert segments.timeline(conn, cam["id"], *span)["segments"] == 0
+        assert segments.timeline(conn, cam["id"], *span).segments == 0
     if "/v1/cameras/{camera_id}/playback.m3u8" in api.app.routes:
         iso = [t.isoformat().replace("+00:00", "Z") for t in span]
         r = api.call(
@@ -185,6 +185,24 @@ def test_running_twice_is_a_no_op(world, stack, database_url, anchor):
 
     assert second.segments_deleted == 0 and second.objects_deleted == 0 and second.partitions_dropped == 0
     assert (rows_of(database_url, anchor.camera_id), objects_of(anchor.camera_id)) == before
+
+
+def test_objects_deleted_counts_only_objects_that_existed(world, stack, database_url, anchor):
+    # Given three expired segments (six objects), two of which vanished from storage before the run
+    now = datetime.now(UTC)
+    cam = world.camera()
+    rec = record(cam["id"], world.city_a, row_phase_day(now, 7))
+    gone = sorted(objects_of(cam["id"]))[:2]
+    for key in gone:
+        _s3().delete_object(Bucket=_bucket(), Key=key)
+
+    report = run()
+
+    # Then the run reports the four objects it deleted (not six), and all three rows
+    counts = report.cities[world.city_a]
+    assert (counts.segments_deleted, counts.objects_deleted) == (3, 4)
+    assert rows_of(database_url, cam["id"]) == [] and objects_of(cam["id"]) == set()
+    assert len(rec.starts) == 3
 
 
 def test_a_held_clip_keeps_its_source_segments(world, stack, database_url, anchor):

@@ -67,7 +67,7 @@ def test_a_hung_registration_holds_its_own_batch_not_the_queue(world, tmp_path, 
     """Fault: one registration hangs (an ffmpeg that never returns); the next upload must not wait for it."""
     from gtvision.core import aws
     from gtvision.core.settings import get_settings
-    from gtvision.recordings import service as recordings
+    from gtvision.recordings import register as recordings
     from gtvision_local.runtime import Runtime
     from gtvision_local.template import load_template
 

@@ -119,9 +119,6 @@ def violations(graph: dict[str, set[str]]) -> set[tuple[str, str, str]]:
 
 #: Imports that break the rules today, each to be removed (a test fails once one is gone, so the list shrinks).
 KNOWN_VIOLATIONS: set[tuple[str, str, str]] = {
-    ("gtvision.health.store", "gtvision.alerts.store", "a store is imported only inside its feature"),
-    ("gtvision.retention.service", "gtvision.recordings.store", "a store is imported only inside its feature"),
-    ("gtvision.streams.service", "gtvision.tenancy.store.cameras", "a store is imported only inside its feature"),
     ("gtvision_local.demo", "gtvision.tenancy.store.cameras", "a store is imported only inside its feature"),
     ("gtvision_local.demo", "gtvision.tenancy.store.cities", "a store is imported only inside its feature"),
 }

@@ -14,16 +14,8 @@ from pydantic import BaseModel
 
 from chalicelib.schemas import (
     OpenApiDoc,
-    Page,
     Query,
-    RangePageQuery,
-    RangeQuery,
-    StreamOut,
-    Thumbnail,
-    Timeline,
 )
-from chalicelib.schemas_stream import CityHealthOut, HookAccepted, StreamMetricsOut, StreamMetricsQuery
-from gtvision.streams import schemas as streams
 
 # ------------------------------------------------------------------------------------------ operations
 
@@ -45,15 +37,4 @@ CSV = "text/csv"
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/v1/openapi.json"): Operation(response=OpenApiDoc),
-    # recordings and live
-    ("GET", "/v1/cameras/{camera_id}/timeline"): Operation(query=RangeQuery, response=Timeline),
-    ("GET", "/v1/cameras/{camera_id}/thumbnails"): Operation(query=RangePageQuery, response=Page[Thumbnail]),
-    ("GET", "/v1/cameras/{camera_id}/playback.m3u8"): Operation(query=RangeQuery, response=HLS),
-    ("POST", "/v1/cameras/{camera_id}/stream/start"): Operation(response=StreamOut),
-    ("POST", "/v1/cameras/{camera_id}/stream/stop"): Operation(response=StreamOut),
-    ("GET", "/v1/cameras/{camera_id}/stream"): Operation(response=StreamOut),
-    # stream and recording health
-    ("GET", "/v1/cameras/{camera_id}/stream/metrics"): Operation(query=StreamMetricsQuery, response=StreamMetricsOut),
-    ("GET", "/v1/cities/{city_id}/health"): Operation(response=CityHealthOut),
-    ("POST", "/v1/hooks/mediamtx"): Operation(202, body=streams.MediaMTXEvent, response=HookAccepted),
 }

@@ -54,15 +54,6 @@ class PageQuery(Query):
     cursor: str | None = Field(default=None, description="opaco, o next_cursor da página anterior")
 
 
-class RangeQuery(Query):
-    from_: datetime = Field(alias="from", description="início (RFC 3339, incluído)")
-    to: datetime = Field(description="fim (RFC 3339, excluído)")
-
-
-class RangePageQuery(RangeQuery, PageQuery):
-    pass
-
-
 class ClipsQuery(PageQuery):
     camera_id: str | None = uuid_field(None)
     status: Literal["queued", "processing", "ready", "failed"] | None = None
@@ -72,39 +63,6 @@ class ClipsQuery(PageQuery):
 
 
 Page = models.Page  # one generic page model (core.models), whichever module declares the route
-
-
-class Span(Out):
-    start: datetime
-    end: datetime
-
-
-class Timeline(Out):
-    camera_id: str = uuid_field()
-    from_: datetime = Field(alias="from")
-    to: datetime
-    spans: list[Span]
-    gaps: list[Span]
-    coverage: float = Field(ge=0, le=1)
-    segments: int
-
-
-class Thumbnail(Out):
-    at: datetime
-    url: str
-
-
-class StreamUrls(Out):
-    hls: str
-    webrtc: str
-    rtsp: str
-
-
-class StreamOut(Out):
-    camera_id: str = uuid_field()
-    status: str
-    urls: StreamUrls | None
-    live: dict[str, Any] | None = None
 
 
 class ClipQueued(Out):

@@ -36,7 +36,7 @@ def list_clips(req: Request[None, ClipsQuery]) -> Page[ClipOut]:
 @api.route("GET", "/v1/clips/{clip_id}", role="operator", response=ClipOut, audit="clip.read")
 def get_clip(req: Request[None, None], clip: Clip) -> ClipOut:
     """One clip, with presigned `download_url` and `manifest_url` once ready."""
-    return clips.public(clip)
+    return clips.public(clip, check_objects=True)
 
 
 @api.route("DELETE", "/v1/clips/{clip_id}", role="manager", status=204, audit="clip.delete")

@@ -2,68 +2,89 @@
 
 from __future__ import annotations
 
-from typing import Any
+from chalice import Response
 
-from chalice import Blueprint, Response
-
-from chalicelib.http import Ctx, paged, route
+from chalicelib.routing import Api, Request, page
 from gtvision.core.errors import NotFound
+from gtvision.core.models import Page
 from gtvision.recordings import service as recordings
+from gtvision.recordings import views
+from gtvision.recordings.schemas import (
+    PlaybackQuery,
+    RangeQuery,
+    ReferenceViewOut,
+    Thumbnail,
+    ThumbnailsQuery,
+    Timeline,
+)
 from gtvision.streams import service as streams
-from gtvision.tenancy import cameras
+from gtvision.streams.schemas import StreamOut
+from gtvision.tenancy.schemas import Camera
 
-bp = Blueprint(__name__)
+api = Api(__name__)
 
 HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl"
 
 
-def _scope(ctx: Ctx, camera_id: str) -> None:
-    """404 for other cities before anything else; the audit entry names the camera's city."""
-    ctx.audit_city_id = str(cameras.visible(ctx.user, camera_id).city_id)
-
-
-@route(bp, "/v1/cameras/{camera_id}/timeline", audit_action="recordings.timeline")
-def get_timeline(ctx: Ctx, camera_id: str) -> Any:
+@api.route("GET", "/v1/cameras/{camera_id}/timeline", query=RangeQuery, response=Timeline, audit="recordings.timeline")
+def get_timeline(req: Request[None, RangeQuery], camera: Camera) -> Timeline:
     """Recorded spans, gaps, coverage and segment count of a camera in [from, to) (≤ 31 days)."""
-    _scope(ctx, camera_id)
-    return recordings.timeline(ctx.user, camera_id, ctx.query)
+    return recordings.timeline(camera, req.query)
 
 
-@route(bp, "/v1/cameras/{camera_id}/thumbnails", audit_action="recordings.thumbnails")
-def get_thumbnails(ctx: Ctx, camera_id: str) -> Any:
+@api.route(
+    "GET",
+    "/v1/cameras/{camera_id}/thumbnails",
+    query=ThumbnailsQuery,
+    response=Page[Thumbnail],
+    audit="recordings.thumbnails",
+)
+def get_thumbnails(req: Request[None, ThumbnailsQuery], camera: Camera) -> Page[Thumbnail]:
     """One 160×90 JPEG per segment starting in [from, to), as presigned URLs (paginated)."""
-    _scope(ctx, camera_id)
-    items, nxt = recordings.thumbnails(ctx.user, camera_id, ctx.query, ctx.limit(), ctx.cursor())
-    return paged(items, nxt)
+    return page(*recordings.thumbnails(camera, req.query))
 
 
-@route(bp, "/v1/cameras/{camera_id}/playback.m3u8", audit_action="recordings.playback")
-def get_playback(ctx: Ctx, camera_id: str) -> Any:
+@api.route(
+    "GET",
+    "/v1/cameras/{camera_id}/playback.m3u8",
+    query=PlaybackQuery,
+    response=HLS_CONTENT_TYPE,
+    audit="recordings.playback",
+)
+def get_playback(req: Request[None, PlaybackQuery], camera: Camera) -> Response:
     """HLS VOD playlist (application/vnd.apple.mpegurl) of the recordings in [from, to); 404 when none."""
-    _scope(ctx, camera_id)
-    body = recordings.playlist(ctx.user, camera_id, ctx.query)
+    body = recordings.playlist(camera, req.query)
     if body is None:
         raise NotFound("not_found", "nenhuma gravação no intervalo pedido")
     # Presigned URLs inside expire: caches must not keep the playlist longer than they live.
     return Response(body=body, status_code=200, headers={"Content-Type": HLS_CONTENT_TYPE, "Cache-Control": "no-store"})
 
 
-@route(bp, "/v1/cameras/{camera_id}/stream/start", ("POST",))
-def start_stream(ctx: Ctx, camera_id: str) -> Any:
+@api.route("POST", "/v1/cameras/{camera_id}/stream/start", role="manager", response=StreamOut)
+def start_stream(req: Request[None, None], camera: Camera) -> StreamOut:
     """Start the camera's live stream and recording in MediaMTX (manager/admin); returns HLS/WebRTC/RTSP URLs."""
-    _scope(ctx, camera_id)
-    return streams.start(ctx.user, camera_id)
+    return streams.start(camera)
 
 
-@route(bp, "/v1/cameras/{camera_id}/stream/stop", ("POST",))
-def stop_stream(ctx: Ctx, camera_id: str) -> Any:
+@api.route("POST", "/v1/cameras/{camera_id}/stream/stop", role="manager", response=StreamOut)
+def stop_stream(req: Request[None, None], camera: Camera) -> StreamOut:
     """Stop the camera's live stream and recording in MediaMTX (manager/admin)."""
-    _scope(ctx, camera_id)
-    return streams.stop(ctx.user, camera_id)
+    return streams.stop(camera)
 
 
-@route(bp, "/v1/cameras/{camera_id}/stream", audit_action="stream.get")
-def get_stream(ctx: Ctx, camera_id: str) -> Any:
-    """The camera's live stream: status, viewer URLs and MediaMTX's live state."""
-    _scope(ctx, camera_id)
-    return streams.get(ctx.user, camera_id)
+@api.route("GET", "/v1/cameras/{camera_id}/stream", response=StreamOut, audit="stream.get")
+def get_stream(req: Request[None, None], camera: Camera) -> StreamOut:
+    """The camera's stream: status, viewer URLs and MediaMTX's live state."""
+    return streams.get(camera)
+
+
+@api.route(
+    "POST",
+    "/v1/cameras/{camera_id}/reference-view",
+    role="manager",
+    response=ReferenceViewOut,
+    audit="camera.reference_view",
+)
+def take_reference_view(req: Request[None, None], camera: Camera) -> ReferenceViewOut:
+    """Take the camera's current (latest recorded) view as the reference tamper detection compares with."""
+    return views.take_reference(camera)

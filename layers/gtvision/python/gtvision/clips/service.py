@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from gtvision.clips import store
 from gtvision.clips.schemas import Clip, ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
-from gtvision.core import db, pagination
+from gtvision.core import db, objects, pagination
 from gtvision.core.errors import Conflict, Invalid, Unavailable, not_found
 from gtvision.core.observability import logger
 from gtvision.core.principal import Principal
+from gtvision.core.settings import get_settings
 from gtvision.live import publish
 from gtvision.recordings import holds
 from gtvision.tenancy import cameras
@@ -24,10 +25,19 @@ MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
 
 
-def public(row: Clip) -> ClipOut:
-    """The clip as the API shows it; presigned URLs only when it is ready."""
+#: What a ready clip whose file is gone from storage says instead of a link that would fail.
+VANISHED = "o arquivo do recorte não está mais no armazenamento (apagado ou perdido); peça o recorte de novo"
+
+
+def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
+    """The clip as the API shows it; presigned URLs only when it is ready — and, with `check_objects` (one
+    clip's read), only when its file is still in storage: a vanished file gives no link and says so, rather
+    than a presigned URL that fails with 403."""
     key, manifest = row.s3_key, row.manifest_key
     ready = row.status == "ready" and bool(key)
+    error = row.error
+    if ready and check_objects and key and objects.head(get_settings().recordings_bucket, key) is None:
+        ready, error = False, VANISHED
     return ClipOut(
         id=str(row.id),
         camera_id=str(row.camera_id),
@@ -41,7 +51,7 @@ def public(row: Clip) -> ClipOut:
         sha256=row.sha256,
         download_url=store.presign(key, f"clip-{row.id}.mp4") if ready and key else None,
         manifest_url=store.presign(manifest) if ready and manifest else None,
-        error=row.error,
+        error=error,
         held=row.held,
         hold_reason=row.hold_reason,
         held_at=row.held_at,
@@ -79,7 +89,7 @@ def create(principal: Principal, data: ClipIn) -> ClipQueued:
             },
         )
         # Known already, so a hold placed while the clip is queued protects its sources too.
-        store.replace_segments(conn, str(row.id), str(camera.id), [s.start_at for s in segments])
+        store.replace_segments(conn, str(row.id), str(camera.id), [(s.start_at, s.quality) for s in segments])
     clip_id = str(row.id)
     try:
         store.enqueue(clip_id)  # after the commit: the worker must find the row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -123,12 +124,13 @@ def finish(conn: Conn, clip_id: str, token: str, changes: dict[str, Any]) -> boo
     return cur.rowcount == 1
 
 
-def release(conn: Conn, clip_id: str, token: str) -> None:
-    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it at once)."""
+def release(conn: Conn, clip_id: str, token: str, error: str | None = None) -> None:
+    """Hand a claimed clip back to the queue (a transient error: the redelivery may claim it again), saying
+    why the attempt failed in `error` until the next one ends."""
     conn.execute(
-        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, updated_at = now()"
+        "UPDATE clips SET status = 'queued', claim_token = NULL, lease_until = NULL, error = %s, updated_at = now()"
         " WHERE id = %s AND status = 'processing' AND claim_token = %s",
-        (clip_id, token),
+        (error, clip_id, token),
     )
 
 
@@ -201,15 +203,19 @@ def release_case_holds(conn: Conn, case_id: str) -> list[str]:
     return [str(r["id"]) for r in rows]
 
 
-def replace_segments(conn: Conn, clip_id: str, camera_id: str, starts: list[datetime]) -> None:
-    """Record exactly which segments the clip is cut from (what retention must keep while held)."""
+def replace_segments(
+    conn: Conn, clip_id: str, camera_id: str, starts: Sequence[datetime | tuple[datetime, str]]
+) -> None:
+    """Record exactly which segments the clip is cut from (what retention must keep while held): their starts,
+    or (start, quality) pairs when the clip mixes a camera's main stream and sub-stream."""
     conn.execute("DELETE FROM clip_segments WHERE clip_id = %s", (clip_id,))
-    if starts:
+    pairs = [s if isinstance(s, tuple) else (s, "main") for s in starts]
+    if pairs:
         with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                [(clip_id, camera_id, s) for s in starts],
+                "INSERT INTO clip_segments (clip_id, camera_id, segment_start, segment_quality)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [(clip_id, camera_id, start, quality) for start, quality in pairs],
             )
 
 
@@ -219,8 +225,8 @@ def stored_segments(conn: Conn, clip_id: str) -> list[Segment]:
         conn,
         Segment,
         f"SELECT {columns(Segment, 's.')} FROM clip_segments cs JOIN segments s"
-        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start"
-        " WHERE cs.clip_id = %s ORDER BY s.start_at",
+        " ON s.camera_id = cs.camera_id AND s.start_at = cs.segment_start AND s.quality = cs.segment_quality"
+        " WHERE cs.clip_id = %s ORDER BY s.start_at, s.quality",
         (clip_id,),
     )
 

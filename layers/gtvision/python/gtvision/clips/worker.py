@@ -27,13 +27,15 @@ from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.live import publish
 from gtvision.media.clipping import SegmentSource, cut_clip
-from gtvision.media.ffmpeg import MediaError
+from gtvision.media.ffmpeg import MediaError, resource_reason
 from gtvision.privacy import service as privacy
 from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
 MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 _ERROR_CHARS = 600
+#: Of a long error, the head kept (what failed); the rest of `_ERROR_CHARS` is its tail (ffmpeg's cause).
+_ERROR_HEAD = 160
 
 
 class PoisonMessage(errors.PoisonMessage):
@@ -86,25 +88,41 @@ def process(clip_id: str, timeout_s: float, scratch_root: str | None = None) -> 
         return "failed"
 
 
+def transient_reason(exc: BaseException) -> str:
+    """Why an attempt failed for a reason of the machine, in pt-BR: what ran out (scratch space, memory...)
+    then ffmpeg's own words when it was ffmpeg, else the error's type."""
+    ran_out = resource_reason(exc)
+    detail = exc.message if isinstance(exc, MediaError) else (str(exc) if ran_out else type(exc).__name__)
+    return f"{ran_out} para recortar: {detail}" if ran_out else detail
+
+
 def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
-    """A transient failure: hand the clip back and re-raise (the message is retried), or on the last
-    attempt fail it with the reason."""
+    """A transient failure: hand the clip back and re-raise (the message is retried: after minutes when the
+    machine ran out of something, `core.retries`), or on the last attempt fail it with the reason."""
     clip_id = str(row.id)
+    reason = transient_reason(exc)
     if row.attempts >= MAX_ATTEMPTS:
         logger.exception("clip failed on its last attempt", extra={"clip_id": clip_id})
-        detail = exc.message if isinstance(exc, MediaError) else type(exc).__name__
-        _fail(row, token, f"erro após {row.attempts} tentativas: {detail}")
+        _fail(row, token, f"erro após {row.attempts} tentativas: {reason}")
         return "failed"
+    logger.warning("clip attempt failed; retried", extra={"clip_id": clip_id, "reason": reason[-300:]})
     with db.transaction() as conn:
-        store.release(conn, clip_id, token)
+        store.release(conn, clip_id, token, error=_bounded(f"tentativa {row.attempts} falhou: {reason}"))
     announce(clip_id)  # queued again
     raise exc
 
 
+def _bounded(error: str) -> str:
+    """At most `_ERROR_CHARS`: the head (what failed) and the tail (ffmpeg prints the cause last)."""
+    if len(error) <= _ERROR_CHARS:
+        return error
+    return error[:_ERROR_HEAD] + " … " + error[-(_ERROR_CHARS - _ERROR_HEAD - 3) :]
+
+
 def _fail(row: Clip, token: str, error: str) -> None:
-    logger.warning("clip failed", extra={"clip_id": str(row.id), "error": error[:200]})
+    logger.warning("clip failed", extra={"clip_id": str(row.id), "error": error[-300:]})
     with db.transaction() as conn:
-        store.finish(conn, str(row.id), token, {"status": "failed", "error": error[:_ERROR_CHARS]})
+        store.finish(conn, str(row.id), token, {"status": "failed", "error": _bounded(error)})
     announce(str(row.id))
 
 
@@ -124,7 +142,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             result = cut_clip(sources, start, end, row.mode, out, scratch, timeout_s)
         except MediaError as exc:
             keys = {src.url_or_path: seg.s3_key for src, seg in zip(sources, segments, strict=True)}
-            raise type(exc)(_readable(exc.message, keys, scratch)) from exc
+            raise exc.retold(_readable(exc.message, keys, scratch)) from exc
         result = privacy.burn_video(camera_id, out, scratch, timeout_s) or result  # the camera's privacy masks
         key = store.clip_key(clip_id)
         store.upload_file(out, key, "video/mp4")
@@ -137,6 +155,8 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
                     "size_bytes": result.size_bytes,
                     "duration_s": round(result.duration_s, 6),
                     "container": "mp4",
+                    # Two-tier recording: main, sub or both (each source says which stream it was cut from).
+                    "qualities": sorted({s.quality for s in segments}),
                 },
                 camera={"id": camera_id, "name": names.camera_name},
                 city={"id": str(row.city_id), "name": names.city_name, "state": names.city_state},
@@ -165,7 +185,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
         with db.transaction() as conn:
             done = store.finish(conn, clip_id, token, outcome)
             if done:
-                store.replace_segments(conn, clip_id, camera_id, [s.start_at for s in segments])
+                store.replace_segments(conn, clip_id, camera_id, [(s.start_at, s.quality) for s in segments])
         if done:
             announce(clip_id)
         else:
@@ -197,7 +217,8 @@ def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], 
             raise _ClipFailed(f"segmento {seg.s3_key} não está mais no armazenamento") from exc
         if seg.sha256 and digest != seg.sha256:
             raise _ClipFailed(f"segmento {seg.s3_key} não confere com o SHA-256 registrado: integridade violada")
-        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds))
+        dims = (seg.width, seg.height) if seg.width and seg.height else None
+        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds, size=dims))
         provenance.append(
             {
                 "s3_key": seg.s3_key,
@@ -205,6 +226,8 @@ def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], 
                 "size_bytes": size,
                 "start": format_rfc3339(seg.start_at),
                 "end": format_rfc3339(seg.end_at),
+                # Two-tier recording: which stream this part was cut from (the sub-stream has less detail).
+                "quality": seg.quality,
             }
         )
     return sources, provenance

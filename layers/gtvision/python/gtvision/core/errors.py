@@ -76,3 +76,8 @@ class BadInput(Exception):
 class TransientError(Exception):
     """A failure that says nothing about the input (a timeout, a killed process, a resource running out):
     retried with backoff, never a rejection."""
+
+
+class ResourceExhausted(TransientError):
+    """The machine ran out of something (scratch space, a writable scratch, file handles, memory): retried
+    after minutes, not seconds — the same instance filling up again at once helps nobody."""

@@ -19,14 +19,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.base import FailureResponse
 
 from gtvision.core import queues
-from gtvision.core.errors import BadInput, DomainError, PoisonMessage, TransientError
+from gtvision.core.errors import BadInput, DomainError, PoisonMessage, ResourceExhausted, TransientError
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 
-__all__ = ["Failure", "PoisonMessage", "RetryingBatchProcessor", "backoff_s", "classify"]
+__all__ = ["Failure", "PoisonMessage", "RetryingBatchProcessor", "backoff_s", "classify", "resource_error"]
 
 #: errno values of a machine running out of something (scratch space, file handles, memory): never the
-#: input's fault (ADR 0010, issue 27).
+#: input's fault (ADR 0010).
 RESOURCE_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EDQUOT})
 
 
@@ -55,18 +55,29 @@ def classify(exc: BaseException) -> Failure:
     return Failure.TRANSIENT
 
 
-def backoff_s(receive_count: int) -> int:
-    """Seconds before the next attempt after the `receive_count`-th failed one: base·2^(n-1), capped."""
+def resource_error(exc: BaseException) -> bool:
+    """Whether the failure is the machine running out of something (retried after minutes)."""
+    if isinstance(exc, ResourceExhausted):
+        return True
+    return isinstance(exc, OSError) and exc.errno in RESOURCE_ERRNOS
+
+
+def backoff_s(receive_count: int, exc: BaseException | None = None) -> int:
+    """Seconds before the next attempt after the `receive_count`-th failed one: base·2^(n-1), capped —
+    seconds for most failures, minutes for resource errors (`GTV_RETRY_RESOURCE_*`)."""
     settings = get_settings()
     exponent = min(max(receive_count, 1) - 1, 30)
+    if exc is not None and resource_error(exc):
+        return int(min(settings.retry_resource_max_s, settings.retry_resource_base_s * 2**exponent))
     return int(min(settings.retry_max_s, settings.retry_base_s * 2**exponent))
 
 
 class RetryingBatchProcessor(BatchProcessor):
     """SQS `BatchProcessor` whose failed records are logged with their reason and retried with backoff
-    (`backoff`: seconds before the next attempt, by receive count; a queue may have its own schedule)."""
+    (`backoff`: seconds before the next attempt, by receive count, for a queue with its own schedule; by
+    default `backoff_s`, which waits minutes after a resource error)."""
 
-    def __init__(self, backoff: Callable[[int], int] = backoff_s) -> None:
+    def __init__(self, backoff: Callable[[int], int] | None = None) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         self.backoff = backoff
 
@@ -75,7 +86,10 @@ class RetryingBatchProcessor(BatchProcessor):
         attributes = record.get("attributes") or {}
         receives = int(attributes.get("ApproximateReceiveCount") or 1)
         poison = classify(error) is Failure.POISON
-        delay = 0 if poison else self.backoff(receives)
+        if poison:
+            delay = 0
+        else:
+            delay = backoff_s(receives, error) if self.backoff is None else self.backoff(receives)
         logger.warning(
             "record failed: dead-letter bound" if poison else "record failed: retried with backoff",
             extra={

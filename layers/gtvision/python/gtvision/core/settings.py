@@ -79,6 +79,9 @@ class Settings(BaseModel):
     # Faults (ADR 0010): SQS retry backoff, the clip reconciler, database timeouts under API Gateway's 29 s.
     retry_base_s: float = Field(default=2.0, gt=0, alias="GTV_RETRY_BASE_S")
     retry_max_s: float = Field(default=60.0, gt=0, alias="GTV_RETRY_MAX_S")
+    # Resource errors (full or read-only scratch, no memory or file handles): minutes, doubling, capped.
+    retry_resource_base_s: float = Field(default=60.0, gt=0, alias="GTV_RETRY_RESOURCE_BASE_S")
+    retry_resource_max_s: float = Field(default=900.0, gt=0, alias="GTV_RETRY_RESOURCE_MAX_S")
     clip_stale_s: int = Field(default=900, gt=0, alias="GTV_CLIP_STALE_S")
     db_connect_timeout_s: int = Field(default=5, ge=1, alias="GTV_DB_CONNECT_TIMEOUT_S")
     db_statement_timeout_s: float = Field(default=15.0, gt=0, alias="GTV_DB_STATEMENT_TIMEOUT_S")

@@ -2,8 +2,8 @@
 manifests) and `custodia.pdf`, made once.
 
 The manifest names every file's SHA-256 and size (the PDF's too), the case, who asked and when, the window,
-the mode, what was redacted and whether privacy masks were lifted, the source segments (and their quality,
-where recorded), and the software version. `gtvision verify pacote.zip` checks it all.
+the mode, what was redacted and whether privacy masks were lifted, the source segments (and their quality:
+main or sub-stream), and the software version. `gtvision verify pacote.zip` checks it all.
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@ job messages."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -265,17 +264,6 @@ def source_names(conn: Conn, camera_ids: list[str]) -> dict[str, str]:
     """Camera id → name, for file names and documents."""
     rows = conn.execute("SELECT id, name FROM cameras WHERE id = ANY(%s::uuid[])", (camera_ids,)).fetchall()
     return {str(r["id"]): str(r["name"]) for r in rows}
-
-
-def segment_qualities(conn: Conn, camera_id: str, starts: list[datetime]) -> dict[datetime, str | None]:
-    """The quality (main/sub) each segment was recorded in, where the index says (a column another feature adds;
-    read through `to_jsonb` so its absence is no error)."""
-    rows = conn.execute(
-        "SELECT s.start_at, to_jsonb(s) ->> 'quality' AS quality FROM segments s"
-        " WHERE s.camera_id = %s AND s.start_at = ANY(%s::timestamptz[])",
-        (camera_id, starts),
-    ).fetchall()
-    return {r["start_at"]: r["quality"] for r in rows}
 
 
 # ------------------------------------------------------------------------------------------- S3 / SQS

@@ -149,13 +149,12 @@ def _produce(export: Export, part: ExportPart, token: str, timeout_s: float, scr
     export_id, camera_id = str(export.id), str(part.camera_id)
     with db.transaction() as conn:
         segments = holds.in_range(conn, camera_id, export.start_at, export.end_at)
-        qualities = store.segment_qualities(conn, camera_id, [s.start_at for s in segments])
     if not segments:
         raise _PartFailed("nenhum segmento gravado no intervalo (apagado pela retenção?)")
     camera = cameras.get_any(camera_id)
     scratch = tempfile.mkdtemp(prefix=f"export-{export_id[:8]}-", dir=scratch_root)
     try:
-        sources, provenance = _fetch(segments, qualities, scratch)
+        sources, provenance = _fetch(segments, scratch)
         cut = os.path.join(scratch, "cut.mp4")
         result = cut_clip(sources, export.start_at, export.end_at, export.mode, cut, scratch, timeout_s)
         asked = (min(export.end_at, segments[-1].end_at) - max(export.start_at, segments[0].start_at)).total_seconds()
@@ -193,9 +192,7 @@ def _produce(export: Export, part: ExportPart, token: str, timeout_s: float, scr
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _fetch(
-    segments: list[Segment], qualities: dict[datetime, str | None], scratch: str
-) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
+def _fetch(segments: list[Segment], scratch: str) -> tuple[list[SegmentSource], list[dict[str, Any]]]:
     """Download the covering segments and check each against the SHA-256 registered at upload."""
     sources: list[SegmentSource] = []
     provenance: list[dict[str, Any]] = []
@@ -207,14 +204,15 @@ def _fetch(
             raise _PartFailed(f"segmento {seg.s3_key} não está mais no armazenamento") from exc
         if seg.sha256 and digest != seg.sha256:
             raise _PartFailed(f"segmento {seg.s3_key} não confere com o SHA-256 registrado: integridade violada")
-        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds))
-        quality = qualities.get(seg.start_at)  # main/sub, where the index records it
+        # Main and sub-stream pieces differ in size: `cut_clip` re-encodes such a window to the largest.
+        dims = (seg.width, seg.height) if seg.width and seg.height else None
+        sources.append(SegmentSource(url_or_path=local, start=seg.start_at, duration_s=seg.seconds, size=dims))
         provenance.append(
             {
                 "s3_key": seg.s3_key,
                 "sha256": digest,
                 "size_bytes": size,
-                **({"quality": quality} if quality else {}),
+                "quality": seg.quality,
                 "start": format_rfc3339(seg.start_at.astimezone(UTC)),
                 "end": format_rfc3339(seg.end_at.astimezone(UTC)),
             }

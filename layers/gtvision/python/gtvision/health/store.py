@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from gtvision.alerts.store import ALERT_COLS
 from gtvision.core.db import Conn
+from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.health.schemas import (
+    CameraHealth,
+    CityCounts,
+    CityHealthRow,
+    NewSample,
+    Sample,
+    StartedCamera,
+    StatusChange,
+    Troubled,
+)
 
-HEALTH_KINDS = ("camera_offline", "recording_stalled")
 #: How far back the poller looks for a camera's last segment (older: the stored `last_segment_end`).
 SEGMENT_LOOKBACK = timedelta(days=2)
 
@@ -75,12 +83,16 @@ def drop_sample_partitions_before(conn: Conn, day: date) -> list[str]:
 # ---------------------------------------------------------------------------------- the fleet's state
 
 
-def started_cameras(conn: Conn, now: datetime) -> list[dict[str, Any]]:
+def started_cameras(conn: Conn, now: datetime) -> list[StartedCamera]:
     """Every camera a manager started (`status = 'streaming'`) with its health row (may be NULLs), its
     last segment in the lookback and whether a health incident is open — one statement for the fleet."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        StartedCamera,
         "SELECT c.id AS camera_id, c.city_id, c.name, h.status, h.since, h.started_at, h.sampled_at,"
         " h.online_time, h.inbound_bytes, h.frames_in_error_total, h.last_segment_end AS stored_segment_end,"
+        " coalesce(h.path_readds, 0) AS path_readds, h.path_readd_after,"
+        " c.substream_url IS NOT NULL AS has_substream,"
         " s.end_at AS segment_end, s.duration_s AS segment_duration_s, s.frame_count AS segment_frames,"
         " EXISTS (SELECT 1 FROM alerts a WHERE a.kind = 'camera_offline' AND a.camera_id = c.id"
         "         AND a.resolved_at IS NULL) AS offline_open,"
@@ -92,27 +104,44 @@ def started_cameras(conn: Conn, now: datetime) -> list[dict[str, Any]]:
         "   ORDER BY start_at DESC LIMIT 1) s ON true"
         " WHERE c.status = 'streaming' ORDER BY c.id",
         {"lookback": now - SEGMENT_LOOKBACK, "now": now},
-    ).fetchall()
+    )
 
 
 _HEALTH_FIELDS = (
-    ("camera_id", "uuid"), ("city_id", "uuid"), ("status", "text"), ("since", "timestamptz"),
-    ("started_at", "timestamptz"), ("sampled_at", "timestamptz"), ("online_time", "text"),
-    ("inbound_bytes", "bigint"), ("frames_in_error_total", "bigint"), ("inbound_kbps", "float8"),
-    ("frames_in_error", "bigint"), ("readers", "int"), ("readers_by_type", "jsonb"), ("codec", "text"),
-    ("width", "int"), ("height", "int"), ("fps", "float8"), ("last_segment_end", "timestamptz"),
+    ("camera_id", "uuid"),
+    ("city_id", "uuid"),
+    ("status", "text"),
+    ("since", "timestamptz"),
+    ("started_at", "timestamptz"),
+    ("sampled_at", "timestamptz"),
+    ("online_time", "text"),
+    ("inbound_bytes", "bigint"),
+    ("frames_in_error_total", "bigint"),
+    ("inbound_kbps", "float8"),
+    ("frames_in_error", "bigint"),
+    ("readers", "int"),
+    ("readers_by_type", "jsonb"),
+    ("codec", "text"),
+    ("width", "int"),
+    ("height", "int"),
+    ("fps", "float8"),
+    ("last_segment_end", "timestamptz"),
     ("recording_lag_s", "float8"),
-)  # fmt: skip
+    ("path_readds", "int"),
+    ("path_readd_after", "timestamptz"),
+)
 
 
-def save_health(conn: Conn, rows: list[dict[str, Any]]) -> int:
+def save_health(conn: Conn, rows: Sequence[CameraHealth]) -> int:
     """Upsert the latest state of many cameras in one statement (arrays unnested server-side)."""
     if not rows:
         return 0
     names = [n for n, _ in _HEALTH_FIELDS]
     # jsonb travels as text[] (psycopg has no jsonb[] adapter for lists of dicts) and is cast back per row.
     arrays = [
-        [None if r[n] is None else json.dumps(r[n]) for r in rows] if t == "jsonb" else [r[n] for r in rows]
+        [None if (v := getattr(r, n)) is None else json.dumps(v) for r in rows]
+        if t == "jsonb"
+        else [getattr(r, n) for r in rows]
         for n, t in _HEALTH_FIELDS
     ]
     unnest = ", ".join(f"%s::{'text' if t == 'jsonb' else t}[]" for _, t in _HEALTH_FIELDS)
@@ -128,15 +157,23 @@ def save_health(conn: Conn, rows: list[dict[str, Any]]) -> int:
 
 
 _SAMPLE_FIELDS = (
-    "camera_id", "city_id", "at", "online", "inbound_kbps", "frames_in_error", "readers", "fps", "recording_lag_s",
-)  # fmt: skip
+    "camera_id",
+    "city_id",
+    "at",
+    "online",
+    "inbound_kbps",
+    "frames_in_error",
+    "readers",
+    "fps",
+    "recording_lag_s",
+)
 
 
-def insert_samples(conn: Conn, rows: list[dict[str, Any]]) -> int:
+def insert_samples(conn: Conn, rows: Sequence[NewSample]) -> int:
     """COPY the poll's samples (one per started camera) into `stream_samples`."""
     with conn.cursor().copy(f"COPY stream_samples ({', '.join(_SAMPLE_FIELDS)}) FROM STDIN") as copy:
         for r in rows:
-            copy.write_row([r[f] for f in _SAMPLE_FIELDS])
+            copy.write_row([getattr(r, f) for f in _SAMPLE_FIELDS])
     return len(rows)
 
 
@@ -161,60 +198,34 @@ def set_status(
     return str(row["status"])
 
 
-def insert_status_changes(conn: Conn, changes: list[dict[str, Any]]) -> None:
+def insert_status_changes(conn: Conn, changes: Sequence[StatusChange]) -> None:
     """Record cameras' status changes (online, offline...)."""
     if not changes:
         return
     fields = ("camera_id", "city_id", "status", "previous", "at", "source")
     with conn.cursor().copy(f"COPY camera_status_changes ({', '.join(fields)}) FROM STDIN") as copy:
         for c in changes:
-            copy.write_row([c[f] for f in fields])
-
-
-# ---------------------------------------------------------------------------------- health alerts
-
-
-def open_alerts(conn: Conn, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Open health incidents; one already open for (kind, camera) is skipped (partial unique index)."""
-    created: list[dict[str, Any]] = []
-    for a in alerts:
-        row = conn.execute(
-            "INSERT INTO alerts (city_id, kind, plate, camera_id, captured_at, dedup_key, detail)"
-            " VALUES (%s, %s, NULL, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
-            f" RETURNING {ALERT_COLS}",
-            (a["city_id"], a["kind"], a["camera_id"], a["captured_at"], a["dedup_key"], Jsonb(a["detail"])),
-        ).fetchone()
-        if row is not None:
-            created.append(row)
-    return created
-
-
-def resolve_alerts(conn: Conn, kind: str, camera_ids: list[Any], at: datetime) -> list[dict[str, Any]]:
-    """Resolve the open incidents of `kind` of these cameras at `at`; returns the resolved alerts."""
-    if not camera_ids:
-        return []
-    return conn.execute(
-        f"UPDATE alerts SET resolved_at = %s WHERE kind = %s AND camera_id = ANY(%s::uuid[])"
-        f" AND resolved_at IS NULL RETURNING {ALERT_COLS}",
-        (at, kind, [str(c) for c in camera_ids]),
-    ).fetchall()
+            copy.write_row([getattr(c, f) for f in fields])
 
 
 # ---------------------------------------------------------------------------------- reads
 
 
-def camera_state(conn: Conn, camera_id: str) -> dict[str, Any] | None:
+def camera_state(conn: Conn, camera_id: str) -> CameraHealth | None:
     """The camera's last known health, if any."""
-    return conn.execute("SELECT * FROM camera_health WHERE camera_id = %s", (camera_id,)).fetchone()
+    return fetch_one(
+        conn, CameraHealth, f"SELECT {columns(CameraHealth)} FROM camera_health WHERE camera_id = %s", (camera_id,)
+    )
 
 
-def samples(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[dict[str, Any]]:
+def samples(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> list[Sample]:
     """A camera's stream samples in [from_, to), oldest first."""
-    return conn.execute(
-        "SELECT at, online, inbound_kbps, frames_in_error, readers, fps, recording_lag_s FROM stream_samples"
-        " WHERE camera_id = %s AND at >= %s AND at < %s ORDER BY at",
+    return fetch_all(
+        conn,
+        Sample,
+        f"SELECT {columns(Sample)} FROM stream_samples WHERE camera_id = %s AND at >= %s AND at < %s ORDER BY at",
         (camera_id, from_, to),
-    ).fetchall()
+    )
 
 
 #: The status the API shows, from the manager's start flag and the latest observed state (one home).
@@ -224,43 +235,53 @@ DERIVED_STATUS_SQL = (
 )
 
 
-def city_health(conn: Conn, city_id: str, now: datetime) -> dict[str, Any]:
-    """Counts of a city's cameras by derived status at `now`."""
+def city_health(conn: Conn, city_id: str, now: datetime, only: Sequence[str] | None = None) -> CityHealthRow:
+    """Counts of a city's cameras by derived status at `now`, its stalled and troubled cameras — of the cameras
+    in `only` when given (a user restricted to camera groups), their alerts and plate reads too."""
     derived = DERIVED_STATUS_SQL.format(cam="c", health="h")
-    counts = conn.execute(
+    mine = "" if only is None else " AND c.id = ANY(%(only)s::uuid[])"
+    theirs = "" if only is None else " AND camera_id = ANY(%(only)s::uuid[])"
+    params = {"city": city_id, "only": list(only) if only is not None else None}
+    counts = fetch_exactly_one(
+        conn,
+        CityCounts,
         f"SELECT count(*) AS cameras,"
         f" count(*) FILTER (WHERE {derived} = 'online') AS online,"
         f" count(*) FILTER (WHERE {derived} = 'offline') AS offline,"
         f" count(*) FILTER (WHERE {derived} = 'unknown') AS unknown,"
         f" count(*) FILTER (WHERE c.status = 'stopped') AS stopped"
-        f" FROM cameras c LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %s",
-        (city_id,),
-    ).fetchone()
+        f" FROM cameras c LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %(city)s{mine}",
+        params,
+    )
     stalled = conn.execute(
-        "SELECT camera_id FROM alerts WHERE city_id = %s AND kind = 'recording_stalled' AND resolved_at IS NULL"
-        " ORDER BY created_at",
-        (city_id,),
+        "SELECT camera_id FROM alerts WHERE city_id = %(city)s AND kind = 'recording_stalled' AND resolved_at IS NULL"
+        f"{theirs} ORDER BY created_at",
+        params,
     ).fetchall()
-    troubled = conn.execute(
+    troubled = fetch_all(
+        conn,
+        Troubled,
         f"SELECT c.id, c.name, {derived} AS status, h.since, h.recording_lag_s FROM cameras c"
-        f" LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %s AND c.status = 'streaming'"
+        f" LEFT JOIN camera_health h ON h.camera_id = c.id WHERE c.city_id = %(city)s AND c.status = 'streaming'{mine}"
         f" AND (COALESCE(h.status, 'unknown') <> 'online' OR EXISTS (SELECT 1 FROM alerts a"
         f"  WHERE a.camera_id = c.id AND a.kind = 'recording_stalled' AND a.resolved_at IS NULL))"
         f" ORDER BY h.since NULLS FIRST, c.id LIMIT 200",
-        (city_id,),
-    ).fetchall()
+        params,
+    )
     reads = conn.execute(
-        "SELECT count(*) AS n FROM plate_reads WHERE city_id = %s AND captured_at >= %s AND captured_at < %s",
-        (city_id, now - timedelta(hours=1), now + timedelta(minutes=5)),
+        "SELECT count(*) AS n FROM plate_reads WHERE city_id = %(city)s AND captured_at >= %(lo)s"
+        f" AND captured_at < %(hi)s{theirs}",
+        {**params, "lo": now - timedelta(hours=1), "hi": now + timedelta(minutes=5)},
     ).fetchone()
     open_alerts = conn.execute(
-        "SELECT count(*) AS n FROM alerts WHERE city_id = %s AND resolved_at IS NULL AND status = 'open'",
-        (city_id,),
+        "SELECT count(*) AS n FROM alerts WHERE city_id = %(city)s AND resolved_at IS NULL AND status = 'open'"
+        f"{theirs}",
+        params,
     ).fetchone()
-    return {
-        "counts": dict(counts or {}),
-        "stalled": [r["camera_id"] for r in stalled],
-        "troubled": troubled,
-        "lpr_reads_last_hour": (reads or {}).get("n", 0),
-        "open_alerts": (open_alerts or {}).get("n", 0),
-    }
+    return CityHealthRow(
+        counts=counts,
+        stalled=[r["camera_id"] for r in stalled],
+        troubled=troubled,
+        lpr_reads_last_hour=int(reads["n"]) if reads else 0,
+        open_alerts=int(open_alerts["n"]) if open_alerts else 0,
+    )

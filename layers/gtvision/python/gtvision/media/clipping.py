@@ -44,6 +44,9 @@ class SegmentSource:
     url_or_path: str
     start: datetime
     duration_s: float
+    #: (width, height) when known: pieces of different sizes (a camera's main stream and sub-stream) cannot be
+    #: joined by stream copy, so such a clip is re-encoded to the largest size (`_cut_reencoded`).
+    size: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,13 @@ def _plan(segments: list[SegmentSource], start: datetime, end: datetime) -> list
         hi = min(seg.duration_s, (end - seg.start).total_seconds())
         if hi - lo <= 1e-3:
             continue
-        if covered_until is not None and (covered_until - seg.start).total_seconds() > _OVERLAP_TOLERANCE_S:
-            continue  # duplicate upload of a range we already have
+        overlap = (covered_until - seg.start).total_seconds() if covered_until is not None else 0.0
+        if overlap > _OVERLAP_TOLERANCE_S:
+            # A range we already have: a duplicate upload (skipped), or a sub-stream segment that begins
+            # under the main stream's last one and fills the gap after it (cut from where main ends).
+            lo = max(lo, overlap)
+            if hi - lo <= _OVERLAP_TOLERANCE_S:
+                continue
         pieces.append(_Piece(seg, lo if lo > 0 else None, hi if hi < seg.duration_s else None, hi - lo))
         covered_until = seg.start + timedelta(seconds=hi)
     return pieces
@@ -115,8 +123,9 @@ _TBN = re.compile(r"Stream #0:\d+\S*: Video: .*?(\d+)(k?) tbn")  # "12800 tbn", 
 
 
 def _video_timescale(path: str, budget: _Budget) -> int | None:
-    proc = ffmpeg.run_ffmpeg(["-i", path, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"],
-                            budget.left())  # fmt: skip
+    proc = ffmpeg.run_ffmpeg(
+        ["-i", path, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"], budget.left()
+    )
     match = _TBN.search(proc.stderr)
     return int(match.group(1)) * (1000 if match.group(2) else 1) if match else None
 
@@ -137,10 +146,22 @@ def _same_timescale(inputs: list[str], work: str, budget: _Budget) -> list[str]:
             continue
         remuxed = os.path.join(work, f"tb-{index:04d}.mp4")
         ffmpeg.run_ffmpeg(
-            ["-y", "-i", src, "-map", "0:v:0", "-c", "copy", "-video_track_timescale", str(scales[0]),
-             "-f", "mp4", remuxed],
+            [
+                "-y",
+                "-i",
+                src,
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-video_track_timescale",
+                str(scales[0]),
+                "-f",
+                "mp4",
+                remuxed,
+            ],
             budget.left(),
-        )  # fmt: skip
+        )
         out.append(remuxed)
     return out
 
@@ -245,6 +266,12 @@ def cut_clip(
         raise MediaError("nenhum segmento gravado no intervalo pedido")
     budget = _Budget(timeout)
     work = tempfile.mkdtemp(prefix="clip-", dir=scratch_dir)
+    sizes = {piece.source.size for piece in pieces if piece.source.size}
+    if len(sizes) > 1:
+        try:
+            return _cut_reencoded(pieces, max(sizes), out_path, work, budget)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     try:
         inputs = _same_timescale([_local_mp4(piece, work, i, budget) for i, piece in enumerate(pieces)], work, budget)
         listing = os.path.join(work, "segments.ffconcat")
@@ -252,10 +279,28 @@ def cut_clip(
             fh.write(_concat_list(pieces, inputs, budget))
         clip = os.path.join(work, "clip.mp4")
         ffmpeg.run_ffmpeg(
-            ["-y", "-xerror", "-copyts", "-f", "concat", "-safe", "0", "-i", listing,
-             "-map", "0:v:0", "-c", "copy", "-movflags", "+faststart", "-f", "mp4", clip],
+            [
+                "-y",
+                "-xerror",
+                "-copyts",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                listing,
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                clip,
+            ],
             budget.left(),
-        )  # fmt: skip
+        )
         planned = sum(piece.length for piece in pieces)
         _set_edit_list(clip, planned, show_preroll=mode == "fast")
         info = isobmff.probe(clip, budget.left())
@@ -267,3 +312,39 @@ def cut_clip(
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _cut_reencoded(
+    pieces: list[_Piece], size: tuple[int, int], out_path: str, work: str, budget: _Budget
+) -> ClipResult:
+    """Pieces of different sizes (main stream and sub-stream) decoded by one decoder each, trimmed to the frame,
+    scaled (letterboxed) to `size` and joined by the concat filter into one H.264 track: frame-exact whatever the
+    mode, at the price of an encode."""
+    width, height = size
+    args: list[str] = ["-y"]
+    chains = []
+    for index, piece in enumerate(pieces):
+        src = piece.source.url_or_path
+        origin = ffmpeg.start_time(src, budget.left())
+        if piece.inpoint is not None:
+            args += ["-ss", f"{origin + piece.inpoint:.6f}"]
+        if piece.outpoint is not None:
+            args += ["-to", f"{origin + piece.outpoint:.6f}"]
+        args += ["-i", src]
+        chains.append(
+            f"[{index}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v{index}]"
+        )
+    joined = "".join(f"[v{i}]" for i in range(len(pieces)))
+    graph = ";".join(chains) + f";{joined}concat=n={len(pieces)}:v=1:a=0[out]"
+    clip = os.path.join(work, "clip.mp4")
+    args += ["-filter_complex", graph, "-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
+    args += ["-movflags", "+faststart", "-f", "mp4", clip]
+    ffmpeg.run_ffmpeg(args, budget.left())
+    planned = sum(piece.length for piece in pieces)
+    info = isobmff.probe(clip, budget.left())
+    if info.duration_s < planned - _SHORTFALL_TOLERANCE_S:
+        raise MediaError(f"recorte incompleto: {info.duration_s:.2f} s de {planned:.2f} s pedidos")
+    result = ClipResult(duration_s=info.duration_s, size_bytes=info.size_bytes, sha256=ffmpeg.sha256_file(clip))
+    shutil.move(clip, out_path)
+    return result

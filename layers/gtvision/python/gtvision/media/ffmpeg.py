@@ -7,6 +7,7 @@ walker in :mod:`gtvision.media.isobmff` instead (:func:`gtvision.media.isobmff.p
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gtvision.core.errors import BadInput, TransientError
+from gtvision.core.errors import BadInput, ResourceExhausted, TransientError
 from gtvision.core.observability import redact
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
@@ -33,9 +34,59 @@ class MediaError(BadInput):
         super().__init__(message)
         self.message = message
 
+    def retold(self, message: str) -> MediaError:
+        """The same error (same class, same errno) told in other words (e.g. keys instead of scratch paths)."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.message, clone.args = message, (message,)
+        return clone
+
 
 class MediaInterrupted(MediaError, TransientError):
     """ffmpeg did not finish (timed out, killed by a signal, could not start): says nothing about the media."""
+
+
+class MediaResourceError(MediaInterrupted, ResourceExhausted):
+    """ffmpeg ran out of something of this machine (scratch space, a writable scratch, file handles, memory):
+    says nothing about the media, retried after minutes."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        #: The errno that ran out (ENOSPC, EROFS, EMFILE, ENFILE, ENOMEM, EDQUOT).
+        self.errno = code
+
+
+#: What a resource error is called, for people (pt-BR).
+RESOURCE_REASONS = {
+    errno.ENOSPC: "sem espaço temporário",
+    errno.EDQUOT: "sem cota de espaço temporário",
+    errno.EROFS: "sem armazenamento temporário gravável",
+    errno.EMFILE: "sem descritores de arquivo livres",
+    errno.ENFILE: "sem descritores de arquivo livres no sistema",
+    errno.ENOMEM: "sem memória suficiente",
+}
+
+
+def resource_reason(exc: BaseException) -> str | None:
+    """What ran out, for people (pt-BR), when `exc` is a resource error of ffmpeg or of Python's own I/O."""
+    code = getattr(exc, "errno", None)
+    if isinstance(exc, MemoryError):
+        code = errno.ENOMEM
+    return (
+        RESOURCE_REASONS.get(code)
+        if isinstance(code, int) and isinstance(exc, OSError | MediaResourceError | MemoryError)
+        else None
+    )
+
+
+def resource_errno(returncode: int, stderr: str) -> int | None:
+    """The errno of a resource failure in an ffmpeg run, if it was one: ffmpeg exits with the AVERROR's low
+    byte (ENOSPC → 228) or prints the C library's message ("No space left on device"). A demuxer refusing
+    bad bytes prints neither."""
+    for code in RESOURCE_REASONS:
+        if returncode == 256 - code or os.strerror(code) in stderr:
+            return code
+    return None
 
 
 def ffmpeg_exe() -> str:
@@ -77,6 +128,27 @@ def _tail(text: str) -> str:
     return redact(text.strip()[-_STDERR_TAIL:])
 
 
+def _command(args: Sequence[str], live: bool) -> list[str]:
+    _check_input_schemes(args, live)
+    return [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        *_with_whitelist(args, LIVE_PROTOCOLS if live else FILE_PROTOCOLS),
+    ]
+
+
+def _check(returncode: int, stderr: str) -> None:
+    """Raise for a failed run: interrupted (a signal), a resource error of this machine, or the media's fault."""
+    if returncode < 0:  # killed by a signal (OOM killer, the host shutting down): not the media's fault
+        raise MediaInterrupted(f"ffmpeg interrompido pelo sinal {-returncode}: {_tail(stderr)}")
+    if returncode != 0:
+        code = resource_errno(returncode, stderr)
+        if code is not None:
+            raise MediaResourceError(code, f"ffmpeg: {RESOURCE_REASONS[code]} (código {returncode}): {_tail(stderr)}")
+        raise MediaError(f"ffmpeg falhou (código {returncode}): {_tail(stderr)}")
+
+
 def run_ffmpeg(
     args: Sequence[str], timeout: float, cwd: str | None = None, *, live: bool = False
 ) -> subprocess.CompletedProcess[str]:
@@ -84,8 +156,7 @@ def run_ffmpeg(
 
     Every input gets a protocol whitelist (files and http(s) only; rtsp/udp/rtp only when `live`).
     """
-    _check_input_schemes(args, live)
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *_with_whitelist(args, LIVE_PROTOCOLS if live else FILE_PROTOCOLS)]
+    cmd = _command(args, live)
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
@@ -93,11 +164,32 @@ def run_ffmpeg(
         raise MediaInterrupted(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
     except OSError as exc:
         raise MediaInterrupted(f"ffmpeg não pôde ser executado: {exc}") from exc
-    if proc.returncode < 0:  # killed by a signal (OOM killer, the host shutting down): not the media's fault
-        raise MediaInterrupted(f"ffmpeg interrompido pelo sinal {-proc.returncode}: {_tail(proc.stderr)}")
-    if proc.returncode != 0:
-        raise MediaError(f"ffmpeg falhou (código {proc.returncode}): {_tail(proc.stderr)}")
+    _check(proc.returncode, proc.stderr)
     return proc
+
+
+@dataclass(frozen=True)
+class BytesRun:
+    """An ffmpeg run whose stdout is data (raw frames), its stderr text."""
+
+    stdout: bytes
+    stderr: str
+
+
+def run_ffmpeg_bytes(args: Sequence[str], timeout: float, stdin: bytes | None = None) -> BytesRun:
+    """`run_ffmpeg` for a run that writes raw data to stdout (`pipe:1`), kept as bytes; `stdin` is fed to an
+    input read from `pipe:0` (whose `-protocol_whitelist pipe` the caller sets)."""
+    cmd = _command(args, False)
+    try:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        raise MediaInterrupted(f"ffmpeg excedeu o tempo limite de {timeout:g} s: {_tail(stderr)}") from exc
+    except OSError as exc:
+        raise MediaInterrupted(f"ffmpeg não pôde ser executado: {exc}") from exc
+    stderr = proc.stderr.decode(errors="replace")
+    _check(proc.returncode, stderr)
+    return BytesRun(proc.stdout, stderr)
 
 
 @dataclass(frozen=True)
@@ -113,6 +205,9 @@ class MediaInfo:
     fragmented: bool = False
     frame_count: int | None = None
     keyframe_interval_s: float | None = None  # largest distance between two keyframes, when known
+    #: Fragmented MP4: bytes from the start through the fragment holding the 3rd keyframe (what a decode of
+    #: the first keyframes needs to read), when there are that many.
+    first_keyframes_bytes: int | None = None
 
 
 # ------------------------------------------------------------------------------------ MPEG-TS probe
@@ -125,11 +220,16 @@ _FRAMES = re.compile(r"frame=\s*(\d+)")
 def probe_with_ffmpeg(path: str, timeout: float) -> MediaInfo:
     """MediaInfo from an ffmpeg stream-copy pass of the first video stream (used for MPEG-TS)."""
     proc = run_ffmpeg(["-i", path, "-map", "0:v:0", "-c", "copy", "-f", "null", "-"], timeout)
-    stream = _STREAM.search(proc.stderr)
-    times = _TIME.findall(proc.stderr)
-    frames = _FRAMES.findall(proc.stderr)
+    return info_from_stats(proc.stderr, path)
+
+
+def info_from_stats(stderr: str, path: str) -> MediaInfo:
+    """MediaInfo from the stderr of a run whose first output is a stream copy of the first video stream."""
+    stream = _STREAM.search(stderr)
+    times = _TIME.findall(stderr)
+    frames = _FRAMES.findall(stderr)
     if not stream or not times or not frames or int(frames[-1]) == 0:
-        raise MediaError(f"mídia sem vídeo legível: {_tail(proc.stderr)}")
+        raise MediaError(f"mídia sem vídeo legível: {_tail(stderr)}")
     h, m, s = times[-1]
     frame_count = int(frames[-1])
     duration = int(h) * 3600 + int(m) * 60 + float(s)  # ffmpeg reports the end of the last frame
@@ -150,7 +250,12 @@ _START = re.compile(r"Duration: [^,]+, start: (-?\d+(?:\.\d+)?)")
 def start_time(src: str, timeout: float = 60) -> float:
     """The first presentation timestamp of a file, in seconds, as ffmpeg's demuxers see it."""
     proc = run_ffmpeg(["-i", src, "-map", "0:v:0", "-frames:v", "1", "-c", "copy", "-f", "null", "-"], timeout)
-    match = _START.search(proc.stderr)
+    return start_from(proc.stderr)
+
+
+def start_from(stderr: str) -> float:
+    """The first presentation timestamp ffmpeg's input dump shows ("Duration: …, start: 1.400000")."""
+    match = _START.search(stderr)
     return float(match.group(1)) if match else 0.0
 
 

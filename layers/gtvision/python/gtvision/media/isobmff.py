@@ -76,6 +76,8 @@ _CODECS = {
     "mjpa": "mjpeg",
 }
 _NON_SYNC = 0x10000  # sample_is_non_sync_sample in ISO-BMFF sample flags
+#: Keyframes whose fragments `MediaInfo.first_keyframes_bytes` covers (`media.keyframes.VIEWS`).
+KEYFRAMES_PREFIX = 3
 
 
 @dataclass
@@ -263,7 +265,11 @@ def probe_iso_bmff(reader: Reader) -> MediaInfo:
     fragment_duration = 0
     fragmented = False
     seen_moov = False
+    keyframes_end: int | None = None
+    keyframes_in = False  # the last moof brought the video track to KEYFRAMES_PREFIX sync samples
     for kind, offset, header, size in top_level_boxes(reader):
+        if keyframes_in and kind == b"mdat":
+            keyframes_end, keyframes_in = offset + size, False
         if kind == b"moov":
             seen_moov = True
             moov = reader.read_at(offset + header, size - header)
@@ -291,6 +297,8 @@ def probe_iso_bmff(reader: Reader) -> MediaInfo:
             for child, body in _children(reader.read_at(offset + header, size - header)):
                 if child == b"traf":
                     _parse_traf(body, tracks)
+            if keyframes_end is None and not keyframes_in:
+                keyframes_in = _sync_count(tracks) >= KEYFRAMES_PREFIX
     if not seen_moov:
         raise MediaError("arquivo MP4 sem 'moov'")
     video = next((t for t in tracks.values() if t.handler == b"vide"), None)
@@ -317,7 +325,13 @@ def probe_iso_bmff(reader: Reader) -> MediaInfo:
         fragmented=fragmented,
         frame_count=len(video.durations),
         keyframe_interval_s=_keyframe_interval(video),
+        first_keyframes_bytes=keyframes_end if fragmented else None,
     )
+
+
+def _sync_count(tracks: dict[int, _Track]) -> int:
+    video = next((t for t in tracks.values() if t.handler == b"vide"), None)
+    return sum(video.sync) if video is not None else 0
 
 
 def _keyframe_interval(track: _Track) -> float | None:
@@ -332,6 +346,21 @@ def _keyframe_interval(track: _Track) -> float | None:
     if len(times) < 3:
         return None
     return max(b - a for a, b in zip(times, times[1:], strict=False)) / track.timescale
+
+
+def probe_mp4(path: str) -> MediaInfo | None:
+    """MediaInfo of an MP4 or fragmented MP4 by its boxes (no ffmpeg); None when the bytes are not ISO-BMFF
+    (another demuxer may still read them); `MediaError` when they are, but broken. The file is ours (just
+    downloaded): failing to open it is an `OSError` of this machine, retried, not the media's fault."""
+    reader = FileReader(path)
+    if reader.size == 0:
+        raise MediaError("arquivo de mídia vazio")
+    try:
+        return probe_iso_bmff(reader)
+    except NotIsoBmff:
+        return None
+    except (struct.error, IndexError, ValueError) as exc:
+        raise MediaError(f"arquivo MP4 corrompido: {exc}") from exc
 
 
 def probe(path: str, timeout: float = 60) -> MediaInfo:

@@ -4,26 +4,26 @@ and tagged out of the bucket's lifecycle safety net; lifting the hold gives them
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from gtvision.core import db
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
-from gtvision.recordings import store
-from gtvision.recordings.schemas import Segment
+from gtvision.recordings import storage, store, tiers
+from gtvision.recordings.schemas import Segment, SegmentKeys
 
 
 def in_range(conn: Conn, camera_id: str, start: datetime, end: datetime) -> list[Segment]:
-    """A camera's segments overlapping [start, end), by start."""
-    return store.in_range(conn, camera_id, start, end)
+    """The segments a clip of a camera's [start, end) is cut from, by start: main where it was recorded,
+    the sub-stream in main's gaps (`tiers.best`)."""
+    return tiers.best(store.in_range(conn, camera_id, start, end))
 
 
 def protect_clip_sources(clip_id: str) -> None:
     """Tag the segments a clip was cut from as held (the hold itself is the clip's row)."""
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=False)
-    keys = [k for s in sources for k in store.object_keys(s)]
-    store.tag_retention(get_settings().recordings_bucket, keys, store.HELD)
+    keys = [k for s in sources for k in s.object_keys]
+    storage.tag_retention(get_settings().recordings_bucket, keys, storage.HELD)
 
 
 def release_clip_sources(clip_id: str) -> None:
@@ -31,27 +31,29 @@ def release_clip_sources(clip_id: str) -> None:
     with db.transaction() as conn:
         sources = store.source_keys_of_clip(conn, clip_id, only_unheld_elsewhere=True)
     bucket = get_settings().recordings_bucket
-    for days in {s["retention_days"] for s in sources}:
-        keys = [k for s in sources if s["retention_days"] == days for k in store.object_keys(s)]
-        store.tag_retention(bucket, keys, str(days))
+    _retag(bucket, sources)
 
 
 def protect_segments(segments: list[Segment]) -> None:
     """Tag segments a case holds as held (the hold itself is the case's `segment_holds` rows)."""
     keys = [k for seg in segments for k in seg.object_keys]
-    store.tag_retention(get_settings().recordings_bucket, keys, store.HELD)
+    storage.tag_retention(get_settings().recordings_bucket, keys, storage.HELD)
 
 
-def release_case_sources(case_id: str) -> list[dict[str, Any]]:
-    """The segments only this case holds, with their city's plan: call before the case's holds are dropped,
+def release_case_sources(case_id: str) -> list[SegmentKeys]:
+    """The segments only this case holds, with their city's plans: call before the case's holds are dropped,
     then hand the result to `retag` once they are."""
     with db.transaction() as conn:
         return store.source_keys_of_case(conn, case_id)
 
 
-def retag(sources: list[dict[str, Any]]) -> None:
+def retag(sources: list[SegmentKeys]) -> None:
     """Give segments their city's retention tag back (their hold ended)."""
-    bucket = get_settings().recordings_bucket
-    for days in {s["retention_days"] for s in sources}:
-        keys = [k for s in sources if s["retention_days"] == days for k in store.object_keys(s)]
-        store.tag_retention(bucket, keys, str(days))
+    _retag(get_settings().recordings_bucket, sources)
+
+
+def _retag(bucket: str, sources: list[SegmentKeys]) -> None:
+    """Tag each segment's objects with its quality's plan (main: the full-quality days; sub: the whole plan)."""
+    for days in {s.plan_days for s in sources}:
+        keys = [k for s in sources if s.plan_days == days for k in s.object_keys]
+        storage.tag_retention(bucket, keys, storage.plan_tag(days))

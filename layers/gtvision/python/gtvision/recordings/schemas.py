@@ -1,15 +1,38 @@
-"""Rows and answers of recordings: a registered segment (table `segments`)."""
+"""Recordings: the rows of the segment index, what the recordings routes read from the query string, and
+what they answer (timeline, thumbnails, reference view)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
+
+from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
+
+from gtvision.core.errors import Invalid
+from gtvision.core.models import Limit, Out, Query
+from gtvision.core.pagination import DEFAULT_LIMIT
+from gtvision.core.timeutil import query_time
+
+Quality = Literal["main", "sub"]
+QUALITIES: tuple[Quality, ...] = ("main", "sub")
+#: What playback may ask for: one quality, or `best` (main where it exists, sub elsewhere).
+PlaybackQuality = Literal["main", "sub", "best"]
+
+#: Timeline and thumbnails cover at most this much; a playlist at most `MAX_PLAYBACK_RANGE`.
+MAX_RANGE = timedelta(days=31)
+# A playlist lists every segment with its signed URL (~1–2 KB each with a role's session token): 24 h of
+# 60 s segments is ~2.5 MB, safely under Lambda's 6 MB response limit. Longer spans: one playlist a day.
+MAX_PLAYBACK_RANGE = timedelta(hours=24)
+
+
+# ---------------------------------------------------------------------------------------------- rows
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A recorded segment (table `segments`), keyed by (camera_id, start_at)."""
+    """A recorded segment (table `segments`), keyed by (camera_id, start_at, quality)."""
 
     camera_id: UUID
     city_id: UUID
@@ -31,6 +54,10 @@ class Segment:
     play_key: str | None  # a playable rendition (progressive MP4 remuxed to TS); None: the original plays
     play_size_bytes: int | None
     frame_count: int | None
+    #: How many times the content under this key changed after its first registration.
+    revision: int = 0
+    #: The camera's main stream or its sub-stream (two-tier recording).
+    quality: Quality = "main"
 
     @property
     def object_keys(self) -> list[str]:
@@ -41,3 +68,231 @@ class Segment:
     def seconds(self) -> float:
         """Its duration as read from the media, else as its key and end time say."""
         return float(self.duration_s or (self.end_at - self.start_at).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentKeys:
+    """The objects of a segment and its city's plans (legal holds re-tag them)."""
+
+    s3_key: str
+    thumb_key: str | None
+    play_key: str | None
+    quality: Quality
+    retention_days: int
+    full_quality_days: int
+
+    @property
+    def object_keys(self) -> list[str]:
+        return [k for k in (self.s3_key, self.thumb_key, self.play_key) if k]
+
+    @property
+    def plan_days(self) -> int:
+        """Days the segment's quality is kept (main: the full-quality part of the plan)."""
+        return self.full_quality_days if self.quality == "main" else self.retention_days
+
+
+@dataclass(frozen=True, slots=True)
+class ThumbnailRow:
+    start_at: datetime
+    thumb_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """The timeline statement's one row: spans and gaps as parallel arrays, coverage and count."""
+
+    span_starts: list[datetime]
+    span_ends: list[datetime]
+    gap_starts: list[datetime]
+    gap_ends: list[datetime]
+    covered_s: float
+    segments: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An upload that could not be registered (table `rejected_uploads`)."""
+
+    id: int
+    s3_key: str
+    reason: str
+    detail: dict[str, Any]
+    at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class CameraPlan:
+    """A camera and its city's plans, as registration needs them."""
+
+    camera_id: UUID
+    city_id: UUID
+    name: str
+    retention_days: int
+    #: The full-quality part of the plan (main stream), at most `retention_days`.
+    full_quality_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """A camera's reference and the state of the comparison (table `camera_views`)."""
+
+    camera_id: UUID
+    reference_luma: bytes
+    reference_sharpness: float
+    reference_at: datetime
+    reference_source: str
+    reference_thumb_key: str | None
+    last_luma: bytes
+    last_sharpness: float
+    last_at: datetime
+    last_thumb_key: str | None
+    suspect_reason: str | None
+    suspect_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ViewUpdate:
+    """What a segment writes of the camera's view state (table `camera_views`; the first one is the reference)."""
+
+    last_luma: bytes
+    last_sharpness: float
+    last_mean: float
+    last_contrast: float
+    last_thumb_key: str | None
+    suspect_reason: str | None
+    suspect_count: int
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering one key reads first, in one round trip: the camera and its city's plans (None: no such
+    camera), the segment already registered under the key, and the camera's view state (tamper detection)."""
+
+    camera: CameraPlan | None
+    existing: Segment | None
+    view: ViewState | None
+
+
+# ------------------------------------------------------------------------------------------- queries
+
+_EXAMPLE = "2026-11-23T14:05:00Z"
+
+
+def _range_time(value: Any, info: ValidationInfo) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    name = (info.field_name or "").rstrip("_")
+    return query_time(None if value is None else str(value), name, code="invalid_range")
+
+
+RangeTime = Annotated[datetime | None, BeforeValidator(_range_time)]
+
+
+def check_range(from_: datetime | None, to: datetime | None, max_range: timedelta) -> tuple[datetime, datetime]:
+    """`from`/`to` both given, to > from, at most `max_range` apart; 422 `invalid_range` otherwise."""
+    for name, value in (("from", from_), ("to", to)):
+        if value is None:
+            raise Invalid("invalid_range", f"parâmetro '{name}' é obrigatório (RFC 3339, ex.: {_EXAMPLE})")
+    assert from_ is not None and to is not None
+    if to <= from_:
+        raise Invalid("invalid_range", "'to' deve ser posterior a 'from'")
+    if to - from_ > max_range:
+        hours = int(max_range.total_seconds() // 3600)
+        limit = f"{hours // 24} dias" if hours > 48 else f"{hours} horas"
+        raise Invalid("invalid_range", f"o intervalo máximo é de {limit}")
+    return from_, to
+
+
+class RangeQuery(Query):
+    """`?from&to` (RFC 3339, required, half-open, at most 31 days)."""
+
+    #: The longest range the route accepts.
+    MAX: ClassVar[timedelta] = MAX_RANGE
+
+    from_: RangeTime = Field(alias="from", description="início (RFC 3339, incluído)")
+    to: RangeTime = Field(description="fim (RFC 3339, excluído)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _present(cls, data: Any) -> Any:
+        for name in ("from", "to"):  # required, with the contract's code (not pydantic's `missing`)
+            if isinstance(data, dict) and data.get(name) in (None, "") and data.get(f"{name}_") is None:
+                raise Invalid("invalid_range", f"parâmetro '{name}' é obrigatório (RFC 3339, ex.: {_EXAMPLE})")
+        return data
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RangeQuery:
+        check_range(self.from_, self.to, type(self).MAX)
+        return self
+
+    @property
+    def start(self) -> datetime:
+        assert self.from_ is not None
+        return self.from_
+
+    @property
+    def end(self) -> datetime:
+        assert self.to is not None
+        return self.to
+
+
+class ThumbnailsQuery(RangeQuery):
+    limit: Limit = DEFAULT_LIMIT
+    cursor: str | None = Field(default=None, description="opaco, o next_cursor da página anterior")
+
+
+def _quality(value: Any) -> str:
+    if value in (None, ""):
+        return "best"
+    if value not in ("main", "sub", "best"):
+        raise Invalid("invalid_quality", "quality deve ser main, sub ou best")
+    return str(value)
+
+
+class PlaybackQuery(RangeQuery):
+    """`?from&to` (at most 24 h) and `quality` (default `best`: main where it exists, sub elsewhere)."""
+
+    MAX: ClassVar[timedelta] = MAX_PLAYBACK_RANGE
+
+    quality: Annotated[PlaybackQuality, BeforeValidator(_quality)] = Field(
+        default="best", description="main | sub | best (padrão: principal onde houver, sub-stream no resto)"
+    )
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+def _uuid() -> Any:
+    return Field(json_schema_extra={"format": "uuid"})
+
+
+class Span(Out):
+    start: datetime
+    end: datetime
+
+
+class Timeline(Out):
+    """Recorded spans (either quality; segments ≤ 1 s apart merged), gaps, coverage and segment count."""
+
+    camera_id: str = _uuid()
+    from_: datetime = Field(alias="from")
+    to: datetime
+    spans: list[Span]
+    gaps: list[Span]
+    coverage: float = Field(ge=0, le=1)
+    segments: int
+
+
+class Thumbnail(Out):
+    at: datetime
+    url: str
+
+
+class ReferenceViewOut(Out):
+    """The view tamper detection compares the camera's picture with."""
+
+    camera_id: str = _uuid()
+    taken_at: datetime = Field(description="início do segmento de onde a vista foi tirada")
+    source: Literal["first_recording", "manager"]
+    thumbnail_url: str | None

@@ -24,8 +24,9 @@ from gtvision.clips import service as clips
 from gtvision.core.crypto import plate_pseudonym
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
-from gtvision.recordings import store as segments_dal
+from gtvision.recordings import service as recordings
 from gtvision.retention import store as dal
+from gtvision.retention.schemas import CityPlan
 
 ACTOR = "system:retention"
 #: Segments per batch: with a thumbnail each, one full DeleteObjects call.
@@ -133,7 +134,7 @@ def run(now: datetime | None = None, *, hooks: Hooks | None = None, deadline: fl
             has_segments = dal.table_exists(conn, "segments") and dal.table_exists(conn, "clip_segments")
             has_reads = dal.table_exists(conn, "plate_reads") and dal.table_exists(conn, "alerts")
             if has_segments and cities:
-                _drop_expired_partitions(r, min(c["retention_days"] for c in cities))
+                _drop_expired_partitions(r, min(c.full_quality_days for c in cities))
             for city in cities:
                 _expire_city(r, city, has_segments, has_reads)
             if has_segments:
@@ -205,27 +206,27 @@ def _drop_expired_partitions(r: _Run, min_retention_days: int) -> None:
                 continue
             listed_from = dal.db_clock(conn)
             rows = objects = 0
-            for keys, n in dal.partition_keys(conn, part["name"], PARTITION_LIST_BATCH):
+            for keys, n in dal.partition_keys(conn, part.name, PARTITION_LIST_BATCH):
                 objects += dal.delete_objects(keys, r.bucket)
                 rows += n
             conn.commit()
-            r.hooks.storage_deleted("partition", [part["name"]])
+            r.hooks.storage_deleted("partition", [part.name])
             # Short exclusive section: nothing new may have landed since the listing, then drop.
-            if not dal.lock_partition(conn, part["name"], PARTITION_LOCK_TIMEOUT_MS):
+            if not dal.lock_partition(conn, part.name, PARTITION_LOCK_TIMEOUT_MS):
                 conn.rollback()
                 continue
-            per_city, newest = dal.partition_stats(conn, part["name"])
+            per_city, newest = dal.partition_stats(conn, part.name)
             late = newest is not None and newest > listed_from
             if sum(per_city.values()) != rows or late or not dal.partition_fully_expired(conn, part, r.now):
                 # Rows that arrived meanwhile are expired too; the row phase below removes them.
                 conn.rollback()
                 continue
-            if not dal.drop_partition(conn, part["name"]):
+            if not dal.drop_partition(conn, part.name):
                 conn.rollback()
                 continue
             conn.commit()
-            segments_dal.forget_partitions()  # a later insert for that day in this process recreates it
-            logger.info("partition dropped", extra={"partition": part["name"], "rows": rows, "objects": objects})
+            recordings.forget_partitions()  # a later insert for that day in this process recreates it
+            logger.info("partition dropped", extra={"partition": part.name, "rows": rows, "objects": objects})
             report.partitions_dropped += 1
             report.segments_deleted += rows
             report.objects_deleted += objects
@@ -237,9 +238,9 @@ def _drop_expired_partitions(r: _Run, min_retention_days: int) -> None:
         conn.commit()
 
 
-def _expire_city(r: _Run, city: dict[str, Any], has_segments: bool, has_reads: bool) -> None:
+def _expire_city(r: _Run, city: CityPlan, has_segments: bool, has_reads: bool) -> None:
     conn = r.conn
-    city_id = str(city["id"])
+    city_id = str(city.id)
     counts = CityCounts()
     lock = f"retention:city:{city_id}"
     if not dal.try_lock(conn, lock):
@@ -249,10 +250,11 @@ def _expire_city(r: _Run, city: dict[str, Any], has_segments: bool, has_reads: b
         return
     try:
         if has_segments:
-            _expire_segments(r, city_id, r.now - timedelta(days=city["retention_days"]), counts)
-            _expire_clips(r, city_id, r.now - timedelta(days=city["retention_days"]), counts)
+            main_cutoff = r.now - timedelta(days=city.full_quality_days)
+            _expire_segments(r, city_id, main_cutoff, r.now - timedelta(days=city.retention_days), counts)
+            _expire_clips(r, city_id, r.now - timedelta(days=city.retention_days), counts)
         if has_reads:
-            _anonymise_reads(r, city_id, r.now - timedelta(days=city["lpr_retention_days"]), counts)
+            _anonymise_reads(r, city_id, r.now - timedelta(days=city.lpr_retention_days), counts)
     finally:
         conn.rollback()
         dal.unlock(conn, lock)
@@ -260,19 +262,20 @@ def _expire_city(r: _Run, city: dict[str, Any], has_segments: bool, has_reads: b
         r.report.add(city_id, counts)
 
 
-def _expire_segments(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
+def _expire_segments(r: _Run, city_id: str, main_cutoff: datetime, sub_cutoff: datetime, counts: CityCounts) -> None:
+    """Main-stream segments past the city's full-quality days, sub-stream ones past its retention days."""
     conn = r.conn
     while not r.out_of_time():
-        rows = dal.claim_expired_segments(conn, city_id, cutoff, SEGMENT_BATCH)
+        rows = dal.claim_expired_segments(conn, city_id, main_cutoff, sub_cutoff, SEGMENT_BATCH)
         if not rows:
             break
-        keys = [k for row in rows for k in segments_dal.object_keys(row)]
+        keys = [k for row in rows for k in row.object_keys]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("segments", keys)
-        counts.segments_deleted += dal.delete_segments(conn, city_id, cutoff, rows)
+        counts.segments_deleted += dal.delete_segments(conn, city_id, main_cutoff, rows)
         conn.commit()
         counts.objects_deleted += deleted
-    counts.held_kept = dal.count_held_expired(conn, city_id, cutoff)
+    counts.held_kept = dal.count_held_expired(conn, city_id, main_cutoff, sub_cutoff)
     conn.commit()
 
 
@@ -283,10 +286,10 @@ def _expire_clips(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -
         rows = dal.claim_expired_clips(conn, city_id, cutoff, CLIP_BATCH)
         if not rows:
             break
-        keys = [k for row in rows for k in clips.object_keys(str(row["id"]), row["s3_key"], row["manifest_key"])]
+        keys = [k for row in rows for k in clips.object_keys(str(row.id), row.s3_key, row.manifest_key)]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("clips", keys)
-        counts.clips_deleted += dal.delete_clips(conn, [row["id"] for row in rows])
+        counts.clips_deleted += dal.delete_clips(conn, [row.id for row in rows])
         conn.commit()
         counts.objects_deleted += deleted
 
@@ -300,22 +303,12 @@ def _expire_rejections(r: _Run, default_days: int) -> None:
         rows = dal.claim_expired_rejections(conn, r.now, default_days, REJECTION_BATCH)
         if not rows:
             break
-        keys = [row["s3_key"] for row in rows if not _registered(conn, row["s3_key"])]
+        keys = [row.s3_key for row in rows if not recordings.is_registered(row.s3_key)]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("rejected_uploads", keys)
-        r.report.rejected_uploads_deleted += dal.delete_rejections(conn, [row["id"] for row in rows])
+        r.report.rejected_uploads_deleted += dal.delete_rejections(conn, [row.id for row in rows])
         conn.commit()
         r.report.objects_deleted += deleted
-
-
-def _registered(conn: Any, key: str) -> bool:
-    from gtvision.recordings.service import parse_key
-
-    parsed = parse_key(key)
-    if parsed is None:
-        return False
-    row = segments_dal.get(conn, parsed[0], parsed[1])
-    return row is not None and row["s3_key"] == key
 
 
 def _anonymise_reads(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -> None:
@@ -324,10 +317,10 @@ def _anonymise_reads(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts
         rows = dal.claim_expired_reads(conn, city_id, cutoff, READ_BATCH)
         if not rows:
             break
-        keys = [row["image_key"] for row in rows if row["image_key"]]
+        keys = [row.image_key for row in rows if row.image_key]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("plate_reads", keys)
-        hashed = [(row["id"], plate_pseudonym(row["plate"])) for row in rows]
+        hashed = [(row.id, plate_pseudonym(row.plate)) for row in rows]
         counts.reads_anonymised += dal.anonymise_reads(conn, hashed)
         conn.commit()
         counts.objects_deleted += deleted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +17,15 @@ from psycopg.types.json import Jsonb
 from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
+from gtvision.core.sql import fetch_all
+from gtvision.retention.schemas import (
+    CityPlan,
+    ExpiredClip,
+    ExpiredRead,
+    ExpiredRejection,
+    ExpiredSegment,
+    Partition,
+)
 
 #: S3 DeleteObjects accepts at most 1,000 keys a call.
 DELETE_BATCH = 1000
@@ -26,10 +36,14 @@ DELETE_WORKERS = 4
 # period: segment_holds.until); the same predicate everywhere.
 _HELD = (
     "(EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
-    " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at)"
+    " WHERE cl.held AND cs.camera_id = s.camera_id AND cs.segment_start = s.start_at"
+    " AND cs.segment_quality = s.quality)"
     " OR EXISTS (SELECT 1 FROM segment_holds h WHERE h.camera_id = s.camera_id AND h.segment_start = s.start_at"
     " AND (h.until IS NULL OR h.until > now())))"
 )
+# Two-tier recording: main segments expire at the main cutoff (`full_quality_days`), sub-stream ones at the
+# sub cutoff (`retention_days`), which is never later.
+_EXPIRED = "s.start_at < %(main)s AND (s.quality = 'main' OR s.start_at < %(sub)s)"
 _NOT_HELD = f"NOT {_HELD}"
 
 
@@ -53,7 +67,8 @@ def db_clock(conn: Conn) -> datetime:
     """The database's wall clock (one clock for every retention decision)."""
     row = conn.execute("SELECT clock_timestamp() AS t").fetchone()
     assert row is not None
-    return row["t"]
+    moment: datetime = row["t"]
+    return moment
 
 
 def try_lock(conn: Conn, name: str) -> bool:
@@ -67,9 +82,15 @@ def unlock(conn: Conn, name: str) -> None:
     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
 
 
-def cities(conn: Conn) -> list[dict[str, Any]]:
-    """Every city with its retention plan (read fresh each run: a lowered plan applies at once)."""
-    return conn.execute("SELECT id, retention_days, lpr_retention_days FROM cities ORDER BY id").fetchall()
+def cities(conn: Conn) -> list[CityPlan]:
+    """Every city with its retention plans (read fresh each run: a lowered plan applies at once)."""
+    return fetch_all(
+        conn,
+        CityPlan,
+        "SELECT id, retention_days, lpr_retention_days,"
+        " least(coalesce(full_quality_days, retention_days), retention_days) AS full_quality_days"
+        " FROM cities ORDER BY id",
+    )
 
 
 def table_exists(conn: Conn, name: str) -> bool:
@@ -81,9 +102,35 @@ def table_exists(conn: Conn, name: str) -> bool:
 # ---------------------------------------------------------------- storage
 
 
+def existing_keys(keys: list[str], bucket: str) -> set[str]:
+    """Which of `keys` are objects now. Keys are listed by the common prefix of each folder's keys from just
+    before the first of them (one LIST per ~1,000 keys, not a HEAD per key), stopping past the last one."""
+    s3 = aws.client("s3")
+    folders: dict[str, list[str]] = {}
+    for key in keys:
+        folders.setdefault(key.rpartition("/")[0], []).append(key)
+    found: set[str] = set()
+    for group in folders.values():
+        group.sort()
+        wanted = set(group)
+        args: dict[str, Any] = {"Bucket": bucket, "Prefix": os.path.commonprefix(group), "StartAfter": group[0][:-1]}
+        while True:
+            page = s3.list_objects_v2(**args)
+            listed = [str(o["Key"]) for o in page.get("Contents", [])]
+            found.update(k for k in listed if k in wanted)
+            if not page.get("IsTruncated") or not listed or listed[-1] >= group[-1]:
+                break
+            args["ContinuationToken"] = page["NextContinuationToken"]
+    return found
+
+
 def delete_objects(keys: list[str], bucket: str) -> int:
-    """Delete `keys` with batched DeleteObjects; a key already gone counts as deleted (re-runs are fine)."""
-    keys = sorted(set(k for k in keys if k))
+    """Delete `keys` with batched DeleteObjects; returns how many existed (and were deleted).
+
+    A key already gone is not deleted again — in the versioned bucket that would only add a delete marker —
+    and is not counted: re-runs are fine, and the run reports what it really removed.
+    """
+    keys = sorted(existing_keys(sorted(set(k for k in keys if k)), bucket))
     if not keys:
         return 0
     s3 = aws.client("s3")
@@ -106,32 +153,37 @@ def delete_objects(keys: list[str], bucket: str) -> int:
 # ---------------------------------------------------------------- segments, row by row
 
 
-def claim_expired_segments(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_segments(
+    conn: Conn, city_id: str, main_cutoff: datetime, sub_cutoff: datetime, limit: int
+) -> list[ExpiredSegment]:
     """Lock up to `limit` expired, unheld segments of a city; rows another run holds are skipped."""
-    return conn.execute(
-        "SELECT s.camera_id, s.start_at, s.s3_key, s.thumb_key, s.play_key FROM segments s"
-        f" WHERE s.city_id = %s AND s.start_at < %s AND {_NOT_HELD}"
-        " ORDER BY s.start_at LIMIT %s FOR UPDATE OF s SKIP LOCKED",
-        (city_id, cutoff, limit),
-    ).fetchall()
+    return fetch_all(
+        conn,
+        ExpiredSegment,
+        "SELECT s.camera_id, s.start_at, s.quality, s.s3_key, s.thumb_key, s.play_key FROM segments s"
+        f" WHERE s.city_id = %(city)s AND {_EXPIRED} AND {_NOT_HELD}"
+        " ORDER BY s.start_at LIMIT %(n)s FOR UPDATE OF s SKIP LOCKED",
+        {"city": city_id, "main": main_cutoff, "sub": sub_cutoff, "n": limit},
+    )
 
 
-def delete_segments(conn: Conn, city_id: str, cutoff: datetime, rows: list[dict[str, Any]]) -> int:
-    """Delete the given segment rows (the city and cutoff bound the scan to old partitions)."""
+def delete_segments(conn: Conn, city_id: str, main_cutoff: datetime, rows: list[ExpiredSegment]) -> int:
+    """Delete the given segment rows (the city and the main cutoff bound the scan to old partitions)."""
     if not rows:
         return 0
     return conn.execute(
-        "DELETE FROM segments s USING unnest(%s::uuid[], %s::timestamptz[]) AS d(camera_id, start_at)"
-        " WHERE s.city_id = %s AND s.start_at < %s AND s.camera_id = d.camera_id AND s.start_at = d.start_at",
-        ([r["camera_id"] for r in rows], [r["start_at"] for r in rows], city_id, cutoff),
+        "DELETE FROM segments s USING unnest(%s::uuid[], %s::timestamptz[], %s::text[]) AS d(camera_id, start_at, q)"
+        " WHERE s.city_id = %s AND s.start_at < %s AND s.camera_id = d.camera_id AND s.start_at = d.start_at"
+        " AND s.quality = d.q",
+        ([r.camera_id for r in rows], [r.start_at for r in rows], [r.quality for r in rows], city_id, main_cutoff),
     ).rowcount
 
 
-def count_held_expired(conn: Conn, city_id: str, cutoff: datetime) -> int:
-    """Expired segments kept because a held clip was cut from them (reported, never deleted)."""
+def count_held_expired(conn: Conn, city_id: str, main_cutoff: datetime, sub_cutoff: datetime) -> int:
+    """Expired segments kept because a held clip was cut from them or a case holds them (reported, never deleted)."""
     row = conn.execute(
-        f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %s AND s.start_at < %s AND {_HELD}",
-        (city_id, cutoff),
+        f"SELECT count(*) AS n FROM segments s WHERE s.city_id = %(city)s AND {_EXPIRED} AND {_HELD}",
+        {"city": city_id, "main": main_cutoff, "sub": sub_cutoff},
     ).fetchone()
     return int(row["n"]) if row else 0
 
@@ -139,9 +191,11 @@ def count_held_expired(conn: Conn, city_id: str, cutoff: datetime) -> int:
 # ---------------------------------------------------------------- segments, whole partitions
 
 
-def expired_partition_candidates(conn: Conn, before: datetime) -> list[dict[str, Any]]:
+def expired_partition_candidates(conn: Conn, before: datetime) -> list[Partition]:
     """Daily partitions of `segments` that end at or before `before` (the DEFAULT partition never)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        Partition,
         "SELECT name, lo, hi FROM ("
         "  SELECT c.relname AS name, b[1]::timestamptz AS lo, b[2]::timestamptz AS hi"
         "  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
@@ -150,21 +204,23 @@ def expired_partition_candidates(conn: Conn, before: datetime) -> list[dict[str,
         "  WHERE i.inhparent = 'segments'::regclass) p"
         " WHERE hi <= %s ORDER BY lo",
         (before,),
-    ).fetchall()
+    )
 
 
-def partition_fully_expired(conn: Conn, part: dict[str, Any], now: datetime) -> bool:
+def partition_fully_expired(conn: Conn, part: Partition, now: datetime) -> bool:
     """True when every row of the partition is past its own city's retention and none is held."""
     row = conn.execute(
         sql.SQL(
             "SELECT NOT EXISTS (SELECT 1 FROM {t} s LEFT JOIN cities c ON c.id = s.city_id"
-            "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => c.retention_days))"
+            "   WHERE c.id IS NULL OR s.start_at >= %(now)s - make_interval(days => CASE WHEN s.quality = 'main'"
+            "     THEN least(coalesce(c.full_quality_days, c.retention_days), c.retention_days)"
+            "     ELSE c.retention_days END))"
             " AND NOT EXISTS (SELECT 1 FROM clip_segments cs JOIN clips cl ON cl.id = cs.clip_id"
             "   WHERE cl.held AND cs.segment_start >= %(lo)s AND cs.segment_start < %(hi)s)"
             " AND NOT EXISTS (SELECT 1 FROM segment_holds h WHERE (h.until IS NULL OR h.until > now())"
             "   AND h.segment_start >= %(lo)s AND h.segment_start < %(hi)s) AS ok"
-        ).format(t=sql.Identifier(part["name"])),
-        {"now": now, "lo": part["lo"], "hi": part["hi"]},
+        ).format(t=sql.Identifier(part.name)),
+        {"now": now, "lo": part.lo, "hi": part.hi},
     ).fetchone()
     return bool(row and row["ok"])
 
@@ -222,15 +278,17 @@ def drop_partition(conn: Conn, name: str) -> bool:
 # ---------------------------------------------------------------- plate reads
 
 
-def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_reads(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredRead]:
     """Lock up to `limit` reads past the city's LPR retention, not yet anonymised and not under investigation."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredRead,
         "SELECT r.id, r.plate, r.image_key FROM plate_reads r"
         " WHERE r.city_id = %s AND r.captured_at < %s AND r.anonymised_at IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.status = 'acknowledged' AND a.read_ids @> ARRAY[r.id])"
         " ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (city_id, cutoff, limit),
-    ).fetchall()
+    )
 
 
 def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
@@ -249,15 +307,17 @@ def anonymise_reads(conn: Conn, hashed: list[tuple[Any, str]]) -> int:
 # ---------------------------------------------------------------- clips and rejected uploads
 
 
-def claim_expired_clips(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+def claim_expired_clips(conn: Conn, city_id: str, cutoff: datetime, limit: int) -> list[ExpiredClip]:
     """Lock up to `limit` of a city's clips made before `cutoff` and not held (a clip a worker is
     cutting right now, lease alive, is left for the next run)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredClip,
         "SELECT id, s3_key, manifest_key FROM clips WHERE city_id = %s AND created_at < %s AND NOT held"
         " AND NOT (status = 'processing' AND lease_until > now())"
         " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
         (city_id, cutoff, limit),
-    ).fetchall()
+    )
 
 
 def delete_clips(conn: Conn, ids: list[Any]) -> int:
@@ -267,17 +327,19 @@ def delete_clips(conn: Conn, ids: list[Any]) -> int:
     return conn.execute("DELETE FROM clips WHERE id = ANY(%s::uuid[]) AND NOT held", (ids,)).rowcount
 
 
-def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit: int) -> list[dict[str, Any]]:
+def claim_expired_rejections(conn: Conn, now: datetime, default_days: int, limit: int) -> list[ExpiredRejection]:
     """Lock up to `limit` refused uploads older than their camera's city plan (`default_days` when the
     key names no known camera)."""
-    return conn.execute(
+    return fetch_all(
+        conn,
+        ExpiredRejection,
         "SELECT r.id, r.s3_key FROM rejected_uploads r"
-        " LEFT JOIN cameras c ON c.id::text = lower(split_part(r.s3_key, '/', 2))"
+        " LEFT JOIN cameras c ON c.id::text = regexp_replace(lower(split_part(r.s3_key, '/', 2)), '_sub$', '')"
         " LEFT JOIN cities ci ON ci.id = c.city_id"
         " WHERE r.at < %s - make_interval(days => coalesce(ci.retention_days, %s))"
         " ORDER BY r.id LIMIT %s FOR UPDATE OF r SKIP LOCKED",
         (now, default_days, limit),
-    ).fetchall()
+    )
 
 
 def delete_rejections(conn: Conn, ids: list[int]) -> int:

@@ -110,7 +110,7 @@ class _Scrubber:
         return text
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
@@ -152,7 +152,7 @@ def _status(name: str, body: dict[str, Any]) -> PathStatus:
         readers=len(body.get("readers") or []),
         source_type=source.get("type") if isinstance(source, dict) else None,
         tracks=tuple(_track(t) for t in raw_tracks),
-        ready_since=_parse_time(body.get("onlineTime") or body.get("readyTime")),
+        ready_since=parse_time(body.get("onlineTime") or body.get("readyTime")),
         inbound_bytes=inbound if isinstance(inbound, int) else 0,
         online_time=online_time if isinstance(online_time, str) else None,
         inbound_frames_in_error=errors if isinstance(errors, int) else 0,
@@ -359,5 +359,5 @@ def _error_text(resp: requests.Response) -> str:
     except ValueError:
         return resp.text[:300]
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"][:300]
+        return str(body["error"])[:300]
     return str(body)[:300]

@@ -1,4 +1,4 @@
-"""Camera → MediaMTX node placement by free capacity (issue 12, migration 0012).
+"""Camera → MediaMTX node placement by free capacity (migration 0012).
 
 A camera keeps its node while that node is active and not over capacity (moving a camera drops its live
 stream for a moment); a camera without a node, or on a node taken out of service, goes to the active node with
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gtvision.core import db
 from gtvision.core.errors import Unavailable
 from gtvision.streams import store as nodes_dal
 from gtvision.streams.mediamtx import MediaMTXClient
+from gtvision.streams.schemas import MediaMTXNode
 
 DEFAULT_CAPACITY = 200
 NO_CAPACITY_MESSAGE = "Todos os servidores de vídeo ao vivo estão na capacidade máxima. Adicione um servidor MediaMTX."
@@ -69,32 +71,32 @@ def rebalance(nodes: Iterable[Node], current: Mapping[str, str]) -> dict[str, st
 # ---------------------------------------------------------------- database-backed
 
 
-def nodes_of(camera_ids: list[str]) -> dict[str, nodes_dal.NodeRow] | None:
+def nodes_of(camera_ids: list[str]) -> dict[str, MediaMTXNode] | None:
     """Each camera's node, placing cameras that have none; None when no node is registered (single MediaMTX)."""
     with db.transaction() as conn:
         if not nodes_dal.any_node(conn):
             return None
         rows = nodes_dal.lock_nodes(conn)  # serialises placements: two cameras never take the last slot
         current = nodes_dal.assignments(conn)
-        placed = place([Node(r["id"], r["capacity"], r["active"]) for r in rows], current, camera_ids)
+        placed = place([Node(r.id, r.capacity, r.active) for r in rows], current, camera_ids)
         for camera_id, node_id in placed.items():
             if current.get(camera_id) != node_id:
                 nodes_dal.assign(conn, camera_id, node_id)
-        by_id = {r["id"]: r for r in rows}
+        by_id = {r.id: r for r in rows}
         return {camera_id: by_id[node_id] for camera_id, node_id in placed.items()}
 
 
-def _client(node: nodes_dal.NodeRow | None) -> MediaMTXClient:
+def _client(node: MediaMTXNode | None) -> MediaMTXClient:
     if node is None:
         return MediaMTXClient.from_settings()
     from gtvision.core.settings import get_settings
 
     s = get_settings()
     return MediaMTXClient(
-        node["api_url"],
-        node["hls_url"],
-        node["webrtc_url"],
-        node["rtsp_url"],
+        node.api_url,
+        node.hls_url,
+        node.webrtc_url,
+        node.rtsp_url,
         user=s.mediamtx_user or None,
         password=s.mediamtx_password or None,
     )
@@ -112,7 +114,7 @@ def urls_for(camera_ids: list[str]) -> dict[str, dict[str, str]]:
     return {cid: _client(None if nodes is None else nodes[cid]).urls(cid) for cid in camera_ids}
 
 
-def register_node(node: nodes_dal.NodeRow) -> None:
+def register_node(node: Mapping[str, Any]) -> None:
     """Add a MediaMTX node to service, or update its URLs and capacity."""
     with db.transaction() as conn:
         nodes_dal.upsert(conn, node)
@@ -128,7 +130,7 @@ def retire_node(node_id: str) -> dict[str, str]:
         rows = nodes_dal.lock_nodes(conn)
         nodes_dal.deactivate(conn, node_id)
         current = nodes_dal.assignments(conn)
-        nodes = [Node(r["id"], r["capacity"], r["active"] and r["id"] != node_id) for r in rows]
+        nodes = [Node(r.id, r.capacity, r.active and r.id != node_id) for r in rows]
         moved = {c: n for c, n in rebalance(nodes, current).items() if current.get(c) != n}
         for camera_id, new_node in moved.items():
             nodes_dal.assign(conn, camera_id, new_node)

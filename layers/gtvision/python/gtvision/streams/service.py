@@ -2,28 +2,27 @@
 
 The camera's credentials go to MediaMTX only (`cameras.source_with_credentials`); responses carry the
 viewer URLs. When MediaMTX cannot be reached the caller gets a 503 with a plain message, and the
-detail (host, reason) stays in the log.
+detail (host, reason) stays in the log. Routes hand these functions the camera the route decorator
+resolved (visible in the caller's city, the role checked).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from gtvision.core import db
 from gtvision.core.errors import Unavailable
 from gtvision.core.observability import logger
-from gtvision.core.principal import Principal
 from gtvision.core.urls import parse_source_url
-from gtvision.health import poll as stream_health
+from gtvision.health import events as stream_health
+from gtvision.recordings.keys import path_name
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
+from gtvision.streams.schemas import LiveState, LiveTrack, StreamOut, StreamUrls, stream_urls
 from gtvision.tenancy import cameras
-from gtvision.tenancy.store import cameras as cameras_dal
+from gtvision.tenancy.schemas import Camera
 
 UNAVAILABLE_MESSAGE = "Servidor de vídeo ao vivo (MediaMTX) indisponível no momento. Tente novamente em instantes."
 
 
 def _client(camera_id: str) -> MediaMTXClient:
-    """The MediaMTX node the camera is placed on (logic/placement.py), or the single one of the settings."""
+    """The MediaMTX node the camera is placed on (streams.placement), or the single one of the settings."""
     from gtvision.streams import placement
 
     return placement.client_for(camera_id)
@@ -35,55 +34,52 @@ def _down(camera_id: str, action: str, exc: MediaMTXUnavailable) -> Unavailable:
     return Unavailable("mediamtx_unavailable", UNAVAILABLE_MESSAGE)
 
 
-def _set_status(camera_id: str, status: str) -> None:
-    with db.transaction() as conn:
-        cameras_dal.update(conn, camera_id, {"status": status})
+def _live(status: PathStatus) -> LiveState:
+    return LiveState(
+        ready=status.ready,
+        source_ready=status.source_ready,
+        readers=status.readers,
+        ready_since=status.ready_since,
+        tracks=[LiveTrack(codec=t.codec, width=t.width, height=t.height) for t in status.tracks],
+    )
 
 
-def _live(status: PathStatus) -> dict[str, Any]:
-    return {
-        "ready": status.ready,
-        "source_ready": status.source_ready,
-        "readers": status.readers,
-        "ready_since": status.ready_since,
-        "tracks": [{"codec": t.codec, "width": t.width, "height": t.height} for t in status.tracks],
-    }
-
-
-def start(principal: Principal, camera_id: str) -> dict[str, Any]:
+def start(camera: Camera) -> StreamOut:
     """Configure the camera's MediaMTX path (pull + record) and mark the camera streaming.
 
     The camera's host is checked again here, resolved now: a name that pointed at a camera when it was
     registered may point at this host's loopback or the metadata service today (422 then)."""
-    camera = cameras.visible(principal, camera_id)
-    principal.require("admin", "manager")
+    camera_id = str(camera.id)
     parse_source_url(camera.source_url)
+    if camera.substream_url:
+        parse_source_url(camera.substream_url)
     client = _client(camera_id)
     try:
-        client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
+        readd_paths(client, camera_id, wanted_paths(camera_id, bool(camera.substream_url)))
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "start", exc) from None
-    _set_status(camera_id, "streaming")
+    cameras.set_stream_status(camera_id, "streaming")
     stream_health.started(camera)
-    return {"camera_id": camera_id, "status": "streaming", "urls": client.urls(camera_id)}
+    return StreamOut(camera_id=camera_id, status="streaming", urls=_urls(client, camera_id, bool(camera.substream_url)))
 
 
-def stop(principal: Principal, camera_id: str) -> dict[str, Any]:
+def stop(camera: Camera) -> StreamOut:
     """Remove the camera's MediaMTX path (stops pulling and recording) and mark the camera stopped."""
-    camera = cameras.visible(principal, camera_id)
-    principal.require("admin", "manager")
+    camera_id = str(camera.id)
+    client = _client(camera_id)
     try:
-        _client(camera_id).remove_path(camera_id, missing_ok=True)
+        client.remove_path(camera_id, missing_ok=True)
+        client.remove_path(path_name(camera_id, "sub"), missing_ok=True)  # also one a removed sub-stream left
     except MediaMTXUnavailable as exc:
         raise _down(camera_id, "stop", exc) from None
-    _set_status(camera_id, "stopped")
+    cameras.set_stream_status(camera_id, "stopped")
     stream_health.stopped(camera)
-    return {"camera_id": camera_id, "status": "stopped", "urls": None}
+    return StreamOut(camera_id=camera_id, status="stopped", urls=None)
 
 
-def get(principal: Principal, camera_id: str) -> dict[str, Any]:
+def get(camera: Camera) -> StreamOut:
     """The camera's stream: status, viewer URLs while streaming, and MediaMTX's live state of the path."""
-    camera = cameras.visible(principal, camera_id)
+    camera_id = str(camera.id)
     client = _client(camera_id)
     streaming = camera.status == "streaming"
     live = None
@@ -94,9 +90,31 @@ def get(principal: Principal, camera_id: str) -> dict[str, Any]:
             live = None  # configured but not (yet) online in MediaMTX
         except MediaMTXUnavailable as exc:
             raise _down(camera_id, "status", exc) from None
-    return {
-        "camera_id": camera_id,
-        "status": camera.status,
-        "urls": client.urls(camera_id) if streaming else None,
-        "live": live,
-    }
+    return StreamOut(
+        camera_id=camera_id,
+        status=camera.status,
+        urls=_urls(client, camera_id, bool(camera.substream_url)) if streaming else None,
+        live=live,
+    )
+
+
+def wanted_paths(camera_id: str, has_substream: bool) -> tuple[str, ...]:
+    """The MediaMTX paths of a streaming camera: its own, and `{id}_sub` when it has a sub-stream."""
+    return (camera_id, path_name(camera_id, "sub")) if has_substream else (camera_id,)
+
+
+def _urls(client: MediaMTXClient, camera_id: str, has_substream: bool) -> StreamUrls:
+    sub = client.urls(path_name(camera_id, "sub")) if has_substream else None
+    return stream_urls(client.urls(camera_id), sub)
+
+
+def readd_paths(client: MediaMTXClient, camera_id: str, paths: tuple[str, ...]) -> None:
+    """Make the camera's MediaMTX paths pull and record its streams (start, and the health poll's re-adds of
+    paths a MediaMTX restart forgot). The sub-stream records to `recordings/{id}_sub/…` (two-tier recording)."""
+    for name in paths:
+        if name == camera_id:
+            client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
+        elif name == path_name(camera_id, "sub"):
+            source = cameras.substream_with_credentials(camera_id)
+            if source:
+                client.ensure_path(name, source, record=True)

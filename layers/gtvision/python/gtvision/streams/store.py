@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from collections.abc import Mapping
+from typing import Any
 
 from gtvision.core.db import Conn
-
-NodeRow: TypeAlias = dict[str, Any]
+from gtvision.core.sql import columns, fetch_all
+from gtvision.streams.schemas import MediaMTXNode
 
 
 def any_node(conn: Conn) -> bool:
     """Whether any MediaMTX node is registered."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM mediamtx_nodes) AS e").fetchone()["e"]  # type: ignore[index]
+    row = conn.execute("SELECT EXISTS (SELECT 1 FROM mediamtx_nodes) AS e").fetchone()
+    return bool(row and row["e"])
 
 
-def lock_nodes(conn: Conn) -> list[NodeRow]:
+def lock_nodes(conn: Conn) -> list[MediaMTXNode]:
     """Every node, locked for the transaction (placements and node changes run one at a time)."""
-    return list(conn.execute("SELECT * FROM mediamtx_nodes ORDER BY id FOR UPDATE").fetchall())
+    return fetch_all(conn, MediaMTXNode, f"SELECT {columns(MediaMTXNode)} FROM mediamtx_nodes ORDER BY id FOR UPDATE")
 
 
 def assignments(conn: Conn) -> dict[str, str]:
@@ -34,7 +36,7 @@ def assign(conn: Conn, camera_id: str, node_id: str) -> None:
     )
 
 
-def upsert(conn: Conn, node: NodeRow) -> None:
+def upsert(conn: Conn, node: Mapping[str, Any]) -> None:
     """Insert a MediaMTX node, or update its URLs and capacity; it is active either way."""
     conn.execute(
         """INSERT INTO mediamtx_nodes (id, api_url, hls_url, webrtc_url, rtsp_url, capacity, active)

@@ -67,6 +67,7 @@ def public(row: Camera, webhook_secret: str | None = None) -> CameraOut:
         has_credentials=bool(row.username or row.has_password),
         location=location,
         lpr_enabled=row.lpr_enabled,
+        substream_url=public_url(row.substream_url) if row.substream_url else None,
         status=derived_status(row.status, row.health_status),
         # What a manager asked for (registered | streaming | stopped): the v1.0 meaning of `status`.
         stream_status=row.status,
@@ -100,8 +101,9 @@ def visible(principal: Principal, camera_id: str) -> Camera:
 def create(principal: Principal, city: City, data: CameraIn) -> CameraOut:
     """Register a camera in a city the caller manages (within the city's camera limit)."""
     src = parse_source_url(data.source_url)
-    username = data.username if data.username is not None else src.username
-    password = data.password if data.password is not None else src.password
+    sub = parse_source_url(data.substream_url) if data.substream_url else None
+    username = data.username if data.username is not None else (src.username or (sub.username if sub else None))
+    password = data.password if data.password is not None else (src.password or (sub.password if sub else None))
     webhook_secret = secrets.token_hex(32) if data.lpr_enabled else None
     with db.transaction() as conn:
         locked = cities_dal.get(conn, str(city.id), for_update=True)  # serialises concurrent creates per city
@@ -121,6 +123,7 @@ def create(principal: Principal, city: City, data: CameraIn) -> CameraOut:
             "lon": data.location.lon if data.location else None,
             "address": data.location.address if data.location else None,
             "lpr_enabled": data.lpr_enabled,
+            "substream_url": sub.url if sub else None,
             "webhook_secret_enc": crypto.encrypt(webhook_secret, f"webhook:{camera_id}") if webhook_secret else None,
         }
         row = dal.insert(conn, values)
@@ -183,8 +186,21 @@ def _source_changes(src_url: str, camera_id: str) -> dict[str, object]:
     return changes
 
 
+def _substream_changes(sub_url: str | None, camera_id: str, changes: Mapping[str, object]) -> dict[str, object]:
+    """Same rules as source_url: checked, its credentials moved to the camera's (the streams share them) unless
+    the source URL brought its own."""
+    sub = parse_source_url(sub_url) if sub_url else None
+    out: dict[str, object] = {"substream_url": sub.url if sub else None}
+    if sub is not None and sub.username is not None and "username" not in changes:
+        out["username"] = sub.username
+    if sub is not None and sub.password is not None and "password_enc" not in changes:
+        out["password_enc"] = crypto.encrypt(sub.password, camera_id)
+    return out
+
+
 def update(principal: Principal, current: Camera, patch: CameraPatch) -> CameraOut:
-    """Managers change a camera of their city (name, source, credentials, location, LPR, secret rotation)."""
+    """Managers change a camera of their city (name, source, sub-stream, credentials, location, LPR, secret
+    rotation)."""
     camera_id = str(current.id)
     changes: dict[str, object] = {}
     fields = patch.model_fields_set
@@ -192,6 +208,8 @@ def update(principal: Principal, current: Camera, patch: CameraPatch) -> CameraO
         changes["name"] = patch.name
     if patch.source_url is not None:
         changes.update(_source_changes(patch.source_url, camera_id))
+    if "substream_url" in fields:
+        changes.update(_substream_changes(patch.substream_url, camera_id, changes))
     if "username" in fields:
         changes["username"] = patch.username or None
     if "password" in fields:
@@ -235,9 +253,11 @@ def delete(camera: Camera) -> None:
             raise not_found("câmera")
 
 
-def set_stream_status(conn: db.Conn, camera_id: str, status: str) -> None:
-    """What a manager asked of the stream (registered | streaming | stopped), inside the caller's transaction."""
-    dal.update(conn, _canonical_or_404(camera_id), {"status": status})
+def set_stream_status(camera_id: str, status: str) -> None:
+    """What a manager asked of the stream (registered | streaming | stopped), set by the streams feature."""
+    cid = _canonical_or_404(camera_id)
+    with db.transaction() as conn:
+        dal.update(conn, cid, {"status": status})
 
 
 def _move_url_credentials(conn: db.Conn, sec: CameraSecrets) -> CameraSecrets:
@@ -307,3 +327,16 @@ def record_keepalive(conn: db.Conn, camera_id: str, at: datetime, device_info: M
     cid = canonical(camera_id)
     if cid is not None:
         dal.record_keepalive(conn, cid, at, device_info)
+
+
+def substream_with_credentials(camera_id: str) -> str | None:
+    """The camera's sub-stream URL with its credentials (for MediaMTX only); None when it has none."""
+    cid = _canonical_or_404(camera_id)
+    with db.transaction() as conn:
+        sec = dal.secrets(conn, cid)
+    if sec is None:
+        raise not_found("câmera")
+    if not sec.substream_url:
+        return None
+    password = crypto.decrypt(sec.password_enc, cid) if sec.password_enc else None
+    return with_credentials(sec.substream_url, sec.username, password)

@@ -35,8 +35,15 @@ def _check_timezone(name: str | None) -> str | None:
 
 
 def public(city: City) -> CityOut:
-    """The city as the API shows it (every column)."""
-    return CityOut.model_validate(city)
+    """The city as the API shows it (every column; `full_quality_days` as it applies: at most retention_days)."""
+    applied = min(city.full_quality_days or city.retention_days, city.retention_days)
+    return CityOut.model_validate(city).model_copy(update={"full_quality_days": applied})
+
+
+def _check_full_quality(full_quality_days: int | None, retention_days: int) -> None:
+    """Two-tier recording: the main stream is kept at most as long as the plan."""
+    if full_quality_days is not None and full_quality_days > retention_days:
+        raise Invalid("invalid_full_quality_days", "full_quality_days deve ser no máximo retention_days")
 
 
 def create(data: CityIn) -> CityOut:
@@ -45,6 +52,7 @@ def create(data: CityIn) -> CityOut:
     values["require_2fa_roles"] = sorted(set(data.require_2fa_roles))
     values["state"] = _check_state(data.state)
     values["timezone"] = _check_timezone(data.timezone)
+    _check_full_quality(data.full_quality_days, data.retention_days)
     try:
         with db.transaction() as conn:
             return public(dal.insert(conn, values))
@@ -76,6 +84,8 @@ def update(city: City, patch: CityPatch) -> CityOut:
     """Admins change a city's name, state, plans, camera limit or 2FA requirement."""
     city_id = str(city.id)
     changes = patch.model_dump(exclude_none=True)
+    if "full_quality_days" in changes:
+        _check_full_quality(patch.full_quality_days, patch.retention_days or city.retention_days)
     if "require_2fa_roles" in changes:
         changes["require_2fa_roles"] = sorted(set(changes["require_2fa_roles"]))
     if "state" in changes:

@@ -33,6 +33,8 @@ class CityIn(Strict):
     lpr_retention_days: int = Field(default=30, ge=1, le=3650)
     timezone: str = Field(default="America/Sao_Paulo", min_length=1, max_length=64)
     require_2fa_roles: list[Role] = Field(default_factory=list, max_length=4)
+    #: Two-tier recording: days the main stream is kept (the sub-stream: retention_days); default all of them.
+    full_quality_days: int | None = Field(default=None, ge=1, le=30)
 
 
 class CityPatch(Strict):
@@ -44,6 +46,7 @@ class CityPatch(Strict):
     timezone: str | None = Field(default=None, min_length=1, max_length=64)
     #: Roles of the city that must sign in with a second factor ("admin": every admin).
     require_2fa_roles: list[Role] | None = Field(default=None, max_length=4)
+    full_quality_days: int | None = Field(default=None, ge=1, le=30)
 
 
 class Location(Strict):
@@ -59,6 +62,8 @@ class CameraIn(Strict):
     password: str | None = Field(default=None, max_length=256)
     location: Location | None = None
     lpr_enabled: bool = False
+    #: The camera's sub-stream (same URL rules and credentials as `source_url`).
+    substream_url: str | None = Field(default=None, min_length=1, max_length=2048)
 
 
 class CameraPatch(Strict):
@@ -69,6 +74,8 @@ class CameraPatch(Strict):
     location: Location | None = None
     lpr_enabled: bool | None = None
     rotate_webhook_secret: bool | None = None
+    #: The sub-stream's URL; null removes it.
+    substream_url: str | None = Field(default=None, min_length=1, max_length=2048)
     # Intelbras/Dahua ITS push (HTTP Digest): the password is write-only; null clears the pair.
     lpr_digest_username: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\"]+$")
     lpr_digest_password: str | None = Field(default=None, min_length=8, max_length=128)
@@ -144,6 +151,8 @@ class City:
     created_at: datetime
     updated_at: datetime
     require_2fa_roles: list[str]
+    #: Days the main stream is kept (two-tier recording): at most retention_days; NULL in the table = all.
+    full_quality_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +180,8 @@ class Camera:
     lpr_keepalive_at: datetime | None
     #: What the health poll last observed (online | offline | unknown), None before any poll.
     health_status: str | None
+    #: The camera's sub-stream, without credentials (MediaMTX path `{id}_sub`); None when it has none.
+    substream_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +191,7 @@ class CameraSecrets:
     id: UUID
     city_id: UUID
     source_url: str
+    substream_url: str | None
     username: str | None
     password_enc: bytes | None
     lpr_enabled: bool
@@ -252,6 +264,7 @@ class CityOut(Out):
     require_2fa_roles: list[str]
     created_at: datetime
     updated_at: datetime
+    full_quality_days: int | None = Field(default=None, description="dias em qualidade total (o resto: sub-stream)")
 
 
 class LocationOut(Out):
@@ -271,6 +284,7 @@ class CameraOut(Out):
     has_credentials: bool
     location: LocationOut | None
     lpr_enabled: bool
+    substream_url: str | None = Field(default=None, description="sub-stream da câmera (sem credenciais)")
     status: str = Field(description="estado observado: online, offline ou unknown")
     stream_status: str = Field(description="o pedido do gestor: registered, streaming ou stopped")
     lpr_digest_username: str | None = None

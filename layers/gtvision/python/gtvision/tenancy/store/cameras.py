@@ -15,7 +15,7 @@ from gtvision.tenancy.schemas import Camera, CameraSecrets
 PUBLIC_COLS = (
     "id, city_id, name, source_url, username, (password_enc IS NOT NULL) AS has_password, lat, lon, address,"
     " lpr_enabled, status, created_at, updated_at, lpr_digest_username, lpr_keepalive_at,"
-    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status"
+    " (SELECT h.status FROM camera_health h WHERE h.camera_id = cameras.id) AS health_status, substream_url"
 )
 _SECRET_COLS = columns(CameraSecrets)
 

@@ -8,18 +8,17 @@ rates are measured, not assumed. Real PostgreSQL, the API through API Gateway ev
 from __future__ import annotations
 
 import json
-import math
 import socket
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from mediamtx_standin import RATE_BPS, PathsMediaMTX, spec  # noqa: F401 - fixture reused as it is
 from openapi_core import OpenAPI
-from test_mediamtx_client import FakeMediaMTX, spec  # noqa: F401 - fixture reused as it is
+from utils import iso
 
 from gtvision.core import db, signatures
 from gtvision.core.settings import get_settings
@@ -27,51 +26,7 @@ from gtvision.health import poll as stream_health
 from gtvision.recordings import store as segments_dal
 from gtvision.streams.mediamtx import MediaMTXClient
 
-RATE_BPS = 2_000_000  # what the stand-in's counters grow by: 2 Mbit/s
 HOOK_SECRET = "segredo-do-hook-mediamtx"
-
-
-class PathsMediaMTX(FakeMediaMTX):
-    """FakeMediaMTX plus `GET /v3/paths/list` (paged) over streams whose counters follow `clock`."""
-
-    def __init__(self, openapi: OpenAPI) -> None:
-        super().__init__(openapi)
-        self.clock = datetime.now(UTC)
-        self.streams: dict[str, dict[str, Any]] = {}
-        self.page_size_cap = 2  # MediaMTX pages at the client's itemsPerPage; capped here to force paging
-        self.list_calls = 0
-
-    def stream(self, name: str, rate_bps: int = RATE_BPS, readers: tuple[str, ...] = (), online: bool = True) -> None:
-        """Start (or restart: new onlineTime, counters from zero) a live stream at the clock."""
-        self.streams[name] = {"since": self.clock, "rate": rate_bps, "readers": readers, "online": online, "errors": 0}
-
-    def _path(self, name: str) -> dict[str, Any]:
-        s = self.streams[name]
-        since = s["since"].isoformat().replace("+00:00", "Z")
-        inbound = int(s["rate"] / 8 * max(0.0, (self.clock - s["since"]).total_seconds()))
-        return {
-            "name": name, "confName": name, "source": {"type": "rtspSource", "id": ""},
-            "available": s["online"], "availableTime": since if s["online"] else None,
-            "online": s["online"], "onlineTime": since if s["online"] else None,
-            "tracks2": [{"codec": "H264"}, {"codec": "MPEG-4 Audio"}],
-            "inboundBytes": inbound if s["online"] else 0, "outboundBytes": 0,
-            "inboundFramesInError": s["errors"],
-            "readers": [{"type": t, "id": f"r{i}"} for i, t in enumerate(s["readers"])],
-        }  # fmt: skip
-
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
-        if method == "GET" and path.startswith("/v3/paths/list"):
-            self.list_calls += 1
-            q = parse_qs(urlsplit(path).query)
-            per = min(int(q.get("itemsPerPage", ["100"])[0]), self.page_size_cap)
-            page = int(q.get("page", ["0"])[0])
-            items = [self._path(n) for n in sorted(self.streams)]
-            return 200, {
-                "itemCount": len(items),
-                "pageCount": math.ceil(len(items) / per),
-                "items": items[page * per : (page + 1) * per],
-            }
-        return super().answer(method, path, body)
 
 
 @pytest.fixture
@@ -113,7 +68,6 @@ def _poll(mtx: PathsMediaMTX, after_s: float) -> stream_health.PollReport:
 
 def _metrics(world: Any, cam: str, mtx: PathsMediaMTX) -> dict[str, Any]:
     """The camera's metrics over the hour before the stand-in's clock (the poller's time)."""
-    iso = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
     query = {"from": iso(mtx.clock - timedelta(hours=1)), "to": iso(mtx.clock + timedelta(seconds=1))}
     r = world.api.call("GET", f"/v1/cameras/{cam}/stream/metrics", token=world.viewer_a, query=query)
     assert r.status == 200, r.text
@@ -149,8 +103,9 @@ def test_kbps_follows_the_byte_counters_across_pages(world, mtx: PathsMediaMTX) 
         assert got["status"] == "online", got
         assert abs(got["current"]["inbound_kbps"] - RATE_BPS / 1000) / (RATE_BPS / 1000) < 0.05, got
         assert got["current"]["readers"] == 3 and got["current"]["readers_by_type"] == {
-            "hlsSession": 1, "webRTCSession": 2,
-        }  # fmt: skip
+            "hlsSession": 1,
+            "webRTCSession": 2,
+        }
         assert got["current"]["codec"] == "H264" and got["current"]["frames_in_error"] == 0
         assert len(got["samples"]) == 2 and all(s["online"] for s in got["samples"])
     # And the camera JSON shows the observed status
@@ -273,10 +228,18 @@ def test_recording_stall_opens_and_resolves_and_stopped_cameras_raise_nothing(
     # When a segment arrives (60 s, 1,500 frames)
     end = mtx.clock + timedelta(seconds=5)
     with db.transaction() as conn:
-        segments_dal.insert(conn, {
-            "camera_id": silent, "city_id": world.city_a, "start_at": end - timedelta(seconds=60), "end_at": end,
-            "duration_s": 60.0, "s3_key": f"recordings/{silent}/x.mp4", "frame_count": 1500,
-        })  # fmt: skip
+        segments_dal.insert(
+            conn,
+            {
+                "camera_id": silent,
+                "city_id": world.city_a,
+                "start_at": end - timedelta(seconds=60),
+                "end_at": end,
+                "duration_s": 60.0,
+                "s3_key": f"recordings/{silent}/x.mp4",
+                "frame_count": 1500,
+            },
+        )
     _poll(mtx, 10)
 
     # Then the incident is resolved and fps / lag come from that segment
@@ -302,6 +265,20 @@ def test_city_health_counts_and_tenancy(world, mtx: PathsMediaMTX) -> None:
     assert [t["camera_id"] for t in body["troubled"]] == [down]
     assert body["open_alerts"] == 1 and body["lpr_reads_last_hour"] == 0
     assert world.api.call("GET", f"/v1/cameras/{idle}", token=world.viewer_a).json()["status"] == "unknown"
+
+    # And a viewer restricted to a camera group counts only the group's cameras, their alerts included
+    group = world.api.call(
+        "POST", f"/v1/cities/{world.city_a}/camera-groups", {"name": "Só a online", "camera_ids": [up]}, world.manager_a
+    )
+    assert group.status == 201, group.text
+    name = f"saude-{uuid.uuid4().hex[:8]}"
+    user = {"username": name, "password": "frase-longa-do-teste-42", "role": "viewer", "city_id": world.city_a}
+    user["camera_group_ids"] = [group.json()["id"]]
+    assert world.api.call("POST", "/v1/users", user, world.manager_a).status == 201
+    restricted = world.api.login(name, "frase-longa-do-teste-42")
+    mine = world.api.call("GET", f"/v1/cities/{world.city_a}/health", token=restricted).json()
+    assert (mine["cameras"], mine["online"], mine["offline"], mine["unknown"]) == (1, 1, 0, 0), mine
+    assert mine["troubled"] == [] and mine["open_alerts"] == 0 and mine["recording_stalled"] == []
 
     # And another city sees none of it
     assert world.api.call("GET", f"/v1/cities/{world.city_a}/health", token=world.viewer_b).status == 404
@@ -350,8 +327,9 @@ def test_health_alerts_are_published_to_the_alerts_topic_when_opened_and_resolve
     sqs, sns = aws.client("sqs"), aws.client("sns")
     url = sqs.create_queue(QueueName=f"alerts-probe-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})  # fmt: skip
+    sns.subscribe(
+        TopicArn=os.environ["ALERTS_TOPIC_ARN"], Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
     (cam,) = _start(world)
     mtx.stream(cam)
     _poll(mtx, 60)

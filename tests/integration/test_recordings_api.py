@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import recording_support as rs
 import requests
-from test_mediamtx_client import FakeMediaMTX, fake, spec  # noqa: F401 - fixtures reused as they are
+from mediamtx_standin import FakeMediaMTX, fake, spec  # noqa: F401 - fixtures reused as they are
+from utils import iso
 
 from gtvision.core import db
 from gtvision.core.settings import get_settings
@@ -21,12 +22,8 @@ from gtvision_local.testmedia import make_segments
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
-def _z(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _range(start: datetime, end: datetime) -> dict[str, str]:
-    return {"from": _z(start), "to": _z(end)}
+    return {"from": iso(start), "to": iso(end)}
 
 
 @pytest.fixture(scope="module")
@@ -50,28 +47,32 @@ def test_timeline_spans_gaps_coverage_and_count(recorded) -> None:
     world, camera = recorded["world"], recorded["camera"]
     # When a viewer of the city asks for the minute around the recording
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera}/timeline", token=world.viewer_a,
+        "GET",
+        f"/v1/cameras/{camera}/timeline",
+        token=world.viewer_a,
         query=_range(T0 - timedelta(seconds=4), T0 + timedelta(seconds=16)),
-    )  # fmt: skip
+    )
     assert r.status == 200, r.text
     body = r.json()
     # Then the contiguous segments are one span, the gap is a gap, and coverage is 8 of 20 s
     assert body["camera_id"] == camera and body["segments"] == 4
-    assert body["from"] == _z(T0 - timedelta(seconds=4)) and body["to"] == _z(T0 + timedelta(seconds=16))
+    assert body["from"] == iso(T0 - timedelta(seconds=4)) and body["to"] == iso(T0 + timedelta(seconds=16))
     spans = [(s["start"], s["end"]) for s in body["spans"]]
-    assert [s for s, _ in spans] == [_z(T0), _z(T0 + timedelta(seconds=10))]
+    assert [s for s, _ in spans] == [iso(T0), iso(T0 + timedelta(seconds=10))]
     assert spans[0][1].startswith("2026-11-21T09:00:0") and len(spans) == 2
     gaps = [(g["start"], g["end"]) for g in body["gaps"]]
-    assert gaps[0] == (_z(T0 - timedelta(seconds=4)), _z(T0))
-    assert gaps[1][1] == _z(T0 + timedelta(seconds=10)) and gaps[2][1] == _z(T0 + timedelta(seconds=16))
+    assert gaps[0] == (iso(T0 - timedelta(seconds=4)), iso(T0))
+    assert gaps[1][1] == iso(T0 + timedelta(seconds=10)) and gaps[2][1] == iso(T0 + timedelta(seconds=16))
     assert body["coverage"] == pytest.approx(8 / 20, abs=0.01)
 
     # And a range cut inside a segment is clipped to the range
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera}/timeline", token=world.viewer_a,
+        "GET",
+        f"/v1/cameras/{camera}/timeline",
+        token=world.viewer_a,
         query=_range(T0 + timedelta(seconds=1), T0 + timedelta(seconds=3)),
-    )  # fmt: skip
-    assert r.json()["spans"] == [{"start": _z(T0 + timedelta(seconds=1)), "end": _z(T0 + timedelta(seconds=3))}]
+    )
+    assert r.json()["spans"] == [{"start": iso(T0 + timedelta(seconds=1)), "end": iso(T0 + timedelta(seconds=3))}]
     assert r.json()["coverage"] == 1.0 and r.json()["gaps"] == [] and r.json()["segments"] == 2
 
 
@@ -100,14 +101,16 @@ def test_thumbnails_are_presigned_jpegs_paged(recorded) -> None:
     r = world.api.call("GET", f"/v1/cameras/{camera}/thumbnails", token=world.viewer_a, query={**query, "limit": "3"})
     assert r.status == 200, r.text
     page = r.json()
-    assert [i["at"] for i in page["items"]] == [_z(T0 + timedelta(seconds=s)) for s in (0, 2, 4)]
+    assert [i["at"] for i in page["items"]] == [iso(T0 + timedelta(seconds=s)) for s in (0, 2, 4)]
     assert page["next_cursor"]
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera}/thumbnails", token=world.viewer_a,
+        "GET",
+        f"/v1/cameras/{camera}/thumbnails",
+        token=world.viewer_a,
         query={**query, "limit": "3", "cursor": page["next_cursor"]},
-    )  # fmt: skip
+    )
     rest = r.json()
-    assert [i["at"] for i in rest["items"]] == [_z(T0 + timedelta(seconds=10))] and rest["next_cursor"] is None
+    assert [i["at"] for i in rest["items"]] == [iso(T0 + timedelta(seconds=10))] and rest["next_cursor"] is None
     # The browser loads them straight from storage: real JPEGs, 160x90
     for item in page["items"] + rest["items"]:
         got = requests.get(item["url"], timeout=10)
@@ -118,9 +121,11 @@ def test_thumbnails_are_presigned_jpegs_paged(recorded) -> None:
 def test_playback_playlist_is_hls_vod_and_decodes_to_the_recorded_duration(recorded, tmp_path) -> None:
     world, camera = recorded["world"], recorded["camera"]
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera}/playback.m3u8", token=world.viewer_a,
+        "GET",
+        f"/v1/cameras/{camera}/playback.m3u8",
+        token=world.viewer_a,
         query=_range(T0 - timedelta(minutes=1), T0 + timedelta(minutes=1)),
-    )  # fmt: skip
+    )
     assert r.status == 200, r.text
     assert r.headers["content-type"] == "application/vnd.apple.mpegurl"
     text = r.text
@@ -152,9 +157,11 @@ def test_playback_range_is_at_most_a_day(recorded) -> None:
 def test_playback_of_an_empty_range_is_404(recorded) -> None:
     world, camera = recorded["world"], recorded["camera"]
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera}/playback.m3u8", token=world.viewer_a,
+        "GET",
+        f"/v1/cameras/{camera}/playback.m3u8",
+        token=world.viewer_a,
         query=_range(T0 + timedelta(hours=1), T0 + timedelta(hours=2)),
-    )  # fmt: skip
+    )
     assert r.status == 404 and r.json()["error"]["code"] == "not_found"
 
 
@@ -213,7 +220,7 @@ def test_stream_start_get_stop_through_mediamtx(recorded, fake: FakeMediaMTX, me
     # Then MediaMTX pulls the camera with its credentials and records it; the answer has URLs, no secret
     assert body["status"] == "streaming"
     assert body["urls"]["hls"] == f"https://live.example.gov.br:8888/{camera}/index.m3u8"
-    assert set(body["urls"]) == {"hls", "webrtc", "rtsp"}
+    assert set(body["urls"]) == {"hls", "webrtc", "rtsp", "sub"} and body["urls"]["sub"] is None  # no sub-stream
     assert fake.confs[camera]["source"] == "rtsp://operador:s3nh%40-Secreta%21@192.168.10.20:554/stream1"
     assert fake.confs[camera]["record"] is True
     assert "s3nh" not in r.text

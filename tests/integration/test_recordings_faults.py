@@ -1,4 +1,4 @@
-"""Faults of segment registration (issue 10): real ffmpeg hung or killed, corrupt media, overwritten keys.
+"""Faults of segment registration: real ffmpeg hung or killed, corrupt media, overwritten keys.
 
 ffmpeg is wrapped by a tiny shell script (GTV_FFMPEG) that stops or kills itself on its first run — the
 real binary does the work on every other run — so the fault hits `run_ffmpeg` exactly as a hung or
@@ -151,6 +151,26 @@ def test_a_truly_corrupt_segment_is_rejected_once(camera, tmp_path) -> None:
     assert rs.segment_rows(camera) == []
 
 
+def _find(queue_url: str, wanted: Any, timeout: float = 15) -> list[dict[str, Any]]:
+    """Receive until messages matching `wanted` show up; other tests' messages stay hidden meanwhile and are
+    made visible again afterwards (else each receive could return the same ten of them)."""
+    sqs = aws.client("sqs")
+    got: list[dict[str, Any]] = []
+    others: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not got and time.monotonic() < deadline:
+            received = sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=60
+            ).get("Messages", [])
+            got += [m for m in received if wanted(m)]
+            others += [m["ReceiptHandle"] for m in received if not wanted(m)]
+    finally:
+        for handle in others:
+            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return got
+
+
 def test_a_non_json_message_is_dead_lettered_not_deleted(camera) -> None:
     # Given a message on the segment queue that is no S3 notification
     queue = rs.segment_queue()
@@ -158,26 +178,15 @@ def test_a_non_json_message_is_dead_lettered_not_deleted(camera) -> None:
     sqs.send_message(QueueUrl=queue.url, MessageBody="isto não é json")
     from gtvision_local import events
 
-    got: list[Any] = []
-    deadline = time.monotonic() + 10
-    while not got and time.monotonic() < deadline:
-        for m in sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]:
-            if m["Body"] == "isto não é json":
-                got.append(m)
-            else:
-                sqs.change_message_visibility(QueueUrl=queue.url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
-    (message,) = got
+    (message,) = _find(queue.url, lambda m: m["Body"] == "isto não é json")
 
     # When the function handles it
     result = rs.invoke({"Records": [events.sqs_record(message, queue.arn)]})
 
     # Then it is failed (so SQS dead-letters it after its receives) and visible again at once
     assert failed_ids(result) == {message["MessageId"]}
-    again = sqs.receive_message(QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
-    assert any(m["MessageId"] == message["MessageId"] for m in again)
-    for m in again:
-        if m["MessageId"] == message["MessageId"]:
-            sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=m["ReceiptHandle"])
+    (again,) = _find(queue.url, lambda m: m["MessageId"] == message["MessageId"], timeout=5)
+    sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=again["ReceiptHandle"])
 
 
 def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_changed_alert(
@@ -224,6 +233,38 @@ def test_an_overwritten_segment_is_re_registered_and_raises_one_recording_change
     assert [a["kind"] for a in listed if a["id"] == str(alert["id"])] == ["recording_changed"]
 
 
+def test_every_change_of_content_is_an_incident_also_back_to_content_seen_before(world, camera, tmp_path) -> None:
+    # Given a registered segment A, and another content B for the same key
+    start = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)
+    key = segment_key(camera, start, "mp4")
+    a = make_video(str(tmp_path / "a.mp4"), 2, fmt="fmp4")
+    b = make_video(str(tmp_path / "b.mp4"), 3, fmt="fmp4")
+    rs.upload(key, a)
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # When the key is overwritten A -> B -> A -> B, each upload's event handled (one delivered twice)
+    for content in (b, a, b):
+        rs.upload(key, content)
+        event = rs.receive_events({key})
+        assert [rs.invoke(event), rs.invoke(event)] == [{"batchItemFailures": []}] * 2
+        rs.delete(event)
+
+    # Then each of the three changes is its own alert (the 4th upload too, though B was seen before)
+    with db.transaction() as conn:
+        alerts = conn.execute(
+            "SELECT detail FROM alerts WHERE kind = 'recording_changed' AND camera_id = %s ORDER BY created_at",
+            (camera,),
+        ).fetchall()
+    sha_a, sha_b = ffmpeg.sha256_file(a), ffmpeg.sha256_file(b)
+    assert [(x["detail"]["previous_sha256"], x["detail"]["sha256"]) for x in alerts] == [
+        (sha_a, sha_b),
+        (sha_b, sha_a),
+        (sha_a, sha_b),
+    ]
+    (row,) = rs.segment_rows(camera)
+    assert row["sha256"] == sha_b and row["revision"] == 3
+
+
 def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
     # Given a registered segment
     start = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
@@ -237,9 +278,11 @@ def test_the_same_bytes_uploaded_again_are_no_change(camera, tmp_path) -> None:
     upload_id = s3.create_multipart_upload(Bucket=rs.bucket(), Key=key)["UploadId"]
     part = s3.upload_part(Bucket=rs.bucket(), Key=key, UploadId=upload_id, PartNumber=1, Body=Path(video).read_bytes())
     s3.complete_multipart_upload(
-        Bucket=rs.bucket(), Key=key, UploadId=upload_id,
+        Bucket=rs.bucket(),
+        Key=key,
+        UploadId=upload_id,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
-    )  # fmt: skip
+    )
     assert rs.deliver({key}) == {"batchItemFailures": []}
 
     # Then nothing changed but the remembered ETag, and no alert opened

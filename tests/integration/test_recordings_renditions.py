@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import recording_support as rs
+from utils import iso
 
 from gtvision.core import aws, db
 from gtvision.media import ffmpeg, isobmff
@@ -19,10 +20,6 @@ from gtvision.recordings.service import segment_key
 from gtvision_local.testmedia import make_segments
 
 FPS = 25
-
-
-def _z(t: datetime) -> str:
-    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def frame_hashes(source: str) -> list[str]:
@@ -83,9 +80,11 @@ def test_progressive_mp4_plays_frame_for_frame_and_the_original_stays_the_eviden
     # When the playback playlist of the range is asked
     start = progressive["start"]
     r = world.api.call(
-        "GET", f"/v1/cameras/{camera['id']}/playback.m3u8", token=world.viewer_a,
-        query={"from": _z(start - timedelta(minutes=1)), "to": _z(start + timedelta(minutes=1))},
-    )  # fmt: skip
+        "GET",
+        f"/v1/cameras/{camera['id']}/playback.m3u8",
+        token=world.viewer_a,
+        query={"from": iso(start - timedelta(minutes=1)), "to": iso(start + timedelta(minutes=1))},
+    )
     assert r.status == 200, r.text
     # Then it serves the renditions (never the progressive originals) and the TS segment as it is
     assert r.text.count("#EXTINF:") == 3 and "/playable/" in r.text
@@ -109,8 +108,9 @@ def test_a_hold_covers_the_rendition_and_retention_deletes_both(progressive, dat
     with db.transaction() as conn:
         clip = conn.execute(
             "INSERT INTO clips (camera_id, city_id, start_at, end_at, status) VALUES (%s, %s, %s, %s, 'ready')"
-            " RETURNING id", (camera["id"], camera["city_id"], first["start_at"], first["end_at"]),
-        ).fetchone()  # fmt: skip
+            " RETURNING id",
+            (camera["id"], camera["city_id"], first["start_at"], first["end_at"]),
+        ).fetchone()
         conn.execute(
             "INSERT INTO clip_segments (clip_id, camera_id, segment_start) VALUES (%s, %s, %s)",
             (clip["id"], camera["id"], first["start_at"]),

@@ -64,8 +64,13 @@ def test_playlist_is_vod_with_target_duration_and_endlist() -> None:
     rows = [_seg(0), _seg(2, 2.5, pts_start=3.4)]
     text = build_playlist(rows, ["https://s/a.ts", "https://s/b.ts"])
     lines = text.splitlines()
-    assert lines[:5] == ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:3", "#EXT-X-PLAYLIST-TYPE:VOD",
-                         "#EXT-X-MEDIA-SEQUENCE:0"]  # fmt: skip
+    assert lines[:5] == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-TARGETDURATION:3",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+    ]
     assert lines[-1] == "#EXT-X-ENDLIST" and text.endswith("\n")
     assert [line for line in lines if line.startswith("#EXTINF")] == ["#EXTINF:2.000000,", "#EXTINF:2.500000,"]
     assert "#EXT-X-PROGRAM-DATE-TIME:2026-11-23T14:00:02.000Z" in lines
@@ -94,8 +99,10 @@ def test_touching_segments_within_a_second_need_no_discontinuity() -> None:
 
 
 def test_fmp4_segments_serve_their_own_init_section_by_byte_range() -> None:
-    rows = [_seg(0, container="fmp4", init_bytes=770, size_bytes=155_242, pts_start=0.0),
-            _seg(2, container="fmp4", init_bytes=770, size_bytes=175_398, pts_start=0.0)]  # fmt: skip
+    rows = [
+        _seg(0, container="fmp4", init_bytes=770, size_bytes=155_242, pts_start=0.0),
+        _seg(2, container="fmp4", init_bytes=770, size_bytes=175_398, pts_start=0.0),
+    ]
     text = build_playlist(rows, ["https://s/a.mp4?sig=1", "https://s/b.mp4?sig=2"])
     lines = text.splitlines()
     assert "#EXT-X-VERSION:7" in lines
@@ -115,9 +122,13 @@ def test_contract_keys_round_trip() -> None:
     assert parse_key(key.replace("2026", "\uff12\uff10\uff12\uff16", 1)) is None  # fullwidth digits
     assert parse_key(key.replace("2026", "\u0662\u0660\u0662\u0666", 1)) is None  # Arabic-Indic digits
     assert parse_key(key + "\n") is None
-    for bad in (f"recordings/{CAM}/2026-11-23_14-05-07.mp4", f"recordings/{CAM}/2026-11-23_14-05-07-123456.mkv",
-                "recordings/cam-1/2026-11-23_14-05-07-123456.mp4", f"recordings/{CAM}/2026-02-30_14-05-07-000000.mp4",
-                f"thumbnails/{CAM}/2026-11-23_14-05-07-123456.mp4"):  # fmt: skip
+    for bad in (
+        f"recordings/{CAM}/2026-11-23_14-05-07.mp4",
+        f"recordings/{CAM}/2026-11-23_14-05-07-123456.mkv",
+        "recordings/cam-1/2026-11-23_14-05-07-123456.mp4",
+        f"recordings/{CAM}/2026-02-30_14-05-07-000000.mp4",
+        f"thumbnails/{CAM}/2026-11-23_14-05-07-123456.mp4",
+    ):
         assert parse_key(bad) is None, bad
 
 
@@ -135,10 +146,14 @@ def test_contract_keys_round_trip() -> None:
 )
 def test_presigned_urls_equal_boto3s_for_the_same_instant(endpoint, region, token, style) -> None:
     client = boto3.client(
-        "s3", region_name=region, endpoint_url=endpoint, aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", aws_session_token=token,
+        "s3",
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        aws_session_token=token,
         config=Config(signature_version="s3v4", s3={"addressing_style": style} if style else None),
-    )  # fmt: skip
+    )
     presigner = Presigner(client, "gtvision-recordings")
     keys = [f"recordings/{CAM}/2026-11-23_14-0{i}-00-000000.ts" for i in range(3)] + ["thumbnails/a b+ç.jpg"]
     for day in (datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC), datetime(2026, 11, 24, 0, 0, 1, tzinfo=UTC)):

@@ -25,9 +25,11 @@ def plan_classes(monkeypatch: pytest.MonkeyPatch):
 
 def test_thirty_day_segments_go_to_standard_ia_and_raise_no_second_event(world, plan_classes, tmp_path) -> None:
     r = world.api.call(
-        "POST", "/v1/cities", {"name": f"Plano 30 {uuid.uuid4().hex[:8]}", "state": "SP", "retention_days": 30},
+        "POST",
+        "/v1/cities",
+        {"name": f"Plano 30 {uuid.uuid4().hex[:8]}", "state": "SP", "retention_days": 30},
         world.admin,
-    )  # fmt: skip
+    )
     assert r.status == 201, r.text
     cam30 = str(world.camera(token=world.admin, city=r.json()["id"])["id"])
     cam7 = str(world.camera()["id"])  # world's cities are 7-day plans

@@ -136,10 +136,16 @@ def test_s3_test_event_is_ignored() -> None:
 
 def _record(body: str) -> dict[str, object]:
     return {
-        "messageId": "test-event", "receiptHandle": "r", "body": body, "attributes": {},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": rs.segment_queue().arn, "awsRegion": "us-east-1",
-    }  # fmt: skip
+        "messageId": "test-event",
+        "receiptHandle": "r",
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": rs.segment_queue().arn,
+        "awsRegion": "us-east-1",
+    }
 
 
 def test_local_runtime_delivers_uploads_to_the_function(camera, tmp_path) -> None:
@@ -162,3 +168,23 @@ def test_local_runtime_delivers_uploads_to_the_function(camera, tmp_path) -> Non
 
     # Then the template's function registered it
     assert [r["start_at"] for r in rs.segment_rows(camera)] == [start]
+
+
+def test_an_event_before_its_object_leaves_no_stale_rejection_once_the_segment_registers(camera, tmp_path) -> None:
+    from gtvision_local import events
+
+    # Given a notification that arrives before its object (a reordered or early event)
+    start = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    (seg,) = make_segments(str(tmp_path), 1, 2, start=start, fmt="ts")
+    key = segment_key(camera, start, "ts")
+    early = events.sqs_event([json.dumps(events.s3_event(rs.bucket(), key))], rs.segment_queue().arn)
+    assert rs.invoke(early) == {"batchItemFailures": []}
+    assert [r["reason"] for r in rs.rejections(key)] == ["object_missing"]
+
+    # When the object arrives and its own event is handled
+    rs.upload(key, seg.url_or_path)
+    assert rs.deliver({key}) == {"batchItemFailures": []}
+
+    # Then the segment is registered and the rejection that no longer holds is gone
+    assert [r["s3_key"] for r in rs.segment_rows(camera)] == [key]
+    assert rs.rejections(key) == []

@@ -9,21 +9,17 @@ fake fabricates is validated too; any violation fails the test at teardown. The 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 import requests
-import yaml
+from mediamtx_standin import SPEC_SERVER, FakeMediaMTX, fake, spec  # noqa: F401 - fixtures reused as they are
 from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
+from openapi_core.testing import MockRequest
 
 from gtvision.streams.mediamtx import (
     RECORD_PATH,
@@ -33,154 +29,10 @@ from gtvision.streams.mediamtx import (
     PathNotFound,
     PathTrack,
 )
-from gtvision_local.jsonserver import JsonRequest, JsonServer
 
-SPEC_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "mediamtx" / "openapi.yaml"
-# openapi-core matches the request's server against `servers`; the real host is irrelevant to the contract.
-SPEC_SERVER = "http://localhost:9997"
 CAM = "6f1c2b9e-3d4a-4e5f-8a7b-1c2d3e4f5a6b"
 SECRET = "s3nh@-Sup3r#Secreta"
 SOURCE = "rtsp://operador:s3nh%40-Sup3r%23Secreta@10.20.0.15:554/Streaming/Channels/101"
-
-
-@pytest.fixture(scope="module")
-def spec() -> OpenAPI:
-    doc = yaml.safe_load(SPEC_FILE.read_text())
-    strict = copy.deepcopy(doc)
-    for schema in strict["components"]["schemas"].values():
-        if schema.get("type") == "object" and "properties" in schema:
-            schema["additionalProperties"] = False
-    return OpenAPI.from_dict(strict)
-
-
-def _go_duration(value: str) -> str:
-    """MediaMTX echoes durations in Go's format: 60s comes back as 1m0s."""
-    seconds = int(value.rstrip("s")) if value.endswith("s") and value[:-1].isdigit() else None
-    if seconds is None:
-        return value
-    minutes, rest = divmod(seconds, 60)
-    return f"{minutes}m{rest}s" if minutes else f"{rest}s"
-
-
-class FakeMediaMTX:
-    """In-memory MediaMTX control API (the subset of v3 the client uses), validated against the spec."""
-
-    def __init__(self, spec: OpenAPI) -> None:
-        self.spec = spec
-        self.confs: dict[str, dict[str, Any]] = {}
-        self.live: dict[str, dict[str, Any]] = {}
-        self.calls: list[tuple[str, str]] = []
-        self.bodies: list[Any] = []
-        self.auth: list[str | None] = []
-        self.violations: list[str] = []
-        self.fail_next: tuple[int, str] | None = None
-        self.hide_conf_once = False
-        self._server = JsonServer(self._serve, name="fake-mediamtx")
-        self.url = self._server.url
-
-    # -- lifecycle ----------------------------------------------------------------------------------
-    def start(self) -> FakeMediaMTX:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def go_live(self, name: str, readers: int = 0) -> None:
-        """Simulate the camera stream coming online in MediaMTX (what pulling the source would do)."""
-        self.live[name] = {
-            "name": name,
-            "confName": name,
-            "source": {"type": "rtspSource", "id": ""},
-            "available": True,
-            "availableTime": "2026-11-23T12:00:00.123456Z",
-            "online": True,
-            "onlineTime": "2026-11-23T12:00:00.123456Z",
-            "ready": True,
-            "readyTime": "2026-11-23T12:00:00.123456Z",
-            # codecProps is left out: the spec's oneOf cannot tell H264 props from H265 props.
-            "tracks": ["H264", "MPEG-4 Audio"],
-            "tracks2": [{"codec": "H264"}, {"codec": "MPEG-4 Audio"}],
-            "inboundBytes": 123456,
-            "outboundBytes": 654321,
-            "inboundFramesInError": 0,
-            "readers": [{"type": "hlsSession", "id": f"r{i}"} for i in range(readers)],
-        }
-
-    # -- MediaMTX behaviour -------------------------------------------------------------------------
-    def answer(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
-        if self.fail_next is not None:
-            status, message = self.fail_next
-            self.fail_next = None
-            return status, {"status": "error", "error": message}
-        parts = path.strip("/").split("/")
-        name = unquote(parts[-1])
-        route = "/".join(parts[:-1])
-        if (method, route) == ("GET", "v3/config/paths/get"):
-            if name not in self.confs or self.hide_conf_once:
-                self.hide_conf_once = False
-                return 404, {"status": "error", "error": "path configuration not found"}
-            return 200, {"name": name, **self.confs[name]}
-        if (method, route) == ("POST", "v3/config/paths/add"):
-            if name in self.confs:
-                return 400, {"status": "error", "error": "path already exists"}
-            self.confs[name] = self._stored(body)
-            return 200, {"status": "ok"}
-        if (method, route) == ("PATCH", "v3/config/paths/patch"):
-            if name not in self.confs:
-                return 404, {"status": "error", "error": "path configuration not found"}
-            self.confs[name].update(self._stored(body))
-            return 200, {"status": "ok"}
-        if (method, route) == ("DELETE", "v3/config/paths/delete"):
-            if self.confs.pop(name, None) is None:
-                return 404, {"status": "error", "error": "path configuration not found"}
-            self.live.pop(name, None)
-            return 200, {"status": "ok"}
-        if (method, route) == ("GET", "v3/paths/get"):
-            if name not in self.live:
-                return 404, {"status": "error", "error": "path not found"}
-            return 200, self.live[name]
-        return 400, {"status": "error", "error": f"fake has no behaviour for {method} {path}"}
-
-    @staticmethod
-    def _stored(body: dict[str, Any]) -> dict[str, Any]:
-        stored = dict(body)
-        if "recordSegmentDuration" in stored:
-            stored["recordSegmentDuration"] = _go_duration(stored["recordSegmentDuration"])
-        return stored
-
-    def _serve(self, request: JsonRequest) -> tuple[int, Any]:
-        """Every request and answer is checked against openapi.yaml; what breaks it is a violation."""
-        self.calls.append((request.method, request.target))
-        self.auth.append(request.headers.get("Authorization"))
-        mock = MockRequest(
-            SPEC_SERVER,
-            request.method.lower(),
-            request.path,
-            args=request.query,
-            data=request.raw or None,
-            content_type=request.headers.get("Content-Type") or "application/json",
-        )
-        try:
-            self.spec.validate_request(mock)
-        except Exception as exc:  # any openapi-core error is a contract violation
-            self.violations.append(f"request {request.method} {request.target}: {type(exc).__name__}: {exc}")
-            return 400, {"status": "error", "error": "request violates openapi.yaml"}
-        self.bodies.append(request.body)
-        status, answer = self.answer(request.method, request.target, request.body)
-        try:
-            self.spec.validate_response(mock, MockResponse(json.dumps(answer).encode(), status))
-        except Exception as exc:
-            self.violations.append(f"response {status} to {request.method} {request.target}: {exc}")
-        return status, answer
-
-
-@pytest.fixture
-def fake(spec: OpenAPI) -> Iterator[FakeMediaMTX]:
-    server = FakeMediaMTX(spec).start()
-    yield server
-    server.stop()
-    assert server.violations == [], "client sent or fake answered outside openapi.yaml"
 
 
 def _client(url: str, **kw: Any) -> MediaMTXClient:
@@ -193,7 +45,7 @@ def _client(url: str, **kw: Any) -> MediaMTXClient:
     )
 
 
-def test_ensure_path_adds_then_patches_then_leaves_unchanged(fake: FakeMediaMTX) -> None:
+def test_ensure_path_adds_then_patches_then_leaves_unchanged(fake: FakeMediaMTX) -> None:  # noqa: F811
     # Given an empty MediaMTX
     client = _client(fake.url)
 
@@ -224,7 +76,7 @@ def test_ensure_path_adds_then_patches_then_leaves_unchanged(fake: FakeMediaMTX)
     assert fake.confs[CAM]["record"] is False
 
 
-def test_ensure_path_patches_when_added_concurrently(fake: FakeMediaMTX) -> None:
+def test_ensure_path_patches_when_added_concurrently(fake: FakeMediaMTX) -> None:  # noqa: F811
     # Given a path another worker adds between our GET and our POST
     client = _client(fake.url)
     client.ensure_path(CAM, SOURCE)
@@ -239,7 +91,7 @@ def test_ensure_path_patches_when_added_concurrently(fake: FakeMediaMTX) -> None
     assert fake.confs[CAM]["record"] is False
 
 
-def test_remove_path_deletes_and_reports_missing(fake: FakeMediaMTX) -> None:
+def test_remove_path_deletes_and_reports_missing(fake: FakeMediaMTX) -> None:  # noqa: F811
     # Given a configured, live path
     client = _client(fake.url)
     client.ensure_path(CAM, SOURCE)
@@ -259,7 +111,7 @@ def test_remove_path_deletes_and_reports_missing(fake: FakeMediaMTX) -> None:
     client.remove_path(CAM, missing_ok=True)
 
 
-def test_path_status_of_live_and_unknown_paths(fake: FakeMediaMTX) -> None:
+def test_path_status_of_live_and_unknown_paths(fake: FakeMediaMTX) -> None:  # noqa: F811
     # Given a live path with two readers
     client = _client(fake.url)
     client.ensure_path(CAM, SOURCE)
@@ -292,7 +144,7 @@ def test_urls_are_built_from_public_bases() -> None:
     }
 
 
-def test_invalid_path_names_never_reach_mediamtx(fake: FakeMediaMTX) -> None:
+def test_invalid_path_names_never_reach_mediamtx(fake: FakeMediaMTX) -> None:  # noqa: F811
     client = _client(fake.url)
     for bad in ["", "../config/global", "a/b", "~^.*$", "cam 1"]:
         with pytest.raises(ValueError):
@@ -300,7 +152,7 @@ def test_invalid_path_names_never_reach_mediamtx(fake: FakeMediaMTX) -> None:
     assert fake.calls == []
 
 
-def test_api_credentials_are_sent_as_basic_auth(fake: FakeMediaMTX) -> None:
+def test_api_credentials_are_sent_as_basic_auth(fake: FakeMediaMTX) -> None:  # noqa: F811
     client = _client(fake.url, user="gtvision", password="api-pass")
     client.ensure_path(CAM, SOURCE)
     expected = "Basic " + base64.b64encode(b"gtvision:api-pass").decode()
@@ -337,7 +189,7 @@ def test_silent_mediamtx_times_out_as_unavailable() -> None:
             client.path_status(CAM)
 
 
-def test_server_errors_are_unavailable(fake: FakeMediaMTX) -> None:
+def test_server_errors_are_unavailable(fake: FakeMediaMTX) -> None:  # noqa: F811
     client = _client(fake.url)
     fake.fail_next = (500, "internal error")
     with pytest.raises(MediaMTXUnavailable, match="500"):
@@ -369,7 +221,9 @@ def test_refused_api_credentials_are_unavailable() -> None:
 
 
 def test_credentials_never_appear_in_errors_or_logs(
-    fake: FakeMediaMTX, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    fake: FakeMediaMTX,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client = _client(fake.url)
     raised: list[Exception] = []
@@ -384,14 +238,14 @@ def test_credentials_never_appear_in_errors_or_logs(
             return 400, {"status": "error", "error": message}
         return original_answer(method, path, body)
 
-    fake.answer = echo_source  # type: ignore[method-assign]
+    fake.answer = echo_source
     with pytest.raises(MediaMTXRejected) as rejected:
         client.ensure_path(CAM, SOURCE)
     raised.append(rejected.value)
     assert rejected.value.status == 422 and "invalid source" in str(rejected.value)
 
     # And MediaMTX failing with the source in its 500 message
-    fake.answer = original_answer  # type: ignore[method-assign]
+    fake.answer = original_answer
     fake.fail_next = (500, f"cannot open {SOURCE}")
     with pytest.raises(MediaMTXUnavailable) as failed:
         client.ensure_path(CAM, SOURCE)
@@ -415,7 +269,7 @@ def test_credentials_never_appear_in_errors_or_logs(
     assert "rtsp://***@10.20.0.15:554" in str(rejected.value)
 
 
-def test_validator_rejects_requests_outside_the_spec(fake: FakeMediaMTX, spec: OpenAPI) -> None:
+def test_validator_rejects_requests_outside_the_spec(fake: FakeMediaMTX, spec: OpenAPI) -> None:  # noqa: F811
     """The harness is only as good as its validator: prove wrong bodies, methods and paths are caught."""
     bad_requests = [
         ("POST", f"/v3/config/paths/add/{CAM}", {"source": SOURCE, "record": "yes"}),  # wrong type

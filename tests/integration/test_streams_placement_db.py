@@ -65,10 +65,10 @@ def test_thousand_cameras_fit_five_nodes_and_move_when_one_retires(thousand_came
     nodes = placement.nodes_of(thousand_cameras)
     assert nodes is not None
     cam = thousand_cameras[0]
-    assert urls[cam]["hls"] == f"{nodes[cam]['hls_url']}/{cam}/index.m3u8"
-    assert placement.client_for(cam).api_url == nodes[cam]["api_url"]
+    assert urls[cam]["hls"] == f"{nodes[cam].hls_url}/{cam}/index.m3u8"
+    assert placement.client_for(cam).api_url == nodes[cam].api_url
 
-    on_node_2 = {c for c, n in nodes.items() if n["id"] == "node-2"}
+    on_node_2 = {c for c, n in nodes.items() if n.id == "node-2"}
     moved = placement.retire_node("node-2")
     assert set(moved) == on_node_2 and "node-2" not in moved.values()
     loads = _loads()
@@ -77,4 +77,4 @@ def test_thousand_cameras_fit_five_nodes_and_move_when_one_retires(thousand_came
     with pytest.raises(NoCapacity):
         placement.retire_node("node-3")
     assert _loads() == loads
-    assert placement.nodes_of([cam])[cam]["active"]
+    assert placement.nodes_of([cam])[cam].active

@@ -1,0 +1,213 @@
+"""Stream and recording health: the rows the poller and the API read, the metrics query and the answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BeforeValidator, Field, ValidationInfo
+
+from gtvision.core.models import Out, Query
+from gtvision.core.timeutil import query_time
+
+Status = Literal["online", "offline", "unknown"]
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCamera:
+    """A camera a manager started, as one poll sees it: its health row (NULLs before the first poll), its
+    last segment and whether health incidents are open."""
+
+    camera_id: UUID
+    city_id: UUID
+    name: str
+    status: str | None
+    since: datetime | None
+    started_at: datetime | None
+    sampled_at: datetime | None
+    online_time: str | None
+    inbound_bytes: int | None
+    frames_in_error_total: int | None
+    stored_segment_end: datetime | None
+    segment_end: datetime | None
+    segment_duration_s: float | None
+    segment_frames: int | None
+    offline_open: bool
+    stalled_open: bool
+    #: Whether the camera has a sub-stream (its MediaMTX path `{id}_sub` must exist too).
+    has_substream: bool
+    #: Re-adds of its MediaMTX path tried since the path was last seen, and when the next may be tried.
+    path_readds: int
+    path_readd_after: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CameraHealth:
+    """The latest observed state of a camera (table `camera_health`)."""
+
+    camera_id: UUID | str
+    city_id: UUID
+    status: str
+    since: datetime
+    started_at: datetime | None
+    sampled_at: datetime | None
+    online_time: str | None
+    inbound_bytes: int | None
+    frames_in_error_total: int | None
+    inbound_kbps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    readers_by_type: dict[str, int]
+    codec: str | None
+    width: int | None
+    height: int | None
+    fps: float | None
+    last_segment_end: datetime | None
+    recording_lag_s: float | None
+    path_readds: int = 0
+    path_readd_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One poll's sample of a camera (table `stream_samples`)."""
+
+    at: datetime
+    online: bool
+    inbound_kbps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    fps: float | None
+    recording_lag_s: float | None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A camera's status moved from `previous` to `status` at `at` (seen by `source`; table
+    `camera_status_changes`)."""
+
+    camera_id: str
+    city_id: str
+    status: str
+    previous: str | None
+    at: datetime
+    source: str  # poll | hook | manager
+
+
+@dataclass(frozen=True, slots=True)
+class NewSample:
+    """A sample the poll writes (table `stream_samples`)."""
+
+    camera_id: str
+    city_id: UUID
+    at: datetime
+    online: bool
+    inbound_kbps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    fps: float | None
+    recording_lag_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CityCounts:
+    cameras: int
+    online: int
+    offline: int
+    unknown: int
+    stopped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Troubled:
+    id: UUID
+    name: str
+    status: str
+    since: datetime | None
+    recording_lag_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class CityHealthRow:
+    counts: CityCounts
+    stalled: list[UUID]
+    troubled: list[Troubled]
+    lpr_reads_last_hour: int
+    open_alerts: int
+
+
+# ------------------------------------------------------------------------------------------- queries
+
+
+def _time(value: Any, info: ValidationInfo) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return query_time(None if value is None else str(value), (info.field_name or "").rstrip("_"), code="invalid_range")
+
+
+class StreamMetricsQuery(Query):
+    from_: Annotated[datetime | None, BeforeValidator(_time)] = Field(
+        default=None, alias="from", description="início (RFC 3339); padrão: 1 h atrás"
+    )
+    to: Annotated[datetime | None, BeforeValidator(_time)] = Field(
+        default=None, description="fim (RFC 3339, excluído); padrão: agora; até 7 dias"
+    )
+
+
+# ------------------------------------------------------------------------------------------- answers
+
+
+class StreamCurrent(Out):
+    inbound_kbps: float | None
+    fps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    readers_by_type: dict[str, int]
+    codec: str | None
+    width: int | None
+    height: int | None
+    recording_lag_s: float | None
+
+
+class StreamSample(Out):
+    at: datetime
+    online: bool
+    inbound_kbps: float | None
+    frames_in_error: int | None
+    readers: int | None
+    fps: float | None
+    recording_lag_s: float | None
+
+
+class StreamMetricsOut(Out):
+    camera_id: str = Field(json_schema_extra={"format": "uuid"})
+    city_id: str = Field(json_schema_extra={"format": "uuid"})
+    status: Status
+    since: datetime | None
+    current: StreamCurrent
+    samples: list[StreamSample]
+
+
+class TroubledCamera(Out):
+    camera_id: str = Field(json_schema_extra={"format": "uuid"})
+    name: str
+    status: str
+    since: datetime | None
+    recording_lag_s: float | None
+
+
+class CityHealthOut(Out):
+    city_id: str = Field(json_schema_extra={"format": "uuid"})
+    cameras: int
+    online: int
+    offline: int
+    unknown: int
+    stopped: int
+    recording_stalled: list[str]
+    lpr_reads_last_hour: int
+    open_alerts: int
+    troubled: list[TroubledCamera]
