@@ -20,9 +20,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(BIN)/gtvision local up $(if $(DEMO),--demo,)
 
-## Every test, against real PostgreSQL, the emulator over HTTP and real ffmpeg.
+## Every test, against real PostgreSQL, the emulator over HTTP and real ffmpeg. TEST_WORKERS processes run the
+## test files side by side (each with its own PostgreSQL and emulator); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	@$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest -q -p no:cacheprovider $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 ## Benchmarks (results go to docs/benchmarks.md with the command that produced them).
 bench: $(STAMP)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +36,37 @@ os.environ.setdefault("AWS_REGION", "us-east-1")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The infrastructure tests first: their in-process moto mocks (`mock_aws`) reset moto's backends, which are
+    global to the process and so shared with the suite's moto server; run first, they reset nothing another test
+    made. With parallel workers (pytest -n, --dist loadfile) files are handed out in this order, so no worker
+    gets one of them after it started the suite's server."""
+    items.sort(key=lambda item: 0 if "infrastructure" in item.path.parts else 1)
+
+
+#: What a local runtime started inside a test writes into os.environ for the functions it serves: a later test
+#: in the same process must not find a live-events endpoint that is gone (the console would try to open it).
+_RUNTIME_ENV = ("GTV_WS_URL", "GTV_WS_MANAGEMENT_URL")
+
+
+@pytest.fixture(autouse=True)
+def _runtime_env_restored() -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in _RUNTIME_ENV}
+    yield
+    changed = False
+    for name, value in before.items():
+        if os.environ.get(name) != value:
+            changed = True
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if changed:
+        from gtvision.core.settings import get_settings
+
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A real PostgreSQL: DATABASE_URL if given (CI with a server), else an embedded pgserver in a temp dir."""
@@ -43,7 +79,11 @@ def database_url() -> Iterator[str]:
         import pgserver
 
         tmp = tempfile.mkdtemp(prefix="gtv-pg-")
-        srv = pgserver.get_server(tmp, cleanup_mode="delete")
+        # Parallel workers (pytest -n) start their servers at once; pgserver's first start as root creates its
+        # system user, which two processes must not do together.
+        with open(Path(tempfile.gettempdir()) / "gtv-pgserver.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            srv = pgserver.get_server(tmp, cleanup_mode="delete")
         url = srv.get_uri()
     migrations.apply(url)
     os.environ["DATABASE_URL"] = url
@@ -60,12 +100,25 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    """moto in server mode on a free port, with the template's buckets, queues and notifications created."""
-    from moto.server import ThreadedMotoServer
+    """moto in server mode on a free port, with the template's buckets, queues and notifications created.
 
+    In a process of its own: moto's backends are global to a process, so a server in the test process would
+    share its state with every other moto a test starts there (`mock_aws` resets it, in-process local stacks
+    and their emulator state write into it); the suite's emulator is reached over HTTP only, as in AWS."""
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"moto server did not start on port {port} (exit {server.poll()})")
+        time.sleep(0.05)
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     from gtvision_local import resources, template
@@ -84,7 +137,11 @@ def aws_endpoint() -> Iterator[str]:
     get_settings.cache_clear()
     aws.reset()
     yield endpoint
-    server.stop()
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,9 @@ from gtvision.core.coldstart import imports_without_gc
 
 with imports_without_gc():
     from aws_lambda_powertools.utilities.typing import LambdaContext
-    from chalice import Blueprint
+    from chalice import Response
 
-    from chalicelib.http import Ctx, contract_errors, route
+    from chalicelib.http import contract_errors, json_response
     from chalicelib.proxy import ProxyChalice
     from chalicelib.routes import (
         audit,
@@ -36,6 +36,8 @@ with imports_without_gc():
     from chalicelib.routes import console as console_api
     from chalicelib.routes import health as health_api
     from chalicelib.routes import recordings as recordings_api
+    from chalicelib.routing import Api, Request
+    from chalicelib.schemas import OpenApiDoc
     from gtvision.core.observability import logger, metrics, tracer
     from gtvision.live import service as live
     from gtvision.tenancy import access
@@ -65,18 +67,18 @@ app.register_blueprint(bookmarks.api.bp)
 app.register_blueprint(privacy.api.bp)
 app.api.binary_types.append("application/pdf")  # the agreements' monthly report
 
-_meta = Blueprint(__name__)
+_meta = Api("meta")
 
 
-@route(_meta, "/v1/openapi.json", auth=False)
-def openapi(ctx: Ctx) -> Any:
+@_meta.route("GET", "/v1/openapi.json", role=None, response=OpenApiDoc)
+def openapi(req: Request[None, None]) -> Response:
     """The OpenAPI 3 document of every route."""
     from chalicelib.openapi import build
 
-    return build(app)
+    return json_response(build(app))
 
 
-app.register_blueprint(_meta)
+app.register_blueprint(_meta.bp)
 
 
 @logger.inject_lambda_context

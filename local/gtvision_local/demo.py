@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from gtvision.core import db
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
-from gtvision.tenancy.store import cameras as cameras_dal
-from gtvision.tenancy.store import cities as cities_dal
+from gtvision.tenancy import cameras
 
 from .recorder import Recorder
 
@@ -117,32 +115,19 @@ class Demo:
 def ensure_demo_camera() -> tuple[str, str]:
     """(city_id, camera_id) of the demo, created on first use."""
     name, state = DEMO_CITY
-    with db.transaction() as conn:
-        city = cities_dal.find_by_name(conn, name, state)
-        if city is None:
-            city = cities_dal.insert(
-                conn,
-                {
-                    "name": name,
-                    "state": state,
-                    "retention_days": 7,
-                    "lpr_retention_days": 30,
-                    "camera_limit": 10,
-                    "timezone": "America/Sao_Paulo",
-                },
-            )
-        city_id = str(city.id)
-        camera = cameras_dal.find_by_name(conn, city_id, DEMO_CAMERA)
-        if camera is None:
-            camera = cameras_dal.insert(
-                conn, {"city_id": city_id, "name": DEMO_CAMERA, "source_url": DEMO_SOURCE_URL, "status": "streaming"}
-            )
-    return city_id, str(camera.id)
+    city = {
+        "name": name,
+        "state": state,
+        "retention_days": 7,
+        "lpr_retention_days": 30,
+        "camera_limit": 10,
+        "timezone": "America/Sao_Paulo",
+    }
+    return cameras.ensure_named(city, DEMO_CAMERA, DEMO_SOURCE_URL)
 
 
 def _camera_streams(camera_id: str) -> bool:
-    with db.transaction() as conn:
-        camera = cameras_dal.get(conn, camera_id, None)
+    camera = cameras.get_any(camera_id)
     return camera is not None and camera.status == "streaming"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,17 @@ def recorded(world: Any, segment_files: list[SegmentSource]) -> Any:  # noqa: F8
     return register(world.camera(), segment_files, start)
 
 
+def _job_message(queue: str, clip_id: str) -> list[dict[str, Any]]:
+    """The clip's job message (the queue may hold other tests' jobs ahead of it: read until it comes)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        got = sqs().receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        mine = [m for m in got if clip_id in m["Body"]]
+        if mine:
+            return mine
+    raise AssertionError(f"no job message for clip {clip_id}")
+
+
 def _sources_size(files: list[SegmentSource]) -> int:
     return sum(os.path.getsize(f.url_or_path) for f in files)
 
@@ -56,8 +68,7 @@ def test_a_full_scratch_backs_off_for_minutes_says_why_and_the_clip_is_made_once
         filler = fill(scratch, leave_free=_sources_size(segment_files) + 8192)
 
         # When the clip worker gets its job
-        got = sqs().receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
-        mine = [m for m in got if clip_id in m["Body"]]
+        mine = _job_message(queue, clip_id)
         event = {"Records": [_record(m, queue) for m in mine]}
         result = handler(event, WorkerContext())
 

@@ -118,10 +118,7 @@ def violations(graph: dict[str, set[str]]) -> set[tuple[str, str, str]]:
 
 
 #: Imports that break the rules today, each to be removed (a test fails once one is gone, so the list shrinks).
-KNOWN_VIOLATIONS: set[tuple[str, str, str]] = {
-    ("gtvision_local.demo", "gtvision.tenancy.store.cameras", "a store is imported only inside its feature"),
-    ("gtvision_local.demo", "gtvision.tenancy.store.cities", "a store is imported only inside its feature"),
-}
+KNOWN_VIOLATIONS: set[tuple[str, str, str]] = set()
 
 
 def test_the_cycle_finder_sees_a_cycle() -> None:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import psycopg
-from chalice import Blueprint, Response
+from chalice import Response
 
-from chalicelib import resolvers as scope
-from gtvision.audit import service as audit
-from gtvision.core import pagination
-from gtvision.core.errors import DomainError, Invalid, Malformed, TooLarge, not_found
+from gtvision.core.errors import DomainError, Invalid, Malformed, TooLarge
 from gtvision.core.jsonutil import dumps
 from gtvision.core.observability import logger
-from gtvision.tenancy.auth import Principal, bearer
-from gtvision.tenancy.authz import check_path
-from gtvision.tenancy.users import ensure_active
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
 #: On every API answer unless the view set its own (the console's assets are cacheable): answers carry
@@ -146,115 +138,3 @@ def error_response(exc: BaseException, path: str) -> Response:
         )
     logger.exception("unhandled error", extra={"path": path})
     return error_answer(500, "internal_error", "erro interno")
-
-
-@dataclass
-class Ctx:
-    """What a view needs of the request, without chalice types leaking into logic."""
-
-    principal: Principal | None
-    query: dict[str, str]
-    raw_body: bytes
-    headers: dict[str, str]
-    source_ip: str | None
-    request_id: str
-    audit_detail: dict[str, Any] = field(default_factory=dict)
-    audit_city_id: str | None = None
-
-    @property
-    def user(self) -> Principal:
-        assert self.principal is not None
-        return self.principal
-
-    def json(self) -> Any:
-        return parse_json(self.raw_body)
-
-    def limit(self) -> int:
-        return pagination.parse_limit(self.query.get("limit"))
-
-    def cursor(self) -> str | None:
-        return self.query.get("cursor") or None
-
-
-def route(
-    bp: Blueprint,
-    path: str,
-    methods: tuple[str, ...] = ("GET",),
-    *,
-    auth: bool = True,
-    roles: tuple[str, ...] | None = None,
-    audit_action: str | None = None,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `fn(ctx, **path_params)` on `bp`.
-
-    Authenticated routes are authorised before the view runs, so before any body or query is
-    validated (`scope.authorize`: path ids visible in the caller's city, else 404; then `roles`, else
-    403). `roles` defaults to every role for reads and to managers and admins for writes (viewers
-    write nothing, contract "Auth and roles").
-
-    Writes (non-GET) are always audited; reads are audited when `audit_action` is given (video,
-    thumbnails, clips, LPR, trajectories). Domain errors become the contract's error JSON.
-    """
-    allowed = roles if roles is not None else (scope.ANY if methods == ("GET",) else scope.MANAGERS)
-
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        action = audit_action or (None if methods == ("GET",) else f"{fn.__name__}")
-
-        @functools.wraps(fn)
-        def view(**params: str) -> Response:
-            req = bp.current_request
-            rc = (req.context or {}) if req else {}
-            ctx = Ctx(
-                principal=None,
-                query=dict(req.query_params or {}),
-                # chalice annotates raw_body as str | bytes but always returns bytes (it encodes str bodies).
-                raw_body=cast(bytes, req.raw_body or b""),
-                headers={k.lower(): v for k, v in (req.headers or {}).items()},
-                source_ip=(rc.get("identity") or {}).get("sourceIp"),
-                request_id=rc.get("requestId") or uuid.uuid4().hex,
-            )
-            status = 500
-            try:
-                if auth:  # 401 before anything about the path or the query
-                    ctx.principal = ensure_active(bearer(ctx.headers.get("authorization")))
-                    check_path(ctx.principal, path)
-                for name, value in list(params.items()):
-                    if "\x00" in value or (auth and name.endswith("_id") and not _is_uuid(value)):
-                        raise not_found()
-                    if auth and name.endswith("_id"):
-                        params[name] = str(uuid.UUID(value))  # canonical before any use
-                # (A route without a token gets its ids as sent: see routing.Api._path_kwargs.)
-                if any("\x00" in k or "\x00" in v for k, v in ctx.query.items()):
-                    # PostgreSQL text cannot hold NUL: refused here once rather than in every query.
-                    raise Malformed("invalid_query", "parâmetro de consulta com caractere nulo")
-                if ctx.principal is not None:
-                    scope.authorize(ctx.principal, allowed, params)
-                result = fn(ctx, **params)
-                resp = result if isinstance(result, Response) else json_response(result)
-                status = resp.status_code
-                return secured(resp)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes the contract's error answer
-                resp = error_response(exc, path)
-                status = resp.status_code
-                return resp
-            finally:
-                if action and ctx.principal is not None:
-                    resource = path.format(**params) if params else path
-                    audit.record(
-                        ctx.principal,
-                        action,
-                        resource,
-                        status=status,
-                        source_ip=ctx.source_ip,
-                        request_id=ctx.request_id,
-                        city_id=ctx.audit_city_id,
-                        detail={"query": ctx.query, **ctx.audit_detail} if ctx.query or ctx.audit_detail else None,
-                    )
-
-        view.__gtv_audit__ = action  # type: ignore[attr-defined]
-        view.__gtv_auth__ = auth  # type: ignore[attr-defined]
-        view.__gtv_roles__ = allowed if auth else ()  # type: ignore[attr-defined]
-        bp.route(path, methods=list(methods), content_types=CONTENT_TYPES, cors=True)(view)
-        return view
-
-    return deco

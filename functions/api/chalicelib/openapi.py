@@ -16,7 +16,6 @@ from chalice import Chalice
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.contract import OPERATIONS, Operation
 from chalicelib.schemas import ErrorOut
 
 VERSION = "1.1.0"
@@ -74,8 +73,11 @@ def _schemas(ops: list[Any]) -> tuple[dict[tuple[Any, str], dict[str, Any]], dic
 
 def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
     routes = sorted((path, method, entry) for path, methods in app.routes.items() for method, entry in methods.items())
-    # A route declared with `routing.Api.route` carries its own declaration; the rest are still in OPERATIONS.
-    ops = [getattr(e.view_function, "__gtv_op__", None) or OPERATIONS.get((m, p), Operation()) for p, m, e in routes]
+    # Every route is declared with `routing.Api.route`, which carries its declaration on the view.
+    undeclared = [f"{m} {p}" for p, m, e in routes if not hasattr(e.view_function, "__gtv_op__")]
+    if undeclared:
+        raise ValueError(f"routes not declared with routing.Api.route: {', '.join(undeclared)}")
+    ops = [getattr(e.view_function, "__gtv_op__") for _, _, e in routes]  # noqa: B009 - set on the view at run time
     refs, components = _schemas(ops)
     error = {"description": "Erro", "content": {"application/json": {"schema": refs[(ErrorOut, "serialization")]}}}
     paths: dict[str, Any] = {}

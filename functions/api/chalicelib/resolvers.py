@@ -1,12 +1,10 @@
-"""Who may call a route, checked before anything reads its body or query (contract v1.1,
-"Authorization before validation").
+"""Path id → row, resolved by the route decorator (`routing.Api.route`) right after the token is verified,
+before anything reads the body or query (contract v1.1, "Authorization before validation").
 
-The route decorator (`chalicelib.http.route`) calls `authorize` right after the token is verified:
-every `{..._id}` path parameter is resolved in the caller's city first (404 for another city's or an
-unknown id — the tenancy walk relies on "visibility before role"), then the route's roles are checked
-(403). Only then does the view parse the body or query, so a caller who may not use the route never
-learns the route's input schema from a 422. The logic functions keep their own checks too: they are
-also called from places that are not routes.
+Every `{..._id}` path parameter is resolved in the caller's city first (404 for another city's or an unknown id,
+or a camera outside a restricted user's groups — the tenancy walk relies on "visibility before role"), then the
+route's least role is checked (403). Only then does the view parse the body or query, so a caller who may not use
+the route never learns the route's input schema from a 422.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from gtvision.mosaics import service as mosaics
 from gtvision.sentinela import service as sentinela
 from gtvision.sharing import agreements, grants
 from gtvision.tenancy import cameras, cities, groups, users
-from gtvision.tenancy.authz import ADMINS, ANY, MANAGERS, OPERATORS, roles_from
+from gtvision.tenancy.authz import roles_from
 
 #: Path parameters that are not ids (no canonical form, no resolver).
 PLAIN_PARAMS = frozenset({"asset_name", "notification", "plate"})
@@ -50,13 +48,4 @@ RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
 }
 
 
-def authorize(principal: Principal, roles: tuple[str, ...], params: dict[str, str]) -> None:
-    """404 unless every id of the path is visible to the caller; then 403 unless the role may call."""
-    for name, value in params.items():
-        resolver = RESOLVERS.get(name)
-        if resolver is not None:
-            resolver(principal, value)
-    principal.require(*roles)
-
-
-__all__ = ["ADMINS", "ANY", "MANAGERS", "OPERATORS", "PLAIN_PARAMS", "RESOLVERS", "authorize", "roles_from"]
+__all__ = ["PLAIN_PARAMS", "RESOLVERS", "roles_from"]

@@ -340,3 +340,17 @@ def substream_with_credentials(camera_id: str) -> str | None:
         return None
     password = crypto.decrypt(sec.password_enc, cid) if sec.password_enc else None
     return with_credentials(sec.substream_url, sec.username, password)
+
+
+def ensure_named(city: Mapping[str, object], name: str, source_url: str) -> tuple[str, str]:
+    """(city_id, camera_id) of the camera `name` in the city `city["name"]`/`city["state"]`, each created with
+    these values on first use (the local demo's camera: no principal, no quota)."""
+    with db.transaction() as conn:
+        found = cities_dal.find_by_name(conn, str(city["name"]), str(city["state"]))
+        city_id = str((found or cities_dal.insert(conn, dict(city))).id)
+        camera = dal.find_by_name(conn, city_id, name)
+        if camera is None:
+            camera = dal.insert(
+                conn, {"city_id": city_id, "name": name, "source_url": source_url, "status": "streaming"}
+            )
+    return city_id, str(camera.id)
