@@ -24,10 +24,11 @@ HANDLERS = {
     "RetentionFunction": "functions/retention/handler.py",
 }
 _PROBE = """
-import importlib.util, sys, time
+import importlib.util, os, sys, time
 t0 = time.perf_counter()
 path = sys.argv[1]
 if path:
+    sys.path.insert(0, os.path.dirname(path))  # the function's own directory, as Lambda's /var/task
     spec = importlib.util.spec_from_file_location("handler_under_test", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
