@@ -160,6 +160,18 @@ def test_a_dead_letter_message_reaches_the_console_as_an_ops_alert_and_its_remov
     # When the queue is emptied (the message redriven or dropped), the alarm resolves and so does the ops alert
     sqs.purge_queue(QueueUrl=url)
     started = time.monotonic()
-    (resolved,) = _wait("a resolução", lambda: [a for a in dlq_alerts() if a["resolved_at"]], 45, logs["prometheus"])
-    assert resolved["id"] == alert["id"]
+    # (On a loaded machine a scrape can miss and Prometheus re-fire the alarm as a new episode, i.e. a second ops
+    # alert: the one opened above must resolve, and so must any episode after it.)
+    (resolved,) = _wait(
+        "a resolução",
+        lambda: [a for a in dlq_alerts() if a["resolved_at"] and a["id"] == alert["id"]],
+        45,
+        logs["prometheus"],
+    )
+    _wait(
+        "a resolução de todos",
+        lambda: [1] if all(a["resolved_at"] for a in dlq_alerts()) else [],
+        45,
+        logs["prometheus"],
+    )
     print(f"\nalerta aberto em {opened_s:.1f} s, resolvido em {time.monotonic() - started:.1f} s", flush=True)

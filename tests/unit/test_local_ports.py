@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import urllib.request
 
 import pytest
@@ -55,10 +56,34 @@ def test_an_explicit_variable_wins_over_the_base(clean: pytest.MonkeyPatch) -> N
     assert "GTV_MEDIAMTX_API_URL" not in ports.derived
 
 
+def _free_base() -> int:
+    """A port base whose eight ports are all free now (the stand-in binds several of them; another process may
+    hold one next to a single free port)."""
+    for _ in range(50):
+        base = free_port()
+        if base + 7 > 65535:
+            continue
+        free = True
+        for port in range(base, base + 8):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    free = False
+                    break
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            return base
+    raise AssertionError("no run of 8 free ports found")
+
+
 def test_the_mediamtx_stand_in_serves_the_stacks_mediamtx_port(clean: pytest.MonkeyPatch) -> None:
     # Given a stack whose base puts its MediaMTX on a free port, and no MediaMTX binary
-    mediamtx_port = free_port()
-    clean.setenv("GTV_PORT_BASE", str(mediamtx_port - 4))
+    base = _free_base()
+    mediamtx_port = base + 4
+    clean.setenv("GTV_PORT_BASE", str(base))
     clean.setenv("PATH", "/nonexistent")
     clean.delenv("GTV_MEDIAMTX_BIN", raising=False)
     apply_port_base()

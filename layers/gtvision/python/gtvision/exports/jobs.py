@@ -4,15 +4,11 @@ for parts, ExportPackageFunction for packages): parse, keep to the invocation's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from gtvision.core.observability import logger, metrics, tracer
-from gtvision.core.retries import RetryingBatchProcessor
+from gtvision.core.observability import logger, metrics
 from gtvision.exports import package, worker
 
 #: Lambda's own timeout is 900 s; leave room to upload and to mark the part after ffmpeg returns.
@@ -41,11 +37,10 @@ def package_job(body: str) -> str:
     return package.process(worker.parse_message(body).export_id)
 
 
-def part_handler(metric_prefix: str) -> Callable[[dict[str, Any], LambdaContext], PartialItemFailureResponse]:
-    """The Lambda handler of a part queue (ExportWorkerFunction, RedactionFunction): each record is one part;
+def part_record_handler(metric_prefix: str) -> Callable[[SQSRecord, LambdaContext | None], str]:
+    """The record handler of a part queue (ExportWorkerFunction, RedactionFunction): each record is one part;
     poison messages, busy parts and transient errors raise (the record is retried or dead-lettered); the
     outcome is counted as `{metric_prefix}_{outcome}`."""
-    processor = RetryingBatchProcessor()
 
     def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
         remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else None
@@ -54,12 +49,4 @@ def part_handler(metric_prefix: str) -> Callable[[dict[str, Any], LambdaContext]
         logger.info("export part done", extra={"outcome": outcome})
         return outcome
 
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
-    def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-
-    return handler
+    return record_handler
