@@ -29,11 +29,10 @@ declare -A ARGS=(
   [bench/bench_feed_delivery.py]=""
   [bench/bench_cases.py]=""
 )
-BENCHES=(bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_lpr_ingest.py bench/bench_retention.py
-         bench/bench_cold_start.py bench/bench_sentinela.py bench/bench_stream_health.py
-         bench/bench_lambda_cold_start.py bench/bench_segment_registration.py bench/bench_live_fanout.py
-         bench/bench_feed_delivery.py
-         bench/bench_cases.py)
+BENCHES=(bench/bench_lpr_ingest.py bench/bench_lambda_cold_start.py bench/bench_segment_registration.py
+         bench/bench_live_fanout.py bench/bench_feed_delivery.py bench/bench_cases.py
+         bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py bench/bench_retention.py
+         bench/bench_cold_start.py bench/bench_stream_health.py bench/bench_sentinela.py)
 {
   echo "# Benchmarks"
   echo
@@ -44,6 +43,7 @@ BENCHES=(bench/bench_clips.py bench/bench_playback.py bench/bench_lpr_search.py 
   echo "Each section compares against a baseline measured in the same run. Times are wall-clock; the"
   echo "machine is shared, so read ratios rather than absolute numbers."
 } > "$tmp"
+failed=()
 for b in "${BENCHES[@]}"; do
   cmd="$PY $b ${ARGS[$b]}"
   echo "==> $cmd" >&2
@@ -54,7 +54,11 @@ for b in "${BENCHES[@]}"; do
     echo "Command: \`${cmd% }\`"
     echo
     # The functions' own JSON log and EMF lines are not figures: they stay out of the document.
-    $cmd | { grep -v '^{"' || true; }
+    if ! $cmd | { grep -v '^{"' || true; }; then
+      echo
+      echo "**This benchmark failed in this run** (its error is in the terminal output of \`make bench\`)."
+      failed+=("$b")
+    fi
   } >> "$tmp"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -90,3 +94,7 @@ Path(target).write_text(json.dumps(doc, indent=2) + "\n")
 PYEOF
 rm -rf "$results"
 echo "==> $out e $json atualizados" >&2
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "==> falharam: ${failed[*]}" >&2
+  exit 1
+fi
