@@ -161,6 +161,8 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
     from gtvision.core.settings import get_settings
     from gtvision.recordings import store as segments_dal
     from gtvision.sentinela import service as sentinela
+    from gtvision.sentinela import worker
+    from gtvision.sentinela.schemas import Criteria, SearchIn, SegmentTask
 
     get_settings.cache_clear()
     aws.reset()
@@ -189,12 +191,12 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
         poller = next(p for p in rt.pollers if p.function.logical_id == "SentinelaAnalyseFunction")
         poller.wait_seconds = 0
         started = time.perf_counter()
-        search = sentinela.create(viewer, window)
-        while sentinela.get(viewer, search["id"])["status"] == "processing":
+        search = sentinela.create(viewer, SearchIn.model_validate(window))
+        while sentinela.visible(viewer, str(search.id)).status in ("pending", "processing"):
             poller.poll_once()
         queued_s = time.perf_counter() - started
-        final = sentinela.get(viewer, search["id"])
-        _, items, _ = sentinela.results(viewer, search["id"], 500, None)
+        final = sentinela.visible(viewer, str(search.id))
+        items, _ = sentinela.results(final, 500, None)
 
         # Baseline: the same analysis called directly, one segment after the other (no queue, no handler)
         from gtvision.sentinela import store as sentinela_dal
@@ -203,12 +205,11 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
         with db.transaction() as conn:
             segs = sentinela_dal.recorded_segments(conn, str(city), [str(camera)], t0,
                                                    t0 + timedelta(seconds=60 * n_segments))  # fmt: skip
-            sentinela_dal.insert_search(conn, {"id": direct_id, "city_id": city, "created_by": None,
-                                               "criteria": final["criteria"], "status": "pending"})  # fmt: skip
+            sentinela_dal.insert_search(conn, direct_id, str(city), None, Criteria.model_validate(final.criteria))
             sentinela_dal.plan_segments(conn, direct_id, segs)
         started = time.perf_counter()
         for s in segs:
-            sentinela.analyse_segment(sentinela.SegmentTask(direct_id, str(camera), s["start_at"]))
+            worker.analyse_segment(SegmentTask(direct_id, str(camera), s.start_at))
         direct_s = time.perf_counter() - started
     finally:
         moto.stop()
@@ -219,8 +220,8 @@ def bench_end_to_end(recording: Path, n_segments: int) -> list[str]:
     }
     return [
         f"{n_segments} segments of 60 s (640×360, 15 fps) on one camera; search `color=vermelho`, analyse_video.",
-        f"Job through the queue ended `{final['status']}` with {len(items)} results"
-        f" ({sum(1 for i in items if i['source'] == 'video')} video sightings).",
+        f"Job through the queue ended `{final.status}` with {len(items)} results"
+        f" ({sum(1 for i in items if i.source == 'video')} video sightings).",
         "",
         "| path | seconds | segments/min |",
         "|---|---:|---:|",
