@@ -48,14 +48,55 @@ def sam_available() -> bool:
     return True
 
 
+#: What `sam build` is given in place of an image function: the zip function running the same job (sam builds an
+#: image only through a container runtime, which these machines do not have; its Dockerfile is checked apart).
+_IMAGE_STAND_IN = {"RedactionFunction": "functions/export_worker"}
+
+
+def zip_only_template(text: str) -> str:
+    """template.yaml's text with each image function (`_IMAGE_STAND_IN`) built from its zip twin's code: the
+    `Metadata` (Docker) block and `PackageType`/`ImageConfig` are replaced by `CodeUri`/`Handler`/`Runtime`, so
+    every reference to the function still resolves and `sam build` builds every zip function as Lambda runs it."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    current: str | None = None
+    skipping = 0  # indentation of a block being dropped
+    for line in lines:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if skipping and (not stripped or indent > skipping):
+            continue
+        skipping = 0
+        if indent == 2 and stripped.endswith(":"):
+            current = stripped[:-1]
+        if current in _IMAGE_STAND_IN and indent == 4 and stripped == "Metadata:":
+            skipping = 4
+            continue
+        if current in _IMAGE_STAND_IN and indent == 6 and stripped == "ImageConfig:":
+            skipping = 6
+            continue
+        if current in _IMAGE_STAND_IN and indent == 6 and stripped == "PackageType: Image":
+            out += [f"      CodeUri: {_IMAGE_STAND_IN[current]}\n", "      Handler: handler.handler\n"]
+            out += ["      Runtime: python3.12\n"]
+            continue
+        out.append(line)
+    return "".join(out)
+
+
 def run_sam_build(template_path: Path, build_dir: Path, quiet: bool = False) -> None:
-    """``sam build`` into ``build_dir``; ``quiet`` keeps its output off stdout (shown only if it fails)."""
-    proc = subprocess.run(
-        ["sam", "build", "--template-file", str(template_path), "--build-dir", str(build_dir)],
-        cwd=template_path.parent,
-        capture_output=quiet,
-        text=True,
-    )
+    """``sam build`` into ``build_dir`` (image functions stand in as their zip twins: `zip_only_template`);
+    ``quiet`` keeps its output off stdout (shown only if it fails)."""
+    zip_only = template_path.parent / ".sam-build-template.yaml"  # beside the original: CodeUris stay relative
+    zip_only.write_text(zip_only_template(template_path.read_text()))
+    try:
+        proc = subprocess.run(
+            ["sam", "build", "--template-file", str(zip_only), "--build-dir", str(build_dir)],
+            cwd=template_path.parent,
+            capture_output=quiet,
+            text=True,
+        )
+    finally:
+        zip_only.unlink(missing_ok=True)
     if proc.returncode != 0:
         if quiet:
             sys.stderr.write(proc.stdout + proc.stderr)
