@@ -64,7 +64,19 @@ def test_metrics_after_traffic_match_what_happened(
 ) -> None:
     assert runtime.gateway is not None
     base = runtime.gateway.url
+    # Reads other tests left queued are this runtime's to ingest too: purge them and let the count settle first
+    from gtvision.core import aws
+
+    sqs = aws.client("sqs")
+    sqs.purge_queue(QueueUrl=sqs.get_queue_url(QueueName="gtvision-lpr-reads")["QueueUrl"])
     before = _scrape(base)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        now = _scrape(base)
+        if now.get("gtvision_lpr_reads_ingested_total") == before.get("gtvision_lpr_reads_ingested_total"):
+            break
+        before = now
 
     # Given an LPR camera, three good reads and one that cannot be a plate, posted to the local API
     cam = world.camera(lpr_enabled=True, name="LPR métricas")
