@@ -26,7 +26,7 @@ from test_clips import (  # noqa: F401 - the module's fixture reused as it is
 from utils import load_function
 
 from gtvision.clips import worker as clips
-from gtvision.core import queues
+from gtvision.core import errors, queues
 from gtvision.media.clipping import SegmentSource
 
 
@@ -109,7 +109,7 @@ def test_a_read_only_scratch_fails_the_last_attempt_with_a_reason_in_portuguese(
 def test_a_long_ffmpeg_error_keeps_its_end() -> None:
     cause = "Error writing trailer: No space left on device"
     long = "ffmpeg falhou (código 228): " + "[mov @ 0x1] aviso irrelevante\\n" * 60 + cause
-    bounded = clips._bounded(long)
+    bounded = errors.bounded_reason(long)
     assert len(bounded) <= 600 and bounded.endswith(cause) and bounded.startswith("ffmpeg falhou (código 228)")
 
 

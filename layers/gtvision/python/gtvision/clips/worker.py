@@ -33,9 +33,6 @@ from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
 MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
-_ERROR_CHARS = 600
-#: Of a long error, the head kept (what failed); the rest of `_ERROR_CHARS` is its tail (ffmpeg's cause).
-_ERROR_HEAD = 160
 
 
 class PoisonMessage(errors.PoisonMessage):
@@ -107,22 +104,15 @@ def _retry_or_fail(row: Clip, token: str, exc: Exception) -> str:
         return "failed"
     logger.warning("clip attempt failed; retried", extra={"clip_id": clip_id, "reason": reason[-300:]})
     with db.transaction() as conn:
-        store.release(conn, clip_id, token, error=_bounded(f"tentativa {row.attempts} falhou: {reason}"))
+        store.release(conn, clip_id, token, error=errors.bounded_reason(f"tentativa {row.attempts} falhou: {reason}"))
     announce(clip_id)  # queued again
     raise exc
-
-
-def _bounded(error: str) -> str:
-    """At most `_ERROR_CHARS`: the head (what failed) and the tail (ffmpeg prints the cause last)."""
-    if len(error) <= _ERROR_CHARS:
-        return error
-    return error[:_ERROR_HEAD] + " … " + error[-(_ERROR_CHARS - _ERROR_HEAD - 3) :]
 
 
 def _fail(row: Clip, token: str, error: str) -> None:
     logger.warning("clip failed", extra={"clip_id": str(row.id), "error": error[-300:]})
     with db.transaction() as conn:
-        store.finish(conn, str(row.id), token, {"status": "failed", "error": _bounded(error)})
+        store.finish(conn, str(row.id), token, {"status": "failed", "error": errors.bounded_reason(error)})
     announce(str(row.id))
 
 

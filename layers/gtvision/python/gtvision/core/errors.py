@@ -81,3 +81,16 @@ class TransientError(Exception):
 class ResourceExhausted(TransientError):
     """The machine ran out of something (scratch space, a writable scratch, file handles, memory): retried
     after minutes, not seconds — the same instance filling up again at once helps nobody."""
+
+
+#: A stored failure reason is at most this long; of a longer one the first `ERROR_HEAD` characters (what failed)
+#: are kept and the rest is its tail (ffmpeg prints the cause last).
+ERROR_CHARS = 600
+ERROR_HEAD = 160
+
+
+def bounded_reason(error: str) -> str:
+    """A failure reason fit to store and show: at most `ERROR_CHARS`, head and tail."""
+    if len(error) <= ERROR_CHARS:
+        return error
+    return error[:ERROR_HEAD] + " … " + error[-(ERROR_CHARS - ERROR_HEAD - 3) :]

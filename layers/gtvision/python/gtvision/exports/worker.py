@@ -38,7 +38,6 @@ from gtvision.tenancy import cameras, cities
 
 LEASE_S = 960  # the queues' visibility timeout covers it; a redelivery finds the lease expired
 MAX_ATTEMPTS = 3
-_ERROR_CHARS = 600
 
 
 class PoisonMessage(errors.PoisonMessage):
@@ -84,7 +83,7 @@ def process_part(export_id: str, camera_id: str, timeout_s: float, scratch_root:
         if classify(exc) is Failure.TRANSIENT:
             return _retry_or_fail(claimed, token, exc)
         reason = f"falha ao recortar o vídeo: {exc.message}" if isinstance(exc, MediaError) else str(exc)
-        _finish(claimed, token, {"status": "failed", "error": reason[:_ERROR_CHARS]})
+        _finish(claimed, token, {"status": "failed", "error": errors.bounded_reason(reason)})
         return "failed"
 
 
