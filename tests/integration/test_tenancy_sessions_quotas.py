@@ -11,6 +11,7 @@ import pytest
 from api_resources import PLATE, iso
 from utils import World
 
+from gtvision.core import db
 from gtvision.core.settings import get_settings
 from gtvision.tenancy import quotas
 
@@ -71,10 +72,15 @@ def test_an_anonymised_account_cannot_refresh(world: World) -> None:
 @pytest.fixture()
 def real_quotas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The deployed limits (the suite runs with GTV_QUOTA_SCALE=100), in a one-hour window so that a burst
-    never straddles two windows (a minute boundary would reset the counts mid-test)."""
+    never straddles two windows (a minute boundary would reset the counts mid-test).
+
+    The counters start empty: the hour's window begins at hh:00:00, the same key as the one-minute window of
+    hh:00, so the suite's own logins and searches in that minute would count against this test."""
     monkeypatch.setenv("GTV_QUOTA_SCALE", "1")
     monkeypatch.setattr(quotas, "WINDOW", timedelta(hours=1))
     get_settings.cache_clear()
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM rate_counters")
     yield
     monkeypatch.undo()
     get_settings.cache_clear()
