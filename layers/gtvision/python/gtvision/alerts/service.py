@@ -95,7 +95,7 @@ def _evaluate(conn: Conn, new: dal.NewReads) -> list[Alert]:
                 **({"agreement_id": str(hit.agreement_id), "source_ref": hit.source_ref} if hit.agreement_id else {}),
             },
         )
-    for pair in dal.clone_pairs(conn, new, settings.lpr_clone_window_s):
+    for pair in dal.clone_pairs(conn, new, settings.lpr_clone_window_s, settings.lpr_clone_max_kmh, geo.MIN_ALARM_KM):
         km = geo.haversine_km(pair.lat, pair.lon, pair.other_lat, pair.other_lon)
         seconds = (pair.captured_at - pair.other_captured_at).total_seconds()
         if not geo.is_impossible(km, seconds, settings.lpr_clone_max_kmh):
@@ -174,19 +174,23 @@ def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
     """Publish committed alerts to the alerts topic and as live events: a new alert is an `alert` event, a
     health incident that resolved itself an `alert.updated` one. The table is the source of truth: a failed
     publish is logged and counted, never undoes the alert."""
+    raised: dict[str, int] = {}  # counted once per kind (a batch raises hundreds)
     for row in map(_typed, created):
         message = public(row).model_dump(mode="python", by_alias=True)
         try:
             dal.publish_alert(message)
             if row.resolved_at is None:  # resolutions of health incidents are published, not counted
-                metrics.add_metric(name=f"LprAlert_{row.kind}", unit="Count", value=1)
-                metrics.add_metric(name="AlertsRaised", unit="Count", value=1)
+                raised[row.kind] = raised.get(row.kind, 0) + 1
         except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
             logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row.kind})
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
         # live event (never raises)
         kind = "alert" if row.resolved_at is None else "alert.updated"
         events.publish(message["city_id"] or NO_CITY, kind, message)
+    for kind, count in raised.items():
+        metrics.add_metric(name=f"LprAlert_{kind}", unit="Count", value=count)
+    if raised:
+        metrics.add_metric(name="AlertsRaised", unit="Count", value=sum(raised.values()))
 
 
 # ------------------------------------------------------------------------------------ API

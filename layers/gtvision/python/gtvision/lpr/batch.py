@@ -60,7 +60,8 @@ def line_of(msg: int, data: BatchRead, now: datetime, read_id: uuid.UUID) -> tup
     the webhook's reads, written as text here instead of through per-value adapters (the batch's hot loop) —
     with its (camera_id, event_id)."""
     read = ingest.validated(data, now)
-    vehicle = json.dumps(read.vehicle) if read.vehicle else None
+    # The same JSON as the webhook's `read.vehicle` (the fields set), written by pydantic (twice as fast as json)
+    vehicle = data.vehicle.model_dump_json(exclude_none=True) if read.vehicle and data.vehicle else None
     fields = (
         *(str(msg), str(read_id), str(data.camera_id), _text(read.event_id), read.plate, read.skeleton),
         *("{" + ",".join(read.keys) + "}", repr(read.confidence), read.captured_at.isoformat(), _text(vehicle)),
