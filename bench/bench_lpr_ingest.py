@@ -47,11 +47,41 @@ class Table:
     build_s: float | None
 
 
+#: The database server's settings: RDS's defaults for an 8 GiB instance (db.m6g.large: shared_buffers a quarter
+#: of memory, wal_buffers what PostgreSQL derives from it, max_wal_size 2 GB) rather than PostgreSQL's defaults
+#: for a small machine (128 MB of buffers for a table of gigabytes). Applied with ALTER SYSTEM and a restart.
+SERVER_SETTINGS = {"shared_buffers": "2GB", "wal_buffers": "16MB", "max_wal_size": "2GB"}
+#: The loaded table's reads end here (`bench_lpr_search.load`: 30 days from 1 October 2026); later ones were
+#: ingested by earlier runs.
+LOADED_UNTIL = datetime(2026, 11, 1, tzinfo=UTC)
+
+
 def _server(directory: Path) -> Any:
     import pgserver
 
     directory.mkdir(parents=True, exist_ok=True)
-    return pgserver.get_server(str(directory), cleanup_mode="stop")
+    srv = pgserver.get_server(str(directory), cleanup_mode="stop")
+    with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
+        stale = [k for k, v in SERVER_SETTINGS.items() if conn.execute(f"SHOW {k}").fetchone() != (v,)]
+        for k in stale:
+            conn.execute(f"ALTER SYSTEM SET {k} = '{SERVER_SETTINGS[k]}'")
+    if stale:
+        srv.cleanup()
+        srv = pgserver.get_server(str(directory), cleanup_mode="stop")
+    return srv
+
+
+def _reset(url: str, city: str) -> None:
+    """Back to the table as built: earlier runs' reads and alerts are deleted (each run ingests reads of the last
+    hour: left there, they would give the next run more clone pairs and alerts than the one before)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM alerts WHERE city_id = %s", (city,))
+        gone = conn.execute(
+            "DELETE FROM plate_reads WHERE city_id = %s AND captured_at >= %s", (city, LOADED_UNTIL)
+        ).rowcount
+        if gone:
+            conn.execute("VACUUM (ANALYZE) plate_reads")
+            conn.execute("CHECKPOINT")
 
 
 def table(n_reads: int, rng: random.Random) -> tuple[Any, Table]:
@@ -74,6 +104,7 @@ def table(n_reads: int, rng: random.Random) -> tuple[Any, Table]:
         with psycopg.connect(url, autocommit=True) as conn:
             city = str(conn.execute("SELECT city FROM bench_lpr_ingest").fetchone()[0])  # type: ignore[index]
             cams = [str(r[0]) for r in conn.execute("SELECT id FROM cameras WHERE city_id = %s", (city,)).fetchall()]
+        _reset(url, city)
         return srv, Table(url, city, cams, None)
     t0 = time.perf_counter()
     migrations.apply(url)
