@@ -170,6 +170,7 @@ def main() -> None:
     from gtvision_local.runtime import Runtime
 
     alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
+    alerts_dal.publish_alerts = lambda messages: {}
     get_settings.cache_clear()
     aws.reset()
     migrations.apply(os.environ["DATABASE_URL"])

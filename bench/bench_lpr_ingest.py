@@ -205,6 +205,7 @@ def _handler() -> Any:
     from gtvision_local.runtime import load_function_module
 
     alerts_store.publish_alert = lambda message: None
+    alerts_store.publish_alerts = lambda messages: {}
     return load_function_module(ROOT / "functions" / "lpr_ingest", "handler").handler
 
 
@@ -277,6 +278,7 @@ def plain_path(
     from gtvision.lpr import batch, ingest
 
     alerts_store.publish_alert = lambda message: None
+    alerts_store.publish_alerts = lambda messages: {}
     [event] = events(cameras, seen, n, 1, 1, rng)
     reads = batch.parse_message(event["Records"][0]["body"])
     now = datetime.now(UTC)

@@ -172,25 +172,43 @@ def _typed(row: Alert | Mapping[str, Any]) -> Alert:
 
 def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
     """Publish committed alerts to the alerts topic and as live events: a new alert is an `alert` event, a
-    health incident that resolved itself an `alert.updated` one. The table is the source of truth: a failed
-    publish is logged and counted, never undoes the alert."""
-    raised: dict[str, int] = {}  # counted once per kind (a batch raises hundreds)
-    for row in map(_typed, created):
-        message = public(row).model_dump(mode="python", by_alias=True)
-        try:
-            dal.publish_alert(message)
-            if row.resolved_at is None:  # resolutions of health incidents are published, not counted
-                raised[row.kind] = raised.get(row.kind, 0) + 1
-        except Exception:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
-            logger.exception("alert not published", extra={"alert_id": message["id"], "kind": row.kind})
+    health incident that resolved itself an `alert.updated` one. Both go out in batches of ten (a batch ingest
+    raises hundreds). The table is the source of truth: a failed publish is logged and counted, never undoes
+    the alert."""
+    rows = list(map(_typed, created))
+    if not rows:
+        return
+    messages = [public(row).model_dump(mode="python", by_alias=True) for row in rows]
+    failed = dal.publish_alerts(messages) if len(rows) > 1 else _publish_one(messages[0])
+    raised: dict[str, int] = {}  # counted once per kind
+    for i, row in enumerate(rows):
+        if i in failed:
+            logger.error(
+                "alert not published", extra={"alert_id": messages[i]["id"], "kind": row.kind, "reason": failed[i]}
+            )
             metrics.add_metric(name="LprAlertPublishFailed", unit="Count", value=1)
-        # live event (never raises)
-        kind = "alert" if row.resolved_at is None else "alert.updated"
-        events.publish(message["city_id"] or NO_CITY, kind, message)
+        elif row.resolved_at is None:  # resolutions of health incidents are published, not counted
+            raised[row.kind] = raised.get(row.kind, 0) + 1
     for kind, count in raised.items():
         metrics.add_metric(name=f"LprAlert_{kind}", unit="Count", value=count)
     if raised:
         metrics.add_metric(name="AlertsRaised", unit="Count", value=sum(raised.values()))
+    # live events (never raise)
+    events.publish_many(
+        [
+            (m["city_id"] or NO_CITY, "alert" if row.resolved_at is None else "alert.updated", m)
+            for row, m in zip(rows, messages, strict=True)
+        ]
+    )
+
+
+def _publish_one(message: JsonObject) -> dict[int, str]:
+    """The one-alert case (a webhook's read): one Publish call, as `publish_alerts` reports failures."""
+    try:
+        dal.publish_alert(message)
+    except Exception as exc:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
+        return {0: f"{type(exc).__name__}: {exc}"}
+    return {}
 
 
 # ------------------------------------------------------------------------------------ API

@@ -324,17 +324,45 @@ def delete_watch(conn: Conn, watch_id: str) -> bool:
 # ---------------------------------------------------------------------------------- SNS
 
 
-def publish_alert(message: JsonObject) -> None:
-    """Publish an alert to the alerts SNS topic (kind and city as message attributes)."""
-    aws.client("sns").publish(
-        TopicArn=get_settings().alerts_topic_arn,
-        Message=json.dumps(message, ensure_ascii=False, default=str),
-        Subject=f"GT-Vision alert: {message['kind']}",
-        MessageAttributes={
+def _sns_entry(message: JsonObject) -> dict[str, Any]:
+    return {
+        "Message": json.dumps(message, ensure_ascii=False, default=str),
+        "Subject": f"GT-Vision alert: {message['kind']}",
+        "MessageAttributes": {
             "kind": {"DataType": "String", "StringValue": str(message["kind"])},
             "city_id": {"DataType": "String", "StringValue": str(message["city_id"])},
         },
-    )
+    }
+
+
+def publish_alert(message: JsonObject) -> None:
+    """Publish an alert to the alerts SNS topic (kind and city as message attributes)."""
+    aws.client("sns").publish(TopicArn=get_settings().alerts_topic_arn, **_sns_entry(message))
+
+
+#: SNS PublishBatch's limit of entries per call.
+SNS_BATCH = 10
+
+
+def publish_alerts(messages: Sequence[JsonObject]) -> dict[int, str]:
+    """Publish many alerts to the alerts topic, ten per PublishBatch call (a batch ingest raises hundreds: one
+    call each was a round trip each). Returns the indexes that were not published, with why; a call that fails
+    whole fails its ten."""
+    failed: dict[int, str] = {}
+    sns, topic = aws.client("sns"), get_settings().alerts_topic_arn
+    for start in range(0, len(messages), SNS_BATCH):
+        chunk = messages[start : start + SNS_BATCH]
+        try:
+            reply = sns.publish_batch(
+                TopicArn=topic,
+                PublishBatchRequestEntries=[{"Id": str(i), **_sns_entry(m)} for i, m in enumerate(chunk)],
+            )
+        except Exception as exc:  # noqa: BLE001 - reported per alert; the caller logs and counts
+            failed.update({start + i: f"{type(exc).__name__}: {exc}" for i in range(len(chunk))})
+            continue
+        for entry in reply.get("Failed") or []:
+            failed[start + int(entry["Id"])] = str(entry.get("Message") or entry.get("Code") or "failed")
+    return failed
 
 
 # ---------------------------------------------------------------------------------- ops alerts

@@ -51,6 +51,24 @@ def publish(city_id: str, type_: str, data: Mapping[str, object], camera_id: str
     return True
 
 
+def publish_many(items: list[tuple[str, str, Mapping[str, object]]]) -> int:
+    """Queue many live events — (city_id, type, data) each — in batches of ten; returns how many were queued.
+    What could not be queued is logged and counted, as in `publish`."""
+    if not items:
+        return 0
+    if len(items) == 1:
+        return int(publish(*items[0]))
+    bodies = [dumps(message(city_id, type_, data)) for city_id, type_, data in items]
+    if not get_settings().events_queue_url:
+        logger.debug("EVENTS_QUEUE_URL not set: live events dropped", extra={"events": len(bodies)})
+        return 0
+    lost = store.send_events(bodies)
+    if lost:
+        logger.error("live events not queued", extra={"events": len(bodies), "lost": lost})
+        metrics.add_metric(name="LiveEventPublishFailed", unit="Count", value=lost)
+    return len(bodies) - lost
+
+
 def stream_status(city_id: str, camera_id: str, status: str, at: datetime | str) -> bool:
     """`stream.status` of one camera (`status` as the stream/health APIs say it, `at` when it changed)."""
     return publish(city_id, "stream.status", {"camera_id": str(camera_id), "status": status, "at": at}, camera_id)
