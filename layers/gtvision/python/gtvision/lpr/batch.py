@@ -110,7 +110,7 @@ def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResul
             inserted, unknown = dal.store_batch(conn, "".join(lines))
             created = alerts.evaluate_batch(conn, dal.NEW_READS_TABLE)
             # sharing: deliveries to the agreements in scope, committed with the reads (an outbox)
-            shared = sharing_feed.record(conn, dal.new_read_ids(conn) if inserted else [], created)
+            shared = sharing_feed.record(conn, [], created, relation=dal.NEW_READS_TABLE) if inserted else []
             stored = dal.new_reads(conn) if ingest.observed() else []
         for idx in unknown:
             failed[idx] = PoisonMessage("unknown_camera")

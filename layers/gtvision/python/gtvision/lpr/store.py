@@ -110,11 +110,6 @@ def store_batch(conn: Conn, copy_text: str) -> tuple[int, set[int]]:
     return stored, refused
 
 
-def new_read_ids(conn: Conn) -> list[Any]:
-    """The ids of what `store_batch` stored in this transaction (the sharing feed's outbox needs them)."""
-    return [r["id"] for r in conn.execute(f"SELECT id FROM {NEW_READS_TABLE}").fetchall()]
-
-
 def new_reads(conn: Conn) -> list[StoredRead]:
     """What `store_batch` stored in this transaction (for the post-ingest observers)."""
     return fetch_all(conn, StoredRead, f"SELECT {STORED_COLS} FROM {NEW_READS_TABLE}")

@@ -19,11 +19,12 @@ from gtvision.sharing.store import deliveries as store
 from gtvision.sharing.store import queue
 
 
-def record(conn: Conn, read_ids: list[Any], alerts: Sequence[Alert]) -> list[str]:
-    """Deliveries for newly stored reads and the hotlist alerts they raised; their ids, to `announce`."""
-    if not read_ids:
+def record(conn: Conn, read_ids: list[Any], alerts: Sequence[Alert], *, relation: str | None = None) -> list[str]:
+    """Deliveries for newly stored reads and the hotlist alerts they raised; their ids, to `announce`. A batch
+    names its table of new reads instead (`relation`, see `store.record_reads`)."""
+    if not read_ids and relation is None:
         return []
-    ids = store.record_reads(conn, read_ids)
+    ids = store.record_reads(conn, read_ids, relation=relation)
     hits = [(a.read_ids[0], a.watchlist_id) for a in alerts if a.kind == "hotlist"]
     if hits:
         ids += store.record_hits(conn, hits)
