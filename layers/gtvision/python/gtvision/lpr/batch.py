@@ -22,6 +22,7 @@ from gtvision.alerts import service as alerts
 from gtvision.alerts.schemas import Alert
 from gtvision.core import db
 from gtvision.core.errors import Invalid, Malformed, PoisonMessage
+from gtvision.core.gcpause import cyclic_gc_paused
 from gtvision.core.models import parse
 from gtvision.core.principal import Principal
 from gtvision.lpr import ingest
@@ -80,7 +81,13 @@ class BatchResult:
 
 
 def ingest_batch(messages: list[str], now: datetime | None = None) -> BatchResult:
-    """Store the reads of many messages in one transaction; invalid messages fail alone."""
+    """Store the reads of many messages in one transaction; invalid messages fail alone. The cyclic GC is
+    paused meanwhile (`core.gcpause`: its passes over the batch's objects grew with the batch)."""
+    with cyclic_gc_paused():
+        return _ingest_batch(messages, now)
+
+
+def _ingest_batch(messages: list[str], now: datetime | None) -> BatchResult:
     now = now or datetime.now(UTC)
     failed: dict[int, PoisonMessage] = {}
     lines: list[str] = []
