@@ -3,7 +3,9 @@
 
 The table: 10 M reads over 2.4 M plates, 200 cameras, one city, every index of the migrations — built once
 (COPY, then indexes) into a kept PostgreSQL data directory (`$GTV_BENCH_DIR`, default `.local/bench`) and reused
-by later runs; the build time is printed. BENCH_QUICK=1 uses a 200,000-read table (said in the output).
+by later runs; the build time is printed. BENCH_QUICK=1 uses a 200,000-read table (said in the output). Each run
+starts from the table as built (earlier runs' reads and alerts deleted, then VACUUM and CHECKPOINT), on a server
+with RDS's defaults for an 8 GiB instance (`SERVER_SETTINGS`).
 
 Each size is measured with `--workers` processes (Lambda runs up to MaximumConcurrency=5 invocations of the
 function at once) calling the real handler module, as Lambda imports it, on prebuilt SQS events. Figures:
