@@ -125,7 +125,8 @@ def test_many_posts_reuse_connections_report_gone_and_retry_what_failed() -> Non
 
 class _Scripted:
     """A raw HTTP/1.1 endpoint answering each request by its connection id's prefix, byte for byte as written
-    here, on connections it keeps open unless the answer ends them; it records every request as received."""
+    here, on connections it keeps open unless the answer ends them (`late-*`: no answer the first time); it
+    records every request as received."""
 
     ANSWERS = {
         "plain": b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
@@ -143,6 +144,8 @@ class _Scripted:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.connections = 0
+        self.waiting, self.released = threading.Event(), threading.Event()
+        self.retried_while_waiting = False
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/live"
         threading.Thread(target=self._accept, daemon=True).start()
@@ -167,12 +170,20 @@ class _Scripted:
                 body = reader.read(int(headers.get("content-length", 0)))
                 self.requests.append((target, headers, body))
                 kind = unquote(target.rsplit("/", 1)[1]).split("-")[0]
+                if kind == "late" and sum(t == target for t, _, _ in self.requests) == 1:
+                    self.waiting.set()  # the first time: no answer until the test ends (10 s at most)
+                    self.released.wait(10)
+                    self.waiting.clear()
+                    return
+                if kind == "late":
+                    self.retried_while_waiting = self.waiting.is_set()
                 answer = self.ANSWERS.get(kind, self.ANSWERS["plain"])
                 conn.sendall(answer)
                 if kind in ("closing", "old", "garbage"):
                     return
 
     def close(self) -> None:
+        self.released.set()
         self.sock.close()
 
 
@@ -202,11 +213,15 @@ def test_a_garbled_or_late_answer_is_retried_on_a_fresh_connection(monkeypatch: 
     monkeypatch.setattr("gtvision.live.transport.READ_TIMEOUT_S", 0.3)
     poster = Poster(endpoint.url, "us-east-1", posters=2, signer=Signer("us-east-1", Credentials("a", "b")))
     try:
-        # Given an endpoint that answers one id with something that is not HTTP
-        outcomes = poster.post_many([("garbage-1", b"{}"), ("plain-2", b"{}")])
-        # Then that post failed after its tries (two now, two more in the second pass), the other was delivered
-        assert outcomes == ["failed", "ok"]
-        assert [t.rsplit("/", 1)[1] for t, _, _ in endpoint.requests].count("garbage-1") == 4
+        # Given an endpoint that answers one id with something that is not HTTP, and another one too late once
+        outcomes = poster.post_many([("garbage-1", b"{}"), ("late-2", b"{}"), ("plain-3", b"{}")])
+        # Then the garbled one failed after its tries (two now, two more in the second pass), the late one was
+        # delivered on its second try, the plain one at once
+        assert outcomes == ["failed", "ok", "ok"]
+        sent = [t.rsplit("/", 1)[1] for t, _, _ in endpoint.requests]
+        assert (sent.count("garbage-1"), sent.count("late-2"), sent.count("plain-3")) == (4, 2, 1)
+        # and the late one's second try came while the first still had no answer (the read timed out)
+        assert endpoint.retried_while_waiting
     finally:
         poster.close()
         endpoint.close()
