@@ -195,13 +195,13 @@ def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: 
     # and a live manager of the same city, both subscribed to stream status
     manager_a = live.connect(world.manager_a, ["streams"])
     posts: list[str] = []
-    original = live.ws.post
+    original = live.ws.send
 
-    def counting_post(cid: str, data: bytes) -> bool:
+    async def counting_send(cid: str, data: bytes) -> bool:
         posts.append(cid)
-        return original(cid, data)
+        return await original(cid, data)
 
-    live.ws.post = counting_post
+    live.ws.send = counting_send
 
     # When a stream status event of the city is published
     camera = world.camera()
