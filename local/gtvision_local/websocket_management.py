@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import socket
 import time
@@ -39,6 +40,8 @@ MAX_HEAD = 64 * 1024
 _MAX_BODY = 8 * MAX_DATA
 #: How long a frame may wait for a slow socket before the post answers 500 (the notifier retries those).
 SEND_TIMEOUT_S = 5.0
+#: Pending connections the endpoint holds (a notifier opens all its kept-alive connections at once).
+BACKLOG = 512
 _PATH = re.compile(r"^(?:/[^/@]+)?/@connections/([^/]+)$")
 
 Answer = tuple[int, dict[str, Any] | None, str | None]  # status, JSON body, x-amzn-ErrorType
@@ -136,7 +139,7 @@ def response(status: int, body: dict[str, Any] | None = None, error: str | None 
         f"Date: {_http_date(int(time.time()))}",
         "Content-Type: application/json",
         f"Content-Length: {len(payload)}",
-        f"x-amzn-RequestId: {uuid.uuid4()}",
+        f"x-amzn-RequestId: {uuid.UUID(int=random.getrandbits(128), version=4)}",  # no getrandom() per answer
     ]
     if error:
         head.append(f"x-amzn-ErrorType: {error}")
@@ -154,7 +157,7 @@ class ManagementEndpoint:
     ) -> None:
         self.gateway = gateway
         self.credentials = credentials
-        self.socket = socket.create_server(("127.0.0.1", port), backlog=128)
+        self.socket = socket.create_server(("127.0.0.1", port), backlog=BACKLOG)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -164,7 +167,7 @@ class ManagementEndpoint:
         return str(host), int(port)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, sock=self.socket, limit=MAX_HEAD)
+        self._server = await asyncio.start_server(self._serve, sock=self.socket, limit=MAX_HEAD, backlog=BACKLOG)
 
     async def stop(self) -> None:
         """Stop accepting and end the kept-alive connections (their clients reconnect, as after a restart)."""
