@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
@@ -74,7 +75,9 @@ def _query_params(raw_query: str) -> dict[str, str]:
     return out
 
 
+@lru_cache(maxsize=64)
 def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    """The day's key (kept: a fan-out checks a thousand signatures of one day, region and service)."""
     key = hmac.new(f"AWS4{secret}".encode(), day.encode(), hashlib.sha256).digest()
     for part in (region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

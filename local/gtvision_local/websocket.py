@@ -9,8 +9,9 @@ with the ``websockets`` package, plus its management endpoint for ``apigatewayma
   (``requestContext.routeKey``, ``eventType``, ``connectionId``, ``domainName``, ``stage``...).
 * ``http://127.0.0.1:$GTV_WS_MANAGEMENT_PORT`` (3002): ``POST|GET|DELETE /@connections/{id}`` (also under
   ``/{stage}/``), 410 with ``x-amzn-ErrorType: GoneException`` for an unknown connection — boto3's client
-  works against it unchanged. Its URL is given to the functions as ``GTV_WS_MANAGEMENT_URL`` and the
-  socket's as ``GTV_WS_URL``, as the template gives them their AWS URLs.
+  works against it unchanged; served on the sockets' own event loop (``websocket_management``). Its URL is
+  given to the functions as ``GTV_WS_MANAGEMENT_URL`` and the socket's as ``GTV_WS_URL``, as the template
+  gives them their AWS URLs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
@@ -39,7 +39,7 @@ from gtvision.core.settings import get_settings
 from .invoker import Invoker
 from .logs import log
 from .template import Template
-from .websocket_management import MAX_DATA, ConnectionInfo, handler_class
+from .websocket_management import MAX_DATA, ConnectionInfo, ManagementEndpoint
 from .websocket_spec import DEFAULT_MANAGEMENT_PORT, DEFAULT_WS_PORT, WebSocketApiSpec, WebSocketRoute, websocket_apis
 
 #: The close code of a socket whose session or rights ended (contract v1.2).
@@ -84,9 +84,7 @@ class WebSocketGateway:
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         # Loopback only, whatever the socket's host: the endpoint pushes into operators' consoles.
-        self.management = ThreadingHTTPServer(("127.0.0.1", management_port), handler_class(self))
-        self.management.daemon_threads = True
-        self._management_thread: threading.Thread | None = None
+        self.management = ManagementEndpoint(self, management_port)
 
     # ------------------------------------------------------------ urls
 
@@ -96,7 +94,7 @@ class WebSocketGateway:
 
     @property
     def management_url(self) -> str:
-        host, port = cast("tuple[str, int]", self.management.server_address[:2])
+        host, port = self.management.server_address
         return f"http://{host}:{port}"
 
     @property
@@ -110,15 +108,12 @@ class WebSocketGateway:
         logging.getLogger("websockets").setLevel(logging.WARNING)  # one line per handshake/close is noise here
         try:
             self._server = asyncio.run_coroutine_threadsafe(self._serve(), self._start_loop()).result(10)
+            asyncio.run_coroutine_threadsafe(self.management.start(), self._loop).result(10)
         except BaseException:
             self.management.server_close()
             self._loop.call_soon_threadsafe(self._loop.stop)
             raise
         self.port = int(self._server.sockets[0].getsockname()[1])
-        self._management_thread = threading.Thread(
-            target=self.management.serve_forever, kwargs={"poll_interval": 0.2}, name="ws-management", daemon=True
-        )
-        self._management_thread.start()
         log.info("WebSocket API %s on %s (management %s)", self.api.logical_id, self.url, self.management_url)
 
     def _start_loop(self) -> asyncio.AbstractEventLoop:
@@ -132,7 +127,8 @@ class WebSocketGateway:
         )
 
     def stop(self) -> None:
-        self.management.shutdown()
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.management.stop(), self._loop).result(10)
         self.management.server_close()
         if self._server is not None:
             server = self._server
@@ -278,8 +274,8 @@ class WebSocketGateway:
 
     # ------------------------------------------------------------ management API
 
-    def post(self, connection_id: str, data: bytes) -> bool:
-        """PostToConnection: False when the connection is gone."""
+    async def send(self, connection_id: str, data: bytes) -> bool:
+        """PostToConnection, on the gateway's loop: False when the connection is gone."""
         client = self.clients.get(connection_id)
         if client is None or client.socket is None:
             return False
@@ -288,10 +284,14 @@ class WebSocketGateway:
         except UnicodeDecodeError:
             message = data
         try:
-            asyncio.run_coroutine_threadsafe(client.socket.send(message), self._loop).result(5)
+            await client.socket.send(message)
         except ConnectionClosed:
             return False
         return True
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        """PostToConnection from another thread (`send`)."""
+        return asyncio.run_coroutine_threadsafe(self.send(connection_id, data), self._loop).result(5)
 
     def describe(self, connection_id: str) -> ConnectionInfo | None:
         """GetConnection: None when the connection is gone."""
@@ -300,15 +300,18 @@ class WebSocketGateway:
             return None
         return ConnectionInfo(client.connected_at, client.last_active_at, client.source_ip, client.user_agent)
 
-    def delete(self, connection_id: str) -> bool:
-        """DeleteConnection: the socket closes with 4001 (GT-Vision ends sockets this way only when their
-        session or rights end; AWS's own close frame cannot carry a code)."""
+    async def close_connection(self, connection_id: str) -> bool:
+        """DeleteConnection, on the gateway's loop: the socket closes with 4001 (GT-Vision ends sockets this way
+        only when their session or rights end; AWS's own close frame cannot carry a code)."""
         client = self.clients.get(connection_id)
         if client is None or client.socket is None:
             return False
-        closing = client.socket.close(code=CLOSE_SESSION_ENDED, reason="sessão encerrada")
-        asyncio.run_coroutine_threadsafe(closing, self._loop).result(5)
+        await client.socket.close(code=CLOSE_SESSION_ENDED, reason="sessão encerrada")
         return True
+
+    def delete(self, connection_id: str) -> bool:
+        """DeleteConnection from another thread (`close_connection`)."""
+        return asyncio.run_coroutine_threadsafe(self.close_connection(connection_id), self._loop).result(5)
 
 
 class PortTaken(OSError):

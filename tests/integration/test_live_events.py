@@ -195,13 +195,13 @@ def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: 
     # and a live manager of the same city, both subscribed to stream status
     manager_a = live.connect(world.manager_a, ["streams"])
     posts: list[str] = []
-    original = live.ws.post
+    original = live.ws.send
 
-    def counting_post(cid: str, data: bytes) -> bool:
+    async def counting_send(cid: str, data: bytes) -> bool:
         posts.append(cid)
-        return original(cid, data)
+        return await original(cid, data)
 
-    live.ws.post = counting_post
+    live.ws.send = counting_send
 
     # When a stream status event of the city is published
     camera = world.camera()
@@ -220,6 +220,42 @@ def test_a_vanished_connection_is_pruned_after_the_first_gone(world: Any, live: 
     assert events.stream_status(world.city_a, camera["id"], "offline", datetime.now(UTC))
     assert json.loads(manager_a.recv(timeout=5))["data"]["status"] == "offline"
     assert posts.count(ghost) == 1
+
+
+def test_one_event_to_many_sockets_reaches_every_live_one_and_prunes_every_gone_one(world: Any, live: Live) -> None:
+    from gtvision.live import service, transport
+    from gtvision.live.schemas import LiveEvent
+
+    # Given 40 live sockets of city A's manager subscribed to alerts, and 40 rows of sockets that are gone
+    # (their $disconnect never came), their ids interleaved with the live ones' in the lookup's order
+    clients = [live.connect(world.manager_a, ["alerts"]) for _ in range(40)]
+    live_ids = {r["connection_id"] for r in _connection_rows(city_id=world.city_a)}
+    assert len(live_ids) == 40
+    ghosts = {f"{c}gh0st{i:02d}=" for i, c in enumerate(sorted(live_ids))}
+    with db.transaction() as conn:
+        for ghost in ghosts:
+            conn.execute(
+                "INSERT INTO ws_connections (connection_id, user_id, role, city_id, topics)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                (ghost, str(uuid.uuid4()), "manager", world.city_a, ["alerts"]),
+            )
+    try:
+        # When one alert of city A is fanned out through the local gateway's management endpoint
+        event = LiveEvent(type="alert", city_id=world.city_a, camera_id=None, data={"kind": "ops", "n": 1})
+        result = service.fan_out(event)
+
+        # Then every live socket got the frame once, every gone one was posted to (410) and its row pruned
+        assert [json.loads(c.recv(timeout=5)) for c in clients] == [{"type": "alert", "data": event.data}] * 40
+        assert result.failed == 0 and result.delivered >= 40 and result.gone >= 40
+        rows = {r["connection_id"] for r in _connection_rows(city_id=world.city_a)}
+        assert rows == live_ids
+        # and nothing more reached the live ones
+        with pytest.raises(TimeoutError):
+            clients[0].recv(timeout=0.5)
+    finally:
+        transport.reset()
+        with db.transaction() as conn:
+            conn.execute("DELETE FROM ws_connections WHERE connection_id = ANY(%s)", (list(ghosts),))
 
 
 def test_clip_status_arrives_queued_processing_ready(world: Any, live: Live, tmp_path: Any) -> None:

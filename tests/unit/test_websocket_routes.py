@@ -117,3 +117,99 @@ def test_the_management_endpoint_listens_on_loopback_only() -> None:
         assert gw.management_url.startswith("http://127.0.0.1:")
     finally:
         gw.management.server_close()
+
+
+def _signed(method: str, gw: WebSocketGateway, target: str, body: bytes, *extra: str) -> bytes:
+    """One request signed with the stack's credentials (as boto3 signs it), `extra` header lines added."""
+    from botocore.credentials import Credentials
+
+    from gtvision.live.transport import Signer
+
+    host = gw.management_url.removeprefix("http://")
+    signed = Signer("us-east-1", Credentials("test", "test")).headers(method, host, target, body)
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in signed.items()), *extra]
+    return ("\r\n".join([*lines, f"Content-Length: {len(body)}", "", ""])).encode() + body
+
+
+def _answer(reader: Any) -> tuple[int, dict[str, str], bytes]:
+    """The next answer on a connection (status, headers lowercased, body by its length)."""
+    status = int(reader.readline().split()[1])
+    headers = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, reader.read(int(headers.get("content-length", 0)))
+
+
+def test_management_answers_requests_in_order_on_one_kept_alive_connection(serving: WebSocketGateway) -> None:
+    import socket
+
+    client, connection_id = _connected(serving)
+    target = f"/live/@connections/{quote(connection_id, safe='')}"
+    with client, socket.create_connection(serving.management.server_address, timeout=10) as raw:
+        reader = raw.makefile("rb")
+        # When a client sends three signed requests at once (a post, a post to a gone connection, a read),
+        # then one that waits for `100 Continue`
+        raw.sendall(
+            _signed("POST", serving, target, b'{"n": 1}')
+            + _signed("POST", serving, "/live/@connections/Z29uZS1jb25uLTE9", b'{"n": 2}')
+            + _signed("GET", serving, target, b"")
+        )
+        answers = [_answer(reader) for _ in range(3)]
+        raw.sendall(_signed("POST", serving, target, b'{"n": 3}', "Expect: 100-continue"))
+        interim, final = _answer(reader), _answer(reader)
+
+        # Then each is answered in turn on the same connection, as API Gateway answers them
+        (posted, _, _), (gone, gone_headers, gone_body), (read, _, info) = answers
+        assert (posted, gone, read) == (200, 410, 200)
+        assert gone_headers["x-amzn-errortype"] == "GoneException" and json.loads(gone_body) == {"message": None}
+        assert json.loads(info)["identity"]["sourceIp"] == "127.0.0.1"
+        assert (interim[0], final[0]) == (100, 200)
+        # and the client got both frames, in order
+        assert [json.loads(client.recv(timeout=5)) for _ in range(2)] == [{"n": 1}, {"n": 3}]
+
+        # When the next request asks to close, the answer says so and the connection ends
+        raw.sendall(_signed("GET", serving, target, b"", "Connection: close"))
+        status, headers, _ = _answer(reader)
+        assert (status, headers["connection"]) == (200, "close") and reader.read() == b""
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"NONSENSE\r\n\r\n", 400),  # no request line
+        (b"POST /@connections/x HTTP/1.1\r\nBroken header\r\n\r\n", 400),
+        (b"POST /@connections/x HTTP/1.1\r\nContent-Length: many\r\n\r\n", 400),
+        (b"POST /@connections/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
+        (b"POST /@connections/x HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", 413),
+        (b"POST /@connections/x HTTP/1.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"PUT /@connections/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 501),
+        (b"POST /@connections/x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 403),  # unsigned
+    ],
+)
+def test_management_refuses_malformed_requests_with_an_answer(
+    serving: WebSocketGateway, request_bytes: bytes, status: int
+) -> None:
+    import socket
+
+    # When a request the endpoint cannot serve arrives
+    with socket.create_connection(serving.management.server_address, timeout=10) as raw:
+        raw.sendall(request_bytes)
+        answer = _answer(raw.makefile("rb"))
+    # Then it is answered with its status and a JSON message, never a dropped connection
+    assert answer[0] == status and "message" in json.loads(answer[2])
+
+
+def test_management_answers_404_off_the_connections_path_and_413_past_the_frame_limit(
+    serving: WebSocketGateway,
+) -> None:
+    import socket
+
+    with socket.create_connection(serving.management.server_address, timeout=10) as raw:
+        reader = raw.makefile("rb")
+        raw.sendall(_signed("POST", serving, "/live/other", b"{}"))
+        not_found = _answer(reader)
+        raw.sendall(_signed("POST", serving, "/@connections/abc", b"x" * (128 * 1024 + 1)))
+        too_long = _answer(reader)
+    assert (not_found[0], not_found[1]["x-amzn-errortype"]) == (404, "NotFoundException")
+    assert (too_long[0], too_long[1]["x-amzn-errortype"]) == (413, "PayloadTooLargeException")
