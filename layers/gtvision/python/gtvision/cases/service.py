@@ -10,18 +10,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from gtvision.bookmarks import service as bookmarks
 from gtvision.cases import custody, holds, store
 from gtvision.cases.schemas import Case, CaseIn, CaseItem, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut, ItemSource
-from gtvision.clips import service as clips
-from gtvision.clips.schemas import ClipOut, HoldIn
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.principal import Principal
-from gtvision.lpr import search as lpr
-from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cities
+
+if TYPE_CHECKING:
+    from gtvision.clips.schemas import ClipOut
+
+# The features an item comes from (clips, plate reads, sightings, bookmarks) are imported by the functions that
+# add items: the export workers import this module for `get_any` and need none of them (ADR 0029).
 
 #: Recordings around a plate read or a sighting that its item holds (before and after the instant).
 AROUND_INSTANT = timedelta(seconds=30)
@@ -210,6 +212,11 @@ def ensure_open(case: Case) -> None:
 
 def _source(principal: Principal, data: ItemIn) -> ItemSource | None:
     """Where the item's recordings are (checked visible to the caller: 404 otherwise)."""
+    from gtvision.bookmarks import service as bookmarks
+    from gtvision.clips import service as clips
+    from gtvision.lpr import search as lpr
+    from gtvision.sentinela import service as sentinela
+
     ref = data.ref_id.lower() if data.ref_id else ""
     if data.kind == "clip":
         clip = clips.visible(principal, ref)
@@ -284,6 +291,9 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
     if held:
         holds.tag([held])
     if data.kind == "clip" and data.ref_id:
+        from gtvision.clips import service as clips
+        from gtvision.clips.schemas import HoldIn
+
         reason = hold_reason or f"Caso: {case.title}"
         clip = clips.visible(principal, data.ref_id.lower())
         clips.hold(principal, clip, HoldIn(reason=reason, case_id=case_id))
@@ -293,6 +303,9 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
 def hold_clip(actor: Actor, case: Case, clip_id: str, reason: str) -> ClipOut:
     """A clip's legal hold for a case (`POST /v1/clips/{id}/hold` with `case_id`): the clip becomes an item of
     the case (or already is one) and is held with the given reason."""
+    from gtvision.clips import service as clips
+    from gtvision.clips.schemas import HoldIn
+
     try:
         add_item(actor, case, ItemIn(kind="clip", ref_id=clip_id), hold_reason=reason)
     except Conflict as exc:

@@ -30,7 +30,7 @@ from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import document, store
 from gtvision.exports.schemas import Export, ExportPart
 from gtvision.exports.service import announce, file_name
-from gtvision.exports.worker import PoisonMessage
+from gtvision.exports.worker import PoisonMessage, parse_message
 from gtvision.media import ffmpeg
 from gtvision.tenancy import cities
 
@@ -47,6 +47,11 @@ class PackageBusy(Exception):
 
 class _PackageFailed(errors.BadInput):
     """The package cannot be made (a part's file is gone or altered)."""
+
+
+def process_message(body: str) -> str:
+    """A packaging job's SQS message (ExportPackageFunction): `ready`, `failed` or `skipped`."""
+    return process(parse_message(body).export_id)
 
 
 def process(export_id: str, scratch_root: str | None = None) -> str:
