@@ -9,7 +9,7 @@ from gtvision.core.errors import NotFound
 from gtvision.core.models import Page
 from gtvision.recordings import service as recordings
 from gtvision.recordings import views
-from gtvision.recordings.schemas import (
+from gtvision.recordings.api_schemas import (
     PlaybackQuery,
     RangeQuery,
     ReferenceViewOut,

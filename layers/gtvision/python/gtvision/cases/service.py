@@ -20,7 +20,7 @@ from gtvision.core.principal import Principal
 from gtvision.tenancy import cities
 
 if TYPE_CHECKING:
-    from gtvision.clips.schemas import ClipOut
+    from gtvision.clips.api_schemas import ClipOut
 
 # The features an item comes from (clips, plate reads, sightings, bookmarks) are imported by the functions that
 # add items: the export workers import this module for `get_any` and need none of them (ADR 0029).
@@ -292,7 +292,7 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
         holds.tag([held])
     if data.kind == "clip" and data.ref_id:
         from gtvision.clips import service as clips
-        from gtvision.clips.schemas import HoldIn
+        from gtvision.clips.api_schemas import HoldIn
 
         reason = hold_reason or f"Caso: {case.title}"
         clip = clips.visible(principal, data.ref_id.lower())
@@ -304,7 +304,7 @@ def hold_clip(actor: Actor, case: Case, clip_id: str, reason: str) -> ClipOut:
     """A clip's legal hold for a case (`POST /v1/clips/{id}/hold` with `case_id`): the clip becomes an item of
     the case (or already is one) and is held with the given reason."""
     from gtvision.clips import service as clips
-    from gtvision.clips.schemas import HoldIn
+    from gtvision.clips.api_schemas import HoldIn
 
     try:
         add_item(actor, case, ItemIn(kind="clip", ref_id=clip_id), hold_reason=reason)
