@@ -7,16 +7,8 @@ from datetime import UTC, datetime
 from chalicelib import http
 from chalicelib.routing import Api, Request, page
 from gtvision.alerts import service as alerts
-from gtvision.alerts.schemas import (
-    Alert,
-    AlertOut,
-    AlertPatch,
-    AlertsQuery,
-    WatchEntry,
-    WatchIn,
-    WatchlistQuery,
-    WatchOut,
-)
+from gtvision.alerts.api_schemas import AlertOut, AlertPatch, AlertsQuery, WatchIn, WatchlistQuery, WatchOut
+from gtvision.alerts.schemas import Alert, WatchEntry
 from gtvision.core.errors import DomainError
 from gtvision.core.models import Page, parse
 from gtvision.core.observability import metrics

@@ -8,21 +8,11 @@ inline for its one read and batch ingest for thousands; both rules are index loo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtvision.alerts import redaction
 from gtvision.alerts import store as dal
-from gtvision.alerts.schemas import (
-    Alert,
-    AlertOut,
-    AlertPatch,
-    AlertsQuery,
-    NewAlert,
-    WatchEntry,
-    WatchIn,
-    WatchlistQuery,
-    WatchOut,
-)
+from gtvision.alerts.schemas import Alert, NewAlert, WatchEntry
 from gtvision.core import db, geo, pagination
 from gtvision.core.db import Conn
 from gtvision.core.errors import Conflict, Invalid, not_found
@@ -35,6 +25,9 @@ from gtvision.live import publish as events
 from gtvision.lpr import plates
 from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import camera_filter, in_callers_city
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.alerts.api_schemas import AlertOut, AlertPatch, AlertsQuery, WatchIn, WatchlistQuery, WatchOut
 
 #: The city a platform-wide live event (an ops alert's) is addressed to: no city has it, so only admins get it.
 NO_CITY = "00000000-0000-0000-0000-000000000000"
@@ -141,6 +134,8 @@ def redact(detail: JsonObject, role: str | None) -> JsonObject:
 
 def public(row: Alert, principal: Principal | None = None) -> AlertOut:
     """The alert as the API shows it to `principal` (everything, when nobody in particular)."""
+    from gtvision.alerts.api_schemas import AlertOut
+
     return AlertOut(
         id=str(row.id),
         kind=row.kind,
@@ -242,6 +237,8 @@ def handle(principal: Principal, alert: Alert, data: AlertPatch) -> AlertOut:
 
 
 def _watch_public(row: WatchEntry) -> WatchOut:
+    from gtvision.alerts.api_schemas import WatchOut
+
     return WatchOut(
         id=str(row.id),
         city_id=str(row.city_id),
