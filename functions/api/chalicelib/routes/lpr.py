@@ -15,7 +15,7 @@ from gtvision.core.observability import metrics
 from gtvision.lpr import batch as lpr_batch
 from gtvision.lpr import ingest as lpr_ingest
 from gtvision.lpr import search as lpr_search
-from gtvision.lpr.schemas import (
+from gtvision.lpr.api_schemas import (
     BulkAccepted,
     BulkIn,
     LprSearchQuery,
@@ -23,8 +23,8 @@ from gtvision.lpr.schemas import (
     ReadId,
     TrajectoryOut,
     TrajectoryQuery,
-    WebhookRead,
 )
+from gtvision.lpr.schemas import WebhookRead
 from gtvision.tenancy import quotas
 
 api = Api(__name__)

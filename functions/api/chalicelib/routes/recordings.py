@@ -18,7 +18,7 @@ from gtvision.recordings.api_schemas import (
     Timeline,
 )
 from gtvision.streams import service as streams
-from gtvision.streams.schemas import StreamOut
+from gtvision.streams.api_schemas import StreamOut
 from gtvision.tenancy.schemas import Camera
 
 api = Api(__name__)
