@@ -13,7 +13,7 @@ import re
 from typing import Any, cast
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from chalicelib.proxy import ProxyChalice
 from chalicelib.schemas import ErrorOut
@@ -21,6 +21,15 @@ from chalicelib.schemas import ErrorOut
 VERSION = "1.1.0"
 REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {200: "OK", 201: "Criado", 202: "Aceito", 204: "Sem conteúdo", 302: "Redirecionamento"}
+
+
+class _Names(GenerateJsonSchema):
+    """Component names as the document has always had them. Pydantic names a model by its module path only when
+    two features have models of one name (`lpr` and `audit` each have a `PlateReadOut`); the API's models moved
+    from a feature's `schemas` to its `api_schemas` (ADR 0029) keep the names they had."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(name.replace(".api_schemas.", ".schemas."))
 
 
 def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +43,7 @@ def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template=REF)
+    schema = model.model_json_schema(ref_template=REF, schema_generator=_Names)
     required = set(schema.get("required", []))
     params = []
     for name, prop in schema.get("properties", {}).items():
@@ -67,7 +76,7 @@ def _schemas(ops: list[Any]) -> tuple[dict[tuple[Any, str], dict[str, Any]], dic
         if isinstance(op.response, type):
             wanted.append((op.response, "serialization"))
     unique = list(dict.fromkeys(wanted))
-    refs, defs = models_json_schema(unique, ref_template=REF)
+    refs, defs = models_json_schema(unique, ref_template=REF, schema_generator=_Names)
     return cast(dict[tuple[Any, str], dict[str, Any]], refs), defs.get("$defs", {})
 
 
