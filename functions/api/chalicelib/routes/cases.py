@@ -10,8 +10,7 @@ from chalice import Response
 from chalicelib.routing import Api, Request, page
 from gtvision.cases import custody, sharepage, shares
 from gtvision.cases import service as cases
-from gtvision.cases.schemas import (
-    Case,
+from gtvision.cases.api_schemas import (
     CaseIn,
     CaseOut,
     CasePatch,
@@ -25,11 +24,13 @@ from gtvision.cases.schemas import (
     ShareOut,
     ShareQuery,
 )
+from gtvision.cases.schemas import Case
 from gtvision.core.errors import DomainError, not_found
 from gtvision.core.models import Out, Page, PageQuery
 from gtvision.core.settings import get_settings
 from gtvision.exports import service as exports
-from gtvision.exports.schemas import Export, ExportIn, ExportOut, ExportQueued
+from gtvision.exports.api_schemas import ExportIn, ExportOut, ExportQueued
+from gtvision.exports.schemas import Export
 from gtvision.tenancy import quotas
 
 api = Api(__name__)

@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gtvision.cases import custody, holds, store
-from gtvision.cases.schemas import Case, CaseIn, CaseItem, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut, ItemSource
+from gtvision.cases.schemas import Case, CaseItem, ItemSource
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.principal import Principal
 from gtvision.tenancy import cities
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.cases.api_schemas import CaseIn, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut
     from gtvision.clips.api_schemas import ClipOut
 
 # The features an item comes from (clips, plate reads, sightings, bookmarks) are imported by the functions that
@@ -41,6 +42,8 @@ class Actor:
 
 
 def public(row: Case) -> CaseOut:
+    from gtvision.cases.api_schemas import CaseOut
+
     return CaseOut(
         id=str(row.id),
         city_id=str(row.city_id),
@@ -58,6 +61,8 @@ def public(row: Case) -> CaseOut:
 
 
 def item_public(row: CaseItem) -> ItemOut:
+    from gtvision.cases.api_schemas import ItemOut
+
     return ItemOut(
         id=str(row.id),
         case_id=str(row.case_id),
@@ -303,6 +308,7 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
 def hold_clip(actor: Actor, case: Case, clip_id: str, reason: str) -> ClipOut:
     """A clip's legal hold for a case (`POST /v1/clips/{id}/hold` with `case_id`): the clip becomes an item of
     the case (or already is one) and is held with the given reason."""
+    from gtvision.cases.api_schemas import ItemIn
     from gtvision.clips import service as clips
     from gtvision.clips.api_schemas import HoldIn
 

@@ -20,7 +20,8 @@ from gtvision.core.observability import logger
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.exports import store
-from gtvision.exports.schemas import Export, ExportFileOut, ExportIn, ExportOut, ExportPart, ExportQueued, RedactIn
+from gtvision.exports.api_schemas import ExportFileOut, ExportIn, ExportOut, ExportQueued, RedactIn
+from gtvision.exports.schemas import Export, ExportPart
 from gtvision.live import publish
 from gtvision.tenancy import cameras
 

@@ -10,9 +10,7 @@ from pydantic import BeforeValidator, Field, ValidationInfo
 
 from gtvision.core.models import Out, Query
 from gtvision.core.timeutil import query_time
-from gtvision.health.schemas import (
-    Status,
-)
+from gtvision.health.schemas import Status
 
 # ------------------------------------------------------------------------------------------- queries
 
