@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from gtvision.core import aws
 from gtvision.core.jsonutil import dumps  # the API's JSON, so data reads as in REST
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
-from gtvision.live import store
-from gtvision.live.schemas import Json
+
+if TYPE_CHECKING:  # a type only: the sources publishing here need none of the sockets' rows (ADR 0029)
+    from gtvision.live.schemas import Json
 
 #: Message type → the topic a client subscribes to (contract "Live events"); an export's progress travels
 #: with clips (evidence exports, for operators and up).
@@ -39,11 +42,12 @@ def message(city_id: str, type_: str, data: Mapping[str, object], camera_id: str
 def publish(city_id: str, type_: str, data: Mapping[str, object], camera_id: str | None = None) -> bool:
     """Queue one live event; returns False (logged, counted) when it could not be queued."""
     body = dumps(message(city_id, type_, data, camera_id))
-    if not get_settings().events_queue_url:
+    queue_url = get_settings().events_queue_url
+    if not queue_url:
         logger.debug("EVENTS_QUEUE_URL not set: live event dropped", extra={"type": type_})
         return False
-    try:
-        store.send_event(body)
+    try:  # straight to the queue: the sources publishing here need nothing of the sockets' store (ADR 0029)
+        aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     except Exception:  # noqa: BLE001 - the change is committed; only its live notice is lost
         logger.exception("live event not queued", extra={"type": type_, "city_id": str(city_id)})
         metrics.add_metric(name="LiveEventPublishFailed", unit="Count", value=1)

@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import columns, fetch_all, fetch_one
@@ -96,11 +95,6 @@ def audience(conn: Conn, city_id: str) -> list[Subscriber]:
 
 
 # ------------------------------------------------------------------------------------ transport
-
-
-def send_event(body: str) -> None:
-    """Put one event on the events queue (EventsNotifierFunction's source)."""
-    aws.client("sqs").send_message(QueueUrl=get_settings().events_queue_url, MessageBody=body)
 
 
 def management_client() -> Any:
