@@ -23,7 +23,6 @@ from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
-from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import camera_filter, in_callers_city
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
@@ -201,6 +200,8 @@ def visible(principal: Principal, alert_id: str) -> Alert:
 def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut], str | None]:
     """Alerts newest first, city scoped (admins: all cities or the one asked), filtered by status, priority,
     kind and camera; `open=true`: the alerts still to handle (neither resolved nor closed)."""
+    from gtvision.tenancy import cameras  # the API's: the workers raising alerts never read cameras here
+
     city = scope_city(principal, query.city_id)
     if query.camera_id is not None:
         cameras.visible(principal, query.camera_id)
@@ -255,6 +256,8 @@ def _watch_public(row: WatchEntry) -> WatchOut:
 
 def add_watch(principal: Principal, data: WatchIn) -> WatchOut:
     """Put a plate on the city's watchlist (managers of the city, admins for any city)."""
+    from gtvision.tenancy import cities  # the API's: the workers raising alerts never read cities here
+
     city_id = scope_city(principal, data.city_id)
     if city_id is None:
         raise Invalid("city_required", "informe city_id")

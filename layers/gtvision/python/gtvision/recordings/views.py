@@ -20,10 +20,10 @@ from gtvision.media.keyframes import View
 from gtvision.recordings import storage, tamper
 from gtvision.recordings.schemas import CameraPlan, ViewState, ViewUpdate
 from gtvision.recordings.store import views as store
-from gtvision.tenancy.schemas import Camera
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
     from gtvision.recordings.api_schemas import ReferenceViewOut
+    from gtvision.tenancy.schemas import Camera
 
 KIND = "camera_tampered"
 #: What a reason means, for people (pt-BR), in the alert's detail.
