@@ -1,6 +1,7 @@
 """What a worker's cold start imports (ADR 0029): no worker loads the API's models (`<feature>.api_schemas`) nor
-the API function's package, and only the export workers — whose `export.status` live events carry the export's
-answer model — load exports' API models. Each handler is imported in a fresh interpreter."""
+the API function's package, but those whose live events carry an answer model: `clip.status` carries `ClipOut`
+(the clip worker's every job; `clips.service`, which retention and the clip reconciler also use), `export.status`
+`ExportOut` (the export workers). Each handler is imported in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from utils import REPO
 
-#: Workers that build an API answer on every invocation (exports.service.announce: the `export.status` event).
+#: Workers importing an answer model for its live event (`clips.service.announce`, `exports.service.announce`).
+CLIPS, EXPORTS = "gtvision.clips.api_schemas", "gtvision.exports.api_schemas"
 NEEDS_API_MODELS = {
-    "export_worker": {"gtvision.exports.api_schemas"},
-    "export_package": {"gtvision.exports.api_schemas"},
-    "export_reconciler": {"gtvision.exports.api_schemas"},
-    "redaction": {"gtvision.exports.api_schemas"},
+    "clip_worker": {CLIPS},
+    "clip_reconciler": {CLIPS},
+    "retention": {CLIPS},
+    "export_worker": {EXPORTS},
+    "export_package": {EXPORTS},
+    "export_reconciler": {EXPORTS},
+    "redaction": {EXPORTS},
 }
 
 _PROBE = """

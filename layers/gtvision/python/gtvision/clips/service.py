@@ -8,9 +8,9 @@ here checks the caller's role or city again.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from gtvision.clips import store
+from gtvision.clips.api_schemas import ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn  # clip.status carries ClipOut
 from gtvision.clips.schemas import Clip
 from gtvision.core import db, objects, pagination
 from gtvision.core.errors import Conflict, Invalid, Unavailable, not_found
@@ -21,9 +21,6 @@ from gtvision.live import publish
 from gtvision.recordings import holds
 from gtvision.tenancy import cameras
 from gtvision.tenancy.authz import camera_filter, in_callers_city
-
-if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
-    from gtvision.clips.api_schemas import ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
 
 MIN_LENGTH = timedelta(seconds=1)
 MAX_LENGTH = timedelta(minutes=30)
@@ -37,8 +34,6 @@ def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
     """The clip as the API shows it; presigned URLs only when it is ready — and, with `check_objects` (one
     clip's read), only when its file is still in storage: a vanished file gives no link and says so, rather
     than a presigned URL that fails with 403."""
-    from gtvision.clips.api_schemas import ClipOut
-
     key, manifest = row.s3_key, row.manifest_key
     ready = row.status == "ready" and bool(key)
     error = row.error
@@ -70,8 +65,6 @@ def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
 
 def create(principal: Principal, data: ClipIn) -> ClipQueued:
     """Queue a clip of [start, end) of a camera of the caller's city."""
-    from gtvision.clips.api_schemas import ClipQueued
-
     camera = cameras.visible(principal, data.camera_id)
     if data.end <= data.start:
         raise Invalid("invalid_range", "o fim deve ser posterior ao início")
