@@ -1,6 +1,6 @@
 """What a worker's cold start imports (ADR 0029): no worker loads the API's models (`<feature>.api_schemas`) nor
 the API function's package, but those whose live events carry an answer model: `clip.status` carries `ClipOut`
-(the clip worker's every job; `clips.service`, which retention and the clip reconciler also use), `export.status`
+(the clip worker's every job; `clips.service`, which the clip reconciler also uses), `export.status`
 `ExportOut` (the export workers). Each handler is imported in a fresh interpreter."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ CLIPS, EXPORTS = "gtvision.clips.api_schemas", "gtvision.exports.api_schemas"
 NEEDS_API_MODELS = {
     "clip_worker": {CLIPS},
     "clip_reconciler": {CLIPS},
-    "retention": {CLIPS},
     "export_worker": {EXPORTS},
     "export_package": {EXPORTS},
     "export_reconciler": {EXPORTS},

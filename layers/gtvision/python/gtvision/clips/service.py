@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gtvision.clips import store
+from gtvision.clips import keys, store
 from gtvision.clips.api_schemas import ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn  # clip.status carries ClipOut
 from gtvision.clips.schemas import Clip
 from gtvision.core import db, objects, pagination
@@ -178,15 +178,10 @@ def delete(clip: Clip) -> Clip:
         if row.status == "processing" and row.lease_until is not None and row.lease_until > datetime.now(UTC):
             raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
         # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
-        store.delete_objects(store.object_keys(clip_id, row.s3_key, row.manifest_key))
+        store.delete_objects(keys.object_keys(clip_id, row.s3_key, row.manifest_key))
         store.delete(conn, clip_id)
     logger.info("clip deleted", extra={"clip_id": clip_id})
     return row
-
-
-def object_keys(clip_id: str, s3_key: str | None, manifest_key: str | None) -> list[str]:
-    """Every object a clip may have in storage (retention deletes them with the clip)."""
-    return store.object_keys(clip_id, s3_key, manifest_key)
 
 
 def count_unfinished() -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gtvision.clips import keys as clip_keys
 from gtvision.clips import store
 from gtvision.clips.schemas import Clip, ClipJob
 from gtvision.clips.service import announce, public
@@ -134,7 +135,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             keys = {src.url_or_path: seg.s3_key for src, seg in zip(sources, segments, strict=True)}
             raise exc.retold(_readable(exc.message, keys, scratch)) from exc
         result = privacy.burn_video(camera_id, out, scratch, timeout_s) or result  # the camera's privacy masks
-        key = store.clip_key(clip_id)
+        key = clip_keys.clip_key(clip_id)
         store.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(
             evidence.build_manifest(
@@ -161,14 +162,14 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
                 sources=provenance,
             )
         )
-        store.put_json(store.manifest_key(clip_id), manifest)
+        store.put_json(clip_keys.manifest_key(clip_id), manifest)
         outcome = {
             "status": "ready",
             "duration_s": result.duration_s,
             "size_bytes": result.size_bytes,
             "sha256": result.sha256,
             "s3_key": key,
-            "manifest_key": store.manifest_key(clip_id),
+            "manifest_key": clip_keys.manifest_key(clip_id),
             "manifest": manifest,
             "error": None,
         }
