@@ -15,6 +15,8 @@ from gtvision.core.models import UUID_PATTERN
 Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "ready", "failed"]
 STATUSES: tuple[Status, ...] = ("queued", "processing", "ready", "failed")
+#: Claims of a clip (real attempts at cutting it): the last one fails it instead of retrying.
+MAX_ATTEMPTS = 3
 
 
 class ClipJob(BaseModel):

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from gtvision.clips import keys as clip_keys
 from gtvision.clips import store
-from gtvision.clips.schemas import Clip, ClipJob
+from gtvision.clips.schemas import MAX_ATTEMPTS, Clip, ClipJob
 from gtvision.clips.service import announce, public
 from gtvision.core import db, errors, evidence, objects
 from gtvision.core.observability import logger
@@ -33,7 +33,6 @@ from gtvision.privacy import service as privacy
 from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
-MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 
 
 class PoisonMessage(errors.PoisonMessage):
