@@ -16,8 +16,8 @@ from gtvision.alerts.schemas import Alert, NewAlert, WatchEntry
 from gtvision.core import db, geo, pagination
 from gtvision.core.db import Conn
 from gtvision.core.errors import Conflict, Invalid, not_found
+from gtvision.core.ids import is_uuid, query_uuid
 from gtvision.core.jsonutil import JsonObject
-from gtvision.core.models import is_uuid, query_uuid
 from gtvision.core.observability import logger, metrics
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings

@@ -11,7 +11,8 @@ from pydantic import Field, field_validator, model_validator
 
 from gtvision.cases.schemas import STATUSES, CaseStatus, Category, ItemKind
 from gtvision.core.errors import Invalid
-from gtvision.core.models import UUID_PATTERN, Out, PageQuery, Query, Strict
+from gtvision.core.ids import UUID_PATTERN
+from gtvision.core.models import Out, PageQuery, Query, Strict
 from gtvision.core.timeutil import parse_rfc3339
 
 # ------------------------------------------------------------------------------------------ requests

@@ -10,7 +10,8 @@ from pydantic import Field, field_validator
 
 from gtvision.clips.schemas import STATUSES, Mode, Status
 from gtvision.core.errors import Invalid, not_found
-from gtvision.core.models import UUID_PATTERN, Out, PageQuery, Strict, is_uuid
+from gtvision.core.ids import UUID_PATTERN, is_uuid
+from gtvision.core.models import Out, PageQuery, Strict
 from gtvision.core.timeutil import parse_rfc3339
 
 # ------------------------------------------------------------------------------------------ requests

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gtvision.core.errors import Invalid
-from gtvision.core.models import Out, PageQuery, Query, Strict, UuidStr, query_uuid
+from gtvision.core.ids import query_uuid
+from gtvision.core.models import Out, PageQuery, Query, Strict, UuidStr
 from gtvision.core.timeutil import parse_rfc3339
 from gtvision.sharing.schemas import GRANT_STATUSES, MAX_HOTLIST_ENTRIES, AgreementStatus, GrantStatus, PartnerKind
 

@@ -15,7 +15,7 @@ from typing import Any
 from gtvision.audit import service as audit
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
-from gtvision.core.models import query_uuid
+from gtvision.core.ids import query_uuid
 from gtvision.core.principal import Principal
 from gtvision.lpr import plates
 from gtvision.sharing.api_schemas import GrantIn, GrantOut, GrantPatch, GrantsQuery

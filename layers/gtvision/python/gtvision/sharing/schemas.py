@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gtvision.core.models import UUID_PATTERN
+from gtvision.core.ids import UUID_PATTERN
 
 PartnerKind = Literal["policia_militar", "policia_civil", "prf", "programa_estadual", "municipio", "outro"]
 AgreementStatus = Literal["active", "suspended"]
