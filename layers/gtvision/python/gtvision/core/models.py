@@ -17,36 +17,6 @@ from gtvision.core.timeutil import query_time
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
-BR_STATES = {
-    "AC",
-    "AL",
-    "AP",
-    "AM",
-    "BA",
-    "CE",
-    "DF",
-    "ES",
-    "GO",
-    "MA",
-    "MT",
-    "MS",
-    "MG",
-    "PA",
-    "PB",
-    "PR",
-    "PE",
-    "PI",
-    "RJ",
-    "RN",
-    "RS",
-    "RO",
-    "RR",
-    "SC",
-    "SP",
-    "SE",
-    "TO",
-}
-
 
 # An id field of a request body: anything else is a 422 here, not a database error later.
 UuidStr = Annotated[str, Field(pattern=UUID_PATTERN)]

@@ -9,13 +9,46 @@ import psycopg
 
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
-from gtvision.core.models import BR_STATES
 from gtvision.core.principal import Principal
 from gtvision.tenancy.schemas import City
 from gtvision.tenancy.store import cities as dal
 
 if TYPE_CHECKING:  # the API's models are built where an answer is: the workers reading cities never do (ADR 0029)
     from gtvision.tenancy.api_schemas import CityIn, CityOut, CityPatch
+
+
+#: The Brazilian states (a city's `state`).
+BR_STATES = frozenset(
+    {
+        "AC",
+        "AL",
+        "AP",
+        "AM",
+        "BA",
+        "CE",
+        "DF",
+        "ES",
+        "GO",
+        "MA",
+        "MT",
+        "MS",
+        "MG",
+        "PA",
+        "PB",
+        "PR",
+        "PE",
+        "PI",
+        "RJ",
+        "RN",
+        "RS",
+        "RO",
+        "RR",
+        "SC",
+        "SP",
+        "SE",
+        "TO",
+    }
+)
 
 
 def _check_state(state: str | None) -> str | None:
