@@ -6,6 +6,7 @@ from __future__ import annotations
 from chalicelib.routing import Api, Request, page
 from gtvision.core.models import Page, PageQuery
 from gtvision.tenancy import cameras, cities, groups, quotas, users
+from gtvision.tenancy.account_schemas import CameraGroup, User
 from gtvision.tenancy.api_schemas import (
     CameraGroupIn,
     CameraGroupOut,
@@ -20,7 +21,7 @@ from gtvision.tenancy.api_schemas import (
     UserOut,
     UserPatch,
 )
-from gtvision.tenancy.schemas import Camera, CameraGroup, City, User
+from gtvision.tenancy.schemas import Camera, City
 
 api = Api(__name__)
 

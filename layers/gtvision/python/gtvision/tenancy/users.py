@@ -20,8 +20,8 @@ from gtvision.core.errors import Conflict, Forbidden, Invalid, Unauthorized, not
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.tenancy import access, auth, passwords, sessions, totp
+from gtvision.tenancy.account_schemas import User
 from gtvision.tenancy.authz import rank
-from gtvision.tenancy.schemas import User
 from gtvision.tenancy.store import cities as cities_dal
 from gtvision.tenancy.store import groups as groups_dal
 from gtvision.tenancy.store import sessions as sessions_dal
