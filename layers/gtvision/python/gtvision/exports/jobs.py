@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.core.observability import logger, metrics
 from gtvision.exports import worker
+from gtvision.exports.schemas import PoisonMessage, parse_message
 
 #: Lambda's own timeout is 900 s; leave room to upload and to mark the part after ffmpeg returns.
 MARGIN_S = 60.0
@@ -24,9 +25,9 @@ class OutOfTime(Exception):
 
 def part(body: str, remaining_s: float | None) -> str:
     """A part job: the camera's file of an export (`ready`, `failed` or `skipped`)."""
-    job = worker.parse_message(body)
+    job = parse_message(body)
     if job.camera_id is None:
-        raise worker.PoisonMessage("tarefa de parte sem camera_id")
+        raise PoisonMessage("tarefa de parte sem camera_id")
     timeout = min(MAX_CUT_S, (remaining_s if remaining_s is not None else MAX_CUT_S + MARGIN_S) - MARGIN_S)
     if timeout < MIN_CUT_S:
         raise OutOfTime(f"tempo restante insuficiente: parte {job.export_id}/{job.camera_id} fica para depois")

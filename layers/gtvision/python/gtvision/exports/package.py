@@ -28,9 +28,8 @@ from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import document, store
-from gtvision.exports.schemas import Export, ExportPart
+from gtvision.exports.schemas import Export, ExportPart, PoisonMessage, parse_message
 from gtvision.exports.service import announce, file_name
-from gtvision.exports.worker import PoisonMessage, parse_message
 from gtvision.media import ffmpeg
 from gtvision.tenancy import cities
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gtvision.core import errors
 from gtvision.core.ids import UUID_PATTERN
 
 Mode = Literal["fast", "exact"]
@@ -25,6 +26,19 @@ class ExportJob(BaseModel):
 
     export_id: str = Field(pattern=UUID_PATTERN)
     camera_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+
+
+class PoisonMessage(errors.PoisonMessage):
+    """A job message that can never succeed (not JSON, no ids, unknown export or part)."""
+
+
+def parse_message(body: str) -> ExportJob:
+    """The ids of a job message, or `PoisonMessage` (the part workers and the packaging job read the same one)."""
+    try:
+        return ExportJob.model_validate_json(body)
+    except ValidationError as exc:
+        not_json = any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+        raise PoisonMessage("mensagem não é JSON" if not_json else "mensagem sem export_id válido") from None
 
 
 # ---------------------------------------------------------------------------------------------- rows
