@@ -28,7 +28,7 @@ from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import document, store
-from gtvision.exports.schemas import Export, ExportPart, PoisonMessage, parse_message
+from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage, parse_message
 from gtvision.exports.service import announce, file_name
 from gtvision.media import ffmpeg
 from gtvision.tenancy import cities
@@ -37,7 +37,6 @@ FORMAT = "gtvision-evidence-package/1"
 MANIFEST = "manifest.json"
 CUSTODY = "custodia.pdf"
 LEASE_S = 960
-MAX_ATTEMPTS = 3
 
 
 class PackageBusy(Exception):

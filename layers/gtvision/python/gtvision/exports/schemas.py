@@ -17,6 +17,8 @@ Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "packaging", "ready", "failed"]
 PartStatus = Literal["queued", "processing", "ready", "failed"]
 MAX_CAMERAS = 16
+#: Claims of a part or a package (real attempts at making it): the last one fails it instead of retrying.
+MAX_ATTEMPTS = 3
 
 
 class ExportJob(BaseModel):

@@ -24,7 +24,7 @@ from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import render, store
-from gtvision.exports.schemas import Export, ExportPart, PoisonMessage
+from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage
 from gtvision.exports.service import announce
 from gtvision.media import ffmpeg, isobmff
 from gtvision.media.clipping import SegmentSource, cut_clip
@@ -35,7 +35,6 @@ from gtvision.recordings.schemas import Segment
 from gtvision.tenancy import cameras, cities
 
 LEASE_S = 960  # the queues' visibility timeout covers it; a redelivery finds the lease expired
-MAX_ATTEMPTS = 3
 
 
 class PartBusy(Exception):
