@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from utils import REPO
 
-#: Workers importing an answer model for its live event (`clips.service.announce`, `exports.service.announce`).
+#: Workers importing an answer model for its live event (`clips.service.announce`, `exports.status.announce`).
 CLIPS, EXPORTS = "gtvision.clips.api_schemas", "gtvision.exports.api_schemas"
 NEEDS_API_MODELS = {
     "clip_worker": {CLIPS},

@@ -29,7 +29,7 @@ from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import document, store
 from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage, parse_message
-from gtvision.exports.service import announce, file_name
+from gtvision.exports.status import announce, file_name
 from gtvision.media import ffmpeg
 from gtvision.tenancy import cities
 

@@ -17,7 +17,7 @@ from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.exports import package, store
 from gtvision.exports.schemas import MAX_ATTEMPTS, StaleExport, StalePart
-from gtvision.exports.service import announce
+from gtvision.exports.status import announce
 
 #: How often the reconciler re-queues one part (or package) before failing it.
 MAX_REQUEUES = 3

@@ -25,7 +25,7 @@ from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import render, store
 from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage
-from gtvision.exports.service import announce
+from gtvision.exports.status import announce
 from gtvision.media import ffmpeg, isobmff
 from gtvision.media.clipping import SegmentSource, cut_clip
 from gtvision.media.ffmpeg import MediaError
