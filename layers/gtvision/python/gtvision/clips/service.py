@@ -19,7 +19,6 @@ from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish
 from gtvision.recordings import holds
-from gtvision.tenancy import cameras
 from gtvision.tenancy.authz import camera_filter, in_callers_city
 
 MIN_LENGTH = timedelta(seconds=1)
@@ -65,6 +64,8 @@ def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
 
 def create(principal: Principal, data: ClipIn) -> ClipQueued:
     """Queue a clip of [start, end) of a camera of the caller's city."""
+    from gtvision.tenancy import cameras  # the API's: the clip workers never check a caller's cameras
+
     camera = cameras.visible(principal, data.camera_id)
     if data.end <= data.start:
         raise Invalid("invalid_range", "o fim deve ser posterior ao início")
@@ -125,6 +126,8 @@ def visible(principal: Principal, clip_id: str) -> Clip:
 def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str | None]:
     """Clips of the caller's city (optionally one camera's or one status), newest first."""
     if query.camera_id is not None:
+        from gtvision.tenancy import cameras  # the API's: the clip workers never check a caller's cameras
+
         cameras.visible(principal, query.camera_id)
     after = pagination.decode_keyset(query.cursor)
     with db.transaction() as conn:

@@ -25,10 +25,10 @@ from gtvision.media.clipping import ClipResult
 from gtvision.media.ffmpeg import run_ffmpeg, sha256_file
 from gtvision.privacy import raster, store
 from gtvision.privacy.schemas import PrivacyMasks
-from gtvision.tenancy.schemas import Camera
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
     from gtvision.privacy.api_schemas import MasksIn, MasksOut
+    from gtvision.tenancy.schemas import Camera
 
 #: H.264 settings of every re-encode that burns something in (near-transparent quality at a modest size).
 ENCODE_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
