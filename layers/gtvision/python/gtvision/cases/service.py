@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from gtvision.cases import custody, holds, store
+from gtvision.cases import custody, store
 from gtvision.cases.schemas import Case, CaseItem, ItemSource
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
@@ -21,10 +21,12 @@ from gtvision.tenancy import cities
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
     from gtvision.cases.api_schemas import CaseIn, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut
+    from gtvision.cases.holds import Held
     from gtvision.clips.api_schemas import ClipOut
 
-# The features an item comes from (clips, plate reads, sightings, bookmarks) are imported by the functions that
-# add items: the export workers import this module for `get_any` and need none of them (ADR 0029).
+# The features an item comes from (clips, plate reads, sightings, bookmarks) and the legal holds (`cases.holds`,
+# over the recordings index) are imported by the functions that add items or change a case: the export packaging
+# imports this module for `get_any` and needs none of them (ADR 0029).
 
 #: Recordings around a plate read or a sighting that its item holds (before and after the instant).
 AROUND_INSTANT = timedelta(seconds=30)
@@ -145,6 +147,8 @@ def list_(principal: Principal, query: CasesQuery) -> tuple[list[CaseOut], str |
 
 def update(actor: Actor, case: Case, patch: CasePatch) -> CaseOut:
     """Change a case; `status` closes it (its holds end `GTV_CASE_KEEP_DAYS` later) or reopens it."""
+    from gtvision.cases import holds
+
     changes = patch.model_dump(exclude_unset=True)
     case_id = str(case.id)
     with db.transaction() as conn:
@@ -196,8 +200,10 @@ def _record_update(conn: db.Conn, actor: Actor, before: Case, after: Case, field
     )
 
 
-def _reopen_holds(conn: db.Conn, case: Case) -> list[holds.Held]:
+def _reopen_holds(conn: db.Conn, case: Case) -> list[Held]:
     """A reopened case holds again, without end, what its items come from (what is still recorded)."""
+    from gtvision.cases import holds
+
     holds.set_end(conn, str(case.id), None)
     out = []
     for item in store.all_items(conn, str(case.id)):
@@ -243,6 +249,8 @@ def _source(principal: Principal, data: ItemIn) -> ItemSource | None:
 def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None = None) -> ItemOut:
     """Add an item; the recordings it comes from are held for the case (a clip item holds the clip too).
     409 when the case is closed or already has it."""
+    from gtvision.cases import holds
+
     ensure_open(case)
     principal = actor.principal
     source = _source(principal, data)
