@@ -88,7 +88,7 @@ def setup_city(db: Any, name: str) -> tuple[str, list[str]]:
 def agreement(city: str, url: str) -> str:
     from gtvision.core.principal import Principal
     from gtvision.sharing import agreements
-    from gtvision.sharing.schemas import AgreementIn
+    from gtvision.sharing.api_schemas import AgreementIn
 
     now = datetime.now(UTC)
     admin = Principal(user_id=str(uuid.uuid4()), username="bench", role="admin", city_id=None)

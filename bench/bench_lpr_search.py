@@ -151,7 +151,7 @@ def main() -> None:
     from gtvision.core.settings import get_settings
     from gtvision.lpr import search as lpr_search
     from gtvision.lpr import store as lpr_dal
-    from gtvision.lpr.schemas import LprSearchQuery
+    from gtvision.lpr.api_schemas import LprSearchQuery
 
     admin = Principal("bench", "bench", "admin", None)
 

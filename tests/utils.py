@@ -50,6 +50,7 @@ class ApiClient:
     def __init__(self, app: Any, handler: Any = None) -> None:
         self.app = app
         self.handler = handler or app
+        app.load_routes()  # every route module: the app imports each on the first request it serves (ADR 0029)
         self._routes = [(p, set(m)) for p, m in app.routes.items()]
 
     @classmethod

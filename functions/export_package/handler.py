@@ -14,14 +14,14 @@ with imports_without_gc():
 
     from gtvision.core.observability import logger, metrics, tracer
     from gtvision.core.retries import RetryingBatchProcessor
-    from gtvision.exports import jobs
+    from gtvision.exports import package
 
 processor = RetryingBatchProcessor()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
     """One package: poison messages, busy packages and transient errors raise (retried or dead-lettered)."""
-    outcome = jobs.package_job(record.body)
+    outcome = package.process_message(record.body)
     metrics.add_metric(name=f"ExportPackages_{outcome}", unit="Count", value=1)
     logger.info("export package done", extra={"outcome": outcome})
     return outcome

@@ -27,7 +27,9 @@ REST_API_ID = "GtvisionApi"
 def app_routes(template: Template, function_id: str = API_FUNCTION) -> list[tuple[str, str]]:
     """``(path, METHOD)`` of every route of the chalice app that ``function_id`` runs, sorted."""
     module = load_module(template.function(function_id))
-    routes = getattr(getattr(module, "app", None), "routes", None)
+    app = getattr(module, "app", None)
+    getattr(app, "load_routes", lambda: None)()  # route modules the app imports lazily (ADR 0029)
+    routes = getattr(app, "routes", None)
     if routes is None:
         raise TypeError(f"{function_id}: {module.__file__} has no chalice `app`")
     return sorted((path, method.upper()) for path, methods in routes.items() for method in methods)
@@ -51,6 +53,7 @@ def unreachable_routes(template: Template, function_id: str = API_FUNCTION) -> l
     same route with its path parameters.
     """
     app = getattr(load_module(template.function(function_id)), "app", None)
+    getattr(app, "load_routes", lambda: None)()
     from chalicelib.proxy import match_route  # the API function's own package, importable once it is loaded
 
     gateway_routes = [

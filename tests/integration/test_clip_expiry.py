@@ -9,7 +9,7 @@ from typing import Any
 import recording_support as rs
 from utils import LambdaContext, load_function
 
-from gtvision.clips import store as clips_dal
+from gtvision.clips import keys as clip_keys
 from gtvision.core import aws, db
 from gtvision.recordings.service import segment_key
 
@@ -30,7 +30,7 @@ def make_clip(camera: dict[str, Any], *, age: timedelta = timedelta(0), held: bo
              "inquérito 7/2026" if held else None, now if held else None),
         ).fetchone()  # fmt: skip
         clip_id = str(row["id"])
-        key, manifest = clips_dal.clip_key(clip_id), clips_dal.manifest_key(clip_id)
+        key, manifest = clip_keys.clip_key(clip_id), clip_keys.manifest_key(clip_id)
         conn.execute("UPDATE clips SET s3_key = %s, manifest_key = %s WHERE id = %s", (key, manifest, clip_id))
     rs.upload(key, b"\x00\x00\x00\x18ftypisom clip")
     rs.upload(manifest, b'{"clip": {}}')
@@ -43,7 +43,7 @@ def clip_row(clip_id: str) -> dict[str, Any] | None:
 
 
 def clip_objects_exist(clip_id: str) -> list[bool]:
-    return [exists(clips_dal.clip_key(clip_id)), exists(clips_dal.manifest_key(clip_id))]
+    return [exists(clip_keys.clip_key(clip_id)), exists(clip_keys.manifest_key(clip_id))]
 
 
 def run_retention_function() -> dict[str, Any]:

@@ -568,6 +568,7 @@ def test_a_transient_error_hands_the_clip_back_and_the_last_attempt_fails_it(
 ) -> None:
     from gtvision.clips import store as clips_dal
     from gtvision.clips import worker as clips
+    from gtvision.clips.schemas import MAX_ATTEMPTS
 
     # Given storage that refuses uploads
     def refuse(*args: Any, **kwargs: Any) -> None:
@@ -577,7 +578,7 @@ def test_a_transient_error_hands_the_clip_back_and_the_last_attempt_fails_it(
     clip_id = request_clip(world, recorded, 0.0, 2.0)
 
     # When the job runs, Then the error propagates (the message is retried) and the clip is queued again
-    for attempt in range(1, clips.MAX_ATTEMPTS):
+    for attempt in range(1, MAX_ATTEMPTS):
         with pytest.raises(ConnectionError):
             clips.process(clip_id, 60)
         assert clip(world, clip_id)["status"] == "queued", attempt

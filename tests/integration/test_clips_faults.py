@@ -26,6 +26,7 @@ from test_clips import (  # noqa: F401 - the module's fixture reused as it is
 from utils import load_function
 
 from gtvision.clips import worker as clips
+from gtvision.clips.schemas import MAX_ATTEMPTS
 from gtvision.core import errors, queues
 from gtvision.media.clipping import SegmentSource
 
@@ -95,7 +96,7 @@ def test_a_read_only_scratch_fails_the_last_attempt_with_a_reason_in_portuguese(
 ) -> None:
     clip_id = request_clip(world, recorded, 0.0, 4.0)
     with small_scratch(1 << 20, read_only=True) as scratch:
-        for _ in range(1, clips.MAX_ATTEMPTS):
+        for _ in range(1, MAX_ATTEMPTS):
             with pytest.raises(OSError):
                 clips.process(clip_id, 60, scratch_root=str(scratch))
             assert "sem armazenamento temporário gravável para recortar" in clip(world, clip_id)["error"]

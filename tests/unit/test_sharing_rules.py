@@ -12,7 +12,8 @@ import pytest
 from gtvision.core.errors import Invalid
 from gtvision.core.settings import get_settings
 from gtvision.sharing import agreements, delivery, hotlist
-from gtvision.sharing.schemas import HotlistIn, SharedRead
+from gtvision.sharing.api_schemas import HotlistIn
+from gtvision.sharing.schemas import SharedRead
 
 SP = ZoneInfo("America/Sao_Paulo")
 

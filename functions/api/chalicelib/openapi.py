@@ -12,15 +12,24 @@ import json
 import re
 from typing import Any, cast
 
-from chalice import Chalice
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from chalicelib.proxy import ProxyChalice
 from chalicelib.schemas import ErrorOut
 
 VERSION = "1.1.0"
 REF = "#/components/schemas/{model}"
 _STATUS_TEXT = {200: "OK", 201: "Criado", 202: "Aceito", 204: "Sem conteúdo", 302: "Redirecionamento"}
+
+
+class _Names(GenerateJsonSchema):
+    """Component names as the document has always had them. Pydantic names a model by its module path only when
+    two features have models of one name (`lpr` and `audit` each have a `PlateReadOut`); the API's models moved
+    from a feature's `schemas` to its `api_schemas` (ADR 0029) keep the names they had."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(name.replace(".api_schemas.", ".schemas."))
 
 
 def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +43,7 @@ def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template=REF)
+    schema = model.model_json_schema(ref_template=REF, schema_generator=_Names)
     required = set(schema.get("required", []))
     params = []
     for name, prop in schema.get("properties", {}).items():
@@ -67,11 +76,12 @@ def _schemas(ops: list[Any]) -> tuple[dict[tuple[Any, str], dict[str, Any]], dic
         if isinstance(op.response, type):
             wanted.append((op.response, "serialization"))
     unique = list(dict.fromkeys(wanted))
-    refs, defs = models_json_schema(unique, ref_template=REF)
+    refs, defs = models_json_schema(unique, ref_template=REF, schema_generator=_Names)
     return cast(dict[tuple[Any, str], dict[str, Any]], refs), defs.get("$defs", {})
 
 
-def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
+def build(app: ProxyChalice, version: str = VERSION) -> dict[str, Any]:
+    app.load_routes()  # every route module, including those no request has needed yet (ADR 0029)
     routes = sorted((path, method, entry) for path, methods in app.routes.items() for method, entry in methods.items())
     # Every route is declared with `routing.Api.route`, which carries its declaration on the view.
     undeclared = [f"{m} {p}" for p, m, e in routes if not hasattr(e.view_function, "__gtv_op__")]
@@ -125,6 +135,6 @@ def build(app: Chalice, version: str = VERSION) -> dict[str, Any]:
     }
 
 
-def render(app: Chalice) -> str:
+def render(app: ProxyChalice) -> str:
     """The document as committed in docs/openapi.json (stable key order, trailing newline)."""
     return json.dumps(build(app), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

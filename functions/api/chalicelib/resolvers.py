@@ -9,42 +9,46 @@ the route never learns the route's input schema from a 422.
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Callable
 from typing import Any
 
-from gtvision.alerts import service as alerts
-from gtvision.bookmarks import service as bookmarks
-from gtvision.cases import service as cases
-from gtvision.clips import service as clips
 from gtvision.core.principal import Principal
-from gtvision.exports import service as exports
-from gtvision.mosaics import service as mosaics
-from gtvision.sentinela import service as sentinela
-from gtvision.sharing import agreements, grants
-from gtvision.tenancy import cameras, cities, groups, users
 from gtvision.tenancy.authz import roles_from
 
 #: Path parameters that are not ids (no canonical form, no resolver).
 PLAIN_PARAMS = frozenset({"asset_name", "notification", "plate"})
 
 
+def _call(module: str, function: str, principal: Principal, id_: str) -> Any:
+    return getattr(importlib.import_module(module), function)(principal, id_)
+
+
+def _lazy(target: str) -> Callable[[Principal, str], Any]:
+    """The function ``target`` names (``package.module.function``), its module imported on the first call: the
+    API imports a feature's services when a request needs them, not at its cold start (ADR 0029)."""
+    module, _, function = target.rpartition(".")
+    return functools.partial(_call, module, function)
+
+
 #: Path parameter → "visible in the caller's city or 404". A route whose id has no entry here checks
 #: visibility in its own logic (and the authorization walk test lists such routes).
 RESOLVERS: dict[str, Callable[[Principal, str], Any]] = {
-    "city_id": cities.get,
-    "camera_id": cameras.visible,
-    "clip_id": clips.visible,
-    "mosaic_id": mosaics.visible,
-    "user_id": users.visible,
-    "camera_group_id": groups.visible,
-    "alert_id": alerts.visible,
-    "watchlist_id": alerts.visible_watch,
-    "search_id": sentinela.visible,
-    "agreement_id": agreements.visible,
-    "grant_id": grants.visible,
-    "case_id": cases.visible,
-    "export_id": exports.visible,
-    "bookmark_id": bookmarks.visible,
+    "city_id": _lazy("gtvision.tenancy.cities.get"),
+    "camera_id": _lazy("gtvision.tenancy.cameras.visible"),
+    "clip_id": _lazy("gtvision.clips.service.visible"),
+    "mosaic_id": _lazy("gtvision.mosaics.service.visible"),
+    "user_id": _lazy("gtvision.tenancy.users.visible"),
+    "camera_group_id": _lazy("gtvision.tenancy.groups.visible"),
+    "alert_id": _lazy("gtvision.alerts.service.visible"),
+    "watchlist_id": _lazy("gtvision.alerts.service.visible_watch"),
+    "search_id": _lazy("gtvision.sentinela.service.visible"),
+    "agreement_id": _lazy("gtvision.sharing.agreements.visible"),
+    "grant_id": _lazy("gtvision.sharing.grants.visible"),
+    "case_id": _lazy("gtvision.cases.service.visible"),
+    "export_id": _lazy("gtvision.exports.service.visible"),
+    "bookmark_id": _lazy("gtvision.bookmarks.service.visible"),
 }
 
 

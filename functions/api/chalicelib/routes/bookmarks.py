@@ -7,7 +7,7 @@ from chalicelib.routing import Api, Request
 from gtvision.bookmarks import service as bookmarks
 from gtvision.bookmarks.schemas import Bookmark, BookmarkIn, BookmarkList, BookmarkOut, BookmarksQuery
 from gtvision.cases import service as cases
-from gtvision.cases.schemas import ItemIn
+from gtvision.cases.api_schemas import ItemIn
 from gtvision.tenancy.schemas import Camera
 
 api = Api(__name__)

@@ -10,8 +10,7 @@ from chalice import Response
 from chalicelib.routing import Api, Request, page
 from gtvision.cases import custody, sharepage, shares
 from gtvision.cases import service as cases
-from gtvision.cases.schemas import (
-    Case,
+from gtvision.cases.api_schemas import (
     CaseIn,
     CaseOut,
     CasePatch,
@@ -25,11 +24,14 @@ from gtvision.cases.schemas import (
     ShareOut,
     ShareQuery,
 )
+from gtvision.cases.schemas import Case
 from gtvision.core.errors import DomainError, not_found
 from gtvision.core.models import Out, Page, PageQuery
 from gtvision.core.settings import get_settings
 from gtvision.exports import service as exports
-from gtvision.exports.schemas import Export, ExportIn, ExportOut, ExportQueued
+from gtvision.exports import status as export_status
+from gtvision.exports.api_schemas import ExportIn, ExportOut, ExportQueued
+from gtvision.exports.schemas import Export
 from gtvision.tenancy import quotas
 
 api = Api(__name__)
@@ -177,7 +179,7 @@ def list_exports(req: Request[None, PageQuery], case: Case) -> Page[ExportOut]:
 def get_export(req: Request[None, None], case: Case, export: Export) -> ExportOut:
     """One export: progress, files with their SHA-256, the signed manifest and (ready) a presigned `package_url`."""
     exports.of_case(case, export)
-    found = exports.snapshot(str(export.id))
+    found = export_status.snapshot(str(export.id))
     if found is None:
         raise not_found("exportação")
     exports.accessed(actor(req), found[0])

@@ -6,7 +6,8 @@ from chalicelib.routes.cases import actor
 from chalicelib.routing import Api, Request, page
 from gtvision.cases import service as cases
 from gtvision.clips import service as clips
-from gtvision.clips.schemas import Clip, ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
+from gtvision.clips.api_schemas import ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
+from gtvision.clips.schemas import Clip
 from gtvision.core.models import Page
 from gtvision.tenancy import quotas
 

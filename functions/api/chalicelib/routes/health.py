@@ -11,8 +11,8 @@ from gtvision.core.observability import logger
 from gtvision.core.settings import get_settings
 from gtvision.health import events as stream_events
 from gtvision.health import service as stream_metrics
-from gtvision.health.schemas import CityHealthOut, StreamMetricsOut, StreamMetricsQuery
-from gtvision.streams.schemas import HookAccepted, MediaMTXEvent
+from gtvision.health.api_schemas import CityHealthOut, StreamMetricsOut, StreamMetricsQuery
+from gtvision.streams.api_schemas import HookAccepted, MediaMTXEvent
 from gtvision.tenancy.schemas import Camera, City
 
 api = Api(__name__)

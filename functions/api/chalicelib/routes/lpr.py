@@ -7,23 +7,15 @@ from datetime import UTC, datetime
 from chalicelib import http
 from chalicelib.routing import Api, Request, page
 from gtvision.alerts import service as alerts
-from gtvision.alerts.schemas import (
-    Alert,
-    AlertOut,
-    AlertPatch,
-    AlertsQuery,
-    WatchEntry,
-    WatchIn,
-    WatchlistQuery,
-    WatchOut,
-)
+from gtvision.alerts.api_schemas import AlertOut, AlertPatch, AlertsQuery, WatchIn, WatchlistQuery, WatchOut
+from gtvision.alerts.schemas import Alert, WatchEntry
 from gtvision.core.errors import DomainError
 from gtvision.core.models import Page, parse
 from gtvision.core.observability import metrics
 from gtvision.lpr import batch as lpr_batch
 from gtvision.lpr import ingest as lpr_ingest
 from gtvision.lpr import search as lpr_search
-from gtvision.lpr.schemas import (
+from gtvision.lpr.api_schemas import (
     BulkAccepted,
     BulkIn,
     LprSearchQuery,
@@ -31,8 +23,8 @@ from gtvision.lpr.schemas import (
     ReadId,
     TrajectoryOut,
     TrajectoryQuery,
-    WebhookRead,
 )
+from gtvision.lpr.schemas import WebhookRead
 from gtvision.tenancy import quotas
 
 api = Api(__name__)

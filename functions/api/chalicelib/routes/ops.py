@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.routing import Api, Request
 from gtvision.alerts import ops
-from gtvision.alerts.schemas import AlertmanagerWebhook, OpsHookAnswer
+from gtvision.alerts.api_schemas import AlertmanagerWebhook, OpsHookAnswer
 
 api = Api(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalicelib.routing import Api, Request
 from gtvision.privacy import service as privacy
-from gtvision.privacy.schemas import MasksIn, MasksOut
+from gtvision.privacy.api_schemas import MasksIn, MasksOut
 from gtvision.tenancy.schemas import Camera
 
 api = Api(__name__)

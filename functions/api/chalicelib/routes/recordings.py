@@ -9,7 +9,7 @@ from gtvision.core.errors import NotFound
 from gtvision.core.models import Page
 from gtvision.recordings import service as recordings
 from gtvision.recordings import views
-from gtvision.recordings.schemas import (
+from gtvision.recordings.api_schemas import (
     PlaybackQuery,
     RangeQuery,
     ReferenceViewOut,
@@ -18,7 +18,7 @@ from gtvision.recordings.schemas import (
     Timeline,
 )
 from gtvision.streams import service as streams
-from gtvision.streams.schemas import StreamOut
+from gtvision.streams.api_schemas import StreamOut
 from gtvision.tenancy.schemas import Camera
 
 api = Api(__name__)

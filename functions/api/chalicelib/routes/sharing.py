@@ -11,15 +11,13 @@ from chalicelib.routing import Api, Request, page
 from gtvision.audit import service as audit
 from gtvision.core.models import Page
 from gtvision.sharing import agreements, grants, hotlist, report
-from gtvision.sharing.schemas import (
-    Agreement,
+from gtvision.sharing.api_schemas import (
     AgreementIn,
     AgreementOut,
     AgreementPatch,
     AgreementSecrets,
     AgreementsQuery,
     DeliveriesOut,
-    Grant,
     GrantIn,
     GrantOut,
     GrantPatch,
@@ -29,6 +27,7 @@ from gtvision.sharing.schemas import (
     ReportOut,
     ReportQuery,
 )
+from gtvision.sharing.schemas import Agreement, Grant
 from gtvision.tenancy.auth import bearer
 from gtvision.tenancy.authz import at_least
 from gtvision.tenancy.users import ensure_active

@@ -6,24 +6,22 @@ from __future__ import annotations
 from chalicelib.routing import Api, Request, page
 from gtvision.core.models import Page, PageQuery
 from gtvision.tenancy import cameras, cities, groups, quotas, users
-from gtvision.tenancy.schemas import (
-    Camera,
-    CameraGroup,
+from gtvision.tenancy.account_schemas import CameraGroup, User
+from gtvision.tenancy.api_schemas import (
     CameraGroupIn,
     CameraGroupOut,
     CameraGroupPatch,
     CameraIn,
     CameraOut,
     CameraPatch,
-    City,
     CityIn,
     CityOut,
     CityPatch,
-    User,
     UserIn,
     UserOut,
     UserPatch,
 )
+from gtvision.tenancy.schemas import Camera, City
 
 api = Api(__name__)
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gtvision.alerts import store as dal
-from gtvision.alerts.schemas import Alert, AlertmanagerAlert, AlertmanagerWebhook, OpsHookAnswer
+from gtvision.alerts.api_schemas import AlertmanagerAlert, AlertmanagerWebhook, OpsHookAnswer
+from gtvision.alerts.schemas import Alert
 from gtvision.alerts.service import NO_CITY, public
 from gtvision.core import db
 from gtvision.core.errors import Unauthorized

@@ -8,33 +8,25 @@ inline for its one read and batch ingest for thousands; both rules are index loo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtvision.alerts import redaction
 from gtvision.alerts import store as dal
-from gtvision.alerts.schemas import (
-    Alert,
-    AlertOut,
-    AlertPatch,
-    AlertsQuery,
-    NewAlert,
-    WatchEntry,
-    WatchIn,
-    WatchlistQuery,
-    WatchOut,
-)
+from gtvision.alerts.schemas import Alert, NewAlert, WatchEntry
 from gtvision.core import db, geo, pagination
 from gtvision.core.db import Conn
 from gtvision.core.errors import Conflict, Invalid, not_found
+from gtvision.core.ids import is_uuid, query_uuid
 from gtvision.core.jsonutil import JsonObject
-from gtvision.core.models import is_uuid, query_uuid
 from gtvision.core.observability import logger, metrics
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish as events
 from gtvision.lpr import plates
-from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import camera_filter, in_callers_city
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.alerts.api_schemas import AlertOut, AlertPatch, AlertsQuery, WatchIn, WatchlistQuery, WatchOut
 
 #: The city a platform-wide live event (an ops alert's) is addressed to: no city has it, so only admins get it.
 NO_CITY = "00000000-0000-0000-0000-000000000000"
@@ -143,6 +135,8 @@ def public(row: Alert, principal: Principal | None = None, *, trusted: bool = Fa
     """The alert as the API shows it to `principal` (everything, when nobody in particular). `trusted`: built
     without validation — a row just written by this transaction, published in hundreds by a batch (validating
     each one's `detail` cost more than the rest of its publishing)."""
+    from gtvision.alerts.api_schemas import AlertOut
+
     return (AlertOut.model_construct if trusted else AlertOut)(
         id=str(row.id),
         kind=row.kind,
@@ -230,6 +224,8 @@ def visible(principal: Principal, alert_id: str) -> Alert:
 def list_alerts(principal: Principal, query: AlertsQuery) -> tuple[list[AlertOut], str | None]:
     """Alerts newest first, city scoped (admins: all cities or the one asked), filtered by status, priority,
     kind and camera; `open=true`: the alerts still to handle (neither resolved nor closed)."""
+    from gtvision.tenancy import cameras  # the API's: the workers raising alerts never read cameras here
+
     city = scope_city(principal, query.city_id)
     if query.camera_id is not None:
         cameras.visible(principal, query.camera_id)
@@ -266,6 +262,8 @@ def handle(principal: Principal, alert: Alert, data: AlertPatch) -> AlertOut:
 
 
 def _watch_public(row: WatchEntry) -> WatchOut:
+    from gtvision.alerts.api_schemas import WatchOut
+
     return WatchOut(
         id=str(row.id),
         city_id=str(row.city_id),
@@ -282,6 +280,8 @@ def _watch_public(row: WatchEntry) -> WatchOut:
 
 def add_watch(principal: Principal, data: WatchIn) -> WatchOut:
     """Put a plate on the city's watchlist (managers of the city, admins for any city)."""
+    from gtvision.tenancy import cities  # the API's: the workers raising alerts never read cities here
+
     city_id = scope_city(principal, data.city_id)
     if city_id is None:
         raise Invalid("city_required", "informe city_id")

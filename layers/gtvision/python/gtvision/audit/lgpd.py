@@ -24,7 +24,7 @@ from gtvision.core.errors import Invalid, Unauthorized
 from gtvision.core.principal import Principal
 from gtvision.lpr.plates import normalize_plate
 from gtvision.tenancy import users
-from gtvision.tenancy.schemas import User
+from gtvision.tenancy.account_schemas import User
 
 #: The caller's audit entries in one export (a JSON reply must stay under Lambda's 6 MB).
 EXPORT_AUDIT_MAX = 20_000

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
-from gtvision.core.models import UUID_PATTERN, Out, Query, QueryTime, Strict
+from gtvision.core.ids import UUID_PATTERN
+from gtvision.core.models import Out, Query, QueryTime, Strict
 from gtvision.core.timeutil import parse_rfc3339
 
 

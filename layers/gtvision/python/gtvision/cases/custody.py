@@ -7,13 +7,16 @@ carry the requester's address and user agent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtvision.cases import store
-from gtvision.cases.schemas import CustodyEvent, CustodyOut
+from gtvision.cases.schemas import CustodyEvent
 from gtvision.core import db, pagination
 from gtvision.core.db import Conn
 from gtvision.core.principal import Principal
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.cases.api_schemas import CustodyOut
 
 #: Event kinds, and how the custody document and the console call them.
 KINDS: dict[str, str] = {
@@ -67,6 +70,8 @@ def record(
 
 
 def public(row: CustodyEvent) -> CustodyOut:
+    from gtvision.cases.api_schemas import CustodyOut
+
     return CustodyOut.model_validate(row)
 
 

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from gtvision.cases import custody, store
 from gtvision.cases.schemas import Case
-from gtvision.clips import service as clips
 from gtvision.core import db
 from gtvision.core.db import Conn
 from gtvision.core.observability import logger
@@ -72,6 +71,8 @@ def release_expired(limit: int = 100) -> list[str]:
                 continue  # reopened meanwhile
             dropped = store.drop_holds(conn, case_id)
             custody.record(conn, case_id, "hold.released", detail={"segments": dropped})
+        from gtvision.clips import service as clips  # only when a case is released (rare; ADR 0029)
+
         clips.release_case_holds(case_id)
         try:
             recording_holds.retag(sources)

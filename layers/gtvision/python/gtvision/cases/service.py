@@ -10,18 +10,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from gtvision.bookmarks import service as bookmarks
-from gtvision.cases import custody, holds, store
-from gtvision.cases.schemas import Case, CaseIn, CaseItem, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut, ItemSource
-from gtvision.clips import service as clips
-from gtvision.clips.schemas import ClipOut, HoldIn
+from gtvision.cases import custody, store
+from gtvision.cases.schemas import Case, CaseItem, ItemSource
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.principal import Principal
-from gtvision.lpr import search as lpr
-from gtvision.sentinela import service as sentinela
 from gtvision.tenancy import cities
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.cases.api_schemas import CaseIn, CaseOut, CasePatch, CasesQuery, ItemIn, ItemOut
+    from gtvision.cases.holds import Held
+    from gtvision.clips.api_schemas import ClipOut
+
+# The features an item comes from (clips, plate reads, sightings, bookmarks) and the legal holds (`cases.holds`,
+# over the recordings index) are imported by the functions that add items or change a case: the export packaging
+# imports this module for `get_any` and needs none of them (ADR 0029).
 
 #: Recordings around a plate read or a sighting that its item holds (before and after the instant).
 AROUND_INSTANT = timedelta(seconds=30)
@@ -39,6 +44,8 @@ class Actor:
 
 
 def public(row: Case) -> CaseOut:
+    from gtvision.cases.api_schemas import CaseOut
+
     return CaseOut(
         id=str(row.id),
         city_id=str(row.city_id),
@@ -56,6 +63,8 @@ def public(row: Case) -> CaseOut:
 
 
 def item_public(row: CaseItem) -> ItemOut:
+    from gtvision.cases.api_schemas import ItemOut
+
     return ItemOut(
         id=str(row.id),
         case_id=str(row.case_id),
@@ -138,6 +147,8 @@ def list_(principal: Principal, query: CasesQuery) -> tuple[list[CaseOut], str |
 
 def update(actor: Actor, case: Case, patch: CasePatch) -> CaseOut:
     """Change a case; `status` closes it (its holds end `GTV_CASE_KEEP_DAYS` later) or reopens it."""
+    from gtvision.cases import holds
+
     changes = patch.model_dump(exclude_unset=True)
     case_id = str(case.id)
     with db.transaction() as conn:
@@ -189,8 +200,10 @@ def _record_update(conn: db.Conn, actor: Actor, before: Case, after: Case, field
     )
 
 
-def _reopen_holds(conn: db.Conn, case: Case) -> list[holds.Held]:
+def _reopen_holds(conn: db.Conn, case: Case) -> list[Held]:
     """A reopened case holds again, without end, what its items come from (what is still recorded)."""
+    from gtvision.cases import holds
+
     holds.set_end(conn, str(case.id), None)
     out = []
     for item in store.all_items(conn, str(case.id)):
@@ -210,6 +223,11 @@ def ensure_open(case: Case) -> None:
 
 def _source(principal: Principal, data: ItemIn) -> ItemSource | None:
     """Where the item's recordings are (checked visible to the caller: 404 otherwise)."""
+    from gtvision.bookmarks import service as bookmarks
+    from gtvision.clips import service as clips
+    from gtvision.lpr import search as lpr
+    from gtvision.sentinela import service as sentinela
+
     ref = data.ref_id.lower() if data.ref_id else ""
     if data.kind == "clip":
         clip = clips.visible(principal, ref)
@@ -231,6 +249,8 @@ def _source(principal: Principal, data: ItemIn) -> ItemSource | None:
 def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None = None) -> ItemOut:
     """Add an item; the recordings it comes from are held for the case (a clip item holds the clip too).
     409 when the case is closed or already has it."""
+    from gtvision.cases import holds
+
     ensure_open(case)
     principal = actor.principal
     source = _source(principal, data)
@@ -284,6 +304,9 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
     if held:
         holds.tag([held])
     if data.kind == "clip" and data.ref_id:
+        from gtvision.clips import service as clips
+        from gtvision.clips.api_schemas import HoldIn
+
         reason = hold_reason or f"Caso: {case.title}"
         clip = clips.visible(principal, data.ref_id.lower())
         clips.hold(principal, clip, HoldIn(reason=reason, case_id=case_id))
@@ -293,6 +316,10 @@ def add_item(actor: Actor, case: Case, data: ItemIn, *, hold_reason: str | None 
 def hold_clip(actor: Actor, case: Case, clip_id: str, reason: str) -> ClipOut:
     """A clip's legal hold for a case (`POST /v1/clips/{id}/hold` with `case_id`): the clip becomes an item of
     the case (or already is one) and is held with the given reason."""
+    from gtvision.cases.api_schemas import ItemIn
+    from gtvision.clips import service as clips
+    from gtvision.clips.api_schemas import HoldIn
+
     try:
         add_item(actor, case, ItemIn(kind="clip", ref_id=clip_id), hold_reason=reason)
     except Conflict as exc:

@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from gtvision.cases.schemas import SharedCase
+from gtvision.cases.api_schemas import SharedCase
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

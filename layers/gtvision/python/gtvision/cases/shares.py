@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from gtvision.audit import service as audit
 from gtvision.cases import custody, store
-from gtvision.cases.schemas import SHARE_MAX_DAYS, Case, Share, SharedCase, SharedExport, ShareIn, ShareOut
+from gtvision.cases.api_schemas import SharedCase, SharedExport, ShareIn, ShareOut
+from gtvision.cases.schemas import SHARE_MAX_DAYS, Case, Share
 from gtvision.cases.service import Actor
 from gtvision.core import db
 from gtvision.core.errors import DomainError, Invalid, not_found

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gtvision.clips import store as dal
-from gtvision.clips.schemas import StaleClip
+from gtvision.clips.schemas import MAX_ATTEMPTS, StaleClip
 from gtvision.clips.service import announce
-from gtvision.clips.worker import MAX_ATTEMPTS
 from gtvision.core import db
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings

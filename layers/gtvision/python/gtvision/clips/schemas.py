@@ -1,67 +1,22 @@
-"""Clips: what a request takes (an export, a legal hold, the worker's job message), the rows of `clips`, and
-what the API answers."""
+"""Clips: the worker's job message and the rows of `clips`. What the clip routes take and answer is in
+`api_schemas`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from gtvision.core.errors import Invalid, not_found
-from gtvision.core.models import UUID_PATTERN, Out, PageQuery, Strict, is_uuid
-from gtvision.core.timeutil import parse_rfc3339
+from gtvision.core.ids import UUID_PATTERN
 
 Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "ready", "failed"]
 STATUSES: tuple[Status, ...] = ("queued", "processing", "ready", "failed")
-
-# ------------------------------------------------------------------------------------------ requests
-
-
-class ClipIn(Strict):
-    camera_id: str = Field(pattern=UUID_PATTERN)
-    start: datetime
-    end: datetime
-    mode: Mode = "fast"
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _rfc3339(cls, value: Any) -> datetime:
-        return parse_rfc3339(value)
-
-
-class HoldIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
-    #: The case the hold is for (the clip becomes one of its items); the caller must be able to change it.
-    case_id: str | None = Field(default=None, pattern=UUID_PATTERN)
-
-
-class ClipsQuery(PageQuery):
-    """`GET /v1/clips`: newest first, optionally one camera's (another city's camera: 404) or one status."""
-
-    camera_id: str | None = Field(default=None, json_schema_extra={"format": "uuid"})
-    status: Status | None = None
-
-    @field_validator("camera_id", mode="before")
-    @classmethod
-    def _camera(cls, value: Any) -> str | None:
-        if value in (None, ""):
-            return None
-        if not is_uuid(value):
-            raise not_found("câmera")
-        return str(value).lower()
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, value: Any) -> str | None:
-        if value in (None, ""):
-            return None
-        if value not in STATUSES:
-            raise Invalid("invalid_status", f"status deve ser um de: {', '.join(STATUSES)}")
-        return str(value)
+#: Claims of a clip (real attempts at cutting it): the last one fails it instead of retrying.
+MAX_ATTEMPTS = 3
 
 
 class ClipJob(BaseModel):
@@ -124,40 +79,3 @@ class EvidenceNames:
     camera_name: str | None
     city_name: str | None
     city_state: str | None
-
-
-# ------------------------------------------------------------------------------------------- answers
-
-
-def _uuid(description: str = "") -> Any:
-    return Field(json_schema_extra={"format": "uuid"}, description=description or None)
-
-
-class ClipQueued(Out):
-    id: str = _uuid()
-    status: Literal["queued"]
-
-
-class ClipOut(Out):
-    """A clip as the API shows it: presigned `download_url` and `manifest_url` only once ready."""
-
-    id: str = _uuid()
-    camera_id: str = _uuid()
-    city_id: str = _uuid()
-    start: datetime
-    end: datetime
-    mode: Mode
-    status: Status
-    duration_s: float | None
-    size_bytes: int | None
-    sha256: str | None
-    download_url: str | None
-    manifest_url: str | None
-    error: str | None
-    held: bool
-    hold_reason: str | None
-    held_at: datetime | None
-    hold_case_id: str | None = _uuid()
-    requested_by: str | None = _uuid()
-    created_at: datetime
-    updated_at: datetime

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gtvision.clips import store
-from gtvision.clips.schemas import Clip, ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn
+from gtvision.clips import keys, store
+from gtvision.clips.api_schemas import ClipIn, ClipOut, ClipQueued, ClipsQuery, HoldIn  # clip.status carries ClipOut
+from gtvision.clips.schemas import Clip
 from gtvision.core import db, objects, pagination
 from gtvision.core.errors import Conflict, Invalid, Unavailable, not_found
 from gtvision.core.observability import logger
@@ -18,7 +19,6 @@ from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.live import publish
 from gtvision.recordings import holds
-from gtvision.tenancy import cameras
 from gtvision.tenancy.authz import camera_filter, in_callers_city
 
 MIN_LENGTH = timedelta(seconds=1)
@@ -64,6 +64,8 @@ def public(row: Clip, *, check_objects: bool = False) -> ClipOut:
 
 def create(principal: Principal, data: ClipIn) -> ClipQueued:
     """Queue a clip of [start, end) of a camera of the caller's city."""
+    from gtvision.tenancy import cameras  # the API's: the clip workers never check a caller's cameras
+
     camera = cameras.visible(principal, data.camera_id)
     if data.end <= data.start:
         raise Invalid("invalid_range", "o fim deve ser posterior ao início")
@@ -124,6 +126,8 @@ def visible(principal: Principal, clip_id: str) -> Clip:
 def list_(principal: Principal, query: ClipsQuery) -> tuple[list[ClipOut], str | None]:
     """Clips of the caller's city (optionally one camera's or one status), newest first."""
     if query.camera_id is not None:
+        from gtvision.tenancy import cameras  # the API's: the clip workers never check a caller's cameras
+
         cameras.visible(principal, query.camera_id)
     after = pagination.decode_keyset(query.cursor)
     with db.transaction() as conn:
@@ -177,15 +181,10 @@ def delete(clip: Clip) -> Clip:
         if row.status == "processing" and row.lease_until is not None and row.lease_until > datetime.now(UTC):
             raise Conflict("clip_processing", "o recorte está sendo processado; tente de novo em instantes")
         # Objects first, inside the row lock: if storage fails the row stays and the delete can be retried.
-        store.delete_objects(store.object_keys(clip_id, row.s3_key, row.manifest_key))
+        store.delete_objects(keys.object_keys(clip_id, row.s3_key, row.manifest_key))
         store.delete(conn, clip_id)
     logger.info("clip deleted", extra={"clip_id": clip_id})
     return row
-
-
-def object_keys(clip_id: str, s3_key: str | None, manifest_key: str | None) -> list[str]:
-    """Every object a clip may have in storage (retention deletes them with the clip)."""
-    return store.object_keys(clip_id, s3_key, manifest_key)
 
 
 def count_unfinished() -> int:

@@ -17,8 +17,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gtvision.clips import keys as clip_keys
 from gtvision.clips import store
-from gtvision.clips.schemas import Clip, ClipJob
+from gtvision.clips.schemas import MAX_ATTEMPTS, Clip, ClipJob
 from gtvision.clips.service import announce, public
 from gtvision.core import db, errors, evidence, objects
 from gtvision.core.observability import logger
@@ -32,7 +33,6 @@ from gtvision.privacy import service as privacy
 from gtvision.recordings.schemas import Segment
 
 LEASE_S = 960  # the queue's visibility timeout: a redelivery arrives once the lease has expired
-MAX_ATTEMPTS = 3  # claims of a clip (real attempts at cutting it): the last one fails it instead of retrying
 
 
 class PoisonMessage(errors.PoisonMessage):
@@ -134,7 +134,7 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
             keys = {src.url_or_path: seg.s3_key for src, seg in zip(sources, segments, strict=True)}
             raise exc.retold(_readable(exc.message, keys, scratch)) from exc
         result = privacy.burn_video(camera_id, out, scratch, timeout_s) or result  # the camera's privacy masks
-        key = store.clip_key(clip_id)
+        key = clip_keys.clip_key(clip_id)
         store.upload_file(out, key, "video/mp4")
         manifest = evidence.sign(
             evidence.build_manifest(
@@ -161,14 +161,14 @@ def _produce(row: Clip, token: str, timeout_s: float, scratch_root: str | None) 
                 sources=provenance,
             )
         )
-        store.put_json(store.manifest_key(clip_id), manifest)
+        store.put_json(clip_keys.manifest_key(clip_id), manifest)
         outcome = {
             "status": "ready",
             "duration_s": result.duration_s,
             "size_bytes": result.size_bytes,
             "sha256": result.sha256,
             "s3_key": key,
-            "manifest_key": store.manifest_key(clip_id),
+            "manifest_key": clip_keys.manifest_key(clip_id),
             "manifest": manifest,
             "error": None,
         }

@@ -1,74 +1,25 @@
 """What every request model shares: ``Strict`` (bodies), ``Query`` (query strings) with its parameter
-types, ``Out`` (answers), the UUID pattern and the one function that turns validation errors into 422s."""
+types, ``Out`` (answers) and the one function that turns validation errors into 422s. The UUID pattern and
+checks are `core.ids` (workers use them without the models)."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeGuard, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
 
 from gtvision.core.errors import Invalid, Malformed
+from gtvision.core.ids import UUID_PATTERN, query_uuid
 from gtvision.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, parse_limit
 from gtvision.core.timeutil import query_time
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
-BR_STATES = {
-    "AC",
-    "AL",
-    "AP",
-    "AM",
-    "BA",
-    "CE",
-    "DF",
-    "ES",
-    "GO",
-    "MA",
-    "MT",
-    "MS",
-    "MG",
-    "PA",
-    "PB",
-    "PR",
-    "PE",
-    "PI",
-    "RJ",
-    "RN",
-    "RS",
-    "RO",
-    "RR",
-    "SC",
-    "SP",
-    "SE",
-    "TO",
-}
 
-
-#: A UUID in its canonical hyphenated form (any case), unanchored, for use inside other patterns.
-UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-UUID_PATTERN = rf"^{UUID_RE}$"
-_UUID = re.compile(UUID_PATTERN)
 # An id field of a request body: anything else is a 422 here, not a database error later.
 UuidStr = Annotated[str, Field(pattern=UUID_PATTERN)]
-
-
-def is_uuid(value: object) -> TypeGuard[str]:
-    """Whether ``value`` is a string holding one canonical UUID."""
-    return isinstance(value, str) and _UUID.match(value) is not None
-
-
-def query_uuid(value: str | None, name: str) -> str | None:
-    """A UUID query parameter (None when absent); 422 when it is not a UUID."""
-    if not value:
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise Invalid(f"invalid_{name}", f"{name} deve ser um UUID") from None
 
 
 class Strict(BaseModel):

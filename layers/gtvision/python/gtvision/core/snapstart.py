@@ -1,12 +1,12 @@
 """Lambda SnapStart hooks (ADR 0024): what must not survive in a snapshot, and what a restore must renew.
 
 Lambda snapshots each function's memory after its init and restores copies of it, perhaps hours later
-and many times over. Before the snapshot: close the database connections (a socket in a snapshot is dead
-after the restore and shared by every copy). After a restore: reseed `random` (every copy would draw the
-same numbers), forget cached secrets older than their time to live (rotations while the snapshot slept),
-and mark the next invocation as a cold start for Powertools' metrics and traces. Connections reopen lazily
-on first use. Nothing unique — ids, nonces, keys — is created during init (`tests/unit/test_snapstart.py`
-checks the layer's module-level code).
+and many times over. Before the snapshot: run the warm-ups a handler registered (`warm_up`), then close
+the database connections (a socket in a snapshot is dead after the restore and shared by every copy).
+After a restore: reseed `random` (every copy would draw the same numbers), forget cached secrets older
+than their time to live (rotations while the snapshot slept), and mark the next invocation as a cold
+start for Powertools' metrics and traces. Connections reopen lazily on first use. Nothing unique — ids,
+nonces, keys — is created during init (`tests/unit/test_snapstart.py` checks the layer's module-level code).
 
 The hooks register through `snapshot_restore_py`, which Lambda's Python runtime provides (and the `local`
 extra installs for the tests); without it — a plain interpreter — registering is a no-op.
@@ -14,6 +14,7 @@ extra installs for the tests); without it — a plain interpreter — registerin
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import time
@@ -26,10 +27,21 @@ from gtvision.core.secret_store import CACHE_S
 from gtvision.core.settings import get_settings, settings_loaded_at
 
 _registered = False
+_warm_ups: list[Callable[[], object]] = []
+
+
+def warm_up(fn: Callable[[], object]) -> None:
+    """Run ``fn`` before the snapshot: what a function imports only when a request first needs it (the API's
+    route modules, ADR 0029) is then in the snapshot rather than on a restored copy's first request."""
+    _warm_ups.append(fn)
 
 
 def before_snapshot() -> None:
-    """No live connection goes into the snapshot."""
+    """Warm-ups run; no live connection goes into the snapshot."""
+    for fn in _warm_ups:
+        fn()
+    if _warm_ups and os.environ.get("LAMBDA_TASK_ROOT"):
+        gc.freeze()  # as at the end of the handler's imports (ADR 0020): collections skip what was imported
     db.close_all()
     logger.info("snapstart: connections closed before the snapshot")
 

@@ -1,5 +1,6 @@
-"""One SQS record of an export queue, as the thin handlers run it (ExportWorkerFunction and RedactionFunction
-for parts, ExportPackageFunction for packages): parse, keep to the invocation's time, process."""
+"""One SQS record of an export part queue, as the thin handlers run it (ExportWorkerFunction and RedactionFunction):
+parse, keep to the invocation's time, process. Packaging jobs are `package.process_message` (ExportPackageFunction),
+so the part workers do not import the packaging code (ADR 0029)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from gtvision.core.observability import logger, metrics
-from gtvision.exports import package, worker
+from gtvision.exports import worker
+from gtvision.exports.schemas import PoisonMessage, parse_message
 
 #: Lambda's own timeout is 900 s; leave room to upload and to mark the part after ffmpeg returns.
 MARGIN_S = 60.0
@@ -23,18 +25,13 @@ class OutOfTime(Exception):
 
 def part(body: str, remaining_s: float | None) -> str:
     """A part job: the camera's file of an export (`ready`, `failed` or `skipped`)."""
-    job = worker.parse_message(body)
+    job = parse_message(body)
     if job.camera_id is None:
-        raise worker.PoisonMessage("tarefa de parte sem camera_id")
+        raise PoisonMessage("tarefa de parte sem camera_id")
     timeout = min(MAX_CUT_S, (remaining_s if remaining_s is not None else MAX_CUT_S + MARGIN_S) - MARGIN_S)
     if timeout < MIN_CUT_S:
         raise OutOfTime(f"tempo restante insuficiente: parte {job.export_id}/{job.camera_id} fica para depois")
     return worker.process_part(job.export_id, job.camera_id, timeout)
-
-
-def package_job(body: str) -> str:
-    """A packaging job (`ready`, `failed` or `skipped`)."""
-    return package.process(worker.parse_message(body).export_id)
 
 
 def part_record_handler(metric_prefix: str) -> Callable[[SQSRecord, LambdaContext | None], str]:

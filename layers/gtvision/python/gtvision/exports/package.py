@@ -28,9 +28,8 @@ from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import document, store
-from gtvision.exports.schemas import Export, ExportPart
-from gtvision.exports.service import announce, file_name
-from gtvision.exports.worker import PoisonMessage
+from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage, parse_message
+from gtvision.exports.status import announce, file_name
 from gtvision.media import ffmpeg
 from gtvision.tenancy import cities
 
@@ -38,7 +37,6 @@ FORMAT = "gtvision-evidence-package/1"
 MANIFEST = "manifest.json"
 CUSTODY = "custodia.pdf"
 LEASE_S = 960
-MAX_ATTEMPTS = 3
 
 
 class PackageBusy(Exception):
@@ -47,6 +45,11 @@ class PackageBusy(Exception):
 
 class _PackageFailed(errors.BadInput):
     """The package cannot be made (a part's file is gone or altered)."""
+
+
+def process_message(body: str) -> str:
+    """A packaging job's SQS message (ExportPackageFunction): `ready`, `failed` or `skipped`."""
+    return process(parse_message(body).export_id)
 
 
 def process(export_id: str, scratch_root: str | None = None) -> str:

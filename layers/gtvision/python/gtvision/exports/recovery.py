@@ -16,9 +16,8 @@ from gtvision.core import db
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.exports import package, store
-from gtvision.exports.schemas import StaleExport, StalePart
-from gtvision.exports.service import announce
-from gtvision.exports.worker import MAX_ATTEMPTS, finish_and_fan_in
+from gtvision.exports.schemas import MAX_ATTEMPTS, StaleExport, StalePart
+from gtvision.exports.status import announce
 
 #: How often the reconciler re-queues one part (or package) before failing it.
 MAX_REQUEUES = 3
@@ -73,12 +72,15 @@ def _parts(stale_s: int, out: Reconciled) -> None:
             out.requeued_parts.append(f"{p.export_id}/{p.camera_id}")
         except Exception:  # noqa: BLE001 - still queued and stale again later: the next run retries
             logger.exception("stale export part not re-queued", extra={"export_id": str(p.export_id)})
-    for p in stale:
-        if p in requeue:
-            continue
-        finish_and_fan_in(str(p.export_id), str(p.camera_id), None, {"status": "failed", "error": _part_reason(p)})
-        out.failed_parts.append(f"{p.export_id}/{p.camera_id}")
-        announce(str(p.export_id))
+    failed = [p for p in stale if p not in requeue]
+    if failed:  # rare: parts out of retries fail through the worker's fan-in, imported only then (ADR 0029)
+        from gtvision.exports.worker import finish_and_fan_in
+
+        for p in failed:
+            error = _part_reason(p)
+            finish_and_fan_in(str(p.export_id), str(p.camera_id), None, {"status": "failed", "error": error})
+            out.failed_parts.append(f"{p.export_id}/{p.camera_id}")
+            announce(str(p.export_id))
     for export_id in {str(p.export_id) for p in requeue}:
         announce(export_id)
 

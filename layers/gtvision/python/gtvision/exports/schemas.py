@@ -1,5 +1,5 @@
-"""Exports: the request (cameras, window, mode, redaction, overlay, lifted masks), the job messages, the rows
-of `case_exports` and `export_parts`, and what the API answers."""
+"""Exports: the job messages and the rows of `case_exports` and `export_parts`. The request (cameras, window, mode,
+redaction, overlay, lifted masks) and what the API answers are in `api_schemas`."""
 
 from __future__ import annotations
 
@@ -8,48 +8,17 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gtvision.core.models import UUID_PATTERN, Out, Strict, UuidStr
-from gtvision.core.timeutil import parse_rfc3339
+from gtvision.core import errors
+from gtvision.core.ids import UUID_PATTERN
 
 Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "packaging", "ready", "failed"]
 PartStatus = Literal["queued", "processing", "ready", "failed"]
 MAX_CAMERAS = 16
-
-# ------------------------------------------------------------------------------------------ requests
-
-
-class RedactIn(Strict):
-    faces: bool = False
-    plates: bool = False
-
-
-class LiftMasksIn(Strict):
-    reason: str = Field(min_length=5, max_length=1000)
-
-
-class ExportIn(Strict):
-    camera_ids: list[UuidStr] = Field(min_length=1, max_length=MAX_CAMERAS)
-    start: datetime
-    end: datetime
-    mode: Mode = "exact"
-    redact: RedactIn | None = None
-    timestamp_overlay: bool = False
-    lift_masks: LiftMasksIn | None = Field(default=None, description="só gestores; motivo auditado")
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _rfc3339(cls, value: Any) -> datetime:
-        return parse_rfc3339(value)
-
-    @model_validator(mode="after")
-    def _distinct(self) -> ExportIn:
-        self.camera_ids = [c.lower() for c in self.camera_ids]
-        if len(set(self.camera_ids)) != len(self.camera_ids):
-            raise ValueError("camera_ids repetidos")
-        return self
+#: Claims of a part or a package (real attempts at making it): the last one fails it instead of retrying.
+MAX_ATTEMPTS = 3
 
 
 class ExportJob(BaseModel):
@@ -59,6 +28,19 @@ class ExportJob(BaseModel):
 
     export_id: str = Field(pattern=UUID_PATTERN)
     camera_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+
+
+class PoisonMessage(errors.PoisonMessage):
+    """A job message that can never succeed (not JSON, no ids, unknown export or part)."""
+
+
+def parse_message(body: str) -> ExportJob:
+    """The ids of a job message, or `PoisonMessage` (the part workers and the packaging job read the same one)."""
+    try:
+        return ExportJob.model_validate_json(body)
+    except ValidationError as exc:
+        not_json = any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
+        raise PoisonMessage("mensagem não é JSON" if not_json else "mensagem sem export_id válido") from None
 
 
 # ---------------------------------------------------------------------------------------------- rows
@@ -140,51 +122,3 @@ class StaleExport:
     status: Status
     attempts: int
     requeues: int
-
-
-# ------------------------------------------------------------------------------------------- answers
-
-
-def _uuid() -> Any:
-    return Field(json_schema_extra={"format": "uuid"})
-
-
-class ExportQueued(Out):
-    id: str = _uuid()
-    status: Literal["queued"]
-
-
-class ExportFileOut(Out):
-    camera_id: str = _uuid()
-    camera_name: str | None
-    name: str = Field(description="nome do arquivo dentro do pacote")
-    status: PartStatus
-    sha256: str | None
-    size_bytes: int | None
-    start: datetime
-    end: datetime
-    duration_s: float | None
-    starts_early_s: float | None = Field(description="modo fast: quanto o arquivo começa antes do início pedido")
-    error: str | None
-
-
-class ExportOut(Out):
-    id: str = _uuid()
-    case_id: str = _uuid()
-    status: Status
-    progress: float = Field(ge=0, le=1)
-    mode: Mode
-    start: datetime
-    end: datetime
-    redact: RedactIn
-    timestamp_overlay: bool
-    masks_lifted: bool
-    files: list[ExportFileOut]
-    package_url: str | None
-    package_sha256: str | None
-    package_size_bytes: int | None
-    manifest: dict[str, Any] | None
-    error: str | None
-    requested_by_name: str | None
-    created_at: datetime
-    finished_at: datetime | None

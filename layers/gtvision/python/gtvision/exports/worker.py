@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
 from gtvision.cases import custody
 from gtvision.core import db, errors, objects
 from gtvision.core.observability import logger
@@ -26,8 +24,8 @@ from gtvision.core.retries import Failure, classify
 from gtvision.core.settings import get_settings
 from gtvision.core.timeutil import format_rfc3339
 from gtvision.exports import render, store
-from gtvision.exports.schemas import Export, ExportJob, ExportPart
-from gtvision.exports.service import announce
+from gtvision.exports.schemas import MAX_ATTEMPTS, Export, ExportPart, PoisonMessage
+from gtvision.exports.status import announce
 from gtvision.media import ffmpeg, isobmff
 from gtvision.media.clipping import SegmentSource, cut_clip
 from gtvision.media.ffmpeg import MediaError
@@ -37,11 +35,6 @@ from gtvision.recordings.schemas import Segment
 from gtvision.tenancy import cameras, cities
 
 LEASE_S = 960  # the queues' visibility timeout covers it; a redelivery finds the lease expired
-MAX_ATTEMPTS = 3
-
-
-class PoisonMessage(errors.PoisonMessage):
-    """A job message that can never succeed (not JSON, no ids, unknown export or part)."""
 
 
 class PartBusy(Exception):
@@ -50,15 +43,6 @@ class PartBusy(Exception):
 
 class _PartFailed(errors.BadInput):
     """The part cannot be made from what was recorded (a readable reason)."""
-
-
-def parse_message(body: str) -> ExportJob:
-    """The ids of a job message, or `PoisonMessage`."""
-    try:
-        return ExportJob.model_validate_json(body)
-    except ValidationError as exc:
-        not_json = any(e["type"] == "json_invalid" for e in exc.errors(include_input=False))
-        raise PoisonMessage("mensagem não é JSON" if not_json else "mensagem sem export_id válido") from None
 
 
 def process_part(export_id: str, camera_id: str, timeout_s: float, scratch_root: str | None = None) -> str:

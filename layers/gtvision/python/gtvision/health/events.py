@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gtvision.alerts import incidents
 from gtvision.alerts import service as alerts
@@ -17,8 +17,10 @@ from gtvision.core.observability import logger
 from gtvision.health import store as dal
 from gtvision.health.schemas import StatusChange
 from gtvision.live import publish as events
-from gtvision.streams.schemas import HookAccepted, MediaMTXEvent
 from gtvision.tenancy.schemas import Camera
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.streams.api_schemas import HookAccepted, MediaMTXEvent
 
 HEALTH_KINDS = ("camera_offline", "recording_stalled")
 
@@ -99,6 +101,7 @@ def stopped(camera: Camera) -> None:
 
 def apply_hook(event: MediaMTXEvent, now: datetime) -> HookAccepted:
     """A MediaMTX runOnOnline/runOnOffline event (already authenticated and parsed)."""
+    from gtvision.streams.api_schemas import HookAccepted
     from gtvision.tenancy import cameras
 
     path = event.path

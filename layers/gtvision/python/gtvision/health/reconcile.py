@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from gtvision.core.observability import logger
 from gtvision.health.schemas import StartedCamera
-from gtvision.streams import service as streams
+from gtvision.streams import paths as stream_paths
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus
 
 #: Wait after the first re-add of a camera's path before another; doubles with each try, capped.
@@ -42,7 +42,7 @@ def backoff(attempt: int) -> timedelta:
 
 def wanted_paths(cam: StartedCamera) -> tuple[str, ...]:
     """The MediaMTX paths a started camera must have (its sub-stream's too)."""
-    return streams.wanted_paths(str(cam.camera_id), cam.has_substream)
+    return stream_paths.wanted_paths(str(cam.camera_id), cam.has_substream)
 
 
 def plan(
@@ -74,7 +74,7 @@ def readd(client: MediaMTXClient, items: list[Readd], *, api_url_of: dict[str, s
         if node is not None and node.rstrip("/") != client.api_url:
             continue
         try:
-            streams.readd_paths(client, item.camera_id, item.paths)
+            stream_paths.readd_paths(client, item.camera_id, item.paths)
         except Exception as exc:  # noqa: BLE001 - one camera's failure must not stop the others
             outcome.failed.append(item.camera_id)
             reason = exc.message if isinstance(exc, MediaMTXUnavailable) else f"{type(exc).__name__}: {exc}"

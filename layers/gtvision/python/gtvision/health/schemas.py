@@ -1,16 +1,12 @@
-"""Stream and recording health: the rows the poller and the API read, the metrics query and the answers."""
+"""Stream and recording health: the rows the poller and the API read. The metrics query and the answers are in
+`api_schemas`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Literal
 from uuid import UUID
-
-from pydantic import BeforeValidator, Field, ValidationInfo
-
-from gtvision.core.models import Out, Query
-from gtvision.core.timeutil import query_time
 
 Status = Literal["online", "offline", "unknown"]
 
@@ -138,76 +134,3 @@ class CityHealthRow:
     troubled: list[Troubled]
     lpr_reads_last_hour: int
     open_alerts: int
-
-
-# ------------------------------------------------------------------------------------------- queries
-
-
-def _time(value: Any, info: ValidationInfo) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    return query_time(None if value is None else str(value), (info.field_name or "").rstrip("_"), code="invalid_range")
-
-
-class StreamMetricsQuery(Query):
-    from_: Annotated[datetime | None, BeforeValidator(_time)] = Field(
-        default=None, alias="from", description="início (RFC 3339); padrão: 1 h atrás"
-    )
-    to: Annotated[datetime | None, BeforeValidator(_time)] = Field(
-        default=None, description="fim (RFC 3339, excluído); padrão: agora; até 7 dias"
-    )
-
-
-# ------------------------------------------------------------------------------------------- answers
-
-
-class StreamCurrent(Out):
-    inbound_kbps: float | None
-    fps: float | None
-    frames_in_error: int | None
-    readers: int | None
-    readers_by_type: dict[str, int]
-    codec: str | None
-    width: int | None
-    height: int | None
-    recording_lag_s: float | None
-
-
-class StreamSample(Out):
-    at: datetime
-    online: bool
-    inbound_kbps: float | None
-    frames_in_error: int | None
-    readers: int | None
-    fps: float | None
-    recording_lag_s: float | None
-
-
-class StreamMetricsOut(Out):
-    camera_id: str = Field(json_schema_extra={"format": "uuid"})
-    city_id: str = Field(json_schema_extra={"format": "uuid"})
-    status: Status
-    since: datetime | None
-    current: StreamCurrent
-    samples: list[StreamSample]
-
-
-class TroubledCamera(Out):
-    camera_id: str = Field(json_schema_extra={"format": "uuid"})
-    name: str
-    status: str
-    since: datetime | None
-    recording_lag_s: float | None
-
-
-class CityHealthOut(Out):
-    city_id: str = Field(json_schema_extra={"format": "uuid"})
-    cameras: int
-    online: int
-    offline: int
-    unknown: int
-    stopped: int
-    recording_stalled: list[str]
-    lpr_reads_last_hour: int
-    open_alerts: int
-    troubled: list[TroubledCamera]

@@ -12,7 +12,7 @@ from gtvision.core import db
 from gtvision.core.errors import Invalid
 from gtvision.core.principal import Principal
 from gtvision.health import store as dal
-from gtvision.health.schemas import (
+from gtvision.health.api_schemas import (
     CityHealthOut,
     StreamCurrent,
     StreamMetricsOut,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from gtvision.core import aws
 from gtvision.core.jsonutil import dumps  # the API's JSON, so data reads as in REST
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
-from gtvision.live import store
-from gtvision.live.schemas import Json
+
+if TYPE_CHECKING:  # a type only: the sources publishing here need none of the sockets' rows (ADR 0029)
+    from gtvision.live.schemas import Json
 
 #: Message type → the topic a client subscribes to (contract "Live events"); an export's progress travels
 #: with clips (evidence exports, for operators and up).
@@ -39,11 +42,12 @@ def message(city_id: str, type_: str, data: Mapping[str, object], camera_id: str
 def publish(city_id: str, type_: str, data: Mapping[str, object], camera_id: str | None = None) -> bool:
     """Queue one live event; returns False (logged, counted) when it could not be queued."""
     body = dumps(message(city_id, type_, data, camera_id))
-    if not get_settings().events_queue_url:
+    queue_url = get_settings().events_queue_url
+    if not queue_url:
         logger.debug("EVENTS_QUEUE_URL not set: live event dropped", extra={"type": type_})
         return False
-    try:
-        store.send_event(body)
+    try:  # straight to the queue: the sources publishing here need nothing of the sockets' store (ADR 0029)
+        aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     except Exception:  # noqa: BLE001 - the change is committed; only its live notice is lost
         logger.exception("live event not queued", extra={"type": type_, "city_id": str(city_id)})
         metrics.add_metric(name="LiveEventPublishFailed", unit="Count", value=1)
@@ -62,11 +66,28 @@ def publish_many(items: list[tuple[str, str, Mapping[str, object]]]) -> int:
     if not get_settings().events_queue_url:
         logger.debug("EVENTS_QUEUE_URL not set: live events dropped", extra={"events": len(bodies)})
         return 0
-    lost = store.send_events(bodies)
+    lost = _send_batches(get_settings().events_queue_url, bodies)
     if lost:
         logger.error("live events not queued", extra={"events": len(bodies), "lost": lost})
         metrics.add_metric(name="LiveEventPublishFailed", unit="Count", value=lost)
     return len(bodies) - lost
+
+
+def _send_batches(queue_url: str, bodies: list[str]) -> int:
+    """Put the events on the queue, ten per SendMessageBatch call; how many were not queued (a call that fails
+    whole fails its ten)."""
+    sqs, lost = aws.client("sqs"), 0
+    for start in range(0, len(bodies), 10):
+        chunk = bodies[start : start + 10]
+        try:
+            reply = sqs.send_message_batch(
+                QueueUrl=queue_url, Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            )
+        except Exception:  # noqa: BLE001 - counted by the caller
+            lost += len(chunk)
+            continue
+        lost += len(reply.get("Failed") or [])
+    return lost
 
 
 def stream_status(city_id: str, camera_id: str, status: str, at: datetime | str) -> bool:

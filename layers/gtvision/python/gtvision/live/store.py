@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import columns, fetch_all, fetch_one
@@ -96,28 +95,6 @@ def audience(conn: Conn, city_id: str) -> list[Subscriber]:
 
 
 # ------------------------------------------------------------------------------------ transport
-
-
-def send_event(body: str) -> None:
-    """Put one event on the events queue (EventsNotifierFunction's source)."""
-    aws.client("sqs").send_message(QueueUrl=get_settings().events_queue_url, MessageBody=body)
-
-
-def send_events(bodies: list[str]) -> int:
-    """Put many events on the events queue, ten per SendMessageBatch call; returns how many were not queued (a
-    call that fails whole fails its ten)."""
-    sqs, url, lost = aws.client("sqs"), get_settings().events_queue_url, 0
-    for start in range(0, len(bodies), 10):
-        chunk = bodies[start : start + 10]
-        try:
-            reply = sqs.send_message_batch(
-                QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
-            )
-        except Exception:  # noqa: BLE001 - counted by the caller
-            lost += len(chunk)
-            continue
-        lost += len(reply.get("Failed") or [])
-    return lost
 
 
 def management_client() -> Any:

@@ -17,6 +17,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from gtvision.alerts import service as alerts
 from gtvision.alerts.schemas import Alert
@@ -27,9 +28,12 @@ from gtvision.core.models import parse
 from gtvision.core.principal import Principal
 from gtvision.lpr import ingest
 from gtvision.lpr import store as dal
-from gtvision.lpr.schemas import BatchRead, BulkAccepted, BulkIn, ReadsMessage, StoredRead
+from gtvision.lpr.schemas import BatchRead, ReadsMessage, StoredRead
 from gtvision.sharing import feed as sharing_feed
 from gtvision.tenancy import cameras
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.lpr.api_schemas import BulkAccepted, BulkIn
 
 #: Reads per SQS message sent by the bulk endpoint (well under SQS's 256 KiB with no images).
 READS_PER_MESSAGE = 500
@@ -130,6 +134,8 @@ def _ingest_batch(messages: list[str], now: datetime | None) -> BatchResult:
 
 def enqueue_bulk(principal: Principal, data: BulkIn, now: datetime | None = None) -> BulkAccepted:
     """Managers' bulk endpoint: validate every read and camera now, enqueue for the ingest function."""
+    from gtvision.lpr.api_schemas import BulkAccepted
+
     now = now or datetime.now(UTC)
     for i, item in enumerate(data.reads):
         try:

@@ -17,16 +17,15 @@ from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.principal import Principal
 from gtvision.lpr import plates
 from gtvision.lpr import store as dal
-from gtvision.lpr.schemas import (
+from gtvision.lpr.api_schemas import (
     LprSearchQuery,
     PlateReadOut,
-    PlateReadRow,
-    RankedRead,
     TrajectoryOut,
     TrajectoryPoint,
     TrajectoryQuery,
     VehicleOut,
 )
+from gtvision.lpr.schemas import PlateReadRow, RankedRead
 from gtvision.sharing import grants
 from gtvision.tenancy import cameras
 from gtvision.tenancy.authz import camera_filter

@@ -1,4 +1,4 @@
-"""Privacy masks: the request (polygons in 0–1 frame coordinates), the row and the answer."""
+"""Privacy masks: the row of `privacy_masks`. The request and the answer are in `api_schemas`."""
 
 from __future__ import annotations
 
@@ -6,29 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-
-from pydantic import Field, field_validator
-
-from gtvision.core.models import Out, Strict
-
-MAX_MASKS = 32
-MAX_POINTS = 64
-
-
-class MaskIn(Strict):
-    points: list[tuple[float, float]] = Field(min_length=3, max_length=MAX_POINTS)
-
-    @field_validator("points")
-    @classmethod
-    def _unit_square(cls, value: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        for x, y in value:
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise ValueError("as coordenadas vão de 0 a 1 (fração da largura e da altura)")
-        return [(round(x, 5), round(y, 5)) for x, y in value]
-
-
-class MasksIn(Strict):
-    masks: list[MaskIn] = Field(max_length=MAX_MASKS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +16,3 @@ class PrivacyMasks:
     masks: list[dict[str, Any]]
     updated_by_name: str | None
     updated_at: datetime
-
-
-class MaskOut(Out):
-    points: list[tuple[float, float]]
-
-
-class MasksOut(Out):
-    camera_id: str = Field(json_schema_extra={"format": "uuid"})
-    masks: list[MaskOut]
-    updated_by_name: str | None
-    updated_at: datetime | None

@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gtvision.core import db
 from gtvision.core.principal import Principal
@@ -23,8 +24,11 @@ from gtvision.media import isobmff
 from gtvision.media.clipping import ClipResult
 from gtvision.media.ffmpeg import run_ffmpeg, sha256_file
 from gtvision.privacy import raster, store
-from gtvision.privacy.schemas import MaskOut, MasksIn, MasksOut, PrivacyMasks
-from gtvision.tenancy.schemas import Camera
+from gtvision.privacy.schemas import PrivacyMasks
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.privacy.api_schemas import MasksIn, MasksOut
+    from gtvision.tenancy.schemas import Camera
 
 #: H.264 settings of every re-encode that burns something in (near-transparent quality at a modest size).
 ENCODE_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
@@ -47,6 +51,8 @@ class MaskFilter:
 
 
 def public(camera_id: str, row: PrivacyMasks | None) -> MasksOut:
+    from gtvision.privacy.api_schemas import MaskOut, MasksOut
+
     masks = [MaskOut(points=[(float(x), float(y)) for x, y in m.get("points", [])]) for m in (row.masks if row else [])]
     return MasksOut(
         camera_id=camera_id,

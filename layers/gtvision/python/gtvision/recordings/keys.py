@@ -12,8 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from gtvision.recordings.schemas import Quality
+if TYPE_CHECKING:  # a type only: the key layout does not need the segment index's rows (ADR 0029)
+    from gtvision.recordings.schemas import Quality
 
 KEY_LAYOUT = re.compile(
     r"recordings/(?P<camera>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<sub>_sub)?/"

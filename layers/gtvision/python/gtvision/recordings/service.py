@@ -6,13 +6,17 @@ the parsed query, so nothing here checks the caller again. Registration is `reco
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gtvision.core import db, pagination
 from gtvision.core.settings import get_settings
 from gtvision.recordings import hls, storage, tiers
 from gtvision.recordings import store as dal
 from gtvision.recordings.keys import parse, parse_key, segment_key, thumbnail_key
-from gtvision.recordings.schemas import PlaybackQuery, RangeQuery, Span, Thumbnail, ThumbnailsQuery, Timeline
 from gtvision.tenancy.schemas import Camera
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.recordings.api_schemas import PlaybackQuery, RangeQuery, Thumbnail, ThumbnailsQuery, Timeline
 
 __all__ = [
     "any_registered",
@@ -31,6 +35,8 @@ MAX_PLAYLIST_TTL_S = 12 * 3600  # temporary credentials rarely outlive this; a U
 
 def timeline(camera: Camera, query: RangeQuery) -> Timeline:
     """The contract's timeline: spans of recording (segments ≤ 1 s apart merged), gaps, coverage, count."""
+    from gtvision.recordings.api_schemas import Span, Timeline
+
     from_, to = query.start, query.end
     with db.transaction() as conn:
         row = dal.timeline(conn, str(camera.id), from_, to)
@@ -49,6 +55,8 @@ def timeline(camera: Camera, query: RangeQuery) -> Timeline:
 
 def thumbnails(camera: Camera, query: ThumbnailsQuery) -> tuple[list[Thumbnail], str | None]:
     """One 160×90 JPEG per segment starting in the range, as presigned URLs, a page at a time."""
+    from gtvision.recordings.api_schemas import Thumbnail
+
     after = pagination.decode_keyset(query.cursor, ("time",))
     after_at = after[0] if after else None
     with db.transaction() as conn:

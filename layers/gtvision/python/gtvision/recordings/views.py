@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -17,9 +18,12 @@ from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.media.keyframes import View
 from gtvision.recordings import storage, tamper
-from gtvision.recordings.schemas import CameraPlan, ReferenceViewOut, ViewState, ViewUpdate
+from gtvision.recordings.schemas import CameraPlan, ViewState, ViewUpdate
 from gtvision.recordings.store import views as store
-from gtvision.tenancy.schemas import Camera
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.recordings.api_schemas import ReferenceViewOut
+    from gtvision.tenancy.schemas import Camera
 
 KIND = "camera_tampered"
 #: What a reason means, for people (pt-BR), in the alert's detail.
@@ -121,6 +125,8 @@ def take_reference(camera: Camera) -> ReferenceViewOut:
 
 
 def reference_out(state: ViewState) -> ReferenceViewOut:
+    from gtvision.recordings.api_schemas import ReferenceViewOut
+
     key = state.reference_thumb_key
     url = storage.presigned_urls([key], get_settings().presign_ttl_s)[0] if key else None
     return ReferenceViewOut(

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gtvision.audit import service as audit
-from gtvision.clips import service as clips
+from gtvision.clips import keys as clip_keys
 from gtvision.core.crypto import plate_pseudonym
 from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
@@ -286,7 +286,7 @@ def _expire_clips(r: _Run, city_id: str, cutoff: datetime, counts: CityCounts) -
         rows = dal.claim_expired_clips(conn, city_id, cutoff, CLIP_BATCH)
         if not rows:
             break
-        keys = [k for row in rows for k in clips.object_keys(str(row.id), row.s3_key, row.manifest_key)]
+        keys = [k for row in rows for k in clip_keys.object_keys(str(row.id), row.s3_key, row.manifest_key)]
         deleted = dal.delete_objects(keys, r.bucket)
         r.hooks.storage_deleted("clips", keys)
         counts.clips_deleted += dal.delete_clips(conn, [row.id for row in rows])

@@ -9,7 +9,7 @@ import ipaddress
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from gtvision.core import crypto, db, pagination, urls
@@ -18,27 +18,30 @@ from gtvision.core.observability import logger
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.sharing import feed
-from gtvision.sharing.schemas import (
-    Agreement,
-    AgreementIn,
-    AgreementOut,
-    AgreementPatch,
-    AgreementSecrets,
-    AgreementsQuery,
-    DeliveriesOut,
-    Scope,
-    ScopeOut,
-)
+from gtvision.sharing.schemas import Agreement
 from gtvision.sharing.store import agreements as store
 from gtvision.sharing.store import deliveries
 from gtvision.tenancy import cameras, cities
 from gtvision.tenancy.authz import in_callers_city
+
+if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
+    from gtvision.sharing.api_schemas import (
+        AgreementIn,
+        AgreementOut,
+        AgreementPatch,
+        AgreementSecrets,
+        AgreementsQuery,
+        DeliveriesOut,
+        Scope,
+    )
 
 HOTLIST_KEY_PREFIX = "gtvhl_"
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def public(row: Agreement, now: datetime | None = None) -> AgreementOut:
+    from gtvision.sharing.api_schemas import AgreementOut, ScopeOut
+
     now = now or datetime.now(UTC)
     return AgreementOut(
         id=str(row.id),
@@ -186,6 +189,8 @@ def _scope_cameras(principal: Principal, city_id: str, scope: Scope) -> list[str
 
 
 def create(principal: Principal, data: AgreementIn) -> AgreementSecrets:
+    from gtvision.sharing.api_schemas import AgreementSecrets
+
     city_id = _city_for(principal, data.city_id)
     agreement_id = uuid.uuid4()
     secret, secret_enc, key, key_hash = _new_secrets(agreement_id)
@@ -236,6 +241,8 @@ def list_(principal: Principal, query: AgreementsQuery) -> tuple[list[AgreementO
 def change(principal: Principal, agreement: Agreement, data: AgreementPatch) -> AgreementSecrets:
     """Apply a PATCH: fields, status (a resume also clears a stopped feed and re-announces what waited) and
     secret rotation (the new secrets are in the answer, this once)."""
+    from gtvision.sharing.api_schemas import AgreementSecrets
+
     changes: dict[str, Any] = {}
     for name in ("partner_name", "purpose", "legal_basis", "valid_from", "valid_until"):
         value = getattr(data, name)
@@ -284,6 +291,8 @@ def delete(agreement: Agreement) -> None:
 
 
 def deliveries_of(agreement: Agreement) -> DeliveriesOut:
+    from gtvision.sharing.api_schemas import DeliveriesOut
+
     with db.transaction() as conn:
         stats = deliveries.stats(conn, agreement.id)
         hourly = deliveries.hourly(conn, agreement.id, 24)

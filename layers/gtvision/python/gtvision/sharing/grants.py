@@ -15,10 +15,11 @@ from typing import Any
 from gtvision.audit import service as audit
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
-from gtvision.core.models import query_uuid
+from gtvision.core.ids import query_uuid
 from gtvision.core.principal import Principal
 from gtvision.lpr import plates
-from gtvision.sharing.schemas import Grant, GrantIn, GrantOut, GrantPatch, GrantsQuery
+from gtvision.sharing.api_schemas import GrantIn, GrantOut, GrantPatch, GrantsQuery
+from gtvision.sharing.schemas import Grant
 from gtvision.sharing.store import grants as store
 from gtvision.tenancy import cities
 from gtvision.tenancy.authz import in_callers_city, roles_from

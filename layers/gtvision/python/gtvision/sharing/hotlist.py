@@ -18,14 +18,8 @@ from gtvision.core.errors import Invalid, Malformed, TooLarge
 from gtvision.core.observability import logger, metrics
 from gtvision.core.timeutil import parse_rfc3339
 from gtvision.lpr import plates
-from gtvision.sharing.schemas import (
-    MAX_HOTLIST_ENTRIES,
-    Agreement,
-    HotlistEntryOut,
-    HotlistError,
-    HotlistIn,
-    HotlistResult,
-)
+from gtvision.sharing.api_schemas import HotlistEntryOut, HotlistError, HotlistIn, HotlistResult
+from gtvision.sharing.schemas import MAX_HOTLIST_ENTRIES, Agreement
 from gtvision.sharing.store import agreements as agreements_store
 from gtvision.sharing.store import hotlist as store
 from gtvision.tenancy import cities
@@ -199,9 +193,3 @@ def push(
 def _preview(row: Row) -> HotlistEntryOut:
     plate, reason, ref, expires = row
     return HotlistEntryOut(plate=plate, reason=reason, source_ref=ref, expires_at=expires)
-
-
-def purge_expired(limit: int = 50_000) -> int:
-    """Delete expired entries (they stopped matching when they expired); how many."""
-    with db.transaction() as conn:
-        return store.purge_expired(conn, limit)

@@ -10,11 +10,14 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from gtvision.core import db
 from gtvision.core.observability import metrics
-from gtvision.sharing import feed, hotlist
+from gtvision.sharing import feed
 from gtvision.sharing.store import deliveries
+from gtvision.sharing.store import hotlist as hotlist_store
 
 #: A pending delivery nobody has tried for this long lost its message.
 LOST_AFTER_S = 120.0
+#: Expired hotlist entries deleted per run at most.
+PURGE_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,8 @@ def run() -> MaintenanceResult:
     with db.transaction() as conn:
         lost = deliveries.pending_ids(conn, None, LOST_AFTER_S, 5000)
     feed.announce(lost)
-    purged = hotlist.purge_expired()
+    with db.transaction() as conn:  # expired entries stopped matching when they expired
+        purged = hotlist_store.purge_expired(conn, PURGE_LIMIT)
     with db.transaction() as conn:
         lags = deliveries.lag_by_agreement(conn)
     for agreement_id, lag in lags.items():

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from gtvision.core import db
-from gtvision.sharing.schemas import Agreement, ReportOut
+from gtvision.sharing.api_schemas import ReportOut
+from gtvision.sharing.schemas import Agreement
 from gtvision.sharing.store import deliveries
 from gtvision.tenancy import cities
 

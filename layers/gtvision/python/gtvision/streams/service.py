@@ -13,8 +13,9 @@ from gtvision.core.observability import logger
 from gtvision.core.urls import parse_source_url
 from gtvision.health import events as stream_health
 from gtvision.recordings.keys import path_name
+from gtvision.streams.api_schemas import LiveState, LiveTrack, StreamOut, StreamUrls, stream_urls
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathNotFound, PathStatus
-from gtvision.streams.schemas import LiveState, LiveTrack, StreamOut, StreamUrls, stream_urls
+from gtvision.streams.paths import readd_paths, wanted_paths
 from gtvision.tenancy import cameras
 from gtvision.tenancy.schemas import Camera
 
@@ -98,23 +99,6 @@ def get(camera: Camera) -> StreamOut:
     )
 
 
-def wanted_paths(camera_id: str, has_substream: bool) -> tuple[str, ...]:
-    """The MediaMTX paths of a streaming camera: its own, and `{id}_sub` when it has a sub-stream."""
-    return (camera_id, path_name(camera_id, "sub")) if has_substream else (camera_id,)
-
-
 def _urls(client: MediaMTXClient, camera_id: str, has_substream: bool) -> StreamUrls:
     sub = client.urls(path_name(camera_id, "sub")) if has_substream else None
     return stream_urls(client.urls(camera_id), sub)
-
-
-def readd_paths(client: MediaMTXClient, camera_id: str, paths: tuple[str, ...]) -> None:
-    """Make the camera's MediaMTX paths pull and record its streams (start, and the health poll's re-adds of
-    paths a MediaMTX restart forgot). The sub-stream records to `recordings/{id}_sub/…` (two-tier recording)."""
-    for name in paths:
-        if name == camera_id:
-            client.ensure_path(camera_id, cameras.source_with_credentials(camera_id), record=True)
-        elif name == path_name(camera_id, "sub"):
-            source = cameras.substream_with_credentials(camera_id)
-            if source:
-                client.ensure_path(name, source, record=True)

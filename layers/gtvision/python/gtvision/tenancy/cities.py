@@ -2,16 +2,53 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
-from gtvision.core.models import BR_STATES
 from gtvision.core.principal import Principal
-from gtvision.tenancy.schemas import City, CityIn, CityOut, CityPatch
+from gtvision.tenancy.schemas import City
 from gtvision.tenancy.store import cities as dal
+
+if TYPE_CHECKING:  # the API's models are built where an answer is: the workers reading cities never do (ADR 0029)
+    from gtvision.tenancy.api_schemas import CityIn, CityOut, CityPatch
+
+
+#: The Brazilian states (a city's `state`).
+BR_STATES = frozenset(
+    {
+        "AC",
+        "AL",
+        "AP",
+        "AM",
+        "BA",
+        "CE",
+        "DF",
+        "ES",
+        "GO",
+        "MA",
+        "MT",
+        "MS",
+        "MG",
+        "PA",
+        "PB",
+        "PR",
+        "PE",
+        "PI",
+        "RJ",
+        "RN",
+        "RS",
+        "RO",
+        "RR",
+        "SC",
+        "SP",
+        "SE",
+        "TO",
+    }
+)
 
 
 def _check_state(state: str | None) -> str | None:
@@ -36,6 +73,8 @@ def _check_timezone(name: str | None) -> str | None:
 
 def public(city: City) -> CityOut:
     """The city as the API shows it (every column; `full_quality_days` as it applies: at most retention_days)."""
+    from gtvision.tenancy.api_schemas import CityOut
+
     applied = min(city.full_quality_days or city.retention_days, city.retention_days)
     return CityOut.model_validate(city).model_copy(update={"full_quality_days": applied})
 

@@ -10,8 +10,10 @@ from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, not_found
 from gtvision.core.principal import Principal
 from gtvision.tenancy import access
+from gtvision.tenancy.account_schemas import CameraGroup
+from gtvision.tenancy.api_schemas import CameraGroupIn, CameraGroupOut, CameraGroupPatch
 from gtvision.tenancy.authz import in_callers_city
-from gtvision.tenancy.schemas import CameraGroup, CameraGroupIn, CameraGroupOut, CameraGroupPatch, City
+from gtvision.tenancy.schemas import City
 from gtvision.tenancy.store import cameras as cameras_dal
 from gtvision.tenancy.store import groups as dal
 

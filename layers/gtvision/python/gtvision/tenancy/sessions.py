@@ -20,7 +20,7 @@ from gtvision.core.errors import Unauthorized
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.tenancy import access, auth
-from gtvision.tenancy.schemas import User
+from gtvision.tenancy.account_schemas import User
 from gtvision.tenancy.session_schemas import RefreshIn, Token
 from gtvision.tenancy.store import sessions as dal
 from gtvision.tenancy.store import users as users_dal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -19,12 +20,15 @@ from gtvision.core.errors import Conflict, Forbidden, Invalid, Unauthorized, not
 from gtvision.core.principal import Principal
 from gtvision.core.settings import get_settings
 from gtvision.tenancy import access, auth, passwords, sessions, totp
+from gtvision.tenancy.account_schemas import User
 from gtvision.tenancy.authz import rank
-from gtvision.tenancy.schemas import User, UserIn, UserOut, UserPatch
 from gtvision.tenancy.store import cities as cities_dal
 from gtvision.tenancy.store import groups as groups_dal
 from gtvision.tenancy.store import sessions as sessions_dal
 from gtvision.tenancy.store import users as dal
+
+if TYPE_CHECKING:  # built where an answer is: every request checks its caller here without them (ADR 0029)
+    from gtvision.tenancy.api_schemas import UserIn, UserOut, UserPatch
 
 
 def _days() -> int:
@@ -33,6 +37,8 @@ def _days() -> int:
 
 def public(user: User) -> UserOut:
     """The account as a manager sees it: never a hash, with its status and camera restriction."""
+    from gtvision.tenancy.api_schemas import UserOut
+
     status = "disabled" if user.deactivated_at is not None else "inactive" if user.inactive else "active"
     return UserOut(
         id=str(user.id),

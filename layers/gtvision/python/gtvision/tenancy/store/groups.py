@@ -6,7 +6,7 @@ from typing import Any
 
 from gtvision.core.db import Conn
 from gtvision.core.sql import fetch_all, fetch_exactly_one, fetch_one
-from gtvision.tenancy.schemas import CameraGroup
+from gtvision.tenancy.account_schemas import CameraGroup
 
 _COLS = (
     "g.id, g.city_id, g.name,"

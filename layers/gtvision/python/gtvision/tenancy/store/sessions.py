@@ -9,7 +9,7 @@ from uuid import UUID
 
 from gtvision.core.db import Conn
 from gtvision.core.sql import columns, fetch_all, fetch_one, one
-from gtvision.tenancy.schemas import Standing
+from gtvision.tenancy.account_schemas import Standing
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from psycopg import sql
 
 from gtvision.core.db import Conn
 from gtvision.core.sql import fetch_all, fetch_exactly_one, fetch_one, one
-from gtvision.tenancy.schemas import User
+from gtvision.tenancy.account_schemas import User
 
 #: Admins are never inactive: nobody above them could reactivate them (they are few and named).
 _INACTIVE = (
