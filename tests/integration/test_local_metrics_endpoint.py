@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ def test_metrics_after_traffic_match_what_happened(
 
     # Given an LPR camera, three good reads and one that cannot be a plate, posted to the local API
     cam = world.camera(lpr_enabled=True, name="LPR métricas")
+    window_start = datetime.now(UTC)
     for plate in ("ABC1D23", "BRA2E19", "XYZ9876", "@@"):
         raw = json.dumps({
             "event_id": uuid.uuid4().hex, "plate": plate, "confidence": 0.9,
@@ -110,7 +111,17 @@ def test_metrics_after_traffic_match_what_happened(
     # Then /metrics shows exactly those counts and the run's fleet snapshot
     after = _scrape(base)
     delta = lambda name: after.get(name, 0.0) - before.get(name, 0.0)  # noqa: E731
-    assert delta("gtvision_lpr_reads_ingested_total") == 3
+    # (reads another test left in flight on the shared queue, redelivered meanwhile, count too: at most those)
+    from gtvision.core import db
+
+    with db.transaction() as conn:
+        ours = conn.execute("SELECT count(*) AS n FROM plate_reads WHERE camera_id = %s", (cam["id"],)).fetchone()
+        others = conn.execute(
+            "SELECT count(*) AS n FROM plate_reads WHERE camera_id <> %s AND created_at >= %s",
+            (cam["id"], window_start - timedelta(seconds=5)),
+        ).fetchone()
+    assert ours["n"] == 3
+    assert 3 <= delta("gtvision_lpr_reads_ingested_total") <= 3 + others["n"]
     assert delta("gtvision_lpr_reads_rejected_total") == 1
     assert after["gtvision_cameras_online"] == report["online"] >= 1
     assert after["gtvision_cameras_offline"] == report["offline"]
