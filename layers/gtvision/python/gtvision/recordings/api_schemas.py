@@ -1,9 +1,10 @@
-"""Recordings' API models: what the recordings routes read from the query string and what they answer (timeline,
-thumbnails, reference view). Apart from `schemas` (the segment index's rows, which the workers read) so that the
-workers do not build them (ADR 0029)."""
+"""Recordings' API models: the rows of the timeline's and thumbnails' reads, what the recordings routes read from
+the query string and what they answer (timeline, thumbnails, reference view). Apart from `schemas` (the segment
+index's rows, which the workers read) so that the workers do not build them (ADR 0029)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -14,6 +15,27 @@ from gtvision.core.models import Limit, Out, Query
 from gtvision.core.pagination import DEFAULT_LIMIT
 from gtvision.core.timeutil import query_time
 from gtvision.recordings.schemas import MAX_PLAYBACK_RANGE, MAX_RANGE, PlaybackQuality
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class ThumbnailRow:
+    start_at: datetime
+    thumb_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """The timeline statement's one row: spans and gaps as parallel arrays, coverage and count."""
+
+    span_starts: list[datetime]
+    span_ends: list[datetime]
+    gap_starts: list[datetime]
+    gap_ends: list[datetime]
+    covered_s: float
+    segments: int
+
 
 # ------------------------------------------------------------------------------------------- queries
 

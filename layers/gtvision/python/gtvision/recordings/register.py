@@ -37,7 +37,7 @@ from gtvision.recordings import changes as recording_changes
 from gtvision.recordings import storage, views
 from gtvision.recordings import store as dal
 from gtvision.recordings.keys import SegmentKey, canonical_variant_of, parse, thumbnail_key
-from gtvision.recordings.schemas import CameraPlan
+from gtvision.recordings.upload_schemas import CameraPlan
 
 #: Segment starts accepted: recorders' clocks drift, but not by years (and 9999-12-31 + a duration
 #: overflows). Earlier or later starts are recorded as rejected.

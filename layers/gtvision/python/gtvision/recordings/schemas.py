@@ -1,11 +1,11 @@
-"""Recordings: the rows of the segment index and the limits of a range. What the recordings routes read from the
-query string and what they answer (timeline, thumbnails, reference view) is in `api_schemas`."""
+"""Recordings: the rows of the segment index and the limits of a range. What registering an upload reads besides
+the index is in `upload_schemas`; the API's reads, queries and answers are in `api_schemas`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 Quality = Literal["main", "sub"]
@@ -82,86 +82,3 @@ class SegmentKeys:
     def plan_days(self) -> int:
         """Days the segment's quality is kept (main: the full-quality part of the plan)."""
         return self.full_quality_days if self.quality == "main" else self.retention_days
-
-
-@dataclass(frozen=True, slots=True)
-class ThumbnailRow:
-    start_at: datetime
-    thumb_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineRow:
-    """The timeline statement's one row: spans and gaps as parallel arrays, coverage and count."""
-
-    span_starts: list[datetime]
-    span_ends: list[datetime]
-    gap_starts: list[datetime]
-    gap_ends: list[datetime]
-    covered_s: float
-    segments: int
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An upload that could not be registered (table `rejected_uploads`)."""
-
-    id: int
-    s3_key: str
-    reason: str
-    detail: dict[str, Any]
-    at: datetime
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class CameraPlan:
-    """A camera and its city's plans, as registration needs them."""
-
-    camera_id: UUID
-    city_id: UUID
-    name: str
-    retention_days: int
-    #: The full-quality part of the plan (main stream), at most `retention_days`.
-    full_quality_days: int
-
-
-@dataclass(frozen=True, slots=True)
-class ViewState:
-    """A camera's reference and the state of the comparison (table `camera_views`)."""
-
-    camera_id: UUID
-    reference_luma: bytes
-    reference_sharpness: float
-    reference_at: datetime
-    reference_source: str
-    reference_thumb_key: str | None
-    last_luma: bytes
-    last_sharpness: float
-    last_at: datetime
-    last_thumb_key: str | None
-    suspect_reason: str | None
-    suspect_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ViewUpdate:
-    """What a segment writes of the camera's view state (table `camera_views`; the first one is the reference)."""
-
-    last_luma: bytes
-    last_sharpness: float
-    last_mean: float
-    last_contrast: float
-    last_thumb_key: str | None
-    suspect_reason: str | None
-    suspect_count: int
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What registering one key reads first, in one round trip: the camera and its city's plans (None: no such
-    camera), the segment already registered under the key, and the camera's view state (tamper detection)."""
-
-    camera: CameraPlan | None
-    existing: Segment | None
-    view: ViewState | None

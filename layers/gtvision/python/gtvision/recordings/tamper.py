@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gtvision.media.keyframes import View
-from gtvision.recordings.schemas import ViewState
+from gtvision.recordings.upload_schemas import ViewState
 
 Reason = Literal["covered", "defocused", "moved"]
 

@@ -18,8 +18,8 @@ from gtvision.core.observability import logger, metrics
 from gtvision.core.settings import get_settings
 from gtvision.media.keyframes import View
 from gtvision.recordings import storage, tamper
-from gtvision.recordings.schemas import CameraPlan, ViewState, ViewUpdate
 from gtvision.recordings.store import views as store
+from gtvision.recordings.upload_schemas import CameraPlan, ViewState, ViewUpdate
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
     from gtvision.recordings.api_schemas import ReferenceViewOut

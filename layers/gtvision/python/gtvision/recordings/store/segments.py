@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 from psycopg.rows import class_row
@@ -20,17 +20,11 @@ from psycopg.types.json import Jsonb
 
 from gtvision.core.db import Conn
 from gtvision.core.sql import columns, fetch_all, fetch_exactly_one, fetch_one
-from gtvision.recordings.schemas import (
-    CameraPlan,
-    Quality,
-    Registration,
-    Rejection,
-    Segment,
-    ThumbnailRow,
-    TimelineRow,
-    ViewState,
-    ViewUpdate,
-)
+from gtvision.recordings.schemas import Quality, Segment
+
+if TYPE_CHECKING:  # rows of the API's reads and of registering an upload, imported where they are read (ADR 0029)
+    from gtvision.recordings.api_schemas import ThumbnailRow, TimelineRow
+    from gtvision.recordings.upload_schemas import Registration, Rejection, ViewUpdate
 
 #: Longest segment accepted (the table's CHECK); range reads look back this far for segments begun before `from`.
 MAX_SEGMENT = timedelta(hours=2)
@@ -197,6 +191,8 @@ def timeline(conn: Conn, camera_id: str, from_: datetime, to: datetime) -> Timel
     Gaps-and-islands in one statement: a segment opens a new span when it starts more than TOUCH after
     the furthest end seen so far; spans and gaps are clipped to the range.
     """
+    from gtvision.recordings.api_schemas import TimelineRow
+
     return fetch_exactly_one(
         conn,
         TimelineRow,
@@ -257,6 +253,8 @@ def clear_stale_rejections(conn: Conn, s3_key: str) -> int:
 
 def rejections(conn: Conn, s3_key: str) -> list[Rejection]:
     """Why an uploaded key was refused, every time it was."""
+    from gtvision.recordings.upload_schemas import Rejection
+
     return fetch_all(
         conn, Rejection, f"SELECT {columns(Rejection)} FROM rejected_uploads WHERE s3_key = %s ORDER BY id", (s3_key,)
     )
@@ -266,6 +264,8 @@ def thumbnails_page(
     conn: Conn, camera_id: str, from_: datetime, to: datetime, limit: int, after: datetime | None
 ) -> list[ThumbnailRow]:
     """Up to limit+1 segments with a thumbnail starting in [from_, to) (after `after`), by start_at."""
+    from gtvision.recordings.api_schemas import ThumbnailRow
+
     lo = max(from_, after + timedelta(microseconds=1)) if after else from_
     # A sub-stream thumbnail only where no main segment was recorded (the best quality, as playback plays it).
     return fetch_all(
@@ -286,6 +286,8 @@ def thumbnails_page(
 def registration(conn: Conn, camera_id: str, start_at: datetime, quality: Quality) -> Registration:
     """The camera with its city's plans, the segment under (camera, start, quality) and the camera's view
     state — three reads pipelined with the commit: one round trip."""
+    from gtvision.recordings.upload_schemas import CameraPlan, Registration, ViewState
+
     key = {"camera_id": camera_id, "start_at": start_at, "quality": quality}
     with conn.pipeline():
         plan = conn.cursor(row_factory=class_row(CameraPlan)).execute(

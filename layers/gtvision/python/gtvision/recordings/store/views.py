@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gtvision.core.db import Conn
 from gtvision.core.sql import columns, fetch_one
-from gtvision.recordings.schemas import ViewState
+from gtvision.recordings.upload_schemas import ViewState
 
 
 def get(conn: Conn, camera_id: str) -> ViewState | None:
