@@ -169,8 +169,7 @@ def main() -> None:
     from gtvision.lpr import batch as lpr_batch
     from gtvision_local.runtime import Runtime
 
-    alerts_dal.publish_alert = lambda message: None  # SNS is not what is measured here
-    alerts_dal.publish_alerts = lambda messages: {}
+    alerts_dal.publish_alerts = lambda messages: {}  # SNS is not what is measured here
     get_settings.cache_clear()
     aws.reset()
     migrations.apply(os.environ["DATABASE_URL"])

@@ -218,7 +218,6 @@ def _handler() -> Any:
     from gtvision.alerts import store as alerts_store
     from gtvision_local.runtime import load_function_module
 
-    alerts_store.publish_alert = lambda message: None
     alerts_store.publish_alerts = lambda messages: {}
     return load_function_module(ROOT / "functions" / "lpr_ingest", "handler").handler
 
@@ -315,7 +314,6 @@ def plain_path(
     from gtvision.alerts import store as alerts_store
     from gtvision.lpr import batch, ingest
 
-    alerts_store.publish_alert = lambda message: None
     alerts_store.publish_alerts = lambda messages: {}
     [event] = events(cameras, seen, n, 1, 1, rng)
     reads = batch.parse_message(event["Records"][0]["body"])

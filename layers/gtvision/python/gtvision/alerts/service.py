@@ -175,7 +175,7 @@ def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
     if not rows:
         return
     messages = [public(row, trusted=True).model_dump(mode="python", by_alias=True) for row in rows]
-    failed = dal.publish_alerts(messages) if len(rows) > 1 else _publish_one(messages[0])
+    failed = dal.publish_alerts(messages)
     raised: dict[str, int] = {}  # counted once per kind
     for i, row in enumerate(rows):
         if i in failed:
@@ -196,15 +196,6 @@ def publish(created: Sequence[Alert | Mapping[str, Any]]) -> None:
             for row, m in zip(rows, messages, strict=True)
         ]
     )
-
-
-def _publish_one(message: JsonObject) -> dict[int, str]:
-    """The one-alert case (a webhook's read): one Publish call, as `publish_alerts` reports failures."""
-    try:
-        dal.publish_alert(message)
-    except Exception as exc:  # noqa: BLE001 - the alert is stored and listed at /v1/alerts either way
-        return {0: f"{type(exc).__name__}: {exc}"}
-    return {}
 
 
 # ------------------------------------------------------------------------------------ API

@@ -335,19 +335,14 @@ def _sns_entry(message: JsonObject) -> dict[str, Any]:
     }
 
 
-def publish_alert(message: JsonObject) -> None:
-    """Publish an alert to the alerts SNS topic (kind and city as message attributes)."""
-    aws.client("sns").publish(TopicArn=get_settings().alerts_topic_arn, **_sns_entry(message))
-
-
 #: SNS PublishBatch's limit of entries per call.
 SNS_BATCH = 10
 
 
 def publish_alerts(messages: Sequence[JsonObject]) -> dict[int, str]:
-    """Publish many alerts to the alerts topic, ten per PublishBatch call (a batch ingest raises hundreds: one
-    call each was a round trip each). Returns the indexes that were not published, with why; a call that fails
-    whole fails its ten."""
+    """Publish alerts to the alerts SNS topic (kind and city as message attributes), ten per PublishBatch call
+    (a batch ingest raises hundreds: one call each was a round trip each). Returns the indexes that were not
+    published, with why; a call that fails whole fails its ten."""
     failed: dict[int, str] = {}
     sns, topic = aws.client("sns"), get_settings().alerts_topic_arn
     for start in range(0, len(messages), SNS_BATCH):

@@ -60,7 +60,7 @@ def publish_many(items: list[tuple[str, str, Mapping[str, object]]]) -> int:
     What could not be queued is logged and counted, as in `publish`."""
     if not items:
         return 0
-    if len(items) == 1:
+    if len(items) == 1:  # one event (an alert of a webhook's read): the single path every source uses
         return int(publish(*items[0]))
     bodies = [dumps(message(city_id, type_, data)) for city_id, type_, data in items]
     if not get_settings().events_queue_url:
