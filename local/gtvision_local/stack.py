@@ -297,11 +297,19 @@ class LocalStack:
         lines.append("Ctrl-C para parar.")
         return "\n".join(lines)
 
-    def wait(self) -> None:
-        """Block until Ctrl-C or SIGTERM."""
+    def stop_on_signals(self) -> None:
+        """Make Ctrl-C and SIGTERM end :meth:`wait` (main thread only).
+
+        Called before the stack starts: a signal that arrives while it starts, or right after the banner,
+        still stops it cleanly (exit 0) instead of killing the process with the default action.
+        """
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: self._stop.set())
+
+    def wait(self) -> None:
+        """Block until Ctrl-C or SIGTERM (see :meth:`stop_on_signals`)."""
+        self.stop_on_signals()
         try:
             while not self._stop.wait(0.5):
                 pass
@@ -366,6 +374,7 @@ def run_up(*, demo: bool = False, api_port: int | None = None, template_path: Pa
     """``gtvision local up``: start everything, optionally run the demo, serve until Ctrl-C/SIGTERM."""
     configure_logging(os.environ.get("GTV_LOG_LEVEL", "INFO"))
     stack = LocalStack(template_path=template_path, api_port=api_port)
+    stack.stop_on_signals()
     try:
         try:
             stack.start(secrets_by_arn=True)

@@ -550,6 +550,38 @@ def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) 
         assert sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def test_cli_up_stops_cleanly_on_a_signal_sent_as_soon_as_the_banner_shows(database_url: str, tmp_path: Path) -> None:
+    # Regression (CI run of stop 28): the handlers were installed only after the banner was printed, so a
+    # SIGTERM sent as soon as the banner showed could kill the process with the default action (exit -15).
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURE.parent, root)
+    ports = [_free_port(), _free_port()]
+    env = {**os.environ, "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports[0]}"}
+    env.pop("GTV_EXTERNAL_AWS", None)
+    cmd = [sys.executable, "-m", "gtvision_local.cli", "local", "up", "--template", str(root / "template.yaml")]
+    proc = subprocess.Popen(
+        [*cmd, "--api-port", str(ports[1])], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    try:
+        # Given `gtvision local up` whose banner has just begun to show
+        seen = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            seen.append(line)
+            if not line or "GT-Vision local stack" in line:
+                break
+        assert "GT-Vision local stack" in "".join(seen), "".join(seen)
+        # When SIGTERM arrives at once, then it still stops cleanly: exit 0 and no stack file left
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert not (root / ".local" / "stack.json").exists()
+
+
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
 def test_cli_up_serves_until_signalled_and_exits_0(database_url: str, tmp_path: Path, signum: str) -> None:
 
