@@ -5,7 +5,9 @@ The table: 10 M reads over 2.4 M plates, 200 cameras, one city, every index of t
 (COPY, then indexes) into a kept PostgreSQL data directory (`$GTV_BENCH_DIR`, default `.local/bench`) and reused
 by later runs; the build time is printed. BENCH_QUICK=1 uses a 200,000-read table (said in the output). Each run
 starts from the table as built (earlier runs' reads and alerts deleted, then VACUUM and CHECKPOINT), on a server
-with RDS's defaults for an 8 GiB instance (`SERVER_SETTINGS`).
+with RDS's defaults for an 8 GiB instance changed as GT-Vision's parameter group changes them
+(infra/database/parameter-group.yaml: checkpoints every 16 GB of WAL or 15 minutes, ADR 0031); the same run is
+then repeated on RDS's default parameter group as the baseline (`RDS_DEFAULTS`).
 
 Each size is measured with `--workers` processes (Lambda runs up to MaximumConcurrency=5 invocations of the
 function at once) calling the real handler module, as Lambda imports it, on prebuilt SQS events. Figures:
@@ -49,27 +51,55 @@ class Table:
     build_s: float | None
 
 
-#: The database server's settings: RDS's defaults for an 8 GiB instance (db.m6g.large: shared_buffers a quarter
-#: of memory, wal_buffers what PostgreSQL derives from it, max_wal_size 2 GB) rather than PostgreSQL's defaults
-#: for a small machine (128 MB of buffers for a table of gigabytes). Applied with ALTER SYSTEM and a restart.
-SERVER_SETTINGS = {"shared_buffers": "2GB", "wal_buffers": "16MB", "max_wal_size": "2GB"}
+#: The database server's settings, baseline: RDS's default parameter group for an 8 GiB instance (db.m6g.large:
+#: shared_buffers a quarter of memory, wal_buffers what PostgreSQL derives from it, max_wal_size 2 GB, a checkpoint
+#: every 5 minutes) rather than PostgreSQL's defaults for a small machine (128 MB of buffers for a table of
+#: gigabytes). Applied with ALTER SYSTEM and a restart.
+RDS_DEFAULTS = {"shared_buffers": "2GB", "wal_buffers": "16MB", "max_wal_size": "2GB", "checkpoint_timeout": "5min"}
+PARAMETER_GROUP = ROOT / "infra" / "database" / "parameter-group.yaml"
+#: RDS's unit of each parameter the parameter group sets, and how PostgreSQL's SHOW writes it back.
+_RDS_UNITS = {"max_wal_size": ("MB", 1024, "GB"), "checkpoint_timeout": ("s", 60, "min")}
+
+
+def deployed_settings() -> dict[str, str]:
+    """RDS's defaults with what GT-Vision's parameter group (infra/database/parameter-group.yaml) changes: the
+    server the bench measures is the one a deployment runs (ADR 0031)."""
+    from gtvision_local.template import load_yaml
+
+    doc = load_yaml(PARAMETER_GROUP.read_text(encoding="utf-8"))
+    params = doc["Resources"]["DatabaseParameterGroup"]["Properties"]["Parameters"]
+    out = dict(RDS_DEFAULTS)
+    for name, value in params.items():
+        unit, per, big = _RDS_UNITS[name]  # a parameter the bench cannot apply fails here, not silently
+        n = int(value)
+        out[name] = f"{n // per}{big}" if n % per == 0 else f"{n}{unit}"
+    return out
+
+
 #: The loaded table's reads end here (`bench_lpr_search.load`: 30 days from 1 October 2026); later ones were
 #: ingested by earlier runs.
 LOADED_UNTIL = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def _server(directory: Path) -> Any:
+def _server(directory: Path, settings: dict[str, str], srv: Any = None) -> Any:
+    """The kept server in `directory`, running with `settings` (restarted when one differs)."""
     import pgserver
 
     directory.mkdir(parents=True, exist_ok=True)
-    srv = pgserver.get_server(str(directory), cleanup_mode="stop")
+    srv = srv or pgserver.get_server(str(directory), cleanup_mode="stop")
     with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
-        stale = [k for k, v in SERVER_SETTINGS.items() if conn.execute(f"SHOW {k}").fetchone() != (v,)]
+        stale = [k for k, v in settings.items() if conn.execute(f"SHOW {k}").fetchone() != (v,)]
         for k in stale:
-            conn.execute(f"ALTER SYSTEM SET {k} = '{SERVER_SETTINGS[k]}'")
+            conn.execute(f"ALTER SYSTEM SET {k} = '{settings[k]}'")
     if stale:
+        from gtvision.core import db
+
+        db.close_all()
         srv.cleanup()
         srv = pgserver.get_server(str(directory), cleanup_mode="stop")
+        with psycopg.connect(srv.get_uri(), autocommit=True) as conn:
+            now = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in settings}  # type: ignore[index]
+        assert now == settings, f"the server did not take the settings: {now} != {settings}"
     return srv
 
 
@@ -86,13 +116,16 @@ def _reset(url: str, city: str) -> None:
             conn.execute("CHECKPOINT")
 
 
+def _data_dir(n_reads: int) -> Path:
+    return Path(os.environ.get("GTV_BENCH_DIR") or ROOT / ".local" / "bench") / f"lpr-ingest-{n_reads}"
+
+
 def table(n_reads: int, rng: random.Random) -> tuple[Any, Table]:
     """The scratch database with `n_reads` reads, built on first use (and kept)."""
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_lpr_search import load
 
-    base = Path(os.environ.get("GTV_BENCH_DIR") or ROOT / ".local" / "bench")
-    srv = _server(base / f"lpr-ingest-{n_reads}")
+    srv = _server(_data_dir(n_reads), deployed_settings())
     url = srv.get_uri()
     os.environ["DATABASE_URL"] = url
     from gtvision.core import migrations
@@ -360,6 +393,26 @@ def profile(url: str, cams: list[str], seen: list[str], rng: random.Random) -> N
         pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
 
 
+def run_sizes(tbl: Table, seen: list[str], args: argparse.Namespace, rng: random.Random) -> dict[str, dict[str, float]]:
+    """Both message sizes on the server as it is now: a warm-up, then the measured turns; figures per size."""
+    # Warm-up, not counted: the server was just restarted (empty shared_buffers) and the reset ended with a
+    # checkpoint, after which the first write to every index page also logs the whole page.
+    hours = iter(range(1, 100))  # an hour of its own for every part (see `events`)
+    for _, messages, per_message in SIZES:
+        batches = max(1, args.warm // (messages * per_message))
+        evs = events(tbl.cameras, seen, per_message, messages, batches + args.workers, rng, next(hours))
+        measure(tbl.url, evs, args.workers)
+    # Measured: the sizes take turns, `--rounds` times, so a checkpoint or a slow spell of this shared machine
+    # falls on both alike rather than on whichever ran first.
+    parts: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in SIZES}
+    for _ in range(args.rounds):
+        for label, messages, per_message in SIZES:
+            batches = max(2, args.total // args.rounds // (messages * per_message))
+            evs = events(tbl.cameras, seen, per_message, messages, batches + args.workers, rng, next(hours))
+            parts[label].append(measure(tbl.url, evs, args.workers))
+    return {label: combined(parts[label]) for label, _, _ in SIZES}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reads", type=int, default=200_000 if quick() else 10_000_000)
@@ -377,34 +430,23 @@ def main() -> None:
         if args.profile:
             profile(tbl.url, tbl.cameras, seen, rng)
             return
-        rows: list[str] = []
-        figures: dict[str, dict[str, float]] = {}
-        # Warm-up, not counted: the server was just restarted (empty shared_buffers) and the reset ended with a
-        # checkpoint, after which the first write to every index page also logs the whole page.
-        hours = iter(range(1, 100))  # an hour of its own for every part (see `events`)
-        for _, messages, per_message in SIZES:
-            batches = max(1, args.warm // (messages * per_message))
-            evs = events(tbl.cameras, seen, per_message, messages, batches + args.workers, rng, next(hours))
-            measure(tbl.url, evs, args.workers)
-        # Measured: the sizes take turns, `--rounds` times, so a checkpoint or a slow spell of this shared machine
-        # falls on both alike rather than on whichever ran first.
-        parts: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in SIZES}
-        for _ in range(args.rounds):
-            for label, messages, per_message in SIZES:
-                batches = max(2, args.total // args.rounds // (messages * per_message))
-                evs = events(tbl.cameras, seen, per_message, messages, batches + args.workers, rng, next(hours))
-                parts[label].append(measure(tbl.url, evs, args.workers))
-        for label, messages, _ in SIZES:
-            figures[label] = combined(parts[label])
-            rows.append(row(f"{label} ({messages} per batch)", figures[label]))
+        figures = run_sizes(tbl, seen, args, rng)
+        rows = [row(f"{label} ({messages} per batch)", figures[label]) for label, messages, _ in SIZES]
         base = plain_path(tbl.url, tbl.city, tbl.cameras, seen, args.plain, rng)
         rows.append(
             row("baseline: the webhook's one-read path, read by read", {**base, "worker_cpu_us_per_read": None})
         )
+        # Baseline: the same run on RDS's default parameter group (checkpoints every 2 GB of WAL or 5 minutes).
+        srv = _server(_data_dir(args.reads), RDS_DEFAULTS, srv)
+        _reset(tbl.url, tbl.city)
+        on_defaults = run_sizes(tbl, seen, args, rng)
+        rows += [row(f"baseline: {label}, RDS's default parameter group", on_defaults[label]) for label, _, _ in SIZES]
         size = f"{args.reads:,} reads" + (" (BENCH_QUICK: a smaller table than the 10 M goal)" if quick() else "")
         built = f"built now in {tbl.build_s:.0f} s" if tbl.build_s else "built by an earlier run and kept"
         print(f"Table: {size}, {built}")
         print(f"Workers: {args.workers} processes running the handler; load average {os.getloadavg()[0]:.1f}")
+        print(f"Server: GT-Vision's parameter group {deployed_settings()}")
+        print(f"        (baseline rows: RDS's default parameter group {RDS_DEFAULTS})")
         print()
         print(
             f"Warm-up: {args.warm:,} reads of each size first, not counted; then the sizes take turns, {args.rounds}"
@@ -428,6 +470,8 @@ def main() -> None:
                 "table_reads": args.reads,
                 "workers": args.workers,
                 "figures": figures,
+                "server_settings": deployed_settings(),
+                "rds_default_parameter_group": {"settings": RDS_DEFAULTS, "figures": on_defaults},
                 "baseline": base,
                 "build_s": tbl.build_s,
                 "load_average": os.getloadavg(),
