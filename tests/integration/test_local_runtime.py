@@ -550,9 +550,8 @@ def test_local_stack_starts_serves_and_stops(database_url: str, tmp_path: Path) 
         assert sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_cli_up_stops_cleanly_on_a_signal_sent_as_soon_as_the_banner_shows(database_url: str, tmp_path: Path) -> None:
-    # Regression (CI run of stop 28): the handlers were installed only after the banner was printed, so a
-    # SIGTERM sent as soon as the banner showed could kill the process with the default action (exit -15).
+def _local_up(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen[str], Path, int]:
+    """`gtvision local up` on a copy of the fixture template: (process, repo copy, API port)."""
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE.parent, root)
     ports = [_free_port(), _free_port()]
@@ -562,71 +561,57 @@ def test_cli_up_stops_cleanly_on_a_signal_sent_as_soon_as_the_banner_shows(datab
     proc = subprocess.Popen(
         [*cmd, "--api-port", str(ports[1])], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
+    return proc, root, ports[1]
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str) -> str:
+    """The process's output up to the first line holding `marker` (or its end), within 60 s."""
+    lines = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        if not line or marker in line:
+            break
+    return "".join(lines)
+
+
+def _stopped(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(5)
+
+
+def test_cli_up_stops_cleanly_on_a_signal_sent_as_soon_as_the_banner_shows(database_url: str, tmp_path: Path) -> None:
+    # Regression (CI run of stop 28): the handlers were installed only after the banner was printed, so a
+    # SIGTERM sent as soon as the banner showed could kill the process with the default action (exit -15).
+    proc, root, _ = _local_up(database_url, tmp_path)
     try:
         # Given `gtvision local up` whose banner has just begun to show
-        seen = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            seen.append(line)
-            if not line or "GT-Vision local stack" in line:
-                break
-        assert "GT-Vision local stack" in "".join(seen), "".join(seen)
+        output = _read_until(proc, "GT-Vision local stack")
+        assert "GT-Vision local stack" in output, output
         # When SIGTERM arrives at once, then it still stops cleanly: exit 0 and no stack file left
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
+        _stopped(proc)
     assert not (root / ".local" / "stack.json").exists()
 
 
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
 def test_cli_up_serves_until_signalled_and_exits_0(database_url: str, tmp_path: Path, signum: str) -> None:
-
-    root = tmp_path / "repo"
-    shutil.copytree(FIXTURE.parent, root)
-    ports = [_free_port(), _free_port()]
-    env = {**os.environ, "DATABASE_URL": database_url, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports[0]}"}
-    env.pop("GTV_EXTERNAL_AWS", None)
     # Given `gtvision local up` running on the fixture template
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gtvision_local.cli",
-            "local",
-            "up",
-            "--template",
-            str(root / "template.yaml"),
-            "--api-port",
-            str(ports[1]),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
+    proc, root, api_port = _local_up(database_url, tmp_path)
     try:
-        lines = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            lines.append(line)
-            if not line or "Ctrl-C" in line:
-                break
-        output = "".join(lines)
-        assert f"API            http://127.0.0.1:{ports[1]}" in output, output
+        output = _read_until(proc, "Ctrl-C")
+        assert f"API            http://127.0.0.1:{api_port}" in output, output
         assert json.loads((root / ".local" / "stack.json").read_text())["database_url"] == database_url
-        status, _, body, _ = _request(f"http://127.0.0.1:{ports[1]}/v1/things/x")
+        status, _, body, _ = _request(f"http://127.0.0.1:{api_port}/v1/things/x")
         assert status == 200 and json.loads(body)["function"] == "WebFunction"
 
         # When it gets the signal, then it stops cleanly with exit code 0
         proc.send_signal(getattr(signal, signum))
         assert proc.wait(timeout=30) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(5)
+        _stopped(proc)
     assert not (root / ".local" / "stack.json").exists()
