@@ -223,6 +223,32 @@ def test_a_delivery_past_24_hours_is_dead_lettered_and_a_redrive_revives_it(
     receiver.down()
 
 
+def test_a_busy_delivery_does_not_lease_the_agreements_other_deliveries(world: World, local_feed: None) -> None:
+    # Regression (a flaky run of the feed test): a worker whose delivery another worker held still leased the
+    # agreement's other pending deliveries, then sent nothing; their own messages met "em envio por outro
+    # worker" until that lease ran out (60 s).
+    receiver = Receiver()
+    cam = world.camera(lpr_enabled=True)
+    agreement = world.api.call("POST", "/v1/agreements", agreement_body(world, receiver.url), world.manager_a).json()
+    # Given two pending read deliveries of one agreement, the first held by a worker (its lease, nothing else)
+    webhook_read(world, cam, plate())
+    webhook_read(world, cam, plate())
+    with db.transaction() as conn:
+        first, second = deliveries.pending_ids(conn, agreement["id"], None, 10)
+        conn.execute("UPDATE feed_deliveries SET lease_until = now() + interval '60 seconds' WHERE id = %s", (first,))
+        held = deliveries.get(conn, first)
+    assert held is not None
+    # When another worker gets the first one's message
+    with db.transaction() as conn:
+        assert deliveries.claim(conn, held, delivery.LEASE_S, delivery.MAX_READS) == []
+        # Then it leased nothing: the second is free for its own message's worker, which sends it
+        row = conn.execute("SELECT lease_until FROM feed_deliveries WHERE id = %s", (second,)).fetchone()
+        assert row is not None and row["lease_until"] is None
+    assert delivery.process(second, json.dumps({"delivery_id": second})) == "delivered"
+    assert len(receiver.read_ids()) == 1
+    receiver.down()
+
+
 def test_feed_url_rules(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     def create(url: str) -> Any:
         return world.api.call("POST", "/v1/agreements", agreement_body(world, url), world.manager_a)

@@ -75,12 +75,16 @@ def claim(conn: Conn, delivery: Delivery, lease_s: float, max_reads: int) -> lis
             " AND status = 'pending' AND (lease_until IS NULL OR lease_until < now()) AND id <> %(id)s"
             " ORDER BY created_at LIMIT %(more)s FOR UPDATE SKIP LOCKED)"
         )
+    # The others are leased only together with the delivery itself: when another worker holds it, nothing is
+    # leased (leasing the others anyway would hold them for LEASE_S with nobody sending them).
     rows = fetch_all(
         conn,
         Delivery,
-        f"UPDATE feed_deliveries SET lease_until = now() + make_interval(secs => %(lease)s),"
+        f"WITH me AS (SELECT id FROM feed_deliveries WHERE id = %(id)s AND status = 'pending'"
+        f" AND (lease_until IS NULL OR lease_until < now()) FOR UPDATE SKIP LOCKED)"
+        f" UPDATE feed_deliveries SET lease_until = now() + make_interval(secs => %(lease)s),"
         f" attempts = attempts + CASE WHEN id = %(id)s THEN 1 ELSE 0 END, attempted_at = now()"
-        f" WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
+        f" WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now()) AND EXISTS (SELECT FROM me)"
         f" AND (id = %(id)s{extra}) RETURNING {COLS}",
         {"id": delivery.id, "agreement": delivery.agreement_id, "lease": lease_s, "more": max_reads},
     )
