@@ -262,7 +262,13 @@ def test_synchronized_playback_keeps_four_tiles_within_a_frame_after_a_seek_and_
         " && v.currentTime > 0.5)",
         timeout=15000,
     )
-    # Then every tile plays (seeking kept them playing), at 2×, showing the same instant within one frame
+    # Then every tile plays (seeking kept them playing), at 2×, showing the same instant within one frame once
+    # the drift check has had a moment (a busy machine can start one tile a few frames early; sync.js nudges it)
+    p.wait_for_function(
+        f"() => {{ const w = {TILES}.map((v, i) => v.currentTime + i);"
+        f" return Math.max(...w) - Math.min(...w) <= {FRAME_S}; }}",
+        timeout=3000,
+    )
     first = _wall_clocks(p)
     assert max(first) - min(first) <= FRAME_S + 1e-6, first
     assert 3.0 - 0.1 <= min(first) <= 3.0 + 2.5, first  # from 12:00:03 on

@@ -2,10 +2,13 @@
  * all, one speed (0.5×–8×), one shared instant. Every tile seeks by the wall clock of its own playlist
  * (EXT-X-PROGRAM-DATE-TIME), so cameras whose recordings started at different times show the same instant.
  * After a seek all tiles start together once each has its frame; while playing, a tile that drifts from the
- * first one by more than a frame is nudged (its rate, briefly) or, far off, seeked back into step. */
+ * first one by more than a frame is nudged (its rate, for one check: enough to close the gap by the next check)
+ * or, far off, seeked back into step. A busy machine can start one tile a few frames early or stall another
+ * just after the start: the nudge brings them back within a frame in a few hundred milliseconds. */
 
-const DRIFT_CHECK_MS = 500;
+const DRIFT_CHECK_MS = 200;
 const FAR_MS = 400; // beyond this a tile is seeked, not nudged
+const MAX_NUDGE = 0.25; // a nudged tile plays at most 25 % faster or slower than the others
 
 /** `tiles`: [{player, video}] with a recording loaded. `onTick(at)` reports the shared instant while playing. */
 export function createSync(tiles, { fps = 25, onTick = null, onState = null } = {}) {
@@ -89,7 +92,12 @@ export function createSync(tiles, { fps = 25, onTick = null, onState = null } = 
         if (!at || t.video.paused || t.video.ended) continue;
         const drift = at - master;
         if (Math.abs(drift) > FAR_MS) t.player.seekTo(master);
-        else if (Math.abs(drift) > frameMs) t.video.playbackRate = s.rate * (drift > 0 ? 0.9 : 1.1);
+        else if (Math.abs(drift) > frameMs) {
+          // Close the gap over the next check: `drift` ms ahead means playing that much less in DRIFT_CHECK_MS
+          // of wall time at s.rate (drift is in recording time, so it is divided by the rate).
+          const k = Math.max(-MAX_NUDGE, Math.min(MAX_NUDGE, drift / (DRIFT_CHECK_MS * s.rate)));
+          t.video.playbackRate = s.rate * (1 - k);
+        }
         else if (t.video.playbackRate !== s.rate) t.video.playbackRate = s.rate;
       }
     }, DRIFT_CHECK_MS);
