@@ -242,3 +242,44 @@ def test_any_input_stores_and_alerts_as_the_plain_path(
     stack: dict[str, str], messages: list[list[Read]], watched: list[tuple[str, bool]]
 ) -> None:
     compare(messages, watched)
+
+
+# ---------------------------------------------------------------- hostile messages fail alone
+def _read(camera: str, event_id: str, **extra: object) -> dict[str, object]:
+    read: dict[str, object] = {"camera_id": camera, "event_id": event_id, "plate": "ABC1D23", "confidence": 0.9}
+    return {**read, "captured_at": datetime.now(UTC).isoformat(), **extra}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        {"event_id": "ev\u0000nul"},
+        {"direction": "in\u0000"},
+        {"vehicle": {"color": "White\u0000", "type": "Car"}},
+        {"vehicle": {"make": "Fiat", "model": "Uno\u0000"}},
+    ],
+    ids=["nul-event-id", "nul-direction", "nul-vehicle-color", "nul-vehicle-model"],
+)
+def test_a_read_postgresql_cannot_hold_fails_its_message_alone(
+    stack: dict[str, str], hostile: dict[str, object]
+) -> None:
+    c = city()
+    cam = c.cameras[0]
+    good = [json.dumps({"reads": [_read(cam, f"ok-{i}-{uuid.uuid4().hex[:6]}")]}) for i in range(2)]
+    bad = json.dumps({"reads": [_read(cam, "fine-one"), {**_read(cam, "x"), **hostile}]})
+    result = batch.ingest_batch([good[0], bad, good[1]])
+    assert set(result.failed) == {1}
+    assert result.inserted == 2
+    with db.transaction() as conn:
+        events = {r["event_id"] for r in conn.execute("SELECT event_id FROM plate_reads WHERE city_id = %s", (c.id,))}
+    assert events == {json.loads(g)["reads"][0]["event_id"] for g in good}
+
+
+def test_a_lone_surrogate_fails_its_message_alone(stack: dict[str, str]) -> None:
+    c = city()
+    cam = c.cameras[0]
+    good = json.dumps({"reads": [_read(cam, "ok-surrogate")]})
+    bad = json.dumps({"reads": [_read(cam, "fine")]})[:-2] + ', "direction": "\\ud800"}]}'
+    result = batch.ingest_batch([bad, good])
+    assert set(result.failed) == {0}
+    assert result.inserted == 1

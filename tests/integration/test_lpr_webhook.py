@@ -207,6 +207,9 @@ def test_invalid_plates_are_422(api: Any, cam: dict[str, Any], plate: str) -> No
         {"event_id": ""},
         {"event_id": "x" * 129},
         {"vehicle": "carro"},
+        {"event_id": "ev\u0000"},  # PostgreSQL text holds no NUL: refused, not a 500 at the insert
+        {"direction": "\u0000"},
+        {"vehicle": {"color": "Branco", "model": "Uno\u0000"}},
     ],
 )
 def test_invalid_values_are_422(api: Any, cam: dict[str, Any], fields: dict[str, Any]) -> None:

@@ -103,18 +103,43 @@ class Read:
         self.type = vehicles.normalize_type((self.vehicle or {}).get("type"))
 
 
-def validated(data: ReadBase, now: datetime) -> Read:
-    """A read as stored: plate normalised, time checked (422 otherwise), vehicle words mapped to the contract."""
+def stored_plate(raw: str) -> str:
+    """The plate as stored (`plates.normalize_plate`); 422 `invalid_plate` otherwise."""
     try:
-        plate = plates.normalize_plate(data.plate)
+        return plates.normalize_plate(raw)
     except ValueError as exc:
         raise Invalid("invalid_plate", str(exc)) from None
-    if data.captured_at > now + FUTURE_SKEW:
+
+
+def time_window(now: datetime) -> tuple[datetime, datetime]:
+    """The captured_at a read may have when received at `now`: (earliest, latest) — see `check_captured_at`."""
+    return now - PAST_LIMIT, now + FUTURE_SKEW
+
+
+def check_captured_at(captured_at: datetime, window: tuple[datetime, datetime]) -> None:
+    """422 for a read from the future (beyond the clocks' skew) or from over a year ago (a reset clock)."""
+    if captured_at > window[1]:
         raise Invalid("captured_at_in_future", "captured_at está no futuro")
-    if data.captured_at < now - PAST_LIMIT:
+    if captured_at < window[0]:
         raise Invalid("captured_at_too_old", "captured_at é anterior a um ano atrás (relógio da câmera errado?)")
+
+
+def check_storable(*texts: str | None) -> None:
+    """422 for a text PostgreSQL cannot hold (a NUL character): refused here, with the read, rather than failing
+    the transaction that would store it (and a whole batch of other messages' reads with it)."""
+    for text in texts:
+        if text is not None and "\x00" in text:
+            raise Invalid("invalid_text", "texto com caractere nulo (U+0000)")
+
+
+def validated(data: ReadBase, now: datetime) -> Read:
+    """A read as stored: plate normalised, time checked, texts storable (422 otherwise), vehicle words mapped to
+    the contract."""
+    plate = stored_plate(data.plate)
+    check_captured_at(data.captured_at, time_window(now))
     # The camera's own words as given (fields that are set): what `vehicle` keeps next to the contract values.
     vehicle = {k: v for k, v in vars(data.vehicle).items() if v is not None} if data.vehicle else None
+    check_storable(data.event_id, data.direction, *(vehicle or {}).values())
     return Read(
         data.event_id, plate, data.confidence, data.captured_at.astimezone(UTC), vehicle or None, data.direction
     )
@@ -206,17 +231,26 @@ def ingest_event(camera: CameraRef, data: WebhookRead, now: datetime) -> tuple[s
     return store_read(camera, read, image)
 
 
-def read_ids(n: int) -> list[uuid.UUID]:
-    """`n` new reads' ids: time-ordered UUIDs (RFC 9562 version 7: milliseconds, then 74 random bits), so reads
-    stored together sit together in the primary key instead of landing on random pages of a 10 M-row index.
-    One call for many (the random bits come from one read of the OS's source)."""
+def _read_id_ints(n: int) -> list[int]:
     ms = (time.time_ns() // 1_000_000) & (2**48 - 1)
     pool = os.urandom(10 * n)
     ids = []
     for i in range(n):
         rand = int.from_bytes(pool[10 * i : 10 * i + 10], "big")
-        ids.append(uuid.UUID(int=ms << 80 | 0x7 << 76 | (rand >> 68) << 64 | 0b10 << 62 | rand & (2**62 - 1)))
+        ids.append(ms << 80 | 0x7 << 76 | (rand >> 68) << 64 | 0b10 << 62 | rand & (2**62 - 1))
     return ids
+
+
+def read_ids(n: int) -> list[uuid.UUID]:
+    """`n` new reads' ids: time-ordered UUIDs (RFC 9562 version 7: milliseconds, then 74 random bits), so reads
+    stored together sit together in the primary key instead of landing on random pages of a 10 M-row index.
+    One call for many (the random bits come from one read of the OS's source)."""
+    return [uuid.UUID(int=value) for value in _read_id_ints(n)]
+
+
+def read_id_texts(n: int) -> list[str]:
+    """`read_ids` as PostgreSQL reads a uuid's text (32 hex digits), for a COPY: no UUID objects made."""
+    return [f"{value:032x}" for value in _read_id_ints(n)]
 
 
 def store_read(camera: CameraRef, read: Read, image: bytes | None = None) -> tuple[str, bool]:

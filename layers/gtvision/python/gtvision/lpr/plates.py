@@ -76,6 +76,8 @@ def clean_plate(raw: str) -> str:
 
 def normalize_plate(raw: str) -> str:
     """Return the stored form of a read (5–8 ASCII letters/digits, any format) or raise ``ValueError``."""
+    if isinstance(raw, str) and _READ.fullmatch(raw):  # already in stored form (what most cameras send)
+        return raw
     cleaned = clean_plate(raw)
     if not _READ.fullmatch(cleaned):
         raise ValueError(_INVALID_PLATE)
@@ -104,6 +106,11 @@ def ocr_skeleton(plate: str) -> str:
     return clean_plate(plate).translate(_SKELETON)
 
 
+def skeleton(plate: str) -> str:
+    """`ocr_skeleton` of a plate already normalised (`normalize_plate`)."""
+    return plate.translate(_SKELETON)
+
+
 def skeleton_and_keys(plate: str) -> tuple[str, list[str]]:
     """`ocr_skeleton` and `fuzzy_keys` of a plate already normalised (`normalize_plate`), computed once: what
     every stored read carries."""
@@ -119,6 +126,19 @@ def fuzzy_keys(plate: str) -> list[str]:
     """
     skeleton = ocr_skeleton(plate)
     return [skeleton[:i] + WILDCARD + skeleton[i + 1 :] for i in range(len(skeleton))]
+
+
+#: Per plate length, the `str.format` pattern that writes a skeleton's `fuzzy_keys` as a PostgreSQL array literal
+#: (`{_BC1D23,A_C1D23,…}`): one call per read in the batch path instead of a list of slices and a join.
+_KEYS_ARRAY = {
+    n: "{{" + ",".join("".join(WILDCARD if j == i else f"{{{j}}}" for j in range(n)) for i in range(n)) + "}}"
+    for n in range(MIN_LEN, MAX_LEN + 1)
+}
+
+
+def keys_array_text(skeleton: str) -> str:
+    """The wildcard keys of a stored plate's skeleton (`skeleton_and_keys`) as PostgreSQL's text of a text[]."""
+    return _KEYS_ARRAY[len(skeleton)].format(*skeleton)
 
 
 def _substitution_cost(a: str, b: str) -> float:
