@@ -11,8 +11,10 @@ import string
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from test_lpr_webhook import event, post
 from utils import LambdaContext, iso, load_function
@@ -476,3 +478,50 @@ def test_the_group_keys_of_the_fuzzy_index_are_the_skeleton_without_each_run(dat
     with db.transaction() as conn:
         row = conn.execute("SELECT plate_fuzzy_groups(%s) AS g, plate_fuzzy_groups(NULL) AS n", (skeleton,)).fetchone()
     assert skeleton == "48C1023" and row["g"] == ["7aC1023", "7b48023", "7c48C1"] and row["n"] is None
+
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "infra" / "migrations"
+
+
+def test_the_fuzzy_index_key_function_is_inlined_on_insert_and_in_queries(database_url: str) -> None:
+    # Given the database as migrated: plate_fuzzy_groups is expanded in place (migration 0100), not called per read
+    with db.transaction() as conn:
+        plan = "\n".join(
+            r["QUERY PLAN"]
+            for r in conn.execute(
+                "EXPLAIN VERBOSE SELECT plate_fuzzy_groups(plate_skeleton) FROM plate_reads"
+            ).fetchall()
+        )
+    assert "plate_fuzzy_groups" not in plan and "ARRAY[" in plan
+
+
+def test_a_session_opened_before_migration_0100_still_finds_fuzzy_candidates_by_the_index(database_url: str) -> None:
+    # Given, in a scratch schema, the function and index as migration 0042 made them, and a session that has used
+    # the index (its cached expression is the function call)
+    schema = f"m0100_{uuid.uuid4().hex[:8]}"
+    old = (MIGRATIONS / "0042_plate_fuzzy_groups.sql").read_text().split("CREATE INDEX")[0]
+    new = (MIGRATIONS / "0100_plate_fuzzy_groups_inline.sql").read_text()
+    query = (
+        "EXPLAIN SELECT * FROM plate_reads WHERE plate_fuzzy_groups(plate_skeleton) && plate_fuzzy_groups('48C1023')"
+    )
+    with psycopg.connect(database_url, autocommit=True) as early, psycopg.connect(database_url, autocommit=True) as mig:
+        for conn in (early, mig):
+            conn.execute(f"SET search_path = {schema}, public")
+        early.execute(f"CREATE SCHEMA {schema}")
+        try:
+            early.execute(old)
+            early.execute(
+                "CREATE TABLE plate_reads AS SELECT upper(substr(md5(i::text), 1, 7)) AS plate_skeleton"
+                " FROM generate_series(1, 20000) i"
+            )
+            early.execute(
+                "CREATE INDEX plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_groups(plate_skeleton))"
+            )
+            early.execute("ANALYZE plate_reads")
+            assert "Bitmap" in early.execute(query).fetchone()[0]  # type: ignore[index]
+            # When another session runs migration 0100
+            mig.execute(new)
+            # Then the early session's plan still probes the index (a seq scan meant its cache went stale)
+            assert "Bitmap" in early.execute(query).fetchone()[0]  # type: ignore[index]
+        finally:
+            early.execute(f"DROP SCHEMA {schema} CASCADE")
