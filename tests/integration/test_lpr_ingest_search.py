@@ -514,9 +514,8 @@ def test_a_session_opened_before_migration_0100_still_finds_fuzzy_candidates_by_
                 "CREATE TABLE plate_reads AS SELECT upper(substr(md5(i::text), 1, 7)) AS plate_skeleton"
                 " FROM generate_series(1, 20000) i"
             )
-            early.execute(
-                "CREATE INDEX plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_groups(plate_skeleton))"
-            )
+            index = "plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_groups(plate_skeleton))"
+            early.execute(f"CREATE INDEX {index}")
             early.execute("ANALYZE plate_reads")
             assert "Bitmap" in early.execute(query).fetchone()[0]  # type: ignore[index]
             # When another session runs migration 0100
