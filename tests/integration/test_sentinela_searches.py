@@ -82,9 +82,12 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"red": crossing(tmp / "red.mp4", "red"), "blue": crossing(tmp / "blue.mp4", "blue")}
 
 
-def register(camera: dict[str, Any], start: datetime, data: bytes, duration: float = DURATION_S) -> str:
+def register(
+    camera: dict[str, Any], start: datetime, data: bytes, duration: float = DURATION_S, quality: str = "main"
+) -> str:
     """Upload a recording and index it as SegmentUploadFunction would (that path has its own tests)."""
-    key = f"recordings/{camera['id']}/{start:%Y-%m-%d_%H-%M-%S-%f}.mp4"
+    path = camera["id"] if quality == "main" else f"{camera['id']}_sub"
+    key = f"recordings/{path}/{start:%Y-%m-%d_%H-%M-%S-%f}.mp4"
     aws.client("s3").put_object(Bucket=get_settings().recordings_bucket, Key=key, Body=data)
     with db.transaction() as conn:
         segments_dal.insert(
@@ -98,6 +101,7 @@ def register(camera: dict[str, Any], start: datetime, data: bytes, duration: flo
                 "s3_key": key,
                 "size_bytes": len(data),
                 "container": "mp4",
+                "quality": quality,
             },
         )
     return key
@@ -463,3 +467,46 @@ def test_searches_and_video_analyses_meet_a_quota_with_retry_after(
     assert codes[-1] == 429 and set(codes[:-1]) == {202}, codes
     # Another viewer of the city still may, until the city's limit
     assert world.api.call("POST", "/v1/sentinela/searches", body, _member(world, "viewer")).status == 202
+
+
+def test_a_camera_recording_both_streams_has_each_span_analysed_once_main_where_it_exists(
+    world: Any, videos: dict[str, Path], runtime: dict[str, Any]
+) -> None:
+    # Given a camera recording its main stream and its sub-stream (two-tier): both tiers start at t0 (the red box
+    # crosses), and for the next 40 s only the sub-stream was recorded (a gap in main; the blue box crosses)
+    cam = world.camera(name="Dois fluxos")
+    t0 = base_time()
+    register(cam, t0, videos["red"].read_bytes())
+    register(cam, t0, videos["red"].read_bytes(), quality="sub")
+    register(cam, t0 + timedelta(seconds=DURATION_S), videos["blue"].read_bytes(), quality="sub")
+
+    # When a red-vehicle search with video analysis covers the 80 s
+    body = {
+        "color": "vermelho",
+        "from": iso(t0),
+        "to": iso(t0 + timedelta(seconds=2 * DURATION_S)),
+        "camera_ids": [cam["id"]],
+        "analyse_video": True,
+    }
+    r = world.api.call("POST", "/v1/sentinela/searches", body, world.viewer_a)
+    assert r.status == 202, r.text
+    search_id = r.json()["id"]
+    run_until(runtime["SentinelaAnalyseFunction"], lambda: status(world, search_id)["status"] == "completed")
+
+    # Then it planned and analysed one segment per span: main where main was recorded, the sub-stream in main's gap
+    with db.transaction() as conn:
+        planned = conn.execute(
+            "SELECT start_at, segment_quality, status FROM sentinela_segments WHERE search_id = %s ORDER BY start_at",
+            (search_id,),
+        ).fetchall()
+        total = conn.execute("SELECT segments_total FROM sentinela_searches WHERE id = %s", (search_id,)).fetchone()
+    assert [(p["start_at"], p["segment_quality"], p["status"]) for p in planned] == [
+        (t0, "main", "done"),
+        (t0 + timedelta(seconds=DURATION_S), "sub", "done"),
+    ]
+    assert total is not None and total["segments_total"] == 2
+    # And the red box's seconds were found once each (the sub-stream copy of t0 was not analysed again)
+    video = [i for i in results(world, search_id) if i["source"] == "video"]
+    assert len(video) >= 5
+    seconds = [i["captured_at"] for i in video]
+    assert len(seconds) == len(set(seconds)), seconds

@@ -73,6 +73,8 @@ class RecordedSegment:
     start_at: datetime
     end_at: datetime
     s3_key: str
+    #: `main` or `sub` (two-tier recording): a search analyses main where it was recorded, the sub-stream elsewhere.
+    quality: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,8 @@ class SegmentTask:
     search_id: str
     camera_id: str
     start_at: datetime
+    #: The planned segment's tier (messages queued before two-tier planning carry none: `main`).
+    quality: str = "main"
 
 
 # ------------------------------------------------------------------------------------------- answers

@@ -12,6 +12,7 @@ from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_exactly_one, fetch_one
+from gtvision.recordings import tiers
 from gtvision.sentinela.schemas import (
     Criteria,
     RecordedSegment,
@@ -107,10 +108,12 @@ def copy_lpr_reads(conn: Conn, search_id: str, city_id: str, crit: Criteria, cap
 def recorded_segments(
     conn: Conn, city_id: str, camera_ids: list[str] | None, from_: datetime, to: datetime
 ) -> list[RecordedSegment]:
-    """The city's recording segments overlapping [from_, to) (of `camera_ids` when given), by time."""
+    """The city's recording segments overlapping [from_, to) (of `camera_ids` when given), by time: where a camera
+    records two tiers, its main segments and the sub-stream's only in main's gaps (`recordings.tiers.best`), so
+    each span is analysed once, at the best quality recorded."""
     params: NamedParams = {"city": city_id, "from": from_, "to": to, "cams": camera_ids}
     cams = " AND camera_id = ANY(%(cams)s::uuid[])" if camera_ids else ""
-    return fetch_all(
+    rows = fetch_all(
         conn,
         RecordedSegment,
         f"SELECT {columns(RecordedSegment)} FROM segments WHERE city_id = %(city)s"
@@ -118,19 +121,26 @@ def recorded_segments(
         f"{cams} ORDER BY start_at, camera_id",
         params,
     )
+    by_camera: dict[Any, list[RecordedSegment]] = {}
+    for row in rows:
+        by_camera.setdefault(row.camera_id, []).append(row)
+    chosen = [row for camera_rows in by_camera.values() for row in tiers.best(camera_rows)]
+    return sorted(chosen, key=lambda r: (r.start_at, str(r.camera_id), r.quality))
 
 
 def plan_segments(conn: Conn, search_id: str, segments: list[RecordedSegment]) -> None:
-    """Record the segments a search will analyse (once each)."""
+    """Record the segments a search will analyse (once each); its total is what was planned, so the search
+    completes when each planned segment is finished."""
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO sentinela_segments (search_id, camera_id, start_at) VALUES (%s, %s, %s)"
+            "INSERT INTO sentinela_segments (search_id, camera_id, start_at, segment_quality) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT DO NOTHING",
-            [(search_id, s.camera_id, s.start_at) for s in segments],
+            [(search_id, s.camera_id, s.start_at, s.quality) for s in segments],
         )
     conn.execute(
-        "UPDATE sentinela_searches SET segments_total = %s, status = 'processing' WHERE id = %s",
-        (len(segments), search_id),
+        "UPDATE sentinela_searches SET status = 'processing',"
+        " segments_total = (SELECT count(*) FROM sentinela_segments WHERE search_id = %s) WHERE id = %s",
+        (search_id, search_id),
     )
 
 
@@ -142,8 +152,9 @@ def segment_job(conn: Conn, task: SegmentTask) -> SegmentJob | None:
         "SELECT j.status AS job_status, q.status AS search_status, q.city_id, q.criteria, g.s3_key, g.end_at"
         " FROM sentinela_segments j JOIN sentinela_searches q ON q.id = j.search_id"
         " LEFT JOIN segments g ON g.camera_id = j.camera_id AND g.start_at = j.start_at"
-        " WHERE j.search_id = %s AND j.camera_id = %s AND j.start_at = %s",
-        (task.search_id, task.camera_id, task.start_at),
+        " AND g.quality = j.segment_quality"
+        " WHERE j.search_id = %s AND j.camera_id = %s AND j.start_at = %s AND j.segment_quality = %s",
+        (task.search_id, task.camera_id, task.start_at, task.quality),
     )
 
 
@@ -158,8 +169,9 @@ def finish_segment(
     """Mark a pending segment done/failed/skipped and store its sightings, once; False if already finished."""
     row = conn.execute(
         "UPDATE sentinela_segments SET status = %s, frames = %s, sightings = %s, error = %s, finished_at = now()"
-        " WHERE search_id = %s AND camera_id = %s AND start_at = %s AND status = 'pending' RETURNING search_id",
-        (status, frames, len(sightings or []), error, task.search_id, task.camera_id, task.start_at),
+        " WHERE search_id = %s AND camera_id = %s AND start_at = %s AND segment_quality = %s AND status = 'pending'"
+        " RETURNING search_id",
+        (status, frames, len(sightings or []), error, task.search_id, task.camera_id, task.start_at, task.quality),
     ).fetchone()
     if row is None:
         return False
@@ -215,7 +227,8 @@ def results_page(conn: Conn, search_id: str, after: list[Any] | None, limit: int
 def frame_key(city_id: Any, task: SegmentTask, second: int, index: int) -> str:
     """The S3 key of a frame a search kept as evidence of a detection."""
     start = f"{task.start_at:%Y%m%dT%H%M%S%f}"
-    return f"sentinela/{city_id}/{task.search_id}/{task.camera_id}/{start}-{second:05d}-{index}.jpg"
+    tier = "" if task.quality == "main" else f"-{task.quality}"
+    return f"sentinela/{city_id}/{task.search_id}/{task.camera_id}/{start}-{second:05d}-{index}{tier}.jpg"
 
 
 def put_frame(key: str, data: bytes) -> None:
@@ -228,7 +241,10 @@ def enqueue_segments(search_id: str, segments: list[RecordedSegment]) -> None:
     sqs = aws.client("sqs")
     url = get_settings().sentinela_queue_url
     bodies = [
-        json.dumps({"search_id": search_id, "camera_id": str(s.camera_id), "start_at": s.start_at.isoformat()})
+        json.dumps(
+            {"search_id": search_id, "camera_id": str(s.camera_id), "start_at": s.start_at.isoformat()}
+            | {"quality": s.quality}
+        )
         for s in segments
     ]
     for start in range(0, len(bodies), 10):

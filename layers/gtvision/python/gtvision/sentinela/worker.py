@@ -32,8 +32,12 @@ def parse_message(body: str) -> SegmentTask:
     """The segment task of an analysis queue message; `PoisonMessage` when it is not one."""
     try:
         doc = json.loads(body)
-        return SegmentTask(str(uuid.UUID(doc["search_id"])), str(uuid.UUID(doc["camera_id"])), _start(doc["start_at"]))
-    except (ValueError, KeyError, TypeError) as exc:
+        quality = doc.get("quality", "main")
+        if quality not in ("main", "sub"):
+            raise ValueError("quality")
+        camera_id = str(uuid.UUID(doc["camera_id"]))
+        return SegmentTask(str(uuid.UUID(doc["search_id"])), camera_id, _start(doc["start_at"]), quality)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PoisonMessage("mensagem da Sentinela inválida") from exc
 
 
@@ -113,5 +117,5 @@ def fail(task: SegmentTask, reason: str) -> None:
     """A segment the analysis gave up on (the dead-letter queue): it fails, and so does its search."""
     with db.transaction() as conn:
         dal.finish_segment(conn, task, "failed", error=reason)
-        where = f"{task.camera_id} {task.start_at.isoformat()}"
+        where = f"{task.camera_id} {task.start_at.isoformat()}" + ("" if task.quality == "main" else " (sub-stream)")
         dal.set_status(conn, task.search_id, "failed", f"segmento {where} não pôde ser analisado")
