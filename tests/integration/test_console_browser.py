@@ -394,6 +394,60 @@ def test_an_admin_picks_the_city_of_a_new_mosaic_and_edits_another_citys_mosaic_
     tab.close()
 
 
+def test_a_manager_restricted_to_camera_groups_renames_a_shared_wall_and_is_told_why_its_cameras_stay(
+    chromium: Any, site: str, api: Any
+) -> None:
+    # Given a wall of two cameras, and a manager whose camera group holds only the first (and a third camera)
+    admin = api.login(*ADMIN)
+    city = api.call("POST", "/v1/cities", {"name": "Cidade Grupos Mosaico", "state": "PR", "retention_days": 7},
+                    token=admin).json()  # fmt: skip
+    cams = [
+        api.call(
+            "POST",
+            f"/v1/cities/{city['id']}/cameras",
+            {"name": f"Grupo cam {i}", "source_url": f"rtsp://10.7.0.{i}/s"},
+            token=admin,
+        ).json()["id"]  # fmt: skip
+        for i in (1, 2, 3)
+    ]
+    wall = api.call("POST", "/v1/mosaics", {"name": "Centro compartilhado", "camera_ids": cams[:2], "layout": "2x2"},
+                    token=admin).json()  # fmt: skip
+    group = api.call("POST", f"/v1/cities/{city['id']}/camera-groups", {"name": "Só a 1 e a 3",
+                     "camera_ids": [cams[0], cams[2]]}, token=admin).json()  # fmt: skip
+    user = {"username": "gestor-grupo-mosaico", "password": "frase-longa-do-teste-42", "role": "manager",
+            "city_id": city["id"], "camera_group_ids": [group["id"]]}  # fmt: skip
+    assert api.call("POST", "/v1/users", user, token=admin).status == 201
+
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(user["username"], user["password"])
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector(f"#mosaicos-lista a[href='#/mosaicos/{wall['id']}']")
+    row = p.locator("#mosaicos-lista tr", has=p.locator(f"a[href='#/mosaicos/{wall['id']}']"))
+    row.locator("button:text('Editar')").click()
+    p.wait_for_selector("#form-mosaico-editar")
+    # When they rename it (the cameras they see left as they are)
+    p.fill("#form-mosaico-editar [name=name]", "Centro (renomeado)")
+    p.click("#form-mosaico-editar button[type=submit]")
+    p.wait_for_url(f"**#/mosaicos/{wall['id']}")
+    # Then the wall is renamed and keeps the camera they cannot see
+    saved = api.call("GET", f"/v1/mosaics/{wall['id']}", token=admin).json()
+    assert saved["name"] == "Centro (renomeado)" and saved["camera_ids"] == cams[:2]
+
+    # When they try to add their other camera to it
+    p.goto(f"{site}/console#/mosaicos")
+    p.wait_for_selector(f"#mosaicos-lista a[href='#/mosaicos/{wall['id']}']")
+    row.locator("button:text('Editar')").click()
+    p.wait_for_selector("#form-mosaico-editar")
+    _check_cameras(p, "#form-mosaico-editar", [cams[2]])
+    p.click("#form-mosaico-editar button[type=submit]")
+    # Then the console says why, in Portuguese, and the wall is unchanged
+    p.wait_for_selector("#erro:not([hidden])")
+    assert "câmeras fora dos seus grupos" in (p.locator("#erro-texto").text_content() or "")
+    assert api.call("GET", f"/v1/mosaics/{wall['id']}", token=admin).json()["camera_ids"] == cams[:2]
+    tab.close()
+
+
 def test_city_pick_lists_follow_every_page_of_cities(chromium: Any, site: str, api: Any) -> None:
     """Admins of a whole state see hundreds of cities: the user form, the mosaic form and Sentinela's camera
     list take them all, not the first page (the city list is served here in two pages of one city each)."""

@@ -517,10 +517,10 @@ def test_a_session_opened_before_migration_0100_still_finds_fuzzy_candidates_by_
             index = "plate_reads_fuzzy_groups_gin ON plate_reads USING gin (plate_fuzzy_groups(plate_skeleton))"
             early.execute(f"CREATE INDEX {index}")
             early.execute("ANALYZE plate_reads")
-            assert "Bitmap" in early.execute(query).fetchone()[0]  # type: ignore[index]
+            assert "Bitmap" in early.execute(query).fetchone()[0]
             # When another session runs migration 0100
             mig.execute(new)
             # Then the early session's plan still probes the index (a seq scan meant its cache went stale)
-            assert "Bitmap" in early.execute(query).fetchone()[0]  # type: ignore[index]
+            assert "Bitmap" in early.execute(query).fetchone()[0]
         finally:
             early.execute(f"DROP SCHEMA {schema} CASCADE")

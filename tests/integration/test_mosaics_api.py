@@ -165,3 +165,14 @@ def test_a_user_restricted_to_camera_groups_sees_and_places_only_their_cameras(w
     renamed = api.call("PATCH", path, {"name": "Centro velho"}, manager)
     assert renamed.status == 200 and renamed.json()["camera_ids"] == [school]
     assert api.call("GET", path, token=world.manager_a).json()["camera_ids"] == [square, school]
+    # but replacing the cameras (or the tour) of a wall that shows cameras outside their groups is refused: the
+    # list they would send is the one they read, without those cameras, which would vanish for everyone else
+    for patch in ({"camera_ids": [school]}, {"camera_ids": [port, school]}, {"tour": None}):
+        refused = api.call("PATCH", path, patch, manager)
+        assert refused.status == 403 and refused.json()["error"]["code"] == "mosaic_has_other_cameras", refused.text
+    full = api.call("GET", path, token=world.manager_a).json()
+    assert full["camera_ids"] == [square, school] and full["tour"] == tour
+    # while on a wall of their own cameras only they change what they like
+    own = f"/v1/mosaics/{made.json()['id']}"
+    changed = api.call("PATCH", own, {"camera_ids": [port], "tour": {"dwell_s": 15, "pages": [[school]]}}, manager)
+    assert changed.status == 200 and changed.json()["camera_ids"] == [port], changed.text

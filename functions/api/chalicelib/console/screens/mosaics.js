@@ -92,7 +92,14 @@ function mosaicForm(cameras, mosaic) {
       { name: "layout", label: MSG.layout, options: LAYOUTS, value: m.layout || "2x2" },
     ],
     onSubmit: async (v) => {
-      const body = { name: v.name, layout: v.layout, camera_ids: checklist.picked() };
+      const body = { name: v.name, layout: v.layout };
+      // Cameras sent only when changed: a user restricted to camera groups reads a wall without the cameras
+      // outside them, and sending that list back would replace the wall's (the API refuses it: 403).
+      const picked = checklist.picked();
+      const before = m.camera_ids || [];
+      if (!mosaic || picked.length !== before.length || picked.some((id, i) => id !== before[i])) {
+        body.camera_ids = picked;
+      }
       const saved = mosaic
         ? await api("PATCH", `/v1/mosaics/${encodeURIComponent(m.id)}`, { body })
         : await api("POST", "/v1/mosaics", { body });

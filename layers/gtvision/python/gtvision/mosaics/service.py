@@ -4,7 +4,8 @@ optionally a tour (pages of cameras shown in turn).
 Routes hand these functions the mosaic the route decorator resolved (`visible`: in the caller's city or 404)
 and check the least role themselves, so nothing here checks the caller's role or the mosaic's city again.
 A user restricted to camera groups (`tenancy.authz.camera_filter`) puts only their cameras on a wall (any
-other is 404, as a missing one) and sees a wall with only their cameras, on it and on its tour's pages.
+other is 404, as a missing one) and sees a wall with only their cameras, on it and on its tour's pages; they
+may rename such a wall or change its layout, but not replace the cameras or tour of one that shows others (403).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from gtvision.core import db, pagination
-from gtvision.core.errors import Invalid, not_found
+from gtvision.core.errors import Forbidden, Invalid, not_found
 from gtvision.core.models import PageQuery
 from gtvision.core.principal import Principal
 from gtvision.mosaics import store
@@ -126,6 +127,17 @@ def _tour_doc(tour: TourIn | None) -> dict[str, object] | None:
     return {"dwell_s": tour.dwell_s, "pages": [list(dict.fromkeys(page)) for page in tour.pages]}
 
 
+def _sees_all_of(principal: Principal, mosaic: Mosaic) -> None:
+    """403 when a restricted caller would replace a wall's cameras or tour while some of them are outside their
+    groups: they read the wall without those (`seen_by`), so their new list would drop them for everyone else."""
+    allowed = _allowed(principal)
+    if allowed is not None and not set(every_camera(mosaic)) <= allowed:
+        raise Forbidden(
+            "mosaic_has_other_cameras",
+            "este mosaico tem câmeras fora dos seus grupos: só quem vê todas pode trocar suas câmeras ou o tour",
+        )
+
+
 def create(principal: Principal, data: MosaicIn) -> MosaicOut:
     """A mosaic of cameras of one city the caller can see (the city of its first camera)."""
     _fits(data.layout, data.camera_ids, data.tour)
@@ -160,6 +172,8 @@ def update(principal: Principal, mosaic: Mosaic, data: MosaicPatch) -> MosaicOut
     # Only the cameras this patch names are checked: a rename or a new layout keeps the wall as it is.
     named = (ids if given is not None else []) + (_tour_ids(tour) if "tour" in data.model_fields_set else [])
     _within(principal, named)
+    if given is not None or "tour" in data.model_fields_set:
+        _sees_all_of(principal, mosaic)
     with db.transaction() as conn:
         found = store.cameras_in_city(conn, wanted, city_id)
         if (given is not None or "tour" in data.model_fields_set) and len(found) != len(wanted):
