@@ -133,16 +133,17 @@ def measure(
     return walls, cpus
 
 
-def cost_model(registration_ms: float) -> dict[str, float]:
+def cost_model(registration_ms: float, main_days: int = 7, viewing: bool = True) -> dict[str, float]:
     """Per camera-month (US$) at 2 Mb/s, 30 days, as docs/cost.md computes it, for a registration taking
-    `registration_ms` here: single tier (everything kept 30 days, Standard-IA) and two-tier (main 7 days
-    Standard, 256 kb/s sub-stream 30 days Standard-IA, two registrations a minute)."""
+    `registration_ms` here: single tier (everything kept 30 days, Standard-IA) and two-tier (main `main_days`
+    days Standard, 256 kb/s sub-stream 30 days Standard-IA, two registrations a minute). `viewing`: with docs/
+    cost.md's hour a day watched (False: none, the floor of the model)."""
     segments = 43_200
     lambda_gb_s = 0.0000166667
     vcpu_share = 1024 / 1769  # a 1,024 MB function's share of a vCPU
     reg_gb_s = registration_ms / 1000 / vcpu_share  # the 1,024 MB function's GB-s per registration
     day_gb = {2.0: 2.0 * 86_400 / 8 / 1000, 0.256: 0.256 * 86_400 / 8 / 1000}
-    viewed_gb = 2.0 * 3600 / 8 / 1000 * 30
+    viewed_gb = 2.0 * 3600 / 8 / 1000 * 30 if viewing else 0.0
     transfer = viewed_gb * 0.09
     sqs = segments * 1.2 * 0.4 / 1e6
     lam = segments * reg_gb_s * lambda_gb_s + segments / 10 * 0.2e-6  # registrations and invocations
@@ -151,7 +152,7 @@ def cost_model(registration_ms: float) -> dict[str, float]:
     # single tier: everything Standard-IA for 30 days (its minimum), retrieval of the viewed bytes
     single = day_gb[2.0] * 30 * 0.0125 + viewed_gb * 0.01 + ia_put + lam + puts + get + sqs + transfer
     # two-tier: main Standard for 7 days; the 256 kb/s sub-stream Standard-IA for 30 days; both registered
-    main = day_gb[2.0] * 7 * 0.023 + lam + puts + get + sqs
+    main = day_gb[2.0] * main_days * 0.023 + lam + puts + get + sqs
     sub = day_gb[0.256] * 30 * 0.0125 + ia_put + lam + puts + get + sqs
     shared = transfer  # the hour a day watched, at main quality (recent) — conservative
     return {"single_tier": round(single, 2), "two_tier": round(main + sub + shared, 2)}
@@ -277,6 +278,18 @@ def main() -> None:
         f" US$ {costs_new['single_tier']:.2f} (old path: {costs_old['single_tier']:.2f}); two-tier (main 7 days +"
         f" 256 kb/s sub 30 days) US$ {costs_new['two_tier']:.2f}."
     )
+    # The goal (issue 26): the 30-day plan at <= 50 % of today's cost (single tier, the old registration path).
+    today = costs_old["single_tier"]
+    by_days = {d: cost_model(new_cpu, d)["two_tier"] for d in (1, 2, 3, 5, 7, 10, 15)}
+    meets = [d for d, usd in by_days.items() if usd <= today / 2]
+    floor_7 = cost_model(new_cpu, 7, viewing=False)["two_tier"]
+    print(
+        "Two-tier by full_quality_days (today's single tier: US$ "
+        f"{today:.2f}): "
+        + ", ".join(f"{d} d US$ {usd:.2f} ({usd / today:.0%})" for d, usd in by_days.items())
+        + f". The <= 50 % goal holds up to {max(meets) if meets else 0} day(s) of full quality; 7 days with no"
+        f" viewing at all would be US$ {floor_7:.2f} ({floor_7 / today:.0%})."
+    )
     record(
         "segment_registration",
         {
@@ -284,6 +297,7 @@ def main() -> None:
             "segment_registration_wall_ms": round(new_wall, 1),
             "cost_30d_2mbps_usd": costs_new["two_tier"],
             "cost_30d_2mbps_single_tier_usd": costs_new["single_tier"],
+            "cost_goal_max_full_quality_days": max(meets) if meets else 0,
         },
         {
             "segment_registration_ms": {
@@ -299,8 +313,17 @@ def main() -> None:
                 "name": "single tier with the old path's registration, US$",
                 "value": costs_old["single_tier"],
             },
+            "cost_goal_max_full_quality_days": {
+                "name": "half of today's cost (single tier, old registration path), US$",
+                "value": round(today / 2, 2),
+            },
         },
-        {"segment": f"{args.seconds:g} s {WIDTH}x{HEIGHT} fMP4 2 Mb/s", "repeat": args.repeat},
+        {
+            "segment": f"{args.seconds:g} s {WIDTH}x{HEIGHT} fMP4 2 Mb/s",
+            "repeat": args.repeat,
+            "cost_30d_2mbps_two_tier_usd_by_full_quality_days": by_days,
+            "cost_30d_2mbps_two_tier_7d_without_viewing_usd": floor_7,
+        },
     )
 
 
