@@ -53,9 +53,12 @@ export async function showSla(params) {
     if (monthField.value.trim() && !month) throw new Error(MSG.sla.badMonth);
     return month ? { month } : {};
   };
+  let asked = 0; // the newest load: an older answer arriving late (the month first shown) is dropped
   const load = guarded(async () => {
     if (!select.value) return;
+    const mine = ++asked;
     const out = await api("GET", `/v1/cities/${encodeURIComponent(select.value)}/sla`, { query: query() });
+    if (mine !== asked) return;
     const [y, m] = out.month.split("-");
     if (!monthField.value.trim()) monthField.value = `${m}/${y}`;
     $("sla-total").textContent = MSG.sla.total(`${m}/${y}`, pct(out.availability));
