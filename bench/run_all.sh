@@ -90,6 +90,14 @@ for path in sorted(Path(results).glob("*.json")):
     doc.update(part["metrics"])
     doc["baselines"].update(part["baselines"])
     doc["context"][path.stem] = part["context"]
+# Full-size runs made on their own (docs/benchmarks-full.md) ride along, marked as such: a quick run's figures
+# are taken on smaller inputs than the targets name (e.g. LPR ingest on 200,000 reads, not 10 M).
+full = Path("bench/results-full-lpr-ingest.json")
+if full.exists():
+    part = json.loads(full.read_text())
+    doc["full_size_runs"] = {"lpr_ingest": {
+        "command": ".venv/bin/python bench/bench_lpr_ingest.py", "document": "docs/benchmarks-full.md",
+        "metrics": part["metrics"], "baselines": part["baselines"], "context": part["context"]}}
 Path(target).write_text(json.dumps(doc, indent=2) + "\n")
 PYEOF
 rm -rf "$results"
