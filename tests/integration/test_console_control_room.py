@@ -337,6 +337,44 @@ def test_keyboard_shortcuts_move_the_player_and_the_help_lists_them(chromium: An
     tab.close()
 
 
+def test_a_days_late_timeline_does_not_draw_over_the_day_asked_after_it(chromium: Any, site: str, room: Room) -> None:
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    held: list[Any] = []  # 23/11's timeline, held until the operator has moved on to 24/11
+
+    def hold_the_23rd(route: Any) -> None:
+        if "2026-11-23" in route.request.url and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    p.route("**/v1/cameras/*/timeline*", hold_the_23rd)
+    p.goto(f"{site}/console#/cameras/{room.cameras[0]}")
+    p.wait_for_function("() => document.getElementById('dia').value !== ''")
+    # When the operator asks for 23/11 (its 12 segments are slow to come) and then for 24/11 (nothing recorded)
+    p.fill("#dia", "23/11/2026")
+    p.click("#form-dia button[type=submit]")
+    for _ in range(100):
+        if held:
+            break
+        p.wait_for_timeout(50)
+    assert len(held) == 1
+    p.fill("#dia", "24/11/2026")
+    p.click("#form-dia button[type=submit]")
+    label = "() => document.getElementById('timeline').getAttribute('aria-label') || ''"
+    p.wait_for_function(
+        "() => (document.getElementById('timeline').getAttribute('aria-label') || '').includes('24/11')"
+    )
+    # Then 23/11's answer, arriving last, does not replace the day on screen
+    with p.expect_response(lambda r: "/timeline" in r.url and "2026-11-23" in r.url):
+        held[0].continue_()
+    p.wait_for_timeout(300)
+    assert "24/11/2026" in p.evaluate(label)
+    assert "12 segmentos" not in (p.text_content("#timeline-info") or "")
+    tab.close()
+
+
 def test_timeline_plays_on_click_jumps_over_gaps_and_marks_snapshots(chromium: Any, site: str, room: Room) -> None:
     tab = Page(chromium, site)
     p = tab.page

@@ -198,11 +198,13 @@ function streamButtons(status) {
 
 async function loadDay(pickRange) {
   const gen = state.generation;
-  const [from, to] = dayRange(cam.day);
-  const tl = await api("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/timeline`, {
+  const { id, day } = cam;
+  const [from, to] = dayRange(day);
+  const tl = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/timeline`, {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
-  if (gen !== state.generation) return;
+  // Another day (or camera) asked for meanwhile: this late answer must not draw over it.
+  if (gen !== state.generation || id !== cam.id || day !== cam.day) return;
   timeline.setDay(from, to);
   drawDay(tl);
   loadBookmarks(from, to);
@@ -230,11 +232,12 @@ function follow() {
   const id = cam.id;
   const timer = setInterval(guarded(async () => {
     if (gen !== state.generation || id !== cam.id || cam.day !== localDay(new Date())) return;
-    const [from, to] = dayRange(cam.day);
+    const day = cam.day;
+    const [from, to] = dayRange(day);
     const tl = await api("GET", `/v1/cameras/${encodeURIComponent(id)}/timeline`, {
       query: { from: rfc3339(from), to: rfc3339(to) },
     });
-    if (gen === state.generation && id === cam.id) drawDay(tl);
+    if (gen === state.generation && id === cam.id && day === cam.day) drawDay(tl); // not once another day shows
   }), FOLLOW_MS);
   state.timers.add(timer);
 }
