@@ -375,6 +375,47 @@ def test_a_days_late_timeline_does_not_draw_over_the_day_asked_after_it(chromium
     tab.close()
 
 
+def test_a_late_playlist_does_not_replace_the_range_asked_after_it(chromium: Any, site: str, room: Room) -> None:
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    held: list[Any] = []  # the playlist of 12:00:00–12:00:30, held until 12:01:00–12:01:10 plays
+
+    def hold_the_first_range(route: Any) -> None:
+        url = route.request.url
+        if ("15:00:00" in url or "15%3A00%3A00" in url) and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    p.route("**/playback.m3u8*", hold_the_first_range)
+    p.goto(f"{site}/console#/cameras/{room.cameras[0]}")
+    p.wait_for_function("() => document.getElementById('dia').value !== ''")
+    p.fill("#dia", "23/11/2026")
+    p.click("#form-dia button[type=submit]")
+    p.wait_for_function("() => document.getElementById('timeline-info').textContent.includes('12 segmentos')")
+    # When the operator asks for 12:00:00–12:00:30 (slow to come) and then for 12:01:00–12:01:10
+    for start, end in (("12:00:00", "12:00:30"), ("12:01:00", "12:01:10")):
+        p.fill("#rep-de", start)
+        p.fill("#rep-ate", end)
+        p.click("#form-reproducao button[type=submit]")
+        if not held:
+            for _ in range(100):
+                if held:
+                    break
+                p.wait_for_timeout(50)
+            assert len(held) == 1
+    info = "() => document.getElementById('player-info').textContent"
+    p.wait_for_function("() => document.getElementById('player-info').textContent.includes('12:01:00 a 12:01:10')")
+    # Then the first playlist, arriving last, is not played over it
+    with p.expect_response(lambda r: "playback.m3u8" in r.url and r.request.url == held[0].request.url):
+        held[0].continue_()
+    p.wait_for_timeout(500)
+    shown = p.evaluate(info)  # "Gravação de … 12:01:00 a 12:01:10", or "Exibindo … 12:01:0x" once it plays
+    assert "12:01:0" in shown and "12:00:" not in shown, shown
+    tab.close()
+
+
 def test_timeline_plays_on_click_jumps_over_gaps_and_marks_snapshots(chromium: Any, site: str, room: Room) -> None:
     tab = Page(chromium, site)
     p = tab.page

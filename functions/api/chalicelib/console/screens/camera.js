@@ -25,7 +25,9 @@ const video = $("player");
 const player = createPlayer(video, $("player-info"));
 const zoomer = digitalZoom(video, $("player-caixa"));
 const cam = { id: null, name: "", city: null, day: null, range: null, role: null, fps: 25, rate: 1, mode: null,
-  streamStatus: null, marks: [null, null], dayThumbs: null };
+  streamStatus: null, marks: [null, null], dayThumbs: null, asked: 0 };
+// `asked`: what the player was last asked to show (a range, or live); a playlist that arrives after the next
+// ask is dropped, so clicking the timeline twice in a row never ends on the first click's recording.
 
 const timeline = createTimeline({
   bar: $("timeline"), hours: $("timeline-horas"), preview: $("timeline-previa"), zoomBox: $("timeline-zoom"),
@@ -168,6 +170,7 @@ async function loadStream() {
 
 async function watchLive() {
   if (!cam.urls || !(cam.urls.hls || cam.urls.webrtc)) throw new Error(MSG.noLive);
+  cam.asked += 1;
   cam.mode = "live";
   timeline.setPlayhead(null);
   setRate(1);
@@ -301,6 +304,7 @@ $("form-dia").addEventListener("submit", guarded(async (ev) => {
   const [y, m, d] = parseDay($("dia").value);
   cam.day = `${y}-${pad(m)}-${pad(d)}`;
   cam.dayThumbs = null;
+  cam.asked += 1; // a playlist of the day before, still on its way, is not played
   player.stop();
   await loadDay(true);
 }));
@@ -343,10 +347,11 @@ $("form-reproducao").addEventListener("submit", guarded(async (ev) => {
 async function loadPlayback() {
   const [from, to] = cam.range;
   const gen = state.generation;
+  const mine = ++cam.asked;
   const playlist = await apiText("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/playback.m3u8`, {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
-  if (gen !== state.generation) return;
+  if (gen !== state.generation || mine !== cam.asked) return;
   cam.mode = "recording";
   player.play({ playlist, startAt: from, autoplay: true, label: MSG.recordingOf(showDateTime(from), showTime(to)) });
   player.setRate(cam.rate);
@@ -360,7 +365,8 @@ function setRate(rate) {
 }
 
 function loadThumbnails() {
-  const [from, to] = cam.range;
+  const range = cam.range;
+  const [from, to] = range;
   const strip = $("miniaturas");
   const more = $("miniaturas-mais");
   const gen = state.generation;
@@ -370,7 +376,7 @@ function loadThumbnails() {
     const page = await api("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/thumbnails`, {
       query: { from: rfc3339(from), to: rfc3339(to), limit: 60, cursor },
     });
-    if (gen !== state.generation) return;
+    if (gen !== state.generation || range !== cam.range) return; // another range's strip is showing
     strip.append(...page.items.map((t) => {
       const at = new Date(t.at);
       return el("button", {
