@@ -236,6 +236,48 @@ def _wall_clocks(p: Any) -> list[float]:
     return list(p.evaluate(f"() => {TILES}.map((v, i) => v.currentTime + i)"))
 
 
+def test_a_walls_late_playlists_do_not_replace_the_range_asked_after_them(
+    chromium: Any, site: str, api: Any, room: Room
+) -> None:
+    mosaic_id = _mosaic(api, room, "2x2", room.cameras)
+    tab = Page(chromium, site)
+    p = tab.page
+    tab.login(room.manager, PASSWORD)
+    held: list[Any] = []  # one tile's playlist of 12:01:00–12:01:10, held until 11:59:00–12:01:00 plays
+
+    def hold_the_first_range(route: Any) -> None:
+        url = route.request.url
+        if ("15:01:00" in url or "15%3A01%3A00" in url) and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    p.route("**/playback.m3u8*", hold_the_first_range)
+    p.goto(f"{site}/console#/mosaicos/{mosaic_id}")
+    p.wait_for_selector("#mosaico-grade .tile >> nth=3")
+    # When the operator asks for 12:01:00–12:01:10 (slow to come), then for 11:59:00–12:01:00
+    p.fill("#mosaico-de", "23/11/2026 12:01:00")
+    p.fill("#mosaico-ate", "23/11/2026 12:01:10")
+    p.click("#form-mosaico-reproducao button[type=submit]")
+    for _ in range(100):
+        if held:
+            break
+        p.wait_for_timeout(50)
+    assert len(held) == 1
+    p.fill("#mosaico-de", "23/11/2026 11:59:00")
+    p.fill("#mosaico-ate", "23/11/2026 12:01:00")
+    p.click("#form-mosaico-reproducao button[type=submit]")
+    _until(p, f"{TILES}.every(v => !v.paused)", timeout=30000)
+    # Then the first range's playlist, arriving last, is not played over it: the shared timeline spans the
+    # second range and every tile still shows the recording from 12:00:00 on, not 12:01:00's
+    held[0].continue_()
+    p.wait_for_timeout(1000)
+    assert p.get_attribute("#mosaico-instante", "max") == "120"
+    clocks = _wall_clocks(p)
+    assert max(clocks) < 50, clocks  # seconds after 12:00:00 each tile shows (12:01:00's would be >= 60)
+    tab.close()
+
+
 def test_synchronized_playback_keeps_four_tiles_within_a_frame_after_a_seek_and_plays_at_2x(
     chromium: Any, site: str, api: Any, room: Room
 ) -> None:
