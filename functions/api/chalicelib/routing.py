@@ -33,6 +33,7 @@ from gtvision.audit import service as audit
 from gtvision.core.errors import Invalid, Malformed, NotFound, not_found
 from gtvision.core.models import Page, parse
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.tenancy.auth import bearer
 from gtvision.tenancy.authz import at_least, check_path
 from gtvision.tenancy.users import ensure_active
@@ -43,7 +44,7 @@ T = TypeVar("T")
 _PARAM = re.compile(r"{(\w+)}")
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Operation:
     """One route as declared: what OpenAPI documents and what the decorator enforces."""
 

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import html
 import re
-from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from pydantic import Field
 from chalicelib.routing import Api, Request
 from gtvision.core.errors import not_found
 from gtvision.core.models import Query
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import Settings, get_settings
 
 api = Api(__name__)
@@ -121,7 +121,7 @@ def security_headers() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Asset:
     body: str
     content_type: str

@@ -3,12 +3,13 @@ rules' inputs). What the API takes and answers, and the ops alerts Alertmanager 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from gtvision.core.jsonutil import JsonObject
+from gtvision.core.rows import rowtype
 
 #: Every kind of alert (migration 0099 lists the same): `hotlist` is a partner's entry matched (sharing), `ops` a
 #: platform fault Alertmanager posted (no city: admins list them).
@@ -34,7 +35,7 @@ STATUS_ALIASES = {"investigating": "acknowledged"}
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Alert:
     """An alert (table `alerts`; an ops alert belongs to no city)."""
 
@@ -61,7 +62,7 @@ class Alert:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class NewAlert:
     """An alert to raise: stored once per (kind, dedup_key), so a redelivered cause never raises it twice.
 
@@ -82,7 +83,7 @@ class NewAlert:
     subject: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class WatchEntry:
     """A plate on a city's watchlist (table `watchlist`)."""
 
@@ -99,7 +100,7 @@ class WatchEntry:
     expires_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class WatchHit:
     """A new read that matches a watchlist entry (same plate, or a shared fuzzy key)."""
 
@@ -117,7 +118,7 @@ class WatchHit:
     source_ref: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ClonePair:
     """A new read and another read of the same plate at another located camera within the clone window."""
 

@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from gtvision.core import aws
 from gtvision.core.db import Conn
 from gtvision.core.geo import EARTH_RADIUS_KM
 from gtvision.core.jsonutil import JsonObject
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_one
 
@@ -29,7 +29,7 @@ NEW_READ_COLUMNS = ("id", "city_id", "plate", "plate_keys", "camera_id", "captur
 _RELATION = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class NewReads:
     """The reads the rules evaluate: stored reads by id (a few: the webhook), or a relation of the caller's
     transaction with NEW_READ_COLUMNS (a batch ingest's temporary table of what it just inserted).
@@ -188,7 +188,7 @@ def insert_change(conn: Conn, alert: NewAlert) -> Alert | None:
     )
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class AlertFilter:
     """Which alerts a list shows: a city (None: every city, admins), and the console's filters."""
 

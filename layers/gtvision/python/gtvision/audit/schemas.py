@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gtvision.core.errors import Malformed
 from gtvision.core.models import Out, PageQuery, Query, QueryTime
+from gtvision.core.rows import rowtype
 from gtvision.tenancy.schemas import IdOut
 
 #: A JSON object as stored in a jsonb column.
@@ -64,7 +64,7 @@ class AuditExportQuery(AuditFilters):
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Entry:
     """One audit entry (table `audit_log`, the actor's current name joined)."""
 
@@ -82,7 +82,7 @@ class Entry:
     detail: JsonObject | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class PlateReadRow:
     """A read of a plate, for the answer to its holder (plate reads with camera and city names)."""
 
@@ -98,7 +98,7 @@ class PlateReadRow:
     anonymised_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class AlertRow:
     """An alert that cites reads (table `alerts`)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -12,6 +11,7 @@ from pydantic import Field, field_validator
 
 from gtvision.core.errors import Invalid
 from gtvision.core.models import Out, Query
+from gtvision.core.rows import rowtype
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -42,7 +42,7 @@ class SlaQuery(Query):
         return str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CameraWindow:
     """A camera of the city and what the report needs of it."""
 
@@ -53,7 +53,7 @@ class CameraWindow:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Span:
     """A stretch of continuous recording of a camera (segments ≤ 1 s apart merged)."""
 
@@ -62,7 +62,7 @@ class Span:
     end: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ManagerChange:
     """A start or a stop by a manager (`camera_status_changes` with source `manager`)."""
 

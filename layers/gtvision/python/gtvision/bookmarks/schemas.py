@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gtvision.core.ids import UUID_PATTERN
 from gtvision.core.models import Out, Query, QueryTime, Strict
+from gtvision.core.rows import rowtype
 from gtvision.core.timeutil import parse_rfc3339
 
 
@@ -39,7 +39,7 @@ class BookmarksQuery(Query):
     to: QueryTime = None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Bookmark:
     """A bookmark (table `bookmarks`)."""
 

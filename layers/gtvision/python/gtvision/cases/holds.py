@@ -8,7 +8,6 @@ held; once the keep period is over, `release_expired` gives them back their city
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gtvision.cases import custody, store
@@ -16,12 +15,13 @@ from gtvision.cases.schemas import Case
 from gtvision.core import db
 from gtvision.core.db import Conn
 from gtvision.core.observability import logger
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.recordings import holds as recording_holds
 from gtvision.recordings.schemas import Segment
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Held:
     """What one hold covers: the segments (to tag once committed) and how many holds are new."""
 

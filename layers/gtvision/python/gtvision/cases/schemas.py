@@ -3,10 +3,11 @@ item, a share link) and answers is in `api_schemas`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
+
+from gtvision.core.rows import rowtype
 
 Category = Literal["ocorrencia", "requisicao_policial", "requisicao_judicial", "lgpd_titular", "interno"]
 CaseStatus = Literal["open", "closed"]
@@ -18,7 +19,7 @@ SHARE_MAX_DAYS = 30
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Case:
     """A case (table `cases`)."""
 
@@ -37,7 +38,7 @@ class Case:
     keep_until: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CaseItem:
     """An item of a case (table `case_items`): what it refers to and the recordings it comes from."""
 
@@ -55,7 +56,7 @@ class CaseItem:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CustodyEvent:
     """One event of a case's chain of custody (table `custody_events`, append-only)."""
 
@@ -70,7 +71,7 @@ class CustodyEvent:
     detail: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Share:
     """A share link of a case (table `case_shares`); the token itself is never stored."""
 
@@ -89,7 +90,7 @@ class Share:
     revoked_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ItemSource:
     """Where an item's recordings are: the camera and the window the case holds."""
 

@@ -8,7 +8,6 @@ operators only the cases they opened — another's case is a 404, like another c
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from gtvision.cases.schemas import Case, CaseItem, ItemSource
 from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Invalid, not_found
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.tenancy import cities
 
 if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 0029)
@@ -34,7 +34,7 @@ AROUND_INSTANT = timedelta(seconds=30)
 AROUND_BOOKMARK = timedelta(seconds=30)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Actor:
     """Who acts on a case and from where (for the chain of custody)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from gtvision.cases.schemas import SHARE_MAX_DAYS, Case, Share
 from gtvision.cases.service import Actor
 from gtvision.core import db
 from gtvision.core.errors import DomainError, Invalid, not_found
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.exports import service as exports
 
@@ -35,7 +35,7 @@ class Gone(DomainError):
     status = 410
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Visitor:
     """Who opens a link: no account, only an address and a user agent."""
 

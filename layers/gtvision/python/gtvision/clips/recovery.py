@@ -9,20 +9,19 @@ once a clip's budget is spent it fails it with a reason the user can read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gtvision.clips import store as dal
 from gtvision.clips.schemas import MAX_ATTEMPTS, StaleClip
 from gtvision.clips.service import announce
 from gtvision.core import db
 from gtvision.core.observability import logger, metrics
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 
 #: How often the reconciler re-queues one clip before failing it.
 MAX_REQUEUES = 3
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Reconciled:
     requeued: list[str]
     failed: list[str]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -11,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from gtvision.core.ids import UUID_PATTERN
+from gtvision.core.rows import rowtype
 
 Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "ready", "failed"]
@@ -30,7 +30,7 @@ class ClipJob(BaseModel):
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Clip:
     """A clip (table `clips`)."""
 
@@ -62,7 +62,7 @@ class Clip:
     hold_case_id: UUID | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class StaleClip:
     """An unfinished clip nobody is working on (the reconciler's view)."""
 
@@ -72,7 +72,7 @@ class StaleClip:
     requeues: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class EvidenceNames:
     """Camera and city names for the evidence manifest."""
 

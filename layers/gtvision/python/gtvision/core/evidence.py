@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from gtvision.core import crypto
 # segment worker import this module through the clip logic but sign nothing in most invocations (ADR 0020).
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from gtvision.core.rows import rowtype
 from gtvision.core.timeutil import format_rfc3339
 
 FORMAT = "gtvision-evidence/1"
@@ -98,7 +99,7 @@ def sign(payload: dict[str, Any], key: Ed25519PrivateKey | None = None) -> dict[
     return body
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class VerifyResult:
     """`ok` when the signature holds and the file is the one described; `reasons` say what failed."""
 

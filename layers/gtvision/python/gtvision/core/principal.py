@@ -6,14 +6,13 @@ password-hashing libraries at cold start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from gtvision.core.errors import Forbidden
+from gtvision.core.rows import rowtype
 
 ROLES = ("admin", "manager", "operator", "viewer")
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Principal:
     """Who is calling: a user with a role, scoped to a city unless admin."""
 

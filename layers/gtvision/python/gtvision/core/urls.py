@@ -14,10 +14,10 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from gtvision.core.errors import Invalid
+from gtvision.core.rows import rowtype
 
 ALLOWED_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https")
 _METADATA_HOSTS = {
@@ -43,7 +43,7 @@ _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*\.?$")
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class SourceUrl:
     """A camera URL without credentials, plus the credentials that were inside it (if any)."""
 

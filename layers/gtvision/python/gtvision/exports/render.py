@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from gtvision.core.rows import rowtype
 from gtvision.media import isobmff
 from gtvision.media.ffmpeg import run_ffmpeg
 from gtvision.privacy import service as privacy
@@ -29,7 +30,7 @@ FONT_CANDIDATES = (
 )
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Overlay:
     """The text burned at the top left: camera name and a clock starting at `first_frame` (UTC)."""
 

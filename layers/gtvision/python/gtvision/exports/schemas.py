@@ -3,7 +3,6 @@ redaction, overlay, lifted masks) and what the API answers are in `api_schemas`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gtvision.core import errors
 from gtvision.core.ids import UUID_PATTERN
+from gtvision.core.rows import rowtype
 
 Mode = Literal["fast", "exact"]
 Status = Literal["queued", "processing", "packaging", "ready", "failed"]
@@ -46,7 +46,7 @@ def parse_message(body: str) -> ExportJob:
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Export:
     """An export package of a case (table `case_exports`)."""
 
@@ -86,7 +86,7 @@ class Export:
         return self.redacts or self.timestamp_overlay
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ExportPart:
     """One camera's file of an export (table `export_parts`)."""
 
@@ -107,7 +107,7 @@ class ExportPart:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class StalePart:
     export_id: UUID
     camera_id: UUID
@@ -116,7 +116,7 @@ class StalePart:
     requeues: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class StaleExport:
     id: UUID
     status: Status

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gtvision.core.observability import logger
+from gtvision.core.rows import rowtype
 from gtvision.health.schemas import StartedCamera
 from gtvision.streams import paths as stream_paths
 from gtvision.streams.mediamtx import MediaMTXClient, MediaMTXUnavailable, PathStatus
@@ -19,7 +20,7 @@ FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Readd:
     """Paths of one camera to add again on its node (`attempt`: the how-many-th try since it went missing)."""
 

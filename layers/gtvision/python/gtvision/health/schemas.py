@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
+
+from gtvision.core.rows import rowtype
 
 Status = Literal["online", "offline", "unknown"]
 
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class StartedCamera:
     """A camera a manager started, as one poll sees it: its health row (NULLs before the first poll), its
     last segment and whether health incidents are open."""
@@ -41,7 +42,7 @@ class StartedCamera:
     path_readd_after: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CameraHealth:
     """The latest observed state of a camera (table `camera_health`)."""
 
@@ -68,7 +69,7 @@ class CameraHealth:
     path_readd_after: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Sample:
     """One poll's sample of a camera (table `stream_samples`)."""
 
@@ -81,7 +82,7 @@ class Sample:
     recording_lag_s: float | None
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class StatusChange:
     """A camera's status moved from `previous` to `status` at `at` (seen by `source`; table
     `camera_status_changes`)."""
@@ -94,7 +95,7 @@ class StatusChange:
     source: str  # poll | hook | manager
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class NewSample:
     """A sample the poll writes (table `stream_samples`)."""
 
@@ -109,7 +110,7 @@ class NewSample:
     recording_lag_s: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CityCounts:
     cameras: int
     online: int
@@ -118,7 +119,7 @@ class CityCounts:
     stopped: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Troubled:
     id: UUID
     name: str
@@ -127,7 +128,7 @@ class Troubled:
     recording_lag_s: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CityHealthRow:
     counts: CityCounts
     stalled: list[UUID]

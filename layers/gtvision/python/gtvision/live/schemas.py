@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from gtvision.core.rows import rowtype
 
 #: A JSON object as the REST API shows a thing (an alert, a clip, a camera's status).
 Json = dict[str, object]
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class LiveEvent:
     """One message of the events queue: what happened (`type`), where (`city_id`, `camera_id`) and `data`."""
 
@@ -20,7 +21,7 @@ class LiveEvent:
     data: Json
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Connection:
     """An open connection of the events WebSocket API (table `ws_connections`)."""
 
@@ -40,7 +41,7 @@ class Connection:
     allowed_camera_ids: list[UUID] | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Subscriber:
     """What the fan-out needs of a connection to decide whether an event reaches it, and in which form."""
 
@@ -51,7 +52,7 @@ class Subscriber:
     allowed_camera_ids: list[UUID] | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class FanOut:
     """What one event's fan-out did: connections targeted, delivered, found gone (pruned) and failed."""
 

@@ -20,13 +20,14 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from botocore.credentials import Credentials, ReadOnlyCredentials
 from botocore.session import get_session
 from botocore.utils import normalize_url_path, percent_encode
+
+from gtvision.core.rows import rowtype
 
 Outcome = Literal["ok", "gone", "failed"]
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -104,7 +105,7 @@ class Signer:
         return out
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Endpoint:
     """The management endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`, or the local one)."""
 

@@ -17,8 +17,9 @@ import re
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from gtvision.core.rows import rowtype
 
 ALGORITHMS = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
 NONCE_TTL_S = 300
@@ -94,13 +95,13 @@ def parse_authorization(header: str | None) -> dict[str, str]:
     return params
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Credentials:
     username: str
     password: str
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Verified:
     """An accepted Authorization: who, and the (nonce, nc) pair the caller records as used."""
 

@@ -4,7 +4,6 @@ body, the search queries and what the API answers are in `api_schemas`."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
@@ -12,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, m
 from typing_extensions import TypedDict
 
 from gtvision.core.jsonutil import JsonObject
+from gtvision.core.rows import rowtype
 
 MAX_BULK_READS = 5000
 Match = Literal["exact", "prefix", "fuzzy"]
@@ -111,7 +111,7 @@ def reads_fields() -> TypeAdapter[ReadsFields]:
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class PlateReadRow:
     """A stored read (table `plate_reads`, the columns searches select)."""
 
@@ -130,14 +130,14 @@ class PlateReadRow:
     vehicle_type: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class RankedRead(PlateReadRow):
     """A read found by fuzzy search, with its plate's distance from the query."""
 
     distance: float
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class TrajectoryRow(PlateReadRow):
     """A read of a trajectory, with its camera's name and place."""
 
@@ -146,7 +146,7 @@ class TrajectoryRow(PlateReadRow):
     lon: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class StoredRead:
     """A read as ingest stored it: what the alert rules and the post-ingest observers receive."""
 

@@ -7,7 +7,6 @@ city's reads are seen only through an inter-city grant in force (`sharing.grants
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from gtvision.alerts import service as alerts
 from gtvision.core import db, geo, pagination
 from gtvision.core.errors import Invalid, Malformed, not_found
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.lpr import plates
 from gtvision.lpr import store as dal
 from gtvision.lpr.api_schemas import (
@@ -77,7 +77,7 @@ def read_public(row: PlateReadRow) -> PlateReadOut:
     )
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class SearchScope:
     """What one search reads: its filter, and the inter-city grant it reads another city through (if any)."""
 

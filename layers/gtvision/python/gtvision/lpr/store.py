@@ -6,7 +6,6 @@ Watchlists and alerts (the rules' inputs included) are in ``gtvision.alerts.stor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from psycopg.types.json import Jsonb
 
 from gtvision.core import aws
 from gtvision.core.db import Conn
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.core.sql import NamedParams, add_where, columns, fetch_all, fetch_one
 from gtvision.lpr.schemas import PlateReadRow, RankedRead, StoredRead, TrajectoryRow
@@ -115,7 +115,7 @@ def new_reads(conn: Conn) -> list[StoredRead]:
     return fetch_all(conn, StoredRead, f"SELECT {STORED_COLS} FROM {NEW_READS_TABLE}")
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class ReadFilter:
     """Which reads a search may see: city (None = all, admins only), camera, [from, to), vehicle; `cameras`:
     only these cameras' reads (a user restricted to camera groups), None for no such restriction."""

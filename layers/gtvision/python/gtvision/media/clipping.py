@@ -24,11 +24,11 @@ import struct
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlparse
 
+from gtvision.core.rows import rowtype
 from gtvision.media import ffmpeg, isobmff
 from gtvision.media.ffmpeg import MediaError
 
@@ -37,7 +37,7 @@ _OVERLAP_TOLERANCE_S = 0.5  # a segment starting this far inside the previous on
 _SHORTFALL_TOLERANCE_S = 0.5  # segment durations in the database come from the same files, to the frame
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class SegmentSource:
     """A recorded segment: a local path or an http(s) (presigned) URL, its UTC start and real duration."""
 
@@ -49,7 +49,7 @@ class SegmentSource:
     size: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class ClipResult:
     """The clip as written: duration measured from the output file, its size and SHA-256."""
 
@@ -58,7 +58,7 @@ class ClipResult:
     sha256: str
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class _Piece:
     source: SegmentSource
     inpoint: float | None  # seconds from the segment's first frame

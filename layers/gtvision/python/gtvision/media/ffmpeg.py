@@ -13,11 +13,11 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from gtvision.core.errors import BadInput, ResourceExhausted, TransientError
 from gtvision.core.observability import redact
+from gtvision.core.rows import rowtype
 
 FILE_PROTOCOLS = "file,http,https,tcp,tls,crypto"
 LIVE_PROTOCOLS = FILE_PROTOCOLS + ",rtsp,rtsps,rtmp,rtmps,udp,rtp,srtp"
@@ -168,7 +168,7 @@ def run_ffmpeg(
     return proc
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class BytesRun:
     """An ffmpeg run whose stdout is data (raw frames), its stderr text."""
 
@@ -192,7 +192,7 @@ def run_ffmpeg_bytes(args: Sequence[str], timeout: float, stdin: bytes | None = 
     return BytesRun(proc.stdout, stderr)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class MediaInfo:
     """What a recording or clip holds. `duration_s` is the presentation duration of its video track."""
 

@@ -14,9 +14,9 @@ blur: high-frequency energy, which a defocused lens loses).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Literal
 
+from gtvision.core.rows import rowtype
 from gtvision.media import ffmpeg
 from gtvision.media.ffmpeg import MediaError, MediaInfo
 from gtvision.media.rendition import Rendition
@@ -42,7 +42,7 @@ _GRAPH = (
 Container = Literal["fmp4", "mp4", "ts"]
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class View:
     """One keyframe as tamper detection sees it: two 64×36 grey grids (row-major bytes)."""
 
@@ -50,7 +50,7 @@ class View:
     detail: bytes
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Decoded:
     """What the one ffmpeg run of a registration gave."""
 
@@ -151,7 +151,7 @@ def _run(
     return _Proc(out.stdout, out.stderr)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class _Proc:
     stdout: bytes
     stderr: str

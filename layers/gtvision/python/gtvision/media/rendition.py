@@ -12,18 +12,18 @@ files restart their timestamps in every file; see docs/adr/0011-playable-renditi
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from gtvision.core.observability import logger, metrics
+from gtvision.core.rows import rowtype
 from gtvision.media import ffmpeg
 
 _STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Rendition:
     path: str
     size_bytes: int

@@ -3,7 +3,6 @@ and what the API answers (each camera with its live URLs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -11,6 +10,7 @@ from uuid import UUID
 from pydantic import Field, field_validator
 
 from gtvision.core.models import Out, Strict, UuidStr
+from gtvision.core.rows import rowtype
 
 Layout = Literal["1x1", "1x2", "2x2", "3x3", "4x4", "1+5"]
 #: Cells of each layout: a mosaic (and every page of its tour) shows at most that many cameras.
@@ -55,7 +55,7 @@ class MosaicPatch(Strict):
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Mosaic:
     """A mosaic (table `mosaics`); `tour` is `{"dwell_s", "pages"}` or None."""
 
@@ -69,7 +69,7 @@ class Mosaic:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class MosaicCameraRow:
     """What a tile shows of a camera: its name and status (requested and observed)."""
 

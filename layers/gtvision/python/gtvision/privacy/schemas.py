@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from gtvision.core.rows import rowtype
 
-@dataclass(frozen=True, slots=True)
+
+@rowtype
 class PrivacyMasks:
     """A camera's masks (table `privacy_masks`)."""
 

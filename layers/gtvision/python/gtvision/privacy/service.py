@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gtvision.core import db
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.media import isobmff
 from gtvision.media.clipping import ClipResult
 from gtvision.media.ffmpeg import run_ffmpeg, sha256_file
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the API's models, imported where an answer is built (ADR 00
 ENCODE_ARGS = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p"]
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class MaskFilter:
     """What burns masks into a video stream: `inputs` go after the video's own `-i`, and `graph(src, dst)` is
     the filter graph fragment from label `src` to label `dst` (the mask image is input number `index`)."""

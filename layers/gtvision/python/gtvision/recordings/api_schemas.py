@@ -4,7 +4,6 @@ index's rows, which the workers read) so that the workers do not build them (ADR
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -13,19 +12,20 @@ from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 from gtvision.core.errors import Invalid
 from gtvision.core.models import Limit, Out, Query
 from gtvision.core.pagination import DEFAULT_LIMIT
+from gtvision.core.rows import rowtype
 from gtvision.core.timeutil import query_time
 from gtvision.recordings.schemas import MAX_PLAYBACK_RANGE, MAX_RANGE, PlaybackQuality
 
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ThumbnailRow:
     start_at: datetime
     thumb_key: str
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class TimelineRow:
     """The timeline statement's one row: spans and gaps as parallel arrays, coverage and count."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from gtvision.core.rows import rowtype
 
 if TYPE_CHECKING:  # a type only: the key layout does not need the segment index's rows (ADR 0029)
     from gtvision.recordings.schemas import Quality
@@ -27,7 +28,7 @@ STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S-%f"
 SUB_SUFFIX = "_sub"
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class SegmentKey:
     """What a canonical key says: whose segment, from when, which container and which quality."""
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from gtvision.core import db, objects
 from gtvision.core.errors import BadInput
 from gtvision.core.observability import logger, metrics
 from gtvision.core.retries import Failure, classify
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.media import isobmff, keyframes, rendition
 from gtvision.media.budget import MAX_FFMPEG_S, FfmpegBudget
@@ -45,7 +45,7 @@ EARLIEST_START = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SKEW = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class UploadOutcome:
     """What became of one uploaded object."""
 

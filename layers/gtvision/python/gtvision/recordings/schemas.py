@@ -3,10 +3,11 @@ the index is in `upload_schemas`; the API's reads, queries and answers are in `a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
+
+from gtvision.core.rows import rowtype
 
 Quality = Literal["main", "sub"]
 QUALITIES: tuple[Quality, ...] = ("main", "sub")
@@ -23,7 +24,7 @@ MAX_PLAYBACK_RANGE = timedelta(hours=24)
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Segment:
     """A recorded segment (table `segments`), keyed by (camera_id, start_at, quality)."""
 
@@ -63,7 +64,7 @@ class Segment:
         return float(self.duration_s or (self.end_at - self.start_at).total_seconds())
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class SegmentKeys:
     """The objects of a segment and its city's plans (legal holds re-tag them)."""
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 import operator
 import statistics
-from dataclasses import dataclass
 from typing import Literal
 
+from gtvision.core.rows import rowtype
 from gtvision.media.keyframes import View
 from gtvision.recordings.upload_schemas import ViewState
 
@@ -39,7 +39,7 @@ DEFOCUS_RATIO = 0.55
 CONFIRM = 2
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Features:
     """What the rule reads of a segment's views."""
 
@@ -95,7 +95,7 @@ def classify(view: Features, reference_luma: bytes, reference_sharpness: float) 
     return None
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Step:
     """What one segment does to the camera's state: the new suspect state, and an incident to open/resolve."""
 

@@ -4,15 +4,15 @@ cutters, retention and the reconcilers read) so that those do not define them (A
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from gtvision.core.rows import rowtype
 from gtvision.recordings.schemas import Segment
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Rejection:
     """An upload that could not be registered (table `rejected_uploads`)."""
 
@@ -24,7 +24,7 @@ class Rejection:
     attempts: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CameraPlan:
     """A camera and its city's plans, as registration needs them."""
 
@@ -36,7 +36,7 @@ class CameraPlan:
     full_quality_days: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ViewState:
     """A camera's reference and the state of the comparison (table `camera_views`)."""
 
@@ -54,7 +54,7 @@ class ViewState:
     suspect_count: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ViewUpdate:
     """What a segment writes of the camera's view state (table `camera_views`; the first one is the reference)."""
 
@@ -67,7 +67,7 @@ class ViewUpdate:
     suspect_count: int
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Registration:
     """What registering one key reads first, in one round trip: the camera and its city's plans (None: no such
     camera), the segment already registered under the key, and the camera's view state (tamper detection)."""

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from gtvision.alerts import service as alerts
 from gtvision.core import db
 from gtvision.core.errors import Conflict
 from gtvision.core.observability import logger, metrics
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.media.keyframes import View
 from gtvision.recordings import storage, tamper
@@ -34,7 +34,7 @@ NOTES = {
 }
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Judgement:
     """One segment's views judged: the `camera_views` values it writes and what it does to incidents."""
 

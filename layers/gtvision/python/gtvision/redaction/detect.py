@@ -12,17 +12,18 @@ boxes come back in the frame's own pixels.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from gtvision.core.rows import rowtype
+
 Frame = npt.NDArray[np.uint8]
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Box:
     """A detection in frame pixels: left, top, width, height."""
 

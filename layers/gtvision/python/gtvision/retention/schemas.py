@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from gtvision.core.rows import rowtype
 
-@dataclass(frozen=True, slots=True)
+
+@rowtype
 class CityPlan:
     """A city's retention plans (read fresh each run: a lowered plan applies at once)."""
 
@@ -18,7 +19,7 @@ class CityPlan:
     full_quality_days: int
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ExpiredSegment:
     camera_id: UUID
     start_at: datetime
@@ -33,27 +34,27 @@ class ExpiredSegment:
         return [k for k in (self.s3_key, self.thumb_key, self.play_key) if k]
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ExpiredClip:
     id: UUID
     s3_key: str | None
     manifest_key: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ExpiredRead:
     id: UUID
     plate: str
     image_key: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class ExpiredRejection:
     id: int
     s3_key: str
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Partition:
     """A daily partition of `segments` and its bounds."""
 

@@ -3,7 +3,6 @@ analysis queue's message, and what the API answers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -12,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gtvision.core.jsonutil import JsonObject
 from gtvision.core.models import Out, UuidStr
+from gtvision.core.rows import rowtype
 
 MAX_CAMERAS = 200
 Status = Literal["pending", "processing", "completed", "failed", "cancelled"]
@@ -49,7 +49,7 @@ class Criteria(BaseModel):
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Search:
     """A search job (table `sentinela_searches`)."""
 
@@ -65,7 +65,7 @@ class Search:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class RecordedSegment:
     """A recording segment a search plans to analyse."""
 
@@ -77,7 +77,7 @@ class RecordedSegment:
     quality: str
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class SegmentJob:
     """A planned segment with its search's state and the recording's object key (None once expired)."""
 
@@ -89,7 +89,7 @@ class SegmentJob:
     end_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Sighting:
     """A result of a search (an LPR read or a video detection), with its camera's name and place."""
 
@@ -111,7 +111,7 @@ class Sighting:
     lon: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class VideoSighting:
     """A detection in a segment's frame, to store as a result."""
 
@@ -123,7 +123,7 @@ class VideoSighting:
     bbox: dict[str, float]
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class SegmentTask:
     """One message of the analysis queue: a planned segment of a search."""
 

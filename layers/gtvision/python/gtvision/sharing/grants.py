@@ -8,7 +8,6 @@ reads; they read the grant on every request, so expiry and revocation take effec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from gtvision.core import db, pagination
 from gtvision.core.errors import Conflict, Forbidden, Invalid, not_found
 from gtvision.core.ids import query_uuid
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.lpr import plates
 from gtvision.sharing.api_schemas import GrantIn, GrantOut, GrantPatch, GrantsQuery
 from gtvision.sharing.schemas import Grant
@@ -28,7 +28,7 @@ MAX_WINDOW = timedelta(days=30)
 VALIDITY = timedelta(days=30)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class GrantScope:
     """What a grant lets the caller see of another city: one plate's reads in [from_, to)."""
 

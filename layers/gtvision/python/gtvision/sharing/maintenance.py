@@ -4,12 +4,11 @@ maximum, which the template's alarm watches)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from gtvision.core import db
 from gtvision.core.observability import metrics
+from gtvision.core.rows import rowtype
 from gtvision.sharing import feed
 from gtvision.sharing.store import deliveries
 from gtvision.sharing.store import hotlist as hotlist_store
@@ -20,7 +19,7 @@ LOST_AFTER_S = 120.0
 PURGE_LIMIT = 50_000
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class MaintenanceResult:
     reannounced: int
     purged: int

@@ -3,7 +3,6 @@ takes and answers (agreements, hotlists, grants, reports) is in `api_schemas`.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -11,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from gtvision.core.ids import UUID_PATTERN
+from gtvision.core.rows import rowtype
 
 PartnerKind = Literal["policia_militar", "policia_civil", "prf", "programa_estadual", "municipio", "outro"]
 AgreementStatus = Literal["active", "suspended"]
@@ -30,7 +30,7 @@ class DeliveryJob(BaseModel):
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Agreement:
     """An agreement (table `agreements`); its secrets never leave the layer."""
 
@@ -61,7 +61,7 @@ class Agreement:
         return self.status == "active" and self.valid_from <= now < self.valid_until
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Delivery:
     """One delivery of the outbound feed (table `feed_deliveries`)."""
 
@@ -77,7 +77,7 @@ class Delivery:
     delivered_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class SharedRead:
     """A read as the feed sends it: the read and its camera."""
 
@@ -94,7 +94,7 @@ class SharedRead:
     lon: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class DeliveryStats:
     pending: int
     delivered: int
@@ -103,7 +103,7 @@ class DeliveryStats:
     last_error: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Grant:
     """An inter-city grant (table `grants`)."""
 
@@ -123,7 +123,7 @@ class Grant:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class MonthCounts:
     reads_shared: int
     deliveries: int

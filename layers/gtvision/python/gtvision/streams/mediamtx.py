@@ -11,13 +11,13 @@ this module raises or logs goes through `_Scrubber`, which removes `user:pass@` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from gtvision.core.errors import Invalid, NotFound, Unavailable
 from gtvision.core.observability import logger, redact
+from gtvision.core.rows import rowtype
 
 if TYPE_CHECKING:  # imported where used: the functions that never call MediaMTX don't pay for it at cold start
     import requests
@@ -54,7 +54,7 @@ class MediaMTXRejected(Invalid):
         super().__init__("stream_config_rejected", message)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class PathTrack:
     """One track of a live path, as MediaMTX describes it (`tracks2`)."""
 
@@ -63,7 +63,7 @@ class PathTrack:
     height: int | None = None
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class PathStatus:
     """Runtime state of a path (`GET /v3/paths/get/{name}`).
 

@@ -9,11 +9,11 @@ MediaMTX of the settings serves every camera (local stack, small cities).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gtvision.core import db
 from gtvision.core.errors import Unavailable
+from gtvision.core.rows import rowtype
 from gtvision.streams import store as nodes_dal
 from gtvision.streams.mediamtx import MediaMTXClient
 from gtvision.streams.schemas import MediaMTXNode
@@ -22,7 +22,7 @@ DEFAULT_CAPACITY = 200
 NO_CAPACITY_MESSAGE = "Todos os servidores de vídeo ao vivo estão na capacidade máxima. Adicione um servidor MediaMTX."
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Node:
     id: str
     capacity: int

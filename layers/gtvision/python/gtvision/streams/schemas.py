@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gtvision.core.rows import rowtype
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class MediaMTXNode:
     """A MediaMTX server of the fleet (table `mediamtx_nodes`): its control API and public URLs."""
 

@@ -13,17 +13,17 @@ every REST request and socket message stay the guarantee; this is the prompt clo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from gtvision.core.observability import logger
+from gtvision.core.rows import rowtype
 
 Reason = Literal[
     "logout", "refresh_reuse", "deleted", "deactivated", "role", "city", "camera_groups", "password", "2fa_reset"
 ]
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class AccessChange:
     """One user's access changed: `session_id` alone ended (logout, replay) or, when None, all of them may
     have to be re-checked or closed (`reason` says why)."""

@@ -4,12 +4,13 @@ that the workers do not define them (ADR 0029)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from gtvision.core.rows import rowtype
 
-@dataclass(frozen=True, slots=True)
+
+@rowtype
 class CameraGroup:
     """A named set of a city's cameras (tables `camera_groups`, `camera_group_members`)."""
 
@@ -21,7 +22,7 @@ class CameraGroup:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class User:
     """An account (table `users`) without its password hash; `totp_enabled` and `camera_group_ids` are
     read from `user_totp` and `user_camera_groups` (None: not restricted to groups)."""
@@ -41,7 +42,7 @@ class User:
     camera_group_ids: list[UUID] | None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Standing:
     """What a request needs to know about its caller now (one query per request): whether the token still
     opens anything, and the camera restriction and 2FA obligation in force."""

@@ -9,20 +9,20 @@ meets them; 0 switches quotas off).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from gtvision.core import db
 from gtvision.core.errors import RateLimited
 from gtvision.core.observability import metrics
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.core.settings import get_settings
 from gtvision.tenancy.store import sessions as dal
 
 WINDOW = timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Limit:
     per_user: int
     per_city: int

@@ -4,12 +4,13 @@ sessions and 2FA in `session_schemas`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BeforeValidator, Field
+
+from gtvision.core.rows import rowtype
 
 Role = Literal["admin", "manager", "operator", "viewer"]
 
@@ -24,7 +25,7 @@ IdOut = Annotated[str, BeforeValidator(_text_id), Field(json_schema_extra={"form
 # ---------------------------------------------------------------------------------------------- rows
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class City:
     """A city, the tenant (table `cities`)."""
 
@@ -42,7 +43,7 @@ class City:
     full_quality_days: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Camera:
     """A camera as every feature reads it (table `cameras`): never its secrets (`CameraSecrets`).
 
@@ -71,7 +72,7 @@ class Camera:
     substream_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class CameraSecrets:
     """A camera's encrypted secrets (never leaves tenancy decrypted except to MediaMTX and the webhook check)."""
 

@@ -14,11 +14,11 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
 
 from gtvision.core import crypto, db
 from gtvision.core.errors import Conflict, Invalid
 from gtvision.core.principal import Principal
+from gtvision.core.rows import rowtype
 from gtvision.tenancy.session_schemas import TwoFactorStatus
 from gtvision.tenancy.store import totp as dal
 
@@ -30,7 +30,7 @@ DRIFT_STEPS = 1
 RECOVERY_CODES = 10
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Enrolment:
     """A pending secret, its otpauth URI (for the QR code) and the recovery codes (shown once)."""
 

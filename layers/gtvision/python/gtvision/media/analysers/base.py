@@ -6,11 +6,13 @@ Nothing here needs numpy: in AWS the analyser is Rekognition, and SentinelaAnaly
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol
 
+from gtvision.core.rows import rowtype
 
-@dataclass(frozen=True)
+
+@rowtype(slots=False)
 class Pixels:
     """Where a frame's RGB24 pixels are: frame ``index`` of a raw file of ``width``×``height`` frames."""
 
@@ -24,7 +26,7 @@ class Pixels:
         return self.index * self.width * self.height * 3
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Frame:
     """One sampled frame: its offset in the segment (s), its JPEG on disk (evidence, Rekognition), how much it
     changed since the previous frame (pixels of the motion grid, see ``gtvision.media.frames``; ``None``: not
@@ -40,7 +42,7 @@ class Frame:
             return fh.read()
 
 
-@dataclass(frozen=True)
+@rowtype(slots=False)
 class Detection:
     """A vehicle in a frame. bbox = {left, top, width, height} relative to the frame (0–1)."""
 

@@ -3,16 +3,16 @@ rate counters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from gtvision.core.db import Conn
+from gtvision.core.rows import rowtype
 from gtvision.core.sql import columns, fetch_all, fetch_one, one
 from gtvision.tenancy.account_schemas import Standing
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Session:
     """A login session (table `auth_sessions`)."""
 
@@ -110,7 +110,7 @@ def record_failure(conn: Conn, username_sha256: str, source: str) -> None:
     conn.execute("INSERT INTO login_failures (username_sha256, source) VALUES (%s, %s)", (username_sha256, source))
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Failures:
     """Failed logins within a window: how many, and the latest and oldest one's time."""
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from gtvision.core.db import Conn
+from gtvision.core.rows import rowtype
 from gtvision.core.sql import columns, fetch_one
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Totp:
     """A user's second factor (table `user_totp`)."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg import sql
 
 from gtvision.core.db import Conn
+from gtvision.core.rows import rowtype
 from gtvision.core.sql import fetch_all, fetch_exactly_one, fetch_one, one
 from gtvision.tenancy.account_schemas import User
 
@@ -27,7 +27,7 @@ _COLS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class Credentials:
     """What a login checks: the user and their password hash."""
 
@@ -35,7 +35,7 @@ class Credentials:
     password_hash: str
 
 
-@dataclass(frozen=True, slots=True)
+@rowtype
 class _HashRow:
     id: Any
     password_hash: str
