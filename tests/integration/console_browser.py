@@ -8,7 +8,7 @@ import http.server
 import mimetypes
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -149,3 +149,35 @@ class Page:
 
     def close(self) -> None:
         self.context.close()
+
+
+class Held:
+    """The first request a page makes to `pattern` that `wanted(url)` accepts, held unsent until `release()`: a
+    slow answer, to show that the console does not draw it over what was asked after it. Others go through."""
+
+    def __init__(self, page: Any, pattern: str, wanted: Callable[[str], bool]) -> None:
+        self.page = page
+        self.routes: list[Any] = []
+
+        def route(r: Any) -> None:
+            if not self.routes and wanted(r.request.url):
+                self.routes.append(r)
+            else:
+                r.continue_()
+
+        page.route(pattern, route)
+
+    def wait(self) -> None:
+        """Until the request is held (it is made by the page's own code, after a click or a load)."""
+        for _ in range(100):
+            if self.routes:
+                return
+            self.page.wait_for_timeout(50)
+        raise AssertionError("the request to hold was never made")
+
+    def release(self, settle_ms: int = 500) -> None:
+        """Send it, wait for its answer, and give the page's handler time to run."""
+        url = self.routes[0].request.url
+        with self.page.expect_response(lambda r: r.request.url == url):
+            self.routes[0].continue_()
+        self.page.wait_for_timeout(settle_ms)

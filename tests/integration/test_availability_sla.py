@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import recording_support as rs
-from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
+from console_browser import SKIP_REASON, Held, Page, browser, chromium_missing, serve_api
 from utils import World
 
 from gtvision.core import db
@@ -118,29 +118,16 @@ def test_the_console_shows_the_months_table_bars_and_downloads_the_csv(month: di
         tab = Page(chromium, site, locale="pt-BR")
         p = tab.page
         tab.login(username, "senha-forte-123")
-        held: list[Any] = []  # the screen's first request (the current month), held until November's has shown
-
-        def hold_current_month(route: Any) -> None:
-            if "month=" in route.request.url or held:
-                route.continue_()
-            else:
-                held.append(route)
-
-        p.route("**/v1/cities/*/sla*", hold_current_month)
+        # the screen's first request (the current month), held until November's has shown
+        held = Held(p, "**/v1/cities/*/sla*", lambda url: "month=" not in url)
         p.goto(site + "/console#/disponibilidade")
         p.wait_for_selector("#tela-disponibilidade:not([hidden])")
-        for _ in range(100):  # the screen asks for the current month as it opens
-            if held:
-                break
-            p.wait_for_timeout(50)
-        assert len(held) == 1
+        held.wait()  # the screen asks for the current month as it opens
         p.fill("#sla-mes", "11/2026")
         p.click("#form-sla button[type=submit]")
         p.wait_for_function("() => (document.querySelector('#sla-total')?.textContent || '').includes('11/2026')")
         # When the current month's answer arrives late, it does not replace the month the operator asked for
-        with p.expect_response(lambda r: "/sla" in r.url and "month=" not in r.url):
-            held[0].continue_()
-        p.wait_for_timeout(300)  # the late answer's handler has run
+        held.release()
         assert "11/2026" in (p.text_content("#sla-total") or "")
         busy = p.locator(f'#sla-lista tr[data-camera="{month["busy"]}"]')
         busy.wait_for()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import recording_support as rs
-from console_browser import SKIP_REASON, Page, browser, chromium_missing, serve_api
+from console_browser import SKIP_REASON, Held, Page, browser, chromium_missing, serve_api
 
 from gtvision.core import db
 from gtvision.media.ffmpeg import run_ffmpeg
@@ -236,42 +236,34 @@ def _wall_clocks(p: Any) -> list[float]:
     return list(p.evaluate(f"() => {TILES}.map((v, i) => v.currentTime + i)"))
 
 
+def _holding_a_playlist(chromium: Any, site: str, room: Room, utc: str) -> tuple[Page, Held]:
+    """The manager's tab, with the first playlist that starts at `utc` (HH:MM:SS on 23/11) held unsent."""
+    tab = Page(chromium, site)
+    tab.login(room.manager, PASSWORD)
+    encoded = utc.replace(":", "%3A")
+    return tab, Held(tab.page, "**/playback.m3u8*", lambda url: utc in url or encoded in url)
+
+
 def test_a_walls_late_playlists_do_not_replace_the_range_asked_after_them(
     chromium: Any, site: str, api: Any, room: Room
 ) -> None:
     mosaic_id = _mosaic(api, room, "2x2", room.cameras)
-    tab = Page(chromium, site)
+    tab, held = _holding_a_playlist(chromium, site, room, "15:01:00")  # one tile's, of 12:01:00–12:01:10
     p = tab.page
-    tab.login(room.manager, PASSWORD)
-    held: list[Any] = []  # one tile's playlist of 12:01:00–12:01:10, held until 11:59:00–12:01:00 plays
-
-    def hold_the_first_range(route: Any) -> None:
-        url = route.request.url
-        if ("15:01:00" in url or "15%3A01%3A00" in url) and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    p.route("**/playback.m3u8*", hold_the_first_range)
     p.goto(f"{site}/console#/mosaicos/{mosaic_id}")
     p.wait_for_selector("#mosaico-grade .tile >> nth=3")
     # When the operator asks for 12:01:00–12:01:10 (slow to come), then for 11:59:00–12:01:00
     p.fill("#mosaico-de", "23/11/2026 12:01:00")
     p.fill("#mosaico-ate", "23/11/2026 12:01:10")
     p.click("#form-mosaico-reproducao button[type=submit]")
-    for _ in range(100):
-        if held:
-            break
-        p.wait_for_timeout(50)
-    assert len(held) == 1
+    held.wait()
     p.fill("#mosaico-de", "23/11/2026 11:59:00")
     p.fill("#mosaico-ate", "23/11/2026 12:01:00")
     p.click("#form-mosaico-reproducao button[type=submit]")
     _until(p, f"{TILES}.every(v => !v.paused)", timeout=30000)
     # Then the first range's playlist, arriving last, is not played over it: the shared timeline spans the
     # second range and every tile still shows the recording from 12:00:00 on, not 12:01:00's
-    held[0].continue_()
-    p.wait_for_timeout(1000)
+    held.release(settle_ms=1000)
     assert p.get_attribute("#mosaico-instante", "max") == "120"
     clocks = _wall_clocks(p)
     assert max(clocks) < 50, clocks  # seconds after 12:00:00 each tile shows (12:01:00's would be >= 60)
@@ -383,25 +375,13 @@ def test_a_days_late_timeline_does_not_draw_over_the_day_asked_after_it(chromium
     tab = Page(chromium, site)
     p = tab.page
     tab.login(room.manager, PASSWORD)
-    held: list[Any] = []  # 23/11's timeline, held until the operator has moved on to 24/11
-
-    def hold_the_23rd(route: Any) -> None:
-        if "2026-11-23" in route.request.url and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    p.route("**/v1/cameras/*/timeline*", hold_the_23rd)
+    held = Held(p, "**/v1/cameras/*/timeline*", lambda url: "2026-11-23" in url)  # until 24/11 shows
     p.goto(f"{site}/console#/cameras/{room.cameras[0]}")
     p.wait_for_function("() => document.getElementById('dia').value !== ''")
     # When the operator asks for 23/11 (its 12 segments are slow to come) and then for 24/11 (nothing recorded)
     p.fill("#dia", "23/11/2026")
     p.click("#form-dia button[type=submit]")
-    for _ in range(100):
-        if held:
-            break
-        p.wait_for_timeout(50)
-    assert len(held) == 1
+    held.wait()
     p.fill("#dia", "24/11/2026")
     p.click("#form-dia button[type=submit]")
     label = "() => document.getElementById('timeline').getAttribute('aria-label') || ''"
@@ -409,28 +389,15 @@ def test_a_days_late_timeline_does_not_draw_over_the_day_asked_after_it(chromium
         "() => (document.getElementById('timeline').getAttribute('aria-label') || '').includes('24/11')"
     )
     # Then 23/11's answer, arriving last, does not replace the day on screen
-    with p.expect_response(lambda r: "/timeline" in r.url and "2026-11-23" in r.url):
-        held[0].continue_()
-    p.wait_for_timeout(300)
+    held.release()
     assert "24/11/2026" in p.evaluate(label)
     assert "12 segmentos" not in (p.text_content("#timeline-info") or "")
     tab.close()
 
 
 def test_a_late_playlist_does_not_replace_the_range_asked_after_it(chromium: Any, site: str, room: Room) -> None:
-    tab = Page(chromium, site)
+    tab, held = _holding_a_playlist(chromium, site, room, "15:00:00")  # the playlist of 12:00:00–12:00:30
     p = tab.page
-    tab.login(room.manager, PASSWORD)
-    held: list[Any] = []  # the playlist of 12:00:00–12:00:30, held until 12:01:00–12:01:10 plays
-
-    def hold_the_first_range(route: Any) -> None:
-        url = route.request.url
-        if ("15:00:00" in url or "15%3A00%3A00" in url) and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    p.route("**/playback.m3u8*", hold_the_first_range)
     p.goto(f"{site}/console#/cameras/{room.cameras[0]}")
     p.wait_for_function("() => document.getElementById('dia').value !== ''")
     p.fill("#dia", "23/11/2026")
@@ -441,18 +408,12 @@ def test_a_late_playlist_does_not_replace_the_range_asked_after_it(chromium: Any
         p.fill("#rep-de", start)
         p.fill("#rep-ate", end)
         p.click("#form-reproducao button[type=submit]")
-        if not held:
-            for _ in range(100):
-                if held:
-                    break
-                p.wait_for_timeout(50)
-            assert len(held) == 1
+        if start == "12:00:00":
+            held.wait()
     info = "() => document.getElementById('player-info').textContent"
     p.wait_for_function("() => document.getElementById('player-info').textContent.includes('12:01:00 a 12:01:10')")
     # Then the first playlist, arriving last, is not played over it
-    with p.expect_response(lambda r: "playback.m3u8" in r.url and r.request.url == held[0].request.url):
-        held[0].continue_()
-    p.wait_for_timeout(500)
+    held.release()
     shown = p.evaluate(info)  # "Gravação de … 12:01:00 a 12:01:10", or "Exibindo … 12:01:0x" once it plays
     assert "12:01:0" in shown and "12:00:" not in shown, shown
     tab.close()
