@@ -289,6 +289,18 @@ export const useHomeZone = () => useCityZone((me() || {}).city_id);
 
 // ------------------------------------------------------------------ lists with "Carregar mais"
 
+/** Only the newest ask counts: `const ask = latest()`; `const mine = ask.next()` before awaiting an answer and
+ * `ask.isCurrent(mine)` after it — false once a newer ask (or `ask.drop()`: live, another day) was made, or the
+ * screen was left. A late answer to an older ask is then dropped instead of drawn over the newer one. */
+export function latest() {
+  let n = 0;
+  return {
+    next: () => ({ n: ++n, gen: state.generation }),
+    drop: () => { n += 1; },
+    isCurrent: (ask) => ask.n === n && ask.gen === state.generation,
+  };
+}
+
 const listings = new WeakMap();
 
 /** A paginated table: fetchPage(cursor) → {items, next_cursor}; renderRow(item) → <tr>. */

@@ -2,7 +2,7 @@
  * timeline (zoom, playhead, gaps jumped over, following live recording), the stream and its health, an
  * interval with thumbnails, and clip export (mark-in/mark-out fill the form). */
 
-import { $, api, apiText, el, guarded, me, names, nameOf, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
+import { $, api, apiText, el, guarded, latest, me, names, nameOf, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import {
   dayRange, fmtPct, fromZoned, inputDateTime, localClock, localDay, pad, parseClock, parseDay, parseLocal, rfc3339,
   showDateTime, showDay, showTime,
@@ -25,9 +25,10 @@ const video = $("player");
 const player = createPlayer(video, $("player-info"));
 const zoomer = digitalZoom(video, $("player-caixa"));
 const cam = { id: null, name: "", city: null, day: null, range: null, role: null, fps: 25, rate: 1, mode: null,
-  streamStatus: null, marks: [null, null], dayThumbs: null, asked: 0 };
-// `asked`: what the player was last asked to show (a range, or live); a playlist that arrives after the next
-// ask is dropped, so clicking the timeline twice in a row never ends on the first click's recording.
+  streamStatus: null, marks: [null, null], dayThumbs: null };
+// What the player was last asked to show (a range, or live): a playlist that arrives after the next ask is
+// dropped, so clicking the timeline twice in a row never ends on the first click's recording.
+const playerAsk = latest();
 
 const timeline = createTimeline({
   bar: $("timeline"), hours: $("timeline-horas"), preview: $("timeline-previa"), zoomBox: $("timeline-zoom"),
@@ -170,7 +171,7 @@ async function loadStream() {
 
 async function watchLive() {
   if (!cam.urls || !(cam.urls.hls || cam.urls.webrtc)) throw new Error(MSG.noLive);
-  cam.asked += 1;
+  playerAsk.drop();
   cam.mode = "live";
   timeline.setPlayhead(null);
   setRate(1);
@@ -304,7 +305,7 @@ $("form-dia").addEventListener("submit", guarded(async (ev) => {
   const [y, m, d] = parseDay($("dia").value);
   cam.day = `${y}-${pad(m)}-${pad(d)}`;
   cam.dayThumbs = null;
-  cam.asked += 1; // a playlist of the day before, still on its way, is not played
+  playerAsk.drop(); // a playlist of the day before, still on its way, is not played
   player.stop();
   await loadDay(true);
 }));
@@ -346,12 +347,11 @@ $("form-reproducao").addEventListener("submit", guarded(async (ev) => {
 
 async function loadPlayback() {
   const [from, to] = cam.range;
-  const gen = state.generation;
-  const mine = ++cam.asked;
+  const mine = playerAsk.next();
   const playlist = await apiText("GET", `/v1/cameras/${encodeURIComponent(cam.id)}/playback.m3u8`, {
     query: { from: rfc3339(from), to: rfc3339(to) },
   });
-  if (gen !== state.generation || mine !== cam.asked) return;
+  if (!playerAsk.isCurrent(mine)) return;
   cam.mode = "recording";
   player.play({ playlist, startAt: from, autoplay: true, label: MSG.recordingOf(showDateTime(from), showTime(to)) });
   player.setRate(cam.rate);

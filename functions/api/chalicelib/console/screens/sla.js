@@ -1,7 +1,7 @@
 /* GT-Vision console — availability (SLA) report: a month's recorded vs expected time per camera, as a table
  * with a bar each, and the CSV a rental contract is checked against. */
 
-import { $, allCities, api, apiText, el, guarded, me, showScreen } from "../core.js";
+import { $, allCities, api, apiText, el, guarded, latest, me, showScreen } from "../core.js";
 import { MSG } from "../strings.js";
 
 const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(2).replace(".", ",")}%`);
@@ -53,12 +53,12 @@ export async function showSla(params) {
     if (monthField.value.trim() && !month) throw new Error(MSG.sla.badMonth);
     return month ? { month } : {};
   };
-  let asked = 0; // the newest load: an older answer arriving late (the month first shown) is dropped
+  const ask = latest(); // an older answer arriving late (the month first shown) is dropped
   const load = guarded(async () => {
     if (!select.value) return;
-    const mine = ++asked;
+    const mine = ask.next();
     const out = await api("GET", `/v1/cities/${encodeURIComponent(select.value)}/sla`, { query: query() });
-    if (mine !== asked) return;
+    if (!ask.isCurrent(mine)) return;
     const [y, m] = out.month.split("-");
     if (!monthField.value.trim()) monthField.value = `${m}/${y}`;
     $("sla-total").textContent = MSG.sla.total(`${m}/${y}`, pct(out.availability));

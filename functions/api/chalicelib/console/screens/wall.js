@@ -4,7 +4,7 @@
  * tile or the wall, tours (pages of cameras in turn), and the keyboard (1–9 picks a tile, F full screen). */
 
 import { foldAlarms, placeAlarms } from "../alarms.js";
-import { $, api, apiText, canManage, el, guarded, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
+import { $, api, apiText, canManage, el, guarded, latest, showError, showScreen, state, statusBadge, useCityZone } from "../core.js";
 import { nextSpeed, useKeys } from "../controls.js";
 import { inputDateTime, parseLocal, rfc3339, showDateTime } from "../format.js";
 import { whyNotLive } from "../livestatus.js";
@@ -19,11 +19,12 @@ const wall = {
   mosaic: null, layout: "2x2", cameras: new Map(), order: [], tiles: [], mode: "live", selected: -1,
   sync: null, synced: [], range: null, dragging: false, tour: null, tourTimer: null, tourPage: -1, tree: null,
   alarmsFolded: null, // whether the alarm panel was folded before the wall folded it (restored on leaving)
-  asked: 0, // what the tiles were last asked to show (a range, or live): a late playlist of an older ask is dropped
 };
+// What the tiles were last asked to show (a range, or live): a late playlist of an older ask is dropped.
+const tilesAsk = latest();
 
 function stopTiles() {
-  wall.asked += 1;
+  tilesAsk.drop();
   if (wall.sync) wall.sync.stop();
   wall.sync = null;
   for (const t of wall.tiles.splice(0)) if (t.player) t.player.stop();
@@ -145,7 +146,7 @@ function fullscreen(box) {
 // ------------------------------------------------------------------ live
 
 function live() {
-  wall.asked += 1;
+  tilesAsk.drop();
   wall.mode = "live";
   $("mosaico-modo").textContent = MSG.liveMode;
   $("mosaico-linha").hidden = true;
@@ -172,7 +173,7 @@ function live() {
 // ------------------------------------------------------------------ synchronized playback
 
 async function playback(from, to) {
-  const mine = ++wall.asked;
+  const mine = tilesAsk.next();
   if (wall.sync) wall.sync.stop(); // the previous range's clock stops before its tiles get the new playlists
   wall.sync = null;
   wall.mode = "playback";
@@ -188,16 +189,16 @@ async function playback(from, to) {
       playlist = await apiText("GET", `/v1/cameras/${encodeURIComponent(t.cam.camera_id)}/playback.m3u8`, { query });
     } catch (err) {
       if (err.status === 401) throw err;
-      if (mine !== wall.asked) return;
+      if (!tilesAsk.isCurrent(mine)) return;
       t.player.stop();
       t.info.textContent = MSG.noRecording;
       return;
     }
-    if (mine !== wall.asked) return; // the operator asked for another range, or live, meanwhile
+    if (!tilesAsk.isCurrent(mine)) return; // the operator asked for another range, or live, meanwhile
     t.player.play({ playlist, startAt: from });
     playing.push(t);
   }));
-  if (mine !== wall.asked) return;
+  if (!tilesAsk.isCurrent(mine)) return;
   const slider = $("mosaico-instante");
   slider.min = "0";
   slider.max = String(Math.round((to - from) / 1000));
