@@ -114,8 +114,8 @@ def skeleton(plate: str) -> str:
 def skeleton_and_keys(plate: str) -> tuple[str, list[str]]:
     """`ocr_skeleton` and `fuzzy_keys` of a plate already normalised (`normalize_plate`), computed once: what
     every stored read carries."""
-    skeleton = plate.translate(_SKELETON)
-    return skeleton, [skeleton[:i] + WILDCARD + skeleton[i + 1 :] for i in range(len(skeleton))]
+    skel = skeleton(plate)
+    return skel, [skel[:i] + WILDCARD + skel[i + 1 :] for i in range(len(skel))]
 
 
 def fuzzy_keys(plate: str) -> list[str]:

@@ -3,6 +3,7 @@ body, the search queries and what the API answers are in `api_schemas`."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
@@ -67,7 +68,7 @@ class ReadsMessage(BaseModel):
 
 
 # The queue's usual message, {"reads": [...]}, as plain dicts: the same fields, constraints and config as
-# `ReadsMessage` / `BatchRead` / `Vehicle` above (tests/unit/test_lpr_batch_fields.py holds them equal), validated
+# `ReadsMessage` / `BatchRead` / `Vehicle` above (tests/unit/test_lpr_batch_lines.py holds them equal), validated
 # by pydantic straight from the JSON text without two model instances per read — 1.8 µs a read instead of 7
 # (docs/benchmarks.md, "LPR ingest"). The batch path falls back to `ReadsMessage` for any message this refuses
 # (the other shapes, invalid reads), so errors are the model's.
@@ -97,15 +98,10 @@ class ReadsFields(TypedDict):
     reads: Annotated[list[BatchReadFields], Field(min_length=1)]
 
 
-#: Built on first use (`reads_fields()`): not at import, which cold starts pay.
-_READS_FIELDS: list[TypeAdapter[ReadsFields]] = []
-
-
+@functools.cache
 def reads_fields() -> TypeAdapter[ReadsFields]:
-    """The validator of `ReadsFields` (built once per process)."""
-    if not _READS_FIELDS:
-        _READS_FIELDS.append(TypeAdapter(ReadsFields))
-    return _READS_FIELDS[0]
+    """The validator of `ReadsFields`, built on first use (not at import, which cold starts pay), once."""
+    return TypeAdapter(ReadsFields)
 
 
 # ---------------------------------------------------------------------------------------------- rows

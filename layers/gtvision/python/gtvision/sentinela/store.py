@@ -242,8 +242,12 @@ def enqueue_segments(search_id: str, segments: list[RecordedSegment]) -> None:
     url = get_settings().sentinela_queue_url
     bodies = [
         json.dumps(
-            {"search_id": search_id, "camera_id": str(s.camera_id), "start_at": s.start_at.isoformat()}
-            | {"quality": s.quality}
+            {
+                "search_id": search_id,
+                "camera_id": str(s.camera_id),
+                "start_at": s.start_at.isoformat(),
+                "quality": s.quality,
+            }
         )
         for s in segments
     ]
